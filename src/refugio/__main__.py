@@ -1,0 +1,3 @@
+from refugio.cli.app import main
+
+main()

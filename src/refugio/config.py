@@ -1,0 +1,38 @@
+"""Settings: one object, from environment variables (REFUGIO_*) and CLI flags.
+
+Read only by refugio.main and refugio.cli; everything below receives plain values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("refugio", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFUGIO_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    db_url: str | None = None  # default: SQLite file in data_dir
+    secrets_dir: Path | None = None  # default: data_dir / "secrets" (never inside the database)
+    cookie_secure: bool = True
+    session_cookie: str = "refugio_session"
+    csrf_cookie: str = "refugio_csrf"
+    max_request_bytes: int = 2_000_000
+    default_locale: str = "en"
+    htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.data_dir / 'refugio.sqlite3'}"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.secrets_dir or (self.data_dir / "secrets")

@@ -1,0 +1,245 @@
+"""Registration ORM models (SQLAlchemy 2, typed). No behaviour here: see service.py and queries.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from refugio.core import clock
+from refugio.store.base import Base, Timestamped, UUIDPk
+from refugio.store.types import PortableJSON
+
+
+class Operation(UUIDPk, Timestamped, Base):
+    """A country or area operation: the outermost scope of data and permissions."""
+
+    __tablename__ = "operation"
+
+    code: Mapped[str] = mapped_column(String(3), unique=True)  # prefix of human-readable IDs
+    name: Mapped[str] = mapped_column(String(200))
+    country_iso3: Mapped[str] = mapped_column(String(3))
+
+    sites: Mapped[list[Site]] = relationship(back_populates="operation", order_by="Site.code")
+
+
+class Site(UUIDPk, Timestamped, Base):
+    """A reception centre, camp, office or border point where people are registered."""
+
+    __tablename__ = "site"
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    admin1: Mapped[str | None] = mapped_column(String(100))
+    pcode: Mapped[str | None] = mapped_column(String(30))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+
+    operation: Mapped[Operation] = relationship(back_populates="sites")
+
+
+class Sequence(Base):
+    """Named counters for human-readable references (one row per operation and year)."""
+
+    __tablename__ = "ref_sequence"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Household(UUIDPk, Timestamped, Base):
+    """A registration group: people registered together, with one focal point."""
+
+    __tablename__ = "household"
+
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"), index=True)
+    focal_point_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("individual.id", use_alter=True, name="fk_household_focal_point_id_individual")
+    )
+    registration_level: Mapped[str] = mapped_column(String(20))
+    registration_date: Mapped[dt.date] = mapped_column(Date)
+    registration_method: Mapped[str] = mapped_column(String(20), default="in_person")
+    arrival_date: Mapped[dt.date | None] = mapped_column(Date)
+    country_of_origin: Mapped[str | None] = mapped_column(String(3))
+    place_of_origin: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    shelter: Mapped[str | None] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    size: Mapped[int] = mapped_column(Integer, default=0)  # active members, kept in step by the service
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    members: Mapped[list[Individual]] = relationship(
+        back_populates="household", foreign_keys="Individual.household_id", order_by="Individual.ref"
+    )
+    site: Mapped[Site] = relationship()
+
+
+class Individual(UUIDPk, Timestamped, Base):
+    """A registered person. Names are kept in the original script and in Latin transliteration."""
+
+    __tablename__ = "individual"
+    __table_args__ = (
+        Index("ix_individual_family_norm_given_norm", "family_norm", "given_norm"),
+        Index("ix_individual_site_status", "site_id", "status"),
+    )
+
+    ref: Mapped[str] = mapped_column(String(28), unique=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))
+    relationship_to_focal_point: Mapped[str] = mapped_column(String(20))
+
+    given_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name_original: Mapped[str | None] = mapped_column(String(100))
+    middle_name_original: Mapped[str | None] = mapped_column(String(100))
+    family_name_original: Mapped[str | None] = mapped_column(String(100))
+    original_script: Mapped[str | None] = mapped_column(String(4))  # ISO 15924, e.g. Arab, Cyrl
+    other_names: Mapped[str | None] = mapped_column(String(300))
+    # normalised for search (lower case, no diacritics, script-folded); kept in step by the service
+    given_norm: Mapped[str] = mapped_column(String(100), index=True)
+    family_norm: Mapped[str] = mapped_column(String(100), index=True)
+
+    sex: Mapped[str] = mapped_column(String(1))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    dob_precision: Mapped[str] = mapped_column(String(10))
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    country_of_origin: Mapped[str | None] = mapped_column(String(3))
+    languages: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    population_type: Mapped[str] = mapped_column(String(20))
+    legal_status: Mapped[str | None] = mapped_column(String(20))
+    marital_status: Mapped[str | None] = mapped_column(String(12))
+    arrival_date: Mapped[dt.date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(30), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    date_of_death: Mapped[dt.date | None] = mapped_column(Date)
+
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_purposes: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    consent_date: Mapped[dt.date | None] = mapped_column(Date)
+    legal_basis: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    household: Mapped[Household] = relationship(back_populates="members", foreign_keys=[household_id])
+    documents: Mapped[list[IdentityDocument]] = relationship(back_populates="individual")
+    needs: Mapped[list[SpecificNeed]] = relationship(back_populates="individual")
+
+
+class NameToken(Base):
+    """Search index: one row per normalised name token of a person, Latin and original script."""
+
+    __tablename__ = "name_token"
+    __table_args__ = (Index("ix_name_token_token_individual_id", "token", "individual_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(100))
+
+
+class IdentityDocument(UUIDPk, Timestamped, Base):
+    """A document a person holds. A number may be held by one person only (per type and country)."""
+
+    __tablename__ = "identity_document"
+    __table_args__ = (UniqueConstraint("doc_type", "issuing_country", "number_norm"),)
+
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(30))
+    number: Mapped[str] = mapped_column(String(60))
+    number_norm: Mapped[str] = mapped_column(String(60), index=True)
+    issuing_country: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[dt.date | None] = mapped_column(Date)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    individual: Mapped[Individual] = relationship(back_populates="documents")
+
+
+class SpecificNeed(UUIDPk, Base):
+    """A specific-needs flag (UNHCR code), from a rule or set by hand with a reason; never deleted."""
+
+    __tablename__ = "specific_need"
+    __table_args__ = (Index("ix_specific_need_individual_id_active", "individual_id", "active"),)
+
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"))
+    code: Mapped[str] = mapped_column(String(8))  # e.g. SC-UC
+    category: Mapped[str] = mapped_column(String(4))  # e.g. SC
+    source: Mapped[str] = mapped_column(String(10))  # rule | manual
+    rule_id: Mapped[str | None] = mapped_column(String(40))
+    ruleset_version: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    flagged_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    flagged_by: Mapped[str] = mapped_column(String(80))
+    removed_at: Mapped[dt.datetime | None]
+    removed_by: Mapped[str | None] = mapped_column(String(80))
+    removal_reason: Mapped[str | None] = mapped_column(Text)
+
+    individual: Mapped[Individual] = relationship(back_populates="needs")
+
+
+class NeedsRuleSet(Base):
+    """A version of the declarative specific-needs rules (stored as data, evaluated, never executed)."""
+
+    __tablename__ = "needs_ruleset"
+
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class RegistrationEvent(UUIDPk, Base):
+    """One entry of a person's or household's history: nothing is changed without one."""
+
+    __tablename__ = "registration_event"
+    __table_args__ = (
+        Index("ix_registration_event_individual_id_recorded_at", "individual_id", "recorded_at"),
+        Index("ix_registration_event_household_id_recorded_at", "household_id", "recorded_at"),
+    )
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("household.id"))
+    individual_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("individual.id"))
+    event_type: Mapped[str] = mapped_column(String(24))
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    summary: Mapped[str] = mapped_column(Text)
+    # before/after values of every changed field, and any other facts of the event
+    details: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+
+
+class Certificate(UUIDPk, Base):
+    """A registration certificate issued to a person; its QR payload is signed with Ed25519."""
+
+    __tablename__ = "certificate"
+
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    issued_by: Mapped[str] = mapped_column(String(80))
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,144 @@
+"""The audit log: append-only and hash-chained.
+
+Each entry's hash is SHA-256 over the previous hash and a canonical JSON of the entry, so changing,
+deleting or reordering any entry breaks the chain from that point; `verify_chain` finds where.
+Appending locks the single `audit_head` row, so concurrent writers extend one linear chain.
+Database triggers (see the migrations) also refuse UPDATE and DELETE on `audit_log`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from refugio.core import clock
+from refugio.security.models import AuditEntry, AuditHead
+from refugio.security.principals import Principal
+
+GENESIS = "0" * 64
+
+
+def _canonical(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str | None,
+               purpose: str | None, details: dict[str, Any]) -> bytes:
+    body = {
+        "seq": seq, "at": at, "actor": actor, "action": action, "object_type": object_type,
+        "object_id": object_id, "purpose": purpose, "details": details,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def entry_hash(prev_hash: str, canonical: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode() + canonical).hexdigest()
+
+
+def _timestamp(at: dt.datetime) -> str:
+    """Microsecond UTC timestamp, identical whichever database returned it."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _lock_head(session: Session) -> AuditHead:
+    stmt = select(AuditHead).where(AuditHead.id == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    head = session.scalars(stmt).one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain (flushes, does not commit)."""
+    return record_many(session, actor=actor, entries=[(action, object_type, object_id, details or {})])[0]
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: Principal,
+    entries: list[tuple[str, str, str | None, dict[str, Any]]],
+) -> list[AuditEntry]:
+    """Append several entries (action, object_type, object_id, details) in order, under one lock."""
+    head = _lock_head(session)
+    at = clock.now()
+    rows: list[AuditEntry] = []
+    seq, prev = head.seq, head.hash
+    for action, object_type, object_id, details in entries:
+        seq += 1
+        clean = json.loads(json.dumps(details, default=str))
+        digest = entry_hash(prev, _canonical(seq, _timestamp(at), actor.label, action, object_type,
+                                             object_id, actor.purpose, clean))
+        rows.append(AuditEntry(seq=seq, at=at, actor=actor.label, action=action, object_type=object_type,
+                               object_id=object_id, purpose=actor.purpose, details=clean,
+                               prev_hash=prev, hash=digest))
+        prev = digest
+    session.add_all(rows)
+    head.seq, head.hash = seq, prev
+    session.flush()
+    return rows
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    problems: list[str]
+    last_hash: str
+
+
+def _iter_entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify_chain(session: Session, *, max_problems: int = 50) -> ChainReport:
+    """Recompute every hash; report altered, missing (deleted) or reordered entries, and a moved head."""
+    problems: list[str] = []
+    prev, expected_seq, count = GENESIS, 1, 0
+    for e in _iter_entries(session):
+        count += 1
+        if e.seq != expected_seq:
+            problems.append(f"entries {expected_seq}..{e.seq - 1} are missing (deleted)")
+        if e.prev_hash != prev:
+            problems.append(f"entry {e.seq}: previous-hash link broken (an entry before it was changed or removed)")
+        digest = entry_hash(e.prev_hash, _canonical(e.seq, _timestamp(e.at), e.actor, e.action, e.object_type,
+                                                    e.object_id, e.purpose, e.details))
+        if digest != e.hash:
+            problems.append(f"entry {e.seq}: content does not match its hash (altered)")
+        prev, expected_seq = e.hash, e.seq + 1
+        if len(problems) >= max_problems:
+            break
+    head = session.get(AuditHead, 1)
+    if head is not None and len(problems) < max_problems:
+        if head.seq != expected_seq - 1:
+            problems.append(f"chain head says {head.seq} entries but the log ends at {expected_seq - 1} "
+                            "(entries at the end were deleted)")
+        elif head.hash != prev:
+            problems.append("chain head hash does not match the last entry (the last entry was altered)")
+    return ChainReport(ok=not problems, entries=count, problems=problems, last_hash=prev)

@@ -1,0 +1,84 @@
+"""The permission catalogue (AREA_VERB) and the roles that bundle permissions.
+
+A role is granted to a user for a scope: everywhere (administrators), one operation, or one site.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    OPERATION_VIEW = "OPERATION_VIEW"
+    OPERATION_MANAGE = "OPERATION_MANAGE"
+    HOUSEHOLD_VIEW = "HOUSEHOLD_VIEW"
+    HOUSEHOLD_CREATE = "HOUSEHOLD_CREATE"
+    HOUSEHOLD_UPDATE = "HOUSEHOLD_UPDATE"
+    INDIVIDUAL_VIEW = "INDIVIDUAL_VIEW"
+    INDIVIDUAL_UPDATE = "INDIVIDUAL_UPDATE"
+    SEARCH_RUN = "SEARCH_RUN"
+    DOCUMENT_VIEW = "DOCUMENT_VIEW"
+    DOCUMENT_CREATE = "DOCUMENT_CREATE"
+    NEEDS_VIEW = "NEEDS_VIEW"
+    NEEDS_FLAG = "NEEDS_FLAG"
+    NEEDS_SENSITIVE_VIEW = "NEEDS_SENSITIVE_VIEW"  # SV, TR and the sensitive LP/CR codes
+    NEEDS_SENSITIVE_FLAG = "NEEDS_SENSITIVE_FLAG"
+    EVENT_RECORD = "EVENT_RECORD"  # births, deaths, marriages, address/status/household changes
+    CERTIFICATE_ISSUE = "CERTIFICATE_ISSUE"
+    CERTIFICATE_REVOKE = "CERTIFICATE_REVOKE"
+    USER_VIEW = "USER_VIEW"
+    USER_MANAGE = "USER_MANAGE"
+    AUDIT_VIEW = "AUDIT_VIEW"
+    AUDIT_VERIFY = "AUDIT_VERIFY"
+    STATS_VIEW = "STATS_VIEW"
+    DEDUP_VIEW = "DEDUP_VIEW"
+    DEDUP_DECIDE = "DEDUP_DECIDE"
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    REGISTRATION_CLERK = "registration_clerk"
+    PROTECTION_OFFICER = "protection_officer"
+    IM_OFFICER = "im_officer"
+    VIEWER = "viewer"
+
+
+P = Permission
+
+_VIEW = {P.OPERATION_VIEW, P.HOUSEHOLD_VIEW, P.INDIVIDUAL_VIEW, P.SEARCH_RUN, P.NEEDS_VIEW, P.DOCUMENT_VIEW}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: frozenset(Permission),
+    Role.REGISTRATION_CLERK: frozenset(
+        _VIEW
+        | {
+            P.HOUSEHOLD_CREATE,
+            P.HOUSEHOLD_UPDATE,
+            P.INDIVIDUAL_UPDATE,
+            P.DOCUMENT_CREATE,
+            P.NEEDS_FLAG,
+            P.EVENT_RECORD,
+            P.CERTIFICATE_ISSUE,
+        }
+    ),
+    Role.PROTECTION_OFFICER: frozenset(
+        _VIEW
+        | {
+            P.NEEDS_FLAG,
+            P.NEEDS_SENSITIVE_VIEW,
+            P.NEEDS_SENSITIVE_FLAG,
+            P.EVENT_RECORD,
+            P.CERTIFICATE_REVOKE,
+        }
+    ),
+    Role.IM_OFFICER: frozenset(_VIEW | {P.STATS_VIEW, P.DEDUP_VIEW, P.DEDUP_DECIDE, P.AUDIT_VIEW}),
+    Role.VIEWER: frozenset(_VIEW),
+}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMINISTRATOR: "Administrator",
+    Role.REGISTRATION_CLERK: "Registration clerk",
+    Role.PROTECTION_OFFICER: "Protection officer",
+    Role.IM_OFFICER: "Information management officer",
+    Role.VIEWER: "Viewer",
+}
