@@ -70,8 +70,15 @@ class Household(UUIDPk, Timestamped, Base):
     ref: Mapped[str] = mapped_column(String(24), unique=True)
     operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"), index=True)
+    # deferred so a household and its members can be inserted in one go, in either order
     focal_point_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("individual.id", use_alter=True, name="fk_household_focal_point_id_individual")
+        ForeignKey(
+            "individual.id",
+            use_alter=True,
+            name="fk_household_focal_point_id_individual",
+            deferrable=True,
+            initially="DEFERRED",
+        )
     )
     registration_level: Mapped[str] = mapped_column(String(20))
     registration_date: Mapped[dt.date] = mapped_column(Date)
@@ -97,7 +104,6 @@ class Individual(UUIDPk, Timestamped, Base):
 
     __tablename__ = "individual"
     __table_args__ = (
-        Index("ix_individual_family_norm_given_norm", "family_norm", "given_norm"),
         Index("ix_individual_site_status", "site_id", "status"),
     )
 
@@ -116,8 +122,8 @@ class Individual(UUIDPk, Timestamped, Base):
     original_script: Mapped[str | None] = mapped_column(String(4))  # ISO 15924, e.g. Arab, Cyrl
     other_names: Mapped[str | None] = mapped_column(String(300))
     # normalised for search (lower case, no diacritics, script-folded); kept in step by the service
-    given_norm: Mapped[str] = mapped_column(String(100), index=True)
-    family_norm: Mapped[str] = mapped_column(String(100), index=True)
+    given_norm: Mapped[str] = mapped_column(String(100))
+    family_norm: Mapped[str] = mapped_column(String(100))
 
     sex: Mapped[str] = mapped_column(String(1))
     date_of_birth: Mapped[dt.date] = mapped_column(Date)
@@ -148,11 +154,11 @@ class NameToken(Base):
     """Search index: one row per normalised name token of a person, Latin and original script."""
 
     __tablename__ = "name_token"
-    __table_args__ = (Index("ix_name_token_token_individual_id", "token", "individual_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id", ondelete="CASCADE"), index=True)
-    token: Mapped[str] = mapped_column(String(100))
+    token: Mapped[str] = mapped_column(String(100), primary_key=True)
+    individual_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("individual.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class IdentityDocument(UUIDPk, Timestamped, Base):

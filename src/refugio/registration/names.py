@@ -1,0 +1,54 @@
+"""Name normalisation for search: case-folded, accents removed, Arabic letter variants unified,
+punctuation dropped; and the tokens a person is found by, in both scripts.
+
+Transliteration-robust matching (Mohammed/Muhammad) belongs to the dedup domain; this module only
+makes exact-ish search forgiving of case, accents, hyphens, hamza and the definite article.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARABIC_FOLD = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ؤ": "و", "ة": "ه", "ـ": None,
+    "ک": "ك", "ی": "ي", "ۀ": "ه",
+})
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+_ARTICLE_LATIN = re.compile(r"^(al|el|ul)(?=[a-z]{3,})")
+
+
+def normalise(text: str | None) -> str:
+    """Lower case, no diacritics, Arabic variants folded, punctuation removed, single spaces."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFKC", text).translate(_ARABIC_FOLD)
+    t = _ARABIC_MARKS.sub("", t)
+    t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+    t = t.casefold().replace("-", " ").replace("'", "").replace("\u2019", "")
+    t = _NON_WORD.sub(" ", t)
+    return _SPACE.sub(" ", t).strip()
+
+
+def tokens(*parts: str | None) -> set[str]:
+    """Search tokens for a person's names: each word, plus the word without a definite article."""
+    out: set[str] = set()
+    for part in parts:
+        for word in normalise(part).split(" "):
+            if not word:
+                continue
+            out.add(word)
+            stripped = _ARTICLE_LATIN.sub("", word)
+            if word.startswith("ال") and len(word) > 4:
+                stripped = word[2:]
+            if stripped != word:
+                out.add(stripped)
+    return out
+
+
+def query_tokens(query: str) -> list[str]:
+    """Tokens of a search query (each matched as a prefix), longest first."""
+    words = [w for w in normalise(query).split(" ") if w]
+    return sorted(set(words), key=len, reverse=True)
