@@ -159,6 +159,14 @@ class Checker:
         return self.dob(field, person, on)
 
 
+def normalise_phone(phone: str | None) -> str | None:
+    """Digits only, keeping a leading '+': how phones are stored and searched."""
+    if not phone:
+        return None
+    digits = re.sub(r"[^0-9]", "", phone)
+    return ("+" if phone.strip().startswith("+") else "") + digits
+
+
 def normalise_document_number(number: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", number).upper())
 
