@@ -194,7 +194,9 @@ def next_revision_id() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m refugio.store.migrate", description=(__doc__ or "").split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m refugio.store.migrate", description=(__doc__ or "").split("\n")[0]
+    )
     p.add_argument("--url", help="database URL (default: REFUGIO_DB_URL or the SQLite file in the data dir)")
     sub = p.add_subparsers(dest="cmd", required=True)
     rev = sub.add_parser("revision", help="write the next revision script (id 0001, 0002, …)")
