@@ -1,0 +1,108 @@
+"""Shared test helpers and fixtures: a container on the test database, a seeded operation with sites
+and users of each role, and valid registration payloads. Import the fixtures into a directory's
+conftest.py with `from tests.helpers import *  # noqa: F403`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refugio.config import Settings
+from refugio.main import Container, build, metadata
+from refugio.registration import service as reg
+from refugio.registration.models import Operation, Site
+from refugio.security import service as sec
+from refugio.security.permissions import Role
+from refugio.security.principals import SYSTEM, Principal
+from refugio.store.uow import unit_of_work
+
+PASSWORD = "correct horse battery staple"
+_doc_counter = itertools.count(100000)
+
+
+def build_container(db_url: str, data_dir: Path) -> Container:
+    settings = Settings(data_dir=data_dir, db_url=db_url, cookie_secure=True)
+    container = build(settings)
+    metadata().create_all(container.engine)
+    return container
+
+
+@dataclass
+class Seed:
+    operation_id: uuid.UUID
+    camp_id: uuid.UUID  # site ZAA
+    office_id: uuid.UUID  # site AMM
+    users: dict[str, uuid.UUID]
+
+
+def seed(container: Container) -> Seed:
+    """Operation JOR with sites ZAA (camp) and AMM (office) and one user per role:
+    admin (everywhere), clerk (ZAA only), protection (JOR), im (JOR), viewer (AMM only)."""
+    with unit_of_work(container.sessions) as s:
+        op = reg.create_operation(s, actor=SYSTEM, code="JOR", name="Jordan operation", country_iso3="JOR")
+        camp = reg.create_site(s, actor=SYSTEM, operation=op, code="ZAA", name="Zaatari camp", kind="camp")
+        office = reg.create_site(s, actor=SYSTEM, operation=op, code="AMM", name="Amman office",
+                                 kind="urban_office")
+        users: dict[str, uuid.UUID] = {}
+        for username, role, op_id, site_id in [
+            ("admin", Role.ADMINISTRATOR, None, None),
+            ("clerk", Role.REGISTRATION_CLERK, op.id, camp.id),
+            ("protection", Role.PROTECTION_OFFICER, op.id, None),
+            ("im", Role.IM_OFFICER, op.id, None),
+            ("viewer", Role.VIEWER, op.id, office.id),
+        ]:
+            user = sec.create_user(s, actor=SYSTEM, username=username, full_name=username.title(), password=PASSWORD)
+            sec.grant_role(s, actor=SYSTEM, user=user, role=role, operation_id=op_id, site_id=site_id)
+            users[username] = user.id
+        return Seed(op.id, camp.id, office.id, users)
+
+
+def principal(container: Container, username: str) -> Principal:
+    with unit_of_work(container.sessions) as s:
+        return sec.principal_for(s, sec.get_user(s, username))
+
+
+def household_payload(site_id: uuid.UUID, *, members: int = 4, family: str = "Haddad", **overrides: Any) -> dict[str, Any]:
+    """A valid household: focal point (father), spouse, and children; unique passport numbers."""
+    people: list[dict[str, Any]] = [
+        {"relationship": "focal_point", "given_name": "Khaled", "family_name": family,
+         "given_name_original": "خالد", "family_name_original": "حداد", "sex": "M", "date_of_birth": "1984-05-17",
+         "nationality": "SYR", "languages": ["ara"], "phone": "+962 79 555 0101",
+         "documents": [{"doc_type": "passport", "number": f"N{next(_doc_counter)}", "issuing_country": "SYR"}]},
+        {"relationship": "spouse", "given_name": "Mariam", "family_name": family, "sex": "F",
+         "date_of_birth": "1988-02", "nationality": "SYR"},
+        {"relationship": "son_daughter", "given_name": "Yusuf", "family_name": family, "sex": "M",
+         "date_of_birth": "2014"},
+        {"relationship": "son_daughter", "given_name": "Lina", "family_name": family, "sex": "F", "stated_age": 6},
+        {"relationship": "son_daughter", "given_name": "Adam", "family_name": family, "sex": "M",
+         "date_of_birth": "2022-09-30"},
+    ]
+    payload: dict[str, Any] = {
+        "site_id": str(site_id), "consent_given": True, "consent_purposes": ["registration", "assistance"],
+        "country_of_origin": "SYR", "arrival_date": "2026-11-01", "address": "District 5, Block 12",
+        "population_type": "refugee", "members": people[:members],
+    }
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture
+def container(db_url: str, tmp_path: Path) -> Iterator[Container]:
+    c = build_container(db_url, tmp_path / "data")
+    yield c
+    c.engine.dispose()
+
+
+@pytest.fixture
+def seeded(container: Container) -> Seed:
+    return seed(container)
+
+
+__all__ = ["PASSWORD", "Seed", "build_container", "container", "household_payload", "principal", "seed", "seeded"]
