@@ -61,7 +61,7 @@ $(STAMP_SYSTEM): $(SYSTEM_FORCE) | $(STAMP_PYTHON)
 		if ! command -v apt-get >/dev/null 2>&1; then \
 			echo "warning: no apt-get; install these yourself: $$missing (browser tests and PDFs need them)" >&2; \
 		else \
-			echo "installing Debian packages:$$missing"; \
+			echo "installing Debian packages: $$missing"; \
 			$(SUDO) apt-get update -q; \
 			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 		fi; \
