@@ -1,0 +1,1 @@
+"""Command line interface (Typer): thin commands over the domain services."""

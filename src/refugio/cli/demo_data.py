@@ -1,0 +1,117 @@
+"""The demo operation: sites, users of each role and synthetic arrivals, built once per database.
+
+Part of the CLI layer: it calls domain services exactly as any other client would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from refugio.core import clock
+from refugio.registration import service
+from refugio.registration.models import Household, Individual, Operation, Site, SpecificNeed
+from refugio.registration.synthetic import generate_households
+from refugio.security import service as sec
+from refugio.security.permissions import ROLE_LABELS, Role
+from refugio.security.principals import SYSTEM
+from refugio.store.uow import unit_of_work
+
+if TYPE_CHECKING:
+    from refugio.main import Container
+
+OPERATION = ("JOR", "Jordan (refugio demo operation)", "JOR")
+SITES = [
+    ("ZAA", "Zaatari camp", "camp", "Mafraq", 32.2960, 36.3230),
+    ("AZR", "Azraq camp", "camp", "Zarqa", 31.9070, 36.5780),
+    ("AMM", "Amman urban registration centre", "urban_office", "Amman", 31.9539, 35.9106),
+    ("IRB", "Irbid registration office", "urban_office", "Irbid", 32.5556, 35.8500),
+    ("RMT", "Ramtha border reception", "reception_centre", "Irbid", 32.5592, 36.0069),
+]
+USERS = [
+    ("admin", Role.ADMINISTRATOR, None),
+    ("clerk", Role.REGISTRATION_CLERK, "ZAA"),
+    ("protection", Role.PROTECTION_OFFICER, ""),
+    ("im", Role.IM_OFFICER, ""),
+    ("viewer", Role.VIEWER, "AMM"),
+]
+LOGINS_FILE = "demo-logins.json"
+BATCH = 500
+
+
+def ensure_demo(container: Container, *, households: int, seed: int, echo: Callable[[str], Any]) -> list[dict[str, str]]:
+    """Create the demo operation, users and arrivals unless the database already has them."""
+    logins_path = container.settings.data_dir / LOGINS_FILE
+    with unit_of_work(container.sessions) as s:
+        existing = s.scalar(select(Operation).where(Operation.code == OPERATION[0]))
+    if existing is not None:
+        echo(f"Demo operation {OPERATION[0]} already present: reusing it (use --reset to rebuild).")
+        if logins_path.exists():
+            loaded: list[dict[str, str]] = json.loads(logins_path.read_text("utf-8"))
+            return loaded
+        return [{"username": u, "password": "(set when the demo was first built)", "role": r.value}
+                for u, r, _ in USERS]
+    logins: list[dict[str, str]] = []
+    with unit_of_work(container.sessions) as s:
+        op = service.create_operation(s, actor=SYSTEM, code=OPERATION[0], name=OPERATION[1], country_iso3=OPERATION[2])
+        sites = {}
+        for code, name, kind, admin1, lat, lon in SITES:
+            sites[code] = service.create_site(s, actor=SYSTEM, operation=op, code=code, name=name, kind=kind,
+                                              admin1=admin1, latitude=lat, longitude=lon)
+        for username, role, site_code in USERS:
+            password = "-".join(secrets.token_urlsafe(4) for _ in range(3))
+            user = sec.create_user(s, actor=SYSTEM, username=username, full_name=f"Demo {ROLE_LABELS[role].lower()}",
+                                   password=password)
+            sec.grant_role(s, actor=SYSTEM, user=user, role=role,
+                           operation_id=None if site_code is None else op.id,
+                           site_id=sites[site_code].id if site_code else None)
+            scope = "everywhere" if site_code is None else (f"site {site_code}" if site_code else "all JOR sites")
+            logins.append({"username": username, "password": password, "role": f"{ROLE_LABELS[role]}, {scope}"})
+        site_ids = [site.id for site in sites.values()]
+    logins_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(logins, fh, indent=2)
+    end = clock.today()
+    start = end - dt.timedelta(days=365)
+    echo(f"Registering {households:,} synthetic households at {len(site_ids)} sites…")
+    batch: list[Any] = []
+    done = 0
+    for item in generate_households(count=households, site_ids=site_ids, seed=seed, start=start, end=end):
+        batch.append(item)
+        if len(batch) == BATCH:
+            done += _register(container, batch)
+            batch = []
+            echo(f"  {done:,} / {households:,}")
+    if batch:
+        done += _register(container, batch)
+        echo(f"  {done:,} / {households:,}")
+    return logins
+
+
+def _register(container: Container, batch: list[Any]) -> int:
+    with unit_of_work(container.sessions) as s:
+        service.register_households(s, actor=SYSTEM, items=batch)
+    return len(batch)
+
+
+def summary(container: Container) -> dict[str, Any]:
+    with unit_of_work(container.sessions) as s:
+        op = s.scalar(select(Operation).order_by(Operation.code).limit(1))
+        return {
+            "operation": f"{op.code} {op.name}" if op else "-",
+            "sites": s.scalar(select(func.count()).select_from(Site)) or 0,
+            "households": s.scalar(select(func.count()).select_from(Household)) or 0,
+            "individuals": s.scalar(select(func.count()).select_from(Individual)) or 0,
+            "needs": s.scalar(select(func.count(func.distinct(SpecificNeed.individual_id)))
+                              .where(SpecificNeed.active.is_(True))) or 0,
+            "origins": [(c or "UNK", n) for c, n in s.execute(
+                select(Individual.country_of_origin, func.count()).group_by(Individual.country_of_origin)
+                .order_by(func.count().desc()).limit(6)).all()],
+        }
