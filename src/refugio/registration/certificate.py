@@ -270,7 +270,7 @@ def render_pdf(*, token: str, person: Individual, household: Household, operatio
     import segno
     from fpdf import FPDF
 
-    pdf = FPDF(orientation="L", unit="mm", format="A5")
+    pdf = FPDF(orientation="L", unit="mm", format=(148, 210))
     pdf.set_auto_page_break(False)
     pdf.set_title(f"Registration certificate {serial}")
     pdf.set_author(operation.name)
