@@ -17,7 +17,6 @@ import pytest
 from refugio.config import Settings
 from refugio.main import Container, build, metadata
 from refugio.registration import service as reg
-from refugio.registration.models import Operation, Site
 from refugio.security import service as sec
 from refugio.security.permissions import Role
 from refugio.security.principals import SYSTEM, Principal
@@ -48,8 +47,9 @@ def seed(container: Container) -> Seed:
     with unit_of_work(container.sessions) as s:
         op = reg.create_operation(s, actor=SYSTEM, code="JOR", name="Jordan operation", country_iso3="JOR")
         camp = reg.create_site(s, actor=SYSTEM, operation=op, code="ZAA", name="Zaatari camp", kind="camp")
-        office = reg.create_site(s, actor=SYSTEM, operation=op, code="AMM", name="Amman office",
-                                 kind="urban_office")
+        office = reg.create_site(
+            s, actor=SYSTEM, operation=op, code="AMM", name="Amman office", kind="urban_office"
+        )
         users: dict[str, uuid.UUID] = {}
         for username, role, op_id, site_id in [
             ("admin", Role.ADMINISTRATOR, None, None),
@@ -58,7 +58,9 @@ def seed(container: Container) -> Seed:
             ("im", Role.IM_OFFICER, op.id, None),
             ("viewer", Role.VIEWER, op.id, office.id),
         ]:
-            user = sec.create_user(s, actor=SYSTEM, username=username, full_name=username.title(), password=PASSWORD)
+            user = sec.create_user(
+                s, actor=SYSTEM, username=username, full_name=username.title(), password=PASSWORD
+            )
             sec.grant_role(s, actor=SYSTEM, user=user, role=role, operation_id=op_id, site_id=site_id)
             users[username] = user.id
         return Seed(op.id, camp.id, office.id, users)
@@ -69,25 +71,65 @@ def principal(container: Container, username: str) -> Principal:
         return sec.principal_for(s, sec.get_user(s, username))
 
 
-def household_payload(site_id: uuid.UUID, *, members: int = 4, family: str = "Haddad", **overrides: Any) -> dict[str, Any]:
+def household_payload(
+    site_id: uuid.UUID, *, members: int = 4, family: str = "Haddad", **overrides: Any
+) -> dict[str, Any]:
     """A valid household: focal point (father), spouse, and children; unique passport numbers."""
     people: list[dict[str, Any]] = [
-        {"relationship": "focal_point", "given_name": "Khaled", "family_name": family,
-         "given_name_original": "خالد", "family_name_original": "حداد", "sex": "M", "date_of_birth": "1984-05-17",
-         "nationality": "SYR", "languages": ["ara"], "phone": "+962 79 555 0101",
-         "documents": [{"doc_type": "passport", "number": f"N{next(_doc_counter)}", "issuing_country": "SYR"}]},
-        {"relationship": "spouse", "given_name": "Mariam", "family_name": family, "sex": "F",
-         "date_of_birth": "1988-02", "nationality": "SYR"},
-        {"relationship": "son_daughter", "given_name": "Yusuf", "family_name": family, "sex": "M",
-         "date_of_birth": "2014"},
-        {"relationship": "son_daughter", "given_name": "Lina", "family_name": family, "sex": "F", "stated_age": 6},
-        {"relationship": "son_daughter", "given_name": "Adam", "family_name": family, "sex": "M",
-         "date_of_birth": "2022-09-30"},
+        {
+            "relationship": "focal_point",
+            "given_name": "Khaled",
+            "family_name": family,
+            "given_name_original": "خالد",
+            "family_name_original": "حداد",
+            "sex": "M",
+            "date_of_birth": "1984-05-17",
+            "nationality": "SYR",
+            "languages": ["ara"],
+            "phone": "+962 79 555 0101",
+            "documents": [
+                {"doc_type": "passport", "number": f"N{next(_doc_counter)}", "issuing_country": "SYR"}
+            ],
+        },
+        {
+            "relationship": "spouse",
+            "given_name": "Mariam",
+            "family_name": family,
+            "sex": "F",
+            "date_of_birth": "1988-02",
+            "nationality": "SYR",
+        },
+        {
+            "relationship": "son_daughter",
+            "given_name": "Yusuf",
+            "family_name": family,
+            "sex": "M",
+            "date_of_birth": "2014",
+        },
+        {
+            "relationship": "son_daughter",
+            "given_name": "Lina",
+            "family_name": family,
+            "sex": "F",
+            "stated_age": 6,
+        },
+        {
+            "relationship": "son_daughter",
+            "given_name": "Adam",
+            "family_name": family,
+            "sex": "M",
+            "date_of_birth": "2022-09-30",
+        },
     ]
     payload: dict[str, Any] = {
-        "site_id": str(site_id), "consent_given": True, "consent_purposes": ["registration", "assistance"],
-        "country_of_origin": "SYR", "arrival_date": "2026-11-01", "address": "District 5, Block 12",
-        "population_type": "refugee", "members": people[:members],
+        "site_id": str(site_id),
+        "consent_given": True,
+        "consent_purposes": ["registration", "assistance"],
+        "country_of_origin": "SYR",
+        "arrival_date": "2026-11-01",
+        "address": "District 5, Block 12",
+        "population_type": "refugee",
+        "members": people[:members],
     }
     payload.update(overrides)
     return payload
@@ -105,4 +147,13 @@ def seeded(container: Container) -> Seed:
     return seed(container)
 
 
-__all__ = ["PASSWORD", "Seed", "build_container", "container", "household_payload", "principal", "seed", "seeded"]
+__all__ = [
+    "PASSWORD",
+    "Seed",
+    "build_container",
+    "container",
+    "household_payload",
+    "principal",
+    "seed",
+    "seeded",
+]

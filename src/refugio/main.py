@@ -42,8 +42,12 @@ def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     metadata()
-    return Container(settings=settings, engine=engine, sessions=session_factory(engine),
-                     keyring=Keyring(settings.secrets_path))
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        keyring=Keyring(settings.secrets_path),
+    )
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:

@@ -57,16 +57,42 @@ def test_db_upgrade_is_idempotent(env: list[str]) -> None:
 def test_users_create_with_scope_and_bad_input(env: list[str]) -> None:
     assert invoke("operations", "create", "JOR", "--name", "Jordan", "--country", "JOR", *env)[0] == 0
     assert invoke("operations", "add-site", "JOR", "ZAA", "--name", "Zaatari", "--kind", "camp", *env)[0] == 0
-    code, out = invoke("users", "create", "amal", "--role", "registration_clerk", "--operation", "JOR", "--site", "ZAA",
-                       "--password-stdin", *env, input="a long enough passphrase\n")
+    code, out = invoke(
+        "users",
+        "create",
+        "amal",
+        "--role",
+        "registration_clerk",
+        "--operation",
+        "JOR",
+        "--site",
+        "ZAA",
+        "--password-stdin",
+        *env,
+        input="a long enough passphrase\n",
+    )
     assert code == 0, out
     assert "registration_clerk (JOR/ZAA)" in out
-    code, out = invoke("users", "create", "weak", "--role", "administrator", "--password-stdin", *env, input="short\n")
+    code, out = invoke(
+        "users", "create", "weak", "--role", "administrator", "--password-stdin", *env, input="short\n"
+    )
     assert code == 1 and "password" in out
-    code, out = invoke("users", "create", "x1", "--role", "sorcerer", "--password-stdin", *env, input="whatever\n")
+    code, out = invoke(
+        "users", "create", "x1", "--role", "sorcerer", "--password-stdin", *env, input="whatever\n"
+    )
     assert code == 1 and "unknown role" in out
-    code, out = invoke("users", "create", "x2", "--role", "viewer", "--operation", "NOP", "--password-stdin", *env,
-                       input="a long enough passphrase\n")
+    code, out = invoke(
+        "users",
+        "create",
+        "x2",
+        "--role",
+        "viewer",
+        "--operation",
+        "NOP",
+        "--password-stdin",
+        *env,
+        input="a long enough passphrase\n",
+    )
     assert code == 1 and "no operation" in out
     code, out = invoke("users", "list", *env)
     assert "amal" in out and "registration_clerk" in out
@@ -76,6 +102,8 @@ def test_users_create_with_scope_and_bad_input(env: list[str]) -> None:
 
 def _issue(db_url: str, data_dir: Path, tmp_path: Path) -> tuple[Path, str]:
     """Register a household through the service and issue a certificate; returns (pdf path, serial)."""
+    from tests.helpers import household_payload
+
     from refugio.config import Settings
     from refugio.main import build
     from refugio.registration import certificate, queries, service
@@ -83,17 +111,19 @@ def _issue(db_url: str, data_dir: Path, tmp_path: Path) -> tuple[Path, str]:
     from refugio.security.principals import SYSTEM
     from refugio.store import migrate
     from refugio.store.uow import unit_of_work
-    from tests.helpers import household_payload
 
     container = build(Settings(db_url=db_url, data_dir=data_dir))
     migrate.upgrade(container.engine)
     with unit_of_work(container.sessions) as s:
         op = service.create_operation(s, actor=SYSTEM, code="JOR", name="Jordan", country_iso3="JOR")
         site = service.create_site(s, actor=SYSTEM, operation=op, code="ZAA", name="Zaatari", kind="camp")
-        hh = service.register_household(s, actor=SYSTEM, data=HouseholdCreate.model_validate(household_payload(site.id)))
+        hh = service.register_household(
+            s, actor=SYSTEM, data=HouseholdCreate.model_validate(household_payload(site.id))
+        )
         person = queries.get_household(s, actor=SYSTEM, key=hh.id).members[0]
-        issued = certificate.issue_certificate(s, actor=SYSTEM, individual_id=person.id,
-                                               signer=container.keyring.signing_key())
+        issued = certificate.issue_certificate(
+            s, actor=SYSTEM, individual_id=person.id, signer=container.keyring.signing_key()
+        )
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(issued.pdf)
     container.engine.dispose()
@@ -119,7 +149,9 @@ def test_verify_certificate_online_offline_tampered_and_revoked(db_url: str, tmp
     prefix, body, sig = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     claims["fn"] = "Someone Else"
-    forged_body = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    forged_body = (
+        base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    )
     forged = tmp_path / "forged.txt"
     forged.write_text(f"{prefix}.{forged_body}.{sig}")
     code, out = invoke("verify", str(forged), "--public-key", str(key))

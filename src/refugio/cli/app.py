@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -27,7 +27,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema: create and upgrade.", no_args_is_help=True)
 users_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
-certs_app = typer.Typer(help="Registration certificates: public key and revocation list.", no_args_is_help=True)
+certs_app = typer.Typer(
+    help="Registration certificates: public key and revocation list.", no_args_is_help=True
+)
 ops_app = typer.Typer(help="Operations and their registration sites.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
@@ -37,7 +39,9 @@ app.add_typer(ops_app, name="operations")
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (sqlite:///PATH or postgresql://…); default: SQLite in the data dir."),
+    typer.Option(
+        "--db", help="Database URL (sqlite:///PATH or postgresql://…); default: SQLite in the data dir."
+    ),
 ]
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Where the embedded database and the secrets live.")
@@ -66,7 +70,7 @@ def _container(settings: Settings, *, upgrade: bool = True) -> Container:
     return container
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -102,9 +106,13 @@ def _root(
 def demo(
     db: DbOption = None,
     data_dir: DataDirOption = None,
-    households: Annotated[int, typer.Option(help="Synthetic households to register.", min=1, max=200_000)] = 3000,
+    households: Annotated[
+        int, typer.Option(help="Synthetic households to register.", min=1, max=200_000)
+    ] = 3000,
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic arrivals.")] = 2026,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web UI after building.")] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web UI after building.")
+    ] = True,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
     reset: Annotated[bool, typer.Option(help="Delete the demo database first and build it again.")] = False,
@@ -124,8 +132,10 @@ def demo(
     typer.echo("")
     typer.echo(f"Database   {_safe_url(settings.database_url)}")
     typer.echo(f"Operation  {summary['operation']}  ({summary['sites']} sites)")
-    typer.echo(f"Registry   {summary['households']:,} households, {summary['individuals']:,} individuals, "
-               f"{summary['needs']:,} people with specific needs")
+    typer.echo(
+        f"Registry   {summary['households']:,} households, {summary['individuals']:,} individuals, "
+        f"{summary['needs']:,} people with specific needs"
+    )
     typer.echo(f"Origins    {', '.join(f'{c} {n:,}' for c, n in summary['origins'])}")
     typer.echo("")
     typer.echo("Log in with:")
@@ -154,8 +164,14 @@ def _serve(container: Container, host: str, port: int) -> None:
 
     from refugio.main import create_app
 
-    uvicorn.run(create_app(container=container), host=host, port=port, log_level="info", access_log=False,
-                server_header=False)
+    uvicorn.run(
+        create_app(container=container),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        server_header=False,
+    )
 
 
 def _safe_url(url: str) -> str:
@@ -210,7 +226,9 @@ def operations_create(
 
     container = _container(_settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
-        op = _run(lambda: service.create_operation(s, actor=SYSTEM, code=code, name=name, country_iso3=country))
+        op = _run(
+            lambda: service.create_operation(s, actor=SYSTEM, code=code, name=name, country_iso3=country)
+        )
         typer.echo(f"operation {op.code} created")
 
 
@@ -219,8 +237,9 @@ def operations_add_site(
     operation: Annotated[str, typer.Argument(help="Operation code.")],
     code: Annotated[str, typer.Argument(help="Site code, unique in the operation.")],
     name: Annotated[str, typer.Option(help="Site name.")],
-    kind: Annotated[str, typer.Option(help="reception_centre, camp, collective_centre, urban_office, border_point")]
-    = "reception_centre",
+    kind: Annotated[
+        str, typer.Option(help="reception_centre, camp, collective_centre, urban_office, border_point")
+    ] = "reception_centre",
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -237,8 +256,10 @@ def operations_add_site(
         op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
         if op is None:
             _fail(f"no operation {operation!r}")
-        site = _run(lambda: service.create_site(s, actor=SYSTEM, operation=op, code=code, name=name, kind=kind))
-        typer.echo(f"site {site.code} added to {op.code}")  # type: ignore[union-attr]
+        site = _run(
+            lambda: service.create_site(s, actor=SYSTEM, operation=op, code=code, name=name, kind=kind)
+        )
+        typer.echo(f"site {site.code} added to {op.code}")
 
 
 @ops_app.command("list")
@@ -264,11 +285,17 @@ def operations_list(db: DbOption = None, data_dir: DataDirOption = None) -> None
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="Login name (lower case).")],
-    role: Annotated[str, typer.Option(help="administrator, registration_clerk, protection_officer, im_officer, viewer")],
+    role: Annotated[
+        str, typer.Option(help="administrator, registration_clerk, protection_officer, im_officer, viewer")
+    ],
     full_name: Annotated[str | None, typer.Option(help="Full name (default: the username).")] = None,
     operation: Annotated[str | None, typer.Option(help="Operation code the role is limited to.")] = None,
-    site: Annotated[str | None, typer.Option(help="Site code (within --operation) the role is limited to.")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    site: Annotated[
+        str | None, typer.Option(help="Site code (within --operation) the role is limited to.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -300,14 +327,17 @@ def users_create(
             op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
             if op is None:
                 _fail(f"no operation {operation!r}")
-            op_id = op.id  # type: ignore[union-attr]
+            op_id = op.id
             if site:
                 site_row = s.scalar(select(Site).where(Site.operation_id == op_id, Site.code == site.upper()))
                 if site_row is None:
                     _fail(f"no site {site!r} in {operation.upper()}")
-                site_id = site_row.id  # type: ignore[union-attr]
-        user = _run(lambda: sec.create_user(s, actor=SYSTEM, username=username, full_name=full_name or username,
-                                            password=password))
+                site_id = site_row.id
+        user = _run(
+            lambda: sec.create_user(
+                s, actor=SYSTEM, username=username, full_name=full_name or username, password=password
+            )
+        )
         sec.grant_role(s, actor=SYSTEM, user=user, role=role_enum, operation_id=op_id, site_id=site_id)
         scope = f"{operation.upper()}{'/' + site.upper() if site else ''}" if operation else "everywhere"
         typer.echo(f"user {user.username} created: {role_enum.value} ({scope})")
@@ -329,7 +359,9 @@ def users_token(
     container = _container(_settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
         user = _run(lambda: sec.get_user(s, username))
-        secret, _row = _run(lambda: sec.issue_api_token(s, actor=SYSTEM, user=user, name=name, valid_days=days))
+        secret, _row = _run(
+            lambda: sec.issue_api_token(s, actor=SYSTEM, user=user, name=name, valid_days=days)
+        )
     typer.echo(secret)
 
 
@@ -355,12 +387,18 @@ def users_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
 
 @app.command()
 def verify(
-    certificate: Annotated[str, typer.Argument(help="A certificate PDF, a file holding the QR text, the QR text "
-                                                     "itself, or - for stdin.")],
-    public_key: Annotated[Path | None, typer.Option("--public-key", help="PEM public key: check offline, "
-                                                    "without the database.")] = None,
-    revocations: Annotated[Path | None, typer.Option("--revocations", help="Signed revocation list (JSON) "
-                                                     "for offline checks.")] = None,
+    certificate: Annotated[
+        str,
+        typer.Argument(
+            help="A certificate PDF, a file holding the QR text, the QR text itself, or - for stdin."
+        ),
+    ],
+    public_key: Annotated[
+        Path | None, typer.Option("--public-key", help="PEM public key: check offline, without the database.")
+    ] = None,
+    revocations: Annotated[
+        Path | None, typer.Option("--revocations", help="Signed revocation list (JSON) for offline checks.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     db: DbOption = None,
     data_dir: DataDirOption = None,
@@ -391,16 +429,28 @@ def verify(
         with unit_of_work(container.sessions) as s:
             result = cert.verify_in_registry(s, token, container.keyring.public_key())
     if as_json:
-        typer.echo(json.dumps({"status": result.status.value, "message": result.message, "claims": result.claims,
-                               "revocation_reason": result.revocation_reason}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "status": result.status.value,
+                    "message": result.message,
+                    "claims": result.claims,
+                    "revocation_reason": result.revocation_reason,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         colour = typer.colors.GREEN if result.ok else typer.colors.RED
         typer.secho(f"{result.status.value.upper()}: {result.message}", fg=colour)
         if result.claims and result.status.value != "tampered":
             c = result.claims
             typer.echo(f"  {c.get('id')}  {c.get('gn')} {c.get('fn')}  {c.get('on', '')}".rstrip())
-            typer.echo(f"  sex {c.get('sex')}, born {c.get('dob')} ({c.get('dp')}), issued {c.get('iss')}, "
-                       f"valid until {c.get('exp')}")
+            typer.echo(
+                f"  sex {c.get('sex')}, born {c.get('dob')} ({c.get('dp')}), issued {c.get('iss')}, "
+                f"valid until {c.get('exp')}"
+            )
         if result.revocation_reason:
             typer.echo(f"  revoked: {result.revocation_reason}")
     raise typer.Exit(0 if result.ok else 2)
@@ -464,7 +514,7 @@ def certificates_revocations(
 
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None, data_dir: DataDirOption = None) -> None:
-    """Recompute the audit hash chain; exit code 2 and the broken entries if anything was altered or deleted."""
+    """Recompute the audit hash chain; exit code 2 and the broken entries if any was altered or deleted."""
     from refugio.security.audit import verify_chain
     from refugio.store.uow import unit_of_work
 
@@ -472,10 +522,14 @@ def audit_verify(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     with unit_of_work(container.sessions) as s:
         report = verify_chain(s)
     if report.ok:
-        typer.secho(f"OK: {report.entries:,} audit entries, chain intact (head {report.last_hash[:16]}…)",
-                    fg=typer.colors.GREEN)
+        typer.secho(
+            f"OK: {report.entries:,} audit entries, chain intact (head {report.last_hash[:16]}…)",
+            fg=typer.colors.GREEN,
+        )
         return
-    typer.secho(f"BROKEN: the audit log was tampered with ({report.entries:,} entries read)", fg=typer.colors.RED)
+    typer.secho(
+        f"BROKEN: the audit log was tampered with ({report.entries:,} entries read)", fg=typer.colors.RED
+    )
     for problem in report.problems:
         typer.echo(f"  {problem}")
     raise typer.Exit(2)
@@ -483,4 +537,3 @@ def audit_verify(db: DbOption = None, data_dir: DataDirOption = None) -> None:
 
 def main() -> None:
     app()
-

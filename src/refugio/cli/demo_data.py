@@ -45,7 +45,9 @@ LOGINS_FILE = "demo-logins.json"
 BATCH = 500
 
 
-def ensure_demo(container: Container, *, households: int, seed: int, echo: Callable[[str], Any]) -> list[dict[str, str]]:
+def ensure_demo(
+    container: Container, *, households: int, seed: int, echo: Callable[[str], Any]
+) -> list[dict[str, str]]:
     """Create the demo operation, users and arrivals unless the database already has them."""
     logins_path = container.settings.data_dir / LOGINS_FILE
     with unit_of_work(container.sessions) as s:
@@ -55,24 +57,51 @@ def ensure_demo(container: Container, *, households: int, seed: int, echo: Calla
         if logins_path.exists():
             loaded: list[dict[str, str]] = json.loads(logins_path.read_text("utf-8"))
             return loaded
-        return [{"username": u, "password": "(set when the demo was first built)", "role": r.value}
-                for u, r, _ in USERS]
+        return [
+            {"username": u, "password": "(set when the demo was first built)", "role": r.value}
+            for u, r, _ in USERS
+        ]
     logins: list[dict[str, str]] = []
     with unit_of_work(container.sessions) as s:
-        op = service.create_operation(s, actor=SYSTEM, code=OPERATION[0], name=OPERATION[1], country_iso3=OPERATION[2])
+        op = service.create_operation(
+            s, actor=SYSTEM, code=OPERATION[0], name=OPERATION[1], country_iso3=OPERATION[2]
+        )
         sites = {}
         for code, name, kind, admin1, lat, lon in SITES:
-            sites[code] = service.create_site(s, actor=SYSTEM, operation=op, code=code, name=name, kind=kind,
-                                              admin1=admin1, latitude=lat, longitude=lon)
+            sites[code] = service.create_site(
+                s,
+                actor=SYSTEM,
+                operation=op,
+                code=code,
+                name=name,
+                kind=kind,
+                admin1=admin1,
+                latitude=lat,
+                longitude=lon,
+            )
         for username, role, site_code in USERS:
             password = "-".join(secrets.token_urlsafe(4) for _ in range(3))
-            user = sec.create_user(s, actor=SYSTEM, username=username, full_name=f"Demo {ROLE_LABELS[role].lower()}",
-                                   password=password)
-            sec.grant_role(s, actor=SYSTEM, user=user, role=role,
-                           operation_id=None if site_code is None else op.id,
-                           site_id=sites[site_code].id if site_code else None)
-            scope = "everywhere" if site_code is None else (f"site {site_code}" if site_code else "all JOR sites")
-            logins.append({"username": username, "password": password, "role": f"{ROLE_LABELS[role]}, {scope}"})
+            user = sec.create_user(
+                s,
+                actor=SYSTEM,
+                username=username,
+                full_name=f"Demo {ROLE_LABELS[role].lower()}",
+                password=password,
+            )
+            sec.grant_role(
+                s,
+                actor=SYSTEM,
+                user=user,
+                role=role,
+                operation_id=None if site_code is None else op.id,
+                site_id=sites[site_code].id if site_code else None,
+            )
+            scope = (
+                "everywhere" if site_code is None else (f"site {site_code}" if site_code else "all JOR sites")
+            )
+            logins.append(
+                {"username": username, "password": password, "role": f"{ROLE_LABELS[role]}, {scope}"}
+            )
         site_ids = [site.id for site in sites.values()]
     logins_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -109,9 +138,19 @@ def summary(container: Container) -> dict[str, Any]:
             "sites": s.scalar(select(func.count()).select_from(Site)) or 0,
             "households": s.scalar(select(func.count()).select_from(Household)) or 0,
             "individuals": s.scalar(select(func.count()).select_from(Individual)) or 0,
-            "needs": s.scalar(select(func.count(func.distinct(SpecificNeed.individual_id)))
-                              .where(SpecificNeed.active.is_(True))) or 0,
-            "origins": [(c or "UNK", n) for c, n in s.execute(
-                select(Individual.country_of_origin, func.count()).group_by(Individual.country_of_origin)
-                .order_by(func.count().desc()).limit(6)).all()],
+            "needs": s.scalar(
+                select(func.count(func.distinct(SpecificNeed.individual_id))).where(
+                    SpecificNeed.active.is_(True)
+                )
+            )
+            or 0,
+            "origins": [
+                (c or "UNK", n)
+                for c, n in s.execute(
+                    select(Individual.country_of_origin, func.count())
+                    .group_by(Individual.country_of_origin)
+                    .order_by(func.count().desc())
+                    .limit(6)
+                ).all()
+            ],
         }

@@ -1,4 +1,7 @@
-"""A tiny in-process event bus: lower layers announce, `main.py` wires handlers. Imports nothing from refugio."""
+"""A tiny in-process event bus: lower layers announce, `main.py` wires handlers.
+
+Imports nothing from refugio.
+"""
 
 from __future__ import annotations
 

@@ -80,15 +80,22 @@ class Verification:
         return self.status == Status.VALID
 
 
-def verify_token(token: str, public_key: Ed25519PublicKey, *, revoked: dict[str, str] | None = None,
-                 today: dt.date | None = None) -> Verification:
+def verify_token(
+    token: str,
+    public_key: Ed25519PublicKey,
+    *,
+    revoked: dict[str, str] | None = None,
+    today: dt.date | None = None,
+) -> Verification:
     """Check a token offline: signature, expiry and (if given) a revocation list {serial: reason}."""
     token = token.strip()
     if len(token) > MAX_TOKEN_LENGTH:
         return Verification(Status.MALFORMED, "too long to be a refugio certificate")
     parts = token.split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
-        return Verification(Status.MALFORMED, f"not a refugio certificate (expected {PREFIX}.<claims>.<signature>)")
+        return Verification(
+            Status.MALFORMED, f"not a refugio certificate (expected {PREFIX}.<claims>.<signature>)"
+        )
     try:
         claims = json.loads(_unb64(parts[1]))
         signature = _unb64(parts[2])
@@ -97,22 +104,27 @@ def verify_token(token: str, public_key: Ed25519PublicKey, *, revoked: dict[str,
     if not isinstance(claims, dict):
         return Verification(Status.MALFORMED, "the certificate data is not a record")
     if not verify_signature(public_key, signature, f"{parts[0]}.{parts[1]}".encode()):
-        return Verification(Status.TAMPERED, "signature does not match: the certificate was altered or not "
-                            "issued with this key", claims)
+        return Verification(
+            Status.TAMPERED,
+            "signature does not match: the certificate was altered or not issued with this key",
+            claims,
+        )
     if claims.get("kid") != key_id(public_key):
         return Verification(Status.TAMPERED, "signed by a different key than the one stated", claims)
     serial = str(claims.get("s", ""))
     if revoked is not None and serial in revoked:
-        return Verification(Status.REVOKED, f"certificate {serial} was revoked", claims,
-                            revocation_reason=revoked[serial])
+        return Verification(
+            Status.REVOKED, f"certificate {serial} was revoked", claims, revocation_reason=revoked[serial]
+        )
     try:
         expires = dt.date.fromisoformat(str(claims.get("exp")))
     except ValueError:
         return Verification(Status.MALFORMED, "the expiry date is unreadable", claims)
     if expires < (today or clock.today()):
         return Verification(Status.EXPIRED, f"certificate {serial} expired on {expires.isoformat()}", claims)
-    return Verification(Status.VALID, f"certificate {serial} is authentic and valid until {expires.isoformat()}",
-                        claims)
+    return Verification(
+        Status.VALID, f"certificate {serial} is authentic and valid until {expires.isoformat()}", claims
+    )
 
 
 def verify_in_registry(session: Session, token: str, public_key: Ed25519PublicKey) -> Verification:
@@ -123,12 +135,19 @@ def verify_in_registry(session: Session, token: str, public_key: Ed25519PublicKe
     serial = str(result.claims.get("s", ""))
     cert = session.scalar(select(Certificate).where(Certificate.serial == serial))
     if cert is None:
-        return Verification(Status.UNKNOWN, f"no certificate {serial} was issued by this registry", result.claims)
+        return Verification(
+            Status.UNKNOWN, f"no certificate {serial} was issued by this registry", result.claims
+        )
     if cert.payload_sha256 != hashlib.sha256(token.strip().encode()).hexdigest():
         return Verification(Status.TAMPERED, "the certificate differs from the one issued", result.claims)
     if cert.revoked_at is not None:
-        return Verification(Status.REVOKED, f"certificate {serial} was revoked", result.claims,
-                            revoked_at=cert.revoked_at.date().isoformat(), revocation_reason=cert.revocation_reason)
+        return Verification(
+            Status.REVOKED,
+            f"certificate {serial} was revoked",
+            result.claims,
+            revoked_at=cert.revoked_at.date().isoformat(),
+            revocation_reason=cert.revocation_reason,
+        )
     return result
 
 
@@ -143,24 +162,51 @@ class Issued:
     pdf: bytes
 
 
-def _claims(person: Individual, household: Household, op: Operation, serial: str, issued: dt.date,
-            expires: dt.date, kid: str) -> dict[str, Any]:
-    original = " ".join(p for p in (person.given_name_original, person.middle_name_original,
-                                     person.family_name_original) if p)
+def _claims(
+    person: Individual,
+    household: Household,
+    op: Operation,
+    serial: str,
+    issued: dt.date,
+    expires: dt.date,
+    kid: str,
+) -> dict[str, Any]:
+    original = " ".join(
+        p for p in (person.given_name_original, person.middle_name_original, person.family_name_original) if p
+    )
     return {
-        "v": 1, "s": serial, "id": person.ref, "hh": household.ref, "op": op.code,
-        "gn": person.given_name, "mn": person.middle_name or "", "fn": person.family_name, "on": original,
-        "sex": person.sex, "dob": person.date_of_birth.isoformat(), "dp": person.dob_precision,
-        "coo": person.country_of_origin or "", "iss": issued.isoformat(), "exp": expires.isoformat(), "kid": kid,
+        "v": 1,
+        "s": serial,
+        "id": person.ref,
+        "hh": household.ref,
+        "op": op.code,
+        "gn": person.given_name,
+        "mn": person.middle_name or "",
+        "fn": person.family_name,
+        "on": original,
+        "sex": person.sex,
+        "dob": person.date_of_birth.isoformat(),
+        "dp": person.dob_precision,
+        "coo": person.country_of_origin or "",
+        "iss": issued.isoformat(),
+        "exp": expires.isoformat(),
+        "kid": kid,
     }
 
 
-def issue_certificate(session: Session, *, actor: Principal, individual_id: uuid.UUID, signer: Signer,
-                      valid_days: int = VALIDITY_DAYS) -> Issued:
+def issue_certificate(
+    session: Session,
+    *,
+    actor: Principal,
+    individual_id: uuid.UUID,
+    signer: Signer,
+    valid_days: int = VALIDITY_DAYS,
+) -> Issued:
     """Issue a signed certificate (revoking the person's earlier ones) and render its PDF."""
     person = session.get(Individual, individual_id)
-    if person is None or not actor.can(Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id,
-                                       site_id=person.site_id):
+    if person is None or not actor.can(
+        Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id
+    ):
         raise NotFound("no such individual")
     actor.require(Permission.CERTIFICATE_ISSUE, operation_id=person.operation_id, site_id=person.site_id)
     if person.status != "active":
@@ -175,24 +221,55 @@ def issue_certificate(session: Session, *, actor: Principal, individual_id: uuid
     expires = today + dt.timedelta(days=valid_days)
     kid = key_id(signer.public_key())
     token = encode_token(_claims(person, household, op, serial, today, expires, kid), signer)
-    for old in session.scalars(select(Certificate).where(Certificate.individual_id == person.id,
-                                                         Certificate.revoked_at.is_(None))):
+    for old in session.scalars(
+        select(Certificate).where(Certificate.individual_id == person.id, Certificate.revoked_at.is_(None))
+    ):
         old.revoked_at = clock.now()
         old.revoked_by = actor.label
         old.revocation_reason = f"superseded by {serial}"
-    cert = Certificate(serial=serial, individual_id=person.id, issued_by=actor.label, valid_until=expires,
-                       payload_sha256=hashlib.sha256(token.encode()).hexdigest(), key_id=kid)
+    cert = Certificate(
+        serial=serial,
+        individual_id=person.id,
+        issued_by=actor.label,
+        valid_until=expires,
+        payload_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        key_id=kid,
+    )
     session.add(cert)
-    session.add(RegistrationEvent(
-        operation_id=person.operation_id, household_id=person.household_id, individual_id=person.id,
-        event_type=EventType.CERTIFICATE_ISSUED.value, occurred_on=today, recorded_by=actor.label,
-        summary=f"Registration certificate {serial} issued, valid until {expires.isoformat()}",
-        details={"serial": serial}))
+    session.add(
+        RegistrationEvent(
+            operation_id=person.operation_id,
+            household_id=person.household_id,
+            individual_id=person.id,
+            event_type=EventType.CERTIFICATE_ISSUED.value,
+            occurred_on=today,
+            recorded_by=actor.label,
+            summary=f"Registration certificate {serial} issued, valid until {expires.isoformat()}",
+            details={"serial": serial},
+        )
+    )
     session.flush()
-    audit.record(session, actor=actor, action="certificate.issue", object_type="individual",
-                 object_id=str(person.id), details={"serial": serial})
-    return Issued(cert, token, render_pdf(token=token, person=person, household=household, operation=op,
-                                          serial=serial, issued=today, expires=expires))
+    audit.record(
+        session,
+        actor=actor,
+        action="certificate.issue",
+        object_type="individual",
+        object_id=str(person.id),
+        details={"serial": serial},
+    )
+    return Issued(
+        cert,
+        token,
+        render_pdf(
+            token=token,
+            person=person,
+            household=household,
+            operation=op,
+            serial=serial,
+            issued=today,
+            expires=expires,
+        ),
+    )
 
 
 def revoke_certificate(session: Session, *, actor: Principal, serial: str, reason: str) -> Certificate:
@@ -212,22 +289,42 @@ def revoke_certificate(session: Session, *, actor: Principal, serial: str, reaso
     cert.revoked_at = clock.now()
     cert.revoked_by = actor.label
     cert.revocation_reason = reason.strip()
-    session.add(RegistrationEvent(
-        operation_id=person.operation_id, household_id=person.household_id, individual_id=person.id,
-        event_type=EventType.CERTIFICATE_REVOKED.value, occurred_on=clock.today(), recorded_by=actor.label,
-        summary=f"Certificate {cert.serial} revoked: {cert.revocation_reason}", details={"serial": cert.serial}))
+    session.add(
+        RegistrationEvent(
+            operation_id=person.operation_id,
+            household_id=person.household_id,
+            individual_id=person.id,
+            event_type=EventType.CERTIFICATE_REVOKED.value,
+            occurred_on=clock.today(),
+            recorded_by=actor.label,
+            summary=f"Certificate {cert.serial} revoked: {cert.revocation_reason}",
+            details={"serial": cert.serial},
+        )
+    )
     session.flush()
-    audit.record(session, actor=actor, action="certificate.revoke", object_type="individual",
-                 object_id=str(person.id), details={"serial": cert.serial})
+    audit.record(
+        session,
+        actor=actor,
+        action="certificate.revoke",
+        object_type="individual",
+        object_id=str(person.id),
+        details={"serial": cert.serial},
+    )
     return cert
 
 
 def revocation_list(session: Session, signer: Signer) -> dict[str, Any]:
     """A signed list of revoked serials, for checking certificates offline."""
-    rows = session.execute(select(Certificate.serial, Certificate.revocation_reason)
-                           .where(Certificate.revoked_at.is_not(None)).order_by(Certificate.serial)).all()
-    body = {"issued_at": clock.now().isoformat(timespec="seconds"), "kid": key_id(signer.public_key()),
-            "revoked": {serial: reason or "" for serial, reason in rows}}
+    rows = session.execute(
+        select(Certificate.serial, Certificate.revocation_reason)
+        .where(Certificate.revoked_at.is_not(None))
+        .order_by(Certificate.serial)
+    ).all()
+    body = {
+        "issued_at": clock.now().isoformat(timespec="seconds"),
+        "kid": key_id(signer.public_key()),
+        "revoked": {serial: reason or "" for serial, reason in rows},
+    }
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return {**body, "signature": _b64(signer.sign(canonical))}
 
@@ -241,7 +338,9 @@ def read_revocation_list(data: dict[str, Any], public_key: Ed25519PublicKey) -> 
         raise ValueError(f"not a refugio revocation list ({exc})") from None
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     if not verify_signature(public_key, signature, canonical):
-        raise ValueError("the revocation list's signature does not match: it was altered or signed by another key")
+        raise ValueError(
+            "the revocation list's signature does not match: it was altered or signed by another key"
+        )
     revoked = body["revoked"]
     if not isinstance(revoked, dict):
         raise ValueError("the revocation list is malformed")
@@ -255,8 +354,10 @@ def read_revocation_list(data: dict[str, Any], public_key: Ed25519PublicKey) -> 
 _FONT_CANDIDATES = {
     "sans": ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"],
     "sans-bold": ["/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"],
-    "naskh": ["/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
-              "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf"],
+    "naskh": [
+        "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
+        "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+    ],
 }
 
 
@@ -264,8 +365,16 @@ def _font(name: str) -> str | None:
     return next((p for p in _FONT_CANDIDATES[name] if Path(p).exists()), None)
 
 
-def render_pdf(*, token: str, person: Individual, household: Household, operation: Operation, serial: str,
-               issued: dt.date, expires: dt.date) -> bytes:
+def render_pdf(
+    *,
+    token: str,
+    person: Individual,
+    household: Household,
+    operation: Operation,
+    serial: str,
+    issued: dt.date,
+    expires: dt.date,
+) -> bytes:
     """An A6 landscape card: holder's details in both scripts, the QR code, and the token in metadata."""
     import segno
     from fpdf import FPDF
@@ -297,8 +406,9 @@ def render_pdf(*, token: str, person: Individual, household: Household, operatio
     pdf.set_x(12)
     pdf.set_font(family, "", 10)
     pdf.cell(0, 6, operation.name, new_x="LMARGIN", new_y="NEXT")
-    original = " ".join(p for p in (person.given_name_original, person.middle_name_original,
-                                     person.family_name_original) if p)
+    original = " ".join(
+        p for p in (person.given_name_original, person.middle_name_original, person.family_name_original) if p
+    )
     dob = person.date_of_birth.isoformat()
     if person.dob_precision == "year":
         dob = f"{person.date_of_birth.year} (year only)"
@@ -336,12 +446,20 @@ def render_pdf(*, token: str, person: Individual, household: Household, operatio
     pdf.image(buf, x=134, y=28, w=64, h=64)
     pdf.set_xy(134, 94)
     pdf.set_font(family, "", 7)
-    pdf.multi_cell(64, 3.5, "Scan to verify offline with the operation's public key "
-                   "(refugio verify, or the /verify page).", align="C")
+    pdf.multi_cell(
+        64,
+        3.5,
+        "Scan to verify offline with the operation's public key (refugio verify, or the /verify page).",
+        align="C",
+    )
     pdf.set_xy(12, 126)
     pdf.set_font(family, "", 7)
-    pdf.multi_cell(186, 3.5, "This certificate attests registration with the authority named above. It is not a "
-                   "travel document. Tampering is detectable: the QR code carries a digital signature.")
+    pdf.multi_cell(
+        186,
+        3.5,
+        "This certificate attests registration with the authority named above. It is not a "
+        "travel document. Tampering is detectable: the QR code carries a digital signature.",
+    )
     return bytes(pdf.output())
 
 

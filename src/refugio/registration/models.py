@@ -103,9 +103,7 @@ class Individual(UUIDPk, Timestamped, Base):
     """A registered person. Names are kept in the original script and in Latin transliteration."""
 
     __tablename__ = "individual"
-    __table_args__ = (
-        Index("ix_individual_site_status", "site_id", "status"),
-    )
+    __table_args__ = (Index("ix_individual_site_status", "site_id", "status"),)
 
     ref: Mapped[str] = mapped_column(String(28), unique=True)
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)

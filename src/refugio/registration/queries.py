@@ -37,7 +37,9 @@ MAX_RESULTS = 50
 _PHONEISH = re.compile(r"^\+?[0-9 ()-]{6,}$")
 
 
-def scope_clause(actor: Principal, permission: Permission, operation_col: object, site_col: object) -> ColumnElement[bool]:
+def scope_clause(
+    actor: Principal, permission: Permission, operation_col: object, site_col: object
+) -> ColumnElement[bool]:
     """SQL condition limiting rows to the operations/sites where `actor` holds `permission`."""
     scope = actor.scope(permission)
     if scope.everything:
@@ -50,9 +52,16 @@ def scope_clause(actor: Principal, permission: Permission, operation_col: object
     return or_(*parts) if parts else false()
 
 
-def visible_sites(session: Session, *, actor: Principal, permission: Permission = Permission.HOUSEHOLD_VIEW) -> list[Site]:
-    return list(session.scalars(
-        select(Site).where(scope_clause(actor, permission, Site.operation_id, Site.id)).order_by(Site.code)))
+def visible_sites(
+    session: Session, *, actor: Principal, permission: Permission = Permission.HOUSEHOLD_VIEW
+) -> list[Site]:
+    return list(
+        session.scalars(
+            select(Site)
+            .where(scope_clause(actor, permission, Site.operation_id, Site.id))
+            .order_by(Site.code)
+        )
+    )
 
 
 def visible_operations(session: Session, *, actor: Principal) -> list[Operation]:
@@ -87,7 +96,9 @@ class PersonRecord:
     certificates: list[Certificate]
 
 
-def _need_views(actor: Principal, person: Individual, needs: list[SpecificNeed]) -> tuple[list[NeedView], int]:
+def _need_views(
+    actor: Principal, person: Individual, needs: list[SpecificNeed]
+) -> tuple[list[NeedView], int]:
     shown, hidden = [], 0
     for n in needs:
         code = CODES.get(n.code)
@@ -107,45 +118,78 @@ def _find_individual(session: Session, key: uuid.UUID | str) -> Individual | Non
         return session.scalar(select(Individual).where(Individual.ref == str(key).strip().upper()))
 
 
-def get_individual(session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True) -> PersonRecord:
+def get_individual(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> PersonRecord:
     """A person's full record (documents, visible needs, history, certificates); the read is audited."""
     person = _find_individual(session, key)
-    if person is None or not actor.can(Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id,
-                                       site_id=person.site_id):
+    if person is None or not actor.can(
+        Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id
+    ):
         raise NotFound("no such individual")
     household = session.get(Household, person.household_id)
     site = session.get(Site, person.site_id)
     assert household is not None and site is not None
     docs: list[IdentityDocument] = []
     if actor.can(Permission.DOCUMENT_VIEW, operation_id=person.operation_id, site_id=person.site_id):
-        docs = list(session.scalars(select(IdentityDocument).where(IdentityDocument.individual_id == person.id)
-                                    .order_by(IdentityDocument.created_at)))
-    all_needs = list(session.scalars(select(SpecificNeed).where(SpecificNeed.individual_id == person.id)
-                                     .order_by(SpecificNeed.active.desc(), SpecificNeed.flagged_at)))
+        docs = list(
+            session.scalars(
+                select(IdentityDocument)
+                .where(IdentityDocument.individual_id == person.id)
+                .order_by(IdentityDocument.created_at)
+            )
+        )
+    all_needs = list(
+        session.scalars(
+            select(SpecificNeed)
+            .where(SpecificNeed.individual_id == person.id)
+            .order_by(SpecificNeed.active.desc(), SpecificNeed.flagged_at)
+        )
+    )
     needs, hidden = _need_views(actor, person, all_needs)
     if not actor.can(Permission.NEEDS_VIEW, operation_id=person.operation_id, site_id=person.site_id):
         needs, hidden = [], 0
     events = history(session, actor=actor, person=person)
-    certs = list(session.scalars(select(Certificate).where(Certificate.individual_id == person.id)
-                                 .order_by(Certificate.issued_at.desc())))
+    certs = list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.individual_id == person.id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
     if audit_read:
-        audit.record(session, actor=actor, action="individual.read", object_type="individual",
-                     object_id=str(person.id))
+        audit.record(
+            session, actor=actor, action="individual.read", object_type="individual", object_id=str(person.id)
+        )
     return PersonRecord(person, household, site, docs, needs, hidden, events, certs)
 
 
 def history(session: Session, *, actor: Principal, person: Individual) -> list[RegistrationEvent]:
     """The person's own events and the events of households they belong or belonged to, newest first."""
     household_ids = select(RegistrationEvent.household_id).where(RegistrationEvent.individual_id == person.id)
-    events = list(session.scalars(
-        select(RegistrationEvent).where(or_(
-            RegistrationEvent.individual_id == person.id,
-            and_(RegistrationEvent.individual_id.is_(None),
-                 or_(RegistrationEvent.household_id == person.household_id,
-                     RegistrationEvent.household_id.in_(household_ids)))))
-        .order_by(RegistrationEvent.recorded_at.desc())))
-    hidden_codes = {c for c in CODES if not can_see_need(actor, c, operation_id=person.operation_id,
-                                                           site_id=person.site_id)}
+    events = list(
+        session.scalars(
+            select(RegistrationEvent)
+            .where(
+                or_(
+                    RegistrationEvent.individual_id == person.id,
+                    and_(
+                        RegistrationEvent.individual_id.is_(None),
+                        or_(
+                            RegistrationEvent.household_id == person.household_id,
+                            RegistrationEvent.household_id.in_(household_ids),
+                        ),
+                    ),
+                )
+            )
+            .order_by(RegistrationEvent.recorded_at.desc())
+        )
+    )
+    hidden_codes = {
+        c
+        for c in CODES
+        if not can_see_need(actor, c, operation_id=person.operation_id, site_id=person.site_id)
+    }
     return [e for e in events if e.details.get("code") not in hidden_codes]
 
 
@@ -158,36 +202,59 @@ class HouseholdRecord:
     needs_by_member: dict[uuid.UUID, list[NeedView]] = field(default_factory=dict)
 
 
-def get_household(session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True) -> HouseholdRecord:
+def get_household(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> HouseholdRecord:
     """A household with its members (all, including deceased and departed) and its history."""
     household: Household | None
     try:
         household = session.get(Household, key if isinstance(key, uuid.UUID) else uuid.UUID(str(key)))
     except ValueError:
         household = session.scalar(select(Household).where(Household.ref == str(key).strip().upper()))
-    if household is None or not actor.can(Permission.HOUSEHOLD_VIEW, operation_id=household.operation_id,
-                                          site_id=household.site_id):
+    if household is None or not actor.can(
+        Permission.HOUSEHOLD_VIEW, operation_id=household.operation_id, site_id=household.site_id
+    ):
         raise NotFound("no such household")
     site = session.get(Site, household.site_id)
     assert site is not None
-    members = list(session.scalars(select(Individual).where(Individual.household_id == household.id)
-                                   .order_by(Individual.ref)))
-    events = list(session.scalars(select(RegistrationEvent).where(RegistrationEvent.household_id == household.id)
-                                  .order_by(RegistrationEvent.recorded_at.desc())))
+    members = list(
+        session.scalars(
+            select(Individual).where(Individual.household_id == household.id).order_by(Individual.ref)
+        )
+    )
+    events = list(
+        session.scalars(
+            select(RegistrationEvent)
+            .where(RegistrationEvent.household_id == household.id)
+            .order_by(RegistrationEvent.recorded_at.desc())
+        )
+    )
     needs_by_member: dict[uuid.UUID, list[NeedView]] = {}
     if actor.can(Permission.NEEDS_VIEW, operation_id=household.operation_id, site_id=household.site_id):
-        rows = session.scalars(select(SpecificNeed).where(
-            SpecificNeed.individual_id.in_([m.id for m in members] or [uuid.uuid4()]), SpecificNeed.active.is_(True)))
+        rows = session.scalars(
+            select(SpecificNeed).where(
+                SpecificNeed.individual_id.in_([m.id for m in members] or [uuid.uuid4()]),
+                SpecificNeed.active.is_(True),
+            )
+        )
         by_id = {m.id: m for m in members}
         for n in rows:
             shown, _hidden = _need_views(actor, by_id[n.individual_id], [n])
             needs_by_member.setdefault(n.individual_id, []).extend(shown)
-    hidden_codes = {c for c in CODES if not can_see_need(actor, c, operation_id=household.operation_id,
-                                                           site_id=household.site_id)}
+    hidden_codes = {
+        c
+        for c in CODES
+        if not can_see_need(actor, c, operation_id=household.operation_id, site_id=household.site_id)
+    }
     events = [e for e in events if e.details.get("code") not in hidden_codes]
     if audit_read:
-        audit.record(session, actor=actor, action="household.read", object_type="household",
-                     object_id=str(household.id))
+        audit.record(
+            session,
+            actor=actor,
+            action="household.read",
+            object_type="household",
+            object_id=str(household.id),
+        )
     return HouseholdRecord(household, site, members, events, needs_by_member)
 
 
@@ -202,7 +269,7 @@ class SearchHit:
     matched_by: str  # name | id | document | phone
 
 
-def _name_candidates(tokens: list[str]) -> Select[tuple[uuid.UUID]]:
+def _name_candidates(tokens: list[str]) -> Select[uuid.UUID]:
     """Individuals having, for every query token, a name token starting with it."""
     parts = [
         select(NameToken.individual_id).where(NameToken.token >= t, NameToken.token < t + "\U0010ffff")
@@ -213,8 +280,9 @@ def _name_candidates(tokens: list[str]) -> Select[tuple[uuid.UUID]]:
     return select(intersect(*parts).subquery().c[0])
 
 
-def search(session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS,
-           include_inactive: bool = True) -> list[SearchHit]:
+def search(
+    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS, include_inactive: bool = True
+) -> list[SearchHit]:
     """Find people by name (either script, any order, word prefixes), ID, document number or phone."""
     if not actor.can_anywhere(Permission.SEARCH_RUN):
         raise PermissionDenied(f"{actor.label} lacks {Permission.SEARCH_RUN.value}")
@@ -225,12 +293,16 @@ def search(session: Session, *, actor: Principal, query: str, limit: int = MAX_R
         raise ValidationFailed.single("q", "at most 200 characters", "too_long")
     limit = max(1, min(limit, MAX_RESULTS))
     scope = scope_clause(actor, Permission.INDIVIDUAL_VIEW, Individual.operation_id, Individual.site_id)
-    base = select(Individual, Household.ref).join(Household, Household.id == Individual.household_id).where(scope)
+    base = (
+        select(Individual, Household.ref)
+        .join(Household, Household.id == Individual.household_id)
+        .where(scope)
+    )
     if not include_inactive:
         base = base.where(Individual.status == "active")
     hits: dict[uuid.UUID, SearchHit] = {}
 
-    def take(stmt: Select[tuple[Individual, str]], how: str) -> None:
+    def take(stmt: Select[Individual, str], how: str) -> None:
         for person, hh_ref in session.execute(stmt.limit(limit)).all():
             hits.setdefault(person.id, SearchHit(person, hh_ref, how))
 
@@ -241,18 +313,37 @@ def search(session: Session, *, actor: Principal, query: str, limit: int = MAX_R
         take(base.where(Household.ref == upper).order_by(Individual.ref), "id")
     number = normalise_document_number(q)
     if len(number) >= 4 and any(ch.isdigit() for ch in number):
-        take(base.join(IdentityDocument, IdentityDocument.individual_id == Individual.id)
-             .where(IdentityDocument.number_norm == number), "document")
+        take(
+            base.join(IdentityDocument, IdentityDocument.individual_id == Individual.id).where(
+                IdentityDocument.number_norm == number
+            ),
+            "document",
+        )
     if _PHONEISH.match(q):
         phone = normalise_phone(q)
-        take(base.where(Individual.phone.in_({phone, phone.lstrip("+") if phone else None} - {None})), "phone")
+        take(
+            base.where(Individual.phone.in_({phone, phone.lstrip("+") if phone else None} - {None})), "phone"
+        )
     tokens = names.query_tokens(q)
     if tokens and not hits:
-        take(base.where(Individual.id.in_(_name_candidates(tokens)))
-             .order_by(Individual.family_norm, Individual.given_norm, Individual.ref), "name")
+        take(
+            base.where(Individual.id.in_(_name_candidates(tokens))).order_by(
+                Individual.family_norm, Individual.given_norm, Individual.ref
+            ),
+            "name",
+        )
     result = list(hits.values())[:limit]
-    audit.record(session, actor=actor, action="individual.search", object_type="individual", object_id=None,
-                 details={"results": [str(h.person.id) for h in result], "kinds": sorted({h.matched_by for h in result})})
+    audit.record(
+        session,
+        actor=actor,
+        action="individual.search",
+        object_type="individual",
+        object_id=None,
+        details={
+            "results": [str(h.person.id) for h in result],
+            "kinds": sorted({h.matched_by for h in result}),
+        },
+    )
     return result
 
 
@@ -260,15 +351,22 @@ def search(session: Session, *, actor: Principal, query: str, limit: int = MAX_R
 # lists and figures
 
 
-def list_households(session: Session, *, actor: Principal, site_id: uuid.UUID | None = None,
-                    offset: int = 0, limit: int = 50) -> tuple[list[Household], int]:
-    stmt = select(Household).where(scope_clause(actor, Permission.HOUSEHOLD_VIEW, Household.operation_id,
-                                                Household.site_id))
+def list_households(
+    session: Session, *, actor: Principal, site_id: uuid.UUID | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[Household], int]:
+    stmt = select(Household).where(
+        scope_clause(actor, Permission.HOUSEHOLD_VIEW, Household.operation_id, Household.site_id)
+    )
     if site_id is not None:
         stmt = stmt.where(Household.site_id == site_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Household.registration_date.desc(), Household.ref.desc())
-                                .offset(max(offset, 0)).limit(max(1, min(limit, 200)))))
+    rows = list(
+        session.scalars(
+            stmt.order_by(Household.registration_date.desc(), Household.ref.desc())
+            .offset(max(offset, 0))
+            .limit(max(1, min(limit, 200)))
+        )
+    )
     return rows, total
 
 
@@ -295,30 +393,58 @@ def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Da
     today = clock.today()
     households = session.scalar(select(func.count()).select_from(Household).where(hh_scope)) or 0
     individuals = session.scalar(select(func.count()).select_from(Individual).where(active)) or 0
-    reg_today = session.scalar(select(func.count()).select_from(Household).where(
-        hh_scope, Household.registration_date == today)) or 0
-    reg_week = session.scalar(select(func.count()).select_from(Household).where(
-        hh_scope, Household.registration_date > today - dt.timedelta(days=7))) or 0
-    by_site = [(code, name, n) for code, name, n in session.execute(
-        select(Site.code, Site.name, func.count(Individual.id)).join(Individual, Individual.site_id == Site.id)
-        .where(active).group_by(Site.code, Site.name).order_by(Site.code)).all()]
-    by_origin = [(c or "UNK", n) for c, n in session.execute(
-        select(Individual.country_of_origin, func.count()).where(active)
-        .group_by(Individual.country_of_origin).order_by(func.count().desc()).limit(10)).all()]
+    reg_today = (
+        session.scalar(
+            select(func.count()).select_from(Household).where(hh_scope, Household.registration_date == today)
+        )
+        or 0
+    )
+    reg_week = (
+        session.scalar(
+            select(func.count())
+            .select_from(Household)
+            .where(hh_scope, Household.registration_date > today - dt.timedelta(days=7))
+        )
+        or 0
+    )
+    by_site = [
+        (code, name, n)
+        for code, name, n in session.execute(
+            select(Site.code, Site.name, func.count(Individual.id))
+            .join(Individual, Individual.site_id == Site.id)
+            .where(active)
+            .group_by(Site.code, Site.name)
+            .order_by(Site.code)
+        ).all()
+    ]
+    by_origin = [
+        (c or "UNK", n)
+        for c, n in session.execute(
+            select(Individual.country_of_origin, func.count())
+            .where(active)
+            .group_by(Individual.country_of_origin)
+            .order_by(func.count().desc())
+            .limit(10)
+        ).all()
+    ]
     by_sex_age: dict[str, dict[str, int]] = {b[2]: {"F": 0, "M": 0, "X": 0} for b in AGE_BRACKETS}
     for year, sex, n in session.execute(
-            select(func.extract("year", Individual.date_of_birth), Individual.sex, func.count())
-            .where(active).group_by(func.extract("year", Individual.date_of_birth), Individual.sex)).all():
+        select(func.extract("year", Individual.date_of_birth), Individual.sex, func.count())
+        .where(active)
+        .group_by(func.extract("year", Individual.date_of_birth), Individual.sex)
+    ).all():
         age = today.year - int(year)
         for lo, hi, label in AGE_BRACKETS:
             if lo <= age <= hi:
                 by_sex_age[label][sex] = by_sex_age[label].get(sex, 0) + int(n)
     needs = []
     for category, n in session.execute(
-            select(SpecificNeed.category, func.count(func.distinct(SpecificNeed.individual_id)))
-            .join(Individual, Individual.id == SpecificNeed.individual_id)
-            .where(active, SpecificNeed.active.is_(True)).group_by(SpecificNeed.category)
-            .order_by(SpecificNeed.category)).all():
+        select(SpecificNeed.category, func.count(func.distinct(SpecificNeed.individual_id)))
+        .join(Individual, Individual.id == SpecificNeed.individual_id)
+        .where(active, SpecificNeed.active.is_(True))
+        .group_by(SpecificNeed.category)
+        .order_by(SpecificNeed.category)
+    ).all():
         if category in {"SV", "TR"} and not actor.can_anywhere(Permission.NEEDS_SENSITIVE_VIEW):
             continue
         needs.append((category, int(n) if n >= small_count else 0))

@@ -36,12 +36,48 @@ def languages() -> dict[str, str]:
     return dict(sorted(out.items(), key=lambda kv: kv[1]))
 
 
-_EXTRA_LANGUAGES = {"apc", "ajp", "acm", "arz", "apd", "prs", "pbt", "kmr", "ckb", "tir", "din", "nus",
-                    "rhg", "fuv", "hau", "lin", "swc", "kin", "run", "nuer", "tig", "bej", "zag", "fvr"}
+_EXTRA_LANGUAGES = {
+    "apc",
+    "ajp",
+    "acm",
+    "arz",
+    "apd",
+    "prs",
+    "pbt",
+    "kmr",
+    "ckb",
+    "tir",
+    "din",
+    "nus",
+    "rhg",
+    "fuv",
+    "hau",
+    "lin",
+    "swc",
+    "kin",
+    "run",
+    "nuer",
+    "tig",
+    "bej",
+    "zag",
+    "fvr",
+}
 
-SCRIPTS = {"Latn": "Latin", "Arab": "Arabic", "Cyrl": "Cyrillic", "Ethi": "Ethiopic", "Mymr": "Myanmar",
-           "Deva": "Devanagari", "Hebr": "Hebrew", "Armn": "Armenian", "Geor": "Georgian", "Thai": "Thai",
-           "Hans": "Chinese (simplified)", "Tibt": "Tibetan", "Beng": "Bengali"}
+SCRIPTS = {
+    "Latn": "Latin",
+    "Arab": "Arabic",
+    "Cyrl": "Cyrillic",
+    "Ethi": "Ethiopic",
+    "Mymr": "Myanmar",
+    "Deva": "Devanagari",
+    "Hebr": "Hebrew",
+    "Armn": "Armenian",
+    "Geor": "Georgian",
+    "Thai": "Thai",
+    "Hans": "Chinese (simplified)",
+    "Tibt": "Tibetan",
+    "Beng": "Bengali",
+}
 
 
 def is_country(code: str) -> bool:

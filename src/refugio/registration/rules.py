@@ -20,9 +20,22 @@ from refugio.registration.needs import CODES
 
 OPS = {"eq", "ne", "lt", "le", "gt", "ge", "in"}
 FACTS = {
-    "age", "is_child", "is_older", "sex", "relationship", "is_focal_point", "hh_size", "hh_adults",
-    "hh_children", "hh_older", "hh_adults_18_59", "spouse_present", "parent_present", "adult_present",
-    "adult_relative_present", "has_children_in_household",
+    "age",
+    "is_child",
+    "is_older",
+    "sex",
+    "relationship",
+    "is_focal_point",
+    "hh_size",
+    "hh_adults",
+    "hh_children",
+    "hh_older",
+    "hh_adults_18_59",
+    "spouse_present",
+    "parent_present",
+    "adult_present",
+    "adult_relative_present",
+    "has_children_in_household",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 

@@ -31,9 +31,11 @@ from refugio.registration.models import (
     NeedsRuleSet,
     Operation,
     RegistrationEvent,
-    Sequence as RefSequence,
     Site,
     SpecificNeed,
+)
+from refugio.registration.models import (
+    Sequence as RefSequence,
 )
 from refugio.registration.needs import CODES
 from refugio.registration.reference import is_country
@@ -64,7 +66,9 @@ from refugio.security.principals import Principal
 # operations and sites
 
 
-def create_operation(session: Session, *, actor: Principal, code: str, name: str, country_iso3: str) -> Operation:
+def create_operation(
+    session: Session, *, actor: Principal, code: str, name: str, country_iso3: str
+) -> Operation:
     """Create an operation; `code` (three letters) prefixes its human-readable IDs."""
     actor.require(Permission.OPERATION_MANAGE)
     code, country_iso3 = code.strip().upper(), country_iso3.strip().upper()
@@ -82,8 +86,14 @@ def create_operation(session: Session, *, actor: Principal, code: str, name: str
     op = Operation(code=code, name=name.strip(), country_iso3=country_iso3)
     session.add(op)
     session.flush()
-    audit.record(session, actor=actor, action="operation.create", object_type="operation", object_id=str(op.id),
-                 details={"code": code})
+    audit.record(
+        session,
+        actor=actor,
+        action="operation.create",
+        object_type="operation",
+        object_id=str(op.id),
+        details={"code": code},
+    )
     return op
 
 
@@ -120,13 +130,29 @@ def create_site(
     code = code.strip().upper()
     exists = session.scalar(select(Site.id).where(Site.operation_id == operation.id, Site.code == code))
     if exists is not None:
-        raise Conflict(f"site {code} already exists in {operation.code}", [FieldError("code", "already used")])
-    site = Site(operation_id=operation.id, code=code, name=name.strip(), kind=kind, admin1=admin1, pcode=pcode,
-                latitude=latitude, longitude=longitude)
+        raise Conflict(
+            f"site {code} already exists in {operation.code}", [FieldError("code", "already used")]
+        )
+    site = Site(
+        operation_id=operation.id,
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        admin1=admin1,
+        pcode=pcode,
+        latitude=latitude,
+        longitude=longitude,
+    )
     session.add(site)
     session.flush()
-    audit.record(session, actor=actor, action="site.create", object_type="site", object_id=str(site.id),
-                 details={"code": code, "operation": operation.code})
+    audit.record(
+        session,
+        actor=actor,
+        action="site.create",
+        object_type="site",
+        object_id=str(site.id),
+        details={"code": code, "operation": operation.code},
+    )
     return site
 
 
@@ -154,12 +180,15 @@ def active_ruleset(session: Session) -> rules.RuleSet:
     row = session.get(NeedsRuleSet, shipped.version)
     if row is None:
         session.execute(update(NeedsRuleSet).values(active=False))
-        session.add(NeedsRuleSet(version=shipped.version, sha256=shipped.sha256, content=shipped.content,
-                                 active=True))
+        session.add(
+            NeedsRuleSet(version=shipped.version, sha256=shipped.sha256, content=shipped.content, active=True)
+        )
         session.flush()
     elif row.sha256 != shipped.sha256:
-        raise Conflict(f"rule set {shipped.version} in the database differs from the shipped one; "
-                       "give the changed rules a new version")
+        raise Conflict(
+            f"rule set {shipped.version} in the database differs from the shipped one; "
+            "give the changed rules a new version"
+        )
     return shipped
 
 
@@ -168,8 +197,15 @@ def _token_rows(individual_id: uuid.UUID, values: Iterable[str | None]) -> list[
 
 
 def _name_values(p: Any) -> list[str | None]:
-    return [p.given_name, p.middle_name, p.family_name, p.given_name_original, p.middle_name_original,
-            p.family_name_original, p.other_names]
+    return [
+        p.given_name,
+        p.middle_name,
+        p.family_name,
+        p.given_name_original,
+        p.middle_name_original,
+        p.family_name_original,
+        p.other_names,
+    ]
 
 
 def _event(
@@ -203,26 +239,49 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _need_row(individual_id: uuid.UUID, code: str, source: NeedSource, reason: str, actor: Principal,
-              rule_id: str | None = None, version: str | None = None) -> dict[str, Any]:
+def _need_row(
+    individual_id: uuid.UUID,
+    code: str,
+    source: NeedSource,
+    reason: str,
+    actor: Principal,
+    rule_id: str | None = None,
+    version: str | None = None,
+) -> dict[str, Any]:
     return {
-        "id": ids.new_id(), "individual_id": individual_id, "code": code, "category": code[:2],
-        "source": source.value, "rule_id": rule_id, "ruleset_version": version, "reason": reason,
-        "active": True, "flagged_at": clock.now(), "flagged_by": actor.label, "removed_at": None,
-        "removed_by": None, "removal_reason": None,
+        "id": ids.new_id(),
+        "individual_id": individual_id,
+        "code": code,
+        "category": code[:2],
+        "source": source.value,
+        "rule_id": rule_id,
+        "ruleset_version": version,
+        "reason": reason,
+        "active": True,
+        "flagged_at": clock.now(),
+        "flagged_by": actor.label,
+        "removed_at": None,
+        "removed_by": None,
+        "removal_reason": None,
     }
 
 
-def _check_need_permissions(actor: Principal, flags: Sequence[NeedFlag], field: str, site: Site,
-                            errors: list[FieldError]) -> None:
+def _check_need_permissions(
+    actor: Principal, flags: Sequence[NeedFlag], field: str, site: Site, errors: list[FieldError]
+) -> None:
     for i, flag in enumerate(flags):
         need = CODES.get(flag.code)
         if need is None:
             continue
         perm = Permission.NEEDS_SENSITIVE_FLAG if need.sensitive else Permission.NEEDS_FLAG
         if not actor.can(perm, operation_id=site.operation_id, site_id=site.id):
-            errors.append(FieldError(f"{field}.{i}.code", f"you may not set the code {flag.code} "
-                                     f"({perm.value} needed)", "forbidden"))
+            errors.append(
+                FieldError(
+                    f"{field}.{i}.code",
+                    f"you may not set the code {flag.code} ({perm.value} needed)",
+                    "forbidden",
+                )
+            )
 
 
 def _existing_documents(session: Session, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
@@ -232,8 +291,12 @@ def _existing_documents(session: Session, keys: set[tuple[str, str, str]]) -> di
     for start in range(0, len(numbers), 500):
         chunk = numbers[start : start + 500]
         rows = session.execute(
-            select(IdentityDocument.doc_type, IdentityDocument.issuing_country, IdentityDocument.number_norm,
-                   Individual.ref)
+            select(
+                IdentityDocument.doc_type,
+                IdentityDocument.issuing_country,
+                IdentityDocument.number_norm,
+                Individual.ref,
+            )
             .join(Individual, Individual.id == IdentityDocument.individual_id)
             .where(IdentityDocument.number_norm.in_(chunk))
         ).all()
@@ -283,8 +346,12 @@ def register_households(
 
     site_ids = {item.site_id for item in items}
     sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(site_ids)))}
-    operations = {o.id: o for o in session.scalars(
-        select(Operation).where(Operation.id.in_({s.operation_id for s in sites.values()})))}
+    operations = {
+        o.id: o
+        for o in session.scalars(
+            select(Operation).where(Operation.id.in_({s.operation_id for s in sites.values()}))
+        )
+    }
     parsed: list[list[Any]] = []
     doc_keys: dict[tuple[str, str, str], str] = {}
     for k, item in enumerate(items):
@@ -294,15 +361,19 @@ def register_households(
             parsed.append([])
             continue
         if not actor.can(Permission.HOUSEHOLD_CREATE, operation_id=site.operation_id, site_id=site.id):
-            errors.append(FieldError(pre(k, "site_id"), f"you may not register households at site {site.code}",
-                                     "forbidden"))
+            errors.append(
+                FieldError(
+                    pre(k, "site_id"), f"you may not register households at site {site.code}", "forbidden"
+                )
+            )
         item_errors, dobs = check_household(item, today)
         errors.extend(FieldError(pre(k, e.field), e.message, e.code) for e in item_errors)
         for i, m in enumerate(item.members):
             _check_need_permissions(actor, m.needs, pre(k, f"members.{i}.needs"), site, errors)
             for j, d in enumerate(m.documents):
                 doc_keys[(d.doc_type.value, d.issuing_country, normalise_document_number(d.number))] = pre(
-                    k, f"members.{i}.documents.{j}.number")
+                    k, f"members.{i}.documents.{j}.number"
+                )
         parsed.append(dobs)
     seen_across: dict[tuple[str, str, str], str] = {}
     for k, item in enumerate(items):
@@ -310,15 +381,28 @@ def register_households(
             for j, d in enumerate(m.documents):
                 key = (d.doc_type.value, d.issuing_country, normalise_document_number(d.number))
                 here = pre(k, f"members.{i}.documents.{j}.number")
-                if key in seen_across and error_prefix is not None and not here.startswith(
-                        seen_across[key].rsplit(".members.", 1)[0] + ".members."):
-                    errors.append(FieldError(here, f"the same document is also given at {seen_across[key]}",
-                                             "duplicate_document"))
+                if (
+                    key in seen_across
+                    and error_prefix is not None
+                    and not here.startswith(seen_across[key].rsplit(".members.", 1)[0] + ".members.")
+                ):
+                    errors.append(
+                        FieldError(
+                            here,
+                            f"the same document is also given at {seen_across[key]}",
+                            "duplicate_document",
+                        )
+                    )
                 seen_across.setdefault(key, here)
     if doc_keys:
         for key, ref in _existing_documents(session, set(doc_keys)).items():
-            errors.append(FieldError(doc_keys[key], f"document already held by another registered person ({ref})",
-                                     "document_taken"))
+            errors.append(
+                FieldError(
+                    doc_keys[key],
+                    f"document already held by another registered person ({ref})",
+                    "document_taken",
+                )
+            )
     if errors:
         raise ValidationFailed(errors)
 
@@ -327,9 +411,12 @@ def register_households(
     wanted: dict[tuple[uuid.UUID, int], int] = {}
     for item in items:
         year = (item.registration_date or today).year
-        key = (sites[item.site_id].operation_id, year)
-        wanted[key] = wanted.get(key, 0) + 1
-    next_seq = {key: _allocate(session, f"hh:{operations[key[0]].code}:{key[1]}", n) for key, n in wanted.items()}
+        op_year = (sites[item.site_id].operation_id, year)
+        wanted[op_year] = wanted.get(op_year, 0) + 1
+    next_seq = {
+        op_year: _allocate(session, f"hh:{operations[op_year[0]].code}:{op_year[1]}", n)
+        for op_year, n in wanted.items()
+    }
 
     hh_rows: list[dict[str, Any]] = []
     ind_rows: list[dict[str, Any]] = []
@@ -344,76 +431,143 @@ def register_households(
         site = sites[item.site_id]
         op = operations[site.operation_id]
         reg_date = item.registration_date or today
-        key = (op.id, reg_date.year)
-        seq = next_seq[key]
-        next_seq[key] = seq + 1
+        op_year = (op.id, reg_date.year)
+        seq = next_seq[op_year]
+        next_seq[op_year] = seq + 1
         hh_id, hh_ref = ids.new_id(), ids.household_ref(op.code, reg_date.year, seq)
         member_ids = [ids.new_id() for _ in item.members]
         member_refs = [ids.individual_ref(hh_ref, n + 1) for n in range(len(item.members))]
         focal = next(i for i, m in enumerate(item.members) if m.relationship == Relationship.FOCAL_POINT)
-        hh_rows.append({
-            "id": hh_id, "ref": hh_ref, "operation_id": op.id, "site_id": site.id,
-            "focal_point_id": member_ids[focal], "registration_level": item.registration_level.value,
-            "registration_date": reg_date, "registration_method": "in_person", "arrival_date": item.arrival_date,
-            "country_of_origin": item.country_of_origin, "place_of_origin": item.place_of_origin,
-            "address": item.address, "shelter": item.shelter, "phone": normalise_phone(item.phone), "size": len(item.members),
-            "status": "active", "version": 1, "created_at": now, "updated_at": now,
-        })
+        hh_rows.append(
+            {
+                "id": hh_id,
+                "ref": hh_ref,
+                "operation_id": op.id,
+                "site_id": site.id,
+                "focal_point_id": member_ids[focal],
+                "registration_level": item.registration_level.value,
+                "registration_date": reg_date,
+                "registration_method": "in_person",
+                "arrival_date": item.arrival_date,
+                "country_of_origin": item.country_of_origin,
+                "place_of_origin": item.place_of_origin,
+                "address": item.address,
+                "shelter": item.shelter,
+                "phone": normalise_phone(item.phone),
+                "size": len(item.members),
+                "status": "active",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         purposes = [p.value for p in item.consent_purposes]
         for i, m in enumerate(item.members):
             dob = dobs[i]
             assert dob is not None
             iid = member_ids[i]
-            ind_rows.append({
-                "id": iid, "ref": member_refs[i], "household_id": hh_id, "operation_id": op.id,
-                "site_id": site.id, "relationship_to_focal_point": m.relationship.value,
-                "given_name": m.given_name, "middle_name": m.middle_name or None, "family_name": m.family_name,
-                "given_name_original": m.given_name_original or None,
-                "middle_name_original": m.middle_name_original or None,
-                "family_name_original": m.family_name_original or None,
-                "original_script": m.original_script or detect_script(
-                    m.given_name_original, m.family_name_original, m.middle_name_original),
-                "other_names": m.other_names or None,
-                "given_norm": names.normalise(m.given_name), "family_norm": names.normalise(m.family_name),
-                "sex": m.sex.value, "date_of_birth": dob.value, "dob_precision": dob.precision,
-                "nationality": m.nationality, "country_of_origin": m.country_of_origin or item.country_of_origin,
-                "languages": [lang.lower() for lang in m.languages],
-                "population_type": (m.population_type or item.population_type).value,
-                "legal_status": m.legal_status.value if m.legal_status else None,
-                "marital_status": m.marital_status.value if m.marital_status else None,
-                "arrival_date": item.arrival_date, "phone": normalise_phone(m.phone), "status": "active", "date_of_death": None,
-                "consent_given": item.consent_given, "consent_purposes": purposes,
-                "consent_date": reg_date if item.consent_given else None, "legal_basis": item.legal_basis,
-                "version": 1, "created_at": now, "updated_at": now,
-            })
+            ind_rows.append(
+                {
+                    "id": iid,
+                    "ref": member_refs[i],
+                    "household_id": hh_id,
+                    "operation_id": op.id,
+                    "site_id": site.id,
+                    "relationship_to_focal_point": m.relationship.value,
+                    "given_name": m.given_name,
+                    "middle_name": m.middle_name or None,
+                    "family_name": m.family_name,
+                    "given_name_original": m.given_name_original or None,
+                    "middle_name_original": m.middle_name_original or None,
+                    "family_name_original": m.family_name_original or None,
+                    "original_script": m.original_script
+                    or detect_script(m.given_name_original, m.family_name_original, m.middle_name_original),
+                    "other_names": m.other_names or None,
+                    "given_norm": names.normalise(m.given_name),
+                    "family_norm": names.normalise(m.family_name),
+                    "sex": m.sex.value,
+                    "date_of_birth": dob.value,
+                    "dob_precision": dob.precision,
+                    "nationality": m.nationality,
+                    "country_of_origin": m.country_of_origin or item.country_of_origin,
+                    "languages": [lang.lower() for lang in m.languages],
+                    "population_type": (m.population_type or item.population_type).value,
+                    "legal_status": m.legal_status.value if m.legal_status else None,
+                    "marital_status": m.marital_status.value if m.marital_status else None,
+                    "arrival_date": item.arrival_date,
+                    "phone": normalise_phone(m.phone),
+                    "status": "active",
+                    "date_of_death": None,
+                    "consent_given": item.consent_given,
+                    "consent_purposes": purposes,
+                    "consent_date": reg_date if item.consent_given else None,
+                    "legal_basis": item.legal_basis,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             token_rows.extend(_token_rows(iid, _name_values(m)))
             for d in m.documents:
-                doc_rows.append({
-                    "id": ids.new_id(), "individual_id": iid, "doc_type": d.doc_type.value, "number": d.number,
-                    "number_norm": normalise_document_number(d.number), "issuing_country": d.issuing_country,
-                    "issue_date": d.issue_date, "expiry_date": d.expiry_date, "created_at": now, "updated_at": now,
-                })
+                doc_rows.append(
+                    {
+                        "id": ids.new_id(),
+                        "individual_id": iid,
+                        "doc_type": d.doc_type.value,
+                        "number": d.number,
+                        "number_norm": normalise_document_number(d.number),
+                        "issuing_country": d.issuing_country,
+                        "issue_date": d.issue_date,
+                        "expiry_date": d.expiry_date,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             for flag in m.needs:
                 need_rows.append(_need_row(iid, flag.code, NeedSource.MANUAL, flag.reason, actor))
         facts = rules.household_facts(
-            [_Facts(dobs[i].value, m.sex.value, m.relationship.value)  # type: ignore[union-attr]
-             for i, m in enumerate(item.members)], reg_date)
+            [
+                _Facts(dobs[i].value, m.sex.value, m.relationship.value)  # type: ignore[union-attr]
+                for i, m in enumerate(item.members)
+            ],
+            reg_date,
+        )
         manual = {(i, f.code) for i, m in enumerate(item.members) for f in m.needs}
         for i, person_facts in enumerate(facts):
             for finding in rules.evaluate(ruleset, person_facts):
                 if (i, finding.code) in manual:
                     continue
-                need_rows.append(_need_row(member_ids[i], finding.code, NeedSource.RULE, finding.explanation,
-                                           actor, finding.rule_id, ruleset.version))
-        event_rows.append(_event(
-            operation_id=op.id, household_id=hh_id, event_type=EventType.REGISTERED, actor=actor,
-            occurred_on=reg_date,
-            summary=f"Household {hh_ref} registered at {site.code} with {len(item.members)} member(s)",
-            details={"members": member_refs, "level": item.registration_level.value, "site": site.code},
-        ))
+                need_rows.append(
+                    _need_row(
+                        member_ids[i],
+                        finding.code,
+                        NeedSource.RULE,
+                        finding.explanation,
+                        actor,
+                        finding.rule_id,
+                        ruleset.version,
+                    )
+                )
+        event_rows.append(
+            _event(
+                operation_id=op.id,
+                household_id=hh_id,
+                event_type=EventType.REGISTERED,
+                actor=actor,
+                occurred_on=reg_date,
+                summary=f"Household {hh_ref} registered at {site.code} with {len(item.members)} member(s)",
+                details={"members": member_refs, "level": item.registration_level.value, "site": site.code},
+            )
+        )
         if audit_each:
-            audit_entries.append(("household.register", "household", str(hh_id),
-                                  {"ref": hh_ref, "members": len(item.members), "site": site.code}))
+            audit_entries.append(
+                (
+                    "household.register",
+                    "household",
+                    str(hh_id),
+                    {"ref": hh_ref, "members": len(item.members), "site": site.code},
+                )
+            )
         results.append(Registered(hh_id, hh_ref, tuple(member_ids), tuple(member_refs)))
 
     session.execute(insert(Household), hh_rows)
@@ -426,8 +580,14 @@ def register_households(
         session.execute(insert(SpecificNeed), need_rows)
     session.execute(insert(RegistrationEvent), event_rows)
     if not audit_each:
-        audit_entries.append(("household.register_batch", "household", None,
-                              {"households": [r.household_ref for r in results]}))
+        audit_entries.append(
+            (
+                "household.register_batch",
+                "household",
+                None,
+                {"households": [r.household_ref for r in results]},
+            )
+        )
     audit.record_many(session, actor=actor, entries=audit_entries)
     return results
 
@@ -443,69 +603,114 @@ class _Facts:
 # loading with scope checks
 
 
-def load_household(session: Session, *, actor: Principal, household_id: uuid.UUID,
-                   permission: Permission = Permission.HOUSEHOLD_UPDATE) -> Household:
+def load_household(
+    session: Session,
+    *,
+    actor: Principal,
+    household_id: uuid.UUID,
+    permission: Permission = Permission.HOUSEHOLD_UPDATE,
+) -> Household:
     household = session.get(Household, household_id)
-    if household is None or not actor.can(Permission.HOUSEHOLD_VIEW, operation_id=household.operation_id,
-                                          site_id=household.site_id):
+    if household is None or not actor.can(
+        Permission.HOUSEHOLD_VIEW, operation_id=household.operation_id, site_id=household.site_id
+    ):
         raise NotFound("no such household")
     actor.require(permission, operation_id=household.operation_id, site_id=household.site_id)
     return household
 
 
-def load_individual(session: Session, *, actor: Principal, individual_id: uuid.UUID,
-                    permission: Permission = Permission.INDIVIDUAL_UPDATE) -> Individual:
+def load_individual(
+    session: Session,
+    *,
+    actor: Principal,
+    individual_id: uuid.UUID,
+    permission: Permission = Permission.INDIVIDUAL_UPDATE,
+) -> Individual:
     person = session.get(Individual, individual_id)
-    if person is None or not actor.can(Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id,
-                                       site_id=person.site_id):
+    if person is None or not actor.can(
+        Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id
+    ):
         raise NotFound("no such individual")
     actor.require(permission, operation_id=person.operation_id, site_id=person.site_id)
     return person
 
 
 def _active_members(session: Session, household_id: uuid.UUID) -> list[Individual]:
-    return list(session.scalars(
-        select(Individual)
-        .where(Individual.household_id == household_id, Individual.status == IndividualStatus.ACTIVE.value)
-        .order_by(Individual.ref)
-    ))
+    return list(
+        session.scalars(
+            select(Individual)
+            .where(
+                Individual.household_id == household_id, Individual.status == IndividualStatus.ACTIVE.value
+            )
+            .order_by(Individual.ref)
+        )
+    )
 
 
 def _add_event(session: Session, **kwargs: Any) -> None:
     session.add(RegistrationEvent(**_event(**kwargs)))
 
 
-def reapply_rules(session: Session, *, actor: Principal, household: Household, on: dt.date | None = None) -> None:
+def reapply_rules(
+    session: Session, *, actor: Principal, household: Household, on: dt.date | None = None
+) -> None:
     """Re-evaluate the automatic flags of a household's active members: add new, retire stale ones."""
     ruleset = active_ruleset(session)
     members = _active_members(session, household.id)
     facts = rules.household_facts(members, on or clock.today())
     current = {
         (n.individual_id, n.code): n
-        for n in session.scalars(select(SpecificNeed).where(
-            SpecificNeed.individual_id.in_([m.id for m in members] or [uuid.uuid4()]),
-            SpecificNeed.active.is_(True)))
+        for n in session.scalars(
+            select(SpecificNeed).where(
+                SpecificNeed.individual_id.in_([m.id for m in members] or [uuid.uuid4()]),
+                SpecificNeed.active.is_(True),
+            )
+        )
     }
     wanted: set[tuple[uuid.UUID, str]] = set()
     for member, person_facts in zip(members, facts, strict=True):
         for finding in rules.evaluate(ruleset, person_facts):
             wanted.add((member.id, finding.code))
             if (member.id, finding.code) not in current:
-                session.add(SpecificNeed(**_need_row(member.id, finding.code, NeedSource.RULE, finding.explanation,
-                                                     actor, finding.rule_id, ruleset.version)))
-                _add_event(session, operation_id=household.operation_id, household_id=household.id,
-                           individual_id=member.id, event_type=EventType.NEED_FLAGGED, actor=actor,
-                           summary=f"{finding.code} flagged by rule {finding.rule_id}: {finding.explanation}",
-                           details={"code": finding.code, "rule": finding.rule_id, "ruleset": ruleset.version})
+                session.add(
+                    SpecificNeed(
+                        **_need_row(
+                            member.id,
+                            finding.code,
+                            NeedSource.RULE,
+                            finding.explanation,
+                            actor,
+                            finding.rule_id,
+                            ruleset.version,
+                        )
+                    )
+                )
+                _add_event(
+                    session,
+                    operation_id=household.operation_id,
+                    household_id=household.id,
+                    individual_id=member.id,
+                    event_type=EventType.NEED_FLAGGED,
+                    actor=actor,
+                    summary=f"{finding.code} flagged by rule {finding.rule_id}: {finding.explanation}",
+                    details={"code": finding.code, "rule": finding.rule_id, "ruleset": ruleset.version},
+                )
     for (iid, code), need in current.items():
         if need.source == NeedSource.RULE.value and (iid, code) not in wanted:
             need.active = False
             need.removed_at = clock.now()
             need.removed_by = actor.label
             need.removal_reason = f"rule {need.rule_id} no longer applies (rule set {ruleset.version})"
-            _add_event(session, operation_id=household.operation_id, household_id=household.id,
-                       individual_id=iid, event_type=EventType.NEED_REMOVED, actor=actor,
-                       summary=f"{code} retired: {need.removal_reason}", details={"code": code})
+            _add_event(
+                session,
+                operation_id=household.operation_id,
+                household_id=household.id,
+                individual_id=iid,
+                event_type=EventType.NEED_REMOVED,
+                actor=actor,
+                summary=f"{code} retired: {need.removal_reason}",
+                details={"code": code},
+            )
     # members who left the household or died keep no rule-based flags about household composition
     session.flush()
 
@@ -519,10 +724,13 @@ def _refresh_size(session: Session, household: Household) -> None:
 # continuous registration
 
 
-def record_birth(session: Session, *, actor: Principal, household_id: uuid.UUID, data: BirthCreate) -> Individual:
+def record_birth(
+    session: Session, *, actor: Principal, household_id: uuid.UUID, data: BirthCreate
+) -> Individual:
     """Register a child born into a household (birth registration, CRRF 5(f))."""
-    household = load_household(session, actor=actor, household_id=household_id,
-                               permission=Permission.EVENT_RECORD)
+    household = load_household(
+        session, actor=actor, household_id=household_id, permission=Permission.EVENT_RECORD
+    )
     c = Checker(clock.today())
     dob = c.person("child", data, clock.today())
     if dob is not None and dob.precision != "exact" and not data.estimated:
@@ -532,53 +740,105 @@ def record_birth(session: Session, *, actor: Principal, household_id: uuid.UUID,
     site = session.get(Site, household.site_id)
     assert site is not None
     _check_need_permissions(actor, data.needs, "child.needs", site, c.errors)
-    keys = {(d.doc_type.value, d.issuing_country, normalise_document_number(d.number)): f"child.documents.{j}.number"
-            for j, d in enumerate(data.documents)}
+    keys = {
+        (
+            d.doc_type.value,
+            d.issuing_country,
+            normalise_document_number(d.number),
+        ): f"child.documents.{j}.number"
+        for j, d in enumerate(data.documents)
+    }
     for key, ref in _existing_documents(session, set(keys)).items():
         c.add(keys[key], f"document already held by another registered person ({ref})", "document_taken")
     if c.errors:
-        raise ValidationFailed([FieldError(e.field.removeprefix("child."), e.message, e.code) for e in c.errors])
+        raise ValidationFailed(
+            [FieldError(e.field.removeprefix("child."), e.message, e.code) for e in c.errors]
+        )
     assert dob is not None
-    child = _new_member(session, actor=actor, household=household, person=data, dob=dob.value,
-                        precision=dob.precision, relationship=data.relationship.value)
+    child = _new_member(
+        session,
+        actor=actor,
+        household=household,
+        person=data,
+        dob=dob.value,
+        precision=dob.precision,
+        relationship=data.relationship.value,
+    )
     child.arrival_date = None
-    _add_event(session, operation_id=household.operation_id, household_id=household.id, individual_id=child.id,
-               event_type=EventType.BIRTH, actor=actor, occurred_on=dob.value,
-               summary=f"Birth of {child.given_name} {child.family_name} ({child.ref}) registered",
-               details={"place_of_birth": data.place_of_birth,
-                        "birth_registered_with_authorities": data.birth_registered_with_authorities,
-                        "civil_registration_number": data.civil_registration_number})
+    _add_event(
+        session,
+        operation_id=household.operation_id,
+        household_id=household.id,
+        individual_id=child.id,
+        event_type=EventType.BIRTH,
+        actor=actor,
+        occurred_on=dob.value,
+        summary=f"Birth of {child.given_name} {child.family_name} ({child.ref}) registered",
+        details={
+            "place_of_birth": data.place_of_birth,
+            "birth_registered_with_authorities": data.birth_registered_with_authorities,
+            "civil_registration_number": data.civil_registration_number,
+        },
+    )
     _refresh_size(session, household)
     reapply_rules(session, actor=actor, household=household)
-    audit.record(session, actor=actor, action="individual.birth", object_type="individual",
-                 object_id=str(child.id), details={"ref": child.ref, "household": household.ref})
+    audit.record(
+        session,
+        actor=actor,
+        action="individual.birth",
+        object_type="individual",
+        object_id=str(child.id),
+        details={"ref": child.ref, "household": household.ref},
+    )
     return child
 
 
-def _new_member(session: Session, *, actor: Principal, household: Household, person: Any, dob: dt.date,
-                precision: str, relationship: str) -> Individual:
+def _new_member(
+    session: Session,
+    *,
+    actor: Principal,
+    household: Household,
+    person: Any,
+    dob: dt.date,
+    precision: str,
+    relationship: str,
+) -> Individual:
     refs = session.scalars(select(Individual.ref).where(Individual.ref.like(household.ref + "-%")))
     next_no = max((int(r.rsplit("-", 1)[1]) for r in refs), default=0) + 1
     focal = session.get(Individual, household.focal_point_id) if household.focal_point_id else None
     person_row = Individual(
-        id=ids.new_id(), ref=ids.individual_ref(household.ref, next_no), household_id=household.id,
-        operation_id=household.operation_id, site_id=household.site_id, relationship_to_focal_point=relationship,
-        given_name=person.given_name, middle_name=person.middle_name or None, family_name=person.family_name,
+        id=ids.new_id(),
+        ref=ids.individual_ref(household.ref, next_no),
+        household_id=household.id,
+        operation_id=household.operation_id,
+        site_id=household.site_id,
+        relationship_to_focal_point=relationship,
+        given_name=person.given_name,
+        middle_name=person.middle_name or None,
+        family_name=person.family_name,
         given_name_original=person.given_name_original or None,
         middle_name_original=person.middle_name_original or None,
         family_name_original=person.family_name_original or None,
-        original_script=person.original_script or detect_script(person.given_name_original,
-                                                                 person.family_name_original),
-        other_names=person.other_names or None, given_norm=names.normalise(person.given_name),
-        family_norm=names.normalise(person.family_name), sex=person.sex.value, date_of_birth=dob,
-        dob_precision=precision, nationality=person.nationality,
+        original_script=person.original_script
+        or detect_script(person.given_name_original, person.family_name_original),
+        other_names=person.other_names or None,
+        given_norm=names.normalise(person.given_name),
+        family_norm=names.normalise(person.family_name),
+        sex=person.sex.value,
+        date_of_birth=dob,
+        dob_precision=precision,
+        nationality=person.nationality,
         country_of_origin=person.country_of_origin or household.country_of_origin,
         languages=[lang.lower() for lang in person.languages],
-        population_type=(person.population_type.value if person.population_type
-                         else (focal.population_type if focal else "refugee")),
+        population_type=(
+            person.population_type.value
+            if person.population_type
+            else (focal.population_type if focal else "refugee")
+        ),
         legal_status=person.legal_status.value if person.legal_status else None,
         marital_status=person.marital_status.value if person.marital_status else None,
-        phone=normalise_phone(person.phone), status="active",
+        phone=normalise_phone(person.phone),
+        status="active",
         consent_given=focal.consent_given if focal else False,
         consent_purposes=list(focal.consent_purposes) if focal else [],
         consent_date=clock.today() if focal and focal.consent_given else None,
@@ -590,23 +850,35 @@ def _new_member(session: Session, *, actor: Principal, household: Household, per
     for d in person.documents:
         _insert_document(session, person_row.id, d)
     for flag in person.needs:
-        session.add(SpecificNeed(**_need_row(person_row.id, flag.code, NeedSource.MANUAL, flag.reason, actor)))
+        session.add(
+            SpecificNeed(**_need_row(person_row.id, flag.code, NeedSource.MANUAL, flag.reason, actor))
+        )
     session.flush()
     return person_row
 
 
 def _insert_document(session: Session, individual_id: uuid.UUID, d: DocumentCreate) -> IdentityDocument:
-    doc = IdentityDocument(individual_id=individual_id, doc_type=d.doc_type.value, number=d.number,
-                           number_norm=normalise_document_number(d.number), issuing_country=d.issuing_country,
-                           issue_date=d.issue_date, expiry_date=d.expiry_date)
+    doc = IdentityDocument(
+        individual_id=individual_id,
+        doc_type=d.doc_type.value,
+        number=d.number,
+        number_norm=normalise_document_number(d.number),
+        issuing_country=d.issuing_country,
+        issue_date=d.issue_date,
+        expiry_date=d.expiry_date,
+    )
     session.add(doc)
     session.flush()
     return doc
 
 
-def record_death(session: Session, *, actor: Principal, individual_id: uuid.UUID, data: DeathRecord) -> Individual:
+def record_death(
+    session: Session, *, actor: Principal, individual_id: uuid.UUID, data: DeathRecord
+) -> Individual:
     """Record a death; the person stays in the registry with status `deceased`."""
-    person = load_individual(session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD)
+    person = load_individual(
+        session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD
+    )
     c = Checker(clock.today())
     c.date_not_future("date_of_death", data.date_of_death, "date of death")
     if data.date_of_death < person.date_of_birth:
@@ -621,21 +893,33 @@ def record_death(session: Session, *, actor: Principal, individual_id: uuid.UUID
     person.version += 1
     household = session.get(Household, person.household_id)
     assert household is not None
-    _add_event(session, operation_id=person.operation_id, household_id=person.household_id,
-               individual_id=person.id, event_type=EventType.DEATH, actor=actor, occurred_on=data.date_of_death,
-               summary=f"Death of {person.ref} recorded", details={"status": [before, person.status],
-                                                                   "note": data.note})
+    _add_event(
+        session,
+        operation_id=person.operation_id,
+        household_id=person.household_id,
+        individual_id=person.id,
+        event_type=EventType.DEATH,
+        actor=actor,
+        occurred_on=data.date_of_death,
+        summary=f"Death of {person.ref} recorded",
+        details={"status": [before, person.status], "note": data.note},
+    )
     session.flush()
     _refresh_size(session, household)
     reapply_rules(session, actor=actor, household=household)
-    audit.record(session, actor=actor, action="individual.death", object_type="individual", object_id=str(person.id))
+    audit.record(
+        session, actor=actor, action="individual.death", object_type="individual", object_id=str(person.id)
+    )
     return person
 
 
-def record_marriage(session: Session, *, actor: Principal, individual_id: uuid.UUID,
-                    data: MarriageRecord) -> Individual:
+def record_marriage(
+    session: Session, *, actor: Principal, individual_id: uuid.UUID, data: MarriageRecord
+) -> Individual:
     """Record a marriage (of one or two registered people); marital status becomes `married`."""
-    person = load_individual(session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD)
+    person = load_individual(
+        session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD
+    )
     c = Checker(clock.today())
     c.date_not_future("date_of_marriage", data.date_of_marriage, "date of marriage")
     if data.date_of_marriage < person.date_of_birth:
@@ -646,8 +930,9 @@ def record_marriage(session: Session, *, actor: Principal, individual_id: uuid.U
             c.add("spouse_id", "a person cannot marry themselves")
         else:
             try:
-                spouse = load_individual(session, actor=actor, individual_id=data.spouse_id,
-                                         permission=Permission.EVENT_RECORD)
+                spouse = load_individual(
+                    session, actor=actor, individual_id=data.spouse_id, permission=Permission.EVENT_RECORD
+                )
             except NotFound:
                 c.add("spouse_id", "no such registered person", "not_found")
     elif not data.spouse_name:
@@ -661,29 +946,50 @@ def record_marriage(session: Session, *, actor: Principal, individual_id: uuid.U
         before = p.marital_status
         p.marital_status = "married"
         p.version += 1
-        _add_event(session, operation_id=p.operation_id, household_id=p.household_id, individual_id=p.id,
-                   event_type=EventType.MARRIAGE, actor=actor, occurred_on=data.date_of_marriage,
-                   summary=f"Marriage of {p.ref} recorded"
-                   + (f" (spouse {spouse.ref if p is person else person.ref})" if spouse else ""),
-                   details={"marital_status": [before, "married"], "spouse_name": data.spouse_name,
-                            "spouse_ref": (spouse.ref if p is person else person.ref) if spouse else None,
-                            "note": data.note})
+        _add_event(
+            session,
+            operation_id=p.operation_id,
+            household_id=p.household_id,
+            individual_id=p.id,
+            event_type=EventType.MARRIAGE,
+            actor=actor,
+            occurred_on=data.date_of_marriage,
+            summary=f"Marriage of {p.ref} recorded"
+            + (f" (spouse {spouse.ref if p is person else person.ref})" if spouse else ""),
+            details={
+                "marital_status": [before, "married"],
+                "spouse_name": data.spouse_name,
+                "spouse_ref": (spouse.ref if p is person else person.ref) if spouse else None,
+                "note": data.note,
+            },
+        )
     session.flush()
-    ages = [rules.age_on(p.date_of_birth, data.date_of_marriage) for p in [person] + ([spouse] if spouse else [])]
+    ages = [
+        rules.age_on(p.date_of_birth, data.date_of_marriage) for p in [person] + ([spouse] if spouse else [])
+    ]
     if min(ages) < 18:
         for p in [person] + ([spouse] if spouse else []):
             if rules.age_on(p.date_of_birth, data.date_of_marriage) < 18:
-                flag_need(session, actor=actor, individual_id=p.id,
-                          data=NeedFlag(code="CR-CS", reason="Married before the age of 18 (marriage recorded)"),
-                          skip_if_active=True)
-    audit.record(session, actor=actor, action="individual.marriage", object_type="individual",
-                 object_id=str(person.id))
+                flag_need(
+                    session,
+                    actor=actor,
+                    individual_id=p.id,
+                    data=NeedFlag(code="CR-CS", reason="Married before the age of 18 (marriage recorded)"),
+                    skip_if_active=True,
+                )
+    audit.record(
+        session, actor=actor, action="individual.marriage", object_type="individual", object_id=str(person.id)
+    )
     return person
 
 
-def change_address(session: Session, *, actor: Principal, household_id: uuid.UUID, data: AddressChange) -> Household:
+def change_address(
+    session: Session, *, actor: Principal, household_id: uuid.UUID, data: AddressChange
+) -> Household:
     """Change where a household lives (address, shelter, phone, site); members move with it."""
-    household = load_household(session, actor=actor, household_id=household_id, permission=Permission.EVENT_RECORD)
+    household = load_household(
+        session, actor=actor, household_id=household_id, permission=Permission.EVENT_RECORD
+    )
     c = Checker(clock.today())
     c.phone("phone", data.phone)
     c.date_not_future("effective_date", data.effective_date, "effective date")
@@ -692,7 +998,9 @@ def change_address(session: Session, *, actor: Principal, household_id: uuid.UUI
         new_site = session.get(Site, data.site_id)
         if new_site is None or new_site.operation_id != household.operation_id:
             c.add("site_id", "unknown site in this operation", "unknown_site")
-        elif not actor.can(Permission.HOUSEHOLD_UPDATE, operation_id=new_site.operation_id, site_id=new_site.id):
+        elif not actor.can(
+            Permission.HOUSEHOLD_UPDATE, operation_id=new_site.operation_id, site_id=new_site.id
+        ):
             c.add("site_id", f"you may not move households to site {new_site.code}", "forbidden")
     if c.errors:
         raise ValidationFailed(c.errors)
@@ -705,23 +1013,43 @@ def change_address(session: Session, *, actor: Principal, household_id: uuid.UUI
     if new_site is not None:
         changes["site"] = [str(household.site_id), str(new_site.id)]
         household.site_id = new_site.id
-        session.execute(update(Individual).where(Individual.household_id == household.id)
-                        .values(site_id=new_site.id))
+        session.execute(
+            update(Individual).where(Individual.household_id == household.id).values(site_id=new_site.id)
+        )
     if not changes:
-        raise ValidationFailed.single("address", "nothing to change: give a new address, shelter, phone or site")
+        raise ValidationFailed.single(
+            "address", "nothing to change: give a new address, shelter, phone or site"
+        )
     household.version += 1
-    _add_event(session, operation_id=household.operation_id, household_id=household.id,
-               event_type=EventType.ADDRESS_CHANGE, actor=actor, occurred_on=data.effective_date,
-               summary=f"Address of {household.ref} changed ({', '.join(changes)})", details=changes)
+    _add_event(
+        session,
+        operation_id=household.operation_id,
+        household_id=household.id,
+        event_type=EventType.ADDRESS_CHANGE,
+        actor=actor,
+        occurred_on=data.effective_date,
+        summary=f"Address of {household.ref} changed ({', '.join(changes)})",
+        details=changes,
+    )
     session.flush()
-    audit.record(session, actor=actor, action="household.address_change", object_type="household",
-                 object_id=str(household.id), details={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor=actor,
+        action="household.address_change",
+        object_type="household",
+        object_id=str(household.id),
+        details={"fields": sorted(changes)},
+    )
     return household
 
 
-def change_status(session: Session, *, actor: Principal, individual_id: uuid.UUID, data: StatusChange) -> Individual:
+def change_status(
+    session: Session, *, actor: Principal, individual_id: uuid.UUID, data: StatusChange
+) -> Individual:
     """Change a person's registration status, legal status or population type, with the reason."""
-    person = load_individual(session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD)
+    person = load_individual(
+        session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD
+    )
     c = Checker(clock.today())
     c.date_not_future("effective_date", data.effective_date, "effective date")
     if data.status == IndividualStatus.DECEASED:
@@ -739,25 +1067,42 @@ def change_status(session: Session, *, actor: Principal, individual_id: uuid.UUI
     if not changes:
         raise ValidationFailed.single("status", "the new values equal the current ones")
     person.version += 1
-    _add_event(session, operation_id=person.operation_id, household_id=person.household_id, individual_id=person.id,
-               event_type=EventType.STATUS_CHANGE, actor=actor, occurred_on=data.effective_date,
-               summary=f"Status of {person.ref} changed: " + ", ".join(f"{k} {v[0]} → {v[1]}"
-                                                                      for k, v in changes.items()),
-               details={**changes, "reason": data.reason})
+    _add_event(
+        session,
+        operation_id=person.operation_id,
+        household_id=person.household_id,
+        individual_id=person.id,
+        event_type=EventType.STATUS_CHANGE,
+        actor=actor,
+        occurred_on=data.effective_date,
+        summary=f"Status of {person.ref} changed: "
+        + ", ".join(f"{k} {v[0]} → {v[1]}" for k, v in changes.items()),
+        details={**changes, "reason": data.reason},
+    )
     session.flush()
     if "status" in changes:
         household = session.get(Household, person.household_id)
         assert household is not None
         _refresh_size(session, household)
         reapply_rules(session, actor=actor, household=household)
-    audit.record(session, actor=actor, action="individual.status_change", object_type="individual",
-                 object_id=str(person.id), details={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor=actor,
+        action="individual.status_change",
+        object_type="individual",
+        object_id=str(person.id),
+        details={"fields": sorted(changes)},
+    )
     return person
 
 
-def move_individual(session: Session, *, actor: Principal, individual_id: uuid.UUID, data: HouseholdMove) -> Individual:
+def move_individual(
+    session: Session, *, actor: Principal, individual_id: uuid.UUID, data: HouseholdMove
+) -> Individual:
     """Move a person to another household, or split them into a new household as its focal point."""
-    person = load_individual(session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD)
+    person = load_individual(
+        session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD
+    )
     old = session.get(Household, person.household_id)
     assert old is not None
     c = Checker(clock.today())
@@ -765,16 +1110,23 @@ def move_individual(session: Session, *, actor: Principal, individual_id: uuid.U
     if person.status != IndividualStatus.ACTIVE.value:
         c.add("individual", f"{person.ref} is {person.status} and cannot move")
     if old.focal_point_id == person.id and old.size > 1:
-        c.add("individual", "this person is the focal point: choose a new focal point for the household first",
-              "focal_point")
+        c.add(
+            "individual",
+            "this person is the focal point: choose a new focal point for the household first",
+            "focal_point",
+        )
     target: Household | None = None
     if data.to_household_id is not None:
         if data.to_household_id == old.id:
             c.add("to_household_id", "the person is already in this household")
         else:
             try:
-                target = load_household(session, actor=actor, household_id=data.to_household_id,
-                                        permission=Permission.HOUSEHOLD_UPDATE)
+                target = load_household(
+                    session,
+                    actor=actor,
+                    household_id=data.to_household_id,
+                    permission=Permission.HOUSEHOLD_UPDATE,
+                )
             except NotFound:
                 c.add("to_household_id", "no such household", "not_found")
         if data.relationship == Relationship.FOCAL_POINT:
@@ -786,11 +1138,23 @@ def move_individual(session: Session, *, actor: Principal, individual_id: uuid.U
         assert op is not None
         year = clock.today().year
         seq = _allocate(session, f"hh:{op.code}:{year}", 1)
-        target = Household(id=ids.new_id(), ref=ids.household_ref(op.code, year, seq), operation_id=old.operation_id,
-                           site_id=old.site_id, focal_point_id=person.id, registration_level=old.registration_level,
-                           registration_date=clock.today(), registration_method="split", arrival_date=old.arrival_date,
-                           country_of_origin=old.country_of_origin, place_of_origin=old.place_of_origin,
-                           address=old.address, shelter=None, phone=person.phone, size=0)
+        target = Household(
+            id=ids.new_id(),
+            ref=ids.household_ref(op.code, year, seq),
+            operation_id=old.operation_id,
+            site_id=old.site_id,
+            focal_point_id=person.id,
+            registration_level=old.registration_level,
+            registration_date=clock.today(),
+            registration_method="split",
+            arrival_date=old.arrival_date,
+            country_of_origin=old.country_of_origin,
+            place_of_origin=old.place_of_origin,
+            address=old.address,
+            shelter=None,
+            phone=person.phone,
+            size=0,
+        )
         session.add(target)
         relationship = Relationship.FOCAL_POINT.value
     else:
@@ -805,25 +1169,48 @@ def move_individual(session: Session, *, actor: Principal, individual_id: uuid.U
         old.status = "closed"
     session.flush()
     for hh in (old, target):
-        _add_event(session, operation_id=hh.operation_id, household_id=hh.id, individual_id=person.id,
-                   event_type=EventType.HOUSEHOLD_CHANGE, actor=actor, occurred_on=data.effective_date,
-                   summary=f"{person.ref} moved from {old.ref} to {target.ref}",
-                   details={"from": before, "to": {"household": target.ref, "relationship": relationship},
-                            "reason": data.reason})
+        _add_event(
+            session,
+            operation_id=hh.operation_id,
+            household_id=hh.id,
+            individual_id=person.id,
+            event_type=EventType.HOUSEHOLD_CHANGE,
+            actor=actor,
+            occurred_on=data.effective_date,
+            summary=f"{person.ref} moved from {old.ref} to {target.ref}",
+            details={
+                "from": before,
+                "to": {"household": target.ref, "relationship": relationship},
+                "reason": data.reason,
+            },
+        )
         _refresh_size(session, hh)
         reapply_rules(session, actor=actor, household=hh)
-    audit.record(session, actor=actor, action="individual.move", object_type="individual", object_id=str(person.id),
-                 details={"from": old.ref, "to": target.ref})
+    audit.record(
+        session,
+        actor=actor,
+        action="individual.move",
+        object_type="individual",
+        object_id=str(person.id),
+        details={"from": old.ref, "to": target.ref},
+    )
     return person
 
 
-def change_focal_point(session: Session, *, actor: Principal, household_id: uuid.UUID,
-                       individual_id: uuid.UUID, reason: str) -> Household:
+def change_focal_point(
+    session: Session, *, actor: Principal, household_id: uuid.UUID, individual_id: uuid.UUID, reason: str
+) -> Household:
     """Make another active member the focal point; the former focal point becomes `other_relative`
     unless a relationship is recorded later."""
-    household = load_household(session, actor=actor, household_id=household_id, permission=Permission.EVENT_RECORD)
+    household = load_household(
+        session, actor=actor, household_id=household_id, permission=Permission.EVENT_RECORD
+    )
     person = session.get(Individual, individual_id)
-    if person is None or person.household_id != household.id or person.status != IndividualStatus.ACTIVE.value:
+    if (
+        person is None
+        or person.household_id != household.id
+        or person.status != IndividualStatus.ACTIVE.value
+    ):
         raise ValidationFailed.single("individual_id", "choose an active member of this household")
     if len(reason.strip()) < 3:
         raise ValidationFailed.single("reason", "give a reason", "required")
@@ -839,29 +1226,61 @@ def change_focal_point(session: Session, *, actor: Principal, household_id: uuid
     household.focal_point_id = person.id
     household.status = "active"
     household.version += 1
-    _add_event(session, operation_id=household.operation_id, household_id=household.id, individual_id=person.id,
-               event_type=EventType.HOUSEHOLD_CHANGE, actor=actor,
-               summary=f"Focal point of {household.ref} changed from {before} to {person.ref}",
-               details={"focal_point": [before, person.ref], "reason": reason.strip()})
+    _add_event(
+        session,
+        operation_id=household.operation_id,
+        household_id=household.id,
+        individual_id=person.id,
+        event_type=EventType.HOUSEHOLD_CHANGE,
+        actor=actor,
+        summary=f"Focal point of {household.ref} changed from {before} to {person.ref}",
+        details={"focal_point": [before, person.ref], "reason": reason.strip()},
+    )
     session.flush()
     reapply_rules(session, actor=actor, household=household)
-    audit.record(session, actor=actor, action="household.focal_point", object_type="household",
-                 object_id=str(household.id))
+    audit.record(
+        session,
+        actor=actor,
+        action="household.focal_point",
+        object_type="household",
+        object_id=str(household.id),
+    )
     return household
 
 
-_UPDATABLE = ("given_name", "middle_name", "family_name", "given_name_original", "middle_name_original",
-              "family_name_original", "original_script", "other_names", "sex", "nationality", "country_of_origin",
-              "languages", "phone", "marital_status")
+_UPDATABLE = (
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "original_script",
+    "other_names",
+    "sex",
+    "nationality",
+    "country_of_origin",
+    "languages",
+    "phone",
+    "marital_status",
+)
 
 
-def update_individual(session: Session, *, actor: Principal, individual_id: uuid.UUID,
-                      data: IndividualUpdate, expected_version: int | None = None) -> Individual:
+def update_individual(
+    session: Session,
+    *,
+    actor: Principal,
+    individual_id: uuid.UUID,
+    data: IndividualUpdate,
+    expected_version: int | None = None,
+) -> Individual:
     """Correct a person's details; the history keeps every old value and the reason."""
     person = load_individual(session, actor=actor, individual_id=individual_id)
     if expected_version is not None and expected_version != person.version:
-        raise Conflict(f"{person.ref} was changed by someone else (version {person.version}, you edited "
-                       f"{expected_version}): reload and try again")
+        raise Conflict(
+            f"{person.ref} was changed by someone else (version {person.version}, you edited "
+            f"{expected_version}): reload and try again"
+        )
     c = Checker(clock.today())
     new_dob = None
     if data.date_of_birth:
@@ -879,7 +1298,11 @@ def update_individual(session: Session, *, actor: Principal, individual_id: uuid
     for name_field in ("given_name", "middle_name", "family_name"):
         value = getattr(data, name_field)
         if value and detect_script(value) not in (None, "Latn"):
-            c.add(name_field, f"this field takes the Latin transliteration; use {name_field}_original", "wrong_script")
+            c.add(
+                name_field,
+                f"this field takes the Latin transliteration; use {name_field}_original",
+                "wrong_script",
+            )
     if c.errors:
         raise ValidationFailed(c.errors)
     changes: dict[str, list[Any]] = {}
@@ -893,8 +1316,10 @@ def update_individual(session: Session, *, actor: Principal, individual_id: uuid
             changes[field] = [_jsonable(getattr(person, field)), _jsonable(value)]
             setattr(person, field, value)
     if new_dob is not None and (new_dob[0], new_dob[1]) != (person.date_of_birth, person.dob_precision):
-        changes["date_of_birth"] = [f"{person.date_of_birth} ({person.dob_precision})",
-                                    f"{new_dob[0]} ({new_dob[1]})"]
+        changes["date_of_birth"] = [
+            f"{person.date_of_birth} ({person.dob_precision})",
+            f"{new_dob[0]} ({new_dob[1]})",
+        ]
         person.date_of_birth, person.dob_precision = new_dob
     if not changes:
         raise ValidationFailed.single("reason", "nothing changed: the values equal the current ones")
@@ -903,17 +1328,29 @@ def update_individual(session: Session, *, actor: Principal, individual_id: uuid
     person.version += 1
     session.execute(delete(NameToken).where(NameToken.individual_id == person.id))
     session.execute(insert(NameToken), _token_rows(person.id, _name_values(person)))
-    _add_event(session, operation_id=person.operation_id, household_id=person.household_id, individual_id=person.id,
-               event_type=EventType.DETAILS_UPDATED, actor=actor,
-               summary=f"Details of {person.ref} corrected ({', '.join(changes)})",
-               details={**changes, "reason": data.reason})
+    _add_event(
+        session,
+        operation_id=person.operation_id,
+        household_id=person.household_id,
+        individual_id=person.id,
+        event_type=EventType.DETAILS_UPDATED,
+        actor=actor,
+        summary=f"Details of {person.ref} corrected ({', '.join(changes)})",
+        details={**changes, "reason": data.reason},
+    )
     session.flush()
     if "date_of_birth" in changes:
         household = session.get(Household, person.household_id)
         assert household is not None
         reapply_rules(session, actor=actor, household=household)
-    audit.record(session, actor=actor, action="individual.update", object_type="individual", object_id=str(person.id),
-                 details={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor=actor,
+        action="individual.update",
+        object_type="individual",
+        object_id=str(person.id),
+        details={"fields": sorted(changes)},
+    )
     return person
 
 
@@ -921,32 +1358,62 @@ def update_individual(session: Session, *, actor: Principal, individual_id: uuid
 # specific needs and documents
 
 
-def flag_need(session: Session, *, actor: Principal, individual_id: uuid.UUID, data: NeedFlag,
-              skip_if_active: bool = False) -> SpecificNeed | None:
+def flag_need(
+    session: Session,
+    *,
+    actor: Principal,
+    individual_id: uuid.UUID,
+    data: NeedFlag,
+    skip_if_active: bool = False,
+) -> SpecificNeed | None:
     """Set a specific-needs flag by hand, with the reason."""
-    person = load_individual(session, actor=actor, individual_id=individual_id, permission=Permission.NEEDS_FLAG)
+    person = load_individual(
+        session, actor=actor, individual_id=individual_id, permission=Permission.NEEDS_FLAG
+    )
     need = CODES.get(data.code)
     if need is None:
-        raise ValidationFailed.single("code", f"unknown specific-needs code {data.code!r} (e.g. SC-UC, ER-NF)",
-                                      "unknown_code")
+        raise ValidationFailed.single(
+            "code", f"unknown specific-needs code {data.code!r} (e.g. SC-UC, ER-NF)", "unknown_code"
+        )
     if need.sensitive:
-        actor.require(Permission.NEEDS_SENSITIVE_FLAG, operation_id=person.operation_id, site_id=person.site_id)
-    existing = session.scalar(select(SpecificNeed).where(
-        SpecificNeed.individual_id == person.id, SpecificNeed.code == need.code, SpecificNeed.active.is_(True)))
+        actor.require(
+            Permission.NEEDS_SENSITIVE_FLAG, operation_id=person.operation_id, site_id=person.site_id
+        )
+    existing = session.scalar(
+        select(SpecificNeed).where(
+            SpecificNeed.individual_id == person.id,
+            SpecificNeed.code == need.code,
+            SpecificNeed.active.is_(True),
+        )
+    )
     if existing is not None:
         if skip_if_active:
             return None
-        raise Conflict(f"{need.code} is already flagged for {person.ref}",
-                       [FieldError("code", "already flagged", "already_flagged")])
+        raise Conflict(
+            f"{need.code} is already flagged for {person.ref}",
+            [FieldError("code", "already flagged", "already_flagged")],
+        )
     row = SpecificNeed(**_need_row(person.id, need.code, NeedSource.MANUAL, data.reason, actor))
     session.add(row)
-    _add_event(session, operation_id=person.operation_id, household_id=person.household_id, individual_id=person.id,
-               event_type=EventType.NEED_FLAGGED, actor=actor,
-               summary=f"{need.code} flagged by hand" + ("" if need.sensitive else f": {data.reason}"),
-               details={"code": need.code, "source": "manual"})
+    _add_event(
+        session,
+        operation_id=person.operation_id,
+        household_id=person.household_id,
+        individual_id=person.id,
+        event_type=EventType.NEED_FLAGGED,
+        actor=actor,
+        summary=f"{need.code} flagged by hand" + ("" if need.sensitive else f": {data.reason}"),
+        details={"code": need.code, "source": "manual"},
+    )
     session.flush()
-    audit.record(session, actor=actor, action="need.flag", object_type="individual", object_id=str(person.id),
-                 details={"code": need.code})
+    audit.record(
+        session,
+        actor=actor,
+        action="need.flag",
+        object_type="individual",
+        object_id=str(person.id),
+        details={"code": need.code},
+    )
     return row
 
 
@@ -955,11 +1422,14 @@ def remove_need(session: Session, *, actor: Principal, need_id: uuid.UUID, reaso
     need = session.get(SpecificNeed, need_id)
     if need is None:
         raise NotFound("no such specific need")
-    person = load_individual(session, actor=actor, individual_id=need.individual_id,
-                             permission=Permission.NEEDS_FLAG)
+    person = load_individual(
+        session, actor=actor, individual_id=need.individual_id, permission=Permission.NEEDS_FLAG
+    )
     code = CODES.get(need.code)
     if code is not None and code.sensitive:
-        actor.require(Permission.NEEDS_SENSITIVE_FLAG, operation_id=person.operation_id, site_id=person.site_id)
+        actor.require(
+            Permission.NEEDS_SENSITIVE_FLAG, operation_id=person.operation_id, site_id=person.site_id
+        )
     if not need.active:
         raise Conflict(f"{need.code} was already removed")
     if len(reason.strip()) < 3:
@@ -968,40 +1438,88 @@ def remove_need(session: Session, *, actor: Principal, need_id: uuid.UUID, reaso
     need.removed_at = clock.now()
     need.removed_by = actor.label
     need.removal_reason = reason.strip()
-    _add_event(session, operation_id=person.operation_id, household_id=person.household_id, individual_id=person.id,
-               event_type=EventType.NEED_REMOVED, actor=actor, summary=f"{need.code} removed by hand",
-               details={"code": need.code, "reason": reason.strip()})
+    _add_event(
+        session,
+        operation_id=person.operation_id,
+        household_id=person.household_id,
+        individual_id=person.id,
+        event_type=EventType.NEED_REMOVED,
+        actor=actor,
+        summary=f"{need.code} removed by hand",
+        details={"code": need.code, "reason": reason.strip()},
+    )
     session.flush()
-    audit.record(session, actor=actor, action="need.remove", object_type="individual", object_id=str(person.id),
-                 details={"code": need.code})
+    audit.record(
+        session,
+        actor=actor,
+        action="need.remove",
+        object_type="individual",
+        object_id=str(person.id),
+        details={"code": need.code},
+    )
     return need
 
 
-def add_document(session: Session, *, actor: Principal, individual_id: uuid.UUID,
-                 data: DocumentCreate) -> IdentityDocument:
+def add_document(
+    session: Session, *, actor: Principal, individual_id: uuid.UUID, data: DocumentCreate
+) -> IdentityDocument:
     """Record an identity document; a number held by someone else is refused."""
-    person = load_individual(session, actor=actor, individual_id=individual_id, permission=Permission.DOCUMENT_CREATE)
+    person = load_individual(
+        session, actor=actor, individual_id=individual_id, permission=Permission.DOCUMENT_CREATE
+    )
     c = Checker(clock.today())
     c.document("document", data)
     key = (data.doc_type.value, data.issuing_country, normalise_document_number(data.number))
     for _key, ref in _existing_documents(session, {key}).items():
-        c.add("number", f"document already held by {'this person' if ref == person.ref else ref}",
-              "document_taken")
+        c.add(
+            "number",
+            f"document already held by {'this person' if ref == person.ref else ref}",
+            "document_taken",
+        )
     if c.errors:
-        raise ValidationFailed([FieldError(e.field.removeprefix("document."), e.message, e.code) for e in c.errors])
+        raise ValidationFailed(
+            [FieldError(e.field.removeprefix("document."), e.message, e.code) for e in c.errors]
+        )
     doc = _insert_document(session, person.id, data)
-    _add_event(session, operation_id=person.operation_id, household_id=person.household_id, individual_id=person.id,
-               event_type=EventType.DOCUMENT_ADDED, actor=actor,
-               summary=f"{data.doc_type.value.replace('_', ' ')} ({data.issuing_country}) recorded",
-               details={"doc_type": data.doc_type.value, "issuing_country": data.issuing_country,
-                        "number_sha256": hashlib.sha256(key[2].encode()).hexdigest()[:16]})
-    audit.record(session, actor=actor, action="document.add", object_type="individual", object_id=str(person.id))
+    _add_event(
+        session,
+        operation_id=person.operation_id,
+        household_id=person.household_id,
+        individual_id=person.id,
+        event_type=EventType.DOCUMENT_ADDED,
+        actor=actor,
+        summary=f"{data.doc_type.value.replace('_', ' ')} ({data.issuing_country}) recorded",
+        details={
+            "doc_type": data.doc_type.value,
+            "issuing_country": data.issuing_country,
+            "number_sha256": hashlib.sha256(key[2].encode()).hexdigest()[:16],
+        },
+    )
+    audit.record(
+        session, actor=actor, action="document.add", object_type="individual", object_id=str(person.id)
+    )
     return doc
 
 
 __all__ = [
-    "Registered", "active_ruleset", "add_document", "change_address", "change_focal_point", "change_status",
-    "create_operation", "create_site", "flag_need", "load_household", "load_individual", "move_individual",
-    "reapply_rules", "record_birth", "record_death", "record_marriage", "register_household",
-    "register_households", "remove_need", "update_individual",
+    "Registered",
+    "active_ruleset",
+    "add_document",
+    "change_address",
+    "change_focal_point",
+    "change_status",
+    "create_operation",
+    "create_site",
+    "flag_need",
+    "load_household",
+    "load_individual",
+    "move_individual",
+    "reapply_rules",
+    "record_birth",
+    "record_death",
+    "record_marriage",
+    "register_household",
+    "register_households",
+    "remove_need",
+    "update_individual",
 ]

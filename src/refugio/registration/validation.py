@@ -52,10 +52,20 @@ def detect_script(*texts: str | None) -> str | None:
             if not ch.isalpha():
                 continue
             name = unicodedata.name(ch, "")
-            for prefix, code in (("ARABIC", "Arab"), ("CYRILLIC", "Cyrl"), ("ETHIOPIC", "Ethi"),
-                                 ("MYANMAR", "Mymr"), ("DEVANAGARI", "Deva"), ("HEBREW", "Hebr"),
-                                 ("ARMENIAN", "Armn"), ("GEORGIAN", "Geor"), ("TIBETAN", "Tibt"),
-                                 ("BENGALI", "Beng"), ("THAI", "Thai"), ("CJK", "Hans")):
+            for prefix, code in (
+                ("ARABIC", "Arab"),
+                ("CYRILLIC", "Cyrl"),
+                ("ETHIOPIC", "Ethi"),
+                ("MYANMAR", "Mymr"),
+                ("DEVANAGARI", "Deva"),
+                ("HEBREW", "Hebr"),
+                ("ARMENIAN", "Armn"),
+                ("GEORGIAN", "Geor"),
+                ("TIBETAN", "Tibt"),
+                ("BENGALI", "Beng"),
+                ("THAI", "Thai"),
+                ("CJK", "Hans"),
+            ):
                 if name.startswith(prefix):
                     return code
     return None
@@ -77,20 +87,29 @@ class Checker:
 
     def date_plausible(self, field: str, value: dt.date | None) -> None:
         if value is not None and value < EARLIEST_DOB:
-            self.add(field, f"{value.isoformat()} is before {EARLIEST_DOB.year}: not plausible", "implausible_date")
+            self.add(
+                field, f"{value.isoformat()} is before {EARLIEST_DOB.year}: not plausible", "implausible_date"
+            )
 
     def country(self, field: str, code: str | None) -> None:
         if code is not None and not reference.is_country(code):
-            self.add(field, f"unknown country code {code!r} (use ISO 3166-1 alpha-3, e.g. SYR)", "unknown_code")
+            self.add(
+                field, f"unknown country code {code!r} (use ISO 3166-1 alpha-3, e.g. SYR)", "unknown_code"
+            )
 
     def phone(self, field: str, value: str | None) -> None:
         if value and not _PHONE.match(value):
-            self.add(field, "use digits, spaces, '-', '(', ')' and an optional leading '+', 6 to 29 characters")
+            self.add(
+                field, "use digits, spaces, '-', '(', ')' and an optional leading '+', 6 to 29 characters"
+            )
 
     def need(self, field: str, flag: NeedFlag) -> None:
         if lookup_need(flag.code) is None:
-            self.add(f"{field}.code", f"unknown specific-needs code {flag.code!r} (e.g. SC-UC, ER-NF)",
-                     "unknown_code")
+            self.add(
+                f"{field}.code",
+                f"unknown specific-needs code {flag.code!r} (e.g. SC-UC, ER-NF)",
+                "unknown_code",
+            )
 
     def document(self, field: str, doc: DocumentCreate) -> None:
         self.country(f"{field}.issuing_country", doc.issuing_country)
@@ -111,12 +130,18 @@ class Checker:
             if person.estimated:
                 precision = "estimated"
             if value > on:
-                self.add(f"{field}.date_of_birth", f"date of birth {value.isoformat()} is after "
-                         f"{on.isoformat()} (in the future)", "future_date")
+                self.add(
+                    f"{field}.date_of_birth",
+                    f"date of birth {value.isoformat()} is after {on.isoformat()} (in the future)",
+                    "future_date",
+                )
                 return None
             if value < EARLIEST_DOB:
-                self.add(f"{field}.date_of_birth", f"{value.isoformat()} is before {EARLIEST_DOB.year}: "
-                         "not plausible", "implausible_date")
+                self.add(
+                    f"{field}.date_of_birth",
+                    f"{value.isoformat()} is before {EARLIEST_DOB.year}: not plausible",
+                    "implausible_date",
+                )
                 return None
             return ParsedDob(value, precision)
         if person.stated_age is not None:
@@ -125,28 +150,44 @@ class Checker:
             except ValueError:  # 29 February
                 value = on.replace(year=on.year - person.stated_age, day=28)
             return ParsedDob(value, "estimated")
-        self.add(f"{field}.date_of_birth", "give a date of birth (YYYY, YYYY-MM or YYYY-MM-DD) or a stated age",
-                 "required")
+        self.add(
+            f"{field}.date_of_birth",
+            "give a date of birth (YYYY, YYYY-MM or YYYY-MM-DD) or a stated age",
+            "required",
+        )
         return None
 
     def person(self, field: str, person: PersonFields, on: dt.date) -> ParsedDob | None:
         if not person.given_name and not person.family_name:
-            self.add(f"{field}.family_name", "give at least a given name or a family name (Latin script)",
-                     "required")
+            self.add(
+                f"{field}.family_name",
+                "give at least a given name or a family name (Latin script)",
+                "required",
+            )
         for name_field in ("given_name", "middle_name", "family_name"):
             value = getattr(person, name_field)
             if value and detect_script(value) not in (None, "Latn"):
-                self.add(f"{field}.{name_field}", "this field takes the Latin transliteration; put the "
-                         f"original script in {name_field}_original", "wrong_script")
+                self.add(
+                    f"{field}.{name_field}",
+                    "this field takes the Latin transliteration; put the "
+                    f"original script in {name_field}_original",
+                    "wrong_script",
+                )
         if person.original_script is not None and person.original_script not in reference.SCRIPTS:
-            self.add(f"{field}.original_script", f"unknown script {person.original_script!r} (ISO 15924, e.g. Arab)",
-                     "unknown_code")
+            self.add(
+                f"{field}.original_script",
+                f"unknown script {person.original_script!r} (ISO 15924, e.g. Arab)",
+                "unknown_code",
+            )
         self.country(f"{field}.nationality", person.nationality)
         self.country(f"{field}.country_of_origin", person.country_of_origin)
         for i, lang in enumerate(person.languages):
             if not reference.is_language(lang.lower()):
-                self.add(f"{field}.languages.{i}", f"unknown language code {lang!r} (ISO 639-3, e.g. ara)",
-                         "unknown_code")
+                self.add(
+                    f"{field}.languages.{i}",
+                    f"unknown language code {lang!r} (ISO 639-3, e.g. ara)",
+                    "unknown_code",
+                )
         self.phone(f"{field}.phone", person.phone)
         for i, doc in enumerate(person.documents):
             self.document(f"{field}.documents.{i}", doc)
@@ -184,13 +225,23 @@ def check_household(data: HouseholdCreate, today: dt.date) -> tuple[list[FieldEr
     c.country("country_of_origin", data.country_of_origin)
     c.phone("phone", data.phone)
     if data.legal_basis is not None and data.legal_basis not in LEGAL_BASES:
-        c.add("legal_basis", f"unknown legal basis {data.legal_basis!r}; one of {', '.join(sorted(LEGAL_BASES))}")
+        c.add(
+            "legal_basis",
+            f"unknown legal basis {data.legal_basis!r}; one of {', '.join(sorted(LEGAL_BASES))}",
+        )
     if not data.consent_given and (data.legal_basis in (None, "consent")):
-        c.add("consent_given", "consent was not given: record it, or choose another legal basis for processing",
-              "consent_required")
+        c.add(
+            "consent_given",
+            "consent was not given: record it, or choose another legal basis for processing",
+            "consent_required",
+        )
     focal = [i for i, m in enumerate(data.members) if m.relationship == "focal_point"]
     if not focal:
-        c.add("members", "a household needs exactly one focal point (relationship 'focal_point')", "no_focal_point")
+        c.add(
+            "members",
+            "a household needs exactly one focal point (relationship 'focal_point')",
+            "no_focal_point",
+        )
     for extra in focal[1:]:
         c.add(f"members.{extra}.relationship", "a household has only one focal point", "two_focal_points")
     dobs = [c.person(f"members.{i}", m, reg_date) for i, m in enumerate(data.members)]
@@ -199,8 +250,10 @@ def check_household(data: HouseholdCreate, today: dt.date) -> tuple[list[FieldEr
         for j, d in enumerate(m.documents):
             key = (d.doc_type.value, d.issuing_country, normalise_document_number(d.number))
             if key in seen_docs:
-                c.add(f"members.{i}.documents.{j}.number",
-                      f"the same document is given for member {seen_docs[key] + 1} of this household",
-                      "duplicate_document")
+                c.add(
+                    f"members.{i}.documents.{j}.number",
+                    f"the same document is given for member {seen_docs[key] + 1} of this household",
+                    "duplicate_document",
+                )
             seen_docs.setdefault(key, i)
     return c.errors, dobs

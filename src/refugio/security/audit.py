@@ -25,11 +25,25 @@ from refugio.security.principals import Principal
 GENESIS = "0" * 64
 
 
-def _canonical(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str | None,
-               purpose: str | None, details: dict[str, Any]) -> bytes:
+def _canonical(
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    purpose: str | None,
+    details: dict[str, Any],
+) -> bytes:
     body = {
-        "seq": seq, "at": at, "actor": actor, "action": action, "object_type": object_type,
-        "object_id": object_id, "purpose": purpose, "details": details,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "purpose": purpose,
+        "details": details,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
@@ -84,11 +98,26 @@ def record_many(
     for action, object_type, object_id, details in entries:
         seq += 1
         clean = json.loads(json.dumps(details, default=str))
-        digest = entry_hash(prev, _canonical(seq, _timestamp(at), actor.label, action, object_type,
-                                             object_id, actor.purpose, clean))
-        rows.append(AuditEntry(seq=seq, at=at, actor=actor.label, action=action, object_type=object_type,
-                               object_id=object_id, purpose=actor.purpose, details=clean,
-                               prev_hash=prev, hash=digest))
+        digest = entry_hash(
+            prev,
+            _canonical(
+                seq, _timestamp(at), actor.label, action, object_type, object_id, actor.purpose, clean
+            ),
+        )
+        rows.append(
+            AuditEntry(
+                seq=seq,
+                at=at,
+                actor=actor.label,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                purpose=actor.purpose,
+                details=clean,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
     session.add_all(rows)
     head.seq, head.hash = seq, prev
@@ -126,9 +155,15 @@ def verify_chain(session: Session, *, max_problems: int = 50) -> ChainReport:
         if e.seq != expected_seq:
             problems.append(f"entries {expected_seq}..{e.seq - 1} are missing (deleted)")
         if e.prev_hash != prev:
-            problems.append(f"entry {e.seq}: previous-hash link broken (an entry before it was changed or removed)")
-        digest = entry_hash(e.prev_hash, _canonical(e.seq, _timestamp(e.at), e.actor, e.action, e.object_type,
-                                                    e.object_id, e.purpose, e.details))
+            problems.append(
+                f"entry {e.seq}: previous-hash link broken (an entry before it was changed or removed)"
+            )
+        digest = entry_hash(
+            e.prev_hash,
+            _canonical(
+                e.seq, _timestamp(e.at), e.actor, e.action, e.object_type, e.object_id, e.purpose, e.details
+            ),
+        )
         if digest != e.hash:
             problems.append(f"entry {e.seq}: content does not match its hash (altered)")
         prev, expected_seq = e.hash, e.seq + 1
@@ -137,8 +172,10 @@ def verify_chain(session: Session, *, max_problems: int = 50) -> ChainReport:
     head = session.get(AuditHead, 1)
     if head is not None and len(problems) < max_problems:
         if head.seq != expected_seq - 1:
-            problems.append(f"chain head says {head.seq} entries but the log ends at {expected_seq - 1} "
-                            "(entries at the end were deleted)")
+            problems.append(
+                f"chain head says {head.seq} entries but the log ends at {expected_seq - 1} "
+                "(entries at the end were deleted)"
+            )
         elif head.hash != prev:
             problems.append("chain head hash does not match the last entry (the last entry was altered)")
     return ChainReport(ok=not problems, entries=count, problems=problems, last_hash=prev)

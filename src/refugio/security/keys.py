@@ -7,6 +7,7 @@ key means issued certificates can no longer be re-signed, but they stay verifiab
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -86,8 +87,6 @@ class Keyring:
     def session_key(self) -> bytes:
         path = self.directory / SESSION_KEY_FILE
         if not path.exists():
-            try:
+            with contextlib.suppress(FileExistsError):  # another process created it first
                 _write_secret(path, base64.b64encode(secrets.token_bytes(32)))
-            except FileExistsError:
-                pass
         return base64.b64decode(path.read_bytes().strip())

@@ -59,7 +59,11 @@ class Principal:
         return {g.role for g in self.grants}
 
     def can(
-        self, permission: Permission, *, operation_id: uuid.UUID | None = None, site_id: uuid.UUID | None = None
+        self,
+        permission: Permission,
+        *,
+        operation_id: uuid.UUID | None = None,
+        site_id: uuid.UUID | None = None,
     ) -> bool:
         return any(
             permission in ROLE_PERMISSIONS[g.role] and g.covers(operation_id, site_id) for g in self.grants
@@ -69,7 +73,11 @@ class Principal:
         return any(permission in ROLE_PERMISSIONS[g.role] for g in self.grants)
 
     def require(
-        self, permission: Permission, *, operation_id: uuid.UUID | None = None, site_id: uuid.UUID | None = None
+        self,
+        permission: Permission,
+        *,
+        operation_id: uuid.UUID | None = None,
+        site_id: uuid.UUID | None = None,
     ) -> None:
         if not self.can(permission, operation_id=operation_id, site_id=site_id):
             where = " for this site" if site_id else (" for this operation" if operation_id else "")

@@ -26,7 +26,7 @@ THROTTLE_WINDOW = dt.timedelta(minutes=15)
 THROTTLE_MAX_FAILURES_USER = 5
 THROTTLE_MAX_FAILURES_CLIENT = 20
 SESSION_IDLE = dt.timedelta(hours=8)
-TOKEN_PREFIX = "rfg_"
+TOKEN_PREFIX = "rfg_"  # noqa: S105 - a public marker, not a secret
 
 
 def _sha(text: str) -> str:
@@ -47,19 +47,31 @@ def create_user(
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise ValidationFailed.single(
-            "username", "use 3-80 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+            "username",
+            "use 3-80 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
         )
     if not full_name.strip():
         raise ValidationFailed.single("full_name", "is required")
     passwords.check_policy(password, username=username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"a user named {username!r} already exists")
-    user = User(username=username, full_name=full_name.strip(), email=email, locale=locale,
-                password_hash=passwords.hash_password(password))
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        email=email,
+        locale=locale,
+        password_hash=passwords.hash_password(password),
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", object_type="user", object_id=str(user.id),
-                 details={"username": username})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=str(user.id),
+        details={"username": username},
+    )
     return user
 
 
@@ -75,12 +87,19 @@ def grant_role(
     """Give `user` a role for a scope (everywhere, one operation, or one site)."""
     if site_id is not None and operation_id is None:
         raise ValidationFailed.single("operation", "a site grant needs its operation")
-    grant = RoleGrant(user_id=user.id, role=role.value, operation_id=operation_id, site_id=site_id,
-                      granted_by=actor.label)
+    grant = RoleGrant(
+        user_id=user.id, role=role.value, operation_id=operation_id, site_id=site_id, granted_by=actor.label
+    )
     session.add(grant)
     session.flush()
-    audit.record(session, actor=actor, action="user.grant_role", object_type="user", object_id=str(user.id),
-                 details={"role": role.value, "operation_id": operation_id, "site_id": site_id})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.grant_role",
+        object_type="user",
+        object_id=str(user.id),
+        details={"role": role.value, "operation_id": operation_id, "site_id": site_id},
+    )
     return grant
 
 
@@ -102,19 +121,31 @@ def client_hash(client: str, key: bytes) -> str:
 def check_throttle(session: Session, *, username: str, client: str) -> None:
     """Refuse further attempts after too many recent failures for this user or this client."""
     since = clock.now() - THROTTLE_WINDOW
-    by_user = session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+    by_user = (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.username == username, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+            )
         )
-    ) or 0
-    by_client = session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.client_hash == client, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+        or 0
+    )
+    by_client = (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.client_hash == client, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+            )
         )
-    ) or 0
+        or 0
+    )
     if by_user >= THROTTLE_MAX_FAILURES_USER or by_client >= THROTTLE_MAX_FAILURES_CLIENT:
-        raise TooManyAttempts("too many failed sign-in attempts; try again in 15 minutes",
-                              retry_after=int(THROTTLE_WINDOW.total_seconds()))
+        raise TooManyAttempts(
+            "too many failed sign-in attempts; try again in 15 minutes",
+            retry_after=int(THROTTLE_WINDOW.total_seconds()),
+        )
 
 
 def authenticate(session: Session, *, username: str, password: str, client: str) -> User:
@@ -146,12 +177,21 @@ def set_password(session: Session, *, actor: Principal, user: User, password: st
 def start_session(session: Session, *, user: User) -> tuple[str, WebSession]:
     """Create a web session; returns the cookie token (shown once) and the row."""
     token = secrets.token_urlsafe(32)
-    row = WebSession(user_id=user.id, token_hash=_sha(token), csrf_token=secrets.token_urlsafe(32),
-                     expires_at=clock.now() + SESSION_IDLE)
+    row = WebSession(
+        user_id=user.id,
+        token_hash=_sha(token),
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=clock.now() + SESSION_IDLE,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor=Principal(user.id, user.username), action="session.start",
-                 object_type="user", object_id=str(user.id))
+    audit.record(
+        session,
+        actor=Principal(user.id, user.username),
+        action="session.start",
+        object_type="user",
+        object_id=str(user.id),
+    )
     return token, row
 
 
@@ -185,12 +225,19 @@ def issue_api_token(
         raise ValidationFailed.single("name", "is required")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = clock.now() + dt.timedelta(days=valid_days) if valid_days else None
-    row = ApiToken(user_id=user.id, name=name.strip(), token_hash=_sha(secret), prefix=secret[:10],
-                   expires_at=expires)
+    row = ApiToken(
+        user_id=user.id, name=name.strip(), token_hash=_sha(secret), prefix=secret[:10], expires_at=expires
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="token.issue", object_type="user", object_id=str(user.id),
-                 details={"name": row.name, "prefix": row.prefix})
+    audit.record(
+        session,
+        actor=actor,
+        action="token.issue",
+        object_type="user",
+        object_id=str(user.id),
+        details={"name": row.name, "prefix": row.prefix},
+    )
     return secret, row
 
 
@@ -211,8 +258,14 @@ def revoke_api_token(session: Session, *, actor: Principal, token_id: uuid.UUID)
     if row is None:
         raise NotFound("no such token")
     row.revoked_at = clock.now()
-    audit.record(session, actor=actor, action="token.revoke", object_type="user", object_id=str(row.user_id),
-                 details={"prefix": row.prefix})
+    audit.record(
+        session,
+        actor=actor,
+        action="token.revoke",
+        object_type="user",
+        object_id=str(row.user_id),
+        details={"prefix": row.prefix},
+    )
 
 
 def get_user(session: Session, username: str) -> User:
