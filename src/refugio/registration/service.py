@@ -24,6 +24,7 @@ from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.registration import names, rules
 from refugio.registration.enums import EventType, IndividualStatus, NeedSource, Relationship
 from refugio.registration.models import (
+    Certificate,
     Household,
     IdentityDocument,
     Individual,
@@ -905,12 +906,33 @@ def record_death(
         details={"status": [before, person.status], "note": data.note},
     )
     session.flush()
+    _revoke_certificates(session, actor=actor, person=person, reason="holder recorded as deceased")
     _refresh_size(session, household)
     reapply_rules(session, actor=actor, household=household)
     audit.record(
         session, actor=actor, action="individual.death", object_type="individual", object_id=str(person.id)
     )
     return person
+
+
+def _revoke_certificates(session: Session, *, actor: Principal, person: Individual, reason: str) -> None:
+    """Revoke the person's valid certificates: they attest a registration that no longer stands."""
+    for cert in session.scalars(
+        select(Certificate).where(Certificate.individual_id == person.id, Certificate.revoked_at.is_(None))
+    ):
+        cert.revoked_at = clock.now()
+        cert.revoked_by = actor.label
+        cert.revocation_reason = reason
+        _add_event(
+            session,
+            operation_id=person.operation_id,
+            household_id=person.household_id,
+            individual_id=person.id,
+            event_type=EventType.CERTIFICATE_REVOKED,
+            actor=actor,
+            summary=f"Certificate {cert.serial} revoked: {reason}",
+            details={"serial": cert.serial},
+        )
 
 
 def record_marriage(
@@ -1083,6 +1105,10 @@ def change_status(
     if "status" in changes:
         household = session.get(Household, person.household_id)
         assert household is not None
+        if person.status != IndividualStatus.ACTIVE.value:
+            _revoke_certificates(
+                session, actor=actor, person=person, reason=f"holder's status is {person.status}"
+            )
         _refresh_size(session, household)
         reapply_rules(session, actor=actor, household=household)
     audit.record(
