@@ -36,6 +36,9 @@ def normalise(text: str | None) -> str:
     """Lower case, no diacritics, Arabic variants folded, punctuation removed, single spaces."""
     if not text:
         return ""
+    if text.isascii():
+        t = text.lower().replace("-", " ").replace("'", "")
+        return _SPACE.sub(" ", _NON_WORD.sub(" ", t)).strip()
     t = unicodedata.normalize("NFKC", text).translate(_ARABIC_FOLD)
     t = _ARABIC_MARKS.sub("", t)
     t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,7 @@ from refugio.registration.validation import (
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store.base import Base
 
 # ---------------------------------------------------------------------------------------------
 # operations and sites
@@ -191,6 +192,12 @@ def active_ruleset(session: Session) -> rules.RuleSet:
             "give the changed rules a new version"
         )
     return shipped
+
+
+def _bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Plain executemany on the session's connection (no ORM bookkeeping, no RETURNING)."""
+    if rows:
+        session.connection().execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
 def _token_rows(individual_id: uuid.UUID, values: Iterable[str | None]) -> list[dict[str, Any]]:
@@ -571,15 +578,15 @@ def register_households(
             )
         results.append(Registered(hh_id, hh_ref, tuple(member_ids), tuple(member_refs)))
 
-    session.execute(insert(Household), hh_rows)
-    session.execute(insert(Individual), ind_rows)
+    _bulk_insert(session, Household, hh_rows)
+    _bulk_insert(session, Individual, ind_rows)
     if doc_rows:
-        session.execute(insert(IdentityDocument), doc_rows)
+        _bulk_insert(session, IdentityDocument, doc_rows)
     if token_rows:
-        session.execute(insert(NameToken), token_rows)
+        _bulk_insert(session, NameToken, token_rows)
     if need_rows:
-        session.execute(insert(SpecificNeed), need_rows)
-    session.execute(insert(RegistrationEvent), event_rows)
+        _bulk_insert(session, SpecificNeed, need_rows)
+    _bulk_insert(session, RegistrationEvent, event_rows)
     if not audit_each:
         audit_entries.append(
             (
@@ -847,7 +854,7 @@ def _new_member(
     )
     session.add(person_row)
     session.flush()
-    session.execute(insert(NameToken), _token_rows(person_row.id, _name_values(person_row)))
+    _bulk_insert(session, NameToken, _token_rows(person_row.id, _name_values(person_row)))
     for d in person.documents:
         _insert_document(session, person_row.id, d)
     for flag in person.needs:
@@ -1353,7 +1360,7 @@ def update_individual(
     person.family_norm = names.normalise(person.family_name)
     person.version += 1
     session.execute(delete(NameToken).where(NameToken.individual_id == person.id))
-    session.execute(insert(NameToken), _token_rows(person.id, _name_values(person)))
+    _bulk_insert(session, NameToken, _token_rows(person.id, _name_values(person)))
     _add_event(
         session,
         operation_id=person.operation_id,

@@ -48,7 +48,9 @@ def parse_partial_date(text: str) -> tuple[dt.date, str]:
 def detect_script(*texts: str | None) -> str | None:
     """ISO 15924 code of the first non-Latin letters found, e.g. Arab, Cyrl, Ethi."""
     for text in texts:
-        for ch in text or "":
+        if not text or text.isascii():
+            continue
+        for ch in text:
             if not ch.isalpha():
                 continue
             name = unicodedata.name(ch, "")
