@@ -1,0 +1,108 @@
+"""The API application and `mount_api`, which serves it at /api/v1 inside the outer application.
+
+The API is its own FastAPI application, mounted before every other route of the outer app, so that its
+error handlers (problem+json), its request guard (size limit, JSON only) and its OpenAPI document
+(`/api/v1/openapi.json`; no Swagger UI: it would need a CDN) apply to /api/v1 and nothing else,
+whatever the web UI installs. Any other path under /api/ answers a problem+json 404.
+
+Imports fastapi/starlette and refugio.api; refugio.main only for type checking.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
+
+from refugio.api import problems
+from refugio.api.guard import ApiGuard
+from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
+
+if TYPE_CHECKING:
+    from refugio.main import Container
+
+PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+REST API of refugio: registration of refugees and migrants at reception (households, individuals,
+continuous registration events, specific needs, identity documents, certificates) and search.
+
+**Authentication.** `POST /tokens` with a username and password returns a token; send it as
+`Authorization: Bearer <token>`. Sign-in is throttled (429 with `Retry-After`).
+
+**Errors** are `application/problem+json` with `type`, `title`, `status`, `detail` and, for invalid
+input, `errors: [{field, message, code}]`, one per wrong field (dotted paths such as
+`members.2.date_of_birth`). When a request fails, nothing of it is saved.
+
+**Personal data.** Use `POST /search` rather than `GET /search?q=`: query strings are written to
+access logs. Responses carry `Cache-Control: no-store`.
+"""
+
+ROUTERS = (
+    tokens.router,
+    reference.router,
+    households.router,
+    individuals.router,
+    certificates.router,
+    search.router,
+    audit.router,
+)
+
+
+def build_api(container: Container) -> FastAPI:
+    """The /api/v1 application for `container` (not yet mounted)."""
+    api = FastAPI(
+        title="refugio API",
+        version="1",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    api.state.container = container
+    problems.install(api)
+    api.add_middleware(ApiGuard, max_bytes=container.settings.max_request_bytes)
+    for router in ROUTERS:
+        api.include_router(router, responses=problems.responses(413, 415, 422))
+    api.state.api_routes = [route for router in ROUTERS for route in router.routes]  # for 405's Allow
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            api.openapi_schema = _problem_media_types(
+                get_openapi(
+                    title=api.title, version=api.version, description=api.description, routes=api.routes
+                )
+            )
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
+    return api
+
+
+def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
+    """Error responses are problem+json (FastAPI files every model under application/json)."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status)[:1] in "45" and "application/json" in content:
+                    content[problems.PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return schema
+
+
+async def _unknown_api_path(scope: Scope, receive: Receive, send: Send) -> None:
+    response = problems.problem_response(
+        404, f"no such API endpoint: this version of the API is served under {PREFIX}"
+    )
+    await response(scope, receive, send)
+
+
+def mount_api(app: FastAPI, container: Container) -> None:
+    """Serve the API at /api/v1 of `app`, ahead of the app's own routes."""
+    api = build_api(container)
+    app.router.routes.insert(0, Mount(PREFIX, app=api, name="api"))
+    app.router.routes.insert(1, Mount("/api", app=_unknown_api_path, name="api-unknown"))

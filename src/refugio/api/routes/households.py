@@ -1,0 +1,133 @@
+"""Households: register (with members), list, read, history, and the household-level civil events
+(birth of a child into the household, change of address, change of focal point).
+
+Reads go through queries.get_household / get_individual, which check scope and audit the read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from refugio.api import render
+from refugio.api.deps import Caller, Db, location, parse_id, require_somewhere
+from refugio.api.problems import responses
+from refugio.api.schemas import FocalPointChange, HouseholdItem, HouseholdOut, HouseholdPage
+from refugio.registration import queries
+from refugio.registration import service as registration
+from refugio.registration.schemas import (
+    AddressChange,
+    BirthCreate,
+    EventRead,
+    HouseholdCreate,
+    IndividualRead,
+)
+from refugio.security.permissions import Permission
+
+router = APIRouter(tags=["households"], responses=responses(401, 404))
+
+_WRITE_ERRORS = responses(403, 409, 413, 415, 422)
+
+
+@router.post(
+    "/households",
+    status_code=201,
+    response_model=HouseholdOut,
+    responses=_WRITE_ERRORS,
+    dependencies=[require_somewhere(Permission.HOUSEHOLD_CREATE)],
+    summary="Register a household with its members",
+    description="All members are validated together; on any error nothing is saved and `errors` names each "
+    "wrong field (e.g. `members.2.date_of_birth`). Automatic specific-needs flags are set by the rules.",
+)
+def register_household(
+    data: HouseholdCreate, session: Db, principal: Caller, request: Request, response: Response
+) -> HouseholdOut:
+    household = registration.register_household(session, actor=principal, data=data)
+    record = queries.get_household(session, actor=principal, key=household.id)
+    response.headers["Location"] = location(request, "get_household", key=str(household.id))
+    return render.household(record)
+
+
+@router.get(
+    "/households",
+    response_model=HouseholdPage,
+    responses=responses(422),
+    summary="Households the caller may see, newest first",
+)
+def list_households(
+    session: Db,
+    principal: Caller,
+    site_id: uuid.UUID | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> HouseholdPage:
+    rows, total = queries.list_households(
+        session, actor=principal, site_id=site_id, offset=offset, limit=limit
+    )
+    return HouseholdPage(
+        items=[HouseholdItem.model_validate(h) for h in rows], total=total, offset=offset, limit=limit
+    )
+
+
+@router.get("/households/{key}", response_model=HouseholdOut, summary="A household by id or reference")
+def get_household(key: str, session: Db, principal: Caller) -> HouseholdOut:
+    return render.household(queries.get_household(session, actor=principal, key=key))
+
+
+@router.get(
+    "/households/{key}/events",
+    response_model=list[EventRead],
+    summary="The household's history, newest first",
+)
+def household_events(key: str, session: Db, principal: Caller) -> list[EventRead]:
+    record = queries.get_household(session, actor=principal, key=key)
+    return [render.event(e) for e in record.events]
+
+
+@router.post(
+    "/households/{key}/births",
+    status_code=201,
+    response_model=IndividualRead,
+    responses=_WRITE_ERRORS,
+    summary="Register the birth of a child into the household",
+)
+def record_birth(
+    key: str, data: BirthCreate, session: Db, principal: Caller, request: Request, response: Response
+) -> IndividualRead:
+    child = registration.record_birth(
+        session, actor=principal, household_id=parse_id(key, "household"), data=data
+    )
+    response.headers["Location"] = location(request, "get_individual", key=str(child.id))
+    return render.person(queries.get_individual(session, actor=principal, key=child.id))
+
+
+@router.post(
+    "/households/{key}/address",
+    response_model=HouseholdOut,
+    responses=_WRITE_ERRORS,
+    summary="Change the household's address, shelter, phone or site",
+)
+def change_address(key: str, data: AddressChange, session: Db, principal: Caller) -> HouseholdOut:
+    household = registration.change_address(
+        session, actor=principal, household_id=parse_id(key, "household"), data=data
+    )
+    return render.household(queries.get_household(session, actor=principal, key=household.id))
+
+
+@router.post(
+    "/households/{key}/focal-point",
+    response_model=HouseholdOut,
+    responses=_WRITE_ERRORS,
+    summary="Make another active member the focal point",
+)
+def change_focal_point(key: str, data: FocalPointChange, session: Db, principal: Caller) -> HouseholdOut:
+    household = registration.change_focal_point(
+        session,
+        actor=principal,
+        household_id=parse_id(key, "household"),
+        individual_id=data.individual_id,
+        reason=data.reason,
+    )
+    return render.household(queries.get_household(session, actor=principal, key=household.id))

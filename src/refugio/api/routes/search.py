@@ -1,0 +1,42 @@
+"""Search the registry by name (either script), ID, document number or phone, within the caller's sites.
+
+Prefer `POST /search` with a JSON body: a query string such as `?q=<name>` ends up in access logs of
+proxies and servers, and names are personal data. `GET /search?q=` exists for simple clients.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from refugio.api import render
+from refugio.api.deps import Caller, Db
+from refugio.api.problems import responses
+from refugio.api.schemas import SearchHitOut, SearchRequest
+from refugio.registration import queries
+
+router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
+
+
+@router.post(
+    "/search",
+    response_model=list[SearchHitOut],
+    summary="Search people (preferred: keeps names out of URLs and access logs)",
+)
+def search_post(data: SearchRequest, session: Db, principal: Caller) -> list[SearchHitOut]:
+    return [render.hit(h) for h in queries.search(session, actor=principal, query=data.q, limit=data.limit)]
+
+
+@router.get(
+    "/search",
+    response_model=list[SearchHitOut],
+    summary="Search people (the query string may be logged: prefer POST /search)",
+)
+def search_get(
+    session: Db,
+    principal: Caller,
+    q: Annotated[str, Query(max_length=200, description="Name, ID, document number or phone.")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> list[SearchHitOut]:
+    return [render.hit(h) for h in queries.search(session, actor=principal, query=q, limit=limit)]
