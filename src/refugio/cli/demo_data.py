@@ -38,7 +38,7 @@ USERS = [
     ("admin", Role.ADMINISTRATOR, None),
     ("clerk", Role.REGISTRATION_CLERK, "ZAA"),
     ("protection", Role.PROTECTION_OFFICER, ""),
-    ("im", Role.IM_OFFICER, ""),
+    ("imo", Role.IM_OFFICER, ""),
     ("viewer", Role.VIEWER, "AMM"),
 ]
 LOGINS_FILE = "demo-logins.json"
