@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -75,6 +76,14 @@ def test_openapi_document(client: TestClient) -> None:
     assert "HouseholdCreate" in doc["components"]["schemas"]
     pdf = doc["paths"]["/individuals/{key}/certificates"]["post"]["responses"]["201"]["content"]
     assert "application/pdf" in pdf
+    assert "HTTPValidationError" not in json.dumps(doc)
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status[0] in "45":
+                    assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+            needs_token = path not in ("/tokens", "/certificates/public-key")
+            assert (operation.get("security") == [{"bearer": []}]) == needs_token, (method, path)
     # no Swagger UI or ReDoc (they would load scripts from a CDN)
     problem(client.get(f"{API}/docs"), 404)
     problem(client.get(f"{API}/redoc"), 404)
@@ -95,3 +104,4 @@ def test_public_key_needs_no_token(client: TestClient) -> None:
     r = client.get(f"{API}/certificates/public-key")
     assert r.status_code == 200
     assert r.text.startswith("-----BEGIN PUBLIC KEY-----")
+    assert r.headers["content-type"].startswith("application/x-pem-file")

@@ -100,3 +100,27 @@ def test_unexpected_error_is_a_problem_and_logs_no_personal_data(
     assert "Khaled" not in json.dumps(body)
     assert "RuntimeError" in caplog.text and "/sites" in caplog.text
     assert "Khaled" not in caplog.text and "1984" not in caplog.text
+
+
+def test_one_unit_of_work_per_request(
+    bare: TestClient,
+    auth: dict[str, str],
+    container: Container,
+    seeded: Seed,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[object] = []
+    factory = container.sessions
+
+    def counting() -> object:
+        session = factory()
+        opened.append(session)
+        return session
+
+    monkeypatch.setattr(container, "sessions", counting)
+    r = bare.post(f"{API}/households", json=household_payload(seeded.camp_id, members=1), headers=auth)
+    assert r.status_code == 201
+    assert len(opened) == 1  # token check, registration and the audited read share one transaction
+    opened.clear()
+    problem(bare.get(f"{API}/individuals/JOR-26-999999-01", headers=auth), 404)
+    assert len(opened) == 1

@@ -43,6 +43,7 @@ access logs. Responses carry `Cache-Control: no-store`.
 
 ROUTERS = (
     tokens.router,
+    certificates.public_router,
     reference.router,
     households.router,
     individuals.router,
@@ -67,7 +68,7 @@ def build_api(container: Container) -> FastAPI:
     problems.install(api)
     api.add_middleware(ApiGuard, max_bytes=container.settings.max_request_bytes)
     for router in ROUTERS:
-        api.include_router(router, responses=problems.responses(413, 415, 422))
+        api.include_router(router)
     api.state.api_routes = [route for router in ROUTERS for route in router.routes]  # for 405's Allow
 
     def openapi() -> dict[str, Any]:
@@ -89,8 +90,9 @@ def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if str(status)[:1] in "45" and "application/json" in content:
-                    content[problems.PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                if str(status)[:1] in "45" and content:
+                    body = next(iter(content.values())).get("schema", {})
+                    response["content"] = {problems.PROBLEM_MEDIA_TYPE: {"schema": body}}
     return schema
 
 

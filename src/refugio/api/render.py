@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from refugio.api.schemas import HouseholdOut, SearchHitOut
-from refugio.registration.models import Household, Individual, RegistrationEvent, SpecificNeed
+from refugio.registration.models import Individual, RegistrationEvent, SpecificNeed
 from refugio.registration.needs import CODES
 from refugio.registration.queries import HouseholdRecord, NeedView, PersonRecord, SearchHit
 from refugio.registration.schemas import (
@@ -74,10 +74,6 @@ def household(record: HouseholdRecord) -> HouseholdOut:
             "member_needs": needs,
         }
     )
-
-
-def household_fields(row: Household) -> dict[str, Any]:
-    return _attrs(row, HouseholdRead.model_fields, {"members"})
 
 
 def hit(h: SearchHit) -> SearchHitOut:

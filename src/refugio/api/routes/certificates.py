@@ -20,7 +20,8 @@ from refugio.api.schemas import (
 )
 from refugio.registration import certificate
 
-router = APIRouter(tags=["certificates"], responses=responses(401))
+router = APIRouter(tags=["certificates"], responses=responses(401, 422))
+public_router = APIRouter(tags=["certificates"])  # no token needed
 
 PDF = "application/pdf"
 
@@ -53,7 +54,7 @@ def wants_pdf(accept: str | None) -> bool:
     status_code=201,
     response_model=CertificateIssued,
     responses={
-        **responses(403, 404, 409, 422),
+        **responses(403, 404, 409),
         201: {
             "description": "The certificate: JSON by default, or the PDF with `Accept: application/pdf`.",
             "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
@@ -84,7 +85,7 @@ def issue_certificate(key: str, session: Db, principal: Caller, request: Request
 @router.post(
     "/certificates/{serial}/revoke",
     response_model=CertificateRevoked,
-    responses=responses(403, 404, 409, 422),
+    responses=responses(403, 404, 409, 413, 415),
     summary="Revoke a certificate, with the reason",
 )
 def revoke_certificate(serial: str, data: ReasonIn, session: Db, principal: Caller) -> CertificateRevoked:
@@ -97,7 +98,7 @@ def revoke_certificate(serial: str, data: ReasonIn, session: Db, principal: Call
 @router.post(
     "/certificates/verify",
     response_model=VerificationOut,
-    responses=responses(422),
+    responses=responses(413, 415),
     summary="Check a certificate token: signature, expiry, and this registry's records",
 )
 def verify_certificate(
@@ -124,17 +125,15 @@ def revocations(session: Db, _principal: Caller, request: Request) -> Revocation
     )
 
 
-@router.get(
+class PemResponse(PlainTextResponse):
+    media_type = "application/x-pem-file"
+
+
+@public_router.get(
     "/certificates/public-key",
-    response_class=PlainTextResponse,
-    responses={
-        200: {
-            "description": "The Ed25519 public key (PEM) that verifies certificates offline.",
-            "content": {"application/x-pem-file": {"schema": {"type": "string"}}},
-        }
-    },
-    summary="The certificate-signing public key (PEM)",
+    response_class=PemResponse,
+    responses={200: {"description": "The Ed25519 public key (PEM) that verifies certificates offline."}},
+    summary="The certificate-signing public key (PEM); needs no token",
 )
-def public_key(request: Request) -> PlainTextResponse:
-    pem = container_of(request).keyring.public_key_pem().decode()
-    return PlainTextResponse(pem, media_type="application/x-pem-file")
+def public_key(request: Request) -> PemResponse:
+    return PemResponse(container_of(request).keyring.public_key_pem().decode())

@@ -26,7 +26,7 @@ from refugio.registration.schemas import (
 )
 from refugio.security.permissions import Permission
 
-router = APIRouter(tags=["households"], responses=responses(401, 404))
+router = APIRouter(tags=["households"], responses=responses(401, 404, 422))
 
 _WRITE_ERRORS = responses(403, 409, 413, 415, 422)
 

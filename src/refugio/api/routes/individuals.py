@@ -32,7 +32,7 @@ from refugio.registration.schemas import (
 )
 from refugio.security.principals import Principal
 
-router = APIRouter(tags=["individuals"], responses=responses(401, 404))
+router = APIRouter(tags=["individuals"], responses=responses(401, 404, 422))
 
 _WRITE_ERRORS = responses(403, 409, 413, 415, 422)
 

@@ -21,6 +21,7 @@ router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
 
 @router.post(
     "/search",
+    responses=responses(413, 415),
     response_model=list[SearchHitOut],
     summary="Search people (preferred: keeps names out of URLs and access logs)",
 )

@@ -25,7 +25,7 @@ router = APIRouter(tags=["tokens"])
     "/tokens",
     status_code=201,
     response_model=TokenIssued,
-    responses=responses(401, 422, 429),
+    responses=responses(401, 413, 415, 422, 429),
     summary="Exchange a username and password for an API token",
 )
 def issue_token(data: TokenRequest, request: Request) -> TokenIssued:
