@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,13 @@ def test_downgrade_removes_the_triggers(engine: Engine) -> None:
     _append_two(engine)  # row triggers fire only on rows, so give them some
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(delete(AuditEntry))
+
+
+def test_concurrent_upgrades_do_not_collide(db_url: str, engine: Engine) -> None:
+    """Several processes (web workers, a CLI) may start at once and each migrate the same database."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("an embedded SQLite database has one process migrating it")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: migrate.upgrade(db_url), range(3)))
+    assert results == [None, None, None]
+    assert migrate.current(engine) == migrate.head()

@@ -32,7 +32,7 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Column, DateTime, Engine, MetaData
+from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
@@ -128,12 +128,21 @@ def alembic_config(
     return cfg
 
 
+# Any constant: serialises concurrent upgrades (several workers starting at once) on PostgreSQL.
+_PG_MIGRATION_LOCK = 0x7265667567696F  # "refugio"
+
+
 @contextmanager
 def _connection(engine_or_url: Engine | str) -> Iterator[Connection]:
-    """A connection in a transaction that commits on success; disposes the engine if we made it."""
+    """A connection in a transaction that commits on success; disposes the engine if we made it.
+
+    On PostgreSQL the transaction first takes an advisory lock, so that two processes migrating the
+    same database run one after the other (the second then finds nothing left to do)."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
             yield conn
     finally:
         if isinstance(engine_or_url, str):
