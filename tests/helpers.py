@@ -43,7 +43,7 @@ class Seed:
 
 def seed(container: Container) -> Seed:
     """Operation JOR with sites ZAA (camp) and AMM (office) and one user per role:
-    admin (everywhere), clerk (ZAA only), protection (JOR), im (JOR), viewer (AMM only)."""
+    admin (everywhere), clerk (ZAA only), protection (JOR), imo (JOR), viewer (AMM only)."""
     with unit_of_work(container.sessions) as s:
         op = reg.create_operation(s, actor=SYSTEM, code="JOR", name="Jordan operation", country_iso3="JOR")
         camp = reg.create_site(s, actor=SYSTEM, operation=op, code="ZAA", name="Zaatari camp", kind="camp")
@@ -55,7 +55,7 @@ def seed(container: Container) -> Seed:
             ("admin", Role.ADMINISTRATOR, None, None),
             ("clerk", Role.REGISTRATION_CLERK, op.id, camp.id),
             ("protection", Role.PROTECTION_OFFICER, op.id, None),
-            ("im", Role.IM_OFFICER, op.id, None),
+            ("imo", Role.IM_OFFICER, op.id, None),
             ("viewer", Role.VIEWER, op.id, office.id),
         ]:
             user = sec.create_user(

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
-from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from refugio.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from refugio.registration import names, rules
 from refugio.registration.enums import EventType, IndividualStatus, NeedSource, Relationship
 from refugio.registration.models import (
@@ -346,6 +346,8 @@ def register_households(
 
     Field paths are prefixed `items.<n>.` unless `error_prefix` is None (single household).
     """
+    if not actor.can_anywhere(Permission.HOUSEHOLD_CREATE):
+        raise PermissionDenied(f"{actor.label} lacks {Permission.HOUSEHOLD_CREATE.value}")
     today = clock.today()
     errors: list[FieldError] = []
 

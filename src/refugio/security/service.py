@@ -253,6 +253,11 @@ def resolve_api_token(session: Session, secret: str) -> User:
     return user
 
 
+def api_token_for(session: Session, secret: str) -> ApiToken | None:
+    """The token row for a secret (valid or not), e.g. to revoke the caller's own token."""
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha(secret)))
+
+
 def revoke_api_token(session: Session, *, actor: Principal, token_id: uuid.UUID) -> None:
     row = session.get(ApiToken, token_id)
     if row is None:
