@@ -9,20 +9,16 @@ Imports fastapi, sqlalchemy, refugio.security and refugio.store; refugio.main on
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, cast
 
-from fastapi import Depends, Request, params
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from refugio.core.errors import AuthenticationFailed, NotFound, PermissionDenied
+from refugio.core.errors import AuthenticationFailed, NotFound
 from refugio.security import service as security
-from refugio.security.models import ApiToken
-from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.store.uow import unit_of_work
 
@@ -73,29 +69,11 @@ Caller = Annotated[Principal, Depends(current_principal)]
 
 
 def current_token_id(session: Db, secret: Secret) -> uuid.UUID:
-    """The id of the calling token.
-
-    Work-around: security.service offers no lookup of a token row by its secret, so this repeats its
-    hashing (SHA-256 of the secret). See the note to the lead in the API's hand-over.
-    """
-    token_id = session.scalar(
-        select(ApiToken.id).where(ApiToken.token_hash == hashlib.sha256(secret.encode()).hexdigest())
-    )
-    if token_id is None:
+    """The id of the calling token."""
+    row = security.api_token_for(session, secret)
+    if row is None:
         raise NotFound("no such token")
-    return token_id
-
-
-def require_somewhere(permission: Permission) -> params.Depends:
-    """A dependency refusing (403) a caller who holds `permission` in no scope at all; the service then
-    checks the exact operation/site."""
-
-    def check(principal: Caller) -> None:
-        if not principal.can_anywhere(permission):
-            raise PermissionDenied(f"{principal.label} lacks {permission.value}")
-
-    dependency: params.Depends = Depends(check)
-    return dependency
+    return row.id
 
 
 def location(request: Request, route_name: str, **params: str) -> str:
