@@ -160,7 +160,7 @@ def household_facts(members: Sequence[MemberLike], on: dt.date) -> list[dict[str
         else:
             parent_present = False
         others_adult = [j for j in adults if j != i]
-        facts = dict(hh)
+        facts: dict[str, Any] = dict(hh)
         facts.update(
             age=ages[i],
             is_child=ages[i] < 18,
