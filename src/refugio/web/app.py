@@ -1,0 +1,71 @@
+"""The outer ASGI application: web pages, static files, htmx, error pages and the app-wide middlewares.
+
+`build_web_app(container)` returns the FastAPI app on which `refugio.api.app.mount_api` then adds
+/api/v1. htmx is served at /static/vendor/htmx.min.js from `settings.htmx_path`, or from
+`node_modules/htmx.org/dist/htmx.min.js` of the source checkout (installed by `npm ci`); without it
+the pages still work as plain forms. Must not import refugio.api or refugio.cli; refugio.main only
+for typing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from refugio.web import errors, middleware
+from refugio.web.context import WebState, state_of
+from refugio.web.pages import audit, auth, dashboard, households, people, search, verify
+from refugio.web.rendering import Renderer
+
+if TYPE_CHECKING:
+    from refugio.main import Container
+
+STATIC_DIR = Path(__file__).parent / "static"
+HTMX_RELATIVE = Path("node_modules") / "htmx.org" / "dist" / "htmx.min.js"
+log = logging.getLogger(__name__)
+
+
+def default_htmx_path() -> Path | None:
+    """htmx of the source checkout: the repository root is the first parent holding package.json."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "package.json").is_file():
+            candidate = parent / HTMX_RELATIVE
+            return candidate if candidate.is_file() else None
+    return None
+
+
+def build_web_app(container: Container) -> FastAPI:
+    """The outer application with the web UI mounted; the API is added by refugio.api.app.mount_api."""
+    settings = container.settings
+    htmx = settings.htmx_path or default_htmx_path()
+    if htmx is None or not Path(htmx).is_file():
+        log.warning("htmx not found (run `npm ci`, or set REFUGIO_HTMX_PATH); pages work without it")
+        htmx = None
+    app = FastAPI(title="refugio", openapi_url=None, docs_url=None, redoc_url=None)
+    web = WebState(container, Renderer(), Path(htmx) if htmx else None)
+    app.state.refugio_web = web
+
+    @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
+    def htmx_js(request: Request) -> Response:
+        path = state_of(request).htmx_path
+        if path is None:
+            return Response("/* htmx is not installed */", status_code=404, media_type="text/javascript")
+        return FileResponse(path, media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (auth, dashboard, households, people, search, verify, audit):
+        app.include_router(module.router)
+    errors.install(app)
+    middleware.install(
+        app,
+        max_bytes=settings.max_request_bytes,
+        hsts=settings.cookie_secure,
+        html_error=errors.html_error_body(web),
+    )
+    return app

@@ -1,0 +1,332 @@
+"""Form handling: posted fields (including `members[i][field]` rows) to the registration schemas, and
+errors back to the inputs they belong to.
+
+Shapes only: which posted field feeds which schema field, what "empty" means, and the wording of
+shape errors (missing, not a number, not one of the options). The domain checks stay in the services.
+Must not import refugio.api, refugio.cli or refugio.main.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+from starlette.datastructures import FormData, UploadFile
+
+from refugio.core.errors import FieldError, ValidationFailed
+from refugio.web.i18n import Translator
+
+M = TypeVar("M", bound=BaseModel)
+
+_ROW = re.compile(r"^members\[(\d{1,3})\]\[([a-z_]+)\]$")
+MAX_ROWS = 60
+
+HOUSEHOLD_FIELDS = (
+    "site_id",
+    "registration_level",
+    "registration_date",
+    "arrival_date",
+    "country_of_origin",
+    "place_of_origin",
+    "address",
+    "shelter",
+    "phone",
+    "population_type",
+    "legal_basis",
+)
+MEMBER_TEXT = (
+    "relationship",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "sex",
+    "date_of_birth",
+    "stated_age",
+    "nationality",
+    "phone",
+    "languages",
+    "doc_type",
+    "doc_number",
+    "doc_country",
+    "doc_expiry",
+    "need_code",
+    "need_reason",
+)
+MEMBER_CONTENT = (
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "date_of_birth",
+    "stated_age",
+    "nationality",
+    "phone",
+    "languages",
+    "doc_number",
+    "need_code",
+    "need_reason",
+)
+_MEMBER_SCHEMA_FIELDS = (
+    "relationship",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "sex",
+    "date_of_birth",
+    "stated_age",
+    "nationality",
+    "phone",
+)
+
+
+def text(form: FormData | Mapping[str, Any], key: str) -> str:
+    """A posted text value, stripped ('' when absent or a file)."""
+    value = form.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def opt(form: FormData | Mapping[str, Any], key: str) -> str | None:
+    return text(form, key) or None
+
+
+def checked(form: FormData | Mapping[str, Any], key: str) -> bool:
+    return text(form, key) in {"on", "true", "1", "yes"}
+
+
+def upload(form: FormData, key: str) -> UploadFile | None:
+    value = form.get(key)
+    return value if isinstance(value, UploadFile) else None
+
+
+def split_codes(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,;\s]+", value) if part.strip()]
+
+
+# ---------------------------------------------------------------------------------------------------
+# errors beside fields
+
+
+@dataclass
+class FormErrors:
+    """Errors keyed by input name, and the summary shown at the top (message, input name)."""
+
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def add(self, name: str | None, message: str) -> None:
+        if name:
+            self.by_field.setdefault(name, []).append(message)
+        self.summary.append((message, name))
+
+    def __bool__(self) -> bool:
+        return bool(self.summary)
+
+
+def collect(errors: Iterable[FieldError], to_input: Callable[[str], str | None]) -> FormErrors:
+    out = FormErrors()
+    for error in errors:
+        out.add(to_input(error.field), error.message)
+    return out
+
+
+def plain_input(
+    known: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> Callable[[str], str | None]:
+    """Map a schema field path to a form input of a one-level form; unknown paths go to the summary only."""
+    names = set(known)
+    aliases = dict(aliases or {})
+
+    def to_input(path: str) -> str | None:
+        if path in aliases:
+            return aliases[path]
+        head = path.split(".")[0]
+        if head in aliases:
+            return aliases[head]
+        return head if head in names else None
+
+    return to_input
+
+
+def household_input(path: str) -> str | None:
+    """`members.2.date_of_birth` → `members[2][date_of_birth]`, `members.0.documents.0.number` →
+    `members[0][doc_number]`, `consent_purposes.1` → `consent_purposes`; `members` alone → `members`."""
+    parts = path.split(".")
+    if parts[0] == "members":
+        if len(parts) == 1 or not parts[1].isdigit():
+            return "members"
+        i, rest = parts[1], parts[2:]
+        if not rest:
+            return "members"
+        name = rest[0]
+        if name == "documents":
+            sub = rest[2] if len(rest) > 2 else "number"
+            name = {
+                "doc_type": "doc_type",
+                "number": "doc_number",
+                "issuing_country": "doc_country",
+                "expiry_date": "doc_expiry",
+                "issue_date": "doc_expiry",
+            }.get(sub, "doc_number")
+        elif name == "needs":
+            sub = rest[2] if len(rest) > 2 else "code"
+            name = "need_reason" if sub == "reason" else "need_code"
+        elif name in ("estimated", "languages"):
+            pass
+        elif name not in _MEMBER_SCHEMA_FIELDS:
+            name = "given_name"
+        return f"members[{i}][{name}]"
+    if parts[0] in HOUSEHOLD_FIELDS or parts[0] in ("consent_given", "consent_purposes"):
+        return parts[0]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# shape errors from pydantic, in words a clerk understands
+
+
+def friendly(error: Mapping[str, Any], t: Translator) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return t.gettext("This field is required.")
+    if kind in ("enum", "literal_error", "uuid_parsing", "uuid_type"):
+        return t.gettext("Choose one of the options.")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return t.gettext("Enter a whole number.")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return t.gettext("Enter a number between 0 and 130.")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return t.gettext("Enter a date as YYYY-MM-DD.")
+    if kind == "string_too_long":
+        return t.gettext("Use at most %(max)s characters.", max=ctx.get("max_length", "?"))
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 3 and ctx.get("max_length") == 3:
+            return t.gettext("Use a three-letter code.")
+        return t.gettext("Use at least %(min)s characters.", min=ctx.get("min_length", "?"))
+    if kind == "too_short":
+        return t.gettext("Add at least %(min)s.", min=ctx.get("min_length", 1))
+    if kind == "too_long":
+        return t.gettext("Too many entries (at most %(max)s).", max=ctx.get("max_length", "?"))
+    if kind == "bool_parsing":
+        return t.gettext("Choose yes or no.")
+    return str(error.get("msg", t.gettext("This value is not valid.")))
+
+
+def build(model: type[M], data: Mapping[str, Any], t: Translator) -> M:
+    """Validate `data` against a schema; shape errors become ValidationFailed with dotted field paths."""
+    try:
+        return model.model_validate(dict(data))
+    except PydanticError as exc:
+        errors = [
+            FieldError(".".join(str(p) for p in e["loc"]), friendly(e, t), str(e.get("type", "invalid")))
+            for e in exc.errors()
+        ]
+        raise ValidationFailed(errors) from None
+
+
+def compact(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop empty values so that schema defaults apply."""
+    return {k: v for k, v in data.items() if v not in (None, "", [])}
+
+
+# ---------------------------------------------------------------------------------------------------
+# the household registration form
+
+
+def member_rows(form: FormData) -> list[dict[str, str]]:
+    """The posted member rows in index order (gaps from removed rows closed up)."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in form.multi_items():
+        m = _ROW.match(key)
+        if m is None or not isinstance(value, str):
+            continue
+        index, name = int(m.group(1)), m.group(2)
+        if name in MEMBER_TEXT or name == "estimated":
+            rows.setdefault(index, blank_row())[name] = value.strip()
+    return [rows[i] for i in sorted(rows)][:MAX_ROWS]
+
+
+def blank_row() -> dict[str, str]:
+    return dict.fromkeys((*MEMBER_TEXT, "estimated"), "")
+
+
+def is_blank_row(row: Mapping[str, str]) -> bool:
+    """A row nobody started filling in (the preset focal-point relationship does not count)."""
+    if row.get("relationship") not in (None, "", "focal_point") or row.get("sex"):
+        return False
+    return not any(row.get(name) for name in MEMBER_CONTENT)
+
+
+def household_values(form: FormData) -> dict[str, Any]:
+    """Everything posted, as the form shows it again (member rows without content dropped)."""
+    values: dict[str, Any] = {name: text(form, name) for name in HOUSEHOLD_FIELDS}
+    values["consent_given"] = checked(form, "consent_given")
+    values["consent_purposes"] = [p for p in form.getlist("consent_purposes") if isinstance(p, str)]
+    rows = member_rows(form)
+    kept = [row for row in rows if not is_blank_row(row)]
+    values["members"] = kept or rows[:1] or [empty_member(first=True)]
+    return values
+
+
+def empty_member(*, first: bool = False) -> dict[str, str]:
+    row = blank_row()
+    row["relationship"] = "focal_point" if first else ""
+    row["doc_type"] = "passport"
+    return row
+
+
+def new_household_values(site_id: str = "") -> dict[str, Any]:
+    values: dict[str, Any] = dict.fromkeys(HOUSEHOLD_FIELDS, "")
+    values.update(
+        site_id=site_id,
+        registration_level="basic",
+        population_type="refugee",
+        legal_basis="consent",
+        consent_given=False,
+        consent_purposes=["registration"],
+        members=[empty_member(first=True)],
+    )
+    return values
+
+
+def member_payload(row: Mapping[str, str]) -> dict[str, Any]:
+    payload: dict[str, Any] = compact({name: row.get(name, "") for name in _MEMBER_SCHEMA_FIELDS})
+    if row.get("estimated") in ("on", "true", "1"):
+        payload["estimated"] = True
+    if row.get("languages"):
+        payload["languages"] = split_codes(row["languages"])
+    if row.get("doc_number") or row.get("doc_country"):
+        payload["documents"] = [
+            compact(
+                {
+                    "doc_type": row.get("doc_type") or "",
+                    "number": row.get("doc_number", ""),
+                    "issuing_country": row.get("doc_country", ""),
+                    "expiry_date": row.get("doc_expiry", ""),
+                }
+            )
+        ]
+    if row.get("need_code") or row.get("need_reason"):
+        payload["needs"] = [compact({"code": row.get("need_code", ""), "reason": row.get("need_reason", "")})]
+    return payload
+
+
+def household_payload(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The HouseholdCreate input of the posted values."""
+    payload = compact({name: values.get(name, "") for name in HOUSEHOLD_FIELDS})
+    payload["consent_given"] = bool(values.get("consent_given"))
+    payload["consent_purposes"] = list(values.get("consent_purposes") or [])
+    payload["members"] = [member_payload(row) for row in values.get("members", []) if not is_blank_row(row)]
+    return payload

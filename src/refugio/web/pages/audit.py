@@ -1,0 +1,63 @@
+"""The audit log page: the latest entries (AUDIT_VIEW) and a check of the whole hash chain
+(AUDIT_VERIFY) showing the ChainReport.
+
+The security domain has no "latest entries" query yet, so this page reads `AuditEntry` directly
+(read-only, newest first, after the permission check). Must not import refugio.api, refugio.cli or
+refugio.main.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from refugio.core.errors import PermissionDenied
+from refugio.security import audit
+from refugio.security.models import AuditEntry
+from refugio.security.permissions import Permission
+from refugio.web.context import Page, state_of
+
+router = APIRouter(include_in_schema=False)
+LATEST = 200
+
+
+def _latest(db: Session) -> list[AuditEntry]:
+    return list(db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(LATEST)))
+
+
+def _require(pg: Page, permission: Permission) -> None:
+    if not pg.can_anywhere(permission):
+        raise PermissionDenied(f"{pg.principal.label} lacks {permission.value}")
+
+
+@router.get("/audit")
+def audit_page(request: Request) -> Response:
+    web = state_of(request)
+    with web.page(request) as pg:
+        _require(pg, Permission.AUDIT_VIEW)
+        return pg.render(
+            "audit.html",
+            entries=_latest(pg.db),
+            report=None,
+            can_verify=pg.can_anywhere(Permission.AUDIT_VERIFY),
+        )
+
+
+@router.post("/audit/verify")
+async def verify_chain(request: Request) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_verify_chain, request, form)
+
+
+def _verify_chain(request: Request, form: FormData) -> Response:
+    web = state_of(request)
+    with web.page(request) as pg:
+        pg.check_csrf(form)
+        _require(pg, Permission.AUDIT_VERIFY)
+        report = audit.verify_chain(pg.db)
+        return pg.render("audit.html", entries=_latest(pg.db), report=report, can_verify=True)

@@ -1,0 +1,52 @@
+"""Search by name (either script), ID, document number or phone. The query travels in a POST body,
+never in the URL; with HTMX the results table updates as the user types (two characters or more).
+
+Must not import refugio.api, refugio.cli or refugio.main.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from refugio.core.errors import ValidationFailed
+from refugio.registration import queries
+from refugio.web.context import state_of
+from refugio.web.forms import text
+
+router = APIRouter(include_in_schema=False)
+MIN_CHARS = 2
+
+
+@router.get("/search")
+def search_form(request: Request) -> Response:
+    web = state_of(request)
+    with web.page(request) as pg:
+        return pg.render("search.html", q="", hits=None, message=None)
+
+
+@router.post("/search")
+async def search(request: Request) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_search, request, form)
+
+
+def _search(request: Request, form: FormData) -> Response:
+    web = state_of(request)
+    q = text(form, "q")
+    with web.page(request) as pg:
+        pg.check_csrf(form)
+        hits = None
+        message = None
+        if len(q) < MIN_CHARS:
+            message = pg.gettext("Type at least two characters.")
+        else:
+            try:
+                hits = queries.search(pg.db, actor=pg.principal, query=q)
+            except ValidationFailed as exc:
+                message = "; ".join(e.message for e in exc.errors)
+        template = "search_results.html" if pg.is_htmx else "search.html"
+        return pg.render(template, q=q, hits=hits, message=message)

@@ -1,0 +1,157 @@
+"""Jinja2 rendering: one environment per UI language with its translations installed (i18n extension),
+and the filters and globals the templates use (ISO dates, ages, labels, country names, field ids).
+
+Owns no routing and no database access; must not import refugio.api, refugio.cli or refugio.main.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from refugio.core import clock
+from refugio.registration.certificate import Status
+from refugio.web.i18n import LANGUAGES, Translator, load_translators
+from refugio.web.labels import FIELD_LABELS, LABELS, choices, english_label
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+_NON_ID = re.compile(r"[^A-Za-z0-9_-]+")
+_MEMBER_INPUT = re.compile(r"^members\[(\d+)\]\[([a-z_]+)\]$")
+
+
+def field_id(name: str) -> str:
+    """A valid HTML id for an input name: `members[2][sex]` → `f-members-2-sex`."""
+    return "f-" + _NON_ID.sub("-", name).strip("-")
+
+
+def iso(value: object) -> str:
+    """Dates as YYYY-MM-DD, times as YYYY-MM-DD HH:MM UTC; empty for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d %H:%M") + " UTC"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def partial_date(value: dt.date | None, precision: str | None) -> str:
+    """A date of birth written with its precision: 1988, 1988-02 or 1988-02-14."""
+    if value is None:
+        return ""
+    if precision == "year":
+        return f"{value.year:04d}"
+    if precision == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+def age(value: dt.date | None, on: dt.date | None = None) -> int | None:
+    if value is None:
+        return None
+    today = on or clock.today()
+    return today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+
+
+_NOT_PAIRS = {"members"}
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Mapping):
+        return ", ".join(
+            f"{k.replace('_', ' ')}: {_show(v)}" for k, v in value.items() if v not in (None, "")
+        )
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v) for v in value)
+    return str(value)
+
+
+def detail_rows(details: Mapping[str, object] | None) -> list[tuple[str, str | None, str | None, str | None]]:
+    """An event's details as rows: (what, before, after, None) for changes, (what, None, None, text) else."""
+    rows: list[tuple[str, str | None, str | None, str | None]] = []
+    for key in sorted(details or {}):
+        value = (details or {})[key]
+        if value in (None, "", [], {}):
+            continue
+        what = key.replace("_", " ")
+        if isinstance(value, list) and len(value) == 2 and key not in _NOT_PAIRS:
+            rows.append((what, _show(value[0]), _show(value[1]), None))
+        else:
+            rows.append((what, None, None, _show(value)))
+    return rows
+
+
+def certificate_status_class(status: Status | str) -> str:
+    return {"valid": "ok", "expired": "warn", "unknown": "warn"}.get(str(status), "bad")
+
+
+class Renderer:
+    """Renders templates in a given language."""
+
+    def __init__(self, template_dir: Path = TEMPLATE_DIR) -> None:
+        self.translators = load_translators()
+        loader = FileSystemLoader(str(template_dir))
+        self.environments = {code: self._environment(loader, self.translators[code]) for code in LANGUAGES}
+
+    @staticmethod
+    def _environment(loader: FileSystemLoader, translator: Translator) -> Environment:
+        env = Environment(
+            loader=loader,
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(translator.translations, newstyle=True)  # type: ignore[attr-defined]
+
+        def label(kind: str, value: object) -> str:
+            english = english_label(kind, value)
+            return translator.translations.gettext(english) if english else ""
+
+        def input_label(name: str) -> str:
+            m = _MEMBER_INPUT.match(name)
+            base = m.group(2) if m else name
+            text = translator.gettext(FIELD_LABELS.get(base, base.replace("_", " ")))
+            if m:
+                return translator.gettext("Member %(num)s", num=int(m.group(1)) + 1) + " · " + text
+            return text
+
+        def options(kind: str) -> list[tuple[str, str]]:
+            return [(value, translator.translations.gettext(text)) for value, text in choices(kind)]
+
+        env.globals.update(
+            label=label,
+            options=options,
+            field_id=field_id,
+            detail_rows=detail_rows,
+            input_label=input_label,
+            today=clock.today,
+            show_value=_show,
+            country=translator.country,
+            language=LANGUAGES[translator.code],
+            languages=list(LANGUAGES.values()),
+            labels=LABELS,
+        )
+        env.filters.update(iso=iso, age=age, partial_date=partial_date, status_class=certificate_status_class)
+        return env
+
+    def translator(self, locale: str) -> Translator:
+        return self.translators.get(locale) or self.translators["en"]
+
+    def render(self, locale: str, name: str, context: Mapping[str, Any]) -> str:
+        env = self.environments.get(locale) or self.environments["en"]
+        return env.get_template(name).render(**context)
+
+    def render_markup(self, locale: str, name: str, context: Mapping[str, Any]) -> Markup:
+        return Markup(self.render(locale, name, context))  # noqa: S704 - output of an autoescaping template
