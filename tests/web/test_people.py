@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.helpers import Seed, household_payload, principal
 from tests.web.support import csrf_of, field_error
@@ -143,9 +142,7 @@ def test_flag_and_remove_a_need_with_errors_beside_the_field(client, seeded, sig
     bad = client.post(f"{url}/needs", data={"csrf_token": token, "code": "SM-CI", "reason": "x"})
     assert bad.status_code == 422
     assert "at least 3" in (field_error(bad.text, "f-need-reason") or "")
-    assert 'id="f-need-code"' in bad.text and "<details open>" in bad.text.replace(
-        "<details open id", "<details open>"
-    )
+    assert 'id="f-need-code"' in bad.text and "<details open>" in bad.text
     ok = client.post(f"{url}/needs", data={"csrf_token": token, "code": "SM-CI", "reason": "Chronic asthma"})
     assert ok.status_code == 303 and ok.headers["location"].startswith(url)
     again = client.post(
