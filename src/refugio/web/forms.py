@@ -216,6 +216,8 @@ def friendly(error: Mapping[str, Any], t: Translator) -> str:
             return t.gettext("Use a three-letter code.")
         return t.gettext("Use at least %(min)s characters.", min=ctx.get("min_length", "?"))
     if kind == "too_short":
+        if tuple(error.get("loc", ())) == ("members",):
+            return t.gettext("Add at least one member.")
         return t.gettext("Add at least %(min)s.", min=ctx.get("min_length", 1))
     if kind == "too_long":
         return t.gettext("Too many entries (at most %(max)s).", max=ctx.get("max_length", "?"))

@@ -43,6 +43,13 @@ def iso(value: object) -> str:
     return str(value)
 
 
+def ltr(value: object) -> Markup | str:
+    """Text that must read left to right even on a right-to-left page (dates, IDs); '' stays ''."""
+    if value is None or value == "":
+        return ""
+    return Markup('<span class="ltr" dir="ltr">%s</span>') % value
+
+
 def partial_date(value: dt.date | None, precision: str | None) -> str:
     """A date of birth written with its precision: 1988, 1988-02 or 1988-02-14."""
     if value is None:
@@ -143,7 +150,9 @@ class Renderer:
             languages=list(LANGUAGES.values()),
             labels=LABELS,
         )
-        env.filters.update(iso=iso, age=age, partial_date=partial_date, status_class=certificate_status_class)
+        env.filters.update(
+            ltr=ltr, iso=iso, age=age, partial_date=partial_date, status_class=certificate_status_class
+        )
         return env
 
     def translator(self, locale: str) -> Translator:
@@ -152,6 +161,3 @@ class Renderer:
     def render(self, locale: str, name: str, context: Mapping[str, Any]) -> str:
         env = self.environments.get(locale) or self.environments["en"]
         return env.get_template(name).render(**context)
-
-    def render_markup(self, locale: str, name: str, context: Mapping[str, Any]) -> Markup:
-        return Markup(self.render(locale, name, context))  # noqa: S704 - output of an autoescaping template

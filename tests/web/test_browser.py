@@ -1,0 +1,173 @@
+"""A real browser (Debian's headless Chromium driven by Playwright) against the real application served
+by uvicorn on 127.0.0.1: sign in, register a household of four through the form (its "Add member"
+button fetching each new member block with HTMX), land on the household page, then find the household
+by live search and open the person's page.
+
+Runs on SQLite only. Cookies stay Secure (cookie_secure=True): Chromium treats http://127.0.0.1 as a
+secure context and keeps Secure cookies there.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from tests.helpers import PASSWORD, build_container
+from tests.web.conftest import make_app, seed_web
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """The application on SQLite, seeded, served by uvicorn in a background thread; yields its URL."""
+    container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
+    assert container.settings.cookie_secure
+    seed_web(container)
+    port = free_port()
+    config = uvicorn.Config(
+        make_app(container),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.engine.dispose()
+
+
+MEMBERS = [
+    {
+        "relationship": "focal_point",
+        "sex": "M",
+        "given_name": "Tariq",
+        "family_name": "Nasser",
+        "given_name_original": "طارق",
+        "family_name_original": "ناصر",
+        "date_of_birth": "1981-03-09",
+        "nationality": "SYR",
+        "doc_number": "BR4455667",
+        "doc_country": "SYR",
+    },
+    {
+        "relationship": "spouse",
+        "sex": "F",
+        "given_name": "Huda",
+        "family_name": "Nasser",
+        "date_of_birth": "1985-07",
+        "nationality": "SYR",
+    },
+    {
+        "relationship": "son_daughter",
+        "sex": "F",
+        "given_name": "Salma",
+        "family_name": "Nasser",
+        "date_of_birth": "2012",
+    },
+    {
+        "relationship": "son_daughter",
+        "sex": "M",
+        "given_name": "Karim",
+        "family_name": "Nasser",
+        "stated_age": "4",
+    },
+]
+
+
+def test_register_a_household_of_four_and_find_it(served: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 1200})  # a tablet's width
+            page.set_default_timeout(15_000)
+            errors: list[str] = []
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+            page.goto(f"{served}/login")
+            page.fill("#username", "clerk")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]:has-text('Sign in')")
+            expect(page.locator("h1")).to_have_text("Dashboard")
+            secure = [c for c in page.context.cookies() if c["name"] == "refugio_session"]
+            assert secure and secure[0]["secure"] and secure[0]["httpOnly"]
+
+            page.click("nav >> text=Register a household")
+            expect(page.locator("h1")).to_have_text("Register a household")
+            page.select_option("#f-country_of_origin", "SYR")
+            page.fill("#f-arrival_date", "2026-11-10")
+            page.fill("#f-address", "Block 4, Row 9")
+            page.check("#f-consent_given")
+            for i in range(1, len(MEMBERS)):
+                page.click("#add-member")  # HTMX fetches the next member block
+                expect(page.locator(f"#member-{i}")).to_be_visible()
+            expect(page.locator(".member")).to_have_count(4)
+            for i, member in enumerate(MEMBERS):
+                for field, value in member.items():
+                    selector = f"#f-members-{i}-{field}"
+                    if field in ("relationship", "sex"):
+                        page.select_option(selector, value)
+                    else:
+                        page.fill(selector, value)
+            page.click("button:has-text('Save the household')")
+
+            page.wait_for_url(re.compile(r".*/households/[0-9a-f-]{36}.*"))
+            expect(page.locator("h1")).to_contain_text("Household JOR-")
+            expect(page.locator(".notice")).to_have_text("The household was registered.")
+            members = page.locator("section[aria-labelledby=members] tbody tr")
+            expect(members).to_have_count(4)
+            expect(page.locator("text=طارق ناصر")).to_be_visible()
+
+            page.click("nav >> text=Search")
+            page.fill("#q", "nasser sal")  # live results, no submit
+            expect(page.locator("#results table")).to_contain_text("Salma")
+            expect(page.locator("#results tbody tr")).to_have_count(1)
+            page.fill("#q", "طارق")
+            expect(page.locator("#results table")).to_contain_text("Tariq")
+            page.click("#results a:has-text('Tariq Nasser')")
+            expect(page.locator("h1")).to_contain_text("Tariq Nasser")
+            expect(page.locator("#documents")).to_contain_text("BR4455667")
+            assert not errors, errors  # no CSP violations, no failed scripts
+        finally:
+            browser.close()
