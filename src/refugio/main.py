@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
+    import refugio.intake.models
     import refugio.registration.models
     import refugio.security.models  # noqa: F401
     from refugio.store.base import Base
