@@ -23,7 +23,8 @@ def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
     import refugio.intake.models
     import refugio.registration.models
-    import refugio.security.models  # noqa: F401
+    import refugio.security.models
+    import refugio.stats.models  # noqa: F401
     from refugio.store.base import Base
 
     return Base.metadata
