@@ -102,3 +102,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 # ---------------------------------------------------------------------------------------------------------
 # Fixtures of other areas below.
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Cheap argon2id parameters for the suite (production keeps the library's defaults): the hashes are
+    real argon2id, only their cost is lower, so seeding users per test stays fast."""
+    from refugio.security import passwords
+
+    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)

@@ -6,6 +6,8 @@ conftest.py with `from tests.helpers import *  # noqa: F403`.
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from refugio.config import Settings
 from refugio.main import Container, build
@@ -21,16 +24,38 @@ from refugio.security import service as sec
 from refugio.security.permissions import Role
 from refugio.security.principals import SYSTEM, Principal
 from refugio.store import migrate
+from refugio.store.engine import make_engine, normalise_url
 from refugio.store.uow import unit_of_work
 
 PASSWORD = "correct horse battery staple"
 _doc_counter = itertools.count(100000)
 
 
+_sqlite_template: dict[str, Path] = {}
+
+
+def _migrated_sqlite_template() -> Path:
+    """A SQLite file migrated to head once per test session, copied for each test."""
+    if "path" not in _sqlite_template:
+        path = Path(tempfile.mkdtemp(prefix="refugio-template-")) / "template.sqlite3"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        _sqlite_template["path"] = path
+    return _sqlite_template["path"]
+
+
 def build_container(db_url: str, data_dir: Path) -> Container:
+    """A container on a database migrated to head (the real schema, with the audit log's triggers)."""
     settings = Settings(data_dir=data_dir, db_url=db_url, cookie_secure=True)
+    target = make_url(normalise_url(db_url))
+    if target.get_backend_name() == "sqlite" and target.database and not Path(target.database).exists():
+        Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_migrated_sqlite_template(), target.database)
     container = build(settings)
-    migrate.upgrade(container.engine)  # the real schema, with the audit log's append-only triggers
+    migrate.upgrade(container.engine)  # a no-op on the copied template
     return container
 
 

@@ -168,10 +168,6 @@ def test_each_rule_fires_exactly_when_it_should(
     assert _codes(container, people) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a child 'not_related' to the only adult counts that adult as a relative (SC-SC, not SC-UC)",
-)
 def test_a_child_with_an_unrelated_adult_is_unaccompanied(
     container: Container, seeded: Seed, clerk: Principal
 ) -> None:
@@ -263,10 +259,6 @@ def test_death_of_the_only_adult_makes_the_children_unaccompanied(
     assert flagged and "SC-UC" in flagged[-1].summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a deceased person's rule flags stay active (reapply_rules sees only active members)",
-)
 def test_a_deceased_person_keeps_no_rule_flags_about_their_household(
     container: Container, seeded: Seed, clerk: Principal
 ) -> None:
@@ -286,10 +278,6 @@ def test_a_deceased_person_keeps_no_rule_flags_about_their_household(
     assert not retired.active and retired.removal_reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: parent_present is True for a son/daughter even when the focal point (the parent) is dead",
-)
 def test_a_child_left_with_an_uncle_after_the_fathers_death_is_separated(
     container: Container, seeded: Seed, clerk: Principal
 ) -> None:
@@ -471,10 +459,6 @@ def test_the_parser_refuses_duplicate_ids_and_a_missing_version() -> None:
         rules.parse_ruleset({"rules": _ruleset()["rules"]})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: 'in' with a non-list value passes parse_ruleset and then raises TypeError at evaluation",
-)
 def test_the_parser_refuses_in_without_a_list() -> None:
     with pytest.raises(rules.RuleSetError, match="my-rule"):
         rules.parse_ruleset(_ruleset(when={"fact": "relationship", "op": "in", "value": 5}))

@@ -82,6 +82,8 @@ def _check_condition(cond: Any, where: str) -> None:
             raise RuleSetError(f"{where}: unknown operator {cond.get('op')!r}")
         if "value" not in cond:
             raise RuleSetError(f"{where}: missing 'value'")
+        if cond["op"] == "in" and not isinstance(cond["value"], list):
+            raise RuleSetError(f"{where}: 'in' needs a list of values")
 
 
 def parse_ruleset(content: dict[str, Any]) -> RuleSet:
@@ -154,7 +156,8 @@ def household_facts(members: Sequence[MemberLike], on: dt.date) -> list[dict[str
     for i, m in enumerate(members):
         rel = rels[i]
         if rel in _PARENT_LINKS:
-            parent_present = True  # the focal point (or the spouse) is the parent
+            # the focal point (or their spouse) is the parent, if still an active member
+            parent_present = "focal_point" in rels or "spouse" in rels
         elif rel in {"focal_point", "sibling"}:
             parent_present = has_parent_of_fp
         else:
@@ -170,7 +173,9 @@ def household_facts(members: Sequence[MemberLike], on: dt.date) -> list[dict[str
             is_focal_point=rel == "focal_point",
             parent_present=parent_present,
             adult_present=bool(others_adult),
-            adult_relative_present=any(rels[j] not in _NOT_RELATIVE for j in others_adult),
+            # relationships are to the focal point: a child unrelated to them has no known relative here
+            adult_relative_present=rel not in _NOT_RELATIVE
+            and any(rels[j] not in _NOT_RELATIVE for j in others_adult),
             has_children_in_household=rel == "focal_point"
             and any(r in _PARENT_LINKS and ages[j] < 18 for j, r in enumerate(rels)),
         )

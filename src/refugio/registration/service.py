@@ -39,7 +39,7 @@ from refugio.registration.models import (
     Sequence as RefSequence,
 )
 from refugio.registration.needs import CODES
-from refugio.registration.reference import is_country
+from refugio.registration.reference import is_country, is_language
 from refugio.registration.schemas import (
     AddressChange,
     BirthCreate,
@@ -721,7 +721,34 @@ def reapply_rules(
                 summary=f"{code} retired: {need.removal_reason}",
                 details={"code": code},
             )
-    # members who left the household or died keep no rule-based flags about household composition
+    # members who died, departed or left keep no rule-based flags about this household's composition
+    active_ids = {m.id for m in members}
+    gone = session.scalars(
+        select(SpecificNeed)
+        .join(Individual, Individual.id == SpecificNeed.individual_id)
+        .where(
+            SpecificNeed.active.is_(True),
+            SpecificNeed.source == NeedSource.RULE.value,
+            Individual.household_id == household.id,
+        )
+    )
+    for need in gone:
+        if need.individual_id in active_ids:
+            continue
+        need.active = False
+        need.removed_at = clock.now()
+        need.removed_by = actor.label
+        need.removal_reason = f"rule {need.rule_id} no longer applies: no longer an active member"
+        _add_event(
+            session,
+            operation_id=household.operation_id,
+            household_id=household.id,
+            individual_id=need.individual_id,
+            event_type=EventType.NEED_REMOVED,
+            actor=actor,
+            summary=f"{need.code} retired: {need.removal_reason}",
+            details={"code": need.code},
+        )
     session.flush()
 
 
@@ -1330,6 +1357,13 @@ def update_individual(
     c.country("nationality", data.nationality)
     c.country("country_of_origin", data.country_of_origin)
     c.phone("phone", data.phone)
+    for i, lang in enumerate(data.languages or []):
+        if not is_language(lang.lower()):
+            c.add(f"languages.{i}", f"unknown language code {lang!r} (ISO 639-3, e.g. ara)", "unknown_code")
+    given = person.given_name if data.given_name is None else data.given_name
+    family = person.family_name if data.family_name is None else data.family_name
+    if not given and not family:
+        c.add("family_name", "a person keeps at least a given name or a family name (Latin script)", "required")
     for name_field in ("given_name", "middle_name", "family_name"):
         value = getattr(data, name_field)
         if value and detect_script(value) not in (None, "Latn"):
@@ -1347,6 +1381,8 @@ def update_individual(
             continue
         value = value.value if hasattr(value, "value") else value
         value = normalise_phone(value) if field == "phone" else value
+        if field == "languages":
+            value = [lang.lower() for lang in value]
         if value != getattr(person, field):
             changes[field] = [_jsonable(getattr(person, field)), _jsonable(value)]
             setattr(person, field, value)

@@ -8,6 +8,18 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from refugio.core.errors import ValidationFailed
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_dummy: str | None = None
+
+
+def configure(*, time_cost: int, memory_cost: int, parallelism: int = 1) -> None:
+    """Change the argon2id cost parameters for new hashes (old hashes are rehashed at next login).
+
+    Production keeps the library's defaults; the test suite lowers them to stay fast.
+    """
+    global _hasher, _dummy
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _dummy = None
+
 
 MIN_LENGTH = 12
 
@@ -37,5 +49,9 @@ def check_policy(password: str, *, username: str = "") -> None:
         raise ValidationFailed.single("password", "is too repetitive")
 
 
-# A hash of a random password, verified against when a user is unknown so timing does not tell.
-DUMMY_HASH = _hasher.hash("refugio-no-such-user-placeholder")
+def dummy_hash() -> str:
+    """A hash to verify against when the user is unknown, so the response time does not tell."""
+    global _dummy
+    if _dummy is None:
+        _dummy = _hasher.hash("refugio-no-such-user-placeholder")
+    return _dummy

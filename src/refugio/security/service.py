@@ -153,7 +153,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
     username = username.strip().lower()
     check_throttle(session, username=username, client=client)
     user = session.scalar(select(User).where(User.username == username))
-    ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
+    ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(), password)
     ok = ok and user is not None and user.is_active
     session.add(LoginAttempt(username=username[:80], client_hash=client, success=ok))
     session.flush()
