@@ -1363,7 +1363,7 @@ def update_individual(
     given = person.given_name if data.given_name is None else data.given_name
     family = person.family_name if data.family_name is None else data.family_name
     if not given and not family:
-        c.add("family_name", "a person keeps at least a given name or a family name (Latin script)", "required")
+        c.add("family_name", "a person keeps at least a given or a family name (Latin script)", "required")
     for name_field in ("given_name", "middle_name", "family_name"):
         value = getattr(data, name_field)
         if value and detect_script(value) not in (None, "Latn"):
@@ -1382,7 +1382,7 @@ def update_individual(
         value = value.value if hasattr(value, "value") else value
         value = normalise_phone(value) if field == "phone" else value
         if field == "languages":
-            value = [lang.lower() for lang in value]
+            value = [lang.lower() for lang in data.languages or []]
         if value != getattr(person, field):
             changes[field] = [_jsonable(getattr(person, field)), _jsonable(value)]
             setattr(person, field, value)
