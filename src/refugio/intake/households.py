@@ -120,6 +120,7 @@ class RowView:
             "message": message,
             "code": code,
             "level": level,
+            "origin": "check",  # found by the household checks (dropped when checked again)
         }
         if entry not in self.errors:
             self.errors.append(entry)

@@ -600,22 +600,37 @@ def validate_page(
     limit: int = PAGE_HOUSEHOLDS,
 ) -> tuple[str | None, int]:
     """Validate the next `limit` households (by key) after `after`; returns (last key, rows seen), or
-    (None, 0) when no household is left."""
+    (None, 0) when no household is left. Validating again starts afresh from the rows as read."""
     batch = load_batch(session, actor=actor, batch_id=batch_id)
     keys = _page_keys(session, batch.id, after, limit)
     if not keys:
         return None, 0
+    seen = validate_households(session, actor=actor, batch=batch, keys=keys)
+    session.expunge_all()  # memory stays flat over a long batch
+    return keys[-1], seen
+
+
+def validate_households(session: Session, *, actor: Principal, batch: ImportBatch, keys: list[str]) -> int:
+    """Validate the households of `keys` (sorted) in a batch; returns the number of rows checked."""
     ctx = _Context(
         actor, batch, sites_by_code(session, batch.operation_id), clock.today(), _columns_of(batch)
     )
     grouped = _page_rows(session, batch.id, keys)
+    wanted = set(keys)
+    grouped = {k: rows for k, rows in grouped.items() if k in wanted}
     reg = _load_registry(session, batch, grouped)
     updates: list[dict[str, Any]] = []
     seen = 0
     for key, rows in grouped.items():
         seen += len(rows)
+        before = {r.id: (r.status, list(r.errors or []), r.changes) for r in rows}
         views = _views(rows, ctx.columns)
-        before = {v.id: (v.status, list(v.errors), None) for v in views}
+        for v in views:  # start from the errors found when the row was read
+            v.errors = [e for e in v.errors if e.get("origin") is None]
+            if v.has_errors():
+                v.status = "invalid"
+            else:
+                v.status = "new" if v.individual_id is None else "update"
         by_key: dict[str, RowView] = {}
         for v in views:
             if v.member_key in by_key:
@@ -635,10 +650,13 @@ def validate_page(
             _check_linked(ctx, views, hh, reg)
         _finish_household(views)
         for v in views:
-            if not v.has_errors() and v.status == "invalid":
-                v.status = "new"
             if (v.status, v.errors, v.changes) != before[v.id]:
                 updates.append({"rid": v.id, "st": v.status, "er": v.errors, "ch": v.changes})
+    _write_rows(session, updates)
+    return seen
+
+
+def _write_rows(session: Session, updates: list[dict[str, Any]]) -> None:
     if updates:
         session.connection().execute(
             update(StagedRow.__table__)  # type: ignore[arg-type]
@@ -646,8 +664,6 @@ def validate_page(
             .values(status=bindparam("st"), errors=bindparam("er"), changes=bindparam("ch")),
             updates,
         )
-    session.expire_all()
-    return keys[-1], seen
 
 
 def _cross_household_checks(session: Session, batch: ImportBatch) -> None:
@@ -673,24 +689,17 @@ def _cross_household_checks(session: Session, batch: ImportBatch) -> None:
             if r.member_key not in first:
                 first[r.member_key] = r.row_no
                 continue
-            errors = [
-                *r.errors,
-                {
-                    "field": "member_key",
-                    "column": _columns_of(batch).get("member_key"),
-                    "message": f"the same person id as row {first[r.member_key]}, in another household",
-                    "code": "duplicate_key",
-                    "level": "error",
-                },
-            ]
-            updates.append({"rid": r.id, "st": "invalid", "er": errors, "ch": r.changes})
-    if updates:
-        session.connection().execute(
-            update(StagedRow.__table__)  # type: ignore[arg-type]
-            .where(StagedRow.__table__.c.id == bindparam("rid"))
-            .values(status=bindparam("st"), errors=bindparam("er"), changes=bindparam("ch")),
-            updates,
-        )
+            error = {
+                "field": "member_key",
+                "column": _columns_of(batch).get("member_key"),
+                "message": f"the same person id as row {first[r.member_key]}, in another household",
+                "code": "duplicate_key",
+                "level": "error",
+                "origin": "check",
+            }
+            if error not in (r.errors or []):
+                updates.append({"rid": r.id, "st": "invalid", "er": [*r.errors, error], "ch": r.changes})
+    _write_rows(session, updates)
 
 
 def _count(session: Session, batch: ImportBatch) -> dict[str, int]:
