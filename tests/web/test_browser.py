@@ -171,3 +171,47 @@ def test_register_a_household_of_four_and_find_it(served: str) -> None:
             assert not errors, errors  # no CSP violations, no failed scripts
         finally:
             browser.close()
+
+
+def test_the_form_works_without_javascript(served: str) -> None:
+    """No JS: "Add member" posts the form back and gets one more block; the language select has a button."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            context = browser.new_context(java_script_enabled=False, viewport={"width": 800, "height": 1100})
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{served}/login")
+            page.fill("#username", "clerk")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]:has-text('Sign in')")
+            expect(page.locator("h1")).to_have_text("Dashboard")
+            page.goto(f"{served}/households/new")
+            page.check("#f-consent_given")
+            member = MEMBERS[0]
+            for field, value in member.items():
+                if field in ("relationship", "sex"):
+                    page.select_option(f"#f-members-0-{field}", value)
+                else:
+                    page.fill(f"#f-members-0-{field}", value)
+            page.click("#add-member")  # a plain submit: the page comes back with a second, empty block
+            expect(page.locator(".member")).to_have_count(2)
+            expect(page.locator("#f-members-0-given_name")).to_have_value("Tariq")
+            page.select_option("#f-members-1-relationship", "spouse")
+            page.select_option("#f-members-1-sex", "F")
+            page.fill("#f-members-1-given_name", "Huda")
+            page.fill("#f-members-1-family_name", "Nasser")
+            page.fill("#f-members-1-date_of_birth", "2030-01-01")  # in the future: refused beside the field
+            page.click("button:has-text('Save the household')")
+            expect(page.locator("#f-members-1-date_of_birth-error")).to_contain_text("future")
+            page.fill("#f-members-1-date_of_birth", "1985-07")
+            page.click("button:has-text('Save the household')")
+            page.wait_for_url(re.compile(r".*/households/[0-9a-f-]{36}.*"))
+            expect(page.locator("section[aria-labelledby=members] tbody tr")).to_have_count(2)
+            page.select_option("#language-select", "fr")
+            page.click(".language-form button")
+            expect(page.locator("h2#members")).to_have_text("Membres")
+        finally:
+            browser.close()

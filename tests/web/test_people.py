@@ -284,3 +284,43 @@ def test_household_page_and_its_events(client, seeded, signed_in, container):
     assert split.status_code == 303 and split.headers["location"].startswith(f"/people/{members[0]}")
     html = client.get(url).text
     assert "District 7, Block 2" in html and "Father left for work abroad" in html
+
+
+def test_no_certificate_for_a_deceased_person_message_at_the_top(client, seeded, signed_in, container):
+    _household, members = register(container, seeded.camp_id)
+    signed_in("clerk")
+    url = f"/people/{members[1]}"
+    token = csrf_of(client.get(url).text)
+    assert (
+        client.post(f"{url}/death", data={"csrf_token": token, "date_of_death": "2026-02-01"}).status_code
+        == 303
+    )
+    page = client.get(url).text
+    assert "Issue a registration certificate" not in page and "Record a death" not in page
+    refused = client.post(f"{url}/certificate", data={"csrf_token": token})
+    assert refused.status_code == 422
+    assert "error-summary" in refused.text and "deceased" in refused.text
+    assert refused.headers["content-type"].startswith("text/html")
+
+
+def test_actions_outside_the_users_rights_are_forbidden(client, seeded, signed_in, container):
+    household, members = register(container, seeded.office_id)
+    signed_in("viewer")
+    url = f"/people/{members[0]}"
+    page = client.get(url).text
+    assert "Record a change" not in page and "Flag a specific need" not in page
+    token = csrf_of(page)
+    assert (
+        client.post(
+            f"{url}/needs", data={"csrf_token": token, "code": "SM-CI", "reason": "asthma"}
+        ).status_code
+        == 403
+    )
+    assert client.post(f"{url}/certificate", data={"csrf_token": token}).status_code == 403
+    assert "Record a birth" not in client.get(f"/households/{household}").text
+    signed_in("clerk")  # another site: the record does not exist for them
+    token = csrf_of(client.get("/").text)
+    assert (
+        client.post(f"{url}/death", data={"csrf_token": token, "date_of_death": "2026-01-01"}).status_code
+        == 404
+    )
