@@ -296,7 +296,9 @@ def detect(header: Sequence[str], wanted: str | None = None, file_name: str = ""
                 parts.append(f"missing {', '.join(sorted(missing))}")
             if extra:
                 parts.append(f"unexpected {', '.join(sorted(extra))}")
-            raise ValidationFailed.single("header", f"not the {wanted} table: {'; '.join(parts)}", "bad_header")
+            raise ValidationFailed.single(
+                "header", f"not the {wanted} table: {'; '.join(parts)}", "bad_header"
+            )
         return spec
     matches = [spec for spec in DATASETS.values() if cols == set(spec.columns)]
     if len(matches) > 1:
