@@ -176,3 +176,36 @@ def test_add_member_fragment_for_htmx(client, seeded, signed_in):
 def test_viewer_cannot_open_the_registration_form(client, seeded, signed_in):
     signed_in("viewer")
     assert client.get("/households/new").status_code == 403
+
+
+def test_a_large_household_fits_in_one_form(client, seeded, signed_in, container):
+    signed_in("clerk")
+    data = household_form(seeded.camp_id, csrf_of(client.get("/households/new").text), members=1)
+    for i in range(1, 60):
+        row = f"members[{i}]"
+        data.update(
+            {
+                f"{row}[relationship]": "other_relative",
+                f"{row}[sex]": "F",
+                f"{row}[given_name]": f"Person{i}",
+                f"{row}[family_name]": "Haddad",
+                f"{row}[date_of_birth]": "1990",
+                f"{row}[middle_name]": "",
+                f"{row}[given_name_original]": "",
+                f"{row}[family_name_original]": "",
+                f"{row}[phone]": "",
+                f"{row}[nationality]": "",
+                f"{row}[languages]": "",
+                f"{row}[doc_type]": "passport",
+                f"{row}[doc_number]": "",
+                f"{row}[doc_country]": "",
+                f"{row}[doc_expiry]": "",
+                f"{row}[need_code]": "",
+                f"{row}[need_reason]": "",
+                f"{row}[stated_age]": "",
+            }
+        )
+    assert len(data) > 1000
+    response = client.post("/households/new", data=data)
+    assert response.status_code == 303, response.text[:500]
+    assert count(container, Individual) == 60

@@ -35,6 +35,7 @@ from refugio.web.pages.common import (
 )
 
 router = APIRouter(include_in_schema=False)
+MAX_FIELDS = 40 * forms.MAX_ROWS  # room for a household of the largest size the schema allows
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def member_row(request: Request) -> Response:
 
 @router.post("/households/new")
 async def register(request: Request) -> Response:
-    form = await request.form()
+    form = await request.form(max_fields=MAX_FIELDS)
     return await run_in_threadpool(_register, request, form)
 
 
