@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from refugio import __version__
+from refugio.cli.intake import forms_app, import_app
 from refugio.config import Settings
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(certs_app, name="certificates")
 app.add_typer(ops_app, name="operations")
+app.add_typer(import_app, name="import")
+app.add_typer(forms_app, name="forms")
 
 DbOption = Annotated[
     str | None,

@@ -1,0 +1,441 @@
+"""`refugio import …` and `refugio forms …`: bulk import of registrations from CSV/XLSX/Kobo/ODK exports
+(stage, validate, report, commit) and the registration XLSForm for KoboToolbox/ODK.
+
+Thin: options → refugio.intake calls → printed results. The shared helpers (settings, container,
+errors) are those of refugio.cli.app, imported inside the commands (app.py imports this module).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from refugio.main import Container
+    from refugio.security.principals import Principal
+
+import_app = typer.Typer(
+    help="Import registrations from CSV/XLSX files and Kobo/ODK exports.", no_args_is_help=True
+)
+forms_app = typer.Typer(
+    help="XLSForms for KoboToolbox and ODK: export, check, publish.", no_args_is_help=True
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (sqlite:///PATH or postgresql://…); default: SQLite in the data dir."
+    ),
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where the embedded database and the secrets live.")
+]
+
+
+def _cli() -> Any:
+    from refugio.cli import app as cli
+
+    return cli
+
+
+def _fail(message: str) -> NoReturn:
+    _cli()._fail(message)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _actor(container: Container, username: str | None) -> Principal:
+    from refugio.security import service as security
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import unit_of_work
+
+    if not username:
+        return SYSTEM
+    with unit_of_work(container.sessions) as s:
+        return _cli()._run(lambda: security.principal_for(s, security.get_user(s, username)))  # type: ignore[no-any-return]
+
+
+def _site_and_operation(
+    container: Container, site: str | None, operation: str | None
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    from sqlalchemy import select
+
+    from refugio.registration.models import Operation, Site
+    from refugio.store.uow import unit_of_work
+
+    with unit_of_work(container.sessions) as s:
+        ops = list(s.scalars(select(Operation).order_by(Operation.code)))
+        op = None
+        if operation:
+            op = next((o for o in ops if o.code == operation.upper()), None)
+            if op is None:
+                _fail(f"no operation {operation!r} (see `refugio operations list`)")
+        elif len(ops) == 1:
+            op = ops[0]
+        if site:
+            stmt = select(Site).where(Site.code == site.upper())
+            if op is not None:
+                stmt = stmt.where(Site.operation_id == op.id)
+            found = list(s.scalars(stmt))
+            if len(found) != 1:
+                _fail(
+                    f"no site {site!r}" + (f" in {op.code}" if op else "")
+                    if not found
+                    else f"site {site!r} exists in several operations: add --operation"
+                )
+            return found[0].id, found[0].operation_id
+        if op is None:
+            _fail("give --site (or --operation when the database has several operations)")
+        return None, op.id
+
+
+@import_app.command("registrations")
+def import_registrations(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or XLSX file (a Kobo/ODK export, a partner's list…).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="Column mapping (YAML: columns, defaults, date_order, source). "
+            "Default: suggested from the headers and HXL hashtags.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Site code for rows that give none.")] = None,
+    operation: Annotated[
+        str | None, typer.Option("--operation", help="Operation code (when the database has several).")
+    ] = None,
+    commit: Annotated[
+        bool,
+        typer.Option(
+            "--commit",
+            help="Register the valid households after validation (otherwise only stage and report).",
+        ),
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Name of the source (re-importing from the same source updates, never duplicates). "
+            "Default: the mapping's name, or 'import'.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet", help="XLSX sheet to read (default: the first; Kobo repeat sheets are joined)."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write the validation report (XLSX, errors beside the data) here."),
+    ] = None,
+    save_mapping: Annotated[
+        Path | None,
+        typer.Option("--save-mapping", help="Write the mapping used (YAML) here, to edit and reuse."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="Import as this user (checks their permissions; default: the system)."),
+    ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import registrations from FILE: read and map the columns, stage and validate every row, print the
+    summary (and write the report); with --commit, register the valid households in one transaction."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from refugio.core.errors import ValidationFailed
+    from refugio.intake import pipeline, service
+    from refugio.intake.mapping import Mapping
+    from refugio.intake.report import write_report
+    from refugio.store.uow import unit_of_work
+
+    cli = _cli()
+    container = cli._container(cli._settings(db, data_dir))
+    actor = _actor(container, user)
+    site_id, operation_id = _site_and_operation(container, site, operation)
+    chosen: Mapping | None = None
+    if mapping is not None:
+        chosen = cli._run(lambda: Mapping.from_yaml(mapping.read_text(encoding="utf-8")))
+    preview = cli._run(lambda: pipeline.inspect_file(file, sheet=sheet))
+    if chosen is None:
+        chosen = preview.mapping
+        typer.echo("Columns (suggested mapping; save it with --save-mapping to edit and reuse):")
+        for s in preview.suggestions:
+            target = s.field if s.field and s.confidence >= 0.8 else "—"
+            typer.echo(f"  {s.column[:40]:<40} → {target:<22} {s.reason}")
+    if save_mapping is not None:
+        save_mapping.write_text(chosen.to_yaml(), encoding="utf-8")
+        typer.echo(f"mapping written to {save_mapping}")
+    for warning in preview.warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    with Progress(
+        TextColumn("{task.description:<11}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+        disable=not typer.get_text_stream("stderr").isatty(),
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(phase: str, done: int, total: int | None) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=max(total or done, done))
+
+        try:
+            batch_id = pipeline.import_file(
+                container.sessions,
+                actor=actor,
+                path=file,
+                mapping=chosen,
+                source=source,
+                site_id=site_id,
+                operation_id=operation_id,
+                sheet=sheet,
+                progress=progress,
+            )
+        except ValidationFailed as exc:
+            bar.stop()
+            for e in exc.errors:
+                typer.secho(f"error: {e.field}: {e.message}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from None
+        with unit_of_work(container.sessions) as s:
+            batch = service.load_batch(s, actor=actor, batch_id=batch_id)
+            counts, status, message = dict(batch.counts), batch.status, batch.message
+        typer.echo(f"import {batch_id}: {status}")
+        typer.echo(pipeline.summary(counts))
+        if message:
+            typer.secho(message, fg=typer.colors.YELLOW)
+        if report is not None:
+            with unit_of_work(container.sessions) as s:
+                rows = write_report(s, batch_id=batch_id, out=report)
+            typer.echo(f"report: {report} ({rows:,} rows)")
+        elif counts.get("invalid"):
+            typer.echo(
+                "write the validation report with --report REPORT.xlsx to see every error beside its row"
+            )
+        if not commit:
+            typer.echo(
+                f"not committed: review, then `refugio import commit {batch_id}` (or run again with --commit)"
+            )
+            return
+        if status != "ready":
+            _fail(f"cannot commit an import that is {status}")
+        task = bar.add_task("committing", total=counts.get("rows") or None)
+        with unit_of_work(container.sessions) as s:
+            result = cli._run(
+                lambda: service.commit_batch(
+                    s,
+                    actor=actor,
+                    batch_id=batch_id,
+                    on_progress=lambda d, t: bar.update(task, completed=d, total=t),
+                )
+            )
+    _print_commit(result)
+
+
+def _print_commit(result: Any) -> None:
+    typer.echo(
+        f"committed: {result.households_registered:,} households "
+        f"({result.people_registered:,} people) registered, "
+        f"{result.people_updated:,} people updated, {result.unchanged:,} unchanged, "
+        f"{result.households_skipped:,} households with errors left out"
+    )
+
+
+@import_app.command("commit")
+def import_commit(
+    batch: Annotated[str, typer.Argument(help="The import id printed by `refugio import registrations`.")],
+    user: Annotated[
+        str | None, typer.Option("--user", help="Commit as this user (default: the system).")
+    ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Register the valid households of a staged import (one transaction: all or nothing)."""
+    from refugio.intake import service
+    from refugio.store.uow import unit_of_work
+
+    cli = _cli()
+    container = cli._container(cli._settings(db, data_dir))
+    actor = _actor(container, user)
+    batch_id = _batch_id(batch)
+    with unit_of_work(container.sessions) as s:
+        result = cli._run(lambda: service.commit_batch(s, actor=actor, batch_id=batch_id))
+    _print_commit(result)
+
+
+@import_app.command("refuse")
+def import_refuse(
+    batch: Annotated[str, typer.Argument(help="The import id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the import is refused.")],
+    user: Annotated[
+        str | None, typer.Option("--user", help="Refuse as this user (default: the system).")
+    ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Refuse a staged import: its rows are deleted and nothing reaches the registry."""
+    from refugio.intake import service
+    from refugio.store.uow import unit_of_work
+
+    cli = _cli()
+    container = cli._container(cli._settings(db, data_dir))
+    actor = _actor(container, user)
+    batch_id = _batch_id(batch)
+    with unit_of_work(container.sessions) as s:
+        cli._run(lambda: service.refuse_batch(s, actor=actor, batch_id=batch_id, reason=reason))
+    typer.echo(f"import {batch_id} refused")
+
+
+@import_app.command("report")
+def import_report(
+    batch: Annotated[str, typer.Argument(help="The import id.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the XLSX report.")],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the validation report of an import (every row, its status and its errors beside the data)."""
+    from refugio.intake import service
+    from refugio.intake.report import write_report
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import unit_of_work
+
+    cli = _cli()
+    container = cli._container(cli._settings(db, data_dir))
+    batch_id = _batch_id(batch)
+    with unit_of_work(container.sessions) as s:
+        cli._run(lambda: service.load_batch(s, actor=SYSTEM, batch_id=batch_id))
+        rows = write_report(s, batch_id=batch_id, out=out)
+    typer.echo(f"report: {out} ({rows:,} rows)")
+
+
+def _batch_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        _cli()._fail(f"{text!r} is not an import id")
+        raise  # pragma: no cover
+
+
+@forms_app.command("export")
+def forms_export(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the XLSForm (.xlsx).")],
+    operation: Annotated[
+        str | None,
+        typer.Option("--operation", help="List this operation's sites as choices (needs the database)."),
+    ] = None,
+    form_id: Annotated[
+        str, typer.Option("--form-id", help="The form id (settings sheet).")
+    ] = "refugio_registration",
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write refugio's household registration form as an XLSForm (English, French, Arabic, Spanish),
+    checked with pyxform, for KoboToolbox or ODK Central."""
+    from refugio.intake.xlsform_pyxform import convert, registration_xlsform
+
+    cli = _cli()
+    sites: list[tuple[str, str]] = []
+    if operation:
+        from sqlalchemy import select
+
+        from refugio.registration.models import Operation, Site
+        from refugio.store.uow import unit_of_work
+
+        container = cli._container(cli._settings(db, data_dir))
+        with unit_of_work(container.sessions) as s:
+            op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
+            if op is None:
+                _fail(f"no operation {operation!r}")
+            sites = [
+                (x.code, x.name)
+                for x in s.scalars(select(Site).where(Site.operation_id == op.id).order_by(Site.code))
+            ]
+    data = registration_xlsform(sites=sites, form_id=form_id)
+    info = cli._run(lambda: convert(data))
+    out.write_bytes(data)
+    typer.echo(
+        f"{out}: XLSForm {info.form_id} version {info.version}, {len(info.fields)} questions, valid (pyxform)"
+    )
+
+
+@forms_app.command("check")
+def forms_check(
+    file: Annotated[Path, typer.Argument(help="An XLSForm (.xlsx or .xls).", exists=True, dir_okay=False)],
+) -> None:
+    """Check an XLSForm with pyxform; errors name the sheet, the row and the problem."""
+    from refugio.intake.xlsform_pyxform import check_xlsform
+
+    cli = _cli()
+    info = cli._run(lambda: check_xlsform(file))
+    typer.echo(f"{file}: valid XLSForm {info.form_id!r} ({len(info.fields)} questions)")
+    for warning in info.warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW)
+
+
+@forms_app.command("publish")
+def forms_publish(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="An XLSForm to publish (default: refugio's registration form).", exists=True, dir_okay=False
+        ),
+    ] = None,
+    operation: Annotated[str | None, typer.Option("--operation", help="Operation code.")] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Limit the form to one site.")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Publish a form to refugio's OpenRosa form list (ODK Collect, KoboCollect, Enketo: server URL
+    http://HOST:PORT/openrosa)."""
+    from refugio.intake import openrosa
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import unit_of_work
+
+    cli = _cli()
+    container = cli._container(cli._settings(db, data_dir))
+    site_id, operation_id = _site_and_operation(container, site, operation)
+    with unit_of_work(container.sessions) as s:
+        form = cli._run(
+            lambda: openrosa.publish_form(
+                s,
+                actor=SYSTEM,
+                site_id=site_id,
+                operation_id=operation_id,
+                xlsform=file.read_bytes() if file else None,
+            )
+        )
+        typer.echo(
+            f"published {form.form_id} version {form.version} "
+            f"({len(form.mapping.get('columns', {}))} mapped questions)"
+        )
+
+
+@forms_app.command("list")
+def forms_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+    """List the published forms."""
+    from sqlalchemy import select
+
+    from refugio.intake.models import PublishedForm
+    from refugio.store.uow import unit_of_work
+
+    cli = _cli()
+    container = cli._container(cli._settings(db, data_dir))
+    with unit_of_work(container.sessions) as s:
+        for f in s.scalars(select(PublishedForm).order_by(PublishedForm.form_id)):
+            typer.echo(f"{f.form_id:<32} {f.version:<14} {'active' if f.active else 'inactive':<9} {f.title}")
