@@ -71,7 +71,7 @@ def _birth(**fields: object) -> BirthCreate:
     return BirthCreate.model_validate(values)
 
 
-# --- births -----------------------------------------------------------------------------------------------
+# --- births ---------------------------------------------------------------------------------------------
 
 
 def test_a_birth_appends_a_child_with_the_next_member_number(
@@ -158,7 +158,7 @@ def test_a_clerk_cannot_record_births_outside_their_site(
         reg.record_birth(s, actor=clerk, household_id=hh.id, data=_birth())
 
 
-# --- deaths -------------------------------------------------------------------------------------------------
+# --- deaths ---------------------------------------------------------------------------------------------
 
 
 def test_a_death_keeps_the_person_as_deceased_and_shrinks_the_household(
@@ -194,7 +194,7 @@ def test_a_person_dies_once_and_not_before_being_born_nor_in_the_future(
     assert error_at(die(_days(-1)), "date_of_death").code == "already_deceased"
 
 
-# --- marriages ----------------------------------------------------------------------------------------------
+# --- marriages ------------------------------------------------------------------------------------------
 
 
 def test_a_marriage_of_two_registered_people_updates_both(
@@ -259,7 +259,7 @@ def test_a_bad_marriage_is_named_at_its_field(container: Container, seeded: Seed
     assert error_at(errors, "date_of_marriage").code == "future_date"
 
 
-# --- address and status -----------------------------------------------------------------------------------
+# --- address and status ---------------------------------------------------------------------------------
 
 
 def test_an_address_change_moves_the_members_with_the_household(
@@ -343,7 +343,7 @@ def test_a_bad_status_change_is_refused(container: Container, seeded: Seed, cler
     )
 
 
-# --- moves, splits and the focal point -------------------------------------------------------------------
+# --- moves, splits and the focal point ------------------------------------------------------------------
 
 
 def test_a_move_to_another_household_keeps_the_reference_and_records_both_sides(
@@ -434,7 +434,7 @@ def test_a_bad_focal_point_change_is_refused(container: Container, seeded: Seed,
     assert error_at(change(_member(hh, "Mariam").id, reason=" "), "reason").code == "required"
 
 
-# --- corrections ------------------------------------------------------------------------------------------
+# --- corrections ----------------------------------------------------------------------------------------
 
 
 def test_a_correction_keeps_the_old_value_and_search_follows_the_new_name(

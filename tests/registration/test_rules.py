@@ -383,7 +383,7 @@ def test_correcting_a_date_of_birth_re_evaluates_the_rules(
     assert active_codes(container, person.id) == set()
 
 
-# --- the rule-set parser ----------------------------------------------------------------------------------
+# --- the rule-set parser --------------------------------------------------------------------------------
 
 
 def _ruleset(**rule: Any) -> dict[str, Any]:
