@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
 from refugio.api.guard import ApiGuard
+from refugio.api.intake import mount_intake
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
 
 if TYPE_CHECKING:
@@ -108,3 +109,4 @@ def mount_api(app: FastAPI, container: Container) -> None:
     api = build_api(container)
     app.router.routes.insert(0, Mount(PREFIX, app=api, name="api"))
     app.router.routes.insert(1, Mount("/api", app=_unknown_api_path, name="api-unknown"))
+    mount_intake(app, container)  # /api/v1/imports (multipart uploads) and /openrosa, ahead of both
