@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from refugio.stats.brackets import MAX_AGE, AgeBrackets, ymd
+from refugio.stats.brackets import DEFAULT, MAX_AGE, AgeBrackets, ymd
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -157,7 +157,7 @@ def count(
     *,
     dims: Sequence[str],
     reference: dt.date,
-    brackets: AgeBrackets,
+    brackets: AgeBrackets = DEFAULT,
     basis: Basis = "stock",
     period: Period = "month",
     start: dt.date | None = None,

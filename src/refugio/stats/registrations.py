@@ -202,9 +202,7 @@ def load_population(
 
     frame = build_frame(partitions())
     sites = dict(
-        session.execute(
-            select(Site.code, Site.name).where(Site.operation_id == op.id).order_by(Site.code)
-        )
+        session.execute(select(Site.code, Site.name).where(Site.operation_id == op.id).order_by(Site.code))
         .tuples()
         .all()
     )

@@ -1,0 +1,547 @@
+"""Benchmark of SPEC C6: full disaggregation over 10,000,000 registered individuals in <= 2 s.
+
+    .venv/bin/python benchmarks/stats.py                       # 10 M people, SQLite store in a temp dir
+    .venv/bin/python benchmarks/stats.py --people 1000000      # smaller
+    .venv/bin/python benchmarks/stats.py --postgres postgresql://postgres@127.0.0.1:5432/test
+
+What it does, in one run, on the same data:
+
+1. Generates N people as columns with NumPy (seeded): sex, date of birth (realistic age pyramid),
+   population type, country of origin (10), site (20), arrival date over 36 months; four people per
+   household, who share site, origin, arrival and registration date.
+2. Writes them into a fresh refugio store at migration head (operation, sites, N/4 households and N
+   individuals in the real `household` / `individual` tables) with bulk SQL: executemany on SQLite,
+   COPY on PostgreSQL. Not through the registration service (that path is benchmarked elsewhere).
+3. Measures the full disaggregation — sex x age bracket (0-4, 5-11, 12-17, 18-59, 60+, exact age at the
+   reference date) x population type x origin x site x month of arrival — of the stock on the reference
+   date (people registered by then and not departed):
+   * refugio engine on the columns in memory (`refugio.stats.duckdb_engine.count`, dense NumPy path;
+     and forced through DuckDB's GROUP BY) — THE FIGURE THE BAR IS ABOUT;
+   * baseline (a): pandas `groupby(...).size()` on a DataFrame of the same columns (age bracket and month
+     computed in pandas, inside the timing);
+   * baseline (b): one SQL `GROUP BY` on the store (the same filter, exact age and month in SQL), on
+     SQLite and, when a URL is given, PostgreSQL;
+   * refugio end to end from the store: `stats.registrations.load_population` (the SQL read into
+     columns, timed apart) followed by the same disaggregation.
+   Each result is checked cell by cell against the engine's; the peak resident memory of each step is
+   read from /proc (VmHWM after resetting it through /proc/self/clear_refs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import gc
+import io
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from refugio.stats.brackets import DEFAULT, ymd  # noqa: E402
+from refugio.stats.duckdb_engine import Frame, count, frame_from_arrays  # noqa: E402
+
+REFERENCE = dt.date(2026, 11, 1)
+DIMS = ["sex", "age", "population_type", "origin", "site", "period"]
+SEXES = ["F", "M", "X"]
+POP_TYPES = ["refugee", "asylum_seeker", "migrant", "stateless", "idp", "returnee", "host_community"]
+POP_WEIGHTS = [0.55, 0.2, 0.08, 0.02, 0.08, 0.04, 0.03]
+ORIGINS = ["SYR", "AFG", "SSD", "SDN", "COD", "UKR", "VEN", "MMR", "SOM", "ERI"]
+SITES = [f"S{i:02d}" for i in range(20)]
+OP_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+
+# ---------------------------------------------------------------------------------------------
+# memory
+
+
+def _status(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) // 1024  # MiB
+    return 0
+
+
+def reset_peak() -> None:
+    gc.collect()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def measure(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, float, int, Any]:
+    """(best seconds, first seconds, peak RSS MiB during the runs, last result)."""
+    reset_peak()
+    times = []
+    result = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), times[0], _status("VmHWM"), result
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+
+
+def generate(n: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    households = (n + 3) // 4
+    hh = np.arange(n) // 4
+    first_day = np.datetime64("2023-11-01")
+    hh_arrival = first_day + rng.integers(0, 1096, households).astype("timedelta64[D]")
+    hh_arrival = np.minimum(hh_arrival, np.datetime64(REFERENCE) - np.timedelta64(1, "D"))
+    hh_site = rng.integers(0, len(SITES), households, dtype=np.int32)
+    hh_origin = rng.choice(
+        len(ORIGINS), households, p=[0.3, 0.2, 0.1, 0.1, 0.08, 0.07, 0.06, 0.04, 0.03, 0.02]
+    )
+    ages_days = (rng.gamma(2.0, 11.0, n) * 365.25).astype(np.int64) % (95 * 365)
+    dob = np.datetime64(REFERENCE) - ages_days.astype("timedelta64[D]")
+    sex = rng.choice(3, n, p=[0.51, 0.488, 0.002]).astype(np.int32)
+    pop = rng.choice(len(POP_TYPES), n, p=POP_WEIGHTS).astype(np.int32)
+
+    def ymd_of(days: np.ndarray) -> np.ndarray:
+        s = days.astype("datetime64[D]")
+        y = s.astype("datetime64[Y]").astype(np.int64) + 1970
+        m = s.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        d = (s - s.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+        return (y * 10000 + m * 100 + d).astype(np.int32)
+
+    arrival = ymd_of(hh_arrival[hh])
+    dob_ymd = ymd_of(dob)
+    return {
+        "sex": sex,
+        "dob": dob_ymd,
+        "population_type": pop,
+        "origin": hh_origin[hh].astype(np.int32),
+        "site": hh_site[hh],
+        "arrival": arrival,
+        "entry": np.maximum(arrival, dob_ymd),  # registered on arrival (or born later)
+        "exit": np.zeros(n, dtype=np.int32),
+        "hh": hh.astype(np.int64),
+    }
+
+
+def frame_of(cols: dict[str, np.ndarray]) -> Frame:
+    return frame_from_arrays(
+        {k: v for k, v in cols.items() if k != "hh"},
+        {"sex": SEXES, "population_type": POP_TYPES, "origin": ORIGINS, "site": SITES},
+    )
+
+
+def iso(ymd_value: int) -> str:
+    return f"{ymd_value // 10000:04d}-{ymd_value // 100 % 100:02d}-{ymd_value % 100:02d}"
+
+
+def _uuid_hex(kind: int, i: int) -> str:
+    return f"{kind:08x}0000400080000{i:011x}"
+
+
+def store_rows(cols: dict[str, np.ndarray]) -> tuple[Iterator[tuple[Any, ...]], Iterator[tuple[Any, ...]]]:
+    """(households, individuals) as tuples in the column order of INSERT_* below (dates as ISO text)."""
+    n = len(cols["sex"])
+    now = "2026-11-01 00:00:00.000000"
+
+    def households() -> Iterator[tuple[Any, ...]]:
+        arrival, site, origin = (cols[k][::4].tolist() for k in ("arrival", "site", "origin"))
+        for h in range((n + 3) // 4):
+            size = min(4, n - h * 4)
+            day = iso(arrival[h])
+            yield (
+                _uuid_hex(2, h),
+                f"BEN-26-{h:08d}",
+                OP_ID.hex,
+                _uuid_hex(1, site[h]),
+                "basic",
+                day,
+                "in_person",
+                day,
+                ORIGINS[origin[h]],
+                size,
+                "active",
+                1,
+                now,
+                now,
+            )
+
+    def individuals() -> Iterator[tuple[Any, ...]]:
+        sex, dob, pop, origin, site, arrival = (
+            cols[k].tolist() for k in ("sex", "dob", "population_type", "origin", "site", "arrival")
+        )
+        for i in range(n):
+            h = i // 4
+            yield (
+                _uuid_hex(3, i),
+                f"BEN-26-{h:08d}-{i % 4 + 1:02d}",
+                _uuid_hex(2, h),
+                OP_ID.hex,
+                _uuid_hex(1, site[i]),
+                "focal_point" if i % 4 == 0 else "other_relative",
+                "A",
+                "B",
+                "a",
+                "b",
+                SEXES[sex[i]],
+                iso(dob[i]),
+                "exact",
+                ORIGINS[origin[i]],
+                "[]",
+                POP_TYPES[pop[i]],
+                iso(arrival[i]),
+                "active",
+                1,
+                "[]",
+                1,
+                now,
+                now,
+            )
+
+    return households(), individuals()
+
+
+HH_COLS = (
+    "id",
+    "ref",
+    "operation_id",
+    "site_id",
+    "registration_level",
+    "registration_date",
+    "registration_method",
+    "arrival_date",
+    "country_of_origin",
+    "size",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+)
+IND_COLS = (
+    "id",
+    "ref",
+    "household_id",
+    "operation_id",
+    "site_id",
+    "relationship_to_focal_point",
+    "given_name",
+    "family_name",
+    "given_norm",
+    "family_norm",
+    "sex",
+    "date_of_birth",
+    "dob_precision",
+    "country_of_origin",
+    "languages",
+    "population_type",
+    "arrival_date",
+    "status",
+    "consent_given",
+    "consent_purposes",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def _setup_store(url: str) -> None:
+    from refugio.store import migrate
+    from refugio.store.engine import make_engine
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO operation (id, code, name, country_iso3, created_at, updated_at) VALUES "
+            f"('{OP_ID.hex if engine.dialect.name == 'sqlite' else OP_ID}', 'BEN', 'Benchmark', 'JOR', "
+            "'2026-01-01', '2026-01-01')"
+        )
+        for s, code in enumerate(SITES):
+            sid = _uuid_hex(1, s)
+            sid = sid if engine.dialect.name == "sqlite" else str(uuid.UUID(sid))
+            oid = OP_ID.hex if engine.dialect.name == "sqlite" else str(OP_ID)
+            conn.exec_driver_sql(
+                "INSERT INTO site (id, operation_id, code, name, kind, created_at, updated_at) VALUES "
+                f"('{sid}', '{oid}', '{code}', 'Site {code}', 'camp', '2026-01-01', '2026-01-01')"
+            )
+    engine.dispose()
+
+
+def load_sqlite(path: Path, cols: dict[str, np.ndarray]) -> float:
+    url = f"sqlite:///{path}"
+    _setup_store(url)
+    t = time.perf_counter()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA synchronous=OFF")
+    households, individuals = store_rows(cols)
+    con.executemany(
+        f"INSERT INTO household ({', '.join(HH_COLS)}) VALUES ({', '.join('?' * len(HH_COLS))})", households
+    )
+    con.executemany(
+        f"INSERT INTO individual ({', '.join(IND_COLS)}) VALUES ({', '.join('?' * len(IND_COLS))})",
+        individuals,
+    )
+    con.commit()
+    con.execute("ANALYZE")
+    con.close()
+    return time.perf_counter() - t
+
+
+def load_postgres(url: str, cols: dict[str, np.ndarray]) -> float:
+    import psycopg
+
+    from refugio.store.engine import normalise_url
+
+    _setup_store(url)
+    t = time.perf_counter()
+    plain = normalise_url(url).replace("postgresql+psycopg://", "postgresql://")
+    households, individuals = store_rows(cols)
+    with psycopg.connect(plain) as con, con.cursor() as cur:
+        for table, columns, rows in (
+            ("household", HH_COLS, households),
+            ("individual", IND_COLS, individuals),
+        ):
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                for k, row in enumerate(rows, 1):
+                    writer.writerow(row)
+                    if k % 200_000 == 0:
+                        copy.write(buffer.getvalue())
+                        buffer.seek(0)
+                        buffer.truncate()
+                copy.write(buffer.getvalue())
+        cur.execute("ANALYZE household")
+        cur.execute("ANALYZE individual")
+    return time.perf_counter() - t
+
+
+# ---------------------------------------------------------------------------------------------
+# contenders
+
+
+def pandas_groupby(df: Any) -> Any:
+    import pandas as pd
+
+    ref = ymd(REFERENCE)
+    stock = df[(df["entry"] <= ref) & ((df["exit"] == 0) | (df["exit"] > ref))]
+    age = ((ref - stock["dob"]) // 10000).clip(0, 130)
+    bracket = pd.cut(age, [-1, 4, 11, 17, 59, 1000], labels=False)
+    month = stock["arrival"] // 100
+    return (
+        stock.assign(bracket=bracket, month=month)
+        .groupby(["sex", "bracket", "population_type", "origin", "site", "month"], observed=True, sort=False)
+        .size()
+    )
+
+
+def sql_groupby(url: str) -> list[tuple[Any, ...]]:
+    from sqlalchemy import text
+
+    from refugio.store.engine import make_engine
+
+    engine = make_engine(url)
+    ref = REFERENCE.isoformat()
+    if engine.dialect.name == "sqlite":
+        ymd_sql = "CAST(replace({0}, '-', '') AS INTEGER)"
+        month = "substr(i.arrival_date, 1, 7)"
+        entry = f"max({ymd_sql.format('h.registration_date')}, {ymd_sql.format('i.date_of_birth')})"
+    else:
+        ymd_sql = "CAST(to_char({0}, 'YYYYMMDD') AS INTEGER)"
+        month = "to_char(i.arrival_date, 'YYYY-MM')"
+        entry = f"greatest({ymd_sql.format('h.registration_date')}, {ymd_sql.format('i.date_of_birth')})"
+    age = f"(({ymd_sql.format(repr(ref) if engine.dialect.name == 'sqlite' else 'DATE ' + repr(ref))}"
+    age += f" - {ymd_sql.format('i.date_of_birth')}) / 10000)"
+    bracket = (
+        f"CASE WHEN {age} <= 4 THEN '0-4' WHEN {age} <= 11 THEN '5-11' WHEN {age} <= 17 THEN '12-17' "
+        f"WHEN {age} <= 59 THEN '18-59' ELSE '60+' END"
+    )
+    query = f"""
+        SELECT i.sex, {bracket} AS bracket, i.population_type, i.country_of_origin, s.code, {month} AS month,
+               count(*)
+        FROM individual i
+        JOIN household h ON h.id = i.household_id
+        JOIN site s ON s.id = i.site_id
+        WHERE i.operation_id = :op AND {entry} <= {ymd(REFERENCE)}
+          AND (i.status = 'active' OR i.date_of_death > :ref)
+        GROUP BY i.sex, bracket, i.population_type, i.country_of_origin, s.code, month
+    """
+    op = OP_ID.hex if engine.dialect.name == "sqlite" else str(OP_ID)
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(text(query), {"op": op, "ref": ref})]
+    engine.dispose()
+    return rows
+
+
+def from_store(url: str) -> tuple[float, float, Any]:
+    from refugio.config import Settings
+    from refugio.main import build
+    from refugio.security.principals import SYSTEM
+    from refugio.stats import registrations
+    from refugio.store.uow import unit_of_work
+
+    container = build(Settings(db_url=url, data_dir=Path(tempfile.gettempdir()) / "refugio-bench"))
+    with unit_of_work(container.sessions) as s:
+        t = time.perf_counter()
+        population = registrations.load_population(s, actor=SYSTEM, operation="BEN")
+        read = time.perf_counter() - t
+        t = time.perf_counter()
+        counts = registrations.count(population, dims=DIMS, reference=REFERENCE)
+        agg = time.perf_counter() - t
+    container.engine.dispose()
+    return read, agg, counts
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+
+def as_label_dict(counts: Any) -> dict[tuple[str, ...], int]:
+    return {(k[0], k[1], k[2], k[3], k[4], k[5].replace("-", "")[:6]): v for k, v in counts.as_dict().items()}
+
+
+def pandas_dict(series: Any) -> dict[tuple[str, ...], int]:
+    labels = DEFAULT.labels
+    return {
+        (SEXES[s], labels[int(b)], POP_TYPES[p], ORIGINS[o], SITES[si], str(m)): int(n)
+        for (s, b, p, o, si, m), n in series.items()
+    }
+
+
+def sql_dict(rows: list[tuple[Any, ...]]) -> dict[tuple[str, ...], int]:
+    return {(s, b, p, o, si, str(m).replace("-", "")): int(n) for s, b, p, o, si, m, n in rows}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--people", type=int, default=10_000_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where the SQLite store goes (default: temp)"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("REFUGIO_BENCH_POSTGRES_URL"),
+        help="PostgreSQL server URL: a database refugio_bench_<random> is made and dropped",
+    )
+    parser.add_argument("--no-store", action="store_true", help="skip the store (SQL baseline, end to end)")
+    args = parser.parse_args()
+    n = args.people
+    print(f"refugio stats benchmark: {n:,} people, reference date {REFERENCE}, dims {' x '.join(DIMS)}")
+    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}")
+
+    t = time.perf_counter()
+    cols = generate(n, args.seed)
+    print(f"generate columns (NumPy)                 {time.perf_counter() - t:8.2f} s")
+    frame = frame_of(cols)
+
+    results: list[tuple[str, float, float, int, str]] = []
+
+    best, first, peak, dense = measure(
+        lambda: count(frame, dims=DIMS, reference=REFERENCE, engine="dense"), 3
+    )
+    results.append(
+        ("refugio engine, dense NumPy (in memory)", best, first, peak, f"{len(dense.values):,} cells")
+    )
+    reference = as_label_dict(dense)
+    assert sum(reference.values()) == n, "everyone is in the stock on the reference date"
+
+    best, first, peak, duck = measure(
+        lambda: count(frame, dims=DIMS, reference=REFERENCE, engine="duckdb"), 3
+    )
+    ok = as_label_dict(duck) == reference
+    results.append(
+        (
+            "refugio engine, DuckDB GROUP BY (in memory)",
+            best,
+            first,
+            peak,
+            "same cells" if ok else "DIFFERENT",
+        )
+    )
+
+    import pandas as pd
+
+    df = pd.DataFrame({k: v for k, v in cols.items() if k != "hh"})
+    best, first, peak, series = measure(lambda table=df: pandas_groupby(table), 2)
+    ok = pandas_dict(series) == {(k[0], k[1], k[2], k[3], k[4], k[5]): v for k, v in reference.items()}
+    results.append(
+        ("baseline (a) pandas groupby (in memory)", best, first, peak, "same cells" if ok else "DIFFERENT")
+    )
+    del df, series
+
+    stores: list[tuple[str, str, Callable[[], Any] | None]] = []
+    tmp = tempfile.TemporaryDirectory(prefix="refugio-bench-")
+    if not args.no_store:
+        workdir = args.workdir or Path(tmp.name)
+        workdir.mkdir(parents=True, exist_ok=True)
+        path = workdir / "bench.sqlite3"
+        path.unlink(missing_ok=True)
+        took = load_sqlite(path, cols)
+        print(f"write store, SQLite executemany          {took:8.2f} s  ({path})")
+        stores.append(("SQLite", f"sqlite:///{path}", None))
+        if args.postgres:
+            from tests.conftest import fresh_postgres_database
+
+            ctx = fresh_postgres_database(args.postgres)
+            pg_url = ctx.__enter__()
+            took = load_postgres(pg_url, cols)
+            print(f"write store, PostgreSQL COPY             {took:8.2f} s")
+            stores.append(("PostgreSQL", pg_url, ctx.__exit__))  # type: ignore[arg-type]
+    del cols
+    for name, url, _close in stores:
+        best, first, peak, rows = measure(lambda url=url: sql_groupby(url), 1)
+        ok = sql_dict(rows) == reference
+        results.append(
+            (
+                f"baseline (b) SQL GROUP BY on the store, {name}",
+                best,
+                first,
+                peak,
+                "same cells" if ok else "DIFFERENT",
+            )
+        )
+        reset_peak()
+        read, agg, counts = from_store(url)
+        ok = as_label_dict(counts) == reference
+        results.append((f"refugio end to end, {name}: read store", read, read, _status("VmHWM"), ""))
+        results.append(
+            (
+                f"refugio end to end, {name}: disaggregate",
+                agg,
+                agg,
+                _status("VmHWM"),
+                "same cells" if ok else "DIFFERENT",
+            )
+        )
+    for _name, _url, close in stores:
+        if close is not None:
+            close(None, None, None)
+    tmp.cleanup()
+
+    print()
+    print(f"{'what':<58} {'best s':>8} {'first s':>8} {'peak RSS':>9}  check")
+    for what, best, first, peak, note in results:
+        print(f"{what:<58} {best:8.3f} {first:8.3f} {peak:7d} MiB  {note}")
+    bar = results[0][1]
+    print()
+    print(
+        f"bar: full disaggregation of {n:,} people in <= 2 s: "
+        f"{'MET' if bar <= 2 else 'NOT MET'} ({bar:.3f} s)"
+    )
+    return 0 if all("DIFFERENT" not in r[4] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
