@@ -116,3 +116,16 @@ def test_catalogues_match_the_strings_in_the_code(tmp_path: Path):
         with (WEB / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
             have = {m.id for m in read_po(fh) if m.id}
         assert fresh - have == set(), f"{lang} lacks strings: run pybabel extract and update (see babel.cfg)"
+
+
+def test_domain_errors_are_worded_in_the_page_language(client: TestClient, seeded, signed_in):
+    from tests.web.support import field_error, register_through_form
+
+    signed_in("clerk")
+    client.cookies.set("refugio_locale", "es")
+    response = register_through_form(client, seeded.camp_id, **{"arrival_date": "2099-01-01"})
+    assert response.status_code == 422
+    assert "Esta fecha está en el futuro." in (field_error(response.text, "f-arrival_date") or "")
+    client.cookies.set("refugio_locale", "en")
+    response = register_through_form(client, seeded.camp_id, **{"arrival_date": "2099-01-01"})
+    assert "arrival date 2099-01-01 is in the future" in (field_error(response.text, "f-arrival_date") or "")

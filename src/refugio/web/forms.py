@@ -118,17 +118,29 @@ def split_codes(value: str) -> list[str]:
 # errors beside fields
 
 
+@dataclass(frozen=True)
+class ErrorText:
+    """One error message and its code (pages show a translated wording for the domain's known codes)."""
+
+    message: str
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass
 class FormErrors:
-    """Errors keyed by input name, and the summary shown at the top (message, input name)."""
+    """Errors keyed by input name, and the summary shown at the top (error, input name)."""
 
-    by_field: dict[str, list[str]] = field(default_factory=dict)
-    summary: list[tuple[str, str | None]] = field(default_factory=list)
+    by_field: dict[str, list[ErrorText]] = field(default_factory=dict)
+    summary: list[tuple[ErrorText, str | None]] = field(default_factory=list)
 
-    def add(self, name: str | None, message: str) -> None:
+    def add(self, name: str | None, message: str, code: str = "invalid") -> None:
+        text = ErrorText(message, code)
         if name:
-            self.by_field.setdefault(name, []).append(message)
-        self.summary.append((message, name))
+            self.by_field.setdefault(name, []).append(text)
+        self.summary.append((text, name))
 
     def __bool__(self) -> bool:
         return bool(self.summary)
@@ -137,7 +149,7 @@ class FormErrors:
 def collect(errors: Iterable[FieldError], to_input: Callable[[str], str | None]) -> FormErrors:
     out = FormErrors()
     for error in errors:
-        out.add(to_input(error.field), error.message)
+        out.add(to_input(error.field), error.message, error.code)
     return out
 
 

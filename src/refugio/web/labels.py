@@ -227,3 +227,26 @@ FIELD_LABELS: dict[str, str] = {
     "civil_registration_number": N_("Civil registration number"),
     "birth_registered_with_authorities": N_("Birth registered with the civil authorities"),
 }
+
+
+# Wording of the registration domain's error codes on pages in other languages than English (the
+# domain's own messages are in English and more precise; English pages show those).
+DOMAIN_ERRORS: dict[str, str] = {
+    "required": N_("This field is required."),
+    "future_date": N_("This date is in the future."),
+    "implausible_date": N_("This date is too far in the past to be plausible."),
+    "bad_date": N_("Not a real date: use YYYY, YYYY-MM or YYYY-MM-DD."),
+    "unknown_code": N_("Unknown code."),
+    "wrong_script": N_("Write this name in Latin letters; the original script has its own field."),
+    "document_taken": N_("This document is already held by another registered person."),
+    "duplicate_document": N_("The same document is given twice."),
+    "no_focal_point": N_("A household needs exactly one focal point."),
+    "two_focal_points": N_("A household has only one focal point."),
+    "consent_required": N_("Consent was not given: record it, or choose another legal basis for processing."),
+    "forbidden": N_("You may not do this at this site."),
+    "unknown_site": N_("Unknown site."),
+    "already_flagged": N_("This need is already flagged."),
+    "already_deceased": N_("This person is already recorded as deceased."),
+    "not_found": N_("Not found among the sites you can see."),
+    "focal_point": N_("This person is the focal point: choose a new focal point first."),
+}

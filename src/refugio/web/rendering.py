@@ -18,7 +18,7 @@ from markupsafe import Markup
 from refugio.core import clock
 from refugio.registration.certificate import Status
 from refugio.web.i18n import LANGUAGES, Translator, load_translators
-from refugio.web.labels import FIELD_LABELS, LABELS, choices, english_label
+from refugio.web.labels import DOMAIN_ERRORS, FIELD_LABELS, LABELS, choices, english_label
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _NON_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -134,6 +134,12 @@ class Renderer:
                 return translator.gettext("Member %(num)s", num=int(m.group(1)) + 1) + " · " + text
             return text
 
+        def error_text(error: object) -> str:
+            code = getattr(error, "code", "")
+            if translator.code != "en" and code in DOMAIN_ERRORS:
+                return translator.gettext(DOMAIN_ERRORS[code])
+            return str(error)
+
         def options(kind: str) -> list[tuple[str, str]]:
             return [(value, translator.translations.gettext(text)) for value, text in choices(kind)]
 
@@ -151,7 +157,12 @@ class Renderer:
             labels=LABELS,
         )
         env.filters.update(
-            ltr=ltr, iso=iso, age=age, partial_date=partial_date, status_class=certificate_status_class
+            error_text=error_text,
+            ltr=ltr,
+            iso=iso,
+            age=age,
+            partial_date=partial_date,
+            status_class=certificate_status_class,
         )
         return env
 
