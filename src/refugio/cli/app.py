@@ -13,6 +13,7 @@ import typer
 
 from refugio import __version__
 from refugio.cli.intake import forms_app, import_app
+from refugio.cli.stats import stats_app
 from refugio.config import Settings
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ app.add_typer(certs_app, name="certificates")
 app.add_typer(ops_app, name="operations")
 app.add_typer(import_app, name="import")
 app.add_typer(forms_app, name="forms")
+app.add_typer(stats_app, name="stats")
 
 DbOption = Annotated[
     str | None,
