@@ -235,6 +235,15 @@ class _CountingReader(io.RawIOBase):
         return n or 0
 
 
+def _delimiter(sample: str) -> str:
+    """The delimiter of the header line: the most frequent of , ; TAB | outside quotes (',' on a tie)."""
+    line = sample.lstrip("\ufeff").split("\n", 1)[0]
+    line = re.sub(r'"[^"]*"', "", line)
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
 class _Records:
     """Non-empty CSV records with their row numbers (records counted from 1, like spreadsheet rows)."""
 
@@ -258,16 +267,13 @@ def _open_csv(path: Path, stack: ExitStack, limits: Limits) -> Table:
     with path.open("rb") as fh:
         head = fh.read(64 * 1024)
     sample = codecs.getincrementaldecoder(encoding)("replace").decode(head, final=False)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    delimiter = _delimiter(sample)
     stats = {"empty_rows": 0, "bytes_read": 0}
     raw = stack.enter_context(path.open("rb"))
     counted = io.BufferedReader(_CountingReader(raw, stats), buffer_size=1 * MiB)
     text = stack.enter_context(io.TextIOWrapper(counted, encoding=encoding, newline=""))
     csv.field_size_limit(max(limits.max_cell_chars, 1024))
-    records = _Records(csv.reader(text, dialect), stats)
+    records = _Records(csv.reader(text, delimiter=delimiter), stats)
     try:
         first = records.next()
     except csv.Error as exc:
