@@ -63,7 +63,28 @@ def tokens(*parts: str | None) -> set[str]:
     return out
 
 
-def query_tokens(query: str) -> list[str]:
-    """Tokens of a search query (each matched as a prefix), longest first."""
+ARTICLES = {"al", "el", "ul", "ال"}
+
+
+def strip_article(word: str) -> str:
+    """`alhaddad` → `haddad`, `الحداد` → `حداد`; other words unchanged."""
+    if word.startswith("ال") and len(word) > 4:
+        return word[2:]
+    return _ARTICLE_LATIN.sub("", word)
+
+
+def query_tokens(query: str) -> list[list[str]]:
+    """The words of a search query, longest first, each with its accepted forms (matched as prefixes):
+    the word itself and the word without a definite article. A lone article ("al", "ال") is dropped
+    when the query has other words, since names are indexed with and without it."""
     words = [w for w in normalise(query).split(" ") if w]
-    return sorted(set(words), key=len, reverse=True)
+    if any(w not in ARTICLES for w in words):
+        words = [w for w in words if w not in ARTICLES]
+    out: list[list[str]] = []
+    for word in sorted(set(words), key=len, reverse=True):
+        forms = [word]
+        stripped = strip_article(word)
+        if stripped != word:
+            forms.append(stripped)
+        out.append(forms)
+    return out

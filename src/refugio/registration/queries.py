@@ -269,11 +269,13 @@ class SearchHit:
     matched_by: str  # name | id | document | phone
 
 
-def _name_candidates(tokens: list[str]) -> Select[uuid.UUID]:
-    """Individuals having, for every query token, a name token starting with it."""
+def _name_candidates(tokens: list[list[str]]) -> Select[uuid.UUID]:
+    """Individuals having, for every query word, a name token starting with one of its forms."""
     parts = [
-        select(NameToken.individual_id).where(NameToken.token >= t, NameToken.token < t + "\U0010ffff")
-        for t in tokens
+        select(NameToken.individual_id).where(
+            or_(*(and_(NameToken.token >= f, NameToken.token < f + "\U0010ffff") for f in forms))
+        )
+        for forms in tokens
     ]
     if len(parts) == 1:
         return parts[0]
@@ -320,10 +322,8 @@ def search(
             "document",
         )
     if _PHONEISH.match(q):
-        phone = normalise_phone(q)
-        take(
-            base.where(Individual.phone.in_({phone, phone.lstrip("+") if phone else None} - {None})), "phone"
-        )
+        digits = (normalise_phone(q) or "").lstrip("+")
+        take(base.where(Individual.phone.in_([digits, "+" + digits])), "phone")
     tokens = names.query_tokens(q)
     if tokens and not hits:
         take(
