@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.helpers import Seed, principal
+from tests.intake.support import FAMILY, batch, commit, people, rows, run_import, write_csv
 
 from refugio.core.errors import Conflict, PermissionDenied, ValidationFailed
 from refugio.core.events import DomainEvent, EventBus
@@ -18,8 +20,6 @@ from refugio.registration import service as registration
 from refugio.registration.models import Household, Individual, RegistrationEvent
 from refugio.registration.schemas import DocumentCreate
 from refugio.store.uow import unit_of_work
-from tests.helpers import Seed, principal
-from tests.intake.support import FAMILY, batch, commit, people, rows, run_import, write_csv
 
 
 def test_import_validates_each_row_and_commits_valid_households(
@@ -131,6 +131,7 @@ def test_commit_is_all_or_nothing_when_the_registry_changed(
     # after the check, someone registers a person holding the same passport at the desk
     with unit_of_work(container.sessions) as s:
         from tests.helpers import household_payload
+
         from refugio.registration.schemas import HouseholdCreate
 
         hh = registration.register_household(
