@@ -49,7 +49,7 @@ def test_person_page_shows_both_scripts_and_the_rule_explanation(client, seeded:
     page = client.get(f"/people/{person}")
     assert page.status_code == 200
     html = page.text
-    assert "Omar" in html and "عمر" in html and "صالح" in html
+    assert "Omar" in html and "عمر" in html and "صالح" in html and "Arabic (ara)" in html
     assert "SC-UC" in html and "Unaccompanied child" in html
     assert "flagged automatically by rule unaccompanied-child of rule set" in html
     with container.sessions() as s:

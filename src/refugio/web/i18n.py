@@ -19,7 +19,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from refugio.registration.reference import countries
+from refugio.registration.reference import countries, languages
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 log = logging.getLogger(__name__)
@@ -79,6 +79,23 @@ def country_names(code: str) -> Mapping[str, str]:
     return dict(sorted(translated.items(), key=lambda kv: kv[1].casefold()))
 
 
+@lru_cache(maxsize=8)
+def language_names(code: str) -> Mapping[str, str]:
+    """ISO 639-3 code → language name in language `code` (English where no translation exists)."""
+    names = languages()
+    if code == FALLBACK:
+        return names
+    try:
+        import pycountry
+
+        trans: gettext.NullTranslations = gettext.translation(
+            "iso639-3", pycountry.LOCALES_DIR, languages=[code]
+        )
+    except (ImportError, OSError):
+        return names
+    return {iso: trans.gettext(name) for iso, name in names.items()}
+
+
 def parse_accept_language(header: str | None) -> list[str]:
     """Language codes of an Accept-Language header, most wanted first (`fr-CH, fr;q=0.9` → fr, fr)."""
     if not header:
@@ -133,6 +150,13 @@ class Translator:
         if not code:
             return ""
         return country_names(self.code).get(code, code)
+
+    def language(self, code: str | None) -> str:
+        """A language's name, e.g. `ara` → Arabic (ara)."""
+        if not code:
+            return ""
+        name = language_names(self.code).get(code.lower())
+        return f"{name} ({code})" if name else code
 
 
 def load_translators(directory: Path = LOCALE_DIR) -> dict[str, Translator]:

@@ -152,6 +152,7 @@ class Renderer:
             today=clock.today,
             show_value=_show,
             country=translator.country,
+            language_name=translator.language,
             language=LANGUAGES[translator.code],
             languages=list(LANGUAGES.values()),
             labels=LABELS,
