@@ -21,6 +21,7 @@ from refugio.api import problems
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
+from refugio.api.stats import router as stats_router
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -51,6 +52,7 @@ ROUTERS = (
     certificates.router,
     search.router,
     audit.router,
+    stats_router,
 )
 
 

@@ -448,7 +448,7 @@ def _country_row(row: dict[str, str], err: _RowErrors) -> dict[str, Any]:
 
 
 def country_codes(session: Session) -> dict[str, str | None]:
-    return dict(session.execute(select(StatsCountry.unhcr_code, StatsCountry.iso3)).tuples().all())
+    return dict(session.execute(select(StatsCountry.unhcr_code, StatsCountry.iso3)).all())
 
 
 def import_file(

@@ -108,7 +108,7 @@ def _names(session: Session) -> dict[str, tuple[str | None, str]]:
         code: (iso, name)
         for code, iso, name in session.execute(
             select(StatsCountry.unhcr_code, StatsCountry.iso3, StatsCountry.name)
-        ).tuples()
+        ).all()
     }
 
 
@@ -188,17 +188,13 @@ def _top(
 ) -> Table:
     P = StatsPopulation
     col = P.coo if side == "origin" else P.coa
-    data = (
-        session.execute(
-            select(col, func.sum(P.refugees), func.sum(P.oip))
-            .where(P.year == year)
-            .group_by(col)
-            .having(func.coalesce(func.sum(P.refugees), 0) > 0)
-            .order_by(func.sum(P.refugees).desc(), col)
-        )
-        .tuples()
-        .all()
-    )
+    data = session.execute(
+        select(col, func.sum(P.refugees), func.sum(P.oip))
+        .where(P.year == year)
+        .group_by(col)
+        .having(func.coalesce(func.sum(P.refugees), 0) > 0)
+        .order_by(func.sum(P.refugees).desc(), col)
+    ).all()
     names = _names(session)
     total = sum(int(r or 0) for _c, r, _o in data)
     rows: list[tuple[Sequence[Any], Mapping[str, int | Rate | None]]] = []
@@ -249,23 +245,19 @@ def demographics(session: Session, year: int, rule: DisclosureRule) -> Table:
     D = StatsDemographic
     children = _added(D, ("0_4", "5_11", "12_17"))
     age_known = _added(D, ("0_4", "5_11", "12_17", "18_59", "60"))
-    data = (
-        session.execute(
-            select(
-                D.pop_type,
-                func.sum(D.total),
-                func.sum(func.coalesce(D.f_total, 0) + func.coalesce(D.m_total, 0)),
-                func.sum(func.coalesce(D.f_total, 0)),
-                func.sum(age_known),
-                func.sum(children),
-            )
-            .where(D.year == year)
-            .group_by(D.pop_type)
-            .order_by(D.pop_type)
+    data = session.execute(
+        select(
+            D.pop_type,
+            func.sum(D.total),
+            func.sum(func.coalesce(D.f_total, 0) + func.coalesce(D.m_total, 0)),
+            func.sum(func.coalesce(D.f_total, 0)),
+            func.sum(age_known),
+            func.sum(children),
         )
-        .tuples()
-        .all()
-    )
+        .where(D.year == year)
+        .group_by(D.pop_type)
+        .order_by(D.pop_type)
+    ).all()
     rows: list[tuple[Sequence[Any], Mapping[str, int | Rate | None]]] = []
     sums = [0, 0, 0, 0, 0]
     for pop_type, total, sex_known, female, ages, kids in data:
@@ -324,15 +316,9 @@ def _demo_measures(v: Sequence[int]) -> dict[str, int | Rate | None]:
 
 def asylum_applications(session: Session, year: int, rule: DisclosureRule) -> Table:
     A = StatsAsylumApplication
-    data = (
-        session.execute(
-            select(A.app_pc, A.app_type, func.sum(A.applied))
-            .where(A.year == year)
-            .group_by(A.app_pc, A.app_type)
-        )
-        .tuples()
-        .all()
-    )
+    data = session.execute(
+        select(A.app_pc, A.app_type, func.sum(A.applied)).where(A.year == year).group_by(A.app_pc, A.app_type)
+    ).all()
     by_pc: dict[str, dict[str, int]] = {}
     for pc, kind, n in data:
         key = kind if kind in {k for k, _l in APP_TYPES} else "other"
@@ -431,16 +417,9 @@ def _decision_sums() -> tuple[Any, ...]:
 
 def asylum_decisions(session: Session, year: int, rule: DisclosureRule) -> Table:
     D = StatsAsylumDecision
-    data = (
-        session.execute(
-            select(D.dec_pc, *_decision_sums())
-            .where(D.year == year)
-            .group_by(D.dec_pc)
-            .order_by(D.dec_pc.desc())
-        )
-        .tuples()
-        .all()
-    )
+    data = session.execute(
+        select(D.dec_pc, *_decision_sums()).where(D.year == year).group_by(D.dec_pc).order_by(D.dec_pc.desc())
+    ).all()
     return measure_table(
         name="asylum-decisions",
         title=f"Decisions on asylum claims in {year}",
@@ -467,7 +446,7 @@ def asylum_decisions_by_origin(session: Session, year: int, top: int, rule: Disc
     )
     if top > 0:
         stmt = stmt.limit(top)
-    data = session.execute(stmt).tuples().all()
+    data = session.execute(stmt).all()
     names = _names(session)
     labels = {
         code: [names.get(code, (None, code))[0] or code, names.get(code, (None, code))[1]]

@@ -202,9 +202,9 @@ def load_population(
 
     frame = build_frame(partitions())
     sites = dict(
-        session.execute(select(Site.code, Site.name).where(Site.operation_id == op.id).order_by(Site.code))
-        .tuples()
-        .all()
+        session.execute(
+            select(Site.code, Site.name).where(Site.operation_id == op.id).order_by(Site.code)
+        ).all()
     )
     return Population(op, site_row, sites, frame)
 
@@ -480,7 +480,7 @@ def needs(
     )
     if population.site is not None:
         stmt = stmt.where(Individual.site_id == population.site.id)
-    data: dict[tuple[str, ...], int] = {(cat, sex): int(n) for cat, sex, n in session.execute(stmt).tuples()}
+    data: dict[tuple[str, ...], int] = {(cat, sex): int(n) for cat, sex, n in session.execute(stmt).all()}
     categories = [(c, f"{c} · {label}") for c, label in CATEGORIES.items()]
     sexes = sorted(
         {s for _c, s in data} | {"F", "M"}, key=lambda s: list(SEX_LABELS).index(s) if s in SEX_LABELS else 9
