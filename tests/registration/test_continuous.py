@@ -26,7 +26,7 @@ from tests.registration.support import (
 )
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, FieldError, NotFound
+from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.main import Container
 from refugio.registration import queries
 from refugio.registration import service as reg
@@ -556,3 +556,73 @@ def test_every_change_is_an_event_in_the_persons_history(
         stamps = [e.recorded_at for e in record.events]
         assert stamps == sorted(stamps, reverse=True)
         assert s.get(Individual, yusuf.id).given_name == "Youssef"  # type: ignore[union-attr]
+
+
+# --- consistency across events -------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: record_birth does not check the child's own documents for duplicates (IntegrityError)",
+)
+def test_a_birth_with_the_same_document_twice_is_named(
+    container: Container, seeded: Seed, clerk: Principal
+) -> None:
+    hh = _family(container, clerk, seeded.camp_id)
+    certificate = {"doc_type": "birth_certificate", "issuing_country": "JOR"}
+    data = _birth(documents=[{**certificate, "number": "B-1001"}, {**certificate, "number": "b1001"}])
+    errors = rejected(container, lambda s: reg.record_birth(s, actor=clerk, household_id=hh.id, data=data))
+    assert error_at(errors, "documents.1.number").code == "duplicate_document"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a move into a household of another operation keeps the person's old operation_id",
+)
+def test_a_move_to_another_operation_is_refused_or_moves_the_operation_too(
+    container: Container, seeded: Seed, admin: Principal
+) -> None:
+    with unit_of_work(container.sessions) as s:
+        lebanon = reg.create_operation(
+            s, actor=admin, code="LBN", name="Lebanon operation", country_iso3="LBN"
+        )
+        beirut = reg.create_site(
+            s, actor=admin, operation=lebanon, code="BEY", name="Beirut", kind="urban_office"
+        )
+        lebanon_id, beirut_id = lebanon.id, beirut.id
+    origin = _family(container, admin, seeded.camp_id)
+    target = register(container, admin, household_payload(beirut_id, members=1, family="Khoury"))
+    lina = _member(origin, "Lina")
+    data = HouseholdMove(
+        reason="joins her aunt in Beirut", to_household_id=target.id, relationship="nephew_niece"
+    )
+    try:
+        with unit_of_work(container.sessions) as s:
+            reg.move_individual(s, actor=admin, individual_id=lina.id, data=data)
+    except ValidationFailed as refused:
+        assert "to_household_id" in {e.field for e in refused.errors}
+        return
+    moved = person(container, lina.id)
+    assert (moved.operation_id, moved.site_id) == (lebanon_id, beirut_id)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: change_status brings a deceased person back to 'active' but keeps the date of death",
+)
+def test_an_active_person_never_keeps_a_date_of_death(
+    container: Container, seeded: Seed, clerk: Principal
+) -> None:
+    hh = _family(container, clerk, seeded.camp_id)
+    mariam = _member(hh, "Mariam")
+    with unit_of_work(container.sessions) as s:
+        reg.record_death(s, actor=clerk, individual_id=mariam.id, data=DeathRecord(date_of_death=_days(-1)))
+    data = StatusChange(status="active", reason="the death was recorded on the wrong person")
+    try:
+        with unit_of_work(container.sessions) as s:
+            reg.change_status(s, actor=clerk, individual_id=mariam.id, data=data)
+    except ValidationFailed as refused:
+        assert "status" in {e.field for e in refused.errors}
+        return
+    revived = person(container, mariam.id)
+    assert revived.status == "active" and revived.date_of_death is None
