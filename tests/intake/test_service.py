@@ -201,7 +201,7 @@ def test_screening_hook_flags_possible_duplicates_or_blocks_the_batch(
     assert len(flagged) == 1 and flagged[0].errors[0]["code"] == "possible_duplicate"
     assert batch(container, batch_id).counts["possible_duplicates"] == 1
     assert commit(container, admin, batch_id, events=events).people_registered == 3  # still registered
-    assert len(committed[0].payload["registered"]) == 3
+    assert len(list(committed[0].payload["people"]())) == 3
 
     blocking = EventBus()
 

@@ -18,8 +18,8 @@ been validated, `SCREEN_EVENT` is published on `refugio.core.events.bus` with pa
 `{"request": ScreenRequest}`; a handler reads `request.records()` (new people, in the shape of the
 `refugio dedup link` input) and calls `request.flag(record_id, message)` for possible duplicates (shown
 as warnings; presumption of innocence: they are still registered) or raises a RefugioError to block
-the whole batch (e.g. half the batch looks duplicated). After a commit, `COMMITTED_EVENT` carries the
-ids of the people registered or updated, for linkage against the registry.
+the whole batch (e.g. half the batch looks duplicated). After a commit, `COMMITTED_EVENT` carries
+`people()`, which yields the ids of the people registered or updated, for linkage against the registry.
 
 Imports refugio.registration (service, models, validation), security, store and core; never a web
 framework. Every write is audited.
@@ -846,7 +846,7 @@ def _register(
     batch: ImportBatch,
     pending: list[tuple[str, HouseholdCreate, list[RowView]]],
     digests: dict[int, str],
-) -> tuple[list[uuid.UUID], int]:
+) -> tuple[int, int]:
     try:
         results = registration.register_households(
             session, actor=actor, items=[p[1] for p in pending], error_prefix="items", audit_each=False
@@ -862,7 +862,7 @@ def _register(
         ) from None
     now = clock.now()
     links: list[dict[str, Any]] = []
-    people: list[uuid.UUID] = []
+    people = 0
     for (key, _item, views), result in zip(pending, results, strict=True):
         links.append(
             {
@@ -878,7 +878,7 @@ def _register(
             }
         )
         for v, member_id in zip(views, result.member_ids, strict=True):
-            people.append(member_id)
+            people += 1
             links.append(
                 {
                     "id": uuid.uuid4(),
@@ -987,8 +987,8 @@ def commit_batch(
     total = int(batch.counts.get("rows", 0))
     done = 0
     pending: list[tuple[str, HouseholdCreate, list[RowView]]] = []
-    registered_people: list[uuid.UUID] = []
-    updated_people: list[uuid.UUID] = []
+    registered_people = 0
+    updated_people = 0
     households = skipped = unchanged = 0
     digests: dict[int, str] = {}
     ctx = _Context(actor, batch, sites_by_code(session, batch.operation_id), clock.today(), columns)
@@ -1014,7 +1014,7 @@ def commit_batch(
                 pending.append((key, HouseholdCreate.model_validate(data), views))
                 if len(pending) >= chunk:
                     people, n = _register(session, actor, batch, pending, digests)
-                    registered_people.extend(people)
+                    registered_people += people
                     households += n
                     pending = []
                     digests = {}
@@ -1022,7 +1022,7 @@ def commit_batch(
             if "new" in statuses:  # cannot happen after validation; refuse rather than guess
                 raise Conflict(f"household {key!r} mixes new and registered people: check the import again")
             unchanged += sum(1 for v in views if v.status == "unchanged")
-            updated_people.extend(_apply_updates(session, actor, batch, views, digests))
+            updated_people += len(_apply_updates(session, actor, batch, views, digests))
         session.expunge_all()  # memory stays flat: the page's rows are not needed again
         batch = load_batch(session, actor=actor, batch_id=batch_id)
         ctx.batch = batch
@@ -1030,7 +1030,7 @@ def commit_batch(
             on_progress(done, total)
     if pending:
         people, n = _register(session, actor, batch, pending, digests)
-        registered_people.extend(people)
+        registered_people += people
         households += n
     batch.status = "committed"
     batch.committed_at = clock.now()
@@ -1038,8 +1038,8 @@ def commit_batch(
     batch.counts = {
         **batch.counts,
         "registered_households": households,
-        "registered_people": len(registered_people),
-        "updated_people": len(updated_people),
+        "registered_people": registered_people,
+        "updated_people": updated_people,
     }
     session.flush()
     audit.record(
@@ -1051,11 +1051,20 @@ def commit_batch(
         details={
             "source": batch.source,
             "households": households,
-            "people": len(registered_people),
-            "updated": len(updated_people),
+            "people": registered_people,
+            "updated": updated_people,
             "skipped_households": skipped,
         },
     )
+
+    def people_of_batch() -> Iterator[uuid.UUID]:
+        """The people this commit registered or updated (read back: the list may be millions long)."""
+        yield from session.scalars(
+            select(SourceRecord.target_id)
+            .where(SourceRecord.batch_id == batch_id, SourceRecord.kind == "member")
+            .execution_options(yield_per=10_000)
+        )
+
     (events or bus).publish(
         DomainEvent(
             COMMITTED_EVENT,
@@ -1063,12 +1072,11 @@ def commit_batch(
                 "session": session,
                 "batch_id": batch.id,
                 "operation_id": batch.operation_id,
-                "registered": registered_people,
-                "updated": updated_people,
+                "people": people_of_batch,
             },
         )
     )
-    return CommitResult(batch.id, households, len(registered_people), len(updated_people), skipped, unchanged)
+    return CommitResult(batch.id, households, registered_people, updated_people, skipped, unchanged)
 
 
 def refuse_batch(session: Session, *, actor: Principal, batch_id: uuid.UUID, reason: str) -> ImportBatch:

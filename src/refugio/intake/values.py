@@ -44,6 +44,7 @@ class BadValue(ValueError):
         self.code = code
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation and underscores as single spaces: for comparing labels."""
     t = unicodedata.normalize("NFKD", text)
@@ -415,7 +416,8 @@ def enum_values(name: str) -> tuple[str, ...]:
 
 def parse_enum(value: Any, name: str) -> str:
     text = as_text(value)
-    found = _enum_index(name).get(fold(text))
+    index = _enum_index(name)
+    found = index.get(text) or index.get(fold(text))
     if found is None:
         allowed = ", ".join(_ENUMS[name])
         raise BadValue(f"{text!r} is not one of: {allowed}", "unknown_code")

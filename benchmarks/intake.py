@@ -1,0 +1,458 @@
+"""Field-intake benchmarks (issue 4): refugio's figure beside a named baseline, measured in the same run.
+
+(1) Bulk import: a CSV of N individuals (≈ N / 4.5 households, made with refugio.registration.synthetic,
+    one row per person with the household's columns) imported end to end: read and mapped, staged,
+    validated (`pipeline.import_file`), then committed to the registry (`service.commit_batch`, ONE
+    transaction); BESIDE the raw bulk load of the same CSV rows into a plain table of text columns
+    (SQLite: executemany in one transaction; PostgreSQL: COPY FROM STDIN). Aim: the whole import at
+    >= 30 % of the raw rate. Memory: the import runs in a child process at N/2 and N rows and reports
+    its peak RSS (ru_maxrss); aim: flat as the file grows.
+(2) OpenRosa: submissions per second from a concurrent local client (httpx, 8 threads, a bounded
+    number of requests) against uvicorn on 127.0.0.1 with SQLite; BESIDE the same client sending
+    `HEAD /openrosa/submission` (authenticated, no write). Aim: >= 50 submissions/s.
+
+    .venv/bin/python benchmarks/intake.py --quick                  # smoke test, about a minute
+    .venv/bin/python benchmarks/intake.py                           # 1,000,000 individuals
+    .venv/bin/python benchmarks/intake.py --postgres postgresql://postgres@127.0.0.1:5432/test
+
+This script imports refugio like any caller of its Python API; nothing in refugio imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from refugio.registration.synthetic import generate_household_dicts
+from refugio.security.permissions import Role
+from refugio.security.principals import Grant, Principal
+from refugio.store import migrate
+from refugio.store.engine import make_engine, normalise_url
+
+ADMIN = Principal(user_id=None, username="bench-admin", grants=(Grant(Role.ADMINISTRATOR),))
+START, END = dt.date(2024, 1, 1), dt.date(2026, 10, 31)
+COLUMNS = [
+    "household_id", "member_id", "site", "registration_date", "arrival_date", "country_of_origin", "address",
+    "shelter", "household_phone", "population_type", "consent", "consent_purposes", "legal_basis",
+    "relationship", "given_name", "middle_name", "family_name", "given_name_original", "middle_name_original",
+    "family_name_original", "sex", "date_of_birth", "age", "dob_estimated", "nationality", "languages",
+    "marital_status", "phone", "doc_type", "doc_number", "doc_country", "needs", "needs_reason",
+]  # fmt: skip
+SITES = ("ZAA", "AZR", "AMM")
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+
+
+def write_csv(path: Path, individuals: int, seed: int = 4) -> tuple[int, int]:
+    """A synthetic registration export with about `individuals` rows; returns (rows, households)."""
+    site_ids = [uuid.UUID(int=i + 1) for i in range(len(SITES))]
+    code = {sid: c for sid, c in zip(site_ids, SITES, strict=True)}
+    households = max(1, round(individuals / 4.5))
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        for n, hh in enumerate(
+            generate_household_dicts(count=households, site_ids=site_ids, seed=seed, start=START, end=END)
+        ):
+            hid = f"HH{seed:02d}-{n:07d}"
+            for m, p in enumerate(hh["members"]):
+                doc = (p.get("documents") or [{}])[0]
+                needs = p.get("needs") or []
+                w.writerow(
+                    [
+                        hid, f"{hid}-{m + 1:02d}", code[uuid.UUID(str(hh["site_id"]))], hh.get("registration_date") or "",
+                        hh.get("arrival_date") or "", hh.get("country_of_origin") or "", hh.get("address") or "",
+                        hh.get("shelter") or "", hh.get("phone") or "", hh.get("population_type") or "",
+                        "yes" if hh.get("consent_given") else "no", " ".join(hh.get("consent_purposes") or []),
+                        hh.get("legal_basis") or "", p["relationship"], p.get("given_name") or "",
+                        p.get("middle_name") or "", p.get("family_name") or "", p.get("given_name_original") or "",
+                        p.get("middle_name_original") or "", p.get("family_name_original") or "", p["sex"],
+                        p.get("date_of_birth") or "", p.get("stated_age") if p.get("stated_age") is not None else "",
+                        "yes" if p.get("estimated") else "", p.get("nationality") or "", " ".join(p.get("languages") or []),
+                        p.get("marital_status") or "", p.get("phone") or "", doc.get("doc_type") or "",
+                        doc.get("number") or "", doc.get("issuing_country") or "",
+                        " ".join(x["code"] for x in needs), needs[0]["reason"] if needs else "",
+                    ]
+                )  # fmt: skip
+                rows += 1
+    return rows, households
+
+
+MAPPING = {
+    "name": "bench",
+    "source": "bench",
+    "date_order": "YMD",
+    "columns": {
+        "household_id": "household_key",
+        "member_id": "member_key",
+        "site": "site",
+        "registration_date": "registration_date",
+        "arrival_date": "arrival_date",
+        "country_of_origin": "country_of_origin",
+        "address": "address",
+        "shelter": "shelter",
+        "household_phone": "household_phone",
+        "population_type": "population_type",
+        "consent": "consent_given",
+        "consent_purposes": "consent_purposes",
+        "legal_basis": "legal_basis",
+        "relationship": "relationship",
+        "given_name": "given_name",
+        "middle_name": "middle_name",
+        "family_name": "family_name",
+        "given_name_original": "given_name_original",
+        "middle_name_original": "middle_name_original",
+        "family_name_original": "family_name_original",
+        "sex": "sex",
+        "date_of_birth": "date_of_birth",
+        "age": "stated_age",
+        "dob_estimated": "dob_estimated",
+        "nationality": "nationality",
+        "languages": "languages",
+        "marital_status": "marital_status",
+        "phone": "phone",
+        "doc_type": "doc_type",
+        "doc_number": "doc_number",
+        "doc_country": "doc_country",
+        "needs": "needs",
+        "needs_reason": "needs_reason",
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# databases
+
+
+@contextlib.contextmanager
+def database(backend: str, server: str | None, workdir: Path, label: str) -> Iterator[str]:
+    """URL of a new migrated database, dropped afterwards."""
+    if backend == "sqlite":
+        path = workdir / f"{label}-{uuid.uuid4().hex[:6]}.sqlite3"
+        url = f"sqlite:///{path}"
+        migrate.upgrade(url)
+        try:
+            yield url
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    assert server is not None
+    base = make_url(normalise_url(server))
+    name = f"refugio_bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed_operation(engine: Engine) -> uuid.UUID:
+    from refugio.registration import service
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import session_factory, unit_of_work
+
+    with unit_of_work(session_factory(engine)) as s:
+        op = service.create_operation(s, actor=SYSTEM, code="BEN", name="Benchmark", country_iso3="JOR")
+        first = None
+        for code in SITES:
+            site = service.create_site(s, actor=SYSTEM, operation=op, code=code, name=code, kind="camp")
+            first = first or site.id
+        assert first is not None
+        return first
+
+
+# ---------------------------------------------------------------------------------------------
+# (1) bulk import
+
+
+def raw_load(url: str, csv_path: Path) -> float:
+    """Seconds to bulk-load the CSV rows into a plain table of text columns (the baseline)."""
+    engine = make_engine(url)
+    cols = ", ".join(f'"{c}" TEXT' for c in COLUMNS)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE raw_rows ({cols})"))
+    raw = engine.raw_connection()
+    try:
+        start = time.perf_counter()
+        if engine.dialect.name == "postgresql":
+            cur = raw.cursor()
+            with cur.copy(f"COPY raw_rows FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:  # type: ignore[attr-defined]
+                with csv_path.open("rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        copy.write(chunk)
+        else:
+            cur = raw.cursor()
+            marks = ", ".join("?" for _ in COLUMNS)
+            with csv_path.open(encoding="utf-8", newline="") as fh:
+                reader = csv.reader(fh)
+                next(reader)
+                batch: list[list[str]] = []
+                for record in reader:
+                    batch.append(record)
+                    if len(batch) >= 10_000:
+                        cur.executemany(f"INSERT INTO raw_rows VALUES ({marks})", batch)
+                        batch = []
+                if batch:
+                    cur.executemany(f"INSERT INTO raw_rows VALUES ({marks})", batch)
+        raw.commit()
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def run_import(url: str, csv_path: Path) -> dict[str, Any]:
+    """Stage + validate + commit; seconds of each phase and the counts."""
+    from refugio.intake import pipeline, service
+    from refugio.intake.mapping import Mapping
+    from refugio.store.uow import session_factory, unit_of_work
+
+    engine = make_engine(url)
+    site_id = seed_operation(engine)
+    sessions = session_factory(engine)
+    t0 = time.perf_counter()
+    batch_id = pipeline.import_file(
+        sessions, actor=ADMIN, path=csv_path, mapping=Mapping.from_dict(MAPPING), site_id=site_id
+    )
+    t1 = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        result = service.commit_batch(s, actor=ADMIN, batch_id=batch_id)
+    t2 = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        counts = dict(service.load_batch(s, actor=ADMIN, batch_id=batch_id).counts)
+    engine.dispose()
+    return {
+        "stage_validate_s": t1 - t0,
+        "commit_s": t2 - t1,
+        "total_s": t2 - t0,
+        "registered_people": result.people_registered,
+        "registered_households": result.households_registered,
+        "invalid_rows": counts.get("invalid", 0) + counts.get("held", 0),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run one import in this (child) process and print its figures as JSON."""
+    print(json.dumps(run_import(args.url, Path(args.csv))))
+
+
+def import_in_child(url: str, csv_path: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--url", url, "--csv", str(csv_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def bench_import(backend: str, server: str | None, workdir: Path, individuals: int) -> None:
+    print(f"\n== bulk import, {backend}, {individuals:,} individuals")
+    half = workdir / "half.csv"
+    full = workdir / "full.csv"
+    t = time.perf_counter()
+    rows_half, _ = write_csv(half, individuals // 2, seed=5)
+    rows, households = write_csv(full, individuals, seed=4)
+    print(f"   generated {rows:,} rows in {households:,} households ({full.stat().st_size / 1e6:,.0f} MB) "
+          f"and {rows_half:,} rows in {time.perf_counter() - t:,.0f} s")  # fmt: skip
+    with database(backend, server, workdir, "raw") as url:
+        raw_s = raw_load(url, full)
+    with database(backend, server, workdir, "half") as url:
+        small = import_in_child(url, half)
+    with database(backend, server, workdir, "full") as url:
+        big = import_in_child(url, full)
+    raw_rate = rows / raw_s
+    rate = rows / big["total_s"]
+    print(f"   baseline raw bulk load ({'COPY' if backend == 'postgresql' else 'executemany'}): "
+          f"{raw_s:,.1f} s  = {raw_rate:,.0f} rows/s")  # fmt: skip
+    print(f"   refugio import: stage+validate {big['stage_validate_s']:,.1f} s, commit {big['commit_s']:,.1f} s, "
+          f"total {big['total_s']:,.1f} s = {rate:,.0f} rows/s = {100 * rate / raw_rate:.1f} % of raw (aim >= 30 %)")  # fmt: skip
+    print(f"   registered {big['registered_households']:,} households / {big['registered_people']:,} people; "
+          f"{big['invalid_rows']:,} rows held back by validation")  # fmt: skip
+    print(f"   peak RSS: {small['peak_rss_mb']:,.0f} MB at {rows_half:,} rows, {big['peak_rss_mb']:,.0f} MB at "
+          f"{rows:,} rows (ratio {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}; flat = 1.0)")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# (2) OpenRosa
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_openrosa(workdir: Path, submissions: int, threads: int = 8) -> None:
+    import httpx
+
+    from refugio.intake import openrosa
+    from refugio.security import service as security
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import session_factory, unit_of_work
+
+    print(f"\n== OpenRosa submissions, sqlite, {submissions:,} submissions from {threads} threads")
+    data = workdir / "openrosa"
+    url = f"sqlite:///{data / 'refugio.sqlite3'}"
+    data.mkdir(exist_ok=True)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    site_id = seed_operation(engine)
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as s:
+        user = security.create_user(
+            s, actor=SYSTEM, username="tablet", full_name="Tablet", password="x" * 16 + "Aa1!"
+        )
+        security.grant_role(s, actor=SYSTEM, user=user, role=Role.ADMINISTRATOR)
+        token, _row = security.issue_api_token(s, actor=SYSTEM, user=user, name="bench")
+        form = openrosa.publish_form(s, actor=SYSTEM, site_id=site_id)
+        form_id = form.form_id
+    engine.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "REFUGIO_DB_URL": url,
+        "REFUGIO_DATA_DIR": str(data),
+        "REFUGIO_COOKIE_SECURE": "false",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "refugio.main:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/openrosa"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.head(f"{base}/submission", headers=headers, timeout=2).status_code == 204:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.2)
+
+        def xml(n: int) -> bytes:
+            return (
+                f'<data id="{form_id}"><household><site>ZAA</site><registration_date>2026-10-01</registration_date>'
+                "<country_of_origin>SYR</country_of_origin><population_type>refugee</population_type>"
+                "<consent_given>yes</consent_given></household>"
+                f"<members><relationship>focal_point</relationship><given_name>Omar{n}</given_name>"
+                "<family_name>Khalil</family_name><sex>M</sex><dob_known>year</dob_known><dob_year>1980-01-01</dob_year>"
+                "</members><members><relationship>spouse</relationship><given_name>Huda</given_name>"
+                "<family_name>Khalil</family_name><sex>F</sex><dob_known>age</dob_known><stated_age>40</stated_age>"
+                f"</members><meta><instanceID>uuid:bench-{n}</instanceID></meta></data>"
+            ).encode()
+
+        def run(kind: str, count: int) -> tuple[float, dict[int, int]]:
+            statuses: dict[int, int] = {}
+            lock = threading.Lock()
+            counter = iter(range(count))
+
+            def worker() -> None:
+                with httpx.Client(timeout=30) as client:
+                    while True:
+                        with lock:
+                            n = next(counter, None)
+                        if n is None:
+                            return
+                        if kind == "head":
+                            r = client.head(f"{base}/submission", headers=headers)
+                        else:
+                            r = client.post(
+                                f"{base}/submission",
+                                headers=headers,
+                                files={"xml_submission_file": ("s.xml", xml(n), "text/xml")},
+                            )
+                        with lock:
+                            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+            workers = [threading.Thread(target=worker) for _ in range(threads)]
+            t = time.perf_counter()
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+            return time.perf_counter() - t, statuses
+
+        head_s, head_status = run("head", submissions)
+        post_s, post_status = run("post", submissions)
+        print(
+            f"   baseline HEAD /submission (auth, no write): {submissions / head_s:,.0f} requests/s {head_status}"
+        )
+        print(f"   POST /submission (parse, stage, validate, audit): {submissions / post_s:,.0f} submissions/s "
+              f"{post_status} (aim >= 50/s)")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="20,000 individuals and 200 submissions")
+    p.add_argument("--individuals", type=int, default=None)
+    p.add_argument("--submissions", type=int, default=None)
+    p.add_argument("--postgres", default=os.environ.get("REFUGIO_TEST_POSTGRES_URL"))
+    p.add_argument("--skip-import", action="store_true")
+    p.add_argument("--skip-openrosa", action="store_true")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--url", help=argparse.SUPPRESS)
+    p.add_argument("--csv", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        child(args)
+        return
+    individuals = args.individuals or (20_000 if args.quick else 1_000_000)
+    submissions = args.submissions or (200 if args.quick else 2000)
+    workdir = Path(tempfile.mkdtemp(prefix="refugio-intake-bench-"))
+    print(f"refugio intake benchmark · {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} cores")
+    try:
+        if not args.skip_import:
+            bench_import("sqlite", None, workdir, individuals)
+            if args.postgres:
+                bench_import("postgresql", args.postgres, workdir, individuals)
+            else:
+                print("\n(PostgreSQL skipped: give --postgres URL or set REFUGIO_TEST_POSTGRES_URL)")
+        if not args.skip_openrosa:
+            bench_openrosa(workdir, submissions)
+    finally:
+        for f in workdir.rglob("*"):
+            if f.is_file():
+                f.unlink()
+        pass
+
+
+if __name__ == "__main__":
+    main()
