@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from fastapi.testclient import TestClient
 from tests.helpers import PASSWORD, Seed
 from tests.stats.test_registrations import _register
