@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
+    import refugio.dedup.models
     import refugio.intake.models
     import refugio.registration.models
     import refugio.security.models

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from refugio import __version__
+from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
 from refugio.cli.stats import stats_app
 from refugio.config import Settings
@@ -41,6 +42,7 @@ app.add_typer(ops_app, name="operations")
 app.add_typer(import_app, name="import")
 app.add_typer(forms_app, name="forms")
 app.add_typer(stats_app, name="stats")
+app.add_typer(dedup_app, name="dedup")
 
 DbOption = Annotated[
     str | None,

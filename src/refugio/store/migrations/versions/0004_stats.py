@@ -7,7 +7,7 @@ plain `op.create_index`, the year first in every composite primary key. Creates 
 touches the registration tables, so it can follow any earlier revision.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-22 07:15:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,438 @@
+"""The dedup index: a prepared row and blocking keys per registered person, kept in step lazily.
+
+How it stays current — the choice, and why. Registration must not import dedup, and it publishes no
+event; but every registration write is recorded in the audit log (`household.register`,
+`household.register_batch`, `individual.*`, `document.add`, …) under a strictly increasing sequence
+number, and the log is append-only. The audit log is therefore our change feed:
+
+* `sync` (run by `refugio dedup index`, by every linkage run and training, and by the desk check
+  when it is behind) reads the entries after the stored watermark, re-indexes every household they
+  touch (members and household context) and moves the watermark, in the caller's transaction.
+* `pending` reads the same entries *without writing*; the desk check scores those people straight from
+  the registration tables, so it is correct the moment a registration is committed, even before the
+  index has caught up.
+* `rebuild` re-indexes everyone (first run, or after a change of the preparation code).
+
+On PostgreSQL the audit head row is locked until commit, so entries become visible in sequence order
+and a watermark never skips an entry still being written.
+
+Keys (kind → value): `gfy` given|family skeleton|birth year, `gf` given|family skeleton, `gmf` the
+three canonical names, `gd`/`fd` given or family skeleton|date of birth, `doc` document number,
+`tel` phone digits. Name-order swaps are found by looking up the probe's family|given as `gf`/`gfy`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from refugio.core import clock
+from refugio.dedup import names
+from refugio.dedup.models import DedupIndexState, DedupKey, DedupPerson
+from refugio.registration.models import Household, IdentityDocument, Individual
+from refugio.security.models import AuditEntry, AuditHead
+
+FEED_PREFIXES = ("household.", "individual.", "document.")
+FEED_IGNORED = frozenset({"individual.read", "individual.search", "household.read"})
+CHUNK = 500
+
+_PERSON_COLUMNS = (
+    Individual.id,
+    Individual.household_id,
+    Individual.operation_id,
+    Individual.site_id,
+    Individual.status,
+    Individual.version,
+    Individual.given_name,
+    Individual.middle_name,
+    Individual.family_name,
+    Individual.given_name_original,
+    Individual.middle_name_original,
+    Individual.family_name_original,
+    Individual.sex,
+    Individual.date_of_birth,
+    Individual.dob_precision,
+    Individual.country_of_origin,
+    Individual.phone,
+)
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A person as the index holds it."""
+
+    individual_id: uuid.UUID
+    operation_id: uuid.UUID
+    household_id: uuid.UUID
+    site_id: uuid.UUID
+    status: str
+    version: int
+    prepared: dict[str, Any]
+
+
+def keys_of(row: dict[str, Any]) -> set[tuple[str, str]]:
+    """The blocking keys of a prepared row."""
+    keys: set[tuple[str, str]] = set()
+    g_skels = row.get("given_skels") or []
+    f_skels = row.get("family_skels") or []
+    year, dob = row.get("dob_year"), row.get("dob")
+    for g in g_skels:
+        for f in f_skels:
+            keys.add(("gf", f"{g}|{f}"))
+            if year is not None:
+                keys.add(("gfy", f"{g}|{f}|{year}"))
+    if dob:
+        for g in g_skels:
+            keys.add(("gd", f"{g}|{dob}"))
+        for f in f_skels:
+            keys.add(("fd", f"{f}|{dob}"))
+    if row.get("given_canon") and row.get("family_canon"):
+        keys.add(("gmf", f"{row['given_canon']}|{row.get('middle_canon') or ''}|{row['family_canon']}"))
+    if row.get("doc"):
+        keys.add(("doc", row["doc"]))
+    if row.get("phone"):
+        keys.add(("tel", row["phone"]))
+    return {(k, v[:120]) for k, v in keys}
+
+
+def probe_keys(row: dict[str, Any]) -> set[tuple[str, str]]:
+    """Keys to look up for a probe: its own keys plus the name-order swap."""
+    keys = keys_of(row)
+    swapped = dict(row)
+    swapped["given_skels"], swapped["family_skels"] = row.get("family_skels"), row.get("given_skels")
+    keys |= {k for k in keys_of(swapped) if k[0] in ("gf", "gfy")}
+    return keys
+
+
+def _prepare_people(
+    session: Session, rows: Sequence[Any], documents: dict[uuid.UUID, list[str]]
+) -> list[Indexed]:
+    """Prepare people (rows of `_PERSON_COLUMNS`), with household context among the given rows."""
+    out: list[Indexed] = []
+    prepared_rows: list[dict[str, Any]] = []
+    for r in rows:
+        prepared = names.prepare(
+            names.PersonInput(
+                record_id=str(r.id),
+                given_name=r.given_name,
+                middle_name=r.middle_name,
+                family_name=r.family_name,
+                given_name_original=r.given_name_original,
+                middle_name_original=r.middle_name_original,
+                family_name_original=r.family_name_original,
+                sex=r.sex,
+                date_of_birth=names.PartialDate.from_stored(r.date_of_birth, r.dob_precision),
+                country_of_origin=r.country_of_origin,
+                phone=r.phone,
+                document_numbers=tuple(documents.get(r.id, ())),
+                site=str(r.site_id),
+                household=str(r.household_id),
+            )
+        )
+        prepared_rows.append(prepared)
+        out.append(Indexed(r.id, r.operation_id, r.household_id, r.site_id, r.status, r.version, prepared))
+    names.attach_households([p for p, r in zip(prepared_rows, rows, strict=True) if r.status == "active"])
+    return out
+
+
+def _documents(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    docs: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for iid, number in session.execute(
+            select(IdentityDocument.individual_id, IdentityDocument.number_norm).where(
+                IdentityDocument.individual_id.in_(chunk)
+            )
+        ):
+            docs[iid].append(number)
+    return docs
+
+
+def load_households(session: Session, household_ids: Iterable[uuid.UUID]) -> list[Indexed]:
+    """Prepare every member of these households, straight from the registration tables."""
+    hh = sorted(set(household_ids))
+    rows: list[Any] = []
+    for start in range(0, len(hh), CHUNK):
+        rows.extend(
+            session.execute(
+                select(*_PERSON_COLUMNS).where(Individual.household_id.in_(hh[start : start + CHUNK]))
+            ).all()
+        )
+    docs = _documents(session, [r.id for r in rows])
+    by_household: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_household[r.household_id].append(r)
+    out: list[Indexed] = []
+    for members in by_household.values():
+        out.extend(_prepare_people(session, members, docs))
+    return out
+
+
+def _write(session: Session, people: Sequence[Indexed]) -> None:
+    if not people:
+        return
+    ids = [p.individual_id for p in people]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(DedupKey).where(DedupKey.individual_id.in_(chunk)))
+        session.execute(delete(DedupPerson).where(DedupPerson.individual_id.in_(chunk)))
+    now = clock.now()
+    conn = session.connection()
+    person_rows = [
+        {
+            "individual_id": p.individual_id,
+            "operation_id": p.operation_id,
+            "household_id": p.household_id,
+            "site_id": p.site_id,
+            "status": p.status,
+            "prepared": p.prepared,
+            "version": p.version,
+            "indexed_at": now,
+        }
+        for p in people
+    ]
+    key_rows = [
+        {"individual_id": p.individual_id, "kind": k, "value": v, "operation_id": p.operation_id}
+        for p in people
+        for k, v in keys_of(p.prepared)
+    ]
+    conn.execute(DedupPerson.__table__.insert(), person_rows)  # type: ignore[attr-defined]
+    if key_rows:
+        conn.execute(DedupKey.__table__.insert(), key_rows)  # type: ignore[attr-defined]
+
+
+def _state(session: Session) -> DedupIndexState:
+    state = session.get(DedupIndexState, 1)
+    if state is None:
+        state = DedupIndexState(id=1, audit_seq=0, built_at=None, updated_at=None)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def _head_seq(session: Session) -> int:
+    seq = session.scalar(select(AuditHead.seq).where(AuditHead.id == 1))
+    return int(seq or 0)
+
+
+def is_built(session: Session) -> bool:
+    state = session.get(DedupIndexState, 1)
+    return state is not None and state.built_at is not None
+
+
+def _feed(session: Session, after: int, upto: int) -> tuple[set[uuid.UUID], set[uuid.UUID], set[str]]:
+    """Households, individuals and household refs touched by audit entries in (after, upto]."""
+    households: set[uuid.UUID] = set()
+    individuals: set[uuid.UUID] = set()
+    refs: set[str] = set()
+    stmt = (
+        select(AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id, AuditEntry.details)
+        .where(AuditEntry.seq > after, AuditEntry.seq <= upto)
+        .order_by(AuditEntry.seq)
+    )
+    for action, object_type, object_id, details in session.execute(stmt):
+        if not action.startswith(FEED_PREFIXES) or action in FEED_IGNORED:
+            continue
+        try:
+            oid = uuid.UUID(object_id) if object_id else None
+        except ValueError:
+            oid = None
+        if object_type == "household" and oid is not None:
+            households.add(oid)
+        elif object_type == "individual" and oid is not None:
+            individuals.add(oid)
+        for ref in (details or {}).get("households", []) if isinstance(details, dict) else []:
+            refs.add(str(ref))
+    return households, individuals, refs
+
+
+def _touched_households(session: Session, after: int, upto: int) -> set[uuid.UUID]:
+    households, individuals, refs = _feed(session, after, upto)
+    ind = sorted(individuals)
+    for start in range(0, len(ind), CHUNK):
+        households.update(
+            session.scalars(
+                select(Individual.household_id).where(Individual.id.in_(ind[start : start + CHUNK]))
+            )
+        )
+    ref_list = sorted(refs)
+    for start in range(0, len(ref_list), CHUNK):
+        households.update(
+            session.scalars(select(Household.id).where(Household.ref.in_(ref_list[start : start + CHUNK])))
+        )
+    return households
+
+
+def lag(session: Session) -> int:
+    """How many audit entries the index has not read yet (0 when current)."""
+    state = session.get(DedupIndexState, 1)
+    return _head_seq(session) - (state.audit_seq if state else 0)
+
+
+def pending(session: Session) -> list[Indexed]:
+    """People changed since the index last read the feed, prepared on the fly (nothing written)."""
+    state = session.get(DedupIndexState, 1)
+    after = state.audit_seq if state else 0
+    upto = _head_seq(session)
+    if upto <= after:
+        return []
+    return load_households(session, _touched_households(session, after, upto))
+
+
+def sync(session: Session) -> int:
+    """Take in the changes since the watermark; returns how many people were re-indexed."""
+    if not is_built(session):
+        return rebuild(session)
+    state = _state(session)
+    upto = _head_seq(session)
+    if upto <= state.audit_seq:
+        return 0
+    people = load_households(session, _touched_households(session, state.audit_seq, upto))
+    _write(session, people)
+    state.audit_seq = upto
+    state.updated_at = clock.now()
+    session.flush()
+    return len(people)
+
+
+def _all_people(session: Session, batch: int = 20_000) -> Iterator[list[Any]]:
+    """Everyone, in chunks that never split a household."""
+    last: uuid.UUID | None = None
+    while True:
+        stmt = select(Household.id).order_by(Household.id).limit(batch // 4)
+        if last is not None:
+            stmt = stmt.where(Household.id > last)
+        hh = list(session.scalars(stmt))
+        if not hh:
+            return
+        last = hh[-1]
+        rows = session.execute(
+            select(*_PERSON_COLUMNS).where(
+                Individual.household_id >= hh[0], Individual.household_id <= hh[-1]
+            )
+        ).all()
+        yield list(rows)
+
+
+def rebuild(session: Session) -> int:
+    """Re-index everyone; returns the number of people indexed."""
+    state = _state(session)
+    upto = _head_seq(session)
+    session.execute(delete(DedupKey))
+    session.execute(delete(DedupPerson))
+    total = 0
+    for rows in _all_people(session):
+        docs = _documents(session, [r.id for r in rows])
+        by_household: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_household[r.household_id].append(r)
+        people: list[Indexed] = []
+        for members in by_household.values():
+            people.extend(_prepare_people(session, members, docs))
+        _write_fresh(session, people)
+        total += len(people)
+    state.audit_seq = upto
+    state.built_at = state.updated_at = clock.now()
+    session.flush()
+    return total
+
+
+def _write_fresh(session: Session, people: Sequence[Indexed]) -> None:
+    """Insert without deleting first (the tables were emptied)."""
+    if not people:
+        return
+    now = clock.now()
+    conn = session.connection()
+    conn.execute(
+        DedupPerson.__table__.insert(),  # type: ignore[attr-defined]
+        [
+            {
+                "individual_id": p.individual_id,
+                "operation_id": p.operation_id,
+                "household_id": p.household_id,
+                "site_id": p.site_id,
+                "status": p.status,
+                "prepared": p.prepared,
+                "version": p.version,
+                "indexed_at": now,
+            }
+            for p in people
+        ],
+    )
+    keys = [
+        {"individual_id": p.individual_id, "kind": k, "value": v, "operation_id": p.operation_id}
+        for p in people
+        for k, v in keys_of(p.prepared)
+    ]
+    if keys:
+        conn.execute(DedupKey.__table__.insert(), keys)  # type: ignore[attr-defined]
+
+
+def reindex(session: Session, individual_ids: Iterable[uuid.UUID]) -> None:
+    """Re-index the households of these people now (dedup's own writes, e.g. a merge)."""
+    ids = sorted(set(individual_ids))
+    households = set(session.scalars(select(Individual.household_id).where(Individual.id.in_(ids))))
+    _write(session, load_households(session, households))
+
+
+def candidates(
+    session: Session,
+    *,
+    operation_id: uuid.UUID,
+    keys: set[tuple[str, str]],
+    per_kind: int = 400,
+    exclude: set[uuid.UUID] | None = None,
+) -> list[Indexed]:
+    """Indexed active people sharing at least one key, most shared keys first (at most 6 × per_kind)."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, value in keys:
+        by_kind[kind].append(value)
+    hits: dict[uuid.UUID, int] = defaultdict(int)
+    for kind, values in by_kind.items():
+        stmt = (
+            select(DedupKey.individual_id)
+            .where(DedupKey.operation_id == operation_id, DedupKey.kind == kind, DedupKey.value.in_(values))
+            .limit(per_kind)
+        )
+        for iid in session.scalars(stmt):
+            hits[iid] += 1
+    if exclude:
+        for iid in exclude:
+            hits.pop(iid, None)
+    ranked = sorted(hits, key=lambda i: -hits[i])
+    out: list[Indexed] = []
+    for start in range(0, len(ranked), CHUNK):
+        chunk = ranked[start : start + CHUNK]
+        for p in session.scalars(
+            select(DedupPerson).where(DedupPerson.individual_id.in_(chunk), DedupPerson.status == "active")
+        ):
+            out.append(
+                Indexed(
+                    p.individual_id,
+                    p.operation_id,
+                    p.household_id,
+                    p.site_id,
+                    p.status,
+                    p.version,
+                    p.prepared,
+                )
+            )
+    return out
+
+
+def counts(session: Session) -> dict[str, int]:
+    people = session.scalar(select(func.count()).select_from(DedupPerson)) or 0
+    keys = session.scalar(select(func.count()).select_from(DedupKey)) or 0
+    return {"people": int(people), "keys": int(keys), "lag": lag(session)}
+
+
+def mark_status(session: Session, individual_id: uuid.UUID, status: str) -> None:
+    session.execute(
+        update(DedupPerson).where(DedupPerson.individual_id == individual_id).values(status=status)
+    )

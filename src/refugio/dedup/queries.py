@@ -1,0 +1,267 @@
+"""Deduplication reads: the review queue, a pair side by side, merges, models and runs.
+
+Every read is limited to the operations where the caller holds `DEDUP_VIEW`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from refugio.core.errors import NotFound
+from refugio.dedup.models import DedupMerge, DedupModel, DedupPair, DedupRun
+from refugio.dedup.names import PartialDate
+from refugio.registration.models import Household, IdentityDocument, Individual, Site
+from refugio.security.permissions import Permission
+from refugio.security.principals import Principal
+
+STATUSES = ("pending", "same", "different")
+
+
+def _scope(actor: Principal, operation_col: Any) -> Any:
+    scope = actor.scope(Permission.DEDUP_VIEW)
+    if scope.everything:
+        return and_(True)
+    return operation_col.in_(list(scope.operation_ids))
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    """One side of a pair, as a reviewer sees it."""
+
+    id: uuid.UUID
+    ref: str
+    household_ref: str
+    site_code: str
+    given_name: str
+    middle_name: str | None
+    family_name: str
+    original: str
+    sex: str
+    date_of_birth: str
+    country_of_origin: str | None
+    phone: str | None
+    documents: tuple[str, ...]
+    status: str
+    registered_on: str
+
+
+@dataclass(frozen=True)
+class PairView:
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    match_weight: float
+    probability: float
+    status: str
+    contributions: list[dict[str, Any]]
+    left: PersonCard
+    right: PersonCard
+    found_at: str
+    decided_by: str | None
+    decision_reason: str | None
+    model_version: int
+    merge_id: uuid.UUID | None
+
+
+def _cards(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonCard]:
+    if not ids:
+        return {}
+    docs: dict[uuid.UUID, list[str]] = {}
+    for iid, doc_type, number in session.execute(
+        select(IdentityDocument.individual_id, IdentityDocument.doc_type, IdentityDocument.number).where(
+            IdentityDocument.individual_id.in_(ids)
+        )
+    ):
+        docs.setdefault(iid, []).append(f"{doc_type} {number}")
+    out = {}
+    for ind, code, hh_ref in session.execute(
+        select(Individual, Site.code, Household.ref)
+        .join(Site, Site.id == Individual.site_id)
+        .join(Household, Household.id == Individual.household_id)
+        .where(Individual.id.in_(ids))
+    ):
+        original = " ".join(
+            x for x in (ind.given_name_original, ind.middle_name_original, ind.family_name_original) if x
+        )
+        out[ind.id] = PersonCard(
+            id=ind.id,
+            ref=ind.ref,
+            household_ref=hh_ref,
+            site_code=code,
+            given_name=ind.given_name,
+            middle_name=ind.middle_name,
+            family_name=ind.family_name,
+            original=original,
+            sex=ind.sex,
+            date_of_birth=(
+                f"{PartialDate.from_stored(ind.date_of_birth, ind.dob_precision).iso} ({ind.dob_precision})"
+            ),
+            country_of_origin=ind.country_of_origin,
+            phone=ind.phone,
+            documents=tuple(sorted(docs.get(ind.id, []))),
+            status=ind.status,
+            registered_on=ind.created_at.date().isoformat(),
+        )
+    return out
+
+
+def _view(pair: DedupPair, cards: dict[uuid.UUID, PersonCard], merge_id: uuid.UUID | None) -> PairView:
+    return PairView(
+        id=pair.id,
+        operation_id=pair.operation_id,
+        match_weight=round(pair.match_weight, 2),
+        probability=pair.probability,
+        status=pair.status,
+        contributions=sorted(pair.contributions or [], key=lambda c: -abs(float(c.get("weight", 0)))),
+        left=cards[pair.left_id],
+        right=cards[pair.right_id],
+        found_at=pair.found_at.isoformat(timespec="seconds"),
+        decided_by=pair.decided_by,
+        decision_reason=pair.decision_reason,
+        model_version=pair.model_version,
+        merge_id=merge_id,
+    )
+
+
+def review_queue(
+    session: Session,
+    *,
+    actor: Principal,
+    status: str = "pending",
+    operation_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[PairView], int]:
+    """Candidate pairs with `status`, strongest first, and how many there are in all."""
+    if status not in STATUSES:
+        status = "pending"
+    where = [DedupPair.status == status, _scope(actor, DedupPair.operation_id)]
+    if operation_id is not None:
+        where.append(DedupPair.operation_id == operation_id)
+    total = session.scalar(select(func.count()).select_from(DedupPair).where(*where)) or 0
+    pairs = list(
+        session.scalars(
+            select(DedupPair)
+            .where(*where)
+            .order_by(DedupPair.match_weight.desc(), DedupPair.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    cards = _cards(session, [i for p in pairs for i in (p.left_id, p.right_id)])
+    merges = _merges_of_pairs(session, [p.id for p in pairs])
+    return [_view(p, cards, merges.get(p.id)) for p in pairs], int(total)
+
+
+def _merges_of_pairs(session: Session, pair_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    if not pair_ids:
+        return {}
+    rows = session.execute(
+        select(DedupMerge.pair_id, DedupMerge.id).where(
+            DedupMerge.pair_id.in_(pair_ids), DedupMerge.active.is_(True)
+        )
+    )
+    return {pid: mid for pid, mid in rows if pid is not None}
+
+
+def pair(session: Session, *, actor: Principal, pair_id: uuid.UUID) -> PairView:
+    found = session.get(DedupPair, pair_id)
+    if found is None or not actor.can(Permission.DEDUP_VIEW, operation_id=found.operation_id):
+        raise NotFound("no such candidate pair")
+    cards = _cards(session, [found.left_id, found.right_id])
+    return _view(found, cards, _merges_of_pairs(session, [found.id]).get(found.id))
+
+
+@dataclass(frozen=True)
+class MergeView:
+    id: uuid.UUID
+    survivor_ref: str
+    merged_ref: str
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID
+    reason: str
+    merged_at: str
+    merged_by: str
+    active: bool
+    unmerged_by: str | None
+    unmerge_reason: str | None
+
+
+def merges(
+    session: Session, *, actor: Principal, individual_id: uuid.UUID | None = None, limit: int = 100
+) -> list[MergeView]:
+    """Merges (latest first), optionally those involving one person."""
+    survivor, merged = aliased(Individual), aliased(Individual)
+    stmt = (
+        select(DedupMerge, survivor.ref, merged.ref)
+        .join(survivor, survivor.id == DedupMerge.survivor_id)
+        .join(merged, merged.id == DedupMerge.merged_id)
+        .where(_scope(actor, DedupMerge.operation_id))
+        .order_by(DedupMerge.merged_at.desc())
+        .limit(limit)
+    )
+    if individual_id is not None:
+        stmt = stmt.where((DedupMerge.survivor_id == individual_id) | (DedupMerge.merged_id == individual_id))
+    return [
+        MergeView(
+            id=m.id,
+            survivor_ref=s_ref,
+            merged_ref=m_ref,
+            survivor_id=m.survivor_id,
+            merged_id=m.merged_id,
+            reason=m.reason,
+            merged_at=m.merged_at.isoformat(timespec="seconds"),
+            merged_by=m.merged_by,
+            active=m.active,
+            unmerged_by=m.unmerged_by,
+            unmerge_reason=m.unmerge_reason,
+        )
+        for m, s_ref, m_ref in session.execute(stmt)
+    ]
+
+
+def merged_into(session: Session, individual_id: uuid.UUID) -> uuid.UUID | None:
+    """The survivor a person was merged into (None if not merged)."""
+    return session.scalar(
+        select(DedupMerge.survivor_id).where(
+            DedupMerge.merged_id == individual_id, DedupMerge.active.is_(True)
+        )
+    )
+
+
+def models(session: Session, *, actor: Principal, operation_id: uuid.UUID | None = None) -> list[DedupModel]:
+    stmt = (
+        select(DedupModel)
+        .where(_scope(actor, DedupModel.operation_id))
+        .order_by(DedupModel.operation_id, DedupModel.version.desc())
+    )
+    if operation_id is not None:
+        stmt = stmt.where(DedupModel.operation_id == operation_id)
+    return list(session.scalars(stmt))
+
+
+def runs(session: Session, *, actor: Principal, limit: int = 20) -> list[DedupRun]:
+    return list(
+        session.scalars(
+            select(DedupRun)
+            .where(_scope(actor, DedupRun.operation_id))
+            .order_by(DedupRun.started_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def counts(session: Session, *, actor: Principal) -> dict[str, int]:
+    rows = session.execute(
+        select(DedupPair.status, func.count())
+        .where(_scope(actor, DedupPair.operation_id))
+        .group_by(DedupPair.status)
+    )
+    out = dict.fromkeys(STATUSES, 0)
+    for status, n in rows:
+        out[str(status)] = int(n)
+    return out

@@ -1,0 +1,580 @@
+"""The linkage engine on Splink 5: the only module in refugio that imports splink (lazily).
+
+DuckDB is the embedded backend; `backend="spark"` runs the same comparisons and blocking rules on a
+local pyspark session (Splink's Spark backend; conditions are written once in DuckDB SQL and
+translated by Splink/sqlglot, similarity functions come from Splink's dialect layer).
+
+The model layout (comparisons and their levels) is defined here, once, in code. A stored model
+carries only parameters — m and u per level and the prior — keyed by comparison and level label,
+plus a layout fingerprint; loading a model rebuilds the settings from code for whichever backend
+runs it and applies the stored parameters, so a model trained on DuckDB runs on Spark too.
+
+Comparisons (first matching level wins):
+  given / family name: exact Latin form · same canonical (attested) name · shared spelling skeleton ·
+      found in another part of the other name (order swaps, father's name recorded as family name) ·
+      Jaro-Winkler ≥ 0.88 · else
+  father's (middle) name: same canonical · same skeleton · crossed with the family name · else
+  date of birth, honest about precision: both exact and equal · both exact with one typo or day and
+      month swapped · same month where one side is only known to the month · same year where one side
+      is year-only or estimated (weak, by design) · within 2 years where one side is estimated ·
+      both precise, same year, other month · one year apart · else
+  sex · country of origin · phone (last nine digits) · document number (equal, one typo) ·
+      site · household context (given names of the other members: ≥ 2 shared, 1 shared)
+Every comparison has a null level (no evidence either way).
+
+Training: the prior (`probability_two_random_records_match`) from deterministic rules, u by random
+sampling, m by expectation maximisation in two sessions on *sampled* blocked pairs (`max_pairs`),
+so memory stays bounded whatever the input size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from refugio.dedup.engine import Contribution, LinkageModel, Records, ScoredPair
+from refugio.dedup.names import COLUMNS
+
+LAYOUT_VERSION = "refugio-dedup-1"
+
+_ARRAY_COLUMNS = frozenset({"given_skels", "family_skels", "name_units", "hh_names"})
+_INT_COLUMNS = frozenset({"dob_year"})
+
+
+def _cross(part: str, others: Sequence[str]) -> str:
+    terms = []
+    for o in others:
+        terms.append(f"{part}_canon_l = {o}_canon_r")
+        terms.append(f"{part}_canon_r = {o}_canon_l")
+    return "(" + " OR ".join(terms) + ")"
+
+
+_LEARNT: threading.local = threading.local()
+
+
+def _learnt(label: str, m: float, u: float) -> tuple[float, float]:
+    """The stored m/u of the level being built (see `comparisons`), else the prior."""
+    table: dict[tuple[str, str], tuple[float, float]] = getattr(_LEARNT, "table", {})
+    return table.get((getattr(_LEARNT, "comparison", ""), label), (m, u))
+
+
+def _custom(sql: str, label: str, m: float, u: float, *, null: bool = False) -> dict[str, Any]:
+    if not null:
+        m, u = _learnt(label, m, u)
+    level: dict[str, Any] = {
+        "sql_condition": sql,
+        "label_for_charts": label,
+        "base_dialect_str": "duckdb",
+    }
+    if null:
+        level["is_null_level"] = True
+    else:
+        level["m_probability"] = m
+        level["u_probability"] = u
+    return level
+
+
+def _level(creator: Any, label: str, m: float, u: float) -> Any:
+    m, u = _learnt(label, m, u)
+    return creator.configure(m_probability=m, u_probability=u, label_for_charts=label)
+
+
+def _else(m: float, u: float) -> dict[str, Any]:
+    return _custom("ELSE", "else", m, u)
+
+
+def comparisons(params: dict[str, Any] | None = None) -> list[Any]:
+    """The comparisons of refugio's person model, with learnt m/u from `params` or the priors."""
+    table: dict[tuple[str, str], tuple[float, float]] = {}
+    for comp_name, levels in ((params or {}).get("comparisons") or {}).items():
+        for lvl in levels:
+            if lvl.get("m") is not None and lvl.get("u") is not None:
+                table[(comp_name, lvl["label"])] = (float(lvl["m"]), float(lvl["u"]))
+    _LEARNT.table = table
+    try:
+        return _comparisons()
+    finally:
+        _LEARNT.table = {}
+        _LEARNT.comparison = ""
+
+
+def _for(name: str) -> str:
+    _LEARNT.comparison = name
+    return name
+
+
+def _comparisons() -> list[Any]:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def name(part: str, others: Sequence[str]) -> Any:
+        _for(f"{part}_name")
+        return cl.CustomComparison(
+            output_column_name=f"{part}_name",
+            comparison_levels=[
+                _custom(f"{part}_canon_l IS NULL OR {part}_canon_r IS NULL", "null", 0, 0, null=True),
+                _custom(f"{part}_latin_l = {part}_latin_r", "exact", 0.6, 0.004),
+                _custom(f"{part}_canon_l = {part}_canon_r", "same name, other spelling", 0.2, 0.01),
+                _level(cll.ArrayIntersectLevel(f"{part}_skels", 1), "same spelling skeleton", 0.08, 0.02),
+                _custom(_cross(part, others), "in another part of the name", 0.05, 0.005),
+                _level(cll.JaroWinklerLevel(f"{part}_latin", 0.88), "similar spelling", 0.04, 0.03),
+                _else(0.03, 0.931),
+            ],
+        )
+
+    def exact(col: str, out: str, m: float, u: float) -> Any:
+        _for(out)
+        return cl.CustomComparison(
+            output_column_name=out,
+            comparison_levels=[
+                _custom(f"{col}_l IS NULL OR {col}_r IS NULL", "null", 0, 0, null=True),
+                _custom(f"{col}_l = {col}_r", "same", m, u),
+                _else(1 - m, 1 - u),
+            ],
+        )
+
+    both_exact = "dob_precision_l = 'exact' AND dob_precision_r = 'exact'"
+    coarse = "dob_precision_l IN ('year', 'estimated') OR dob_precision_r IN ('year', 'estimated')"
+    dob = cl.CustomComparison(
+        output_column_name=_for("date_of_birth"),
+        comparison_levels=[
+            _custom("dob_l IS NULL OR dob_r IS NULL", "null", 0, 0, null=True),
+            _custom(f"{both_exact} AND dob_l = dob_r", "same date", 0.6, 0.0003),
+            _custom(
+                f"{both_exact} AND dob_year_l = dob_year_r AND (levenshtein(dob_l, dob_r) <= 1 OR "
+                "(substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)))",
+                "one typo or day/month swapped",
+                0.08,
+                0.003,
+            ),
+            _custom(
+                "dob_ym_l = dob_ym_r AND (dob_precision_l = 'month' OR dob_precision_r = 'month')",
+                "same month (one side month only)",
+                0.08,
+                0.004,
+            ),
+            _custom(
+                f"dob_year_l = dob_year_r AND ({coarse})",
+                "same year (one side year only or estimated)",
+                0.12,
+                0.02,
+            ),
+            _custom(
+                "(dob_precision_l = 'estimated' OR dob_precision_r = 'estimated') "
+                "AND abs(dob_year_l - dob_year_r) <= 2",
+                "within 2 years (estimated)",
+                0.04,
+                0.05,
+            ),
+            _custom("dob_year_l = dob_year_r", "same year, other month or day", 0.03, 0.02),
+            _custom("abs(dob_year_l - dob_year_r) <= 1", "one year apart", 0.02, 0.04),
+            _else(0.03, 0.8627),
+        ],
+    )
+    document = cl.CustomComparison(
+        output_column_name=_for("document"),
+        comparison_levels=[
+            _custom("doc_l IS NULL OR doc_r IS NULL", "null", 0, 0, null=True),
+            _custom("doc_l = doc_r", "same number", 0.8, 0.00001),
+            _level(cll.LevenshteinLevel("doc", 1), "one typo", 0.1, 0.0001),
+            _else(0.1, 0.99989),
+        ],
+    )
+    household = cl.CustomComparison(
+        output_column_name=_for("household"),
+        comparison_levels=[
+            _custom("hh_names_l IS NULL OR hh_names_r IS NULL", "null", 0, 0, null=True),
+            _level(cll.ArrayIntersectLevel("hh_names", 2), "two or more members in common", 0.5, 0.01),
+            _level(cll.ArrayIntersectLevel("hh_names", 1), "one member in common", 0.3, 0.1),
+            _else(0.2, 0.89),
+        ],
+    )
+    middle = cl.CustomComparison(
+        output_column_name=_for("father_name"),
+        comparison_levels=[
+            _custom("middle_canon_l IS NULL OR middle_canon_r IS NULL", "null", 0, 0, null=True),
+            _custom("middle_canon_l = middle_canon_r", "same name", 0.8, 0.02),
+            _custom("middle_skel_l = middle_skel_r", "same spelling skeleton", 0.08, 0.02),
+            _custom(_cross("middle", ["family"]), "crossed with the family name", 0.05, 0.005),
+            _else(0.07, 0.955),
+        ],
+    )
+    return [
+        name("given", ["family", "middle"]),
+        name("family", ["given", "middle"]),
+        middle,
+        dob,
+        exact("sex", "sex", 0.97, 0.5),
+        exact("country", "country_of_origin", 0.95, 0.4),
+        exact("phone", "phone", 0.6, 0.0001),
+        document,
+        exact("site", "site", 0.5, 0.3),
+        household,
+    ]
+
+
+BLOCKING_RULES: tuple[str, ...] = (
+    "l.given_skel = r.given_skel AND l.family_skel = r.family_skel AND l.dob_year = r.dob_year",
+    "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.middle_canon = r.middle_canon",
+    "l.doc = r.doc",
+    "l.phone = r.phone",
+    "l.given_skel = r.family_skel AND l.family_skel = r.given_skel",
+    "l.family_skel = r.family_skel AND l.dob = r.dob",
+    "l.given_skel = r.given_skel AND l.dob = r.dob",
+    "l.given_canon = r.given_canon AND l.middle_canon = r.middle_canon AND l.dob_year = r.dob_year",
+    "l.middle_skel = r.middle_skel AND l.dob = r.dob",
+    "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.sex = r.sex AND l.dob IS NULL",
+    "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.sex = r.sex AND r.dob IS NULL",
+)
+DETERMINISTIC_RULES: tuple[str, ...] = (
+    "l.doc = r.doc AND l.given_skel = r.given_skel",
+    "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.dob = r.dob",
+)
+EM_RULES: tuple[str, ...] = (
+    "l.given_skel = r.given_skel AND l.family_skel = r.family_skel",
+    "l.dob = r.dob",
+)
+
+
+def _settings(params: dict[str, Any] | None = None) -> Any:
+    from splink import SettingsCreator
+
+    prior = (params or {}).get("probability_two_random_records_match") or 1e-5
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=float(prior),
+        comparisons=comparisons(params),
+        blocking_rules_to_generate_predictions=list[Any](BLOCKING_RULES),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+        additional_columns_to_retain=[],
+    )
+
+
+def layout() -> list[tuple[str, list[str]]]:
+    """(comparison, level labels) in order: the fingerprint a stored model must match."""
+    out = []
+    for comp in comparisons():
+        name = comp.create_output_column_name()
+        labels = [lvl.create_label_for_charts() for lvl in comp.create_comparison_levels()]
+        out.append((name, labels))
+    return out
+
+
+def layout_fingerprint() -> str:
+    return hashlib.sha256(json.dumps([LAYOUT_VERSION, layout()]).encode()).hexdigest()[:16]
+
+
+def parameters_of(spec: dict[str, Any]) -> dict[str, Any]:
+    """The learnt parameters of a Splink settings dict, keyed by comparison and level label."""
+    params: dict[str, Any] = {
+        "layout": layout_fingerprint(),
+        "probability_two_random_records_match": spec.get("probability_two_random_records_match"),
+        "comparisons": {},
+    }
+    for comp in spec["comparisons"]:
+        levels = []
+        for lvl in comp["comparison_levels"]:
+            levels.append(
+                {
+                    "label": lvl.get("label_for_charts"),
+                    "m": lvl.get("m_probability"),
+                    "u": lvl.get("u_probability"),
+                }
+            )
+        params["comparisons"][comp["output_column_name"]] = levels
+    return params
+
+
+def _pa_table(records: Records) -> Any:
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    fields = []
+    for c in COLUMNS:
+        if c in _ARRAY_COLUMNS:
+            fields.append(pa.field(c, pa.list_(pa.string())))
+        elif c in _INT_COLUMNS:
+            fields.append(pa.field(c, pa.int32()))
+        else:
+            fields.append(pa.field(c, pa.string()))
+    schema = pa.schema(fields)
+    return pa.table(
+        {c: pa.array(records.columns[c], type=schema.field(c).type) for c in COLUMNS}, schema=schema
+    )
+
+
+class SplinkEngine:
+    """Our `LinkageEngine` on Splink, with DuckDB (default) or local Spark as the backend."""
+
+    def __init__(
+        self, backend: str = "duckdb", *, threads: int | None = None, spark_session: Any = None
+    ) -> None:
+        self.name = backend
+        self.threads = threads
+        self._spark = spark_session
+        self._lock = threading.RLock()
+        self._scorers: dict[str, _PairScorer] = {}
+        self._counter = 0
+        logging.getLogger("splink").setLevel(logging.ERROR)
+
+    # ----- backends
+
+    def _db_api(self) -> Any:
+        if self.name == "spark":
+            from splink import SparkAPI
+
+            return SparkAPI(spark_session=self._spark or local_spark())  # type: ignore[no-untyped-call]
+        import duckdb
+        from splink import DuckDBAPI
+
+        con = duckdb.connect()
+        if self.threads:
+            con.execute(f"SET threads = {int(self.threads)}")
+        con.execute("SET preserve_insertion_order = false")
+        return DuckDBAPI(connection=con)
+
+    def _linker(self, db_api: Any, records: Records, model: LinkageModel | None) -> Any:
+        from splink import Linker
+
+        table = db_api.register(_pa_table(records), table_name=self._next_name())
+        settings = self._settings_with(model)
+        return Linker(table, settings, log_level=None, validate_settings=False)
+
+    def _next_name(self) -> str:
+        with self._lock:
+            self._counter += 1
+            return f"refugio_records_{self._counter}"
+
+    def _settings_with(self, model: LinkageModel | None) -> Any:
+        if model is None:
+            return _settings()
+        params = model.spec.get("parameters") or {}
+        if params.get("layout") != layout_fingerprint():
+            model.notes.append("stored parameters are for another model layout; prior parameters used")
+            return _settings()
+        return _settings(params)
+
+    # ----- the four verbs
+
+    def train(
+        self,
+        records: Records,
+        *,
+        seed: int = 42,
+        max_pairs: int = 2_000_000,
+        prior: LinkageModel | None = None,
+    ) -> LinkageModel:
+        """Estimate the prior, u (random sampling) and m (EM on sampled blocked pairs)."""
+        notes: list[str] = []
+        n = len(records)
+        db_api = self._db_api()
+        linker = self._linker(db_api, records, prior)
+        trained = False
+        if n < 30:
+            notes.append(f"{n} records are too few to train on: prior parameters kept")
+        else:
+            try:
+                linker.training.estimate_probability_two_random_records_match(
+                    list(DETERMINISTIC_RULES), recall=0.7
+                )
+            except Exception as exc:
+                notes.append(f"prior not estimated ({type(exc).__name__}: {exc})")
+            try:
+                pairs = min(float(max_pairs), n * (n - 1) / 2)
+                linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
+                trained = True
+            except Exception as exc:
+                notes.append(f"u not estimated ({type(exc).__name__}: {exc})")
+            for rule in EM_RULES:
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule, max_pairs=float(max_pairs), estimate_without_term_frequencies=True
+                    )
+                except Exception as exc:
+                    notes.append(f"EM on {rule!r} skipped ({type(exc).__name__}: {exc})")
+        spec = linker.misc.save_model_to_json()
+        self._guard_parameters(spec, notes)
+        return LinkageModel(
+            spec={"splink": spec, "parameters": parameters_of(spec), "engine": self.name},
+            trained=trained,
+            notes=notes,
+            records_seen=n,
+        )
+
+    @staticmethod
+    def _guard_parameters(spec: dict[str, Any], notes: list[str]) -> None:
+        """EM can drive a level's m to ~0 on odd data; keep every probability inside (1e-6, 1)."""
+        for comp in spec["comparisons"]:
+            for lvl in comp["comparison_levels"]:
+                for key in ("m_probability", "u_probability"):
+                    v = lvl.get(key)
+                    if v is None:
+                        continue
+                    if not isinstance(v, int | float) or math.isnan(v) or v <= 0:
+                        lvl[key] = 1e-6
+                        notes.append(
+                            f"{comp['output_column_name']}/{lvl.get('label_for_charts')}: {key} floored"
+                        )
+
+    def predict(
+        self,
+        records: Records,
+        *,
+        model: LinkageModel,
+        threshold_weight: float,
+        restrict_to: set[str] | None = None,
+    ) -> list[ScoredPair]:
+        """Scored pairs at or above the threshold (only pairs touching `restrict_to` when given)."""
+        if len(records) < 2:
+            return []
+        db_api = self._db_api()
+        linker = self._linker(db_api, records, model)
+        df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")
+        rows = df.as_record_list()
+        out = []
+        for row in rows:
+            a, b = str(row["unique_id_l"]), str(row["unique_id_r"])
+            if restrict_to is not None and a not in restrict_to and b not in restrict_to:
+                continue
+            out.append(self._pair(row, a, b, model))
+        return out
+
+    def cluster(self, records: Records, *, model: LinkageModel, threshold_weight: float) -> dict[str, str]:
+        """Every record's cluster (connected components of the pairs at or above the threshold)."""
+        ids = records.ids()
+        if len(records) < 2:
+            return {i: i for i in ids}
+        db_api = self._db_api()
+        linker = self._linker(db_api, records, model)
+        df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            df, threshold_match_weight=threshold_weight
+        )
+        table = clusters.as_pyarrow_table()
+        uid = table.column("unique_id").to_pylist()
+        cid = table.column("cluster_id").to_pylist()
+        out = {str(u): str(c) for u, c in zip(uid, cid, strict=True)}
+        for i in ids:  # defensive: every input record exactly once
+            out.setdefault(i, i)
+        return out
+
+    def score(self, probe: Records, candidates: Records, *, model: LinkageModel) -> list[ScoredPair]:
+        """Every probe record against every candidate, no blocking (the registration-desk check).
+
+        Splink's `score_pairs` runs its whole pipeline per call (~0.3 s); the desk check must answer in
+        milliseconds, so this evaluates the very comparison-level SQL that Splink rendered for the
+        model (its `Settings` object) in one DuckDB query, and the weights from the same m and u.
+        """
+        if not len(probe) or not len(candidates):
+            return []
+        scorer = self._scorer(model)
+        return scorer.score(_pa_table(probe), _pa_table(candidates))
+
+    def _scorer(self, model: LinkageModel) -> _PairScorer:
+        key = json.dumps(model.spec.get("parameters"), sort_keys=True)
+        with self._lock:
+            scorer = self._scorers.get(key)
+            if scorer is None:
+                scorer = _PairScorer(self._settings_with(model))
+                self._scorers = {key: scorer}
+            return scorer
+
+    # ----- helpers
+
+    def _pair(self, row: dict[str, Any], a: str, b: str, model: LinkageModel) -> ScoredPair:
+        """A predicted pair with its per-comparison weights (`mw_*`) named by their level."""
+        contributions = []
+        for name, levels in self._scorer(model).comparisons:
+            weight = row.get(f"mw_{name}")
+            if weight is None:
+                continue
+            w = float(weight)
+            label = min(levels, key=lambda lv: abs(lv[1] - w))[0] if levels else ""
+            contributions.append(Contribution(name, label, round(w, 3)))
+        return ScoredPair(a, b, float(row["match_weight"]), tuple(contributions))
+
+
+class _PairScorer:
+    """Scores pairs with Splink's rendered comparison SQL on an in-process DuckDB connection."""
+
+    def __init__(self, creator: Any) -> None:
+        import duckdb
+
+        settings = creator.get_settings("duckdb")
+        prior = settings.core_model_settings.probability_two_random_records_match
+        self.prior_weight = math.log2(prior / (1 - prior))
+        self.comparisons: list[tuple[str, list[tuple[str, float]]]] = []
+        cases = []
+        for k, comp in enumerate(settings.comparisons):
+            levels: list[tuple[str, float]] = []
+            whens = []
+            for j, lvl in enumerate(comp.comparison_levels):
+                weight = 0.0 if lvl.is_null_level else float(lvl._log2_bayes_factor)
+                label = "null" if lvl.is_null_level else str(lvl.label_for_charts)
+                levels.append((label, weight))
+                cond = lvl.sql_condition
+                whens.append(f"ELSE {j}" if cond.strip().upper() == "ELSE" else f"WHEN {cond} THEN {j}")
+            whens.sort(key=lambda w: w.startswith("ELSE"))
+            cases.append(f"CASE {' '.join(whens)} END AS c{k}")
+            self.comparisons.append((comp.output_column_name, levels))
+        pair_cols = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in COLUMNS)
+        self.sql = (
+            f"SELECT unique_id_l, unique_id_r, {', '.join(cases)} FROM "
+            f"(SELECT {pair_cols} FROM probe AS l CROSS JOIN candidates AS r)"
+        )
+        self.con = duckdb.connect()
+        self.con.execute("SET threads = 1")
+        self.lock = threading.Lock()
+
+    def score(self, probe: Any, candidates: Any) -> list[ScoredPair]:
+        with self.lock:
+            self.con.register("probe", probe)
+            self.con.register("candidates", candidates)
+            try:
+                rows = self.con.execute(self.sql).fetchall()
+            finally:
+                self.con.unregister("probe")
+                self.con.unregister("candidates")
+        out = []
+        for row in rows:
+            total = self.prior_weight
+            contributions = []
+            for (name, levels), j in zip(self.comparisons, row[2:], strict=True):
+                label, weight = levels[int(j)]
+                total += weight
+                contributions.append(Contribution(name, label, round(weight, 3)))
+            out.append(ScoredPair(str(row[0]), str(row[1]), total, tuple(contributions)))
+        out.sort(key=lambda p: -p.match_weight)
+        return out
+
+
+_SPARK_LOCK = threading.Lock()
+_SPARK: Any = None
+
+
+def local_spark() -> Any:
+    """A small local Spark session (2 cores), created once per process."""
+    global _SPARK
+    with _SPARK_LOCK:
+        if _SPARK is None:
+            from pyspark.sql import SparkSession
+
+            _SPARK = (
+                SparkSession.builder.master("local[2]")
+                .appName("refugio-dedup")
+                .config("spark.sql.shuffle.partitions", "8")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.memory", "2g")
+                .getOrCreate()
+            )
+            _SPARK.sparkContext.setLogLevel("ERROR")
+            import tempfile
+
+            _SPARK.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="refugio-spark-"))
+        return _SPARK
