@@ -83,7 +83,7 @@ def _render_list(
             batches=batches,
             site_choices=[(str(s.id), f"{s.code} · {s.name}") for s in sites],
             errors=errors or FormErrors(),
-            values=values or {"site_id": str(sites[0].id) if len(sites) == 1 else "", "source": ""},
+            values={"site_id": str(sites[0].id) if len(sites) == 1 else "", "source": "", **(values or {})},
             max_mb=round(web.settings.max_request_bytes / 1_000_000, 1),
         )
 
