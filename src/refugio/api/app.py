@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
+from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
@@ -53,6 +54,7 @@ ROUTERS = (
     search.router,
     audit.router,
     stats_router,
+    dedup_router,
 )
 
 

@@ -40,11 +40,12 @@ from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
-DEFAULT_REVIEW_WEIGHT = 4.0
-DEFAULT_MATCH_WEIGHT = 10.0
+DEFAULT_REVIEW_WEIGHT = 0.0  # probability 0.5: from here on a person decides
+DEFAULT_MATCH_WEIGHT = 8.0  # probability 0.996: shown as a likely match
 TRAIN_SAMPLE = 300_000
 MAX_PAIRS = 2_000_000
-DESK_SYNC_LAG = 2_000
+DESK_SYNC_LAG = 500
+DESK_MIN_WEIGHT = -8.0  # below this (p < 0.4 %) a candidate is not worth showing at the desk
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,13 +446,13 @@ def desk_check(session: Session, *, actor: Principal, query: DeskCheck, engine: 
         if c.operation_id == operation_id and c.status == "active" and index.keys_of(c.prepared) & probe_keys:
             found[c.individual_id] = c
     row = active_model(session, operation_id)
-    review, match = _thresholds(row)
+    _review, match = _thresholds(row)
     scored: list[ScoredPair] = []
     if found:
         scored = get_engine(engine).score(
             Records.from_rows([probe]), _records(list(found.values())), model=linkage_model(row)
         )
-    scored = [s for s in scored if s.match_weight >= review - 4.0][: query.limit * 3]
+    scored = [s for s in scored if s.match_weight >= DESK_MIN_WEIGHT][: query.limit * 3]
     visible = _visible_people(session, actor, [uuid.UUID(s.right_id) for s in scored])
     matches: list[DeskMatch] = []
     for s in scored:
