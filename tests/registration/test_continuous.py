@@ -561,10 +561,6 @@ def test_every_change_is_an_event_in_the_persons_history(
 # --- consistency across events -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: record_birth does not check the child's own documents for duplicates (IntegrityError)",
-)
 def test_a_birth_with_the_same_document_twice_is_named(
     container: Container, seeded: Seed, clerk: Principal
 ) -> None:
@@ -575,10 +571,6 @@ def test_a_birth_with_the_same_document_twice_is_named(
     assert error_at(errors, "documents.1.number").code == "duplicate_document"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a move into a household of another operation keeps the person's old operation_id",
-)
 def test_a_move_to_another_operation_is_refused_or_moves_the_operation_too(
     container: Container, seeded: Seed, admin: Principal
 ) -> None:
@@ -606,10 +598,6 @@ def test_a_move_to_another_operation_is_refused_or_moves_the_operation_too(
     assert (moved.operation_id, moved.site_id) == (lebanon_id, beirut_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: change_status brings a deceased person back to 'active' but keeps the date of death",
-)
 def test_an_active_person_never_keeps_a_date_of_death(
     container: Container, seeded: Seed, clerk: Principal
 ) -> None:

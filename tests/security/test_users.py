@@ -116,19 +116,12 @@ def test_an_operation_grant_covers_every_site_of_that_operation() -> None:
     assert not officer.can(Permission.HOUSEHOLD_CREATE, operation_id=OP, site_id=CAMP)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Grant.covers lets an operation-scoped grant pass a check that names no scope (global)",
-)
 def test_an_operation_grant_does_not_cover_the_global_scope() -> None:
     op_admin = Principal(uuid.uuid4(), "op-admin", (Grant(Role.ADMINISTRATOR, OP),))
     assert op_admin.can(Permission.OPERATION_MANAGE, operation_id=OP)
     assert not op_admin.can(Permission.OPERATION_MANAGE)  # e.g. creating a new operation
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: an administrator of one operation may create new operations (Grant.covers)"
-)
 def test_an_operation_administrator_cannot_create_operations(container: Container, seeded: Seed) -> None:
     op_admin = Principal(uuid.uuid4(), "op-admin", (Grant(Role.ADMINISTRATOR, seeded.operation_id),))
     with unit_of_work(container.sessions) as s, pytest.raises(PermissionDenied):

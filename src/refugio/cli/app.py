@@ -167,15 +167,22 @@ def serve_cmd(
 
 
 def _serve(container: Container, host: str, port: int) -> None:
+    import copy
+
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from refugio.main import create_app
 
+    # uvicorn's own access log would print query strings; refugio's middleware logs requests without them
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["refugio"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run(
         create_app(container=container),
         host=host,
         port=port,
         log_level="info",
+        log_config=log_config,
         access_log=False,
         server_header=False,
     )

@@ -777,14 +777,12 @@ def record_birth(
     site = session.get(Site, household.site_id)
     assert site is not None
     _check_need_permissions(actor, data.needs, "child.needs", site, c.errors)
-    keys = {
-        (
-            d.doc_type.value,
-            d.issuing_country,
-            normalise_document_number(d.number),
-        ): f"child.documents.{j}.number"
-        for j, d in enumerate(data.documents)
-    }
+    keys: dict[tuple[str, str, str], str] = {}
+    for j, d in enumerate(data.documents):
+        key = (d.doc_type.value, d.issuing_country, normalise_document_number(d.number))
+        if key in keys:
+            c.add(f"child.documents.{j}.number", "the same document is given twice", "duplicate_document")
+        keys.setdefault(key, f"child.documents.{j}.number")
     for key, ref in _existing_documents(session, set(keys)).items():
         c.add(keys[key], f"document already held by another registered person ({ref})", "document_taken")
     if c.errors:
@@ -1122,6 +1120,10 @@ def change_status(
         if value is not None and value.value != getattr(person, field):
             changes[field] = [getattr(person, field), value.value]
             setattr(person, field, value.value)
+    if "status" in changes and changes["status"][0] == IndividualStatus.DECEASED.value:
+        # a death recorded in error: the date of death goes too (kept in this event's details)
+        changes["date_of_death"] = [_jsonable(person.date_of_death), None]
+        person.date_of_death = None
     if not changes:
         raise ValidationFailed.single("status", "the new values equal the current ones")
     person.version += 1
@@ -1191,6 +1193,12 @@ def move_individual(
                 )
             except NotFound:
                 c.add("to_household_id", "no such household", "not_found")
+            if target is not None and target.operation_id != person.operation_id:
+                c.add(
+                    "to_household_id",
+                    "that household belongs to another operation: a transfer is not a household change",
+                    "other_operation",
+                )
         if data.relationship == Relationship.FOCAL_POINT:
             c.add("relationship", "the target household already has a focal point")
     if c.errors:

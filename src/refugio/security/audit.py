@@ -59,6 +59,18 @@ def _timestamp(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+def _portable(value: Any) -> Any:
+    """Integral floats as integers: PostgreSQL's JSONB gives 1e16 back as 10000000000000000, so the
+    stored details must already be in the form every database returns, or the hash would not match."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v) for v in value]
+    return value
+
+
 def _lock_head(session: Session) -> AuditHead:
     stmt = select(AuditHead).where(AuditHead.id == 1)
     if session.get_bind().dialect.name == "postgresql":
@@ -97,7 +109,7 @@ def record_many(
     seq, prev = head.seq, head.hash
     for action, object_type, object_id, details in entries:
         seq += 1
-        clean = json.loads(json.dumps(details, default=str))
+        clean = _portable(json.loads(json.dumps(details, default=str)))
         digest = entry_hash(
             prev,
             _canonical(
@@ -179,3 +191,14 @@ def verify_chain(session: Session, *, max_problems: int = 50) -> ChainReport:
         elif head.hash != prev:
             problems.append("chain head hash does not match the last entry (the last entry was altered)")
     return ChainReport(ok=not problems, entries=count, problems=problems, last_hash=prev)
+
+
+def recent_entries(session: Session, *, actor: Principal, limit: int = 200) -> list[AuditEntry]:
+    """The newest audit entries, for those who may read the log (AUDIT_VIEW; the log is global)."""
+    from refugio.core.errors import PermissionDenied
+    from refugio.security.permissions import Permission
+
+    if not actor.can_anywhere(Permission.AUDIT_VIEW):
+        raise PermissionDenied(f"{actor.label} lacks {Permission.AUDIT_VIEW.value}")
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(max(1, min(limit, 1000)))
+    return list(session.scalars(stmt))

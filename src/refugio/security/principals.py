@@ -22,13 +22,18 @@ class Grant:
     site_id: uuid.UUID | None = None
 
     def covers(self, operation_id: uuid.UUID | None, site_id: uuid.UUID | None) -> bool:
+        """Whether this grant applies to a check for (operation, site); None means "not scoped".
+
+        A global grant covers everything; a scoped grant never covers an unscoped (global) check,
+        an operation grant covers the operation and all its sites, a site grant that site only.
+        """
         if self.operation_id is None:
             return True
-        if operation_id is not None and operation_id != self.operation_id:
+        if operation_id is None:  # a check naming a site alone is covered by that site's grant only
+            return site_id is not None and site_id == self.site_id
+        if operation_id != self.operation_id:
             return False
-        if self.site_id is None:
-            return operation_id is not None or site_id is None
-        return site_id == self.site_id
+        return self.site_id is None or site_id == self.site_id
 
 
 @dataclass(frozen=True)

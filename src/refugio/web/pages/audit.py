@@ -1,16 +1,13 @@
 """The audit log page: the latest entries (AUDIT_VIEW) and a check of the whole hash chain
 (AUDIT_VERIFY) showing the ChainReport.
 
-The security domain has no "latest entries" query yet, so this page reads `AuditEntry` directly
-(read-only, newest first, after the permission check). Must not import refugio.api, refugio.cli or
-refugio.main.
+Reads through `security.audit.recent_entries` (which checks AUDIT_VIEW). Must not import refugio.api,
+refugio.cli or refugio.main.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -26,8 +23,8 @@ router = APIRouter(include_in_schema=False)
 LATEST = 200
 
 
-def _latest(db: Session) -> list[AuditEntry]:
-    return list(db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(LATEST)))
+def _latest(pg: Page) -> list[AuditEntry]:
+    return audit.recent_entries(pg.db, actor=pg.principal, limit=LATEST)
 
 
 def _require(pg: Page, permission: Permission) -> None:
@@ -42,7 +39,7 @@ def audit_page(request: Request) -> Response:
         _require(pg, Permission.AUDIT_VIEW)
         return pg.render(
             "audit.html",
-            entries=_latest(pg.db),
+            entries=_latest(pg),
             report=None,
             can_verify=pg.can_anywhere(Permission.AUDIT_VERIFY),
         )
@@ -60,4 +57,4 @@ def _verify_chain(request: Request, form: FormData) -> Response:
         pg.check_csrf(form)
         _require(pg, Permission.AUDIT_VERIFY)
         report = audit.verify_chain(pg.db)
-        return pg.render("audit.html", entries=_latest(pg.db), report=report, can_verify=True)
+        return pg.render("audit.html", entries=_latest(pg), report=report, can_verify=True)
