@@ -69,8 +69,9 @@ def _custom(sql: str, label: str, m: float, u: float, *, null: bool = False) -> 
     level: dict[str, Any] = {
         "sql_condition": sql,
         "label_for_charts": label,
-        "base_dialect_str": "duckdb",
     }
+    if sql != "ELSE":  # translated to the backend's dialect by sqlglot; ELSE needs no translation
+        level["base_dialect_str"] = "duckdb"
     if null:
         level["is_null_level"] = True
     else:
@@ -564,6 +565,7 @@ def local_spark() -> Any:
     with _SPARK_LOCK:
         if _SPARK is None:
             from pyspark.sql import SparkSession
+            from splink.backends.spark import similarity_jar_location
 
             _SPARK = (
                 SparkSession.builder.master("local[2]")
@@ -571,6 +573,7 @@ def local_spark() -> Any:
                 .config("spark.sql.shuffle.partitions", "8")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.memory", "2g")
+                .config("spark.jars", similarity_jar_location())  # Splink's string-similarity UDFs
                 .getOrCreate()
             )
             _SPARK.sparkContext.setLogLevel("ERROR")
