@@ -9,7 +9,20 @@ from typer.testing import CliRunner
 
 from refugio.cli.app import app
 
-HEADER = "record_id,given_name,middle_name,family_name,sex,date_of_birth,country_of_origin,phone,document_number,site"
+HEADER = ",".join(
+    [
+        "record_id",
+        "given_name",
+        "middle_name",
+        "family_name",
+        "sex",
+        "date_of_birth",
+        "country_of_origin",
+        "phone",
+        "document_number",
+        "site",
+    ]
+)
 ROWS = [
     "1,Mohammed,Ahmad,Al-Hassan,M,1985-03-12,SYR,+962 79 111 2222,N123456789,ZAA",
     "2,Muhammad,Ahmed,Hassan,M,1985,SYR,,N123456789,AMM",
