@@ -30,6 +30,7 @@ What it does, in one run, on the same data:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import gc
@@ -75,10 +76,8 @@ def _status(field: str) -> int:
 
 def reset_peak() -> None:
     gc.collect()
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def measure(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, float, int, Any]:
