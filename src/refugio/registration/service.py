@@ -1256,6 +1256,7 @@ def move_individual(
         )
         _refresh_size(session, hh)
         reapply_rules(session, actor=actor, household=hh)
+    _revoke_certificates(session, actor=actor, person=person, reason=f"holder moved to {target.ref}")
     audit.record(
         session,
         actor=actor,
@@ -1317,6 +1318,19 @@ def change_focal_point(
     )
     return household
 
+
+# fields printed on (or signed into) a certificate: correcting one revokes the valid certificates
+_ON_CERTIFICATE = {
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "sex",
+    "date_of_birth",
+    "country_of_origin",
+}
 
 _UPDATABLE = (
     "given_name",
@@ -1418,6 +1432,8 @@ def update_individual(
         details={**changes, "reason": data.reason},
     )
     session.flush()
+    if changes.keys() & _ON_CERTIFICATE:
+        _revoke_certificates(session, actor=actor, person=person, reason="details shown on it were corrected")
     if "date_of_birth" in changes:
         household = session.get(Household, person.household_id)
         assert household is not None

@@ -11,7 +11,7 @@ import re
 import secrets
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import Uuid, column, func, select, table
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -26,6 +26,7 @@ THROTTLE_WINDOW = dt.timedelta(minutes=15)
 THROTTLE_MAX_FAILURES_USER = 5
 THROTTLE_MAX_FAILURES_CLIENT = 20
 SESSION_IDLE = dt.timedelta(hours=8)
+SESSION_ABSOLUTE = dt.timedelta(hours=24)
 TOKEN_PREFIX = "rfg_"  # noqa: S105 - a public marker, not a secret
 
 
@@ -87,6 +88,18 @@ def grant_role(
     """Give `user` a role for a scope (everywhere, one operation, or one site)."""
     if site_id is not None and operation_id is None:
         raise ValidationFailed.single("operation", "a site grant needs its operation")
+    if operation_id is not None:
+        # the scope tables are referenced by name only: security knows no domain model
+        operations = table("operation", column("id", Uuid()))
+        if session.scalar(select(operations.c.id).where(operations.c.id == operation_id)) is None:
+            raise ValidationFailed.single("operation", "no such operation", "not_found")
+    if site_id is not None:
+        sites = table("site", column("id", Uuid()), column("operation_id", Uuid()))
+        site_operation = session.scalar(select(sites.c.operation_id).where(sites.c.id == site_id))
+        if site_operation is None:
+            raise ValidationFailed.single("site", "no such site", "not_found")
+        if site_operation != operation_id:
+            raise ValidationFailed.single("site", "the site belongs to another operation")
     grant = RoleGrant(
         user_id=user.id, role=role.value, operation_id=operation_id, site_id=site_id, granted_by=actor.label
     )
@@ -171,6 +184,9 @@ def set_password(session: Session, *, actor: Principal, user: User, password: st
     session.query(WebSession).filter(WebSession.user_id == user.id, WebSession.revoked_at.is_(None)).update(
         {WebSession.revoked_at: clock.now()}
     )
+    session.query(ApiToken).filter(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).update(
+        {ApiToken.revoked_at: clock.now()}
+    )
     audit.record(session, actor=actor, action="user.set_password", object_type="user", object_id=str(user.id))
 
 
@@ -200,6 +216,9 @@ def resolve_session(session: Session, token: str) -> tuple[WebSession, User] | N
     row = session.scalar(select(WebSession).where(WebSession.token_hash == _sha(token)))
     now = clock.now()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if now - row.created_at > SESSION_ABSOLUTE:  # even a busy session signs in again each day
+        row.revoked_at = now
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
