@@ -46,7 +46,7 @@ def test_partial_dates_keep_their_precision() -> None:
     assert names.parse_partial_date("1990-04").precision == "month"  # type: ignore[union-attr]
     assert names.parse_partial_date("1990-04-30").iso == "1990-04-30"  # type: ignore[union-attr]
     assert names.parse_partial_date("") is None
-    for bad in ("1990-13", "1990-02-30", "90", "1990/04/03", "0990"):
+    for bad in ("1990-13", "1990-02-30", "90", "1990/04/03", "0990", "1990-4"):
         with pytest.raises(ValueError):
             names.parse_partial_date(bad)
     stored = names.PartialDate.from_stored(dt.date(1990, 1, 1), "estimated")

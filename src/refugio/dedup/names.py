@@ -393,8 +393,8 @@ def parse_partial_date(text: str | None) -> PartialDate | None:
     if not m:
         raise ValueError(f"date of birth {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     year = int(m.group(1))
-    if not 1870 <= year <= 2200:
-        raise ValueError(f"date of birth {text!r} has an implausible year")
+    if year < 1000:
+        raise ValueError(f"date of birth {text!r} has no four-digit year")
     if m.group(2) is None:
         return PartialDate(year, None, None, "year")
     month = int(m.group(2))

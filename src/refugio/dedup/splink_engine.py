@@ -225,10 +225,12 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.doc = r.doc",
     "l.phone = r.phone",
     "l.given_skel = r.family_skel AND l.family_skel = r.given_skel",
-    "l.family_skel = r.family_skel AND l.dob = r.dob",
+    "l.family_skel = r.family_skel AND l.dob_year = r.dob_year",
     "l.given_skel = r.given_skel AND l.dob = r.dob",
     "l.given_canon = r.given_canon AND l.middle_canon = r.middle_canon AND l.dob_year = r.dob_year",
     "l.middle_skel = r.middle_skel AND l.dob = r.dob",
+    "l.family_skel = r.family_skel AND l.site = r.site",
+    "l.dob = r.dob AND l.site = r.site",
     "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.sex = r.sex AND l.dob IS NULL",
     "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.sex = r.sex AND r.dob IS NULL",
 )
@@ -236,9 +238,13 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
     "l.doc = r.doc AND l.given_skel = r.given_skel",
     "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.dob = r.dob",
 )
-EM_RULES: tuple[str, ...] = (
-    "l.given_skel = r.given_skel AND l.family_skel = r.family_skel",
-    "l.dob = r.dob",
+# each EM session tries its rules in turn: Splink 5 refuses an estimate that underflows to m = 0
+EM_RULES: tuple[tuple[str, ...], ...] = (
+    (
+        "l.given_skel = r.given_skel AND l.family_skel = r.family_skel",
+        "l.family_skel = r.family_skel AND l.dob_year = r.dob_year",
+    ),
+    ("l.dob = r.dob", "l.dob = r.dob AND l.sex = r.sex", "l.dob_year = r.dob_year AND l.site = r.site"),
 )
 
 
@@ -392,13 +398,15 @@ class SplinkEngine:
                 trained = True
             except Exception as exc:
                 notes.append(f"u not estimated ({type(exc).__name__}: {exc})")
-            for rule in EM_RULES:
-                try:
-                    linker.training.estimate_parameters_using_expectation_maximisation(
-                        rule, max_pairs=float(max_pairs), estimate_without_term_frequencies=True
-                    )
-                except Exception as exc:
-                    notes.append(f"EM on {rule!r} skipped ({type(exc).__name__}: {exc})")
+            for rules in EM_RULES:
+                for rule in rules:
+                    try:
+                        linker.training.estimate_parameters_using_expectation_maximisation(
+                            rule, max_pairs=float(max_pairs), estimate_without_term_frequencies=True
+                        )
+                        break
+                    except Exception as exc:
+                        notes.append(f"EM on {rule!r} skipped ({type(exc).__name__}: {str(exc)[:120]})")
         spec = linker.misc.save_model_to_json()
         self._guard_parameters(spec, notes)
         return LinkageModel(

@@ -169,6 +169,6 @@ def _desk_sync(request: Request, form: FormData) -> Response:
             error = "; ".join(e.message for e in exc.errors)
         except (PermissionDenied, NotFound) as exc:
             error = exc.message
-        except Exception:  # noqa: BLE001 - pydantic errors on half-typed values: say so, never break the form
+        except Exception:
             error = "the values typed so far cannot be checked yet"
         return pg.render("dedup/_desk.html", result=result, error=error, member=member)
