@@ -452,7 +452,8 @@ def main() -> None:
         "--focal-point-index",
         action="store_true",
         help="create an index on household.focal_point_id first: without it SQLite scans the household "
-        "table for every person inserted (the deferred focal-point foreign key), quadratic in one transaction",
+        "table for every person inserted (the deferred focal-point foreign key): quadratic in one "
+        "transaction",
     )
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
