@@ -78,7 +78,8 @@ class Household(UUIDPk, Timestamped, Base):
             name="fk_household_focal_point_id_individual",
             deferrable=True,
             initially="DEFERRED",
-        )
+        ),
+        index=True,  # SQLite looks up referencing households for every individual inserted
     )
     registration_level: Mapped[str] = mapped_column(String(20))
     registration_date: Mapped[dt.date] = mapped_column(Date)
