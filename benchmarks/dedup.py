@@ -29,6 +29,7 @@ import json
 import os
 import random
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -302,6 +303,8 @@ def run_plain_splink(rows: list[dict[str, Any]]) -> dict[str, str]:
     }
 
 
+RL_BUDGET = 900  # seconds for one recordlinkage run
+
 RL_SCRIPT = r"""
 import sys, recordlinkage, pandas as pd
 from recordlinkage.index import Block
@@ -334,7 +337,20 @@ def run_recordlinkage(rows: list[dict[str, Any]]) -> dict[str, str]:
         src, out, script = Path(tmp) / "in.csv", Path(tmp) / "pairs.csv", Path(tmp) / "rl.py"
         _write_csv(src, rows)
         script.write_text(RL_SCRIPT)
-        subprocess.run([*RL_ENV, str(script), str(src), str(out)], check=True, capture_output=True)
+        proc = subprocess.Popen(
+            [*RL_ENV, str(script), str(src), str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            _, err = proc.communicate(timeout=RL_BUDGET)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the process group this benchmark started
+            proc.wait()
+            raise TimeoutError(f"did not finish within {RL_BUDGET} s") from None
+        if proc.returncode:
+            raise RuntimeError(err.decode(errors="replace")[-200:])
         pairs = [tuple(line.strip().split(",", 1)) for line in out.read_text().splitlines() if line.strip()]
     return union_find([r["record_id"] for r in rows], pairs)  # type: ignore[arg-type]
 

@@ -386,10 +386,11 @@ def candidates(
     *,
     operation_id: uuid.UUID,
     keys: set[tuple[str, str]],
-    per_kind: int = 400,
+    per_kind: int = 300,
+    limit: int = 600,
     exclude: set[uuid.UUID] | None = None,
 ) -> list[Indexed]:
-    """Indexed active people sharing at least one key, most shared keys first (at most 6 × per_kind)."""
+    """Indexed active people sharing at least one key, most shared keys first (at most `limit`)."""
     by_kind: dict[str, list[str]] = defaultdict(list)
     for kind, value in keys:
         by_kind[kind].append(value)
@@ -405,7 +406,7 @@ def candidates(
     if exclude:
         for iid in exclude:
             hits.pop(iid, None)
-    ranked = sorted(hits, key=lambda i: -hits[i])
+    ranked = sorted(hits, key=lambda i: -hits[i])[:limit]
     out: list[Indexed] = []
     for start in range(0, len(ranked), CHUNK):
         chunk = ranked[start : start + CHUNK]

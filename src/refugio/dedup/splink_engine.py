@@ -378,6 +378,8 @@ class SplinkEngine:
         prior: LinkageModel | None = None,
     ) -> LinkageModel:
         """Estimate the prior, u (random sampling) and m (EM on sampled blocked pairs)."""
+        from splink import Linker
+
         notes: list[str] = []
         n = len(records)
         db_api = self._db_api()
@@ -400,13 +402,20 @@ class SplinkEngine:
                 notes.append(f"u not estimated ({type(exc).__name__}: {exc})")
             for rules in EM_RULES:
                 for rule in rules:
+                    before = linker.misc.save_model_to_json()
                     try:
                         linker.training.estimate_parameters_using_expectation_maximisation(
                             rule, max_pairs=float(max_pairs), estimate_without_term_frequencies=True
                         )
-                        break
                     except Exception as exc:
                         notes.append(f"EM on {rule!r} skipped ({type(exc).__name__}: {str(exc)[:120]})")
+                        continue
+                    implausible = _implausible(linker.misc.save_model_to_json())
+                    if implausible:
+                        # EM found another split than same/different person (e.g. households, namesakes)
+                        notes.append(f"EM on {rule!r} rejected: {implausible}; parameters before it kept")
+                        linker = Linker(table_of(linker), before, log_level=None, validate_settings=False)
+                    break
         spec = linker.misc.save_model_to_json()
         self._guard_parameters(spec, notes)
         return LinkageModel(
@@ -562,6 +571,26 @@ class _PairScorer:
         out.sort(key=lambda p: -p.match_weight)
         return out
 
+
+def _implausible(spec: dict[str, Any]) -> str:
+    """Why learnt m probabilities cannot describe true matches ('' when they can): most true matches
+    disagreeing outright on a name or on the date of birth means EM latched onto another split."""
+    for comp in spec["comparisons"]:
+        if comp["output_column_name"] not in PLAUSIBILITY:
+            continue
+        for lvl in comp["comparison_levels"]:
+            m = lvl.get("m_probability")
+            if lvl.get("label_for_charts") == "else" and isinstance(m, int | float) and m > 0.5:
+                return f"m({comp['output_column_name']} disagrees) = {m:.2f}"
+    return ""
+
+
+def table_of(linker: Any) -> Any:
+    """The input table a linker was built on."""
+    return next(iter(linker._input_tables_dict.values()))
+
+
+PLAUSIBILITY = ("given_name", "family_name", "date_of_birth")
 
 _SPARK_LOCK = threading.Lock()
 _SPARK: Any = None
