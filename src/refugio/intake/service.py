@@ -13,13 +13,14 @@ file in several units of work so that progress shows and memory stays flat).
   caller's ONE transaction: any failure leaves nothing. The same row imported again changes nothing.
 - `refuse_batch` deletes the staged rows: nothing of the batch reaches the registry.
 
-Deduplication hook (the dedup capability is wired by refugio.main once it exists): when a batch has
+Deduplication hook (wired by refugio.main to refugio.dedup.screening): when a batch has
 been validated, `SCREEN_EVENT` is published on `refugio.core.events.bus` with payload
 `{"request": ScreenRequest}`; a handler reads `request.records()` (new people, in the shape of the
 `refugio dedup link` input) and calls `request.flag(record_id, message)` for possible duplicates (shown
 as warnings; presumption of innocence: they are still registered) or raises a RefugioError to block
 the whole batch (e.g. half the batch looks duplicated). After a commit, `COMMITTED_EVENT` carries
-`people()`, which yields the ids of the people registered or updated, for linkage against the registry.
+`people()`, which yields the ids of the people registered or updated, and `possible_duplicates()`, the
+ids of those whose rows screening flagged, for linkage against the registry (the review queue).
 
 Imports refugio.registration (service, models, validation), security, store and core; never a web
 framework. Every write is audited.
@@ -34,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, distinct, func, select, update
+from sqlalchemy import Text, bindparam, cast, delete, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -749,16 +750,24 @@ class ScreenRequest:
     def records(self) -> Iterator[dict[str, str]]:
         """New people as `record_id,given_name,middle_name,family_name,sex,date_of_birth,
         country_of_origin,phone,document_number,site` (the `refugio dedup link` input); record_id is
-        `row:<staged row id>`."""
+        `row:<staged row id>`. Also `row_no` (in the file), `household` (the household key), the names
+        in the original script (`*_original`), `stated_age` and `dob_estimated`."""
         stmt = (
-            select(StagedRow.id, StagedRow.values)
+            select(StagedRow.id, StagedRow.row_no, StagedRow.household_key, StagedRow.values)
             .where(StagedRow.batch_id == self.batch_id, StagedRow.status == "new")
             .order_by(StagedRow.id)
             .execution_options(yield_per=5000)
         )
-        for rid, v in self.session.execute(stmt):
+        for rid, row_no, household_key, v in self.session.execute(stmt):
             yield {
                 "record_id": f"row:{rid}",
+                "row_no": str(row_no),
+                "household": household_key,
+                "given_name_original": str(v.get("given_name_original") or ""),
+                "middle_name_original": str(v.get("middle_name_original") or ""),
+                "family_name_original": str(v.get("family_name_original") or ""),
+                "stated_age": str(v.get("stated_age") or ""),
+                "dob_estimated": "1" if v.get("dob_estimated") else "",
                 "given_name": str(v.get("given_name") or v.get("given_name_original") or ""),
                 "middle_name": str(v.get("middle_name") or ""),
                 "family_name": str(v.get("family_name") or v.get("family_name_original") or ""),
@@ -1065,6 +1074,23 @@ def commit_batch(
             .execution_options(yield_per=10_000)
         )
 
+    def possible_duplicates() -> list[uuid.UUID]:
+        """The people of this commit whose rows were flagged by screening as possible duplicates."""
+        flagged = select(StagedRow.member_key).where(
+            StagedRow.batch_id == batch_id,
+            StagedRow.status.in_(("new", "update")),
+            cast(StagedRow.errors, Text).like("%possible_duplicate%"),
+        )
+        return list(
+            session.scalars(
+                select(SourceRecord.target_id).where(
+                    SourceRecord.batch_id == batch_id,
+                    SourceRecord.kind == "member",
+                    SourceRecord.record_key.in_(flagged),
+                )
+            )
+        )
+
     (events or bus).publish(
         DomainEvent(
             COMMITTED_EVENT,
@@ -1073,6 +1099,7 @@ def commit_batch(
                 "batch_id": batch.id,
                 "operation_id": batch.operation_id,
                 "people": people_of_batch,
+                "possible_duplicates": possible_duplicates,
             },
         )
     )
