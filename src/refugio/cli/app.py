@@ -300,7 +300,11 @@ def operations_list(db: DbOption = None, data_dir: DataDirOption = None) -> None
 def users_create(
     username: Annotated[str, typer.Argument(help="Login name (lower case).")],
     role: Annotated[
-        str, typer.Option(help="administrator, registration_clerk, protection_officer, im_officer, viewer")
+        str,
+        typer.Option(
+            help="administrator, registration_clerk, protection_officer, protection_supervisor, "
+            "service_provider, im_officer, viewer"
+        ),
     ],
     full_name: Annotated[str | None, typer.Option(help="Full name (default: the username).")] = None,
     operation: Annotated[str | None, typer.Option(help="Operation code the role is limited to.")] = None,
