@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from refugio.core.errors import NotFound, PermissionDenied
 from refugio.protection.enums import AssignmentRole
@@ -184,14 +184,15 @@ def detail_clause(actor: Principal) -> ColumnElement[bool]:
         return false()
     manage = scope_clause(actor, P.CASE_MANAGE, ProtectionCase.operation_id, ProtectionCase.site_id)
     supervise = scope_clause(actor, P.CASE_SUPERVISE, ProtectionCase.operation_id, ProtectionCase.site_id)
+    mine = aliased(CaseAssignment)  # aliased: queries that also select CaseAssignment stay correct
     return exists(
-        select(CaseAssignment.id).where(
-            CaseAssignment.case_id == ProtectionCase.id,
-            CaseAssignment.user_id == actor.user_id,
-            CaseAssignment.active.is_(True),
+        select(mine.id).where(
+            mine.case_id == ProtectionCase.id,
+            mine.user_id == actor.user_id,
+            mine.active.is_(True),
             or_(
-                and_(CaseAssignment.role == AssignmentRole.CASEWORKER.value, manage),
-                and_(CaseAssignment.role == AssignmentRole.SUPERVISOR.value, supervise),
+                and_(mine.role == AssignmentRole.CASEWORKER.value, manage),
+                and_(mine.role == AssignmentRole.SUPERVISOR.value, supervise),
             ),
         )
     )

@@ -419,6 +419,7 @@ def unassign(
     reason: str,
 ) -> CaseAssignment:
     """End an assignment (the user loses access to the case at once); a case keeps one caseworker."""
+    role = AssignmentRole(role)
     case = load_case(session, case_id)
     policy.require_register_for(session, actor, case)
     ensure_editable(case)
