@@ -171,7 +171,8 @@ def gbv_name_errors(
                 banned.add(token)
     errors = []
     for field, value in texts.items():
-        if value and banned & set(names.normalise(value).split(" ")):
+        words = names.normalise(value.replace("'", " ").replace("\u2019", " ")).split(" ") if value else []
+        if banned & set(words):
             errors.append(
                 FieldError(
                     field,
