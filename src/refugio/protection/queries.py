@@ -15,6 +15,7 @@ audited, naming cases by id and code only.
     organisations, services, service_members                    the directory
     referral_inbox, received_referral   what a receiving service sees: the shared copy only
     referrals_breaching_sla             referrals not answered within their service-level time
+    colleagues          users who may be assigned (caseworkers, supervisors, service members)
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ from refugio.protection.models import (
 from refugio.registration import names
 from refugio.registration.models import Individual, NameToken, Operation, Site
 from refugio.security import audit
-from refugio.security.models import User
-from refugio.security.permissions import Permission
+from refugio.security.models import RoleGrant, User
+from refugio.security.permissions import ROLE_PERMISSIONS, Permission, Role
 from refugio.security.principals import Principal
 
 MAX_PAGE = 200
@@ -882,3 +883,36 @@ def referrals_breaching_sla(
                 ),
             )
     return sorted(out.values(), key=lambda b: b.respond_by)
+
+
+# ---------------------------------------------------------------------------------------------
+# people to choose from
+
+
+@dataclass(frozen=True)
+class Colleague:
+    user_id: uuid.UUID
+    username: str
+    full_name: str
+
+
+def colleagues(
+    session: Session, *, actor: Principal, operation_id: uuid.UUID, permission: Permission
+) -> list[Colleague]:
+    """Active users holding `permission` through a grant for this operation (or one of its sites):
+    the choices when assigning workers or service members. Global grants (administrators) are not
+    offered. For those who do casework or manage the directory in the operation."""
+    if not any(
+        actor.can(p, operation_id=operation_id)
+        for p in (Permission.CASE_MANAGE, Permission.CASE_SUPERVISE, Permission.SERVICE_DIRECTORY_MANAGE)
+    ):
+        return []
+    roles = [r.value for r in Role if permission in ROLE_PERMISSIONS[r]]
+    rows = session.execute(
+        select(User.id, User.username, User.full_name)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.operation_id == operation_id, RoleGrant.role.in_(roles), User.is_active.is_(True))
+        .distinct()
+        .order_by(User.username)
+    )
+    return [Colleague(uid, username, full_name) for uid, username, full_name in rows]
