@@ -199,7 +199,8 @@ def test_a_caseworker_not_assigned_cannot_read_the_case_through_any_page(
     assert code not in client.get("/protection").text
     for q in (code, "Amira", "Khalil"):
         found = client.post("/protection/search", data={"csrf_token": token, "q": q}).text
-        assert "/protection/cases/" not in found and "Nothing here." in found  # the query is echoed, nothing else
+        # the query is echoed in its input, nothing else
+        assert "/protection/cases/" not in found and "Nothing here." in found
     assert code not in client.get("/protection/cases.csv").text
     person = client.get(f"/people/{world.woman_id}").text
     assert code not in person and "neighbour" not in person

@@ -319,6 +319,18 @@ def _find_case(session: Session, key: uuid.UUID | str) -> ProtectionCase | None:
         return session.scalar(select(ProtectionCase).where(ProtectionCase.code == str(key).strip().upper()))
 
 
+def case_id_of(session: Session, *, actor: Principal, key: uuid.UUID | str) -> uuid.UUID:
+    """The id of a case named by id or code, for someone who may see it (details or register);
+    NotFound for anyone else."""
+    case = _find_case(session, key)
+    if case is None:
+        raise NotFound("no such case")
+    access = policy.access_of(session, actor, case)
+    if not (access.details or access.metadata):
+        raise NotFound("no such case")
+    return case.id
+
+
 def get_case(
     session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
 ) -> CaseRecord:
