@@ -6,7 +6,8 @@ service directory, and the referral inbox of receiving services.
 Every form is CSRF-checked and runs in one unit of work (refused input is rolled back whole and shown
 again beside its fields). Who sees and does what is decided by refugio.protection, never here: a case
 page is only rendered from `queries.get_case`, which refuses anyone not assigned. Must not import
-refugio.api, refugio.cli or refugio.main.
+refugio.api, refugio.cli or refugio.main. The directory and the receiving services' pages are in
+refugio.web.protection_services.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from refugio.core.errors import NotFound, ValidationFailed
 from refugio.protection import queries, service
@@ -33,10 +34,8 @@ from refugio.protection.schemas import (
     CaseOpen,
     CaseUpdate,
     MemberLink,
-    OrganisationCreate,
     PlanCreate,
     ReferralCreate,
-    ServiceCreate,
     TaskCreate,
 )
 from refugio.registration import queries as registration
@@ -88,7 +87,7 @@ def _notice(pg: Page) -> str | None:
     return pg.gettext(NOTICES[key]) if key in NOTICES else None
 
 
-def _render(pg: Page, template: str, **values: Any) -> Response:
+def render(pg: Page, template: str, **values: Any) -> Response:
     return pg.render(
         template, plabel=_labels(pg), choices=lambda kind: _choices(pg, kind), notice=_notice(pg), **values
     )
@@ -108,7 +107,7 @@ def caseload_page(request: Request) -> Response:
         cases, total = queries.my_cases(
             pg.db, actor=pg.principal, status=status, include_closed=status == "closed"
         )
-        return _render(
+        return render(
             pg,
             "protection/cases.html",
             cases=cases,
@@ -140,7 +139,7 @@ def _search(request: Request, form: FormData) -> Response:
         except ValidationFailed as exc:
             message = "; ".join(e.message for e in exc.errors)
         cases, total = queries.my_cases(pg.db, actor=pg.principal)
-        return _render(
+        return render(
             pg,
             "protection/cases.html",
             cases=cases,
@@ -185,7 +184,7 @@ def _register(request: Request, failure: Failure | None = None) -> Response:
         }
         caseworkers = sorted({c for cw, _s in workers.values() for c in cw}, key=lambda c: c.username)
         supervisors = sorted({c for _c, sv in workers.values() for c in sv}, key=lambda c: c.username)
-        return _render(
+        return render(
             pg,
             "protection/register.html",
             status=422 if failure else 200,
@@ -243,7 +242,7 @@ def _new_case(request: Request, failure: Failure | None = None) -> Response:
         p = record.person
         need_id = str(query.get("need_id") or query.get("need") or "")
         need = next((n for n in record.needs if str(n.need.id) == need_id and n.need.active), None)
-        return _render(
+        return render(
             pg,
             "protection/new.html",
             status=422 if failure else 200,
@@ -333,7 +332,7 @@ def _case_page(request: Request, case_id: uuid.UUID, failure: Failure | None = N
         c = record.case
         services = queries.services(pg.db, actor=pg.principal, operation_id=c.operation_id)
         assignees = [a for a in record.assignments if a.active]
-        return _render(
+        return render(
             pg,
             "protection/case.html",
             child_choices=[
@@ -559,190 +558,3 @@ async def case_action(request: Request, case_id: str, action: str) -> Response:
         to_input=plain_input(_INPUTS, {"individual_id": "individual", "text": "text"}),
         on_failure=lambda failure: _case_page(request, cid, failure),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# the service directory
-
-
-def _directory(request: Request, failure: Failure | None = None) -> Response:
-    web = state_of(request)
-    with web.page(request) as pg:
-        ops = [
-            op
-            for op in registration.visible_operations(pg.db, actor=pg.principal)
-            if pg.can(Permission.SERVICE_DIRECTORY_MANAGE, operation_id=op.id)
-        ]
-        items = queries.services(pg.db, actor=pg.principal, include_inactive=True)
-        organisations = queries.organisations(pg.db, actor=pg.principal)
-        providers = {
-            op.id: queries.colleagues(
-                pg.db, actor=pg.principal, operation_id=op.id, permission=Permission.REFERRAL_RECEIVE
-            )
-            for op in ops
-        }
-        return _render(
-            pg,
-            "protection/directory.html",
-            status=422 if failure else 200,
-            items=items,
-            organisations=organisations,
-            op_choices=[(str(op.id), op.name) for op in ops],
-            org_choices=[
-                (str(o.id), o.name) for o in organisations if o.operation_id in {op.id for op in ops}
-            ],
-            service_choices=[(str(i.service.id), i.service.name) for i in items if i.service.active],
-            manage_ops=ops,
-            providers=providers,
-            org_form=form_context(failure, "organisation"),
-            service_form=form_context(failure, "service"),
-            member_form=form_context(failure, "member"),
-        )
-
-
-@router.get("/protection/services")
-def directory_page(request: Request) -> Response:
-    return _directory(request)
-
-
-@router.post("/protection/services/{what}")
-async def directory_action(request: Request, what: str) -> Response:
-    if what not in ("organisation", "service", "member", "deactivate"):
-        raise NotFound("no such action")
-    form = await request.form()
-
-    def work(pg: Page) -> str:
-        t = pg.t
-
-        def v(key: str) -> str:
-            return text(form, key)
-
-        if what == "organisation":
-            data = forms.compact(
-                {k: v(k) for k in ("operation_id", "name", "acronym", "kind", "phone", "email")}
-            )
-            service.create_organisation(
-                pg.db, actor=pg.principal, data=forms.build(OrganisationCreate, data, t)
-            )
-        elif what == "service":
-            keys = (
-                "organisation_id",
-                "name",
-                "service_type",
-                "location",
-                "contact_name",
-                "phone",
-                "email",
-                "hours",
-            )
-            service.add_service(
-                pg.db,
-                actor=pg.principal,
-                data=forms.build(ServiceCreate, forms.compact({k: v(k) for k in keys}), t),
-            )
-        elif what == "member":
-            if not v("user_id"):
-                raise ValidationFailed.single(
-                    "user_id", pg.gettext("Choose a person and a role."), "required"
-                )
-            service.add_service_member(
-                pg.db,
-                actor=pg.principal,
-                service_id=parse_uuid(v("service_id")),
-                user_id=parse_uuid(v("user_id")),
-            )
-        else:
-            service.deactivate_service(pg.db, actor=pg.principal, service_id=parse_uuid(v("service_id")))
-        return "/protection/services?done=directory"
-
-    fields = (
-        "operation_id",
-        "name",
-        "acronym",
-        "kind",
-        "phone",
-        "email",
-        "organisation_id",
-        "service_type",
-        "location",
-        "contact_name",
-        "hours",
-        "user_id",
-        "service_id",
-    )
-    return await run_in_threadpool(
-        run_action,
-        request,
-        form,
-        name="organisation" if what == "deactivate" else what,
-        work=work,
-        to_input=plain_input(fields),
-        on_failure=lambda failure: _directory(request, failure),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# the referral inbox of receiving services
-
-
-@router.get("/protection/inbox")
-def inbox_page(request: Request) -> Response:
-    web = state_of(request)
-    with web.page(request) as pg:
-        return _render(
-            pg,
-            "protection/inbox.html",
-            referrals=queries.referral_inbox(pg.db, actor=pg.principal),
-            services=queries.my_services(pg.db, actor=pg.principal),
-        )
-
-
-def _referral_page(request: Request, referral_id: uuid.UUID, failure: Failure | None = None) -> Response:
-    web = state_of(request)
-    with web.page(request) as pg:
-        return _render(
-            pg,
-            "protection/referral.html",
-            status=422 if failure else 200,
-            r=queries.received_referral(pg.db, actor=pg.principal, referral_id=referral_id),
-            answer=form_context(failure, "answer"),
-        )
-
-
-@router.get("/protection/inbox/{referral_id}")
-def referral_page(request: Request, referral_id: str) -> Response:
-    return _referral_page(request, parse_uuid(referral_id))
-
-
-@router.post("/protection/inbox/{referral_id}")
-async def answer_referral(request: Request, referral_id: str) -> Response:
-    rid, form = parse_uuid(referral_id), await request.form()
-
-    def work(pg: Page) -> str:
-        how, note = text(form, "answer"), text(form, "note")
-        if how == "accept":
-            service.accept_referral(pg.db, actor=pg.principal, referral_id=rid, note=note)
-        elif how == "reject":
-            service.reject_referral(pg.db, actor=pg.principal, referral_id=rid, reason=note)
-        elif how == "complete":
-            try:
-                service.complete_referral(pg.db, actor=pg.principal, referral_id=rid, feedback=note)
-            except ValidationFailed as exc:
-                raise ValidationFailed([type(e)("note", e.message, e.code) for e in exc.errors]) from None
-        else:
-            raise ValidationFailed.single("answer", pg.gettext("Choose one of the options."), "invalid")
-        return f"/protection/inbox/{rid}?done=answered"
-
-    return await run_in_threadpool(
-        run_action,
-        request,
-        form,
-        name="answer",
-        work=work,
-        to_input=plain_input(("answer", "note"), {"reason": "note", "feedback": "note"}),
-        on_failure=lambda failure: _referral_page(request, rid, failure),
-    )
-
-
-def redirect_home() -> Response:  # pragma: no cover - kept for symmetry with other page modules
-    return RedirectResponse("/protection", status_code=303)

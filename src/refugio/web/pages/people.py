@@ -42,6 +42,7 @@ from refugio.web.pages.common import (
     notice,
     run_action,
 )
+from refugio.web.protection_labels import PROTECTION_LABELS
 from refugio.web.rendering import partial_date
 
 router = APIRouter(include_in_schema=False)
@@ -79,7 +80,18 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             forms=context,
             no_errors=FormErrors(),
             cases=protection.cases_of_person(pg.db, actor=pg.principal, individual_id=p.id),
+            case_status=_status_label(pg),
         )
+
+
+def _status_label(pg: Page) -> Callable[[str], str]:
+    statuses = PROTECTION_LABELS["case_status"]
+
+    def status(value: str) -> str:
+        english = statuses.get(value) or value
+        return pg.gettext(english)
+
+    return status
 
 
 @router.get("/people/{person_id}")
