@@ -236,6 +236,10 @@ def test_directory_and_navigation(client: TestClient, world: World) -> None:
         },
     )
     assert added.status_code == 303 and "Safe Haven" in client.get("/protection/services").text
+    out = client.post(
+        "/protection/services/deactivate", data={"csrf_token": token, "service_id": str(world.health_id)}
+    )
+    assert out.status_code == 303 and "inactive" in client.get("/protection/services").text
     sign_in(client, "provider")
     assert (
         'href="/protection/inbox"' in client.get("/").text
