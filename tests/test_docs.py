@@ -14,7 +14,10 @@ from refugio.cli.app import app
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
-COMMAND = re.compile(r"^\s*(?:\$\s*)?refugio ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)((?: .*)?)$", re.MULTILINE)
+# up to three words: `refugio protection cases open …` is a command of a group of a group
+COMMAND = re.compile(
+    r"^\s*(?:\$\s*)?refugio ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*){0,2})((?: .*)?)$", re.MULTILINE
+)
 
 
 def _is_group(command: Any) -> bool:

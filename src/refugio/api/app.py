@@ -21,6 +21,7 @@ from refugio.api import problems
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
+from refugio.api.protection import router as protection_router
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
 from refugio.api.stats import router as stats_router
 
@@ -31,7 +32,8 @@ PREFIX = "/api/v1"
 
 DESCRIPTION = """\
 REST API of refugio: registration of refugees and migrants at reception (households, individuals,
-continuous registration events, specific needs, identity documents, certificates) and search.
+continuous registration events, specific needs, identity documents, certificates) and search;
+protection cases, referrals and the service directory under `/protection`.
 
 **Authentication.** `POST /tokens` with a username and password returns a token; send it as
 `Authorization: Bearer <token>`. Sign-in is throttled (429 with `Retry-After`).
@@ -55,6 +57,7 @@ ROUTERS = (
     audit.router,
     stats_router,
     dedup_router,
+    protection_router,
 )
 
 

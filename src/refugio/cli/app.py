@@ -14,6 +14,7 @@ import typer
 from refugio import __version__
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
+from refugio.cli.protection import protection_app
 from refugio.cli.stats import stats_app
 from refugio.config import Settings
 
@@ -43,6 +44,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(forms_app, name="forms")
 app.add_typer(stats_app, name="stats")
 app.add_typer(dedup_app, name="dedup")
+app.add_typer(protection_app, name="protection")
 
 DbOption = Annotated[
     str | None,
@@ -300,7 +302,11 @@ def operations_list(db: DbOption = None, data_dir: DataDirOption = None) -> None
 def users_create(
     username: Annotated[str, typer.Argument(help="Login name (lower case).")],
     role: Annotated[
-        str, typer.Option(help="administrator, registration_clerk, protection_officer, im_officer, viewer")
+        str,
+        typer.Option(
+            help="administrator, registration_clerk, protection_officer, protection_supervisor, "
+            "service_provider, im_officer, viewer"
+        ),
     ],
     full_name: Annotated[str | None, typer.Option(help="Full name (default: the username).")] = None,
     operation: Annotated[str | None, typer.Option(help="Operation code the role is limited to.")] = None,

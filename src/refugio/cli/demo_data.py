@@ -38,6 +38,8 @@ USERS = [
     ("admin", Role.ADMINISTRATOR, None),
     ("clerk", Role.REGISTRATION_CLERK, "ZAA"),
     ("protection", Role.PROTECTION_OFFICER, ""),
+    ("supervisor", Role.PROTECTION_SUPERVISOR, ""),
+    ("provider", Role.SERVICE_PROVIDER, ""),
     ("imo", Role.IM_OFFICER, ""),
     ("viewer", Role.VIEWER, "AMM"),
 ]
@@ -121,7 +123,116 @@ def ensure_demo(
     if batch:
         done += _register(container, batch)
         echo(f"  {done:,} / {households:,}")
+    cases, services = seed_protection(container)
+    echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
     return logins
+
+
+SERVICES = [
+    ("Jordan Health Aid Society", "national_ngo", "Zaatari clinic", "health", "ZAA"),
+    ("Jordan Health Aid Society", "national_ngo", "Azraq clinic", "health", "AZR"),
+    (
+        "Family Protection Department",
+        "government",
+        "Child and family protection unit",
+        "child_protection_authority",
+        None,
+    ),
+    ("Legal Aid Jordan", "national_ngo", "Legal counselling", "legal", "AMM"),
+    ("Women's Safe Space Network", "international_ngo", "Safe shelter", "safe_shelter", None),
+    ("Women's Safe Space Network", "international_ngo", "Psychosocial support", "psychosocial", "ZAA"),
+]
+DEMO_CASES = 8
+
+
+def seed_protection(container: Container) -> tuple[int, int]:
+    """A service directory, and cases opened from the specific needs of unaccompanied or separated
+    children, worked by the demo protection officer and supervised by the demo supervisor."""
+    from refugio.protection import service as protection
+    from refugio.protection.schemas import (
+        AssessmentCreate,
+        CaseFromNeed,
+        OrganisationCreate,
+        ReferralCreate,
+        ServiceCreate,
+        TaskCreate,
+    )
+
+    with unit_of_work(container.sessions) as s:
+        op = s.scalar(select(Operation).where(Operation.code == OPERATION[0]))
+        assert op is not None
+        sites = {site.code: site.id for site in s.scalars(select(Site).where(Site.operation_id == op.id))}
+        orgs: dict[str, Any] = {}
+        services = []
+        for org_name, kind, name, service_type, site in SERVICES:
+            if org_name not in orgs:
+                orgs[org_name] = protection.create_organisation(
+                    s, actor=SYSTEM, data=OrganisationCreate(operation_id=op.id, name=org_name, kind=kind)
+                )
+            services.append(
+                protection.add_service(
+                    s,
+                    actor=SYSTEM,
+                    data=ServiceCreate(
+                        organisation_id=orgs[org_name].id,
+                        name=name,
+                        service_type=service_type,
+                        site_id=sites.get(site or ""),
+                    ),
+                )
+            )
+        provider = sec.get_user(s, "provider")
+        protection.add_service_member(s, actor=SYSTEM, service_id=services[0].id, user_id=provider.id)
+        officer = sec.principal_for(s, sec.get_user(s, "protection"))
+        supervisor = sec.get_user(s, "supervisor")
+        needs = list(
+            s.scalars(
+                select(SpecificNeed)
+                .where(SpecificNeed.code.in_(["SC-UC", "SC-SC"]), SpecificNeed.active.is_(True))
+                .order_by(SpecificNeed.flagged_at, SpecificNeed.id)
+                .limit(DEMO_CASES)
+            )
+        )
+        today = clock.today()
+        for n, need in enumerate(needs):
+            case = protection.open_case_from_need(
+                s,
+                actor=officer,
+                data=CaseFromNeed(need_id=need.id, supervisor_id=supervisor.id, risk_level="high"),
+            )
+            if n % 2 == 0:
+                protection.record_assessment(
+                    s,
+                    actor=officer,
+                    case_id=case.id,
+                    data=AssessmentCreate(
+                        assessed_on=today,
+                        risk_level="high",
+                        summary="Arrived without an adult caregiver; needs interim care and tracing.",
+                        needs=["interim care", "tracing", "health check"],
+                    ),
+                )
+            protection.add_task(
+                s,
+                actor=officer,
+                case_id=case.id,
+                data=TaskCreate(
+                    title="Home visit to the interim caregiver", due_on=today + dt.timedelta(days=n)
+                ),
+            )
+            if n == 0:
+                protection.refer(
+                    s,
+                    actor=officer,
+                    case_id=case.id,
+                    data=ReferralCreate(
+                        service_id=services[0].id,
+                        urgency="high",
+                        reason="Health check on arrival.",
+                        consent_given=True,  # the caregiver's, or the person's if now an adult
+                    ),
+                )
+        return len(needs), len(services)
 
 
 def _register(container: Container, batch: list[Any]) -> int:

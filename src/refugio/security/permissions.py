@@ -33,6 +33,14 @@ class Permission(StrEnum):
     STATS_VIEW = "STATS_VIEW"
     DEDUP_VIEW = "DEDUP_VIEW"
     DEDUP_DECIDE = "DEDUP_DECIDE"
+    # protection case management (refugio.protection): see the block at the end of this module
+    CASE_VIEW = "CASE_VIEW"  # the list of the cases one is assigned to (details: only if assigned)
+    CASE_MANAGE = "CASE_MANAGE"  # open cases, work on the cases one is assigned to
+    CASE_SUPERVISE = (
+        "CASE_SUPERVISE"  # assign workers, approve BIA/BID/closure, the operation's case register
+    )
+    REFERRAL_RECEIVE = "REFERRAL_RECEIVE"  # act on referrals to a service one is a member of
+    SERVICE_DIRECTORY_MANAGE = "SERVICE_DIRECTORY_MANAGE"  # organisations, services, their members
 
 
 class Role(StrEnum):
@@ -41,6 +49,8 @@ class Role(StrEnum):
     PROTECTION_OFFICER = "protection_officer"
     IM_OFFICER = "im_officer"
     VIEWER = "viewer"
+    PROTECTION_SUPERVISOR = "protection_supervisor"
+    SERVICE_PROVIDER = "service_provider"
 
 
 P = Permission
@@ -82,3 +92,19 @@ ROLE_LABELS: dict[Role, str] = {
     Role.IM_OFFICER: "Information management officer",
     Role.VIEWER: "Viewer",
 }
+
+
+# --- protection case management (refugio.protection) ------------------------------------------------
+# Holding a CASE_* permission is necessary, not sufficient: a case's details are readable only by the
+# users assigned to it (refugio.protection.policy), so administrators, who hold every permission, see
+# case metadata only unless they are assigned.
+
+_CASEWORK = frozenset({P.CASE_VIEW, P.CASE_MANAGE})
+ROLE_PERMISSIONS[Role.PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.PROTECTION_OFFICER] | _CASEWORK
+ROLE_PERMISSIONS[Role.PROTECTION_SUPERVISOR] = ROLE_PERMISSIONS[Role.PROTECTION_OFFICER] | {
+    P.CASE_SUPERVISE,
+    P.SERVICE_DIRECTORY_MANAGE,
+}
+ROLE_PERMISSIONS[Role.SERVICE_PROVIDER] = frozenset({P.OPERATION_VIEW, P.REFERRAL_RECEIVE})
+ROLE_LABELS[Role.PROTECTION_SUPERVISOR] = "Protection supervisor"
+ROLE_LABELS[Role.SERVICE_PROVIDER] = "Service provider (referral recipient)"

@@ -5,7 +5,8 @@ statistics in UNHCR's published shape (import, validation, the standard global t
 on everything that leaves the system, HXL tagging, and the charts, spreadsheets and factsheets built from
 them.
 
-Reads registration only (its models and `queries.scope_clause`); never writes it. Imports refugio.core,
+Reads registration only (its models and `queries.scope_clause`), and protection's caseload counts
+(`protection.queries.caseload_counts`, published by `caseload`); never writes either. Imports refugio.core,
 refugio.store, refugio.security and refugio.registration; never web frameworks, the CLI toolkit or a
 delivery channel. Heavy libraries live in one module each and are imported lazily: DuckDB and NumPy in
 `duckdb_engine`, matplotlib in `charts`, fpdf2 in `factsheet`, libhxl in `hxl`, openpyxl in `xlsx`.

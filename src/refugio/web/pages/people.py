@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from refugio.protection import queries as protection
 from refugio.registration import certificate, queries
 from refugio.registration import service as registration
 from refugio.registration.models import Individual
@@ -41,6 +42,7 @@ from refugio.web.pages.common import (
     notice,
     run_action,
 )
+from refugio.web.protection_labels import PROTECTION_LABELS
 from refugio.web.rendering import partial_date
 
 router = APIRouter(include_in_schema=False)
@@ -61,6 +63,7 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             "event": pg.can(Permission.EVENT_RECORD, **scope),
             "details": pg.can(Permission.INDIVIDUAL_UPDATE, **scope),
             "document": pg.can(Permission.DOCUMENT_CREATE, **scope),
+            "case": pg.can(Permission.CASE_MANAGE, **scope) or pg.can(Permission.CASE_SUPERVISE, **scope),
         }
         context: dict[str, Any] = {name: form_context(failure, name) for name in FORMS}
         return pg.render(
@@ -76,7 +79,19 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             current=_current_details(p),
             forms=context,
             no_errors=FormErrors(),
+            cases=protection.cases_of_person(pg.db, actor=pg.principal, individual_id=p.id),
+            case_status=_status_label(pg),
         )
+
+
+def _status_label(pg: Page) -> Callable[[str], str]:
+    statuses = PROTECTION_LABELS["case_status"]
+
+    def status(value: str) -> str:
+        english = statuses.get(value) or value
+        return pg.gettext(english)
+
+    return status
 
 
 @router.get("/people/{person_id}")
