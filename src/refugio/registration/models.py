@@ -156,7 +156,8 @@ class NameSearch(Base):
     filters on. Written by the service (see refugio.registration.name_index for the format).
 
     The full-text index over `names` is the database's own: a GIN index on PostgreSQL (declared here,
-    created on PostgreSQL only) and, on SQLite, the FTS5 table `name_fts` with its triggers, which
+    created on PostgreSQL only; without the pending list of fast updates, which every search would
+    scan) and, on SQLite, the FTS5 table `name_fts` with its triggers, which
     migration 0007 creates and SQLAlchemy cannot describe (so the schema check leaves it out).
     """
 
@@ -166,6 +167,7 @@ class NameSearch(Base):
             "ix_name_search_names",
             "names",
             postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
             info={"dialects": ("postgresql",)},
         ).ddl_if(dialect="postgresql"),
     )

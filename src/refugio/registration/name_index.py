@@ -22,6 +22,7 @@ Imports SQLAlchemy and refugio.registration (models, names) only.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
@@ -46,8 +47,13 @@ def document(
 ) -> str:
     """The indexed document of one person."""
     words = sorted(names.tokens(*name_values))
-    words += [f"{OPERATION}{operation_id.hex}", f"{SITE}{site_id.hex}", f"{STATUS}{status}"]
+    words.append(_reserved(operation_id, site_id, status))
     return " ".join(words)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reserved(operation_id: uuid.UUID, site_id: uuid.UUID, status: str) -> str:
+    return f"{OPERATION}{operation_id.hex} {SITE}{site_id.hex} {STATUS}{status}"
 
 
 def stored_tokens(doc: str) -> set[str]:

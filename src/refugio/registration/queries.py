@@ -322,17 +322,20 @@ def search(
         view = actor.scope(Permission.INDIVIDUAL_VIEW)
         dialect = session.get_bind().dialect.name
         for prefix in (False, True):
-            found = name_index.candidates(
-                dialect,
-                words,
-                prefix=prefix,
-                operation_ids=None if view.everything else view.operation_ids,
-                site_ids=view.site_ids,
-                active_only=not include_inactive,
-                exclude=list(hits),
-            ).subquery()
-            stmt = base.join(found, found.c.individual_id == Individual.id)
-            take(stmt.order_by(Individual.family_norm, Individual.given_norm, Individual.ref), "name")
+            found = session.scalars(
+                name_index.candidates(
+                    dialect,
+                    words,
+                    prefix=prefix,
+                    operation_ids=None if view.everything else view.operation_ids,
+                    site_ids=view.site_ids,
+                    active_only=not include_inactive,
+                    exclude=list(hits),
+                )
+            ).all()
+            if found:  # the candidates' ids, then their rows: a plan that is right at any registry size
+                stmt = base.where(Individual.id.in_(found))
+                take(stmt.order_by(Individual.family_norm, Individual.given_norm, Individual.ref), "name")
             if len(hits) >= limit:
                 break
     result = list(hits.values())[:limit]

@@ -4,7 +4,8 @@ SQLAlchemy's Core executemany processes each row's parameters one by one (a dict
 and a processor call per value); for the tens of thousands of rows of a bulk registration that costs
 more than the database spends inserting them. `insert_rows` compiles the statement once, applies each
 column's bind processor (the same processors SQLAlchemy would apply: UUIDs, dates, UTC datetimes, JSON)
-to a whole column at a time, and hands the DBAPI the rows as it wants them. Same SQL, same values.
+to a whole column at a time, once per run of the same value, and hands the DBAPI the rows as it wants
+them. Same SQL, same values.
 
 Knows no domain: imports only SQLAlchemy.
 """
@@ -44,13 +45,29 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         key = compiled.binds[name].key
         values = [r[key] for r in rows]
         process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(values if process is None else list(map(process, values)))
+        columns.append(values if process is None else _processed(process, values))
     params: list[Any]
     if compiled.positional:
         params = list(zip(*columns, strict=True))
     else:
         params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     connection.exec_driver_sql(compiled.string, params)
+
+
+_NOTHING = object()
+
+
+def _processed(process: Any, values: list[Any]) -> list[Any]:
+    """`process` applied to each value, once per run of the same object: a batch's rows share their
+    timestamps, operation, site and household, and processing a value costs more than this check."""
+    out: list[Any] = []
+    last: Any = _NOTHING
+    done: Any = None
+    for value in values:
+        if value is not last:
+            last, done = value, process(value)
+        out.append(done)
+    return out
 
 
 __all__ = ["insert_rows"]
