@@ -170,15 +170,17 @@ def name_index_out_of_step(container: Container) -> dict[str, tuple[set[str], se
     from refugio.registration.models import Individual, NameSearch
 
     with unit_of_work(container.sessions) as s:
-        stored = {r[0]: r[1] for r in s.execute(select(NameSearch.individual_id, NameSearch.names))}
+        columns = (NameSearch.names, NameSearch.family_norm, NameSearch.given_norm, NameSearch.ref)
+        stored = {r[0]: r[1:] for r in s.execute(select(NameSearch.individual_id, *columns))}
         wrong: dict[str, tuple[set[str], set[str]]] = {}
         for p in s.scalars(select(Individual)):
             expected = set(
                 name_index.document(
                     [getattr(p, f) for f in reg._NAME_FIELDS], p.operation_id, p.site_id, p.status
                 ).split(" ")
-            )
-            got = name_index.stored_tokens(stored.pop(p.id, ""))
+            ) | {f"sorted as {p.family_norm}|{p.given_norm}|{p.ref}"}
+            names, family, given, ref = stored.pop(p.id, ("", "", "", ""))
+            got = name_index.stored_tokens(names) | {f"sorted as {family}|{given}|{ref}"}
             if got != expected:
                 wrong[p.ref] = (got, expected)
         assert not stored, "index rows of no individual"

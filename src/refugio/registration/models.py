@@ -153,7 +153,7 @@ class Individual(UUIDPk, Timestamped, Base):
 class NameSearch(Base):
     """Search index: one row per person, a document of the normalised name tokens (Latin and original
     script, with and without the article) and of the person's operation, site and status, which search
-    filters on. Written by the service (see refugio.registration.name_index for the format).
+    filters on, and the person's sort key. Written by the service (see refugio.registration.name_index).
 
     The full-text index over `names` is the database's own: a GIN index on PostgreSQL (declared here,
     created on PostgreSQL only; without the pending list of fast updates, which every search would
@@ -177,6 +177,10 @@ class NameSearch(Base):
         ForeignKey("individual.id", ondelete="CASCADE"), unique=True
     )
     names: Mapped[str] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+    # the result order, copied from individual: the candidates are sorted without reading the people
+    family_norm: Mapped[str] = mapped_column(String(100))
+    given_norm: Mapped[str] = mapped_column(String(100))
+    ref: Mapped[str] = mapped_column(String(28))
 
 
 class IdentityDocument(UUIDPk, Timestamped, Base):

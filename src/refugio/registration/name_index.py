@@ -67,8 +67,18 @@ def name_tokens(doc: str) -> set[str]:
     return {t for t in stored_tokens(doc) if not t.startswith("_")}
 
 
-def row(individual_id: uuid.UUID, doc: str) -> dict[str, Any]:
-    return {"individual_id": individual_id, "names": doc}
+SORTED_BY = ("family_norm", "given_norm", "ref")  # the order of search results, copied from individual
+
+
+def row(individual_id: uuid.UUID, doc: str, family_norm: str, given_norm: str, ref: str) -> dict[str, Any]:
+    """A `name_search` row."""
+    return {
+        "individual_id": individual_id,
+        "names": doc,
+        "family_norm": family_norm,
+        "given_norm": given_norm,
+        "ref": ref,
+    }
 
 
 def _scope_tokens(
@@ -91,10 +101,11 @@ def candidates(
     site_ids: Iterable[uuid.UUID] = (),
     active_only: bool = False,
     exclude: Collection[uuid.UUID] = (),
+    limit: int = 50,
 ) -> Select[uuid.UUID]:
-    """Up to CANDIDATES people having every word as a name token (or a token starting with it), in the
-    given operations or sites (`operation_ids=None`: everywhere), active ones only if asked, other
-    than those in `exclude`."""
+    """The first `limit` by name of up to CANDIDATES people having every word as a name token (or a
+    token starting with it), in the given operations or sites (`operation_ids=None`: everywhere),
+    active ones only if asked, other than those in `exclude`. Reads `name_search` only."""
     scope, empty = _scope_tokens(operation_ids, site_ids)
     status = [f"{STATUS}active"] if active_only else []
     if empty or not words:
@@ -119,7 +130,8 @@ def candidates(
         stmt = select(NameSearch.individual_id).where(NameSearch.names.bool_op("@@")(query))
     if exclude:
         stmt = stmt.where(NameSearch.individual_id.not_in(list(exclude)))
-    return stmt.limit(CANDIDATES)
+    found = stmt.add_columns(*(getattr(NameSearch, c) for c in SORTED_BY)).limit(CANDIDATES).subquery()
+    return select(found.c.individual_id).order_by(*(found.c[c] for c in SORTED_BY)).limit(limit)
 
 
 def _fts_quote(word: str) -> str:

@@ -331,9 +331,10 @@ def search(
                     site_ids=view.site_ids,
                     active_only=not include_inactive,
                     exclude=list(hits),
+                    limit=limit - len(hits),
                 )
             ).all()
-            if found:  # the candidates' ids, then their rows: a plan that is right at any registry size
+            if found:  # the page's ids from the index, then their rows: a plan right at any registry size
                 stmt = base.where(Individual.id.in_(found))
                 take(stmt.order_by(Individual.family_norm, Individual.given_norm, Individual.ref), "name")
             if len(hits) >= limit:

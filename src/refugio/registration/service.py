@@ -224,24 +224,33 @@ def refresh_name_index(session: Session, *, individual_ids: Iterable[uuid.UUID])
             Individual.operation_id,
             Individual.site_id,
             Individual.status,
+            Individual.family_norm,
+            Individual.given_norm,
+            Individual.ref,
             *(getattr(Individual, f) for f in _NAME_FIELDS),
         ).where(Individual.id.in_(wanted))
     ).all()
-    docs = {
-        p.id: name_index.document([getattr(p, f) for f in _NAME_FIELDS], p.operation_id, p.site_id, p.status)
+    rows = {
+        p.id: name_index.row(
+            p.id,
+            name_index.document([getattr(p, f) for f in _NAME_FIELDS], p.operation_id, p.site_id, p.status),
+            p.family_norm,
+            p.given_norm,
+            p.ref,
+        )
         for p in people
     }
-    indexed = set(session.scalars(select(NameSearch.individual_id).where(NameSearch.individual_id.in_(docs))))
+    indexed = set(session.scalars(select(NameSearch.individual_id).where(NameSearch.individual_id.in_(rows))))
     table = NameSearch.__table__
-    stale = [{"b_individual_id": i, "b_names": d} for i, d in docs.items() if i in indexed]
+    stale = [{f"b_{k}": v for k, v in r.items()} for i, r in rows.items() if i in indexed]
     if stale:
         session.connection().execute(
             table.update()  # type: ignore[attr-defined]
             .where(table.c.individual_id == bindparam("b_individual_id"))
-            .values(names=bindparam("b_names")),
+            .values({k: bindparam(f"b_{k}") for k in ("names", *name_index.SORTED_BY)}),
             stale,
         )
-    _bulk_insert(session, NameSearch, [name_index.row(i, d) for i, d in docs.items() if i not in indexed])
+    _bulk_insert(session, NameSearch, [r for i, r in rows.items() if i not in indexed])
 
 
 def _name_values(p: Any) -> list[str | None]:
@@ -559,7 +568,13 @@ def register_households(
                 }
             )
             search_rows.append(
-                name_index.row(iid, name_index.document(_name_values(m), op.id, site.id, "active"))
+                name_index.row(
+                    iid,
+                    name_index.document(_name_values(m), op.id, site.id, "active"),
+                    ind_rows[-1]["family_norm"],
+                    ind_rows[-1]["given_norm"],
+                    member_refs[i],
+                )
             )
             for d in m.documents:
                 doc_rows.append(

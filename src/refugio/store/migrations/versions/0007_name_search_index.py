@@ -7,8 +7,10 @@ scope and the status filter apply inside the index, before search caps the candi
 PostgreSQL stores `names` as a tsvector with a GIN index, fastupdate off: the pending list of fast
 updates (up to 4 MB of rows not yet in the index) is scanned by every search, which made searches ten
 times slower. SQLite keeps `names` as text indexed by the FTS5 table `name_fts` (external content, no
-positions, prefix indexes of two and three characters), which triggers on `name_search` keep in step.
-The rows are built here from `name_token` and `individual`, in SQL.
+positions, prefix indexes of one to three characters), which triggers on `name_search` keep in step.
+The rows also carry the result order (family_norm, given_norm, ref, copied from `individual`), so that
+search sorts its candidates without reading the people. The rows are built here from `name_token` and
+`individual`, in SQL.
 
 On SQLite, a later migration that rebuilds `name_search` in batch mode (copy, drop, rename) drops the
 triggers with the old table: such a migration must run `SQLITE_TRIGGERS` again and rebuild `name_fts`.
@@ -30,9 +32,11 @@ branch_labels = None
 depends_on = None
 
 SQLITE_FILL = """
-INSERT INTO name_search (individual_id, names)
+INSERT INTO name_search (individual_id, names, family_norm, given_norm, ref)
 SELECT i.id,
-       coalesce(t.names || ' ', '') || '_o' || i.operation_id || ' _s' || i.site_id || ' _status_' || i.status
+       coalesce(t.names || ' ', '')
+           || '_o' || i.operation_id || ' _s' || i.site_id || ' _status_' || i.status,
+       i.family_norm, i.given_norm, i.ref
 FROM individual AS i
 LEFT JOIN (
     SELECT individual_id, group_concat(trim(replace(token, '_', ' ')), ' ') AS names
@@ -42,7 +46,7 @@ LEFT JOIN (
 
 SQLITE_FTS = """
 CREATE VIRTUAL TABLE name_fts USING fts5(
-    names, content='name_search', content_rowid='id', detail='none', prefix='2 3',
+    names, content='name_search', content_rowid='id', detail='none', prefix='1 2 3',
     tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
 )
 """
@@ -67,14 +71,15 @@ SQLITE_TRIGGERS = [
 ]
 
 POSTGRESQL_FILL = """
-INSERT INTO name_search (individual_id, names)
+INSERT INTO name_search (individual_id, names, family_norm, given_norm, ref)
 SELECT i.id,
        array_to_tsvector(array_remove(
            coalesce(t.tokens, '{}'::text[])
            || ARRAY['_o' || replace(i.operation_id::text, '-', ''),
                     '_s' || replace(i.site_id::text, '-', ''),
                     '_status_' || i.status],
-           ''))
+           '')),
+       i.family_norm, i.given_norm, i.ref
 FROM individual AS i
 LEFT JOIN (
     SELECT individual_id,
@@ -117,6 +122,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("individual_id", sa.Uuid(), nullable=False),
         sa.Column("names", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"), nullable=False),
+        sa.Column("family_norm", sa.String(length=100), nullable=False),
+        sa.Column("given_norm", sa.String(length=100), nullable=False),
+        sa.Column("ref", sa.String(length=28), nullable=False),
         sa.ForeignKeyConstraint(
             ["individual_id"],
             ["individual.id"],
