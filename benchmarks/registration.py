@@ -2,12 +2,14 @@
 
 (1) Bulk registration: N households (≈ 4.5 N people) through `service.register_households`, one unit of
     work per batch, as an administrator; BESIDE the limit: the very rows the service wrote (households,
-    individuals, documents, name tokens, specific needs, events, audit entries), read back and inserted
-    with raw DBAPI `executemany` into a fresh database with the same schema, batch by batch, one
-    transaction per batch. Aim: the service at >= 40 % of the raw rate.
+    individuals, documents, name-index rows, specific needs, events, audit entries), read back and
+    inserted with raw DBAPI `executemany` into a fresh database with the same schema (so with the same
+    indexes and the same full-text index triggers), batch by batch, one transaction per batch.
+    Aim: the service at >= 40 % of the raw rate.
 (2) Name search on a registry of M individuals: 500 realistic queries (full Latin names, family names,
     names in Arabic script, reversed order, prefixes) timed through `queries.search` with its audit
-    write, one unit of work per query as a request would; BESIDE the naive approach, a plain
+    write, one unit of work per query as a request would, as an administrator (the bar) and, for
+    information, the first 100 again as a clerk of one site; BESIDE the naive approach, a plain
     `LIKE '%word%'` scan of the individual table. Aim: p95 <= 50 ms.
 
 Both run on SQLite (a file in a temporary directory) and, when `--postgres URL` or
@@ -27,7 +29,6 @@ import argparse
 import contextlib
 import cProfile
 import datetime as dt
-import functools
 import gc
 import json
 import math
@@ -49,8 +50,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from refugio.main import metadata
-from refugio.registration import names, queries, service
-from refugio.registration.models import Individual
+from refugio.registration import queries, service
+from refugio.registration.models import Site
 from refugio.registration.schemas import HouseholdCreate
 from refugio.registration.synthetic import generate_households
 from refugio.security import audit
@@ -66,7 +67,7 @@ WRITTEN = (
     "household",
     "individual",
     "identity_document",
-    "name_token",
+    "name_search",
     "specific_need",
     "registration_event",
     "audit_log",
@@ -74,6 +75,7 @@ WRITTEN = (
 # Small tables the service keeps up to date besides (copied untimed so both databases end equal).
 BOOKKEEPING = ("ref_sequence", "needs_ruleset", "audit_head")
 START, END = dt.date(2024, 1, 1), dt.date(2026, 10, 31)
+CLERK_QUERIES = 100  # the first queries, again as a registration clerk of one of the three sites
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,351 +120,7 @@ class Backend:
 
 
 # ---------------------------------------------------------------------------------------------
-# proposed changes to refugio, prototyped here (`--proposed`) to measure their gain before the lead
-# makes them in the models, migrations and services
-
-
-FOCAL_POINT_INDEX = "CREATE INDEX IF NOT EXISTS ix_household_focal_point_id ON household (focal_point_id)"
-
-
-def add_focal_point_index(engine: Engine) -> None:
-    """Index household.focal_point_id. Without it SQLite, which checks the deferred foreign key
-    household.focal_point_id -> individual.id when each individual row is inserted, scans the whole
-    household table per person: bulk registration slows down linearly with the registry's size."""
-    with engine.begin() as conn:
-        conn.execute(text(FOCAL_POINT_INDEX))
-
-
-def drop_focal_point_index(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("DROP INDEX IF EXISTS ix_household_focal_point_id"))
-
-
-def _existing_documents_inline(
-    session: Session, keys: set[tuple[str, str, str]]
-) -> dict[tuple[str, str, str], str]:
-    """service._existing_documents with the numbers rendered inline (they are [0-9A-Z] only once
-    normalised). psycopg prepares a statement run five times with the same text; PostgreSQL then
-    reuses a generic plan made with the statistics of a nearly empty registry (a nested loop over
-    every individual): 240 ms per 500 numbers at 45,000 people instead of 3 ms."""
-    from sqlalchemy import bindparam, select
-
-    from refugio.registration.models import IdentityDocument, Individual
-
-    found: dict[tuple[str, str, str], str] = {}
-    numbers = sorted({k[2] for k in keys})
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        rows = session.execute(
-            select(
-                IdentityDocument.doc_type,
-                IdentityDocument.issuing_country,
-                IdentityDocument.number_norm,
-                Individual.ref,
-            )
-            .join(Individual, Individual.id == IdentityDocument.individual_id)
-            .where(
-                IdentityDocument.number_norm.in_(
-                    bindparam("numbers", chunk, expanding=True, literal_execute=True)
-                )
-            )
-        ).all()
-        for doc_type, country, norm, ref in rows:
-            if (doc_type, country, norm) in keys:
-                found[(doc_type, country, norm)] = ref
-    return found
-
-
-ARTICLES = {"al", "el", "ul", "ال"}
-CANDIDATE_CAP = 500
-
-
-def build_name_index(engine: Engine) -> float:
-    """The proposed full-text name index, built from name_token; returns the seconds it took.
-
-    One narrow row per person in a new table name_doc: the person's normalised name tokens, the
-    operation and site (to apply the actor's scope before the cap), and the sort key of the result
-    list; indexed by the database's own inverted index: an FTS5 external-content table on SQLite, a
-    GIN index on a tsvector of the exact tokens on PostgreSQL. Both intersect posting lists in C,
-    with skipping, which the INTERSECT of two SELECTs over name_token cannot do.
-    """
-    sort_key = "i.family_norm || ' ' || i.given_norm || ' ' || i.ref"
-    t0 = time.perf_counter()
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(
-                text(
-                    "CREATE TABLE name_doc (id INTEGER PRIMARY KEY, individual_id CHAR(32) NOT NULL UNIQUE "
-                    "REFERENCES individual (id), operation_id CHAR(32) NOT NULL, site_id CHAR(32) NOT NULL, "
-                    "sort_key VARCHAR(240) NOT NULL, names TEXT NOT NULL)"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO name_doc (individual_id, operation_id, site_id, sort_key, names) "
-                    f"SELECT i.id, i.operation_id, i.site_id, {sort_key}, t.names FROM individual i JOIN "
-                    "(SELECT individual_id, group_concat(token, ' ') AS names FROM name_token "
-                    "GROUP BY individual_id) t ON t.individual_id = i.id"
-                )
-            )
-            conn.execute(
-                text(
-                    "CREATE VIRTUAL TABLE name_fts USING fts5(names, content='name_doc', content_rowid='id', "
-                    "detail='none', prefix='2 3', tokenize='unicode61 remove_diacritics 0')"
-                )
-            )
-            conn.execute(text("INSERT INTO name_fts (name_fts) VALUES ('rebuild')"))
-        else:
-            conn.execute(
-                text(
-                    "CREATE TABLE name_doc (individual_id uuid PRIMARY KEY REFERENCES individual (id), "
-                    "operation_id uuid NOT NULL, site_id uuid NOT NULL, sort_key varchar(240) NOT NULL, "
-                    "names tsvector NOT NULL)"
-                )
-            )
-            conn.execute(
-                text(
-                    f"INSERT INTO name_doc SELECT i.id, i.operation_id, i.site_id, {sort_key}, t.names "
-                    "FROM individual i JOIN (SELECT individual_id, array_to_tsvector(array_agg(token)) "
-                    "AS names FROM name_token GROUP BY individual_id) t ON t.individual_id = i.id"
-                )
-            )
-            conn.execute(text("CREATE INDEX ix_name_doc_names ON name_doc USING gin (names)"))
-    analyze(engine)
-    return time.perf_counter() - t0
-
-
-def _name_candidates_fts(
-    session: Session, actor: Principal, words: list[str], prefix: bool, limit: int
-) -> list[uuid.UUID]:
-    """The first `limit` people by name among at most CANDIDATE_CAP having every word (or prefix)."""
-    from sqlalchemy import Uuid, column, literal_column, table
-
-    from refugio.security.permissions import Permission
-
-    doc = table(
-        "name_doc",
-        column("id"),
-        column("individual_id", Uuid()),
-        column("operation_id", Uuid()),
-        column("site_id", Uuid()),
-        column("sort_key"),
-    )
-    scope = queries.scope_clause(actor, Permission.INDIVIDUAL_VIEW, doc.c.operation_id, doc.c.site_id)
-    if session.get_bind().dialect.name == "sqlite":
-        match = " AND ".join('"' + w.replace('"', '""') + '"' + ("*" if prefix else "") for w in words)
-        matched = (
-            select(doc.c.individual_id, doc.c.sort_key)
-            .select_from(doc.join(table("name_fts"), literal_column("name_fts.rowid") == doc.c.id))
-            .where(text("name_fts MATCH :match").bindparams(match=match))
-        )
-    else:
-        query = " & ".join("'" + w.replace("'", "''") + "'" + (":*" if prefix else "") for w in words)
-        matched = select(doc.c.individual_id, doc.c.sort_key).where(
-            text("names @@ CAST(:tsq AS tsquery)").bindparams(tsq=query)
-        )
-    capped = matched.where(scope).limit(CANDIDATE_CAP).subquery()
-    stmt = select(capped.c.individual_id).order_by(capped.c.sort_key).limit(limit)
-    return list(session.scalars(stmt))
-
-
-def search_proposed(
-    session: Session,
-    *,
-    actor: Principal,
-    query: str,
-    limit: int = queries.MAX_RESULTS,
-    include_inactive: bool = True,
-) -> list[queries.SearchHit]:
-    """queries.search with another name path (IDs, document numbers and phones as in refugio):
-
-    1. a query word that is only a definite article (al, el, ul, ال) or a single letter is dropped
-       when other words remain (as a prefix, "al" matches a third of the name tokens of an Arab
-       caseload, "a" a tenth of all), and each word is looked up in the form without its article,
-       under which names are indexed too;
-    2. exact words first: people having every word as a name token, from the full-text index
-       (build_name_index); only when that finds nobody, every word as a prefix (what a clerk types
-       while unsure of the spelling, or before finishing the word);
-    3. at most CANDIDATE_CAP candidates are read; the `limit` shown are the first by name among them,
-       so the work per query no longer grows with the number of people who share a common name.
-    The actor's scope applies inside the candidate query (name_doc carries operation and site), so a
-    clerk of a small site still finds the people of that site who share a common name.
-    """
-    from refugio.core.errors import PermissionDenied, ValidationFailed
-    from refugio.registration.models import Household
-    from refugio.security.permissions import Permission
-
-    q = (query or "").strip()
-    if any(ch.isdigit() for ch in q):  # an ID, a document number or a phone: refugio's own paths
-        return ORIGINAL_SEARCH(
-            session, actor=actor, query=query, limit=limit, include_inactive=include_inactive
-        )
-    if not actor.can_anywhere(Permission.SEARCH_RUN):
-        raise PermissionDenied(f"{actor.label} lacks {Permission.SEARCH_RUN.value}")
-    if len(q) < 2:
-        raise ValidationFailed.single("q", "type at least two characters", "too_short")
-    if len(q) > 200:
-        raise ValidationFailed.single("q", "at most 200 characters", "too_long")
-    limit = max(1, min(limit, queries.MAX_RESULTS))
-    # query_tokens gives words (or, in newer versions, each word's forms, the last without its article)
-    forms: list[Any] = list(names.query_tokens(q))
-    words = [f[-1] if isinstance(f, list) else f for f in forms]
-    words = sorted(
-        {w for w in words if w not in ARTICLES and len(w) > 1} or set(words), key=len, reverse=True
-    )
-    result: list[queries.SearchHit] = []
-    scope = queries.scope_clause(
-        actor, Permission.INDIVIDUAL_VIEW, Individual.operation_id, Individual.site_id
-    )
-    for prefix in (False, True):
-        if not words:
-            break
-        ids = _name_candidates_fts(session, actor, words, prefix, limit)
-        if not ids:
-            continue
-        stmt = (
-            select(Individual, Household.ref)
-            .join(Household, Household.id == Individual.household_id)
-            .where(scope, Individual.id.in_(ids))
-            .order_by(Individual.family_norm, Individual.given_norm, Individual.ref)
-            .limit(limit)
-        )
-        if not include_inactive:
-            stmt = stmt.where(Individual.status == "active")
-        result = [queries.SearchHit(p, ref, "name") for p, ref in session.execute(stmt).all()]
-        if result:  # exact matches found: prefixes would only add weaker ones
-            break
-    audit.record(
-        session,
-        actor=actor,
-        action="individual.search",
-        object_type="individual",
-        object_id=None,
-        details={
-            "results": [str(h.person.id) for h in result],
-            "kinds": sorted({h.matched_by for h in result}),
-        },
-    )
-    return result
-
-
-ORIGINAL_SEARCH = queries.search
-
-
-@contextlib.contextmanager
-def proposed_search(enabled: bool) -> Iterator[None]:
-    """Patch queries.search with search_proposed for the duration of the block."""
-    if not enabled:
-        yield
-        return
-    queries.search = search_proposed
-    try:
-        yield
-    finally:
-        queries.search = ORIGINAL_SEARCH
-
-
-def _record_many_core(
-    session: Session, *, actor: Principal, entries: list[tuple[str, str, str | None, dict[str, Any]]]
-) -> list[Any]:
-    """audit.record_many with the same chain (same helpers, same hashes) but one Core executemany
-    instead of an ORM flush of one AuditEntry object per entry: the ORM path costs about 0.3 ms per
-    entry (a third of a second per batch of 1,000 households on PostgreSQL), the Core path a tenth.
-    Returns no objects (register_households ignores them; audit.record keeps the ORM path)."""
-    from sqlalchemy import insert
-
-    from refugio.core import clock
-    from refugio.security.models import AuditEntry
-
-    if len(entries) < 2:
-        single: list[Any] = ORIGINAL_RECORD_MANY(session, actor=actor, entries=entries)
-        return single
-    head = audit._lock_head(session)
-    at = clock.now()
-    stamp = audit._timestamp(at)
-    rows: list[dict[str, Any]] = []
-    seq, prev = head.seq, head.hash
-    for action, object_type, object_id, details in entries:
-        seq += 1
-        clean = audit._portable(json.loads(json.dumps(details, default=str)))
-        digest = audit.entry_hash(
-            prev,
-            audit._canonical(seq, stamp, actor.label, action, object_type, object_id, actor.purpose, clean),
-        )
-        rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor": actor.label,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "purpose": actor.purpose,
-                "details": clean,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        prev = digest
-    session.connection().execute(insert(AuditEntry), rows)
-    head.seq, head.hash = seq, prev
-    session.flush()
-    return []
-
-
-ORIGINAL_RECORD_MANY = audit.record_many
-ORIGINAL_BULK_INSERT = service._bulk_insert
-ORIGINAL_NORMALISE = names.normalise
-
-
-def _bulk_insert_direct(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """service._bulk_insert without SQLAlchemy's per-row parameter handling: the INSERT is compiled
-    once, each column's bind processor (UUID, dates, UTC datetimes, JSON) is looked up once and applied
-    in a plain loop, and the rows go to the DBAPI's executemany as they are. Same SQL, same values."""
-    if not rows:
-        return
-    table = model.__table__
-    keys = list(rows[0])
-    if set(keys) != {c.key for c in table.columns}:  # a column left to its default: the usual path
-        ORIGINAL_BULK_INSERT(session, model, rows)
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    processors = {k: table.c[k].type._cached_bind_processor(dialect) for k in keys}
-
-    def value(key: str, row: dict[str, Any]) -> Any:
-        v, process = row[key], processors[key]
-        return v if process is None or v is None else process(v)
-
-    if compiled.positional:
-        order = [compiled.binds[name].key for name in compiled.positiontup or []]
-        params: list[Any] = [tuple(value(k, r) for k in order) for r in rows]
-    else:
-        bind_keys = {name: bind.key for name, bind in compiled.binds.items()}
-        params = [{n: value(k, r) for n, k in bind_keys.items()} for r in rows]
-    conn.exec_driver_sql(compiled.string, params)
-
-
-@contextlib.contextmanager
-def proposed_service(enabled: bool) -> Iterator[None]:
-    """Patch the service with the proposed changes for the duration of the block."""
-    if not enabled:
-        yield
-        return
-
-    original = service._existing_documents
-    service._existing_documents = _existing_documents_inline
-    audit.record_many = _record_many_core
-    service._bulk_insert = _bulk_insert_direct
-    names.normalise = functools.lru_cache(maxsize=200_000)(ORIGINAL_NORMALISE)  # names repeat a lot
-    try:
-        yield
-    finally:
-        service._existing_documents = original
-        audit.record_many = ORIGINAL_RECORD_MANY
-        service._bulk_insert = ORIGINAL_BULK_INSERT
-        names.normalise = ORIGINAL_NORMALISE
+# helpers
 
 
 def seed_sites(sessions: sessionmaker[Session]) -> list[uuid.UUID]:
@@ -479,6 +137,14 @@ def seed_sites(sessions: sessionmaker[Session]) -> list[uuid.UUID]:
             )
         ]
         return [site.id for site in sites]
+
+
+def _load() -> str:
+    """The machine's load average (1, 5, 15 minutes): the figures are shared with whatever else runs."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def analyze(engine: Engine) -> None:
@@ -589,12 +255,8 @@ def _row_counts(engine: Engine, tables: Sequence[str]) -> dict[str, int]:
         return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables}
 
 
-def bench_bulk(
-    backend: Backend, count: int, batch: int, seed: int, profile: Path | None, proposed: bool
-) -> BulkResult:
+def bench_bulk(backend: Backend, count: int, batch: int, seed: int, profile: Path | None) -> BulkResult:
     with backend.database("bulk") as engine:
-        if proposed:
-            add_focal_point_index(engine)
         sessions = session_factory(engine)
         site_ids = seed_sites(sessions)
         with engine.connect() as conn:
@@ -614,7 +276,7 @@ def bench_bulk(
             t0 = time.perf_counter()
             if profiler:
                 profiler.enable()
-            with proposed_service(proposed), unit_of_work(sessions) as s:
+            with unit_of_work(sessions) as s:
                 registered = service.register_households(s, actor=ADMIN, items=chunk)
             if profiler:
                 profiler.disable()
@@ -649,7 +311,7 @@ def bench_bulk(
             b = batch_of[key(row[hh_col])]
             person_batch[key(row[person_id])] = b
             grouped["individual"][b].append(row)
-        for table in ("identity_document", "name_token", "specific_need"):
+        for table in ("identity_document", "name_search", "specific_need"):
             col = _columns(table).index("individual_id")
             for row in _read_rows(engine, table):
                 grouped[table][person_batch[key(row[col])]].append(row)
@@ -662,8 +324,6 @@ def bench_bulk(
         del person_batch
 
         with backend.database("limit") as target:
-            if proposed:
-                add_focal_point_index(target)
             _copy_untimed(
                 engine,
                 target,
@@ -709,6 +369,8 @@ class SearchResult:
     hits_service: list[int]
     hits_baseline: list[int]
     kinds: list[str]
+    clerk: list[float]
+    hits_clerk: list[int]
 
 
 def _reservoir(rng: random.Random, sample: list[Any], seen: int, item: Any, size: int) -> None:
@@ -770,7 +432,7 @@ def _like_baseline(engine: Engine, query: str) -> tuple[float, int]:
 
 
 def build_registry(
-    engine: Engine, sessions: sessionmaker[Session], individuals: int, batch: int, seed: int, proposed: bool
+    engine: Engine, sessions: sessionmaker[Session], individuals: int, batch: int, seed: int
 ) -> tuple[int, int, float, list[Any]]:
     """Register households until the registry holds `individuals` people; returns (people, households,
     seconds, a random sample of the people registered)."""
@@ -778,10 +440,6 @@ def build_registry(
     rng = random.Random(seed)
     sample: list[Any] = []
     people = hh = seen = 0
-    # without this index SQLite's bulk inserts slow down with the registry's size (see
-    # add_focal_point_index): a million people would take hours, so the registry is built with it
-    # and, unless --proposed, the index is dropped again before searching
-    add_focal_point_index(engine)
     t0 = time.perf_counter()
     stream = generate_households(
         count=int(individuals / 4.2) + 1000, site_ids=site_ids, seed=seed, start=START, end=END
@@ -795,7 +453,7 @@ def build_registry(
                 break
         if not chunk:
             break
-        with proposed_service(proposed), unit_of_work(sessions) as s:
+        with unit_of_work(sessions) as s:
             service.register_households(s, actor=ADMIN, items=chunk)
         hh += len(chunk)
         for item in chunk:
@@ -805,52 +463,52 @@ def build_registry(
         if hh % (batch * 20) < batch:
             print(f"    … {people:,} people, {time.perf_counter() - t0:.0f} s", flush=True)
     build_s = time.perf_counter() - t0
-    if not proposed:
-        drop_focal_point_index(engine)
     analyze(engine)
-    if proposed:
-        seconds = build_name_index(engine)
-        print(
-            f"  proposed full-text name index built in {seconds:.0f} s "
-            f"({seconds / max(people, 1) * 1e6:.0f} µs per person)",
-            flush=True,
-        )
     return people, hh, build_s, sample
+
+
+def _time_queries(
+    sessions: sessionmaker[Session],
+    actor: Principal,
+    query_list: list[tuple[str, str]],
+    profiler: cProfile.Profile | None = None,
+) -> tuple[list[float], list[int]]:
+    latencies, hits = [], []
+    for _kind, q in query_list:
+        t0 = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        with unit_of_work(sessions) as s:
+            found = queries.search(s, actor=actor, query=q)
+        if profiler:
+            profiler.disable()
+        latencies.append(time.perf_counter() - t0)
+        hits.append(len(found))
+    return latencies, hits
 
 
 def time_search(
     engine: Engine,
     sessions: sessionmaker[Session],
+    clerk: Principal,
     query_list: list[tuple[str, str]],
     baseline_n: int,
     profile: Path | None,
-    proposed: bool,
-) -> tuple[list[float], list[int], list[float], list[int]]:
-    with proposed_search(proposed):
-        for _kind, q in query_list[:20]:  # warm-up
-            with unit_of_work(sessions) as s:
-                queries.search(s, actor=ADMIN, query=q)
-        latencies, hits = [], []
-        profiler = cProfile.Profile() if profile else None
-        for _kind, q in query_list:
-            t0 = time.perf_counter()
-            if profiler:
-                profiler.enable()
-            with unit_of_work(sessions) as s:
-                found = queries.search(s, actor=ADMIN, query=q)
-            if profiler:
-                profiler.disable()
-            latencies.append(time.perf_counter() - t0)
-            hits.append(len(found))
-        if profiler and profile:
-            profiler.dump_stats(profile)
-        _explain_slowest(engine, sessions, query_list, latencies)
+) -> dict[str, tuple[list[float], list[int]]]:
+    _time_queries(sessions, ADMIN, query_list[:20])  # warm-up
+    profiler = cProfile.Profile() if profile else None
+    timed = {"admin": _time_queries(sessions, ADMIN, query_list, profiler)}
+    if profiler and profile:
+        profiler.dump_stats(profile)
+    _explain_slowest(engine, sessions, query_list, timed["admin"][0])
+    timed["clerk"] = _time_queries(sessions, clerk, query_list[:CLERK_QUERIES])
     base_lat, base_hits = [], []
     for _kind, q in query_list[:baseline_n]:
         seconds, n = _like_baseline(engine, q)
         base_lat.append(seconds)
         base_hits.append(n)
-    return latencies, hits, base_lat, base_hits
+    timed["baseline"] = (base_lat, base_hits)
+    return timed
 
 
 def bench_search(
@@ -861,26 +519,32 @@ def bench_search(
     batch: int,
     seed: int,
     profile: Path | None,
-    proposed: bool,
 ) -> SearchResult:
     with backend.database("search") as engine:
         sessions = session_factory(engine)
-        people, hh, build_s, sample = build_registry(engine, sessions, individuals, batch, seed, proposed)
+        people, hh, build_s, sample = build_registry(engine, sessions, individuals, batch, seed)
         print(f"  built a registry of {people:,} people in {hh:,} households in {build_s:.0f} s", flush=True)
+        with unit_of_work(sessions) as s:
+            site = s.scalars(select(Site).where(Site.code == "ZAA")).one()
+            clerk = Principal(
+                user_id=None,
+                username="bench-clerk",
+                grants=(Grant(Role.REGISTRATION_CLERK, site.operation_id, site.id),),
+            )
         query_list = make_queries(sample, queries_n, seed + 1)
-        latencies, hits, base_lat, base_hits = time_search(
-            engine, sessions, query_list, baseline_n, profile, proposed
-        )
+        timed = time_search(engine, sessions, clerk, query_list, baseline_n, profile)
         return SearchResult(
             backend.name,
             people,
             hh,
             build_s,
-            latencies,
-            base_lat,
-            hits,
-            base_hits,
+            timed["admin"][0],
+            timed["baseline"][0],
+            timed["admin"][1],
+            timed["baseline"][1],
             [k for k, _ in query_list],
+            timed["clerk"][0],
+            timed["clerk"][1],
         )
 
 
@@ -962,6 +626,7 @@ def report_search(r: SearchResult) -> None:
     )
     for label, lat, hits in (
         ("refugio queries.search (+audit, 1 UoW)", r.service, r.hits_service),
+        ("  the same, as a clerk of one site", r.clerk, r.hits_clerk),
         ("baseline LIKE '%word%' scan", r.baseline, r.hits_baseline),
     ):
         if not lat:
@@ -1012,11 +677,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         help="limit to these backends (repeatable)",
     )
-    p.add_argument(
-        "--proposed",
-        action="store_true",
-        help="prototype the changes this benchmark proposes to refugio (see the functions above)",
-    )
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--profile", type=Path, help="write cProfile stats of the service calls to PREFIX-*.prof")
     p.add_argument("--json", type=Path, help="also write the figures as JSON")
@@ -1034,16 +694,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"refugio registration benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}; "
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); "
-        f"backends: {', '.join(b.name for b in backends)}; "
-        f"{'WITH the proposed changes' if args.proposed else 'refugio as it is'}",
+        f"backends: {', '.join(b.name for b in backends)}; load average {_load()}",
         flush=True,
     )
-    figures: dict[str, Any] = {"proposed": args.proposed}
+    figures: dict[str, Any] = {}
     for backend in backends:
         if args.only in (None, "bulk"):
             print(f"\n== bulk registration on {backend.name}", flush=True)
             prof = Path(f"{args.profile}-bulk-{backend.name}.prof") if args.profile else None
-            bulk = bench_bulk(backend, args.households, args.batch, args.seed, prof, args.proposed)
+            bulk = bench_bulk(backend, args.households, args.batch, args.seed, prof)
             report_bulk(bulk)
             figures[f"bulk_{backend.name}"] = {
                 "households": bulk.households,
@@ -1066,7 +725,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.build_batch,
                 args.seed,
                 prof,
-                args.proposed,
             )
             report_search(found)
             figures[f"search_{backend.name}"] = {
@@ -1077,7 +735,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "max_ms": max(found.service) * 1000,
                 "baseline_p50_ms": percentile(found.baseline, 0.5) * 1000 if found.baseline else None,
                 "baseline_p95_ms": percentile(found.baseline, 0.95) * 1000 if found.baseline else None,
+                "clerk_p95_ms": percentile(found.clerk, 0.95) * 1000 if found.clerk else None,
             }
+    print(f"\nload average at the end: {_load()}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

@@ -161,6 +161,32 @@ def household_payload(
     return payload
 
 
+def name_index_out_of_step(container: Container) -> dict[str, tuple[set[str], set[str]]]:
+    """People whose row in the name index differs from the one their current names, operation, site
+    and status give: {ref: (stored tokens, expected tokens)}; {} when the index is in step."""
+    from sqlalchemy import select
+
+    from refugio.registration import name_index
+    from refugio.registration.models import Individual, NameSearch
+
+    with unit_of_work(container.sessions) as s:
+        columns = (NameSearch.names, NameSearch.family_norm, NameSearch.given_norm, NameSearch.ref)
+        stored = {r[0]: r[1:] for r in s.execute(select(NameSearch.individual_id, *columns))}
+        wrong: dict[str, tuple[set[str], set[str]]] = {}
+        for p in s.scalars(select(Individual)):
+            expected = set(
+                name_index.document(
+                    [getattr(p, f) for f in reg._NAME_FIELDS], p.operation_id, p.site_id, p.status
+                ).split(" ")
+            ) | {f"sorted as {p.family_norm}|{p.given_norm}|{p.ref}"}
+            names, family, given, ref = stored.pop(p.id, ("", "", "", ""))
+            got = name_index.stored_tokens(names) | {f"sorted as {family}|{given}|{ref}"}
+            if got != expected:
+                wrong[p.ref] = (got, expected)
+        assert not stored, "index rows of no individual"
+        return wrong
+
+
 @pytest.fixture
 def container(db_url: str, tmp_path: Path) -> Iterator[Container]:
     c = build_container(db_url, tmp_path / "data")
@@ -179,6 +205,7 @@ __all__ = [
     "build_container",
     "container",
     "household_payload",
+    "name_index_out_of_step",
     "principal",
     "seed",
     "seeded",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from tests.dedup.conftest import Families, again_payload, register
-from tests.helpers import Seed, household_payload
+from tests.helpers import Seed, household_payload, name_index_out_of_step
 
 from refugio.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from refugio.dedup import index, queries, service
@@ -176,3 +176,33 @@ def test_batch_against_registered_and_models(
         pairs = s.scalars(select(DedupPair)).all()
     third_ids = {i.id for i in [_ref(container, third, n) for n in range(4)]}
     assert pairs and all(p.left_id in third_ids or p.right_id in third_ids for p in pairs)
+
+
+def test_merge_and_unmerge_keep_the_name_index_in_step(
+    container: Container, seeded: Seed, families: Families, imo: Principal
+) -> None:
+    """Search filters by status inside the name index: a merged person is inactive there too, and
+    active again once unmerged."""
+    from refugio.registration import queries as registration
+
+    with unit_of_work(container.sessions) as s:
+        service.run_population(s, actor=imo, operation_id=seeded.operation_id)
+    with unit_of_work(container.sessions) as s:
+        pairs, _total = queries.review_queue(s, actor=imo)
+        merge = service.confirm_duplicate(s, actor=imo, pair_id=pairs[0].id, reason="same passport photo")
+        merged_id = merge.merged_id
+    assert name_index_out_of_step(container) == {}
+
+    def active_ids() -> set[object]:
+        with unit_of_work(container.sessions) as s:
+            return {
+                h.person.id
+                for q in ("haddad", "hadad")
+                for h in registration.search(s, actor=imo, query=q, include_inactive=False)
+            }
+
+    assert merged_id not in active_ids()
+    with unit_of_work(container.sessions) as s:
+        service.unmerge(s, actor=imo, merge_id=merge.id, reason="two people after all")
+    assert name_index_out_of_step(container) == {}
+    assert merged_id in active_ids()

@@ -231,3 +231,25 @@ def test_unreadable_file_leaves_a_failed_batch_and_no_rows(
         b = s.scalars(select(ImportBatch)).one()
         assert b.status == "failed" and "encoding" in (b.message or "")
         assert s.scalar(select(func.count()).select_from(StagedRow)) == 0
+
+
+def test_imported_and_reimported_people_are_found_by_name(
+    container: Container, seeded: Seed, tmp_path: Path
+) -> None:
+    """A commit goes through the registration services, which keep the name index in step."""
+    from tests.helpers import name_index_out_of_step
+
+    from refugio.registration import queries
+
+    admin = principal(container, "admin")
+    commit(container, admin, run_import(container, admin, write_csv(tmp_path, FAMILY), seeded.camp_id))
+    changed = [FAMILY[0], FAMILY[1], "H1,P3,son,Youssef,Haddad,M,2014-03,SYR,yes,,"]
+    commit(
+        container, admin, run_import(container, admin, write_csv(tmp_path, changed, "v2.csv"), seeded.camp_id)
+    )
+    with unit_of_work(container.sessions) as s:
+        assert [h.person.given_name for h in queries.search(s, actor=admin, query="youssef haddad")] == [
+            "Youssef"
+        ]
+        assert queries.search(s, actor=admin, query="yusuf haddad") == []
+    assert name_index_out_of_step(container) == {}

@@ -10,7 +10,20 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Column, DateTime, Engine, Integer, MetaData, Table, delete, inspect, text, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    delete,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +46,8 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 def _tables(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    """The tables a model could describe (not the ones SQLite makes for a full-text index)."""
+    return set(inspect(engine).get_table_names()) - {"alembic_version"} - migrate.database_only_tables(engine)
 
 
 # --- schema ---------------------------------------------------------------------------------------------
@@ -206,3 +220,48 @@ def test_concurrent_upgrades_do_not_collide(db_url: str, engine: Engine) -> None
         results = list(pool.map(lambda _: migrate.upgrade(db_url), range(3)))
     assert results == [None, None, None]
     assert migrate.current(engine) == migrate.head()
+
+
+# --- the name index (0007) ------------------------------------------------------------------------------
+
+
+def test_name_index_is_built_from_the_name_tokens_and_taken_back(engine: Engine) -> None:
+    """Revision 0007 builds `name_search` from `name_token` in SQL, and its downgrade gives the tokens
+    back: the documents it builds are those the service writes, and search works on them."""
+    from tests.helpers import household_payload
+
+    from refugio.registration import name_index, queries
+    from refugio.registration import service as reg
+    from refugio.registration.models import Individual, NameSearch
+    from refugio.registration.schemas import HouseholdCreate
+    from refugio.security.principals import SYSTEM
+
+    migrate.upgrade(engine)
+    with Session(engine) as s:
+        operation = reg.create_operation(s, actor=SYSTEM, code="JOR", name="Jordan", country_iso3="JOR")
+        site = reg.create_site(s, actor=SYSTEM, operation=operation, code="ZAA", name="Camp", kind="camp")
+        payload = household_payload(site.id, members=2)
+        payload["members"][0]["family_name_original"] = "الحداد"
+        reg.register_household(s, actor=SYSTEM, data=HouseholdCreate.model_validate(payload))
+        s.commit()
+    with Session(engine) as s:
+        written = {
+            r[0]: name_index.stored_tokens(r[1])
+            for r in s.execute(select(NameSearch.individual_id, NameSearch.names))
+        }
+
+    migrate.downgrade(engine, "0006")
+    with engine.connect() as conn:
+        tokens = {row[0] for row in conn.execute(text("SELECT token FROM name_token"))}
+    assert {"khaled", "haddad", "mariam", "خالد", "الحداد", "حداد"} == tokens
+
+    migrate.upgrade(engine)
+    with Session(engine) as s:
+        rebuilt = {
+            r[0]: name_index.stored_tokens(r[1])
+            for r in s.execute(select(NameSearch.individual_id, NameSearch.names))
+        }
+        assert rebuilt == written
+        focal = s.scalars(select(Individual).where(Individual.given_name == "Khaled")).one()
+        for query in ("khaled haddad", "حداد", "الحداد", "kha"):
+            assert [h.person.id for h in queries.search(s, actor=SYSTEM, query=query)] == [focal.id], query

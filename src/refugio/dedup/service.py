@@ -15,7 +15,8 @@ flush, never commit: the caller's unit of work commits. Every write is audited.
 A merge keeps both histories: nothing is deleted and nothing is re-pointed. The merged person's
 status becomes `inactive` (so lists, counts and assistance use the survivor), a `DedupMerge` row
 points to the survivor and keeps the previous status, and each of the two people gets a history event
-naming the other. Unmerging restores the previous status and adds the events that say so.
+naming the other. Unmerging restores the previous status and adds the events that say so. Both keep
+registration's name index in step with the status (`registration.service.refresh_name_index`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from refugio.dedup.models import DedupMerge, DedupModel, DedupPair, DedupPerson,
 from refugio.dedup.schemas import DeskCheck, DeskPerson
 from refugio.registration.enums import EventType, IndividualStatus
 from refugio.registration.models import Household, Individual, Operation, RegistrationEvent, Site
+from refugio.registration.service import refresh_name_index
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
@@ -627,6 +629,7 @@ def confirm_duplicate(
     )
     session.flush()
     _refresh_household_size(session, merged.household_id)
+    refresh_name_index(session, individual_ids=[merged.id])  # search filters by status
     index.reindex(session, [survivor.id, merged.id])
     session.flush()
     audit.record(
@@ -707,6 +710,7 @@ def unmerge(session: Session, *, actor: Principal, merge_id: uuid.UUID, reason: 
     )
     session.flush()
     _refresh_household_size(session, merged.household_id)
+    refresh_name_index(session, individual_ids=[merged.id])  # search filters by status
     index.reindex(session, [survivor.id, merged.id])
     session.flush()
     audit.record(

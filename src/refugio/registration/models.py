@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from refugio.core import clock
@@ -149,15 +150,37 @@ class Individual(UUIDPk, Timestamped, Base):
     needs: Mapped[list[SpecificNeed]] = relationship(back_populates="individual")
 
 
-class NameToken(Base):
-    """Search index: one row per normalised name token of a person, Latin and original script."""
+class NameSearch(Base):
+    """Search index: one row per person, a document of the normalised name tokens (Latin and original
+    script, with and without the article) and of the person's operation, site and status, which search
+    filters on, and the person's sort key. Written by the service (see refugio.registration.name_index).
 
-    __tablename__ = "name_token"
+    The full-text index over `names` is the database's own: a GIN index on PostgreSQL (declared here,
+    created on PostgreSQL only; without the pending list of fast updates, which every search would
+    scan) and, on SQLite, the FTS5 table `name_fts` with its triggers, which
+    migration 0007 creates and SQLAlchemy cannot describe (so the schema check leaves it out).
+    """
 
-    token: Mapped[str] = mapped_column(String(100), primary_key=True)
-    individual_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("individual.id", ondelete="CASCADE"), primary_key=True, index=True
+    __tablename__ = "name_search"
+    __table_args__ = (
+        Index(
+            "ix_name_search_names",
+            "names",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+            info={"dialects": ("postgresql",)},
+        ).ddl_if(dialect="postgresql"),
     )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # the FTS5 rowid on SQLite
+    individual_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("individual.id", ondelete="CASCADE"), unique=True
+    )
+    names: Mapped[str] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+    # the result order, copied from individual: the candidates are sorted without reading the people
+    family_norm: Mapped[str] = mapped_column(String(100))
+    given_norm: Mapped[str] = mapped_column(String(100))
+    ref: Mapped[str] = mapped_column(String(28))
 
 
 class IdentityDocument(UUIDPk, Timestamped, Base):

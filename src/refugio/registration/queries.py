@@ -9,18 +9,17 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, intersect, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
 from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
-from refugio.registration import names
+from refugio.registration import name_index, names
 from refugio.registration.models import (
     Certificate,
     Household,
     IdentityDocument,
     Individual,
-    NameToken,
     Operation,
     RegistrationEvent,
     Site,
@@ -269,23 +268,17 @@ class SearchHit:
     matched_by: str  # name | id | document | phone
 
 
-def _name_candidates(tokens: list[list[str]]) -> Select[uuid.UUID]:
-    """Individuals having, for every query word, a name token starting with one of its forms."""
-    parts = [
-        select(NameToken.individual_id).where(
-            or_(*(and_(NameToken.token >= f, NameToken.token < f + "\U0010ffff") for f in forms))
-        )
-        for forms in tokens
-    ]
-    if len(parts) == 1:
-        return parts[0]
-    return select(intersect(*parts).subquery().c[0])
-
-
 def search(
     session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS, include_inactive: bool = True
 ) -> list[SearchHit]:
-    """Find people by name (either script, any order, word prefixes), ID, document number or phone."""
+    """Find people by name (either script, any order, word prefixes), ID, document number or phone.
+
+    A name search looks the words up in the name index (refugio.registration.name_index): people having
+    every word as a whole name token come first, then, to fill the page, people having a name token
+    that starts with each word. Each lookup reads at most `name_index.CANDIDATES` people of the
+    searcher's scope and shows the first by name among them, so that the time a search takes does not
+    grow with the number of people who share a common name: such a search shows some of them only,
+    and more words (or an ID, a document, a phone) narrow it."""
     if not actor.can_anywhere(Permission.SEARCH_RUN):
         raise PermissionDenied(f"{actor.label} lacks {Permission.SEARCH_RUN.value}")
     q = (query or "").strip()
@@ -324,14 +317,28 @@ def search(
     if _PHONEISH.match(q):
         digits = (normalise_phone(q) or "").lstrip("+")
         take(base.where(Individual.phone.in_([digits, "+" + digits])), "phone")
-    tokens = names.query_tokens(q)
-    if tokens and not hits:
-        take(
-            base.where(Individual.id.in_(_name_candidates(tokens))).order_by(
-                Individual.family_norm, Individual.given_norm, Individual.ref
-            ),
-            "name",
-        )
+    words = names.query_words(q)
+    if words and not hits:
+        view = actor.scope(Permission.INDIVIDUAL_VIEW)
+        dialect = session.get_bind().dialect.name
+        for prefix in (False, True):
+            found = session.scalars(
+                name_index.candidates(
+                    dialect,
+                    words,
+                    prefix=prefix,
+                    operation_ids=None if view.everything else view.operation_ids,
+                    site_ids=view.site_ids,
+                    active_only=not include_inactive,
+                    exclude=list(hits),
+                    limit=limit - len(hits),
+                )
+            ).all()
+            if found:  # the page's ids from the index, then their rows: a plan right at any registry size
+                stmt = base.where(Individual.id.in_(found))
+                take(stmt.order_by(Individual.family_norm, Individual.given_norm, Individual.ref), "name")
+            if len(hits) >= limit:
+                break
     result = list(hits.values())[:limit]
     audit.record(
         session,

@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Protocol
@@ -44,12 +45,20 @@ class RuleSetError(ValueError):
     """A rule set that does not follow the schema (named rule and problem)."""
 
 
+Test = Callable[[dict[str, Any]], bool]
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     code: str
     when: dict[str, Any]
     explain: str
+    # `when` as nested closures, built once per rule (the data is read, never executed)
+    test: Test = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "test", _compile(self.when))
 
 
 @dataclass(frozen=True)
@@ -183,23 +192,50 @@ def household_facts(members: Sequence[MemberLike], on: dt.date) -> list[dict[str
     return out
 
 
-def _holds(cond: dict[str, Any], facts: dict[str, Any]) -> bool:
+_ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+
+
+def _compile(cond: dict[str, Any]) -> Test:
+    """A checked condition as a function of the facts, so that evaluating a rule for a person does not
+    walk the condition's data again. A fact that is missing (None) is never less or greater than a
+    value."""
     if "all" in cond:
-        return all(_holds(c, facts) for c in cond["all"])
+        parts = tuple(_compile(c) for c in cond["all"])
+
+        def every(facts: dict[str, Any]) -> bool:
+            for part in parts:  # noqa: SIM110 (a loop: no generator per person and rule)
+                if not part(facts):
+                    return False
+            return True
+
+        return every
     if "any" in cond:
-        return any(_holds(c, facts) for c in cond["any"])
+        parts = tuple(_compile(c) for c in cond["any"])
+
+        def some(facts: dict[str, Any]) -> bool:
+            for part in parts:  # noqa: SIM110 (a loop: no generator per person and rule)
+                if part(facts):
+                    return True
+            return False
+
+        return some
     if "not" in cond:
-        return not _holds(cond["not"], facts)
-    left, op, right = facts.get(cond["fact"]), cond["op"], cond["value"]
+        inner = _compile(cond["not"])
+        return lambda facts: not inner(facts)
+    name, op, right = cond["fact"], cond["op"], cond["value"]
     if op == "eq":
-        return bool(left == right)
+        return lambda facts: bool(facts.get(name) == right)
     if op == "ne":
-        return bool(left != right)
+        return lambda facts: bool(facts.get(name) != right)
     if op == "in":
-        return left in right
-    if left is None:
-        return False
-    return bool({"lt": left < right, "le": left <= right, "gt": left > right, "ge": left >= right}[op])
+        return lambda facts: facts.get(name) in right
+    compare = _ORDER[op]
+
+    def ordered(facts: dict[str, Any]) -> bool:
+        left = facts.get(name)
+        return left is not None and bool(compare(left, right))
+
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -215,4 +251,4 @@ def explain(template: str, facts: dict[str, Any]) -> str:
 
 def evaluate(ruleset: RuleSet, facts: dict[str, Any]) -> list[Finding]:
     """The rules that hold for one person, with their explanations."""
-    return [Finding(r.id, r.code, explain(r.explain, facts)) for r in ruleset.rules if _holds(r.when, facts)]
+    return [Finding(r.id, r.code, explain(r.explain, facts)) for r in ruleset.rules if r.test(facts)]

@@ -15,20 +15,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
 from refugio.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from refugio.registration import names, rules
+from refugio.registration import name_index, names, rules
 from refugio.registration.enums import EventType, IndividualStatus, NeedSource, Relationship
 from refugio.registration.models import (
     Certificate,
     Household,
     IdentityDocument,
     Individual,
-    NameToken,
+    NameSearch,
     NeedsRuleSet,
     Operation,
     RegistrationEvent,
@@ -63,6 +63,7 @@ from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.store.base import Base
+from refugio.store.bulk import insert_rows
 
 # ---------------------------------------------------------------------------------------------
 # operations and sites
@@ -195,25 +196,65 @@ def active_ruleset(session: Session) -> rules.RuleSet:
 
 
 def _bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Plain executemany on the session's connection (no ORM bookkeeping, no RETURNING)."""
-    if rows:
-        session.connection().execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]
+    """One executemany on the session's connection (no ORM bookkeeping, no RETURNING)."""
+    insert_rows(session.connection(), model.__table__, rows)  # type: ignore[arg-type]
 
 
-def _token_rows(individual_id: uuid.UUID, values: Iterable[str | None]) -> list[dict[str, Any]]:
-    return [{"token": t[:100], "individual_id": individual_id} for t in names.tokens(*values)]
+_NAME_FIELDS = (
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "other_names",
+)
+
+
+def refresh_name_index(session: Session, *, individual_ids: Iterable[uuid.UUID]) -> None:
+    """Rewrite the name-index rows of these people from their names, operation, site and status as
+    they now are. Every write that changes one of those calls it (see refugio.registration.name_index)."""
+    wanted = set(individual_ids)
+    if not wanted:
+        return
+    session.flush()
+    people = session.execute(
+        select(
+            Individual.id,
+            Individual.operation_id,
+            Individual.site_id,
+            Individual.status,
+            Individual.family_norm,
+            Individual.given_norm,
+            Individual.ref,
+            *(getattr(Individual, f) for f in _NAME_FIELDS),
+        ).where(Individual.id.in_(wanted))
+    ).all()
+    rows = {
+        p.id: name_index.row(
+            p.id,
+            name_index.document([getattr(p, f) for f in _NAME_FIELDS], p.operation_id, p.site_id, p.status),
+            p.family_norm,
+            p.given_norm,
+            p.ref,
+        )
+        for p in people
+    }
+    indexed = set(session.scalars(select(NameSearch.individual_id).where(NameSearch.individual_id.in_(rows))))
+    table = NameSearch.__table__
+    stale = [{f"b_{k}": v for k, v in r.items()} for i, r in rows.items() if i in indexed]
+    if stale:
+        session.connection().execute(
+            table.update()  # type: ignore[attr-defined]
+            .where(table.c.individual_id == bindparam("b_individual_id"))
+            .values({k: bindparam(f"b_{k}") for k in ("names", *name_index.SORTED_BY)}),
+            stale,
+        )
+    _bulk_insert(session, NameSearch, [r for i, r in rows.items() if i not in indexed])
 
 
 def _name_values(p: Any) -> list[str | None]:
-    return [
-        p.given_name,
-        p.middle_name,
-        p.family_name,
-        p.given_name_original,
-        p.middle_name_original,
-        p.family_name_original,
-        p.other_names,
-    ]
+    return [getattr(p, f) for f in _NAME_FIELDS]
 
 
 def _event(
@@ -293,7 +334,12 @@ def _check_need_permissions(
 
 
 def _existing_documents(session: Session, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
-    """Which of these (type, country, normalised number) are already held, and by whom (ref)."""
+    """Which of these (type, country, normalised number) are already held, and by whom (ref).
+
+    The numbers are rendered into the SQL (normalised, they are [0-9A-Z] only): psycopg prepares a
+    statement run five times with the same text, and PostgreSQL then keeps a generic plan made while
+    the registry was nearly empty (a nested loop over every individual), 80 times slower at 45,000
+    people than the plan for the actual numbers."""
     found: dict[tuple[str, str, str], str] = {}
     numbers = sorted({k[2] for k in keys})
     for start in range(0, len(numbers), 500):
@@ -306,7 +352,11 @@ def _existing_documents(session: Session, keys: set[tuple[str, str, str]]) -> di
                 Individual.ref,
             )
             .join(Individual, Individual.id == IdentityDocument.individual_id)
-            .where(IdentityDocument.number_norm.in_(chunk))
+            .where(
+                IdentityDocument.number_norm.in_(
+                    bindparam("numbers", chunk, expanding=True, literal_execute=True)
+                )
+            )
         ).all()
         for doc_type, country, norm, ref in rows:
             if (doc_type, country, norm) in keys:
@@ -431,7 +481,7 @@ def register_households(
     hh_rows: list[dict[str, Any]] = []
     ind_rows: list[dict[str, Any]] = []
     doc_rows: list[dict[str, Any]] = []
-    token_rows: list[dict[str, Any]] = []
+    search_rows: list[dict[str, Any]] = []
     need_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     audit_entries: list[tuple[str, str, str | None, dict[str, Any]]] = []
@@ -517,7 +567,15 @@ def register_households(
                     "updated_at": now,
                 }
             )
-            token_rows.extend(_token_rows(iid, _name_values(m)))
+            search_rows.append(
+                name_index.row(
+                    iid,
+                    name_index.document(_name_values(m), op.id, site.id, "active"),
+                    ind_rows[-1]["family_norm"],
+                    ind_rows[-1]["given_norm"],
+                    member_refs[i],
+                )
+            )
             for d in m.documents:
                 doc_rows.append(
                     {
@@ -584,8 +642,7 @@ def register_households(
     _bulk_insert(session, Individual, ind_rows)
     if doc_rows:
         _bulk_insert(session, IdentityDocument, doc_rows)
-    if token_rows:
-        _bulk_insert(session, NameToken, token_rows)
+    _bulk_insert(session, NameSearch, search_rows)
     if need_rows:
         _bulk_insert(session, SpecificNeed, need_rows)
     _bulk_insert(session, RegistrationEvent, event_rows)
@@ -881,7 +938,7 @@ def _new_member(
     )
     session.add(person_row)
     session.flush()
-    _bulk_insert(session, NameToken, _token_rows(person_row.id, _name_values(person_row)))
+    refresh_name_index(session, individual_ids=[person_row.id])
     for d in person.documents:
         _insert_document(session, person_row.id, d)
     for flag in person.needs:
@@ -940,6 +997,7 @@ def record_death(
         details={"status": [before, person.status], "note": data.note},
     )
     session.flush()
+    refresh_name_index(session, individual_ids=[person.id])
     _revoke_certificates(session, actor=actor, person=person, reason="holder recorded as deceased")
     _refresh_size(session, household)
     reapply_rules(session, actor=actor, household=household)
@@ -1072,6 +1130,8 @@ def change_address(
         session.execute(
             update(Individual).where(Individual.household_id == household.id).values(site_id=new_site.id)
         )
+        members = session.scalars(select(Individual.id).where(Individual.household_id == household.id))
+        refresh_name_index(session, individual_ids=list(members))
     if not changes:
         raise ValidationFailed.single(
             "address", "nothing to change: give a new address, shelter, phone or site"
@@ -1141,6 +1201,7 @@ def change_status(
     )
     session.flush()
     if "status" in changes:
+        refresh_name_index(session, individual_ids=[person.id])
         household = session.get(Household, person.household_id)
         assert household is not None
         if person.status != IndividualStatus.ACTIVE.value:
@@ -1238,6 +1299,7 @@ def move_individual(
         old.focal_point_id = None
         old.status = "closed"
     session.flush()
+    refresh_name_index(session, individual_ids=[person.id])
     for hh in (old, target):
         _add_event(
             session,
@@ -1419,8 +1481,7 @@ def update_individual(
     person.given_norm = names.normalise(person.given_name)
     person.family_norm = names.normalise(person.family_name)
     person.version += 1
-    session.execute(delete(NameToken).where(NameToken.individual_id == person.id))
-    _bulk_insert(session, NameToken, _token_rows(person.id, _name_values(person)))
+    refresh_name_index(session, individual_ids=[person.id])
     _add_event(
         session,
         operation_id=person.operation_id,
@@ -1613,6 +1674,7 @@ __all__ = [
     "record_birth",
     "record_death",
     "record_marriage",
+    "refresh_name_index",
     "register_household",
     "register_households",
     "remove_need",

@@ -12,6 +12,15 @@ domain that adds tables adds the next revision.
 The caller passes the models' `MetaData` (the composition root has it: `refugio.main.metadata()`),
 because store knows no domain: this module imports only SQLAlchemy, Alembic and refugio.store.
 
+What the schema check leaves out, and why (the migrations build these; SQLAlchemy cannot describe
+them, or they exist on one backend only):
+
+- tables the database makes for itself, which no model can describe: SQLite's virtual tables (the
+  FTS5 full-text index) and the shadow tables that store them (`database_only_tables`);
+- model objects declared for some dialects only, marked `info={"dialects": (...)}` (and created by
+  `metadata.create_all` on those only, through `.ddl_if(dialect=...)`), e.g. a GIN index that exists
+  on PostgreSQL only: on other backends they are neither expected nor reported.
+
 For developers, `python -m refugio.store.migrate` wraps the Alembic commands (revision with the next
 readable id, upgrade, downgrade, current, history, check); there the migration environment falls back
 to `refugio.main.metadata()` and the `REFUGIO_DB_URL` / data-dir settings.
@@ -93,14 +102,48 @@ def compare_type(
     return None
 
 
-def migration_options(dialect_name: str) -> dict[str, Any]:
-    """The `context.configure` options every refugio migration run uses (env.py and checks)."""
+def database_only_tables(bind: Engine | Connection) -> set[str]:
+    """Tables that no model describes because the database makes them for itself: on SQLite, virtual
+    tables (e.g. FTS5 indexes) and their shadow tables. Empty on PostgreSQL."""
+    if bind.dialect.name != "sqlite":
+        return set()
+
+    def read(conn: Connection) -> set[str]:
+        rows = conn.exec_driver_sql("PRAGMA main.table_list").all()
+        return {str(r[1]) for r in rows if r[2] in ("virtual", "shadow")}
+
+    if isinstance(bind, Connection):
+        return read(bind)
+    with bind.connect() as conn:
+        return read(conn)
+
+
+def for_dialect(obj: Any, dialect_name: str) -> bool:
+    """False for a model object marked `info={"dialects": (...)}` that excludes this dialect."""
+    dialects = getattr(obj, "info", {}).get("dialects")
+    return dialects is None or dialect_name in dialects
+
+
+def migration_options(dialect_name: str, connection: Connection | None = None) -> dict[str, Any]:
+    """The `context.configure` options every refugio migration run uses (env.py and checks). With the
+    `connection` (to a migrated database), the tables the database makes for itself are left out of
+    the comparison too."""
+    skipped = database_only_tables(connection) if connection is not None else set()
+
+    def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+        return not (type_ == "table" and name in skipped)
+
+    def include_object(obj: Any, _name: str | None, _type: str, reflected: bool, _other: Any) -> bool:
+        return reflected or for_dialect(obj, dialect_name)
+
     return {
         "compare_type": compare_type,
         "compare_server_default": False,
         "render_item": render_item,
         "render_as_batch": dialect_name == "sqlite",
         "user_module_prefix": "sa.",
+        "include_name": include_name,
+        "include_object": include_object,
     }
 
 
@@ -186,7 +229,7 @@ def is_up_to_date(engine: Engine) -> bool:
 def check_schema_matches(engine: Engine, metadata: MetaData) -> list[Any]:
     """Differences between the models (`metadata`) and the database, as Alembic diffs; [] if none."""
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts=migration_options(engine.dialect.name))
+        ctx = MigrationContext.configure(conn, opts=migration_options(engine.dialect.name, conn))
         return list(compare_metadata(ctx, metadata))
 
 
@@ -246,7 +289,9 @@ __all__ = [
     "check_schema_matches",
     "compare_type",
     "current",
+    "database_only_tables",
     "downgrade",
+    "for_dialect",
     "head",
     "is_up_to_date",
     "main",

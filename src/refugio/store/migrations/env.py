@@ -40,7 +40,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=_target_metadata(),
-        **migrate.migration_options(connection.dialect.name),
+        **migrate.migration_options(connection.dialect.name, connection),
     )
     with context.begin_transaction():
         context.run_migrations()

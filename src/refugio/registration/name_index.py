@@ -1,0 +1,142 @@
+"""The name index behind search: one `name_search` row per person, matched by the database's own
+full-text index (see docs/decisions/0002-name-search-index.md).
+
+A row's `names` is a document of space-separated tokens: the person's normalised name tokens
+(`names.tokens`: both scripts, each word with and without its definite article), then reserved tokens
+that begin with "_" (a normalised name never contains one) naming what search filters on before it
+caps the candidates:
+
+    _o<operation id, 32 hex digits>   _s<site id, 32 hex digits>   _status_<status>
+
+SQLite matches it with the FTS5 table `name_fts` (external content on `name_search`, kept in step by
+triggers on `name_search`); PostgreSQL stores `names` as a tsvector and matches it with a GIN index.
+Both are created by migration 0007; the dialect differences live in this module only.
+
+Every write that changes a person's names, site, operation or status must rewrite the person's row:
+`service.refresh_name_index` does, and the registration paths insert the rows they create. A row that
+is out of step can hide a person from search, never show one outside the searcher's scope: `search`
+applies the scope and status to the individual rows as well.
+
+Imports SQLAlchemy and refugio.registration (models, names) only.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, bindparam, cast, false, literal_column, select, table
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.types import Text
+
+from refugio.registration import names
+from refugio.registration.models import NameSearch
+
+# At most this many people are read from the index per lookup; the page shown is the first by name
+# among them. Beyond it, the work per search would grow with the number of people sharing a name.
+CANDIDATES = 500
+
+OPERATION, SITE, STATUS = "_o", "_s", "_status_"
+_FTS = table("name_fts")
+
+
+def document(
+    name_values: Iterable[str | None], operation_id: uuid.UUID, site_id: uuid.UUID, status: str
+) -> str:
+    """The indexed document of one person."""
+    words = sorted(names.tokens(*name_values))
+    words.append(_reserved(operation_id, site_id, status))
+    return " ".join(words)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reserved(operation_id: uuid.UUID, site_id: uuid.UUID, status: str) -> str:
+    return f"{OPERATION}{operation_id.hex} {SITE}{site_id.hex} {STATUS}{status}"
+
+
+def stored_tokens(doc: str) -> set[str]:
+    """The tokens of a stored document, as either database returns it (PostgreSQL quotes each lexeme
+    of a tsvector)."""
+    return {w for w in (t.strip("'") for t in doc.split(" ")) if w}
+
+
+def name_tokens(doc: str) -> set[str]:
+    """The name tokens of a stored document, without the reserved ones."""
+    return {t for t in stored_tokens(doc) if not t.startswith("_")}
+
+
+SORTED_BY = ("family_norm", "given_norm", "ref")  # the order of search results, copied from individual
+
+
+def row(individual_id: uuid.UUID, doc: str, family_norm: str, given_norm: str, ref: str) -> dict[str, Any]:
+    """A `name_search` row."""
+    return {
+        "individual_id": individual_id,
+        "names": doc,
+        "family_norm": family_norm,
+        "given_norm": given_norm,
+        "ref": ref,
+    }
+
+
+def _scope_tokens(
+    operation_ids: Iterable[uuid.UUID] | None, site_ids: Iterable[uuid.UUID]
+) -> tuple[list[str], bool]:
+    """Scope tokens (any of), and whether the scope is empty (nothing may be found)."""
+    if operation_ids is None:  # every operation
+        return [], False
+    scope = [f"{OPERATION}{o.hex}" for o in sorted(operation_ids)]
+    scope += [f"{SITE}{s.hex}" for s in sorted(site_ids)]
+    return scope, not scope
+
+
+def candidates(
+    dialect: str,
+    words: Sequence[str],
+    *,
+    prefix: bool,
+    operation_ids: Iterable[uuid.UUID] | None,
+    site_ids: Iterable[uuid.UUID] = (),
+    active_only: bool = False,
+    exclude: Collection[uuid.UUID] = (),
+    limit: int = 50,
+) -> Select[uuid.UUID]:
+    """The first `limit` by name of up to CANDIDATES people having every word as a name token (or a
+    token starting with it), in the given operations or sites (`operation_ids=None`: everywhere),
+    active ones only if asked, other than those in `exclude`. Reads `name_search` only."""
+    scope, empty = _scope_tokens(operation_ids, site_ids)
+    status = [f"{STATUS}active"] if active_only else []
+    if empty or not words:
+        return select(NameSearch.individual_id).where(false())
+    if dialect == "sqlite":
+        star = "*" if prefix else ""
+        parts = [_fts_quote(w) + star for w in words] + [_fts_quote(s) for s in status]
+        if scope:
+            parts.append("(" + " OR ".join(_fts_quote(s) for s in scope) + ")")
+        match = literal_column("name_fts").op("MATCH")(bindparam(None, " AND ".join(parts), Text()))
+        stmt = (
+            select(NameSearch.individual_id)
+            .join(_FTS, literal_column("name_fts.rowid") == NameSearch.id)
+            .where(match)
+        )
+    else:
+        star = ":*" if prefix else ""
+        parts = [_ts_quote(w) + star for w in words] + [_ts_quote(s) for s in status]
+        if scope:
+            parts.append("(" + " | ".join(_ts_quote(s) for s in scope) + ")")
+        query = cast(bindparam(None, " & ".join(parts), Text()), TSQUERY)
+        stmt = select(NameSearch.individual_id).where(NameSearch.names.bool_op("@@")(query))
+    if exclude:
+        stmt = stmt.where(NameSearch.individual_id.not_in(list(exclude)))
+    found = stmt.add_columns(*(getattr(NameSearch, c) for c in SORTED_BY)).limit(CANDIDATES).subquery()
+    return select(found.c.individual_id).order_by(*(found.c[c] for c in SORTED_BY)).limit(limit)
+
+
+def _fts_quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _ts_quote(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
