@@ -65,8 +65,8 @@ from refugio.protection.referral_queries import (  # re-exported
     referrals_breaching_sla,
     services,
 )
-from refugio.registration import names
-from refugio.registration.models import Individual, NameToken, Operation, Site
+from refugio.registration import name_index, names
+from refugio.registration.models import Individual, NameSearch, Operation, Site
 from refugio.security import audit
 from refugio.security.models import User
 from refugio.security.permissions import Permission
@@ -481,16 +481,23 @@ def search_cases(session: Session, *, actor: Principal, query: str, limit: int =
         conditions.append(ProtectionCase.id.in_(linked.where(Individual.ref == upper)))
     tokens = names.query_tokens(q)
     if tokens:
-        matching = [
-            select(NameToken.individual_id).where(
-                or_(*(and_(NameToken.token >= f, NameToken.token < f + "\U0010ffff") for f in forms))
+        # names of the people of the caller's own cases only (a caseload, not the registry), read from
+        # the search index's documents and matched word by word as prefixes, in either script
+        visible = select(ProtectionCase.id).where(policy.detail_clause(actor))
+        rows = session.execute(
+            select(CaseIndividual.case_id, NameSearch.names)
+            .join(NameSearch, NameSearch.individual_id == CaseIndividual.individual_id)
+            .where(CaseIndividual.case_id.in_(visible))
+        ).all()
+        named = {
+            case_id
+            for case_id, doc in rows
+            if all(
+                any(t.startswith(f) for t in name_index.name_tokens(doc) for f in forms) for forms in tokens
             )
-            for forms in tokens
-        ]
-        people = select(CaseIndividual.case_id)
-        for part in matching:
-            people = people.where(CaseIndividual.individual_id.in_(part))
-        conditions.append(ProtectionCase.id.in_(people))
+        }
+        if named:
+            conditions.append(ProtectionCase.id.in_(sorted(named)))
     cases = list(
         session.scalars(
             base.where(or_(*conditions)).order_by(ProtectionCase.code).limit(max(1, min(limit, 50)))
