@@ -23,6 +23,7 @@ def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
     import refugio.dedup.models
     import refugio.intake.models
+    import refugio.protection.tracing.models
     import refugio.registration.models
     import refugio.security.models
     import refugio.stats.models  # noqa: F401

@@ -33,6 +33,9 @@ class Permission(StrEnum):
     STATS_VIEW = "STATS_VIEW"
     DEDUP_VIEW = "DEDUP_VIEW"
     DEDUP_DECIDE = "DEDUP_DECIDE"
+    # family tracing and reunification (refugio.protection.tracing)
+    TRACING_VIEW = "TRACING_VIEW"
+    TRACING_MANAGE = "TRACING_MANAGE"
 
 
 class Role(StrEnum):
@@ -70,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EVENT_RECORD,
             P.CERTIFICATE_REVOKE,
         }
+        | {P.TRACING_VIEW, P.TRACING_MANAGE}  # family tracing
     ),
     Role.IM_OFFICER: frozenset(_VIEW | {P.STATS_VIEW, P.DEDUP_VIEW, P.DEDUP_DECIDE, P.AUDIT_VIEW}),
     Role.VIEWER: frozenset(_VIEW),
