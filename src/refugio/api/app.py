@@ -23,6 +23,7 @@ from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
 from refugio.api.stats import router as stats_router
+from refugio.api.tracing import router as tracing_router
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -55,6 +56,7 @@ ROUTERS = (
     audit.router,
     stats_router,
     dedup_router,
+    tracing_router,
 )
 
 
