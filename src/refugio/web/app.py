@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from refugio.web import dedup, errors, intake, middleware, stats
+from refugio.web import dedup, errors, intake, middleware, stats, tracing
 from refugio.web.context import WebState, state_of
 from refugio.web.pages import audit, auth, dashboard, households, people, search, verify
 from refugio.web.rendering import Renderer
@@ -64,6 +64,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(stats.router)
     app.include_router(intake.router)
     app.include_router(dedup.router)
+    app.include_router(tracing.router)
     errors.install(app)
     middleware.install(
         app,

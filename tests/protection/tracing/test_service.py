@@ -15,7 +15,6 @@ from refugio.main import Container
 from refugio.protection.tracing import matching, queries, service
 from refugio.protection.tracing.models import TracingCandidate, TracingRequest
 from refugio.protection.tracing.schemas import (
-    CandidateReview,
     ClosureIn,
     RequestCreate,
     ReunificationIn,
@@ -149,16 +148,30 @@ def test_reciprocal_requests_are_strong_evidence(
 ) -> None:
     omar_looks = request_payload(
         world.seed.office_id,
-        enquirer={"given_name": "Omar", "family_name": "Nasser", "sex": "M", "date_of_birth": "1990",
-                  "phone": "+962 77 000 1111"},
-        sought=[{"given_name": "Ali", "family_name": "Nasser", "sex": "M", "age": 33, "relationship": "sibling"}],
-    )  # fmt: skip
+        enquirer={
+            "given_name": "Omar",
+            "family_name": "Nasser",
+            "sex": "M",
+            "date_of_birth": "1990",
+            "phone": "+962 77 000 1111",
+        },
+        sought=[
+            {"given_name": "Ali", "family_name": "Nasser", "sex": "M", "age": 33, "relationship": "sibling"}
+        ],
+    )
     ali_looks = request_payload(
         world.seed.camp_id,
-        enquirer={"given_name": "علي", "family_name": "ناصر", "sex": "M", "date_of_birth": "1993",
-                  "contact": "via the camp's protection desk"},
-        sought=[{"given_name": "Omar", "family_name": "Naser", "sex": "M", "age": 36, "relationship": "sibling"}],
-    )  # fmt: skip
+        enquirer={
+            "given_name": "علي",
+            "family_name": "ناصر",
+            "sex": "M",
+            "date_of_birth": "1993",
+            "contact": "via the camp's protection desk",
+        },
+        sought=[
+            {"given_name": "Omar", "family_name": "Naser", "sex": "M", "age": 36, "relationship": "sibling"}
+        ],
+    )
     first = open_request(container, protection, omar_looks)
     second = open_request(container, protection, ali_looks)
     _match(container, protection, first)
