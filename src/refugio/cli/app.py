@@ -15,6 +15,7 @@ from refugio import __version__
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
 from refugio.cli.stats import stats_app
+from refugio.cli.tracing import tracing_app
 from refugio.config import Settings
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(forms_app, name="forms")
 app.add_typer(stats_app, name="stats")
 app.add_typer(dedup_app, name="dedup")
+app.add_typer(tracing_app, name="tracing")
 
 DbOption = Annotated[
     str | None,
