@@ -97,6 +97,9 @@ def test_open_match_and_confirm_through_the_pages(client: TestClient, world: Wor
     assert "Verification interview" in page and "Mohammed Khaled Al-Ahmad" in page  # revealed once confirmed
     client.cookies.set("refugio_locale", "fr")
     assert "Recherche familiale" in client.get("/tracing").text
+    client.cookies.set("refugio_locale", "ar")
+    page = client.get(url).text
+    assert 'dir="rtl"' in page and "الشخص المطلوب 1" in page and "نفس الاسم بتهجئة أخرى" in page
 
 
 def test_no_page_shows_a_request_to_a_worker_without_the_right(
