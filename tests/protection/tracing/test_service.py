@@ -349,3 +349,49 @@ def test_registration_search_reveals_no_tracing_data(
         assert reg_queries.search(s, actor=protection, query="Zeinab Qassem") == []
         hits = reg_queries.search(s, actor=protection, query="Fatima")
     assert hits == []  # the enquirer is not registered: tracing records are not people of the registry
+
+
+def test_a_registered_person_looking_for_the_enquirer_is_a_reciprocal_match(
+    container: Container, world: World, protection: Principal
+) -> None:
+    khaled_looks = request_payload(
+        world.seed.camp_id,
+        enquirer={"individual_ref": world.khaled_ref},
+        sought=[
+            {
+                "given_name": "Fatima",
+                "family_name": "Al-Ahmad",
+                "sex": "F",
+                "age": 40,
+                "relationship": "spouse",
+            }
+        ],
+    )
+    fatima_looks = request_payload(
+        world.seed.office_id,
+        sought=[
+            {
+                "given_name_original": "خالد",
+                "family_name_original": "الأحمد",
+                "sex": "M",
+                "date_of_birth": "1980",
+                "relationship": "spouse",
+            }
+        ],
+    )
+    theirs = open_request(container, protection, khaled_looks)
+    ours = open_request(container, protection, fatima_looks)
+    _match(container, protection, ours)
+    candidates = _view(container, protection, ours).sought[0].candidates
+    registered = next(c for c in candidates if c.kind == "registered")
+    with unit_of_work(container.sessions) as s:
+        other_ref = s.get(TracingRequest, theirs).ref  # type: ignore[union-attr]
+    assert registered.card["ref"] == world.khaled_ref and registered.reciprocal
+    assert registered.card["also_enquirer_of"] == other_ref
+    assert any("relationships agree" in r["level"] for r in registered.reasons)
+    assert registered.strength == "strong"
+
+
+def test_jaro_winkler() -> None:
+    assert matching.jaro_winkler("martha", "marhta") == pytest.approx(0.961, abs=0.001)
+    assert matching.jaro_winkler("", "abc") == 0.0 and matching.jaro_winkler("abc", "abc") == 1.0
