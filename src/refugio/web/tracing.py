@@ -140,6 +140,7 @@ LEVEL_WORDS = {
     "one typo or day and month swapped": N_("one typo or day and month swapped"),
     "same month (one side known to the month)": N_("same month (one side known to the month)"),
     "same year (one side known only to the year)": N_("same year (one side known only to the year)"),
+    "within a year of an estimated age": N_("within a year of an estimated age"),
     "within the tolerance of an estimated age": N_("within the tolerance of an estimated age"),
     "same year, other month or day": N_("same year, other month or day"),
     "one year apart": N_("one year apart"),

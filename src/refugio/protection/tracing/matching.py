@@ -17,7 +17,8 @@ level holds for the same person as described by a relative; u: for two random pe
     father's name         same · same skeleton · crossed with the family name · different
     date of birth / age   same date · one typo or day and month swapped · same month (one side known
                           to the month) · same year (one side known only to the year: weak, by design)
-                          · within the tolerance of an estimated age · same year, other month or day ·
+                          · within a year of an estimated age (the same year counts no more: the age
+                          was stated) · within its tolerance · same year, other month or day ·
                           one year apart · a few years beyond the estimate · far apart
     sex · country of origin · last known phone
     places                same place of origin · origin is where last seen · other places
@@ -52,7 +53,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, union_all
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -74,8 +75,10 @@ MIN_WEIGHT = 3.0  # below this a candidate is not kept
 LIKELY_WEIGHT = 9.0
 STRONG_WEIGHT = 15.0
 PER_PERSON = 20  # candidates kept per sought person and kind
-BLOCK_PER_KIND = 2000  # index rows read per key kind
-SCORE_LIMIT = 1500  # candidates scored per sought person (most shared keys first)
+BLOCK_PER_KIND = 2000  # rows read per key kind among the keys of other requests
+BLOCK_PER_VALUE = 400  # dedup-index rows read per key value
+YEARLESS_BELOW = 100  # name pairs without the year are looked up when the years found fewer people
+SCORE_LIMIT = 800  # candidates scored per sought person (best blocking score first)
 DETAIL_LIMIT = 60  # best candidates read in full (places, visibility) before the final ranking
 INDEX_SYNC_LAG = 500  # audit entries behind: bring the dedup index up to date first
 REGISTERED_STATUSES = ("active", "deceased", "departed")
@@ -106,7 +109,8 @@ LEVELS: dict[str, dict[str, float]] = {
         "one typo or day and month swapped": _w(0.08, 0.003),
         "same month (one side known to the month)": _w(0.1, 0.004),
         "same year (one side known only to the year)": _w(0.15, 0.02),
-        "within the tolerance of an estimated age": _w(0.35, 0.07),
+        "within a year of an estimated age": _w(0.6, 0.04),
+        "within the tolerance of an estimated age": _w(0.25, 0.05),
         "same year, other month or day": _w(0.04, 0.02),
         "one year apart": _w(0.05, 0.04),
         "a few years beyond the estimate": _w(0.04, 0.1),
@@ -460,13 +464,15 @@ def date_level(
         and ("month" in (a.precision, b.precision))
     ):
         return "same month (one side known to the month)"
-    coarse = {"year", "estimated"}
-    if a.year == b.year and (a.precision in coarse or b.precision in coarse):
-        return "same year (one side known only to the year)"
     tolerance = max(a_tol if a.precision == "estimated" else 0, b_tol if b.precision == "estimated" else 0)
     gap = abs(a.year - b.year)
-    if tolerance and gap <= tolerance:
-        return "within the tolerance of an estimated age"
+    if tolerance:  # an age stated or estimated: the same year is no better evidence than a year off
+        if gap <= 1:
+            return "within a year of an estimated age"
+        if gap <= tolerance:
+            return "within the tolerance of an estimated age"
+    elif a.year == b.year and "year" in (a.precision, b.precision):
+        return "same year (one side known only to the year)"
     if a.year == b.year:
         return "same year, other month or day"
     if gap <= 1:
@@ -676,20 +682,40 @@ def _operations_in_scope(session: Session, actor: Principal, permission: Permiss
 
 def _keyed_ids(
     session: Session, operations: Sequence[uuid.UUID], keys: dict[str, set[str]]
-) -> dict[uuid.UUID, int]:
-    """Registered people sharing keys with the probe, and how many."""
-    hits: dict[uuid.UUID, int] = defaultdict(int)
-    for kind in ("gfy", "gmf", "gd", "fd", "tel", "gf"):
-        values = sorted(keys.get(kind) or ())
+) -> dict[uuid.UUID, float]:
+    """Registered people sharing keys with the probe, with a blocking score: the kinds of key shared,
+    rare keys counting more than common ones. Each name key is looked up on its own (at most
+    `BLOCK_PER_VALUE` rows), so that a common pair (Fatima|Mohammed) never crowds out a rare one
+    (Fatima|Qadri). Name pairs without the year are looked up only when the years found too little."""
+    hits: dict[uuid.UUID, float] = defaultdict(float)
+
+    def take(kind: str, values: Sequence[str], weight: float, limit: int) -> int:
+        """One statement: for each value, at most `limit` people (a UNION ALL of limited look-ups)."""
         if not values:
-            continue
-        stmt = (
-            select(DedupKey.individual_id)
-            .where(DedupKey.operation_id.in_(operations), DedupKey.kind == kind, DedupKey.value.in_(values))
-            .limit(BLOCK_PER_KIND)
-        )
-        for iid in session.scalars(stmt):
-            hits[iid] += 2 if kind != "gf" else 1
+            return 0
+        parts = [
+            select(DedupKey.individual_id, DedupKey.value)
+            .where(DedupKey.operation_id.in_(operations), DedupKey.kind == kind, DedupKey.value == value)
+            .limit(limit)
+            .subquery()
+            for value in values
+        ]
+        selects = [select(p.c.individual_id, p.c.value) for p in parts]
+        stmt = selects[0] if len(selects) == 1 else union_all(*selects)
+        by_value: dict[str, list[uuid.UUID]] = defaultdict(list)
+        for iid, value in session.connection().execute(stmt):
+            by_value[value].append(iid)
+        for ids in by_value.values():
+            share = weight * (1.0 + 1.0 / math.log2(2 + len(ids)))
+            for iid in ids:
+                hits[iid] += share
+        return sum(len(v) for v in by_value.values())
+
+    with_year = take("gfy", sorted(keys.get("gfy") or ()), 2.0, BLOCK_PER_VALUE)
+    for kind in ("gmf", "gd", "fd", "tel"):
+        take(kind, sorted(keys.get(kind) or ()), 2.0, BLOCK_PER_VALUE)
+    if with_year < YEARLESS_BELOW:
+        take("gf", sorted(keys.get("gf") or ()), 1.0, BLOCK_PER_VALUE)
     return hits
 
 
@@ -714,9 +740,10 @@ class Registered:
 
 def _index_rows(session: Session, ids: Sequence[uuid.UUID]) -> list[Registered]:
     out: list[Registered] = []
+    conn = session.connection()  # plain rows: no ORM bookkeeping for hundreds of index rows
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for iid, op, site, prepared in session.execute(
+        for iid, op, site, prepared in conn.execute(
             select(
                 DedupPerson.individual_id, DedupPerson.operation_id, DedupPerson.site_id, DedupPerson.prepared
             ).where(DedupPerson.individual_id.in_(chunk), DedupPerson.status.in_(REGISTERED_STATUSES))
