@@ -19,7 +19,7 @@ What it does, in one run:
 3. refugio: `service.match_request` for each request, one unit of work each as an API call would be
    (blocking on the dedup index, per-field scoring, the other requests, storing candidates, history and
    audit): p50 and p95, and how often the person drawn is the best candidate / among the candidates.
-4. Baseline, naive full scan: the very same scoring (`matching.score`) applied to every registered
+4. Baseline, naive full scan: the very same scoring (`scoring.score`) applied to every registered
    person — (a) reading their prepared rows from the store and scoring them, (b) scoring rows already
    held in memory. Timed on a subset of the registry for a few requests and extrapolated linearly to N
    (labelled so); with `--naive-full` on the whole registry.
@@ -48,7 +48,7 @@ from refugio.config import Settings  # noqa: E402
 from refugio.dedup import index as dedup_index  # noqa: E402
 from refugio.dedup.models import DedupPerson  # noqa: E402
 from refugio.main import Container, build  # noqa: E402
-from refugio.protection.tracing import matching, service  # noqa: E402
+from refugio.protection.tracing import scoring, service  # noqa: E402
 from refugio.protection.tracing.schemas import RequestCreate  # noqa: E402
 from refugio.registration import service as reg  # noqa: E402
 from refugio.registration.models import Household, Individual  # noqa: E402
@@ -244,9 +244,9 @@ def time_naive(
         for request_id, _person in requests[:probes]:
             r = s.get(TracingRequest, request_id)
             assert r is not None
-            profiles.append((matching.sought_profile(r.sought[0]), matching.enquirer_profile(r)))
+            profiles.append((scoring.sought_profile(r.sought[0]), scoring.enquirer_profile(r)))
     scan, memory = [], []
-    held: list[matching.Profile] = []
+    held: list[scoring.Profile] = []
     for k, (sought, enquirer) in enumerate(profiles):
         t = time.perf_counter()
         with unit_of_work(container.sessions) as s:
@@ -257,13 +257,13 @@ def time_naive(
             )
             best = -1e9
             for prepared, place in s.execute(stmt.execution_options(yield_per=5000)):
-                candidate = matching.registered_profile(prepared, place)
+                candidate = scoring.registered_profile(prepared, place)
                 if k == 0:
                     held.append(candidate)
-                best = max(best, matching.score(sought, candidate, enquirer=enquirer).weight)
+                best = max(best, scoring.score(sought, candidate, enquirer=enquirer).weight)
         scan.append(time.perf_counter() - t)
         t = time.perf_counter()
-        best = max(matching.score(sought, c, enquirer=enquirer).weight for c in held)
+        best = max(scoring.score(sought, c, enquirer=enquirer).weight for c in held)
         memory.append(time.perf_counter() - t)
     rows = len(held)
     factor = people / rows if rows else 0

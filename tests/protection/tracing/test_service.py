@@ -12,7 +12,7 @@ from tests.protection.tracing.conftest import World, open_request, request_paylo
 
 from refugio.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from refugio.main import Container
-from refugio.protection.tracing import matching, queries, service
+from refugio.protection.tracing import queries, scoring, service
 from refugio.protection.tracing.models import TracingCandidate, TracingRequest
 from refugio.protection.tracing.schemas import (
     ClosureIn,
@@ -120,30 +120,30 @@ def test_year_only_date_against_an_exact_one_is_weak_evidence() -> None:
 
     year = names.parse_partial_date("2014")
     exact = names.parse_partial_date("2014-06-01")
-    assert matching.date_level(year, 0, exact, 0) == "same year (one side known only to the year)"
-    assert matching.date_level(exact, 0, exact, 0) == "same date"
-    weak = matching.LEVELS["date_of_birth"]["same year (one side known only to the year)"]
-    assert 0 < weak < matching.LEVELS["date_of_birth"]["same date"] / 2
+    assert scoring.date_level(year, 0, exact, 0) == "same year (one side known only to the year)"
+    assert scoring.date_level(exact, 0, exact, 0) == "same date"
+    weak = scoring.LEVELS["date_of_birth"]["same year (one side known only to the year)"]
+    assert 0 < weak < scoring.LEVELS["date_of_birth"]["same date"] / 2
     estimated = names.PartialDate(2012, None, None, "estimated")
-    assert matching.date_level(estimated, 2, exact, 0) == "within the tolerance of an estimated age"
+    assert scoring.date_level(estimated, 2, exact, 0) == "within the tolerance of an estimated age"
     about = names.PartialDate(2014, None, None, "estimated")
-    assert matching.date_level(about, 2, exact, 0) == "within a year of an estimated age"
-    assert matching.date_level(about, 2, names.PartialDate(2015, None, None, "year"), 0) == (
+    assert scoring.date_level(about, 2, exact, 0) == "within a year of an estimated age"
+    assert scoring.date_level(about, 2, names.PartialDate(2015, None, None, "year"), 0) == (
         "within a year of an estimated age"
     )
-    assert matching.date_level(names.PartialDate(2000, None, None, "estimated"), 2, exact, 0) == "far apart"
+    assert scoring.date_level(names.PartialDate(2000, None, None, "estimated"), 2, exact, 0) == "far apart"
 
 
 def test_a_sought_child_must_be_younger_than_the_parent_looking() -> None:
     from refugio.dedup import names
 
-    def person(year: int, precision: str = "year") -> matching.Profile:
-        return matching.Profile({}, names.PartialDate(year, None, None, precision))
+    def person(year: int, precision: str = "year") -> scoring.Profile:
+        return scoring.Profile({}, names.PartialDate(year, None, None, precision))
 
     parent = person(1985)
-    assert matching._relationship_level("child", person(2014), parent) == "age gap fits the relationship"
-    assert matching._relationship_level("child", person(1990), parent) == "age gap does not fit"
-    assert matching._relationship_level("parent", person(1950), parent) == "age gap fits the relationship"
+    assert scoring._relationship_level("child", person(2014), parent) == "age gap fits the relationship"
+    assert scoring._relationship_level("child", person(1990), parent) == "age gap does not fit"
+    assert scoring._relationship_level("parent", person(1950), parent) == "age gap fits the relationship"
 
 
 def test_reciprocal_requests_are_strong_evidence(
@@ -396,5 +396,5 @@ def test_a_registered_person_looking_for_the_enquirer_is_a_reciprocal_match(
 
 
 def test_jaro_winkler() -> None:
-    assert matching.jaro_winkler("martha", "marhta") == pytest.approx(0.961, abs=0.001)
-    assert matching.jaro_winkler("", "abc") == 0.0 and matching.jaro_winkler("abc", "abc") == 1.0
+    assert scoring.jaro_winkler("martha", "marhta") == pytest.approx(0.961, abs=0.001)
+    assert scoring.jaro_winkler("", "abc") == 0.0 and scoring.jaro_winkler("abc", "abc") == 1.0

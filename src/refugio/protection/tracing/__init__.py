@@ -4,8 +4,9 @@ people and against other requests, then verified and reunified, every step recor
     enums      statuses, relationships, outcomes (stored as their string values)
     models     requests, sought people, candidates, events, blocking keys of requests (ORM only)
     schemas    Pydantic input of the services
-    matching   profiles and per-field scoring with reasons; blocking against the dedup index and the
-               request keys (no writes)
+    scoring    profiles and per-field comparisons with the reasons in words (pure functions)
+    matching   candidates: blocking on the dedup index and on the request keys, scoring, reciprocal
+               requests (reads only)
     service    writes named with domain verbs; they flush, never commit; each is audited
     queries    reads (every read of a request audited); lists, search and export in the caller's scope
     policy     who may (TRACING_VIEW to read, TRACING_MANAGE to write, scoped by operation and site)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core.errors import ValidationFailed
 from refugio.dedup import names
-from refugio.protection.tracing import matching, policy
+from refugio.protection.tracing import policy, scoring
 from refugio.protection.tracing.enums import CandidateKind, CandidateStatus
 from refugio.protection.tracing.models import (
     SoughtPerson,
@@ -422,7 +422,7 @@ def _candidate_views(
         if card is None:
             continue  # outside the caller's scope now, or the other side withdrew
         reasons = [
-            {**r, "text": matching.Reason(r["field"], r["level"], float(r["weight"])).text}
+            {**r, "text": scoring.Reason(r["field"], r["level"], float(r["weight"])).text}
             for r in c.reasons or []
         ]
         out[c.sought_person_id].append(

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from refugio.core import clock
 from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.dedup import names
-from refugio.protection.tracing import matching, policy
+from refugio.protection.tracing import matching, policy, scoring
 from refugio.protection.tracing.enums import (
     CLOSED_STATUSES,
     CandidateKind,
@@ -264,7 +264,7 @@ def _write_keys(session: Session, request: TracingRequest, enquirer: Individual 
             "request_id": request.id,
             "operation_id": request.operation_id,
         }
-        for k, v in matching.request_keys(matching.enquirer_profile(request, enquirer, place))
+        for k, v in matching.request_keys(scoring.enquirer_profile(request, enquirer, place))
     ]
     for person in request.sought:
         rows += [
@@ -276,7 +276,7 @@ def _write_keys(session: Session, request: TracingRequest, enquirer: Individual 
                 "request_id": request.id,
                 "operation_id": request.operation_id,
             }
-            for k, v in matching.request_keys(matching.sought_profile(person))
+            for k, v in matching.request_keys(scoring.sought_profile(person))
         ]
     if rows:
         session.connection().execute(TracingKey.__table__.insert(), rows)  # type: ignore[attr-defined]
@@ -491,13 +491,13 @@ def match_request(session: Session, *, actor: Principal, request_id: uuid.UUID) 
         place = session.scalar(
             select(Household.place_of_origin).where(Household.id == enquirer_ind.household_id)
         )
-    enquirer = matching.enquirer_profile(request, enquirer_ind, place)
+    enquirer = scoring.enquirer_profile(request, enquirer_ind, place)
     exclude = _registered_exclusions(session, request)
     found_by_person: dict[uuid.UUID, list[matching.Found]] = {}
     for person in request.sought:
         if person.found_individual_id or person.found_request_id:
             continue  # already found
-        profile = matching.sought_profile(person)
+        profile = scoring.sought_profile(person)
         registered = matching.registered_candidates(
             session, actor=actor, sought=profile, enquirer=enquirer, exclude=exclude, lag=lag
         )
