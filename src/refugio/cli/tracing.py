@@ -379,6 +379,26 @@ def close_cmd(
     _show(container, actor, request_id)
 
 
+@tracing_app.command("assign")
+def assign_cmd(
+    request: RequestArg,
+    username: Annotated[str, typer.Argument(help="The caseworker (a user holding TRACING_MANAGE there).")],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Put a caseworker in charge of a request."""
+    from refugio.protection.tracing import service
+    from refugio.store.uow import unit_of_work
+
+    container = _open(db, data_dir)
+    actor = _actor(container, as_user)
+    with unit_of_work(container.sessions) as s:
+        request_id = _request_id(s, actor, request)
+        _cli()._run(lambda: service.assign_request(s, actor=actor, request_id=request_id, username=username))
+    typer.echo(f"{request} assigned to {username}")
+
+
 @tracing_app.command("withdraw-consent")
 def withdraw_cmd(
     request: RequestArg,

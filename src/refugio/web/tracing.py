@@ -26,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from refugio.protection.tracing import policy, queries, service
 from refugio.protection.tracing.schemas import (
+    AssignIn,
     CandidateReview,
     ClosureIn,
     ReasonIn,
@@ -484,6 +485,9 @@ def _do(pg: Page, rid: uuid.UUID, form: FormData, verb: str) -> None:
         service.reopen_request(
             db, actor=actor, request_id=rid, reason=forms.build(ReasonIn, {"reason": reason}, t).reason
         )
+    elif verb == "assign":
+        data_a = forms.build(AssignIn, {"username": text(form, "username")}, t)
+        service.assign_request(db, actor=actor, request_id=rid, username=data_a.username)
     elif verb == "withdraw":
         data_w = forms.build(ReasonIn, {"reason": reason}, t)
         service.withdraw_consent(db, actor=actor, request_id=rid, reason=data_w.reason)
@@ -498,5 +502,5 @@ def _action(verb: str) -> Any:
     return handler
 
 
-for _verb in ("match", "review", "verification", "reunification", "close", "reopen", "withdraw"):
+for _verb in ("match", "review", "verification", "reunification", "close", "reopen", "assign", "withdraw"):
     router.add_api_route(f"/tracing/{{request_id}}/{_verb}", _action(_verb), methods=["POST"])

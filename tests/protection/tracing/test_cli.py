@@ -58,6 +58,10 @@ def test_tracing_commands(container: Container, world: World, tmp_path: Path) ->
     code, out = invoke(container, "tracing", "requests", "export", "--out", str(export), "--as", "protection")
     assert code == 0 and ref.group(0) in export.read_text("utf-8")
 
+    code, out = invoke(container, "tracing", "assign", ref.group(0), "clerk", "--as", "protection")
+    assert code == 1 and "may not manage tracing requests" in out
+    code, out = invoke(container, "tracing", "assign", ref.group(0), "protection", "--as", "protection")
+    assert code == 0 and "assigned to protection" in out
     code, out = invoke(container, "tracing", "requests", "show", ref.group(0), "--as", "officer_lbn")
     assert code == 1 and "no such tracing request" in out
     code, out = invoke(container, "tracing", "requests", "list", "--as", "clerk")

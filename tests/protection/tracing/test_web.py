@@ -93,7 +93,12 @@ def test_open_match_and_confirm_through_the_pages(client: TestClient, world: Wor
         },
     )
     assert done.status_code == 303
+    assert client.post(f"{url}/assign", data={"csrf_token": csrf, "username": "nobody"}).status_code == 422
+    assert (
+        client.post(f"{url}/assign", data={"csrf_token": csrf, "username": "protection"}).status_code == 303
+    )
     page = client.get(url).text
+    assert "Caseworker protection" in page
     assert "Verification interview" in page and "Mohammed Khaled Al-Ahmad" in page  # revealed once confirmed
     client.cookies.set("refugio_locale", "fr")
     assert "Recherche familiale" in client.get("/tracing").text
