@@ -33,6 +33,7 @@ def metadata() -> MetaData:
     import refugio.dedup.models
     import refugio.intake.models
     import refugio.protection.models
+    import refugio.protection.tracing.models
     import refugio.registration.models
     import refugio.security.models
     import refugio.stats.models  # noqa: F401

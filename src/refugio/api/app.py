@@ -24,6 +24,7 @@ from refugio.api.intake import mount_intake
 from refugio.api.protection import router as protection_router
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
 from refugio.api.stats import router as stats_router
+from refugio.api.tracing import router as tracing_router
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -58,6 +59,7 @@ ROUTERS = (
     stats_router,
     dedup_router,
     protection_router,
+    tracing_router,
 )
 
 

@@ -16,6 +16,7 @@ from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
 from refugio.cli.protection import protection_app
 from refugio.cli.stats import stats_app
+from refugio.cli.tracing import tracing_app
 from refugio.config import Settings
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ app.add_typer(forms_app, name="forms")
 app.add_typer(stats_app, name="stats")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(protection_app, name="protection")
+app.add_typer(tracing_app, name="tracing")
 
 DbOption = Annotated[
     str | None,

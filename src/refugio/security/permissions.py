@@ -41,6 +41,9 @@ class Permission(StrEnum):
     )
     REFERRAL_RECEIVE = "REFERRAL_RECEIVE"  # act on referrals to a service one is a member of
     SERVICE_DIRECTORY_MANAGE = "SERVICE_DIRECTORY_MANAGE"  # organisations, services, their members
+    # family tracing and reunification (refugio.protection.tracing)
+    TRACING_VIEW = "TRACING_VIEW"
+    TRACING_MANAGE = "TRACING_MANAGE"
 
 
 class Role(StrEnum):
@@ -80,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EVENT_RECORD,
             P.CERTIFICATE_REVOKE,
         }
+        | {P.TRACING_VIEW, P.TRACING_MANAGE}  # family tracing
     ),
     Role.IM_OFFICER: frozenset(_VIEW | {P.STATS_VIEW, P.DEDUP_VIEW, P.DEDUP_DECIDE, P.AUDIT_VIEW}),
     Role.VIEWER: frozenset(_VIEW),

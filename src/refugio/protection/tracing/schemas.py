@@ -1,0 +1,121 @@
+"""Pydantic input schemas of family tracing (shapes and types only; the domain checks — consent, dates,
+codes, who the enquirer is — are in service.py, so that every wrong field is reported at once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from refugio.protection.tracing.enums import ReunificationOutcome, SoughtRelationship
+
+OptName = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100)]
+OptText = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)]
+Place = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)]
+Partial = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=10)]
+Code3 = Annotated[
+    str | None, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)
+]
+Sex = Literal["F", "M", "X"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Names(_Strict):
+    given_name: OptName = None
+    middle_name: OptName = None
+    family_name: OptName = None
+    given_name_original: OptName = None
+    middle_name_original: OptName = None
+    family_name_original: OptName = None
+
+
+class EnquirerIn(Names):
+    """Who is looking: a registered individual (`individual_ref` or `individual_id`), or a described
+    person with a way to reach them (`phone` or `contact`)."""
+
+    individual_id: uuid.UUID | None = None
+    individual_ref: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=28)] = None
+    sex: Sex | None = None
+    date_of_birth: Partial = Field(default=None, description="Partial ISO 8601: YYYY, YYYY-MM or YYYY-MM-DD.")
+    country_of_origin: Code3 = None
+    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=30)] = None
+    contact: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=300)] = None
+
+
+class ConsentIn(_Strict):
+    """Tracing consent: required. `given` must be true; `given_by` names who gave it."""
+
+    given: bool
+    given_by: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    date: dt.date | None = Field(default=None, description="When consent was given (default: today).")
+
+
+class SoughtPersonIn(Names):
+    other_names: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=300)] = None
+    sex: Sex | None = None
+    date_of_birth: Partial = Field(default=None, description="Partial ISO 8601: YYYY, YYYY-MM or YYYY-MM-DD.")
+    age: Annotated[int | None, Field(ge=0, le=130, description="Approximate age, if no date of birth.")] = (
+        None
+    )
+    age_on: dt.date | None = Field(default=None, description="When the age was true (default: today).")
+    relationship: SoughtRelationship = Field(description="What the sought person is to the enquirer.")
+    country_of_origin: Code3 = None
+    place_of_origin: Place = None
+    place_last_seen: Place = None
+    date_of_separation: Partial = Field(default=None, description="Partial ISO 8601.")
+    separation_circumstances: OptText = None
+    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=30)] = None
+    description: OptText = None
+
+
+class RequestCreate(_Strict):
+    site_id: uuid.UUID = Field(description="The site where the request is lodged (sets the operation).")
+    enquirer: EnquirerIn
+    consent: ConsentIn
+    sought: list[SoughtPersonIn] = Field(min_length=1, max_length=10)
+    lodged_on: dt.date | None = None
+    assigned_to: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=80)] = None
+    case_id: uuid.UUID | None = None
+    notes: OptText = None
+
+
+class CandidateReview(_Strict):
+    decision: Literal["confirm", "reject"]
+    reason: Reason
+
+
+class VerificationIn(_Strict):
+    """The verification interview of a confirmed candidate: do both sides agree, on what evidence."""
+
+    candidate_id: uuid.UUID
+    enquirer_agrees: bool
+    sought_agrees: bool
+    documents: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=500)] = None
+    notes: OptText = None
+    occurred_on: dt.date | None = None
+
+
+class ReunificationIn(_Strict):
+    occurred_on: dt.date
+    place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    outcome: ReunificationOutcome
+    notes: OptText = None
+
+
+class ClosureIn(_Strict):
+    outcome: Literal["not_found", "closed"]
+    reason: Reason
+
+
+class ReasonIn(_Strict):
+    reason: Reason
+
+
+class AssignIn(_Strict):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
