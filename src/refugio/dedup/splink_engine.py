@@ -147,8 +147,8 @@ def _comparisons() -> list[Any]:
             _custom("dob_l IS NULL OR dob_r IS NULL", "null", 0, 0, null=True),
             _custom(f"{both_exact} AND dob_l = dob_r", "same date", 0.6, 0.0003),
             _custom(
-                f"{both_exact} AND dob_year_l = dob_year_r AND (levenshtein(dob_l, dob_r) <= 1 OR "
-                "(substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)))",
+                f"{both_exact} AND (levenshtein(dob_l, dob_r) <= 1 OR (dob_year_l = dob_year_r AND "
+                "substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)))",
                 "one typo or day/month swapped",
                 0.08,
                 0.003,
@@ -219,32 +219,153 @@ def _comparisons() -> list[Any]:
     ]
 
 
-BLOCKING_RULES: tuple[str, ...] = (
-    "l.given_skel = r.given_skel AND l.family_skel = r.family_skel AND l.dob_year = r.dob_year",
-    "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.middle_canon = r.middle_canon",
-    "l.doc = r.doc",
-    "l.phone = r.phone",
-    "l.given_skel = r.family_skel AND l.family_skel = r.given_skel",
-    "l.family_skel = r.family_skel AND l.dob_year = r.dob_year",
-    "l.given_skel = r.given_skel AND l.dob = r.dob",
-    "l.given_canon = r.given_canon AND l.middle_canon = r.middle_canon AND l.dob_year = r.dob_year",
-    "l.middle_skel = r.middle_skel AND l.dob = r.dob",
-    "l.family_skel = r.family_skel AND l.site = r.site",
-    "l.dob = r.dob AND l.site = r.site",
-    "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.sex = r.sex AND l.dob IS NULL",
-    "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.sex = r.sex AND r.dob IS NULL",
+# Blocking. Each rule joins records on one *blocking key*: the values of a few prepared columns, joined
+# (`l.bk_x = r.bk_x`; a name-order swap joins one key against its mirror). A key's block is the records
+# sharing a value. Blocks are taken smallest first until the rule's pair budget is spent, and a block
+# larger than MAX_BLOCK is never taken: a huge block (a common name in a birth year, a family name at a
+# site with thousands of people) holds almost only different people, costs quadratic time and memory,
+# and its true matches are found by the more specific keys. So the broad keys help where their values
+# are rare (a family name at a postcode) and cost nothing where they are common (a family name in a
+# camp), and the pairs to score grow about linearly with the records whatever the data.
+# (name, columns of the left record, columns of the right record)
+BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("gfy", ("given_skel", "family_skel", "dob_year"), ("given_skel", "family_skel", "dob_year")),
+    ("gmf", ("given_canon", "middle_canon", "family_canon"), ("given_canon", "middle_canon", "family_canon")),
+    ("doc", ("doc",), ("doc",)),
+    ("tel", ("phone",), ("phone",)),
+    ("swap", ("given_skel", "family_skel"), ("family_skel", "given_skel")),
+    ("gf", ("given_skel", "family_skel"), ("given_skel", "family_skel")),
+    ("fy", ("family_skel", "dob_year"), ("family_skel", "dob_year")),
+    ("gd", ("given_skel", "dob"), ("given_skel", "dob")),
+    ("fd", ("family_skel", "dob"), ("family_skel", "dob")),
+    ("gmy", ("given_canon", "middle_canon", "dob_year"), ("given_canon", "middle_canon", "dob_year")),
+    ("md", ("middle_skel", "dob"), ("middle_skel", "dob")),
+    ("fc", ("family_skel", "country"), ("family_skel", "country")),
+    ("fs", ("family_skel", "site"), ("family_skel", "site")),
+    ("gs", ("given_skel", "site"), ("given_skel", "site")),
+    ("ds", ("dob", "site"), ("dob", "site")),
 )
+MAX_BLOCK = 1000
+PAIRS_PER_RECORD = 3  # each rule's budget: this many pairs per record (at least MIN_RULE_PAIRS)
+MIN_RULE_PAIRS = 1_000_000
+
+
+def _key_name(name: str, side: int) -> str:
+    return f"bk_{name}" if side == 0 else f"bk_{name}_mirror"
+
+
+def _is_mirrored(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    return left != right
+
+
+def blocking_rules() -> list[str]:
+    rules = []
+    for name, left, right in BLOCKING_KEYS:
+        if _is_mirrored(left, right):
+            rules.append(f"l.{_key_name(name, 0)} = r.{_key_name(name, 1)}")
+            rules.append(f"l.{_key_name(name, 1)} = r.{_key_name(name, 0)}")
+        else:
+            rules.append(f"l.{_key_name(name, 0)} = r.{_key_name(name, 0)}")
+    return rules
+
+
+def blocking_columns(table: Any) -> Any:
+    """`table` (Arrow, prepared columns) with a `bk_*` column per blocking key: the key's value where
+    its block is taken, else null (see BLOCKING_KEYS). Computed with DuckDB whatever the backend."""
+    import duckdb
+
+    budget = max(MIN_RULE_PAIRS, PAIRS_PER_RECORD * table.num_rows)
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("prepared", table)
+        exprs = ["row_number() OVER () AS bk_row"]
+        for name, left, right in BLOCKING_KEYS:
+            exprs.append(f"{_key_sql(left)} AS {_key_name(name, 0)}")
+            if left != right:
+                exprs.append(f"{_key_sql(right)} AS {_key_name(name, 1)}")
+        con.execute(f"CREATE TEMP TABLE keyed AS SELECT {', '.join(exprs)} FROM prepared")
+        selects, joins = [], []
+        for i, (name, left, right) in enumerate(BLOCKING_KEYS):
+            a, b = _key_name(name, 0), _key_name(name, 1)
+            if left == right:
+                con.execute(
+                    f"CREATE TEMP TABLE n{i} AS SELECT {a} AS k, count(*) AS n FROM keyed "
+                    f"WHERE {a} IS NOT NULL GROUP BY 1"
+                )
+                sizes = con.execute(f"SELECT n * (n - 1) // 2, n FROM n{i} WHERE n > 1").fetchall()
+                limit = _size_limit(sizes, budget)
+                joins.append(f"LEFT JOIN n{i} ON n{i}.k = keyed.{a}")
+                selects.append(f"CASE WHEN n{i}.n <= {limit} THEN keyed.{a} END AS {a}")
+                continue
+            con.execute(
+                f"CREATE TEMP TABLE n{i} AS SELECT coalesce(x.k, y.k) AS k, "
+                f"greatest(coalesce(x.n, 0), coalesce(y.n, 0)) AS n, coalesce(x.n, 0) * coalesce(y.n, 0) AS pairs "
+                f"FROM (SELECT {a} AS k, count(*) AS n FROM keyed WHERE {a} IS NOT NULL GROUP BY 1) x "
+                f"FULL JOIN (SELECT {b} AS k, count(*) AS n FROM keyed WHERE {b} IS NOT NULL GROUP BY 1) y "
+                "ON x.k = y.k"
+            )
+            sizes = con.execute(f"SELECT pairs, n FROM n{i} WHERE pairs > 0").fetchall()
+            limit = _size_limit(sizes, budget)
+            joins.append(f"LEFT JOIN n{i} AS n{i}a ON n{i}a.k = keyed.{a}")
+            joins.append(f"LEFT JOIN n{i} AS n{i}b ON n{i}b.k = keyed.{b}")
+            selects.append(f"CASE WHEN n{i}a.n <= {limit} AND n{i}a.pairs > 0 THEN keyed.{a} END AS {a}")
+            selects.append(f"CASE WHEN n{i}b.n <= {limit} AND n{i}b.pairs > 0 THEN keyed.{b} END AS {b}")
+        keys = con.sql(
+            f"SELECT {', '.join(selects)} FROM keyed {' '.join(joins)} ORDER BY keyed.bk_row"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    for column in keys.column_names:
+        table = table.append_column(column, keys.column(column))
+    return table
+
+
+def _key_sql(columns: tuple[str, ...]) -> str:
+    present = " AND ".join(f"{c} IS NOT NULL AND CAST({c} AS VARCHAR) <> ''" for c in columns)
+    joined = " || '|' || ".join(f"CAST({c} AS VARCHAR)" for c in columns)
+    return f"CASE WHEN {present} THEN {joined} END"
+
+
+def _size_limit(sizes: Sequence[tuple[int, int]], budget: int) -> int:
+    """The largest block size taken: blocks smallest first, every block of one size or none, until
+    the budget of pairs is spent; never above MAX_BLOCK."""
+    cost: dict[int, int] = {}
+    for pairs, size in sizes:
+        cost[int(size)] = cost.get(int(size), 0) + int(pairs)
+    spent, limit = 0, 1
+    for size in sorted(cost):
+        if size > MAX_BLOCK or spent + cost[size] > budget:
+            break
+        spent += cost[size]
+        limit = size
+    return limit
+
+
 DETERMINISTIC_RULES: tuple[str, ...] = (
     "l.doc = r.doc AND l.given_skel = r.given_skel",
     "l.given_canon = r.given_canon AND l.family_canon = r.family_canon AND l.dob = r.dob",
 )
-# each EM session tries its rules in turn: Splink 5 refuses an estimate that underflows to m = 0
+# Each EM session tries its rules in turn until one gives an estimate that can describe true matches:
+# Splink 5 refuses an estimate that underflows to m = 0, and a rule whose pairs are mostly different
+# people (a common name, a shared date of birth) lets EM split them on something else (household,
+# origin), which `_implausible` catches. The most specific rules come first. The first session
+# blocks on names (and trains the date of birth and the rest), the second on identifiers or the date
+# of birth (and trains the names).
 EM_RULES: tuple[tuple[str, ...], ...] = (
     (
+        "l.given_canon = r.given_canon AND l.middle_canon = r.middle_canon AND l.family_canon = r.family_canon",
+        "l.given_skel = r.given_skel AND l.family_skel = r.family_skel AND l.site = r.site",
+        "l.given_skel = r.given_skel AND l.family_skel = r.family_skel AND l.country = r.country",
         "l.given_skel = r.given_skel AND l.family_skel = r.family_skel",
-        "l.family_skel = r.family_skel AND l.dob_year = r.dob_year",
     ),
-    ("l.dob = r.dob", "l.dob = r.dob AND l.sex = r.sex", "l.dob_year = r.dob_year AND l.site = r.site"),
+    (
+        "l.doc = r.doc",
+        "l.phone = r.phone",
+        "l.dob = r.dob AND l.dob_precision = 'exact' AND l.site = r.site",
+        "l.dob = r.dob AND l.dob_precision = 'exact'",
+        "l.dob = r.dob",
+    ),
 )
 
 
@@ -257,7 +378,7 @@ def _settings(params: dict[str, Any] | None = None) -> Any:
         unique_id_column_name="unique_id",
         probability_two_random_records_match=float(prior),
         comparisons=comparisons(params),
-        blocking_rules_to_generate_predictions=list[Any](BLOCKING_RULES),
+        blocking_rules_to_generate_predictions=list[Any](blocking_rules()),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
         additional_columns_to_retain=[],
@@ -299,7 +420,8 @@ def parameters_of(spec: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _pa_table(records: Records) -> Any:
+def _pa_table(records: Records, *, blocking: bool = False) -> Any:
+    """The records as an Arrow table (with the blocking-key columns when `blocking`)."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
     fields = []
@@ -311,9 +433,10 @@ def _pa_table(records: Records) -> Any:
         else:
             fields.append(pa.field(c, pa.string()))
     schema = pa.schema(fields)
-    return pa.table(
+    table = pa.table(
         {c: pa.array(records.columns[c], type=schema.field(c).type) for c in COLUMNS}, schema=schema
     )
+    return blocking_columns(table) if blocking else table
 
 
 class SplinkEngine:
@@ -349,7 +472,7 @@ class SplinkEngine:
     def _linker(self, db_api: Any, records: Records, model: LinkageModel | None) -> Any:
         from splink import Linker
 
-        table = db_api.register(_pa_table(records), table_name=self._next_name())
+        table = db_api.register(_pa_table(records, blocking=True), table_name=self._next_name())
         settings = self._settings_with(model)
         return Linker(table, settings, log_level=None, validate_settings=False)
 
@@ -409,12 +532,15 @@ class SplinkEngine:
                         )
                     except Exception as exc:
                         notes.append(f"EM on {rule!r} skipped ({type(exc).__name__}: {str(exc)[:120]})")
+                        # a failed session can leave the linker without the comparisons it blocked on
+                        linker = Linker(table_of(linker), before, log_level=None, validate_settings=False)
                         continue
                     implausible = _implausible(linker.misc.save_model_to_json())
                     if implausible:
                         # EM found another split than same/different person (e.g. households, namesakes)
                         notes.append(f"EM on {rule!r} rejected: {implausible}; parameters before it kept")
                         linker = Linker(table_of(linker), before, log_level=None, validate_settings=False)
+                        continue
                     break
         spec = linker.misc.save_model_to_json()
         self._guard_parameters(spec, notes)
