@@ -362,11 +362,14 @@ EM_RULES: tuple[tuple[str, ...], ...] = (
     (
         "l.doc = r.doc",
         "l.phone = r.phone",
-        "l.dob = r.dob AND l.dob_precision = 'exact' AND l.site = r.site",
         "l.dob = r.dob AND l.dob_precision = 'exact'",
         "l.dob = r.dob",
     ),
 )
+
+
+EM_MAX_PAIRS = 500_000
+POPULATE_LAMBDA = False
 
 
 def _settings(params: dict[str, Any] | None = None) -> Any:
@@ -528,7 +531,10 @@ class SplinkEngine:
                     before = linker.misc.save_model_to_json()
                     try:
                         linker.training.estimate_parameters_using_expectation_maximisation(
-                            rule, max_pairs=float(max_pairs), estimate_without_term_frequencies=True
+                            rule,
+                            max_pairs=float(min(max_pairs, EM_MAX_PAIRS)),
+                            estimate_without_term_frequencies=True,
+                            populate_probability_two_random_records_match_from_trained_values=POPULATE_LAMBDA,
                         )
                     except Exception as exc:
                         notes.append(f"EM on {rule!r} skipped ({type(exc).__name__}: {str(exc)[:120]})")
