@@ -573,7 +573,13 @@ _LIST_COLUMNS = ("given_skels", "family_skels", "name_units")
 
 @lru_cache(maxsize=300_000)
 def _prepared_names(
-    given: str, given_original: str, middle: str, middle_original: str, family: str, family_original: str, country: str
+    given: str,
+    given_original: str,
+    middle: str,
+    middle_original: str,
+    family: str,
+    family_original: str,
+    country: str,
 ) -> tuple[tuple[str, Any], ...]:
     """The name columns of a prepared row (cached: names repeat a great deal)."""
     g = prepare_name(given, given_original, country)
