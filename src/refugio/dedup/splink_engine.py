@@ -22,9 +22,18 @@ Comparisons (first matching level wins):
       site · household context (given names of the other members: ≥ 2 shared, 1 shared)
 Every comparison has a null level (no evidence either way).
 
+Blocking: each rule joins records on one key (given|family skeleton with birth year, the three
+canonical names, document, phone, the name-order swap, and broader keys: given|family skeleton,
+family skeleton with year, date of birth with a name, family with origin or site, …). A key's blocks
+are taken smallest first within a pair budget per rule (`MIN_RULE_PAIRS`, or `PAIRS_PER_RECORD` per
+record when larger), never above `MAX_BLOCK`: broad keys help where their values are rare and cost
+nothing where they are common, so the pairs scored grow about linearly with the input.
+
 Training: the prior (`probability_two_random_records_match`) from deterministic rules, u by random
-sampling, m by expectation maximisation in two sessions on *sampled* blocked pairs (`max_pairs`),
-so memory stays bounded whatever the input size.
+sampling, m by expectation maximisation in two sessions on *sampled* blocked pairs (`max_pairs` for u,
+`EM_MAX_PAIRS` for EM), so memory stays bounded whatever the input size. Each session tries its rules,
+most specific first, until one succeeds with an estimate that can describe true matches; a session
+that fails or is rejected leaves the parameters (and the comparisons) as they were.
 """
 
 from __future__ import annotations
@@ -246,7 +255,7 @@ BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("ds", ("dob", "site"), ("dob", "site")),
 )
 MAX_BLOCK = 1000
-PAIRS_PER_RECORD = 3  # each rule's budget: this many pairs per record (at least MIN_RULE_PAIRS)
+PAIRS_PER_RECORD = 1  # each rule's budget: this many pairs per record (at least MIN_RULE_PAIRS)
 MIN_RULE_PAIRS = 1_000_000
 
 
@@ -278,8 +287,10 @@ def blocking_columns(table: Any) -> Any:
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        con.register("prepared", table)
-        exprs = ["row_number() OVER () AS bk_row"]
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        con.register("prepared", table.append_column("bk_row", pa.array(range(table.num_rows), pa.int64())))
+        exprs = ["bk_row"]
         for name, left, right in BLOCKING_KEYS:
             exprs.append(f"{_key_sql(left)} AS {_key_name(name, 0)}")
             if left != right:
@@ -300,7 +311,8 @@ def blocking_columns(table: Any) -> Any:
                 continue
             con.execute(
                 f"CREATE TEMP TABLE n{i} AS SELECT coalesce(x.k, y.k) AS k, "
-                f"greatest(coalesce(x.n, 0), coalesce(y.n, 0)) AS n, coalesce(x.n, 0) * coalesce(y.n, 0) AS pairs "
+                "greatest(coalesce(x.n, 0), coalesce(y.n, 0)) AS n, "
+                "coalesce(x.n, 0) * coalesce(y.n, 0) AS pairs "
                 f"FROM (SELECT {a} AS k, count(*) AS n FROM keyed WHERE {a} IS NOT NULL GROUP BY 1) x "
                 f"FULL JOIN (SELECT {b} AS k, count(*) AS n FROM keyed WHERE {b} IS NOT NULL GROUP BY 1) y "
                 "ON x.k = y.k"
@@ -354,7 +366,8 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 # of birth (and trains the names).
 EM_RULES: tuple[tuple[str, ...], ...] = (
     (
-        "l.given_canon = r.given_canon AND l.middle_canon = r.middle_canon AND l.family_canon = r.family_canon",
+        "l.given_canon = r.given_canon AND l.middle_canon = r.middle_canon "
+        "AND l.family_canon = r.family_canon",
         "l.given_skel = r.given_skel AND l.family_skel = r.family_skel AND l.site = r.site",
         "l.given_skel = r.given_skel AND l.family_skel = r.family_skel AND l.country = r.country",
         "l.given_skel = r.given_skel AND l.family_skel = r.family_skel",
@@ -425,7 +438,7 @@ def parameters_of(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _pa_table(records: Records, *, blocking: bool = False) -> Any:
     """The records as an Arrow table (with the blocking-key columns when `blocking`)."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     fields = []
     for c in COLUMNS:
