@@ -28,7 +28,8 @@ Scale: `refugio dedup link` on exactly N synthetic records (`--scale-records`, 1
 a child process: wall time, CPU time and peak RSS; killed after `--scale-timeout` seconds (1800).
 Desk check: N registered people (`--desk-people`, 1M; 5k in quick mode; registered through the
 registration service, then indexed; SQLite unless BENCH_DB_URL is set), and the latency of
-`service.desk_check` for 200 probes (p50, p95), beside a plain name search of the registry.
+`service.desk_check` for 200 probes (p50, p95), beside a plain name search of the registry. Setup
+takes long at 1M (about 45 minutes); `--desk-db URL` probes a database an earlier run built.
 """
 
 from __future__ import annotations
@@ -493,17 +494,17 @@ def scale(n: int, *, timeout: float) -> None:
         )
 
 
-def desk(n: int, probes: int = 200) -> None:
+def desk(n: int, probes: int = 200, *, existing: str | None = None) -> None:
+    if existing:
+        print(f"\n== Desk check against the people of an earlier run's database ({existing}) ==")
+        _desk_probes(existing, probes)
+        return
     print(f"\n== Desk check against {n:,} registered people ==")
     import datetime as dt
-    import uuid
 
     from refugio.config import Settings
     from refugio.dedup import index as dedup_index
-    from refugio.dedup import service
-    from refugio.dedup.schemas import DeskCheck
     from refugio.main import build
-    from refugio.registration import queries as reg_queries
     from refugio.registration import service as reg
     from refugio.registration.synthetic import generate_households
     from refugio.security.principals import SYSTEM
@@ -550,10 +551,29 @@ def desk(n: int, probes: int = 200) -> None:
     with unit_of_work(container.sessions) as s:
         indexed = dedup_index.rebuild(s)
     print(f"indexed {indexed:,} people in {time.perf_counter() - t:.0f} s (batch job `refugio dedup index`)")
-    from sqlalchemy import select
+    print(f"(to probe this database again: --desk-db {url})")
+    _desk_probes(url, probes, container=container)
 
-    from refugio.registration.models import Individual
 
+def _desk_probes(url: str, probes: int, container: Any = None) -> None:
+    """Probe a database registered and indexed by `desk` (operation BEN): desk check and name search."""
+    from sqlalchemy import func, select
+
+    from refugio.config import Settings
+    from refugio.dedup import service
+    from refugio.dedup.schemas import DeskCheck
+    from refugio.main import build
+    from refugio.registration import queries as reg_queries
+    from refugio.registration.models import Individual, Operation, Site
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import unit_of_work
+
+    if container is None:
+        container = build(Settings(db_url=url, data_dir=Path(tempfile.mkdtemp())))
+    with unit_of_work(container.sessions) as s:
+        op_id = s.scalar(select(Operation.id).where(Operation.code == "BEN"))
+        site_ids = list(s.scalars(select(Site.id).where(Site.operation_id == op_id).order_by(Site.code)))
+        people = int(s.scalar(select(func.count()).select_from(Individual)) or 0)
     with unit_of_work(container.sessions) as s:
         sample = s.execute(
             select(Individual.given_name, Individual.family_name, Individual.date_of_birth, Individual.sex)
@@ -596,7 +616,6 @@ def desk(n: int, probes: int = 200) -> None:
         f"baseline, registry name search (no spelling robustness): p50 {statistics.median(searches) * 1000:.0f} ms, "  # noqa: E501
         f"p95 {qs[18] * 1000:.0f} ms"
     )
-    _ = uuid
 
 
 def summary() -> None:
@@ -647,6 +666,7 @@ def main() -> None:
     parser.add_argument("--scale-records", type=int, default=None)
     parser.add_argument("--scale-timeout", type=float, default=1800.0)
     parser.add_argument("--desk-people", type=int, default=None)
+    parser.add_argument("--desk-db", default=None, help="probe a database an earlier desk run built")
     parser.add_argument("--rl-budget", type=float, default=None, help=f"seconds (default {RL_BUDGET})")
     args = parser.parse_args()
     quick = args.quick
@@ -665,7 +685,7 @@ def main() -> None:
     if "scale" in parts:
         scale(scale_n, timeout=args.scale_timeout)
     if "desk" in parts:
-        desk(desk_n)
+        desk(desk_n, existing=args.desk_db)
     summary()
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print(json.dumps({"done": True}))

@@ -475,7 +475,6 @@ class SplinkEngine:
         self.threads = threads
         self._spark = spark_session
         self._lock = threading.RLock()
-        self._scorers: dict[str, _PairScorer] = {}
         self._counter = 0
         logging.getLogger("splink").setLevel(logging.ERROR)
 
@@ -650,12 +649,16 @@ class SplinkEngine:
         return scorer.score(_pa_table(probe), _pa_table(candidates))
 
     def _scorer(self, model: LinkageModel) -> _PairScorer:
+        """The scorer of these parameters, built once per process (building one renders the Splink
+        settings, ~0.3 s; an engine is made per request, so the cache cannot live on the engine)."""
         key = json.dumps(model.spec.get("parameters"), sort_keys=True)
-        with self._lock:
-            scorer = self._scorers.get(key)
+        with _SCORERS_LOCK:
+            scorer = _SCORERS.pop(key, None)
             if scorer is None:
                 scorer = _PairScorer(self._settings_with(model))
-                self._scorers = {key: scorer}
+            _SCORERS[key] = scorer  # most recently used last
+            while len(_SCORERS) > MAX_SCORERS:
+                del _SCORERS[next(iter(_SCORERS))]
             return scorer
 
     # ----- helpers
@@ -671,6 +674,11 @@ class SplinkEngine:
             label = min(levels, key=lambda lv: abs(lv[1] - w))[0] if levels else ""
             contributions.append(Contribution(name, label, round(w, 3)))
         return ScoredPair(a, b, float(row["match_weight"]), tuple(contributions))
+
+
+MAX_SCORERS = 8  # models (operations, versions) whose scorers are kept
+_SCORERS: dict[str, _PairScorer] = {}
+_SCORERS_LOCK = threading.Lock()
 
 
 class _PairScorer:
