@@ -295,7 +295,7 @@ def run_plain_splink(rows: list[dict[str, Any]]) -> dict[str, str]:
         ],
     )
     db = DuckDBAPI(connection=duckdb.connect())
-    linker = Linker(db.register(table), settings, log_level=logging.WARNING)  # quiet, nothing else
+    linker = Linker(db.register(table), settings, log_level=logging.ERROR)  # quiet, nothing else
     with contextlib.suppress(Exception):
         linker.training.estimate_probability_two_random_records_match(
             [block_on("given_name", "family_name", "date_of_birth")], recall=0.7
