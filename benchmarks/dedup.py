@@ -380,11 +380,16 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 def load_historical_sample(records: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Whole clusters of historical_50k (in cluster order) up to about `records` records (quick mode)."""
     rows, truth = load_historical()
+    sizes: dict[str, int] = defaultdict(int)
+    for cluster in truth.values():
+        sizes[cluster] += 1
     keep: set[str] = set()
-    for cluster in sorted(set(truth.values())):
-        if len(keep) >= records:
+    taken = 0
+    for cluster in sorted(sizes):
+        if taken >= records:
             break
         keep.add(cluster)
+        taken += sizes[cluster]
     rows = [r for r in rows if truth[r["record_id"]] in keep]
     return rows, {r["record_id"]: truth[r["record_id"]] for r in rows}
 
