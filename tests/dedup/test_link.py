@@ -98,6 +98,10 @@ def test_duplicate_record_id_names_both_lines(tmp_path: Path) -> None:
     )
 
 
+def test_the_line_is_named_once(tmp_path: Path) -> None:
+    _fails(tmp_path, [HEADER, ROWS[0], "9,Ali,,Omar,M,1985-02-30,SYR,,,ZAA"], "error: line 3: date of birth")
+
+
 def test_unparseable_date_names_the_line(tmp_path: Path) -> None:
     _fails(
         tmp_path,

@@ -94,7 +94,9 @@ def _run(fn: Any) -> Any:
         return fn()
     except ValidationFailed as exc:
         for e in exc.errors:
-            typer.secho(f"error: {e.field}: {e.message}", fg=typer.colors.RED, err=True)
+            # a message that already names its place ("line 7: …") is not prefixed with it again
+            where = "" if e.message.startswith(f"{e.field}:") else f"{e.field}: "
+            typer.secho(f"error: {where}{e.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     except RefugioError as exc:
         _fail(exc.message)

@@ -111,19 +111,17 @@ def read_records(path: Path) -> Records:
                 if errors:
                     continue
                 records.append(
-                    names.prepare(
-                        names.PersonInput(
-                            record_id=rid,
-                            given_name=row.get("given_name"),
-                            middle_name=row.get("middle_name"),
-                            family_name=row.get("family_name"),
-                            sex=sex,
-                            date_of_birth=dob,
-                            country_of_origin=row.get("country_of_origin"),
-                            phone=row.get("phone"),
-                            document_numbers=(row.get("document_number") or "",),
-                            site=row.get("site"),
-                        )
+                    names.prepare_fields(
+                        rid,
+                        given_name=row.get("given_name"),
+                        middle_name=row.get("middle_name"),
+                        family_name=row.get("family_name"),
+                        sex=sex,
+                        date_of_birth=dob,
+                        country_of_origin=row.get("country_of_origin"),
+                        phone=row.get("phone"),
+                        document_numbers=(row.get("document_number") or "",),
+                        site=row.get("site"),
                     )
                 )
         except (csv.Error, UnicodeDecodeError) as exc:

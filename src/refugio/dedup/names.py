@@ -389,6 +389,11 @@ def parse_partial_date(text: str | None) -> PartialDate | None:
     """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` (or empty → None); ValueError names what is wrong."""
     if text is None or not text.strip():
         return None
+    return _parse_partial_date(text)
+
+
+@lru_cache(maxsize=100_000)
+def _parse_partial_date(text: str) -> PartialDate:
     m = _ISO_PARTIAL.match(text.strip())
     if not m:
         raise ValueError(f"date of birth {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
@@ -489,39 +494,112 @@ COLUMNS: tuple[str, ...] = (
 
 def prepare(person: PersonInput) -> dict[str, Any]:
     """The prepared row of one person (the columns of `COLUMNS` but `hh_names`, set per household)."""
-    country = (person.country_of_origin or "").upper() or None
-    given = prepare_name(person.given_name, person.given_name_original, country)
-    middle = prepare_name(person.middle_name, person.middle_name_original, country)
-    family = prepare_name(person.family_name, person.family_name_original, country)
-    dob = person.date_of_birth
-    docs = sorted({k for k in (document_key(d) for d in person.document_numbers) if k})
-    units = sorted(set(given.units) | set(middle.units) | set(family.units))
-    return {
-        "unique_id": person.record_id,
-        "given_latin": given.latin or None,
-        "given_canon": given.canon or None,
-        "given_skel": given.skels[0] if given.skels else None,
-        "given_skels": list(given.skels) or None,
-        "middle_latin": middle.latin or None,
-        "middle_canon": middle.canon or None,
-        "middle_skel": middle.skels[0] if middle.skels else None,
-        "family_latin": family.latin or None,
-        "family_canon": family.canon or None,
-        "family_skel": family.skels[0] if family.skels else None,
-        "family_skels": list(family.skels) or None,
-        "name_units": units or None,
-        "sex": sex_key(person.sex),
-        "dob": dob.iso if dob else None,
-        "dob_year": dob.year if dob else None,
-        "dob_ym": f"{dob.year:04d}-{dob.month:02d}" if dob and dob.month else None,
-        "dob_precision": dob.precision if dob else None,
-        "country": country,
-        "phone": phone_key(person.phone),
-        "doc": docs[0] if docs else None,
-        "site": (person.site or "").strip().upper() or None,
-        "household": person.household,
-        "hh_names": None,
-    }
+    return prepare_fields(
+        person.record_id,
+        given_name=person.given_name,
+        middle_name=person.middle_name,
+        family_name=person.family_name,
+        given_name_original=person.given_name_original,
+        middle_name_original=person.middle_name_original,
+        family_name_original=person.family_name_original,
+        sex=person.sex,
+        date_of_birth=person.date_of_birth,
+        country_of_origin=person.country_of_origin,
+        phone=person.phone,
+        document_numbers=person.document_numbers,
+        site=person.site,
+        household=person.household,
+    )
+
+
+def prepare_fields(
+    record_id: str,
+    *,
+    given_name: str | None = None,
+    middle_name: str | None = None,
+    family_name: str | None = None,
+    given_name_original: str | None = None,
+    middle_name_original: str | None = None,
+    family_name_original: str | None = None,
+    sex: str | None = None,
+    date_of_birth: PartialDate | None = None,
+    country_of_origin: str | None = None,
+    phone: str | None = None,
+    document_numbers: Sequence[str] = (),
+    site: str | None = None,
+    household: str | None = None,
+) -> dict[str, Any]:
+    """`prepare` without building a `PersonInput` first (the bulk path: a million rows)."""
+    country = (country_of_origin or "").upper() or None
+    row = dict(
+        _prepared_names(
+            given_name or "",
+            given_name_original or "",
+            middle_name or "",
+            middle_name_original or "",
+            family_name or "",
+            family_name_original or "",
+            country or "",
+        )
+    )
+    for key in _LIST_COLUMNS:  # lists of its own for each row (the cached ones are shared)
+        if row[key] is not None:
+            row[key] = list(row[key])
+    dob = date_of_birth
+    if len(document_numbers) == 1:
+        doc = document_key(document_numbers[0])
+    else:
+        docs = sorted({k for k in (document_key(d) for d in document_numbers) if k})
+        doc = docs[0] if docs else None
+    row.update(
+        unique_id=record_id,
+        sex=sex_key(sex),
+        dob=dob.iso if dob else None,
+        dob_year=dob.year if dob else None,
+        dob_ym=f"{dob.year:04d}-{dob.month:02d}" if dob and dob.month else None,
+        dob_precision=dob.precision if dob else None,
+        country=country,
+        phone=phone_key(phone),
+        doc=doc,
+        site=(site or "").strip().upper() or None,
+        household=household,
+        hh_names=None,
+    )
+    return row
+
+
+_LIST_COLUMNS = ("given_skels", "family_skels", "name_units")
+
+
+@lru_cache(maxsize=300_000)
+def _prepared_names(
+    given: str,
+    given_original: str,
+    middle: str,
+    middle_original: str,
+    family: str,
+    family_original: str,
+    country: str,
+) -> tuple[tuple[str, Any], ...]:
+    """The name columns of a prepared row (cached: names repeat a great deal)."""
+    g = prepare_name(given, given_original, country)
+    m = prepare_name(middle, middle_original, country)
+    f = prepare_name(family, family_original, country)
+    units = sorted(set(g.units) | set(m.units) | set(f.units))
+    return (
+        ("given_latin", g.latin or None),
+        ("given_canon", g.canon or None),
+        ("given_skel", g.skels[0] if g.skels else None),
+        ("given_skels", g.skels or None),
+        ("middle_latin", m.latin or None),
+        ("middle_canon", m.canon or None),
+        ("middle_skel", m.skels[0] if m.skels else None),
+        ("family_latin", f.latin or None),
+        ("family_canon", f.canon or None),
+        ("family_skel", f.skels[0] if f.skels else None),
+        ("family_skels", f.skels or None),
+        ("name_units", tuple(units) or None),
+    )
 
 
 def attach_households(rows: Sequence[dict[str, Any]]) -> None:
