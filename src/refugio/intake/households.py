@@ -105,6 +105,8 @@ class RowView:
     status: str = "new"
     changes: dict[str, Any] | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field → column header (for messages)
+    household_key: str = ""
+    content_hash: str = ""
 
     def has_errors(self) -> bool:
         return any(e.get("level", "error") == "error" for e in self.errors)

@@ -38,6 +38,9 @@ from refugio.intake.fields import BY_NAME, FIELDS, IGNORE, REQUIRED_ANY, ImportF
 
 _HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.I)
 MAX_COLUMNS = 1000
+_MEMO_MAX = 100_000  # parsed cells remembered per mapping (repeated codes, dates and countries)
+_LONG_TEXT = frozenset({"other_names", "address", "needs_reason"})
+_MISS = object()
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,9 @@ class Mapping:
     date_order: str = "DMY"
     name: str | None = None
     source: str | None = None
+    _memo: dict[tuple[str, str, dt.date], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # --- construction and checks ---------------------------------------------------------------
 
@@ -336,9 +342,38 @@ class Mapping:
         """One row's cells → refugio values (only non-empty ones) and the errors of wrong cells."""
         values: dict[str, Any] = dict(self.defaults)
         errors: list[CellError] = []
+        memo = self._memo
+        if len(memo) > _MEMO_MAX:  # bounded: memory stays flat however long the file
+            memo.clear()
+        width = len(cells)
         for i, f, header in plan:
-            cell = cells[i] if i < len(cells) else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+            cell = cells[i] if i < width else None
+            if cell is None:
+                continue
+            if type(cell) is str:
+                if f.kind == "text" and len(cell) <= 200 and f.name not in _LONG_TEXT:
+                    text = cell.strip()
+                    if text:
+                        values[f.name] = text
+                    continue
+                # the same text in the same field reads the same: parse it once per file
+                key = (f.name, cell, epoch)
+                hit = memo.get(key, _MISS)
+                if hit is _MISS:
+                    if not cell.strip():
+                        memo[key] = hit = None
+                    else:
+                        try:
+                            hit = parse_value(f, cell, date_order=self.date_order, epoch=epoch)
+                        except v.BadValue as exc:
+                            hit = exc
+                        memo[key] = hit
+                if hit is None:
+                    continue
+                if isinstance(hit, v.BadValue):
+                    errors.append(CellError(f.name, header, hit.message, hit.code))
+                else:
+                    values[f.name] = list(hit) if type(hit) is list else hit  # rows never share a list
                 continue
             try:
                 values[f.name] = parse_value(f, cell, date_order=self.date_order, epoch=epoch)

@@ -235,6 +235,14 @@ def _json_cell(value: Any) -> Any:
     return str(value)
 
 
+def _json_cells(cells: Sequence[Any]) -> list[Any]:
+    out = list(cells)
+    for i, c in enumerate(out):
+        if type(c) is not str:  # CSV cells are all text: nothing to convert
+            out[i] = _json_cell(c)
+    return out
+
+
 def stage(
     session: Session,
     *,
@@ -288,7 +296,7 @@ def stage(
                 "household_key": household_key,
                 "member_key": member_key,
                 "content_hash": digest,
-                "cells": [_json_cell(c) for c in item.cells],
+                "cells": _json_cells(item.cells),
                 "values": values,
                 "errors": errors,
                 "status": status,
@@ -315,23 +323,6 @@ class _Context:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def _views(rows: Sequence[StagedRow], columns: dict[str, str]) -> list[RowView]:
-    return [
-        RowView(
-            id=r.id,
-            row_no=r.row_no,
-            values=dict(r.values),
-            errors=[dict(e) for e in r.errors or []],
-            member_key=r.member_key,
-            individual_id=r.individual_id,
-            status=r.status,
-            changes=None,
-            columns=columns,
-        )
-        for r in rows
-    ]
-
-
 def _columns_of(batch: ImportBatch) -> dict[str, str]:
     """field → column header, from the batch's mapping (for messages in the report)."""
     return {f: h for h, f in (batch.mapping.get("columns") or {}).items() if f != "-"}
@@ -344,20 +335,53 @@ def _page_keys(session: Session, batch_id: uuid.UUID, after: str | None, limit: 
     return list(session.scalars(stmt.order_by(StagedRow.household_key).limit(limit)))
 
 
-def _page_rows(session: Session, batch_id: uuid.UUID, keys: list[str]) -> dict[str, list[StagedRow]]:
-    grouped: dict[str, list[StagedRow]] = {}
+_ROW = StagedRow.__table__.c  # type: ignore[attr-defined]
+_VIEW_COLUMNS = (
+    _ROW.id,
+    _ROW.row_no,
+    _ROW.household_key,
+    _ROW.member_key,
+    _ROW.content_hash,
+    _ROW["values"],
+    _ROW.errors,
+    _ROW.status,
+    _ROW.individual_id,
+    _ROW.changes,
+)
+
+
+def _page_views(
+    session: Session, batch_id: uuid.UUID, keys: list[str], columns: dict[str, str]
+) -> dict[str, list[RowView]]:
+    """The rows of the households `keys` (a sorted page of keys), grouped by household in row order,
+    read with one Core query (no ORM objects; the cells as read are not needed here)."""
+    grouped: dict[str, list[RowView]] = {}
     stmt = (
-        select(StagedRow)
-        .where(
-            StagedRow.batch_id == batch_id,
-            StagedRow.household_key >= keys[0],
-            StagedRow.household_key <= keys[-1],
-        )
-        .order_by(StagedRow.household_key, StagedRow.row_no)
-        .execution_options(yield_per=5000)
+        select(*_VIEW_COLUMNS)
+        .where(_ROW.batch_id == batch_id, _ROW.household_key >= keys[0], _ROW.household_key <= keys[-1])
+        .order_by(_ROW.household_key, _ROW.row_no)
     )
-    for row in session.scalars(stmt):
-        grouped.setdefault(row.household_key, []).append(row)
+    for rid, row_no, hkey, mkey, digest, values, errors, status, individual_id, changes in (
+        session.connection().execute(stmt)
+    ):
+        view = RowView(
+            id=rid,
+            row_no=row_no,
+            values=values,
+            errors=errors or [],
+            member_key=mkey,
+            individual_id=individual_id,
+            status=status,
+            changes=changes,
+            columns=columns,
+            household_key=hkey,
+            content_hash=digest,
+        )
+        found = grouped.get(hkey)
+        if found is None:
+            grouped[hkey] = [view]
+        else:
+            found.append(view)
     return grouped
 
 
@@ -400,9 +424,10 @@ class _Registry:
     documents: dict[uuid.UUID, set[tuple[str, str, str]]]
     needs: dict[uuid.UUID, set[str]]
     taken: dict[tuple[str, str, str], tuple[uuid.UUID, str]]  # document key → (holder, ref)
+    addresses: dict[uuid.UUID, dict[str, Any]]  # household id → address, shelter, phone
 
 
-def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[StagedRow]]) -> _Registry:
+def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[RowView]]) -> _Registry:
     keys = list(grouped)
     households: dict[str, tuple[uuid.UUID, str]] = {}
     for start in range(0, len(keys), 500):
@@ -453,17 +478,17 @@ def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list
             )
         ):
             needs[iid].add(code)
-    household_refs = (
-        dict(
-            session.execute(
-                select(Household.id, Household.ref).where(
-                    Household.id.in_({p.household_id for p in people.values()})
-                )
-            ).all()
-        )
-        if people
-        else {}
-    )
+    household_refs: dict[uuid.UUID, str] = {}
+    addresses: dict[uuid.UUID, dict[str, Any]] = {}
+    household_ids = sorted({p.household_id for p in people.values()})
+    for start in range(0, len(household_ids), 500):
+        for hid, ref, address, shelter, phone in session.execute(
+            select(Household.id, Household.ref, Household.address, Household.shelter, Household.phone).where(
+                Household.id.in_(household_ids[start : start + 500])
+            )
+        ):
+            household_refs[hid] = ref
+            addresses[hid] = {"address": address, "shelter": shelter, "phone": phone}
     doc_keys = {k for rows in grouped.values() for r in rows if (k := document_key(r.values)) is not None}
     taken: dict[tuple[str, str, str], tuple[uuid.UUID, str]] = {}
     numbers = sorted({k[2] for k in doc_keys})
@@ -481,7 +506,7 @@ def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list
         ):
             if (doc_type, country, norm) in doc_keys:
                 taken[(doc_type, country, norm)] = (iid, ref)
-    return _Registry(households, people, household_refs, documents, needs, taken)
+    return _Registry(households, people, household_refs, documents, needs, taken, addresses)
 
 
 def _check_new(ctx: _Context, views: list[RowView], site_id: uuid.UUID | None, reg: _Registry) -> None:
@@ -584,12 +609,11 @@ def _check_linked(
 
 
 def ctx_household(reg: _Registry, household_id: uuid.UUID, views: list[RowView]) -> dict[str, Any] | None:
-    """The address fields of a registered household, from the session's identity map."""
+    """The address fields of a registered household (loaded with the page's registry)."""
     person = next((reg.people[v.individual_id] for v in views if v.individual_id in reg.people), None)
     if person is None:
         return None
-    hh = person.household
-    return {"address": hh.address, "shelter": hh.shelter, "phone": hh.phone}
+    return reg.addresses.get(person.household_id)
 
 
 def validate_page(
@@ -611,21 +635,28 @@ def validate_page(
     return keys[-1], seen
 
 
-def validate_households(session: Session, *, actor: Principal, batch: ImportBatch, keys: list[str]) -> int:
+def validate_households(
+    session: Session,
+    *,
+    actor: Principal,
+    batch: ImportBatch,
+    keys: list[str],
+    sites: dict[str, uuid.UUID] | None = None,
+) -> int:
     """Validate the households of `keys` (sorted) in a batch; returns the number of rows checked."""
-    ctx = _Context(
-        actor, batch, sites_by_code(session, batch.operation_id), clock.today(), _columns_of(batch)
-    )
-    grouped = _page_rows(session, batch.id, keys)
-    wanted = set(keys)
-    grouped = {k: rows for k, rows in grouped.items() if k in wanted}
+    if sites is None:
+        sites = sites_by_code(session, batch.operation_id)
+    ctx = _Context(actor, batch, sites, clock.today(), _columns_of(batch))
+    grouped = _page_views(session, batch.id, keys, ctx.columns)
+    if len(grouped) != len(keys):
+        wanted = set(keys)
+        grouped = {k: rows for k, rows in grouped.items() if k in wanted}
     reg = _load_registry(session, batch, grouped)
     updates: list[dict[str, Any]] = []
     seen = 0
-    for key, rows in grouped.items():
-        seen += len(rows)
-        before = {r.id: (r.status, list(r.errors or []), r.changes) for r in rows}
-        views = _views(rows, ctx.columns)
+    for key, views in grouped.items():
+        seen += len(views)
+        before = {v.id: (v.status, list(v.errors), v.changes) for v in views}
         for v in views:  # start from the errors found when the row was read
             v.errors = [e for e in v.errors if e.get("origin") is None]
             if v.has_errors():
@@ -1007,12 +1038,11 @@ def commit_batch(
         if not keys:
             break
         after = keys[-1]
-        grouped = _page_rows(session, batch.id, keys)
-        for key, rows in grouped.items():
-            done += len(rows)
-            views = _views(rows, columns)
-            for r in rows:
-                digests[r.id] = r.content_hash
+        grouped = _page_views(session, batch.id, keys, columns)
+        for key, views in grouped.items():
+            done += len(views)
+            for v in views:
+                digests[v.id] = v.content_hash
             statuses = {v.status for v in views}
             if statuses & BLOCKING:
                 skipped += 1
