@@ -50,10 +50,18 @@ STATUS_FIELDS = ("legal_status",)  # through registration.service.change_status
 ADDRESS_FIELDS = {"address": "address", "shelter": "shelter", "household_phone": "phone"}
 
 
+def values_json(values: dict[str, Any]) -> str:
+    """A row's refugio values as canonical JSON text (sorted keys): what is hashed, and what is stored."""
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def hash_of_json(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def content_hash(values: dict[str, Any]) -> str:
     """A short fingerprint of a row's refugio values (same values, same hash, whatever the file)."""
-    text = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hash_of_json(values_json(values))
 
 
 def _short(text: str) -> str:
@@ -339,9 +347,11 @@ __all__ = [
     "content_hash",
     "document_key",
     "field_label",
+    "hash_of_json",
     "payload",
     "person_changes",
     "place_error",
     "row_keys",
     "validate_payload",
+    "values_json",
 ]

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, delete, distinct, func, select, update
+from sqlalchemy import Table, Text, bindparam, cast, delete, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -44,12 +44,13 @@ from refugio.core.events import DomainEvent, EventBus, bus
 from refugio.intake.households import (
     ADDRESS_FIELDS,
     RowView,
-    content_hash,
     document_key,
+    hash_of_json,
     payload,
     person_changes,
     row_keys,
     validate_payload,
+    values_json,
 )
 from refugio.intake.mapping import CellError, Mapping
 from refugio.intake.models import Attachment, ImportBatch, SavedMapping, SourceRecord, StagedRow, Submission
@@ -68,6 +69,7 @@ from refugio.registration.validation import normalise_document_number, normalise
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store import bulkload
 
 SCREEN_EVENT = "intake.batch.screen"
 COMMITTED_EVENT = "intake.batch.committed"
@@ -76,6 +78,8 @@ PAGE_HOUSEHOLDS = 1000
 REGISTER_CHUNK = 1000
 BLOCKING = {"invalid", "held"}
 OPEN_STATUSES = {"uploaded", "staging", "validating", "ready", "receiving", "blocked"}
+_STAGED: Table = StagedRow.__table__  # type: ignore[assignment]
+_ENCODED = frozenset({"values"})  # staged values arrive as JSON text (hashed and stored as encoded)
 
 
 @dataclass(frozen=True)
@@ -254,7 +258,7 @@ def stage(
     is (from this source). Returns the number of rows staged."""
     if not inputs:
         return 0
-    prepared: list[tuple[RowInput, dict[str, Any], list[dict[str, Any]], str, str, str]] = []
+    prepared: list[tuple[RowInput, str, list[dict[str, Any]], str, str, str]] = []
     for item in inputs:
         values = dict(item.values)
         errors = [e.as_dict() for e in item.errors]
@@ -267,7 +271,8 @@ def stage(
                     CellError("site", None, f"no site {code!r} in this operation", "unknown_site").as_dict()
                 )
         household_key, member_key = row_keys(values)
-        prepared.append((item, values, errors, household_key, member_key, content_hash(values)))
+        text = values_json(values)  # hashed and stored: encoded once
+        prepared.append((item, text, errors, household_key, member_key, hash_of_json(text)))
     links = {
         key: (target, digest)
         for key, target, digest in session.execute(
@@ -280,7 +285,7 @@ def stage(
         )
     }
     rows: list[dict[str, Any]] = []
-    for item, values, errors, household_key, member_key, digest in prepared:
+    for item, text, errors, household_key, member_key, digest in prepared:
         link = links.get(member_key)
         if any(e["level"] == "error" for e in errors):
             status = "invalid"
@@ -297,7 +302,7 @@ def stage(
                 "member_key": member_key,
                 "content_hash": digest,
                 "cells": _json_cells(item.cells),
-                "values": values,
+                "values": text,
                 "errors": errors,
                 "status": status,
                 "individual_id": link[0] if link else None,
@@ -305,8 +310,7 @@ def stage(
                 "submission_id": item.submission_id,
             }
         )
-    session.connection().execute(StagedRow.__table__.insert(), rows)  # type: ignore[attr-defined]
-    return len(rows)
+    return bulkload.insert_rows(session.connection(), _STAGED, rows, encoded=_ENCODED)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -361,9 +365,18 @@ def _page_views(
         .where(_ROW.batch_id == batch_id, _ROW.household_key >= keys[0], _ROW.household_key <= keys[-1])
         .order_by(_ROW.household_key, _ROW.row_no)
     )
-    for rid, row_no, hkey, mkey, digest, values, errors, status, individual_id, changes in (
-        session.connection().execute(stmt)
-    ):
+    for (
+        rid,
+        row_no,
+        hkey,
+        mkey,
+        digest,
+        values,
+        errors,
+        status,
+        individual_id,
+        changes,
+    ) in session.connection().execute(stmt):
         view = RowView(
             id=rid,
             row_no=row_no,
@@ -932,7 +945,7 @@ def _register(
                     "updated_at": now,
                 }
             )
-    session.connection().execute(SourceRecord.__table__.insert(), links)  # type: ignore[attr-defined]
+    bulkload.insert_rows(session.connection(), SourceRecord.__table__, links)  # type: ignore[arg-type]
     return people, len(results)
 
 
