@@ -657,6 +657,30 @@ def validate_households(
     sites: dict[str, uuid.UUID] | None = None,
 ) -> int:
     """Validate the households of `keys` (sorted) in a batch; returns the number of rows checked."""
+    return _validate(session, actor, batch, keys, sites)[0]
+
+
+def check_households(
+    session: Session,
+    *,
+    actor: Principal,
+    batch: ImportBatch,
+    keys: list[str],
+    sites: dict[str, uuid.UUID] | None = None,
+) -> set[str]:
+    """Validate the households of `keys` (sorted) like `validate_households`; returns the statuses
+    their rows now have (e.g. {"new"}, or {"invalid", "held"})."""
+    return _validate(session, actor, batch, keys, sites)[1]
+
+
+def _validate(
+    session: Session,
+    actor: Principal,
+    batch: ImportBatch,
+    keys: list[str],
+    sites: dict[str, uuid.UUID] | None,
+) -> tuple[int, set[str]]:
+    statuses: set[str] = set()
     if sites is None:
         sites = sites_by_code(session, batch.operation_id)
     ctx = _Context(actor, batch, sites, clock.today(), _columns_of(batch))
@@ -695,10 +719,11 @@ def validate_households(
             _check_linked(ctx, views, hh, reg)
         _finish_household(views)
         for v in views:
+            statuses.add(v.status)
             if (v.status, v.errors, v.changes) != before[v.id]:
                 updates.append({"rid": v.id, "st": v.status, "er": v.errors, "ch": v.changes})
     _write_rows(session, updates)
-    return seen
+    return seen, statuses
 
 
 def _write_rows(session: Session, updates: list[dict[str, Any]]) -> None:
@@ -1216,12 +1241,14 @@ def save_mapping(
 
 
 __all__ = [
+    "BLOCKING",
     "COMMITTED_EVENT",
     "IMPORT_PERMISSION",
     "SCREEN_EVENT",
     "CommitResult",
     "RowInput",
     "ScreenRequest",
+    "check_households",
     "commit_batch",
     "finish_validation",
     "load_batch",
