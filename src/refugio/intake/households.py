@@ -136,16 +136,38 @@ class RowView:
             self.errors.append(entry)
 
 
+_EMPTY: tuple[Any, ...] = ("", [])
+_HOUSEHOLD_NAMES = (*HOUSEHOLD_FIELDS, "site")
+_MEMBER_NAMES = (
+    "relationship",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "other_names",
+    "sex",
+    "date_of_birth",
+    "stated_age",
+    "nationality",
+    "languages",
+    "legal_status",
+    "marital_status",
+    "phone",
+)
+
+
 def _household_values(rows: Sequence[RowView]) -> tuple[dict[str, Any], dict[str, RowView]]:
     """The household's values (focal point's row first, then row order) and the row each came from;
     a different value on another row is a warning on that row."""
     ordered = sorted(rows, key=lambda r: (r.values.get("relationship") != "focal_point", r.row_no))
     out: dict[str, Any] = {}
     origin: dict[str, RowView] = {}
-    for name in (*HOUSEHOLD_FIELDS, "site"):
+    for name in _HOUSEHOLD_NAMES:
         for r in ordered:
             value = r.values.get(name)
-            if value in (None, "", []):
+            if value is None or value in _EMPTY:
                 continue
             if name not in out:
                 out[name], origin[name] = value, r
@@ -173,26 +195,10 @@ def payload(
     for r in rows:
         v = r.values
         m: dict[str, Any] = {}
-        for name in (
-            "relationship",
-            "given_name",
-            "middle_name",
-            "family_name",
-            "given_name_original",
-            "middle_name_original",
-            "family_name_original",
-            "other_names",
-            "sex",
-            "date_of_birth",
-            "stated_age",
-            "nationality",
-            "languages",
-            "legal_status",
-            "marital_status",
-            "phone",
-        ):
-            if v.get(name) not in (None, "", []):
-                m[name] = v[name]
+        for name in _MEMBER_NAMES:
+            value = v.get(name)
+            if value is not None and value not in _EMPTY:
+                m[name] = value
         if v.get("dob_estimated"):
             m["estimated"] = True
         if "relationship" not in m and len(rows) == 1:

@@ -38,7 +38,7 @@ from refugio.intake.fields import BY_NAME, FIELDS, IGNORE, REQUIRED_ANY, ImportF
 
 _HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.I)
 MAX_COLUMNS = 1000
-_MEMO_MAX = 100_000  # parsed cells remembered per mapping (repeated codes, dates and countries)
+_MEMO_MAX = 50_000  # parsed cells remembered per field (repeated codes, dates and countries)
 _LONG_TEXT = frozenset({"other_names", "address", "needs_reason"})
 _MISS = object()
 
@@ -183,9 +183,7 @@ class Mapping:
     date_order: str = "DMY"
     name: str | None = None
     source: str | None = None
-    _memo: dict[tuple[str, str, dt.date], Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    _memo: dict[tuple[Any, dt.date], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- construction and checks ---------------------------------------------------------------
 
@@ -342,35 +340,33 @@ class Mapping:
         """One row's cells → refugio values (only non-empty ones) and the errors of wrong cells."""
         values: dict[str, Any] = dict(self.defaults)
         errors: list[CellError] = []
-        memo = self._memo
-        if len(memo) > _MEMO_MAX:  # bounded: memory stays flat however long the file
-            memo.clear()
         width = len(cells)
-        for i, f, header in plan:
+        for i, f, header, plain, memo in self._entries(plan, epoch):
             cell = cells[i] if i < width else None
             if cell is None:
                 continue
             if type(cell) is str:
-                if f.kind == "text" and len(cell) <= 200 and f.name not in _LONG_TEXT:
+                if plain and len(cell) <= 200:  # short text: nothing to parse
                     text = cell.strip()
                     if text:
                         values[f.name] = text
                     continue
                 # the same text in the same field reads the same: parse it once per file
-                key = (f.name, cell, epoch)
-                hit = memo.get(key, _MISS)
+                hit = memo.get(cell, _MISS)
                 if hit is _MISS:
+                    if len(memo) > _MEMO_MAX:  # bounded: memory stays flat however long the file
+                        memo.clear()
                     if not cell.strip():
-                        memo[key] = hit = None
+                        hit = None
                     else:
                         try:
                             hit = parse_value(f, cell, date_order=self.date_order, epoch=epoch)
                         except v.BadValue as exc:
                             hit = exc
-                        memo[key] = hit
+                    memo[cell] = hit
                 if hit is None:
                     continue
-                if isinstance(hit, v.BadValue):
+                if type(hit) is v.BadValue:
                     errors.append(CellError(f.name, header, hit.message, hit.code))
                 else:
                     values[f.name] = list(hit) if type(hit) is list else hit  # rows never share a list
@@ -380,6 +376,27 @@ class Mapping:
             except v.BadValue as exc:
                 errors.append(CellError(f.name, header, exc.message, exc.code))
         return values, errors
+
+    def _entries(
+        self, plan: Sequence[tuple[int, ImportField, str]], epoch: dt.date
+    ) -> list[tuple[int, ImportField, str, bool, dict[str, Any]]]:
+        """The plan with, per column, whether it is plain short text and its memo of parsed cells."""
+        key = (id(plan), epoch)
+        found = self._memo.get(key)
+        if found is not None and found[0] is plan:
+            return found[1]  # type: ignore[no-any-return]
+        entries = [
+            (i, f, header, f.kind == "text" and f.name not in _LONG_TEXT, self._field_memo(f.name, epoch))
+            for i, f, header in plan
+        ]
+        self._memo[key] = (plan, entries)  # the plan is kept: its id cannot be reused meanwhile
+        return entries
+
+    def _field_memo(self, name: str, epoch: dt.date) -> dict[str, Any]:
+        found = self._memo.get((name, epoch))
+        if found is None:
+            found = self._memo[(name, epoch)] = {}
+        return found
 
 
 def parse_value(f: ImportField, cell: Any, *, date_order: str, epoch: dt.date = v.EXCEL_1900) -> Any:

@@ -339,7 +339,7 @@ def _page_keys(session: Session, batch_id: uuid.UUID, after: str | None, limit: 
     return list(session.scalars(stmt.order_by(StagedRow.household_key).limit(limit)))
 
 
-_ROW = StagedRow.__table__.c  # type: ignore[attr-defined]
+_ROW = StagedRow.__table__.c
 _VIEW_COLUMNS = (
     _ROW.id,
     _ROW.row_no,
@@ -376,7 +376,7 @@ def _page_views(
         status,
         individual_id,
         changes,
-    ) in session.connection().execute(stmt):
+    ) in session.connection().execute(stmt).fetchall():  # one fetch: the driver fetchone is slow
         view = RowView(
             id=rid,
             row_no=row_no,
