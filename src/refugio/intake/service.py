@@ -854,6 +854,33 @@ class ScreenRequest:
         self.flags.setdefault(rid, []).append((message, code))
 
 
+def _add_flags(session: Session, batch_id: uuid.UUID, flags: dict[int, list[tuple[str, str]]]) -> None:
+    """Screening's warnings onto their rows: read and written a chunk of rows at a time (no ORM)."""
+    ids = sorted(flags)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        updates = [
+            {
+                "rid": rid,
+                "st": status,
+                "ch": changes,
+                "er": [
+                    *(errors or []),
+                    *(
+                        {"field": "person", "column": None, "message": m, "code": c, "level": "warning"}
+                        for m, c in flags[rid]
+                    ),
+                ],
+            }
+            for rid, status, errors, changes in session.connection().execute(
+                select(_ROW.id, _ROW.status, _ROW.errors, _ROW.changes).where(
+                    _ROW.batch_id == batch_id, _ROW.id.in_(chunk)
+                )
+            )
+        ]
+        _write_rows(session, updates)
+
+
 def finish_validation(
     session: Session, *, actor: Principal, batch_id: uuid.UUID, events: EventBus | None = None
 ) -> ImportBatch:
@@ -870,17 +897,7 @@ def finish_validation(
     else:
         batch.status = "ready"
     if request.flags:
-        for rid, flags in request.flags.items():
-            row = session.get(StagedRow, rid)
-            if row is None or row.batch_id != batch.id:
-                continue
-            row.errors = [
-                *row.errors,
-                *(
-                    {"field": "person", "column": None, "message": m, "code": c, "level": "warning"}
-                    for m, c in flags
-                ),
-            ]
+        _add_flags(session, batch.id, request.flags)
     session.flush()
     batch.counts = {**_count(session, batch), "possible_duplicates": len(request.flags)}
     batch.phase_done = batch.counts["rows"]
