@@ -38,8 +38,9 @@ from refugio.intake.fields import BY_NAME, FIELDS, IGNORE, REQUIRED_ANY, ImportF
 
 _HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.I)
 MAX_COLUMNS = 1000
-_MEMO_MAX = 50_000  # parsed cells remembered per field (repeated codes, dates and countries)
+_MEMO_MAX = 20_000  # parsed cells remembered per field (repeated codes, dates and countries)
 _LONG_TEXT = frozenset({"other_names", "address", "needs_reason"})
+_UNIQUE_KINDS = frozenset({"text", "phone"})
 _MISS = object()
 
 
@@ -350,6 +351,13 @@ class Mapping:
                     text = cell.strip()
                     if text:
                         values[f.name] = text
+                    continue
+                if f.kind in _UNIQUE_KINDS:  # mostly one of a kind: remembering would not pay
+                    if cell.strip():
+                        try:
+                            values[f.name] = parse_value(f, cell, date_order=self.date_order, epoch=epoch)
+                        except v.BadValue as exc:
+                            errors.append(CellError(f.name, header, exc.message, exc.code))
                     continue
                 # the same text in the same field reads the same: parse it once per file
                 hit = memo.get(cell, _MISS)
