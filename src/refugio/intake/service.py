@@ -694,7 +694,8 @@ def _validate(
     for key, views in grouped.items():
         seen += len(views)
         before = {v.id: (v.status, list(v.errors), v.changes) for v in views}
-        for v in views:  # start from the errors found when the row was read
+        for v in views:
+            v.changes = None  # computed afresh; start from the errors found when the row was read
             v.errors = [e for e in v.errors if e.get("origin") is None]
             if v.has_errors():
                 v.status = "invalid"
