@@ -3,10 +3,12 @@ never commit: the caller's unit of work commits (see pipeline.py for the driver 
 file in several units of work so that progress shows and memory stays flat).
 
 - `start_batch` opens a batch; `stage` adds rows (values already read and mapped), each with its
-  per-field errors, its keys and whether its person is already registered from this source.
+  per-field errors, its keys and whether its person is already registered from this source, in one
+  set-based insert per chunk (`store.bulkload`: COPY on PostgreSQL).
 - `validate_page` / `finish_validation` rebuild households from the staged rows (whatever their order
   in the file), check them with the registration rules and against the registry, and compute for each
-  re-imported person what would change. Then the batch is `ready` for review.
+  re-imported person what would change. Then the batch is `ready` for review. Pages of households are
+  read with one Core query (no ORM objects) and their registry context with a few batched queries.
 - `commit_batch` registers every valid new household through `registration.service.register_households`
   and applies the changes of re-imported people through the registration event functions
   (`update_individual`, `change_status`, `change_address`, `add_document`, `flag_need`), all in the
