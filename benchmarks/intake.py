@@ -6,7 +6,12 @@
     transaction); BESIDE the raw bulk load of the same CSV rows into a plain table of text columns
     (SQLite: executemany in one transaction; PostgreSQL: COPY FROM STDIN). Aim: the whole import at
     >= 30 % of the raw rate. Memory: the import runs in a child process at N/2 and N rows and reports
-    its peak RSS (ru_maxrss); aim: flat as the file grows.
+    its peak RSS (ru_maxrss); aim: flat as the file grows. The importing process's CPU seconds are
+    printed beside the wall-clock ones (on a loaded machine CPU is the steadier figure).
+(1b) A separate figure, not the bar: the import of a smaller file (--screen-individuals, default
+    100,000) WITH deduplication screening wired as in the application (`refugio.main.wire_events` on
+    the bus given to `pipeline.import_file` and `service.commit_batch`), beside the plain import of the
+    same file, so that the cost of screening shows.
 (2) OpenRosa: submissions per second from a concurrent local client (httpx, 8 threads, a bounded
     number of requests) against uvicorn on 127.0.0.1 with SQLite; BESIDE the same client sending
     `HEAD /openrosa/submission` (authenticated, no write). Aim: >= 50 submissions/s.
@@ -233,26 +238,44 @@ def raw_load(url: str, csv_path: Path) -> float:
         engine.dispose()
 
 
-def run_import(url: str, csv_path: Path, focal_index: bool = False) -> dict[str, Any]:
-    """Stage + validate + commit; seconds of each phase and the counts."""
+def run_import(url: str, csv_path: Path, focal_index: bool = False, screen: bool = False) -> dict[str, Any]:
+    """Stage + validate + commit; seconds of each phase (wall clock and this process's CPU) and the
+    counts. With `screen`, deduplication screening is wired as in the application
+    (`refugio.main.wire_events` on the bus passed to the import and the commit)."""
+    from refugio.core.events import EventBus
     from refugio.intake import pipeline, service
     from refugio.intake.mapping import Mapping
     from refugio.store.uow import session_factory, unit_of_work
 
+    events = EventBus()  # nothing wired: the plain import
+    if screen:
+        from refugio.main import metadata, wire_events
+
+        metadata()
+        wire_events(events)
     engine = make_engine(url)
     if focal_index:  # the registry index proposed to the lead (see --focal-point-index)
         with engine.begin() as conn:
             conn.exec_driver_sql("CREATE INDEX ix_bench_household_focal_point ON household (focal_point_id)")
     site_id = seed_operation(engine)
     sessions = session_factory(engine)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     batch_id = pipeline.import_file(
-        sessions, actor=ADMIN, path=csv_path, mapping=Mapping.from_dict(MAPPING), site_id=site_id
+        sessions,
+        actor=ADMIN,
+        path=csv_path,
+        mapping=Mapping.from_dict(MAPPING),
+        site_id=site_id,
+        events=events,
     )
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     with unit_of_work(sessions) as s:
-        result = service.commit_batch(s, actor=ADMIN, batch_id=batch_id)
-    t2 = time.perf_counter()
+        status = service.load_batch(s, actor=ADMIN, batch_id=batch_id).status
+    if status != "ready":  # e.g. refused by screening: nothing to commit
+        raise SystemExit(f"the import is {status}, not ready")
+    with unit_of_work(sessions) as s:
+        result = service.commit_batch(s, actor=ADMIN, batch_id=batch_id, events=events)
+    t2, c2 = time.perf_counter(), time.process_time()
     with unit_of_work(sessions) as s:
         counts = dict(service.load_batch(s, actor=ADMIN, batch_id=batch_id).counts)
     engine.dispose()
@@ -260,6 +283,9 @@ def run_import(url: str, csv_path: Path, focal_index: bool = False) -> dict[str,
         "stage_validate_s": t1 - t0,
         "commit_s": t2 - t1,
         "total_s": t2 - t0,
+        "stage_validate_cpu_s": c1 - c0,
+        "commit_cpu_s": c2 - c1,
+        "possible_duplicates": counts.get("possible_duplicates", 0),
         "registered_people": result.people_registered,
         "registered_households": result.households_registered,
         "invalid_rows": counts.get("invalid", 0) + counts.get("held", 0),
@@ -269,11 +295,12 @@ def run_import(url: str, csv_path: Path, focal_index: bool = False) -> dict[str,
 
 def child(args: argparse.Namespace) -> None:
     """Run one import in this (child) process and print its figures as JSON."""
-    print(json.dumps(run_import(args.url, Path(args.csv), args.focal_point_index)))
+    print(json.dumps(run_import(args.url, Path(args.csv), args.focal_point_index, args.screen)))
 
 
-def import_in_child(url: str, csv_path: Path, focal_index: bool) -> dict[str, Any]:
+def import_in_child(url: str, csv_path: Path, focal_index: bool, screen: bool = False) -> dict[str, Any]:
     extra = ["--focal-point-index"] if focal_index else []
+    extra += ["--screen"] if screen else []
     out = subprocess.run(
         [sys.executable, __file__, "--child", "--url", url, "--csv", str(csv_path), *extra],
         check=True,
@@ -313,12 +340,42 @@ def bench_import(
         f"= {share:.1f} % of raw (aim >= 30 %)"
     )
     print(
+        f"   (CPU of the importing process: stage+validate {big['stage_validate_cpu_s']:,.1f} s, "
+        f"commit {big['commit_cpu_s']:,.1f} s; load average {_load()})"
+    )
+    print(
         f"   registered {big['registered_households']:,} households / {big['registered_people']:,} people; "
         f"{big['invalid_rows']:,} rows held back by validation"
     )
     print(
         f"   peak RSS: {small['peak_rss_mb']:,.0f} MB at {rows_half:,} rows, "
         f"{big['peak_rss_mb']:,.0f} MB at {rows:,} rows (ratio {ratio:.2f}; flat = 1.0)"
+    )
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def bench_screening(backend: str, server: str | None, workdir: Path, individuals: int) -> None:
+    """(1b) The same import with deduplication screening wired, beside the plain import of the same
+    file: the cost of screening (a separate figure: the bar above is the plain import)."""
+    print(f"\n== import WITH deduplication screening, {backend}, {individuals:,} individuals")
+    path = workdir / "screen.csv"
+    rows, _households = write_csv(path, individuals, seed=6)
+    with database(backend, server, workdir, "plain") as url:
+        plain = import_in_child(url, path, False)
+    with database(backend, server, workdir, "screen") as url:
+        screened = import_in_child(url, path, False, screen=True)
+    for label, r in (("plain import   ", plain), ("with screening ", screened)):
+        print(
+            f"   {label}: stage+validate {r['stage_validate_s']:,.1f} s, commit {r['commit_s']:,.1f} s, "
+            f"total {r['total_s']:,.1f} s = {rows / r['total_s']:,.0f} rows/s; "
+            f"{r['possible_duplicates']:,} possible duplicates flagged; peak RSS {r['peak_rss_mb']:,.0f} MB"
+        )
+    print(
+        f"   screening costs {screened['total_s'] - plain['total_s']:,.1f} s "
+        f"({screened['total_s'] / plain['total_s']:.2f}x the plain import; load average {_load()})"
     )
 
 
@@ -449,6 +506,14 @@ def main() -> None:
     p.add_argument("--skip-import", action="store_true")
     p.add_argument("--skip-openrosa", action="store_true")
     p.add_argument(
+        "--screen-individuals",
+        type=int,
+        default=None,
+        help="size of the import run again WITH deduplication screening wired (default 100,000; "
+        "5,000 with --quick; 0 to skip)",
+    )
+    p.add_argument("--screen", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument(
         "--focal-point-index",
         action="store_true",
         help="create an index on household.focal_point_id first: without it SQLite scans the household "
@@ -465,7 +530,10 @@ def main() -> None:
     individuals = args.individuals or (20_000 if args.quick else 1_000_000)
     submissions = args.submissions or (200 if args.quick else 2000)
     workdir = Path(tempfile.mkdtemp(prefix="refugio-intake-bench-"))
-    print(f"refugio intake benchmark · {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} cores")
+    print(
+        f"refugio intake benchmark · {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} cores "
+        f"· load average {_load()}"
+    )
     try:
         if not args.skip_import:
             bench_import("sqlite", None, workdir, individuals, args.focal_point_index)
@@ -473,6 +541,13 @@ def main() -> None:
                 bench_import("postgresql", args.postgres, workdir, individuals, args.focal_point_index)
             else:
                 print("\n(PostgreSQL skipped: give --postgres URL or set REFUGIO_TEST_POSTGRES_URL)")
+            screen_n = args.screen_individuals
+            if screen_n is None:
+                screen_n = 5_000 if args.quick else 100_000
+            if screen_n:
+                bench_screening("sqlite", None, workdir, screen_n)
+                if args.postgres:
+                    bench_screening("postgresql", args.postgres, workdir, screen_n)
         if not args.skip_openrosa:
             bench_openrosa(workdir, submissions)
     finally:

@@ -114,6 +114,26 @@ def test_openrosa_submission_is_received_once(client: TestClient, container: Con
     assert r.status_code == 200 and r.json()["people_registered"] == 4
 
 
+def test_openrosa_submission_with_errors_is_staged_for_review(
+    client: TestClient, container: Container, seeded: Seed
+) -> None:
+    form_id, _version = _form(container, seeded)
+    xml = _submission(form_id, "uuid:bad-1").replace(b"<sex>F</sex>", b"<sex>Q</sex>")
+    r = _post(client, xml, _basic())
+    assert r.status_code == 201 and "with errors to review" in r.text  # type: ignore[attr-defined]
+    with unit_of_work(container.sessions) as s:
+        from sqlalchemy import select
+
+        from refugio.intake.models import StagedRow, Submission
+
+        assert s.scalar(select(Submission.status)) == "invalid"
+        staged = {r.row_no: r for r in s.scalars(select(StagedRow))}
+        assert staged[2].status == "invalid" and staged[2].errors[0]["field"] == "sex"
+        assert staged[1].status == "held"  # its household is held back whole
+    good = _post(client, _submission(form_id, "uuid:good-1"), _basic())
+    assert good.status_code == 201 and "errors" not in good.text  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [

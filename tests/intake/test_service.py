@@ -253,3 +253,41 @@ def test_imported_and_reimported_people_are_found_by_name(
         ]
         assert queries.search(s, actor=admin, query="yusuf haddad") == []
     assert name_index_out_of_step(container) == {}
+
+
+def test_commit_applies_the_reviewed_address_and_document_changes(
+    container: Container, seeded: Seed, tmp_path: Path
+) -> None:
+    """The changes shown in review (household address, a new document) are what the commit applies:
+    before, the commit rebuilt the rows without their changes and silently skipped them."""
+    admin = principal(container, "admin")
+    header = (
+        "HH ID,Member ID,Relationship,First name,Last name,Sex,DOB,Nationality,Consent,Address,"
+        "Doc type,Doc number"
+    )
+    first = [
+        "H1,P1,head,Khaled,Haddad,M,17/05/1984,SYR,yes,Block 1,passport,N1234",
+        "H1,P2,wife,Mariam,Haddad,F,1988-02,SYR,yes,,,",
+    ]
+    path = tmp_path / "v1.csv"
+    path.write_text("\n".join([header, *first]) + "\n", encoding="utf-8")
+    commit(container, admin, run_import(container, admin, path, seeded.camp_id))
+    second = [
+        "H1,P1,head,Khaled,Haddad,M,17/05/1984,SYR,yes,Block 7,passport,N1234",
+        "H1,P2,wife,Mariam,Haddad,F,1988-02,SYR,yes,,national_id,ID-555",
+    ]
+    path2 = tmp_path / "v2.csv"
+    path2.write_text("\n".join([header, *second]) + "\n", encoding="utf-8")
+    batch_id = run_import(container, admin, path2, seeded.camp_id)
+    staged = {r.row_no: r for r in rows(container, batch_id)}
+    assert staged[2].status == "update" and staged[2].changes == {"household.address": ["Block 1", "Block 7"]}
+    assert staged[3].status == "update" and "document" in (staged[3].changes or {})
+    assert commit(container, admin, batch_id).people_updated == 2
+    with unit_of_work(container.sessions) as s:
+        household = s.scalar(select(Household))
+        assert household is not None and household.address == "Block 7"
+        mariam = s.scalar(select(Individual).where(Individual.given_name == "Mariam"))
+        assert mariam is not None
+        assert [d.number for d in mariam.documents] == ["ID-555"]
+    again = run_import(container, admin, path2, seeded.camp_id)  # the same file again changes nothing
+    assert batch(container, again).counts["unchanged"] == 2

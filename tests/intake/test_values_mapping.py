@@ -146,3 +146,22 @@ def test_mapping_file_problems_are_all_named() -> None:
 def test_mapping_says_what_every_person_needs() -> None:
     problems = Mapping(columns={"Name": "given_name"}).problems(["Name", "Other"])
     assert {p.field for p in problems if p.level == "error"} == {"sex", "date_of_birth"}
+
+
+def test_repeated_cells_are_parsed_once_but_rows_stay_independent() -> None:
+    mapping = Mapping.from_dict(
+        {"columns": {"Langs": "languages", "DOB": "date_of_birth", "Sex": "sex", "Name": "given_name"}}
+    )
+    plan = mapping.compile(["Langs", "DOB", "Sex", "Name"])
+    first, errors_1 = mapping.apply(plan, ["ara, eng", "2014", "Q", " Lina "])
+    second, errors_2 = mapping.apply(plan, ["ara, eng", "2014", "Q", "Omar"])
+    assert first["languages"] == second["languages"] == ["ara", "eng"]
+    first["languages"].append("fra")  # one row's list is its own
+    assert second["languages"] == ["ara", "eng"]
+    assert mapping.apply(plan, ["ara, eng", "", "", ""])[0]["languages"] == ["ara", "eng"]
+    assert first["given_name"] == "Lina" and first["date_of_birth"] == second["date_of_birth"] == "2014"
+    # the same wrong cell is an error on every row that has it, naming its column
+    assert [(e.field, e.column, e.code) for e in errors_1] == [("sex", "Sex", "unknown_code")]
+    assert errors_1 == errors_2
+    # other kinds of cells (numbers, dates from a workbook) are read as before
+    assert mapping.apply(plan, [None, 1984, None, None])[0] == {"date_of_birth": "1984"}

@@ -50,10 +50,18 @@ STATUS_FIELDS = ("legal_status",)  # through registration.service.change_status
 ADDRESS_FIELDS = {"address": "address", "shelter": "shelter", "household_phone": "phone"}
 
 
+def values_json(values: dict[str, Any]) -> str:
+    """A row's refugio values as canonical JSON text (sorted keys): what is hashed, and what is stored."""
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def hash_of_json(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def content_hash(values: dict[str, Any]) -> str:
     """A short fingerprint of a row's refugio values (same values, same hash, whatever the file)."""
-    text = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hash_of_json(values_json(values))
 
 
 def _short(text: str) -> str:
@@ -105,6 +113,8 @@ class RowView:
     status: str = "new"
     changes: dict[str, Any] | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field → column header (for messages)
+    household_key: str = ""
+    content_hash: str = ""
 
     def has_errors(self) -> bool:
         return any(e.get("level", "error") == "error" for e in self.errors)
@@ -126,16 +136,38 @@ class RowView:
             self.errors.append(entry)
 
 
+_EMPTY: tuple[Any, ...] = ("", [])
+_HOUSEHOLD_NAMES = (*HOUSEHOLD_FIELDS, "site")
+_MEMBER_NAMES = (
+    "relationship",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "given_name_original",
+    "middle_name_original",
+    "family_name_original",
+    "other_names",
+    "sex",
+    "date_of_birth",
+    "stated_age",
+    "nationality",
+    "languages",
+    "legal_status",
+    "marital_status",
+    "phone",
+)
+
+
 def _household_values(rows: Sequence[RowView]) -> tuple[dict[str, Any], dict[str, RowView]]:
     """The household's values (focal point's row first, then row order) and the row each came from;
     a different value on another row is a warning on that row."""
     ordered = sorted(rows, key=lambda r: (r.values.get("relationship") != "focal_point", r.row_no))
     out: dict[str, Any] = {}
     origin: dict[str, RowView] = {}
-    for name in (*HOUSEHOLD_FIELDS, "site"):
+    for name in _HOUSEHOLD_NAMES:
         for r in ordered:
             value = r.values.get(name)
-            if value in (None, "", []):
+            if value is None or value in _EMPTY:
                 continue
             if name not in out:
                 out[name], origin[name] = value, r
@@ -163,26 +195,10 @@ def payload(
     for r in rows:
         v = r.values
         m: dict[str, Any] = {}
-        for name in (
-            "relationship",
-            "given_name",
-            "middle_name",
-            "family_name",
-            "given_name_original",
-            "middle_name_original",
-            "family_name_original",
-            "other_names",
-            "sex",
-            "date_of_birth",
-            "stated_age",
-            "nationality",
-            "languages",
-            "legal_status",
-            "marital_status",
-            "phone",
-        ):
-            if v.get(name) not in (None, "", []):
-                m[name] = v[name]
+        for name in _MEMBER_NAMES:
+            value = v.get(name)
+            if value is not None and value not in _EMPTY:
+                m[name] = value
         if v.get("dob_estimated"):
             m["estimated"] = True
         if "relationship" not in m and len(rows) == 1:
@@ -337,9 +353,11 @@ __all__ = [
     "content_hash",
     "document_key",
     "field_label",
+    "hash_of_json",
     "payload",
     "person_changes",
     "place_error",
     "row_keys",
     "validate_payload",
+    "values_json",
 ]

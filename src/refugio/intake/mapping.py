@@ -38,6 +38,10 @@ from refugio.intake.fields import BY_NAME, FIELDS, IGNORE, REQUIRED_ANY, ImportF
 
 _HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.I)
 MAX_COLUMNS = 1000
+_MEMO_MAX = 20_000  # parsed cells remembered per field (repeated codes, dates and countries)
+_LONG_TEXT = frozenset({"other_names", "address", "needs_reason"})
+_UNIQUE_KINDS = frozenset({"text", "phone"})
+_MISS = object()
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ class Mapping:
     date_order: str = "DMY"
     name: str | None = None
     source: str | None = None
+    _memo: dict[tuple[Any, dt.date], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- construction and checks ---------------------------------------------------------------
 
@@ -336,15 +341,70 @@ class Mapping:
         """One row's cells → refugio values (only non-empty ones) and the errors of wrong cells."""
         values: dict[str, Any] = dict(self.defaults)
         errors: list[CellError] = []
-        for i, f, header in plan:
-            cell = cells[i] if i < len(cells) else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+        width = len(cells)
+        for i, f, header, plain, memo in self._entries(plan, epoch):
+            cell = cells[i] if i < width else None
+            if cell is None:
+                continue
+            if type(cell) is str:
+                if plain and len(cell) <= 200:  # short text: nothing to parse
+                    text = cell.strip()
+                    if text:
+                        values[f.name] = text
+                    continue
+                if f.kind in _UNIQUE_KINDS:  # mostly one of a kind: remembering would not pay
+                    if cell.strip():
+                        try:
+                            values[f.name] = parse_value(f, cell, date_order=self.date_order, epoch=epoch)
+                        except v.BadValue as exc:
+                            errors.append(CellError(f.name, header, exc.message, exc.code))
+                    continue
+                # the same text in the same field reads the same: parse it once per file
+                hit = memo.get(cell, _MISS)
+                if hit is _MISS:
+                    if len(memo) > _MEMO_MAX:  # bounded: memory stays flat however long the file
+                        memo.clear()
+                    if not cell.strip():
+                        hit = None
+                    else:
+                        try:
+                            hit = parse_value(f, cell, date_order=self.date_order, epoch=epoch)
+                        except v.BadValue as exc:
+                            hit = exc
+                    memo[cell] = hit
+                if hit is None:
+                    continue
+                if type(hit) is v.BadValue:
+                    errors.append(CellError(f.name, header, hit.message, hit.code))
+                else:
+                    values[f.name] = list(hit) if type(hit) is list else hit  # rows never share a list
                 continue
             try:
                 values[f.name] = parse_value(f, cell, date_order=self.date_order, epoch=epoch)
             except v.BadValue as exc:
                 errors.append(CellError(f.name, header, exc.message, exc.code))
         return values, errors
+
+    def _entries(
+        self, plan: Sequence[tuple[int, ImportField, str]], epoch: dt.date
+    ) -> list[tuple[int, ImportField, str, bool, dict[str, Any]]]:
+        """The plan with, per column, whether it is plain short text and its memo of parsed cells."""
+        key = (id(plan), epoch)
+        found = self._memo.get(key)
+        if found is not None and found[0] is plan:
+            return found[1]  # type: ignore[no-any-return]
+        entries = [
+            (i, f, header, f.kind == "text" and f.name not in _LONG_TEXT, self._field_memo(f.name, epoch))
+            for i, f, header in plan
+        ]
+        self._memo[key] = (plan, entries)  # the plan is kept: its id cannot be reused meanwhile
+        return entries
+
+    def _field_memo(self, name: str, epoch: dt.date) -> dict[str, Any]:
+        found = self._memo.get((name, epoch))
+        if found is None:
+            found = self._memo[(name, epoch)] = {}
+        return found
 
 
 def parse_value(f: ImportField, cell: Any, *, date_order: str, epoch: dt.date = v.EXCEL_1900) -> Any:

@@ -23,13 +23,14 @@ from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from refugio.core import clock
 from refugio.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from refugio.core.events import EventBus
 from refugio.intake import service
 from refugio.intake.fields import BY_NAME, IGNORE
+from refugio.intake.households import row_keys
 from refugio.intake.mapping import CellError, Mapping, suggest_field
 from refugio.intake.models import Attachment, ImportBatch, PublishedForm, StagedRow, Submission
 from refugio.intake.xlsform_pyxform import FORM_ID, FormInfo, convert, registration_xlsform
@@ -236,9 +237,8 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def parse_submission(xml: bytes, *, repeat: str | None = None) -> ParsedSubmission:
-    """A submission's form id, instanceID and values (leaf element name → text), household-level and
-    per repeat instance. Malformed or hostile XML (DTDs, entities) is a ValidationFailed."""
+def _parse_xml(xml: bytes) -> Element:
+    """The submission's root element; malformed or hostile XML (DTDs, entities) is a ValidationFailed."""
     import defusedxml.ElementTree as SafeET
     from defusedxml import DefusedXmlException
 
@@ -247,7 +247,7 @@ def parse_submission(xml: bytes, *, repeat: str | None = None) -> ParsedSubmissi
             "xml_submission_file", "the submission is larger than 2 MB", "too_large"
         )
     try:
-        root = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise ValidationFailed.single(
             "xml_submission_file",
@@ -258,11 +258,20 @@ def parse_submission(xml: bytes, *, repeat: str | None = None) -> ParsedSubmissi
         raise ValidationFailed.single(
             "xml_submission_file", f"the submission is not well-formed XML ({exc})", "malformed_xml"
         ) from None
+    return root
+
+
+def _form_id_of(root: Element) -> str:
     form_id = (root.get("id") or "").strip()
     if not form_id:
         raise ValidationFailed.single(
             "xml_submission_file", "the submission names no form (no id attribute)", "no_form_id"
         )
+    return form_id
+
+
+def _read(root: Element, *, repeat: str | None) -> ParsedSubmission:
+    form_id = _form_id_of(root)
     meta: dict[str, str] = {}
     for el in root.iter():
         name = _local(el.tag)
@@ -298,6 +307,12 @@ def parse_submission(xml: bytes, *, repeat: str | None = None) -> ParsedSubmissi
     return out
 
 
+def parse_submission(xml: bytes, *, repeat: str | None = None) -> ParsedSubmission:
+    """A submission's form id, instanceID and values (leaf element name → text), household-level and
+    per repeat instance. Malformed or hostile XML (DTDs, entities) is a ValidationFailed."""
+    return _read(_parse_xml(xml), repeat=repeat)
+
+
 @dataclass(frozen=True)
 class Received:
     status: str  # created | duplicate
@@ -307,12 +322,15 @@ class Received:
     errors: int = 0
 
 
+def _form_mapping(form: PublishedForm) -> Mapping:
+    return Mapping(columns={k: v for k, v in (form.mapping.get("columns") or {}).items() if v in BY_NAME})
+
+
 def _row_values(
-    form: PublishedForm, values: dict[str, str]
+    form: PublishedForm, values: dict[str, str], mapping: Mapping | None = None
 ) -> tuple[dict[str, Any], list[CellError], list[Any]]:
-    columns = {k: v for k, v in (form.mapping.get("columns") or {}).items() if v in BY_NAME}
-    headers = [h for h in values if h in columns]
-    mapping = Mapping(columns=columns)
+    mapping = mapping or _form_mapping(form)
+    headers = [h for h in values if h in mapping.columns]
     plan = mapping.compile(headers)
     cells = [values[h] for h in headers]
     parsed, errors = mapping.apply(plan, cells)
@@ -361,14 +379,15 @@ def receive_submission(
 ) -> Received:
     """Stage one submission (a household) into its form's open batch; an instanceID already received
     is a `duplicate` and changes nothing."""
-    form_ids = {
-        f.form_id: f for f in session.scalars(select(PublishedForm).where(PublishedForm.active.is_(True)))
-    }
-    probe = parse_submission(xml)
-    form = form_ids.get(probe.form_id)
+    root = _parse_xml(xml)  # parsed once; read again below with the form's repeat group
+    form = session.scalar(
+        select(PublishedForm)
+        .where(PublishedForm.form_id == _form_id_of(root), PublishedForm.active.is_(True))
+        .options(defer(PublishedForm.xform), defer(PublishedForm.xlsx))  # not needed to receive
+    )
     if form is None:
-        raise NotFound(f"unknown form id {probe.form_id!r}: download the current form from this server")
-    parsed = parse_submission(xml, repeat=form.mapping.get("repeat"))
+        raise NotFound(f"unknown form id {_form_id_of(root)!r}: download the current form from this server")
+    parsed = _read(root, repeat=form.mapping.get("repeat"))
     if session.scalar(select(Submission.id).where(Submission.instance_id == parsed.instance_id)) is not None:
         return Received("duplicate", parsed.instance_id, None)
     if not actor.can(
@@ -405,27 +424,17 @@ def receive_submission(
     session.flush()
     people = parsed.members or [{}]
     inputs: list[service.RowInput] = []
+    mapping = _form_mapping(form)
     for n, member in enumerate(people, start=1):
-        values, errors, cells = _row_values(form, {**parsed.household, **member})
+        values, errors, cells = _row_values(form, {**parsed.household, **member}, mapping)
         values["household_key"] = household_key
         inputs.append(service.RowInput(n, values, errors, cells, None, submission.id))
     sites = service.sites_by_code(session, batch.operation_id)
     staged = service.stage(session, batch=batch, inputs=inputs, sites=sites)
-    keys = sorted(
-        {
-            r
-            for r in session.scalars(
-                select(StagedRow.household_key).where(StagedRow.submission_id == submission.id)
-            )
-        }
-    )
-    service.validate_households(session, actor=actor, batch=batch, keys=keys)
-    bad = session.scalar(
-        select(StagedRow.id)
-        .where(StagedRow.submission_id == submission.id, StagedRow.status.in_(("invalid", "held")))
-        .limit(1)
-    )
-    if bad is not None:
+    keys = sorted({row_keys(item.values)[0] for item in inputs})  # the household this submission is
+    statuses = service.check_households(session, actor=actor, batch=batch, keys=keys, sites=sites)
+    bad = statuses & service.BLOCKING  # a household with an error is held back whole
+    if bad:
         submission.status = "invalid"
     for name, ctype, content in attachments:
         session.add(
@@ -451,7 +460,7 @@ def receive_submission(
         object_id=str(batch.id),
         details={"form_id": form.form_id, "instance_id": parsed.instance_id, "rows": staged},
     )
-    return Received("created", parsed.instance_id, batch.id, staged, 1 if bad is not None else 0)
+    return Received("created", parsed.instance_id, batch.id, staged, 1 if bad else 0)
 
 
 def close_batch(

@@ -3,10 +3,12 @@ never commit: the caller's unit of work commits (see pipeline.py for the driver 
 file in several units of work so that progress shows and memory stays flat).
 
 - `start_batch` opens a batch; `stage` adds rows (values already read and mapped), each with its
-  per-field errors, its keys and whether its person is already registered from this source.
+  per-field errors, its keys and whether its person is already registered from this source, in one
+  set-based insert per chunk (`store.bulkload`: COPY on PostgreSQL).
 - `validate_page` / `finish_validation` rebuild households from the staged rows (whatever their order
   in the file), check them with the registration rules and against the registry, and compute for each
-  re-imported person what would change. Then the batch is `ready` for review.
+  re-imported person what would change. Then the batch is `ready` for review. Pages of households are
+  read with one Core query (no ORM objects) and their registry context with a few batched queries.
 - `commit_batch` registers every valid new household through `registration.service.register_households`
   and applies the changes of re-imported people through the registration event functions
   (`update_individual`, `change_status`, `change_address`, `add_document`, `flag_need`), all in the
@@ -35,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, delete, distinct, func, select, update
+from sqlalchemy import Table, Text, bindparam, cast, delete, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -44,12 +46,13 @@ from refugio.core.events import DomainEvent, EventBus, bus
 from refugio.intake.households import (
     ADDRESS_FIELDS,
     RowView,
-    content_hash,
     document_key,
+    hash_of_json,
     payload,
     person_changes,
     row_keys,
     validate_payload,
+    values_json,
 )
 from refugio.intake.mapping import CellError, Mapping
 from refugio.intake.models import Attachment, ImportBatch, SavedMapping, SourceRecord, StagedRow, Submission
@@ -68,6 +71,7 @@ from refugio.registration.validation import normalise_document_number, normalise
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store import bulkload
 
 SCREEN_EVENT = "intake.batch.screen"
 COMMITTED_EVENT = "intake.batch.committed"
@@ -76,6 +80,8 @@ PAGE_HOUSEHOLDS = 1000
 REGISTER_CHUNK = 1000
 BLOCKING = {"invalid", "held"}
 OPEN_STATUSES = {"uploaded", "staging", "validating", "ready", "receiving", "blocked"}
+_STAGED: Table = StagedRow.__table__  # type: ignore[assignment]
+_ENCODED = frozenset({"values"})  # staged values arrive as JSON text (hashed and stored as encoded)
 
 
 @dataclass(frozen=True)
@@ -235,6 +241,14 @@ def _json_cell(value: Any) -> Any:
     return str(value)
 
 
+def _json_cells(cells: Sequence[Any]) -> list[Any]:
+    out = list(cells)
+    for i, c in enumerate(out):
+        if type(c) is not str:  # CSV cells are all text: nothing to convert
+            out[i] = _json_cell(c)
+    return out
+
+
 def stage(
     session: Session,
     *,
@@ -246,7 +260,7 @@ def stage(
     is (from this source). Returns the number of rows staged."""
     if not inputs:
         return 0
-    prepared: list[tuple[RowInput, dict[str, Any], list[dict[str, Any]], str, str, str]] = []
+    prepared: list[tuple[RowInput, str, list[dict[str, Any]], str, str, str]] = []
     for item in inputs:
         values = dict(item.values)
         errors = [e.as_dict() for e in item.errors]
@@ -259,7 +273,8 @@ def stage(
                     CellError("site", None, f"no site {code!r} in this operation", "unknown_site").as_dict()
                 )
         household_key, member_key = row_keys(values)
-        prepared.append((item, values, errors, household_key, member_key, content_hash(values)))
+        text = values_json(values)  # hashed and stored: encoded once
+        prepared.append((item, text, errors, household_key, member_key, hash_of_json(text)))
     links = {
         key: (target, digest)
         for key, target, digest in session.execute(
@@ -272,7 +287,7 @@ def stage(
         )
     }
     rows: list[dict[str, Any]] = []
-    for item, values, errors, household_key, member_key, digest in prepared:
+    for item, text, errors, household_key, member_key, digest in prepared:
         link = links.get(member_key)
         if any(e["level"] == "error" for e in errors):
             status = "invalid"
@@ -288,8 +303,8 @@ def stage(
                 "household_key": household_key,
                 "member_key": member_key,
                 "content_hash": digest,
-                "cells": [_json_cell(c) for c in item.cells],
-                "values": values,
+                "cells": _json_cells(item.cells),
+                "values": text,
                 "errors": errors,
                 "status": status,
                 "individual_id": link[0] if link else None,
@@ -297,8 +312,7 @@ def stage(
                 "submission_id": item.submission_id,
             }
         )
-    session.connection().execute(StagedRow.__table__.insert(), rows)  # type: ignore[attr-defined]
-    return len(rows)
+    return bulkload.insert_rows(session.connection(), _STAGED, rows, encoded=_ENCODED)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -315,23 +329,6 @@ class _Context:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def _views(rows: Sequence[StagedRow], columns: dict[str, str]) -> list[RowView]:
-    return [
-        RowView(
-            id=r.id,
-            row_no=r.row_no,
-            values=dict(r.values),
-            errors=[dict(e) for e in r.errors or []],
-            member_key=r.member_key,
-            individual_id=r.individual_id,
-            status=r.status,
-            changes=None,
-            columns=columns,
-        )
-        for r in rows
-    ]
-
-
 def _columns_of(batch: ImportBatch) -> dict[str, str]:
     """field → column header, from the batch's mapping (for messages in the report)."""
     return {f: h for h, f in (batch.mapping.get("columns") or {}).items() if f != "-"}
@@ -344,20 +341,62 @@ def _page_keys(session: Session, batch_id: uuid.UUID, after: str | None, limit: 
     return list(session.scalars(stmt.order_by(StagedRow.household_key).limit(limit)))
 
 
-def _page_rows(session: Session, batch_id: uuid.UUID, keys: list[str]) -> dict[str, list[StagedRow]]:
-    grouped: dict[str, list[StagedRow]] = {}
+_ROW = StagedRow.__table__.c
+_VIEW_COLUMNS = (
+    _ROW.id,
+    _ROW.row_no,
+    _ROW.household_key,
+    _ROW.member_key,
+    _ROW.content_hash,
+    _ROW["values"],
+    _ROW.errors,
+    _ROW.status,
+    _ROW.individual_id,
+    _ROW.changes,
+)
+
+
+def _page_views(
+    session: Session, batch_id: uuid.UUID, keys: list[str], columns: dict[str, str]
+) -> dict[str, list[RowView]]:
+    """The rows of the households `keys` (a sorted page of keys), grouped by household in row order,
+    read with one Core query (no ORM objects; the cells as read are not needed here)."""
+    grouped: dict[str, list[RowView]] = {}
     stmt = (
-        select(StagedRow)
-        .where(
-            StagedRow.batch_id == batch_id,
-            StagedRow.household_key >= keys[0],
-            StagedRow.household_key <= keys[-1],
-        )
-        .order_by(StagedRow.household_key, StagedRow.row_no)
-        .execution_options(yield_per=5000)
+        select(*_VIEW_COLUMNS)
+        .where(_ROW.batch_id == batch_id, _ROW.household_key >= keys[0], _ROW.household_key <= keys[-1])
+        .order_by(_ROW.household_key, _ROW.row_no)
     )
-    for row in session.scalars(stmt):
-        grouped.setdefault(row.household_key, []).append(row)
+    for (
+        rid,
+        row_no,
+        hkey,
+        mkey,
+        digest,
+        values,
+        errors,
+        status,
+        individual_id,
+        changes,
+    ) in session.connection().execute(stmt).fetchall():  # one fetch: the driver fetchone is slow
+        view = RowView(
+            id=rid,
+            row_no=row_no,
+            values=values,
+            errors=errors or [],
+            member_key=mkey,
+            individual_id=individual_id,
+            status=status,
+            changes=changes,
+            columns=columns,
+            household_key=hkey,
+            content_hash=digest,
+        )
+        found = grouped.get(hkey)
+        if found is None:
+            grouped[hkey] = [view]
+        else:
+            found.append(view)
     return grouped
 
 
@@ -400,9 +439,10 @@ class _Registry:
     documents: dict[uuid.UUID, set[tuple[str, str, str]]]
     needs: dict[uuid.UUID, set[str]]
     taken: dict[tuple[str, str, str], tuple[uuid.UUID, str]]  # document key → (holder, ref)
+    addresses: dict[uuid.UUID, dict[str, Any]]  # household id → address, shelter, phone
 
 
-def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[StagedRow]]) -> _Registry:
+def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[RowView]]) -> _Registry:
     keys = list(grouped)
     households: dict[str, tuple[uuid.UUID, str]] = {}
     for start in range(0, len(keys), 500):
@@ -453,17 +493,17 @@ def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list
             )
         ):
             needs[iid].add(code)
-    household_refs = (
-        dict(
-            session.execute(
-                select(Household.id, Household.ref).where(
-                    Household.id.in_({p.household_id for p in people.values()})
-                )
-            ).all()
-        )
-        if people
-        else {}
-    )
+    household_refs: dict[uuid.UUID, str] = {}
+    addresses: dict[uuid.UUID, dict[str, Any]] = {}
+    household_ids = sorted({p.household_id for p in people.values()})
+    for start in range(0, len(household_ids), 500):
+        for hid, ref, address, shelter, phone in session.execute(
+            select(Household.id, Household.ref, Household.address, Household.shelter, Household.phone).where(
+                Household.id.in_(household_ids[start : start + 500])
+            )
+        ):
+            household_refs[hid] = ref
+            addresses[hid] = {"address": address, "shelter": shelter, "phone": phone}
     doc_keys = {k for rows in grouped.values() for r in rows if (k := document_key(r.values)) is not None}
     taken: dict[tuple[str, str, str], tuple[uuid.UUID, str]] = {}
     numbers = sorted({k[2] for k in doc_keys})
@@ -481,7 +521,7 @@ def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list
         ):
             if (doc_type, country, norm) in doc_keys:
                 taken[(doc_type, country, norm)] = (iid, ref)
-    return _Registry(households, people, household_refs, documents, needs, taken)
+    return _Registry(households, people, household_refs, documents, needs, taken, addresses)
 
 
 def _check_new(ctx: _Context, views: list[RowView], site_id: uuid.UUID | None, reg: _Registry) -> None:
@@ -584,12 +624,11 @@ def _check_linked(
 
 
 def ctx_household(reg: _Registry, household_id: uuid.UUID, views: list[RowView]) -> dict[str, Any] | None:
-    """The address fields of a registered household, from the session's identity map."""
+    """The address fields of a registered household (loaded with the page's registry)."""
     person = next((reg.people[v.individual_id] for v in views if v.individual_id in reg.people), None)
     if person is None:
         return None
-    hh = person.household
-    return {"address": hh.address, "shelter": hh.shelter, "phone": hh.phone}
+    return reg.addresses.get(person.household_id)
 
 
 def validate_page(
@@ -611,22 +650,54 @@ def validate_page(
     return keys[-1], seen
 
 
-def validate_households(session: Session, *, actor: Principal, batch: ImportBatch, keys: list[str]) -> int:
+def validate_households(
+    session: Session,
+    *,
+    actor: Principal,
+    batch: ImportBatch,
+    keys: list[str],
+    sites: dict[str, uuid.UUID] | None = None,
+) -> int:
     """Validate the households of `keys` (sorted) in a batch; returns the number of rows checked."""
-    ctx = _Context(
-        actor, batch, sites_by_code(session, batch.operation_id), clock.today(), _columns_of(batch)
-    )
-    grouped = _page_rows(session, batch.id, keys)
-    wanted = set(keys)
-    grouped = {k: rows for k, rows in grouped.items() if k in wanted}
+    return _validate(session, actor, batch, keys, sites)[0]
+
+
+def check_households(
+    session: Session,
+    *,
+    actor: Principal,
+    batch: ImportBatch,
+    keys: list[str],
+    sites: dict[str, uuid.UUID] | None = None,
+) -> set[str]:
+    """Validate the households of `keys` (sorted) like `validate_households`; returns the statuses
+    their rows now have (e.g. {"new"}, or {"invalid", "held"})."""
+    return _validate(session, actor, batch, keys, sites)[1]
+
+
+def _validate(
+    session: Session,
+    actor: Principal,
+    batch: ImportBatch,
+    keys: list[str],
+    sites: dict[str, uuid.UUID] | None,
+) -> tuple[int, set[str]]:
+    statuses: set[str] = set()
+    if sites is None:
+        sites = sites_by_code(session, batch.operation_id)
+    ctx = _Context(actor, batch, sites, clock.today(), _columns_of(batch))
+    grouped = _page_views(session, batch.id, keys, ctx.columns)
+    if len(grouped) != len(keys):
+        wanted = set(keys)
+        grouped = {k: rows for k, rows in grouped.items() if k in wanted}
     reg = _load_registry(session, batch, grouped)
     updates: list[dict[str, Any]] = []
     seen = 0
-    for key, rows in grouped.items():
-        seen += len(rows)
-        before = {r.id: (r.status, list(r.errors or []), r.changes) for r in rows}
-        views = _views(rows, ctx.columns)
-        for v in views:  # start from the errors found when the row was read
+    for key, views in grouped.items():
+        seen += len(views)
+        before = {v.id: (v.status, list(v.errors), v.changes) for v in views}
+        for v in views:
+            v.changes = None  # computed afresh; start from the errors found when the row was read
             v.errors = [e for e in v.errors if e.get("origin") is None]
             if v.has_errors():
                 v.status = "invalid"
@@ -651,10 +722,11 @@ def validate_households(session: Session, *, actor: Principal, batch: ImportBatc
             _check_linked(ctx, views, hh, reg)
         _finish_household(views)
         for v in views:
+            statuses.add(v.status)
             if (v.status, v.errors, v.changes) != before[v.id]:
                 updates.append({"rid": v.id, "st": v.status, "er": v.errors, "ch": v.changes})
     _write_rows(session, updates)
-    return seen
+    return seen, statuses
 
 
 def _write_rows(session: Session, updates: list[dict[str, Any]]) -> None:
@@ -785,6 +857,33 @@ class ScreenRequest:
         self.flags.setdefault(rid, []).append((message, code))
 
 
+def _add_flags(session: Session, batch_id: uuid.UUID, flags: dict[int, list[tuple[str, str]]]) -> None:
+    """Screening's warnings onto their rows: read and written a chunk of rows at a time (no ORM)."""
+    ids = sorted(flags)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        updates = [
+            {
+                "rid": rid,
+                "st": status,
+                "ch": changes,
+                "er": [
+                    *(errors or []),
+                    *(
+                        {"field": "person", "column": None, "message": m, "code": c, "level": "warning"}
+                        for m, c in flags[rid]
+                    ),
+                ],
+            }
+            for rid, status, errors, changes in session.connection().execute(
+                select(_ROW.id, _ROW.status, _ROW.errors, _ROW.changes).where(
+                    _ROW.batch_id == batch_id, _ROW.id.in_(chunk)
+                )
+            )
+        ]
+        _write_rows(session, updates)
+
+
 def finish_validation(
     session: Session, *, actor: Principal, batch_id: uuid.UUID, events: EventBus | None = None
 ) -> ImportBatch:
@@ -801,17 +900,7 @@ def finish_validation(
     else:
         batch.status = "ready"
     if request.flags:
-        for rid, flags in request.flags.items():
-            row = session.get(StagedRow, rid)
-            if row is None or row.batch_id != batch.id:
-                continue
-            row.errors = [
-                *row.errors,
-                *(
-                    {"field": "person", "column": None, "message": m, "code": c, "level": "warning"}
-                    for m, c in flags
-                ),
-            ]
+        _add_flags(session, batch.id, request.flags)
     session.flush()
     batch.counts = {**_count(session, batch), "possible_duplicates": len(request.flags)}
     batch.phase_done = batch.counts["rows"]
@@ -901,7 +990,7 @@ def _register(
                     "updated_at": now,
                 }
             )
-    session.connection().execute(SourceRecord.__table__.insert(), links)  # type: ignore[attr-defined]
+    bulkload.insert_rows(session.connection(), SourceRecord.__table__, links)  # type: ignore[arg-type]
     return people, len(results)
 
 
@@ -1007,12 +1096,11 @@ def commit_batch(
         if not keys:
             break
         after = keys[-1]
-        grouped = _page_rows(session, batch.id, keys)
-        for key, rows in grouped.items():
-            done += len(rows)
-            views = _views(rows, columns)
-            for r in rows:
-                digests[r.id] = r.content_hash
+        grouped = _page_views(session, batch.id, keys, columns)
+        for key, views in grouped.items():
+            done += len(views)
+            for v in views:
+                digests[v.id] = v.content_hash
             statuses = {v.status for v in views}
             if statuses & BLOCKING:
                 skipped += 1
@@ -1173,12 +1261,14 @@ def save_mapping(
 
 
 __all__ = [
+    "BLOCKING",
     "COMMITTED_EVENT",
     "IMPORT_PERMISSION",
     "SCREEN_EVENT",
     "CommitResult",
     "RowInput",
     "ScreenRequest",
+    "check_households",
     "commit_batch",
     "finish_validation",
     "load_batch",

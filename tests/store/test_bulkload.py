@@ -1,0 +1,72 @@
+"""store.bulkload: set-based inserts (COPY on PostgreSQL, one executemany on SQLite) store what a Core
+insert would store: UUIDs, JSON (given as objects, or as JSON text already encoded), UTC datetimes,
+NULLs, text with quotes, tabs and newlines; inside the caller's transaction (a rollback leaves nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, Uuid, func, select
+
+from refugio.store import bulkload
+from refugio.store.engine import make_engine
+from refugio.store.types import PortableJSON, UTCDateTime
+
+META = MetaData()
+THING = Table(
+    "bulk_thing",
+    META,
+    Column("id", Integer, primary_key=True),
+    Column("ref", Uuid),
+    Column("name", String(50)),
+    Column("note", Text),
+    Column("data", PortableJSON),
+    Column("raw", PortableJSON),
+    Column("at", UTCDateTime),
+)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    META.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_rows_round_trip(engine: Engine) -> None:
+    ref = uuid.uuid4()
+    at = dt.datetime(2026, 11, 30, 12, 30, 15, 123456, tzinfo=dt.UTC)
+    rows = [
+        {
+            "ref": ref,
+            "name": 'O\'Brien "Omar"',
+            "note": "tab\there\nnew line \\ backslash",
+            "data": {"a": [1, 2], "b": None, "c": "é"},
+            "raw": '{"x":1}',
+            "at": at,
+        },
+        {"ref": None, "name": None, "note": None, "data": None, "raw": None, "at": None},
+    ]
+    with engine.begin() as conn:
+        assert bulkload.insert_rows(conn, THING, rows, encoded=frozenset({"raw"})) == 2
+        assert bulkload.insert_rows(conn, THING, []) == 0
+    with engine.connect() as conn:
+        got = conn.execute(select(THING).order_by(THING.c.id)).all()
+    assert [tuple(r)[1:] for r in got] == [
+        (ref, "O'Brien \"Omar\"", "tab\there\nnew line \\ backslash", {"a": [1, 2], "b": None, "c": "é"},
+         {"x": 1}, at),
+        (None, None, None, None, None, None),
+    ]  # fmt: skip
+
+
+def test_a_rollback_leaves_nothing(engine: Engine) -> None:
+    with engine.connect() as conn:
+        with conn.begin() as tx:
+            bulkload.insert_rows(conn, THING, [{"name": "a"}, {"name": "b"}])
+            assert conn.scalar(select(func.count()).select_from(THING)) == 2
+            tx.rollback()
+        assert conn.scalar(select(func.count()).select_from(THING)) == 0
