@@ -15,4 +15,3 @@ May import refugio.registration (models, queries, needs), refugio.security, refu
 refugio.core; never a web framework or the CLI toolkit, and refugio.registration never imports this
 package (a case opened from a specific need reads the need from here).
 """
-"""Protection (SPEC C3): cases, referrals, best-interests procedures, and family tracing (`tracing`)."""
