@@ -45,6 +45,30 @@ def test_demo_builds_an_operation_and_prints_logins(env: list[str]) -> None:
     assert admin_line.split()[1] in out2
 
 
+def test_demo_lodges_tracing_requests_that_find_the_sought_parent(env: list[str], db_url: str) -> None:
+    code, out = invoke("demo", *env, "--households", "300", "--no-serve")
+    assert code == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("Tracing:"))
+    assert line.startswith("Tracing: 3 requests"), line
+    engine = create_engine(normalise_url(db_url))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT p.id, lower(p.family_name), i.id, lower(i.family_name), c.status"
+                " FROM tracing_sought_person p"
+                " JOIN tracing_candidate c ON c.sought_person_id = p.id"
+                " JOIN individual i ON i.id = c.individual_id"
+            )
+        ).all()
+        sought_people = conn.execute(text("SELECT count(*) FROM tracing_sought_person")).scalar_one()
+    engine.dispose()
+    # every request has candidates waiting for review, and the parent it describes is among them
+    assert sought_people == 3 and len({r[0] for r in rows}) == 3
+    assert all(r[4] == "pending" for r in rows)
+    for sought in {r[0] for r in rows}:
+        assert any(r[1] == r[3] for r in rows if r[0] == sought), rows
+
+
 def test_db_upgrade_is_idempotent(env: list[str]) -> None:
     code, out = invoke("db", "upgrade", *env)
     assert code == 0 and "empty →" in out, out

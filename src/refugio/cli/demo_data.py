@@ -125,6 +125,8 @@ def ensure_demo(
         echo(f"  {done:,} / {households:,}")
     cases, services = seed_protection(container)
     echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
+    requests, candidates = seed_tracing(container)
+    echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
     return logins
 
 
@@ -233,6 +235,76 @@ def seed_protection(container: Container) -> tuple[int, int]:
                     ),
                 )
         return len(needs), len(services)
+
+
+DEMO_TRACING = 3
+
+
+def seed_tracing(container: Container) -> tuple[int, int]:
+    """Tracing requests lodged by separated children, each looking for a parent whom the demo registry
+    holds at another site under a different spelling (the romanised family name written in capitals,
+    the given name as a relative would say it, an approximate age): so that matching has something real
+    to find. Each request is matched once; its candidates wait for review."""
+    from refugio.protection.tracing import service as tracing
+    from refugio.protection.tracing.schemas import ConsentIn, EnquirerIn, RequestCreate, SoughtPersonIn
+
+    with unit_of_work(container.sessions) as s:
+        officer = sec.principal_for(s, sec.get_user(s, "protection"))
+        children = list(
+            s.scalars(
+                select(Individual)
+                .join(SpecificNeed, SpecificNeed.individual_id == Individual.id)
+                .where(SpecificNeed.code == "SC-SC", SpecificNeed.active.is_(True))
+                .order_by(Individual.ref)
+                .limit(DEMO_TRACING)
+            )
+        )
+        today = clock.today()
+        lodged = candidates = 0
+        for n, child in enumerate(children):
+            parent = s.scalar(
+                select(Individual)
+                .where(
+                    Individual.site_id != child.site_id,
+                    Individual.sex == "F",
+                    Individual.date_of_birth < today - dt.timedelta(days=365 * 25),
+                    Individual.date_of_birth > today - dt.timedelta(days=365 * 50),
+                    Individual.country_of_origin == child.country_of_origin,
+                    Individual.family_name != "",
+                )
+                .order_by(Individual.ref)
+                .offset(n * 7)
+                .limit(1)
+            )
+            if parent is None:
+                continue
+            age = (today - parent.date_of_birth).days // 365
+            request = tracing.open_request(
+                s,
+                actor=officer,
+                data=RequestCreate(
+                    site_id=child.site_id,
+                    enquirer=EnquirerIn(individual_id=child.id),
+                    consent=ConsentIn(given=True, given_by="the child, with the interim caregiver"),
+                    sought=[
+                        SoughtPersonIn(
+                            given_name=parent.given_name,
+                            family_name=parent.family_name.upper(),
+                            sex="F",
+                            age=age + (1 if n % 2 else -1),
+                            relationship="parent",
+                            country_of_origin=parent.country_of_origin,
+                            place_last_seen="the border crossing",
+                            separation_circumstances="Separated in the crowd at the crossing.",
+                        )
+                    ],
+                    assigned_to="protection",
+                ),
+            )
+            run = tracing.match_request(s, actor=officer, request_id=request.id)
+            lodged += 1
+            candidates += run.candidates
+        return lodged, candidates
 
 
 def _register(container: Container, batch: list[Any]) -> int:
