@@ -381,6 +381,12 @@ def reindex(session: Session, individual_ids: Iterable[uuid.UUID]) -> None:
     _write(session, load_households(session, households))
 
 
+# How much sharing a key of each kind says (candidates are ranked by the sum over the keys they share):
+# identifiers and a name with the date or year of birth are specific; a name pair alone is broad (a
+# common name pair has thousands of holders in a million people, read at most `per_kind` of them).
+KEY_RANK: dict[str, int] = {"doc": 6, "tel": 5, "gmf": 4, "gfy": 4, "gd": 3, "fd": 3, "gf": 1}
+
+
 def candidates(
     session: Session,
     *,
@@ -390,7 +396,8 @@ def candidates(
     limit: int = 600,
     exclude: set[uuid.UUID] | None = None,
 ) -> list[Indexed]:
-    """Indexed active people sharing at least one key, most shared keys first (at most `limit`)."""
+    """Indexed active people sharing at least one key, those sharing the most specific keys first
+    (`KEY_RANK`; at most `per_kind` people read per kind of key, at most `limit` returned)."""
     by_kind: dict[str, list[str]] = defaultdict(list)
     for kind, value in keys:
         by_kind[kind].append(value)
@@ -401,8 +408,9 @@ def candidates(
             .where(DedupKey.operation_id == operation_id, DedupKey.kind == kind, DedupKey.value.in_(values))
             .limit(per_kind)
         )
+        rank = KEY_RANK.get(kind, 1)
         for iid in session.scalars(stmt):
-            hits[iid] += 1
+            hits[iid] += rank
     if exclude:
         for iid in exclude:
             hits.pop(iid, None)

@@ -48,6 +48,9 @@ TRAIN_SAMPLE = 300_000
 MAX_PAIRS = 2_000_000
 DESK_SYNC_LAG = 500
 DESK_MIN_WEIGHT = -8.0  # below this (p < 0.4 %) a candidate is not worth showing at the desk
+# Candidates scored per desk check: the people sharing the most specific keys (`index.KEY_RANK`). On the
+# benchmark's million people 200 find the person as often as 600 did and cost a third of the time.
+DESK_CANDIDATES = 200
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,11 +442,11 @@ def desk_check(session: Session, *, actor: Principal, query: DeskCheck, engine: 
     if not index.is_built(session) or lag > DESK_SYNC_LAG:
         index.sync(session)  # the index writes itself; nothing about the person is written
         lag = 0
+    probe_keys = index.probe_keys(probe)
     found = {
         c.individual_id: c
-        for c in index.candidates(session, operation_id=operation_id, keys=index.probe_keys(probe))
+        for c in index.candidates(session, operation_id=operation_id, keys=probe_keys, limit=DESK_CANDIDATES)
     }
-    probe_keys = index.probe_keys(probe)
     for c in index.pending(session) if lag else []:
         if c.operation_id == operation_id and c.status == "active" and index.keys_of(c.prepared) & probe_keys:
             found[c.individual_id] = c

@@ -12,7 +12,7 @@ runs it and applies the stored parameters, so a model trained on DuckDB runs on 
 Comparisons (first matching level wins):
   given / family name: exact Latin form · same canonical (attested) name · shared spelling skeleton ·
       found in another part of the other name (order swaps, father's name recorded as family name) ·
-      Jaro-Winkler ≥ 0.88 · else
+      Jaro-Winkler ≥ 0.88 · Jaro-Winkler ≥ 0.7 (Harry/Henry, Joan/John: weak, learnt by EM) · else
   father's (middle) name: same canonical · same skeleton · crossed with the family name · else
   date of birth, honest about precision: both exact and equal · both exact with one typo or day and
       month swapped · same month where one side is only known to the month · same year where one side
@@ -24,7 +24,8 @@ Every comparison has a null level (no evidence either way).
 
 Blocking: each rule joins records on one key (given|family skeleton with birth year, the three
 canonical names, document, phone, the name-order swap, and broader keys: given|family skeleton,
-family skeleton with year, date of birth with a name, family with origin or site, …). A key's blocks
+family skeleton with year, date of birth with a name, family with origin or site, given name with origin,
+family with the given name's initial, the family skeleton alone, …). A key's blocks
 are taken smallest first within a pair budget per rule (`MIN_RULE_PAIRS`, or `PAIRS_PER_RECORD` per
 record when larger), never above `MAX_BLOCK`: broad keys help where their values are rare and cost
 nothing where they are common, so the pairs scored grow about linearly with the input.
@@ -143,7 +144,8 @@ def _comparisons() -> list[Any]:
                 _level(cll.ArrayIntersectLevel(f"{part}_skels", 1), "same spelling skeleton", 0.08, 0.02),
                 _custom(_cross(part, others), "in another part of the name", 0.05, 0.005),
                 _level(cll.JaroWinklerLevel(f"{part}_latin", 0.88), "similar spelling", 0.04, 0.03),
-                _else(0.03, 0.931),
+                _level(cll.JaroWinklerLevel(f"{part}_latin", 0.7), "somewhat similar spelling", 0.02, 0.1),
+                _else(0.01, 0.831),
             ],
         )
 
@@ -263,6 +265,9 @@ BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("fs", ("family_skel", "site"), ("family_skel", "site")),
     ("gs", ("given_skel", "site"), ("given_skel", "site")),
     ("ds", ("dob", "site"), ("dob", "site")),
+    ("gc", ("given_skel", "country"), ("given_skel", "country")),
+    ("fi", ("family_skel", "substr(given_latin, 1, 1)"), ("family_skel", "substr(given_latin, 1, 1)")),
+    ("f", ("family_skel",), ("family_skel",)),
 )
 MAX_BLOCK = 1000
 PAIRS_PER_RECORD = 1  # each rule's budget: this many pairs per record (at least MIN_RULE_PAIRS)
