@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from refugio.core import clock
 from refugio.registration import service
 from refugio.registration.models import Household, Individual, Operation, Site, SpecificNeed
+from refugio.registration.rules import age_on
 from refugio.registration.synthetic import generate_households
 from refugio.security import service as sec
 from refugio.security.permissions import ROLE_LABELS, Role
@@ -278,7 +279,7 @@ def seed_tracing(container: Container) -> tuple[int, int]:
             )
             if parent is None:
                 continue
-            age = (today - parent.date_of_birth).days // 365
+            age = age_on(parent.date_of_birth, today)
             request = tracing.open_request(
                 s,
                 actor=officer,
