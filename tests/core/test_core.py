@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+import uuid
 
 import pytest
 
@@ -119,9 +121,16 @@ def test_looks_like_ref(text: str, expected: bool) -> None:
     assert ids.looks_like_ref(text) is expected
 
 
-def test_new_ids_are_random_uuids() -> None:
-    made = {ids.new_id() for _ in range(1000)}
-    assert len(made) == 1000 and all(u.version == 4 for u in made)
+def test_new_ids_are_unique_time_ordered_uuids() -> None:
+    before = time.time_ns() // 1_000_000
+    made = [ids.new_id() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(made)) == 1000
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in made)
+    stamps = [u.int >> 80 for u in made]  # the first 48 bits: Unix milliseconds
+    assert stamps == sorted(stamps) and before <= stamps[0] and stamps[-1] <= after
+    # below the millisecond the bits are random: 1000 ids do not share their low 62 bits
+    assert len({u.int & ((1 << 62) - 1) for u in made}) == 1000
 
 
 # --- events ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ file in several units of work so that progress shows and memory stays flat).
 
 - `start_batch` opens a batch; `stage` adds rows (values already read and mapped), each with its
   per-field errors, its keys and whether its person is already registered from this source, in one
-  set-based insert per chunk (`store.bulkload`: COPY on PostgreSQL).
+  set-based insert per chunk (`store.bulk`: COPY on PostgreSQL).
 - `validate_page` / `finish_validation` rebuild households from the staged rows (whatever their order
   in the file), check them with the registration rules and against the registry, and compute for each
   re-imported person what would change. Then the batch is `ready` for review. Pages of households are
@@ -37,10 +37,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, Text, bindparam, cast, delete, distinct, func, select, update
+from sqlalchemy import Table, Text, bindparam, cast, delete, distinct, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from refugio.core import clock
+from refugio.core import clock, ids
 from refugio.core.errors import Conflict, FieldError, NotFound, RefugioError, ValidationFailed
 from refugio.core.events import DomainEvent, EventBus, bus
 from refugio.intake.households import (
@@ -71,7 +71,7 @@ from refugio.registration.validation import normalise_document_number, normalise
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
-from refugio.store import bulkload
+from refugio.store import bulk
 
 SCREEN_EVENT = "intake.batch.screen"
 COMMITTED_EVENT = "intake.batch.committed"
@@ -312,7 +312,7 @@ def stage(
                 "submission_id": item.submission_id,
             }
         )
-    return bulkload.insert_rows(session.connection(), _STAGED, rows, encoded=_ENCODED)
+    return bulk.insert_rows(session.connection(), _STAGED, rows, encoded=_ENCODED)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -357,13 +357,24 @@ _VIEW_COLUMNS = (
 
 
 def _page_views(
-    session: Session, batch_id: uuid.UUID, keys: list[str], columns: dict[str, str]
+    session: Session,
+    batch_id: uuid.UUID,
+    keys: list[str],
+    columns: dict[str, str],
+    *,
+    with_errors: bool = True,
 ) -> dict[str, list[RowView]]:
     """The rows of the households `keys` (a sorted page of keys), grouped by household in row order,
-    read with one Core query (no ORM objects; the cells as read are not needed here)."""
+    read with one Core query (no ORM objects; the cells as read are not needed here). Without
+    `with_errors` the rows' messages are not read (a commit needs only their status)."""
     grouped: dict[str, list[RowView]] = {}
+    wanted = (
+        _VIEW_COLUMNS
+        if with_errors
+        else tuple(literal(None).label("errors") if c is _ROW.errors else c for c in _VIEW_COLUMNS)
+    )
     stmt = (
-        select(*_VIEW_COLUMNS)
+        select(*wanted)
         .where(_ROW.batch_id == batch_id, _ROW.household_key >= keys[0], _ROW.household_key <= keys[-1])
         .order_by(_ROW.household_key, _ROW.row_no)
     )
@@ -517,7 +528,13 @@ def _load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list
                 Individual.ref,
             )
             .join(Individual, Individual.id == IdentityDocument.individual_id)
-            .where(IdentityDocument.number_norm.in_(numbers[start : start + 500]))
+            .where(
+                # rendered into the SQL (normalised numbers are [0-9A-Z] only): a prepared statement's
+                # generic plan, made while the registry was small, scans every individual on PostgreSQL
+                IdentityDocument.number_norm.in_(
+                    bindparam("numbers", numbers[start : start + 500], expanding=True, literal_execute=True)
+                )
+            )
         ):
             if (doc_type, country, norm) in doc_keys:
                 taken[(doc_type, country, norm)] = (iid, ref)
@@ -947,7 +964,12 @@ def _register(
 ) -> tuple[int, int]:
     try:
         results = registration.register_households(
-            session, actor=actor, items=[p[1] for p in pending], error_prefix="items", audit_each=False
+            session,
+            actor=actor,
+            items=[p[1] for p in pending],
+            error_prefix="items",
+            audit_each=False,
+            checked=True,  # every household passed check_household when the import was validated
         )
     except ValidationFailed as exc:
         errors = []
@@ -964,7 +986,7 @@ def _register(
     for (key, _item, views), result in zip(pending, results, strict=True):
         links.append(
             {
-                "id": uuid.uuid4(),
+                "id": ids.new_id(),
                 "operation_id": batch.operation_id,
                 "source": batch.source,
                 "kind": "household",
@@ -979,7 +1001,7 @@ def _register(
             people += 1
             links.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": ids.new_id(),
                     "operation_id": batch.operation_id,
                     "source": batch.source,
                     "kind": "member",
@@ -990,7 +1012,7 @@ def _register(
                     "updated_at": now,
                 }
             )
-    bulkload.insert_rows(session.connection(), SourceRecord.__table__, links)  # type: ignore[arg-type]
+    bulk.insert_rows(session.connection(), SourceRecord.__table__, links)  # type: ignore[arg-type]
     return people, len(results)
 
 
@@ -1096,7 +1118,7 @@ def commit_batch(
         if not keys:
             break
         after = keys[-1]
-        grouped = _page_views(session, batch.id, keys, columns)
+        grouped = _page_views(session, batch.id, keys, columns, with_errors=False)
         for key, views in grouped.items():
             done += len(views)
             for v in views:

@@ -58,6 +58,7 @@ from refugio.registration.validation import (
     detect_script,
     normalise_document_number,
     normalise_phone,
+    parse_dobs,
 )
 from refugio.security import audit
 from refugio.security.permissions import Permission
@@ -391,10 +392,14 @@ def register_households(
     items: Sequence[HouseholdCreate],
     error_prefix: str | None = "items",
     audit_each: bool = True,
+    checked: bool = False,
 ) -> list[Registered]:
     """Register many households in one go: all are valid and saved, or none is (errors name each field).
 
     Field paths are prefixed `items.<n>.` unless `error_prefix` is None (single household).
+    `checked`: the caller has passed every item through `validation.check_household` already (an
+    import, when it was validated); the item-level checks are not repeated. Permissions, documents held
+    by registered people and duplicates across the items are still checked here.
     """
     if not actor.can_anywhere(Permission.HOUSEHOLD_CREATE):
         raise PermissionDenied(f"{actor.label} lacks {Permission.HOUSEHOLD_CREATE.value}")
@@ -426,7 +431,8 @@ def register_households(
                     pre(k, "site_id"), f"you may not register households at site {site.code}", "forbidden"
                 )
             )
-        item_errors, dobs = check_household(item, today)
+        known = parse_dobs(item, today) if checked else None
+        item_errors, dobs = ([], known) if known is not None else check_household(item, today)
         errors.extend(FieldError(pre(k, e.field), e.message, e.code) for e in item_errors)
         for i, m in enumerate(item.members):
             _check_need_permissions(actor, m.needs, pre(k, f"members.{i}.needs"), site, errors)

@@ -214,6 +214,16 @@ def normalise_document_number(number: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", number).upper())
 
 
+def parse_dobs(data: HouseholdCreate, today: dt.date) -> list[ParsedDob | None] | None:
+    """Each member's parsed date of birth, for a household `check_household` has already passed (an
+    import checks every household when it is validated, and commits it unchanged later); None if a date
+    no longer parses as it did (the caller then checks the household again)."""
+    c = Checker(today)
+    reg_date = data.registration_date or today
+    dobs = [c.dob(f"members.{i}", m, reg_date) for i, m in enumerate(data.members)]
+    return None if c.errors else dobs
+
+
 def check_household(data: HouseholdCreate, today: dt.date) -> tuple[list[FieldError], list[ParsedDob | None]]:
     """All domain errors of a household registration, and each member's parsed date of birth."""
     c = Checker(today)

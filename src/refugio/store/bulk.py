@@ -1,65 +1,58 @@
-"""Bulk inserts at the DBAPI's own speed: one compiled INSERT, one `executemany`.
+"""Set-based inserts of many rows into one table, inside the caller's transaction: PostgreSQL
+`COPY … FROM STDIN` (psycopg 3), SQLite one prepared `executemany` on the driver's cursor.
 
 SQLAlchemy's Core executemany processes each row's parameters one by one (a dict lookup, a type check
-and a processor call per value); for the tens of thousands of rows of a bulk registration that costs
-more than the database spends inserting them. `insert_rows` compiles the statement once, applies each
-column's bind processor (the same processors SQLAlchemy would apply: UUIDs, dates, UTC datetimes, JSON)
-to a whole column at a time, once per run of the same value, and hands the DBAPI the rows as it wants
-them. Same SQL, same values.
+and a processor call per value), and psycopg's executemany sends one INSERT per row; for the hundreds
+of thousands of rows of a bulk registration or an import that costs more than the database spends
+storing them. `insert_rows` applies each column's own bind processing (UUIDs, dates, UTC datetimes,
+JSON as text) to a whole column at a time, once per run of the same value (a batch's rows share their
+timestamps, operation, site and household), and hands the rows to the driver as it wants them.
+Same values as a Core insert would store.
+
+    insert_rows(session.connection(), StagedRow.__table__, rows)               # rows: list of dicts
+    insert_rows(conn, table, rows, encoded=frozenset({"values"}))               # "values" is JSON text
+
+The keys of the first row name the columns; every row must have them (a missing one raises KeyError).
+Columns left out take their server-side default (an autoincrement key, a server default); when one
+of them has a Python-side default instead, the rows go through SQLAlchemy's ordinary executemany,
+which fills it in. `encoded` names JSON columns whose values are already JSON text (a caller that has
+encoded a value anyway, e.g. to hash it, does not pay for encoding it twice). No RETURNING: ids must
+be given or be server defaults.
 
 Knows no domain: imports only SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Connection
 
-
-def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT `rows` (dicts with the same keys, column keys of `table`) into `table`.
-
-    The keys of the first row name the columns; every row must have them (a missing one raises
-    KeyError). Columns left out take their server-side default (an autoincrement key, a server
-    default); when one of them has a Python-side default instead, the rows go through SQLAlchemy's
-    ordinary executemany, which fills it in.
-    """
-    if not rows:
-        return
-    keys = list(rows[0])
-    left_out = [c for c in table.columns if c.key not in set(keys)]
-    if any(c.default is not None for c in left_out):
-        connection.execute(table.insert(), list(rows))
-        return
-    dialect = connection.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    if compiled.escaped_bind_names:  # column names the driver cannot take as parameter names
-        connection.execute(table.insert(), list(rows))
-        return
-    names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
-    columns: list[list[Any]] = []
-    for name in names:
-        key = compiled.binds[name].key
-        values = [r[key] for r in rows]
-        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(values if process is None else _processed(process, values))
-    params: list[Any]
-    if compiled.positional:
-        params = list(zip(*columns, strict=True))
-    else:
-        params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-    connection.exec_driver_sql(compiled.string, params)
-
-
+_Processor = Callable[[Any], Any] | None
 _NOTHING = object()
 
 
-def _processed(process: Any, values: list[Any]) -> list[Any]:
-    """`process` applied to each value, once per run of the same object: a batch's rows share their
-    timestamps, operation, site and household, and processing a value costs more than this check."""
+def _json_text(value: Any) -> Any:
+    return None if value is None else json.dumps(value)
+
+
+def _processor(conn: Connection, table: Table, name: str, encoded: frozenset[str]) -> _Processor:
+    dialect = conn.dialect
+    column = table.c[name]
+    if isinstance(column.type, JSON) or isinstance(column.type.dialect_impl(dialect), JSON):
+        # JSON as text: SQLite stores the text; PostgreSQL parses it into json/jsonb
+        return None if name in encoded else _json_text
+    process: _Processor = column.type._cached_bind_processor(dialect)
+    return process
+
+
+def _processed(process: _Processor, values: list[Any]) -> list[Any]:
+    """`process` applied to each value, once per run of the same object."""
+    if process is None:
+        return values
     out: list[Any] = []
     last: Any = _NOTHING
     done: Any = None
@@ -68,6 +61,43 @@ def _processed(process: Any, values: list[Any]) -> list[Any]:
             last, done = value, process(value)
         out.append(done)
     return out
+
+
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    encoded: frozenset[str] = frozenset(),
+) -> int:
+    """INSERT `rows` (mappings with the same keys, column keys of `table`) into `table` in one
+    set-based statement; returns the number of rows."""
+    if not rows:
+        return 0
+    names = list(rows[0])
+    given = set(names)
+    if any(c.default is not None for c in table.columns if c.key not in given):
+        conn.execute(table.insert(), list(rows))
+        return len(rows)
+    columns = [_processed(_processor(conn, table, n, encoded), [r[n] for r in rows]) for n in names]
+    data = list(zip(*columns, strict=True))
+    prep = conn.dialect.identifier_preparer
+    quoted = ", ".join(prep.quote(table.c[n].name) for n in names)
+    target = prep.format_table(table)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.dialect.name == "postgresql":
+        with dbapi.cursor() as cur, cur.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for record in data:
+                copy.write_row(record)
+        return len(data)
+    marks = ", ".join("?" for _ in names)
+    cur = dbapi.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {target} ({quoted}) VALUES ({marks})", data)
+    finally:
+        cur.close()
+    return len(data)
 
 
 __all__ = ["insert_rows"]

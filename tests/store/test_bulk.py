@@ -1,4 +1,4 @@
-"""store.bulkload: set-based inserts (COPY on PostgreSQL, one executemany on SQLite) store what a Core
+"""store.bulk: set-based inserts (COPY on PostgreSQL, one executemany on SQLite) store what a Core
 insert would store: UUIDs, JSON (given as objects, or as JSON text already encoded), UTC datetimes,
 NULLs, text with quotes, tabs and newlines; inside the caller's transaction (a rollback leaves nothing)."""
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, Uuid, func, select
 
-from refugio.store import bulkload
+from refugio.store import bulk
 from refugio.store.engine import make_engine
 from refugio.store.types import PortableJSON, UTCDateTime
 
@@ -52,8 +52,8 @@ def test_rows_round_trip(engine: Engine) -> None:
         {"ref": None, "name": None, "note": None, "data": None, "raw": None, "at": None},
     ]
     with engine.begin() as conn:
-        assert bulkload.insert_rows(conn, THING, rows, encoded=frozenset({"raw"})) == 2
-        assert bulkload.insert_rows(conn, THING, []) == 0
+        assert bulk.insert_rows(conn, THING, rows, encoded=frozenset({"raw"})) == 2
+        assert bulk.insert_rows(conn, THING, []) == 0
     with engine.connect() as conn:
         got = conn.execute(select(THING).order_by(THING.c.id)).all()
     assert [tuple(r)[1:] for r in got] == [
@@ -66,7 +66,37 @@ def test_rows_round_trip(engine: Engine) -> None:
 def test_a_rollback_leaves_nothing(engine: Engine) -> None:
     with engine.connect() as conn:
         with conn.begin() as tx:
-            bulkload.insert_rows(conn, THING, [{"name": "a"}, {"name": "b"}])
+            bulk.insert_rows(conn, THING, [{"name": "a"}, {"name": "b"}])
             assert conn.scalar(select(func.count()).select_from(THING)) == 2
             tx.rollback()
         assert conn.scalar(select(func.count()).select_from(THING)) == 0
+
+
+DEFAULTED = Table(
+    "bulk_defaulted",
+    META,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50)),
+    Column("kind", String(10), default="plain"),
+)
+
+
+def test_a_left_out_column_with_a_python_default_is_filled_in(engine: Engine) -> None:
+    with engine.begin() as conn:
+        assert bulk.insert_rows(conn, DEFAULTED, [{"name": "a"}, {"name": "b"}]) == 2
+    with engine.connect() as conn:
+        got = conn.execute(select(DEFAULTED.c.name, DEFAULTED.c.kind).order_by(DEFAULTED.c.id)).all()
+    assert [tuple(r) for r in got] == [("a", "plain"), ("b", "plain")]
+
+
+def test_shared_values_are_stored_for_every_row(engine: Engine) -> None:
+    """Values processed once per run of the same object are still stored on each row (and a run
+    broken by another value is processed again)."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    at = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+    refs = [a, a, b, a]
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, THING, [{"ref": r, "at": at, "data": {"n": 1}} for r in refs])
+    with engine.connect() as conn:
+        got = conn.execute(select(THING.c.ref, THING.c.at, THING.c.data).order_by(THING.c.id)).all()
+    assert [tuple(r) for r in got] == [(r, at, {"n": 1}) for r in refs]
