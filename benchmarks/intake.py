@@ -5,8 +5,11 @@
     validated (`pipeline.import_file`), then committed to the registry (`service.commit_batch`, ONE
     transaction); BESIDE the raw bulk load of the same CSV rows into a plain table of text columns
     (SQLite: executemany in one transaction; PostgreSQL: COPY FROM STDIN). Aim: the whole import at
-    >= 30 % of the raw rate. Memory: the import runs in a child process at N/2 and N rows and reports
-    its peak RSS (ru_maxrss); aim: flat as the file grows. The importing process's CPU seconds are
+    >= 30 % of the raw rate. Beside both, the store's own floor: the rows the import wrote (staging,
+    registry, name index, source records, audit) copied set-based into a new migrated database, every
+    index, constraint and trigger included, no Python per row (decision record 0005). Memory: the
+    import runs in a child process at N/2 and N rows and reports its peak RSS (ru_maxrss); aim: flat
+    as the file grows. The importing process's CPU seconds are
     printed beside the wall-clock ones (on a loaded machine CPU is the steadier figure).
 (1b) A separate figure, not the bar: the import of a smaller file (--screen-individuals, default
     100,000) WITH deduplication screening wired as in the application (`refugio.main.wire_events` on
