@@ -76,8 +76,13 @@ _LEARNT: threading.local = threading.local()
 # generator's namesakes, drawn whatever their name's frequency, gain with their rare names. Only batch
 # runs (`predict`, `cluster`) adjust: the desk check's scorer has no term frequencies, so its weights
 # for an exact name are the level's own, up to half the adjustment away from the batch run's.
+# Term frequencies are counted on the records linked, so they describe the population only when
+# those are many and not chosen: an import screened against the registry links the batch with
+# candidates preselected for sharing its names (every name there is "frequent"), and a file of a few
+# dozen records says nothing of how common a name is. Neither adjusts (`TF_MIN_RECORDS`).
 TERM_FREQUENCIES = True
 TF_WEIGHT = 0.5
+TF_MIN_RECORDS = 1000
 
 
 def _learnt(label: str, m: float, u: float) -> tuple[float, float]:
@@ -95,7 +100,7 @@ def _custom(
         "sql_condition": sql,
         "label_for_charts": label,
     }
-    if tf and TERM_FREQUENCIES:
+    if tf and TERM_FREQUENCIES and not getattr(_LEARNT, "tf_off", False):
         level["tf_adjustment_column"] = tf
         level["tf_adjustment_weight"] = TF_WEIGHT
     if sql != "ELSE":  # translated to the backend's dialect by sqlglot; ELSE needs no translation
@@ -531,11 +536,17 @@ class SplinkEngine:
         con.execute("SET preserve_insertion_order = false")
         return DuckDBAPI(connection=con)
 
-    def _linker(self, db_api: Any, records: Records, model: LinkageModel | None) -> Any:
+    def _linker(
+        self, db_api: Any, records: Records, model: LinkageModel | None, *, term_frequencies: bool = True
+    ) -> Any:
         from splink import Linker
 
         table = db_api.register(_pa_table(records, blocking=True), table_name=self._next_name())
-        settings = self._settings_with(model)
+        _LEARNT.tf_off = not term_frequencies or len(records) < TF_MIN_RECORDS
+        try:
+            settings = self._settings_with(model)
+        finally:
+            _LEARNT.tf_off = False
         return Linker(table, settings, log_level=None, validate_settings=False)
 
     def _next_name(self) -> str:
@@ -671,7 +682,8 @@ class SplinkEngine:
         if len(records) < 2:
             return []
         db_api = self._db_api()
-        linker = self._linker(db_api, records, model)
+        # restricted: a batch with candidates chosen for resembling it, no sample of the population
+        linker = self._linker(db_api, records, model, term_frequencies=restrict_to is None)
         df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")
         rows = df.as_record_list()
         out = []
