@@ -80,7 +80,6 @@ _LEARNT: threading.local = threading.local()
 # those are many and not chosen: an import screened against the registry links the batch with
 # candidates preselected for sharing its names (every name there is "frequent"), and a file of a few
 # dozen records says nothing of how common a name is. Neither adjusts (`TF_MIN_RECORDS`).
-TERM_FREQUENCIES = True
 TF_WEIGHT = 0.5
 TF_MIN_RECORDS = 1000
 
@@ -100,7 +99,7 @@ def _custom(
         "sql_condition": sql,
         "label_for_charts": label,
     }
-    if tf and TERM_FREQUENCIES and not getattr(_LEARNT, "tf_off", False):
+    if tf and not getattr(_LEARNT, "tf_off", False):
         level["tf_adjustment_column"] = tf
         level["tf_adjustment_weight"] = TF_WEIGHT
     if sql != "ELSE":  # translated to the backend's dialect by sqlglot; ELSE needs no translation
@@ -392,7 +391,7 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 # origin), which `_implausible` catches. The most specific rules come first. The first session
 # blocks on names (and trains the date of birth and the rest), the second on identifiers or the date
 # of birth (and trains the names). The second session's estimates replace the first's for the
-# comparisons both train (`LATER_SESSION_WINS`) rather than being averaged with them: pairs sharing
+# comparisons both train rather than being averaged with them: pairs sharing
 # a document or phone are nearly all the same person, while pairs sharing three common names hold
 # namesakes that EM partly takes for matches. On the refugee generator (10k people) the name session
 # put m(date of birth disagrees) at 0.38, the document session at 0.03 (0.034 in the ground truth);
@@ -415,8 +414,6 @@ EM_RULES: tuple[tuple[str, ...], ...] = (
 
 
 EM_MAX_PAIRS = 500_000
-LATER_SESSION_WINS = True
-POPULATE_LAMBDA = False
 
 # The prior re-estimated after EM: the pairs agreeing on this rule, divided by the rule's recall among
 # true matches as the trained model states it (`rule_recall`). Each condition of the rule holds in
@@ -434,7 +431,6 @@ PRIOR_RULE_LEVELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("date_of_birth", ("same date",), "dob"),
 )
 MIN_PRIOR_RECALL = 0.02  # a recall below it is too uncertain to divide by: the first estimate is kept
-REESTIMATE_PRIOR = True
 
 
 def _settings(params: dict[str, Any] | None = None) -> Any:
@@ -597,7 +593,7 @@ class SplinkEngine:
             except Exception as exc:
                 notes.append(f"u not estimated ({type(exc).__name__}: {exc})")
             for session, rules in enumerate(EM_RULES):
-                if session and LATER_SESSION_WINS:
+                if session:
                     # Splink averages the estimates of every session that trained a level; rebuilt from
                     # its settings, the linker forgets them, so this session's estimates replace the
                     # earlier session's for the comparisons it trains (see EM_RULES)
@@ -610,7 +606,7 @@ class SplinkEngine:
                             rule,
                             max_pairs=float(min(max_pairs, EM_MAX_PAIRS)),
                             estimate_without_term_frequencies=True,
-                            populate_probability_two_random_records_match_from_trained_values=POPULATE_LAMBDA,
+                            populate_probability_two_random_records_match_from_trained_values=False,
                         )
                     except Exception as exc:
                         notes.append(f"EM on {rule!r} skipped ({type(exc).__name__}: {str(exc)[:120]})")
@@ -624,7 +620,7 @@ class SplinkEngine:
                         linker = Linker(table_of(linker), before, log_level=None, validate_settings=False)
                         continue
                     break
-            if trained and REESTIMATE_PRIOR:
+            if trained:
                 self._reestimate_prior(linker, records, notes)
         spec = linker.misc.save_model_to_json()
         self._guard_parameters(spec, notes)
