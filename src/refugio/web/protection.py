@@ -41,9 +41,9 @@ from refugio.protection.schemas import (
 from refugio.registration import queries as registration
 from refugio.security.permissions import Permission
 from refugio.web import forms
+from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, checked, plain_input, split_codes, text
-from refugio.web.pages.common import Failure, form_context, run_action
 from refugio.web.protection_labels import NOTICES, PROTECTION_LABELS
 
 router = APIRouter(include_in_schema=False)

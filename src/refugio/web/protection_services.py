@@ -22,9 +22,9 @@ from refugio.protection.schemas import OrganisationCreate, ServiceCreate
 from refugio.registration import queries as registration
 from refugio.security.permissions import Permission
 from refugio.web import forms
+from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import plain_input, text
-from refugio.web.pages.common import Failure, form_context, run_action
 from refugio.web.protection import render
 
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from refugio.core import clock
@@ -20,7 +28,22 @@ from refugio.registration.certificate import Status
 from refugio.web.i18n import LANGUAGES, Translator, load_translators
 from refugio.web.labels import DOMAIN_ERRORS, FIELD_LABELS, LABELS, choices, english_label
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+WEB_DIR = Path(__file__).parent
+TEMPLATE_DIR = WEB_DIR / "templates"
+
+
+def template_loader(template_dir: Path = TEMPLATE_DIR) -> BaseLoader:
+    """The shared templates (`base.html`, `_macros.html`, …) by their own names, and each domain's
+    templates, in `web/<domain>/templates/`, under the prefix `<domain>/`: `protection/case.html` is
+    `web/protection/templates/case.html`. A domain's folder is found by itself: nothing to register."""
+    domains = {
+        folder.parent.name: FileSystemLoader(str(folder))
+        for folder in sorted(WEB_DIR.glob("*/templates"))
+        if folder.is_dir() and (folder.parent / "__init__.py").is_file()
+    }
+    return ChoiceLoader([FileSystemLoader(str(template_dir)), PrefixLoader(domains)])
+
+
 _NON_ID = re.compile(r"[^A-Za-z0-9_-]+")
 _MEMBER_INPUT = re.compile(r"^members\[(\d+)\]\[([a-z_]+)\]$")
 
@@ -107,11 +130,11 @@ class Renderer:
 
     def __init__(self, template_dir: Path = TEMPLATE_DIR) -> None:
         self.translators = load_translators()
-        loader = FileSystemLoader(str(template_dir))
+        loader = template_loader(template_dir)
         self.environments = {code: self._environment(loader, self.translators[code]) for code in LANGUAGES}
 
     @staticmethod
-    def _environment(loader: FileSystemLoader, translator: Translator) -> Environment:
+    def _environment(loader: BaseLoader, translator: Translator) -> Environment:
         env = Environment(
             loader=loader,
             autoescape=select_autoescape(["html"]),

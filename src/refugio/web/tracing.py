@@ -37,10 +37,10 @@ from refugio.protection.tracing.schemas import (
 from refugio.registration import queries as reg_queries
 from refugio.security.permissions import Permission
 from refugio.web import forms
+from refugio.web.common import country_choices
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, checked, text
 from refugio.web.i18n import N_
-from refugio.web.pages.common import country_choices
 
 router = APIRouter(include_in_schema=False)
 

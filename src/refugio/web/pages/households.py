@@ -23,9 +23,7 @@ from refugio.registration import service as registration
 from refugio.registration.schemas import AddressChange, BirthCreate, HouseholdCreate, HouseholdMove
 from refugio.security.permissions import Permission
 from refugio.web import forms
-from refugio.web.context import Page, parse_uuid, state_of
-from refugio.web.forms import FormErrors, opt, plain_input, text
-from refugio.web.pages.common import (
+from refugio.web.common import (
     Failure,
     country_choices,
     form_context,
@@ -33,6 +31,8 @@ from refugio.web.pages.common import (
     notice,
     run_action,
 )
+from refugio.web.context import Page, parse_uuid, state_of
+from refugio.web.forms import FormErrors, opt, plain_input, text
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELDS = 40 * forms.MAX_ROWS  # room for a household of the largest size the schema allows

@@ -32,9 +32,7 @@ from refugio.registration.schemas import (
 )
 from refugio.security.permissions import Permission
 from refugio.web import forms
-from refugio.web.context import Page, parse_uuid, state_of
-from refugio.web.forms import FormErrors, plain_input, split_codes, text
-from refugio.web.pages.common import (
+from refugio.web.common import (
     Failure,
     country_choices,
     form_context,
@@ -42,6 +40,8 @@ from refugio.web.pages.common import (
     notice,
     run_action,
 )
+from refugio.web.context import Page, parse_uuid, state_of
+from refugio.web.forms import FormErrors, plain_input, split_codes, text
 from refugio.web.protection_labels import PROTECTION_LABELS
 from refugio.web.rendering import partial_date
 
