@@ -1,9 +1,10 @@
 """Languages of the web UI: Babel message catalogues loaded at run time, and the choice of a locale.
 
-The catalogues are `locale/<lang>/LC_MESSAGES/messages.po`, read with `babel.messages.pofile.read_po`
-and turned into `gettext` translations in memory (no compile step). Country names come from the
-ISO 3166 translations shipped with pycountry. Owns no HTTP handling; must not import refugio.api,
-refugio.cli or refugio.main.
+The catalogues are `locale/<lang>/LC_MESSAGES/messages.po` and each domain's own
+`<domain>/locale/<lang>/LC_MESSAGES/messages.po` (merged, the shared one first), read with
+`babel.messages.pofile.read_po` and turned into `gettext` translations in memory (no compile step).
+Country names come from the ISO 3166 translations shipped with pycountry. Owns no HTTP handling;
+must not import refugio.api, refugio.cli or refugio.main.
 """
 
 from __future__ import annotations
@@ -46,15 +47,33 @@ def N_(message: str) -> str:
     return message
 
 
+def catalogue_paths(code: str, directory: Path = LOCALE_DIR) -> list[Path]:
+    """The catalogues of one language: the shared one (`web/locale/…`) first, then each domain's own
+    (`web/<domain>/locale/<lang>/LC_MESSAGES/messages.po`), so that a domain's pages bring their
+    translations with them. A message in several catalogues takes the first translation found."""
+    own = sorted(directory.parent.glob(f"*/locale/{code}/LC_MESSAGES/messages.po"))
+    shared = directory / code / "LC_MESSAGES" / "messages.po"
+    return [p for p in [shared, *own] if p.exists()]
+
+
 def load_catalogue(code: str, directory: Path = LOCALE_DIR) -> gettext.NullTranslations:
     """The UI translations of one language (English is the source language: no catalogue)."""
-    path = directory / code / "LC_MESSAGES" / "messages.po"
-    if code == FALLBACK or not path.exists():
+    paths = catalogue_paths(code, directory) if code != FALLBACK else []
+    if not paths:
         if code != FALLBACK:
-            log.warning("no message catalogue for %s at %s; showing English", code, path)
+            log.warning("no message catalogue for %s under %s; showing English", code, directory)
         return gettext.NullTranslations()
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=code)
+    catalog = None
+    for path in paths:
+        with path.open("rb") as fh:
+            part = read_po(fh, locale=code)
+        if catalog is None:
+            catalog = part
+            continue
+        for message in part:
+            if message.id and message.id not in catalog:
+                catalog[message.id] = message
+    assert catalog is not None
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
