@@ -7,17 +7,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from refugio import __version__
+from refugio.cli import common
+from refugio.cli.common import DataDirOption, DbOption
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
 from refugio.cli.protection import protection_app
 from refugio.cli.stats import stats_app
 from refugio.cli.tracing import tracing_app
-from refugio.config import Settings
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -47,59 +48,6 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(protection_app, name="protection")
 app.add_typer(tracing_app, name="tracing")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL (sqlite:///PATH or postgresql://…); default: SQLite in the data dir."
-    ),
-]
-DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Where the embedded database and the secrets live.")
-]
-
-
-def _settings(db: str | None = None, data_dir: Path | None = None, **extra: Any) -> Settings:
-    values: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
-    if db:
-        values["db_url"] = db
-    if data_dir:
-        values["data_dir"] = data_dir
-    return Settings(**values)
-
-
-def _container(settings: Settings, *, upgrade: bool = True) -> Container:
-    from refugio.main import build, metadata
-    from refugio.store import migrate
-
-    container = build(settings)
-    if upgrade:
-        migrate.upgrade(container.engine)
-        diffs = migrate.check_schema_matches(container.engine, metadata())
-        if diffs:  # pragma: no cover - guards against a model change without a migration
-            _fail(f"the database schema does not match this version of refugio: {diffs[:3]}")
-    return container
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def _run(fn: Any) -> Any:
-    """Run a domain call, turning refugio errors into one clear line and exit code 1."""
-    from refugio.core.errors import RefugioError, ValidationFailed
-
-    try:
-        return fn()
-    except ValidationFailed as exc:
-        for e in exc.errors:
-            # a message that already names its place ("line 7: …") is not prefixed with it again
-            where = "" if e.message.startswith(f"{e.field}:") else f"{e.field}: "
-            typer.secho(f"error: {where}{e.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
-    except RefugioError as exc:
-        _fail(exc.message)
 
 
 @app.callback(invoke_without_command=True)
@@ -132,18 +80,18 @@ def demo(
 ) -> None:
     """Build a demo operation (several sites, a few thousand synthetic households from several countries
     of origin) on the embedded database, print the logins, then serve http://HOST:PORT."""
-    settings = _settings(db, data_dir)
+    settings = common.settings(db, data_dir)
     if reset and settings.db_url is None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(settings.data_dir / "refugio.sqlite3") + suffix).unlink(missing_ok=True)
         (settings.data_dir / "demo-logins.json").unlink(missing_ok=True)
-    container = _container(settings)
+    container = common.container(settings)
     from refugio.cli import demo_data
 
     logins = demo_data.ensure_demo(container, households=households, seed=seed, echo=typer.echo)
     summary = demo_data.summary(container)
     typer.echo("")
-    typer.echo(f"Database   {_safe_url(settings.database_url)}")
+    typer.echo(f"Database   {common.safe_url(settings.database_url)}")
     typer.echo(f"Operation  {summary['operation']}  ({summary['sites']} sites)")
     typer.echo(
         f"Registry   {summary['households']:,} households, {summary['individuals']:,} individuals, "
@@ -167,8 +115,8 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Serve the web UI and the REST API (/api/v1) on an existing database (upgraded first)."""
-    container = _container(_settings(db, data_dir))
-    typer.echo(f"Serving {_safe_url(container.settings.database_url)} on http://{host}:{port}")
+    container = common.container(common.settings(db, data_dir))
+    typer.echo(f"Serving {common.safe_url(container.settings.database_url)} on http://{host}:{port}")
     _serve(container, host, port)
 
 
@@ -194,12 +142,6 @@ def _serve(container: Container, host: str, port: int) -> None:
     )
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # db
 
@@ -210,11 +152,11 @@ def db_upgrade(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     from refugio.main import build
     from refugio.store import migrate
 
-    container = build(_settings(db, data_dir))
+    container = build(common.settings(db, data_dir))
     before = migrate.current(container.engine)
     migrate.upgrade(container.engine)
     after = migrate.current(container.engine)
-    typer.echo(f"{_safe_url(container.settings.database_url)}: {before or 'empty'} → {after}")
+    typer.echo(f"{common.safe_url(container.settings.database_url)}: {before or 'empty'} → {after}")
 
 
 @db_app.command("current")
@@ -223,7 +165,7 @@ def db_current(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     from refugio.main import build
     from refugio.store import migrate
 
-    container = build(_settings(db, data_dir))
+    container = build(common.settings(db, data_dir))
     typer.echo(migrate.current(container.engine) or "empty (run `refugio db upgrade`)")
 
 
@@ -244,9 +186,9 @@ def operations_create(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
-        op = _run(
+        op = common.run(
             lambda: service.create_operation(s, actor=SYSTEM, code=code, name=name, country_iso3=country)
         )
         typer.echo(f"operation {op.code} created")
@@ -271,12 +213,12 @@ def operations_add_site(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
         op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
         if op is None:
-            _fail(f"no operation {operation!r}")
-        site = _run(
+            common.fail(f"no operation {operation!r}")
+        site = common.run(
             lambda: service.create_site(s, actor=SYSTEM, operation=op, code=code, name=name, kind=kind)
         )
         typer.echo(f"site {site.code} added to {op.code}")
@@ -290,7 +232,7 @@ def operations_list(db: DbOption = None, data_dir: DataDirOption = None) -> None
     from refugio.registration.models import Operation, Site
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
         for op in s.scalars(select(Operation).order_by(Operation.code)):
             typer.echo(f"{op.code}  {op.name} ({op.country_iso3})")
@@ -335,29 +277,31 @@ def users_create(
     try:
         role_enum = Role(role)
     except ValueError:
-        _fail(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}")
+        common.fail(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}")
     if site and not operation:
-        _fail("--site needs --operation")
+        common.fail("--site needs --operation")
     if role_enum != Role.ADMINISTRATOR and not operation:
-        _fail("roles other than administrator must be limited to an --operation (and optionally a --site)")
+        common.fail(
+            "roles other than administrator must be limited to an --operation (and optionally a --site)"
+        )
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
         op_id = site_id = None
         if operation:
             op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
             if op is None:
-                _fail(f"no operation {operation!r}")
+                common.fail(f"no operation {operation!r}")
             op_id = op.id
             if site:
                 site_row = s.scalar(select(Site).where(Site.operation_id == op_id, Site.code == site.upper()))
                 if site_row is None:
-                    _fail(f"no site {site!r} in {operation.upper()}")
+                    common.fail(f"no site {site!r} in {operation.upper()}")
                 site_id = site_row.id
-        user = _run(
+        user = common.run(
             lambda: sec.create_user(
                 s, actor=SYSTEM, username=username, full_name=full_name or username, password=password
             )
@@ -380,10 +324,10 @@ def users_token(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
-        user = _run(lambda: sec.get_user(s, username))
-        secret, _row = _run(
+        user = common.run(lambda: sec.get_user(s, username))
+        secret, _row = common.run(
             lambda: sec.issue_api_token(s, actor=SYSTEM, user=user, name=name, valid_days=days)
         )
     typer.echo(secret)
@@ -397,7 +341,7 @@ def users_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     from refugio.security.models import RoleGrant, User
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
         for user in s.scalars(select(User).order_by(User.username)):
             roles = [g.role for g in s.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id))]
@@ -438,18 +382,18 @@ def verify(
         try:
             key = load_public_key(public_key.read_bytes())
         except (OSError, ValueError) as exc:
-            _fail(f"cannot read the public key {public_key}: {exc}")
+            common.fail(f"cannot read the public key {public_key}: {exc}")
         revoked = None
         if revocations is not None:
             try:
                 revoked = cert.read_revocation_list(json.loads(revocations.read_text("utf-8")), key)
             except (OSError, ValueError) as exc:
-                _fail(f"revocation list {revocations}: {exc}")
+                common.fail(f"revocation list {revocations}: {exc}")
         result = cert.verify_token(token, key, revoked=revoked)
     else:
         from refugio.store.uow import unit_of_work
 
-        container = _container(_settings(db, data_dir))
+        container = common.container(common.settings(db, data_dir))
         with unit_of_work(container.sessions) as s:
             result = cert.verify_in_registry(s, token, container.keyring.public_key())
     if as_json:
@@ -489,13 +433,13 @@ def _read_token(source: str) -> str:
     if source.startswith(cert.PREFIX + "."):
         return source
     if not path.exists():
-        _fail(f"{source}: no such file, and not a certificate text")
+        common.fail(f"{source}: no such file, and not a certificate text")
     data = path.read_bytes()
     if data.startswith(b"%PDF"):
         try:
             return cert.token_from_pdf(data)
         except ValueError as exc:
-            _fail(f"{source}: {exc}")
+            common.fail(f"{source}: {exc}")
     return data.decode("utf-8", errors="replace").strip()
 
 
@@ -507,7 +451,7 @@ def certificates_public_key(
     """Print the public key that verifies this installation's certificates."""
     from refugio.security.keys import Keyring
 
-    pem = Keyring(_settings(None, data_dir).secrets_path).public_key_pem()
+    pem = Keyring(common.settings(None, data_dir).secrets_path).public_key_pem()
     if out:
         out.write_bytes(pem)
         typer.echo(f"public key written to {out}")
@@ -525,7 +469,7 @@ def certificates_revocations(
     from refugio.registration import certificate as cert
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
         data = cert.revocation_list(s, container.keyring.signing_key())
     out.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
@@ -542,7 +486,7 @@ def audit_verify(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     from refugio.security.audit import verify_chain
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.container(common.settings(db, data_dir))
     with unit_of_work(container.sessions) as s:
         report = verify_chain(s)
     if report.ok:

@@ -1,80 +1,29 @@
 """`refugio dedup …`: standalone CSV linkage, the index, model training, runs and the review queue.
 
 Thin: parses options, opens one unit of work per command, calls refugio.dedup, prints results.
-Helpers of refugio.cli.app are imported inside the commands (that module imports this one).
+The shared helpers come from refugio.cli.common.
 """
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from refugio.cli import common
+from refugio.cli.common import AsOption, DataDirOption, DbOption
+
 if TYPE_CHECKING:
-    from refugio.main import Container
-    from refugio.security.principals import Principal
+    pass
 
 dedup_app = typer.Typer(
     help="Deduplication: link a CSV file, index registered people, train models, find and review duplicates.",
     no_args_is_help=True,
 )
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (sqlite:///PATH or postgresql://…).")
-]
-DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Where the embedded database lives.")]
 EngineOption = Annotated[str, typer.Option("--engine", help="duckdb (embedded) or spark (local pyspark).")]
 OperationOption = Annotated[str | None, typer.Option("--operation", help="Operation code, e.g. JOR.")]
-AsOption = Annotated[str | None, typer.Option("--as", help="Act as this user (default: the system account).")]
-
-
-def _cli() -> Any:
-    from refugio.cli import app as cli
-
-    return cli
-
-
-def _fail(message: str) -> NoReturn:
-    _cli()._fail(message)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _open(db: str | None, data_dir: Path | None) -> Container:
-    cli = _cli()
-    container: Container = cli._container(cli._settings(db, data_dir))
-    return container
-
-
-def _actor(container: Container, username: str | None) -> Principal:
-    from refugio.security import service as security
-    from refugio.security.principals import SYSTEM
-    from refugio.store.uow import unit_of_work
-
-    if not username:
-        return SYSTEM
-    with unit_of_work(container.sessions) as s:
-        principal: Principal = _cli()._run(lambda: security.principal_for(s, security.get_user(s, username)))
-        return principal
-
-
-def _operation_id(container: Container, code: str | None) -> uuid.UUID:
-    from sqlalchemy import select
-
-    from refugio.registration.models import Operation
-    from refugio.store.uow import unit_of_work
-
-    with unit_of_work(container.sessions) as s:
-        ops = list(s.scalars(select(Operation).order_by(Operation.code)))
-    if code:
-        op = next((o for o in ops if o.code == code.upper()), None)
-        if op is None:
-            _fail(f"no operation {code!r} (see `refugio operations list`)")
-        return op.id
-    if len(ops) == 1:
-        return ops[0].id
-    _fail("give --operation CODE" if ops else "there is no operation yet")
 
 
 @dedup_app.command("link")
@@ -102,11 +51,11 @@ def link(
     from refugio.dedup.engine import ENGINES
 
     if engine not in ENGINES:
-        _fail(f"--engine must be one of {', '.join(ENGINES)}")
+        common.fail(f"--engine must be one of {', '.join(ENGINES)}")
     if model is not None and not model.is_file():
-        _fail(f"--model {model} is not a file")
+        common.fail(f"--model {model} is not a file")
     say = None if quiet else (lambda msg: typer.echo(msg, err=True))
-    report = _cli()._run(
+    report = common.run(
         lambda: linking.link_file(
             input,
             out,
@@ -136,10 +85,10 @@ def index_cmd(
     from refugio.dedup import index, service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        n = _cli()._run(lambda: service.index_people(s, actor=actor, rebuild=rebuild))
+        n = common.run(lambda: service.index_people(s, actor=actor, rebuild=rebuild))
         c = index.counts(s)
     typer.echo(f"indexed {n} people; the index holds {c['people']} people and {c['keys']} keys")
 
@@ -159,11 +108,11 @@ def train(
     from refugio.dedup import service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation)
     with unit_of_work(container.sessions) as s:
-        row = _cli()._run(
+        row = common.run(
             lambda: service.train_model(
                 s,
                 actor=actor,
@@ -198,15 +147,15 @@ def thresholds(
     from refugio.dedup import service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation)
     with unit_of_work(container.sessions) as s:
         row = service.active_model(s, op_id)
         if row is None:
-            _fail("the operation has no model yet: run `refugio dedup train` first")
+            common.fail("the operation has no model yet: run `refugio dedup train` first")
         model_id = row.id
-        _cli()._run(
+        common.run(
             lambda: service.set_thresholds(
                 s, actor=actor, model_id=model_id, review_weight=review, match_weight=match
             )
@@ -226,11 +175,11 @@ def run(
     from refugio.dedup import service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation)
     with unit_of_work(container.sessions) as s:
-        r = _cli()._run(lambda: service.run_population(s, actor=actor, operation_id=op_id, engine=engine))
+        r = common.run(lambda: service.run_population(s, actor=actor, operation_id=op_id, engine=engine))
         typer.echo(
             f"{r.records} people compared: {r.pairs_found} candidate pairs, {r.pairs_new} new in the queue"
         )
@@ -249,11 +198,11 @@ def queue(
     from refugio.dedup import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation) if operation else None
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation) if operation else None
     with unit_of_work(container.sessions) as s:
-        pairs, total = _cli()._run(
+        pairs, total = common.run(
             lambda: queries.review_queue(s, actor=actor, status=status, operation_id=op_id, limit=limit)
         )
     typer.echo(f"{total} {status} pair(s)")

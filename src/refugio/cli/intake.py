@@ -2,20 +2,22 @@
 (stage, validate, report, commit) and the registration XLSForm for KoboToolbox/ODK.
 
 Thin: options → refugio.intake calls → printed results. The shared helpers (settings, container,
-errors) are those of refugio.cli.app, imported inside the commands (app.py imports this module).
+errors, the acting user) come from refugio.cli.common.
 """
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from refugio.cli import common
+from refugio.cli.common import DataDirOption, DbOption
+
 if TYPE_CHECKING:
     from refugio.main import Container
-    from refugio.security.principals import Principal
 
 import_app = typer.Typer(
     help="Import registrations from CSV/XLSX files and Kobo/ODK exports.", no_args_is_help=True
@@ -23,38 +25,6 @@ import_app = typer.Typer(
 forms_app = typer.Typer(
     help="XLSForms for KoboToolbox and ODK: export, check, publish.", no_args_is_help=True
 )
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL (sqlite:///PATH or postgresql://…); default: SQLite in the data dir."
-    ),
-]
-DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Where the embedded database and the secrets live.")
-]
-
-
-def _cli() -> Any:
-    from refugio.cli import app as cli
-
-    return cli
-
-
-def _fail(message: str) -> NoReturn:
-    _cli()._fail(message)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _actor(container: Container, username: str | None) -> Principal:
-    from refugio.security import service as security
-    from refugio.security.principals import SYSTEM
-    from refugio.store.uow import unit_of_work
-
-    if not username:
-        return SYSTEM
-    with unit_of_work(container.sessions) as s:
-        return _cli()._run(lambda: security.principal_for(s, security.get_user(s, username)))  # type: ignore[no-any-return]
 
 
 def _site_and_operation(
@@ -71,7 +41,7 @@ def _site_and_operation(
         if operation:
             op = next((o for o in ops if o.code == operation.upper()), None)
             if op is None:
-                _fail(f"no operation {operation!r} (see `refugio operations list`)")
+                common.fail(f"no operation {operation!r} (see `refugio operations list`)")
         elif len(ops) == 1:
             op = ops[0]
         if site:
@@ -80,14 +50,14 @@ def _site_and_operation(
                 stmt = stmt.where(Site.operation_id == op.id)
             found = list(s.scalars(stmt))
             if len(found) != 1:
-                _fail(
+                common.fail(
                     f"no site {site!r}" + (f" in {op.code}" if op else "")
                     if not found
                     else f"site {site!r} exists in several operations: add --operation"
                 )
             return found[0].id, found[0].operation_id
         if op is None:
-            _fail("give --site (or --operation when the database has several operations)")
+            common.fail("give --site (or --operation when the database has several operations)")
         return None, op.id
 
 
@@ -162,20 +132,19 @@ def import_registrations(
     from refugio.intake.report import write_report
     from refugio.store.uow import unit_of_work
 
-    cli = _cli()
-    container = cli._container(cli._settings(db, data_dir))
-    actor = _actor(container, user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, user)
     site_id, operation_id = _site_and_operation(container, site, operation)
     chosen: Mapping | None = None
     if mapping is not None:
-        chosen = cli._run(lambda: Mapping.from_yaml(mapping.read_text(encoding="utf-8")))
-    preview = cli._run(lambda: pipeline.inspect_file(file, sheet=sheet))
+        chosen = common.run(lambda: Mapping.from_yaml(mapping.read_text(encoding="utf-8")))
+    preview = common.run(lambda: pipeline.inspect_file(file, sheet=sheet))
     if chosen is None:
         chosen = preview.mapping
         typer.echo("Columns (suggested mapping; save it with --save-mapping to edit and reuse):")
-        for s in preview.suggestions:
-            target = s.field if s.field and s.confidence >= 0.8 else "—"
-            typer.echo(f"  {s.column[:40]:<40} → {target:<22} {s.reason}")
+        for hint in preview.suggestions:
+            target = hint.field if hint.field and hint.confidence >= 0.8 else "—"
+            typer.echo(f"  {hint.column[:40]:<40} → {target:<22} {hint.reason}")
     if save_mapping is not None:
         save_mapping.write_text(chosen.to_yaml(), encoding="utf-8")
         typer.echo(f"mapping written to {save_mapping}")
@@ -234,10 +203,10 @@ def import_registrations(
             )
             return
         if status != "ready":
-            _fail(f"cannot commit an import that is {status}")
+            common.fail(f"cannot commit an import that is {status}")
         task = bar.add_task("committing", total=counts.get("rows") or None)
         with unit_of_work(container.sessions) as s:
-            result = cli._run(
+            result = common.run(
                 lambda: service.commit_batch(
                     s,
                     actor=actor,
@@ -270,12 +239,11 @@ def import_commit(
     from refugio.intake import service
     from refugio.store.uow import unit_of_work
 
-    cli = _cli()
-    container = cli._container(cli._settings(db, data_dir))
-    actor = _actor(container, user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, user)
     batch_id = _batch_id(batch)
     with unit_of_work(container.sessions) as s:
-        result = cli._run(lambda: service.commit_batch(s, actor=actor, batch_id=batch_id))
+        result = common.run(lambda: service.commit_batch(s, actor=actor, batch_id=batch_id))
     _print_commit(result)
 
 
@@ -293,12 +261,11 @@ def import_refuse(
     from refugio.intake import service
     from refugio.store.uow import unit_of_work
 
-    cli = _cli()
-    container = cli._container(cli._settings(db, data_dir))
-    actor = _actor(container, user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, user)
     batch_id = _batch_id(batch)
     with unit_of_work(container.sessions) as s:
-        cli._run(lambda: service.refuse_batch(s, actor=actor, batch_id=batch_id, reason=reason))
+        common.run(lambda: service.refuse_batch(s, actor=actor, batch_id=batch_id, reason=reason))
     typer.echo(f"import {batch_id} refused")
 
 
@@ -315,11 +282,10 @@ def import_report(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    cli = _cli()
-    container = cli._container(cli._settings(db, data_dir))
+    container = common.open_container(db, data_dir)
     batch_id = _batch_id(batch)
     with unit_of_work(container.sessions) as s:
-        cli._run(lambda: service.load_batch(s, actor=SYSTEM, batch_id=batch_id))
+        common.run(lambda: service.load_batch(s, actor=SYSTEM, batch_id=batch_id))
         rows = write_report(s, batch_id=batch_id, out=out)
     typer.echo(f"report: {out} ({rows:,} rows)")
 
@@ -328,7 +294,7 @@ def _batch_id(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text.strip())
     except ValueError:
-        _cli()._fail(f"{text!r} is not an import id")
+        common.fail(f"{text!r} is not an import id")
         raise  # pragma: no cover
 
 
@@ -349,7 +315,6 @@ def forms_export(
     checked with pyxform, for KoboToolbox or ODK Central."""
     from refugio.intake.xlsform_pyxform import convert, registration_xlsform
 
-    cli = _cli()
     sites: list[tuple[str, str]] = []
     if operation:
         from sqlalchemy import select
@@ -357,17 +322,17 @@ def forms_export(
         from refugio.registration.models import Operation, Site
         from refugio.store.uow import unit_of_work
 
-        container = cli._container(cli._settings(db, data_dir))
+        container = common.open_container(db, data_dir)
         with unit_of_work(container.sessions) as s:
             op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
             if op is None:
-                _fail(f"no operation {operation!r}")
+                common.fail(f"no operation {operation!r}")
             sites = [
                 (x.code, x.name)
                 for x in s.scalars(select(Site).where(Site.operation_id == op.id).order_by(Site.code))
             ]
     data = registration_xlsform(sites=sites, form_id=form_id)
-    info = cli._run(lambda: convert(data))
+    info = common.run(lambda: convert(data))
     out.write_bytes(data)
     typer.echo(
         f"{out}: XLSForm {info.form_id} version {info.version}, {len(info.fields)} questions, valid (pyxform)"
@@ -381,8 +346,7 @@ def forms_check(
     """Check an XLSForm with pyxform; errors name the sheet, the row and the problem."""
     from refugio.intake.xlsform_pyxform import check_xlsform
 
-    cli = _cli()
-    info = cli._run(lambda: check_xlsform(file))
+    info = common.run(lambda: check_xlsform(file))
     typer.echo(f"{file}: valid XLSForm {info.form_id!r} ({len(info.fields)} questions)")
     for warning in info.warnings:
         typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW)
@@ -407,11 +371,10 @@ def forms_publish(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    cli = _cli()
-    container = cli._container(cli._settings(db, data_dir))
+    container = common.open_container(db, data_dir)
     site_id, operation_id = _site_and_operation(container, site, operation)
     with unit_of_work(container.sessions) as s:
-        form = cli._run(
+        form = common.run(
             lambda: openrosa.publish_form(
                 s,
                 actor=SYSTEM,
@@ -434,8 +397,7 @@ def forms_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     from refugio.intake.models import PublishedForm
     from refugio.store.uow import unit_of_work
 
-    cli = _cli()
-    container = cli._container(cli._settings(db, data_dir))
+    container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
         for f in s.scalars(select(PublishedForm).order_by(PublishedForm.form_id)):
             typer.echo(f"{f.form_id:<32} {f.version:<14} {'active' if f.active else 'inactive':<9} {f.title}")

@@ -3,20 +3,22 @@ tasks, the service directory, referrals and the caseload statistics.
 
 Thin: parses options, opens one unit of work per command, calls refugio.protection, prints results.
 Case details are read as a user (`--as USERNAME`): the system account, the default, sees the register
-(metadata) only, like any administrator. Helpers of refugio.cli.app are imported inside the commands.
+(metadata) only, like any administrator. The shared helpers come from refugio.cli.common.
 """
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from refugio.cli import common
+from refugio.cli.common import AsOption, DataDirOption, DbOption
+
 if TYPE_CHECKING:
-    from refugio.main import Container
-    from refugio.security.principals import Principal
+    pass
 
 protection_app = typer.Typer(
     help="Protection: cases, tasks, referrals and the service directory.", no_args_is_help=True
@@ -30,63 +32,13 @@ protection_app.add_typer(tasks_app, name="tasks")
 protection_app.add_typer(services_app, name="services")
 protection_app.add_typer(referrals_app, name="referrals")
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (sqlite:///PATH or postgresql://…).")
-]
-DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Where the embedded database lives.")]
-AsOption = Annotated[
-    str | None,
-    typer.Option("--as", help="Act as this user (default: the system account, which sees no case details)."),
-]
 OperationOption = Annotated[str | None, typer.Option("--operation", help="Operation code, e.g. JOR.")]
-
-
-def _cli() -> Any:
-    from refugio.cli import app as cli
-
-    return cli
-
-
-def _fail(message: str) -> NoReturn:
-    _cli()._fail(message)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _open(db: str | None, data_dir: Path | None) -> Container:
-    cli = _cli()
-    container: Container = cli._container(cli._settings(db, data_dir))
-    return container
-
-
-def _actor(container: Container, username: str | None) -> Principal:
-    from refugio.cli.dedup import _actor as actor_of
-
-    return actor_of(container, username)
-
-
-def _operation_id(container: Container, code: str | None) -> uuid.UUID:
-    from refugio.cli.dedup import _operation_id as operation_of
-
-    return operation_of(container, code)
-
-
-def _build(model: Any, **data: Any) -> Any:
-    """A domain input schema from options; wrong values are reported field by field (exit code 1)."""
-    from pydantic import ValidationError
-
-    try:
-        return model(**data)
-    except ValidationError as exc:
-        for e in exc.errors():
-            where = ".".join(str(p) for p in e["loc"])
-            typer.secho(f"error: {where}: {e['msg']}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
 
 
 def _user_id(session: Any, username: str) -> uuid.UUID:
     from refugio.security import service as security
 
-    user_id: uuid.UUID = _cli()._run(lambda: security.get_user(session, username)).id
+    user_id: uuid.UUID = common.run(lambda: security.get_user(session, username)).id
     return user_id
 
 
@@ -119,10 +71,10 @@ def cases_list(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        items, total = _cli()._run(
+        items, total = common.run(
             lambda: queries.my_cases(s, actor=actor, status=status, include_closed=include_closed, limit=200)
         )
         _print_items(items)
@@ -141,11 +93,11 @@ def cases_register(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation) if operation else None
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation) if operation else None
     with unit_of_work(container.sessions) as s:
-        items, total = _cli()._run(
+        items, total = common.run(
             lambda: queries.case_register(
                 s, actor=actor, operation_id=op_id, include_closed=include_closed, limit=200
             )
@@ -189,10 +141,10 @@ def cases_open(
     from refugio.store.uow import unit_of_work
 
     if bool(case_type) == bool(need):
-        _fail("give either --type or --need")
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    run = _cli()._run
+        common.fail("give either --type or --need")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    run = common.run
     with unit_of_work(container.sessions) as s:
         record = run(lambda: registration.get_individual(s, actor=actor, key=person, audit_read=False))
         people = {
@@ -208,11 +160,13 @@ def cases_open(
                 )
             )
             if row is None:
-                _fail(f"{record.person.ref} has no active specific need {need.upper()}")
-            data: Any = _build(CaseFromNeed, need_id=row.id, risk_level=risk, summary=summary, **people)
+                common.fail(f"{record.person.ref} has no active specific need {need.upper()}")
+            data: Any = common.build_input(
+                CaseFromNeed, need_id=row.id, risk_level=risk, summary=summary, **people
+            )
             case = run(lambda: service.open_case_from_need(s, actor=actor, data=data))
         else:
-            data = _build(
+            data = common.build_input(
                 CaseOpen,
                 individual_id=record.person.id,
                 case_type=case_type,
@@ -236,10 +190,10 @@ def cases_show(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        r = _cli()._run(lambda: queries.get_case(s, actor=actor, key=case))
+        r = common.run(lambda: queries.get_case(s, actor=actor, key=case))
         c = r.case
         typer.echo(
             f"{c.code}  {c.case_type}{' (UASC)' if c.uasc else ''}  {c.status}  "
@@ -278,10 +232,10 @@ def cases_assign(
     from refugio.store.uow import unit_of_work
 
     if role not in ("caseworker", "supervisor"):
-        _fail("--role must be caseworker or supervisor")
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    run = _cli()._run
+        common.fail("--role must be caseworker or supervisor")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    run = common.run
     with unit_of_work(container.sessions) as s:
         case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
         verb = service.assign_caseworker if role == "caseworker" else service.assign_supervisor
@@ -301,9 +255,9 @@ def cases_request_closure(
     from refugio.protection import queries, service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    run = _cli()._run
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    run = common.run
     with unit_of_work(container.sessions) as s:
         case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
         c = run(lambda: service.request_closure(s, actor=actor, case_id=case_id, reason=reason))
@@ -322,9 +276,9 @@ def cases_close(
     from refugio.protection import queries, service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    run = _cli()._run
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    run = common.run
     with unit_of_work(container.sessions) as s:
         case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
         c = run(lambda: service.close_case(s, actor=actor, case_id=case_id, note=note))
@@ -343,9 +297,9 @@ def cases_reopen(
     from refugio.protection import queries, service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    run = _cli()._run
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    run = common.run
     with unit_of_work(container.sessions) as s:
         case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
         c = run(lambda: service.reopen_case(s, actor=actor, case_id=case_id, reason=reason))
@@ -363,10 +317,10 @@ def cases_export(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        body = _cli()._run(lambda: queries.cases_csv(s, actor=actor))
+        body = common.run(lambda: queries.cases_csv(s, actor=actor))
     out.write_text(body, "utf-8")
     typer.echo(f"{body.count(chr(10)) - 1} case(s) written to {out}")
 
@@ -382,11 +336,11 @@ def statistics(
     from refugio.stats.caseload import caseload_table
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation)
     with unit_of_work(container.sessions) as s:
-        table = _cli()._run(lambda: caseload_table(s, actor=actor, operation_id=op_id))
+        table = common.run(lambda: caseload_table(s, actor=actor, operation_id=op_id))
     typer.echo(" | ".join(c.label for c in table.columns))
     for row in table.rows:
         typer.echo(" | ".join("" if v is None else str(v) for v in row))
@@ -409,10 +363,10 @@ def tasks_overdue(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        tasks = _cli()._run(lambda: queries.overdue_tasks(s, actor=actor, mine_only=mine))
+        tasks = common.run(lambda: queries.overdue_tasks(s, actor=actor, mine_only=mine))
     for t in tasks:
         typer.echo(f"{t.case_code}  due {t.due_on} ({t.days_overdue} day(s) late)  {t.assignee}: {t.title}")
     typer.echo(f"{len(tasks)} overdue task(s)", err=True)
@@ -453,10 +407,10 @@ def services_add(
     from refugio.protection.schemas import OrganisationCreate, ServiceCreate
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation)
-    run = _cli()._run
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation)
+    run = common.run
     with unit_of_work(container.sessions) as s:
         org = s.scalar(
             select(ServiceOrganisation).where(
@@ -464,9 +418,11 @@ def services_add(
             )
         )
         if org is None:
-            org_data = _build(OrganisationCreate, operation_id=op_id, name=organisation, kind=kind)
+            org_data = common.build_input(
+                OrganisationCreate, operation_id=op_id, name=organisation, kind=kind
+            )
             org = run(lambda: service.create_organisation(s, actor=actor, data=org_data))
-        data = _build(
+        data = common.build_input(
             ServiceCreate,
             organisation_id=org.id,
             name=name,
@@ -490,9 +446,9 @@ def services_list(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    op_id = _operation_id(container, operation) if operation else None
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op_id = common.operation_id(container, operation) if operation else None
     with unit_of_work(container.sessions) as s:
         items = queries.services(s, actor=actor, operation_id=op_id, service_type=service_type)
     for i in items:
@@ -521,10 +477,10 @@ def services_member(
     try:
         sid = uuid.UUID(service_id)
     except ValueError:
-        _fail(f"{service_id!r} is not a service id (see `refugio protection services list`)")
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
-    run = _cli()._run
+        common.fail(f"{service_id!r} is not a service id (see `refugio protection services list`)")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    run = common.run
     with unit_of_work(container.sessions) as s:
         run(lambda: service.add_service_member(s, actor=actor, service_id=sid, user_id=_user_id(s, username)))
     typer.echo(f"{username} now answers the service's referrals")
@@ -544,10 +500,10 @@ def referrals_list(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        items = _cli()._run(lambda: queries.referral_inbox(s, actor=actor))
+        items = common.run(lambda: queries.referral_inbox(s, actor=actor))
     for r in items:
         late = " LATE" if r.overdue else ""
         typer.echo(
@@ -567,10 +523,10 @@ def referrals_overdue(
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        items = _cli()._run(lambda: queries.referrals_breaching_sla(s, actor=actor))
+        items = common.run(lambda: queries.referrals_breaching_sla(s, actor=actor))
     for b in items:
         typer.echo(
             f"{b.code}  {b.urgency:<7} {b.hours_late} h late  {b.service_name}  "

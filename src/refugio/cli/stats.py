@@ -2,8 +2,7 @@
 disaggregation from registrations, charts, the factsheet PDF and k-anonymous extracts.
 
 Thin: parses options, opens one unit of work, calls refugio.stats, writes the file. Every output has
-passed disclosure control. Helpers of refugio.cli.app are imported inside the commands (that module
-imports this one).
+passed disclosure control. The shared helpers come from refugio.cli.common.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from refugio.cli import common
 
 if TYPE_CHECKING:
     from refugio.stats.disclosure import DisclosureRule
@@ -42,17 +43,15 @@ DateOption = Annotated[str | None, typer.Option("--date", help="Reference date Y
 
 
 def _rule(threshold: int, sensitive: int, method: str, k: int) -> DisclosureRule:
-    from refugio.cli.app import _run
     from refugio.stats.disclosure import DisclosureRule
 
-    rule: DisclosureRule = _run(
+    rule: DisclosureRule = common.run(
         lambda: DisclosureRule.build(threshold=threshold, sensitive_threshold=sensitive, method=method, k=k)
     )
     return rule
 
 
 def _date(text: str | None) -> dt.date:
-    from refugio.cli.app import _fail
     from refugio.core import clock
 
     if not text:
@@ -60,15 +59,14 @@ def _date(text: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        _fail(f"--date {text!r} is not a date like 2026-11-01")
+        common.fail(f"--date {text!r} is not a date like 2026-11-01")
 
 
 def _write(content: bytes, out: Path | None, *, binary: bool) -> None:
-    from refugio.cli.app import _fail
 
     if out is None:
         if binary:
-            _fail("this format is binary: give --out FILE")
+            common.fail("this format is binary: give --out FILE")
         sys.stdout.write(content.decode("utf-8"))
         return
     out.write_bytes(content)
@@ -76,12 +74,11 @@ def _write(content: bytes, out: Path | None, *, binary: bool) -> None:
 
 
 def _export(tables: list[Any], fmt: str, out: Path | None, session: Any, what: str) -> None:
-    from refugio.cli.app import _run
     from refugio.security import audit
     from refugio.security.principals import SYSTEM
     from refugio.stats import export
 
-    checked = _run(lambda: export.check_format(fmt))
+    checked = common.run(lambda: export.check_format(fmt))
     rendered = export.render(tables, checked)
     audit.record(
         session,
@@ -108,7 +105,6 @@ def import_cmd(
 ) -> None:
     """Import UNHCR-shaped aggregate tables (population, demographics, asylum applications and decisions,
     solutions, flows, IDMC, UNRWA, and the country list first), validated row by row."""
-    from refugio.cli.app import _container, _fail, _run, _settings
     from refugio.core.errors import ValidationFailed
     from refugio.security.principals import SYSTEM
     from refugio.stats import aggregates
@@ -125,10 +121,10 @@ def import_cmd(
         elif path.is_file():
             files.append(path)
         else:
-            _fail(f"{path}: no such file or folder")
+            common.fail(f"{path}: no such file or folder")
     if not files:
-        _fail("no aggregate table found")
-    container = _container(_settings(db, data_dir))
+        common.fail("no aggregate table found")
+    container = common.open_container(db, data_dir)
     failed = 0
     for f in files:
         try:
@@ -158,7 +154,7 @@ def import_cmd(
         typer.echo(line)
         for e in result.errors[:10]:
             typer.echo(f"  refused {e.field}: {e.message}")
-    _run(lambda: None)
+    common.run(lambda: None)
     if failed:
         raise typer.Exit(1)
 
@@ -166,12 +162,11 @@ def import_cmd(
 @stats_app.command("imports")
 def imports_cmd(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     """The log of aggregate imports (current ones marked *)."""
-    from refugio.cli.app import _container, _settings
     from refugio.security.principals import SYSTEM
     from refugio.stats import aggregates
     from refugio.store.uow import unit_of_work
 
-    container = _container(_settings(db, data_dir))
+    container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
         for r in aggregates.list_imports(s, actor=SYSTEM):
             mark = "*" if r.current else " "
@@ -201,15 +196,14 @@ def global_cmd(
     host (top N), children and women, asylum applications and decisions with recognition rates,
     solutions, trends. Tables: population-types, refugees-by-origin, refugees-by-host, demographics,
     asylum-applications, asylum-decisions, asylum-decisions-by-origin, solutions, trends."""
-    from refugio.cli.app import _container, _run, _settings
     from refugio.security.principals import SYSTEM
     from refugio.stats import global_tables
     from refugio.store.uow import unit_of_work
 
     rule = _rule(threshold, sensitive_threshold, method, k)
-    container = _container(_settings(db, data_dir))
+    container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
-        tables = _run(
+        tables = common.run(
             lambda: global_tables.global_tables(
                 s, actor=SYSTEM, year=year, rule=rule, top=top, only=table or None
             )
@@ -241,7 +235,6 @@ def tables_cmd(
     data_dir: DataDirOption = None,
 ) -> None:
     """The operation's standard tables from registrations (stock on --date; arrivals by period)."""
-    from refugio.cli.app import _container, _fail, _run, _settings
     from refugio.security.principals import SYSTEM
     from refugio.stats import registrations
     from refugio.stats.brackets import AgeBrackets
@@ -250,15 +243,17 @@ def tables_cmd(
     rule = _rule(threshold, sensitive_threshold, method, k)
     ref = _date(date)
     if period not in ("day", "week", "month", "year"):
-        _fail("--period is day, week, month or year")
-    ages = _run(lambda: AgeBrackets.parse(brackets))
+        common.fail("--period is day, week, month or year")
+    ages = common.run(lambda: AgeBrackets.parse(brackets))
     wanted = table or list(registrations.TABLE_NAMES)
     unknown = [t for t in wanted if t not in registrations.TABLE_NAMES]
     if unknown:
-        _fail(f"unknown table {unknown[0]!r}; one of: {', '.join(registrations.TABLE_NAMES)}")
-    container = _container(_settings(db, data_dir))
+        common.fail(f"unknown table {unknown[0]!r}; one of: {', '.join(registrations.TABLE_NAMES)}")
+    container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
-        pop = _run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation, site=site))
+        pop = common.run(
+            lambda: registrations.load_population(s, actor=SYSTEM, operation=operation, site=site)
+        )
         tables = registrations.standard_tables(
             s,
             actor=SYSTEM,
@@ -293,7 +288,6 @@ def disaggregate_cmd(
     data_dir: DataDirOption = None,
 ) -> None:
     """The full disaggregation of registered people (one row per non-empty combination)."""
-    from refugio.cli.app import _container, _fail, _run, _settings
     from refugio.security.principals import SYSTEM
     from refugio.stats import registrations
     from refugio.stats.brackets import AgeBrackets
@@ -302,13 +296,15 @@ def disaggregate_cmd(
     rule = _rule(threshold, sensitive_threshold, method, k)
     ref = _date(date)
     if basis not in ("stock", "arrivals", "registrations") or period not in ("day", "week", "month", "year"):
-        _fail("--basis is stock, arrivals or registrations; --period day, week, month or year")
-    ages = _run(lambda: AgeBrackets.parse(brackets))
+        common.fail("--basis is stock, arrivals or registrations; --period day, week, month or year")
+    ages = common.run(lambda: AgeBrackets.parse(brackets))
     dims = [d.strip() for d in by.split(",") if d.strip()]
-    container = _container(_settings(db, data_dir))
+    container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
-        pop = _run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation, site=site))
-        table = _run(
+        pop = common.run(
+            lambda: registrations.load_population(s, actor=SYSTEM, operation=operation, site=site)
+        )
+        table = common.run(
             lambda: registrations.disaggregation(
                 pop,
                 dims=dims,
@@ -333,7 +329,6 @@ def chart_cmd(
     data_dir: DataDirOption = None,
 ) -> None:
     """Draw a chart (PNG or SVG, from the file name) of the operation's published figures."""
-    from refugio.cli.app import _container, _fail, _run, _settings
     from refugio.security.principals import SYSTEM
     from refugio.stats import charts, registrations
     from refugio.stats.disclosure import DEFAULT_RULE
@@ -341,12 +336,12 @@ def chart_cmd(
 
     fmt = out.suffix.lstrip(".").lower()
     if fmt not in ("png", "svg"):
-        _fail("--out must end in .png or .svg")
+        common.fail("--out must end in .png or .svg")
     if name not in charts.CHARTS:
-        _fail(f"unknown chart {name!r}; one of: {', '.join(charts.CHARTS)}")
-    container = _container(_settings(db, data_dir))
+        common.fail(f"unknown chart {name!r}; one of: {', '.join(charts.CHARTS)}")
+    container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
-        pop = _run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
+        pop = common.run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
         tables = registrations.standard_tables(
             s,
             actor=SYSTEM,
@@ -368,7 +363,6 @@ def factsheet_cmd(
     data_dir: DataDirOption = None,
 ) -> None:
     """The printable population factsheet (PDF) of an operation on a date."""
-    from refugio.cli.app import _container, _run, _settings
     from refugio.security import audit
     from refugio.security.principals import SYSTEM
     from refugio.stats import factsheet, registrations
@@ -376,9 +370,9 @@ def factsheet_cmd(
     from refugio.store.uow import unit_of_work
 
     ref = _date(date)
-    container = _container(_settings(db, data_dir))
+    container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
-        pop = _run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
+        pop = common.run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
         tables = registrations.standard_tables(
             s, actor=SYSTEM, population=pop, reference=ref, rule=DEFAULT_RULE
         )
@@ -419,7 +413,6 @@ def microdata_cmd(
     data_dir: DataDirOption = None,
 ) -> None:
     """A k-anonymous record-level extract; refused, with the reason, when a combination is rarer than k."""
-    from refugio.cli.app import _container, _fail, _run, _settings
     from refugio.core.errors import ValidationFailed
     from refugio.security.principals import SYSTEM
     from refugio.stats import export, microdata, registrations
@@ -427,17 +420,17 @@ def microdata_cmd(
 
     rule = _rule(5, 10, "suppress", k)
     if fmt not in ("csv", "hxl", "xlsx"):
-        _fail("--format is csv, hxl or xlsx")
-    container = _container(_settings(db, data_dir))
+        common.fail("--format is csv, hxl or xlsx")
+    container = common.open_container(db, data_dir)
     table = None
     try:
         with unit_of_work(container.sessions) as s:
-            pop = _run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
+            pop = common.run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
             table = microdata.extract(
                 s, actor=SYSTEM, population=pop, fields=fields.split(","), reference=_date(date), rule=rule
             )
     except ValidationFailed as exc:
-        _fail(exc.message)
+        common.fail(exc.message)
     assert table is not None
     rendered = export.render([table], export.check_format(fmt))
     _write(rendered.content, out, binary=fmt == "xlsx")

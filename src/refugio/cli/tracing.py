@@ -2,7 +2,7 @@
 candidates, verification, reunification, closure and consent withdrawal.
 
 Thin: parses options, opens one unit of work per command, calls refugio.protection.tracing, prints
-results. Helpers of refugio.cli.app are imported inside the commands (that module imports this one).
+results. The shared helpers come from refugio.cli.common.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from refugio.cli import common
+from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -29,37 +32,14 @@ tracing_app = typer.Typer(
 requests_app = typer.Typer(help="Tracing requests: open, list, show, export.", no_args_is_help=True)
 tracing_app.add_typer(requests_app, name="requests")
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (sqlite:///PATH or postgresql://…).")
-]
-DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Where the embedded database lives.")]
-AsOption = Annotated[str | None, typer.Option("--as", help="Act as this user (default: the system account).")]
 RequestArg = Annotated[str, typer.Argument(help="The request's reference (TR-JOR-26-000012) or id.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the history).")]
-
-
-def _cli() -> Any:
-    from refugio.cli import app as cli
-
-    return cli
-
-
-def _open(db: str | None, data_dir: Path | None) -> Container:
-    cli = _cli()
-    container: Container = cli._container(cli._settings(db, data_dir))
-    return container
-
-
-def _actor(container: Container, username: str | None) -> Principal:
-    from refugio.cli.dedup import _actor as actor_of
-
-    return actor_of(container, username)
 
 
 def _request_id(session: Any, actor: Principal, key: str) -> uuid.UUID:
     from refugio.protection.tracing import queries
 
-    found: uuid.UUID = _cli()._run(lambda: queries.find_request(session, actor, key).id)
+    found: uuid.UUID = common.run(lambda: queries.find_request(session, actor, key).id)
     return found
 
 
@@ -124,13 +104,13 @@ def open_cmd(
     from refugio.store.uow import unit_of_work
 
     if not source.is_file():
-        _cli()._fail(f"{source} is not a file")
+        common.fail(f"{source} is not a file")
     try:
         raw = json.loads(source.read_text("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _cli()._fail(f"{source} is not JSON: {exc}")
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+        common.fail(f"{source} is not JSON: {exc}")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
 
     def run() -> uuid.UUID:
         try:
@@ -142,7 +122,7 @@ def open_cmd(
         with unit_of_work(container.sessions) as s:
             return service.open_request(s, actor=actor, data=data).id
 
-    request_id = _cli()._run(run)
+    request_id = common.run(run)
     _show(container, actor, request_id)
 
 
@@ -163,10 +143,10 @@ def list_cmd(
     from refugio.protection.tracing import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        items, total = _cli()._run(
+        items, total = common.run(
             lambda: queries.list_requests(s, actor=actor, status=status, q=query, limit=limit)
         )
     typer.echo(f"{total} request(s)")
@@ -185,8 +165,8 @@ def show_cmd(
     """One request: enquirer, consent, sought people with their ranked candidates and reasons, history."""
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
     _show(container, actor, request_id)
@@ -204,10 +184,10 @@ def export_cmd(
     from refugio.protection.tracing import queries
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        rows = _cli()._run(lambda: queries.export_requests(s, actor=actor, status=status))
+        rows = common.run(lambda: queries.export_requests(s, actor=actor, status=status))
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(queries.EXPORT_COLUMNS))
         writer.writeheader()
@@ -227,11 +207,11 @@ def match_cmd(
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
-        run = _cli()._run(lambda: service.match_request(s, actor=actor, request_id=request_id))
+        run = common.run(lambda: service.match_request(s, actor=actor, request_id=request_id))
         typer.echo(f"{run.candidates} candidate(s) to review, {run.new} new " + json.dumps(run.by_kind))
     _show(container, actor, request_id)
 
@@ -254,12 +234,12 @@ def review_cmd(
     try:
         cid = uuid.UUID(candidate)
     except ValueError:
-        _cli()._fail(f"{candidate!r} is not a candidate id")
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+        common.fail(f"{candidate!r} is not a candidate id")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
-        request_id = _cli()._run(lambda: queries.candidate_request_id(s, actor=actor, candidate_id=cid))
-        _cli()._run(
+        request_id = common.run(lambda: queries.candidate_request_id(s, actor=actor, candidate_id=cid))
+        common.run(
             lambda: service.review_candidate(
                 s, actor=actor, candidate_id=cid, decision="confirm" if confirm else "reject", reason=reason
             )
@@ -293,9 +273,9 @@ def verify_cmd(
     try:
         cid = uuid.UUID(candidate)
     except ValueError:
-        _cli()._fail(f"{candidate!r} is not a candidate id")
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+        common.fail(f"{candidate!r} is not a candidate id")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     data = VerificationIn(
         candidate_id=cid,
         enquirer_agrees=enquirer_agrees,
@@ -305,7 +285,7 @@ def verify_cmd(
     )
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
-        _cli()._run(lambda: service.record_verification(s, actor=actor, request_id=request_id, data=data))
+        common.run(lambda: service.record_verification(s, actor=actor, request_id=request_id, data=data))
     _show(container, actor, request_id)
 
 
@@ -344,11 +324,11 @@ def reunify_cmd(
                 f"error: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}", fg=typer.colors.RED, err=True
             )
         raise typer.Exit(1) from None
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
-        _cli()._run(lambda: service.record_reunification(s, actor=actor, request_id=request_id, data=data))
+        common.run(lambda: service.record_reunification(s, actor=actor, request_id=request_id, data=data))
     _show(container, actor, request_id)
 
 
@@ -369,13 +349,13 @@ def close_cmd(
     from refugio.store.uow import unit_of_work
 
     if len(reason.strip()) < 3:
-        _cli()._fail("--reason: give the reason (three characters at least)")
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+        common.fail("--reason: give the reason (three characters at least)")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     data = ClosureIn(outcome="not_found" if not_found else "closed", reason=reason)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
-        _cli()._run(lambda: service.close_request(s, actor=actor, request_id=request_id, data=data))
+        common.run(lambda: service.close_request(s, actor=actor, request_id=request_id, data=data))
     _show(container, actor, request_id)
 
 
@@ -391,11 +371,11 @@ def assign_cmd(
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
-        _cli()._run(lambda: service.assign_request(s, actor=actor, request_id=request_id, username=username))
+        common.run(lambda: service.assign_request(s, actor=actor, request_id=request_id, username=username))
     typer.echo(f"{request} assigned to {username}")
 
 
@@ -411,9 +391,9 @@ def withdraw_cmd(
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work
 
-    container = _open(db, data_dir)
-    actor = _actor(container, as_user)
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
-        _cli()._run(lambda: service.withdraw_consent(s, actor=actor, request_id=request_id, reason=reason))
+        common.run(lambda: service.withdraw_consent(s, actor=actor, request_id=request_id, reason=reason))
     _show(container, actor, request_id)
