@@ -1,7 +1,7 @@
 """Deduplication and identity resolution (SPEC C2).
 
 Owns: name preparation across scripts and spellings (`names`), the linkage interface (`engine`) and
-its Splink implementation (`splink_engine`, the only module importing splink), the index of
+its Splink implementation (the `splink_engine` package, the only place importing splink), the index of
 registered people (`index`), the standalone CSV linkage (`link`), the review queue, merges and
 models (`models`, `service`, `queries`, `policy`).
 

@@ -10,7 +10,7 @@ probabilities). Four verbs:
     clusters = engine.cluster(records, model=model, threshold_weight=6.0)   # {record_id: cluster_id}
     scored = engine.score(probe, candidates, model=model)                   # desk check, no blocking
 
-`splink_engine.py` implements it on Splink 5 (the only module importing splink); nothing else in
+the `splink_engine` package implements it on Splink 5 (the only place importing splink); nothing else in
 refugio knows Splink. Match weights are log2 Bayes factors; probability = 2^w / (1 + 2^w).
 Imports nothing heavy and no refugio domain.
 """

@@ -1,4 +1,5 @@
-"""The linkage engine on Splink 5: the only module in refugio that imports splink (lazily).
+"""The linkage engine on Splink 5: the only package in refugio that imports splink (lazily); its model
+layout is in `comparisons`, the desk check's scorer in `scoring`.
 
 DuckDB is the embedded backend; `backend="spark"` runs the same comparisons and blocking rules on a
 local pyspark session (Splink's Spark backend; conditions are written once in DuckDB SQL and
@@ -53,203 +54,24 @@ from typing import Any
 
 from refugio.dedup.engine import Contribution, LinkageModel, Records, ScoredPair
 from refugio.dedup.names import COLUMNS
-
-LAYOUT_VERSION = "refugio-dedup-1"
+from refugio.dedup.splink_engine.comparisons import (
+    _LEARNT,
+    LAYOUT_VERSION,
+    TF_MIN_RECORDS,
+    _implausible,
+    comparisons,
+)
+from refugio.dedup.splink_engine.scoring import (
+    _SCORERS,
+    _SCORERS_LOCK,
+    MAX_SCORERS,
+    _PairScorer,
+    local_spark,
+    table_of,
+)
 
 _ARRAY_COLUMNS = frozenset({"given_skels", "family_skels", "name_units", "hh_names"})
 _INT_COLUMNS = frozenset({"dob_year"})
-
-
-def _cross(part: str, others: Sequence[str]) -> str:
-    terms = []
-    for o in others:
-        terms.append(f"{part}_canon_l = {o}_canon_r")
-        terms.append(f"{part}_canon_r = {o}_canon_l")
-    return "(" + " OR ".join(terms) + ")"
-
-
-_LEARNT: threading.local = threading.local()
-# Term-frequency adjustment of the exact-name levels (rare names weigh more, common ones less), at
-# half strength (`TF_WEIGHT`: the adjustment's log2 Bayes factor is halved). Measured on the dedup
-# benchmark (historical_50k / refugee generator 50k F1, with the prior re-estimated): off 0.842 /
-# 0.858, half 0.855 / 0.853, full 0.868 / 0.841 (FEBRL 1-4 the same either way). At full strength the
-# generator's namesakes, drawn whatever their name's frequency, gain with their rare names. Only batch
-# runs (`predict`, `cluster`) adjust: the desk check's scorer has no term frequencies, so its weights
-# for an exact name are the level's own, up to half the adjustment away from the batch run's.
-# Term frequencies are counted on the records linked, so they describe the population only when
-# those are many and not chosen: an import screened against the registry links the batch with
-# candidates preselected for sharing its names (every name there is "frequent"), and a file of a few
-# dozen records says nothing of how common a name is. Neither adjusts (`TF_MIN_RECORDS`).
-TF_WEIGHT = 0.5
-TF_MIN_RECORDS = 1000
-
-
-def _learnt(label: str, m: float, u: float) -> tuple[float, float]:
-    """The stored m/u of the level being built (see `comparisons`), else the prior."""
-    table: dict[tuple[str, str], tuple[float, float]] = getattr(_LEARNT, "table", {})
-    return table.get((getattr(_LEARNT, "comparison", ""), label), (m, u))
-
-
-def _custom(
-    sql: str, label: str, m: float, u: float, *, null: bool = False, tf: str | None = None
-) -> dict[str, Any]:
-    if not null:
-        m, u = _learnt(label, m, u)
-    level: dict[str, Any] = {
-        "sql_condition": sql,
-        "label_for_charts": label,
-    }
-    if tf and not getattr(_LEARNT, "tf_off", False):
-        level["tf_adjustment_column"] = tf
-        level["tf_adjustment_weight"] = TF_WEIGHT
-    if sql != "ELSE":  # translated to the backend's dialect by sqlglot; ELSE needs no translation
-        level["base_dialect_str"] = "duckdb"
-    if null:
-        level["is_null_level"] = True
-    else:
-        level["m_probability"] = m
-        level["u_probability"] = u
-    return level
-
-
-def _level(creator: Any, label: str, m: float, u: float) -> Any:
-    m, u = _learnt(label, m, u)
-    return creator.configure(m_probability=m, u_probability=u, label_for_charts=label)
-
-
-def _else(m: float, u: float) -> dict[str, Any]:
-    return _custom("ELSE", "else", m, u)
-
-
-def comparisons(params: dict[str, Any] | None = None) -> list[Any]:
-    """The comparisons of refugio's person model, with learnt m/u from `params` or the priors."""
-    table: dict[tuple[str, str], tuple[float, float]] = {}
-    for comp_name, levels in ((params or {}).get("comparisons") or {}).items():
-        for lvl in levels:
-            if lvl.get("m") is not None and lvl.get("u") is not None:
-                table[(comp_name, lvl["label"])] = (float(lvl["m"]), float(lvl["u"]))
-    _LEARNT.table = table
-    try:
-        return _comparisons()
-    finally:
-        _LEARNT.table = {}
-        _LEARNT.comparison = ""
-
-
-def _for(name: str) -> str:
-    _LEARNT.comparison = name
-    return name
-
-
-def _comparisons() -> list[Any]:
-    import splink.comparison_level_library as cll
-    import splink.comparison_library as cl
-
-    def name(part: str, others: Sequence[str]) -> Any:
-        _for(f"{part}_name")
-        return cl.CustomComparison(
-            output_column_name=f"{part}_name",
-            comparison_levels=[
-                _custom(f"{part}_canon_l IS NULL OR {part}_canon_r IS NULL", "null", 0, 0, null=True),
-                _custom(f"{part}_latin_l = {part}_latin_r", "exact", 0.6, 0.004, tf=f"{part}_latin"),
-                _custom(f"{part}_canon_l = {part}_canon_r", "same name, other spelling", 0.2, 0.01),
-                _level(cll.ArrayIntersectLevel(f"{part}_skels", 1), "same spelling skeleton", 0.08, 0.02),
-                _custom(_cross(part, others), "in another part of the name", 0.05, 0.005),
-                _level(cll.JaroWinklerLevel(f"{part}_latin", 0.88), "similar spelling", 0.04, 0.03),
-                _level(cll.JaroWinklerLevel(f"{part}_latin", 0.7), "somewhat similar spelling", 0.02, 0.1),
-                _else(0.01, 0.831),
-            ],
-        )
-
-    def exact(col: str, out: str, m: float, u: float) -> Any:
-        _for(out)
-        return cl.CustomComparison(
-            output_column_name=out,
-            comparison_levels=[
-                _custom(f"{col}_l IS NULL OR {col}_r IS NULL", "null", 0, 0, null=True),
-                _custom(f"{col}_l = {col}_r", "same", m, u),
-                _else(1 - m, 1 - u),
-            ],
-        )
-
-    both_exact = "dob_precision_l = 'exact' AND dob_precision_r = 'exact'"
-    coarse = "dob_precision_l IN ('year', 'estimated') OR dob_precision_r IN ('year', 'estimated')"
-    dob = cl.CustomComparison(
-        output_column_name=_for("date_of_birth"),
-        comparison_levels=[
-            _custom("dob_l IS NULL OR dob_r IS NULL", "null", 0, 0, null=True),
-            _custom(f"{both_exact} AND dob_l = dob_r", "same date", 0.6, 0.0003),
-            _custom(
-                f"{both_exact} AND (levenshtein(dob_l, dob_r) <= 1 OR (dob_year_l = dob_year_r AND "
-                "substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)))",
-                "one typo or day/month swapped",
-                0.08,
-                0.003,
-            ),
-            _custom(
-                "dob_ym_l = dob_ym_r AND (dob_precision_l = 'month' OR dob_precision_r = 'month')",
-                "same month (one side month only)",
-                0.08,
-                0.004,
-            ),
-            _custom(
-                f"dob_year_l = dob_year_r AND ({coarse})",
-                "same year (one side year only or estimated)",
-                0.12,
-                0.02,
-            ),
-            _custom(
-                "(dob_precision_l = 'estimated' OR dob_precision_r = 'estimated') "
-                "AND abs(dob_year_l - dob_year_r) <= 2",
-                "within 2 years (estimated)",
-                0.04,
-                0.05,
-            ),
-            _custom("dob_year_l = dob_year_r", "same year, other month or day", 0.03, 0.02),
-            _custom("abs(dob_year_l - dob_year_r) <= 1", "one year apart", 0.02, 0.04),
-            _else(0.03, 0.8627),
-        ],
-    )
-    document = cl.CustomComparison(
-        output_column_name=_for("document"),
-        comparison_levels=[
-            _custom("doc_l IS NULL OR doc_r IS NULL", "null", 0, 0, null=True),
-            _custom("doc_l = doc_r", "same number", 0.8, 0.00001),
-            _level(cll.LevenshteinLevel("doc", 1), "one typo", 0.1, 0.0001),
-            _else(0.1, 0.99989),
-        ],
-    )
-    household = cl.CustomComparison(
-        output_column_name=_for("household"),
-        comparison_levels=[
-            _custom("hh_names_l IS NULL OR hh_names_r IS NULL", "null", 0, 0, null=True),
-            _level(cll.ArrayIntersectLevel("hh_names", 2), "two or more members in common", 0.5, 0.01),
-            _level(cll.ArrayIntersectLevel("hh_names", 1), "one member in common", 0.3, 0.1),
-            _else(0.2, 0.89),
-        ],
-    )
-    middle = cl.CustomComparison(
-        output_column_name=_for("father_name"),
-        comparison_levels=[
-            _custom("middle_canon_l IS NULL OR middle_canon_r IS NULL", "null", 0, 0, null=True),
-            _custom("middle_canon_l = middle_canon_r", "same name", 0.8, 0.02),
-            _custom("middle_skel_l = middle_skel_r", "same spelling skeleton", 0.08, 0.02),
-            _custom(_cross("middle", ["family"]), "crossed with the family name", 0.05, 0.005),
-            _else(0.07, 0.955),
-        ],
-    )
-    return [
-        name("given", ["family", "middle"]),
-        name("family", ["given", "middle"]),
-        middle,
-        dob,
-        exact("sex", "sex", 0.97, 0.5),
-        exact("country", "country_of_origin", 0.95, 0.4),
-        exact("phone", "phone", 0.6, 0.0001),
-        document,
-        exact("site", "site", 0.5, 0.3),
-        household,
-    ]
 
 
 # Blocking. Each rule joins records on one *blocking key*: the values of a few prepared columns, joined
@@ -749,78 +571,6 @@ class SplinkEngine:
         return ScoredPair(a, b, float(row["match_weight"]), tuple(contributions))
 
 
-MAX_SCORERS = 8  # models (operations, versions) whose scorers are kept
-_SCORERS: dict[str, _PairScorer] = {}
-_SCORERS_LOCK = threading.Lock()
-
-
-class _PairScorer:
-    """Scores pairs with Splink's rendered comparison SQL on an in-process DuckDB connection."""
-
-    def __init__(self, creator: Any) -> None:
-        import duckdb
-
-        settings = creator.get_settings("duckdb")
-        prior = settings.core_model_settings.probability_two_random_records_match
-        self.prior_weight = math.log2(prior / (1 - prior))
-        self.comparisons: list[tuple[str, list[tuple[str, float]]]] = []
-        cases = []
-        for k, comp in enumerate(settings.comparisons):
-            levels: list[tuple[str, float]] = []
-            whens = []
-            for j, lvl in enumerate(comp.comparison_levels):
-                weight = 0.0 if lvl.is_null_level else float(lvl._log2_bayes_factor)
-                label = "null" if lvl.is_null_level else str(lvl.label_for_charts)
-                levels.append((label, weight))
-                cond = lvl.sql_condition
-                whens.append(f"ELSE {j}" if cond.strip().upper() == "ELSE" else f"WHEN {cond} THEN {j}")
-            whens.sort(key=lambda w: w.startswith("ELSE"))
-            cases.append(f"CASE {' '.join(whens)} END AS c{k}")
-            self.comparisons.append((comp.output_column_name, levels))
-        pair_cols = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in COLUMNS)
-        self.sql = (
-            f"SELECT unique_id_l, unique_id_r, {', '.join(cases)} FROM "
-            f"(SELECT {pair_cols} FROM probe AS l CROSS JOIN candidates AS r)"
-        )
-        self.con = duckdb.connect()
-        self.con.execute("SET threads = 1")
-        self.lock = threading.Lock()
-
-    def score(self, probe: Any, candidates: Any) -> list[ScoredPair]:
-        with self.lock:
-            self.con.register("probe", probe)
-            self.con.register("candidates", candidates)
-            try:
-                rows = self.con.execute(self.sql).fetchall()
-            finally:
-                self.con.unregister("probe")
-                self.con.unregister("candidates")
-        out = []
-        for row in rows:
-            total = self.prior_weight
-            contributions = []
-            for (name, levels), j in zip(self.comparisons, row[2:], strict=True):
-                label, weight = levels[int(j)]
-                total += weight
-                contributions.append(Contribution(name, label, round(weight, 3)))
-            out.append(ScoredPair(str(row[0]), str(row[1]), total, tuple(contributions)))
-        out.sort(key=lambda p: -p.match_weight)
-        return out
-
-
-def _implausible(spec: dict[str, Any]) -> str:
-    """Why learnt m probabilities cannot describe true matches ('' when they can): most true matches
-    disagreeing outright on a name or on the date of birth means EM latched onto another split."""
-    for comp in spec["comparisons"]:
-        if comp["output_column_name"] not in PLAUSIBILITY:
-            continue
-        for lvl in comp["comparison_levels"]:
-            m = lvl.get("m_probability")
-            if lvl.get("label_for_charts") == "else" and isinstance(m, int | float) and m > 0.5:
-                return f"m({comp['output_column_name']} disagrees) = {m:.2f}"
-    return ""
-
-
 def rule_recall(spec: dict[str, Any], records: Records) -> float | None:
     """The share of true matches that agree on `PRIOR_RULE`, as the trained model states it.
 
@@ -844,38 +594,3 @@ def rule_recall(spec: dict[str, Any], records: Records) -> float | None:
         present = sum(1 for v in records.columns[column] if v is not None and v != "") / n
         recall *= present * present * min(1.0, sum(m[(comparison, label)] for label in labels))
     return recall
-
-
-def table_of(linker: Any) -> Any:
-    """The input table a linker was built on."""
-    return next(iter(linker._input_tables_dict.values()))
-
-
-PLAUSIBILITY = ("given_name", "family_name", "date_of_birth")
-
-_SPARK_LOCK = threading.Lock()
-_SPARK: Any = None
-
-
-def local_spark() -> Any:
-    """A small local Spark session (2 cores), created once per process."""
-    global _SPARK
-    with _SPARK_LOCK:
-        if _SPARK is None:
-            from pyspark.sql import SparkSession
-            from splink.backends.spark import similarity_jar_location
-
-            _SPARK = (
-                SparkSession.builder.master("local[2]")
-                .appName("refugio-dedup")
-                .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.memory", "2g")
-                .config("spark.jars", similarity_jar_location())  # Splink's string-similarity UDFs
-                .getOrCreate()
-            )
-            _SPARK.sparkContext.setLogLevel("ERROR")
-            import tempfile
-
-            _SPARK.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="refugio-spark-"))
-        return _SPARK
