@@ -180,3 +180,45 @@ def test_a_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as err:
         _rows(path)
     assert err.value.errors[0].code == "bad_xlsx"
+
+
+def _merge_bomb(path: Path, *, rows: int, merge: str) -> None:
+    """A small workbook whose sheet holds `rows` empty rows under a header and one data row, and a
+    merged range `merge` over them (the XML compresses to a few KB)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["given_name", "family_name"])
+    ws.append(["Ana", "Haddad"])
+    wb.save(path)
+    with zipfile.ZipFile(path) as zin:
+        parts = {name: zin.read(name) for name in zin.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    empty = "".join(f'<row r="{n}"/>' for n in range(3, rows + 3))
+    sheet = sheet.replace("</sheetData>", empty + "</sheetData>")
+    sheet = sheet.replace(
+        "</sheetData>", f'</sheetData><mergeCells count="1"><mergeCell ref="{merge}"/></mergeCells>'
+    )
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts.items():
+            zout.writestr(name, data)
+
+
+def test_merged_cells_do_not_turn_empty_rows_into_data(tmp_path: Path) -> None:
+    """A merge over thousands of empty rows stages none of them (it once staged 19,999 from 1.6 KB)."""
+    path = tmp_path / "bomb.xlsx"
+    _merge_bomb(path, rows=20_000, merge="A2:B20002")
+    assert path.stat().st_size < 100_000
+    table, rows = _rows(path)
+    assert [(r.number, r.cells) for r in rows] == [(2, ["Ana", "Haddad"])]
+
+
+def test_a_merge_wider_than_the_column_limit_is_refused(tmp_path: Path) -> None:
+    """Cells filled from a merge count against the column limit like real ones."""
+    path = tmp_path / "wide.xlsx"
+    _merge_bomb(path, rows=20_000, merge="A2:XFD20002")
+    with pytest.raises(ValidationFailed) as info:
+        _rows(path)
+    assert "more than 1,000 columns" in info.value.errors[0].message
+    assert "A2:XFD20002" in info.value.errors[0].message

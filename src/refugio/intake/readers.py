@@ -14,78 +14,33 @@ columns per row, characters per cell and rows per file.
         table.headers, table.hxl
         for row in table.rows: row.number, row.cells, row.problems
 
-The only module (with report.py) that imports openpyxl, and lazily. No database access.
+XLSX is read by `openpyxl_reader` (the only module, with report.py, that imports openpyxl, lazily);
+the shared types are in `tables`. No database access.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
 import re
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from refugio.core.errors import ValidationFailed
 from refugio.intake.mapping import is_hxl_row
-from refugio.intake.values import EXCEL_1900, EXCEL_1904, as_text
-
-MiB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a file may be. Trip one and the file is refused with a message naming the limit."""
-
-    max_csv_bytes: int = 1024 * MiB
-    max_xlsx_bytes: int = 100 * MiB
-    max_uncompressed_bytes: int = 2048 * MiB  # all parts of an XLSX, as declared in the zip
-    max_ratio: int = 100  # uncompressed / compressed, for parts over 1 MiB
-    max_zip_entries: int = 10_000
-    max_rows: int = 5_000_000
-    max_columns: int = 1000
-    max_cell_chars: int = 32_767  # Excel's own cell limit
-
-
-DEFAULT_LIMITS = Limits()
-
-
-@dataclass
-class SourceRow:
-    """One data row: its number as a person sees it (spreadsheet row, counting the header as 1)."""
-
-    number: int
-    cells: list[Any]
-    sheet: str | None = None
-    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (column index, message, code)
-
-
-@dataclass
-class Table:
-    kind: str  # csv | xlsx
-    headers: list[str]
-    hxl: list[str] | None
-    rows: Iterator[SourceRow]
-    encoding: str | None = None
-    sheet: str | None = None
-    epoch: dt.date = EXCEL_1900
-    warnings: list[str] = field(default_factory=list)
-    total_bytes: int = 0
-    estimated_rows: int | None = None
-    stats: dict[str, int] = field(default_factory=lambda: {"empty_rows": 0, "bytes_read": 0})
-
-
-def refuse(message: str, code: str = "bad_file") -> ValidationFailed:
-    return ValidationFailed.single("file", message, code)
-
-
-def _human(n: int) -> str:
-    return f"{n / MiB:,.1f} MB" if n >= MiB else f"{n:,} bytes"
+from refugio.intake.openpyxl_reader import check_zip, list_sheets, open_xlsx
+from refugio.intake.tables import (
+    DEFAULT_LIMITS,
+    Limits,
+    MiB,
+    SourceRow,
+    Table,
+    check_headers,
+    human_size,
+    refuse,
+)
 
 
 def sniff_kind(path: Path, filename: str | None = None) -> str:
@@ -123,18 +78,19 @@ def open_table(
         if kind == "csv":
             if size > limits.max_csv_bytes:
                 raise refuse(
-                    f"the file is {_human(size)}; the limit for CSV is {_human(limits.max_csv_bytes)}",
+                    f"the file is {human_size(size)}; "
+                    f"the limit for CSV is {human_size(limits.max_csv_bytes)}",
                     "too_large",
                 )
             table = _open_csv(path, stack, limits)
         else:
             if size > limits.max_xlsx_bytes:
                 raise refuse(
-                    f"the workbook is {_human(size)}; the limit for XLSX is "
-                    f"{_human(limits.max_xlsx_bytes)}: split it or export it as CSV",
+                    f"the workbook is {human_size(size)}; the limit for XLSX is "
+                    f"{human_size(limits.max_xlsx_bytes)}: split it or export it as CSV",
                     "too_large",
                 )
-            table = _open_xlsx(path, stack, limits, sheet)
+            table = open_xlsx(path, stack, limits, sheet)
         table.total_bytes = size
         yield table
 
@@ -284,7 +240,7 @@ def _open_csv(path: Path, stack: ExitStack, limits: Limits) -> Table:
     headers = [h.strip().lstrip("\ufeff") for h in headers]
     while headers and not headers[-1]:
         headers.pop()
-    _check_headers(headers, limits)
+    check_headers(headers, limits)
     warnings = [warning] if warning else []
     hxl: list[str] | None = None
     pending: tuple[int, list[str]] | None = None
@@ -343,355 +299,6 @@ def _csv_row(number: int, record: list[str], width: int) -> SourceRow:
     elif len(record) < width:
         row.cells.extend([""] * (width - len(record)))
     return row
-
-
-def _check_headers(headers: Sequence[str], limits: Limits) -> None:
-    if len(headers) > limits.max_columns:
-        raise refuse(
-            f"the file has {len(headers):,} columns; the limit is {limits.max_columns:,}", "too_many_columns"
-        )
-    seen: dict[str, int] = {}
-    for i, h in enumerate(headers):
-        if not h:
-            continue
-        if h in seen:
-            raise refuse(
-                f"two columns are named {h!r} (columns {seen[h] + 1} and {i + 1}): rename one",
-                "duplicate_header",
-            )
-        seen[h] = i
-    if not any(headers):
-        raise refuse("the header row is empty", "empty_file")
-
-
-# ---------------------------------------------------------------------------------------------------
-# XLSX
-
-
-def check_zip(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse a zip that is not a workbook or would inflate beyond the limits (without inflating it)."""
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise refuse("the workbook is damaged (not a readable zip/XLSX file)", "bad_xlsx") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > limits.max_zip_entries:
-            raise refuse(
-                f"the workbook has {len(infos):,} parts; the limit is {limits.max_zip_entries:,}", "zip_bomb"
-            )
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            raise refuse("this zip file is not an Excel workbook (no xl/workbook.xml)", "bad_xlsx")
-        total = sum(i.file_size for i in infos)
-        if total > limits.max_uncompressed_bytes:
-            raise refuse(
-                f"the workbook would expand to {_human(total)} "
-                f"(limit {_human(limits.max_uncompressed_bytes)}): "
-                "refused as a possible zip bomb; split it or export CSV",
-                "zip_bomb",
-            )
-        for info in infos:
-            if info.file_size > MiB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-                raise refuse(
-                    f"part {info.filename} is compressed "
-                    f"{info.file_size // max(info.compress_size, 1):,} to 1 "
-                    f"(limit {limits.max_ratio} to 1): refused as a possible zip bomb",
-                    "zip_bomb",
-                )
-
-
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-
-
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n - 1
-
-
-@dataclass(frozen=True)
-class _Merge:
-    first_row: int
-    last_row: int
-    first_col: int
-    last_col: int
-
-
-def _scan_sheet(zf: zipfile.ZipFile, part: str) -> tuple[list[_Merge], bool]:
-    """The merged ranges of a sheet and whether it holds any formula, in one streaming pass."""
-    merges: list[_Merge] = []
-    has_formula = False
-    tail = b""
-    with zf.open(part) as fh:
-        while True:
-            chunk = fh.read(1 * MiB)
-            if not chunk:
-                break
-            data = tail + chunk
-            if not has_formula and _FORMULA.search(data):
-                has_formula = True
-            if b"mergeCell" in data:
-                for m in _MERGE.finditer(data):
-                    c1, r1 = _col_index(m.group(1)), int(m.group(2))
-                    c2 = _col_index(m.group(3)) if m.group(3) else c1
-                    r2 = int(m.group(4)) if m.group(4) else r1
-                    merges.append(_Merge(r1, r2, c1, c2))
-            tail = data[-256:]
-    return sorted(set(merges), key=lambda m: (m.first_row, m.first_col)), has_formula
-
-
-def _open_xlsx(path: Path, stack: ExitStack, limits: Limits, sheet: str | None) -> Table:
-    check_zip(path, limits)
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
-        raise refuse(
-            f"the workbook cannot be read ({type(exc).__name__}); open and save it again", "bad_xlsx"
-        ) from None
-    stack.callback(wb.close)
-    epoch = EXCEL_1904 if wb.epoch.year == 1904 else EXCEL_1900
-    visible = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-    if sheet is not None:
-        if sheet not in wb.sheetnames:
-            raise refuse(f"no sheet named {sheet!r}; the workbook has {', '.join(wb.sheetnames)}", "no_sheet")
-        main: Any = wb[sheet]
-    else:
-        if not visible:
-            raise refuse("the workbook has no visible sheet", "empty_file")
-        main = visible[0]
-    zf = stack.enter_context(zipfile.ZipFile(path))
-    warnings: list[str] = []
-    main_rows = _sheet_rows(wb, main, zf, path, stack, limits, warnings)
-    header = _first_header(main_rows, main.title, warnings)
-    if header is None:
-        raise refuse(f"sheet {main.title!r} has no header row", "empty_file")
-    _header_row, headers = header
-    _check_headers(headers, limits)
-    hxl: list[str] | None = None
-    pending: SourceRow | None = next(main_rows, None)
-    if pending is not None and is_hxl_row(pending.cells):
-        hxl = [as_text(c) for c in pending.cells] + [""] * max(0, len(headers) - len(pending.cells))
-        pending = next(main_rows, None)
-
-    repeat = None
-    if sheet is None and "_index" in headers:
-        for ws in visible[1:]:
-            sub_rows = _sheet_rows(wb, ws, zf, path, stack, limits, warnings)
-            sub_header = _first_header(sub_rows, ws.title, warnings)
-            if sub_header is not None and "_parent_index" in sub_header[1]:
-                repeat = (ws, sub_header[1], sub_rows)
-                break
-
-    def own_rows() -> Iterator[SourceRow]:
-        first = [pending] if pending is not None else []
-        for count, row in enumerate(_chain(first, main_rows), start=1):
-            row.cells = _fit(row, len(headers))
-            if count > limits.max_rows:
-                raise refuse(f"sheet {main.title!r} has more than {limits.max_rows:,} rows", "too_many_rows")
-            yield row
-
-    if repeat is None:
-        return Table(
-            kind="xlsx",
-            headers=headers,
-            hxl=hxl,
-            rows=own_rows(),
-            sheet=main.title,
-            epoch=epoch,
-            warnings=warnings,
-            estimated_rows=main.max_row,
-        )
-    # Kobo/ODK export with a repeat sheet: one row per member, with its household's columns
-    ws, sub_headers, sub_rows = repeat
-    _check_headers(sub_headers, limits)
-    parents: dict[str, SourceRow] = {}
-    index_col = headers.index("_index")
-    for row in own_rows():
-        parents[as_text(row.cells[index_col])] = row
-    extra = [h for h in headers if h not in sub_headers]
-    extra_idx = [headers.index(h) for h in extra]
-    combined = list(sub_headers) + extra
-    parent_col = sub_headers.index("_parent_index")
-    warnings.append(
-        f"read as a Kobo/ODK export: members from sheet {ws.title!r} joined to their household in "
-        f"sheet {main.title!r} by _parent_index"
-    )
-
-    def joined() -> Iterator[SourceRow]:
-        for row in sub_rows:
-            cells = _fit(row, len(sub_headers))
-            parent = parents.get(as_text(cells[parent_col]))
-            if parent is None:
-                row.problems.append(
-                    (
-                        parent_col,
-                        f"no household row with _index {as_text(cells[parent_col])!r}",
-                        "orphan_member",
-                    )
-                )
-                cells = cells + [None] * len(extra)
-            else:
-                cells = cells + [parent.cells[i] for i in extra_idx]
-                row.problems.extend(
-                    (len(sub_headers) + extra_idx.index(i), msg, code)
-                    for i, msg, code in parent.problems
-                    if i in extra_idx
-                )
-            row.cells = cells
-            yield row
-
-    return Table(
-        kind="xlsx",
-        headers=combined,
-        hxl=None,
-        rows=joined(),
-        sheet=ws.title,
-        epoch=epoch,
-        warnings=warnings,
-        estimated_rows=ws.max_row,
-    )
-
-
-def _chain(first: list[SourceRow], rest: Iterator[SourceRow]) -> Iterator[SourceRow]:
-    yield from first
-    yield from rest
-
-
-def _fit(row: SourceRow, width: int) -> list[Any]:
-    cells = list(row.cells)
-    if len(cells) > width:
-        if any(c is not None and as_text(c) for c in cells[width:]):
-            row.problems.append(
-                (width, f"the row has values beyond the {width} named columns", "extra_cells")
-            )
-        return cells[:width]
-    return cells + [None] * (width - len(cells))
-
-
-def _first_header(rows: Iterator[SourceRow], title: str, warnings: list[str]) -> tuple[int, list[str]] | None:
-    """The header row: the first non-empty row that is not a title (one cell, e.g. merged across)."""
-    for row in rows:
-        texts = [as_text(c) for c in row.cells]
-        while texts and not texts[-1]:
-            texts.pop()
-        filled = [t for t in texts if t]
-        if len(filled) == 1 and len(texts) == 1 and row.number < 5:
-            warnings.append(
-                f"sheet {title!r}: row {row.number} ({filled[0][:40]!r}) taken as a title, not headers"
-            )
-            continue
-        return row.number, texts
-    return None
-
-
-def _sheet_rows(
-    wb: Any, ws: Any, zf: zipfile.ZipFile, path: Path, stack: ExitStack, limits: Limits, warnings: list[str]
-) -> Iterator[SourceRow]:
-    """The non-empty rows of one sheet: merged cells filled, formulas without saved values flagged."""
-    part = str(ws._worksheet_path)  # openpyxl 3.1: the sheet's part inside the zip
-    merges, has_formula = _scan_sheet(zf, part)
-    ws.reset_dimensions()  # do not trust the stored dimension: read every row there is
-    formulas: Iterator[tuple[Any, ...]] | None = None
-    if has_formula:
-        import openpyxl
-
-        wb_f = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        stack.callback(wb_f.close)
-        ws_f = wb_f[ws.title]
-        ws_f.reset_dimensions()
-        formulas = ws_f.iter_rows(values_only=True)
-    if merges:
-        warnings.append(
-            f"sheet {ws.title!r}: {len(merges)} merged cell range(s) read as the value of their first cell"
-        )
-    return _rows_of(ws, ws.title, merges, formulas, limits)
-
-
-def _rows_of(
-    ws: Any,
-    title: str,
-    merges: list[_Merge],
-    formulas: Iterator[tuple[Any, ...]] | None,
-    limits: Limits,
-) -> Iterator[SourceRow]:
-    pending = list(merges)
-    active: list[tuple[_Merge, Any]] = []
-    number = 0
-    for values in ws.iter_rows(values_only=True):
-        number += 1
-        f_values = next(formulas, ()) if formulas is not None else ()
-        cells = list(values)
-        if len(cells) > limits.max_columns:
-            trailing = cells[limits.max_columns :]
-            if any(c is not None for c in trailing):
-                raise refuse(
-                    f"sheet {title!r} row {number} has more than {limits.max_columns:,} columns",
-                    "too_many_columns",
-                )
-            cells = cells[: limits.max_columns]
-        while pending and pending[0].first_row == number:
-            m = pending.pop(0)
-            top_left = cells[m.first_col] if m.first_col < len(cells) else None
-            active.append((m, top_left))
-        problems: list[tuple[int, str, str]] = []
-        if active:
-            for m, value in active:
-                if value is None:
-                    continue
-                need = m.last_col + 1
-                if len(cells) < need:
-                    cells.extend([None] * (need - len(cells)))
-                for c in range(m.first_col, m.last_col + 1):
-                    if cells[c] is None:
-                        cells[c] = value
-            active = [(m, value) for m, value in active if m.last_row > number]
-        for c, f_value in enumerate(f_values):
-            if isinstance(f_value, str) and f_value.startswith("=") and (c >= len(cells) or cells[c] is None):
-                problems.append(
-                    (
-                        c,
-                        f"cell {_col_letters(c)}{number} holds a formula with no saved result: "
-                        "open the file in "
-                        "a spreadsheet program and save it, or paste the values",
-                        "formula_without_value",
-                    )
-                )
-        for c, value in enumerate(cells):
-            if isinstance(value, str) and len(value) > limits.max_cell_chars:
-                raise refuse(
-                    f"sheet {title!r} cell {_col_letters(c)}{number} is longer than "
-                    f"{limits.max_cell_chars:,} characters",
-                    "cell_too_long",
-                )
-        if not problems and all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
-            continue
-        yield SourceRow(number, cells, title, problems)
-
-
-def _col_letters(index: int) -> str:
-    out = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def list_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """The visible sheets of a workbook (after the zip checks)."""
-    check_zip(path, limits)
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        return [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-    finally:
-        wb.close()
 
 
 __all__ = [
