@@ -23,14 +23,13 @@ the dictionary plus rules are deterministic. Scripts other than Arabic (Cyrillic
 go through `anyascii`.
 
 Dates of birth are kept with their precision: `exact`, `month`, `year` or `estimated` (from a stated
-age). See `PartialDate`.
+age). See `PartialDate` in `refugio.dedup.keys` (re-exported here with the identifier keys).
 
 Imports only the standard library, `anyascii` and `arabic_name_romanizer` (lazily); no refugio domain.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sqlite3
 import threading
@@ -40,6 +39,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
+
+from refugio.dedup.keys import (
+    PRECISIONS,
+    PartialDate,
+    document_key,
+    parse_partial_date,
+    phone_key,
+    sex_key,
+)
 
 if TYPE_CHECKING:
     from arabic_name_romanizer import Transliterator
@@ -350,97 +358,6 @@ def _prepare_name(latin: str, original: str, country: str) -> PreparedName:
 
 
 # ---------------------------------------------------------------------------------------------
-# dates of birth with their precision
-
-PRECISIONS = ("exact", "month", "year", "estimated")
-
-
-@dataclass(frozen=True)
-class PartialDate:
-    """A date of birth as known: `exact` (Y-M-D), `month` (Y-M), `year` (Y) or `estimated` (Y±)."""
-
-    year: int
-    month: int | None
-    day: int | None
-    precision: str
-
-    @property
-    def iso(self) -> str:
-        if self.day is not None and self.month is not None:
-            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        if self.month is not None:
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}"
-
-    @classmethod
-    def from_stored(cls, value: dt.date, precision: str) -> PartialDate:
-        """From a registered person's date of birth and its precision (the date's unknown parts ignored)."""
-        if precision == "exact":
-            return cls(value.year, value.month, value.day, "exact")
-        if precision == "month":
-            return cls(value.year, value.month, None, "month")
-        return cls(value.year, None, None, "estimated" if precision == "estimated" else "year")
-
-
-_ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-def parse_partial_date(text: str | None) -> PartialDate | None:
-    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` (or empty → None); ValueError names what is wrong."""
-    if text is None or not text.strip():
-        return None
-    return _parse_partial_date(text)
-
-
-@lru_cache(maxsize=100_000)
-def _parse_partial_date(text: str) -> PartialDate:
-    m = _ISO_PARTIAL.match(text.strip())
-    if not m:
-        raise ValueError(f"date of birth {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
-    year = int(m.group(1))
-    if year < 1000:
-        raise ValueError(f"date of birth {text!r} has no four-digit year")
-    if m.group(2) is None:
-        return PartialDate(year, None, None, "year")
-    month = int(m.group(2))
-    if not 1 <= month <= 12:
-        raise ValueError(f"date of birth {text!r} has no month {month}")
-    if m.group(3) is None:
-        return PartialDate(year, month, None, "month")
-    day = int(m.group(3))
-    try:
-        dt.date(year, month, day)
-    except ValueError:
-        raise ValueError(f"date of birth {text!r} is not a calendar date") from None
-    return PartialDate(year, month, day, "exact")
-
-
-# ---------------------------------------------------------------------------------------------
-# other identifiers
-
-
-def phone_key(phone: str | None) -> str | None:
-    """The last nine digits of a phone number (country prefixes and leading zeros vary)."""
-    if not phone:
-        return None
-    digits = "".join(c for c in phone if c.isdigit())
-    return digits[-9:] if len(digits) >= 6 else None
-
-
-def document_key(number: str | None) -> str | None:
-    """A document number in upper-case letters and digits only."""
-    if not number:
-        return None
-    key = "".join(c for c in unicodedata.normalize("NFKC", number).upper() if c.isalnum())
-    return key or None
-
-
-def sex_key(sex: str | None) -> str | None:
-    s = (sex or "").strip().upper()
-    return s if s in {"M", "F"} else None
-
-
-# ---------------------------------------------------------------------------------------------
 # one person, prepared
 
 
@@ -614,3 +531,21 @@ def attach_households(rows: Sequence[dict[str, Any]]) -> None:
         for row in group:
             others = sorted({o["given_canon"] for o in group if o is not row and o["given_canon"]})
             row["hh_names"] = others or None
+
+
+__all__ = [
+    "COLUMNS",
+    "EMPTY_NAME",
+    "PRECISIONS",
+    "PartialDate",
+    "PersonInput",
+    "PreparedName",
+    "attach_households",
+    "document_key",
+    "parse_partial_date",
+    "phone_key",
+    "prepare",
+    "prepare_fields",
+    "prepare_name",
+    "sex_key",
+]
