@@ -476,20 +476,12 @@ def import_file(
         return ImportResult(
             spec.name, file_name, previous.rows_read, previous.rows_loaded, [], True, str(previous.id)
         )
-    countries: dict[str, str | None] = {}
-    if spec.name != "countries":
-        countries = country_codes(session)
-        if not countries:
-            raise ValidationFailed.single(
-                "dataset",
-                "import the country list (countries.csv) first: codes are checked against it",
-                "no_country_list",
-            )
+    countries = _country_list(session, spec)
     read, valid, errors = _validate(spec, reader, countries)
     if read == 0:
         raise ValidationFailed.single("file", "no data rows", "empty")
+    rejected = len({e.field.split(".", 1)[0] for e in errors})
     if errors and not skip_invalid:
-        rejected = len({e.field.split(".", 1)[0] for e in errors})
         raise ValidationFailed(
             errors[:MAX_ERRORS_KEPT],
             f"{file_name}: {rejected} of {read} rows are invalid; nothing was imported "
@@ -503,11 +495,45 @@ def import_file(
         sha256=digest,
         rows_read=read,
         rows_loaded=len(valid),
-        rows_rejected=len({e.field.split(".", 1)[0] for e in errors}),
+        rows_rejected=rejected,
         errors=[e.as_dict() for e in errors[:MAX_ERRORS_KEPT]],
         imported_by=actor.label,
         current=True,
     )
+    _replace(session, spec, record, valid)
+    audit.record(
+        session,
+        actor=actor,
+        action="stats.import",
+        object_type="stats_import",
+        object_id=str(record.id),
+        details={
+            "dataset": spec.name,
+            "file": file_name,
+            "sha256": digest,
+            "rows_loaded": len(valid),
+            "rows_rejected": record.rows_rejected,
+        },
+    )
+    return ImportResult(spec.name, file_name, read, len(valid), errors, False, str(record.id))
+
+
+def _country_list(session: Session, spec: Dataset) -> dict[str, str | None]:
+    """UNHCR code → ISO3 of the imported country list, which every other dataset is checked against."""
+    if spec.name == "countries":
+        return {}
+    countries = country_codes(session)
+    if not countries:
+        raise ValidationFailed.single(
+            "dataset",
+            "import the country list (countries.csv) first: codes are checked against it",
+            "no_country_list",
+        )
+    return countries
+
+
+def _replace(session: Session, spec: Dataset, record: StatsImport, valid: list[dict[str, Any]]) -> None:
+    """`record` becomes the dataset's current import and `valid` its rows (the old rows go)."""
     session.execute(
         update(StatsImport)
         .where(StatsImport.dataset == spec.name, StatsImport.current.is_(True))
@@ -537,21 +563,6 @@ def import_file(
     for start in range(0, len(valid), CHUNK):
         session.execute(insert(table), valid[start : start + CHUNK])
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="stats.import",
-        object_type="stats_import",
-        object_id=str(record.id),
-        details={
-            "dataset": spec.name,
-            "file": file_name,
-            "sha256": digest,
-            "rows_loaded": len(valid),
-            "rows_rejected": record.rows_rejected,
-        },
-    )
-    return ImportResult(spec.name, file_name, read, len(valid), errors, False, str(record.id))
 
 
 def list_imports(session: Session, *, actor: Principal) -> list[StatsImport]:
