@@ -376,7 +376,28 @@ def render_pdf(
     expires: dt.date,
 ) -> bytes:
     """An A6 landscape card: holder's details in both scripts, the QR code, and the token in metadata."""
-    import segno
+    pdf, family = _card(token=token, operation=operation, serial=serial, issued=issued)
+    pdf.set_xy(12, 12)
+    pdf.set_font(family, "B", 16)
+    pdf.cell(0, 8, "Registration certificate", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(12)
+    pdf.set_font(family, "", 10)
+    pdf.cell(0, 6, operation.name, new_x="LMARGIN", new_y="NEXT")
+    rows = _holder_rows(person, household, serial, issued, expires, with_original=family != "Helvetica")
+    y = 30.0
+    for label, value in rows:
+        pdf.set_xy(12, y)
+        pdf.set_font(family, "", 9)
+        pdf.cell(38, 7, label)
+        pdf.set_font(family, "B", 11)
+        pdf.cell(82, 7, value)
+        y += 9
+    _qr_and_notes(pdf, family, token)
+    return bytes(pdf.output())
+
+
+def _card(*, token: str, operation: Operation, serial: str, issued: dt.date) -> tuple[Any, str]:
+    """An empty card with its metadata (the token in the subject) and fonts: (pdf, font family)."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format=(148, 210))
@@ -400,12 +421,19 @@ def render_pdf(
     pdf.set_draw_color(0, 90, 160)
     pdf.set_line_width(0.8)
     pdf.rect(6, 6, 198, 136)
-    pdf.set_xy(12, 12)
-    pdf.set_font(family, "B", 16)
-    pdf.cell(0, 8, "Registration certificate", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(12)
-    pdf.set_font(family, "", 10)
-    pdf.cell(0, 6, operation.name, new_x="LMARGIN", new_y="NEXT")
+    return pdf, family
+
+
+def _holder_rows(
+    person: Individual,
+    household: Household,
+    serial: str,
+    issued: dt.date,
+    expires: dt.date,
+    *,
+    with_original: bool,
+) -> list[tuple[str, str]]:
+    """(label, value) of the card's lines; the original-script name only where a font can draw it."""
     original = " ".join(
         p for p in (person.given_name_original, person.middle_name_original, person.family_name_original) if p
     )
@@ -421,7 +449,7 @@ def render_pdf(
         ("Registration group", household.ref),
         ("Name", " ".join(p for p in (person.given_name, person.middle_name, person.family_name) if p)),
     ]
-    if original and family != "Helvetica":
+    if original and with_original:
         rows.append(("Name (original)", original))
     rows += [
         ("Sex", {"F": "Female", "M": "Male", "X": "Other"}.get(person.sex, person.sex)),
@@ -431,14 +459,12 @@ def render_pdf(
         ("Issued", issued.isoformat()),
         ("Valid until", expires.isoformat()),
     ]
-    y = 30.0
-    for label, value in rows:
-        pdf.set_xy(12, y)
-        pdf.set_font(family, "", 9)
-        pdf.cell(38, 7, label)
-        pdf.set_font(family, "B", 11)
-        pdf.cell(82, 7, value)
-        y += 9
+    return rows
+
+
+def _qr_and_notes(pdf: Any, family: str, token: str) -> None:
+    import segno
+
     qr = segno.make(token, error="m", micro=False)
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=4, border=2)
@@ -460,7 +486,6 @@ def render_pdf(
         "This certificate attests registration with the authority named above. It is not a "
         "travel document. Tampering is detectable: the QR code carries a digital signature.",
     )
-    return bytes(pdf.output())
 
 
 def token_from_pdf(data: bytes) -> str:
