@@ -254,51 +254,9 @@ def refer(session: Session, *, actor: Principal, case_id: uuid.UUID, data: Refer
     policy.require_work(session, actor, case)
     ensure_not_closing(case)
     person = primary_person(session, case)
-    child = is_child(person)
     errors: list[FieldError] = []
-    service = session.get(ProtectionService, data.service_id)
-    if service is None:
-        errors.append(FieldError("service_id", "no such service in the directory", "not_found"))
-    elif service.operation_id != case.operation_id:
-        errors.append(FieldError("service_id", "the service belongs to another operation", "other_operation"))
-    elif not service.active:
-        errors.append(FieldError("service_id", "the service is no longer in the directory", "inactive"))
-    if not data.consent_given:
-        errors.append(
-            FieldError(
-                "consent_given",
-                "record the consent to this referral (a child: the caregiver's, or a best-interests note)",
-                "consent_missing",
-            )
-        )
-    consent_by = data.consent_by or (ConsentBy.CAREGIVER if child else ConsentBy.PERSON)
-    if child and consent_by is ConsentBy.PERSON:
-        errors.append(
-            FieldError(
-                "consent_by",
-                "a child's referral needs the caregiver's consent or a best-interests note",
-                "child_consent",
-            )
-        )
-    if not child and consent_by is not ConsentBy.PERSON:
-        errors.append(FieldError("consent_by", "an adult consents to their own referral", "adult_consent"))
-    if consent_by is ConsentBy.BEST_INTERESTS:
-        if not (data.consent_note and len(data.consent_note) >= 3):
-            errors.append(
-                FieldError(
-                    "consent_note", "say how the child's best interests justify the referral", "required"
-                )
-            )
-        approved = session.scalar(
-            select(BestInterestsAssessment.id).where(
-                BestInterestsAssessment.case_id == case.id,
-                BestInterestsAssessment.status == ApprovalStatus.APPROVED.value,
-            )
-        )
-        if approved is None:
-            errors.append(
-                FieldError("consent_by", "no approved best-interests assessment on this case", "no_bia")
-            )
+    service = _service_errors(session, case, data.service_id, errors)
+    consent_by = _consent_errors(session, case, data, child=is_child(person), errors=errors)
     consent_on = data.consent_on or clock.today()
     not_in_future(consent_on, "consent_on", errors)
     errors += gbv_name_errors(session, case, {"reason": data.reason, "consent_note": data.consent_note})
@@ -342,6 +300,64 @@ def refer(session: Session, *, actor: Principal, case_id: uuid.UUID, data: Refer
         object_id=str(row.id),
     )
     return row
+
+
+def _service_errors(
+    session: Session, case: ProtectionCase, service_id: uuid.UUID, errors: list[FieldError]
+) -> ProtectionService | None:
+    """The service referred to, with an error when it is unknown, of another operation or inactive."""
+    service = session.get(ProtectionService, service_id)
+    if service is None:
+        errors.append(FieldError("service_id", "no such service in the directory", "not_found"))
+    elif service.operation_id != case.operation_id:
+        errors.append(FieldError("service_id", "the service belongs to another operation", "other_operation"))
+    elif not service.active:
+        errors.append(FieldError("service_id", "the service is no longer in the directory", "inactive"))
+    return service
+
+
+def _consent_errors(
+    session: Session, case: ProtectionCase, data: ReferralCreate, *, child: bool, errors: list[FieldError]
+) -> ConsentBy:
+    """Who consents (an adult themself; for a child the caregiver, or a best-interests note backed by an
+    approved assessment), with an error for each rule the referral breaks."""
+    if not data.consent_given:
+        errors.append(
+            FieldError(
+                "consent_given",
+                "record the consent to this referral (a child: the caregiver's, or a best-interests note)",
+                "consent_missing",
+            )
+        )
+    consent_by = data.consent_by or (ConsentBy.CAREGIVER if child else ConsentBy.PERSON)
+    if child and consent_by is ConsentBy.PERSON:
+        errors.append(
+            FieldError(
+                "consent_by",
+                "a child's referral needs the caregiver's consent or a best-interests note",
+                "child_consent",
+            )
+        )
+    if not child and consent_by is not ConsentBy.PERSON:
+        errors.append(FieldError("consent_by", "an adult consents to their own referral", "adult_consent"))
+    if consent_by is ConsentBy.BEST_INTERESTS:
+        if not (data.consent_note and len(data.consent_note) >= 3):
+            errors.append(
+                FieldError(
+                    "consent_note", "say how the child's best interests justify the referral", "required"
+                )
+            )
+        approved = session.scalar(
+            select(BestInterestsAssessment.id).where(
+                BestInterestsAssessment.case_id == case.id,
+                BestInterestsAssessment.status == ApprovalStatus.APPROVED.value,
+            )
+        )
+        if approved is None:
+            errors.append(
+                FieldError("consent_by", "no approved best-interests assessment on this case", "no_bia")
+            )
+    return consent_by
 
 
 def _received(
