@@ -174,33 +174,9 @@ def generate(
     ):
         site = site_codes[uuid.UUID(str(hh["site_id"]))]
         hh_key = f"H{seed}-{k}"
-        bases: list[dict[str, Any]] = []
-        for i, m in enumerate(hh["members"]):
-            docs = m.get("documents") or []
-            dob = m.get("date_of_birth") or ""
-            if not dob and m.get("stated_age") is not None:
-                dob = str(int(str(hh.get("registration_date") or "2026")[:4]) - int(m["stated_age"]))
-            base = {
-                "given_name": m.get("given_name") or "",
-                "middle_name": m.get("middle_name") or "",
-                "family_name": m.get("family_name") or "",
-                "sex": m.get("sex") or "",
-                "date_of_birth": dob,
-                "country_of_origin": m.get("country_of_origin") or hh.get("country_of_origin") or "",
-                "phone": m.get("phone") or (hh.get("phone") if i == 0 else "") or "",
-                "document_number": docs[0]["number"] if docs else "",
-                "person": f"P{seed}-{k}-{i}",
-            }
-            bases.append(base)
+        bases = _bases(hh, seed, k)
         if maker.chance(rates.twins):
-            child = next((b for b in bases if b["date_of_birth"] and b["date_of_birth"][:4] >= "2008"), None)
-            if child is not None:
-                twin = dict(child)
-                other = maker.variant(maker.rng.choice([b["given_name"] for b in bases]))[0] or "Twin"
-                twin["given_name"] = other if other != child["given_name"] else other + "a"
-                twin["document_number"] = ""
-                twin["person"] = child["person"] + "-twin"
-                bases.append(twin)
+            _add_twin(maker, bases)
         for base in bases:
             row = dict(base)
             row["record_id"] = maker.record_id()
@@ -209,20 +185,7 @@ def generate(
             made += 1
             yield row
         if maker.chance(rates.namesakes) and bases:
-            who = maker.rng.choice(bases)
-            dob = who["date_of_birth"]
-            namesake = dict(who)
-            namesake.update(
-                record_id=maker.record_id(),
-                site=maker.rng.choice(list(site_codes.values())),
-                household=f"{hh_key}-namesake",
-                person=who["person"] + "-namesake",
-                middle_name=maker.rng.choice(["Ali", "Hassan", "Omar", "Yousef", "Khalil", ""]),
-                date_of_birth=(str(int(dob[:4]) + maker.rng.choice((-3, -2, -1, 1, 2, 3))) if dob else ""),
-                phone="",
-                document_number="",
-            )
-            yield namesake
+            yield _namesake(maker, bases, hh_key, list(site_codes.values()))
         if maker.chance(rates.duplicate_household):
             copies = 2 if maker.chance(rates.second_duplicate) else 1
             for c in range(copies):
@@ -233,3 +196,58 @@ def generate(
                     yield row
         if made >= people:
             return
+
+
+def _bases(hh: dict[str, Any], seed: int, k: int) -> list[dict[str, Any]]:
+    """The true records of a generated household's members (`person` is the truth)."""
+    bases: list[dict[str, Any]] = []
+    for i, m in enumerate(hh["members"]):
+        docs = m.get("documents") or []
+        dob = m.get("date_of_birth") or ""
+        if not dob and m.get("stated_age") is not None:
+            dob = str(int(str(hh.get("registration_date") or "2026")[:4]) - int(m["stated_age"]))
+        bases.append(
+            {
+                "given_name": m.get("given_name") or "",
+                "middle_name": m.get("middle_name") or "",
+                "family_name": m.get("family_name") or "",
+                "sex": m.get("sex") or "",
+                "date_of_birth": dob,
+                "country_of_origin": m.get("country_of_origin") or hh.get("country_of_origin") or "",
+                "phone": m.get("phone") or (hh.get("phone") if i == 0 else "") or "",
+                "document_number": docs[0]["number"] if docs else "",
+                "person": f"P{seed}-{k}-{i}",
+            }
+        )
+    return bases
+
+
+def _add_twin(maker: _Maker, bases: list[dict[str, Any]]) -> None:
+    """A twin of the household's first child born 2008 or later: same date, another given name."""
+    child = next((b for b in bases if b["date_of_birth"] and b["date_of_birth"][:4] >= "2008"), None)
+    if child is None:
+        return
+    twin = dict(child)
+    other = maker.variant(maker.rng.choice([b["given_name"] for b in bases]))[0] or "Twin"
+    twin["given_name"] = other if other != child["given_name"] else other + "a"
+    twin["document_number"] = ""
+    twin["person"] = child["person"] + "-twin"
+    bases.append(twin)
+
+
+def _namesake(maker: _Maker, bases: list[dict[str, Any]], hh_key: str, sites: list[str]) -> dict[str, Any]:
+    """Another person with a member's names, born a few years apart, elsewhere."""
+    who = maker.rng.choice(bases)
+    dob = who["date_of_birth"]
+    namesake = dict(who)
+    namesake.update(
+        record_id=maker.record_id(),
+        site=maker.rng.choice(sites),
+        household=f"{hh_key}-namesake",
+        person=who["person"] + "-namesake",
+        middle_name=maker.rng.choice(["Ali", "Hassan", "Omar", "Yousef", "Khalil", ""]),
+        date_of_birth=(str(int(dob[:4]) + maker.rng.choice((-3, -2, -1, 1, 2, 3))) if dob else ""),
+        phone="",
+        document_number="",
+    )
+    return namesake
