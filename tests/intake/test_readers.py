@@ -210,7 +210,7 @@ def test_merged_cells_do_not_turn_empty_rows_into_data(tmp_path: Path) -> None:
     path = tmp_path / "bomb.xlsx"
     _merge_bomb(path, rows=20_000, merge="A2:B20002")
     assert path.stat().st_size < 100_000
-    table, rows = _rows(path)
+    _table, rows = _rows(path)
     assert [(r.number, r.cells) for r in rows] == [(2, ["Ana", "Haddad"])]
 
 

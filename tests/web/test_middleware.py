@@ -94,3 +94,52 @@ def test_dashboard_figures_for_the_users_sites(client: TestClient, seeded, signe
     signed_in("viewer")  # AMM only: sees none of it
     page = client.get("/").text
     assert "Zaatari" not in page and "Nobody is registered yet." in page
+
+
+def _access_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "refugio.access"]
+
+
+def test_access_log_names_the_route_not_the_registration_number(client: TestClient, seeded, caplog):
+    """Registration numbers in paths are personal data: the log keeps the route template."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="refugio.access"):
+        client.get("/api/v1/households/JOR-25-000001")
+        client.get("/people/JOR-25-000001-01")
+    lines = _access_lines(caplog)
+    assert any(line.startswith("GET /api/v1/households/{") for line in lines), lines
+    assert any(line.startswith("GET /people/{") for line in lines), lines
+    assert "JOR-25-000001" not in " ".join(lines)
+
+
+def test_a_newline_in_the_path_forges_no_log_line(client: TestClient, seeded, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="refugio.access"):
+        client.get("/no-such-page%0A127.0.0.1 GET /admin 200")
+        client.get("/people/x%0D%0AGET%20/forged%20200")
+    lines = _access_lines(caplog)
+    assert len(lines) == 2
+    assert all("\n" not in line and "\r" not in line for line in lines)
+    assert "forged" not in " ".join(lines) and "/admin" not in " ".join(lines)
+
+
+def test_a_server_error_is_logged_without_its_message(app, seeded, caplog):
+    """The message of an unexpected error may hold personal data (a name in a constraint error)."""
+    import logging
+
+    from fastapi.testclient import TestClient as Client
+
+    person = {"name": "Khaled Haddad", "born": "1988-02-14"}  # the traceback's source lines show no value
+
+    def boom() -> None:
+        raise RuntimeError(f"duplicate key: {person['name']}, born {person['born']}")
+
+    app.add_api_route("/boom-for-test", boom)
+    with Client(app, raise_server_exceptions=False) as c, caplog.at_level(logging.INFO):
+        response = c.get("/boom-for-test")
+    assert response.status_code == 500 and "Khaled" not in response.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "RuntimeError" in logged and "boom" in logged
+    assert "Khaled" not in logged and "1988-02-14" not in logged

@@ -1,7 +1,9 @@
 """App-wide ASGI middlewares of the outer application (web UI and REST API alike):
 
-- `AccessLogMiddleware`: one log line per request (method, path WITHOUT query string, status, size,
-  duration); never bodies, query strings, cookies or client addresses, so no personal data in logs.
+- `AccessLogMiddleware`: one log line per request (method, the ROUTE TEMPLATE such as
+  `/households/{ref}` — never the path, which holds registration numbers and names —, status, size,
+  duration); never bodies, query strings, cookies or client addresses, so no personal data in logs, and
+  no forged lines (control characters are escaped).
 - `SecurityHeadersMiddleware`: CSP and the other security headers on every response, `no-store`
   outside /static, HSTS when cookies are Secure; answers an unhandled exception with a 500 page
   (problem+json under /api) that still carries the headers.
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -91,12 +95,44 @@ class AccessLogMiddleware:
         finally:
             access_log.info(
                 "%s %s %s %dB %.1fms",
-                scope.get("method", "-"),
-                scope.get("path", "-"),
+                _printable(str(scope.get("method", "-"))),
+                route_template(scope),
                 status or 500,
                 size,
                 (time.perf_counter() - start) * 1000,
             )
+
+
+def log_unexpected(scope: Scope) -> None:
+    """Log the exception being handled with its type and traceback but WITHOUT its message, which may
+    hold personal data (a name in a constraint error, a value in a ValueError), and the route template."""
+    exc = sys.exc_info()[1]
+    frames = "".join(traceback.format_tb(exc.__traceback__)) if exc is not None else ""
+    error_log.error(
+        "unhandled %s on %s %s\n%s",
+        type(exc).__name__,
+        _printable(str(scope.get("method", "-"))),
+        route_template(scope),
+        frames,
+    )
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that answered (`/api/v1/households/{ref}`), never the path itself: a
+    path holds registration numbers and names (personal data) and, URL-decoded, control characters that
+    would forge log lines. Requests that matched no route are logged as `(no route)`."""
+    route = scope.get("route")
+    template = getattr(route, "path", None) or getattr(route, "path_format", None)
+    if not isinstance(template, str):
+        return "(no route)"
+    root = scope.get("root_path") or ""
+    prefix = root if isinstance(root, str) and not template.startswith(root) else ""
+    return _printable(prefix + template) or "/"
+
+
+def _printable(text: str) -> str:
+    """Text for one log line: control and other non-printable characters escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class SecurityHeadersMiddleware:
@@ -147,7 +183,7 @@ class SecurityHeadersMiddleware:
         try:
             await self.app(scope, receive, secure_send)
         except Exception:
-            error_log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            log_unexpected(scope)
             if started:
                 raise
             await send_error(
