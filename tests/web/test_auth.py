@@ -48,13 +48,22 @@ def test_login_failure_says_so_and_sets_no_session(client: TestClient, seeded, c
     assert client.get("/").status_code == 303
 
 
-def test_login_is_throttled_with_a_clear_message(client: TestClient, seeded):
-    for _ in range(5):
-        assert login(client, "clerk", "not the password").status_code == 401
-    response = login(client, "clerk")  # even the right password is refused now
-    assert response.status_code == 429
-    assert "Too many failed sign-in attempts" in response.text
-    assert int(response.headers["retry-after"]) > 0
+def test_login_is_delayed_with_a_clear_message(client: TestClient, seeded):
+    """Failures delay the next attempt (never a lock): the page says how long, then the password works."""
+    import datetime as dt
+
+    from refugio.core import clock
+
+    start = clock.now()
+    with clock.frozen(start):
+        for _ in range(3):
+            assert login(client, "clerk", "not the password").status_code == 401
+        response = login(client, "clerk")  # the right password too, until the wait has passed
+        assert response.status_code == 429
+        assert "Too many failed sign-in attempts. Wait 1 seconds" in response.text
+        assert response.headers["retry-after"] == "1"
+    with clock.frozen(start + dt.timedelta(seconds=1)):
+        assert login(client, "clerk").status_code == 303
 
 
 def test_login_without_or_with_wrong_csrf_is_forbidden(client: TestClient, seeded):

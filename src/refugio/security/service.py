@@ -11,20 +11,17 @@ import re
 import secrets
 import uuid
 
-from sqlalchemy import Uuid, column, func, select, table
+from sqlalchemy import Uuid, column, select, table
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.core.errors import AuthenticationFailed, Conflict, NotFound, TooManyAttempts, ValidationFailed
-from refugio.security import audit, passwords
+from refugio.security import audit, passwords, throttle
 from refugio.security.models import ApiToken, LoginAttempt, RoleGrant, User, WebSession
-from refugio.security.permissions import Role
-from refugio.security.principals import Grant, Principal
+from refugio.security.permissions import Permission, Role
+from refugio.security.principals import SYSTEM, Grant, Principal
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
-THROTTLE_MAX_FAILURES_USER = 5
-THROTTLE_MAX_FAILURES_CLIENT = 20
 SESSION_IDLE = dt.timedelta(hours=8)
 SESSION_ABSOLUTE = dt.timedelta(hours=24)
 TOKEN_PREFIX = "rfg_"  # noqa: S105 - a public marker, not a secret
@@ -132,32 +129,13 @@ def client_hash(client: str, key: bytes) -> str:
 
 
 def check_throttle(session: Session, *, username: str, client: str) -> None:
-    """Refuse further attempts after too many recent failures for this user or this client."""
-    since = clock.now() - THROTTLE_WINDOW
-    by_user = (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                LoginAttempt.username == username, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
-            )
-        )
-        or 0
-    )
-    by_client = (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                LoginAttempt.client_hash == client, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
-            )
-        )
-        or 0
-    )
-    if by_user >= THROTTLE_MAX_FAILURES_USER or by_client >= THROTTLE_MAX_FAILURES_CLIENT:
+    """Refuse an attempt that comes before the delay its recent failures ask for (see
+    refugio.security.throttle); the refusal says how many seconds are left."""
+    seconds, key = throttle.wait(session, username=username, client=client)
+    if seconds > 0 and key is not None:
         raise TooManyAttempts(
-            "too many failed sign-in attempts; try again in 15 minutes",
-            retry_after=int(THROTTLE_WINDOW.total_seconds()),
+            f"too many failed sign-in attempts; try again in {seconds} seconds",
+            retry_after=seconds,
         )
 
 
@@ -171,11 +149,53 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
     session.add(LoginAttempt(username=username[:80], client_hash=client, success=ok))
     session.flush()
     if not ok or user is None:
+        _audit_delays(session, username=username[:80], client=client, user=user)
         raise AuthenticationFailed("unknown user or wrong password")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = clock.now()
     return user
+
+
+def _audit_delays(session: Session, *, username: str, client: str, user: User | None) -> None:
+    """One audit entry when a key's delay begins (not one per refused attempt)."""
+    for c in throttle.engaged(session, username=username, client=client):
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action="login.delayed",
+            object_type="user",
+            object_id=str(user.id) if user is not None else None,
+            details={"username": username, "key": c.key.name, "failures": c.failures},
+        )
+
+
+def unlock_user(session: Session, *, actor: Principal, user: User) -> int:
+    """Clear an account's recent failed sign-ins, so its delays end now (an administrator's act,
+    audited); returns how many failures were cleared."""
+    actor.require(Permission.USER_MANAGE)
+    since = clock.now() - throttle.WINDOW
+    failures = list(
+        session.scalars(
+            select(LoginAttempt).where(
+                LoginAttempt.username == user.username,
+                LoginAttempt.at >= since,
+                LoginAttempt.success.is_(False),
+            )
+        )
+    )
+    for attempt in failures:
+        session.delete(attempt)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.unlock",
+        object_type="user",
+        object_id=str(user.id),
+        details={"failures_cleared": len(failures)},
+    )
+    return len(failures)
 
 
 def set_password(session: Session, *, actor: Principal, user: User, password: str) -> None:

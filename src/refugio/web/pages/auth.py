@@ -61,10 +61,9 @@ def _login(request: Request, form: FormData) -> Response:
                     pg.db, username=username, password=password, client=web.client_hash(request)
                 )
             except TooManyAttempts as exc:
-                minutes = max(1, exc.retry_after // 60)
                 error = pg.gettext(
-                    "Too many failed sign-in attempts. Wait %(minutes)s minutes, then try again.",
-                    minutes=minutes,
+                    "Too many failed sign-in attempts. Wait %(seconds)s seconds, then try again.",
+                    seconds=exc.retry_after,
                 )
                 status, headers = 429, {"Retry-After": str(exc.retry_after)}
             except AuthenticationFailed:
