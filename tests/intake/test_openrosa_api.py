@@ -219,3 +219,50 @@ def test_real_xlsforms_rejected_with_sheet_row_and_problem() -> None:
     assert error.field == "choices.row 160" and "unique" in error.message
     good = check_xlsform(XLSFORMS / "XLSform_template.xlsx")
     assert good.form_id and good.fields
+
+
+def test_an_edit_cannot_replace_another_sites_submission(
+    client: TestClient, container: Container, seeded: Seed
+) -> None:
+    """A `deprecatedID` once replaced any submission by instanceID alone, deleting its staged rows
+    (issue 14 item 1): an edit must come through the same form, from a user allowed on its site."""
+    from sqlalchemy import func, select
+
+    from refugio.intake.models import StagedRow, Submission
+    from refugio.security import service as sec
+    from refugio.security.permissions import Role
+    from refugio.security.principals import SYSTEM
+
+    camp_form, _v = _form(container, seeded)
+    with unit_of_work(container.sessions) as s:
+        office_xlsx = registration_xlsform(sites=[("AMM", "Amman office")], form_id="refugio_amm")
+        office_form = openrosa.publish_form(
+            s, actor=principal(container, "admin"), site_id=seeded.office_id, xlsform=office_xlsx
+        ).form_id
+        user = sec.create_user(s, actor=SYSTEM, username="clerk2", full_name="Clerk Two", password=PASSWORD)
+        sec.grant_role(
+            s,
+            actor=SYSTEM,
+            user=user,
+            role=Role.REGISTRATION_CLERK,
+            operation_id=seeded.operation_id,
+            site_id=seeded.office_id,
+        )
+    assert _post(client, _submission(camp_form, "uuid:camp-1"), _basic()).status_code == 201  # type: ignore[attr-defined]
+    replace = "<orx:deprecatedID>uuid:camp-1</orx:deprecatedID>"
+    office_edit = _submission(office_form, "uuid:office-1", "Forged", replace).replace(b">ZAA<", b">AMM<")
+    refused = _post(client, office_edit, _basic("clerk2"))
+    assert refused.status_code == 403, refused.text  # type: ignore[attr-defined]
+    other_form = _post(client, _submission(office_form, "uuid:office-2", "Forged", replace), _basic("admin"))
+    assert other_form.status_code == 400 and "same form" in other_form.text  # type: ignore[attr-defined]
+    with unit_of_work(container.sessions) as s:
+        kept = s.scalar(select(Submission).where(Submission.instance_id == "uuid:camp-1"))
+        assert kept is not None and kept.status == "staged"
+        assert (
+            s.scalar(select(func.count()).select_from(StagedRow).where(StagedRow.submission_id == kept.id))
+            == 2
+        )
+        assert s.scalar(select(func.count()).select_from(Submission)) == 1
+    # the same user, through the same form, may still correct their submission
+    own = _submission(camp_form, "uuid:camp-2", "Omer", replace)
+    assert _post(client, own, _basic()).status_code == 201  # type: ignore[attr-defined]

@@ -370,6 +370,32 @@ def _open_batch(session: Session, actor: Principal, form: PublishedForm) -> Impo
     )
 
 
+def _replace_earlier(session: Session, actor: Principal, form: PublishedForm, parsed: Any) -> str:
+    """An edited submission (`deprecatedID`) replaces the staged rows of the one it edits; returns the
+    household key of the chain. The earlier submission must have come through the same form, and the
+    sender must be allowed to import on the earlier submission's batch scope (its site, or the whole
+    operation for a form without a site): an id alone never reaches another site's data."""
+    previous = session.scalar(select(Submission).where(Submission.instance_id == parsed.deprecated_id))
+    if previous is None:
+        return str(parsed.deprecated_id)
+    earlier = session.get(ImportBatch, previous.batch_id)
+    if earlier is None or not actor.can(
+        service.IMPORT_PERMISSION, operation_id=earlier.operation_id, site_id=earlier.site_id
+    ):
+        raise PermissionDenied(f"{actor.label} may not replace submission {parsed.deprecated_id}")
+    if previous.form_id != form.form_id:
+        raise ValidationFailed.single(
+            "deprecatedID",
+            f"the edited submission {parsed.deprecated_id} was sent with another form; "
+            "an edit must use the same form",
+            "other_form",
+        )
+    if earlier.status in ("receiving", "ready", "blocked"):
+        session.execute(delete(StagedRow).where(StagedRow.submission_id == previous.id))
+        previous.status = "replaced"
+    return previous.household_key
+
+
 def receive_submission(
     session: Session,
     *,
@@ -397,17 +423,8 @@ def receive_submission(
     for name, _ctype, content in attachments:
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise ValidationFailed.single(name, "an attachment is larger than 10 MB", "too_large")
-    household_key = parsed.instance_id
-    if parsed.deprecated_id:
-        previous = session.scalar(select(Submission).where(Submission.instance_id == parsed.deprecated_id))
-        if previous is not None:
-            household_key = previous.household_key
-            batch_state = session.get(ImportBatch, previous.batch_id)
-            if batch_state is not None and batch_state.status in ("receiving", "ready", "blocked"):
-                session.execute(delete(StagedRow).where(StagedRow.submission_id == previous.id))
-                previous.status = "replaced"
-        else:
-            household_key = parsed.deprecated_id
+    household_key = _replace_earlier(session, actor, form, parsed) if parsed.deprecated_id else None
+    household_key = household_key or parsed.instance_id
     batch = _open_batch(session, actor, form)
     submission = Submission(
         instance_id=parsed.instance_id,
