@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
 from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
-from refugio.registration import name_index, names
+from refugio.registration import name_index, names, views
 from refugio.registration.models import (
     Certificate,
     Household,
@@ -25,8 +25,20 @@ from refugio.registration.models import (
     Site,
     SpecificNeed,
 )
-from refugio.registration.needs import CODES
+from refugio.registration.needs import CATEGORIES, CODES
 from refugio.registration.policy import can_see_need
+from refugio.registration.schemas import (
+    EventRead,
+    HouseholdItem,
+    HouseholdPage,
+    HouseholdRead,
+    IndividualRead,
+    NeedCodeRead,
+    NeedRead,
+    OperationRead,
+    SearchHitRead,
+    SiteRead,
+)
 from refugio.registration.validation import normalise_document_number, normalise_phone
 from refugio.security import audit
 from refugio.security.permissions import Permission
@@ -456,3 +468,74 @@ def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Da
             continue
         needs.append((category, int(n) if n >= small_count else 0))
     return Dashboard(households, individuals, reg_today, reg_week, by_site, by_origin, by_sex_age, needs)
+
+
+# ---------------------------------------------------------------------------------------------
+# read models, for the channels (which never see an ORM row)
+
+
+def individual_read(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> IndividualRead:
+    """A person's record with the documents and needs the actor may see; the read is audited."""
+    return views.person(get_individual(session, actor=actor, key=key, audit_read=audit_read))
+
+
+def individual_events(session: Session, *, actor: Principal, key: uuid.UUID | str) -> list[EventRead]:
+    """The person's history, newest first (the read is audited)."""
+    return [views.event(e) for e in get_individual(session, actor=actor, key=key).events]
+
+
+def household_read(session: Session, *, actor: Principal, key: uuid.UUID | str) -> HouseholdRead:
+    """A household with its members and the members' visible needs; the read is audited."""
+    return views.household(get_household(session, actor=actor, key=key))
+
+
+def household_events(session: Session, *, actor: Principal, key: uuid.UUID | str) -> list[EventRead]:
+    """The household's history, newest first (the read is audited)."""
+    return [views.event(e) for e in get_household(session, actor=actor, key=key).events]
+
+
+def need_read(row: SpecificNeed) -> NeedRead:
+    """The read model of a specific-needs flag a service has just written or retired."""
+    return views.need(row)
+
+
+def search_people(
+    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
+) -> list[SearchHitRead]:
+    """`search`, as read models."""
+    return [views.hit(h) for h in search(session, actor=actor, query=query, limit=limit)]
+
+
+def household_page(
+    session: Session, *, actor: Principal, site_id: uuid.UUID | None = None, offset: int = 0, limit: int = 50
+) -> HouseholdPage:
+    """One page of `list_households`, with the total."""
+    rows, total = list_households(session, actor=actor, site_id=site_id, offset=offset, limit=limit)
+    items = [HouseholdItem.model_validate(h) for h in rows]
+    return HouseholdPage(items=items, total=total, offset=offset, limit=limit)
+
+
+def operations(session: Session, *, actor: Principal) -> list[OperationRead]:
+    """The operations the actor may see, by code."""
+    return [OperationRead.model_validate(o) for o in visible_operations(session, actor=actor)]
+
+
+def sites(session: Session, *, actor: Principal) -> list[SiteRead]:
+    """The sites where the actor may see households, by code."""
+    return [SiteRead.model_validate(s) for s in visible_sites(session, actor=actor)]
+
+
+def need_codes() -> list[NeedCodeRead]:
+    """The specific-needs catalogue."""
+    return [
+        NeedCodeRead(
+            code=c.code,
+            category=c.category,
+            category_label=CATEGORIES.get(c.category, c.category),
+            label=c.label,
+            sensitive=c.sensitive,
+        )
+        for c in CODES.values()
+    ]
