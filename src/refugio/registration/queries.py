@@ -481,6 +481,11 @@ def individual_read(
     return views.person(get_individual(session, actor=actor, key=key, audit_read=audit_read))
 
 
+def person_read(record: PersonRecord) -> IndividualRead:
+    """The read model of a record `get_individual` returned (what the actor may see of the person)."""
+    return views.person(record)
+
+
 def individual_events(session: Session, *, actor: Principal, key: uuid.UUID | str) -> list[EventRead]:
     """The person's history, newest first (the read is audited)."""
     return [views.event(e) for e in get_individual(session, actor=actor, key=key).events]

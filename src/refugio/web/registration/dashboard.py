@@ -23,7 +23,7 @@ def dashboard(request: Request) -> Response:
         recent, total = queries.list_households(pg.db, actor=pg.principal, limit=10)
         sites = {s.id: s for s in queries.visible_sites(pg.db, actor=pg.principal)}
         return pg.render(
-            "dashboard.html",
+            "registration/dashboard.html",
             figures=figures,
             brackets=[b[2] for b in AGE_BRACKETS],
             recent=recent,
