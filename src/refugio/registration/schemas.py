@@ -345,3 +345,14 @@ class NeedCodeRead(BaseModel):
     category_label: str
     label: str
     sensitive: bool = Field(description="Seen and flagged only with the NEEDS_SENSITIVE_* permissions.")
+
+
+class RegistrySummary(BaseModel):
+    """Counts over the whole registry, for the demo's banner (no scope: an installation-wide figure)."""
+
+    operation: str = Field(description="'CODE name' of the first operation by code, or '-'.")
+    sites: int
+    households: int
+    individuals: int
+    needs: int = Field(description="People with at least one active specific need.")
+    origins: list[tuple[str, int]] = Field(description="The six commonest countries of origin, with counts.")
