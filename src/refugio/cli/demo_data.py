@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,21 @@ def ensure_demo(
             {"username": u, "password": "(set when the demo was first built)", "role": r.value}
             for u, r, _ in USERS
         ]
+    logins, site_ids = _build_operation(container)
+    logins_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(logins, fh, indent=2)
+    _register_arrivals(container, households=households, seed=seed, site_ids=site_ids, echo=echo)
+    cases, services = seed_protection(container)
+    echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
+    requests, candidates = seed_tracing(container)
+    echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
+    return logins
+
+
+def _build_operation(container: Container) -> tuple[list[dict[str, str]], list[uuid.UUID]]:
+    """The demo operation, its sites and one user per role: the logins (with passwords) and site ids."""
     logins: list[dict[str, str]] = []
     with unit_of_work(container.sessions) as s:
         op = service.create_operation(
@@ -103,11 +119,13 @@ def ensure_demo(
             logins.append(
                 {"username": username, "password": password, "role": f"{ROLE_LABELS[role]}, {scope}"}
             )
-        site_ids = [site.id for site in sites.values()]
-    logins_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(logins, fh, indent=2)
+        return logins, [site.id for site in sites.values()]
+
+
+def _register_arrivals(
+    container: Container, *, households: int, seed: int, site_ids: list[uuid.UUID], echo: Callable[[str], Any]
+) -> None:
+    """A year of synthetic arrivals at the sites, registered in batches (one unit of work each)."""
     end = clock.today()
     start = end - dt.timedelta(days=365)
     echo(f"Registering {households:,} synthetic households at {len(site_ids)} sites…")
@@ -122,11 +140,6 @@ def ensure_demo(
     if batch:
         done += _register(container, batch)
         echo(f"  {done:,} / {households:,}")
-    cases, services = seed_protection(container)
-    echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
-    requests, candidates = seed_tracing(container)
-    echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
-    return logins
 
 
 SERVICES = [
@@ -146,18 +159,10 @@ SERVICES = [
 DEMO_CASES = 8
 
 
-def seed_protection(container: Container) -> tuple[int, int]:
-    """A service directory, and cases opened from the specific needs of unaccompanied or separated
-    children, worked by the demo protection officer and supervised by the demo supervisor."""
+def _seed_directory(container: Container) -> list[uuid.UUID]:
+    """The demo's service directory (SERVICES), the provider user a member of its first service."""
     from refugio.protection import service as protection
-    from refugio.protection.schemas import (
-        AssessmentCreate,
-        CaseFromNeed,
-        OrganisationCreate,
-        ReferralCreate,
-        ServiceCreate,
-        TaskCreate,
-    )
+    from refugio.protection.schemas import OrganisationCreate, ServiceCreate
 
     with unit_of_work(container.sessions) as s:
         op = queries.operation_by_code(s, code=OPERATION[0])
@@ -184,6 +189,17 @@ def seed_protection(container: Container) -> tuple[int, int]:
             )
         provider = sec.get_user(s, "provider")
         protection.add_service_member(s, actor=SYSTEM, service_id=services[0].id, user_id=provider.id)
+        return [row.id for row in services]
+
+
+def seed_protection(container: Container) -> tuple[int, int]:
+    """A service directory, and cases opened from the specific needs of unaccompanied or separated
+    children, worked by the demo protection officer and supervised by the demo supervisor."""
+    from refugio.protection import service as protection
+    from refugio.protection.schemas import AssessmentCreate, CaseFromNeed, ReferralCreate, TaskCreate
+
+    service_ids = _seed_directory(container)
+    with unit_of_work(container.sessions) as s:
         officer = sec.principal_for(s, sec.get_user(s, "protection"))
         supervisor = sec.get_user(s, "supervisor")
         needs = queries.active_needs(s, codes=["SC-UC", "SC-SC"], limit=DEMO_CASES)
@@ -220,13 +236,13 @@ def seed_protection(container: Container) -> tuple[int, int]:
                     actor=officer,
                     case_id=case.id,
                     data=ReferralCreate(
-                        service_id=services[0].id,
+                        service_id=service_ids[0],
                         urgency="high",
                         reason="Health check on arrival.",
                         consent_given=True,  # the caregiver's, or the person's if now an adult
                     ),
                 )
-        return len(needs), len(services)
+        return len(needs), len(service_ids)
 
 
 DEMO_TRACING = 3

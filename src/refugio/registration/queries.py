@@ -353,6 +353,12 @@ def search(
             if len(hits) >= limit:
                 break
     result = list(hits.values())[:limit]
+    _audit_search(session, actor, result)
+    return result
+
+
+def _audit_search(session: Session, actor: Principal, result: list[SearchHit]) -> None:
+    """Who searched, and whom the search showed (not the query: it may be a name)."""
     audit.record(
         session,
         actor=actor,
@@ -364,7 +370,6 @@ def search(
             "kinds": sorted({h.matched_by for h in result}),
         },
     )
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
