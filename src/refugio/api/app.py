@@ -22,7 +22,10 @@ from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
 from refugio.api.protection import router as protection_router
-from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
+from refugio.api.registration import PUBLIC_ROUTERS as REGISTRATION_PUBLIC
+from refugio.api.registration import ROUTERS as REGISTRATION
+from refugio.api.security import audit_router
+from refugio.api.security import router as tokens_router
 from refugio.api.stats import router as stats_router
 from refugio.api.tracing import router as tracing_router
 
@@ -48,14 +51,10 @@ access logs. Responses carry `Cache-Control: no-store`.
 """
 
 ROUTERS = (
-    tokens.router,
-    certificates.public_router,
-    reference.router,
-    households.router,
-    individuals.router,
-    certificates.router,
-    search.router,
-    audit.router,
+    tokens_router,
+    *REGISTRATION_PUBLIC,
+    *REGISTRATION,
+    audit_router,
     stats_router,
     dedup_router,
     protection_router,

@@ -133,6 +133,6 @@ def build_input(model: Callable[..., T], **data: Any) -> T:
 
 def safe_url(url: str) -> str:
     """A database URL with its password hidden, for printing."""
-    from sqlalchemy.engine import make_url
+    from refugio.store.engine import printable_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return printable_url(url)

@@ -9,14 +9,12 @@ import datetime as dt
 import json
 import os
 import secrets
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from refugio.core import clock
-from refugio.registration import service
-from refugio.registration.models import Household, Individual, Operation, Site, SpecificNeed
+from refugio.registration import figures, queries, service
 from refugio.registration.rules import age_on
 from refugio.registration.synthetic import generate_households
 from refugio.security import service as sec
@@ -26,6 +24,7 @@ from refugio.store.uow import unit_of_work
 
 if TYPE_CHECKING:
     from refugio.main import Container
+    from refugio.registration.schemas import RegistrySummary
 
 OPERATION = ("JOR", "Jordan (refugio demo operation)", "JOR")
 SITES = [
@@ -54,7 +53,7 @@ def ensure_demo(
     """Create the demo operation, users and arrivals unless the database already has them."""
     logins_path = container.settings.data_dir / LOGINS_FILE
     with unit_of_work(container.sessions) as s:
-        existing = s.scalar(select(Operation).where(Operation.code == OPERATION[0]))
+        existing = queries.operation_by_code(s, code=OPERATION[0])
     if existing is not None:
         echo(f"Demo operation {OPERATION[0]} already present: reusing it (use --reset to rebuild).")
         if logins_path.exists():
@@ -64,6 +63,21 @@ def ensure_demo(
             {"username": u, "password": "(set when the demo was first built)", "role": r.value}
             for u, r, _ in USERS
         ]
+    logins, site_ids = _build_operation(container)
+    logins_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(logins, fh, indent=2)
+    _register_arrivals(container, households=households, seed=seed, site_ids=site_ids, echo=echo)
+    cases, services = seed_protection(container)
+    echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
+    requests, candidates = seed_tracing(container)
+    echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
+    return logins
+
+
+def _build_operation(container: Container) -> tuple[list[dict[str, str]], list[uuid.UUID]]:
+    """The demo operation, its sites and one user per role: the logins (with passwords) and site ids."""
     logins: list[dict[str, str]] = []
     with unit_of_work(container.sessions) as s:
         op = service.create_operation(
@@ -105,11 +119,13 @@ def ensure_demo(
             logins.append(
                 {"username": username, "password": password, "role": f"{ROLE_LABELS[role]}, {scope}"}
             )
-        site_ids = [site.id for site in sites.values()]
-    logins_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(logins, fh, indent=2)
+        return logins, [site.id for site in sites.values()]
+
+
+def _register_arrivals(
+    container: Container, *, households: int, seed: int, site_ids: list[uuid.UUID], echo: Callable[[str], Any]
+) -> None:
+    """A year of synthetic arrivals at the sites, registered in batches (one unit of work each)."""
     end = clock.today()
     start = end - dt.timedelta(days=365)
     echo(f"Registering {households:,} synthetic households at {len(site_ids)} sites…")
@@ -124,11 +140,6 @@ def ensure_demo(
     if batch:
         done += _register(container, batch)
         echo(f"  {done:,} / {households:,}")
-    cases, services = seed_protection(container)
-    echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
-    requests, candidates = seed_tracing(container)
-    echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
-    return logins
 
 
 SERVICES = [
@@ -148,23 +159,15 @@ SERVICES = [
 DEMO_CASES = 8
 
 
-def seed_protection(container: Container) -> tuple[int, int]:
-    """A service directory, and cases opened from the specific needs of unaccompanied or separated
-    children, worked by the demo protection officer and supervised by the demo supervisor."""
+def _seed_directory(container: Container) -> list[uuid.UUID]:
+    """The demo's service directory (SERVICES), the provider user a member of its first service."""
     from refugio.protection import service as protection
-    from refugio.protection.schemas import (
-        AssessmentCreate,
-        CaseFromNeed,
-        OrganisationCreate,
-        ReferralCreate,
-        ServiceCreate,
-        TaskCreate,
-    )
+    from refugio.protection.schemas import OrganisationCreate, ServiceCreate
 
     with unit_of_work(container.sessions) as s:
-        op = s.scalar(select(Operation).where(Operation.code == OPERATION[0]))
+        op = queries.operation_by_code(s, code=OPERATION[0])
         assert op is not None
-        sites = {site.code: site.id for site in s.scalars(select(Site).where(Site.operation_id == op.id))}
+        sites = {site.code: site.id for site in queries.sites(s, actor=SYSTEM) if site.operation_id == op.id}
         orgs: dict[str, Any] = {}
         services = []
         for org_name, kind, name, service_type, site in SERVICES:
@@ -186,16 +189,20 @@ def seed_protection(container: Container) -> tuple[int, int]:
             )
         provider = sec.get_user(s, "provider")
         protection.add_service_member(s, actor=SYSTEM, service_id=services[0].id, user_id=provider.id)
+        return [row.id for row in services]
+
+
+def seed_protection(container: Container) -> tuple[int, int]:
+    """A service directory, and cases opened from the specific needs of unaccompanied or separated
+    children, worked by the demo protection officer and supervised by the demo supervisor."""
+    from refugio.protection import service as protection
+    from refugio.protection.schemas import AssessmentCreate, CaseFromNeed, ReferralCreate, TaskCreate
+
+    service_ids = _seed_directory(container)
+    with unit_of_work(container.sessions) as s:
         officer = sec.principal_for(s, sec.get_user(s, "protection"))
         supervisor = sec.get_user(s, "supervisor")
-        needs = list(
-            s.scalars(
-                select(SpecificNeed)
-                .where(SpecificNeed.code.in_(["SC-UC", "SC-SC"]), SpecificNeed.active.is_(True))
-                .order_by(SpecificNeed.flagged_at, SpecificNeed.id)
-                .limit(DEMO_CASES)
-            )
-        )
+        needs = queries.active_needs(s, codes=["SC-UC", "SC-SC"], limit=DEMO_CASES)
         today = clock.today()
         for n, need in enumerate(needs):
             case = protection.open_case_from_need(
@@ -229,13 +236,13 @@ def seed_protection(container: Container) -> tuple[int, int]:
                     actor=officer,
                     case_id=case.id,
                     data=ReferralCreate(
-                        service_id=services[0].id,
+                        service_id=service_ids[0],
                         urgency="high",
                         reason="Health check on arrival.",
                         consent_given=True,  # the caregiver's, or the person's if now an adult
                     ),
                 )
-        return len(needs), len(services)
+        return len(needs), len(service_ids)
 
 
 DEMO_TRACING = 3
@@ -251,34 +258,22 @@ def seed_tracing(container: Container) -> tuple[int, int]:
 
     with unit_of_work(container.sessions) as s:
         officer = sec.principal_for(s, sec.get_user(s, "protection"))
-        children = list(
-            s.scalars(
-                select(Individual)
-                .join(SpecificNeed, SpecificNeed.individual_id == Individual.id)
-                .where(SpecificNeed.code == "SC-SC", SpecificNeed.active.is_(True))
-                .order_by(Individual.ref)
-                .limit(DEMO_TRACING)
-            )
-        )
+        children = queries.people_with_need(s, code="SC-SC", limit=DEMO_TRACING)
         today = clock.today()
         lodged = candidates = 0
         for n, child in enumerate(children):
-            parent = s.scalar(
-                select(Individual)
-                .where(
-                    Individual.site_id != child.site_id,
-                    Individual.sex == "F",
-                    Individual.date_of_birth < today - dt.timedelta(days=365 * 25),
-                    Individual.date_of_birth > today - dt.timedelta(days=365 * 50),
-                    Individual.country_of_origin == child.country_of_origin,
-                    Individual.family_name != "",
-                )
-                .order_by(Individual.ref)
-                .offset(n * 7)
-                .limit(1)
+            found = queries.people_like(
+                s,
+                sex="F",
+                born_after=today - dt.timedelta(days=365 * 50),
+                born_before=today - dt.timedelta(days=365 * 25),
+                country_of_origin=child.country_of_origin,
+                not_at_site=child.site_id,
+                offset=n * 7,
             )
-            if parent is None:
+            if not found:
                 continue
+            parent = found[0]
             age = age_on(parent.date_of_birth, today)
             request = tracing.open_request(
                 s,
@@ -314,27 +309,6 @@ def _register(container: Container, batch: list[Any]) -> int:
     return len(batch)
 
 
-def summary(container: Container) -> dict[str, Any]:
+def summary(container: Container) -> RegistrySummary:
     with unit_of_work(container.sessions) as s:
-        op = s.scalar(select(Operation).order_by(Operation.code).limit(1))
-        return {
-            "operation": f"{op.code} {op.name}" if op else "-",
-            "sites": s.scalar(select(func.count()).select_from(Site)) or 0,
-            "households": s.scalar(select(func.count()).select_from(Household)) or 0,
-            "individuals": s.scalar(select(func.count()).select_from(Individual)) or 0,
-            "needs": s.scalar(
-                select(func.count(func.distinct(SpecificNeed.individual_id))).where(
-                    SpecificNeed.active.is_(True)
-                )
-            )
-            or 0,
-            "origins": [
-                (c or "UNK", n)
-                for c, n in s.execute(
-                    select(Individual.country_of_origin, func.count())
-                    .group_by(Individual.country_of_origin)
-                    .order_by(func.count().desc())
-                    .limit(6)
-                ).all()
-            ],
-        }
+        return figures.registry_summary(s)

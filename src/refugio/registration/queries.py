@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from refugio.core import clock, ids
+from refugio.core import ids
 from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
-from refugio.registration import name_index, names
+from refugio.registration import name_index, names, views
 from refugio.registration.models import (
     Certificate,
     Household,
@@ -25,8 +25,21 @@ from refugio.registration.models import (
     Site,
     SpecificNeed,
 )
-from refugio.registration.needs import CODES
+from refugio.registration.needs import CATEGORIES, CODES
 from refugio.registration.policy import can_see_need
+from refugio.registration.schemas import (
+    EventRead,
+    HouseholdItem,
+    HouseholdPage,
+    HouseholdRead,
+    IndividualRead,
+    IndividualSummary,
+    NeedCodeRead,
+    NeedRead,
+    OperationRead,
+    SearchHitRead,
+    SiteRead,
+)
 from refugio.registration.validation import normalise_document_number, normalise_phone
 from refugio.security import audit
 from refugio.security.permissions import Permission
@@ -340,6 +353,12 @@ def search(
             if len(hits) >= limit:
                 break
     result = list(hits.values())[:limit]
+    _audit_search(session, actor, result)
+    return result
+
+
+def _audit_search(session: Session, actor: Principal, result: list[SearchHit]) -> None:
+    """Who searched, and whom the search showed (not the query: it may be a name)."""
     audit.record(
         session,
         actor=actor,
@@ -351,7 +370,6 @@ def search(
             "kinds": sorted({h.matched_by for h in result}),
         },
     )
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,82 +395,144 @@ def list_households(
     return rows, total
 
 
-@dataclass(frozen=True)
-class Dashboard:
-    households: int
-    individuals: int
-    registered_today: int
-    registered_last_7_days: int
-    by_site: list[tuple[str, str, int]]
-    by_origin: list[tuple[str, int]]
-    by_sex_age: dict[str, dict[str, int]]
-    needs: list[tuple[str, int]]
+# ---------------------------------------------------------------------------------------------
+# read models, for the channels (which never see an ORM row)
 
 
-AGE_BRACKETS = ((0, 4, "0-4"), (5, 11, "5-11"), (12, 17, "12-17"), (18, 59, "18-59"), (60, 200, "60+"))
+def individual_read(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> IndividualRead:
+    """A person's record with the documents and needs the actor may see; the read is audited."""
+    return views.person(get_individual(session, actor=actor, key=key, audit_read=audit_read))
 
 
-def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Dashboard:
-    """Key figures for the sites the principal sees. Need counts below `small_count` are not shown."""
-    ind_scope = scope_clause(actor, Permission.INDIVIDUAL_VIEW, Individual.operation_id, Individual.site_id)
-    hh_scope = scope_clause(actor, Permission.HOUSEHOLD_VIEW, Household.operation_id, Household.site_id)
-    active = and_(ind_scope, Individual.status == "active")
-    today = clock.today()
-    households = session.scalar(select(func.count()).select_from(Household).where(hh_scope)) or 0
-    individuals = session.scalar(select(func.count()).select_from(Individual).where(active)) or 0
-    reg_today = (
-        session.scalar(
-            select(func.count()).select_from(Household).where(hh_scope, Household.registration_date == today)
+def person_read(record: PersonRecord) -> IndividualRead:
+    """The read model of a record `get_individual` returned (what the actor may see of the person)."""
+    return views.person(record)
+
+
+def individual_events(session: Session, *, actor: Principal, key: uuid.UUID | str) -> list[EventRead]:
+    """The person's history, newest first (the read is audited)."""
+    return [views.event(e) for e in get_individual(session, actor=actor, key=key).events]
+
+
+def household_read(session: Session, *, actor: Principal, key: uuid.UUID | str) -> HouseholdRead:
+    """A household with its members and the members' visible needs; the read is audited."""
+    return views.household(get_household(session, actor=actor, key=key))
+
+
+def household_events(session: Session, *, actor: Principal, key: uuid.UUID | str) -> list[EventRead]:
+    """The household's history, newest first (the read is audited)."""
+    return [views.event(e) for e in get_household(session, actor=actor, key=key).events]
+
+
+def need_read(row: SpecificNeed) -> NeedRead:
+    """The read model of a specific-needs flag a service has just written or retired."""
+    return views.need(row)
+
+
+def search_people(
+    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
+) -> list[SearchHitRead]:
+    """`search`, as read models."""
+    return [views.hit(h) for h in search(session, actor=actor, query=query, limit=limit)]
+
+
+def household_page(
+    session: Session, *, actor: Principal, site_id: uuid.UUID | None = None, offset: int = 0, limit: int = 50
+) -> HouseholdPage:
+    """One page of `list_households`, with the total."""
+    rows, total = list_households(session, actor=actor, site_id=site_id, offset=offset, limit=limit)
+    items = [HouseholdItem.model_validate(h) for h in rows]
+    return HouseholdPage(items=items, total=total, offset=offset, limit=limit)
+
+
+def operations(session: Session, *, actor: Principal) -> list[OperationRead]:
+    """The operations the actor may see, by code."""
+    return [OperationRead.model_validate(o) for o in visible_operations(session, actor=actor)]
+
+
+def sites(session: Session, *, actor: Principal) -> list[SiteRead]:
+    """The sites where the actor may see households, by code."""
+    return [SiteRead.model_validate(s) for s in visible_sites(session, actor=actor)]
+
+
+def need_codes() -> list[NeedCodeRead]:
+    """The specific-needs catalogue."""
+    return [
+        NeedCodeRead(
+            code=c.code,
+            category=c.category,
+            category_label=CATEGORIES.get(c.category, c.category),
+            label=c.label,
+            sensitive=c.sensitive,
         )
-        or 0
-    )
-    reg_week = (
-        session.scalar(
-            select(func.count())
-            .select_from(Household)
-            .where(hh_scope, Household.registration_date > today - dt.timedelta(days=7))
-        )
-        or 0
-    )
-    by_site = [
-        (code, name, n)
-        for code, name, n in session.execute(
-            select(Site.code, Site.name, func.count(Individual.id))
-            .join(Individual, Individual.site_id == Site.id)
-            .where(active)
-            .group_by(Site.code, Site.name)
-            .order_by(Site.code)
-        ).all()
+        for c in CODES.values()
     ]
-    by_origin = [
-        (c or "UNK", n)
-        for c, n in session.execute(
-            select(Individual.country_of_origin, func.count())
-            .where(active)
-            .group_by(Individual.country_of_origin)
-            .order_by(func.count().desc())
-            .limit(10)
-        ).all()
-    ]
-    by_sex_age: dict[str, dict[str, int]] = {b[2]: {"F": 0, "M": 0, "X": 0} for b in AGE_BRACKETS}
-    for year, sex, n in session.execute(
-        select(func.extract("year", Individual.date_of_birth), Individual.sex, func.count())
-        .where(active)
-        .group_by(func.extract("year", Individual.date_of_birth), Individual.sex)
-    ).all():
-        age = today.year - int(year)
-        for lo, hi, label in AGE_BRACKETS:
-            if lo <= age <= hi:
-                by_sex_age[label][sex] = by_sex_age[label].get(sex, 0) + int(n)
-    needs = []
-    for category, n in session.execute(
-        select(SpecificNeed.category, func.count(func.distinct(SpecificNeed.individual_id)))
-        .join(Individual, Individual.id == SpecificNeed.individual_id)
-        .where(active, SpecificNeed.active.is_(True))
-        .group_by(SpecificNeed.category)
-        .order_by(SpecificNeed.category)
-    ).all():
-        if category in {"SV", "TR"} and not actor.can_anywhere(Permission.NEEDS_SENSITIVE_VIEW):
-            continue
-        needs.append((category, int(n) if n >= small_count else 0))
-    return Dashboard(households, individuals, reg_today, reg_week, by_site, by_origin, by_sex_age, needs)
+
+
+# ---------------------------------------------------------------------------------------------
+# look-ups of the command line and the demo builder (no actor: run as the installation)
+
+
+def load_operation(session: Session, *, code: str) -> Operation | None:
+    """The operation whose code is `code` (any case), as the row `service.create_site` takes."""
+    return session.scalar(select(Operation).where(Operation.code == code.strip().upper()))
+
+
+def operation_by_code(session: Session, *, code: str) -> OperationRead | None:
+    op = load_operation(session, code=code)
+    return None if op is None else OperationRead.model_validate(op)
+
+
+def site_by_code(session: Session, *, operation_id: uuid.UUID, code: str) -> SiteRead | None:
+    site = session.scalar(
+        select(Site).where(Site.operation_id == operation_id, Site.code == code.strip().upper())
+    )
+    return None if site is None else SiteRead.model_validate(site)
+
+
+def active_needs(session: Session, *, codes: list[str], limit: int) -> list[NeedRead]:
+    """Active specific needs with one of `codes`, the oldest flagged first."""
+    stmt = (
+        select(SpecificNeed)
+        .where(SpecificNeed.code.in_(codes), SpecificNeed.active.is_(True))
+        .order_by(SpecificNeed.flagged_at, SpecificNeed.id)
+    )
+    return [views.need(n) for n in session.scalars(stmt.limit(limit))]
+
+
+def people_with_need(session: Session, *, code: str, limit: int) -> list[IndividualSummary]:
+    """People with an active need `code`, by reference."""
+    stmt = (
+        select(Individual)
+        .join(SpecificNeed, SpecificNeed.individual_id == Individual.id)
+        .where(SpecificNeed.code == code, SpecificNeed.active.is_(True))
+        .order_by(Individual.ref)
+    )
+    return [views.summary(p) for p in session.scalars(stmt.limit(limit))]
+
+
+def people_like(
+    session: Session,
+    *,
+    sex: str,
+    born_after: dt.date,
+    born_before: dt.date,
+    country_of_origin: str | None,
+    not_at_site: uuid.UUID,
+    offset: int = 0,
+    limit: int = 1,
+) -> list[IndividualSummary]:
+    """People with a family name, of that sex and origin, born strictly between the two dates,
+    registered at another site than `not_at_site`, by reference."""
+    stmt = select(Individual).where(
+        Individual.site_id != not_at_site,
+        Individual.sex == sex,
+        Individual.date_of_birth < born_before,
+        Individual.date_of_birth > born_after,
+        Individual.country_of_origin == country_of_origin,
+        Individual.family_name != "",
+    )
+    rows = session.scalars(stmt.order_by(Individual.ref).offset(offset).limit(limit))
+    return [views.summary(p) for p in rows]

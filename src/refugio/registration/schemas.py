@@ -259,6 +259,9 @@ class HouseholdRead(BaseModel):
     status: str
     version: int
     members: list[IndividualSummary] = Field(default_factory=list)
+    member_needs: dict[uuid.UUID, list[NeedRead]] = Field(
+        default_factory=dict, description="Active specific needs the caller may see, by member id."
+    )
 
 
 class EventRead(BaseModel):
@@ -272,3 +275,84 @@ class EventRead(BaseModel):
     recorded_by: str
     summary: str
     details: dict[str, object]
+
+
+class HouseholdItem(BaseModel):
+    """A household in a list (no address or phone: open the household for those)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    focal_point_id: uuid.UUID | None
+    registration_date: dt.date
+    country_of_origin: str | None
+    size: int
+    status: str
+    version: int
+
+
+class HouseholdPage(BaseModel):
+    items: list[HouseholdItem]
+    total: int
+    offset: int
+    limit: int
+
+
+class SearchHitRead(BaseModel):
+    id: uuid.UUID
+    ref: str
+    household_ref: str
+    site_id: uuid.UUID
+    given_name: str
+    middle_name: str | None
+    family_name: str
+    given_name_original: str | None
+    middle_name_original: str | None
+    family_name_original: str | None
+    sex: str
+    date_of_birth: dt.date
+    dob_precision: str
+    status: str
+    matched_by: str = Field(description="name | id | document | phone")
+
+
+class OperationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    code: str
+    name: str
+    country_iso3: str
+
+
+class SiteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    admin1: str | None
+    pcode: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class NeedCodeRead(BaseModel):
+    code: str
+    category: str
+    category_label: str
+    label: str
+    sensitive: bool = Field(description="Seen and flagged only with the NEEDS_SENSITIVE_* permissions.")
+
+
+class RegistrySummary(BaseModel):
+    """Counts over the whole registry, for the demo's banner (no scope: an installation-wide figure)."""
+
+    operation: str = Field(description="'CODE name' of the first operation by code, or '-'.")
+    sites: int
+    households: int
+    individuals: int
+    needs: int = Field(description="People with at least one active specific need.")
+    origins: list[tuple[str, int]] = Field(description="The six commonest countries of origin, with counts.")

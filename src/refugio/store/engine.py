@@ -54,3 +54,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def printable_url(url: str) -> str:
+    """A database URL with its password hidden, for printing."""
+    return make_url(url).render_as_string(hide_password=True)

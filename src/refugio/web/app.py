@@ -20,8 +20,9 @@ from starlette.staticfiles import StaticFiles
 
 from refugio.web import dedup, errors, intake, middleware, protection, protection_services, stats, tracing
 from refugio.web.context import WebState, state_of
-from refugio.web.pages import audit, auth, dashboard, households, people, search, verify
+from refugio.web.registration import dashboard, households, people, search, verify
 from refugio.web.rendering import Renderer
+from refugio.web.security import audit, auth
 
 if TYPE_CHECKING:
     from refugio.main import Container

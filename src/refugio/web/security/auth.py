@@ -30,7 +30,7 @@ def login_form(request: Request) -> Response:
         if pg.auth is not None:
             return RedirectResponse("/", status_code=303)
         return pg.render(
-            "login.html",
+            "security/login.html",
             login_csrf=pg.anonymous_csrf(),
             error=None,
             username="",
@@ -78,7 +78,7 @@ def _login(request: Request, form: FormData) -> Response:
                 pg.apply_cookies(response)
                 return response
         return pg.render(
-            "login.html",
+            "security/login.html",
             status=status,
             headers=headers,
             login_csrf=pg.anonymous_csrf(),
@@ -92,7 +92,7 @@ def _login(request: Request, form: FormData) -> Response:
 def logout_form(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
-        return pg.render("logout.html")
+        return pg.render("security/logout.html")
 
 
 @router.post("/logout")

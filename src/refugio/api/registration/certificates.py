@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from refugio.api.deps import Caller, Db, container_of, parse_id
 from refugio.api.problems import responses
-from refugio.api.schemas import (
+from refugio.api.registration.bodies import (
     CertificateIssued,
     CertificateRevoked,
     ReasonIn,

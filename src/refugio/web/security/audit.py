@@ -7,6 +7,8 @@ refugio.cli or refugio.main.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -15,9 +17,11 @@ from starlette.responses import Response
 
 from refugio.core.errors import PermissionDenied
 from refugio.security import audit
-from refugio.security.models import AuditEntry
 from refugio.security.permissions import Permission
 from refugio.web.context import Page, state_of
+
+if TYPE_CHECKING:
+    from refugio.security.models import AuditEntry
 
 router = APIRouter(include_in_schema=False)
 LATEST = 200
@@ -38,7 +42,7 @@ def audit_page(request: Request) -> Response:
     with web.page(request) as pg:
         _require(pg, Permission.AUDIT_VIEW)
         return pg.render(
-            "audit.html",
+            "security/audit.html",
             entries=_latest(pg),
             report=None,
             can_verify=pg.can_anywhere(Permission.AUDIT_VERIFY),
@@ -57,4 +61,4 @@ def _verify_chain(request: Request, form: FormData) -> Response:
         pg.check_csrf(form)
         _require(pg, Permission.AUDIT_VERIFY)
         report = audit.verify_chain(pg.db)
-        return pg.render("audit.html", entries=_latest(pg), report=report, can_verify=True)
+        return pg.render("security/audit.html", entries=_latest(pg), report=report, can_verify=True)

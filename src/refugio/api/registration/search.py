@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from refugio.api import render
 from refugio.api.deps import Caller, Db
 from refugio.api.problems import responses
-from refugio.api.schemas import SearchHitOut, SearchRequest
+from refugio.api.registration.bodies import SearchRequest
 from refugio.registration import queries
+from refugio.registration.schemas import SearchHitRead
 
 router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
 
@@ -22,16 +22,16 @@ router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
 @router.post(
     "/search",
     responses=responses(413, 415),
-    response_model=list[SearchHitOut],
+    response_model=list[SearchHitRead],
     summary="Search people (preferred: keeps names out of URLs and access logs)",
 )
-def search_post(data: SearchRequest, session: Db, principal: Caller) -> list[SearchHitOut]:
-    return [render.hit(h) for h in queries.search(session, actor=principal, query=data.q, limit=data.limit)]
+def search_post(data: SearchRequest, session: Db, principal: Caller) -> list[SearchHitRead]:
+    return queries.search_people(session, actor=principal, query=data.q, limit=data.limit)
 
 
 @router.get(
     "/search",
-    response_model=list[SearchHitOut],
+    response_model=list[SearchHitRead],
     summary="Search people (the query string may be logged: prefer POST /search)",
 )
 def search_get(
@@ -39,5 +39,5 @@ def search_get(
     principal: Caller,
     q: Annotated[str, Query(max_length=200, description="Name, ID, document number or phone.")],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
-) -> list[SearchHitOut]:
-    return [render.hit(h) for h in queries.search(session, actor=principal, query=q, limit=limit)]
+) -> list[SearchHitRead]:
+    return queries.search_people(session, actor=principal, query=q, limit=limit)

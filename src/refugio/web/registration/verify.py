@@ -27,7 +27,7 @@ TRUSTED_CLAIMS = {Status.VALID, Status.REVOKED, Status.EXPIRED, Status.UNKNOWN}
 def verify_form(request: Request) -> Response:
     web = state_of(request)
     with web.page(request, login=False) as pg:
-        return pg.render("verify.html", result=None, token="", show_claims=False)
+        return pg.render("registration/verify.html", result=None, token="", show_claims=False)
 
 
 @router.get("/verify/public-key")
@@ -66,7 +66,7 @@ def _verify(request: Request, form: FormData, token: str, pdf: bytes) -> Respons
         if result is None:
             result = certificate.verify_in_registry(pg.db, token, web.container.keyring.public_key())
         return pg.render(
-            "verify.html",
+            "registration/verify.html",
             result=result,
             token=token if not pdf else "",
             show_claims=result.status in TRUSTED_CLAIMS and bool(result.claims),

@@ -11,10 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from refugio.api import render
 from refugio.api.deps import Caller, Db, location, parse_id
 from refugio.api.problems import responses
-from refugio.api.schemas import FocalPointChange, HouseholdItem, HouseholdOut, HouseholdPage
+from refugio.api.registration.bodies import FocalPointChange
 from refugio.registration import queries
 from refugio.registration import service as registration
 from refugio.registration.schemas import (
@@ -22,6 +21,8 @@ from refugio.registration.schemas import (
     BirthCreate,
     EventRead,
     HouseholdCreate,
+    HouseholdPage,
+    HouseholdRead,
     IndividualRead,
 )
 
@@ -33,7 +34,7 @@ _WRITE_ERRORS = responses(403, 409, 413, 415, 422)
 @router.post(
     "/households",
     status_code=201,
-    response_model=HouseholdOut,
+    response_model=HouseholdRead,
     responses=_WRITE_ERRORS,
     summary="Register a household with its members",
     description="All members are validated together; on any error nothing is saved and `errors` names each "
@@ -41,11 +42,11 @@ _WRITE_ERRORS = responses(403, 409, 413, 415, 422)
 )
 def register_household(
     data: HouseholdCreate, session: Db, principal: Caller, request: Request, response: Response
-) -> HouseholdOut:
+) -> HouseholdRead:
     household = registration.register_household(session, actor=principal, data=data)
-    record = queries.get_household(session, actor=principal, key=household.id)
+    record = queries.household_read(session, actor=principal, key=household.id)
     response.headers["Location"] = location(request, "get_household", key=str(household.id))
-    return render.household(record)
+    return record
 
 
 @router.get(
@@ -61,17 +62,12 @@ def list_households(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HouseholdPage:
-    rows, total = queries.list_households(
-        session, actor=principal, site_id=site_id, offset=offset, limit=limit
-    )
-    return HouseholdPage(
-        items=[HouseholdItem.model_validate(h) for h in rows], total=total, offset=offset, limit=limit
-    )
+    return queries.household_page(session, actor=principal, site_id=site_id, offset=offset, limit=limit)
 
 
-@router.get("/households/{key}", response_model=HouseholdOut, summary="A household by id or reference")
-def get_household(key: str, session: Db, principal: Caller) -> HouseholdOut:
-    return render.household(queries.get_household(session, actor=principal, key=key))
+@router.get("/households/{key}", response_model=HouseholdRead, summary="A household by id or reference")
+def get_household(key: str, session: Db, principal: Caller) -> HouseholdRead:
+    return queries.household_read(session, actor=principal, key=key)
 
 
 @router.get(
@@ -80,8 +76,7 @@ def get_household(key: str, session: Db, principal: Caller) -> HouseholdOut:
     summary="The household's history, newest first",
 )
 def household_events(key: str, session: Db, principal: Caller) -> list[EventRead]:
-    record = queries.get_household(session, actor=principal, key=key)
-    return [render.event(e) for e in record.events]
+    return queries.household_events(session, actor=principal, key=key)
 
 
 @router.post(
@@ -98,29 +93,29 @@ def record_birth(
         session, actor=principal, household_id=parse_id(key, "household"), data=data
     )
     response.headers["Location"] = location(request, "get_individual", key=str(child.id))
-    return render.person(queries.get_individual(session, actor=principal, key=child.id))
+    return queries.individual_read(session, actor=principal, key=child.id)
 
 
 @router.post(
     "/households/{key}/address",
-    response_model=HouseholdOut,
+    response_model=HouseholdRead,
     responses=_WRITE_ERRORS,
     summary="Change the household's address, shelter, phone or site",
 )
-def change_address(key: str, data: AddressChange, session: Db, principal: Caller) -> HouseholdOut:
+def change_address(key: str, data: AddressChange, session: Db, principal: Caller) -> HouseholdRead:
     household = registration.change_address(
         session, actor=principal, household_id=parse_id(key, "household"), data=data
     )
-    return render.household(queries.get_household(session, actor=principal, key=household.id))
+    return queries.household_read(session, actor=principal, key=household.id)
 
 
 @router.post(
     "/households/{key}/focal-point",
-    response_model=HouseholdOut,
+    response_model=HouseholdRead,
     responses=_WRITE_ERRORS,
     summary="Make another active member the focal point",
 )
-def change_focal_point(key: str, data: FocalPointChange, session: Db, principal: Caller) -> HouseholdOut:
+def change_focal_point(key: str, data: FocalPointChange, session: Db, principal: Caller) -> HouseholdRead:
     household = registration.change_focal_point(
         session,
         actor=principal,
@@ -128,4 +123,4 @@ def change_focal_point(key: str, data: FocalPointChange, session: Db, principal:
         individual_id=data.individual_id,
         reason=data.reason,
     )
-    return render.household(queries.get_household(session, actor=principal, key=household.id))
+    return queries.household_read(session, actor=principal, key=household.id)

@@ -53,7 +53,7 @@ def _render_new(
         if not values.get("site_id") and len(sites) == 1:
             values["site_id"] = str(sites[0].id)
         return pg.render(
-            "household_new.html",
+            "registration/household_new.html",
             status=status,
             values=values,
             errors=errors or FormErrors(),
@@ -77,7 +77,7 @@ def member_row(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         return pg.render(
-            "household_member.html",
+            "registration/household_member.html",
             i=index,
             m=forms.empty_member(),
             errors=FormErrors(),
@@ -135,7 +135,7 @@ def _render_household(request: Request, household_id: uuid.UUID, failure: Failur
             if s.operation_id == hh.operation_id
         ]
         return pg.render(
-            "household.html",
+            "registration/household.html",
             status=422 if failure else 200,
             record=record,
             hh=hh,

@@ -2,7 +2,7 @@
 certificates) and its actions: issue or revoke a certificate, flag or remove a need, record a death,
 a marriage or a status change, correct details, add a document. Each action is a CSRF-checked form.
 
-Must not import refugio.api, refugio.cli or refugio.main.
+Must not import refugio.api, refugio.cli, refugio.main, a domain's models or sqlalchemy.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.protection import queries as protection
 from refugio.registration import certificate, queries
 from refugio.registration import service as registration
-from refugio.registration.models import Individual
 from refugio.registration.schemas import (
     DeathRecord,
     DocumentCreate,
+    IndividualRead,
     IndividualUpdate,
     MarriageRecord,
     NeedFlag,
@@ -67,7 +67,7 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
         }
         context: dict[str, Any] = {name: form_context(failure, name) for name in FORMS}
         return pg.render(
-            "person.html",
+            "registration/person.html",
             status=422 if failure else 200,
             record=record,
             p=p,
@@ -76,7 +76,7 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             needs=need_choices(pg),
             countries=country_choices(pg),
             failure=failure,
-            current=_current_details(p),
+            current=_current_details(queries.person_read(record)),
             forms=context,
             no_errors=FormErrors(),
             cases=protection.cases_of_person(pg.db, actor=pg.principal, individual_id=p.id),
@@ -277,7 +277,7 @@ DETAIL_FIELDS = (*DETAIL_TEXT, *DETAIL_CODES, "date_of_birth", "languages", "rea
 _REQUIRED_NAMES = ("given_name", "family_name")
 
 
-def _current_details(p: Individual) -> dict[str, str]:
+def _current_details(p: IndividualRead) -> dict[str, str]:
     """The person's correctable details as the form shows them."""
     current = {name: getattr(p, name) or "" for name in (*DETAIL_TEXT, *DETAIL_CODES)}
     current["date_of_birth"] = partial_date(p.date_of_birth, p.dob_precision)
@@ -306,7 +306,7 @@ async def correct_details(request: Request, person_id: str) -> Response:
     pid, form = parse_uuid(person_id), await request.form()
 
     def work(pg: Page) -> str:
-        person = queries.get_individual(pg.db, actor=pg.principal, key=pid, audit_read=False).person
+        person = queries.individual_read(pg.db, actor=pg.principal, key=pid, audit_read=False)
         values = {"reason": text(form, "reason"), **_changed_details(form, _current_details(person))}
         data = forms.build(IndividualUpdate, values, pg.t)
         registration.update_individual(pg.db, actor=pg.principal, individual_id=pid, data=data)

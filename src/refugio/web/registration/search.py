@@ -25,7 +25,7 @@ MIN_CHARS = 2
 def search_form(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
-        return pg.render("search.html", q="", hits=None, message=None)
+        return pg.render("registration/search.html", q="", hits=None, message=None)
 
 
 @router.post("/search")
@@ -48,5 +48,5 @@ def _search(request: Request, form: FormData) -> Response:
                 hits = queries.search(pg.db, actor=pg.principal, query=q)
             except ValidationFailed as exc:
                 message = "; ".join(e.message for e in exc.errors)
-        template = "search_results.html" if pg.is_htmx else "search.html"
+        template = "registration/search_results.html" if pg.is_htmx else "registration/search.html"
         return pg.render(template, q=q, hits=hits, message=message)

@@ -8,12 +8,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
-from sqlalchemy.orm import Session
 
-from refugio.api import render
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
-from refugio.api.schemas import ReasonIn
+from refugio.api.registration.bodies import ReasonIn
 from refugio.core.errors import ValidationFailed
 from refugio.registration import queries
 from refugio.registration import service as registration
@@ -54,13 +52,13 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 def _person(
-    session: Session, principal: Principal, key: uuid.UUID | str, response: Response | None = None
+    session: Db, principal: Principal, key: uuid.UUID | str, response: Response | None = None
 ) -> IndividualRead:
     """The person's record, read through the audited query (the answer to a write is a read too)."""
-    record = queries.get_individual(session, actor=principal, key=key)
+    record = queries.individual_read(session, actor=principal, key=key)
     if response is not None:
-        response.headers["ETag"] = _etag(record.person.version)
-    return render.person(record)
+        response.headers["ETag"] = _etag(record.version)
+    return record
 
 
 @router.get(
@@ -158,8 +156,7 @@ def move_individual(key: str, data: HouseholdMove, session: Db, principal: Calle
     summary="The person's history, newest first (the read is audited)",
 )
 def individual_events(key: str, session: Db, principal: Caller) -> list[EventRead]:
-    record = queries.get_individual(session, actor=principal, key=key)
-    return [render.event(e) for e in record.events]
+    return queries.individual_events(session, actor=principal, key=key)
 
 
 @router.get(
@@ -168,7 +165,7 @@ def individual_events(key: str, session: Db, principal: Caller) -> list[EventRea
     summary="The person's specific needs the caller may see, active first",
 )
 def individual_needs(key: str, session: Db, principal: Caller) -> list[NeedRead]:
-    return render.person(queries.get_individual(session, actor=principal, key=key)).needs
+    return queries.individual_read(session, actor=principal, key=key).needs
 
 
 @router.post(
@@ -183,7 +180,7 @@ def flag_need(key: str, data: NeedFlag, session: Db, principal: Caller) -> NeedR
         session, actor=principal, individual_id=parse_id(key, "individual"), data=data
     )
     assert row is not None  # only None with skip_if_active
-    return render.need(row)
+    return queries.need_read(row)
 
 
 @router.post(
@@ -196,7 +193,7 @@ def remove_need(need_id: str, data: ReasonIn, session: Db, principal: Caller) ->
     row = registration.remove_need(
         session, actor=principal, need_id=parse_id(need_id, "specific need"), reason=data.reason
     )
-    return render.need(row)
+    return queries.need_read(row)
 
 
 @router.get(
@@ -205,7 +202,7 @@ def remove_need(need_id: str, data: ReasonIn, session: Db, principal: Caller) ->
     summary="The person's identity documents",
 )
 def individual_documents(key: str, session: Db, principal: Caller) -> list[DocumentRead]:
-    return render.person(queries.get_individual(session, actor=principal, key=key)).documents
+    return queries.individual_read(session, actor=principal, key=key).documents
 
 
 @router.post(

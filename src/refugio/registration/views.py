@@ -1,19 +1,17 @@
-"""Turn the records returned by registration queries into the Read models the API sends.
+"""Turn the records that registration.queries reads into the read models of registration.schemas.
 
 Only what the query layer already filtered is rendered: documents and needs come from the record
 (scope and sensitivity checked there), never from the ORM relationships, which hold everything.
-Imports refugio.registration (queries, schemas, needs, models) and refugio.api.schemas.
+queries.py calls these; channels never see an ORM row. Must not import fastapi, jinja2 or typer.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from refugio.api.schemas import HouseholdOut, SearchHitOut
-from refugio.registration.models import Individual, RegistrationEvent, SpecificNeed
 from refugio.registration.needs import CODES
-from refugio.registration.queries import HouseholdRecord, NeedView, PersonRecord, SearchHit
 from refugio.registration.schemas import (
     DocumentRead,
     EventRead,
@@ -21,18 +19,24 @@ from refugio.registration.schemas import (
     IndividualRead,
     IndividualSummary,
     NeedRead,
+    SearchHitRead,
 )
 
-_PERSON_EXTRAS = {"household_ref", "documents", "needs"}
+if TYPE_CHECKING:
+    from refugio.registration.models import Individual, RegistrationEvent, SpecificNeed
+    from refugio.registration.queries import HouseholdRecord, NeedView, PersonRecord, SearchHit
+
+_PERSON_EXTRAS = frozenset({"household_ref", "documents", "needs"})
 
 
-def _attrs(obj: object, names: Any, skip: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+def _attrs(obj: object, names: Iterable[str], skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names if name not in skip}
 
 
 def need(row: SpecificNeed, label: str | None = None) -> NeedRead:
+    """A specific-needs flag, labelled from the catalogue unless `label` is given."""
     code = CODES.get(row.code)
-    fields = _attrs(row, NeedRead.model_fields, {"label"})
+    fields = _attrs(row, NeedRead.model_fields, frozenset({"label"}))
     return NeedRead.model_validate({**fields, "label": label or (code.label if code else row.code)})
 
 
@@ -60,38 +64,20 @@ def summary(row: Individual) -> IndividualSummary:
     return IndividualSummary.model_validate(_attrs(row, IndividualSummary.model_fields))
 
 
-def household(record: HouseholdRecord) -> HouseholdOut:
-    fields = _attrs(record.household, HouseholdRead.model_fields, {"members"})
+def household(record: HouseholdRecord) -> HouseholdRead:
+    fields = _attrs(record.household, HouseholdRead.model_fields, frozenset({"members", "member_needs"}))
     needs: dict[uuid.UUID, list[NeedRead]] = {
         member_id: [_need_view(v) for v in views]
         for member_id, views in record.needs_by_member.items()
         if views
     }
-    return HouseholdOut.model_validate(
-        {
-            **fields,
-            "members": [summary(m) for m in record.members],
-            "member_needs": needs,
-        }
+    return HouseholdRead.model_validate(
+        {**fields, "members": [summary(m) for m in record.members], "member_needs": needs}
     )
 
 
-def hit(h: SearchHit) -> SearchHitOut:
-    p = h.person
-    return SearchHitOut(
-        id=p.id,
-        ref=p.ref,
-        household_ref=h.household_ref,
-        site_id=p.site_id,
-        given_name=p.given_name,
-        middle_name=p.middle_name,
-        family_name=p.family_name,
-        given_name_original=p.given_name_original,
-        middle_name_original=p.middle_name_original,
-        family_name_original=p.family_name_original,
-        sex=p.sex,
-        date_of_birth=p.date_of_birth,
-        dob_precision=p.dob_precision,
-        status=p.status,
-        matched_by=h.matched_by,
+def hit(h: SearchHit) -> SearchHitRead:
+    fields = _attrs(h.person, SearchHitRead.model_fields, frozenset({"household_ref", "matched_by"}))
+    return SearchHitRead.model_validate(
+        {**fields, "household_ref": h.household_ref, "matched_by": h.matched_by}
     )

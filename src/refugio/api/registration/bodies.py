@@ -1,0 +1,75 @@
+"""Request bodies of the registration API, and the few answers that exist only for HTTP (certificate
+issue and verification, the revocation list, code lists).
+
+The records themselves are the registration domain's read models (IndividualRead, HouseholdRead, …,
+returned by registration.queries). Imports pydantic only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CodeName(BaseModel):
+    code: str
+    name: str
+
+
+class FocalPointChange(Input):
+    individual_id: uuid.UUID
+    reason: Reason
+
+
+class ReasonIn(Input):
+    reason: Reason
+
+
+class SearchRequest(Input):
+    q: Annotated[str, StringConstraints(max_length=200)] = Field(
+        description="A name in either script (any order, word prefixes), an ID, a document number or a phone."
+    )
+    limit: int = Field(default=20, ge=1, le=50)
+
+
+class CertificateIssued(BaseModel):
+    serial: str
+    valid_until: dt.date
+    token: str = Field(description="The signed payload carried by the QR code (RFG1.<claims>.<signature>).")
+    pdf_url: str | None = Field(
+        default=None, description="Not stored: ask for the PDF with `Accept: application/pdf` when issuing."
+    )
+
+
+class VerifyRequest(Input):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+
+
+class VerificationOut(BaseModel):
+    status: str = Field(description="valid | tampered | revoked | expired | malformed | unknown")
+    message: str
+    claims: dict[str, Any]
+    revoked_at: str | None = None
+    revocation_reason: str | None = None
+
+
+class RevocationList(BaseModel):
+    issued_at: str
+    kid: str
+    revoked: dict[str, str]
+    signature: str = Field(description="Ed25519 over the canonical JSON of issued_at, kid and revoked.")
+
+
+class CertificateRevoked(BaseModel):
+    serial: str
+    revoked_at: dt.datetime | None
+    revocation_reason: str | None
