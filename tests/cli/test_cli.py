@@ -228,3 +228,57 @@ def test_audit_verify_detects_tampering(db_url: str, tmp_path: Path) -> None:
     engine.dispose()
     code, out = invoke("audit", "verify", *env)
     assert code == 2 and "BROKEN" in out and "entry 3" in out
+
+
+def test_users_unlock_ends_the_delay_of_an_account(tmp_path) -> None:
+    """An administrator ends an account's sign-in delay at once (issue 14 item 3), audited."""
+    from sqlalchemy import select
+
+    from refugio.config import Settings
+    from refugio.core import clock
+    from refugio.core.errors import AuthenticationFailed, TooManyAttempts
+    from refugio.main import build
+    from refugio.security import service as sec
+    from refugio.security.models import AuditEntry
+    from refugio.store import migrate
+    from refugio.store.uow import unit_of_work
+
+    db = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    created = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "amina",
+            "--role",
+            "administrator",
+            "--password-stdin",
+            "--db",
+            db,
+            "--data-dir",
+            str(tmp_path),
+        ],
+        input="a long enough passphrase here\n",
+    )
+    assert created.exit_code == 0, created.output
+    container = build(Settings(db_url=db, data_dir=tmp_path))
+    migrate.upgrade(container.engine)
+    start = clock.now()
+    with clock.frozen(start):
+        for n in range(4):
+            with unit_of_work(container.sessions) as s:
+                try:
+                    sec.authenticate(s, username="amina", password=f"wrong {n}", client="c")
+                except TooManyAttempts:
+                    pass
+                except AuthenticationFailed:
+                    pass
+        result = runner.invoke(app, ["users", "unlock", "amina", "--db", db, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert "3 failed sign-in attempt(s) cleared" in result.output
+        with unit_of_work(container.sessions) as s:
+            user = sec.authenticate(s, username="amina", password="a long enough passphrase here", client="c")
+            assert user.username == "amina"
+            assert s.scalar(select(AuditEntry).where(AuditEntry.action == "user.unlock")) is not None
+    missing = runner.invoke(app, ["users", "unlock", "nobody", "--db", db, "--data-dir", str(tmp_path)])
+    assert missing.exit_code == 1 and "nobody" in missing.output

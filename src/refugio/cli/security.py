@@ -123,6 +123,24 @@ def users_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
         typer.echo(f"{user.username:<16} {', '.join(user.roles) or '-'}{state}")
 
 
+@users_app.command("unlock")
+def users_unlock(
+    username: Annotated[str, typer.Argument(help="Whose sign-in delays to end.")],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """End an account's sign-in delays now: its recent failed attempts are cleared (audited)."""
+    from refugio.security import service as sec
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import unit_of_work
+
+    container = common.open_container(db, data_dir)
+    with unit_of_work(container.sessions) as s:
+        user = common.run(lambda: sec.get_user(s, username))
+        cleared = common.run(lambda: sec.unlock_user(s, actor=SYSTEM, user=user))
+    typer.echo(f"{user.username}: {cleared} failed sign-in attempt(s) cleared; no delay now")
+
+
 # ---------------------------------------------------------------------------------------------
 # audit
 
