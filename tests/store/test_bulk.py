@@ -100,3 +100,24 @@ def test_shared_values_are_stored_for_every_row(engine: Engine) -> None:
     with engine.connect() as conn:
         got = conn.execute(select(THING.c.ref, THING.c.at, THING.c.data).order_by(THING.c.id)).all()
     assert [tuple(r) for r in got] == [(r, at, {"n": 1}) for r in refs]
+
+
+def test_a_write_refused_by_a_constraint_leaves_the_unit_of_work_as_a_conflict(tmp_path) -> None:
+    """The driver's message holds the clashing values (personal data): it never leaves the store."""
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    from refugio.core.errors import ConcurrentWrite, Conflict
+    from refugio.store.uow import session_factory, unit_of_work
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'uow.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE person (name TEXT UNIQUE)"))
+        conn.execute(text("INSERT INTO person VALUES ('Khaled Haddad')"))
+    factory = session_factory(engine)
+    with pytest.raises(ConcurrentWrite) as caught, unit_of_work(factory) as s:
+        s.execute(text("INSERT INTO person VALUES ('Khaled Haddad')"))
+    assert isinstance(caught.value, Conflict) and caught.value.status == 409
+    assert "Khaled" not in str(caught.value) and caught.value.__cause__ is None
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM person")).scalar() == 1

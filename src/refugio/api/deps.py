@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from refugio.core.errors import AuthenticationFailed, NotFound
 from refugio.security import service as security
 from refugio.security.principals import Principal
-from refugio.store.uow import unit_of_work
+from refugio.store.uow import Session, unit_of_work
 
 if TYPE_CHECKING:
     from refugio.main import Container

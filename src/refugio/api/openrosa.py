@@ -28,7 +28,6 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -37,6 +36,7 @@ from starlette.routing import Mount
 
 from refugio.core.errors import (
     AuthenticationFailed,
+    ConcurrentWrite,
     NotFound,
     PermissionDenied,
     RefugioError,
@@ -252,7 +252,7 @@ def build_openrosa(container: Container) -> FastAPI:
             try:
                 with unit_of_work(container.sessions) as s:
                     result = openrosa.receive_submission(s, actor=actor, xml=xml, attachments=attachments)
-            except IntegrityError:
+            except ConcurrentWrite:
                 # the same instanceID arrived twice at the same moment: the other one was saved
                 return _message(container, 202, "duplicate submission: already received")
             if result.status == "duplicate":

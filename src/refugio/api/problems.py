@@ -20,7 +20,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refugio.core.errors import (
@@ -209,17 +208,6 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, detail, slug=slug, headers=headers)
 
 
-async def integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
-    # the database message holds the clashing values: never return or log it
-    log.warning("write refused by a database constraint (concurrent change?)")
-    return problem_response(
-        409,
-        "the change clashes with data saved at the same time; reload and try again",
-        slug="conflict",
-        title="Conflict",
-    )
-
-
 def log_unexpected(exc: BaseException, where: str) -> None:
     """Log an unexpected error with its traceback but without its message (which may hold personal data)."""
     frames = "".join(traceback.format_tb(exc.__traceback__))
@@ -235,7 +223,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RefugioError, refugio_error)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(IntegrityError, integrity_error)
 
 
 def _doc(description: str) -> dict[str, Any]:

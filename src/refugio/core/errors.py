@@ -4,6 +4,7 @@
     ├── ValidationFailed        bad input; carries one FieldError per wrong field
     ├── NotFound                the record does not exist (or is outside the caller's scope)
     ├── Conflict                the write clashes with existing data (e.g. a document already held)
+    │   └── ConcurrentWrite     a database constraint refused the write (saved at the same time)
     ├── PermissionDenied        the principal lacks the AREA_VERB permission for that scope
     ├── AuthenticationFailed    unknown user, wrong password, expired or revoked token
     │   └── TooManyAttempts     login throttled; retry_after seconds
@@ -69,6 +70,14 @@ class Conflict(RefugioError):
     def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(message)
         self.errors = list(errors or [])
+
+
+class ConcurrentWrite(Conflict):
+    """A database constraint refused the write: data saved at the same time clashes with it. Raised by
+    the unit of work in place of the driver's error, whose message (the clashing values) never leaves."""
+
+    def __init__(self) -> None:
+        super().__init__("the change clashes with data saved at the same time; reload and try again")
 
 
 class PermissionDenied(RefugioError):

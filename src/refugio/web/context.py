@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -28,7 +27,7 @@ from refugio.core.errors import NotFound
 from refugio.security import service as security
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
-from refugio.store.uow import unit_of_work
+from refugio.store.uow import Session, unit_of_work
 from refugio.web.i18n import LANGUAGES, Translator, choose_locale
 from refugio.web.rendering import Renderer
 
