@@ -121,3 +121,29 @@ def test_a_write_refused_by_a_constraint_leaves_the_unit_of_work_as_a_conflict(t
     assert "Khaled" not in str(caught.value) and caught.value.__cause__ is None
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM person")).scalar() == 1
+
+
+def test_the_sqlite_database_and_its_folder_are_private(tmp_path) -> None:
+    """Issue 14 item 7: the database and its WAL files were 0644 in a 0755 folder."""
+    import stat
+
+    from sqlalchemy import text
+
+    from refugio.store.engine import make_engine
+
+    folder = tmp_path / "data"
+    engine = make_engine(f"sqlite:///{folder / 'refugio.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        wal = folder / "refugio.sqlite3-wal"
+        assert wal.exists()
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    engine.dispose()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert modes["refugio.sqlite3"] == 0o600 and modes["refugio.sqlite3-wal"] == 0o600, modes
+    old = tmp_path / "old.sqlite3"  # a database made by an older refugio is narrowed on opening
+    old.touch(mode=0o644)
+    old.chmod(0o644)
+    make_engine(f"sqlite:///{old}").dispose()
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
