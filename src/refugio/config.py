@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = 2_000_000
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
+    # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or
+    # networks, e.g. "10.0.0.5"); none by default: the client address is the socket's, so a request
+    # cannot pick its own address and slip past the per-address sign-in delay
+    trusted_proxies: str = ""
 
     @property
     def database_url(self) -> str:

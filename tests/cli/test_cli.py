@@ -282,3 +282,25 @@ def test_users_unlock_ends_the_delay_of_an_account(tmp_path) -> None:
             assert s.scalar(select(AuditEntry).where(AuditEntry.action == "user.unlock")) is not None
     missing = runner.invoke(app, ["users", "unlock", "nobody", "--db", db, "--data-dir", str(tmp_path)])
     assert missing.exit_code == 1 and "nobody" in missing.output
+
+
+def test_forwarded_headers_are_believed_only_from_named_proxies(tmp_path) -> None:
+    """Issue 14 item 4: uvicorn believed X-Forwarded-For from 127.0.0.1, so a local client could pick
+    the address the sign-in delay counts. The loaded app shows whether uvicorn rewrites addresses."""
+    import uvicorn
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from refugio.cli.demo import server_options
+    from refugio.config import Settings
+
+    def loaded(settings: Settings) -> object:
+        options = server_options(settings, "127.0.0.1", 8000)
+        options.pop("log_config")
+        config = uvicorn.Config(lambda scope, receive, send: None, **options)
+        config.load()
+        return config.loaded_app
+
+    plain = loaded(Settings(data_dir=tmp_path))
+    assert not isinstance(plain, ProxyHeadersMiddleware)
+    behind = loaded(Settings(data_dir=tmp_path, trusted_proxies="10.0.0.5"))
+    assert isinstance(behind, ProxyHeadersMiddleware)

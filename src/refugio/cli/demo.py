@@ -6,12 +6,13 @@ the commands; must not import a domain's models nor sqlalchemy.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from refugio.cli import common
 from refugio.cli.common import DataDirOption, DbOption
+from refugio.config import Settings
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -73,22 +74,31 @@ def serve_cmd(
 
 
 def _serve(container: Container, host: str, port: int) -> None:
-    import copy
-
     import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
 
     from refugio.main import create_app
 
-    # uvicorn's own access log would print query strings; refugio's middleware logs requests without them
+    uvicorn.run(create_app(container=container), **server_options(container.settings, host, port))
+
+
+def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """uvicorn's options: refugio's own access log (uvicorn's would print query strings), no server
+    header, and forwarded headers believed only from `settings.trusted_proxies` (uvicorn believes them
+    from 127.0.0.1 by default, which let any local client choose its address)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["refugio"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    uvicorn.run(
-        create_app(container=container),
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=log_config,
-        access_log=False,
-        server_header=False,
-    )
+    proxies = settings.trusted_proxies.strip()
+    return {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "log_config": log_config,
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+    }
