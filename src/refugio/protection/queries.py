@@ -54,16 +54,32 @@ from refugio.protection.models import (
 )
 from refugio.protection.referral_queries import (  # re-exported
     Colleague,
-    ReceivedReferral,
     ServiceItem,
-    SlaBreach,
     colleagues,
+    directory,
+    directory_service,
     my_services,
     organisations,
     received_referral,
     referral_inbox,
     referrals_breaching_sla,
     services,
+)
+from refugio.protection.schemas import (
+    AssessmentRead,
+    AssignmentRead,
+    BiaRead,
+    BidRead,
+    CaseEventRead,
+    CaseItemRead,
+    CasePersonRead,
+    CaseRead,
+    OverdueTaskRead,
+    PlanRead,
+    ReferralEventRead,
+    ReferralRead,
+    TaskRead,
+    WorkerLoadRead,
 )
 from refugio.registration import name_index, names
 from refugio.registration.models import Individual, NameSearch, Operation, Site
@@ -76,29 +92,30 @@ MAX_PAGE = 200
 
 __all__ = [
     "AssignmentView",
-    "CaseItem",
     "CasePerson",
     "CaseRecord",
     "Colleague",
-    "ReceivedReferral",
     "ReferralView",
     "ServiceItem",
-    "SlaBreach",
-    "TaskItem",
     "TaskView",
-    "WorkerLoad",
+    "assignment_read",
     "case_id_of",
+    "case_read",
     "case_register",
     "caseload",
     "caseload_counts",
     "cases_csv",
     "cases_of_person",
     "colleagues",
+    "directory",
+    "directory_service",
     "get_case",
     "my_cases",
     "my_services",
+    "opened_case",
     "organisations",
     "overdue_tasks",
+    "read_case",
     "received_referral",
     "referral_inbox",
     "referrals_breaching_sla",
@@ -111,28 +128,7 @@ __all__ = [
 # lists
 
 
-@dataclass(frozen=True)
-class CaseItem:
-    """One line of a case list. `person_*` is None in the register and for GBV cases (code only)."""
-
-    id: uuid.UUID
-    code: str
-    case_type: str
-    uasc: bool
-    status: str
-    risk_level: str
-    site_code: str
-    opened_at: dt.datetime
-    updated_at: dt.datetime
-    caseworkers: list[str]
-    supervisors: list[str]
-    open_tasks: int
-    overdue_tasks: int
-    person_ref: str | None = None
-    person_name: str | None = None
-
-
-def _items(session: Session, cases: list[ProtectionCase], *, with_person: bool) -> list[CaseItem]:
+def _items(session: Session, cases: list[ProtectionCase], *, with_person: bool) -> list[CaseItemRead]:
     if not cases:
         return []
     case_ids = [c.id for c in cases]
@@ -172,7 +168,7 @@ def _items(session: Session, cases: list[ProtectionCase], *, with_person: bool) 
         person = people.get(c.id) if c.case_type != CaseType.GBV else None
         n_open, n_late = tasks.get(c.id, (0, 0))
         out.append(
-            CaseItem(
+            CaseItemRead(
                 id=c.id,
                 code=c.code,
                 case_type=c.case_type,
@@ -232,7 +228,7 @@ def my_cases(
     include_closed: bool = False,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[list[CaseItem], int]:
+) -> tuple[list[CaseItemRead], int]:
     """The cases the caller is assigned to (as caseworker or supervisor), latest activity first."""
     policy.require_caseload(actor)
     stmt = _filtered(
@@ -263,7 +259,7 @@ def case_register(
     without_supervisor: bool = False,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[list[CaseItem], int]:
+) -> tuple[list[CaseItemRead], int]:
     """Case metadata for supervisors (CASE_SUPERVISE): code, type, status, site, who is assigned. Never
     the people, the narrative or any record of the case."""
     policy.require_register(actor, operation_id=operation_id)
@@ -465,7 +461,144 @@ def get_case(
     return record
 
 
-def search_cases(session: Session, *, actor: Principal, query: str, limit: int = 50) -> list[CaseItem]:
+def task_read(view: TaskView) -> TaskRead:
+    t = view.task
+    return TaskRead(
+        id=t.id,
+        case_id=t.case_id,
+        title=t.title,
+        due_on=t.due_on,
+        assignee=view.assignee,
+        status=t.status,
+        overdue=view.overdue,
+        note=t.note,
+    )
+
+
+def referral_read(view: ReferralView) -> ReferralRead:
+    r = view.referral
+    return ReferralRead(
+        id=r.id,
+        code=r.code,
+        service_id=r.service_id,
+        service_name=view.service_name,
+        organisation=view.organisation,
+        urgency=r.urgency,
+        reason=r.reason,
+        consent_by=r.consent_by,
+        consent_on=r.consent_on,
+        shared_fields=list(r.shared_fields),
+        status=r.status,
+        sent_at=r.sent_at,
+        respond_by=r.respond_by,
+        overdue=view.overdue,
+        response_note=r.response_note,
+        feedback=r.feedback,
+        events=[ReferralEventRead.model_validate(e) for e in view.events],
+    )
+
+
+def _person_read(p: CasePerson) -> CasePersonRead:
+    return CasePersonRead(
+        role=p.role,
+        individual_id=p.person.id,
+        ref=p.person.ref,
+        given_name=p.person.given_name,
+        family_name=p.person.family_name,
+        sex=p.person.sex,
+        age=p.age,
+        child=p.child,
+    )
+
+
+def case_read(record: CaseRecord) -> CaseRead:
+    """The read model of a case record (what the API renders)."""
+    c = record.case
+    return CaseRead(
+        id=c.id,
+        code=c.code,
+        case_type=c.case_type,
+        uasc=c.uasc,
+        status=c.status,
+        risk_level=c.risk_level,
+        summary=c.summary,
+        version=c.version,
+        operation_code=record.operation.code,
+        site_code=record.site.code,
+        opened_at=c.opened_at,
+        opened_by=c.opened_by,
+        closure_reason=c.closure_reason,
+        closed_at=c.closed_at,
+        people=[_person_read(p) for p in record.people],
+        assignments=[AssignmentRead.model_validate(a) for a in record.assignments],
+        events=[CaseEventRead.model_validate(e) for e in record.events],
+        assessments=[AssessmentRead.model_validate(a) for a in record.assessments],
+        plans=[PlanRead.model_validate(p) for p in record.plans],
+        bias=[BiaRead.model_validate(b) for b in record.bias],
+        bids=[BidRead.model_validate(b) for b in record.bids],
+        tasks=[task_read(t) for t in record.tasks],
+        referrals=[referral_read(r) for r in record.referrals],
+        needs_bia=record.needs_bia,
+    )
+
+
+def read_case(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> CaseRead:
+    """`get_case` as its read model."""
+    return case_read(get_case(session, actor=actor, key=key, audit_read=audit_read))
+
+
+def opened_case(session: Session, *, actor: Principal, case_id: uuid.UUID) -> CaseRead:
+    """A case just opened, as its opener may see it: the whole record for an assigned worker, its
+    metadata only for a supervisor who opened it for someone else."""
+    case = session.get(ProtectionCase, case_id)
+    if case is None:
+        raise NotFound("no such case")
+    if policy.access_of(session, actor, case).details:
+        return read_case(session, actor=actor, key=case_id)
+    return CaseRead(
+        id=case.id,
+        code=case.code,
+        case_type=case.case_type,
+        uasc=case.uasc,
+        status=case.status,
+        risk_level=case.risk_level,
+        summary="",
+        version=case.version,
+        operation_code="",
+        site_code="",
+        opened_at=case.opened_at,
+        opened_by=case.opened_by,
+        closure_reason=None,
+        closed_at=None,
+        people=[],
+        assignments=[],
+        events=[],
+        assessments=[],
+        plans=[],
+        bias=[],
+        bids=[],
+        tasks=[],
+        referrals=[],
+        needs_bia=False,
+    )
+
+
+def assignment_read(session: Session, *, assignment: CaseAssignment) -> AssignmentRead:
+    """An assignment just made, with its user's name."""
+    user = session.get(User, assignment.user_id)
+    return AssignmentRead(
+        user_id=assignment.user_id,
+        username=user.username if user else "",
+        role=assignment.role,
+        active=assignment.active,
+        assigned_at=assignment.assigned_at,
+        assigned_by=assignment.assigned_by,
+    )
+
+
+def search_cases(session: Session, *, actor: Principal, query: str, limit: int = 50) -> list[CaseItemRead]:
     """The caller's cases matching a case code, a person's registration ID, or their names."""
     policy.require_caseload(actor)
     q = (query or "").strip()
@@ -513,7 +646,7 @@ def search_cases(session: Session, *, actor: Principal, query: str, limit: int =
     return _items(session, cases, with_person=True)
 
 
-def cases_of_person(session: Session, *, actor: Principal, individual_id: uuid.UUID) -> list[CaseItem]:
+def cases_of_person(session: Session, *, actor: Principal, individual_id: uuid.UUID) -> list[CaseItemRead]:
     """The caller's cases about one person (nothing about anyone else's cases, not even that they exist)."""
     if actor.user_id is None or not (
         actor.can_anywhere(Permission.CASE_VIEW) or actor.can_anywhere(Permission.CASE_SUPERVISE)
@@ -538,20 +671,9 @@ def cases_of_person(session: Session, *, actor: Principal, individual_id: uuid.U
 # tasks and caseloads
 
 
-@dataclass(frozen=True)
-class TaskItem:
-    task_id: uuid.UUID
-    title: str
-    due_on: dt.date
-    days_overdue: int
-    assignee: str
-    case_id: uuid.UUID
-    case_code: str
-
-
 def overdue_tasks(
     session: Session, *, actor: Principal, on: dt.date | None = None, mine_only: bool = False
-) -> list[TaskItem]:
+) -> list[OverdueTaskRead]:
     """Open tasks past their due date on the caller's cases (or only those assigned to the caller)."""
     policy.require_caseload(actor)
     today = on or clock.today()
@@ -565,24 +687,22 @@ def overdue_tasks(
     if mine_only:
         stmt = stmt.where(CaseTask.assignee_id == actor.user_id)
     return [
-        TaskItem(t.id, t.title, t.due_on, (today - t.due_on).days, username, t.case_id, code)
+        OverdueTaskRead(
+            task_id=t.id,
+            title=t.title,
+            due_on=t.due_on,
+            days_overdue=(today - t.due_on).days,
+            assignee=username,
+            case_id=t.case_id,
+            case_code=code,
+        )
         for t, code, username in session.execute(stmt)
     ]
 
 
-@dataclass(frozen=True)
-class WorkerLoad:
-    user_id: uuid.UUID
-    username: str
-    full_name: str
-    role: str
-    active_cases: int
-    overdue_tasks: int
-
-
 def caseload(
     session: Session, *, actor: Principal, operation_id: uuid.UUID | None = None
-) -> list[WorkerLoad]:
+) -> list[WorkerLoadRead]:
     """Active (not closed) cases and overdue tasks per assigned worker: every worker of the cases in the
     caller's register for a supervisor (CASE_SUPERVISE), the caller's own figures for anyone else."""
     policy.require_caseload(actor)
@@ -620,7 +740,14 @@ def caseload(
         late_stmt = late_stmt.where(ProtectionCase.operation_id == operation_id)
     late = {uid: int(n) for uid, n in session.execute(late_stmt)}
     return [
-        WorkerLoad(uid, username, full_name, role, int(n), late.get(uid, 0) if role == "caseworker" else 0)
+        WorkerLoadRead(
+            user_id=uid,
+            username=username,
+            full_name=full_name,
+            role=role,
+            active_cases=int(n),
+            overdue_tasks=late.get(uid, 0) if role == "caseworker" else 0,
+        )
         for uid, username, full_name, role, n in session.execute(stmt)
     ]
 
