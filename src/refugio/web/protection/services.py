@@ -25,7 +25,7 @@ from refugio.web import forms
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import plain_input, text
-from refugio.web.protection import render
+from refugio.web.protection.common import render
 
 router = APIRouter(include_in_schema=False)
 

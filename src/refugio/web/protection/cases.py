@@ -7,14 +7,13 @@ Every form is CSRF-checked and runs in one unit of work (refused input is rolled
 again beside its fields). Who sees and does what is decided by refugio.protection, never here: a case
 page is only rendered from `queries.get_case`, which refuses anyone not assigned. Must not import
 refugio.api, refugio.cli or refugio.main. The directory and the receiving services' pages are in
-refugio.web.protection_services.
+refugio.web.protection.services.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -44,7 +43,7 @@ from refugio.web import forms
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, checked, plain_input, split_codes, text
-from refugio.web.protection_labels import NOTICES, PROTECTION_LABELS
+from refugio.web.protection.common import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,29 +67,6 @@ CASE_FORMS = (
     "reopen",
 )
 _PANEL_LINE = re.compile(r"^\s*(.+?)\s*(?:[-–—,:;|]\s*(.+?))?\s*$")
-
-
-def _labels(pg: Page) -> Callable[[str, object], str]:
-    def plabel(kind: str, value: object) -> str:
-        english = PROTECTION_LABELS.get(kind, {}).get(str(value))
-        return pg.gettext(english) if english else str(value)
-
-    return plabel
-
-
-def _choices(pg: Page, kind: str) -> list[tuple[str, str]]:
-    return [(str(code), pg.gettext(text)) for code, text in PROTECTION_LABELS[kind].items()]
-
-
-def _notice(pg: Page) -> str | None:
-    key = pg.request.query_params.get("done")
-    return pg.gettext(NOTICES[key]) if key in NOTICES else None
-
-
-def render(pg: Page, template: str, **values: Any) -> Response:
-    return pg.render(
-        template, plabel=_labels(pg), choices=lambda kind: _choices(pg, kind), notice=_notice(pg), **values
-    )
 
 
 # ---------------------------------------------------------------------------------------------
