@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from refugio.web.protection import cases, services
+from refugio.web.protection import case_actions, cases, services
 
 router = APIRouter(include_in_schema=False)
 router.include_router(cases.router)
+router.include_router(case_actions.router)
 router.include_router(services.router)
