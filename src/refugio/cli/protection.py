@@ -200,11 +200,11 @@ def cases_show(
             typer.echo(f"  summary: {c.summary}")
         for t in r.tasks:
             typer.echo(
-                f"  task {t.task.status:<9} due {t.task.due_on}  {t.task.title} ({t.assignee})"
+                f"  task {t.status:<9} due {t.due_on}  {t.title} ({t.assignee})"
                 f"{' OVERDUE' if t.overdue else ''}"
             )
         for ref in r.referrals:
-            typer.echo(f"  referral {ref.referral.code} → {ref.service_name}: {ref.referral.status}")
+            typer.echo(f"  referral {ref.code} → {ref.service_name}: {ref.status}")
         for e in r.events[:10]:
             typer.echo(f"  {e.at:%Y-%m-%d %H:%M} {e.by}: {e.summary}")
 

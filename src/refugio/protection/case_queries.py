@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,24 +40,29 @@ from refugio.protection.schemas import (
     AssignmentRead,
     BiaRead,
     BidRead,
+    CaseDetailsRead,
     CaseEventRead,
     CasePersonRead,
     CaseRead,
+    PersonBriefRead,
+    PlaceRead,
     PlanRead,
     ReferralEventRead,
     ReferralRead,
     TaskRead,
 )
-from refugio.registration.models import Individual, Operation, Site
+from refugio.registration.models import Operation, Site
 from refugio.security import audit
 from refugio.security.models import User
 from refugio.security.principals import Principal
+
+ReadT = TypeVar("ReadT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class CasePerson:
     role: str
-    person: Individual
+    person: PersonBriefRead
     age: int
     child: bool
 
@@ -73,41 +79,25 @@ class AssignmentView:
     ended_at: dt.datetime | None
 
 
-@dataclass(frozen=True)
-class TaskView:
-    task: CaseTask
-    assignee: str
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class ReferralView:
-    referral: Referral
-    service_name: str
-    service_type: str
-    organisation: str
-    overdue: bool
-    events: list[ReferralEvent]
-
-
 @dataclass
 class CaseRecord:
-    case: ProtectionCase
+    """A case's full record, built of read models (`case_read` turns it into the API's `CaseRead`)."""
+
+    case: CaseDetailsRead
     access: policy.Access
-    site: Site
-    operation: Operation
+    site: PlaceRead
+    operation: PlaceRead
     people: list[CasePerson]
     assignments: list[AssignmentView]
-    events: list[CaseEvent]
-    assessments: list[CaseAssessment]
-    plans: list[CasePlan]
-    bias: list[BestInterestsAssessment]
-    bids: list[BestInterestsDetermination]
-    tasks: list[TaskView]
-    referrals: list[ReferralView]
+    events: list[CaseEventRead]
+    assessments: list[AssessmentRead]
+    plans: list[PlanRead]
+    bias: list[BiaRead]
+    bids: list[BidRead]
+    tasks: list[TaskRead]
+    referrals: list[ReferralRead]
     needs_bia: bool = False
     has_approved_bia: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def primary(self) -> CasePerson:
@@ -149,10 +139,19 @@ def _assignments(session: Session, case: ProtectionCase) -> list[AssignmentView]
     ]
 
 
-def _tasks(session: Session, case: ProtectionCase) -> list[TaskView]:
+def _tasks(session: Session, case: ProtectionCase) -> list[TaskRead]:
     today = clock.today()
     return [
-        TaskView(t, username, t.status == "open" and t.due_on < today)
+        TaskRead(
+            id=t.id,
+            case_id=t.case_id,
+            title=t.title,
+            due_on=t.due_on,
+            assignee=username,
+            status=t.status,
+            overdue=t.status == "open" and t.due_on < today,
+            note=t.note,
+        )
         for t, username in session.execute(
             select(CaseTask, User.username)
             .join(User, User.id == CaseTask.assignee_id)
@@ -162,7 +161,31 @@ def _tasks(session: Session, case: ProtectionCase) -> list[TaskView]:
     ]
 
 
-def _referrals(session: Session, case: ProtectionCase) -> list[ReferralView]:
+def _referral_read(
+    r: Referral, service_name: str, organisation: str, overdue: bool, events: list[ReferralEvent]
+) -> ReferralRead:
+    return ReferralRead(
+        id=r.id,
+        code=r.code,
+        service_id=r.service_id,
+        service_name=service_name,
+        organisation=organisation,
+        urgency=r.urgency,
+        reason=r.reason,
+        consent_by=r.consent_by,
+        consent_on=r.consent_on,
+        shared_fields=list(r.shared_fields),
+        status=r.status,
+        sent_at=r.sent_at,
+        respond_by=r.respond_by,
+        overdue=overdue,
+        response_note=r.response_note,
+        feedback=r.feedback,
+        events=[ReferralEventRead.model_validate(e) for e in events],
+    )
+
+
+def _referrals(session: Session, case: ProtectionCase) -> list[ReferralRead]:
     now = clock.now()
     referral_rows = session.execute(
         select(Referral, ProtectionService, ServiceOrganisation)
@@ -180,9 +203,7 @@ def _referrals(session: Session, case: ProtectionCase) -> list[ReferralView]:
         ):
             timeline[ev.referral_id].append(ev)
     return [
-        ReferralView(
-            r, s.name, s.service_type, o.name, r.status == "sent" and r.respond_by < now, timeline[r.id]
-        )
+        _referral_read(r, s.name, o.name, r.status == "sent" and r.respond_by < now, timeline[r.id])
         for r, s, o in referral_rows
     ]
 
@@ -199,29 +220,30 @@ def get_case(
     site = session.get(Site, case.site_id)
     operation = session.get(Operation, case.operation_id)
     assert site is not None and operation is not None
-    people = [CasePerson(link.role, p, age_on(p), is_child(p)) for link, p in members(session, case)]
-    assignments = _assignments(session, case)
-    tasks = _tasks(session, case)
-    referrals = _referrals(session, case)
+    people = [
+        CasePerson(link.role, PersonBriefRead.model_validate(p), age_on(p), is_child(p))
+        for link, p in members(session, case)
+    ]
 
-    def rows(model: Any, order: Any) -> list[Any]:
-        return list(session.scalars(select(model).where(model.case_id == case.id).order_by(order)))
+    def rows(model: Any, order: Any, read: type[ReadT]) -> list[ReadT]:
+        found = session.scalars(select(model).where(model.case_id == case.id).order_by(order))
+        return [read.model_validate(row) for row in found]
 
-    bias = rows(BestInterestsAssessment, BestInterestsAssessment.submitted_at.desc())
+    bias = rows(BestInterestsAssessment, BestInterestsAssessment.submitted_at.desc(), BiaRead)
     record = CaseRecord(
-        case=case,
+        case=CaseDetailsRead.model_validate(case),
         access=access,
-        site=site,
-        operation=operation,
+        site=PlaceRead.model_validate(site),
+        operation=PlaceRead.model_validate(operation),
         people=people,
-        assignments=assignments,
-        events=rows(CaseEvent, CaseEvent.at.desc()),
-        assessments=rows(CaseAssessment, CaseAssessment.recorded_at.desc()),
-        plans=rows(CasePlan, CasePlan.version.desc()),
+        assignments=_assignments(session, case),
+        events=rows(CaseEvent, CaseEvent.at.desc(), CaseEventRead),
+        assessments=rows(CaseAssessment, CaseAssessment.recorded_at.desc(), AssessmentRead),
+        plans=rows(CasePlan, CasePlan.version.desc(), PlanRead),
         bias=bias,
-        bids=rows(BestInterestsDetermination, BestInterestsDetermination.submitted_at.desc()),
-        tasks=tasks,
-        referrals=referrals,
+        bids=rows(BestInterestsDetermination, BestInterestsDetermination.submitted_at.desc(), BidRead),
+        tasks=_tasks(session, case),
+        referrals=_referrals(session, case),
     )
     primary = record.primary
     record.needs_bia = case.case_type == CaseType.CHILD_PROTECTION and primary.child
@@ -236,43 +258,6 @@ def get_case(
             details={"case": case.code},
         )
     return record
-
-
-def task_read(view: TaskView) -> TaskRead:
-    t = view.task
-    return TaskRead(
-        id=t.id,
-        case_id=t.case_id,
-        title=t.title,
-        due_on=t.due_on,
-        assignee=view.assignee,
-        status=t.status,
-        overdue=view.overdue,
-        note=t.note,
-    )
-
-
-def referral_read(view: ReferralView) -> ReferralRead:
-    r = view.referral
-    return ReferralRead(
-        id=r.id,
-        code=r.code,
-        service_id=r.service_id,
-        service_name=view.service_name,
-        organisation=view.organisation,
-        urgency=r.urgency,
-        reason=r.reason,
-        consent_by=r.consent_by,
-        consent_on=r.consent_on,
-        shared_fields=list(r.shared_fields),
-        status=r.status,
-        sent_at=r.sent_at,
-        respond_by=r.respond_by,
-        overdue=view.overdue,
-        response_note=r.response_note,
-        feedback=r.feedback,
-        events=[ReferralEventRead.model_validate(e) for e in view.events],
-    )
 
 
 def _person_read(p: CasePerson) -> CasePersonRead:
@@ -308,13 +293,13 @@ def case_read(record: CaseRecord) -> CaseRead:
         closed_at=c.closed_at,
         people=[_person_read(p) for p in record.people],
         assignments=[AssignmentRead.model_validate(a) for a in record.assignments],
-        events=[CaseEventRead.model_validate(e) for e in record.events],
-        assessments=[AssessmentRead.model_validate(a) for a in record.assessments],
-        plans=[PlanRead.model_validate(p) for p in record.plans],
-        bias=[BiaRead.model_validate(b) for b in record.bias],
-        bids=[BidRead.model_validate(b) for b in record.bids],
-        tasks=[task_read(t) for t in record.tasks],
-        referrals=[referral_read(r) for r in record.referrals],
+        events=record.events,
+        assessments=record.assessments,
+        plans=record.plans,
+        bias=record.bias,
+        bids=record.bids,
+        tasks=record.tasks,
+        referrals=record.referrals,
         needs_bia=record.needs_bia,
     )
 

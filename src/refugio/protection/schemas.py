@@ -234,6 +234,48 @@ class CasePageRead(BaseModel):
     items: list[CaseItemRead]
 
 
+class CaseDetailsRead(Read):
+    """A case's own fields, as its assigned workers see them (the `case` of `queries.CaseRecord`)."""
+
+    id: uuid.UUID
+    code: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    case_type: str
+    uasc: bool
+    status: str
+    risk_level: str
+    summary: str
+    opened_at: dt.datetime
+    opened_by: str
+    opened_from_need_id: uuid.UUID | None
+    closure_requested_at: dt.datetime | None
+    closure_requested_by: str | None
+    closure_reason: str | None
+    closed_at: dt.datetime | None
+    closed_by: str | None
+    updated_at: dt.datetime
+    version: int
+
+
+class PersonBriefRead(Read):
+    """A registered person linked to a case, as the case shows them."""
+
+    id: uuid.UUID
+    ref: str
+    given_name: str
+    family_name: str
+    sex: str
+
+
+class PlaceRead(Read):
+    """An operation or a site, by its code and name."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+
+
 class CasePersonRead(BaseModel):
     role: str
     individual_id: uuid.UUID
