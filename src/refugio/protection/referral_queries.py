@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
@@ -71,10 +72,49 @@ def organisations(
 
 @dataclass(frozen=True)
 class ServiceItem:
-    service: ProtectionService
-    organisation: ServiceOrganisation
+    """A service of the directory with its organisation (what the directory page shows)."""
+
+    service: ServiceRead
+    organisation: OrganisationRead
     site_code: str | None
     members: list[str]
+
+
+def _service_items(
+    session: Session, rows: Sequence[tuple[ProtectionService, ServiceOrganisation]]
+) -> list[ServiceItem]:
+    if not rows:
+        return []
+    site_codes = dict(session.execute(select(Site.id, Site.code)).all())
+    member_names: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for service_id, username in session.execute(
+        select(ServiceMember.service_id, User.username)
+        .join(User, User.id == ServiceMember.user_id)
+        .where(ServiceMember.service_id.in_([s.id for s, _o in rows]))
+        .order_by(User.username)
+    ):
+        member_names[service_id].append(username)
+    items = []
+    for s, o in rows:
+        site_code = site_codes.get(s.site_id) if s.site_id else None
+        read = ServiceRead(
+            id=s.id,
+            operation_id=s.operation_id,
+            organisation_id=s.organisation_id,
+            organisation=o.name,
+            name=s.name,
+            service_type=s.service_type,
+            site_code=site_code,
+            location=s.location,
+            contact_name=s.contact_name,
+            phone=s.phone,
+            email=s.email,
+            hours=s.hours,
+            active=s.active,
+            members=member_names[s.id],
+        )
+        items.append(ServiceItem(read, OrganisationRead.model_validate(o), site_code, member_names[s.id]))
+    return items
 
 
 def services(
@@ -99,41 +139,7 @@ def services(
         stmt = stmt.where(ProtectionService.service_type == service_type)
     if not include_inactive:
         stmt = stmt.where(ProtectionService.active.is_(True))
-    rows = session.execute(stmt).all()
-    site_codes = dict(session.execute(select(Site.id, Site.code)).all()) if rows else {}
-    member_names: dict[uuid.UUID, list[str]] = defaultdict(list)
-    if rows:
-        for service_id, username in session.execute(
-            select(ServiceMember.service_id, User.username)
-            .join(User, User.id == ServiceMember.user_id)
-            .where(ServiceMember.service_id.in_([s.id for s, _o in rows]))
-            .order_by(User.username)
-        ):
-            member_names[service_id].append(username)
-    return [
-        ServiceItem(s, o, site_codes.get(s.site_id) if s.site_id else None, member_names[s.id])
-        for s, o in rows
-    ]
-
-
-def service_read(item: ServiceItem) -> ServiceRead:
-    s = item.service
-    return ServiceRead(
-        id=s.id,
-        operation_id=s.operation_id,
-        organisation_id=s.organisation_id,
-        organisation=item.organisation.name,
-        name=s.name,
-        service_type=s.service_type,
-        site_code=item.site_code,
-        location=s.location,
-        contact_name=s.contact_name,
-        phone=s.phone,
-        email=s.email,
-        hours=s.hours,
-        active=s.active,
-        members=item.members,
-    )
+    return _service_items(session, [(s, o) for s, o in session.execute(stmt)])
 
 
 def directory(
@@ -152,7 +158,7 @@ def directory(
         service_type=service_type,
         include_inactive=include_inactive,
     )
-    return [service_read(i) for i in items]
+    return [i.service for i in items]
 
 
 def directory_service(session: Session, *, actor: Principal, service_id: uuid.UUID) -> ServiceRead:
@@ -160,24 +166,26 @@ def directory_service(session: Session, *, actor: Principal, service_id: uuid.UU
     read it."""
     for item in services(session, actor=actor, include_inactive=True):
         if item.service.id == service_id:
-            return service_read(item)
+            return item.service
     raise NotFound("no such service")
 
 
-def my_services(session: Session, *, actor: Principal) -> list[ProtectionService]:
+def my_services(session: Session, *, actor: Principal) -> list[ServiceRead]:
     """The services whose referrals the caller answers."""
     if actor.user_id is None:
         return []
-    return [
-        s
-        for s in session.scalars(
-            select(ProtectionService)
+    rows = [
+        (s, o)
+        for s, o in session.execute(
+            select(ProtectionService, ServiceOrganisation)
+            .join(ServiceOrganisation, ServiceOrganisation.id == ProtectionService.organisation_id)
             .join(ServiceMember, ServiceMember.service_id == ProtectionService.id)
             .where(ServiceMember.user_id == actor.user_id)
             .order_by(ProtectionService.name)
         )
         if policy.is_receiver(session, actor, s)
     ]
+    return [i.service for i in _service_items(session, rows)]
 
 
 # ---------------------------------------------------------------------------------------------
