@@ -43,7 +43,9 @@ from refugio.protection.tracing.schemas import (
     CandidateRead,
     ConsentRead,
     ReasonRead,
+    RequestDetailsRead,
     RequestRead,
+    SoughtPersonRead,
     SoughtRead,
     TracingEventRead,
 )
@@ -93,7 +95,7 @@ class CandidateView:
 
 @dataclass(frozen=True)
 class SoughtView:
-    person: SoughtPerson
+    person: SoughtPersonRead
     label: str
     candidates: list[CandidateView]
     found: str | None  # who they were found to be (ref), once verified
@@ -101,12 +103,14 @@ class SoughtView:
 
 @dataclass(frozen=True)
 class RequestView:
-    request: TracingRequest
+    """One request as its readers see it, built of read models (`request_read` makes the API's)."""
+
+    request: RequestDetailsRead
     site_code: str
     site_name: str
     enquirer: dict[str, Any]
     sought: list[SoughtView]
-    events: list[TracingEvent]
+    events: list[TracingEventRead]
     can_manage: bool
     consent_active: bool
     confirmed: list[CandidateView] = field(default_factory=list)
@@ -314,6 +318,17 @@ def _candidate_views(
     return out
 
 
+def _event_read(e: TracingEvent) -> TracingEventRead:
+    return TracingEventRead(
+        event_type=e.event_type,
+        occurred_on=e.occurred_on,
+        recorded_at=e.recorded_at,
+        recorded_by=e.recorded_by,
+        summary=e.summary,
+        details=e.details or {},
+    )
+
+
 def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> RequestView:
     """One request with its sought people, their ranked candidates with reasons, and its history (audited)."""
     request = find_request(session, actor, key)
@@ -345,7 +360,7 @@ def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> 
     )
     sought = [
         SoughtView(
-            person=p,
+            person=SoughtPersonRead.model_validate(p),
             label=sought_label(p),
             candidates=views.get(p.id, []),
             found=found_refs.get(p.found_individual_id)
@@ -356,13 +371,14 @@ def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> 
         )
         for p in request.sought
     ]
-    events = list(
-        session.scalars(
+    events = [
+        _event_read(e)
+        for e in session.scalars(
             select(TracingEvent)
             .where(TracingEvent.request_id == request.id)
             .order_by(TracingEvent.recorded_at, TracingEvent.id)
         )
-    )
+    ]
     audit.record(
         session,
         actor=actor,
@@ -373,7 +389,7 @@ def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> 
     )
     confirmed = [c for s in sought for c in s.candidates if c.status == CandidateStatus.CONFIRMED.value]
     return RequestView(
-        request=request,
+        request=RequestDetailsRead.model_validate(request),
         site_code=site.code,
         site_name=site.name,
         enquirer=_enquirer_card(session, actor, request),
@@ -471,17 +487,7 @@ def request_read(view: RequestView) -> RequestRead:
         closure_reason=r.closure_reason,
         version=r.version,
         sought=[_sought_read(s) for s in view.sought],
-        events=[
-            TracingEventRead(
-                event_type=e.event_type,
-                occurred_on=e.occurred_on,
-                recorded_at=e.recorded_at,
-                recorded_by=e.recorded_by,
-                summary=e.summary,
-                details=e.details or {},
-            )
-            for e in view.events
-        ],
+        events=view.events,
     )
 
 

@@ -133,6 +133,60 @@ class SearchIn(BaseModel):
 # read models (what refugio.protection.tracing.queries returns)
 
 
+class Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class RequestDetailsRead(Read):
+    """A request's own fields (the `request` of `queries.RequestView`)."""
+
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    status: str
+    lodged_on: dt.date
+    consent_given: bool
+    consent_given_by: str
+    consent_date: dt.date
+    consent_recorded_by: str
+    consent_withdrawn_at: dt.datetime | None
+    consent_withdrawal_reason: str | None
+    assigned_to: str | None
+    case_id: uuid.UUID | None
+    notes: str | None
+    last_matched_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    closure_reason: str | None
+    version: int
+
+
+class SoughtPersonRead(Read):
+    """A person sought by a request, as recorded (the `person` of `queries.SoughtView`)."""
+
+    id: uuid.UUID
+    position: int
+    given_name: str | None
+    middle_name: str | None
+    family_name: str | None
+    given_name_original: str | None
+    middle_name_original: str | None
+    family_name_original: str | None
+    other_names: str | None
+    sex: str | None
+    date_of_birth: str | None
+    age: int | None
+    age_on: dt.date | None
+    relationship: str
+    country_of_origin: str | None
+    place_of_origin: str | None
+    place_last_seen: str | None
+    date_of_separation: str | None
+    separation_circumstances: str | None
+    found_individual_id: uuid.UUID | None
+    found_request_id: uuid.UUID | None
+
+
 class RequestSummaryRead(BaseModel):
     id: uuid.UUID
     ref: str

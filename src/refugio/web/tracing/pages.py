@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from refugio.protection.tracing import policy, queries, service
+from refugio.protection.tracing import queries, service
 from refugio.protection.tracing.schemas import (
     AssignIn,
     CandidateReview,
@@ -426,7 +426,7 @@ def _act(request: Request, request_id: str, form: FormData, verb: str) -> Respon
     try:
         with web.page(request) as pg:
             pg.check_csrf(form)
-            policy.require_view(pg.principal, queries.find_request(pg.db, pg.principal, rid))
+            queries.request_id_of(pg.db, actor=pg.principal, key=rid)  # NotFound outside the caller's scope
             VERBS[verb](pg, rid, form)
     except (ValidationFailed, Conflict) as exc:
         message = "; ".join(e.message for e in getattr(exc, "errors", [])) or exc.message
