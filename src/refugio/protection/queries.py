@@ -1,7 +1,8 @@
 """Protection reads. The confidentiality rule of refugio.protection.policy is applied IN the queries
 (`detail_clause`, `metadata_clause`, `receiver_clause`), so no list, search, export or count can return
 a case the caller may not see; every read of a case record (and every list, search and export) is
-audited, naming cases by id and code only.
+audited, naming cases by id and code only. What they return are the read models of
+refugio.protection.schemas (`CaseItemRead`, `CaseRead`, `OverdueTaskRead`, …), which channels render.
 
     my_cases            the caller's caseload (cases they are assigned to); GBV cases show their code only
     case_register       case metadata for supervisors (no person, no narrative)

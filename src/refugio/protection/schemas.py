@@ -223,10 +223,8 @@ class CaseItemRead(Read):
     supervisors: list[str]
     open_tasks: int
     overdue_tasks: int
-    person_ref: str | None = Field(
-        default=None, description="Empty in the register and for GBV cases (code only)."
-    )
-    person_name: str | None = None
+    person_ref: str | None = Field(description="Empty in the register and for GBV cases (code only).")
+    person_name: str | None
 
 
 class CasePageRead(BaseModel):
