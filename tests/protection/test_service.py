@@ -498,7 +498,7 @@ def test_referral_with_consent_minimum_data_acceptance_and_feedback(world: World
     )
     record = run(world, "protection", queries.get_case, key=case_id)
     (view,) = record.referrals
-    assert view.referral.status == "completed" and view.referral.feedback == "Seen by the doctor; treated."
+    assert view.status == "completed" and view.feedback == "Seen by the doctor; treated."
     assert [e.status for e in view.events] == ["sent", "accepted", "completed"]
 
 

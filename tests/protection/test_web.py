@@ -250,6 +250,41 @@ def test_directory_and_navigation(client: TestClient, world: World) -> None:
     assert "Open a protection case" not in client.get(f"/people/{world.woman_id}").text
 
 
+def test_directory_forms_add_a_service_and_who_answers_it(client: TestClient, world: World) -> None:
+    token = sign_in(client, "supervisor")
+    page = client.get("/protection/services").text
+    org_id = re.search(r'<option value="([0-9a-f-]{36})"[^>]*>Jordan Health Aid', page).group(1)  # type: ignore[union-attr]
+    refused = client.post(
+        "/protection/services/service",
+        data={"csrf_token": token, "organisation_id": org_id, "name": "Dental care", "service_type": ""},
+    )
+    assert refused.status_code == 422 and field_error(refused.text, "f-svc-service_type")
+    assert "Dental care" in refused.text  # the refused form keeps its values
+    added = client.post(
+        "/protection/services/service",
+        data={
+            "csrf_token": token,
+            "organisation_id": org_id,
+            "name": "Dental care",
+            "service_type": "health",
+        },
+    )
+    assert added.status_code == 303 and "Dental care" in client.get("/protection/services").text
+    page = client.get("/protection/services").text
+    service_id = re.search(r'<option value="([0-9a-f-]{36})"[^>]*>Dental care', page).group(1)  # type: ignore[union-attr]
+    no_one = client.post(
+        "/protection/services/member", data={"csrf_token": token, "service_id": service_id, "user_id": ""}
+    )
+    assert no_one.status_code == 422 and "Choose a person and a role." in no_one.text
+    member = client.post(
+        "/protection/services/member",
+        data={"csrf_token": token, "service_id": service_id, "user_id": str(world.users["provider"])},
+    )
+    assert member.status_code == 303
+    sign_in(client, "provider")
+    assert "Dental care" in client.get("/protection/inbox").text
+
+
 @pytest.mark.parametrize("lang", ["fr", "ar", "es"])
 def test_pages_are_translated(client: TestClient, world: World, lang: str) -> None:
     open_case(world)

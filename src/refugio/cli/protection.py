@@ -132,12 +132,9 @@ def cases_open(
     data_dir: DataDirOption = None,
 ) -> None:
     """Open a protection case for a registered person, directly (--type) or from a specific need (--need)."""
-    from sqlalchemy import select
-
     from refugio.protection import service
     from refugio.protection.schemas import CaseFromNeed, CaseOpen
     from refugio.registration import queries as registration
-    from refugio.registration.models import SpecificNeed
     from refugio.store.uow import unit_of_work
 
     if bool(case_type) == bool(need):
@@ -152,13 +149,7 @@ def cases_open(
             "supervisor_id": _user_id(s, supervisor) if supervisor else None,
         }
         if need:
-            row = s.scalar(
-                select(SpecificNeed).where(
-                    SpecificNeed.individual_id == record.person.id,
-                    SpecificNeed.code == need.upper(),
-                    SpecificNeed.active.is_(True),
-                )
-            )
+            row = next((n.need for n in record.needs if n.need.code == need.upper() and n.need.active), None)
             if row is None:
                 common.fail(f"{record.person.ref} has no active specific need {need.upper()}")
             data: Any = common.build_input(
@@ -209,11 +200,11 @@ def cases_show(
             typer.echo(f"  summary: {c.summary}")
         for t in r.tasks:
             typer.echo(
-                f"  task {t.task.status:<9} due {t.task.due_on}  {t.task.title} ({t.assignee})"
+                f"  task {t.status:<9} due {t.due_on}  {t.title} ({t.assignee})"
                 f"{' OVERDUE' if t.overdue else ''}"
             )
         for ref in r.referrals:
-            typer.echo(f"  referral {ref.referral.code} → {ref.service_name}: {ref.referral.status}")
+            typer.echo(f"  referral {ref.code} → {ref.service_name}: {ref.status}")
         for e in r.events[:10]:
             typer.echo(f"  {e.at:%Y-%m-%d %H:%M} {e.by}: {e.summary}")
 
@@ -400,10 +391,7 @@ def services_add(
     data_dir: DataDirOption = None,
 ) -> None:
     """Add a service (and its organisation, when new) to an operation's directory."""
-    from sqlalchemy import select
-
-    from refugio.protection import service
-    from refugio.protection.models import ServiceOrganisation
+    from refugio.protection import queries, service
     from refugio.protection.schemas import OrganisationCreate, ServiceCreate
     from refugio.store.uow import unit_of_work
 
@@ -412,11 +400,8 @@ def services_add(
     op_id = common.operation_id(container, operation)
     run = common.run
     with unit_of_work(container.sessions) as s:
-        org = s.scalar(
-            select(ServiceOrganisation).where(
-                ServiceOrganisation.operation_id == op_id, ServiceOrganisation.name == organisation.strip()
-            )
-        )
+        known = queries.organisations(s, actor=actor, operation_id=op_id)
+        org: Any = next((o for o in known if o.name == organisation.strip()), None)
         if org is None:
             org_data = common.build_input(
                 OrganisationCreate, operation_id=op_id, name=organisation, kind=kind

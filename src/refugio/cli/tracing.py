@@ -39,7 +39,7 @@ ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in th
 def _request_id(session: Any, actor: Principal, key: str) -> uuid.UUID:
     from refugio.protection.tracing import queries
 
-    found: uuid.UUID = common.run(lambda: queries.find_request(session, actor, key).id)
+    found: uuid.UUID = common.run(lambda: queries.request_id_of(session, actor=actor, key=key))
     return found
 
 

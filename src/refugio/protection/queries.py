@@ -1,7 +1,8 @@
 """Protection reads. The confidentiality rule of refugio.protection.policy is applied IN the queries
 (`detail_clause`, `metadata_clause`, `receiver_clause`), so no list, search, export or count can return
 a case the caller may not see; every read of a case record (and every list, search and export) is
-audited, naming cases by id and code only.
+audited, naming cases by id and code only. What they return are the read models of
+refugio.protection.schemas (`CaseItemRead`, `CaseRead`, `OverdueTaskRead`, …), which channels render.
 
     my_cases            the caller's caseload (cases they are assigned to); GBV cases show their code only
     case_register       case metadata for supervisors (no person, no narrative)
@@ -13,9 +14,10 @@ audited, naming cases by id and code only.
     cases_csv           CSV export of the caller's cases
     caseload_counts     raw counts by case type and status: publish only through refugio.stats.caseload
 
-The directory and the receiving side of referrals (`organisations`, `services`, `my_services`,
-`referral_inbox`, `received_referral`, `referrals_breaching_sla`, `colleagues`) are in
-refugio.protection.referral_queries and re-exported here.
+One case's record and its read model (`get_case`, `read_case`, `opened_case`, `case_id_of`) are in
+refugio.protection.case_queries; the directory and the receiving side of referrals (`organisations`,
+`services`, `directory`, `my_services`, `referral_inbox`, `received_referral`, `referrals_breaching_sla`,
+`colleagues`) are in refugio.protection.referral_queries. Both are re-exported here.
 """
 
 from __future__ import annotations
@@ -25,39 +27,38 @@ import datetime as dt
 import io
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
-from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
+from refugio.core.errors import PermissionDenied, ValidationFailed
 from refugio.protection import policy
-from refugio.protection.common import age_on, is_child, members
-from refugio.protection.enums import OPEN_STATUSES, ApprovalStatus, CaseType
+from refugio.protection.case_queries import (  # re-exported
+    AssignmentView,
+    CasePerson,
+    CaseRecord,
+    assignment_read,
+    case_id_of,
+    case_read,
+    get_case,
+    opened_case,
+    read_case,
+)
+from refugio.protection.enums import OPEN_STATUSES, CaseType
 from refugio.protection.models import (
-    BestInterestsAssessment,
-    BestInterestsDetermination,
-    CaseAssessment,
     CaseAssignment,
-    CaseEvent,
     CaseIndividual,
-    CasePlan,
     CaseTask,
     ProtectionCase,
-    ProtectionService,
-    Referral,
-    ReferralEvent,
-    ServiceOrganisation,
 )
 from refugio.protection.referral_queries import (  # re-exported
     Colleague,
-    ReceivedReferral,
     ServiceItem,
-    SlaBreach,
     colleagues,
+    directory,
+    directory_service,
     my_services,
     organisations,
     received_referral,
@@ -65,8 +66,13 @@ from refugio.protection.referral_queries import (  # re-exported
     referrals_breaching_sla,
     services,
 )
+from refugio.protection.schemas import (
+    CaseItemRead,
+    OverdueTaskRead,
+    WorkerLoadRead,
+)
 from refugio.registration import name_index, names
-from refugio.registration.models import Individual, NameSearch, Operation, Site
+from refugio.registration.models import Individual, NameSearch, Site
 from refugio.security import audit
 from refugio.security.models import User
 from refugio.security.permissions import Permission
@@ -76,29 +82,28 @@ MAX_PAGE = 200
 
 __all__ = [
     "AssignmentView",
-    "CaseItem",
     "CasePerson",
     "CaseRecord",
     "Colleague",
-    "ReceivedReferral",
-    "ReferralView",
     "ServiceItem",
-    "SlaBreach",
-    "TaskItem",
-    "TaskView",
-    "WorkerLoad",
+    "assignment_read",
     "case_id_of",
+    "case_read",
     "case_register",
     "caseload",
     "caseload_counts",
     "cases_csv",
     "cases_of_person",
     "colleagues",
+    "directory",
+    "directory_service",
     "get_case",
     "my_cases",
     "my_services",
+    "opened_case",
     "organisations",
     "overdue_tasks",
+    "read_case",
     "received_referral",
     "referral_inbox",
     "referrals_breaching_sla",
@@ -111,28 +116,7 @@ __all__ = [
 # lists
 
 
-@dataclass(frozen=True)
-class CaseItem:
-    """One line of a case list. `person_*` is None in the register and for GBV cases (code only)."""
-
-    id: uuid.UUID
-    code: str
-    case_type: str
-    uasc: bool
-    status: str
-    risk_level: str
-    site_code: str
-    opened_at: dt.datetime
-    updated_at: dt.datetime
-    caseworkers: list[str]
-    supervisors: list[str]
-    open_tasks: int
-    overdue_tasks: int
-    person_ref: str | None = None
-    person_name: str | None = None
-
-
-def _items(session: Session, cases: list[ProtectionCase], *, with_person: bool) -> list[CaseItem]:
+def _items(session: Session, cases: list[ProtectionCase], *, with_person: bool) -> list[CaseItemRead]:
     if not cases:
         return []
     case_ids = [c.id for c in cases]
@@ -172,7 +156,7 @@ def _items(session: Session, cases: list[ProtectionCase], *, with_person: bool) 
         person = people.get(c.id) if c.case_type != CaseType.GBV else None
         n_open, n_late = tasks.get(c.id, (0, 0))
         out.append(
-            CaseItem(
+            CaseItemRead(
                 id=c.id,
                 code=c.code,
                 case_type=c.case_type,
@@ -232,7 +216,7 @@ def my_cases(
     include_closed: bool = False,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[list[CaseItem], int]:
+) -> tuple[list[CaseItemRead], int]:
     """The cases the caller is assigned to (as caseworker or supervisor), latest activity first."""
     policy.require_caseload(actor)
     stmt = _filtered(
@@ -263,7 +247,7 @@ def case_register(
     without_supervisor: bool = False,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[list[CaseItem], int]:
+) -> tuple[list[CaseItemRead], int]:
     """Case metadata for supervisors (CASE_SUPERVISE): code, type, status, site, who is assigned. Never
     the people, the narrative or any record of the case."""
     policy.require_register(actor, operation_id=operation_id)
@@ -289,183 +273,7 @@ def case_register(
     return _items(session, cases, with_person=False), total
 
 
-# ---------------------------------------------------------------------------------------------
-# one case
-
-
-@dataclass(frozen=True)
-class CasePerson:
-    role: str
-    person: Individual
-    age: int
-    child: bool
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    user_id: uuid.UUID
-    username: str
-    full_name: str
-    role: str
-    active: bool
-    assigned_at: dt.datetime
-    assigned_by: str
-    ended_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class TaskView:
-    task: CaseTask
-    assignee: str
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class ReferralView:
-    referral: Referral
-    service_name: str
-    service_type: str
-    organisation: str
-    overdue: bool
-    events: list[ReferralEvent]
-
-
-@dataclass
-class CaseRecord:
-    case: ProtectionCase
-    access: policy.Access
-    site: Site
-    operation: Operation
-    people: list[CasePerson]
-    assignments: list[AssignmentView]
-    events: list[CaseEvent]
-    assessments: list[CaseAssessment]
-    plans: list[CasePlan]
-    bias: list[BestInterestsAssessment]
-    bids: list[BestInterestsDetermination]
-    tasks: list[TaskView]
-    referrals: list[ReferralView]
-    needs_bia: bool = False
-    has_approved_bia: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def primary(self) -> CasePerson:
-        return next(p for p in self.people if p.role == "primary")
-
-
-def _find_case(session: Session, key: uuid.UUID | str) -> ProtectionCase | None:
-    if isinstance(key, uuid.UUID):
-        return session.get(ProtectionCase, key)
-    try:
-        return session.get(ProtectionCase, uuid.UUID(str(key)))
-    except ValueError:
-        return session.scalar(select(ProtectionCase).where(ProtectionCase.code == str(key).strip().upper()))
-
-
-def case_id_of(session: Session, *, actor: Principal, key: uuid.UUID | str) -> uuid.UUID:
-    """The id of a case named by id or code, for someone who may see it (details or register);
-    NotFound for anyone else."""
-    case = _find_case(session, key)
-    if case is None:
-        raise NotFound("no such case")
-    access = policy.access_of(session, actor, case)
-    if not (access.details or access.metadata):
-        raise NotFound("no such case")
-    return case.id
-
-
-def get_case(
-    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
-) -> CaseRecord:
-    """A case's full record, for its assigned caseworkers and supervisors only; the read is audited.
-    NotFound for anyone else (PermissionDenied for a supervisor who sees it in the register)."""
-    case = _find_case(session, key)
-    if case is None:
-        raise NotFound("no such case")
-    access = policy.require_details(session, actor, case)
-    site = session.get(Site, case.site_id)
-    operation = session.get(Operation, case.operation_id)
-    assert site is not None and operation is not None
-    people = [CasePerson(link.role, p, age_on(p), is_child(p)) for link, p in members(session, case)]
-    assignments = [
-        AssignmentView(
-            a.user_id, u.username, u.full_name, a.role, a.active, a.assigned_at, a.assigned_by, a.ended_at
-        )
-        for a, u in session.execute(
-            select(CaseAssignment, User)
-            .join(User, User.id == CaseAssignment.user_id)
-            .where(CaseAssignment.case_id == case.id)
-            .order_by(CaseAssignment.active.desc(), CaseAssignment.assigned_at)
-        )
-    ]
-    today, now = clock.today(), clock.now()
-    tasks = [
-        TaskView(t, username, t.status == "open" and t.due_on < today)
-        for t, username in session.execute(
-            select(CaseTask, User.username)
-            .join(User, User.id == CaseTask.assignee_id)
-            .where(CaseTask.case_id == case.id)
-            .order_by(CaseTask.status.desc(), CaseTask.due_on)
-        )
-    ]
-    referral_rows = session.execute(
-        select(Referral, ProtectionService, ServiceOrganisation)
-        .join(ProtectionService, ProtectionService.id == Referral.service_id)
-        .join(ServiceOrganisation, ServiceOrganisation.id == ProtectionService.organisation_id)
-        .where(Referral.case_id == case.id)
-        .order_by(Referral.sent_at.desc())
-    ).all()
-    timeline: dict[uuid.UUID, list[ReferralEvent]] = defaultdict(list)
-    if referral_rows:
-        for ev in session.scalars(
-            select(ReferralEvent)
-            .where(ReferralEvent.referral_id.in_([r.id for r, _s, _o in referral_rows]))
-            .order_by(ReferralEvent.at)
-        ):
-            timeline[ev.referral_id].append(ev)
-    referrals = [
-        ReferralView(
-            r, s.name, s.service_type, o.name, r.status == "sent" and r.respond_by < now, timeline[r.id]
-        )
-        for r, s, o in referral_rows
-    ]
-
-    def rows(model: Any, order: Any) -> list[Any]:
-        return list(session.scalars(select(model).where(model.case_id == case.id).order_by(order)))
-
-    bias = rows(BestInterestsAssessment, BestInterestsAssessment.submitted_at.desc())
-    record = CaseRecord(
-        case=case,
-        access=access,
-        site=site,
-        operation=operation,
-        people=people,
-        assignments=assignments,
-        events=rows(CaseEvent, CaseEvent.at.desc()),
-        assessments=rows(CaseAssessment, CaseAssessment.recorded_at.desc()),
-        plans=rows(CasePlan, CasePlan.version.desc()),
-        bias=bias,
-        bids=rows(BestInterestsDetermination, BestInterestsDetermination.submitted_at.desc()),
-        tasks=tasks,
-        referrals=referrals,
-    )
-    primary = record.primary
-    record.needs_bia = case.case_type == CaseType.CHILD_PROTECTION and primary.child
-    record.has_approved_bia = any(b.status == ApprovalStatus.APPROVED for b in bias)
-    if audit_read:
-        audit.record(
-            session,
-            actor=actor,
-            action="case.read",
-            object_type="protection_case",
-            object_id=str(case.id),
-            details={"case": case.code},
-        )
-    return record
-
-
-def search_cases(session: Session, *, actor: Principal, query: str, limit: int = 50) -> list[CaseItem]:
+def search_cases(session: Session, *, actor: Principal, query: str, limit: int = 50) -> list[CaseItemRead]:
     """The caller's cases matching a case code, a person's registration ID, or their names."""
     policy.require_caseload(actor)
     q = (query or "").strip()
@@ -513,7 +321,7 @@ def search_cases(session: Session, *, actor: Principal, query: str, limit: int =
     return _items(session, cases, with_person=True)
 
 
-def cases_of_person(session: Session, *, actor: Principal, individual_id: uuid.UUID) -> list[CaseItem]:
+def cases_of_person(session: Session, *, actor: Principal, individual_id: uuid.UUID) -> list[CaseItemRead]:
     """The caller's cases about one person (nothing about anyone else's cases, not even that they exist)."""
     if actor.user_id is None or not (
         actor.can_anywhere(Permission.CASE_VIEW) or actor.can_anywhere(Permission.CASE_SUPERVISE)
@@ -538,20 +346,9 @@ def cases_of_person(session: Session, *, actor: Principal, individual_id: uuid.U
 # tasks and caseloads
 
 
-@dataclass(frozen=True)
-class TaskItem:
-    task_id: uuid.UUID
-    title: str
-    due_on: dt.date
-    days_overdue: int
-    assignee: str
-    case_id: uuid.UUID
-    case_code: str
-
-
 def overdue_tasks(
     session: Session, *, actor: Principal, on: dt.date | None = None, mine_only: bool = False
-) -> list[TaskItem]:
+) -> list[OverdueTaskRead]:
     """Open tasks past their due date on the caller's cases (or only those assigned to the caller)."""
     policy.require_caseload(actor)
     today = on or clock.today()
@@ -565,24 +362,22 @@ def overdue_tasks(
     if mine_only:
         stmt = stmt.where(CaseTask.assignee_id == actor.user_id)
     return [
-        TaskItem(t.id, t.title, t.due_on, (today - t.due_on).days, username, t.case_id, code)
+        OverdueTaskRead(
+            task_id=t.id,
+            title=t.title,
+            due_on=t.due_on,
+            days_overdue=(today - t.due_on).days,
+            assignee=username,
+            case_id=t.case_id,
+            case_code=code,
+        )
         for t, code, username in session.execute(stmt)
     ]
 
 
-@dataclass(frozen=True)
-class WorkerLoad:
-    user_id: uuid.UUID
-    username: str
-    full_name: str
-    role: str
-    active_cases: int
-    overdue_tasks: int
-
-
 def caseload(
     session: Session, *, actor: Principal, operation_id: uuid.UUID | None = None
-) -> list[WorkerLoad]:
+) -> list[WorkerLoadRead]:
     """Active (not closed) cases and overdue tasks per assigned worker: every worker of the cases in the
     caller's register for a supervisor (CASE_SUPERVISE), the caller's own figures for anyone else."""
     policy.require_caseload(actor)
@@ -620,7 +415,14 @@ def caseload(
         late_stmt = late_stmt.where(ProtectionCase.operation_id == operation_id)
     late = {uid: int(n) for uid, n in session.execute(late_stmt)}
     return [
-        WorkerLoad(uid, username, full_name, role, int(n), late.get(uid, 0) if role == "caseworker" else 0)
+        WorkerLoadRead(
+            user_id=uid,
+            username=username,
+            full_name=full_name,
+            role=role,
+            active_cases=int(n),
+            overdue_tasks=late.get(uid, 0) if role == "caseworker" else 0,
+        )
         for uid, username, full_name, role, n in session.execute(stmt)
     ]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,13 @@ from refugio.protection.models import (
     ReferralEvent,
     ServiceMember,
     ServiceOrganisation,
+)
+from refugio.protection.schemas import (
+    OrganisationRead,
+    ReceivedReferralRead,
+    ReferralEventRead,
+    ServiceRead,
+    SlaBreachRead,
 )
 from refugio.registration.models import Operation, Site
 from refugio.security import audit
@@ -47,25 +54,67 @@ def _directory_operations(session: Session, actor: Principal) -> list[uuid.UUID]
 
 def organisations(
     session: Session, *, actor: Principal, operation_id: uuid.UUID | None = None
-) -> list[ServiceOrganisation]:
+) -> list[OrganisationRead]:
+    """The organisations of the directory of the operations where the caller does casework or receives
+    referrals."""
     ops = _directory_operations(session, actor)
     if operation_id is not None:
         ops = [o for o in ops if o == operation_id]
-    return list(
-        session.scalars(
+    return [
+        OrganisationRead.model_validate(o)
+        for o in session.scalars(
             select(ServiceOrganisation)
             .where(ServiceOrganisation.operation_id.in_(ops))
             .order_by(ServiceOrganisation.name)
         )
-    )
+    ]
 
 
 @dataclass(frozen=True)
 class ServiceItem:
-    service: ProtectionService
-    organisation: ServiceOrganisation
+    """A service of the directory with its organisation (what the directory page shows)."""
+
+    service: ServiceRead
+    organisation: OrganisationRead
     site_code: str | None
     members: list[str]
+
+
+def _service_items(
+    session: Session, rows: Sequence[tuple[ProtectionService, ServiceOrganisation]]
+) -> list[ServiceItem]:
+    if not rows:
+        return []
+    site_codes = dict(session.execute(select(Site.id, Site.code)).all())
+    member_names: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for service_id, username in session.execute(
+        select(ServiceMember.service_id, User.username)
+        .join(User, User.id == ServiceMember.user_id)
+        .where(ServiceMember.service_id.in_([s.id for s, _o in rows]))
+        .order_by(User.username)
+    ):
+        member_names[service_id].append(username)
+    items = []
+    for s, o in rows:
+        site_code = site_codes.get(s.site_id) if s.site_id else None
+        read = ServiceRead(
+            id=s.id,
+            operation_id=s.operation_id,
+            organisation_id=s.organisation_id,
+            organisation=o.name,
+            name=s.name,
+            service_type=s.service_type,
+            site_code=site_code,
+            location=s.location,
+            contact_name=s.contact_name,
+            phone=s.phone,
+            email=s.email,
+            hours=s.hours,
+            active=s.active,
+            members=member_names[s.id],
+        )
+        items.append(ServiceItem(read, OrganisationRead.model_validate(o), site_code, member_names[s.id]))
+    return items
 
 
 def services(
@@ -90,71 +139,63 @@ def services(
         stmt = stmt.where(ProtectionService.service_type == service_type)
     if not include_inactive:
         stmt = stmt.where(ProtectionService.active.is_(True))
-    rows = session.execute(stmt).all()
-    site_codes = dict(session.execute(select(Site.id, Site.code)).all()) if rows else {}
-    member_names: dict[uuid.UUID, list[str]] = defaultdict(list)
-    if rows:
-        for service_id, username in session.execute(
-            select(ServiceMember.service_id, User.username)
-            .join(User, User.id == ServiceMember.user_id)
-            .where(ServiceMember.service_id.in_([s.id for s, _o in rows]))
-            .order_by(User.username)
-        ):
-            member_names[service_id].append(username)
-    return [
-        ServiceItem(s, o, site_codes.get(s.site_id) if s.site_id else None, member_names[s.id])
-        for s, o in rows
-    ]
+    return _service_items(session, [(s, o) for s, o in session.execute(stmt)])
 
 
-def my_services(session: Session, *, actor: Principal) -> list[ProtectionService]:
+def directory(
+    session: Session,
+    *,
+    actor: Principal,
+    operation_id: uuid.UUID | None = None,
+    service_type: str | None = None,
+    include_inactive: bool = False,
+) -> list[ServiceRead]:
+    """`services` as read models."""
+    items = services(
+        session,
+        actor=actor,
+        operation_id=operation_id,
+        service_type=service_type,
+        include_inactive=include_inactive,
+    )
+    return [i.service for i in items]
+
+
+def directory_service(session: Session, *, actor: Principal, service_id: uuid.UUID) -> ServiceRead:
+    """One service of the directory (active or not) as its read model; NotFound if the caller may not
+    read it."""
+    for item in services(session, actor=actor, include_inactive=True):
+        if item.service.id == service_id:
+            return item.service
+    raise NotFound("no such service")
+
+
+def my_services(session: Session, *, actor: Principal) -> list[ServiceRead]:
     """The services whose referrals the caller answers."""
     if actor.user_id is None:
         return []
-    return [
-        s
-        for s in session.scalars(
-            select(ProtectionService)
+    rows = [
+        (s, o)
+        for s, o in session.execute(
+            select(ProtectionService, ServiceOrganisation)
+            .join(ServiceOrganisation, ServiceOrganisation.id == ProtectionService.organisation_id)
             .join(ServiceMember, ServiceMember.service_id == ProtectionService.id)
             .where(ServiceMember.user_id == actor.user_id)
             .order_by(ProtectionService.name)
         )
         if policy.is_receiver(session, actor, s)
     ]
+    return [i.service for i in _service_items(session, rows)]
 
 
 # ---------------------------------------------------------------------------------------------
 # referrals, as the receiving service sees them
 
 
-@dataclass(frozen=True)
-class ReceivedReferral:
-    """A referral as the receiving service sees it: the shared copy, never the case."""
-
-    id: uuid.UUID
-    code: str
-    service_id: uuid.UUID
-    service_name: str
-    urgency: str
-    reason: str
-    shared_fields: list[str]
-    shared_data: dict[str, Any]
-    consent_by: str
-    consent_on: dt.date
-    status: str
-    sent_at: dt.datetime
-    sent_by: str
-    respond_by: dt.datetime
-    overdue: bool
-    response_note: str | None
-    feedback: str | None
-    events: list[ReferralEvent] = field(default_factory=list)
-
-
 def _received(
     row: Referral, service: ProtectionService, now: dt.datetime, events: list[ReferralEvent] | None = None
-) -> ReceivedReferral:
-    return ReceivedReferral(
+) -> ReceivedReferralRead:
+    return ReceivedReferralRead(
         id=row.id,
         code=row.code,
         service_id=service.id,
@@ -172,13 +213,13 @@ def _received(
         overdue=row.status == "sent" and row.respond_by < now,
         response_note=row.response_note,
         feedback=row.feedback,
-        events=list(events or []),
+        events=[ReferralEventRead.model_validate(e) for e in events or []],
     )
 
 
 def referral_inbox(
     session: Session, *, actor: Principal, status: str | None = None
-) -> list[ReceivedReferral]:
+) -> list[ReceivedReferralRead]:
     """Referrals to the caller's services (revoked ones excluded), most urgent deadline first."""
     if not actor.can_anywhere(Permission.REFERRAL_RECEIVE):
         raise PermissionDenied(f"{actor.label} lacks {Permission.REFERRAL_RECEIVE.value}")
@@ -202,7 +243,7 @@ def referral_inbox(
     return rows
 
 
-def received_referral(session: Session, *, actor: Principal, referral_id: uuid.UUID) -> ReceivedReferral:
+def received_referral(session: Session, *, actor: Principal, referral_id: uuid.UUID) -> ReceivedReferralRead:
     """One referral to one of the caller's services (NotFound once revoked); the read is audited."""
     row = session.get(Referral, referral_id)
     service = session.get(ProtectionService, row.service_id) if row is not None else None
@@ -229,27 +270,35 @@ def received_referral(session: Session, *, actor: Principal, referral_id: uuid.U
     return _received(row, service, clock.now(), events)
 
 
-@dataclass(frozen=True)
-class SlaBreach:
-    referral_id: uuid.UUID
-    code: str
-    service_name: str
-    urgency: str
-    sent_at: dt.datetime
-    respond_by: dt.datetime
-    hours_late: int
-    side: str  # referrer (the caller works on the case) | receiver (the caller answers for the service)
-    case_id: uuid.UUID | None  # for the referring side only
-    case_code: str | None
+def _breach(
+    r: Referral,
+    s: ProtectionService,
+    hours_late: int,
+    side: str,
+    case_id: uuid.UUID | None,
+    case_code: str | None,
+) -> SlaBreachRead:
+    return SlaBreachRead(
+        referral_id=r.id,
+        code=r.code,
+        service_name=s.name,
+        urgency=r.urgency,
+        sent_at=r.sent_at,
+        respond_by=r.respond_by,
+        hours_late=hours_late,
+        side=side,
+        case_id=case_id,
+        case_code=case_code,
+    )
 
 
 def referrals_breaching_sla(
     session: Session, *, actor: Principal, now: dt.datetime | None = None
-) -> list[SlaBreach]:
+) -> list[SlaBreachRead]:
     """Referrals still unanswered after their service-level time, that the caller sent (on their cases)
     or must answer (for their services)."""
     now = now or clock.now()
-    out: dict[uuid.UUID, SlaBreach] = {}
+    out: dict[uuid.UUID, SlaBreachRead] = {}
     late = and_(Referral.status == ReferralStatus.SENT.value, Referral.respond_by < now)
 
     def hours(r: Referral) -> int:
@@ -262,30 +311,14 @@ def referrals_breaching_sla(
             .join(ProtectionCase, ProtectionCase.id == Referral.case_id)
             .where(late, policy.detail_clause(actor))
         ):
-            out[r.id] = SlaBreach(
-                r.id,
-                r.code,
-                s.name,
-                r.urgency,
-                r.sent_at,
-                r.respond_by,
-                hours(r),
-                "referrer",
-                r.case_id,
-                code,
-            )
+            out[r.id] = _breach(r, s, hours(r), "referrer", r.case_id, code)
     if actor.can_anywhere(Permission.REFERRAL_RECEIVE):
         for r, s in session.execute(
             select(Referral, ProtectionService)
             .join(ProtectionService, ProtectionService.id == Referral.service_id)
             .where(late, policy.receiver_clause(actor))
         ):
-            out.setdefault(
-                r.id,
-                SlaBreach(
-                    r.id, r.code, s.name, r.urgency, r.sent_at, r.respond_by, hours(r), "receiver", None, None
-                ),
-            )
+            out.setdefault(r.id, _breach(r, s, hours(r), "receiver", None, None))
     return sorted(out.values(), key=lambda b: b.respond_by)
 
 

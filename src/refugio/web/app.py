@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from refugio.web import dedup, errors, intake, middleware, protection, protection_services, stats, tracing
+from refugio.web import dedup, errors, intake, middleware, protection, stats, tracing
 from refugio.web.context import WebState, state_of
 from refugio.web.registration import dashboard, households, people, search, verify
 from refugio.web.rendering import Renderer
@@ -66,7 +66,6 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(dedup.router)
     app.include_router(protection.router)
-    app.include_router(protection_services.router)
     app.include_router(tracing.router)
     errors.install(app)
     middleware.install(

@@ -10,25 +10,44 @@ withdrawn consent is never shown.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from refugio.core.errors import ValidationFailed
 from refugio.dedup import names
 from refugio.protection.tracing import policy, scoring
 from refugio.protection.tracing.enums import CandidateKind, CandidateStatus
+from refugio.protection.tracing.list_queries import (  # re-exported
+    EXPORT_COLUMNS,
+    MAX_RESULTS,
+    display_name,
+    enquirer_label,
+    export_requests,
+    list_requests,
+    short_name,
+    sought_label,
+    visible_clause,
+)
 from refugio.protection.tracing.models import (
     SoughtPerson,
     TracingCandidate,
     TracingEvent,
     TracingRequest,
+)
+from refugio.protection.tracing.schemas import (
+    CandidateRead,
+    ConsentRead,
+    ReasonRead,
+    RequestDetailsRead,
+    RequestRead,
+    SoughtPersonRead,
+    SoughtRead,
+    TracingEventRead,
 )
 from refugio.registration.models import Household, Individual, Site
 from refugio.registration.queries import scope_clause
@@ -36,174 +55,24 @@ from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
-MAX_RESULTS = 200
-
-
-def visible_clause(actor: Principal) -> Any:
-    return scope_clause(actor, Permission.TRACING_VIEW, TracingRequest.operation_id, TracingRequest.site_id)
-
-
-def _initial(name: str | None) -> str:
-    return f"{name.strip()[0]}." if name and name.strip() else ""
-
-
-def _display(given: str | None, middle: str | None, family: str | None, *originals: str | None) -> str:
-    latin = " ".join(x for x in (given, middle, family) if x)
-    original = " ".join(x for x in originals if x)
-    if latin and original:
-        return f"{latin} ({original})"
-    return latin or original or "—"
-
-
-def _short(
-    given: str | None, family: str | None, given_o: str | None = None, family_o: str | None = None
-) -> str:
-    first = given or given_o or ""
-    last = family or family_o
-    return " ".join(x for x in (first, _initial(last)) if x) or "—"
-
-
-def sought_label(p: SoughtPerson) -> str:
-    return _display(
-        p.given_name,
-        p.middle_name,
-        p.family_name,
-        p.given_name_original,
-        p.middle_name_original,
-        p.family_name_original,
-    )
-
-
-def enquirer_label(r: TracingRequest, registered: Individual | None) -> str:
-    if registered is not None:
-        return _display(registered.given_name, registered.middle_name, registered.family_name)
-    return _display(
-        r.enquirer_given_name,
-        r.enquirer_middle_name,
-        r.enquirer_family_name,
-        r.enquirer_given_name_original,
-        r.enquirer_middle_name_original,
-        r.enquirer_family_name_original,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# lists and search
-
-
-@dataclass(frozen=True)
-class RequestSummary:
-    id: uuid.UUID
-    ref: str
-    status: str
-    lodged_on: dt.date
-    site_code: str
-    enquirer: str
-    sought: list[str]
-    pending_candidates: int
-    assigned_to: str | None
-    consent_withdrawn: bool
-
-
-def _words(q: str) -> list[list[str]]:
-    out = []
-    for word in q.split():
-        forms = {word.casefold()}
-        folded = names.fold_latin(word)
-        if folded:
-            forms.add(folded)
-        out.append(sorted(forms))
-    return out
-
-
-def _filtered(
-    actor: Principal, *, status: str | None, q: str | None, operation_id: uuid.UUID | None
-) -> Select[TracingRequest]:
-    stmt = select(TracingRequest).where(visible_clause(actor))
-    if status:
-        stmt = stmt.where(TracingRequest.status == status)
-    if operation_id is not None:
-        stmt = stmt.where(TracingRequest.operation_id == operation_id)
-    if q:
-        for forms in _words(q):
-            stmt = stmt.where(or_(*(TracingRequest.search_text.contains(f, autoescape=True) for f in forms)))
-    return stmt
-
-
-def list_requests(
-    session: Session,
-    *,
-    actor: Principal,
-    status: str | None = None,
-    q: str | None = None,
-    operation_id: uuid.UUID | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[RequestSummary], int]:
-    """Requests the caller may see, newest first; `q` searches the reference and names (either script)."""
-    policy.require_any_view(actor)
-    q = (q or "").strip() or None
-    if q is not None and len(q) > 200:
-        raise ValidationFailed.single("q", "at most 200 characters", "too_long")
-    stmt = _filtered(actor, status=status, q=q, operation_id=operation_id)
-    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    limit = max(1, min(limit, MAX_RESULTS))
-    rows = list(
-        session.scalars(
-            stmt.order_by(TracingRequest.lodged_on.desc(), TracingRequest.ref.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    )
-    items = _summaries(session, rows)
-    audit.record(
-        session,
-        actor=actor,
-        action="tracing.search" if q else "tracing.list",
-        object_type="tracing_request",
-        details={"results": [i.ref for i in items], "total": total},
-    )
-    return items, total
-
-
-def _summaries(session: Session, rows: Sequence[TracingRequest]) -> list[RequestSummary]:
-    if not rows:
-        return []
-    ids = [r.id for r in rows]
-    sites = dict(
-        session.execute(select(Site.id, Site.code).where(Site.id.in_({r.site_id for r in rows}))).all()
-    )
-    enq_ids = [r.enquirer_individual_id for r in rows if r.enquirer_individual_id]
-    enquirers = (
-        {i.id: i for i in session.scalars(select(Individual).where(Individual.id.in_(enq_ids)))}
-        if enq_ids
-        else {}
-    )
-    pending: dict[uuid.UUID, int] = defaultdict(int)
-    for rid, n in session.execute(
-        select(TracingCandidate.request_id, func.count())
-        .where(TracingCandidate.request_id.in_(ids), TracingCandidate.status == CandidateStatus.PENDING.value)
-        .group_by(TracingCandidate.request_id)
-    ).all():
-        pending[rid] = int(n)
-    return [
-        RequestSummary(
-            id=r.id,
-            ref=r.ref,
-            status=r.status,
-            lodged_on=r.lodged_on,
-            site_code=sites.get(r.site_id, ""),
-            enquirer=enquirer_label(
-                r, enquirers.get(r.enquirer_individual_id) if r.enquirer_individual_id else None
-            ),
-            sought=[sought_label(p) for p in r.sought],
-            pending_candidates=pending[r.id],
-            assigned_to=r.assigned_to,
-            consent_withdrawn=r.consent_withdrawn_at is not None,
-        )
-        for r in rows
-    ]
-
+__all__ = [
+    "EXPORT_COLUMNS",
+    "MAX_RESULTS",
+    "CandidateView",
+    "RequestView",
+    "SoughtView",
+    "candidate_request_id",
+    "enquirer_label",
+    "export_requests",
+    "find_request",
+    "get_request",
+    "list_requests",
+    "read_request",
+    "request_id_of",
+    "request_read",
+    "sought_label",
+    "visible_clause",
+]
 
 # ---------------------------------------------------------------------------------------------
 # one request
@@ -226,7 +95,7 @@ class CandidateView:
 
 @dataclass(frozen=True)
 class SoughtView:
-    person: SoughtPerson
+    person: SoughtPersonRead
     label: str
     candidates: list[CandidateView]
     found: str | None  # who they were found to be (ref), once verified
@@ -234,12 +103,14 @@ class SoughtView:
 
 @dataclass(frozen=True)
 class RequestView:
-    request: TracingRequest
+    """One request as its readers see it, built of read models (`request_read` makes the API's)."""
+
+    request: RequestDetailsRead
     site_code: str
     site_name: str
     enquirer: dict[str, Any]
     sought: list[SoughtView]
-    events: list[TracingEvent]
+    events: list[TracingEventRead]
     can_manage: bool
     consent_active: bool
     confirmed: list[CandidateView] = field(default_factory=list)
@@ -280,7 +151,7 @@ def _enquirer_card(session: Session, actor: Principal, r: TracingRequest) -> dic
                 registered=True,
                 individual_id=ind.id if visible else None,
                 ref=ind.ref,
-                name=enquirer_label(r, ind) if visible else _short(ind.given_name, ind.family_name),
+                name=enquirer_label(r, ind) if visible else short_name(ind.given_name, ind.family_name),
                 sex=ind.sex,
                 date_of_birth=names.PartialDate.from_stored(ind.date_of_birth, ind.dob_precision).iso
                 if visible
@@ -311,7 +182,7 @@ def _card_registered(found: tuple[Individual, str, str], stage: str) -> dict[str
     ind, site_code, household_ref = found
     card: dict[str, Any] = {
         "ref": ind.ref,
-        "name": _short(ind.given_name, ind.family_name),
+        "name": short_name(ind.given_name, ind.family_name),
         "sex": ind.sex,
         "year_of_birth": ind.date_of_birth.year,
         "site_code": site_code,
@@ -321,7 +192,7 @@ def _card_registered(found: tuple[Individual, str, str], stage: str) -> dict[str
     if stage in ("confirmed", "verified"):
         card.update(
             individual_id=ind.id,
-            name=_display(
+            name=display_name(
                 ind.given_name,
                 ind.middle_name,
                 ind.family_name,
@@ -347,10 +218,10 @@ def _card_request(
     card: dict[str, Any] = {"request_ref": other.ref, "request_id": other.id, "site_code": site_code}
     if person is None:  # the other request's enquirer
         if registered is not None:
-            card["name"] = _short(registered.given_name, registered.family_name)
+            card["name"] = short_name(registered.given_name, registered.family_name)
             card["registered_ref"] = registered.ref
         else:
-            card["name"] = _short(
+            card["name"] = short_name(
                 other.enquirer_given_name,
                 other.enquirer_family_name,
                 other.enquirer_given_name_original,
@@ -361,7 +232,7 @@ def _card_request(
             card["name"] = enquirer_label(other, registered)
             card["contact"] = " · ".join(x for x in (other.enquirer_phone, other.enquirer_contact) if x)
     else:
-        card["name"] = _short(
+        card["name"] = short_name(
             person.given_name, person.family_name, person.given_name_original, person.family_name_original
         )
         card["relationship_to_their_enquirer"] = person.relationship
@@ -447,6 +318,17 @@ def _candidate_views(
     return out
 
 
+def _event_read(e: TracingEvent) -> TracingEventRead:
+    return TracingEventRead(
+        event_type=e.event_type,
+        occurred_on=e.occurred_on,
+        recorded_at=e.recorded_at,
+        recorded_by=e.recorded_by,
+        summary=e.summary,
+        details=e.details or {},
+    )
+
+
 def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> RequestView:
     """One request with its sought people, their ranked candidates with reasons, and its history (audited)."""
     request = find_request(session, actor, key)
@@ -478,7 +360,7 @@ def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> 
     )
     sought = [
         SoughtView(
-            person=p,
+            person=SoughtPersonRead.model_validate(p),
             label=sought_label(p),
             candidates=views.get(p.id, []),
             found=found_refs.get(p.found_individual_id)
@@ -489,13 +371,14 @@ def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> 
         )
         for p in request.sought
     ]
-    events = list(
-        session.scalars(
+    events = [
+        _event_read(e)
+        for e in session.scalars(
             select(TracingEvent)
             .where(TracingEvent.request_id == request.id)
             .order_by(TracingEvent.recorded_at, TracingEvent.id)
         )
-    )
+    ]
     audit.record(
         session,
         actor=actor,
@@ -506,7 +389,7 @@ def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> 
     )
     confirmed = [c for s in sought for c in s.candidates if c.status == CandidateStatus.CONFIRMED.value]
     return RequestView(
-        request=request,
+        request=RequestDetailsRead.model_validate(request),
         site_code=site.code,
         site_name=site.name,
         enquirer=_enquirer_card(session, actor, request),
@@ -520,78 +403,6 @@ def get_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> 
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# export
-
-EXPORT_COLUMNS = (
-    "ref",
-    "status",
-    "lodged_on",
-    "site",
-    "enquirer",
-    "enquirer_registered_ref",
-    "consent_given_by",
-    "consent_date",
-    "consent_withdrawn",
-    "sought",
-    "pending_candidates",
-    "assigned_to",
-    "closed_at",
-    "closure_reason",
-)
-
-
-def export_requests(
-    session: Session,
-    *,
-    actor: Principal,
-    status: str | None = None,
-    operation_id: uuid.UUID | None = None,
-) -> list[dict[str, Any]]:
-    """Every request the caller may see, one row each (the columns of `EXPORT_COLUMNS`); audited."""
-    policy.require_any_view(actor)
-    stmt = _filtered(actor, status=status, q=None, operation_id=operation_id).order_by(TracingRequest.ref)
-    requests = list(session.scalars(stmt))
-    summaries = {s.id: s for s in _summaries(session, requests)}
-    enq_ids = [r.enquirer_individual_id for r in requests if r.enquirer_individual_id]
-    refs = (
-        dict(session.execute(select(Individual.id, Individual.ref).where(Individual.id.in_(enq_ids))).all())
-        if enq_ids
-        else {}
-    )
-    rows = []
-    for r in requests:
-        s = summaries[r.id]
-        rows.append(
-            {
-                "ref": r.ref,
-                "status": r.status,
-                "lodged_on": r.lodged_on.isoformat(),
-                "site": s.site_code,
-                "enquirer": s.enquirer,
-                "enquirer_registered_ref": refs.get(r.enquirer_individual_id, "")
-                if r.enquirer_individual_id
-                else "",
-                "consent_given_by": r.consent_given_by,
-                "consent_date": r.consent_date.isoformat(),
-                "consent_withdrawn": "yes" if r.consent_withdrawn_at else "no",
-                "sought": "; ".join(s.sought),
-                "pending_candidates": s.pending_candidates,
-                "assigned_to": r.assigned_to or "",
-                "closed_at": r.closed_at.isoformat(timespec="seconds") if r.closed_at else "",
-                "closure_reason": r.closure_reason or "",
-            }
-        )
-    audit.record(
-        session,
-        actor=actor,
-        action="tracing.export",
-        object_type="tracing_request",
-        details={"rows": len(rows), "refs": [r["ref"] for r in rows][:1000]},
-    )
-    return rows
-
-
 def candidate_request_id(session: Session, *, actor: Principal, candidate_id: uuid.UUID) -> uuid.UUID:
     """The request a candidate belongs to (NotFound outside the caller's scope)."""
     c = session.get(TracingCandidate, candidate_id)
@@ -600,3 +411,91 @@ def candidate_request_id(session: Session, *, actor: Principal, candidate_id: uu
         raise AssertionError("unreachable")
     policy.require_view(actor, session.get(TracingRequest, c.request_id))
     return c.request_id
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in values.items()}
+
+
+def _candidate_read(c: CandidateView) -> CandidateRead:
+    return CandidateRead(
+        id=c.id,
+        kind=c.kind,
+        status=c.status,
+        weight=c.weight,
+        strength=c.strength,
+        reciprocal=c.reciprocal,
+        reasons=[ReasonRead.model_validate(x) for x in c.reasons],
+        card=_plain(c.card),
+        revealed=c.revealed,
+        reviewed_by=c.reviewed_by,
+        review_reason=c.review_reason,
+    )
+
+
+def _sought_read(s: SoughtView) -> SoughtRead:
+    p = s.person
+    return SoughtRead(
+        id=p.id,
+        position=p.position,
+        label=s.label,
+        given_name=p.given_name,
+        middle_name=p.middle_name,
+        family_name=p.family_name,
+        given_name_original=p.given_name_original,
+        middle_name_original=p.middle_name_original,
+        family_name_original=p.family_name_original,
+        other_names=p.other_names,
+        sex=p.sex,
+        date_of_birth=p.date_of_birth,
+        age=p.age,
+        age_on=p.age_on,
+        relationship=p.relationship,
+        country_of_origin=p.country_of_origin,
+        place_of_origin=p.place_of_origin,
+        place_last_seen=p.place_last_seen,
+        date_of_separation=p.date_of_separation,
+        separation_circumstances=p.separation_circumstances,
+        found=s.found,
+        candidates=[_candidate_read(c) for c in s.candidates],
+    )
+
+
+def request_read(view: RequestView) -> RequestRead:
+    """The read model of a request's view (what the API renders)."""
+    r = view.request
+    return RequestRead(
+        id=r.id,
+        ref=r.ref,
+        status=r.status,
+        operation_id=r.operation_id,
+        site_id=r.site_id,
+        site_code=view.site_code,
+        lodged_on=r.lodged_on,
+        enquirer=_plain(view.enquirer),
+        consent=ConsentRead(
+            given_by=r.consent_given_by,
+            date=r.consent_date,
+            recorded_by=r.consent_recorded_by,
+            withdrawn_at=r.consent_withdrawn_at,
+            withdrawal_reason=r.consent_withdrawal_reason,
+        ),
+        assigned_to=r.assigned_to,
+        case_id=r.case_id,
+        notes=r.notes,
+        last_matched_at=r.last_matched_at,
+        closure_reason=r.closure_reason,
+        version=r.version,
+        sought=[_sought_read(s) for s in view.sought],
+        events=view.events,
+    )
+
+
+def read_request(session: Session, *, actor: Principal, key: uuid.UUID | str) -> RequestRead:
+    """`get_request` as its read model (audited the same way)."""
+    return request_read(get_request(session, actor=actor, key=key))
+
+
+def request_id_of(session: Session, *, actor: Principal, key: uuid.UUID | str) -> uuid.UUID:
+    """The id of a request named by id or reference, if the caller may see it (NotFound otherwise)."""
+    return find_request(session, actor, key).id

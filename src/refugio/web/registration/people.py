@@ -42,7 +42,7 @@ from refugio.web.common import (
 )
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, plain_input, split_codes, text
-from refugio.web.protection_labels import PROTECTION_LABELS
+from refugio.web.protection.labels import PROTECTION_LABELS
 from refugio.web.rendering import partial_date
 
 router = APIRouter(include_in_schema=False)

@@ -10,13 +10,15 @@ refugio.main.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from refugio.core.errors import NotFound, ValidationFailed
+from refugio.core.errors import ValidationFailed
 from refugio.protection import queries, service
 from refugio.protection.schemas import OrganisationCreate, ServiceCreate
 from refugio.registration import queries as registration
@@ -25,7 +27,7 @@ from refugio.web import forms
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import plain_input, text
-from refugio.web.protection import render
+from refugio.web.protection.common import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,57 +76,8 @@ def directory_page(request: Request) -> Response:
     return _directory(request)
 
 
-@router.post("/protection/services/{what}")
-async def directory_action(request: Request, what: str) -> Response:
-    if what not in ("organisation", "service", "member", "deactivate"):
-        raise NotFound("no such action")
-    form = await request.form()
-
-    def work(pg: Page) -> str:
-        t = pg.t
-
-        def v(key: str) -> str:
-            return text(form, key)
-
-        if what == "organisation":
-            data = forms.compact(
-                {k: v(k) for k in ("operation_id", "name", "acronym", "kind", "phone", "email")}
-            )
-            service.create_organisation(
-                pg.db, actor=pg.principal, data=forms.build(OrganisationCreate, data, t)
-            )
-        elif what == "service":
-            keys = (
-                "organisation_id",
-                "name",
-                "service_type",
-                "location",
-                "contact_name",
-                "phone",
-                "email",
-                "hours",
-            )
-            service.add_service(
-                pg.db,
-                actor=pg.principal,
-                data=forms.build(ServiceCreate, forms.compact({k: v(k) for k in keys}), t),
-            )
-        elif what == "member":
-            if not v("user_id"):
-                raise ValidationFailed.single(
-                    "user_id", pg.gettext("Choose a person and a role."), "required"
-                )
-            service.add_service_member(
-                pg.db,
-                actor=pg.principal,
-                service_id=parse_uuid(v("service_id")),
-                user_id=parse_uuid(v("user_id")),
-            )
-        else:
-            service.deactivate_service(pg.db, actor=pg.principal, service_id=parse_uuid(v("service_id")))
-        return "/protection/services?done=directory"
-
-    fields = (
+_DIRECTORY_INPUTS = plain_input(
+    (
         "operation_id",
         "name",
         "acronym",
@@ -139,15 +92,74 @@ async def directory_action(request: Request, what: str) -> Response:
         "user_id",
         "service_id",
     )
+)
+
+
+async def _directory_action(request: Request, name: str, work: Callable[[Page, FormData], None]) -> Response:
+    """Run form `name` of the directory page; back to the directory."""
+    form = await request.form()
+
+    def go(pg: Page) -> str:
+        work(pg, form)
+        return "/protection/services?done=directory"
+
     return await run_in_threadpool(
         run_action,
         request,
         form,
-        name="organisation" if what == "deactivate" else what,
-        work=work,
-        to_input=plain_input(fields),
+        name=name,
+        work=go,
+        to_input=_DIRECTORY_INPUTS,
         on_failure=lambda failure: _directory(request, failure),
     )
+
+
+def _add_organisation(pg: Page, form: FormData) -> None:
+    keys = ("operation_id", "name", "acronym", "kind", "phone", "email")
+    data = forms.build(OrganisationCreate, forms.compact({k: text(form, k) for k in keys}), pg.t)
+    service.create_organisation(pg.db, actor=pg.principal, data=data)
+
+
+@router.post("/protection/services/organisation")
+async def add_organisation(request: Request) -> Response:
+    return await _directory_action(request, "organisation", _add_organisation)
+
+
+def _add_service(pg: Page, form: FormData) -> None:
+    keys = ("organisation_id", "name", "service_type", "location", "contact_name", "phone", "email", "hours")
+    data = forms.build(ServiceCreate, forms.compact({k: text(form, k) for k in keys}), pg.t)
+    service.add_service(pg.db, actor=pg.principal, data=data)
+
+
+@router.post("/protection/services/service")
+async def add_service(request: Request) -> Response:
+    return await _directory_action(request, "service", _add_service)
+
+
+def _add_member(pg: Page, form: FormData) -> None:
+    if not text(form, "user_id"):
+        raise ValidationFailed.single("user_id", pg.gettext("Choose a person and a role."), "required")
+    service.add_service_member(
+        pg.db,
+        actor=pg.principal,
+        service_id=parse_uuid(text(form, "service_id")),
+        user_id=parse_uuid(text(form, "user_id")),
+    )
+
+
+@router.post("/protection/services/member")
+async def add_member(request: Request) -> Response:
+    return await _directory_action(request, "member", _add_member)
+
+
+def _deactivate(pg: Page, form: FormData) -> None:
+    service.deactivate_service(pg.db, actor=pg.principal, service_id=parse_uuid(text(form, "service_id")))
+
+
+@router.post("/protection/services/deactivate")
+async def deactivate(request: Request) -> Response:
+    # a refusal is shown with the organisation form, the page's first
+    return await _directory_action(request, "organisation", _deactivate)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import csv
 import io
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from refugio.protection.tracing import policy, queries, service
+from refugio.protection.tracing import queries, service
 from refugio.protection.tracing.schemas import (
     AssignIn,
     CandidateReview,
@@ -425,8 +426,8 @@ def _act(request: Request, request_id: str, form: FormData, verb: str) -> Respon
     try:
         with web.page(request) as pg:
             pg.check_csrf(form)
-            policy.require_view(pg.principal, queries.find_request(pg.db, pg.principal, rid))
-            _do(pg, rid, form, verb)
+            queries.request_id_of(pg.db, actor=pg.principal, key=rid)  # NotFound outside the caller's scope
+            VERBS[verb](pg, rid, form)
     except (ValidationFailed, Conflict) as exc:
         message = "; ".join(e.message for e in getattr(exc, "errors", [])) or exc.message
         return _request_page(
@@ -435,62 +436,67 @@ def _act(request: Request, request_id: str, form: FormData, verb: str) -> Respon
     return RedirectResponse(f"/tracing/{rid}?done={verb}", status_code=303)
 
 
-def _do(pg: Page, rid: uuid.UUID, form: FormData, verb: str) -> None:
-    t, db, actor = pg.t, pg.db, pg.principal
-    reason = text(form, "reason")
-    if verb == "match":
-        service.match_request(db, actor=actor, request_id=rid)
-    elif verb == "review":
-        cid = parse_uuid(text(form, "candidate_id"))
-        if queries.candidate_request_id(db, actor=actor, candidate_id=cid) != rid:
-            raise ValidationFailed.single("candidate_id", "not a candidate of this request", "not_found")
-        data = forms.build(CandidateReview, {"decision": text(form, "decision"), "reason": reason}, t)
-        service.review_candidate(
-            db, actor=actor, candidate_id=cid, decision=data.decision, reason=data.reason
-        )
-    elif verb == "verification":
-        data_v = forms.build(
-            VerificationIn,
-            forms.compact(
-                {
-                    "candidate_id": text(form, "candidate_id"),
-                    "enquirer_agrees": checked(form, "enquirer_agrees"),
-                    "sought_agrees": checked(form, "sought_agrees"),
-                    "documents": text(form, "documents"),
-                    "notes": text(form, "notes"),
-                    "occurred_on": text(form, "occurred_on"),
-                }
-            ),
-            t,
-        )
-        service.record_verification(db, actor=actor, request_id=rid, data=data_v)
-    elif verb == "reunification":
-        data_r = forms.build(
-            ReunificationIn,
-            forms.compact(
-                {
-                    "occurred_on": text(form, "occurred_on"),
-                    "place": text(form, "place"),
-                    "outcome": text(form, "outcome"),
-                    "notes": text(form, "notes"),
-                }
-            ),
-            t,
-        )
-        service.record_reunification(db, actor=actor, request_id=rid, data=data_r)
-    elif verb == "close":
-        data_c = forms.build(ClosureIn, {"outcome": text(form, "outcome"), "reason": reason}, t)
-        service.close_request(db, actor=actor, request_id=rid, data=data_c)
-    elif verb == "reopen":
-        service.reopen_request(
-            db, actor=actor, request_id=rid, reason=forms.build(ReasonIn, {"reason": reason}, t).reason
-        )
-    elif verb == "assign":
-        data_a = forms.build(AssignIn, {"username": text(form, "username")}, t)
-        service.assign_request(db, actor=actor, request_id=rid, username=data_a.username)
-    elif verb == "withdraw":
-        data_w = forms.build(ReasonIn, {"reason": reason}, t)
-        service.withdraw_consent(db, actor=actor, request_id=rid, reason=data_w.reason)
+def _match(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    service.match_request(pg.db, actor=pg.principal, request_id=rid)
+
+
+def _review(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    cid = parse_uuid(text(form, "candidate_id"))
+    if queries.candidate_request_id(pg.db, actor=pg.principal, candidate_id=cid) != rid:
+        raise ValidationFailed.single("candidate_id", "not a candidate of this request", "not_found")
+    values = {"decision": text(form, "decision"), "reason": text(form, "reason")}
+    data = forms.build(CandidateReview, values, pg.t)
+    service.review_candidate(
+        pg.db, actor=pg.principal, candidate_id=cid, decision=data.decision, reason=data.reason
+    )
+
+
+def _verification(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    values: dict[str, Any] = {k: text(form, k) for k in ("candidate_id", "documents", "notes", "occurred_on")}
+    values["enquirer_agrees"] = checked(form, "enquirer_agrees")
+    values["sought_agrees"] = checked(form, "sought_agrees")
+    data = forms.build(VerificationIn, forms.compact(values), pg.t)
+    service.record_verification(pg.db, actor=pg.principal, request_id=rid, data=data)
+
+
+def _reunification(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    values = {k: text(form, k) for k in ("occurred_on", "place", "outcome", "notes")}
+    data = forms.build(ReunificationIn, forms.compact(values), pg.t)
+    service.record_reunification(pg.db, actor=pg.principal, request_id=rid, data=data)
+
+
+def _close(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    values = {"outcome": text(form, "outcome"), "reason": text(form, "reason")}
+    data = forms.build(ClosureIn, values, pg.t)
+    service.close_request(pg.db, actor=pg.principal, request_id=rid, data=data)
+
+
+def _reopen(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    data = forms.build(ReasonIn, {"reason": text(form, "reason")}, pg.t)
+    service.reopen_request(pg.db, actor=pg.principal, request_id=rid, reason=data.reason)
+
+
+def _assign(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    data = forms.build(AssignIn, {"username": text(form, "username")}, pg.t)
+    service.assign_request(pg.db, actor=pg.principal, request_id=rid, username=data.username)
+
+
+def _withdraw(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    data = forms.build(ReasonIn, {"reason": text(form, "reason")}, pg.t)
+    service.withdraw_consent(pg.db, actor=pg.principal, request_id=rid, reason=data.reason)
+
+
+# the forms of the request page, each posted to /tracing/{request_id}/<verb>
+VERBS: dict[str, Callable[[Page, uuid.UUID, FormData], None]] = {
+    "match": _match,
+    "review": _review,
+    "verification": _verification,
+    "reunification": _reunification,
+    "close": _close,
+    "reopen": _reopen,
+    "assign": _assign,
+    "withdraw": _withdraw,
+}
 
 
 def _action(verb: str) -> Any:
@@ -502,5 +508,5 @@ def _action(verb: str) -> Any:
     return handler
 
 
-for _verb in ("match", "review", "verification", "reunification", "close", "reopen", "assign", "withdraw"):
+for _verb in VERBS:
     router.add_api_route(f"/tracing/{{request_id}}/{_verb}", _action(_verb), methods=["POST"])

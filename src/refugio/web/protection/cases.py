@@ -6,16 +6,14 @@ service directory, and the referral inbox of receiving services.
 Every form is CSRF-checked and runs in one unit of work (refused input is rolled back whole and shown
 again beside its fields). Who sees and does what is decided by refugio.protection, never here: a case
 page is only rendered from `queries.get_case`, which refuses anyone not assigned. Must not import
-refugio.api, refugio.cli or refugio.main. The directory and the receiving services' pages are in
-refugio.web.protection_services.
+refugio.api, refugio.cli or refugio.main. The case page's forms post to the routes of
+refugio.web.protection.case_actions; the directory and the receiving services' pages are in
+refugio.web.protection.services.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -23,28 +21,20 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from refugio.core.errors import NotFound, ValidationFailed
+from refugio.core.errors import ValidationFailed
 from refugio.protection import queries, service
 from refugio.protection.enums import AssignmentRole, CaseStatus, SharedField
 from refugio.protection.schemas import (
-    AssessmentCreate,
-    BiaCreate,
-    BidCreate,
     CaseFromNeed,
     CaseOpen,
-    CaseUpdate,
-    MemberLink,
-    PlanCreate,
-    ReferralCreate,
-    TaskCreate,
 )
 from refugio.registration import queries as registration
 from refugio.security.permissions import Permission
 from refugio.web import forms
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, parse_uuid, state_of
-from refugio.web.forms import FormErrors, checked, plain_input, split_codes, text
-from refugio.web.protection_labels import NOTICES, PROTECTION_LABELS
+from refugio.web.forms import FormErrors, checked, plain_input, text
+from refugio.web.protection.common import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,30 +57,6 @@ CASE_FORMS = (
     "close_decide",
     "reopen",
 )
-_PANEL_LINE = re.compile(r"^\s*(.+?)\s*(?:[-–—,:;|]\s*(.+?))?\s*$")
-
-
-def _labels(pg: Page) -> Callable[[str, object], str]:
-    def plabel(kind: str, value: object) -> str:
-        english = PROTECTION_LABELS.get(kind, {}).get(str(value))
-        return pg.gettext(english) if english else str(value)
-
-    return plabel
-
-
-def _choices(pg: Page, kind: str) -> list[tuple[str, str]]:
-    return [(str(code), pg.gettext(text)) for code, text in PROTECTION_LABELS[kind].items()]
-
-
-def _notice(pg: Page) -> str | None:
-    key = pg.request.query_params.get("done")
-    return pg.gettext(NOTICES[key]) if key in NOTICES else None
-
-
-def render(pg: Page, template: str, **values: Any) -> Response:
-    return pg.render(
-        template, plabel=_labels(pg), choices=lambda kind: _choices(pg, kind), notice=_notice(pg), **values
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,7 +291,8 @@ def _primary_id(form: FormData) -> uuid.UUID:
 # the case page
 
 
-def _case_page(request: Request, case_id: uuid.UUID, failure: Failure | None = None) -> Response:
+def render_case(request: Request, case_id: uuid.UUID, failure: Failure | None = None) -> Response:
+    """The case page; after a refused action, with its errors beside the fields (422)."""
     web = state_of(request)
     with web.page(request) as pg:
         record = queries.get_case(pg.db, actor=pg.principal, key=case_id)
@@ -367,194 +334,4 @@ def _next_steps(status: str) -> list[str]:
 
 @router.get("/protection/cases/{case_id}")
 def case_page(request: Request, case_id: str) -> Response:
-    return _case_page(request, parse_uuid(case_id))
-
-
-def _panel(value: str) -> list[dict[str, str]]:
-    out = []
-    for line in value.splitlines():
-        m = _PANEL_LINE.match(line)
-        if line.strip() and m:
-            out.append({"name": m.group(1), "role": m.group(2) or ""})
-    return out
-
-
-def _act(name: str, pg: Page, form: FormData, cid: uuid.UUID) -> None:
-    """Run one form of the case page (one branch per form)."""
-    t, db, me = pg.t, pg.db, pg.principal
-
-    def value(key: str) -> str:
-        return text(form, key)
-
-    data: dict[str, Any]
-    if name == "update":
-        update = forms.build(
-            CaseUpdate,
-            forms.compact(
-                {"version": value("version"), "summary": value("summary"), "risk_level": value("risk_level")}
-            ),
-            t,
-        )
-        service.update_case(db, actor=me, case_id=cid, data=update)
-    elif name == "link":
-        try:
-            person = registration.get_individual(
-                db, actor=me, key=value("individual"), audit_read=False
-            ).person
-        except NotFound:
-            raise ValidationFailed.single(
-                "individual", pg.gettext("No registered person with this ID."), "not_found"
-            ) from None
-        service.link_individual(
-            db,
-            actor=me,
-            case_id=cid,
-            data=forms.build(
-                MemberLink, {"individual_id": str(person.id), "role": value("role") or "family"}, t
-            ),
-        )
-    elif name == "assess":
-        data = {
-            "assessed_on": value("assessed_on"),
-            "risk_level": value("risk_level"),
-            "summary": value("summary"),
-            "needs": split_codes(value("needs")),
-        }
-        service.record_assessment(db, actor=me, case_id=cid, data=forms.build(AssessmentCreate, data, t))
-    elif name == "plan":
-        data = {
-            "objectives": value("objectives"),
-            "actions": value("actions"),
-            "review_on": value("review_on"),
-        }
-        service.record_case_plan(db, actor=me, case_id=cid, data=forms.build(PlanCreate, data, t))
-    elif name == "move":
-        if value("to") not in {s.value for s in CaseStatus}:
-            raise ValidationFailed.single("to", pg.gettext("Choose one of the options."), "invalid")
-        service.move_case(db, actor=me, case_id=cid, to=CaseStatus(value("to")), note=value("note"))
-    elif name == "note":
-        service.add_note(db, actor=me, case_id=cid, text=value("text"))
-    elif name == "bia":
-        keys = ("child_id", "assessed_on", "findings", "child_views", "recommendation")
-        service.submit_bia(
-            db, actor=me, case_id=cid, data=forms.build(BiaCreate, {k: value(k) for k in keys}, t)
-        )
-    elif name in ("bia_decide", "bid_decide"):
-        record_id, approve, note = (
-            parse_uuid(value("record_id")),
-            value("decision") == "approve",
-            value("note"),
-        )
-        if name == "bia_decide":
-            (service.approve_bia if approve else service.return_bia)(
-                db, actor=me, bia_id=record_id, note=note
-            )
-        else:
-            (service.approve_bid if approve else service.return_bid)(
-                db, actor=me, bid_id=record_id, note=note
-            )
-    elif name == "bid":
-        data = {
-            "bia_id": value("bia_id"),
-            "panel": _panel(value("panel")),
-            "panel_date": value("panel_date"),
-            "decision": value("decision"),
-            "reasons": value("reasons"),
-        }
-        service.submit_bid(db, actor=me, case_id=cid, data=forms.build(BidCreate, data, t))
-    elif name == "task":
-        data = forms.compact(
-            {"title": value("title"), "due_on": value("due_on"), "assignee_id": value("assignee_id")}
-        )
-        service.add_task(db, actor=me, case_id=cid, data=forms.build(TaskCreate, data, t))
-    elif name == "task_done":
-        verb = service.complete_task if value("outcome") != "cancel" else service.cancel_task
-        verb(db, actor=me, task_id=parse_uuid(value("task_id")), note=value("note"))
-    elif name == "refer":
-        data = forms.compact(
-            {
-                k: value(k)
-                for k in ("service_id", "urgency", "reason", "consent_by", "consent_on", "consent_note")
-            }
-        )
-        data["consent_given"] = checked(form, "consent_given")
-        data["shared_fields"] = [f for f in form.getlist("shared_fields") if isinstance(f, str)]
-        service.refer(db, actor=me, case_id=cid, data=forms.build(ReferralCreate, data, t))
-    elif name == "revoke":
-        service.revoke_referral(
-            db, actor=me, referral_id=parse_uuid(value("referral_id")), reason=value("reason")
-        )
-    elif name == "closure":
-        service.request_closure(db, actor=me, case_id=cid, reason=value("reason"))
-    elif name == "close_decide":
-        if value("decision") == "approve":
-            service.close_case(db, actor=me, case_id=cid, note=value("note"))
-        else:
-            service.reject_closure(db, actor=me, case_id=cid, note=value("note"))
-    elif name == "reopen":
-        service.reopen_case(db, actor=me, case_id=cid, reason=value("reason"))
-    else:  # pragma: no cover - the route only accepts CASE_FORMS
-        raise NotFound("no such action")
-
-
-_INPUTS = (
-    "version",
-    "summary",
-    "risk_level",
-    "individual",
-    "role",
-    "assessed_on",
-    "needs",
-    "objectives",
-    "actions",
-    "review_on",
-    "to",
-    "note",
-    "text",
-    "child_id",
-    "findings",
-    "child_views",
-    "recommendation",
-    "record_id",
-    "bia_id",
-    "panel",
-    "panel_date",
-    "decision",
-    "reasons",
-    "title",
-    "due_on",
-    "assignee_id",
-    "task_id",
-    "service_id",
-    "urgency",
-    "reason",
-    "consent_given",
-    "consent_by",
-    "consent_on",
-    "consent_note",
-    "shared_fields",
-    "referral_id",
-)
-
-
-@router.post("/protection/cases/{case_id}/{action}")
-async def case_action(request: Request, case_id: str, action: str) -> Response:
-    cid = parse_uuid(case_id)
-    if action not in CASE_FORMS:
-        raise NotFound("no such action")
-    form = await request.form()
-
-    def work(pg: Page) -> str:
-        _act(action, pg, form, cid)
-        done = "referred" if action == "refer" else "saved"
-        return f"/protection/cases/{cid}?done={done}#{action}"
-
-    return await run_in_threadpool(
-        run_action,
-        request,
-        form,
-        name=action,
-        work=work,
-        to_input=plain_input(_INPUTS, {"individual_id": "individual", "text": "text"}),
-        on_failure=lambda failure: _case_page(request, cid, failure),
-    )
+    return render_case(request, parse_uuid(case_id))
