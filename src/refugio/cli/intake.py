@@ -30,35 +30,32 @@ forms_app = typer.Typer(
 def _site_and_operation(
     container: Container, site: str | None, operation: str | None
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    from sqlalchemy import select
-
-    from refugio.registration.models import Operation, Site
+    """The site named by --site (within --operation if given), else the operation: ids, or a clear error."""
+    from refugio.registration import queries
+    from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
     with unit_of_work(container.sessions) as s:
-        ops = list(s.scalars(select(Operation).order_by(Operation.code)))
+        ops = [(o.code, o.id) for o in queries.visible_operations(s, actor=SYSTEM)]
         op = None
         if operation:
-            op = next((o for o in ops if o.code == operation.upper()), None)
+            op = next((o for o in ops if o[0] == operation.upper()), None)
             if op is None:
                 common.fail(f"no operation {operation!r} (see `refugio operations list`)")
         elif len(ops) == 1:
             op = ops[0]
-        if site:
-            stmt = select(Site).where(Site.code == site.upper())
-            if op is not None:
-                stmt = stmt.where(Site.operation_id == op.id)
-            found = list(s.scalars(stmt))
-            if len(found) != 1:
-                common.fail(
-                    f"no site {site!r}" + (f" in {op.code}" if op else "")
-                    if not found
-                    else f"site {site!r} exists in several operations: add --operation"
-                )
-            return found[0].id, found[0].operation_id
-        if op is None:
-            common.fail("give --site (or --operation when the database has several operations)")
-        return None, op.id
+        found = queries.find_sites(s, code=site, operation_id=op[1] if op else None) if site else []
+    if site:
+        if len(found) != 1:
+            common.fail(
+                f"no site {site!r}" + (f" in {op[0]}" if op else "")
+                if not found
+                else f"site {site!r} exists in several operations: add --operation"
+            )
+        return found[0].id, found[0].operation_id
+    if op is None:
+        common.fail("give --site (or --operation when the database has several operations)")
+    return None, op[1]
 
 
 @import_app.command("registrations")
@@ -317,20 +314,13 @@ def forms_export(
 
     sites: list[tuple[str, str]] = []
     if operation:
-        from sqlalchemy import select
-
-        from refugio.registration.models import Operation, Site
+        from refugio.registration import queries
         from refugio.store.uow import unit_of_work
 
         container = common.open_container(db, data_dir)
+        op_id = common.operation_id(container, operation)
         with unit_of_work(container.sessions) as s:
-            op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
-            if op is None:
-                common.fail(f"no operation {operation!r}")
-            sites = [
-                (x.code, x.name)
-                for x in s.scalars(select(Site).where(Site.operation_id == op.id).order_by(Site.code))
-            ]
+            sites = [(x.code, x.name) for x in queries.find_sites(s, operation_id=op_id)]
     data = registration_xlsform(sites=sites, form_id=form_id)
     info = common.run(lambda: convert(data))
     out.write_bytes(data)
@@ -392,12 +382,11 @@ def forms_publish(
 @forms_app.command("list")
 def forms_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     """List the published forms."""
-    from sqlalchemy import select
-
-    from refugio.intake.models import PublishedForm
+    from refugio.intake import queries
     from refugio.store.uow import unit_of_work
 
     container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
-        for f in s.scalars(select(PublishedForm).order_by(PublishedForm.form_id)):
-            typer.echo(f"{f.form_id:<32} {f.version:<14} {'active' if f.active else 'inactive':<9} {f.title}")
+        forms = queries.published_forms(s)
+    for f in forms:
+        typer.echo(f"{f.form_id:<32} {f.version:<14} {'active' if f.active else 'inactive':<9} {f.title}")
