@@ -14,7 +14,8 @@ errors are OpenRosaResponse documents with a clear message (400 malformed XML, 4
 `Authorization: Bearer …`, or HTTP Basic with username and password (what ODK Collect sends; checked
 with throttling, and remembered for a minute so a burst of submissions costs one password check).
 
-Imports starlette/fastapi, refugio.intake (openrosa), security and store.
+Imports starlette/fastapi, refugio.intake (openrosa), security and store; catches SQLAlchemy's
+IntegrityError (two copies of one submission at the same moment), as refugio.api.problems does.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from refugio.security.principals import Principal
 from refugio.store.uow import unit_of_work
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from refugio.main import Container
 
 PREFIX = "/openrosa"
@@ -106,12 +109,22 @@ def _message(
     return _xml(container, openrosa.response_xml(message, nature), status, extra)
 
 
+def _remembered(session: Session, cache: _BasicCache, username: str, password: str) -> Any | None:
+    """The active user whose Basic credentials were checked less than BASIC_TTL ago, else None."""
+    user_id = cache.get(username, password)
+    if user_id is None:
+        return None
+    try:
+        user = security.get_user(session, username)
+    except NotFound:
+        return None
+    return user if user.id == user_id and user.is_active else None
+
+
 def _principal(request: Request, container: Container, cache: _BasicCache) -> Principal:
     """The caller, from a Bearer token or Basic credentials; AuthenticationFailed otherwise."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    from refugio.security.models import User
-
     failure: AuthenticationFailed | None = None
     with unit_of_work(container.sessions) as s:
         if scheme.lower() == "bearer" and value.strip():
@@ -125,11 +138,9 @@ def _principal(request: Request, container: Container, cache: _BasicCache) -> Pr
             username, sep, password = decoded.partition(":")
             if not sep:
                 raise AuthenticationFailed("malformed Basic credentials")
-            user_id = cache.get(username, password)
-            if user_id is not None:
-                known = s.get(User, user_id)
-                if known is not None and known.is_active:
-                    return security.principal_for(s, known, purpose="registration")
+            known = _remembered(s, cache, username, password)
+            if known is not None:
+                return security.principal_for(s, known, purpose="registration")
             client = security.client_hash(request.client.host if request.client else "unknown", cache.key)
             try:
                 user = security.authenticate(s, username=username, password=password, client=client)
