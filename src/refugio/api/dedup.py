@@ -8,9 +8,8 @@ DEDUP_DECIDE (checked by refugio.dedup). Every decision is audited.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -18,34 +17,9 @@ from pydantic import BaseModel, Field
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
 from refugio.dedup import policy, queries, service
-from refugio.dedup.schemas import Contribution, Decision, DeskCheck, ModelRead, PairRead, Thresholds
+from refugio.dedup.schemas import Decision, DeskCheck, DeskResult, ModelRead, PairRead, Thresholds
 
 router = APIRouter(prefix="/dedup", tags=["deduplication"], responses=responses(401, 403, 404, 422))
-
-
-class DeskMatchOut(BaseModel):
-    individual_id: uuid.UUID
-    ref: str
-    given_name: str
-    middle_name: str | None
-    family_name: str
-    sex: str
-    date_of_birth: str
-    site_code: str
-    household_ref: str
-    match_weight: float
-    probability: float
-    likely: bool
-    contributions: list[Contribution]
-
-
-class DeskCheckOut(BaseModel):
-    matches: list[DeskMatchOut]
-    candidates_scored: int
-    index_lag: int = Field(
-        description="Audit entries the index had not yet read (those people were scored too)."
-    )
-    model_version: int | None
 
 
 class QueueOut(BaseModel):
@@ -83,26 +57,15 @@ class TrainIn(BaseModel):
     sample: Annotated[int, Field(ge=100, le=5_000_000)] = service.TRAIN_SAMPLE
 
 
-def _as(model: type[BaseModel], obj: Any) -> Any:
-    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else obj
-    return model.model_validate(data)
-
-
 @router.post(
     "/desk-check",
-    response_model=DeskCheckOut,
+    response_model=DeskResult,
     summary="Is this person already registered? Likely existing matches with their probability",
 )
-def desk_check(data: DeskCheck, session: Db, principal: Caller) -> DeskCheckOut:
+def desk_check(data: DeskCheck, session: Db, principal: Caller) -> DeskResult:
     """Takes the person fields of a household member being registered (as typed so far), the site, and
     optionally the other members; nothing about the person is saved."""
-    result = service.desk_check(session, actor=principal, query=data)
-    return DeskCheckOut(
-        matches=[_as(DeskMatchOut, m) for m in result.matches],
-        candidates_scored=result.candidates_scored,
-        index_lag=result.index_lag,
-        model_version=result.model_version,
-    )
+    return service.desk_check(session, actor=principal, query=data)
 
 
 @router.get("/pairs", response_model=QueueOut, summary="The review queue (strongest pairs first)")

@@ -1,5 +1,6 @@
 """Pydantic schemas of the dedup domain: the inputs (desk check, decisions, thresholds) and the read
-models that refugio.dedup.queries returns (a pair side by side with its reasons, merges, models).
+models that refugio.dedup.queries returns (a pair side by side with its reasons, merges, models) and
+the desk check's answer (returned by refugio.dedup.service.desk_check).
 
 Pure data: must not import SQLAlchemy, the domain's models, or any web framework.
 """
@@ -79,6 +80,35 @@ class Contribution(_Read):
     comparison: str
     level: str
     weight: float
+
+
+class DeskMatch(_Read):
+    """A registered person who may be the one being registered, with the probability and the reasons."""
+
+    individual_id: uuid.UUID
+    ref: str
+    given_name: str
+    middle_name: str | None
+    family_name: str
+    sex: str
+    date_of_birth: str
+    site_code: str
+    household_ref: str
+    match_weight: float
+    probability: float
+    likely: bool
+    contributions: list[Contribution]
+
+
+class DeskResult(_Read):
+    """The answer of a desk check: likely existing matches, strongest first."""
+
+    matches: list[DeskMatch]
+    candidates_scored: int
+    index_lag: int = Field(
+        description="Audit entries the index had not yet read (those people were scored too)."
+    )
+    model_version: int | None
 
 
 class PersonCard(_Read):
