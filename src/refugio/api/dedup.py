@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
 from refugio.dedup import policy, queries, service
-from refugio.dedup.schemas import Decision, DeskCheck, DeskResult, ModelRead, PairRead, Thresholds
+from refugio.dedup.schemas import Decision, DeskCheck, DeskResult, ModelRead, PairRead, RunRead, Thresholds
 
 router = APIRouter(prefix="/dedup", tags=["deduplication"], responses=responses(401, 403, 404, 422))
 
@@ -41,15 +41,6 @@ class RunIn(BaseModel):
     operation_id: uuid.UUID
     scope: Literal["population", "batch"] = "population"
     household_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100_000)
-
-
-class RunOut(BaseModel):
-    id: uuid.UUID
-    scope: str
-    records: int
-    pairs_found: int
-    pairs_new: int
-    model_id: uuid.UUID
 
 
 class TrainIn(BaseModel):
@@ -178,19 +169,14 @@ def thresholds(model_id: str, data: Thresholds, session: Db, principal: Caller) 
     return queries.model(session, actor=principal, model_id=row.id)
 
 
-@router.post("/runs", response_model=RunOut, status_code=201, summary="Find duplicates (population or batch)")
-def run(data: RunIn, session: Db, principal: Caller) -> RunOut:
+@router.post(
+    "/runs", response_model=RunRead, status_code=201, summary="Find duplicates (population or batch)"
+)
+def run(data: RunIn, session: Db, principal: Caller) -> RunRead:
     if data.scope == "batch":
         r = service.run_batch(
             session, actor=principal, operation_id=data.operation_id, household_ids=data.household_ids
         )
     else:
         r = service.run_population(session, actor=principal, operation_id=data.operation_id)
-    return RunOut(
-        id=r.id,
-        scope=r.scope,
-        records=r.records,
-        pairs_found=r.pairs_found,
-        pairs_new=r.pairs_new,
-        model_id=r.model_id,
-    )
+    return queries.run(session, actor=principal, run_id=r.id)

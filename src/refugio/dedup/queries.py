@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from refugio.core.errors import NotFound
 from refugio.dedup.models import DedupMerge, DedupModel, DedupPair, DedupRun
 from refugio.dedup.names import PartialDate
-from refugio.dedup.schemas import Contribution, MergeRead, ModelRead, PairRead, PersonCard
+from refugio.dedup.schemas import Contribution, MergeRead, ModelRead, PairRead, PersonCard, RunRead
 from refugio.registration.models import Household, IdentityDocument, Individual, Site
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
@@ -224,15 +224,28 @@ def model(session: Session, *, actor: Principal, model_id: uuid.UUID) -> ModelRe
     return _model_read(row)
 
 
-def runs(session: Session, *, actor: Principal, limit: int = 20) -> list[DedupRun]:
-    return list(
-        session.scalars(
+def runs(session: Session, *, actor: Principal, limit: int = 20) -> list[RunRead]:
+    """The latest runs, newest first."""
+    return [
+        RunRead.model_validate(r)
+        for r in session.scalars(
             select(DedupRun)
             .where(_scope(actor, DedupRun.operation_id))
             .order_by(DedupRun.started_at.desc())
             .limit(limit)
         )
-    )
+    ]
+
+
+def run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> RunRead:
+    """One run (to those who may read or decide in its operation)."""
+    row = session.get(DedupRun, run_id)
+    if row is None or not (
+        actor.can(Permission.DEDUP_VIEW, operation_id=row.operation_id)
+        or actor.can(Permission.DEDUP_DECIDE, operation_id=row.operation_id)
+    ):
+        raise NotFound("no such run")
+    return RunRead.model_validate(row)
 
 
 def counts(session: Session, *, actor: Principal) -> dict[str, int]:

@@ -180,3 +180,16 @@ class ModelRead(_Read):
     notes: list[str]
     created_at: str
     created_by: str
+
+
+class RunRead(_Read):
+    """A run that looked for duplicates (a whole population, or a batch against it), and what it found."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: uuid.UUID
+    scope: str
+    records: int
+    pairs_found: int
+    pairs_new: int
+    model_id: uuid.UUID
