@@ -45,7 +45,7 @@ def test_desk_check_finds_the_person_across_spellings_and_scripts(
     best = result.matches[0]
     assert best.individual_id in {khaled.id, _ref(container, families.again, 0).id}
     assert best.probability > 0.9
-    assert {c["comparison"] for c in best.contributions} >= {"given_name", "family_name", "date_of_birth"}
+    assert {c.comparison for c in best.contributions} >= {"given_name", "family_name", "date_of_birth"}
     assert all(m.family_name in {"Haddad", "Hadad"} for m in result.matches[:2])
     with unit_of_work(container.sessions) as s:  # a year of birth only: still found, with less certainty
         weaker = service.desk_check(

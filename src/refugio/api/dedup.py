@@ -8,89 +8,23 @@ DEDUP_DECIDE (checked by refugio.dedup). Every decision is audited.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
-from refugio.dedup import queries, service
-from refugio.dedup.schemas import Decision, DeskCheck, Thresholds
+from refugio.dedup import policy, queries, service
+from refugio.dedup.schemas import Decision, DeskCheck, DeskResult, ModelRead, PairRead, RunRead, Thresholds
 
 router = APIRouter(prefix="/dedup", tags=["deduplication"], responses=responses(401, 403, 404, 422))
 
 
-class ContributionOut(BaseModel):
-    comparison: str
-    level: str
-    weight: float
-
-
-class DeskMatchOut(BaseModel):
-    individual_id: uuid.UUID
-    ref: str
-    given_name: str
-    middle_name: str | None
-    family_name: str
-    sex: str
-    date_of_birth: str
-    site_code: str
-    household_ref: str
-    match_weight: float
-    probability: float
-    likely: bool
-    contributions: list[ContributionOut]
-
-
-class DeskCheckOut(BaseModel):
-    matches: list[DeskMatchOut]
-    candidates_scored: int
-    index_lag: int = Field(
-        description="Audit entries the index had not yet read (those people were scored too)."
-    )
-    model_version: int | None
-
-
-class PersonCardOut(BaseModel):
-    id: uuid.UUID
-    ref: str
-    household_ref: str
-    site_code: str
-    given_name: str
-    middle_name: str | None
-    family_name: str
-    original: str
-    sex: str
-    date_of_birth: str
-    country_of_origin: str | None
-    phone: str | None
-    documents: list[str]
-    status: str
-    registered_on: str
-
-
-class PairOut(BaseModel):
-    id: uuid.UUID
-    operation_id: uuid.UUID
-    match_weight: float
-    probability: float
-    status: str
-    contributions: list[ContributionOut]
-    left: PersonCardOut
-    right: PersonCardOut
-    found_at: str
-    decided_by: str | None
-    decision_reason: str | None
-    model_version: int
-    merge_id: uuid.UUID | None
-
-
 class QueueOut(BaseModel):
     total: int
-    items: list[PairOut]
+    items: list[PairRead]
 
 
 class MergeOut(BaseModel):
@@ -103,34 +37,10 @@ class MergeOut(BaseModel):
     active: bool
 
 
-class ModelOut(BaseModel):
-    id: uuid.UUID
-    operation_id: uuid.UUID
-    version: int
-    engine: str
-    trained: bool
-    records_seen: int
-    review_weight: float
-    match_weight: float
-    active: bool
-    notes: list[str]
-    created_at: str
-    created_by: str
-
-
 class RunIn(BaseModel):
     operation_id: uuid.UUID
     scope: Literal["population", "batch"] = "population"
     household_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100_000)
-
-
-class RunOut(BaseModel):
-    id: uuid.UUID
-    scope: str
-    records: int
-    pairs_found: int
-    pairs_new: int
-    model_id: uuid.UUID
 
 
 class TrainIn(BaseModel):
@@ -138,43 +48,15 @@ class TrainIn(BaseModel):
     sample: Annotated[int, Field(ge=100, le=5_000_000)] = service.TRAIN_SAMPLE
 
 
-def _as(model: type[BaseModel], obj: Any) -> Any:
-    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else obj
-    return model.model_validate(data)
-
-
-def _model_out(row: Any) -> ModelOut:
-    return ModelOut(
-        id=row.id,
-        operation_id=row.operation_id,
-        version=row.version,
-        engine=row.engine,
-        trained=row.trained,
-        records_seen=row.records_seen,
-        review_weight=row.review_weight,
-        match_weight=row.match_weight,
-        active=row.active,
-        notes=list(row.notes or []),
-        created_at=row.created_at.isoformat(timespec="seconds"),
-        created_by=row.created_by,
-    )
-
-
 @router.post(
     "/desk-check",
-    response_model=DeskCheckOut,
+    response_model=DeskResult,
     summary="Is this person already registered? Likely existing matches with their probability",
 )
-def desk_check(data: DeskCheck, session: Db, principal: Caller) -> DeskCheckOut:
+def desk_check(data: DeskCheck, session: Db, principal: Caller) -> DeskResult:
     """Takes the person fields of a household member being registered (as typed so far), the site, and
     optionally the other members; nothing about the person is saved."""
-    result = service.desk_check(session, actor=principal, query=data)
-    return DeskCheckOut(
-        matches=[_as(DeskMatchOut, m) for m in result.matches],
-        candidates_scored=result.candidates_scored,
-        index_lag=result.index_lag,
-        model_version=result.model_version,
-    )
+    return service.desk_check(session, actor=principal, query=data)
 
 
 @router.get("/pairs", response_model=QueueOut, summary="The review queue (strongest pairs first)")
@@ -186,21 +68,18 @@ def list_pairs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> QueueOut:
-    from refugio.dedup import policy
-
     policy.require_view(principal, operation_id)
     items, total = queries.review_queue(
         session, actor=principal, status=status, operation_id=operation_id, limit=limit, offset=offset
     )
-    return QueueOut(total=total, items=[_as(PairOut, p) for p in items])
+    return QueueOut(total=total, items=items)
 
 
 @router.get(
-    "/pairs/{pair_id}", response_model=PairOut, summary="One candidate pair side by side, with the reasons"
+    "/pairs/{pair_id}", response_model=PairRead, summary="One candidate pair side by side, with the reasons"
 )
-def get_pair(pair_id: str, session: Db, principal: Caller) -> PairOut:
-    result: PairOut = _as(PairOut, queries.pair(session, actor=principal, pair_id=parse_id(pair_id, "pair")))
-    return result
+def get_pair(pair_id: str, session: Db, principal: Caller) -> PairRead:
+    return queries.pair(session, actor=principal, pair_id=parse_id(pair_id, "pair"))
 
 
 @router.post(
@@ -228,16 +107,15 @@ def same_person(pair_id: str, data: Decision, session: Db, principal: Caller) ->
 
 @router.post(
     "/pairs/{pair_id}/different",
-    response_model=PairOut,
+    response_model=PairRead,
     responses=responses(409),
     summary="Different people: remembered, the pair is not raised again",
 )
-def different_people(pair_id: str, data: Decision, session: Db, principal: Caller) -> PairOut:
+def different_people(pair_id: str, data: Decision, session: Db, principal: Caller) -> PairRead:
     pair = service.reject_duplicate(
         session, actor=principal, pair_id=parse_id(pair_id, "pair"), reason=data.reason
     )
-    result: PairOut = _as(PairOut, queries.pair(session, actor=principal, pair_id=pair.id))
-    return result
+    return queries.pair(session, actor=principal, pair_id=pair.id)
 
 
 @router.post(
@@ -258,41 +136,29 @@ def undo_merge(merge_id: str, data: Decision, session: Db, principal: Caller) ->
 
 @router.get("/merges", response_model=list[MergeOut], summary="Merges, latest first")
 def list_merges(session: Db, principal: Caller, individual_id: uuid.UUID | None = None) -> list[MergeOut]:
-    from refugio.dedup import policy
-
     policy.require_view(principal)
     return [
-        MergeOut(
-            id=m.id,
-            survivor_id=m.survivor_id,
-            merged_id=m.merged_id,
-            survivor_ref=m.survivor_ref,
-            merged_ref=m.merged_ref,
-            reason=m.reason,
-            active=m.active,
-        )
+        MergeOut.model_validate(m.model_dump())
         for m in queries.merges(session, actor=principal, individual_id=individual_id)
     ]
 
 
-@router.get("/models", response_model=list[ModelOut], summary="Stored models per operation (versions)")
-def list_models(session: Db, principal: Caller, operation_id: uuid.UUID | None = None) -> list[ModelOut]:
-    from refugio.dedup import policy
-
+@router.get("/models", response_model=list[ModelRead], summary="Stored models per operation (versions)")
+def list_models(session: Db, principal: Caller, operation_id: uuid.UUID | None = None) -> list[ModelRead]:
     policy.require_view(principal, operation_id)
-    return [_model_out(m) for m in queries.models(session, actor=principal, operation_id=operation_id)]
+    return queries.models(session, actor=principal, operation_id=operation_id)
 
 
-@router.post("/models", response_model=ModelOut, status_code=201, summary="Train a new model version")
-def train(data: TrainIn, session: Db, principal: Caller) -> ModelOut:
+@router.post("/models", response_model=ModelRead, status_code=201, summary="Train a new model version")
+def train(data: TrainIn, session: Db, principal: Caller) -> ModelRead:
     row = service.train_model(session, actor=principal, operation_id=data.operation_id, sample=data.sample)
-    return _model_out(row)
+    return queries.model(session, actor=principal, model_id=row.id)
 
 
 @router.put(
-    "/models/{model_id}/thresholds", response_model=ModelOut, summary="Set the thresholds (match weights)"
+    "/models/{model_id}/thresholds", response_model=ModelRead, summary="Set the thresholds (match weights)"
 )
-def thresholds(model_id: str, data: Thresholds, session: Db, principal: Caller) -> ModelOut:
+def thresholds(model_id: str, data: Thresholds, session: Db, principal: Caller) -> ModelRead:
     row = service.set_thresholds(
         session,
         actor=principal,
@@ -300,22 +166,17 @@ def thresholds(model_id: str, data: Thresholds, session: Db, principal: Caller) 
         review_weight=data.review_weight,
         match_weight=data.match_weight,
     )
-    return _model_out(row)
+    return queries.model(session, actor=principal, model_id=row.id)
 
 
-@router.post("/runs", response_model=RunOut, status_code=201, summary="Find duplicates (population or batch)")
-def run(data: RunIn, session: Db, principal: Caller) -> RunOut:
+@router.post(
+    "/runs", response_model=RunRead, status_code=201, summary="Find duplicates (population or batch)"
+)
+def run(data: RunIn, session: Db, principal: Caller) -> RunRead:
     if data.scope == "batch":
         r = service.run_batch(
             session, actor=principal, operation_id=data.operation_id, household_ids=data.household_ids
         )
     else:
         r = service.run_population(session, actor=principal, operation_id=data.operation_id)
-    return RunOut(
-        id=r.id,
-        scope=r.scope,
-        records=r.records,
-        pairs_found=r.pairs_found,
-        pairs_new=r.pairs_new,
-        model_id=r.model_id,
-    )
+    return queries.run(session, actor=principal, run_id=r.id)

@@ -7,15 +7,12 @@ The shared helpers come from refugio.cli.common.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from refugio.cli import common
 from refugio.cli.common import AsOption, DataDirOption, DbOption
-
-if TYPE_CHECKING:
-    pass
 
 dedup_app = typer.Typer(
     help="Deduplication: link a CSV file, index registered people, train models, find and review duplicates.",
@@ -207,7 +204,7 @@ def queue(
         )
     typer.echo(f"{total} {status} pair(s)")
     for p in pairs:
-        why = ", ".join(f"{c['comparison']}: {c['level']} ({c['weight']:+.1f})" for c in p.contributions[:4])
+        why = ", ".join(f"{c.comparison}: {c.level} ({c.weight:+.1f})" for c in p.contributions[:4])
         typer.echo(
             f"{p.id}  weight {p.match_weight:+.1f} (p={p.probability:.3f})  "
             f"{p.left.ref} {p.left.given_name} {p.left.family_name}  ~  "

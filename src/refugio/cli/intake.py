@@ -8,6 +8,7 @@ errors, the acting user) come from refugio.cli.common.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,111 +31,144 @@ forms_app = typer.Typer(
 def _site_and_operation(
     container: Container, site: str | None, operation: str | None
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    from sqlalchemy import select
-
-    from refugio.registration.models import Operation, Site
+    """The site named by --site (within --operation if given), else the operation: ids, or a clear error."""
+    from refugio.registration import queries
+    from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
     with unit_of_work(container.sessions) as s:
-        ops = list(s.scalars(select(Operation).order_by(Operation.code)))
+        ops = [(o.code, o.id) for o in queries.visible_operations(s, actor=SYSTEM)]
         op = None
         if operation:
-            op = next((o for o in ops if o.code == operation.upper()), None)
+            op = next((o for o in ops if o[0] == operation.upper()), None)
             if op is None:
                 common.fail(f"no operation {operation!r} (see `refugio operations list`)")
         elif len(ops) == 1:
             op = ops[0]
-        if site:
-            stmt = select(Site).where(Site.code == site.upper())
-            if op is not None:
-                stmt = stmt.where(Site.operation_id == op.id)
-            found = list(s.scalars(stmt))
-            if len(found) != 1:
-                common.fail(
-                    f"no site {site!r}" + (f" in {op.code}" if op else "")
-                    if not found
-                    else f"site {site!r} exists in several operations: add --operation"
-                )
-            return found[0].id, found[0].operation_id
-        if op is None:
-            common.fail("give --site (or --operation when the database has several operations)")
-        return None, op.id
+        found = queries.find_sites(s, code=site, operation_id=op[1] if op else None) if site else []
+    if site:
+        if len(found) != 1:
+            common.fail(
+                f"no site {site!r}" + (f" in {op[0]}" if op else "")
+                if not found
+                else f"site {site!r} exists in several operations: add --operation"
+            )
+        return found[0].id, found[0].operation_id
+    if op is None:
+        common.fail("give --site (or --operation when the database has several operations)")
+    return None, op[1]
+
+
+ImportFileArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV or XLSX file (a Kobo/ODK export, a partner's list…).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+]
+MappingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        help="Column mapping (YAML: columns, defaults, date_order, source). "
+        "Default: suggested from the headers and HXL hashtags.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+SiteOption = Annotated[str | None, typer.Option("--site", help="Site code for rows that give none.")]
+ImportOperationOption = Annotated[
+    str | None, typer.Option("--operation", help="Operation code (when the database has several).")
+]
+CommitOption = Annotated[
+    bool,
+    typer.Option(
+        "--commit", help="Register the valid households after validation (otherwise only stage and report)."
+    ),
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="Name of the source (re-importing from the same source updates, never duplicates). "
+        "Default: the mapping's name, or 'import'.",
+    ),
+]
+SheetOption = Annotated[
+    str | None,
+    typer.Option("--sheet", help="XLSX sheet to read (default: the first; Kobo repeat sheets are joined)."),
+]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option("--report", help="Write the validation report (XLSX, errors beside the data) here."),
+]
+SaveMappingOption = Annotated[
+    Path | None,
+    typer.Option("--save-mapping", help="Write the mapping used (YAML) here, to edit and reuse."),
+]
+ImportUserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Import as this user (checks their permissions; default: the system)."),
+]
 
 
 @import_app.command("registrations")
 def import_registrations(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="CSV or XLSX file (a Kobo/ODK export, a partner's list…).",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
-    mapping: Annotated[
-        Path | None,
-        typer.Option(
-            "--mapping",
-            help="Column mapping (YAML: columns, defaults, date_order, source). "
-            "Default: suggested from the headers and HXL hashtags.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ] = None,
-    site: Annotated[str | None, typer.Option("--site", help="Site code for rows that give none.")] = None,
-    operation: Annotated[
-        str | None, typer.Option("--operation", help="Operation code (when the database has several).")
-    ] = None,
-    commit: Annotated[
-        bool,
-        typer.Option(
-            "--commit",
-            help="Register the valid households after validation (otherwise only stage and report).",
-        ),
-    ] = False,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            help="Name of the source (re-importing from the same source updates, never duplicates). "
-            "Default: the mapping's name, or 'import'.",
-        ),
-    ] = None,
-    sheet: Annotated[
-        str | None,
-        typer.Option(
-            "--sheet", help="XLSX sheet to read (default: the first; Kobo repeat sheets are joined)."
-        ),
-    ] = None,
-    report: Annotated[
-        Path | None,
-        typer.Option("--report", help="Write the validation report (XLSX, errors beside the data) here."),
-    ] = None,
-    save_mapping: Annotated[
-        Path | None,
-        typer.Option("--save-mapping", help="Write the mapping used (YAML) here, to edit and reuse."),
-    ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option("--user", help="Import as this user (checks their permissions; default: the system)."),
-    ] = None,
+    file: ImportFileArgument,
+    mapping: MappingOption = None,
+    site: SiteOption = None,
+    operation: ImportOperationOption = None,
+    commit: CommitOption = False,
+    source: SourceOption = None,
+    sheet: SheetOption = None,
+    report: ReportOption = None,
+    save_mapping: SaveMappingOption = None,
+    user: ImportUserOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Import registrations from FILE: read and map the columns, stage and validate every row, print the
     summary (and write the report); with --commit, register the valid households in one transaction."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from refugio.core.errors import ValidationFailed
-    from refugio.intake import pipeline, service
-    from refugio.intake.mapping import Mapping
-    from refugio.intake.report import write_report
-    from refugio.store.uow import unit_of_work
+    from refugio.intake import pipeline
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, user)
     site_id, operation_id = _site_and_operation(container, site, operation)
+    chosen = _choose_mapping(file, mapping, sheet, save_mapping)
+    with _progress_bar() as bar:
+        batch_id = _stage(
+            bar,
+            lambda progress: pipeline.import_file(
+                container.sessions,
+                actor=actor,
+                path=file,
+                mapping=chosen,
+                source=source,
+                site_id=site_id,
+                operation_id=operation_id,
+                sheet=sheet,
+                progress=progress,
+            ),
+        )
+        counts, status = _show_outcome(container, actor, batch_id, report)
+        if not commit:
+            typer.echo(
+                f"not committed: review, then `refugio import commit {batch_id}` (or run again with --commit)"
+            )
+            return
+        if status != "ready":
+            common.fail(f"cannot commit an import that is {status}")
+        result = _commit_with_bar(container, actor, bar, batch_id, counts.get("rows"))
+    _print_commit(result)
+
+
+def _choose_mapping(file: Path, mapping: Path | None, sheet: str | None, save_mapping: Path | None) -> Any:
+    """The mapping to use (the given one, else the suggested one, printed), saved if asked."""
+    from refugio.intake import pipeline
+    from refugio.intake.mapping import Mapping
+
     chosen: Mapping | None = None
     if mapping is not None:
         chosen = common.run(lambda: Mapping.from_yaml(mapping.read_text(encoding="utf-8")))
@@ -150,71 +184,84 @@ def import_registrations(
         typer.echo(f"mapping written to {save_mapping}")
     for warning in preview.warnings:
         typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    with Progress(
+    return chosen
+
+
+def _progress_bar() -> Any:
+    """A progress display on stderr (silent when stderr is not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
         TextColumn("{task.description:<11}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=False,
         disable=not typer.get_text_stream("stderr").isatty(),
-    ) as bar:
-        tasks: dict[str, Any] = {}
+    )
 
-        def progress(phase: str, done: int, total: int | None) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
-            bar.update(tasks[phase], completed=done, total=max(total or done, done))
 
-        try:
-            batch_id = pipeline.import_file(
-                container.sessions,
+def _stage(bar: Any, run: Callable[[Callable[[str, int, int | None], None]], uuid.UUID]) -> uuid.UUID:
+    """Read, stage and check the file with one progress line per phase; errors end the command."""
+    from refugio.core.errors import ValidationFailed
+
+    tasks: dict[str, Any] = {}
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(phase, total=total)
+        bar.update(tasks[phase], completed=done, total=max(total or done, done))
+
+    try:
+        return run(progress)
+    except ValidationFailed as exc:
+        bar.stop()
+        for e in exc.errors:
+            typer.secho(f"error: {e.field}: {e.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+def _show_outcome(
+    container: Container, actor: Any, batch_id: uuid.UUID, report: Path | None
+) -> tuple[dict[str, int], str]:
+    """Print the checked import's status and summary (and write its report); its counts and status."""
+    from refugio.intake import pipeline, queries
+    from refugio.intake.report import write_report
+    from refugio.store.uow import unit_of_work
+
+    with unit_of_work(container.sessions) as s:
+        batch = queries.batch(s, actor=actor, batch_id=batch_id)
+    counts, status = dict(batch.counts), batch.status
+    typer.echo(f"import {batch_id}: {status}")
+    typer.echo(pipeline.summary(counts))
+    if batch.message:
+        typer.secho(batch.message, fg=typer.colors.YELLOW)
+    if report is not None:
+        with unit_of_work(container.sessions) as s:
+            rows = write_report(s, batch_id=batch_id, out=report)
+        typer.echo(f"report: {report} ({rows:,} rows)")
+    elif counts.get("invalid"):
+        typer.echo("write the validation report with --report REPORT.xlsx to see every error beside its row")
+    return counts, status
+
+
+def _commit_with_bar(
+    container: Container, actor: Any, bar: Any, batch_id: uuid.UUID, rows: int | None
+) -> Any:
+    """Commit the checked import in one unit of work, with a progress line."""
+    from refugio.intake import service
+    from refugio.store.uow import unit_of_work
+
+    task = bar.add_task("committing", total=rows or None)
+    with unit_of_work(container.sessions) as s:
+        return common.run(
+            lambda: service.commit_batch(
+                s,
                 actor=actor,
-                path=file,
-                mapping=chosen,
-                source=source,
-                site_id=site_id,
-                operation_id=operation_id,
-                sheet=sheet,
-                progress=progress,
+                batch_id=batch_id,
+                on_progress=lambda d, t: bar.update(task, completed=d, total=t),
             )
-        except ValidationFailed as exc:
-            bar.stop()
-            for e in exc.errors:
-                typer.secho(f"error: {e.field}: {e.message}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(1) from None
-        with unit_of_work(container.sessions) as s:
-            batch = service.load_batch(s, actor=actor, batch_id=batch_id)
-            counts, status, message = dict(batch.counts), batch.status, batch.message
-        typer.echo(f"import {batch_id}: {status}")
-        typer.echo(pipeline.summary(counts))
-        if message:
-            typer.secho(message, fg=typer.colors.YELLOW)
-        if report is not None:
-            with unit_of_work(container.sessions) as s:
-                rows = write_report(s, batch_id=batch_id, out=report)
-            typer.echo(f"report: {report} ({rows:,} rows)")
-        elif counts.get("invalid"):
-            typer.echo(
-                "write the validation report with --report REPORT.xlsx to see every error beside its row"
-            )
-        if not commit:
-            typer.echo(
-                f"not committed: review, then `refugio import commit {batch_id}` (or run again with --commit)"
-            )
-            return
-        if status != "ready":
-            common.fail(f"cannot commit an import that is {status}")
-        task = bar.add_task("committing", total=counts.get("rows") or None)
-        with unit_of_work(container.sessions) as s:
-            result = common.run(
-                lambda: service.commit_batch(
-                    s,
-                    actor=actor,
-                    batch_id=batch_id,
-                    on_progress=lambda d, t: bar.update(task, completed=d, total=t),
-                )
-            )
-    _print_commit(result)
+        )
 
 
 def _print_commit(result: Any) -> None:
@@ -277,7 +324,7 @@ def import_report(
     data_dir: DataDirOption = None,
 ) -> None:
     """Write the validation report of an import (every row, its status and its errors beside the data)."""
-    from refugio.intake import service
+    from refugio.intake import queries
     from refugio.intake.report import write_report
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
@@ -285,7 +332,7 @@ def import_report(
     container = common.open_container(db, data_dir)
     batch_id = _batch_id(batch)
     with unit_of_work(container.sessions) as s:
-        common.run(lambda: service.load_batch(s, actor=SYSTEM, batch_id=batch_id))
+        common.run(lambda: queries.batch(s, actor=SYSTEM, batch_id=batch_id))
         rows = write_report(s, batch_id=batch_id, out=out)
     typer.echo(f"report: {out} ({rows:,} rows)")
 
@@ -317,20 +364,13 @@ def forms_export(
 
     sites: list[tuple[str, str]] = []
     if operation:
-        from sqlalchemy import select
-
-        from refugio.registration.models import Operation, Site
+        from refugio.registration import queries
         from refugio.store.uow import unit_of_work
 
         container = common.open_container(db, data_dir)
+        op_id = common.operation_id(container, operation)
         with unit_of_work(container.sessions) as s:
-            op = s.scalar(select(Operation).where(Operation.code == operation.upper()))
-            if op is None:
-                common.fail(f"no operation {operation!r}")
-            sites = [
-                (x.code, x.name)
-                for x in s.scalars(select(Site).where(Site.operation_id == op.id).order_by(Site.code))
-            ]
+            sites = [(x.code, x.name) for x in queries.find_sites(s, operation_id=op_id)]
     data = registration_xlsform(sites=sites, form_id=form_id)
     info = common.run(lambda: convert(data))
     out.write_bytes(data)
@@ -392,12 +432,11 @@ def forms_publish(
 @forms_app.command("list")
 def forms_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     """List the published forms."""
-    from sqlalchemy import select
-
-    from refugio.intake.models import PublishedForm
+    from refugio.intake import queries
     from refugio.store.uow import unit_of_work
 
     container = common.open_container(db, data_dir)
     with unit_of_work(container.sessions) as s:
-        for f in s.scalars(select(PublishedForm).order_by(PublishedForm.form_id)):
-            typer.echo(f"{f.form_id:<32} {f.version:<14} {'active' if f.active else 'inactive':<9} {f.title}")
+        forms = queries.published_forms(s)
+    for f in forms:
+        typer.echo(f"{f.form_id:<32} {f.version:<14} {'active' if f.active else 'inactive':<9} {f.title}")

@@ -1,12 +1,12 @@
 """Deduplication reads: the review queue, a pair side by side, merges, models and runs.
 
-Every read is limited to the operations where the caller holds `DEDUP_VIEW`.
+Every read is limited to the operations where the caller holds `DEDUP_VIEW`. The reads the channels
+render return the read models of refugio.dedup.schemas. Must not import any web framework.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from refugio.core.errors import NotFound
 from refugio.dedup.models import DedupMerge, DedupModel, DedupPair, DedupRun
 from refugio.dedup.names import PartialDate
+from refugio.dedup.schemas import Contribution, MergeRead, ModelRead, PairRead, PersonCard, RunRead
 from refugio.registration.models import Household, IdentityDocument, Individual, Site
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
@@ -27,44 +28,6 @@ def _scope(actor: Principal, operation_col: Any) -> Any:
     if scope.everything:
         return and_(True)
     return operation_col.in_(list(scope.operation_ids))
-
-
-@dataclass(frozen=True)
-class PersonCard:
-    """One side of a pair, as a reviewer sees it."""
-
-    id: uuid.UUID
-    ref: str
-    household_ref: str
-    site_code: str
-    given_name: str
-    middle_name: str | None
-    family_name: str
-    original: str
-    sex: str
-    date_of_birth: str
-    country_of_origin: str | None
-    phone: str | None
-    documents: tuple[str, ...]
-    status: str
-    registered_on: str
-
-
-@dataclass(frozen=True)
-class PairView:
-    id: uuid.UUID
-    operation_id: uuid.UUID
-    match_weight: float
-    probability: float
-    status: str
-    contributions: list[dict[str, Any]]
-    left: PersonCard
-    right: PersonCard
-    found_at: str
-    decided_by: str | None
-    decision_reason: str | None
-    model_version: int
-    merge_id: uuid.UUID | None
 
 
 def _cards(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonCard]:
@@ -102,21 +65,24 @@ def _cards(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonCard
             ),
             country_of_origin=ind.country_of_origin,
             phone=ind.phone,
-            documents=tuple(sorted(docs.get(ind.id, []))),
+            documents=sorted(docs.get(ind.id, [])),
             status=ind.status,
             registered_on=ind.created_at.date().isoformat(),
         )
     return out
 
 
-def _view(pair: DedupPair, cards: dict[uuid.UUID, PersonCard], merge_id: uuid.UUID | None) -> PairView:
-    return PairView(
+def _view(pair: DedupPair, cards: dict[uuid.UUID, PersonCard], merge_id: uuid.UUID | None) -> PairRead:
+    return PairRead(
         id=pair.id,
         operation_id=pair.operation_id,
         match_weight=round(pair.match_weight, 2),
         probability=pair.probability,
         status=pair.status,
-        contributions=sorted(pair.contributions or [], key=lambda c: -abs(float(c.get("weight", 0)))),
+        contributions=[
+            Contribution.model_validate(c)
+            for c in sorted(pair.contributions or [], key=lambda c: -abs(float(c.get("weight", 0))))
+        ],
         left=cards[pair.left_id],
         right=cards[pair.right_id],
         found_at=pair.found_at.isoformat(timespec="seconds"),
@@ -135,7 +101,7 @@ def review_queue(
     operation_id: uuid.UUID | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[PairView], int]:
+) -> tuple[list[PairRead], int]:
     """Candidate pairs with `status`, strongest first, and how many there are in all."""
     if status not in STATUSES:
         status = "pending"
@@ -168,7 +134,7 @@ def _merges_of_pairs(session: Session, pair_ids: list[uuid.UUID]) -> dict[uuid.U
     return {pid: mid for pid, mid in rows if pid is not None}
 
 
-def pair(session: Session, *, actor: Principal, pair_id: uuid.UUID) -> PairView:
+def pair(session: Session, *, actor: Principal, pair_id: uuid.UUID) -> PairRead:
     found = session.get(DedupPair, pair_id)
     if found is None or not actor.can(Permission.DEDUP_VIEW, operation_id=found.operation_id):
         raise NotFound("no such candidate pair")
@@ -176,24 +142,9 @@ def pair(session: Session, *, actor: Principal, pair_id: uuid.UUID) -> PairView:
     return _view(found, cards, _merges_of_pairs(session, [found.id]).get(found.id))
 
 
-@dataclass(frozen=True)
-class MergeView:
-    id: uuid.UUID
-    survivor_ref: str
-    merged_ref: str
-    survivor_id: uuid.UUID
-    merged_id: uuid.UUID
-    reason: str
-    merged_at: str
-    merged_by: str
-    active: bool
-    unmerged_by: str | None
-    unmerge_reason: str | None
-
-
 def merges(
     session: Session, *, actor: Principal, individual_id: uuid.UUID | None = None, limit: int = 100
-) -> list[MergeView]:
+) -> list[MergeRead]:
     """Merges (latest first), optionally those involving one person."""
     survivor, merged = aliased(Individual), aliased(Individual)
     stmt = (
@@ -207,7 +158,7 @@ def merges(
     if individual_id is not None:
         stmt = stmt.where((DedupMerge.survivor_id == individual_id) | (DedupMerge.merged_id == individual_id))
     return [
-        MergeView(
+        MergeRead(
             id=m.id,
             survivor_ref=s_ref,
             merged_ref=m_ref,
@@ -233,7 +184,25 @@ def merged_into(session: Session, individual_id: uuid.UUID) -> uuid.UUID | None:
     )
 
 
-def models(session: Session, *, actor: Principal, operation_id: uuid.UUID | None = None) -> list[DedupModel]:
+def _model_read(row: DedupModel) -> ModelRead:
+    return ModelRead(
+        id=row.id,
+        operation_id=row.operation_id,
+        version=row.version,
+        engine=row.engine,
+        trained=row.trained,
+        records_seen=row.records_seen,
+        review_weight=row.review_weight,
+        match_weight=row.match_weight,
+        active=row.active,
+        notes=list(row.notes or []),
+        created_at=row.created_at.isoformat(timespec="seconds"),
+        created_by=row.created_by,
+    )
+
+
+def models(session: Session, *, actor: Principal, operation_id: uuid.UUID | None = None) -> list[ModelRead]:
+    """Stored model versions per operation, newest version first."""
     stmt = (
         select(DedupModel)
         .where(_scope(actor, DedupModel.operation_id))
@@ -241,18 +210,42 @@ def models(session: Session, *, actor: Principal, operation_id: uuid.UUID | None
     )
     if operation_id is not None:
         stmt = stmt.where(DedupModel.operation_id == operation_id)
-    return list(session.scalars(stmt))
+    return [_model_read(row) for row in session.scalars(stmt)]
 
 
-def runs(session: Session, *, actor: Principal, limit: int = 20) -> list[DedupRun]:
-    return list(
-        session.scalars(
+def model(session: Session, *, actor: Principal, model_id: uuid.UUID) -> ModelRead:
+    """One model version (to those who may read or decide in its operation)."""
+    row = session.get(DedupModel, model_id)
+    if row is None or not (
+        actor.can(Permission.DEDUP_VIEW, operation_id=row.operation_id)
+        or actor.can(Permission.DEDUP_DECIDE, operation_id=row.operation_id)
+    ):
+        raise NotFound("no such model")
+    return _model_read(row)
+
+
+def runs(session: Session, *, actor: Principal, limit: int = 20) -> list[RunRead]:
+    """The latest runs, newest first."""
+    return [
+        RunRead.model_validate(r)
+        for r in session.scalars(
             select(DedupRun)
             .where(_scope(actor, DedupRun.operation_id))
             .order_by(DedupRun.started_at.desc())
             .limit(limit)
         )
-    )
+    ]
+
+
+def run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> RunRead:
+    """One run (to those who may read or decide in its operation)."""
+    row = session.get(DedupRun, run_id)
+    if row is None or not (
+        actor.can(Permission.DEDUP_VIEW, operation_id=row.operation_id)
+        or actor.can(Permission.DEDUP_DECIDE, operation_id=row.operation_id)
+    ):
+        raise NotFound("no such run")
+    return RunRead.model_validate(row)
 
 
 def counts(session: Session, *, actor: Principal) -> dict[str, int]:

@@ -1,4 +1,9 @@
-"""Pydantic input schemas of the dedup domain (desk check, decisions, thresholds)."""
+"""Pydantic schemas of the dedup domain: the inputs (desk check, decisions, thresholds) and the read
+models that refugio.dedup.queries returns (a pair side by side with its reasons, merges, models) and
+the desk check's answer (returned by refugio.dedup.service.desk_check).
+
+Pure data: must not import SQLAlchemy, the domain's models, or any web framework.
+"""
 
 from __future__ import annotations
 
@@ -57,3 +62,134 @@ class Decision(_Strict):
 class Thresholds(_Strict):
     review_weight: Annotated[float, Field(ge=-30, le=60)]
     match_weight: Annotated[float, Field(ge=-30, le=60)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# read models (returned by refugio.dedup.queries; the channels render them as they are)
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Contribution(_Read):
+    """What one compared field added to a pair's match weight."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    comparison: str
+    level: str
+    weight: float
+
+
+class DeskMatch(_Read):
+    """A registered person who may be the one being registered, with the probability and the reasons."""
+
+    individual_id: uuid.UUID
+    ref: str
+    given_name: str
+    middle_name: str | None
+    family_name: str
+    sex: str
+    date_of_birth: str
+    site_code: str
+    household_ref: str
+    match_weight: float
+    probability: float
+    likely: bool
+    contributions: list[Contribution]
+
+
+class DeskResult(_Read):
+    """The answer of a desk check: likely existing matches, strongest first."""
+
+    matches: list[DeskMatch]
+    candidates_scored: int
+    index_lag: int = Field(
+        description="Audit entries the index had not yet read (those people were scored too)."
+    )
+    model_version: int | None
+
+
+class PersonCard(_Read):
+    """One side of a pair, as a reviewer sees it."""
+
+    id: uuid.UUID
+    ref: str
+    household_ref: str
+    site_code: str
+    given_name: str
+    middle_name: str | None
+    family_name: str
+    original: str
+    sex: str
+    date_of_birth: str
+    country_of_origin: str | None
+    phone: str | None
+    documents: list[str]
+    status: str
+    registered_on: str
+
+
+class PairRead(_Read):
+    """A candidate pair side by side, its match weight and the reasons (strongest first)."""
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    match_weight: float
+    probability: float
+    status: str
+    contributions: list[Contribution]
+    left: PersonCard
+    right: PersonCard
+    found_at: str
+    decided_by: str | None
+    decision_reason: str | None
+    model_version: int
+    merge_id: uuid.UUID | None
+
+
+class MergeRead(_Read):
+    """A merge: who stays active (survivor), who was merged into them, why, and whether it still holds."""
+
+    id: uuid.UUID
+    survivor_ref: str
+    merged_ref: str
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID
+    reason: str
+    merged_at: str
+    merged_by: str
+    active: bool
+    unmerged_by: str | None
+    unmerge_reason: str | None
+
+
+class ModelRead(_Read):
+    """A stored version of an operation's linkage model and its thresholds."""
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    version: int
+    engine: str
+    trained: bool
+    records_seen: int
+    review_weight: float
+    match_weight: float
+    active: bool
+    notes: list[str]
+    created_at: str
+    created_by: str
+
+
+class RunRead(_Read):
+    """A run that looked for duplicates (a whole population, or a batch against it), and what it found."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: uuid.UUID
+    scope: str
+    records: int
+    pairs_found: int
+    pairs_new: int
+    model_id: uuid.UUID

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -34,7 +33,7 @@ from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.dedup import index, names, policy
 from refugio.dedup.engine import LinkageModel, Records, ScoredPair, get_engine, probability
 from refugio.dedup.models import DedupMerge, DedupModel, DedupPair, DedupPerson, DedupRun
-from refugio.dedup.schemas import DeskCheck, DeskPerson
+from refugio.dedup.schemas import Contribution, DeskCheck, DeskMatch, DeskPerson, DeskResult
 from refugio.registration.enums import EventType, IndividualStatus
 from refugio.registration.models import Household, Individual, Operation, RegistrationEvent, Site
 from refugio.registration.service import refresh_name_index
@@ -350,31 +349,6 @@ def run_batch(
 # desk check
 
 
-@dataclass(frozen=True)
-class DeskMatch:
-    individual_id: uuid.UUID
-    ref: str
-    given_name: str
-    family_name: str
-    middle_name: str | None
-    sex: str
-    date_of_birth: str
-    site_code: str
-    household_ref: str
-    match_weight: float
-    probability: float
-    likely: bool
-    contributions: tuple[dict[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class DeskResult:
-    matches: list[DeskMatch]
-    candidates_scored: int
-    index_lag: int
-    model_version: int | None
-
-
 def _desk_input(
     person: DeskPerson, record_id: str, household: str | None, site: str | None
 ) -> dict[str, Any]:
@@ -479,15 +453,20 @@ def desk_check(session: Session, *, actor: Principal, query: DeskCheck, engine: 
                 match_weight=round(s.match_weight, 2),
                 probability=round(s.probability, 4),
                 likely=s.match_weight >= match,
-                contributions=tuple(
-                    {"comparison": c.comparison, "level": c.level, "weight": c.weight}
+                contributions=[
+                    Contribution(comparison=c.comparison, level=c.level, weight=c.weight)
                     for c in s.contributions
-                ),
+                ],
             )
         )
         if len(matches) >= query.limit:
             break
-    return DeskResult(matches, len(found), lag, row.version if row else None)
+    return DeskResult(
+        matches=matches,
+        candidates_scored=len(found),
+        index_lag=lag,
+        model_version=row.version if row else None,
+    )
 
 
 def _visible_people(

@@ -536,3 +536,30 @@ def people_like(
     )
     rows = session.scalars(stmt.order_by(Individual.ref).offset(offset).limit(limit))
     return [views.summary(p) for p in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# sites by code (for the command line, which names sites and operations by their codes)
+
+
+@dataclass(frozen=True)
+class SiteRef:
+    """A site as the command line names it: its code, name and operation."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    operation_id: uuid.UUID
+    operation_code: str
+
+
+def find_sites(
+    session: Session, *, code: str | None = None, operation_id: uuid.UUID | None = None
+) -> list[SiteRef]:
+    """Sites by code (case-insensitive) and/or operation, ordered by code; not scoped (administration)."""
+    stmt = select(Site, Operation.code).join(Operation, Operation.id == Site.operation_id).order_by(Site.code)
+    if code is not None:
+        stmt = stmt.where(Site.code == code.strip().upper())
+    if operation_id is not None:
+        stmt = stmt.where(Site.operation_id == operation_id)
+    return [SiteRef(s.id, s.code, s.name, s.operation_id, op_code) for s, op_code in session.execute(stmt)]

@@ -12,45 +12,39 @@ Definitions (also written into each table's notes):
   **arrivals** count people by arrival date (the household's if the person has none, else the entry);
 * ages are exact, in completed years, at the reference date; population type and site are the current ones.
 
-Reads the registration tables with one SQL query per population, limited to the sites where the
-actor holds STATS_VIEW (`registration.queries.scope_clause`), and counts with `duckdb_engine`
-(imported lazily). Never writes registration data.
+The people are read by `stats.population` (one SQL query per population, limited to the sites where
+the actor holds STATS_VIEW) and counted with `duckdb_engine` (imported lazily). Never writes
+registration data; imports no SQLAlchemy and no registration models.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, literal, select
-from sqlalchemy.orm import Session, aliased
-
-from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
+from refugio.core.errors import ValidationFailed
 from refugio.registration.enums import PopulationType, Sex
-from refugio.registration.models import (
-    Household,
-    Individual,
-    Operation,
-    RegistrationEvent,
-    Site,
-    SpecificNeed,
-)
 from refugio.registration.needs import CATEGORIES
-from refugio.registration.queries import scope_clause
 from refugio.registration.reference import country_name
-from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.stats.brackets import DEFAULT, AgeBrackets
 from refugio.stats.disclosure import DisclosureRule, published
+from refugio.stats.population import (
+    Population,
+    household_count,
+    load_population,
+    need_counts,
+    resolve_operation,
+)
 from refugio.stats.tables import Column, Dimension, Table, cube_table, long_table
 
 if TYPE_CHECKING:
-    from refugio.stats.duckdb_engine import Basis, Counts, Frame, Period
+    from sqlalchemy.orm import Session
 
-PARTITION = 50_000
+    from refugio.stats.duckdb_engine import Basis, Counts, Period
+
 SENSITIVE_CATEGORIES = frozenset({"SV", "TR"})
 
 SEX_LABELS = {Sex.FEMALE.value: "Female", Sex.MALE.value: "Male", Sex.OTHER.value: "Other or not stated"}
@@ -77,136 +71,6 @@ NOTES = [
     "if later) and leave on death or when their status stops being active.",
     "Ages are exact, in completed years, at the reference date; population type and site are current.",
 ]
-
-
-@dataclass
-class Population:
-    """The registered people of an operation (or one of its sites) the actor may count, as columns."""
-
-    operation: Operation
-    site: Site | None
-    sites: dict[str, str]  # code → name
-    frame: Frame
-
-    @property
-    def context(self) -> dict[str, Any]:
-        ctx: dict[str, Any] = {"operation": self.operation.code, "operation_name": self.operation.name}
-        if self.site is not None:
-            ctx["site"] = self.site.code
-        return ctx
-
-
-# ---------------------------------------------------------------------------------------------
-# reading the registry
-
-
-def _ymd(col: Any, dialect: str) -> ColumnElement[int]:
-    """A DATE column as the integer YYYYMMDD, on either backend."""
-    if dialect == "postgresql":
-        return cast(func.to_char(col, "YYYYMMDD"), Integer)
-    return cast(func.replace(col, "-", ""), Integer)
-
-
-def resolve_operation(session: Session, *, actor: Principal, operation: str | uuid.UUID) -> Operation:
-    """The operation by code or id, if the actor may see statistics of it (or of one of its sites)."""
-    op: Operation | None
-    if isinstance(operation, uuid.UUID):
-        op = session.get(Operation, operation)
-    else:
-        op = session.scalar(select(Operation).where(Operation.code == str(operation).strip().upper()))
-    if op is None:
-        raise NotFound(f"no operation {operation}")
-    scope = actor.scope(Permission.STATS_VIEW)
-    if scope.everything or op.id in scope.operation_ids:
-        return op
-    site_ops = set(session.scalars(select(Site.operation_id).where(Site.id.in_(scope.site_ids))))
-    if op.id in site_ops:
-        return op
-    raise PermissionDenied(f"{actor.label} lacks {Permission.STATS_VIEW.value} for operation {op.code}")
-
-
-def population_query(session: Session, *, actor: Principal, operation: Operation, site: Site | None) -> Any:
-    """The one SELECT reading a population: sex, dob, population type, origin, site, arrival, entry, exit."""
-    dialect = session.get_bind().dialect.name
-    first = aliased(Household)  # the household the person was registered with
-    ref_prefix = func.substr(Individual.ref, 1, func.length(Individual.ref) - 3)
-    left = (
-        select(RegistrationEvent.individual_id, func.max(RegistrationEvent.occurred_on).label("left_on"))
-        .where(
-            RegistrationEvent.event_type.in_(("status_change", "death")),
-            RegistrationEvent.individual_id.in_(
-                select(Individual.id).where(
-                    Individual.operation_id == operation.id, Individual.status != "active"
-                )
-            ),
-        )
-        .group_by(RegistrationEvent.individual_id)
-        .subquery()
-    )
-    registered = func.coalesce(first.registration_date, Household.registration_date)
-    later = func.greatest if dialect == "postgresql" else func.max  # SQLite's max(a, b) is a scalar
-    entry: ColumnElement[int] = later(_ymd(registered, dialect), _ymd(Individual.date_of_birth, dialect))
-    exit_ = case(
-        (Individual.status == "active", literal(None)),
-        else_=_ymd(func.coalesce(Individual.date_of_death, left.c.left_on, registered), dialect),
-    )
-    stmt = (
-        select(
-            Individual.sex,
-            _ymd(Individual.date_of_birth, dialect),
-            Individual.population_type,
-            func.coalesce(Individual.country_of_origin, Household.country_of_origin, "UNK"),
-            Site.code,
-            _ymd(func.coalesce(Individual.arrival_date, Household.arrival_date), dialect),
-            entry,
-            exit_,
-        )
-        .join(Household, Household.id == Individual.household_id)
-        .join(Site, Site.id == Individual.site_id)
-        .outerjoin(first, first.ref == ref_prefix)
-        .outerjoin(left, left.c.individual_id == Individual.id)
-        .where(
-            Individual.operation_id == operation.id,
-            scope_clause(actor, Permission.STATS_VIEW, Individual.operation_id, Individual.site_id),
-        )
-    )
-    if site is not None:
-        stmt = stmt.where(Individual.site_id == site.id)
-    return stmt
-
-
-def load_population(
-    session: Session, *, actor: Principal, operation: str | uuid.UUID, site: str | None = None
-) -> Population:
-    """Read the people of `operation` (optionally one site) the actor may count, into columns."""
-    from refugio.stats.duckdb_engine import build_frame
-
-    op = resolve_operation(session, actor=actor, operation=operation)
-    site_row: Site | None = None
-    if site:
-        site_row = session.scalar(
-            select(Site).where(Site.operation_id == op.id, Site.code == site.strip().upper())
-        )
-        if site_row is None:
-            raise NotFound(f"no site {site!r} in operation {op.code}")
-        if not actor.can(Permission.STATS_VIEW, operation_id=op.id, site_id=site_row.id):
-            raise PermissionDenied(
-                f"{actor.label} lacks {Permission.STATS_VIEW.value} for site {site_row.code}"
-            )
-    stmt = population_query(session, actor=actor, operation=op, site=site_row)
-    result = session.execute(stmt.execution_options(yield_per=PARTITION))
-
-    def partitions() -> Iterator[Sequence[Sequence[Any]]]:
-        for part in result.partitions(PARTITION):
-            yield [tuple(r) for r in part]
-
-    frame = build_frame(partitions())
-    sites = dict(
-        session.execute(
-            select(Site.code, Site.name).where(Site.operation_id == op.id).order_by(Site.code)
-        ).all()
-    )
-    return Population(op, site_row, sites, frame)
 
 
 def count(
@@ -466,21 +330,7 @@ def needs(
 ) -> Table:
     """People with an active specific need, by category and sex. Categories overlap, so there is no
     total across categories; SGBV and torture use the sensitive threshold."""
-    op = population.operation
-    stmt = (
-        select(SpecificNeed.category, Individual.sex, func.count(func.distinct(Individual.id)))
-        .join(Individual, Individual.id == SpecificNeed.individual_id)
-        .where(
-            SpecificNeed.active.is_(True),
-            Individual.status == "active",
-            Individual.operation_id == op.id,
-            scope_clause(actor, Permission.STATS_VIEW, Individual.operation_id, Individual.site_id),
-        )
-        .group_by(SpecificNeed.category, Individual.sex)
-    )
-    if population.site is not None:
-        stmt = stmt.where(Individual.site_id == population.site.id)
-    data: dict[tuple[str, ...], int] = {(cat, sex): int(n) for cat, sex, n in session.execute(stmt).all()}
+    data = need_counts(session, actor=actor, population=population)
     categories = [(c, f"{c} · {label}") for c, label in CATEGORIES.items()]
     sexes = sorted(
         {s for _c, s in data} | {"F", "M"}, key=lambda s: list(SEX_LABELS).index(s) if s in SEX_LABELS else 9
@@ -545,14 +395,7 @@ def key_figures(
             end=reference,
         ).total
 
-    hh = select(func.count(func.distinct(Individual.household_id))).where(
-        Individual.operation_id == population.operation.id,
-        Individual.status == "active",
-        scope_clause(actor, Permission.STATS_VIEW, Individual.operation_id, Individual.site_id),
-    )
-    if population.site is not None:
-        hh = hh.where(Individual.site_id == population.site.id)
-    households = int(session.scalar(hh) or 0)
+    households = household_count(session, actor=actor, population=population)
 
     def safe(n: int) -> int | str:
         value = published(n, "primary" if 0 < n < rule.threshold else None, rule)

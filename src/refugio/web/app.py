@@ -18,11 +18,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from refugio.web import dedup, errors, intake, middleware, protection, stats, tracing
+from refugio.web import errors, middleware, protection, tracing
 from refugio.web.context import WebState, state_of
+from refugio.web.dedup import pages as dedup
+from refugio.web.intake import pages as intake
 from refugio.web.registration import dashboard, households, people, search, verify
 from refugio.web.rendering import Renderer
 from refugio.web.security import audit, auth
+from refugio.web.stats import pages as stats
 
 if TYPE_CHECKING:
     from refugio.main import Container

@@ -16,26 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from refugio.intake import pipeline, service
+from refugio.intake import pipeline, queries, service
 from refugio.intake.fields import FIELDS
 from refugio.intake.mapping import Mapping, suggest
-from refugio.intake.models import ImportBatch, StagedRow
 from refugio.intake.report import write_report
-from refugio.registration import queries
-from refugio.registration.queries import scope_clause
+from refugio.intake.schemas import RowsPage
+from refugio.registration import queries as registration
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, collect
 
 router = APIRouter(include_in_schema=False)
 ACTIVE = {"staging", "validating"}
 SHOWN_PROBLEMS = 300
+PROBLEMS = ("invalid", "held", "update")
 
 
 def _require(pg: Page) -> None:
@@ -64,19 +63,8 @@ def _render_list(
     web = state_of(request)
     with web.page(request) as pg:
         _require(pg)
-        sites = queries.visible_sites(pg.db, actor=pg.principal, permission=service.IMPORT_PERMISSION)
-        batches = list(
-            pg.db.scalars(
-                select(ImportBatch)
-                .where(
-                    scope_clause(
-                        pg.principal, service.IMPORT_PERMISSION, ImportBatch.operation_id, ImportBatch.site_id
-                    )
-                )
-                .order_by(ImportBatch.created_at.desc())
-                .limit(50)
-            )
-        )
+        sites = registration.visible_sites(pg.db, actor=pg.principal, permission=service.IMPORT_PERMISSION)
+        batches = queries.batches(pg.db, actor=pg.principal, limit=50)
         return pg.render(
             "intake/list.html",
             status=422 if errors else 200,
@@ -160,7 +148,7 @@ def mapping_page(batch_id: str, request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         _require(pg)
-        batch = service.load_batch(pg.db, actor=pg.principal, batch_id=key)
+        batch = queries.batch(pg.db, actor=pg.principal, batch_id=key)
         if batch.status != "uploaded":
             return RedirectResponse(f"/imports/{key}", status_code=303)
         path = _stored(request, key)
@@ -245,17 +233,15 @@ def _save_mapping(request: Request, key: uuid.UUID, form: FormData) -> Response:
 # status, report, commit, refuse
 
 
-def _problems(pg: Page, batch: ImportBatch, status: str | None) -> tuple[list[StagedRow], int]:
-    cond = [StagedRow.batch_id == batch.id]
-    if status:
-        cond.append(StagedRow.status == status)
-    else:
-        cond.append(StagedRow.status.in_(("invalid", "held", "update")))
-    total = pg.db.scalar(select(func.count()).select_from(StagedRow).where(*cond)) or 0
-    rows = list(
-        pg.db.scalars(select(StagedRow).where(*cond).order_by(StagedRow.row_no).limit(SHOWN_PROBLEMS))
+def _problems(pg: Page, batch_id: uuid.UUID, status: str | None) -> RowsPage:
+    """The rows to show under the report: those with `status`, else the ones needing attention."""
+    return queries.rows(
+        pg.db,
+        actor=pg.principal,
+        batch_id=batch_id,
+        statuses=(status,) if status else PROBLEMS,
+        limit=SHOWN_PROBLEMS,
     )
-    return rows, int(total)
 
 
 @router.get("/imports/{batch_id}")
@@ -264,16 +250,16 @@ def batch_page(batch_id: str, request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         _require(pg)
-        batch = service.load_batch(pg.db, actor=pg.principal, batch_id=key)
+        batch = queries.batch(pg.db, actor=pg.principal, batch_id=key)
         status_filter = request.query_params.get("status")
         if status_filter not in (None, "new", "update", "unchanged", "invalid", "held"):
             status_filter = None
-        rows, total = ([], 0) if batch.status in ACTIVE else _problems(pg, batch, status_filter)
+        page = None if batch.status in ACTIVE else _problems(pg, key, status_filter)
         return pg.render(
             "intake/batch.html",
             batch=batch,
-            rows=rows,
-            total=total,
+            rows=page.items if page else [],
+            total=page.total if page else 0,
             shown=SHOWN_PROBLEMS,
             status_filter=status_filter,
             active=batch.status in ACTIVE,
@@ -290,7 +276,7 @@ def progress(batch_id: str, request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         _require(pg)
-        batch = service.load_batch(pg.db, actor=pg.principal, batch_id=key)
+        batch = queries.batch(pg.db, actor=pg.principal, batch_id=key)
         headers = {"HX-Refresh": "true"} if batch.status not in ACTIVE else {}
         return pg.render("intake/_progress.html", headers=headers, batch=batch, active=batch.status in ACTIVE)
 
@@ -301,7 +287,7 @@ def report(batch_id: str, request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         _require(pg)
-        batch = service.load_batch(pg.db, actor=pg.principal, batch_id=key)
+        batch = queries.batch(pg.db, actor=pg.principal, batch_id=key)
         fd, name = tempfile.mkstemp(prefix="report-", suffix=".xlsx", dir=_upload_dir(request))
         with open(fd, "wb") as fh:
             write_report(pg.db, batch_id=batch.id, out=fh)

@@ -14,7 +14,8 @@ errors are OpenRosaResponse documents with a clear message (400 malformed XML, 4
 `Authorization: Bearer …`, or HTTP Basic with username and password (what ODK Collect sends; checked
 with throttling, and remembered for a minute so a burst of submissions costs one password check).
 
-Imports starlette/fastapi, refugio.intake (openrosa), security and store.
+XX
+IntegrityError (two copies of one submission at the same moment), as refugio.api.problems does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from threading import Lock
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,8 @@ from refugio.security.principals import Principal
 from refugio.store.uow import unit_of_work
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from refugio.main import Container
 
 PREFIX = "/openrosa"
@@ -106,12 +110,22 @@ def _message(
     return _xml(container, openrosa.response_xml(message, nature), status, extra)
 
 
+def _remembered(session: Session, cache: _BasicCache, username: str, password: str) -> Any | None:
+    """The active user whose Basic credentials were checked less than BASIC_TTL ago, else None."""
+    user_id = cache.get(username, password)
+    if user_id is None:
+        return None
+    try:
+        user = security.get_user(session, username)
+    except NotFound:
+        return None
+    return user if user.id == user_id and user.is_active else None
+
+
 def _principal(request: Request, container: Container, cache: _BasicCache) -> Principal:
     """The caller, from a Bearer token or Basic credentials; AuthenticationFailed otherwise."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    from refugio.security.models import User
-
     failure: AuthenticationFailed | None = None
     with unit_of_work(container.sessions) as s:
         if scheme.lower() == "bearer" and value.strip():
@@ -125,11 +139,9 @@ def _principal(request: Request, container: Container, cache: _BasicCache) -> Pr
             username, sep, password = decoded.partition(":")
             if not sep:
                 raise AuthenticationFailed("malformed Basic credentials")
-            user_id = cache.get(username, password)
-            if user_id is not None:
-                known = s.get(User, user_id)
-                if known is not None and known.is_active:
-                    return security.principal_for(s, known, purpose="registration")
+            known = _remembered(s, cache, username, password)
+            if known is not None:
+                return security.principal_for(s, known, purpose="registration")
             client = security.client_hash(request.client.host if request.client else "unknown", cache.key)
             try:
                 user = security.authenticate(s, username=username, password=password, client=client)
@@ -145,14 +157,18 @@ def _principal(request: Request, container: Container, cache: _BasicCache) -> Pr
     raise AuthenticationFailed("sign in with your refugio username and password (or an API token)")
 
 
-def build_openrosa(container: Container) -> FastAPI:
-    """The /openrosa application (not yet mounted)."""
-    app = FastAPI(title="refugio OpenRosa", openapi_url=None, docs_url=None, redoc_url=None)
-    cache = _BasicCache(
-        hmac.new(container.keyring.session_key(), b"refugio openrosa basic", hashlib.sha256).digest()
-    )
+class _Server:
+    """The OpenRosa endpoints of one application: its container, the Basic credentials cache, and how a
+    refugio error becomes an OpenRosaResponse."""
 
-    def failure(exc: Exception) -> Response:
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.cache = _BasicCache(
+            hmac.new(container.keyring.session_key(), b"refugio openrosa basic", hashlib.sha256).digest()
+        )
+
+    def failure(self, exc: Exception) -> Response:
+        container = self.container
         if isinstance(exc, TooManyAttempts):
             return _message(container, 429, exc.message, {"Retry-After": str(exc.retry_after)})
         if isinstance(exc, AuthenticationFailed):
@@ -168,63 +184,61 @@ def build_openrosa(container: Container) -> FastAPI:
             return _message(container, exc.status, exc.message)
         raise exc
 
+    def principal(self, request: Request) -> Principal:
+        return _principal(request, self.container, self.cache)
+
+    async def answer(self, work: Callable[[], Response]) -> Response:
+        """Run `work` in a worker thread; a refugio error becomes its OpenRosa response."""
+        try:
+            return await run_in_threadpool(work)
+        except RefugioError as exc:
+            return self.failure(exc)
+
+    @staticmethod
     def base_url(request: Request) -> str:
         root = str(request.scope.get("root_path", "")).rstrip("/")
         return str(request.url.replace(path=root, query="")).rstrip("/")
 
-    @app.get("/formList")
-    async def form_list(request: Request) -> Response:
+    async def form_list(self, request: Request) -> Response:
         def work() -> Response:
-            actor = _principal(request, container, cache)
-            with unit_of_work(container.sessions) as s:
+            actor = self.principal(request)
+            with unit_of_work(self.container.sessions) as s:
                 forms = openrosa.visible_forms(s, actor=actor)
-                return _xml(container, openrosa.form_list_xml(forms, base_url(request)))
+                return _xml(self.container, openrosa.form_list_xml(forms, self.base_url(request)))
 
-        try:
-            return await run_in_threadpool(work)
-        except RefugioError as exc:
-            return failure(exc)
+        return await self.answer(work)
 
-    @app.get("/forms/{form_id}/form.xml")
-    async def form_xml(form_id: str, request: Request) -> Response:
+    async def form_xml(self, form_id: str, request: Request) -> Response:
         def work() -> Response:
-            actor = _principal(request, container, cache)
-            with unit_of_work(container.sessions) as s:
-                return _xml(container, openrosa.get_form(s, actor=actor, form_id=form_id).xform)
+            actor = self.principal(request)
+            with unit_of_work(self.container.sessions) as s:
+                return _xml(self.container, openrosa.get_form(s, actor=actor, form_id=form_id).xform)
 
-        try:
-            return await run_in_threadpool(work)
-        except RefugioError as exc:
-            return failure(exc)
+        return await self.answer(work)
 
-    @app.get("/forms/{form_id}/manifest")
-    async def manifest(form_id: str, request: Request) -> Response:
+    async def manifest(self, form_id: str, request: Request) -> Response:
         def work() -> Response:
-            actor = _principal(request, container, cache)
-            with unit_of_work(container.sessions) as s:
+            actor = self.principal(request)
+            with unit_of_work(self.container.sessions) as s:
                 openrosa.get_form(s, actor=actor, form_id=form_id)
-            return _xml(container, openrosa.manifest_xml())
+            return _xml(self.container, openrosa.manifest_xml())
 
-        try:
-            return await run_in_threadpool(work)
-        except RefugioError as exc:
-            return failure(exc)
+        return await self.answer(work)
 
-    @app.head("/submission")
-    async def submission_head(request: Request) -> Response:
+    async def submission_head(self, request: Request) -> Response:
         try:
-            await run_in_threadpool(_principal, request, container, cache)
+            await run_in_threadpool(self.principal, request)
         except RefugioError as exc:
-            response = failure(exc)
+            response = self.failure(exc)
             return Response(status_code=response.status_code, headers=dict(response.headers))
-        return Response(status_code=204, headers=_headers(container))
+        return Response(status_code=204, headers=_headers(self.container))
 
-    @app.post("/submission")
-    async def submission(request: Request) -> Response:
+    async def submission(self, request: Request) -> Response:
+        container = self.container
         try:
-            actor = await run_in_threadpool(_principal, request, container, cache)
+            actor = await run_in_threadpool(self.principal, request)
         except RefugioError as exc:
-            return failure(exc)
+            return self.failure(exc)
         content_type = request.headers.get("content-type", "")
         if not content_type.startswith("multipart/form-data"):
             return _message(
@@ -247,28 +261,34 @@ def build_openrosa(container: Container) -> FastAPI:
                 (part.filename or name, part.content_type or "application/octet-stream", content)
             )
         await form.close()
+        return await self.answer(lambda: self.receive(actor, xml, attachments))
 
-        def work() -> Response:
-            try:
-                with unit_of_work(container.sessions) as s:
-                    result = openrosa.receive_submission(s, actor=actor, xml=xml, attachments=attachments)
-            except ConcurrentWrite:
-                # the same instanceID arrived twice at the same moment: the other one was saved
-                return _message(container, 202, "duplicate submission: already received")
-            if result.status == "duplicate":
-                return _message(
-                    container, 202, f"duplicate submission {result.instance_id}: already received"
-                )
-            note = " (with errors to review)" if result.errors else ""
-            return _message(
-                container, 201, f"submission received{note}: {result.rows} person(s) staged for review"
-            )
-
+    def receive(self, actor: Principal, xml: bytes, attachments: list[tuple[str, str, bytes]]) -> Response:
+        """Stage one submission in its own unit of work; 201 staged, 202 already received."""
+        container = self.container
         try:
-            return await run_in_threadpool(work)
-        except RefugioError as exc:
-            return failure(exc)
+            with unit_of_work(container.sessions) as s:
+                result = openrosa.receive_submission(s, actor=actor, xml=xml, attachments=attachments)
+        except ConcurrentWrite:
+            # the same instanceID arrived twice at the same moment: the other one was saved
+            return _message(container, 202, "duplicate submission: already received")
+        if result.status == "duplicate":
+            return _message(container, 202, f"duplicate submission {result.instance_id}: already received")
+        note = " (with errors to review)" if result.errors else ""
+        return _message(
+            container, 201, f"submission received{note}: {result.rows} person(s) staged for review"
+        )
 
+
+def build_openrosa(container: Container) -> FastAPI:
+    """The /openrosa application (not yet mounted)."""
+    app = FastAPI(title="refugio OpenRosa", openapi_url=None, docs_url=None, redoc_url=None)
+    server = _Server(container)
+    app.add_api_route("/formList", server.form_list, methods=["GET"])
+    app.add_api_route("/forms/{form_id}/form.xml", server.form_xml, methods=["GET"])
+    app.add_api_route("/forms/{form_id}/manifest", server.manifest, methods=["GET"])
+    app.add_api_route("/submission", server.submission_head, methods=["HEAD"])
+    app.add_api_route("/submission", server.submission, methods=["POST"])
     return app
 
 

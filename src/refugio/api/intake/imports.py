@@ -1,19 +1,8 @@
-"""Imports over the REST API, at /api/v1/imports (its own small application, mounted ahead of /api/v1:
-the upload is multipart, which the JSON-only guard of /api/v1 refuses), and `mount_intake`, which
-also mounts the OpenRosa server at /openrosa.
+"""The routes of /api/v1/imports (mounted by refugio.api.intake): upload a file to import, follow it,
+read its rows and its validation report, commit or refuse it, close an OpenRosa batch.
 
-    POST /api/v1/imports                  multipart: file, site_id, [source], [mapping (YAML or JSON)]
-                                          → 202, staging and validation run in the background
-    GET  /api/v1/imports                  imports the caller may see, newest first
-    GET  /api/v1/imports/{id}             status, progress, counts, warnings
-    GET  /api/v1/imports/{id}/rows        rows with their status and errors (?status=invalid)
-    GET  /api/v1/imports/{id}/report.xlsx the validation report, errors beside the data
-    POST /api/v1/imports/{id}/commit      register the valid households (one transaction)
-    POST /api/v1/imports/{id}/refuse      {"reason": …}: nothing reaches the registry
-    POST /api/v1/imports/{id}/close       stop collecting OpenRosa submissions; check for review
-
-Bearer token as for /api/v1; errors are problem+json. Uploads are also bound by the app-wide request
-size limit (REFUGIO_MAX_REQUEST_BYTES).
+They render the read models of refugio.intake.queries (`BatchRead`, `RowsPage`) and never import
+refugio.intake's models or SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -23,31 +12,24 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from refugio.api import problems
 from refugio.api.deps import Caller, Db, container_of, parse_id
-from refugio.api.guard import is_json
-from refugio.api.openrosa import mount_openrosa
 from refugio.api.problems import responses
 from refugio.core.errors import PermissionDenied, ValidationFailed
-from refugio.intake import openrosa, pipeline, service
+from refugio.intake import openrosa, pipeline, queries, service
 from refugio.intake.mapping import Mapping
-from refugio.intake.models import ImportBatch, StagedRow
 from refugio.intake.report import write_report
-from refugio.registration.queries import scope_clause
+from refugio.intake.schemas import BatchRead, RowsPage
 
 if TYPE_CHECKING:
     from refugio.main import Container
 
 PREFIX = "/api/v1/imports"
-MAX_JSON_BYTES = 256 * 1024
 
 
 class ImportOut(BaseModel):
@@ -70,22 +52,6 @@ class ImportOut(BaseModel):
     links: dict[str, str]
 
 
-class RowOut(BaseModel):
-    row: int
-    status: str
-    household_key: str
-    errors: list[dict[str, Any]]
-    changes: dict[str, Any] | None
-    values: dict[str, Any]
-
-
-class RowsPage(BaseModel):
-    items: list[RowOut]
-    total: int
-    offset: int
-    limit: int
-
-
 class Refusal(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
@@ -99,7 +65,7 @@ class CommitOut(BaseModel):
     unchanged: int
 
 
-def _out(request: Request, b: ImportBatch) -> ImportOut:
+def _out(request: Request, b: BatchRead) -> ImportOut:
     base = str(request.url.replace(query="")).split(PREFIX, 1)[0] + PREFIX + f"/{b.id}"
     return ImportOut(
         id=b.id,
@@ -177,7 +143,7 @@ async def upload(request: Request, background: BackgroundTasks, session: Db, pri
     await form.close()
     text = {k: v for k, v in form.items() if isinstance(v, str)}
 
-    def start() -> ImportBatch:
+    def start() -> BatchRead:
         try:
             site_id = uuid.UUID(text.get("site_id", "").strip())
         except ValueError:
@@ -186,7 +152,7 @@ async def upload(request: Request, background: BackgroundTasks, session: Db, pri
             ) from None
         mapping = Mapping.from_yaml(text["mapping"]) if text.get("mapping", "").strip() else None
         preview = pipeline.inspect_file(path, filename=name)
-        return service.start_batch(
+        started = service.start_batch(
             session,
             actor=principal,
             source=text.get("source") or (mapping.source or mapping.name if mapping else None) or "import",
@@ -201,8 +167,7 @@ async def upload(request: Request, background: BackgroundTasks, session: Db, pri
             mapping=mapping or preview.mapping,
             warnings=preview.warnings,
         )
-
-    from starlette.concurrency import run_in_threadpool
+        return queries.batch(session, actor=principal, batch_id=started.id)
 
     try:
         batch = await run_in_threadpool(start)
@@ -219,20 +184,12 @@ async def upload(request: Request, background: BackgroundTasks, session: Db, pri
 def list_imports(
     request: Request, session: Db, principal: Caller, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[ImportOut]:
-    rows = session.scalars(
-        select(ImportBatch)
-        .where(
-            scope_clause(principal, service.IMPORT_PERMISSION, ImportBatch.operation_id, ImportBatch.site_id)
-        )
-        .order_by(ImportBatch.created_at.desc())
-        .limit(limit)
-    )
-    return [_out(request, b) for b in rows]
+    return [_out(request, b) for b in queries.batches(session, actor=principal, limit=limit)]
 
 
 @router.get("/{batch_id}", response_model=ImportOut, summary="Status, progress and counts of an import")
 def get_import(batch_id: str, request: Request, session: Db, principal: Caller) -> ImportOut:
-    return _out(request, service.load_batch(session, actor=principal, batch_id=parse_id(batch_id, "import")))
+    return _out(request, queries.batch(session, actor=principal, batch_id=parse_id(batch_id, "import")))
 
 
 @router.get("/{batch_id}/rows", response_model=RowsPage, summary="Rows of an import with their errors")
@@ -244,29 +201,11 @@ def get_rows(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> RowsPage:
-    from sqlalchemy import func
-
-    batch = service.load_batch(session, actor=principal, batch_id=parse_id(batch_id, "import"))
-    cond = [StagedRow.batch_id == batch.id]
-    if status:
-        cond.append(StagedRow.status == status)
-    total = session.scalar(select(func.count()).select_from(StagedRow).where(*cond)) or 0
-    rows = session.scalars(
-        select(StagedRow).where(*cond).order_by(StagedRow.row_no).offset(offset).limit(limit)
-    )
-    return RowsPage(
-        items=[
-            RowOut(
-                row=r.row_no,
-                status=r.status,
-                household_key=r.household_key,
-                errors=r.errors,
-                changes=r.changes,
-                values=r.values,
-            )
-            for r in rows
-        ],
-        total=int(total),
+    return queries.rows(
+        session,
+        actor=principal,
+        batch_id=parse_id(batch_id, "import"),
+        statuses=(status,) if status else (),
         offset=offset,
         limit=limit,
     )
@@ -281,7 +220,7 @@ def get_rows(
 def get_report(
     batch_id: str, request: Request, session: Db, principal: Caller, background: BackgroundTasks
 ) -> FileResponse:
-    batch = service.load_batch(session, actor=principal, batch_id=parse_id(batch_id, "import"))
+    batch = queries.batch(session, actor=principal, batch_id=parse_id(batch_id, "import"))
     fd, tmp = tempfile.mkstemp(prefix="report-", suffix=".xlsx", dir=_upload_dir(container_of(request)))
     path = Path(tmp)
     with open(fd, "wb") as fh:
@@ -321,10 +260,9 @@ def commit(batch_id: str, session: Db, principal: Caller) -> CommitOut:
     summary="Refuse an import: its rows are deleted, nothing reaches the registry",
 )
 def refuse(batch_id: str, data: Refusal, request: Request, session: Db, principal: Caller) -> ImportOut:
-    batch = service.refuse_batch(
-        session, actor=principal, batch_id=parse_id(batch_id, "import"), reason=data.reason
-    )
-    return _out(request, batch)
+    key = parse_id(batch_id, "import")
+    service.refuse_batch(session, actor=principal, batch_id=key, reason=data.reason)
+    return _out(request, queries.batch(session, actor=principal, batch_id=key))
 
 
 @router.post(
@@ -335,93 +273,9 @@ def refuse(batch_id: str, data: Refusal, request: Request, session: Db, principa
     summary="Stop collecting OpenRosa submissions into this batch and check it for review",
 )
 def close(batch_id: str, request: Request, session: Db, principal: Caller) -> ImportOut:
-    return _out(
-        request, openrosa.close_batch(session, actor=principal, batch_id=parse_id(batch_id, "import"))
-    )
+    key = parse_id(batch_id, "import")
+    openrosa.close_batch(session, actor=principal, batch_id=key)
+    return _out(request, queries.batch(session, actor=principal, batch_id=key))
 
 
-class _IntakeGuard:
-    """The /api/v1 guard's rules for this application: multipart for the upload, JSON elsewhere, small
-    JSON bodies, `no-store` on every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        ctype = headers.get("content-type", "")
-        method = scope["method"]
-        path = scope.get("path", "").rstrip("/")
-        upload_path = path.endswith("/imports") or path == ""
-        has_body = headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in headers
-        if method in ("POST", "PUT", "PATCH") and has_body:
-            if upload_path and method == "POST":
-                if not ctype.startswith("multipart/form-data"):
-                    await problems.problem_response(
-                        415,
-                        "upload the file as multipart/form-data (field 'file')",
-                        slug="unsupported-media-type",
-                    )(scope, receive, send)
-                    return
-            else:
-                if not is_json(ctype):
-                    await problems.problem_response(
-                        415, "send the request body as application/json", slug="unsupported-media-type"
-                    )(scope, receive, send)
-                    return
-                if int(headers.get("content-length", "0") or 0) > MAX_JSON_BYTES:
-                    await problems.problem_response(
-                        413, "the request body is too large", slug="content-too-large"
-                    )(scope, receive, send)
-                    return
-
-        async def no_store(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                raw = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                raw += [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
-                message = {**message, "headers": raw}
-            await send(message)
-
-        await self.app(scope, receive, no_store)
-
-
-def build_intake_api(container: Container) -> FastAPI:
-    api = FastAPI(
-        title="refugio imports API",
-        version="1",
-        description=(__doc__ or "").split("\n\n", 1)[0],
-        openapi_url="/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-    )
-    api.state.container = container
-    problems.install(api)
-    api.add_middleware(_IntakeGuard)
-    api.include_router(router)
-    api.state.api_routes = list(router.routes)
-    return api
-
-
-class _Exact:
-    """`/api/v1/imports` without the trailing slash, served as `/api/v1/imports/` (no redirect)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope = {**scope, "path": scope["path"] + "/", "root_path": str(scope.get("root_path", "")) + PREFIX}
-        await self.app(scope, receive, send)
-
-
-def mount_intake(app: FastAPI, container: Container) -> None:
-    """Mount /api/v1/imports and /openrosa on `app`, ahead of /api/v1 and the web pages."""
-    api = build_intake_api(container)
-    app.router.routes.insert(0, Mount(PREFIX, app=api, name="imports"))
-    app.router.routes.insert(0, Route(PREFIX, endpoint=_Exact(api), name="imports-root"))
-    mount_openrosa(app, container)
-
-
-__all__ = ["PREFIX", "build_intake_api", "mount_intake", "router"]
+__all__ = ["IMPORTERS", "PREFIX", "router"]

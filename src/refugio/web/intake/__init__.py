@@ -1,0 +1,4 @@
+"""Import pages (`pages.py`) and their templates (`templates/`, rendered as `intake/<name>.html`).
+
+Must not import refugio.api, refugio.cli or refugio.main, nor refugio.intake's models or SQLAlchemy.
+"""
