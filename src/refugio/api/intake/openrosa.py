@@ -51,9 +51,8 @@ from refugio.security.principals import Principal
 from refugio.store.uow import unit_of_work
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from refugio.main import Container
+    from refugio.store.uow import Session
 
 PREFIX = "/openrosa"
 REALM = "refugio"
