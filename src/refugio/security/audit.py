@@ -13,13 +13,16 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.security.models import AuditEntry, AuditHead
+
+if TYPE_CHECKING:
+    from refugio.security.schemas import AuditEntryRead
 from refugio.security.principals import Principal
 from refugio.store.bulk import insert_rows
 
@@ -210,12 +213,14 @@ def verify_chain(session: Session, *, max_problems: int = 50) -> ChainReport:
     return ChainReport(ok=not problems, entries=count, problems=problems, last_hash=prev)
 
 
-def recent_entries(session: Session, *, actor: Principal, limit: int = 200) -> list[AuditEntry]:
+def recent_entries(session: Session, *, actor: Principal, limit: int = 200) -> list[AuditEntryRead]:
     """The newest audit entries, for those who may read the log (AUDIT_VIEW; the log is global)."""
     from refugio.core.errors import PermissionDenied
     from refugio.security.permissions import Permission
 
     if not actor.can_anywhere(Permission.AUDIT_VIEW):
         raise PermissionDenied(f"{actor.label} lacks {Permission.AUDIT_VIEW.value}")
+    from refugio.security.schemas import AuditEntryRead
+
     stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(max(1, min(limit, 1000)))
-    return list(session.scalars(stmt))
+    return [AuditEntryRead.model_validate(e) for e in session.scalars(stmt)]

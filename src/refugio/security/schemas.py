@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class UserRead(BaseModel):
@@ -15,3 +17,18 @@ class UserRead(BaseModel):
     full_name: str
     is_active: bool
     roles: list[str]
+
+
+class AuditEntryRead(BaseModel):
+    """One entry of the audit log as the audit page shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | None
+    purpose: str | None
+    details: dict[str, Any]

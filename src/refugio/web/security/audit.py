@@ -21,13 +21,13 @@ from refugio.security.permissions import Permission
 from refugio.web.context import Page, state_of
 
 if TYPE_CHECKING:
-    from refugio.security.models import AuditEntry
+    from refugio.security.schemas import AuditEntryRead
 
 router = APIRouter(include_in_schema=False)
 LATEST = 200
 
 
-def _latest(pg: Page) -> list[AuditEntry]:
+def _latest(pg: Page) -> list[AuditEntryRead]:
     return audit.recent_entries(pg.db, actor=pg.principal, limit=LATEST)
 
 
