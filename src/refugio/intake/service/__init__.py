@@ -17,14 +17,16 @@ file in several units of work so that progress shows and memory stays flat).
   (`commit`)
 - `refuse_batch` deletes the staged rows: nothing of the batch reaches the registry. (`batches`)
 
-Deduplication hook (wired by refugio.main to refugio.dedup.screening): when a batch has
-been validated, `SCREEN_EVENT` is published on `refugio.core.events.bus` with payload
-`{"request": ScreenRequest}`; a handler reads `request.records()` (new people, in the shape of the
-`refugio dedup link` input) and calls `request.flag(record_id, message)` for possible duplicates (shown
-as warnings; presumption of innocence: they are still registered) or raises a RefugioError to block
-the whole batch (e.g. half the batch looks duplicated). After a commit, `COMMITTED_EVENT` carries
-`people()`, which yields the ids of the people registered or updated, and `possible_duplicates()`, the
-ids of those whose rows screening flagged, for linkage against the registry (the review queue).
+Deduplication hook (wired by refugio.main to refugio.dedup.screening): the typed events of
+`refugio.intake.events`, published on `refugio.core.events.bus` with the caller's session. When a
+batch has been validated, `ImportScreening` (also `SCREEN_EVENT`): a handler reads
+`screening_records(session, batch_id=…)` (new people, in the shape of the `refugio dedup link` input)
+and calls `event.flag(record_id, message)` for possible duplicates (shown as warnings; presumption of
+innocence: they are still registered) or raises a RefugioError to block the whole batch (e.g. half
+the batch looks duplicated). After a commit, `ImportCommitted` (also `COMMITTED_EVENT`):
+`committed_people(session, batch_id=…)` yields the ids of the people registered or updated, and
+`flagged_people(session, batch_id=…)` those whose rows screening flagged, for linkage against the
+registry (the review queue).
 
 Imports refugio.registration (service, models, validation), security, store and core; never a web
 framework. Every write is audited.
@@ -32,6 +34,7 @@ framework. Every write is audited.
 
 from __future__ import annotations
 
+from refugio.intake.events import ImportScreening
 from refugio.intake.service.batches import (
     mark_failed,
     refuse_batch,
@@ -40,7 +43,7 @@ from refugio.intake.service.batches import (
     set_progress,
     start_batch,
 )
-from refugio.intake.service.commit import CommitResult, commit_batch
+from refugio.intake.service.commit import CommitResult, commit_batch, committed_people, flagged_people
 from refugio.intake.service.common import (
     BLOCKING,
     COMMITTED_EVENT,
@@ -52,9 +55,11 @@ from refugio.intake.service.common import (
     load_batch,
     sites_by_code,
 )
-from refugio.intake.service.screening import ScreenRequest, finish_validation
+from refugio.intake.service.screening import finish_validation, screening_records
 from refugio.intake.service.staging import RowInput, stage
 from refugio.intake.service.validation import check_households, validate_households, validate_page
+
+ScreenRequest = ImportScreening  # its name when the request carried the session (before typed events)
 
 __all__ = [
     "BLOCKING",
@@ -69,11 +74,14 @@ __all__ = [
     "ScreenRequest",
     "check_households",
     "commit_batch",
+    "committed_people",
     "finish_validation",
+    "flagged_people",
     "load_batch",
     "mark_failed",
     "refuse_batch",
     "save_mapping",
+    "screening_records",
     "set_mapping",
     "set_progress",
     "sites_by_code",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Text, cast, select, update
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
 from refugio.core.errors import Conflict, FieldError, ValidationFailed
-from refugio.core.events import DomainEvent, EventBus, bus
+from refugio.core.events import EventBus, bus
+from refugio.intake.events import ImportCommitted
 from refugio.intake.households import (
     ADDRESS_FIELDS,
     RowView,
@@ -29,7 +30,6 @@ from refugio.intake.households import (
 from refugio.intake.models import ImportBatch, SourceRecord, StagedRow
 from refugio.intake.service.common import (
     BLOCKING,
-    COMMITTED_EVENT,
     PAGE_HOUSEHOLDS,
     REGISTER_CHUNK,
     Context,
@@ -216,18 +216,14 @@ def commit_batch(
     """Register the batch's valid new households and apply its updates, in the caller's transaction.
 
     Households with an error anywhere are skipped whole (they stay in the report). Raises
-    ValidationFailed naming rows if the registry changed since validation; then nothing is saved."""
+    ValidationFailed naming rows if the registry changed since validation; then nothing is saved.
+    Then `ImportCommitted` is published (in the same transaction)."""
     batch = load_batch(session, actor=actor, batch_id=batch_id, lock=True)
     if batch.status != "ready":
         raise Conflict(f"this import is {batch.status}: only an import that is ready can be committed")
     columns = columns_of(batch)
     total = int(batch.counts.get("rows", 0))
-    done = 0
-    pending: list[tuple[str, HouseholdCreate, list[RowView]]] = []
-    registered_people = 0
-    updated_people = 0
-    households = skipped = unchanged = 0
-    digests: dict[int, str] = {}
+    tally = _Tally()
     ctx = Context(actor, batch, sites_by_code(session, batch.operation_id), clock.today(), columns)
     after: str | None = None
     while True:
@@ -235,47 +231,81 @@ def commit_batch(
         if not keys:
             break
         after = keys[-1]
-        grouped = page_views(session, batch.id, keys, columns, with_errors=False)
-        for key, views in grouped.items():
-            done += len(views)
-            for v in views:
-                digests[v.id] = v.content_hash
-            statuses = {v.status for v in views}
-            if statuses & BLOCKING:
-                skipped += 1
-                continue
-            if statuses == {"new"}:
-                site_id = site_of(ctx, views)
-                data, _origin = payload(views, site_id, source=batch.source)
-                pending.append((key, HouseholdCreate.model_validate(data), views))
-                if len(pending) >= chunk:
-                    people, n = _register(session, actor, batch, pending, digests)
-                    registered_people += people
-                    households += n
-                    pending = []
-                    digests = {}
-                continue
-            if "new" in statuses:  # cannot happen after validation; refuse rather than guess
-                raise Conflict(f"household {key!r} mixes new and registered people: check the import again")
-            unchanged += sum(1 for v in views if v.status == "unchanged")
-            updated_people += len(_apply_updates(session, actor, batch, views, digests))
+        for key, views in page_views(session, batch.id, keys, columns, with_errors=False).items():
+            _commit_household(session, ctx, key, views, tally, chunk)
         session.expunge_all()  # memory stays flat: the page's rows are not needed again
         batch = load_batch(session, actor=actor, batch_id=batch_id)
         ctx.batch = batch
         if on_progress is not None:
-            on_progress(done, total)
-    if pending:
-        people, n = _register(session, actor, batch, pending, digests)
-        registered_people += people
-        households += n
+            on_progress(tally.done, total)
+    _register_pending(session, ctx, tally)
+    _mark_committed(session, actor, batch, tally)
+    (events or bus).publish(
+        ImportCommitted(batch_id=batch.id, operation_id=batch.operation_id), session=session
+    )
+    return CommitResult(
+        batch.id, tally.households, tally.registered, tally.updated, tally.skipped, tally.unchanged
+    )
+
+
+@dataclass
+class _Tally:
+    """What a commit has done so far, and the new households waiting to be registered in a chunk."""
+
+    done: int = 0
+    households: int = 0
+    registered: int = 0
+    updated: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+    pending: list[tuple[str, HouseholdCreate, list[RowView]]] = field(default_factory=list)
+    digests: dict[int, str] = field(default_factory=dict)
+
+
+def _commit_household(
+    session: Session, ctx: Context, key: str, views: list[RowView], tally: _Tally, chunk: int
+) -> None:
+    """One staged household: skipped (errors), queued for registration (new), or its updates applied."""
+    tally.done += len(views)
+    for v in views:
+        tally.digests[v.id] = v.content_hash
+    statuses = {v.status for v in views}
+    if statuses & BLOCKING:
+        tally.skipped += 1
+        return
+    if statuses == {"new"}:
+        site_id = site_of(ctx, views)
+        data, _origin = payload(views, site_id, source=ctx.batch.source)
+        tally.pending.append((key, HouseholdCreate.model_validate(data), views))
+        if len(tally.pending) >= chunk:
+            _register_pending(session, ctx, tally)
+        return
+    if "new" in statuses:  # cannot happen after validation; refuse rather than guess
+        raise Conflict(f"household {key!r} mixes new and registered people: check the import again")
+    tally.unchanged += sum(1 for v in views if v.status == "unchanged")
+    tally.updated += len(_apply_updates(session, ctx.actor, ctx.batch, views, tally.digests))
+
+
+def _register_pending(session: Session, ctx: Context, tally: _Tally) -> None:
+    """Register the queued new households (one bulk registration)."""
+    if not tally.pending:
+        return
+    people, n = _register(session, ctx.actor, ctx.batch, tally.pending, tally.digests)
+    tally.registered += people
+    tally.households += n
+    tally.pending = []
+    tally.digests = {}
+
+
+def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:
     batch.status = "committed"
     batch.committed_at = clock.now()
     batch.committed_by = actor.label
     batch.counts = {
         **batch.counts,
-        "registered_households": households,
-        "registered_people": registered_people,
-        "updated_people": updated_people,
+        "registered_households": tally.households,
+        "registered_people": tally.registered,
+        "updated_people": tally.updated,
     }
     session.flush()
     audit.record(
@@ -286,48 +316,36 @@ def commit_batch(
         object_id=str(batch.id),
         details={
             "source": batch.source,
-            "households": households,
-            "people": registered_people,
-            "updated": updated_people,
-            "skipped_households": skipped,
+            "households": tally.households,
+            "people": tally.registered,
+            "updated": tally.updated,
+            "skipped_households": tally.skipped,
         },
     )
 
-    def people_of_batch() -> Iterator[uuid.UUID]:
-        """The people this commit registered or updated (read back: the list may be millions long)."""
-        yield from session.scalars(
-            select(SourceRecord.target_id)
-            .where(SourceRecord.batch_id == batch_id, SourceRecord.kind == "member")
-            .execution_options(yield_per=10_000)
-        )
 
-    def possible_duplicates() -> list[uuid.UUID]:
-        """The people of this commit whose rows were flagged by screening as possible duplicates."""
-        flagged = select(StagedRow.member_key).where(
-            StagedRow.batch_id == batch_id,
-            StagedRow.status.in_(("new", "update")),
-            cast(StagedRow.errors, Text).like("%possible_duplicate%"),
-        )
-        return list(
-            session.scalars(
-                select(SourceRecord.target_id).where(
-                    SourceRecord.batch_id == batch_id,
-                    SourceRecord.kind == "member",
-                    SourceRecord.record_key.in_(flagged),
-                )
+def committed_people(session: Session, *, batch_id: uuid.UUID) -> Iterator[uuid.UUID]:
+    """The people a commit registered or updated (read as they come: the list may be millions long)."""
+    yield from session.scalars(
+        select(SourceRecord.target_id)
+        .where(SourceRecord.batch_id == batch_id, SourceRecord.kind == "member")
+        .execution_options(yield_per=10_000)
+    )
+
+
+def flagged_people(session: Session, *, batch_id: uuid.UUID) -> list[uuid.UUID]:
+    """The people of a commit whose rows were flagged by screening as possible duplicates."""
+    flagged = select(StagedRow.member_key).where(
+        StagedRow.batch_id == batch_id,
+        StagedRow.status.in_(("new", "update")),
+        cast(StagedRow.errors, Text).like("%possible_duplicate%"),
+    )
+    return list(
+        session.scalars(
+            select(SourceRecord.target_id).where(
+                SourceRecord.batch_id == batch_id,
+                SourceRecord.kind == "member",
+                SourceRecord.record_key.in_(flagged),
             )
         )
-
-    (events or bus).publish(
-        DomainEvent(
-            COMMITTED_EVENT,
-            {
-                "session": session,
-                "batch_id": batch.id,
-                "operation_id": batch.operation_id,
-                "people": people_of_batch,
-                "possible_duplicates": possible_duplicates,
-            },
-        )
     )
-    return CommitResult(batch.id, households, registered_people, updated_people, skipped, unchanged)

@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, literal, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core.errors import NotFound, ValidationFailed
+from refugio.intake.events import ImportCommitted, ImportScreening
 from refugio.intake.households import (
     RowView,
 )
@@ -23,9 +24,10 @@ from refugio.intake.models import ImportBatch, StagedRow
 from refugio.registration.models import Site
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store.locking import for_update
 
-SCREEN_EVENT = "intake.batch.screen"
-COMMITTED_EVENT = "intake.batch.committed"
+SCREEN_EVENT = ImportScreening  # the event types (subscribe to them: `bus.subscribe(SCREEN_EVENT, handler)`)
+COMMITTED_EVENT = ImportCommitted
 IMPORT_PERMISSION = Permission.HOUSEHOLD_CREATE  # a dedicated IMPORT_RUN would be clearer (see hand-over)
 PAGE_HOUSEHOLDS = 1000
 REGISTER_CHUNK = 1000
@@ -58,8 +60,8 @@ def find_site(session: Session, site_id: uuid.UUID) -> Site:
 def load_batch(session: Session, *, actor: Principal, batch_id: uuid.UUID, lock: bool = False) -> ImportBatch:
     """A batch the actor may import into (NotFound otherwise)."""
     stmt = select(ImportBatch).where(ImportBatch.id == batch_id)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    if lock:
+        stmt = for_update(session, stmt)
     batch = session.scalars(stmt).one_or_none()
     if batch is None or not actor.can(
         IMPORT_PERMISSION, operation_id=batch.operation_id, site_id=batch.site_id

@@ -21,6 +21,8 @@ from refugio.intake.households import (
 from refugio.intake.models import ImportBatch, SourceRecord
 from refugio.registration.models import Household, IdentityDocument, Individual, SpecificNeed
 
+DocumentKey = tuple[str, str, str]  # (document type, issuing country, normalised number)
+
 
 @dataclass
 class Registry:
@@ -36,7 +38,31 @@ class Registry:
 
 
 def load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[RowView]]) -> Registry:
-    keys = list(grouped)
+    """The registry's side of a page of households: a few batched queries (chunks of 500 ids)."""
+    households = _registered_households(session, batch, list(grouped))
+    person_ids: list[uuid.UUID] = [
+        r.individual_id for rows in grouped.values() for r in rows if r.individual_id
+    ]
+    people, documents, needs = _people(session, person_ids)
+    household_refs: dict[uuid.UUID, str] = {}
+    addresses: dict[uuid.UUID, dict[str, Any]] = {}
+    household_ids = sorted({p.household_id for p in people.values()})
+    for start in range(0, len(household_ids), 500):
+        for hid, ref, address, shelter, phone in session.execute(
+            select(Household.id, Household.ref, Household.address, Household.shelter, Household.phone).where(
+                Household.id.in_(household_ids[start : start + 500])
+            )
+        ):
+            household_refs[hid] = ref
+            addresses[hid] = {"address": address, "shelter": shelter, "phone": phone}
+    taken = _documents_taken(session, grouped)
+    return Registry(households, people, household_refs, documents, needs, taken, addresses)
+
+
+def _registered_households(
+    session: Session, batch: ImportBatch, keys: list[str]
+) -> dict[str, tuple[uuid.UUID, str]]:
+    """household key → (household id, ref) of the households registered before from this source."""
     households: dict[str, tuple[uuid.UUID, str]] = {}
     for start in range(0, len(keys), 500):
         key_chunk = keys[start : start + 500]
@@ -60,12 +86,15 @@ def load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[
         if households
         else {}
     )
-    households = {k: (t, refs.get(t, "?")) for k, (t, _) in households.items()}
-    person_ids: list[uuid.UUID] = [
-        r.individual_id for rows in grouped.values() for r in rows if r.individual_id
-    ]
+    return {k: (t, refs.get(t, "?")) for k, (t, _) in households.items()}
+
+
+def _people(
+    session: Session, person_ids: list[uuid.UUID]
+) -> tuple[dict[uuid.UUID, Individual], dict[uuid.UUID, set[DocumentKey]], dict[uuid.UUID, set[str]]]:
+    """The re-imported people, their documents and their active needs' codes."""
     people: dict[uuid.UUID, Individual] = {}
-    documents: dict[uuid.UUID, set[tuple[str, str, str]]] = defaultdict(set)
+    documents: dict[uuid.UUID, set[DocumentKey]] = defaultdict(set)
     needs: dict[uuid.UUID, set[str]] = defaultdict(set)
     for start in range(0, len(person_ids), 500):
         chunk = person_ids[start : start + 500]
@@ -86,19 +115,15 @@ def load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[
             )
         ):
             needs[iid].add(code)
-    household_refs: dict[uuid.UUID, str] = {}
-    addresses: dict[uuid.UUID, dict[str, Any]] = {}
-    household_ids = sorted({p.household_id for p in people.values()})
-    for start in range(0, len(household_ids), 500):
-        for hid, ref, address, shelter, phone in session.execute(
-            select(Household.id, Household.ref, Household.address, Household.shelter, Household.phone).where(
-                Household.id.in_(household_ids[start : start + 500])
-            )
-        ):
-            household_refs[hid] = ref
-            addresses[hid] = {"address": address, "shelter": shelter, "phone": phone}
+    return people, documents, needs
+
+
+def _documents_taken(
+    session: Session, grouped: dict[str, list[RowView]]
+) -> dict[DocumentKey, tuple[uuid.UUID, str]]:
+    """document key → (holder, ref) of the page's documents already held by registered people."""
     doc_keys = {k for rows in grouped.values() for r in rows if (k := document_key(r.values)) is not None}
-    taken: dict[tuple[str, str, str], tuple[uuid.UUID, str]] = {}
+    taken: dict[DocumentKey, tuple[uuid.UUID, str]] = {}
     numbers = sorted({k[2] for k in doc_keys})
     for start in range(0, len(numbers), 500):
         for doc_type, country, norm, iid, ref in session.execute(
@@ -120,7 +145,7 @@ def load_registry(session: Session, batch: ImportBatch, grouped: dict[str, list[
         ):
             if (doc_type, country, norm) in doc_keys:
                 taken[(doc_type, country, norm)] = (iid, ref)
-    return Registry(households, people, household_refs, documents, needs, taken, addresses)
+    return taken
 
 
 def ctx_household(reg: Registry, household_id: uuid.UUID, views: list[RowView]) -> dict[str, Any] | None:
