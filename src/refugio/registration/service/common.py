@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -145,13 +145,8 @@ def load_household(
     household_id: uuid.UUID,
     permission: Permission = Permission.HOUSEHOLD_UPDATE,
 ) -> Household:
-    household = session.get(Household, household_id)
-    if household is None or not actor.can(
-        Permission.HOUSEHOLD_VIEW, operation_id=household.operation_id, site_id=household.site_id
-    ):
-        raise NotFound("no such household")
-    actor.require(permission, operation_id=household.operation_id, site_id=household.site_id)
-    return household
+    """The household, if the actor may see it (NotFound otherwise) and has `permission` on it."""
+    return _load(session, actor, Household, household_id, Permission.HOUSEHOLD_VIEW, permission, "household")
 
 
 def load_individual(
@@ -161,13 +156,29 @@ def load_individual(
     individual_id: uuid.UUID,
     permission: Permission = Permission.INDIVIDUAL_UPDATE,
 ) -> Individual:
-    person = session.get(Individual, individual_id)
-    if person is None or not actor.can(
-        Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id
-    ):
-        raise NotFound("no such individual")
-    actor.require(permission, operation_id=person.operation_id, site_id=person.site_id)
-    return person
+    """The person, if the actor may see them (NotFound otherwise) and has `permission` on them."""
+    return _load(
+        session, actor, Individual, individual_id, Permission.INDIVIDUAL_VIEW, permission, "individual"
+    )
+
+
+_Scoped = TypeVar("_Scoped", Household, Individual)
+
+
+def _load(
+    session: Session,
+    actor: Principal,
+    model: type[_Scoped],
+    object_id: uuid.UUID,
+    view: Permission,
+    permission: Permission,
+    what: str,
+) -> _Scoped:
+    found = session.get(model, object_id)
+    if found is None or not actor.can(view, operation_id=found.operation_id, site_id=found.site_id):
+        raise NotFound(f"no such {what}")
+    actor.require(permission, operation_id=found.operation_id, site_id=found.site_id)
+    return found
 
 
 def active_members(session: Session, household_id: uuid.UUID) -> list[Individual]:

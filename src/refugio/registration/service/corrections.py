@@ -27,32 +27,20 @@ from refugio.registration.service.common import (
     refresh_name_index,
     refresh_size,
 )
+from refugio.registration.service.rows import NAME_FIELDS
 from refugio.registration.service.specific_needs import reapply_rules
 from refugio.registration.validation import Checker, detect_script, normalise_phone, parse_partial_date
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
-_ON_CERTIFICATE = {
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
-    "sex",
-    "date_of_birth",
-    "country_of_origin",
-}
+_NAMES = NAME_FIELDS[:6]  # given, middle and family names, in Latin script and in the original one
 
+# fields printed on (or signed into) a certificate: correcting one revokes the valid certificates
+_ON_CERTIFICATE = {*_NAMES, "sex", "date_of_birth", "country_of_origin"}
 
 _UPDATABLE = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *_NAMES,
     "original_script",
     "other_names",
     "sex",
