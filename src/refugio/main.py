@@ -1,10 +1,11 @@
 """Composition root: builds the engine, the session factory, the keyring and the ASGI app, and wires
 events between domains. The only module (with the CLI) that reads Settings.
 
-Events wired (`wire_events`, once per bus, by `build`):
-* intake's SCREEN_EVENT → `dedup.screening`: a validated import's new people against each other and the
-  registry (possible duplicates flagged as row warnings; a batch mostly registered already is refused);
-* intake's COMMITTED_EVENT → `dedup.service.run_batch` on the flagged households (pairs to review).
+Events wired (`wire_events`, once per bus, by `build`), each handler called with the event (ids and
+plain data, `refugio.intake.events`) and the publisher's session:
+* intake's `ImportScreening` → `dedup.screening`: a validated import's new people against each other and
+  the registry (possible duplicates flagged as row warnings; a batch mostly registered already is refused);
+* intake's `ImportCommitted` → `dedup.service.run_batch` on the flagged households (pairs to review).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
 from refugio.config import Settings
-from refugio.core.events import DomainEvent, EventBus, bus
+from refugio.core.events import EventBus, bus
+from refugio.intake.events import ImportCommitted, ImportScreening
 from refugio.security.keys import Keyring
 from refugio.store.engine import make_engine
 from refugio.store.uow import session_factory
@@ -55,14 +57,14 @@ class Container:
 _WIRED: set[int] = set()
 
 
-def _screen_import(event: DomainEvent) -> None:
+def _screen_import(event: ImportScreening, session: Session) -> None:
     """A validated import batch: its new people against each other and against everyone registered.
     Possible duplicates become warnings on their rows; a batch mostly registered already is refused."""
     from refugio.dedup import screening
+    from refugio.intake.service import screening_records
 
-    request = event.payload["request"]
-    rows = {r["record_id"]: r for r in request.records()}
-    result = screening.screen_records(request.session, operation_id=request.operation_id, rows=rows.values())
+    rows = {r["record_id"]: r for r in screening_records(session, batch_id=event.batch_id)}
+    result = screening.screen_records(session, operation_id=event.operation_id, rows=rows.values())
     for record_id, found in result.matches.items():
         best = found[0]
         if best.registered:
@@ -74,11 +76,11 @@ def _screen_import(event: DomainEvent) -> None:
             )
         if len(found) > 1:
             message += f"; {len(found) - 1} other possible match(es)"
-        request.flag(record_id, message)
+        event.flag(record_id, message)
     screening.guard(result)
 
 
-def _link_import(event: DomainEvent) -> None:
+def _link_import(event: ImportCommitted, session: Session) -> None:
     """A committed import: the households of its possible duplicates go through a batch linkage run,
     which puts the pairs (now with registered ids) in the review queue. A failure of the linkage does
     not undo the registration: it runs in a savepoint, and the pairs can be found by a later run."""
@@ -86,11 +88,11 @@ def _link_import(event: DomainEvent) -> None:
 
     from refugio.core.errors import RefugioError
     from refugio.dedup import service as dedup_service
+    from refugio.intake.service import flagged_people
     from refugio.registration.models import Individual
     from refugio.security.principals import SYSTEM
 
-    session: Session = event.payload["session"]
-    people = event.payload["possible_duplicates"]()
+    people = flagged_people(session, batch_id=event.batch_id)
     if not people:
         return
     households = set(session.scalars(select(Individual.household_id).where(Individual.id.in_(people))))
@@ -99,23 +101,21 @@ def _link_import(event: DomainEvent) -> None:
             dedup_service.run_batch(
                 session,
                 actor=SYSTEM,
-                operation_id=event.payload["operation_id"],
+                operation_id=event.operation_id,
                 household_ids=sorted(households),
             )
     except RefugioError as exc:
-        logger.warning("linkage of import %s skipped: %s", event.payload["batch_id"], exc.message)
+        logger.warning("linkage of import %s skipped: %s", event.batch_id, exc.message)
 
 
 def wire_events(events: EventBus | None = None) -> None:
     """Subscribe the handlers that connect domains (once per bus)."""
-    from refugio.intake.service import COMMITTED_EVENT, SCREEN_EVENT
-
     events = events or bus
     if id(events) in _WIRED:
         return
     _WIRED.add(id(events))
-    events.subscribe(SCREEN_EVENT, _screen_import)
-    events.subscribe(COMMITTED_EVENT, _link_import)
+    events.subscribe(ImportScreening, _screen_import)
+    events.subscribe(ImportCommitted, _link_import)
 
 
 def build(settings: Settings | None = None) -> Container:

@@ -7,8 +7,10 @@ import datetime as dt
 import re
 import time
 import uuid
+from dataclasses import dataclass
 
 import pytest
+from sqlalchemy.orm import Session
 
 from refugio.core import clock, errors, events, ids
 
@@ -136,25 +138,36 @@ def test_new_ids_are_unique_time_ordered_uuids() -> None:
 # --- events ---------------------------------------------------------------------------------------------
 
 
-def test_the_bus_delivers_to_subscribers_of_that_name_only() -> None:
+@dataclass(frozen=True)
+class _Registered:
+    ref: str
+
+
+@dataclass(frozen=True)
+class _Died:
+    ref: str
+
+
+def test_the_bus_delivers_to_subscribers_of_that_type_only() -> None:
     bus = events.EventBus()
-    received: list[events.DomainEvent] = []
-    bus.subscribe("household.registered", received.append)
-    bus.publish(events.DomainEvent("household.registered", {"ref": "JOR-26-000001"}))
-    bus.publish(events.DomainEvent("individual.died"))
-    assert [(e.name, e.payload) for e in received] == [("household.registered", {"ref": "JOR-26-000001"})]
+    received: list[tuple[_Registered, Session]] = []
+    bus.subscribe(_Registered, lambda event, session: received.append((event, session)))
+    session = Session()
+    bus.publish(_Registered("JOR-26-000001"), session=session)
+    bus.publish(_Died("JOR-26-000001-01"), session=session)
+    assert received == [(_Registered("JOR-26-000001"), session)]
 
 
 def test_a_handler_may_subscribe_another_while_an_event_is_delivered() -> None:
     bus = events.EventBus()
     calls: list[str] = []
 
-    def first(_event: events.DomainEvent) -> None:
+    def first(_event: _Registered, _session: Session) -> None:
         calls.append("first")
-        bus.subscribe("x", lambda _e: calls.append("late"))
+        bus.subscribe(_Registered, lambda _e, _s: calls.append("late"))
 
-    bus.subscribe("x", first)
-    bus.publish(events.DomainEvent("x"))
+    bus.subscribe(_Registered, first)
+    bus.publish(_Registered("x"), session=Session())
     assert calls == ["first"]
-    bus.publish(events.DomainEvent("x"))
+    bus.publish(_Registered("x"), session=Session())
     assert calls == ["first", "first", "late"]

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from tests.helpers import Seed, principal
 from tests.intake.support import FAMILY, batch, commit, people, rows, run_import, write_csv
 
 from refugio.core.errors import Conflict, PermissionDenied, ValidationFailed
-from refugio.core.events import DomainEvent, EventBus
+from refugio.core.events import EventBus
 from refugio.intake import service
+from refugio.intake.events import ImportCommitted, ImportScreening
 from refugio.intake.models import SourceRecord, StagedRow
 from refugio.main import Container
 from refugio.registration import service as registration
@@ -184,16 +186,15 @@ def test_screening_hook_flags_possible_duplicates_or_blocks_the_batch(
     events = EventBus()
     seen: list[dict[str, str]] = []
 
-    def screen(event: DomainEvent) -> None:
-        request = event.payload["request"]
-        for record in request.records():
+    def screen(event: ImportScreening, session: Session) -> None:
+        for record in service.screening_records(session, batch_id=event.batch_id):
             seen.append(record)
             if record["given_name"] == "Mariam":
-                request.flag(record["record_id"], "looks like JOR-26-000001-02 (match weight 12.3)")
+                event.flag(record["record_id"], "looks like JOR-26-000001-02 (match weight 12.3)")
 
     events.subscribe(service.SCREEN_EVENT, screen)
-    committed: list[DomainEvent] = []
-    events.subscribe(service.COMMITTED_EVENT, committed.append)
+    committed: list[ImportCommitted] = []
+    events.subscribe(service.COMMITTED_EVENT, lambda event, _session: committed.append(event))
     batch_id = run_import(container, admin, write_csv(tmp_path, FAMILY), seeded.camp_id, events=events)
     assert {r["given_name"] for r in seen} == {"Khaled", "Mariam", "Yusuf"}
     assert {"record_id", "sex", "date_of_birth", "document_number", "site"} <= set(seen[0])
@@ -201,11 +202,14 @@ def test_screening_hook_flags_possible_duplicates_or_blocks_the_batch(
     assert len(flagged) == 1 and flagged[0].errors[0]["code"] == "possible_duplicate"
     assert batch(container, batch_id).counts["possible_duplicates"] == 1
     assert commit(container, admin, batch_id, events=events).people_registered == 3  # still registered
-    assert len(list(committed[0].payload["people"]())) == 3
+    assert committed[0].batch_id == batch_id
+    with unit_of_work(container.sessions) as s:
+        assert len(list(service.committed_people(s, batch_id=batch_id))) == 3
+        assert len(service.flagged_people(s, batch_id=batch_id)) == 1
 
     blocking = EventBus()
 
-    def refuse(event: DomainEvent) -> None:
+    def refuse(event: ImportScreening, session: Session) -> None:
         raise Conflict("half of the batch looks already registered")
 
     blocking.subscribe(service.SCREEN_EVENT, refuse)

@@ -4,7 +4,8 @@ put back on the row and field they come from), and the differences between a re-
 person already registered.
 
 Pure functions over plain values (no database access): service.py loads and saves around them.
-Imports refugio.registration (schemas, validation, names, needs) and refugio.intake.fields/values.
+Imports refugio.registration (schemas, validation, names, needs, the name fields of service) and
+refugio.intake.fields/values.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from refugio.intake.values import fold
 from refugio.registration import names
 from refugio.registration.models import Individual
 from refugio.registration.schemas import HouseholdCreate
+from refugio.registration.service import NAME_FIELDS
 from refugio.registration.validation import (
     check_household,
     normalise_document_number,
@@ -33,13 +35,7 @@ from refugio.registration.validation import (
 
 MAX_KEY = 200
 PERSON_FIELDS = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
-    "other_names",
+    *NAME_FIELDS,
     "sex",
     "nationality",
     "languages",

@@ -10,8 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -24,6 +23,7 @@ from refugio.registration.models import Sequence as RefSequence
 from refugio.security import audit
 from refugio.security.models import User
 from refugio.security.principals import Principal
+from refugio.store import counters
 
 MIN_NAME_TOKEN = 3
 
@@ -86,16 +86,7 @@ def audited(
 
 def allocate(session: Session, name: str) -> int:
     """The next value of a named counter (the registration domain's table of counters)."""
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RefSequence)
-    session.execute(ins.values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"]))
-    value = session.execute(
-        update(RefSequence)
-        .where(RefSequence.name == name)
-        .values(value=RefSequence.value + 1)
-        .returning(RefSequence.value)
-    ).scalar_one()
-    return int(value)
+    return counters.reserve(session, RefSequence.__table__, name=name)  # type: ignore[arg-type]
 
 
 def new_code(session: Session, operation: Operation, kind: str) -> str:

@@ -10,14 +10,14 @@ caps the candidates:
 
 SQLite matches it with the FTS5 table `name_fts` (external content on `name_search`, kept in step by
 triggers on `name_search`); PostgreSQL stores `names` as a tsvector and matches it with a GIN index.
-Both are created by migration 0007; the dialect differences live in this module only.
+Both are created by migration 0007; the dialect's query is written by `refugio.store.fulltext`.
 
 Every write that changes a person's names, site, operation or status must rewrite the person's row:
 `service.refresh_name_index` does, and the registration paths insert the rows they create. A row that
 is out of step can hide a person from search, never show one outside the searcher's scope: `search`
 applies the scope and status to the individual rows as well.
 
-Imports SQLAlchemy and refugio.registration (models, names) only.
+Imports SQLAlchemy, refugio.store.fulltext and refugio.registration (models, names) only.
 """
 
 from __future__ import annotations
@@ -27,19 +27,18 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, cast, false, literal_column, select, table
-from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.types import Text
+from sqlalchemy import Select, false, select
 
 from refugio.registration import names
 from refugio.registration.models import NameSearch
+from refugio.store import fulltext
 
 # At most this many people are read from the index per lookup; the page shown is the first by name
 # among them. Beyond it, the work per search would grow with the number of people sharing a name.
 CANDIDATES = 500
 
 OPERATION, SITE, STATUS = "_o", "_s", "_status_"
-_FTS = table("name_fts")
+_INDEX = fulltext.FullTextIndex("name_fts", NameSearch.__table__.c.id, NameSearch.__table__.c.names)
 
 
 def document(
@@ -110,33 +109,16 @@ def candidates(
     status = [f"{STATUS}active"] if active_only else []
     if empty or not words:
         return select(NameSearch.individual_id).where(false())
-    if dialect == "sqlite":
-        star = "*" if prefix else ""
-        parts = [_fts_quote(w) + star for w in words] + [_fts_quote(s) for s in status]
-        if scope:
-            parts.append("(" + " OR ".join(_fts_quote(s) for s in scope) + ")")
-        match = literal_column("name_fts").op("MATCH")(bindparam(None, " AND ".join(parts), Text()))
-        stmt = (
-            select(NameSearch.individual_id)
-            .join(_FTS, literal_column("name_fts.rowid") == NameSearch.id)
-            .where(match)
-        )
-    else:
-        star = ":*" if prefix else ""
-        parts = [_ts_quote(w) + star for w in words] + [_ts_quote(s) for s in status]
-        if scope:
-            parts.append("(" + " | ".join(_ts_quote(s) for s in scope) + ")")
-        query = cast(bindparam(None, " & ".join(parts), Text()), TSQUERY)
-        stmt = select(NameSearch.individual_id).where(NameSearch.names.bool_op("@@")(query))
+    stmt = fulltext.where_matches(
+        select(NameSearch.individual_id),
+        dialect,
+        index=_INDEX,
+        words=words,
+        prefix=prefix,
+        exact=status,
+        any_of=scope,
+    )
     if exclude:
         stmt = stmt.where(NameSearch.individual_id.not_in(list(exclude)))
     found = stmt.add_columns(*(getattr(NameSearch, c) for c in SORTED_BY)).limit(CANDIDATES).subquery()
     return select(found.c.individual_id).order_by(*(found.c[c] for c in SORTED_BY)).limit(limit)
-
-
-def _fts_quote(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _ts_quote(word: str) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -63,6 +62,7 @@ from refugio.security import audit
 from refugio.security.models import User
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store import counters
 
 _MATCHABLE = (RequestStatus.OPEN, RequestStatus.MATCHING, RequestStatus.CANDIDATE_FOUND)
 
@@ -72,17 +72,7 @@ _MATCHABLE = (RequestStatus.OPEN, RequestStatus.MATCHING, RequestStatus.CANDIDAT
 
 
 def _allocate(session: Session, name: str) -> int:
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RefSequence)
-    session.execute(ins.values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"]))
-    return int(
-        session.execute(
-            update(RefSequence)
-            .where(RefSequence.name == name)
-            .values(value=RefSequence.value + 1)
-            .returning(RefSequence.value)
-        ).scalar_one()
-    )
+    return counters.reserve(session, RefSequence.__table__, name=name)  # type: ignore[arg-type]
 
 
 def request_ref(operation_code: str, year: int, seq: int) -> str:

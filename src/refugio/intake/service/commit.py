@@ -1,0 +1,351 @@
+"""Committing a batch: every valid new household registered through
+`registration.service.register_households`, the changes of re-imported people applied through the
+registration event functions, all in the caller's ONE transaction (any failure leaves nothing). The
+same row imported again changes nothing.
+
+Imports the registration service and models; never a web framework.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Text, cast, select, update
+from sqlalchemy.orm import Session
+
+from refugio.core import clock, ids
+from refugio.core.errors import Conflict, FieldError, ValidationFailed
+from refugio.core.events import EventBus, bus
+from refugio.intake.events import ImportCommitted
+from refugio.intake.households import (
+    ADDRESS_FIELDS,
+    RowView,
+    document_key,
+    payload,
+    person_changes,
+)
+from refugio.intake.models import ImportBatch, SourceRecord, StagedRow
+from refugio.intake.service.common import (
+    BLOCKING,
+    PAGE_HOUSEHOLDS,
+    REGISTER_CHUNK,
+    Context,
+    columns_of,
+    load_batch,
+    page_keys,
+    page_views,
+    site_of,
+    sites_by_code,
+)
+from refugio.registration import service as registration
+from refugio.registration.models import Individual
+from refugio.registration.schemas import (
+    AddressChange,
+    DocumentCreate,
+    HouseholdCreate,
+    IndividualUpdate,
+    NeedFlag,
+    StatusChange,
+)
+from refugio.security import audit
+from refugio.security.principals import Principal
+from refugio.store import bulk
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    batch_id: uuid.UUID
+    households_registered: int
+    people_registered: int
+    people_updated: int
+    households_skipped: int
+    unchanged: int
+
+
+def _row_error(views: list[RowView], err: FieldError) -> FieldError:
+    parts = err.field.split(".")
+    if len(parts) > 3 and parts[2] == "members" and parts[3].isdigit() and int(parts[3]) < len(views):
+        return FieldError(f"row {views[int(parts[3])].row_no}.{'.'.join(parts[4:])}", err.message, err.code)
+    return FieldError(f"row {views[0].row_no}.{'.'.join(parts[2:]) or 'household'}", err.message, err.code)
+
+
+def _register(
+    session: Session,
+    actor: Principal,
+    batch: ImportBatch,
+    pending: list[tuple[str, HouseholdCreate, list[RowView]]],
+    digests: dict[int, str],
+) -> tuple[int, int]:
+    try:
+        results = registration.register_households(
+            session,
+            actor=actor,
+            items=[p[1] for p in pending],
+            error_prefix="items",
+            audit_each=False,
+            checked=True,  # every household passed check_household when the import was validated
+        )
+    except ValidationFailed as exc:
+        errors = []
+        for err in exc.errors:
+            parts = err.field.split(".")
+            k = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+            errors.append(_row_error(pending[k][2], err))
+        raise ValidationFailed(
+            errors, "the registry changed since the import was checked; check it again: " + exc.message
+        ) from None
+    now = clock.now()
+    links: list[dict[str, Any]] = []
+    people = 0
+    for (key, _item, views), result in zip(pending, results, strict=True):
+        links.append(
+            {
+                "id": ids.new_id(),
+                "operation_id": batch.operation_id,
+                "source": batch.source,
+                "kind": "household",
+                "record_key": key,
+                "target_id": result.household_id,
+                "content_hash": "",
+                "batch_id": batch.id,
+                "updated_at": now,
+            }
+        )
+        for v, member_id in zip(views, result.member_ids, strict=True):
+            people += 1
+            links.append(
+                {
+                    "id": ids.new_id(),
+                    "operation_id": batch.operation_id,
+                    "source": batch.source,
+                    "kind": "member",
+                    "record_key": v.member_key,
+                    "target_id": member_id,
+                    "content_hash": digests[v.id],
+                    "batch_id": batch.id,
+                    "updated_at": now,
+                }
+            )
+    bulk.insert_rows(session.connection(), SourceRecord.__table__, links)  # type: ignore[arg-type]
+    return people, len(results)
+
+
+def _apply_updates(
+    session: Session, actor: Principal, batch: ImportBatch, views: list[RowView], digests: dict[int, str]
+) -> list[uuid.UUID]:
+    """Apply the changes of re-imported people through the registration event functions."""
+    updated: list[uuid.UUID] = []
+    reason = f"Re-imported from {batch.source} (import {str(batch.id)[:8]}"
+    for v in views:
+        if v.status != "update" or v.individual_id is None:
+            continue
+        person = session.get(Individual, v.individual_id)
+        if person is None:
+            continue
+        changes = person_changes(person, v.values)
+        why = f"{reason}, row {v.row_no})"
+        details = {k: v.values[k] for k in changes if k not in ("legal_status",)}
+        if details:
+            registration.update_individual(
+                session, actor=actor, individual_id=person.id, data=IndividualUpdate(reason=why, **details)
+            )
+        if "legal_status" in changes:
+            registration.change_status(
+                session,
+                actor=actor,
+                individual_id=person.id,
+                data=StatusChange(reason=why, legal_status=v.values["legal_status"]),
+            )
+        address = {
+            attr: v.values[name]
+            for name, attr in ADDRESS_FIELDS.items()
+            if f"household.{name}" in (v.changes or {}) and v.values.get(name)
+        }
+        if address:
+            registration.change_address(
+                session, actor=actor, household_id=person.household_id, data=AddressChange(**address)
+            )
+        key = document_key(v.values)
+        if key is not None and "document" in (v.changes or {}):
+            registration.add_document(
+                session,
+                actor=actor,
+                individual_id=person.id,
+                data=DocumentCreate(
+                    doc_type=v.values["doc_type"],
+                    number=v.values["doc_number"],
+                    issuing_country=key[1],
+                    issue_date=v.values.get("doc_issue_date"),
+                    expiry_date=v.values.get("doc_expiry_date"),
+                ),
+            )
+        for code in (v.changes or {}).get("needs", [None, []])[1]:
+            registration.flag_need(
+                session,
+                actor=actor,
+                individual_id=person.id,
+                data=NeedFlag(code=code, reason=str(v.values.get("needs_reason") or why)),
+                skip_if_active=True,
+            )
+        session.execute(
+            update(SourceRecord)
+            .where(
+                SourceRecord.operation_id == batch.operation_id,
+                SourceRecord.source == batch.source,
+                SourceRecord.kind == "member",
+                SourceRecord.record_key == v.member_key,
+            )
+            .values(content_hash=digests[v.id], batch_id=batch.id, updated_at=clock.now())
+        )
+        updated.append(person.id)
+    return updated
+
+
+def commit_batch(
+    session: Session,
+    *,
+    actor: Principal,
+    batch_id: uuid.UUID,
+    events: EventBus | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    chunk: int = REGISTER_CHUNK,
+) -> CommitResult:
+    """Register the batch's valid new households and apply its updates, in the caller's transaction.
+
+    Households with an error anywhere are skipped whole (they stay in the report). Raises
+    ValidationFailed naming rows if the registry changed since validation; then nothing is saved.
+    Then `ImportCommitted` is published (in the same transaction)."""
+    batch = load_batch(session, actor=actor, batch_id=batch_id, lock=True)
+    if batch.status != "ready":
+        raise Conflict(f"this import is {batch.status}: only an import that is ready can be committed")
+    columns = columns_of(batch)
+    total = int(batch.counts.get("rows", 0))
+    tally = _Tally()
+    ctx = Context(actor, batch, sites_by_code(session, batch.operation_id), clock.today(), columns)
+    after: str | None = None
+    while True:
+        keys = page_keys(session, batch.id, after, PAGE_HOUSEHOLDS)
+        if not keys:
+            break
+        after = keys[-1]
+        for key, views in page_views(session, batch.id, keys, columns, with_errors=False).items():
+            _commit_household(session, ctx, key, views, tally, chunk)
+        session.expunge_all()  # memory stays flat: the page's rows are not needed again
+        batch = load_batch(session, actor=actor, batch_id=batch_id)
+        ctx.batch = batch
+        if on_progress is not None:
+            on_progress(tally.done, total)
+    _register_pending(session, ctx, tally)
+    _mark_committed(session, actor, batch, tally)
+    (events or bus).publish(
+        ImportCommitted(batch_id=batch.id, operation_id=batch.operation_id), session=session
+    )
+    return CommitResult(
+        batch.id, tally.households, tally.registered, tally.updated, tally.skipped, tally.unchanged
+    )
+
+
+@dataclass
+class _Tally:
+    """What a commit has done so far, and the new households waiting to be registered in a chunk."""
+
+    done: int = 0
+    households: int = 0
+    registered: int = 0
+    updated: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+    pending: list[tuple[str, HouseholdCreate, list[RowView]]] = field(default_factory=list)
+    digests: dict[int, str] = field(default_factory=dict)
+
+
+def _commit_household(
+    session: Session, ctx: Context, key: str, views: list[RowView], tally: _Tally, chunk: int
+) -> None:
+    """One staged household: skipped (errors), queued for registration (new), or its updates applied."""
+    tally.done += len(views)
+    for v in views:
+        tally.digests[v.id] = v.content_hash
+    statuses = {v.status for v in views}
+    if statuses & BLOCKING:
+        tally.skipped += 1
+        return
+    if statuses == {"new"}:
+        site_id = site_of(ctx, views)
+        data, _origin = payload(views, site_id, source=ctx.batch.source)
+        tally.pending.append((key, HouseholdCreate.model_validate(data), views))
+        if len(tally.pending) >= chunk:
+            _register_pending(session, ctx, tally)
+        return
+    if "new" in statuses:  # cannot happen after validation; refuse rather than guess
+        raise Conflict(f"household {key!r} mixes new and registered people: check the import again")
+    tally.unchanged += sum(1 for v in views if v.status == "unchanged")
+    tally.updated += len(_apply_updates(session, ctx.actor, ctx.batch, views, tally.digests))
+
+
+def _register_pending(session: Session, ctx: Context, tally: _Tally) -> None:
+    """Register the queued new households (one bulk registration)."""
+    if not tally.pending:
+        return
+    people, n = _register(session, ctx.actor, ctx.batch, tally.pending, tally.digests)
+    tally.registered += people
+    tally.households += n
+    tally.pending = []
+    tally.digests = {}
+
+
+def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:
+    batch.status = "committed"
+    batch.committed_at = clock.now()
+    batch.committed_by = actor.label
+    batch.counts = {
+        **batch.counts,
+        "registered_households": tally.households,
+        "registered_people": tally.registered,
+        "updated_people": tally.updated,
+    }
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="intake.batch_commit",
+        object_type="intake_batch",
+        object_id=str(batch.id),
+        details={
+            "source": batch.source,
+            "households": tally.households,
+            "people": tally.registered,
+            "updated": tally.updated,
+            "skipped_households": tally.skipped,
+        },
+    )
+
+
+def committed_people(session: Session, *, batch_id: uuid.UUID) -> Iterator[uuid.UUID]:
+    """The people a commit registered or updated (read as they come: the list may be millions long)."""
+    yield from session.scalars(
+        select(SourceRecord.target_id)
+        .where(SourceRecord.batch_id == batch_id, SourceRecord.kind == "member")
+        .execution_options(yield_per=10_000)
+    )
+
+
+def flagged_people(session: Session, *, batch_id: uuid.UUID) -> list[uuid.UUID]:
+    """The people of a commit whose rows were flagged by screening as possible duplicates."""
+    flagged = select(StagedRow.member_key).where(
+        StagedRow.batch_id == batch_id,
+        StagedRow.status.in_(("new", "update")),
+        cast(StagedRow.errors, Text).like("%possible_duplicate%"),
+    )
+    return list(
+        session.scalars(
+            select(SourceRecord.target_id).where(
+                SourceRecord.batch_id == batch_id,
+                SourceRecord.kind == "member",
+                SourceRecord.record_key.in_(flagged),
+            )
+        )
+    )

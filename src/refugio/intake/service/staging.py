@@ -1,0 +1,124 @@
+"""Staging: rows read from a file or a submission (values already mapped) added to a batch, each with
+its per-field errors, its keys and whether its person is already registered from this source, in one
+set-based insert per chunk (`store.bulk`: COPY on PostgreSQL).
+
+Imports intake models and the store; never a web framework.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from refugio.intake.households import (
+    hash_of_json,
+    row_keys,
+    values_json,
+)
+from refugio.intake.mapping import CellError
+from refugio.intake.models import ImportBatch, SourceRecord
+from refugio.intake.service.common import (
+    ENCODED,
+    STAGED,
+)
+from refugio.store import bulk
+
+
+@dataclass(frozen=True)
+class RowInput:
+    """One row read from a file or a submission, already mapped to refugio values."""
+
+    row_no: int
+    values: dict[str, Any]
+    errors: Sequence[CellError] = ()
+    cells: Sequence[Any] = ()
+    sheet: str | None = None
+    submission_id: uuid.UUID | None = None
+
+
+def _json_cell(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_cells(cells: Sequence[Any]) -> list[Any]:
+    out = list(cells)
+    for i, c in enumerate(out):
+        if type(c) is not str:  # CSV cells are all text: nothing to convert
+            out[i] = _json_cell(c)
+    return out
+
+
+def stage(
+    session: Session,
+    *,
+    batch: ImportBatch,
+    inputs: Sequence[RowInput],
+    sites: dict[str, uuid.UUID],
+) -> int:
+    """Add rows to a batch: keys, content hash, per-field errors, and the person each re-imported row
+    is (from this source). Returns the number of rows staged."""
+    if not inputs:
+        return 0
+    prepared: list[tuple[RowInput, str, list[dict[str, Any]], str, str, str]] = []
+    for item in inputs:
+        values = dict(item.values)
+        errors = [e.as_dict() for e in item.errors]
+        code = values.get("site")
+        if code:
+            code = str(code).strip().upper()
+            values["site"] = code
+            if code not in sites:
+                errors.append(
+                    CellError("site", None, f"no site {code!r} in this operation", "unknown_site").as_dict()
+                )
+        household_key, member_key = row_keys(values)
+        text = values_json(values)  # hashed and stored: encoded once
+        prepared.append((item, text, errors, household_key, member_key, hash_of_json(text)))
+    links = {
+        key: (target, digest)
+        for key, target, digest in session.execute(
+            select(SourceRecord.record_key, SourceRecord.target_id, SourceRecord.content_hash).where(
+                SourceRecord.operation_id == batch.operation_id,
+                SourceRecord.source == batch.source,
+                SourceRecord.kind == "member",
+                SourceRecord.record_key.in_({p[4] for p in prepared}),
+            )
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for item, text, errors, household_key, member_key, digest in prepared:
+        link = links.get(member_key)
+        if any(e["level"] == "error" for e in errors):
+            status = "invalid"
+        elif link is None:
+            status = "new"
+        else:
+            status = "unchanged" if link[1] == digest else "update"
+        rows.append(
+            {
+                "batch_id": batch.id,
+                "row_no": item.row_no,
+                "sheet": item.sheet,
+                "household_key": household_key,
+                "member_key": member_key,
+                "content_hash": digest,
+                "cells": _json_cells(item.cells),
+                "values": text,
+                "errors": errors,
+                "status": status,
+                "individual_id": link[0] if link else None,
+                "changes": None,
+                "submission_id": item.submission_id,
+            }
+        )
+    return bulk.insert_rows(session.connection(), STAGED, rows, encoded=ENCODED)
