@@ -17,6 +17,7 @@ from tests.protection.test_service import referral, run
 from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
 from refugio.protection import queries, service
 from refugio.protection.schemas import AssessmentCreate, CaseOpen, MemberLink, TaskCreate
+from refugio.registration import figures
 from refugio.registration import queries as registration
 from refugio.security.models import AuditEntry
 from refugio.security.permissions import Role
@@ -164,7 +165,7 @@ def test_registration_reads_carry_no_case_data(world: World, case_id: uuid.UUID)
     with unit_of_work(world.container.sessions) as s:
         hits = registration.search(s, actor=world.who("officer2"), query="Amira Khalil")
         record = registration.get_individual(s, actor=world.who("officer2"), key=world.woman_id)
-        dashboard = registration.dashboard(s, actor=world.who("officer2"))
+        dashboard = figures.dashboard(s, actor=world.who("officer2"))
     assert [h.person.id for h in hits] == [world.woman_id]
     blob = repr(hits) + repr(record) + repr(dashboard)
     assert code not in blob and "neighbour" not in blob and "protection_case" not in blob
