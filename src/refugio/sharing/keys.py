@@ -213,7 +213,8 @@ def criterion_shares(matrix: Floats, inverse: Bools, participating: Bools) -> Fl
     x = np.where(inverse[:, None], 1.0 / np.where(matrix > 0, matrix, 1.0), matrix)  # (C, n)
     x = np.where(participating[:, None, :], x[None, :, :], 0.0)  # (S, C, n)
     sums = x.sum(axis=2, keepdims=True)
-    return np.divide(x, sums, out=np.zeros_like(x), where=sums > 0)
+    out: Floats = np.divide(x, sums, out=np.zeros_like(x), where=sums > 0)
+    return out
 
 
 def _water_fill_down(effect: Floats, limit: Floats, weight: Floats, active: Bools) -> Floats:
@@ -290,7 +291,7 @@ def shares_many(
         limit = np.where(has_cap, caps, np.inf)[:, None] * base_effect
         for c in np.flatnonzero(capped):
             effects[:, c, :] = _water_fill_down(effects[:, c, :], limit, weights[:, c], participating)
-    shares = effects.sum(axis=1)
+    shares: Floats = effects.sum(axis=1)
     if np.any(floors > 0):
         shares = _floor_up(shares, floors, participating)
     return shares
@@ -310,7 +311,8 @@ def apportion_many(shares: Floats, total: int, order: Ints) -> Ints:
     rows = np.arange(shares.shape[0])[:, None]
     positions[rows, ranking] = np.arange(shares.shape[1])[None, :]
     extra = positions < left[:, None]
-    return (whole + extra).astype(np.int64)
+    allocations: Ints = (whole + extra).astype(np.int64)
+    return allocations
 
 
 def alphabetical_order(countries: Sequence[str]) -> Ints:

@@ -1,0 +1,139 @@
+"""Input and read models of the sharing domain (Pydantic): pledges and their updates, indicator values
+and imports, the key-vs-pledge-vs-fulfilment ledger. `queries` returns the read models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from refugio.sharing.enums import PledgerKind, PledgeStatus, PledgeType
+
+
+class PledgeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    pledger: str = Field(min_length=1, max_length=120)
+    pledger_kind: PledgerKind = PledgerKind.STATE
+    country: str | None = Field(default=None, description="ISO3 code of a State pledger")
+    operation_id: uuid.UUID | None = None
+    pledge_type: PledgeType
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    places: int | None = Field(default=None, ge=0, le=10_000_000)
+    status: PledgeStatus = PledgeStatus.PLANNING
+    pledged_on: dt.date
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() or None if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _what_is_pledged(self) -> PledgeCreate:
+        if self.pledge_type == PledgeType.FINANCIAL and (self.amount is None or not self.currency):
+            raise ValueError("a financial pledge needs an amount and a currency")
+        if self.pledge_type == PledgeType.PLACES and self.places is None:
+            raise ValueError("a pledge of places needs the number of places")
+        if self.amount is not None and not self.currency:
+            raise ValueError("an amount needs its currency")
+        if self.pledger_kind == PledgerKind.STATE and not self.country:
+            raise ValueError("a State pledger needs its ISO3 country code")
+        return self
+
+
+class PledgeUpdateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    on_date: dt.date
+    status: PledgeStatus
+    amount_delivered: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    places_delivered: int | None = Field(default=None, ge=0, le=10_000_000)
+    evidence: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=5000)
+
+
+class PledgeUpdateRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    on_date: dt.date
+    status: str
+    amount_delivered: Decimal | None
+    places_delivered: int | None
+    evidence: str
+    note: str
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class PledgeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    ref: str
+    pledger: str
+    pledger_kind: str
+    country: str | None
+    operation_id: uuid.UUID | None
+    pledge_type: str
+    title: str
+    description: str
+    amount: Decimal | None
+    currency: str | None
+    places: int | None
+    status: str
+    pledged_on: dt.date
+    created_by: str
+    updates: list[PledgeUpdateRead] = []
+
+    @property
+    def delivered_places(self) -> int:
+        return max((u.places_delivered or 0 for u in self.updates), default=0)
+
+    @property
+    def delivered_amount(self) -> Decimal:
+        return max((u.amount_delivered or Decimal(0) for u in self.updates), default=Decimal(0))
+
+
+class IndicatorValueRead(BaseModel):
+    indicator: str
+    country: str
+    year: int
+    value: float
+    source: str
+    retrieved: str
+    transformation: str
+
+
+class IndicatorImportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    source: str
+    file_name: str
+    rows_read: int
+    rows_loaded: int
+    report: dict[str, Any]
+    imported_at: dt.datetime
+    imported_by: str
+
+
+class LedgerRow(BaseModel):
+    """Key vs pledge vs fulfilment for one State (places)."""
+
+    country: str
+    key_share: float
+    fair_share: int
+    pledged: int
+    delivered: int
+    resettled: int | None  # UNHCR resettlement arrivals over the years asked (None: not reported)
+
+    @property
+    def balance(self) -> int:
+        return self.delivered + (self.resettled or 0) - self.fair_share
