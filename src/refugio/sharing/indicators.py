@@ -105,12 +105,12 @@ def _wb_rows(text: str, kind: str, report: ImportReport) -> list[tuple[str, int,
     for line, row in enumerate(reader, start=2):
         report.rows_read += 1
         if kind == "unemployment":
-            code, var, year_text, value_text = (row + ["", "", "", ""])[:4]
+            code, var, year_text, value_text = ([*row, "", "", "", ""])[:4]
             name = code
             if var != "unem":
                 continue
         else:
-            name, code, year_text, value_text = (row + ["", "", "", ""])[:4]
+            name, code, year_text, value_text = ([*row, "", "", "", ""])[:4]
         code = code.strip().upper()
         if code not in known:
             report.skipped_codes.setdefault(code, name or code)

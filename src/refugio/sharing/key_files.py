@@ -147,11 +147,11 @@ def read_indicators_csv(data: bytes, name: str) -> IndicatorTable:
             errors.append(FieldError(f"{name}:{line}", f"line {line}: no country code", "missing"))
             continue
         if country in rows:
-            errors.append(FieldError(f"{name}:{line}", f"line {line}: {country} is listed twice", "duplicate"))
+            errors.append(
+                FieldError(f"{name}:{line}", f"line {line}: {country} is listed twice", "duplicate")
+            )
             continue
-        rows[country] = {
-            ind: _number(row.get(ind, ""), f"{name}:{line}.{ind}", errors) for ind in INDICATORS
-        }
+        rows[country] = {ind: _number(row.get(ind, ""), f"{name}:{line}.{ind}", errors) for ind in INDICATORS}
         for ind in INDICATORS:
             provenance[(country, ind)] = Provenance(
                 source=f"{name} (sha256 {digest}…)", transformation="as given in the file"

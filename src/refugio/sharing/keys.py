@@ -193,7 +193,9 @@ def check_table(table: IndicatorTable, spec: KeySpec) -> None:
                 errors.append(FieldError(where, f"{country}: {c.indicator} is negative ({v:g})", "negative"))
             elif v == 0 and c.direction == "inverse":
                 errors.append(
-                    FieldError(where, f"{country}: {c.indicator} is 0, an inverse criterion needs > 0", "zero")
+                    FieldError(
+                        where, f"{country}: {c.indicator} is 0, an inverse criterion needs > 0", "zero"
+                    )
                 )
         if c.direction == "proportional" and np.all(np.nan_to_num(column) == 0):
             errors.append(FieldError(c.indicator, "is 0 for every participant", "zero"))

@@ -74,7 +74,9 @@ def update_pledge(
             "status", f"the pledge is {pledge.status}: it cannot go back to {data.status.value}"
         )
     if data.status == PledgeStatus.FULFILLED and not data.evidence:
-        raise ValidationFailed.single("evidence", "a fulfilled pledge needs its evidence (a reference, a link)")
+        raise ValidationFailed.single(
+            "evidence", "a fulfilled pledge needs its evidence (a reference, a link)"
+        )
     if data.on_date < pledge.pledged_on:
         raise ValidationFailed.single("on_date", f"before the pledge itself ({pledge.pledged_on})")
     if data.places_delivered is not None and pledge.places is None:

@@ -79,4 +79,7 @@ def resettlement_arrivals(session: Session, *, years: Sequence[int]) -> dict[str
 
 
 def years_with_population(session: Session) -> list[int]:
-    return [int(y) for y in session.scalars(select(StatsPopulation.year).distinct().order_by(StatsPopulation.year))]
+    return [
+        int(y)
+        for y in session.scalars(select(StatsPopulation.year).distinct().order_by(StatsPopulation.year))
+    ]
