@@ -50,9 +50,7 @@ def test_the_september_cap_holds_and_keeps_each_criterion_whole() -> None:
 def test_infeasible_caps_and_floors_are_refused() -> None:
     with pytest.raises(ValidationFailed, match="caps cannot be met"):
         keys.compute(table(), NAMED_KEYS["eu-2015-09"].with_cap(0.1), 100)
-    spec = key_files.parse_key(
-        "name: flat\nfloor: 0.3\ncriteria:\n  - {indicator: population, weight: 1}\n"
-    )
+    spec = key_files.parse_key("name: flat\nfloor: 0.3\ncriteria:\n  - {indicator: population, weight: 1}\n")
     with pytest.raises(ValidationFailed, match="floor"):
         keys.compute(table(), spec, 100)
 
@@ -145,7 +143,9 @@ def test_sensitivity_says_who_gains_and_who_loses() -> None:
     for k, scenario in enumerate(s.scenarios):
         assert scenario.allocations[k] == 0
         assert sum(scenario.allocations) == 1000
-    w = sensitivity.analyse(t, NAMED_KEYS["eu-2015-09"], 1000, vary="weight", criterion="gdp", values=[0.3, 0.5])
+    w = sensitivity.analyse(
+        t, NAMED_KEYS["eu-2015-09"], 1000, vary="weight", criterion="gdp", values=[0.3, 0.5]
+    )
     deu = t.countries.index("DEU")
     assert w.scenarios[0].deltas[deu] < 0 < w.scenarios[1].deltas[deu]
     c = sensitivity.analyse(t, NAMED_KEYS["eu-2015-09"], 1000, vary="cap", values=[0, 0.5])

@@ -210,24 +210,23 @@ def indicators_import_cmd(
 
     app = common.open_container(db, data_dir)
     who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        reports = []
+    for path in paths:
+        if not path.exists():
+            common.fail(f"{path}: no such file or folder")
+
+    def load(s: Any) -> list[indicators.ImportReport]:
+        out: list[indicators.ImportReport] = []
         for path in paths:
             if path.is_dir():
-                reports += common.run(
-                    lambda p=path: indicators.import_worldbank_dir(s, directory=p, actor=who)
-                )
-            elif path.is_file():
-                data = path.read_bytes()
-                reports.append(
-                    common.run(
-                        lambda d=data, p=path: indicators.import_worldbank(
-                            s, data=d, file_name=p.name, actor=who
-                        )
-                    )
-                )
+                out += indicators.import_worldbank_dir(s, directory=path, actor=who)
             else:
-                common.fail(f"{path}: no such file or folder")
+                out.append(
+                    indicators.import_worldbank(s, data=path.read_bytes(), file_name=path.name, actor=who)
+                )
+        return out
+
+    with unit_of_work(app.sessions) as s:
+        reports = common.run(lambda: load(s))
     for r in reports:
         _print_report(r.as_dict())
 

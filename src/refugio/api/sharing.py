@@ -1,0 +1,238 @@
+"""Responsibility sharing under /api/v1/sharing: named keys, computing a key (with the indicators in the
+body or from imported data of a year), its sensitivity and chart, indicator values, pledges and their
+updates, and the key-vs-pledge-vs-fulfilment ledger (disclosure control applied to the UNHCR counts).
+Permissions SHARING_VIEW / SHARING_MANAGE, checked by refugio.sharing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from refugio.api.deps import Caller, Db, parse_id
+from refugio.api.problems import responses
+from refugio.core.errors import ValidationFailed
+from refugio.security.principals import Principal
+from refugio.sharing import charts_matplotlib, key_files, keys, policy, queries, sensitivity, service
+from refugio.sharing.keys import IndicatorTable, KeySpec
+from refugio.sharing.schemas import (
+    IndicatorImportRead,
+    IndicatorValueRead,
+    PledgeCreate,
+    PledgeRead,
+    PledgeUpdateCreate,
+    PledgeUpdateRead,
+)
+from refugio.stats.disclosure import DisclosureRule
+
+router = APIRouter(prefix="/sharing", tags=["sharing"], responses=responses(401, 403, 404, 422))
+
+
+class IndicatorRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    country: str = Field(min_length=3, max_length=3)
+    population: float | None = None
+    gdp: float | None = None
+    unemployment_rate: float | None = None
+    asylum_per_million: float | None = None
+
+
+class KeyRequest(BaseModel):
+    """A named key (`key`) or a YAML key (`key_yaml`), the total, and the indicators: rows in the body,
+    or the imported data of `year` for `participants`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str | None = None
+    key_yaml: str | None = Field(default=None, max_length=20_000)
+    total: int = Field(ge=0, le=1_000_000_000)
+    cap: float | None = Field(default=None, gt=0)
+    indicators: list[IndicatorRow] | None = Field(default=None, max_length=500)
+    year: int | None = None
+    participants: list[str] | None = Field(default=None, max_length=500)
+
+
+class SensitivityRequest(KeyRequest):
+    vary: Literal["weight", "cap", "drop"]
+    criterion: str = ""
+    values: list[float] = Field(default_factory=list, max_length=200)
+
+
+class KeyRowOut(BaseModel):
+    country: str
+    share: float
+    allocation: int
+
+
+class KeyOut(BaseModel):
+    key: str
+    title: str
+    source: str
+    cap: float | None
+    total: int
+    rows: list[KeyRowOut]
+    provenance: list[dict[str, Any]]
+
+
+def _spec(body: KeyRequest) -> KeySpec:
+    if bool(body.key) == bool(body.key_yaml):
+        raise ValidationFailed.single("key", "give either key (a named key) or key_yaml")
+    if body.key:
+        if body.key not in keys.NAMED_KEYS:
+            raise ValidationFailed.single("key", f"unknown key; one of {', '.join(keys.NAMED_KEYS)}")
+        spec = keys.NAMED_KEYS[body.key]
+    else:
+        spec = key_files.parse_key(body.key_yaml or "", where="key_yaml")
+    return spec.with_cap(body.cap) if body.cap is not None else spec
+
+
+def _table(body: KeyRequest, session: Db, actor: Principal) -> IndicatorTable:
+    if body.indicators is not None:
+        if body.year is not None:
+            raise ValidationFailed.single("year", "give either indicators or year and participants")
+        rows = {r.country.upper(): r.model_dump(exclude={"country"}) for r in body.indicators}
+        if len(rows) != len(body.indicators):
+            raise ValidationFailed.single("indicators", "a country is listed twice")
+        table = IndicatorTable.from_rows(
+            rows, {(c, i): keys.Provenance("request body") for c in rows for i in keys.INDICATORS}
+        )
+        return table.subset(body.participants) if body.participants else table
+    if body.year is None or not body.participants:
+        raise ValidationFailed.single("indicators", "give indicators, or year and participants")
+    return queries.indicator_table(session, year=body.year, participants=body.participants, actor=actor)
+
+
+@router.get("/keys")
+def named_keys(actor: Caller) -> list[dict[str, Any]]:
+    """The named keys with their criteria and sources."""
+    policy.require_view(actor)
+    return [
+        {
+            "name": k.name,
+            "version": k.version,
+            "title": k.title,
+            "source": k.source,
+            "cap": k.cap,
+            "criteria": [c.__dict__ for c in k.criteria],
+        }
+        for k in keys.NAMED_KEYS.values()
+    ]
+
+
+@router.post("/keys/compute")
+def compute_key(body: KeyRequest, session: Db, actor: Caller) -> KeyOut:
+    """Shares and whole allocations summing exactly to `total`."""
+    policy.require_view(actor)
+    spec = _spec(body)
+    table = _table(body, session, actor)
+    result = keys.compute(table, spec, body.total)
+    return KeyOut(
+        key=spec.label,
+        title=spec.title,
+        source=spec.source,
+        cap=spec.cap,
+        total=result.total,
+        rows=[KeyRowOut(country=c, share=s, allocation=a) for c, s, a in result.rows()],
+        provenance=[
+            {"country": c, "indicator": i, **p.__dict__} for (c, i), p in sorted(table.provenance.items())
+        ],
+    )
+
+
+@router.post("/keys/sensitivity")
+def key_sensitivity(
+    body: SensitivityRequest,
+    session: Db,
+    actor: Caller,
+    chart: Annotated[Literal["png", "svg"] | None, Query(description="Return the chart instead.")] = None,
+) -> Any:
+    """Allocations under each scenario and the change against the key as it stands."""
+    policy.require_view(actor)
+    result = sensitivity.analyse(
+        _table(body, session, actor),
+        _spec(body),
+        body.total,
+        vary=body.vary,
+        criterion=body.criterion,
+        values=body.values,
+    )
+    if chart:
+        return Response(
+            charts_matplotlib.sensitivity_chart(result, chart),
+            media_type=charts_matplotlib.MEDIA_TYPES[chart],
+        )
+    return {
+        "key": result.key.label,
+        "vary": result.vary,
+        "countries": result.countries,
+        "base": result.base,
+        "scenarios": [s.__dict__ for s in result.scenarios],
+        "extremes": [
+            {"country": c, "largest_loss": lo, "largest_gain": hi} for c, lo, hi in result.extremes()
+        ],
+    }
+
+
+@router.get("/indicators")
+def indicator_values(
+    session: Db, actor: Caller, year: int, indicator: str | None = None
+) -> list[IndicatorValueRead]:
+    """Indicator values of a year with their provenance."""
+    return queries.indicator_values(session, actor=actor, indicator=indicator, year=year)
+
+
+@router.get("/indicators/imports")
+def indicator_imports(session: Db, actor: Caller) -> list[IndicatorImportRead]:
+    """Imports with their reports (codes not matched, missing values)."""
+    return queries.list_imports(session, actor=actor)
+
+
+@router.get("/pledges")
+def list_pledges(
+    session: Db,
+    actor: Caller,
+    country: str | None = None,
+    pledge_type: str | None = None,
+    status: str | None = None,
+) -> list[PledgeRead]:
+    return queries.list_pledges(session, actor=actor, country=country, pledge_type=pledge_type, status=status)
+
+
+@router.post("/pledges", status_code=201)
+def record_pledge(body: PledgeCreate, session: Db, actor: Caller) -> PledgeRead:
+    pledge = service.record_pledge(session, data=body, actor=actor)
+    return queries.get_pledge(session, pledge.id, actor=actor)
+
+
+@router.get("/pledges/{pledge_id}")
+def get_pledge(pledge_id: str, session: Db, actor: Caller) -> PledgeRead:
+    return queries.get_pledge(session, parse_id(pledge_id, "pledge"), actor=actor)
+
+
+@router.post("/pledges/{pledge_id}/updates", status_code=201)
+def update_pledge(pledge_id: str, body: PledgeUpdateCreate, session: Db, actor: Caller) -> PledgeUpdateRead:
+    pid: uuid.UUID = parse_id(pledge_id, "pledge")
+    update = service.update_pledge(session, pledge_id=pid, data=body, actor=actor)
+    return PledgeUpdateRead.model_validate(update)
+
+
+@router.post("/ledger")
+def ledger(
+    body: KeyRequest,
+    session: Db,
+    actor: Caller,
+    resettled_from: int | None = None,
+    resettled_to: int | None = None,
+) -> dict[str, Any]:
+    """Key vs pledge vs fulfilment (places) per State; UNHCR resettlement over the years given counts
+    as fulfilment. Published through disclosure control."""
+    policy.require_view(actor)
+    result = keys.compute(_table(body, session, actor), _spec(body), body.total)
+    years = list(range(resettled_from, (resettled_to or resettled_from) + 1)) if resettled_from else []
+    rows = queries.ledger(session, actor=actor, result=result, resettlement_years=years)
+    return queries.ledger_table(rows, result.key, DisclosureRule()).as_dict()
