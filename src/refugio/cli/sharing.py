@@ -67,8 +67,8 @@ def _table(
     from refugio.sharing import key_files
 
     if indicators is not None:
-        if year is not None or participants:
-            common.fail("give either --indicators FILE or --year Y --participants CODES, not both")
+        if year is not None:
+            common.fail("give either --indicators FILE (optionally --participants) or --year Y, not both")
         if not indicators.is_file():
             common.fail(f"{indicators}: no such file")
         data = indicators.read_bytes()
