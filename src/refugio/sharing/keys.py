@@ -131,7 +131,7 @@ class IndicatorTable:
     def from_rows(
         cls, rows: Mapping[str, Mapping[str, float | None]], provenance: Mapping[tuple[str, str], Provenance]
     ) -> IndicatorTable:
-        countries = sorted(rows)
+        countries = list(rows)  # in the order given
         names = sorted({k for r in rows.values() for k in r})
         values = {
             n: np.array(

@@ -93,7 +93,7 @@ def _keys_sync(request: Request, form: FormData | None) -> Response:
     values["total"] = values["total"] or "1000"
     values["vary"] = values["vary"] or "drop"
     errors = forms.FormErrors()
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"result": None, "provenance": [], "sensitivity": None, "chart": ""}
     status = 200
     with web.page(request) as pg:
         policy.require_view(pg.principal)

@@ -1,0 +1,76 @@
+"""The sharing pages: a key computed from pasted indicators with its table and sensitivity chart, bad
+input shown beside its field, pledges recorded and updated, and who may see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from tests.web.support import csrf_of
+
+from tests.helpers import Seed
+
+from ..conftest import INDICATORS
+
+
+def test_a_key_with_its_table_and_chart(
+    client: TestClient, seeded: Seed, signed_in: Callable[[str], TestClient]
+) -> None:
+    signed_in("imo")
+    page = client.get("/sharing")
+    assert page.status_code == 200 and "Distribution keys" in page.text
+    token = csrf_of(page.text)
+    form = {
+        "csrf_token": token,
+        "key": "eu-2015-09",
+        "total": "1000",
+        "indicators_csv": INDICATORS,
+        "vary": "drop",
+    }
+    result = client.post("/sharing", data=form)
+    assert result.status_code == 200, result.text
+    assert "data:image/png;base64," in result.text and "Who gains and who loses" in result.text
+    assert "request body" not in result.text and "indicators (sha256" in result.text
+    bad = client.post("/sharing", data={**form, "cap": "0.01"})
+    assert bad.status_code == 422 and "caps cannot be met" in bad.text
+    client.cookies.set("refugio_locale", "fr")
+    assert "Clés de répartition" in client.get("/sharing").text
+
+
+def test_pledges_recorded_and_updated_through_the_pages(
+    client: TestClient, seeded: Seed, signed_in: Callable[[str], TestClient]
+) -> None:
+    signed_in("imo")
+    token = csrf_of(client.get("/sharing/pledges").text)
+    pledge = {
+        "csrf_token": token,
+        "pledger": "Government of Brazil",
+        "pledger_kind": "state",
+        "country": "BRA",
+        "operation_id": str(seeded.operation_id),
+        "pledge_type": "places",
+        "title": "Humanitarian visas",
+        "places": "150",
+        "pledged_on": "2023-12-13",
+    }
+    r = client.post("/sharing/pledges", data=pledge)
+    assert r.status_code == 303, r.text
+    page = client.get("/sharing/pledges").text
+    assert "Government of Brazil" in page and "Humanitarian visas" in page
+    missing = client.post("/sharing/pledges", data={**pledge, "places": ""})
+    assert missing.status_code == 422 and "number of places" in missing.text
+    action = page.split('action="/sharing/pledges/')[1].split('"')[0]
+    update = {"csrf_token": token, "on_date": "2024-05-01", "status": "fulfilled", "places_delivered": "150"}
+    refused = client.post(f"/sharing/pledges/{action}", data=update)
+    assert refused.status_code == 422 and "needs its evidence" in refused.text
+    done = client.post(f"/sharing/pledges/{action}", data={**update, "evidence": "CONARE decision"})
+    assert done.status_code == 303
+    assert "CONARE decision" in client.get("/sharing/pledges").text
+
+
+def test_who_sees_the_sharing_pages(
+    client: TestClient, seeded: Seed, signed_in: Callable[[str], TestClient]
+) -> None:
+    signed_in("clerk")
+    assert client.get("/sharing").status_code == 403
+    assert "/sharing" not in client.get("/").text.split("<main")[0]
