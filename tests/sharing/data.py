@@ -51,7 +51,7 @@ POP_UNHCR = """year,coo_name,coo,coo_iso,coa_name,coa,coa_iso,refugees,asylum_se
 SOLUTIONS = """year,coo_name,coo,coo_iso,coa_name,coa,coa_iso,returned_refugees,resettlement,naturalisation,returned_idps
 2014,Syria,SYR,SYR,Germany,GFR,DEU,,4000,,
 2014,Syria,SYR,SYR,France,FRA,FRA,,3,,
-"""
+"""  # noqa: E501
 
 
 def worldbank_dir(folder: Path) -> Path:

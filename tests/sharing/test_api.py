@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
-
 from tests.helpers import Seed
 
 API = "/api/v1/sharing"

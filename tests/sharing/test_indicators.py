@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.helpers import principal
 from typer.testing import CliRunner
 
 from refugio.cli.app import app as cli
@@ -18,7 +19,6 @@ from refugio.security.principals import SYSTEM
 from refugio.sharing import indicators, keys, queries
 from refugio.sharing.models import SharingIndicatorValue
 from refugio.store.uow import unit_of_work
-from tests.helpers import principal
 
 from .data import import_unhcr, worldbank_dir
 

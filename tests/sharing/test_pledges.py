@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from tests.helpers import Seed, principal
 
 from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
 from refugio.main import Container
@@ -15,7 +16,6 @@ from refugio.sharing import indicators, keys, queries, service
 from refugio.sharing.schemas import PledgeCreate, PledgeUpdateCreate
 from refugio.stats.disclosure import DisclosureRule
 from refugio.store.uow import unit_of_work
-from tests.helpers import Seed, principal
 
 from .data import import_unhcr, worldbank_dir
 

@@ -128,6 +128,12 @@ def ensure_demo(
     echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
     requests, candidates = seed_tracing(container)
     echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
+    from refugio.sharing.demo import seed_demo as seed_sharing
+
+    with unit_of_work(container.sessions) as s:
+        op_id = s.scalar(select(Operation.id).where(Operation.code == OPERATION[0]))
+        pledges = seed_sharing(s, operation_id=op_id, actor=SYSTEM, echo=echo)  # type: ignore[arg-type]
+    echo(f"Sharing: {pledges} pledges with their updates")
     return logins
 
 

@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import app, client, seeded, signed_in  # noqa: F401
 from tests.helpers import *  # noqa: F403
+from tests.web.conftest import app, client, seeded, signed_in  # noqa: F401

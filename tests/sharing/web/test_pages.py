@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
-from tests.web.support import csrf_of
-
 from tests.helpers import Seed
+from tests.web.support import csrf_of
 
 from ..conftest import INDICATORS
 
