@@ -17,11 +17,12 @@ from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
 from refugio.core.errors import ValidationFailed
 from refugio.security.principals import Principal
-from refugio.sharing import charts_matplotlib, key_files, keys, policy, queries, sensitivity, service
-from refugio.sharing.keys import IndicatorTable, KeySpec
+from refugio.sharing import policy, queries, service
 from refugio.sharing.schemas import (
     IndicatorImportRead,
+    IndicatorTable,
     IndicatorValueRead,
+    KeySpec,
     PledgeCreate,
     PledgeRead,
     PledgeUpdateCreate,
@@ -83,11 +84,11 @@ def _spec(body: KeyRequest) -> KeySpec:
     if bool(body.key) == bool(body.key_yaml):
         raise ValidationFailed.single("key", "give either key (a named key) or key_yaml")
     if body.key:
-        if body.key not in keys.NAMED_KEYS:
-            raise ValidationFailed.single("key", f"unknown key; one of {', '.join(keys.NAMED_KEYS)}")
-        spec = keys.NAMED_KEYS[body.key]
+        if body.key not in queries.NAMED_KEYS:
+            raise ValidationFailed.single("key", f"unknown key; one of {', '.join(queries.NAMED_KEYS)}")
+        spec = queries.NAMED_KEYS[body.key]
     else:
-        spec = key_files.parse_key(body.key_yaml or "", where="key_yaml")
+        spec = queries.parse_key(body.key_yaml or "", where="key_yaml")
     return spec.with_cap(body.cap) if body.cap is not None else spec
 
 
@@ -98,9 +99,7 @@ def _table(body: KeyRequest, session: Db, actor: Principal) -> IndicatorTable:
         rows = {r.country.upper(): r.model_dump(exclude={"country"}) for r in body.indicators}
         if len(rows) != len(body.indicators):
             raise ValidationFailed.single("indicators", "a country is listed twice")
-        table = IndicatorTable.from_rows(
-            rows, {(c, i): keys.Provenance("request body") for c in rows for i in keys.INDICATORS}
-        )
+        table = queries.table_from_rows(rows, "request body")
         return table.subset(body.participants) if body.participants else table
     if body.year is None or not body.participants:
         raise ValidationFailed.single("indicators", "give indicators, or year and participants")
@@ -120,7 +119,7 @@ def named_keys(actor: Caller) -> list[dict[str, Any]]:
             "cap": k.cap,
             "criteria": [c.__dict__ for c in k.criteria],
         }
-        for k in keys.NAMED_KEYS.values()
+        for k in queries.NAMED_KEYS.values()
     ]
 
 
@@ -130,7 +129,7 @@ def compute_key(body: KeyRequest, session: Db, actor: Caller) -> KeyOut:
     policy.require_view(actor)
     spec = _spec(body)
     table = _table(body, session, actor)
-    result = keys.compute(table, spec, body.total)
+    result = queries.compute_key(table, spec, body.total)
     return KeyOut(
         key=spec.label,
         title=spec.title,
@@ -153,7 +152,7 @@ def key_sensitivity(
 ) -> Any:
     """Allocations under each scenario and the change against the key as it stands."""
     policy.require_view(actor)
-    result = sensitivity.analyse(
+    result = queries.analyse_sensitivity(
         _table(body, session, actor),
         _spec(body),
         body.total,
@@ -163,8 +162,8 @@ def key_sensitivity(
     )
     if chart:
         return Response(
-            charts_matplotlib.sensitivity_chart(result, chart),
-            media_type=charts_matplotlib.MEDIA_TYPES[chart],
+            queries.sensitivity_chart(result, chart),
+            media_type=queries.CHART_MEDIA_TYPES[chart],
         )
     return {
         "key": result.key.label,
@@ -232,7 +231,7 @@ def ledger(
     """Key vs pledge vs fulfilment (places) per State; UNHCR resettlement over the years given counts
     as fulfilment. Published through disclosure control."""
     policy.require_view(actor)
-    result = keys.compute(_table(body, session, actor), _spec(body), body.total)
+    result = queries.compute_key(_table(body, session, actor), _spec(body), body.total)
     years = list(range(resettled_from, (resettled_to or resettled_from) + 1)) if resettled_from else []
     rows = queries.ledger(session, actor=actor, result=result, resettlement_years=years)
     return queries.ledger_table(rows, result.key, DisclosureRule()).as_dict()

@@ -23,7 +23,7 @@ from refugio.cli import common
 from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
-    from refugio.sharing.keys import IndicatorTable, KeyResult, KeySpec
+    from refugio.sharing.schemas import ImportReport, IndicatorTable, KeyResult, KeySpec
 
 sharing_app = typer.Typer(
     help="Responsibility sharing: distribution keys, indicators, pledges and their follow-up.",
@@ -51,9 +51,9 @@ FormatOption = Annotated[str, typer.Option("--format", help="csv or json.")]
 
 
 def _spec(key: str, cap: float | None) -> KeySpec:
-    from refugio.sharing import key_files
+    from refugio.sharing import queries
 
-    spec: KeySpec = common.run(lambda: key_files.resolve_key(key))
+    spec: KeySpec = common.run(lambda: queries.resolve_key(key))
     if cap is not None:
         if cap <= 0:
             common.fail("--cap: the multiplier must be > 0")
@@ -64,7 +64,7 @@ def _spec(key: str, cap: float | None) -> KeySpec:
 def _table(
     indicators: Path | None, year: int | None, participants: str | None, db: str | None, data_dir: Path | None
 ) -> IndicatorTable:
-    from refugio.sharing import key_files
+    from refugio.sharing import queries
 
     if indicators is not None:
         if year is not None:
@@ -72,14 +72,13 @@ def _table(
         if not indicators.is_file():
             common.fail(f"{indicators}: no such file")
         data = indicators.read_bytes()
-        table: IndicatorTable = common.run(lambda: key_files.read_indicators_csv(data, indicators.name))
+        table: IndicatorTable = common.run(lambda: queries.read_indicators_csv(data, indicators.name))
         if participants:
             table = common.run(lambda: table.subset(participants.split(",")))
         return table
     if year is None or not participants:
         common.fail("give --indicators FILE, or --year Y and --participants CODES")
     from refugio.security.principals import SYSTEM
-    from refugio.sharing import queries
     from refugio.store.uow import unit_of_work
 
     app = common.open_container(db, data_dir)
@@ -148,13 +147,13 @@ def key_cmd(
 ) -> None:
     """Shares and whole allocations of TOTAL by a distribution key (largest remainder; ties to the
     larger share, then the code first alphabetically)."""
-    from refugio.sharing import keys
+    from refugio.sharing import queries
 
     if fmt not in ("csv", "json"):
         common.fail("--format: csv or json")
     spec = _spec(key, cap)
     table = _table(indicators, year, participants, db, data_dir)
-    result: KeyResult = common.run(lambda: keys.compute(table, spec, total))
+    result: KeyResult = common.run(lambda: queries.compute_key(table, spec, total))
     _emit(result, fmt, _provenance_lines(table) if indicators is None else None)
 
 
@@ -174,7 +173,7 @@ def sensitivity_cmd(
     data_dir: DataDirOption = None,
 ) -> None:
     """Who gains or loses how much (CSV: country, base, then the change in each scenario)."""
-    from refugio.sharing import sensitivity
+    from refugio.sharing import queries
 
     spec = _spec(key, cap)
     table = _table(indicators, year, participants, db, data_dir)
@@ -183,17 +182,17 @@ def sensitivity_cmd(
     except ValueError:
         common.fail(f"--values {values!r}: comma-separated numbers")
     result = common.run(
-        lambda: sensitivity.analyse(table, spec, total, vary=vary, criterion=criterion, values=numbers)
+        lambda: queries.analyse_sensitivity(
+            table, spec, total, vary=vary, criterion=criterion, values=numbers
+        )
     )
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["country", "base", *(s.label for s in result.scenarios)])
     for i, country in enumerate(result.countries):
         writer.writerow([country, result.base[i], *(s.deltas[i] for s in result.scenarios)])
     if chart is not None:
-        from refugio.sharing import charts_matplotlib
-
         fmt = "svg" if chart.suffix.lower() == ".svg" else "png"
-        chart.write_bytes(charts_matplotlib.sensitivity_chart(result, fmt))
+        chart.write_bytes(queries.sensitivity_chart(result, fmt))
         typer.echo(f"chart written to {chart}", err=True)
 
 
@@ -205,7 +204,7 @@ def indicators_import_cmd(
     data_dir: DataDirOption = None,
 ) -> None:
     """Import World Bank population.csv, gdp.csv, unemployment.csv[.gz]; report what did not match."""
-    from refugio.sharing import indicators
+    from refugio.sharing import service
     from refugio.store.uow import unit_of_work
 
     app = common.open_container(db, data_dir)
@@ -214,14 +213,14 @@ def indicators_import_cmd(
         if not path.exists():
             common.fail(f"{path}: no such file or folder")
 
-    def load(s: Any) -> list[indicators.ImportReport]:
-        out: list[indicators.ImportReport] = []
+    def load(s: Any) -> list[ImportReport]:
+        out: list[ImportReport] = []
         for path in paths:
             if path.is_dir():
-                out += indicators.import_worldbank_dir(s, directory=path, actor=who)
+                out += service.import_worldbank_dir(s, directory=path, actor=who)
             else:
                 out.append(
-                    indicators.import_worldbank(s, data=path.read_bytes(), file_name=path.name, actor=who)
+                    service.import_worldbank(s, data=path.read_bytes(), file_name=path.name, actor=who)
                 )
         return out
 
@@ -253,13 +252,13 @@ def indicators_derive_cmd(
 ) -> None:
     """Asylum applications per million (mean over the window), refugees per 1,000 and per US$ 1 bn,
     from the UNHCR tables (`refugio stats import`) and the World Bank values."""
-    from refugio.sharing import indicators
+    from refugio.sharing import service
     from refugio.store.uow import unit_of_work
 
     app = common.open_container(db, data_dir)
     who = common.actor(app, as_user)
     with unit_of_work(app.sessions) as s:
-        report = common.run(lambda: indicators.derive_from_unhcr(s, year=year, window=window, actor=who))
+        report = common.run(lambda: service.derive_from_unhcr(s, year=year, window=window, actor=who))
     _print_report(report.as_dict())
 
 

@@ -19,9 +19,7 @@ import gzip
 import hashlib
 import io
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -33,6 +31,7 @@ from refugio.security.principals import Principal
 from refugio.sharing import policy
 from refugio.sharing.enums import Indicator
 from refugio.sharing.models import SharingIndicatorImport, SharingIndicatorValue
+from refugio.sharing.schemas import ImportReport
 from refugio.stats import queries as stats_queries
 
 WB_SOURCES = {
@@ -44,31 +43,6 @@ WB_SOURCES = {
     ),
 }
 UNHCR_SOURCE = "UNHCR Refugee Data Finder, imported with `refugio stats import`"
-
-
-@dataclass
-class ImportReport:
-    source: str
-    file_name: str
-    rows_read: int = 0
-    rows_loaded: int = 0
-    years: tuple[int, int] | None = None
-    skipped_codes: dict[str, str] = field(default_factory=dict)  # code -> name (aggregates, non-ISO)
-    unmatched: dict[str, str] = field(default_factory=dict)  # code -> why
-    missing: list[str] = field(default_factory=list)  # "COUNTRY year: why"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "file_name": self.file_name,
-            "rows_read": self.rows_read,
-            "rows_loaded": self.rows_loaded,
-            "years": list(self.years) if self.years else None,
-            "skipped_codes": self.skipped_codes,
-            "unmatched": self.unmatched,
-            "missing": self.missing[:500],
-            "missing_count": len(self.missing),
-        }
 
 
 def _text(data: bytes, name: str) -> str:

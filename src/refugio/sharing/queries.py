@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.security.principals import Principal
-from refugio.sharing import keys, policy
+from refugio.sharing import key_files, keys, policy, sensitivity
 from refugio.sharing.enums import Indicator, PledgeType
 from refugio.sharing.keys import IndicatorTable, KeyResult, KeySpec, Provenance
 from refugio.sharing.models import SharingIndicatorImport, SharingIndicatorValue, SharingPledge
 from refugio.sharing.schemas import IndicatorImportRead, IndicatorValueRead, LedgerRow, PledgeRead
+from refugio.sharing.sensitivity import Sensitivity
 from refugio.stats import queries as stats_queries
 from refugio.stats.disclosure import DisclosureRule
 from refugio.stats.tables import Column, Rate, Table, measure_table
@@ -231,6 +232,53 @@ def pledge_count(session: Session, *, actor: Principal) -> int:
     )
 
 
+# --- the pure key functions, for the channels (which read the domain through queries only) ----------
+
+NAMED_KEYS = keys.NAMED_KEYS
+INDICATORS = keys.INDICATORS
+
+
 def compute_key(table: IndicatorTable, spec: KeySpec, total: int) -> KeyResult:
-    """The key over the table (pure; here so channels reach it through queries)."""
+    """The key's shares and whole allocations of `total` (refugio.sharing.keys.compute)."""
     return keys.compute(table, spec, total)
+
+
+def resolve_key(name_or_path: str) -> KeySpec:
+    """A named key or a YAML key file."""
+    return key_files.resolve_key(name_or_path)
+
+
+def parse_key(text: str, where: str = "key") -> KeySpec:
+    """A key written in YAML (unknown fields refused, weights summing to one)."""
+    return key_files.parse_key(text, where=where)
+
+
+def read_indicators_csv(data: bytes, name: str) -> IndicatorTable:
+    return key_files.read_indicators_csv(data, name)
+
+
+def table_from_rows(rows: dict[str, dict[str, float | None]], source: str) -> IndicatorTable:
+    """An indicator table from values given by the caller, every value's provenance `source`."""
+    return IndicatorTable.from_rows(rows, {(c, i): Provenance(source) for c in rows for i in keys.INDICATORS})
+
+
+def analyse_sensitivity(
+    table: IndicatorTable,
+    spec: KeySpec,
+    total: int,
+    *,
+    vary: str,
+    criterion: str = "",
+    values: Sequence[float] = (),
+) -> Sensitivity:
+    return sensitivity.analyse(table, spec, total, vary=vary, criterion=criterion, values=values)
+
+
+def sensitivity_chart(result: Sensitivity, fmt: str = "png") -> bytes:
+    """The chart of a sensitivity analysis, PNG or SVG (matplotlib, loaded on first use)."""
+    from refugio.sharing import charts_matplotlib
+
+    return charts_matplotlib.sensitivity_chart(result, fmt)
+
+
+CHART_MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}

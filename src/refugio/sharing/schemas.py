@@ -5,12 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from refugio.sharing.enums import PledgerKind, PledgeStatus, PledgeType
+from refugio.sharing.keys import IndicatorTable, KeyResult, KeySpec, Provenance
+from refugio.sharing.sensitivity import Sensitivity
+
+# the read models of the pure key functions (dataclasses), for the channels
+__all__ = [
+    "ImportReport",
+    "IndicatorImportRead",
+    "IndicatorTable",
+    "IndicatorValueRead",
+    "KeyResult",
+    "KeySpec",
+    "LedgerRow",
+    "PledgeCreate",
+    "PledgeRead",
+    "PledgeUpdateCreate",
+    "PledgeUpdateRead",
+    "Provenance",
+    "Sensitivity",
+]
 
 
 class PledgeCreate(BaseModel):
@@ -137,3 +157,28 @@ class LedgerRow(BaseModel):
     @property
     def balance(self) -> int:
         return self.delivered + (self.resettled or 0) - self.fair_share
+
+
+@dataclass
+class ImportReport:
+    source: str
+    file_name: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    years: tuple[int, int] | None = None
+    skipped_codes: dict[str, str] = field(default_factory=dict)  # code -> name (aggregates, non-ISO)
+    unmatched: dict[str, str] = field(default_factory=dict)  # code -> why
+    missing: list[str] = field(default_factory=list)  # "COUNTRY year: why"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "file_name": self.file_name,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "years": list(self.years) if self.years else None,
+            "skipped_codes": self.skipped_codes,
+            "unmatched": self.unmatched,
+            "missing": self.missing[:500],
+            "missing_count": len(self.missing),
+        }

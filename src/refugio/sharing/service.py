@@ -1,6 +1,7 @@
 """Writes of the sharing domain: record a pledge, record a dated update of it (status, what was
-delivered, evidence). Keyword-only, flush, never commit; audited. Indicator imports are in
-`indicators.py`. Imports SQLAlchemy, the sharing models, security and core.
+delivered, evidence). Keyword-only, flush, never commit; audited. The indicator imports live in
+`indicators.py` and are offered here too, so that channels write through `service`. Imports
+SQLAlchemy, the sharing models, registration.reference, security and core.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.sharing import policy
 from refugio.sharing.enums import PLEDGE_STATUS_ORDER, PledgeStatus
+from refugio.sharing.indicators import derive_from_unhcr, import_worldbank, import_worldbank_dir
 from refugio.sharing.models import SharingPledge, SharingPledgeUpdate
 from refugio.sharing.schemas import PledgeCreate, PledgeUpdateCreate
+
+__all__ = [
+    "derive_from_unhcr",
+    "import_worldbank",
+    "import_worldbank_dir",
+    "record_pledge",
+    "update_pledge",
+]
 
 
 def _next_ref(session: Session) -> str:

@@ -18,9 +18,15 @@ from starlette.responses import RedirectResponse, Response
 from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.registration import queries as reg_queries
 from refugio.security.permissions import Permission
-from refugio.sharing import charts_matplotlib, key_files, keys, policy, queries, sensitivity, service
-from refugio.sharing.keys import IndicatorTable, KeyResult
-from refugio.sharing.schemas import PledgeCreate, PledgeUpdateCreate
+from refugio.sharing import policy, queries, service
+from refugio.sharing.schemas import (
+    IndicatorTable,
+    KeyResult,
+    KeySpec,
+    PledgeCreate,
+    PledgeUpdateCreate,
+    Sensitivity,
+)
 from refugio.web import forms
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.sharing.labels import (
@@ -61,13 +67,13 @@ def _number(text: str, name: str, kind: type[int] | type[float]) -> Any:
         raise ValidationFailed.single(name, "must be a number") from None
 
 
-def _key_result(pg: Page, v: dict[str, str]) -> tuple[KeyResult, IndicatorTable, keys.KeySpec]:
-    spec = key_files.resolve_key(v["key"] or "eu-2015-09")
+def _key_result(pg: Page, v: dict[str, str]) -> tuple[KeyResult, IndicatorTable, KeySpec]:
+    spec = queries.resolve_key(v["key"] or "eu-2015-09")
     if v["cap"]:
         spec = spec.with_cap(_number(v["cap"], "cap", float))
     total = _number(v["total"] or "0", "total", int)
     if v["indicators_csv"]:
-        table = key_files.read_indicators_csv(v["indicators_csv"].encode(), "indicators")
+        table = queries.read_indicators_csv(v["indicators_csv"].encode(), "indicators")
         if v["participants"]:
             table = table.subset([p.strip().upper() for p in v["participants"].split(",")])
     else:
@@ -79,11 +85,11 @@ def _key_result(pg: Page, v: dict[str, str]) -> tuple[KeyResult, IndicatorTable,
             participants=v["participants"].split(","),
             actor=pg.principal,
         )
-    return keys.compute(table, spec, total), table, spec
+    return queries.compute_key(table, spec, total), table, spec
 
 
-def _chart(result: sensitivity.Sensitivity) -> str:
-    return base64.b64encode(charts_matplotlib.sensitivity_chart(result, "png")).decode()
+def _chart(result: Sensitivity) -> str:
+    return base64.b64encode(queries.sensitivity_chart(result, "png")).decode()
 
 
 def _keys_sync(request: Request, form: FormData | None) -> Response:
@@ -107,7 +113,7 @@ def _keys_sync(request: Request, form: FormData | None) -> Response:
                     numbers = [0.2, 0.3, 0.5] if values["vary"] == "weight" else [0, 0.3, 0.6]
                 if values["vary"] == "weight" and not values["criterion"]:
                     values["criterion"] = spec.criteria[0].indicator
-                sens = sensitivity.analyse(
+                sens = queries.analyse_sensitivity(
                     table,
                     spec,
                     result.total,
@@ -124,11 +130,11 @@ def _keys_sync(request: Request, form: FormData | None) -> Response:
             status=status,
             values=values,
             errors=errors,
-            named=keys.NAMED_KEYS,
+            named=queries.NAMED_KEYS,
             years=queries.indicator_years(pg.db, actor=pg.principal).get("population", []),
             vary_labels=VARY_LABELS,
             inputs=KEY_INPUTS,
-            indicators=keys.INDICATORS,
+            indicators=queries.INDICATORS,
             **context,
         )
 
