@@ -221,28 +221,37 @@ def criterion_shares(matrix: Floats, inverse: Bools, participating: Bools) -> Fl
 
 def _water_fill_down(effect: Floats, limit: Floats, weight: Floats, active: Bools) -> Floats:
     """Cap `effect` (S, n) at `limit`, moving the excess to the uncapped members in proportion to their
-    effect, until no cap binds. Raises when Σ limit < weight in some scenario."""
-    fixed = np.zeros_like(active)
+    effect, until no cap binds. Raises when Σ limit < weight in some scenario. Each round works on the
+    scenarios where a cap still binds only."""
     out = effect.copy()
+    fixed = np.zeros_like(active)
+    rows = np.flatnonzero((active & (out > limit * (1 + 1e-12))).any(axis=1))
     for _ in range(effect.shape[1] + 1):
-        over = active & ~fixed & (out > limit * (1 + 1e-12))
-        if not over.any():
+        if rows.size == 0:
             return out
-        fixed |= over
-        held = np.where(fixed, limit, 0.0).sum(axis=1)
-        free = np.where(active & ~fixed, effect, 0.0)
+        lim, act, fix = limit[rows], active[rows], fixed[rows]
+        over = act & ~fix & (out[rows] > lim * (1 + 1e-12))
+        busy = over.any(axis=1)
+        rows, lim, act, fix, over = rows[busy], lim[busy], act[busy], fix[busy], over[busy]
+        if rows.size == 0:
+            return out
+        fix |= over
+        fixed[rows] = fix
+        held = np.where(fix, lim, 0.0).sum(axis=1)
+        free = np.where(act & ~fix, effect[rows], 0.0)
         free_sum = free.sum(axis=1)
-        left = weight - held
-        if np.any((left > 1e-12) & (free_sum <= 0)):
-            bad = int(np.argmax((left > 1e-12) & (free_sum <= 0)))
+        left = weight[rows] - held
+        stuck = (left > 1e-12) & (free_sum <= 0)
+        if stuck.any():
+            k = int(np.argmax(stuck))
             raise ValidationFailed.single(
                 "cap",
-                f"the caps cannot be met (scenario {bad}): the capped participants can hold only "
-                f"{held[bad]:.4g} of a criterion weighing {weight[bad]:.4g}; raise the cap",
+                f"the caps cannot be met (scenario {int(rows[k])}): the capped participants can hold only "
+                f"{held[k]:.4g} of a criterion weighing {weight[rows[k]]:.4g}; raise the cap",
                 "infeasible",
             )
         scale = np.divide(left, free_sum, out=np.zeros_like(left), where=free_sum > 0)
-        out = np.where(fixed, limit, free * scale[:, None])
+        out[rows] = np.where(fix, lim, free * scale[:, None])
     return out  # pragma: no cover - each round fixes at least one member
 
 
@@ -290,7 +299,7 @@ def shares_many(
     base_effect = (effects * base[None, :, None]).sum(axis=1)  # (S, n)
     has_cap = ~np.isnan(caps)
     if has_cap.any() and capped.any():
-        limit = np.where(has_cap, caps, np.inf)[:, None] * base_effect
+        limit = np.where(has_cap[:, None], np.nan_to_num(caps)[:, None] * base_effect, np.inf)
         for c in np.flatnonzero(capped):
             effects[:, c, :] = _water_fill_down(effects[:, c, :], limit, weights[:, c], participating)
     shares: Floats = effects.sum(axis=1)
@@ -301,18 +310,30 @@ def shares_many(
 
 def apportion_many(shares: Floats, total: int, order: Ints) -> Ints:
     """Largest remainder for each row of `shares` (S, n); `order` ranks the country codes (0 = first
-    alphabetically) for the last tie-break. Returns integer allocations adding up to `total` per row."""
+    alphabetically) for the last tie-break. Returns integer allocations adding up to `total` per row.
+
+    The seats left go to the remainders above the row's threshold (the `left`-th largest remainder);
+    only rows where several remainders equal the threshold are ranked in full, by (remainder, share,
+    code)."""
     quotas = np.round(shares * total, QUOTA_RESOLUTION)
     whole = np.floor(quotas)
     left = (total - whole.sum(axis=1)).astype(np.int64)
     remainder = quotas - whole
-    # lexsort: the last key is the primary one
-    rank_keys = (np.broadcast_to(order, shares.shape), -shares, -remainder)
-    ranking = np.lexsort(rank_keys, axis=-1)
-    positions = np.empty_like(ranking)
-    rows = np.arange(shares.shape[0])[:, None]
-    positions[rows, ranking] = np.arange(shares.shape[1])[None, :]
-    extra = positions < left[:, None]
+    n = shares.shape[1]
+    rows = np.arange(shares.shape[0])
+    ranked = -np.sort(-remainder, axis=1)
+    threshold = np.where(left > 0, ranked[rows, np.clip(left - 1, 0, n - 1)], np.inf)
+    extra = remainder > threshold[:, None]
+    at = remainder == threshold[:, None]
+    need = left - extra.sum(axis=1)
+    tied = np.flatnonzero(at.sum(axis=1) > need)
+    extra[~np.isin(rows, tied)] |= at[~np.isin(rows, tied)]
+    if tied.size:
+        sub = shares[tied]
+        ranking = np.lexsort((np.broadcast_to(order, sub.shape), -sub, -remainder[tied]), axis=-1)
+        positions = np.empty_like(ranking)
+        positions[np.arange(tied.size)[:, None], ranking] = np.arange(n)[None, :]
+        extra[tied] = positions < left[tied, None]
     allocations: Ints = (whole + extra).astype(np.int64)
     return allocations
 
