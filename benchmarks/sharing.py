@@ -134,9 +134,7 @@ def main() -> None:
     scenarios = max(1, int(args.scenarios * args.scale))
     n = args.participants
     matrix, weights, caps, participating = make_data(n, scenarios, args.seed)
-    print(
-        f"sharing benchmark: {n} participants x {scenarios:,} scenarios, EU September 2015 key, total {TOTAL:,}"
-    )
+    print(f"sharing benchmark: {n} participants x {scenarios:,} scenarios, key eu-2015-09, total {TOTAL:,}")
 
     vectorised(matrix, weights, caps, participating, args.chunk)  # warm-up (imports, allocations)
     t0 = time.perf_counter()
