@@ -211,6 +211,72 @@ def _values(session: Session, indicator: Indicator, years: list[int]) -> dict[tu
     return {(c, int(y)): float(v) for c, y, v in rows}
 
 
+Values = list[tuple[str, int, float]]
+
+
+def _asylum_per_million(
+    session: Session,
+    years: list[int],
+    to_iso: dict[str, str | None],
+    population: dict[tuple[str, int], float],
+    report: ImportReport,
+) -> Values:
+    """Mean over `years` of asylum applications (persons) per million inhabitants, by ISO3."""
+    per_year: dict[str, dict[int, int]] = defaultdict(dict)
+    cases_only: set[str] = set()
+    for row in stats_queries.asylum_applications(session, years=years):
+        report.rows_read += 1
+        iso = to_iso.get(row.coa)
+        if iso is None or row.coa in report.unmatched:
+            report.unmatched.setdefault(row.coa, "country of asylum not in the UNHCR country list")
+            continue
+        if row.app_pc == "P":
+            per_year[iso][row.year] = per_year[iso].get(row.year, 0) + row.applied
+        else:
+            cases_only.add(iso)
+    asylum: list[tuple[str, int, float]] = []
+    for iso, by_year in sorted(per_year.items()):
+        rates = [
+            by_year.get(y, 0) / population[(iso, y)] * 1e6 for y in years if population.get((iso, y), 0) > 0
+        ]
+        if not rates:
+            report.missing.append(f"{iso} {years[-1]}: no World Bank population in {years[0]}-{years[-1]}")
+            continue
+        asylum.append((iso, years[-1], sum(rates) / len(rates)))
+    for iso in sorted(cases_only - set(per_year)):
+        report.missing.append(
+            f"{iso} {years[-1]}: applications reported in cases only (not added to persons)"
+        )
+    return asylum
+
+
+def _hosted(
+    session: Session,
+    year: int,
+    to_iso: dict[str, str | None],
+    population: dict[tuple[str, int], float],
+    gdp: dict[tuple[str, int], float],
+    report: ImportReport,
+) -> tuple[Values, Values]:
+    """Refugees at the end of `year` per 1,000 inhabitants and per US$ 1 bn of GDP, by ISO3."""
+    hosted_per_1000: list[tuple[str, int, float]] = []
+    hosted_per_gdp: list[tuple[str, int, float]] = []
+    for coa, n in sorted(stats_queries.refugees_hosted(session, year=year).items()):
+        iso = to_iso.get(coa)
+        if iso is None or coa in report.unmatched:
+            report.unmatched.setdefault(coa, "country of asylum not in the UNHCR country list")
+            continue
+        if (iso, year) in population and population[(iso, year)] > 0:
+            hosted_per_1000.append((iso, year, n / population[(iso, year)] * 1000))
+        else:
+            report.missing.append(f"{iso} {year}: no World Bank population (refugees per 1,000)")
+        if (iso, year) in gdp and gdp[(iso, year)] > 0:
+            hosted_per_gdp.append((iso, year, n / gdp[(iso, year)] * 1e9))
+        else:
+            report.missing.append(f"{iso} {year}: no World Bank GDP (refugees per US$ 1 bn)")
+    return hosted_per_1000, hosted_per_gdp
+
+
 def derive_from_unhcr(session: Session, *, year: int, window: int = 5, actor: Principal) -> ImportReport:
     """Asylum applications per million inhabitants (mean over the `window` years up to `year`, persons
     only), refugees hosted per 1,000 inhabitants and per US$ 1 bn of GDP at the end of `year`; from the
@@ -234,42 +300,8 @@ def derive_from_unhcr(session: Session, *, year: int, window: int = 5, actor: Pr
         raise ValidationFailed.single(
             "population", f"no World Bank population for {years[0]}-{year}: import it first"
         )
-    per_year: dict[str, dict[int, int]] = defaultdict(dict)
-    cases_only: set[str] = set()
-    for row in stats_queries.asylum_applications(session, years=years):
-        report.rows_read += 1
-        iso = to_iso.get(row.coa)
-        if iso is None or row.coa in report.unmatched:
-            report.unmatched.setdefault(row.coa, "country of asylum not in the UNHCR country list")
-            continue
-        if row.app_pc == "P":
-            per_year[iso][row.year] = per_year[iso].get(row.year, 0) + row.applied
-        else:
-            cases_only.add(iso)
-    asylum: list[tuple[str, int, float]] = []
-    for iso, by_year in sorted(per_year.items()):
-        rates = [by_year.get(y, 0) / population[(iso, y)] * 1e6 for y in years if (iso, y) in population]
-        if not rates:
-            report.missing.append(f"{iso} {year}: no World Bank population in {years[0]}-{year}")
-            continue
-        asylum.append((iso, year, sum(rates) / len(rates)))
-    for iso in sorted(cases_only - set(per_year)):
-        report.missing.append(f"{iso} {year}: applications reported in cases only (not added to persons)")
-    hosted_per_1000: list[tuple[str, int, float]] = []
-    hosted_per_gdp: list[tuple[str, int, float]] = []
-    for coa, n in sorted(stats_queries.refugees_hosted(session, year=year).items()):
-        iso = to_iso.get(coa)
-        if iso is None or coa in report.unmatched:
-            report.unmatched.setdefault(coa, "country of asylum not in the UNHCR country list")
-            continue
-        if (iso, year) in population and population[(iso, year)] > 0:
-            hosted_per_1000.append((iso, year, n / population[(iso, year)] * 1000))
-        else:
-            report.missing.append(f"{iso} {year}: no World Bank population (refugees per 1,000)")
-        if (iso, year) in gdp and gdp[(iso, year)] > 0:
-            hosted_per_gdp.append((iso, year, n / gdp[(iso, year)] * 1e9))
-        else:
-            report.missing.append(f"{iso} {year}: no World Bank GDP (refugees per US$ 1 bn)")
+    asylum = _asylum_per_million(session, years, to_iso, population, report)
+    hosted_per_1000, hosted_per_gdp = _hosted(session, year, to_iso, population, gdp, report)
     retrieved = f"refugio stats tables as imported; World Bank values of {years[0]}-{year}"
     for indicator, values, how in (
         (

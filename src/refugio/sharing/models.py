@@ -1,5 +1,6 @@
 """Tables of the sharing domain: imported indicator values with their provenance (and the log of
-imports with what did not match), pledges and their dated updates with evidence. SQLAlchemy 2 typed
+imports with what did not match), pledges and their dated updates with evidence, response plans with
+their requirements per sector and the contributions received. SQLAlchemy 2 typed
 models only; other domains are referred to by foreign key (operation), never imported.
 """
 
@@ -10,7 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, Numeric, SmallInteger, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from refugio.core import clock
@@ -91,3 +92,46 @@ class SharingPledgeUpdate(UUIDPk, Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     pledge: Mapped[SharingPledge] = relationship(back_populates="updates")
+
+
+class SharingResponsePlan(UUIDPk, Timestamped, Base):
+    """A response plan (e.g. a Regional Refugee and Resilience Plan) of one year, in one currency; scoped
+    to an operation when it is one's (NULL: a regional or global plan)."""
+
+    __tablename__ = "sharing_response_plan"
+
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    operation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operation.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class SharingRequirement(UUIDPk, Base):
+    """What a plan requires for one sector (set again to revise it)."""
+
+    __tablename__ = "sharing_requirement"
+    __table_args__ = (UniqueConstraint("plan_id", "sector"),)
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sharing_response_plan.id"), index=True)
+    sector: Mapped[str] = mapped_column(String(60))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class SharingContribution(UUIDPk, Base):
+    """Funds received for a plan from a donor, for a sector or unearmarked (sector NULL), on a date;
+    linked to the pledge it fulfils when there is one."""
+
+    __tablename__ = "sharing_contribution"
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sharing_response_plan.id"), index=True)
+    sector: Mapped[str | None] = mapped_column(String(60))
+    donor: Mapped[str] = mapped_column(String(120))
+    donor_country: Mapped[str | None] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    pledge_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sharing_pledge.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)

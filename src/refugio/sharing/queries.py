@@ -15,11 +15,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.security.principals import Principal
-from refugio.sharing import key_files, keys, policy, sensitivity
+from refugio.sharing import funding, key_files, keys, policy, sensitivity
 from refugio.sharing.enums import Indicator, PledgeType
 from refugio.sharing.keys import IndicatorTable, KeyResult, KeySpec, Provenance
 from refugio.sharing.models import SharingIndicatorImport, SharingIndicatorValue, SharingPledge
-from refugio.sharing.schemas import IndicatorImportRead, IndicatorValueRead, LedgerRow, PledgeRead
+from refugio.sharing.schemas import (
+    FundingSummary,
+    IndicatorImportRead,
+    IndicatorValueRead,
+    LedgerRow,
+    PlanRead,
+    PledgeRead,
+)
 from refugio.sharing.sensitivity import Sensitivity
 from refugio.stats import queries as stats_queries
 from refugio.stats.disclosure import DisclosureRule
@@ -282,3 +289,13 @@ def sensitivity_chart(result: Sensitivity, fmt: str = "png") -> bytes:
 
 
 CHART_MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def list_plans(session: Session, *, actor: Principal) -> list[PlanRead]:
+    """The response plans `actor` may see."""
+    return funding.list_plans(session, actor=actor)
+
+
+def funding_summary(session: Session, plan_id: uuid.UUID, *, actor: Principal) -> FundingSummary:
+    """Required, funded and the gap of a plan, by sector, by donor and over time."""
+    return funding.summary(session, plan_id, actor=actor)

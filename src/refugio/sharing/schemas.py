@@ -17,6 +17,8 @@ from refugio.sharing.sensitivity import Sensitivity
 
 # the read models of the pure key functions (dataclasses), for the channels
 __all__ = [
+    "ContributionCreate",
+    "FundingSummary",
     "ImportReport",
     "IndicatorImportRead",
     "IndicatorTable",
@@ -24,11 +26,14 @@ __all__ = [
     "KeyResult",
     "KeySpec",
     "LedgerRow",
+    "PlanCreate",
+    "PlanRead",
     "PledgeCreate",
     "PledgeRead",
     "PledgeUpdateCreate",
     "PledgeUpdateRead",
     "Provenance",
+    "RequirementSet",
     "Sensitivity",
 ]
 
@@ -157,6 +162,87 @@ class LedgerRow(BaseModel):
     @property
     def balance(self) -> int:
         return self.delivered + (self.resettled or 0) - self.fair_share
+
+
+class PlanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=2, max_length=30, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    year: int = Field(ge=1990, le=2100)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    operation_id: uuid.UUID | None = None
+
+
+class RequirementSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sector: str = Field(min_length=1, max_length=60)
+    amount: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
+
+
+class ContributionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    donor: str = Field(min_length=1, max_length=120)
+    donor_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    sector: str | None = Field(default=None, max_length=60, description="empty: unearmarked")
+    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
+    received_on: dt.date
+    pledge_id: uuid.UUID | None = None
+    reference: str = Field(default="", max_length=200)
+
+
+class PlanRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    year: int
+    currency: str
+    operation_id: uuid.UUID | None
+
+
+class SectorFunding(BaseModel):
+    sector: str
+    required: Decimal
+    funded: Decimal
+
+    @property
+    def gap(self) -> Decimal:
+        return max(self.required - self.funded, Decimal(0))
+
+    @property
+    def coverage(self) -> float | None:
+        return float(self.funded / self.required * 100) if self.required else None
+
+
+class DonorFunding(BaseModel):
+    donor: str
+    donor_country: str | None
+    amount: Decimal
+
+
+class FundingSummary(BaseModel):
+    """Requirements, funds received and the gap of one plan: by sector (unearmarked funds apart), by
+    donor, and cumulated by month."""
+
+    plan: PlanRead
+    sectors: list[SectorFunding]
+    unearmarked: Decimal
+    required: Decimal
+    funded: Decimal
+    donors: list[DonorFunding]
+    by_month: list[tuple[str, Decimal]]  # (YYYY-MM, cumulative funds received)
+
+    @property
+    def gap(self) -> Decimal:
+        return max(self.required - self.funded, Decimal(0))
+
+    @property
+    def coverage(self) -> float | None:
+        return float(self.funded / self.required * 100) if self.required else None
 
 
 @dataclass

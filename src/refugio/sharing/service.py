@@ -18,15 +18,19 @@ from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.sharing import policy
 from refugio.sharing.enums import PLEDGE_STATUS_ORDER, PledgeStatus
+from refugio.sharing.funding import create_plan, record_contribution, set_requirement
 from refugio.sharing.indicators import derive_from_unhcr, import_worldbank, import_worldbank_dir
 from refugio.sharing.models import SharingPledge, SharingPledgeUpdate
 from refugio.sharing.schemas import PledgeCreate, PledgeUpdateCreate
 
 __all__ = [
+    "create_plan",
     "derive_from_unhcr",
     "import_worldbank",
     "import_worldbank_dir",
+    "record_contribution",
     "record_pledge",
+    "set_requirement",
     "update_pledge",
 ]
 
