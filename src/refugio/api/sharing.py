@@ -19,14 +19,19 @@ from refugio.core.errors import ValidationFailed
 from refugio.security.principals import Principal
 from refugio.sharing import policy, queries, service
 from refugio.sharing.schemas import (
+    ContributionCreate,
+    FundingSummary,
     IndicatorImportRead,
     IndicatorTable,
     IndicatorValueRead,
     KeySpec,
+    PlanCreate,
+    PlanRead,
     PledgeCreate,
     PledgeRead,
     PledgeUpdateCreate,
     PledgeUpdateRead,
+    RequirementSet,
 )
 from refugio.stats.disclosure import DisclosureRule
 
@@ -235,3 +240,46 @@ def ledger(
     years = list(range(resettled_from, (resettled_to or resettled_from) + 1)) if resettled_from else []
     rows = queries.ledger(session, actor=actor, result=result, resettlement_years=years)
     return queries.ledger_table(rows, result.key, DisclosureRule()).as_dict()
+
+
+@router.get("/funding/plans")
+def list_plans(session: Db, actor: Caller) -> list[PlanRead]:
+    return queries.list_plans(session, actor=actor)
+
+
+@router.post("/funding/plans", status_code=201)
+def create_plan(body: PlanCreate, session: Db, actor: Caller) -> PlanRead:
+    return PlanRead.model_validate(service.create_plan(session, data=body, actor=actor))
+
+
+class FundingOut(BaseModel):
+    summary: FundingSummary
+    gap: str
+    coverage: float | None
+    sectors: list[dict[str, Any]]
+
+
+@router.get("/funding/plans/{plan_id}")
+def plan_summary(plan_id: str, session: Db, actor: Caller) -> FundingOut:
+    """Required, funded and the gap, by sector, by donor and cumulated by month."""
+    f = queries.funding_summary(session, parse_id(plan_id, "response plan"), actor=actor)
+    return FundingOut(
+        summary=f,
+        gap=str(f.gap),
+        coverage=f.coverage,
+        sectors=[{"sector": r.sector, "gap": str(r.gap), "coverage": r.coverage} for r in f.sectors],
+    )
+
+
+@router.put("/funding/plans/{plan_id}/requirements")
+def set_requirement(plan_id: str, body: RequirementSet, session: Db, actor: Caller) -> dict[str, str]:
+    row = service.set_requirement(session, plan_id=parse_id(plan_id, "response plan"), data=body, actor=actor)
+    return {"sector": row.sector, "amount": str(row.amount)}
+
+
+@router.post("/funding/plans/{plan_id}/contributions", status_code=201)
+def record_contribution(plan_id: str, body: ContributionCreate, session: Db, actor: Caller) -> dict[str, str]:
+    row = service.record_contribution(
+        session, plan_id=parse_id(plan_id, "response plan"), data=body, actor=actor
+    )
+    return {"id": str(row.id), "donor": row.donor, "amount": str(row.amount)}

@@ -1,7 +1,8 @@
 """Demo data of the sharing domain: a few pledges of the kinds a Global Refugee Forum would record
 (resettlement places, financial, technical, policy) with dated updates and evidence, some supporting
-the demo operation and some global; and, when the reference files are beside the project
-(../shared/data/external/worldbank), the World Bank indicators. Uses the sharing services only.
+the demo operation and some global; a response plan with its requirements and contributions; and,
+when the reference files are beside the project (../shared/data/external/worldbank), the World Bank
+indicators. Uses the sharing services only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from refugio.security.principals import Principal
 from refugio.sharing import indicators, service
-from refugio.sharing.schemas import PledgeCreate, PledgeUpdateCreate
+from refugio.sharing.schemas import (
+    ContributionCreate,
+    PlanCreate,
+    PledgeCreate,
+    PledgeUpdateCreate,
+    RequirementSet,
+)
 
 WORLDBANK = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "external" / "worldbank"
 
@@ -102,6 +109,8 @@ def seed_demo(
                 ),
                 actor=actor,
             )
+    _seed_plan(session, operation_id=operation_id, actor=actor)
+    echo("Sharing: response plan JOR-3RP-2024 with its requirements and contributions")
     if worldbank.is_dir():
         reports = indicators.import_worldbank_dir(session, directory=worldbank, actor=actor)
         echo(f"Sharing: World Bank indicators imported ({sum(r.rows_loaded for r in reports):,} values)")
@@ -112,3 +121,45 @@ def seed_demo(
     else:
         echo(f"Sharing: left out the World Bank indicators ({worldbank} is absent); paste a CSV on /sharing")
     return len(_PLEDGES)
+
+
+_REQUIREMENTS = [
+    ("Protection", "48000000"),
+    ("Education", "61000000"),
+    ("Health", "37500000"),
+    ("Shelter", "52000000"),
+]
+_CONTRIBUTIONS: list[tuple[str, str | None, str | None, str, dt.date]] = [
+    ("Government of Germany", "DEU", "Education", "10000000", dt.date(2024, 2, 15)),
+    ("European Union", None, "Protection", "18500000", dt.date(2024, 3, 30)),
+    ("Government of the United States", "USA", "Health", "12000000", dt.date(2024, 5, 10)),
+    ("Government of Japan", "JPN", None, "4000000", dt.date(2024, 6, 20)),
+    ("Government of Canada", "CAN", "Shelter", "7500000", dt.date(2024, 9, 5)),
+]
+
+
+def _seed_plan(session: Session, *, operation_id: uuid.UUID, actor: Principal) -> None:
+    plan = service.create_plan(
+        session,
+        data=PlanCreate(
+            code="JOR-3RP-2024",
+            name="Regional Refugee and Resilience Plan, Jordan chapter",
+            year=2024,
+            currency="USD",
+            operation_id=operation_id,
+        ),
+        actor=actor,
+    )
+    for need, amount in _REQUIREMENTS:
+        service.set_requirement(
+            session, plan_id=plan.id, data=RequirementSet(sector=need, amount=Decimal(amount)), actor=actor
+        )
+    for donor, country, sector, amount, on in _CONTRIBUTIONS:
+        service.record_contribution(
+            session,
+            plan_id=plan.id,
+            data=ContributionCreate(
+                donor=donor, donor_country=country, sector=sector, amount=Decimal(amount), received_on=on
+            ),
+            actor=actor,
+        )

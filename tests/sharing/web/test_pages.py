@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from tests.helpers import Seed
 from tests.web.support import csrf_of
 
+from refugio.main import Container
+
 from ..conftest import INDICATORS
 
 
@@ -73,3 +75,36 @@ def test_who_sees_the_sharing_pages(
     signed_in("clerk")
     assert client.get("/sharing").status_code == 403
     assert "/sharing" not in client.get("/").text.split("<main")[0]
+
+
+def test_the_funding_page(
+    client: TestClient, container: Container, seeded: Seed, signed_in: Callable[[str], TestClient]
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from refugio.security.principals import SYSTEM
+    from refugio.sharing import service
+    from refugio.sharing.schemas import ContributionCreate, PlanCreate, RequirementSet
+    from refugio.store.uow import unit_of_work
+
+    with unit_of_work(container.sessions) as s:
+        plan = service.create_plan(
+            s,
+            data=PlanCreate(code="JOR-1", name="Jordan plan", year=2024, operation_id=seeded.operation_id),
+            actor=SYSTEM,
+        )
+        service.set_requirement(
+            s, plan_id=plan.id, data=RequirementSet(sector="Health", amount=Decimal(200)), actor=SYSTEM
+        )
+        service.record_contribution(
+            s,
+            plan_id=plan.id,
+            data=ContributionCreate(
+                donor="Norway", sector="Health", amount=Decimal(50), received_on=dt.date(2024, 4, 1)
+            ),
+            actor=SYSTEM,
+        )
+    signed_in("imo")
+    page = client.get("/sharing/funding").text
+    assert "Jordan plan" in page and "Norway" in page and "25 %" in page

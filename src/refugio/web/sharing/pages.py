@@ -238,3 +238,12 @@ def indicators_page(request: Request) -> Response:
             imports=imports,
             years=queries.indicator_years(pg.db, actor=pg.principal),
         )
+
+
+@router.get("/sharing/funding")
+def funding_page(request: Request) -> Response:
+    web = state_of(request)
+    with web.page(request) as pg:
+        plans = queries.list_plans(pg.db, actor=pg.principal)
+        summaries = [queries.funding_summary(pg.db, p.id, actor=pg.principal) for p in plans]
+        return pg.render("sharing/funding.html", summaries=summaries)
