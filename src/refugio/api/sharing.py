@@ -6,6 +6,7 @@ Permissions SHARING_VIEW / SHARING_MANAGE, checked by refugio.sharing.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,7 @@ from refugio.sharing.schemas import (
     PledgeRead,
     PledgeUpdateCreate,
     PledgeUpdateRead,
+    ProgressReport,
     RequirementSet,
 )
 from refugio.stats.disclosure import DisclosureRule
@@ -283,3 +285,15 @@ def record_contribution(plan_id: str, body: ContributionCreate, session: Db, act
         session, plan_id=parse_id(plan_id, "response plan"), data=body, actor=actor
     )
     return {"id": str(row.id), "donor": row.donor, "amount": str(row.amount)}
+
+
+@router.get("/reports")
+def progress_report(session: Db, actor: Caller, as_of: dt.date, country: str | None = None) -> ProgressReport:
+    """The progress report of a State (ISO3) or overall, as of a date."""
+    return queries.progress_report(session, actor=actor, country=country, as_of=as_of)
+
+
+@router.get("/reports.pdf", response_class=Response)
+def progress_report_pdf(session: Db, actor: Caller, as_of: dt.date, country: str | None = None) -> Response:
+    report = queries.progress_report(session, actor=actor, country=country, as_of=as_of)
+    return Response(queries.progress_report_pdf(report), media_type="application/pdf")

@@ -6,6 +6,7 @@ Imports SQLAlchemy, refugio.stats (queries, tables, disclosure), security and co
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.security.principals import Principal
-from refugio.sharing import funding, key_files, keys, policy, sensitivity
+from refugio.sharing import funding, key_files, keys, policy, reports, sensitivity
 from refugio.sharing.enums import Indicator, PledgeType
 from refugio.sharing.keys import IndicatorTable, KeyResult, KeySpec, Provenance
 from refugio.sharing.models import SharingIndicatorImport, SharingIndicatorValue, SharingPledge
@@ -26,6 +27,7 @@ from refugio.sharing.schemas import (
     LedgerRow,
     PlanRead,
     PledgeRead,
+    ProgressReport,
 )
 from refugio.sharing.sensitivity import Sensitivity
 from refugio.stats import queries as stats_queries
@@ -299,3 +301,21 @@ def list_plans(session: Session, *, actor: Principal) -> list[PlanRead]:
 def funding_summary(session: Session, plan_id: uuid.UUID, *, actor: Principal) -> FundingSummary:
     """Required, funded and the gap of a plan, by sector, by donor and over time."""
     return funding.summary(session, plan_id, actor=actor)
+
+
+def progress_report(
+    session: Session, *, actor: Principal, country: str | None, as_of: dt.date
+) -> ProgressReport:
+    """The progress report of a State (ISO3) or overall (None) as of a date, over the pledges `actor`
+    may see."""
+    pledges = list_pledges(session, actor=actor)
+    return reports.progress_report(
+        session, actor=actor, country=country.upper() if country else None, as_of=as_of, pledges=pledges
+    )
+
+
+def progress_report_pdf(report: ProgressReport) -> bytes:
+    """The report as PDF (fpdf2, loaded on first use)."""
+    from refugio.sharing import report_pdf_fpdf
+
+    return report_pdf_fpdf.render(report)

@@ -245,6 +245,31 @@ class FundingSummary(BaseModel):
         return float(self.funded / self.required * 100) if self.required else None
 
 
+class PledgeTally(BaseModel):
+    """Pledges of one State (or all) by type: how many, by status, places and amounts pledged and
+    delivered (amounts per currency)."""
+
+    pledge_type: str
+    count: int
+    by_status: dict[str, int]
+    places_pledged: int
+    places_delivered: int
+    amounts_pledged: dict[str, Decimal]
+    amounts_delivered: dict[str, Decimal]
+
+
+class ProgressReport(BaseModel):
+    """A periodic progress report for one State (ISO3) or overall (country None): commitments and their
+    follow-up as of a date, contributions to response plans, and the State's indicators with sources."""
+
+    country: str | None
+    as_of: dt.date
+    tallies: list[PledgeTally]
+    pledges: list[PledgeRead]
+    contributions: list[tuple[str, str, Decimal, str]]  # (plan code, donor, amount, currency)
+    indicators: list[IndicatorValueRead]
+
+
 @dataclass
 class ImportReport:
     source: str

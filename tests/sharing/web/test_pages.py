@@ -108,3 +108,27 @@ def test_the_funding_page(
     signed_in("imo")
     page = client.get("/sharing/funding").text
     assert "Jordan plan" in page and "Norway" in page and "25 %" in page
+
+
+def test_the_progress_report_page_and_pdf(
+    client: TestClient, container: Container, seeded: Seed, signed_in: Callable[[str], TestClient], tmp_path
+) -> None:
+    from refugio.security.principals import SYSTEM
+    from refugio.sharing import demo
+    from refugio.store.uow import unit_of_work
+
+    with unit_of_work(container.sessions) as s:
+        demo.seed_demo(
+            s,
+            operation_id=seeded.operation_id,
+            actor=SYSTEM,
+            echo=lambda _m: None,
+            worldbank=tmp_path / "absent",
+        )
+    signed_in("admin")
+    page = client.get("/sharing/reports?as_of=2025-01-01")
+    assert page.status_code == 200 and "Commitments by type" in page.text and "CONARE" in page.text
+    pdf = client.get("/sharing/reports.pdf?as_of=2025-01-01&country=CAN")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    bad = client.get("/sharing/reports?as_of=soon")
+    assert bad.status_code in (400, 422)

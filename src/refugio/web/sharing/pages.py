@@ -6,6 +6,7 @@ Renders refugio.sharing's read models; must not import refugio.api, refugio.cli 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from refugio.core import clock
 from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.registration import queries as reg_queries
 from refugio.security.permissions import Permission
@@ -25,6 +27,7 @@ from refugio.sharing.schemas import (
     KeySpec,
     PledgeCreate,
     PledgeUpdateCreate,
+    ProgressReport,
     Sensitivity,
 )
 from refugio.web import forms
@@ -247,3 +250,39 @@ def funding_page(request: Request) -> Response:
         plans = queries.list_plans(pg.db, actor=pg.principal)
         summaries = [queries.funding_summary(pg.db, p.id, actor=pg.principal) for p in plans]
         return pg.render("sharing/funding.html", summaries=summaries)
+
+
+def _report(pg: Page, request: Request) -> ProgressReport:
+    q = request.query_params
+    try:
+        as_of = dt.date.fromisoformat(q["as_of"]) if q.get("as_of") else clock.today()
+    except ValueError:
+        raise ValidationFailed.single("as_of", "give a date like 2026-11-01") from None
+    return queries.progress_report(pg.db, actor=pg.principal, country=q.get("country") or None, as_of=as_of)
+
+
+@router.get("/sharing/reports")
+def report_page(request: Request) -> Response:
+    web = state_of(request)
+    with web.page(request) as pg:
+        report = _report(pg, request)
+        return pg.render(
+            "sharing/report.html",
+            report=report,
+            type_labels=PLEDGE_TYPE_LABELS,
+            status_labels=PLEDGE_STATUS_LABELS,
+            query=str(request.query_params),
+        )
+
+
+@router.get("/sharing/reports.pdf")
+def report_pdf(request: Request) -> Response:
+    web = state_of(request)
+    with web.page(request) as pg:
+        report = _report(pg, request)
+    name = f"progress-{report.country or 'all'}-{report.as_of.isoformat()}.pdf"
+    return Response(
+        queries.progress_report_pdf(report),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
