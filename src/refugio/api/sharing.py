@@ -297,3 +297,12 @@ def progress_report(session: Db, actor: Caller, as_of: dt.date, country: str | N
 def progress_report_pdf(session: Db, actor: Caller, as_of: dt.date, country: str | None = None) -> Response:
     report = queries.progress_report(session, actor=actor, country=country, as_of=as_of)
     return Response(queries.progress_report_pdf(report), media_type="application/pdf")
+
+
+@router.get("/frameworks/{name}/values")
+def framework_values(name: str, session: Db, actor: Caller, country: str, year: int) -> dict[str, Any]:
+    """The values of an indicator framework (`gcr`) for a State and year, with their sources, as a
+    published table (counts of people pass disclosure control)."""
+    chosen = queries.framework(name)
+    values = queries.framework_values(session, actor=actor, framework=chosen, country=country, year=year)
+    return queries.framework_table(values, chosen, country.upper(), year, DisclosureRule()).as_dict()

@@ -453,3 +453,37 @@ def report_cmd(
         report = common.run(lambda: queries.progress_report(s, actor=who, country=country, as_of=date))
     out.write_bytes(queries.progress_report_pdf(report))
     typer.echo(f"{len(report.pledges)} pledge(s); written to {out}")
+
+
+@sharing_app.command("framework")
+def framework_cmd(
+    country: Annotated[str, typer.Option("--country", help="ISO3.")],
+    year: Annotated[int, typer.Option("--year")],
+    framework: Annotated[str, typer.Option("--framework", help="gcr or a FILE.yaml.")] = "gcr",
+    fmt: FormatOption = "csv",
+    as_user: AsOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """An indicator framework's values for a State and year, each with its source (counts of people
+    pass disclosure control)."""
+    from refugio.sharing import queries
+    from refugio.stats.disclosure import DisclosureRule
+    from refugio.store.uow import unit_of_work
+
+    if fmt not in ("csv", "json"):
+        common.fail("--format: csv or json")
+    chosen = common.run(lambda: queries.framework(framework))
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        values = common.run(
+            lambda: queries.framework_values(s, actor=who, framework=chosen, country=country, year=year)
+        )
+    table = queries.framework_table(values, chosen, country.upper(), year, DisclosureRule())
+    if fmt == "json":
+        sys.stdout.write(json.dumps(table.as_dict(), indent=2, default=str) + "\n")
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([c.key for c in table.columns])
+    writer.writerows(table.rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.security.principals import Principal
-from refugio.sharing import funding, key_files, keys, policy, reports, sensitivity
+from refugio.sharing import frameworks_data, funding, key_files, keys, policy, reports, sensitivity
 from refugio.sharing.enums import Indicator, PledgeType
+from refugio.sharing.frameworks_data import Framework, FrameworkValue
 from refugio.sharing.keys import IndicatorTable, KeyResult, KeySpec, Provenance
 from refugio.sharing.models import SharingIndicatorImport, SharingIndicatorValue, SharingPledge
 from refugio.sharing.schemas import (
@@ -319,3 +321,34 @@ def progress_report_pdf(report: ProgressReport) -> bytes:
     from refugio.sharing import report_pdf_fpdf
 
     return report_pdf_fpdf.render(report)
+
+
+def framework(name_or_path: str) -> Framework:
+    """A named indicator framework (`gcr`) or a YAML file of the same shape."""
+    path = Path(name_or_path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        if not path.is_file():
+            raise ValidationFailed.single("framework", f"{path}: no such file")
+        return frameworks_data.parse_framework(path.read_text(encoding="utf-8"), where=path.name)
+    return frameworks_data.named_framework(name_or_path)
+
+
+def framework_values(
+    session: Session, *, actor: Principal, framework: Framework, country: str, year: int
+) -> list[FrameworkValue]:
+    """The framework's indicators for a State and year, each with its source (None: not computable)."""
+    pledges = list_pledges(session, actor=actor)
+    return frameworks_data.framework_values(
+        session, framework, country=country.upper(), year=year, pledges=pledges
+    )
+
+
+def framework_table(
+    values: Sequence[FrameworkValue],
+    framework: Framework,
+    country: str,
+    year: int,
+    rule: DisclosureRule | None = None,
+) -> Table:
+    """The values as a published table (the default disclosure rule unless one is given)."""
+    return frameworks_data.framework_table(values, framework, country, year, rule or DisclosureRule())

@@ -128,6 +128,8 @@ def test_the_progress_report_page_and_pdf(
     signed_in("admin")
     page = client.get("/sharing/reports?as_of=2025-01-01")
     assert page.status_code == 200 and "Commitments by type" in page.text and "CONARE" in page.text
+    can = client.get("/sharing/reports?as_of=2025-01-01&country=CAN").text
+    assert "Global Compact on Refugees indicator framework" in can and "3.2.1" in can
     pdf = client.get("/sharing/reports.pdf?as_of=2025-01-01&country=CAN")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     bad = client.get("/sharing/reports?as_of=soon")

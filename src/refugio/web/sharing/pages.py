@@ -266,9 +266,19 @@ def report_page(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         report = _report(pg, request)
+        framework = queries.framework("gcr")
+        table = None
+        if report.country:
+            year = report.as_of.year
+            values = queries.framework_values(
+                pg.db, actor=pg.principal, framework=framework, country=report.country, year=year
+            )
+            table = queries.framework_table(values, framework, report.country, year)
         return pg.render(
             "sharing/report.html",
             report=report,
+            framework=framework,
+            framework_table=table,
             type_labels=PLEDGE_TYPE_LABELS,
             status_labels=PLEDGE_STATUS_LABELS,
             query=str(request.query_params),
