@@ -195,7 +195,7 @@ def ledger(
     ]
 
 
-def ledger_table(rows: Sequence[LedgerRow], spec: KeySpec, rule: DisclosureRule) -> Table:
+def ledger_table(rows: Sequence[LedgerRow], spec: KeySpec, rule: DisclosureRule | None = None) -> Table:
     """The ledger as a published table: the UNHCR resettlement counts pass primary suppression; the
     key's fair shares are quotas, not counts of people, and are shown whole."""
     data: list[tuple[Sequence[Any], dict[str, int | Rate | None]]] = [
@@ -223,7 +223,7 @@ def ledger_table(rows: Sequence[LedgerRow], spec: KeySpec, rule: DisclosureRule)
             Column("resettled", "Resettled (UNHCR)", "#affected+resettled"),
         ],
         rows=data,
-        rule=rule,
+        rule=rule or DisclosureRule(),
         source=f"refugio sharing; {spec.source}; UNHCR resettlement statistics",
     )
     for i, r in enumerate(rows):

@@ -32,6 +32,7 @@ def test_a_key_with_its_table_and_chart(
     assert result.status_code == 200, result.text
     assert "data:image/png;base64," in result.text and "Who gains and who loses" in result.text
     assert "request body" not in result.text and "indicators (sha256" in result.text
+    assert "Key vs pledge vs fulfilment" in result.text
     bad = client.post("/sharing", data={**form, "cap": "0.01"})
     assert bad.status_code == 422 and "caps cannot be met" in bad.text
     client.cookies.set("refugio_locale", "fr")

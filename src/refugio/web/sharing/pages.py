@@ -102,7 +102,13 @@ def _keys_sync(request: Request, form: FormData | None) -> Response:
     values["total"] = values["total"] or "1000"
     values["vary"] = values["vary"] or "drop"
     errors = forms.FormErrors()
-    context: dict[str, Any] = {"result": None, "provenance": [], "sensitivity": None, "chart": ""}
+    context: dict[str, Any] = {
+        "result": None,
+        "provenance": [],
+        "sensitivity": None,
+        "chart": "",
+        "ledger": None,
+    }
     status = 200
     with web.page(request) as pg:
         policy.require_view(pg.principal)
@@ -110,7 +116,13 @@ def _keys_sync(request: Request, form: FormData | None) -> Response:
             pg.check_csrf(form)
             try:
                 result, table, spec = _key_result(pg, values)
-                context.update(result=result, provenance=sorted(table.provenance.items()))
+                years = [int(values["year"])] if values["year"].isdigit() else []
+                rows = queries.ledger(pg.db, actor=pg.principal, result=result, resettlement_years=years)
+                context.update(
+                    result=result,
+                    provenance=sorted(table.provenance.items()),
+                    ledger=queries.ledger_table(rows, spec),
+                )
                 numbers = [_number(x, "values", float) for x in values["values"].split(",") if x.strip()]
                 if values["vary"] != "drop" and not numbers:
                     numbers = [0.2, 0.3, 0.5] if values["vary"] == "weight" else [0, 0.3, 0.6]
