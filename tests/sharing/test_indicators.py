@@ -203,3 +203,15 @@ def test_missing_and_negative_indicators_in_the_csv(tmp_path: Path, indicators_c
     )
     assert out.exit_code == 1
     assert "EST: population is negative" in out.stderr and "EST: unemployment_rate is missing" in out.stderr
+
+
+def test_a_bad_file_in_a_folder_saves_nothing(container: Container, tmp_path: Path) -> None:
+    folder = worldbank_dir(tmp_path / "wb")
+    (folder / "population.csv").write_text(
+        "Country Name,Country Code,Year,Value\nGermany,DEU,2014,81000000\nFrance,FRA,2014,-3\n"
+    )
+    with pytest.raises(ValidationFailed, match="line 3: negative value"):
+        with unit_of_work(container.sessions) as s:
+            indicators.import_worldbank_dir(s, directory=folder, actor=SYSTEM)
+    with unit_of_work(container.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(SharingIndicatorValue)) == 0  # gdp.csv came first
