@@ -210,8 +210,10 @@ def test_a_bad_file_in_a_folder_saves_nothing(container: Container, tmp_path: Pa
     (folder / "population.csv").write_text(
         "Country Name,Country Code,Year,Value\nGermany,DEU,2014,81000000\nFrance,FRA,2014,-3\n"
     )
-    with pytest.raises(ValidationFailed, match="line 3: negative value"):
-        with unit_of_work(container.sessions) as s:
-            indicators.import_worldbank_dir(s, directory=folder, actor=SYSTEM)
+    with (
+        pytest.raises(ValidationFailed, match="line 3: negative value"),
+        unit_of_work(container.sessions) as s,
+    ):
+        indicators.import_worldbank_dir(s, directory=folder, actor=SYSTEM)
     with unit_of_work(container.sessions) as s:
         assert s.scalar(select(func.count()).select_from(SharingIndicatorValue)) == 0  # gdp.csv came first
