@@ -38,6 +38,7 @@ def metadata() -> MetaData:
     import refugio.protection.tracing.models
     import refugio.registration.models
     import refugio.security.models
+    import refugio.sharing.models
     import refugio.stats.models  # noqa: F401
     from refugio.store.base import Base
 

@@ -26,6 +26,7 @@ from refugio.api.registration import PUBLIC_ROUTERS as REGISTRATION_PUBLIC
 from refugio.api.registration import ROUTERS as REGISTRATION
 from refugio.api.security import audit_router
 from refugio.api.security import router as tokens_router
+from refugio.api.sharing import router as sharing_router
 from refugio.api.stats import router as stats_router
 from refugio.api.tracing import router as tracing_router
 
@@ -59,6 +60,7 @@ ROUTERS = (
     dedup_router,
     protection_router,
     tracing_router,
+    sharing_router,
 )
 
 

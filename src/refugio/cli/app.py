@@ -17,6 +17,7 @@ from refugio.cli.intake import forms_app, import_app
 from refugio.cli.protection import protection_app
 from refugio.cli.registration import certs_app, ops_app, verify
 from refugio.cli.security import audit_app, users_app
+from refugio.cli.sharing import sharing_app
 from refugio.cli.stats import stats_app
 from refugio.cli.tracing import tracing_app
 
@@ -41,6 +42,7 @@ app.add_typer(tracing_app, name="tracing")
 app.command()(demo_commands.demo)
 app.command("serve")(demo_commands.serve_cmd)
 app.command()(verify)
+app.add_typer(sharing_app, name="sharing")
 
 
 @app.callback(invoke_without_command=True)

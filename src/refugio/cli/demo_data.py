@@ -69,11 +69,23 @@ def ensure_demo(
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(logins, fh, indent=2)
     _register_arrivals(container, households=households, seed=seed, site_ids=site_ids, echo=echo)
+    _seed_domains(container, echo)
+    return logins
+
+
+def _seed_domains(container: Container, echo: Callable[[str], Any]) -> None:
+    """Each domain's part of the demo, on top of the registry (each in its own unit of work)."""
     cases, services = seed_protection(container)
     echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
     requests, candidates = seed_tracing(container)
     echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
-    return logins
+    from refugio.sharing.demo import seed_demo as seed_sharing
+
+    with unit_of_work(container.sessions) as s:
+        op = queries.operation_by_code(s, code=OPERATION[0])
+        assert op is not None
+        pledges = seed_sharing(s, operation_id=op.id, actor=SYSTEM, echo=echo)
+    echo(f"Sharing: {pledges} pledges with their updates")
 
 
 def _build_operation(container: Container) -> tuple[list[dict[str, str]], list[uuid.UUID]]:

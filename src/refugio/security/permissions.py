@@ -44,6 +44,9 @@ class Permission(StrEnum):
     # family tracing and reunification (refugio.protection.tracing)
     TRACING_VIEW = "TRACING_VIEW"
     TRACING_MANAGE = "TRACING_MANAGE"
+    # responsibility sharing (refugio.sharing): keys, indicators, pledges
+    SHARING_VIEW = "SHARING_VIEW"
+    SHARING_MANAGE = "SHARING_MANAGE"
 
 
 class Role(StrEnum):
@@ -112,3 +115,9 @@ ROLE_PERMISSIONS[Role.PROTECTION_SUPERVISOR] = ROLE_PERMISSIONS[Role.PROTECTION_
 ROLE_PERMISSIONS[Role.SERVICE_PROVIDER] = frozenset({P.OPERATION_VIEW, P.REFERRAL_RECEIVE})
 ROLE_LABELS[Role.PROTECTION_SUPERVISOR] = "Protection supervisor"
 ROLE_LABELS[Role.SERVICE_PROVIDER] = "Service provider (referral recipient)"
+
+
+# --- responsibility sharing (refugio.sharing) ----------------------------------------------------------
+# Information management officers prepare keys, indicators and the pledge ledger; viewers read them.
+ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | {P.SHARING_VIEW, P.SHARING_MANAGE}
+ROLE_PERMISSIONS[Role.VIEWER] = ROLE_PERMISSIONS[Role.VIEWER] | {P.SHARING_VIEW}

@@ -25,6 +25,7 @@ from refugio.web.intake import pages as intake
 from refugio.web.registration import dashboard, households, people, search, verify
 from refugio.web.rendering import Renderer
 from refugio.web.security import audit, auth
+from refugio.web.sharing import pages as sharing_pages
 from refugio.web.stats import pages as stats
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(dedup.router)
     app.include_router(protection.router)
     app.include_router(tracing.router)
+    app.include_router(sharing_pages.router)
     errors.install(app)
     middleware.install(
         app,

@@ -1,0 +1,1 @@
+"""Web pages of responsibility sharing (refugio.sharing): keys, pledges, indicators."""
