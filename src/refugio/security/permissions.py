@@ -44,6 +44,10 @@ class Permission(StrEnum):
     # family tracing and reunification (refugio.protection.tracing)
     TRACING_VIEW = "TRACING_VIEW"
     TRACING_MANAGE = "TRACING_MANAGE"
+    # displacement and flow tracking, incidents in transit (refugio.tracking)
+    TRACKING_VIEW = "TRACKING_VIEW"
+    TRACKING_MANAGE = "TRACKING_MANAGE"  # import DTM / MMP files, edit sites
+    TRACKING_SHARE = "TRACKING_SHARE"  # hand tracking exports to partners
 
 
 class Role(StrEnum):
@@ -112,3 +116,10 @@ ROLE_PERMISSIONS[Role.PROTECTION_SUPERVISOR] = ROLE_PERMISSIONS[Role.PROTECTION_
 ROLE_PERMISSIONS[Role.SERVICE_PROVIDER] = frozenset({P.OPERATION_VIEW, P.REFERRAL_RECEIVE})
 ROLE_LABELS[Role.PROTECTION_SUPERVISOR] = "Protection supervisor"
 ROLE_LABELS[Role.SERVICE_PROVIDER] = "Service provider (referral recipient)"
+
+
+# --- displacement and flow tracking (refugio.tracking) -----------------------------------------------
+# Aggregate data only (no person): information management officers import and edit, viewers read.
+_TRACKING = frozenset({P.TRACKING_VIEW, P.TRACKING_MANAGE, P.TRACKING_SHARE})
+ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | _TRACKING
+ROLE_PERMISSIONS[Role.VIEWER] = ROLE_PERMISSIONS[Role.VIEWER] | {P.TRACKING_VIEW}
