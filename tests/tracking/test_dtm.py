@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.helpers import principal
 from tests.tracking.conftest import DTM, HAPI, LENGTHS, PCODES, World, ext, needs_external, write
 
 from refugio.core.errors import PermissionDenied, ValidationFailed
@@ -17,7 +18,6 @@ from refugio.security.principals import SYSTEM
 from refugio.store.uow import unit_of_work
 from refugio.tracking import dtm, exports, idps, pcodes
 from refugio.tracking.models import AdminArea, DtmFigure
-from tests.helpers import principal
 
 HEADER = (
     "id,operation,admin0Name,admin0Pcode,admin1Name,admin1Pcode,admin2Name,admin2Pcode,adminLevel,"
@@ -34,8 +34,20 @@ TCD,1,TCD08,Logone Occidental,TCD,2012-09-04
 LENGTH_RULES = "Location,Country Length,Admin 1 Length,Admin 2 Length\nTCD,3,2,2\n"
 
 
-def _row(level: int, a1: str, a2: str, idps_: int, *, males: str = "", females: str = "",
-         rnd: int = 1, day: str = "2024-01-31", kind: str = "BA", name1: str = "Lac", name2: str = "Mamdi") -> str:  # fmt: skip
+def _row(
+    level: int,
+    a1: str,
+    a2: str,
+    idps_: int,
+    *,
+    males: str = "",
+    females: str = "",
+    rnd: int = 1,
+    day: str = "2024-01-31",
+    kind: str = "BA",
+    name1: str = "Lac",
+    name2: str = "Mamdi",
+) -> str:
     names = (
         name1 if level >= 1 else "",
         a1 if level >= 1 else "",

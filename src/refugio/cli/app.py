@@ -19,6 +19,7 @@ from refugio.cli.intake import forms_app, import_app
 from refugio.cli.protection import protection_app
 from refugio.cli.stats import stats_app
 from refugio.cli.tracing import tracing_app
+from refugio.cli.tracking import tracking_app
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -48,6 +49,7 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(protection_app, name="protection")
 app.add_typer(tracing_app, name="tracing")
+app.add_typer(tracking_app, name="tracking")
 
 
 @app.callback(invoke_without_command=True)

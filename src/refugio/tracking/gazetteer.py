@@ -75,7 +75,8 @@ def normalise(gazetteer: Gazetteer, code: str, iso3: str, level: int) -> tuple[s
 
     A known code is kept. A code with a two-letter prefix where the country's rule has three (DTM's
     `TD07` for Chad) is rewritten with the ISO3 prefix when the result is a known area, or at least
-    has the length the rules give (then also `PCode unknown`). Anything else is kept as given with a `PCode unknown` warning.
+    has the length the rules give (then also `PCode unknown`). Anything else is kept as given, with a
+    `PCode unknown` warning.
     """
     if not code or code in gazetteer.areas:
         return code, []

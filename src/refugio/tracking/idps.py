@@ -44,9 +44,34 @@ DTM_COLUMNS = list(DTM_HXL)
 # Countries with a humanitarian response plan / in the Global Humanitarian Overview (2025 cycle);
 # HAPI's has_hrp / in_gho columns. Pass others to `hapi_rows` when the list changes.
 HRP_COUNTRIES = frozenset(
-    "AFG BFA CAF CMR COD COL ETH HTI MLI MMR MOZ NER NGA PSE SDN SOM SSD SYR TCD UKR VEN YEM".split()
+    [
+        "AFG",
+        "BFA",
+        "CAF",
+        "CMR",
+        "COD",
+        "COL",
+        "ETH",
+        "HTI",
+        "MLI",
+        "MMR",
+        "MOZ",
+        "NER",
+        "NGA",
+        "PSE",
+        "SDN",
+        "SOM",
+        "SSD",
+        "SYR",
+        "TCD",
+        "UKR",
+        "VEN",
+        "YEM",
+    ]
 )
-GHO_COUNTRIES = HRP_COUNTRIES | frozenset("BDI GTM HND SLV LBN IRQ LBY ZWE BGD PAK".split())
+GHO_COUNTRIES = HRP_COUNTRIES | frozenset(
+    ["BDI", "GTM", "HND", "SLV", "LBN", "IRQ", "LBY", "ZWE", "BGD", "PAK"]
+)
 
 
 def _gazetteer_names(session: Session) -> dict[str, str]:
@@ -251,8 +276,11 @@ def additivity(session: Session, *, actor: Principal, country: str | None = None
         checked += 1
         total, summed = parents[key], sum(kids)
         if total != summed:
-            gaps.append(AdditivityGap(*key[:5], parent=key[6], parent_level=key[5], parent_total=total,
-                                      children_total=summed, children=len(kids)))  # fmt: skip
+            iso3, operation, kind, rnd, day, level, parent = key
+            gaps.append(
+                AdditivityGap(iso3, operation, kind, rnd, day, parent=parent, parent_level=level,
+                              parent_total=total, children_total=summed, children=len(kids))
+            )  # fmt: skip
     return Additivity(checked=checked, consistent=checked - len(gaps), gaps=gaps)
 
 

@@ -130,6 +130,7 @@ class Incident(UUIDPk, Base):
     route: Mapped[str | None] = mapped_column(String(100))
     region: Mapped[str | None] = mapped_column(String(100))
     country_iso3: Mapped[str | None] = mapped_column(String(3))
+    country_name: Mapped[str | None] = mapped_column(String(100))
     dead: Mapped[int | None] = mapped_column(Integer)
     missing: Mapped[int | None] = mapped_column(Integer)
     dead_and_missing: Mapped[int] = mapped_column(Integer)

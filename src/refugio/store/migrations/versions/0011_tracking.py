@@ -119,6 +119,7 @@ def upgrade() -> None:
         sa.Column("route", sa.String(length=100), nullable=True),
         sa.Column("region", sa.String(length=100), nullable=True),
         sa.Column("country_iso3", sa.String(length=3), nullable=True),
+        sa.Column("country_name", sa.String(length=100), nullable=True),
         sa.Column("dead", sa.Integer(), nullable=True),
         sa.Column("missing", sa.Integer(), nullable=True),
         sa.Column("dead_and_missing", sa.Integer(), nullable=False),

@@ -1,0 +1,318 @@
+"""`refugio tracking …`: administrative areas (P-codes), DTM mobility-tracking imports and IDPs exports
+(HDX HAPI, HXL, CSV, JSON), rounds and their additivity, Missing Migrants incidents and their
+summaries, and displacement sites.
+
+Thin: parses options, opens one unit of work per command, calls refugio.tracking, prints results. The
+shared helpers come from refugio.cli.common.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from refugio.cli import common
+from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
+from refugio.tracking.enums import IdpFormat, SiteKind, SiteStatus, SummaryBy
+
+tracking_app = typer.Typer(
+    help="Displacement and flow tracking: P-codes, DTM rounds, IDPs exports, incidents in transit, sites.",
+    no_args_is_help=True,
+)
+import_app = typer.Typer(
+    help="Import P-codes, DTM figures or Missing Migrants incidents.", no_args_is_help=True
+)
+incidents_app = typer.Typer(help="Incidents in transit (IOM Missing Migrants Project).", no_args_is_help=True)
+sites_app = typer.Typer(help="Displacement sites of an operation.", no_args_is_help=True)
+tracking_app.add_typer(import_app, name="import")
+tracking_app.add_typer(incidents_app, name="incidents")
+tracking_app.add_typer(sites_app, name="sites")
+
+FileArg = Annotated[Path, typer.Argument(help="CSV file (.csv or .csv.gz), UTF-8.")]
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
+@import_app.command("pcodes")
+def import_pcodes(
+    areas: FileArg,
+    lengths: Annotated[Path | None, typer.Option("--lengths", help="OCHA P-code length rules (CSV).")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Load OCHA P-codes (admin 1–2; every admin-2 needs its admin-1) and their length rules."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import pcodes
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> pcodes.PcodeReport:
+        with unit_of_work(container.sessions) as s:
+            return pcodes.load_pcodes(s, actor=actor, areas_path=areas, lengths_path=lengths)
+
+    report = common.run(run)
+    typer.echo(
+        f"{report.areas_read} areas read in {report.countries} countries: {report.added} added, "
+        f"{report.updated} updated, {len(report.warnings)} warning(s)"
+    )
+    for warning in report.warnings[:20]:
+        typer.echo(f"  warning: {warning}")
+
+
+@import_app.command("dtm")
+def import_dtm(
+    file: FileArg,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Load the valid rows and list the refused ones.")
+    ] = False,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Import DTM figures (API v3 shape, admin 0–2). Refused rows are listed by line; nothing is loaded
+    unless every row is valid (or --skip-invalid). Re-importing the same file adds nothing."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import dtm, idps
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> tuple[dtm.DtmReport, idps.Additivity]:
+        with unit_of_work(container.sessions) as s:
+            report = dtm.import_dtm(s, actor=actor, path=file, skip_invalid=skip_invalid)
+            return report, idps.additivity(s, actor=actor)
+
+    report, check = common.run(run)
+    typer.echo(
+        f"{report.rows_read} rows read: {report.added} added, {report.already_loaded} already loaded, "
+        f"{report.duplicates} duplicate(s) flagged, {len(report.refused)} refused"
+    )
+    for line in report.refused[:50]:
+        typer.echo(f"  refused: {line}")
+    if report.sex_remainder_rows:
+        typer.echo(
+            f"  sex unknown: {report.sex_remainder_people} people in {report.sex_remainder_rows} row(s) "
+            "where males + females < total"
+        )
+    for given, code in sorted(report.normalised.items()):
+        typer.echo(f"  normalised: {given} -> {code}")
+    if report.unknown_pcodes:
+        typer.echo(f"  unknown P-codes: {', '.join(report.unknown_pcodes[:30])}")
+    for mismatch in report.name_mismatches[:30]:
+        typer.echo(f"  name: {mismatch}")
+    typer.echo(
+        f"  additivity: {check.consistent} of {check.checked} parent totals equal the sum of their children"
+    )
+
+
+@import_app.command("mmp")
+def import_mmp(
+    file: FileArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
+) -> None:
+    """Import Missing Migrants Project incidents (the cleaned extract or the full download)."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import mmp
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> mmp.MmpReport:
+        with unit_of_work(container.sessions) as s:
+            return mmp.import_mmp(s, actor=actor, path=file)
+
+    report = common.run(run)
+    kinds = ", ".join(f"{k}: {v}" for k, v in sorted(report.by_type.items()))
+    typer.echo(
+        f"{report.rows_read} incidents read ({report.shape} shape): {report.added} added, "
+        f"{report.already_loaded} already loaded; {report.dead_and_missing} dead and missing ({kinds})"
+    )
+    for note in report.notes[:30]:
+        typer.echo(f"  note: {note}")
+
+
+@tracking_app.command("idps")
+def idps_cmd(
+    fmt: Annotated[IdpFormat, typer.Option("--format", help="hapi, hxl, csv or json.")] = IdpFormat.HAPI,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
+    dataset_id: Annotated[str, typer.Option("--dataset-id", help="HAPI dataset_hdx_id column.")] = "",
+    resource_id: Annotated[str, typer.Option("--resource-id", help="HAPI resource_hdx_id column.")] = "",
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Export the IDPs of every round, admin levels 0–2: the HDX HAPI table, or the DTM-shaped table."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import exports, idps
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> str:
+        with unit_of_work(container.sessions) as s:
+            if fmt is IdpFormat.HAPI:
+                rows = idps.hapi_rows(s, actor=actor, dataset_hdx_id=dataset_id, resource_hdx_id=resource_id)
+                return exports.render(rows, idps.HAPI_COLUMNS, "csv")
+            return exports.render(
+                idps.dtm_rows(s, actor=actor), idps.DTM_COLUMNS, fmt.value, hxl=idps.DTM_HXL
+            )
+
+    _emit(common.run(run), out)
+
+
+@tracking_app.command("rounds")
+def rounds_cmd(
+    country: Annotated[str | None, typer.Option("--country", help="ISO3 code.")] = None,
+    level: Annotated[int, typer.Option("--level", min=0, max=2, help="Admin level.")] = 0,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """IDPs per location and round with the change since the previous round."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import idps
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> list[idps.RoundFigure]:
+        with unit_of_work(container.sessions) as s:
+            return idps.rounds(s, actor=actor, country=country, admin_level=level)
+
+    for r in common.run(run):
+        change = "" if r.change is None else f"{r.change:+,}"
+        typer.echo(
+            f"{r.pcode:<10} {r.assessment_type} round {r.round_number:>3} {r.reporting_date} "
+            f"{r.idps:>12,} {change:>10}  {r.operation}"
+        )
+
+
+@tracking_app.command("additivity")
+def additivity_cmd(
+    country: Annotated[str | None, typer.Option("--country", help="ISO3 code.")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Check that each admin level adds up to the one above, round by round."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import idps
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> idps.Additivity:
+        with unit_of_work(container.sessions) as s:
+            return idps.additivity(s, actor=actor, country=country)
+
+    check = common.run(run)
+    typer.echo(f"{check.consistent} of {check.checked} parent totals equal the sum of their children")
+    for g in check.gaps[:100]:
+        typer.echo(
+            f"  {g.parent} (admin {g.parent_level}) round {g.round_number} {g.reporting_date}: "
+            f"{g.parent_total:,} vs {g.children_total:,} in {g.children} children ({g.difference:+,})"
+        )
+
+
+@incidents_app.command("summary")
+def incidents_summary(
+    by: Annotated[
+        SummaryBy, typer.Option("--by", help="year, route, region, country or cause.")
+    ] = SummaryBy.YEAR,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Incidents, dead and missing, and survivors by year, route, region, country or cause."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import exports, incidents
+
+    if fmt not in {"csv", "json"}:
+        common.fail("--format must be csv or json")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> list[dict[str, Any]]:
+        with unit_of_work(container.sessions) as s:
+            return incidents.summary(s, actor=actor, by=by)
+
+    rows = common.run(run)
+    _emit(exports.render(rows, [by.value, *incidents.SUMMARY_COLUMNS], fmt), out)
+
+
+@sites_app.command("add")
+def sites_add(
+    code: Annotated[str, typer.Argument(help="Site code, unique in the operation.")],
+    name: Annotated[str, typer.Option("--name")],
+    kind: Annotated[SiteKind, typer.Option("--kind")],
+    status: Annotated[SiteStatus, typer.Option("--status")] = SiteStatus.OPEN,
+    pcode: Annotated[str | None, typer.Option("--pcode", help="Admin area P-code.")] = None,
+    lat: Annotated[float | None, typer.Option("--lat")] = None,
+    lon: Annotated[float | None, typer.Option("--lon")] = None,
+    capacity: Annotated[int | None, typer.Option("--capacity")] = None,
+    agency: Annotated[str | None, typer.Option("--agency", help="Managing agency.")] = None,
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Add a displacement site (camp, collective centre, informal settlement, host community)."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+    from refugio.tracking.schemas import SiteCreate
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    data = common.build_input(
+        SiteCreate, operation_id=common.operation_id(container, operation), code=code, name=name, kind=kind,
+        status=status, admin_pcode=pcode, latitude=lat, longitude=lon, capacity=capacity,
+        managing_agency=agency,
+    )  # fmt: skip
+
+    def run() -> str:
+        with unit_of_work(container.sessions) as s:
+            return str(service.add_site(s, actor=actor, data=data).id)
+
+    typer.echo(f"site {code} added ({common.run(run)})")
+
+
+@sites_app.command("list")
+def sites_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """The sites one may see."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import queries
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    with unit_of_work(container.sessions) as s:
+        found = queries.sites(s, actor=actor)
+    if as_json:
+        typer.echo(json.dumps([f.model_dump(mode="json") for f in found], indent=1))
+        return
+    for f in found:
+        where = (
+            f"{f.latitude:.4f},{f.longitude:.4f}"
+            if f.latitude is not None and f.longitude is not None
+            else "-"
+        )
+        typer.echo(
+            f"{f.code:<12} {f.kind:<20} {f.status:<8} {f.capacity or '-':>8} {where:<20} "
+            f"{f.registration_site_code or '':<6} {f.name}"
+        )

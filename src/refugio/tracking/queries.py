@@ -1,0 +1,127 @@
+"""Reads of the tracking domain: administrative areas, sites (scoped to the operations where the
+actor holds TRACKING_VIEW), imports, and the latest IDPs per country for the map. The DTM figures
+are read in idps.py, the incidents in incidents.py. Reads registration through its queries only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from refugio.core.errors import NotFound
+from refugio.registration import queries as registration
+from refugio.security.permissions import Permission
+from refugio.security.principals import SYSTEM, Principal
+from refugio.tracking import policy
+from refugio.tracking.models import AdminArea, DtmFigure, TrackedSite, TrackingImport
+from refugio.tracking.schemas import AdminAreaRead, CountryIdps, ImportRead, SiteRead
+
+
+def areas(
+    session: Session, *, actor: Principal, country: str | None = None, level: int | None = None,
+    parent: str | None = None, query: str | None = None, limit: int = 200,
+) -> list[AdminAreaRead]:  # fmt: skip
+    """Administrative areas, by P-code."""
+    policy.require_view(actor)
+    stmt = select(AdminArea).order_by(AdminArea.pcode).limit(limit)
+    if country:
+        stmt = stmt.where(AdminArea.country_iso3 == country.upper())
+    if level is not None:
+        stmt = stmt.where(AdminArea.level == level)
+    if parent:
+        stmt = stmt.where(AdminArea.parent_pcode == parent)
+    if query:
+        stmt = stmt.where(
+            func.lower(AdminArea.name).contains(query.lower()) | (AdminArea.pcode == query.upper())
+        )
+    return [AdminAreaRead.model_validate(a) for a in session.scalars(stmt)]
+
+
+def area_counts(session: Session, *, actor: Principal) -> list[tuple[str, int, int]]:
+    """(country, level, number of areas) for every loaded country."""
+    policy.require_view(actor)
+    stmt = (
+        select(AdminArea.country_iso3, AdminArea.level, func.count())
+        .group_by(AdminArea.country_iso3, AdminArea.level)
+        .order_by(AdminArea.country_iso3, AdminArea.level)
+    )
+    return [(r[0], r[1], r[2]) for r in session.execute(stmt)]
+
+
+def _site_read(site: TrackedSite, names: dict[str, str], reg_codes: dict[uuid.UUID, str]) -> SiteRead:
+    read = SiteRead.model_validate(site)
+    read.admin_name = names.get(site.admin_pcode or "")
+    read.registration_site_code = (
+        reg_codes.get(site.registration_site_id) if site.registration_site_id else None
+    )
+    return read
+
+
+def sites(session: Session, *, actor: Principal, operation_id: uuid.UUID | None = None) -> list[SiteRead]:
+    """The sites of the operations (or registration sites) where `actor` holds TRACKING_VIEW."""
+    stmt = select(TrackedSite).where(
+        registration.scope_clause(
+            actor, Permission.TRACKING_VIEW, TrackedSite.operation_id, TrackedSite.registration_site_id
+        )
+    )
+    if operation_id is not None:
+        stmt = stmt.where(TrackedSite.operation_id == operation_id)
+    found = list(session.scalars(stmt.order_by(TrackedSite.code)))
+    codes = {s.admin_pcode for s in found if s.admin_pcode}
+    names = {
+        r[0]: r[1]
+        for r in session.execute(select(AdminArea.pcode, AdminArea.name).where(AdminArea.pcode.in_(codes)))
+    }
+    reg_codes = {s.id: s.code for s in registration.visible_sites(session, actor=SYSTEM)}
+    return [_site_read(s, names, reg_codes) for s in found]
+
+
+def get_site(session: Session, *, actor: Principal, site_id: uuid.UUID) -> SiteRead:
+    """One site; NotFound when it does not exist or is outside the actor's scope."""
+    site = session.get(TrackedSite, site_id)
+    if site is None or not actor.can(
+        Permission.TRACKING_VIEW, operation_id=site.operation_id, site_id=site.registration_site_id
+    ):
+        raise NotFound("no such site")
+    area = session.get(AdminArea, site.admin_pcode) if site.admin_pcode else None
+    reg_codes = {s.id: s.code for s in registration.visible_sites(session, actor=SYSTEM)}
+    return _site_read(site, {area.pcode: area.name} if area else {}, reg_codes)
+
+
+def imports(session: Session, *, actor: Principal, limit: int = 50) -> list[ImportRead]:
+    policy.require_view(actor)
+    stmt = select(TrackingImport).order_by(TrackingImport.imported_at.desc()).limit(limit)
+    return [ImportRead.model_validate(i) for i in session.scalars(stmt)]
+
+
+def idps_by_country(session: Session, *, actor: Principal) -> list[CountryIdps]:
+    """Per country: the admin-0 IDPs of each operation's latest round, summed (duplicates left out)."""
+    policy.require_view(actor)
+    f = DtmFigure
+    stmt = (
+        select(
+            f.country_iso3, f.country_name, f.operation, f.assessment_type, f.reporting_date, func.sum(f.idps)
+        )
+        .where(f.duplicate.is_(False), f.admin_level == 0)
+        .group_by(f.country_iso3, f.country_name, f.operation, f.assessment_type, f.reporting_date)
+    )
+    latest: dict[tuple[str, str, str], tuple[dt.date, int, str]] = {}
+    for iso3, name, operation, kind, day, total in session.execute(stmt):
+        key = (iso3, operation, kind)
+        if key not in latest or day > latest[key][0]:
+            latest[key] = (day, int(total), name)
+    out: dict[str, CountryIdps] = {}
+    for (iso3, _, _), (day, total, name) in latest.items():
+        have = out.get(iso3)
+        if have is None:
+            out[iso3] = CountryIdps(country_iso3=iso3, country_name=name, idps=total, reporting_date=day)
+        else:
+            have.idps += total
+            have.reporting_date = max(have.reporting_date, day)
+    return sorted(out.values(), key=lambda c: -c.idps)
+
+
+__all__ = ["area_counts", "areas", "get_site", "idps_by_country", "imports", "sites"]

@@ -1,0 +1,98 @@
+"""Pydantic input and read models of the tracking domain (what queries.py returns, what channels
+render). Imports refugio.tracking.enums only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from refugio.tracking.enums import SiteKind, SiteStatus
+
+
+class SiteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: SiteKind
+    status: SiteStatus = SiteStatus.OPEN
+    admin_pcode: str | None = Field(default=None, max_length=30)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    capacity: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0)
+    managing_agency: str | None = Field(default=None, max_length=200)
+    registration_site_id: uuid.UUID | None = None
+
+
+class SiteUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: SiteKind | None = None
+    status: SiteStatus | None = None
+    admin_pcode: str | None = Field(default=None, max_length=30)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    capacity: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0)
+    managing_agency: str | None = Field(default=None, max_length=200)
+    registration_site_id: uuid.UUID | None = None
+
+
+class SiteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    status: str
+    admin_pcode: str | None
+    admin_name: str | None = None
+    latitude: float | None
+    longitude: float | None
+    capacity: int | None
+    population: int | None
+    managing_agency: str | None
+    registration_site_id: uuid.UUID | None
+    registration_site_code: str | None = None
+
+
+class AdminAreaRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    pcode: str
+    country_iso3: str
+    level: int
+    name: str
+    parent_pcode: str | None
+    valid_from: dt.date | None
+    warnings: list[str]
+
+
+class ImportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    file_name: str
+    sha256: str
+    imported_at: dt.datetime
+    imported_by: str
+    rows_read: int
+    rows_added: int
+
+
+class CountryIdps(BaseModel):
+    """The latest admin-0 total of IDPs of one country (sum over operations of their latest round)."""
+
+    country_iso3: str
+    country_name: str
+    idps: int
+    reporting_date: dt.date
