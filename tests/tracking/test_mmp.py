@@ -21,8 +21,9 @@ from refugio.tracking.models import Incident
 HARSH = "Harsh environmental conditions / lack of adequate shelter, food, water"
 FULL_HEADER = (
     "Main ID,Incident ID,Incident Type,Region of Incident,Incident Date,Incident Year,Month,Number of Dead,"
-    "Minimum Estimated Number of Missing,Total Number of Dead and Missing,Number of Survivors,Number of Females,"
-    "Number of Males,Number of Children,Country of Origin,Region of Origin,Cause of Death,Country of Incident,"
+    "Minimum Estimated Number of Missing,Total Number of Dead and Missing,Number of Survivors,"
+    "Number of Females,Number of Males,Number of Children,Country of Origin,Region of Origin,"
+    "Cause of Death,Country of Incident,"
     "Migration Route,Location of Incident,Coordinates,UNSD Geographical Grouping,Information Source,URL,"
     "Source Quality"
 )
@@ -91,8 +92,10 @@ def test_full_download_shape(world: World, tmp_path: Path) -> None:
         assert texas is not None and texas.causes == ["Drowning", HARSH]
         assert (texas.females, texas.males, texas.children) == (1, 2, 1)
         by_region = incidents.summary(s, actor=SYSTEM, by=SummaryBy.REGION)
-        assert by_region[0] == {"region": "Mediterranean", "incidents": 1, "dead_and_missing": 582, "dead": 82,
-                                "missing": 500, "survivors": 104}  # fmt: skip
+        assert by_region[0] == {
+            "region": "Mediterranean", "incidents": 1, "dead_and_missing": 582, "dead": 82, "missing": 500,
+            "survivors": 104,
+        }  # fmt: skip
         by_cause = {
             r["cause"]: r["incidents"] for r in incidents.summary(s, actor=SYSTEM, by=SummaryBy.CAUSE)
         }

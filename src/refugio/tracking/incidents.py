@@ -39,7 +39,8 @@ def _key(by: SummaryBy, row: Any) -> str:
 
 def summary(session: Session, *, actor: Principal, by: SummaryBy) -> list[dict[str, Any]]:
     """One row per year / route / region / country / cause, with the incidents, the dead and missing
-    (and dead, missing where recorded apart; empty when no incident of the row has them) and the survivors, largest dead and missing first (years in
+    (and dead, missing where recorded apart; empty when no incident of the row has them) and the
+    survivors, largest dead and missing first (years in
     order)."""
     policy.require_view(actor)
     i = Incident

@@ -11,7 +11,8 @@ Every row is one stored incident: none is dropped, split or merged — split and
 stay as such, and two identical rows stay two rows (MMP records separate events with equal values).
 Causes are kept as a list; the causes named by MMP contain commas themselves ("… shelter, food,
 water"), so the list is split on MMP's vocabulary, not on every comma. Refused (line and reason; nothing
-written): a missing or unreadable date, a negative or non-whole count of dead or missing, a total that is not dead +
+written): a missing or unreadable date, a negative or non-whole count of dead or missing, a total
+that is not dead +
 missing, coordinates outside the globe. A negative survivors figure is read as not reported and noted.
 Re-importing adds nothing (each row has a key made of its
 values and its occurrence number). Imports refugio.security (audit), store and core.
@@ -35,6 +36,7 @@ from refugio.security import audit
 from refugio.security.principals import Principal
 from refugio.store.bulk import insert_rows
 from refugio.tracking import policy
+from refugio.tracking.countries import iso3_of
 from refugio.tracking.files import Table, read_table
 from refugio.tracking.models import Incident, TrackingImport
 
@@ -149,7 +151,8 @@ def _gdi(row: dict[str, str], notes: list[str]) -> dict[str, Any]:
         "source_id": None, "incident_type": row["type"].strip() or "Incident",
         "incident_date": _date(row["t"], "t"), "route": row["route"].strip() or None, "region": None,
         "country_iso3": row["geo"].strip().upper() or None, "country_name": None, "dead": None,
-        "missing": None, "dead_and_missing": total, "survivors": _survivors(row.get("surv", ""), "surv", notes),
+        "missing": None, "dead_and_missing": total,
+        "survivors": _survivors(row.get("surv", ""), "surv", notes),
         "females": None, "males": None, "children": None, "causes": split_causes(row["cause"]),
         "nationalities": _list(row["nat"]), "location": row.get("location", "").strip() or None,
         "latitude": _coordinate(row["lat"], "lat", 90), "longitude": _coordinate(row["lon"], "lon", 180),
@@ -182,7 +185,8 @@ def _full(row: dict[str, str], notes: list[str]) -> dict[str, Any]:
         "incident_type": row["Incident Type"].strip() or "Incident",
         "incident_date": _date(row["Incident Date"], "Incident Date"),
         "route": row.get("Migration Route", "").strip() or None,
-        "region": row.get("Region of Incident", "").strip() or None, "country_iso3": None,
+        "region": row.get("Region of Incident", "").strip() or None,
+        "country_iso3": iso3_of(row.get("Country of Incident")),
         "country_name": row.get("Country of Incident", "").strip() or None, "dead": dead, "missing": missing,
         "dead_and_missing": total,
         "survivors": _survivors(row.get("Number of Survivors", ""), "Number of Survivors", notes),

@@ -124,4 +124,40 @@ def idps_by_country(session: Session, *, actor: Principal) -> list[CountryIdps]:
     return sorted(out.values(), key=lambda c: -c.idps)
 
 
-__all__ = ["area_counts", "areas", "get_site", "idps_by_country", "imports", "sites"]
+def map_layers(session: Session, *, actor: Principal, year: int | None = None) -> dict[str, object]:
+    """What the map draws: the sites one may see, the located incidents (compact rows), and the latest
+    IDPs per country with the numeric code of its outline."""
+    from refugio.tracking import incidents
+    from refugio.tracking.countries import numeric_code
+
+    policy.require_view(actor)
+    return {
+        "sites": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "kind": s.kind,
+                "status": s.status,
+                "lat": s.latitude,
+                "lon": s.longitude,
+                "capacity": s.capacity,
+                "population": s.population,
+            }
+            for s in sites(session, actor=actor)
+            if s.latitude is not None and s.longitude is not None
+        ],  # fmt: skip
+        "incidents": incidents.map_points(session, actor=actor, year=year),
+        "countries": [
+            {
+                "iso3": c.country_iso3,
+                "numeric": numeric_code(c.country_iso3),
+                "name": c.country_name,
+                "idps": c.idps,
+                "date": c.reporting_date.isoformat(),
+            }
+            for c in idps_by_country(session, actor=actor)
+        ],  # fmt: skip
+    }
+
+
+__all__ = ["area_counts", "areas", "get_site", "idps_by_country", "imports", "map_layers", "sites"]

@@ -1,0 +1,94 @@
+// The tracking map: world-atlas outlines (TopoJSON, drawn by Leaflet without tiles), a choropleth of
+// internally displaced people by country, site markers, and incidents clustered with
+// Leaflet.markercluster (or a small grid clustering when that plugin is absent).
+(function () {
+  "use strict";
+  var el = document.getElementById("tracking-map");
+  var status = document.getElementById("tracking-map-status");
+  if (!el) { return; }
+  if (!window.L || !window.topojson) {
+    if (status) { status.textContent = "The map libraries did not load."; }
+    return;
+  }
+  var COLOURS = ["#fff5eb", "#fdbe85", "#fd8d3c", "#d94701", "#8c2d04"];
+  var STEPS = [1, 10000, 100000, 1000000];
+  function colour(n) {
+    var i = 0;
+    while (i < STEPS.length && n >= STEPS[i]) { i += 1; }
+    return COLOURS[i];
+  }
+  function text(s) { var d = document.createElement("span"); d.textContent = String(s); return d.innerHTML; }
+  var map = L.map(el, { worldCopyJump: true, preferCanvas: true }).setView([20, 10], 2);
+
+  function gridClusters(points) {  // fallback: one marker per 2-degree cell
+    var cells = {};
+    points.forEach(function (p) {
+      var key = Math.round(p[0] / 2) + ":" + Math.round(p[1] / 2);
+      var c = cells[key] || (cells[key] = { lat: 0, lon: 0, n: 0, dead: 0 });
+      c.lat += p[0]; c.lon += p[1]; c.n += 1; c.dead += p[2];
+    });
+    var layer = L.layerGroup();
+    Object.keys(cells).forEach(function (k) {
+      var c = cells[k];
+      L.circleMarker([c.lat / c.n, c.lon / c.n], { radius: 4 + Math.log(c.n + 1) * 2, color: "#444", weight: 1, fillColor: "#333", fillOpacity: 0.6 })
+        .bindPopup(c.n + " · " + text(el.dataset.labelDead) + ": " + c.dead).addTo(layer);
+    });
+    return layer;
+  }
+
+  Promise.all([fetch(el.dataset.outlines).then(function (r) { return r.json(); }),
+               fetch(el.dataset.source, { credentials: "same-origin" }).then(function (r) { return r.json(); })])
+    .then(function (loaded) {
+      var world = loaded[0], data = loaded[1];
+      var idps = {};
+      data.countries.forEach(function (c) { if (c.numeric) { idps[c.numeric] = c; } });
+      var shapes = topojson.feature(world, world.objects.countries);
+      L.geoJSON(shapes, {
+        style: function (f) {
+          var c = idps[f.id];
+          return { color: "#777", weight: 0.6, fillOpacity: c ? 0.85 : 0.5, fillColor: c ? colour(c.idps) : "#f4f4f4" };
+        },
+        onEachFeature: function (f, layer) {
+          var c = idps[f.id];
+          var name = (f.properties && f.properties.name) || "";
+          layer.bindTooltip(text(name) + (c ? " · " + text(el.dataset.labelIdps) + ": " + c.idps.toLocaleString() : ""));
+        }
+      }).addTo(map);
+      var sites = L.layerGroup();
+      data.sites.forEach(function (s) {
+        L.marker([s.lat, s.lon], { title: s.name })
+          .bindPopup(text(el.dataset.labelSite) + ": " + text(s.code + " · " + s.name) +
+                     (s.capacity ? "<br>" + text(el.dataset.labelCapacity) + ": " + s.capacity : ""))
+          .addTo(sites);
+      });
+      sites.addTo(map);
+      var clusters;
+      if (L.markerClusterGroup) {
+        clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+        var markers = data.incidents.map(function (p) {
+          return L.circleMarker([p[0], p[1]], { radius: 4, color: "#333", weight: 1, fillColor: "#c00", fillOpacity: 0.7 })
+            .bindPopup(p[3] + " · " + text(el.dataset.labelDead) + ": " + p[2]);
+        });
+        clusters.addLayers(markers);
+      } else {
+        clusters = gridClusters(data.incidents);
+      }
+      clusters.addTo(map);
+      var legend = L.control({ position: "bottomleft" });
+      legend.onAdd = function () {
+        var div = L.DomUtil.create("div", "tracking-legend");
+        var html = "<strong>" + text(el.dataset.labelIdps) + "</strong><br>";
+        var bounds = [0].concat(STEPS);
+        for (var i = 0; i < COLOURS.length; i += 1) {
+          html += '<i class="c' + i + '"></i>' + bounds[i].toLocaleString() + (i + 1 < bounds.length ? "–" + (bounds[i + 1] - 1).toLocaleString() : "+") + "<br>";
+        }
+        div.innerHTML = html;
+        return div;
+      };
+      legend.addTo(map);
+      L.control.layers(null, { "Sites": sites, "Incidents": clusters }).addTo(map);
+      el.dataset.ready = String(data.incidents.length);
+      if (status) { status.textContent = data.incidents.length.toLocaleString() + " · " + data.sites.length.toLocaleString(); }
+    })
+    .catch(function (err) { if (status) { status.textContent = String(err); } });
+}());
