@@ -63,9 +63,11 @@ def test_pages_for_an_information_management_officer(client: TestClient, world: 
 def test_adding_a_site(client: TestClient, world: World) -> None:
     login(client, "imo")
     token = csrf_of(client.get("/tracking/sites").text)
-    form = {"csrf_token": token, "operation_id": str(world.seed.operation_id), "code": "ZAA", "name": "Zaatari",
-            "kind": "camp", "status": "open", "admin_pcode": "TCD0701", "latitude": "32.29", "longitude": "36.32",
-            "capacity": "80000", "registration_site_id": str(world.seed.camp_id)}  # fmt: skip
+    form = {
+        "csrf_token": token, "operation_id": str(world.seed.operation_id), "code": "ZAA", "name": "Zaatari",
+        "kind": "camp", "status": "open", "admin_pcode": "TCD0701", "latitude": "32.29",
+        "longitude": "36.32", "capacity": "80000", "registration_site_id": str(world.seed.camp_id),
+    }  # fmt: skip
     response = client.post("/tracking/sites", data=form)
     assert response.status_code == 303, response.text
     page = client.get("/tracking/sites").text

@@ -25,6 +25,7 @@ from refugio.api.protection import router as protection_router
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
 from refugio.api.stats import router as stats_router
 from refugio.api.tracing import router as tracing_router
+from refugio.api.tracking import router as tracking_router
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -60,6 +61,7 @@ ROUTERS = (
     dedup_router,
     protection_router,
     tracing_router,
+    tracking_router,
 )
 
 

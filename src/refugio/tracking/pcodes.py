@@ -26,7 +26,7 @@ from refugio.store.bulk import insert_rows
 from refugio.tracking import policy
 from refugio.tracking.files import read_table
 from refugio.tracking.gazetteer import Area, Gazetteer, length_ok, parse_lengths
-from refugio.tracking.models import AdminArea, PcodeFormat
+from refugio.tracking.models import AdminArea, PcodeFormat, TrackingImport
 
 AREA_COLUMNS = ["Location", "Admin Level", "P-Code", "Name", "Parent P-Code"]
 LENGTH_COLUMNS = ["Location", "Country Length", "Admin 1 Length", "Admin 2 Length"]
@@ -78,7 +78,7 @@ def _read_lengths(path: Path) -> dict[str, tuple[list[int], list[list[int]]]]:
 
 def _parse_areas(
     path: Path, known: Gazetteer, rules: dict[str, tuple[list[int], list[list[int]]]]
-) -> tuple[list[dict[str, object]], list[FieldError]]:
+) -> tuple[list[dict[str, object]], list[FieldError], str]:
     table = read_table(path, required=AREA_COLUMNS)
     errors: list[FieldError] = []
     rows: list[dict[str, object]] = []
@@ -133,7 +133,7 @@ def _parse_areas(
                 "warnings": warnings,
             }
         )
-    return rows, errors
+    return rows, errors, table.sha256
 
 
 def load_pcodes(
@@ -143,7 +143,7 @@ def load_pcodes(
     policy.require_manage(actor)
     rules = _read_lengths(lengths_path) if lengths_path else {}
     known = load_gazetteer(session)
-    rows, errors = _parse_areas(areas_path, known, rules)
+    rows, errors, digest = _parse_areas(areas_path, known, rules)
     if errors:
         raise ValidationFailed(errors[:MAX_ERRORS], message=f"{len(errors)} line(s) refused; nothing loaded")
     report = PcodeReport(areas_read=len(rows))
@@ -184,6 +184,13 @@ def load_pcodes(
     insert_rows(session.connection(), AdminArea.__table__, new)  # type: ignore[arg-type]
     report.added = len(new)
     report.warnings = [f"{r['pcode']}: {w}" for r in rows for w in r["warnings"]]  # type: ignore[attr-defined]
+    session.add(
+        TrackingImport(
+            kind="pcodes", file_name=areas_path.name, sha256=digest, imported_by=actor.username,
+            rows_read=report.areas_read, rows_added=report.added,
+            report={"updated": report.updated, "warnings": report.warnings[:200]},
+        )
+    )  # fmt: skip
     audit.record(
         session,
         actor=actor,

@@ -145,7 +145,7 @@ def map_layers(session: Session, *, actor: Principal, year: int | None = None) -
             }
             for s in sites(session, actor=actor)
             if s.latitude is not None and s.longitude is not None
-        ],  # fmt: skip
+        ],
         "incidents": incidents.map_points(session, actor=actor, year=year),
         "countries": [
             {
@@ -156,7 +156,7 @@ def map_layers(session: Session, *, actor: Principal, year: int | None = None) -
                 "date": c.reporting_date.isoformat(),
             }
             for c in idps_by_country(session, actor=actor)
-        ],  # fmt: skip
+        ],
     }
 
 

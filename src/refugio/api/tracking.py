@@ -1,0 +1,147 @@
+"""Tracking (refugio.tracking): administrative areas, displacement sites, DTM rounds with their change
+and additivity, the IDPs export (HDX HAPI, HXL, CSV, JSON), incidents in transit and their summaries.
+
+Permissions (checked by refugio.tracking): TRACKING_VIEW to read; TRACKING_MANAGE for the site's
+operation to add or change a site. Downloads are audited. Imports of DTM and MMP files are done with
+`refugio tracking import …`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from refugio.api.deps import Caller, Db, parse_id
+from refugio.api.problems import responses
+from refugio.security import audit
+from refugio.tracking import exports, idps, incidents, queries, service
+from refugio.tracking.enums import IdpFormat, SummaryBy
+from refugio.tracking.schemas import AdminAreaRead, CountryIdps, ImportRead, SiteCreate, SiteRead, SiteUpdate
+
+router = APIRouter(prefix="/tracking", tags=["tracking"], responses=responses(401, 403, 404, 422))
+
+Country = Annotated[str | None, Query(min_length=3, max_length=3, description="ISO3 code.")]
+Level = Annotated[int | None, Query(ge=0, le=2, description="Admin level 0, 1 or 2.")]
+
+
+@router.get("/locations", response_model=list[AdminAreaRead])
+def list_locations(
+    session: Db, actor: Caller, country: Country = None, level: Level = None,
+    parent: Annotated[str | None, Query(max_length=30)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name or P-code.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AdminAreaRead]:  # fmt: skip
+    """Administrative areas with their OCHA P-codes, parents and warnings."""
+    return queries.areas(
+        session, actor=actor, country=country, level=level, parent=parent, query=q, limit=limit
+    )
+
+
+@router.get("/sites", response_model=list[SiteRead])
+def list_sites(session: Db, actor: Caller) -> list[SiteRead]:
+    """The displacement sites of the operations one may see."""
+    return queries.sites(session, actor=actor)
+
+
+@router.post("/sites", response_model=SiteRead, status_code=201)
+def add_site(session: Db, actor: Caller, body: SiteCreate) -> SiteRead:
+    """Add a camp, collective centre, informal settlement or host community."""
+    site = service.add_site(session, actor=actor, data=body)
+    return queries.get_site(session, actor=actor, site_id=site.id)
+
+
+@router.get("/sites/{site_id}", response_model=SiteRead)
+def get_site(session: Db, actor: Caller, site_id: str) -> SiteRead:
+    return queries.get_site(session, actor=actor, site_id=parse_id(site_id, "site"))
+
+
+@router.patch("/sites/{site_id}", response_model=SiteRead)
+def update_site(session: Db, actor: Caller, site_id: str, body: SiteUpdate) -> SiteRead:
+    """Change a site's fields (those given)."""
+    sid: uuid.UUID = parse_id(site_id, "site")
+    queries.get_site(session, actor=actor, site_id=sid)  # 404 outside one's scope
+    service.update_site(session, actor=actor, site_id=sid, data=body)
+    return queries.get_site(session, actor=actor, site_id=sid)
+
+
+@router.get("/rounds", response_model=list[idps.RoundFigure])
+def list_rounds(
+    session: Db, actor: Caller, country: Country = None, level: Level = None
+) -> list[idps.RoundFigure]:
+    """IDPs per location and round (duplicates left out) with the change since the previous round."""
+    return idps.rounds(session, actor=actor, country=country, admin_level=level)
+
+
+@router.get("/additivity")
+def additivity(session: Db, actor: Caller, country: Country = None) -> dict[str, Any]:
+    """Whether each admin level adds up to the one above, round by round; the gaps."""
+    check = idps.additivity(session, actor=actor, country=country)
+    return {
+        "checked": check.checked,
+        "consistent": check.consistent,
+        "gaps": [{**g.__dict__, "reporting_date": g.reporting_date.isoformat(), "difference": g.difference}
+                 for g in check.gaps],
+    }  # fmt: skip
+
+
+@router.get("/countries", response_model=list[CountryIdps])
+def idps_by_country(session: Db, actor: Caller) -> list[CountryIdps]:
+    """The latest admin-0 IDPs per country."""
+    return queries.idps_by_country(session, actor=actor)
+
+
+@router.get("/idps", response_model=None)
+def export_idps(
+    session: Db,
+    actor: Caller,
+    format: Annotated[IdpFormat, Query(description="hapi, hxl, csv or json")] = IdpFormat.HAPI,
+) -> Response:
+    """The IDPs of every round, admin levels 0–2: the HDX HAPI "IDPs" table, or the DTM-shaped table
+    (HXL-tagged CSV with the DTM's hashtags, plain CSV, or JSON)."""
+    audit.record(session, actor=actor, action="tracking.idps_downloaded", object_type="tracking",
+                 details={"format": format.value, "channel": "api"})  # fmt: skip
+    if format is IdpFormat.HAPI:
+        text = exports.render(idps.hapi_rows(session, actor=actor), idps.HAPI_COLUMNS, "csv")
+    else:
+        text = exports.render(
+            idps.dtm_rows(session, actor=actor), idps.DTM_COLUMNS, format.value, hxl=idps.DTM_HXL
+        )
+    if format is IdpFormat.JSON:
+        return Response(text, media_type="application/json")
+    disposition = f'attachment; filename="idps-{format.value}.csv"'
+    return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+
+
+@router.get("/incidents")
+def list_incidents(
+    session: Db, actor: Caller, year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    country: Country = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:  # fmt: skip
+    """Incidents in transit (Missing Migrants Project), newest first."""
+    total, items = incidents.incidents(
+        session, actor=actor, year=year, country=country, limit=limit, offset=offset
+    )
+    return {"total": total, "items": items}
+
+
+@router.get("/incidents/summary", response_model=None)
+def incidents_summary(
+    session: Db, actor: Caller, by: SummaryBy = SummaryBy.YEAR, format: Literal["json", "csv"] = "json"
+) -> Response:
+    """Incidents, dead and missing (`dead_and_missing`), dead, missing and survivors by year, route,
+    region, country or cause."""
+    rows = incidents.summary(session, actor=actor, by=by)
+    if format == "json":
+        return JSONResponse(rows)
+    text = exports.render(rows, [by.value, *incidents.SUMMARY_COLUMNS], "csv")
+    return Response(text, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/imports", response_model=list[ImportRead])
+def list_imports(session: Db, actor: Caller) -> list[ImportRead]:
+    """The DTM, MMP and P-code files imported, newest first."""
+    return queries.imports(session, actor=actor)
