@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -128,7 +129,30 @@ def ensure_demo(
     echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
     requests, candidates = seed_tracing(container)
     echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
+    seed_tracking(container, operation_id=op.id, echo=echo)
     return logins
+
+
+def shared_external() -> Path | None:
+    """shared/data/external beside the checkout (REFUGIO_SHARED_DATA overrides), if it exists."""
+    given = os.environ.get("REFUGIO_SHARED_DATA")
+    if given:
+        return Path(given)
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "pyproject.toml").is_file():
+            folder = parent.parent / "shared" / "data" / "external"
+            return folder if folder.is_dir() else None
+    return None
+
+
+def seed_tracking(container: Container, *, operation_id: Any, echo: Callable[[str], Any]) -> None:
+    """Displacement sites and, when shared/data/external is there, the DTM, P-code and MMP files."""
+    from refugio.tracking import demo
+
+    with unit_of_work(container.sessions) as s:
+        lines = demo.seed_demo(s, operation_id=operation_id, actor=SYSTEM, external=shared_external())
+    for line in lines:
+        echo(line)
 
 
 SERVICES = [

@@ -17,8 +17,20 @@
     while (i < STEPS.length && n >= STEPS[i]) { i += 1; }
     return COLOURS[i];
   }
+  function unwrap(geometry) {  // rings crossing the antimeridian: keep longitudes continuous
+    if (!geometry) { return; }
+    var polys = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    polys.forEach(function (poly) {
+      poly.forEach(function (ring) {
+        for (var i = 1; i < ring.length; i += 1) {
+          while (ring[i][0] - ring[i - 1][0] > 180) { ring[i][0] -= 360; }
+          while (ring[i][0] - ring[i - 1][0] < -180) { ring[i][0] += 360; }
+        }
+      });
+    });
+  }
   function text(s) { var d = document.createElement("span"); d.textContent = String(s); return d.innerHTML; }
-  var map = L.map(el, { worldCopyJump: true, preferCanvas: true }).setView([20, 10], 2);
+  var map = L.map(el, { worldCopyJump: true, preferCanvas: true, minZoom: 1, maxZoom: 10 }).setView([20, 10], 2);
 
   function gridClusters(points) {  // fallback: one marker per 2-degree cell
     var cells = {};
@@ -43,6 +55,8 @@
       var idps = {};
       data.countries.forEach(function (c) { if (c.numeric) { idps[c.numeric] = c; } });
       var shapes = topojson.feature(world, world.objects.countries);
+      shapes.features = shapes.features.filter(function (f) { return f.id !== "010"; });  // Antarctica
+      shapes.features.forEach(function (f) { unwrap(f.geometry); });
       L.geoJSON(shapes, {
         style: function (f) {
           var c = idps[f.id];
@@ -80,15 +94,22 @@
         var html = "<strong>" + text(el.dataset.labelIdps) + "</strong><br>";
         var bounds = [0].concat(STEPS);
         for (var i = 0; i < COLOURS.length; i += 1) {
-          html += '<i class="c' + i + '"></i>' + bounds[i].toLocaleString() + (i + 1 < bounds.length ? "–" + (bounds[i + 1] - 1).toLocaleString() : "+") + "<br>";
+          var range = i === 0 ? "0" : bounds[i].toLocaleString() + (i + 1 < bounds.length ? "–" + (bounds[i + 1] - 1).toLocaleString() : "+");
+          html += '<i class="c' + i + '"></i>' + range + "<br>";
         }
         div.innerHTML = html;
         return div;
       };
       legend.addTo(map);
-      L.control.layers(null, { "Sites": sites, "Incidents": clusters }).addTo(map);
+      var overlays = {};
+      overlays[el.dataset.labelSites] = sites;
+      overlays[el.dataset.labelIncidents] = clusters;
+      L.control.layers(null, overlays).addTo(map);
       el.dataset.ready = String(data.incidents.length);
-      if (status) { status.textContent = data.incidents.length.toLocaleString() + " · " + data.sites.length.toLocaleString(); }
+      if (status) {
+        status.textContent = el.dataset.labelIncidents + ": " + data.incidents.length.toLocaleString() + " · " +
+          el.dataset.labelSites + ": " + data.sites.length.toLocaleString();
+      }
     })
     .catch(function (err) { if (status) { status.textContent = String(err); } });
 }());
