@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
 from refugio.security import audit
-from refugio.tracking import exports, idps, incidents, queries, service
+from refugio.tracking import queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
 from refugio.tracking.schemas import AdminAreaRead, CountryIdps, ImportRead, SiteCreate, SiteRead, SiteUpdate
 
@@ -67,18 +67,18 @@ def update_site(session: Db, actor: Caller, site_id: str, body: SiteUpdate) -> S
     return queries.get_site(session, actor=actor, site_id=sid)
 
 
-@router.get("/rounds", response_model=list[idps.RoundFigure])
+@router.get("/rounds", response_model=list[queries.RoundFigure])
 def list_rounds(
     session: Db, actor: Caller, country: Country = None, level: Level = None
-) -> list[idps.RoundFigure]:
+) -> list[queries.RoundFigure]:
     """IDPs per location and round (duplicates left out) with the change since the previous round."""
-    return idps.rounds(session, actor=actor, country=country, admin_level=level)
+    return queries.rounds(session, actor=actor, country=country, admin_level=level)
 
 
 @router.get("/additivity")
 def additivity(session: Db, actor: Caller, country: Country = None) -> dict[str, Any]:
     """Whether each admin level adds up to the one above, round by round; the gaps."""
-    check = idps.additivity(session, actor=actor, country=country)
+    check = queries.additivity(session, actor=actor, country=country)
     return {
         "checked": check.checked,
         "consistent": check.consistent,
@@ -104,10 +104,10 @@ def export_idps(
     audit.record(session, actor=actor, action="tracking.idps_downloaded", object_type="tracking",
                  details={"format": format.value, "channel": "api"})  # fmt: skip
     if format is IdpFormat.HAPI:
-        text = exports.render(idps.hapi_rows(session, actor=actor), idps.HAPI_COLUMNS, "csv")
+        text = queries.render(queries.hapi_rows(session, actor=actor), queries.HAPI_COLUMNS, "csv")
     else:
-        text = exports.render(
-            idps.dtm_rows(session, actor=actor), idps.DTM_COLUMNS, format.value, hxl=idps.DTM_HXL
+        text = queries.render(
+            queries.dtm_rows(session, actor=actor), queries.DTM_COLUMNS, format.value, hxl=queries.DTM_HXL
         )
     if format is IdpFormat.JSON:
         return Response(text, media_type="application/json")
@@ -122,7 +122,7 @@ def list_incidents(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:  # fmt: skip
     """Incidents in transit (Missing Migrants Project), newest first."""
-    total, items = incidents.incidents(
+    total, items = queries.incidents(
         session, actor=actor, year=year, country=country, limit=limit, offset=offset
     )
     return {"total": total, "items": items}
@@ -134,10 +134,10 @@ def incidents_summary(
 ) -> Response:
     """Incidents, dead and missing (`dead_and_missing`), dead, missing and survivors by year, route,
     region, country or cause."""
-    rows = incidents.summary(session, actor=actor, by=by)
+    rows = queries.summary(session, actor=actor, by=by)
     if format == "json":
         return JSONResponse(rows)
-    text = exports.render(rows, [by.value, *incidents.SUMMARY_COLUMNS], "csv")
+    text = queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], "csv")
     return Response(text, media_type="text/csv; charset=utf-8")
 
 

@@ -52,14 +52,14 @@ def import_pcodes(
 ) -> None:
     """Load OCHA P-codes (admin 1–2; every admin-2 needs its admin-1) and their length rules."""
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import pcodes
+    from refugio.tracking import service
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
 
-    def run() -> pcodes.PcodeReport:
+    def run() -> service.PcodeReport:
         with unit_of_work(container.sessions) as s:
-            return pcodes.load_pcodes(s, actor=actor, areas_path=areas, lengths_path=lengths)
+            return service.load_pcodes(s, actor=actor, areas_path=areas, lengths_path=lengths)
 
     report = common.run(run)
     typer.echo(
@@ -83,15 +83,15 @@ def import_dtm(
     """Import DTM figures (API v3 shape, admin 0–2). Refused rows are listed by line; nothing is loaded
     unless every row is valid (or --skip-invalid). Re-importing the same file adds nothing."""
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import dtm, idps
+    from refugio.tracking import queries, service
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
 
-    def run() -> tuple[dtm.DtmReport, idps.Additivity]:
+    def run() -> tuple[service.DtmReport, queries.Additivity]:
         with unit_of_work(container.sessions) as s:
-            report = dtm.import_dtm(s, actor=actor, path=file, skip_invalid=skip_invalid)
-            return report, idps.additivity(s, actor=actor)
+            report = service.import_dtm(s, actor=actor, path=file, skip_invalid=skip_invalid)
+            return report, queries.additivity(s, actor=actor)
 
     report, check = common.run(run)
     typer.echo(
@@ -122,14 +122,14 @@ def import_mmp(
 ) -> None:
     """Import Missing Migrants Project incidents (the cleaned extract or the full download)."""
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import mmp
+    from refugio.tracking import service
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
 
-    def run() -> mmp.MmpReport:
+    def run() -> service.MmpReport:
         with unit_of_work(container.sessions) as s:
-            return mmp.import_mmp(s, actor=actor, path=file)
+            return service.import_mmp(s, actor=actor, path=file)
 
     report = common.run(run)
     kinds = ", ".join(f"{k}: {v}" for k, v in sorted(report.by_type.items()))
@@ -153,7 +153,7 @@ def idps_cmd(
 ) -> None:
     """Export the IDPs of every round, admin levels 0–2: the HDX HAPI table, or the DTM-shaped table."""
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import exports, idps
+    from refugio.tracking import queries
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
@@ -161,10 +161,12 @@ def idps_cmd(
     def run() -> str:
         with unit_of_work(container.sessions) as s:
             if fmt is IdpFormat.HAPI:
-                rows = idps.hapi_rows(s, actor=actor, dataset_hdx_id=dataset_id, resource_hdx_id=resource_id)
-                return exports.render(rows, idps.HAPI_COLUMNS, "csv")
-            return exports.render(
-                idps.dtm_rows(s, actor=actor), idps.DTM_COLUMNS, fmt.value, hxl=idps.DTM_HXL
+                rows = queries.hapi_rows(
+                    s, actor=actor, dataset_hdx_id=dataset_id, resource_hdx_id=resource_id
+                )
+                return queries.render(rows, queries.HAPI_COLUMNS, "csv")
+            return queries.render(
+                queries.dtm_rows(s, actor=actor), queries.DTM_COLUMNS, fmt.value, hxl=queries.DTM_HXL
             )
 
     _emit(common.run(run), out)
@@ -180,14 +182,14 @@ def rounds_cmd(
 ) -> None:
     """IDPs per location and round with the change since the previous round."""
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import idps
+    from refugio.tracking import queries
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
 
-    def run() -> list[idps.RoundFigure]:
+    def run() -> list[queries.RoundFigure]:
         with unit_of_work(container.sessions) as s:
-            return idps.rounds(s, actor=actor, country=country, admin_level=level)
+            return queries.rounds(s, actor=actor, country=country, admin_level=level)
 
     for r in common.run(run):
         change = "" if r.change is None else f"{r.change:+,}"
@@ -206,14 +208,14 @@ def additivity_cmd(
 ) -> None:
     """Check that each admin level adds up to the one above, round by round."""
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import idps
+    from refugio.tracking import queries
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
 
-    def run() -> idps.Additivity:
+    def run() -> queries.Additivity:
         with unit_of_work(container.sessions) as s:
-            return idps.additivity(s, actor=actor, country=country)
+            return queries.additivity(s, actor=actor, country=country)
 
     check = common.run(run)
     typer.echo(f"{check.consistent} of {check.checked} parent totals equal the sum of their children")
@@ -237,7 +239,7 @@ def incidents_summary(
 ) -> None:
     """Incidents, dead and missing, and survivors by year, route, region, country or cause."""
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import exports, incidents
+    from refugio.tracking import queries
 
     if fmt not in {"csv", "json"}:
         common.fail("--format must be csv or json")
@@ -246,10 +248,10 @@ def incidents_summary(
 
     def run() -> list[dict[str, Any]]:
         with unit_of_work(container.sessions) as s:
-            return incidents.summary(s, actor=actor, by=by)
+            return queries.summary(s, actor=actor, by=by)
 
     rows = common.run(run)
-    _emit(exports.render(rows, [by.value, *incidents.SUMMARY_COLUMNS], fmt), out)
+    _emit(queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], fmt), out)
 
 
 @sites_app.command("add")

@@ -1,6 +1,7 @@
 """Reads of the tracking domain: administrative areas, sites (scoped to the operations where the
 actor holds TRACKING_VIEW), imports, and the latest IDPs per country for the map. The DTM figures
-are read in idps.py, the incidents in incidents.py. Reads registration through its queries only.
+are read in idps.py, the incidents in incidents.py; both are re-exported here (with the table
+renderer of exports.py) so that channels use `queries` only. Reads registration through its queries only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,20 @@ from refugio.registration import queries as registration
 from refugio.security.permissions import Permission
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
+from refugio.tracking.exports import render
+from refugio.tracking.idps import (
+    DTM_COLUMNS,
+    DTM_HXL,
+    HAPI_COLUMNS,
+    Additivity,
+    AdditivityGap,
+    RoundFigure,
+    additivity,
+    dtm_rows,
+    hapi_rows,
+    rounds,
+)  # fmt: skip
+from refugio.tracking.incidents import SUMMARY_COLUMNS, IncidentRead, incidents, map_points, summary
 from refugio.tracking.models import AdminArea, DtmFigure, TrackedSite, TrackingImport
 from refugio.tracking.schemas import AdminAreaRead, CountryIdps, ImportRead, SiteRead
 
@@ -127,7 +142,6 @@ def idps_by_country(session: Session, *, actor: Principal) -> list[CountryIdps]:
 def map_layers(session: Session, *, actor: Principal, year: int | None = None) -> dict[str, object]:
     """What the map draws: the sites one may see, the located incidents (compact rows), and the latest
     IDPs per country with the numeric code of its outline."""
-    from refugio.tracking import incidents
     from refugio.tracking.countries import numeric_code
 
     policy.require_view(actor)
@@ -146,7 +160,7 @@ def map_layers(session: Session, *, actor: Principal, year: int | None = None) -
             for s in sites(session, actor=actor)
             if s.latitude is not None and s.longitude is not None
         ],
-        "incidents": incidents.map_points(session, actor=actor, year=year),
+        "incidents": map_points(session, actor=actor, year=year),
         "countries": [
             {
                 "iso3": c.country_iso3,
@@ -160,4 +174,27 @@ def map_layers(session: Session, *, actor: Principal, year: int | None = None) -
     }
 
 
-__all__ = ["area_counts", "areas", "get_site", "idps_by_country", "imports", "map_layers", "sites"]
+__all__ = [
+    "DTM_COLUMNS",
+    "DTM_HXL",
+    "HAPI_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "Additivity",
+    "AdditivityGap",
+    "IncidentRead",
+    "RoundFigure",
+    "additivity",
+    "area_counts",
+    "areas",
+    "dtm_rows",
+    "get_site",
+    "hapi_rows",
+    "idps_by_country",
+    "imports",
+    "incidents",
+    "map_layers",
+    "render",
+    "rounds",
+    "sites",
+    "summary",
+]

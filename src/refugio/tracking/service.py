@@ -1,6 +1,6 @@
 """Writes of the tracking domain for sites: add, update, link to a registration site. Keyword-only,
 flush, never commit; every write audited. The imports have modules of their own (pcodes.py, dtm.py,
-mmp.py). Reads registration through its queries only.
+mmp.py), re-exported here so that channels use `service` only. Reads registration through its queries only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
+from refugio.tracking.dtm import DtmReport, import_dtm
+from refugio.tracking.mmp import MmpReport, import_mmp
 from refugio.tracking.models import AdminArea, TrackedSite
+from refugio.tracking.pcodes import PcodeReport, load_pcodes
 from refugio.tracking.schemas import SiteCreate, SiteUpdate
 
 
@@ -91,4 +94,14 @@ def link_registration_sites(session: Session, *, actor: Principal, operation_id:
     return linked
 
 
-__all__ = ["add_site", "link_registration_sites", "update_site"]
+__all__ = [
+    "DtmReport",
+    "MmpReport",
+    "PcodeReport",
+    "add_site",
+    "import_dtm",
+    "import_mmp",
+    "link_registration_sites",
+    "load_pcodes",
+    "update_site",
+]

@@ -26,7 +26,7 @@ from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.registration import queries as reg_queries
 from refugio.security import audit
 from refugio.security.permissions import Permission
-from refugio.tracking import exports, idps, incidents, policy, queries, service
+from refugio.tracking import policy, queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
 from refugio.tracking.schemas import SiteCreate
 from refugio.web.common import Failure, form_context, run_action
@@ -120,7 +120,7 @@ def overview(request: Request) -> Response:
             area_counts=queries.area_counts(pg.db, actor=pg.principal),
             imports=queries.imports(pg.db, actor=pg.principal, limit=10),
             sites=queries.sites(pg.db, actor=pg.principal),
-            years=incidents.summary(pg.db, actor=pg.principal, by=SummaryBy.YEAR),
+            years=queries.summary(pg.db, actor=pg.principal, by=SummaryBy.YEAR),
         )
 
 
@@ -186,8 +186,8 @@ def rounds_page(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         level = _int(q.get("level"), "level", 0, 2) or 0
         country = (q.get("country") or "").upper() or None
-        figures = idps.rounds(pg.db, actor=pg.principal, country=country, admin_level=level)
-        check = idps.additivity(pg.db, actor=pg.principal, country=country)
+        figures = queries.rounds(pg.db, actor=pg.principal, country=country, admin_level=level)
+        check = queries.additivity(pg.db, actor=pg.principal, country=country)
         countries = [c.country_iso3 for c in queries.idps_by_country(pg.db, actor=pg.principal)]
         return pg.render("tracking/rounds.html", figures=figures[:2000], total=len(figures), check=check,
                          country=country or "", level=level, countries=countries,
@@ -201,10 +201,10 @@ def idps_file(request: Request, fmt: str) -> Response:
         raise NotFound("no such format")
     with state_of(request).page(request) as pg:
         if kinds[fmt] is IdpFormat.HAPI:
-            text = exports.render(idps.hapi_rows(pg.db, actor=pg.principal), idps.HAPI_COLUMNS, "csv")
+            text = queries.render(queries.hapi_rows(pg.db, actor=pg.principal), queries.HAPI_COLUMNS, "csv")
         else:
-            text = exports.render(
-                idps.dtm_rows(pg.db, actor=pg.principal), idps.DTM_COLUMNS, fmt, hxl=idps.DTM_HXL
+            text = queries.render(
+                queries.dtm_rows(pg.db, actor=pg.principal), queries.DTM_COLUMNS, fmt, hxl=queries.DTM_HXL
             )
         audit.record(pg.db, actor=pg.principal, action="tracking.idps_downloaded", object_type="tracking",
                      details={"format": fmt})  # fmt: skip
@@ -226,19 +226,19 @@ def incidents_page(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         by = _summary_by(q.get("by"))
         year = _int(q.get("year"), "year", 1990, 2100)
-        total, recent = incidents.incidents(pg.db, actor=pg.principal, year=year, limit=100)
+        total, recent = queries.incidents(pg.db, actor=pg.principal, year=year, limit=100)
         return pg.render("tracking/incidents.html", by=by.value, choices=SUMMARY_BY, year=year, total=total,
-                         rows=incidents.summary(pg.db, actor=pg.principal, by=by), recent=recent)  # fmt: skip
+                         rows=queries.summary(pg.db, actor=pg.principal, by=by), recent=recent)  # fmt: skip
 
 
 @router.get("/tracking/incidents/summary.csv")
 def incidents_csv(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         by = _summary_by(request.query_params.get("by"))
-        rows = incidents.summary(pg.db, actor=pg.principal, by=by)
+        rows = queries.summary(pg.db, actor=pg.principal, by=by)
         audit.record(pg.db, actor=pg.principal, action="tracking.incidents_downloaded",
                      object_type="tracking", details={"by": by.value})  # fmt: skip
-    text = exports.render(rows, [by.value, *incidents.SUMMARY_COLUMNS], "csv")
+    text = queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], "csv")
     disposition = f'attachment; filename="incidents-by-{by.value}.csv"'
     return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
 
