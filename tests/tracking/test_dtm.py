@@ -212,3 +212,41 @@ def test_pcode_file_validation(world: World, tmp_path: Path) -> None:
     with unit_of_work(world.container.sessions) as s:
         again = pcodes.load_pcodes(s, actor=SYSTEM, areas_path=write(tmp_path / "b.csv", odd))
         assert (again.added, again.updated) == (0, 0)
+
+
+def test_duckdb_rollup_matches_a_plain_computation() -> None:
+    import numpy as np
+
+    from refugio.tracking.duckdb_rollup import rollup
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    admin2 = rng.integers(0, 60, n)
+    rounds = rng.integers(1, 6, n)
+    cols = {
+        "country": np.array([f"C{a % 3}" for a in admin2]),
+        "admin1": np.array([f"C{a % 3}-{a % 7}" for a in admin2]),
+        "admin2": np.array([f"C{a % 3}-{a % 7}-{a}" for a in admin2]),
+        "round": rounds,
+        "idps": rng.integers(0, 1000, n),
+    }
+    out = rollup(cols)
+    expected: dict[tuple[int, str, int], int] = {}
+    for i in range(n):
+        for level, key in enumerate(("country", "admin1", "admin2")):
+            k = (level, str(cols[key][i]), int(rounds[i]))
+            expected[k] = expected.get(k, 0) + int(cols["idps"][i])
+    got = {
+        (int(lv), str(p), int(r)): int(v)
+        for lv, p, r, v in zip(out["level"], out["pcode"], out["round"], out["idps"], strict=True)
+    }
+    assert got == expected
+    order = np.lexsort((out["round"], out["pcode"].astype(str), out["level"]))
+    out = {k: np.asarray(v)[order] for k, v in out.items()}
+    previous: dict[tuple[int, str], int] = {}
+    for lv, p, r, v, prev, change in zip(
+        *(out[c] for c in ("level", "pcode", "round", "idps", "previous", "change")), strict=True
+    ):
+        want = previous.get((int(lv), str(p)))
+        assert (int(prev), int(change)) == ((-1, 0) if want is None else (want, int(v) - want)), (lv, p, r)
+        previous[(int(lv), str(p))] = int(v)

@@ -106,6 +106,7 @@
       overlays[el.dataset.labelIncidents] = clusters;
       L.control.layers(null, overlays).addTo(map);
       el.dataset.ready = String(data.incidents.length);
+      el.dataset.readyMs = String(Math.round(performance.now()));
       if (status) {
         status.textContent = el.dataset.labelIncidents + ": " + data.incidents.length.toLocaleString() + " · " +
           el.dataset.labelSites + ": " + data.sites.length.toLocaleString();
