@@ -53,6 +53,7 @@ REQUIRED = [
 ]
 NOT_AVAILABLE = {"", "not available", "n/a", "na"}
 MAX_ERRORS = 200
+ASSESSMENT_TYPES = frozenset(a.value for a in AssessmentType)
 
 
 @dataclass
@@ -166,7 +167,7 @@ def _figure(g: Gazetteer, row: dict[str, str], report: DtmReport) -> dict[str, A
         report.sex_remainder_rows += 1
         report.sex_remainder_people += total - known
     kind = row["assessmentType"].strip().upper()
-    if kind not in {a.value for a in AssessmentType}:
+    if kind not in ASSESSMENT_TYPES:
         raise ValueError(f"assessmentType {row['assessmentType']!r} is unknown (BA or SA)")
     try:
         round_number = int(float(row["roundNumber"]))

@@ -37,6 +37,7 @@ class Gazetteer:
     country_lengths: dict[str, list[int]] = field(default_factory=dict)
     admin_lengths: dict[str, list[list[int]]] = field(default_factory=dict)
     _children: dict[str | None, list[Area]] | None = None
+    _names: dict[tuple[str, str], str | None] = field(default_factory=dict)  # name checks already made
 
     def children(self, parent: str | None) -> list[Area]:
         if self._children is None:
@@ -105,6 +106,13 @@ def _ratio(a: str, b: str) -> float:
 def name_mismatch(gazetteer: Gazetteer, pcode: str, provider_name: str) -> str | None:
     """`PCode mismatch CODE != NAME` when the provider's name names a sibling of the coded area rather
     than the area itself; None when it matches (or when either side is unknown)."""
+    key = (pcode, provider_name)
+    if key not in gazetteer._names:
+        gazetteer._names[key] = _name_mismatch(gazetteer, pcode, provider_name)
+    return gazetteer._names[key]
+
+
+def _name_mismatch(gazetteer: Gazetteer, pcode: str, provider_name: str) -> str | None:
     area = gazetteer.areas.get(pcode)
     if area is None or not provider_name:
         return None
