@@ -19,7 +19,18 @@ from refugio.api.problems import responses
 from refugio.security import audit
 from refugio.tracking import queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
-from refugio.tracking.schemas import AdminAreaRead, CountryIdps, ImportRead, SiteCreate, SiteRead, SiteUpdate
+from refugio.tracking.schemas import (
+    AdminAreaRead,
+    CountryIdps,
+    FlowCountIn,
+    FlowDay,
+    FlowPointCreate,
+    FlowPointRead,
+    ImportRead,
+    SiteCreate,
+    SiteRead,
+    SiteUpdate,
+)  # fmt: skip
 
 router = APIRouter(prefix="/tracking", tags=["tracking"], responses=responses(401, 403, 404, 422))
 
@@ -145,3 +156,45 @@ def incidents_summary(
 def list_imports(session: Db, actor: Caller) -> list[ImportRead]:
     """The DTM, MMP and P-code files imported, newest first."""
     return queries.imports(session, actor=actor)
+
+
+@router.get("/flow-points", response_model=list[FlowPointRead])
+def list_flow_points(session: Db, actor: Caller) -> list[FlowPointRead]:
+    """The flow monitoring points of the operations one may see."""
+    return queries.flow_points(session, actor=actor)
+
+
+@router.post("/flow-points", response_model=FlowPointRead, status_code=201)
+def add_flow_point(session: Db, actor: Caller, body: FlowPointCreate) -> FlowPointRead:
+    """Add a flow monitoring point (border crossing, transit centre, bus station, port, airport)."""
+    return FlowPointRead.model_validate(service.add_flow_point(session, actor=actor, data=body))
+
+
+@router.post("/flow-points/{point_id}/counts", status_code=201)
+def record_counts(session: Db, actor: Caller, point_id: str, body: list[FlowCountIn]) -> dict[str, int]:
+    """Record the people counted on a day by direction, sex, age group, nationality and transport; a
+    combination recorded again for the same day is corrected (audited)."""
+    pid: uuid.UUID = parse_id(point_id, "flow monitoring point")
+    return {"recorded": service.record_flow_counts(session, actor=actor, point_id=pid, counts=body)}
+
+
+@router.get("/flow-points/{point_id}/days", response_model=list[FlowDay])
+def flow_days(
+    session: Db, actor: Caller, point_id: str, days: Annotated[int, Query(ge=1, le=366)] = 30
+) -> list[FlowDay]:
+    """People counted each day, in and out, over the last `days` days."""
+    start, end = service.flow_day_range(days)
+    return queries.flow_days(session, actor=actor, point_id=parse_id(point_id, "flow monitoring point"),
+                             start=start, end=end)  # fmt: skip
+
+
+@router.get("/flow-points/{point_id}/breakdown")
+def flow_breakdown(
+    session: Db, actor: Caller, point_id: str,
+    by: Literal["nationality", "transport", "sex", "age_group"] = "nationality",
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> list[dict[str, object]]:  # fmt: skip
+    """People counted over the last `days` days by nationality, transport, sex or age group."""
+    start, end = service.flow_day_range(days)
+    return queries.flow_breakdown(session, actor=actor, point_id=parse_id(point_id, "flow monitoring point"),
+                                  start=start, end=end, by=by)  # fmt: skip

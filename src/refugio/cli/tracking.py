@@ -16,7 +16,7 @@ import typer
 
 from refugio.cli import common
 from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
-from refugio.tracking.enums import IdpFormat, SiteKind, SiteStatus, SummaryBy
+from refugio.tracking.enums import FlowPointKind, IdpFormat, SiteKind, SiteStatus, SummaryBy
 
 tracking_app = typer.Typer(
     help="Displacement and flow tracking: P-codes, DTM rounds, IDPs exports, incidents in transit, sites.",
@@ -318,3 +318,84 @@ def sites_list(
             f"{f.code:<12} {f.kind:<20} {f.status:<8} {f.capacity or '-':>8} {where:<20} "
             f"{f.registration_site_code or '':<6} {f.name}"
         )
+
+
+flows_app = typer.Typer(help="Flow monitoring points and their daily counts.", no_args_is_help=True)
+tracking_app.add_typer(flows_app, name="flows")
+
+
+@flows_app.command("add-point")
+def flows_add_point(
+    code: Annotated[str, typer.Argument(help="Point code, unique in the operation.")],
+    name: Annotated[str, typer.Option("--name")],
+    kind: Annotated[FlowPointKind, typer.Option("--kind")],
+    lat: Annotated[float | None, typer.Option("--lat")] = None,
+    lon: Annotated[float | None, typer.Option("--lon")] = None,
+    pcode: Annotated[str | None, typer.Option("--pcode", help="Admin area P-code.")] = None,
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Add a flow monitoring point (border crossing, transit centre, bus station, port, airport)."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+    from refugio.tracking.schemas import FlowPointCreate
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    data = common.build_input(
+        FlowPointCreate, operation_id=common.operation_id(container, operation), code=code, name=name,
+        kind=kind, latitude=lat, longitude=lon, admin_pcode=pcode,
+    )  # fmt: skip
+
+    def run() -> str:
+        with unit_of_work(container.sessions) as s:
+            return str(service.add_flow_point(s, actor=actor, data=data).id)
+
+    typer.echo(f"flow monitoring point {code} added ({common.run(run)})")
+
+
+@flows_app.command("record")
+def flows_record(
+    file: FileArg,
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Record daily counts from a CSV file (point, day, direction, sex, age_group, nationality,
+    transport, count); a combination recorded again for the same day is corrected."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op = common.operation_id(container, operation)
+
+    def run() -> int:
+        with unit_of_work(container.sessions) as s:
+            return service.import_flow_counts(s, actor=actor, operation_id=op, path=file)
+
+    typer.echo(f"{common.run(run)} count(s) recorded")
+
+
+@flows_app.command("show")
+def flows_show(
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days up to today.")] = 14,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """The flow monitoring points and the people counted each day, in and out."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import queries, service
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    start, end = service.flow_day_range(days)
+    with unit_of_work(container.sessions) as s:
+        for point in queries.flow_points(s, actor=actor):
+            typer.echo(f"{point.code}  {point.kind}  {point.name}")
+            for d in queries.flow_days(s, actor=actor, point_id=point.id, start=start, end=end):
+                typer.echo(f"  {d.day}  in {d.incoming:>7,}  out {d.outgoing:>7,}")

@@ -1,5 +1,6 @@
 """Tracking data of the demo: a few displacement sites of the demo operation (linked to its
-registration sites where the codes match) and, when the shared reference files are beside the
+registration sites where the codes match), flow monitoring points with a month of synthetic daily
+counts, and, when the shared reference files are beside the
 checkout, OCHA's P-codes, the DTM extract and the Missing Migrants incidents — so the map is full the
 first time a newcomer opens it. Uses the domain's own services; returns lines to print, including what
 was left out.
@@ -7,6 +8,8 @@ was left out.
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import uuid
 from pathlib import Path
 
@@ -14,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from refugio.security.principals import Principal
 from refugio.tracking import dtm, mmp, pcodes, service
-from refugio.tracking.enums import SiteKind, SiteStatus
-from refugio.tracking.schemas import SiteCreate
+from refugio.tracking.enums import AgeGroup, Direction, FlowPointKind, SiteKind, SiteStatus, Transport
+from refugio.tracking.schemas import FlowCountIn, FlowPointCreate, SiteCreate
 
 SITES = [  # code, name, kind, latitude, longitude, capacity, population, managing agency
     ("ZAA", "Zaatari camp", SiteKind.CAMP, 32.2960, 36.3230, 120000, 78000, "UNHCR / SRAD"),
@@ -27,6 +30,17 @@ SITES = [  # code, name, kind, latitude, longitude, capacity, population, managi
     ("IRB", "Irbid host community", SiteKind.HOST_COMMUNITY, 32.5556, 35.8500, None, 54000,
      "Municipality of Irbid"),
 ]  # fmt: skip
+FLOW_POINTS = [  # code, name, kind, latitude, longitude, daily people (mean)
+    ("FMP-JAB", "Jaber border crossing", FlowPointKind.BORDER_CROSSING, 32.5400, 36.2120, 400),
+    ("FMP-RMT", "Ramtha border crossing", FlowPointKind.BORDER_CROSSING, 32.5592, 36.0069, 150),
+    ("FMP-ABD", "Abdali bus station, Amman", FlowPointKind.BUS_STATION, 31.9640, 35.9110, 250),
+]
+GROUPS = [
+    ("F", AgeGroup.ADULT, Transport.BUS),
+    ("M", AgeGroup.ADULT, Transport.CAR),
+    ("F", AgeGroup.CHILD, Transport.BUS),
+    ("M", AgeGroup.OLDER, Transport.FOOT),
+]
 FILES = {
     "pcodes": ("ocha_pcodes/global-pcodes-adm-1-2.csv.gz", "ocha_pcodes/global-pcode-lengths.csv"),
     "dtm": ("iom_dtm/global-iom-dtm-from-api-admin-0-to-2.csv.gz",),
@@ -46,11 +60,39 @@ def seed_sites(session: Session, *, operation_id: uuid.UUID, actor: Principal) -
     return len(SITES)
 
 
+def seed_flows(session: Session, *, operation_id: uuid.UUID, actor: Principal, days: int = 30) -> int:
+    """The demo's flow monitoring points with `days` days of synthetic counts; the counts recorded."""
+    rng = random.Random(16)  # noqa: S311 - synthetic demo figures
+    start, end = service.flow_day_range(days)
+    recorded = 0
+    for code, name, kind, lat, lon, mean in FLOW_POINTS:
+        point = service.add_flow_point(
+            session, actor=actor,
+            data=FlowPointCreate(operation_id=operation_id, code=code, name=name, kind=kind, latitude=lat,
+                                 longitude=lon),
+        )  # fmt: skip
+        counts = []
+        for offset in range((end - start).days + 1):
+            day = start + dt.timedelta(days=offset)
+            for direction, share in ((Direction.INCOMING, 0.6), (Direction.OUTGOING, 0.4)):
+                for nationality, part in (("SYR", 0.7), ("IRQ", 0.15), ("SDN", 0.1), ("UNK", 0.05)):
+                    for sex, age, transport in GROUPS:
+                        n = max(0, round(rng.gauss(mean * share * part / 4, mean * share * part / 12)))
+                        counts.append(
+                            FlowCountIn(day=day, direction=direction, sex=sex, age_group=age,
+                                        nationality=nationality, transport=transport, count=n)
+                        )  # fmt: skip
+        recorded += service.record_flow_counts(session, actor=actor, point_id=point.id, counts=counts)
+    return recorded
+
+
 def seed_demo(
     session: Session, *, operation_id: uuid.UUID, actor: Principal, external: Path | None
 ) -> list[str]:
     """Sites, and the shared reference files when `external` (shared/data/external) holds them."""
     lines = [f"Tracking: {seed_sites(session, operation_id=operation_id, actor=actor)} displacement sites"]
+    counts = seed_flows(session, operation_id=operation_id, actor=actor)
+    lines.append(f"Tracking: {len(FLOW_POINTS)} flow monitoring points, {counts:,} daily counts")
     if external is None or not external.is_dir():
         lines.append(
             "Tracking: left out the OCHA P-codes, the IOM DTM extract and the Missing Migrants incidents "
@@ -73,4 +115,4 @@ def seed_demo(
     return lines
 
 
-__all__ = ["seed_demo", "seed_sites"]
+__all__ = ["seed_demo", "seed_flows", "seed_sites"]

@@ -53,5 +53,43 @@ class SummaryBy(StrEnum):
     CAUSE = "cause"
 
 
+class FlowPointKind(StrEnum):
+    BORDER_CROSSING = "border_crossing"
+    TRANSIT_CENTRE = "transit_centre"
+    BUS_STATION = "bus_station"
+    PORT = "port"
+    AIRPORT = "airport"
+    OTHER = "other"
+
+
+class MovementType(StrEnum):
+    INFLOW = "inflow"
+    OUTFLOW = "outflow"
+    TRANSIT = "transit"
+
+
+class Direction(StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class AgeGroup(StrEnum):
+    CHILD = "0-17"
+    ADULT = "18-59"
+    OLDER = "60+"
+    UNKNOWN = "unknown"
+
+
+class Transport(StrEnum):
+    FOOT = "foot"
+    BUS = "bus"
+    CAR = "car"
+    TRUCK = "truck"
+    TRAIN = "train"
+    BOAT = "boat"
+    PLANE = "plane"
+    OTHER = "other"
+
+
 DUPLICATE = "duplicate"
 """The flag kept on an exact duplicate DTM row (kept, never counted in totals)."""

@@ -10,6 +10,10 @@ mmp.py and queries.py.
 * `DtmFigure` — one row of a DTM mobility-tracking extract (a location in a round): IDPs, sex where
   known, reasons, origin, assessment type, with the P-codes as given and as normalised, the warnings
   and the `duplicate` flag.
+* `FlowPoint` — a flow monitoring point of an operation (border crossing, transit centre, bus
+  station…) with the movement types observed there.
+* `FlowCount` — people counted at a point on a day, by direction, sex, age group, nationality and
+  means of transport (one row per combination; recording it again corrects it).
 * `Incident` — one Missing Migrants Project record (dead and missing migrants), lists kept as lists.
 """
 
@@ -146,3 +150,40 @@ class Incident(UUIDPk, Base):
     information_source: Mapped[str | None] = mapped_column(Text)
     reliability: Mapped[str | None] = mapped_column(String(100))
     url: Mapped[str | None] = mapped_column(Text)
+
+
+class FlowPoint(UUIDPk, Timestamped, Base):
+    __tablename__ = "tracking_flow_point"
+    __table_args__ = (Index("ix_tracking_flow_point_operation_id_code", "operation_id", "code", unique=True),)
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    movement_types: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    admin_pcode: Mapped[str | None] = mapped_column(String(30))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FlowCount(UUIDPk, Base):
+    __tablename__ = "tracking_flow_count"
+    __table_args__ = (
+        Index(
+            "ix_tracking_flow_count_point_id_day_direction",
+            "point_id", "day", "direction", "sex", "age_group", "nationality", "transport",
+            unique=True,
+        ),
+    )  # fmt: skip
+
+    point_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tracking_flow_point.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    direction: Mapped[str] = mapped_column(String(10))
+    sex: Mapped[str] = mapped_column(String(1))  # F, M, U (unknown)
+    age_group: Mapped[str] = mapped_column(String(10))
+    nationality: Mapped[str] = mapped_column(String(3))  # ISO3, UNK when unknown
+    transport: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)

@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from refugio.core.errors import NotFound
+from refugio.core.errors import NotFound, ValidationFailed
 from refugio.registration import queries as registration
 from refugio.security.permissions import Permission
 from refugio.security.principals import SYSTEM, Principal
@@ -31,8 +31,8 @@ from refugio.tracking.idps import (
     rounds,
 )  # fmt: skip
 from refugio.tracking.incidents import SUMMARY_COLUMNS, IncidentRead, incidents, map_points, summary
-from refugio.tracking.models import AdminArea, DtmFigure, TrackedSite, TrackingImport
-from refugio.tracking.schemas import AdminAreaRead, CountryIdps, ImportRead, SiteRead
+from refugio.tracking.models import AdminArea, DtmFigure, FlowCount, FlowPoint, TrackedSite, TrackingImport
+from refugio.tracking.schemas import AdminAreaRead, CountryIdps, FlowDay, FlowPointRead, ImportRead, SiteRead
 
 
 def areas(
@@ -161,6 +161,11 @@ def map_layers(session: Session, *, actor: Principal, year: int | None = None) -
             if s.latitude is not None and s.longitude is not None
         ],
         "incidents": map_points(session, actor=actor, year=year),
+        "flow_points": [
+            {"code": p.code, "name": p.name, "kind": p.kind, "lat": p.latitude, "lon": p.longitude}
+            for p in flow_points(session, actor=actor)
+            if p.latitude is not None and p.longitude is not None
+        ],
         "countries": [
             {
                 "iso3": c.country_iso3,
@@ -172,6 +177,65 @@ def map_layers(session: Session, *, actor: Principal, year: int | None = None) -
             for c in idps_by_country(session, actor=actor)
         ],
     }
+
+
+# ---------------------------------------------------------------------------------------------------
+# flow monitoring
+
+BREAKDOWNS = ("nationality", "transport", "sex", "age_group")
+
+
+def flow_points(session: Session, *, actor: Principal) -> list[FlowPointRead]:
+    """The flow monitoring points of the operations where `actor` holds TRACKING_VIEW."""
+    stmt = select(FlowPoint).where(
+        registration.scope_clause(
+            actor, Permission.TRACKING_VIEW, FlowPoint.operation_id, FlowPoint.operation_id
+        )
+    )
+    return [FlowPointRead.model_validate(p) for p in session.scalars(stmt.order_by(FlowPoint.code))]
+
+
+def _visible_point(session: Session, actor: Principal, point_id: uuid.UUID) -> FlowPoint:
+    point = session.get(FlowPoint, point_id)
+    if point is None or not actor.can(Permission.TRACKING_VIEW, operation_id=point.operation_id):
+        raise NotFound("no such flow monitoring point")
+    return point
+
+
+def flow_days(
+    session: Session, *, actor: Principal, point_id: uuid.UUID, start: dt.date, end: dt.date
+) -> list[FlowDay]:
+    """People counted at a point each day from `start` to `end`, by direction (days without counts: 0)."""
+    _visible_point(session, actor, point_id)
+    stmt = (
+        select(FlowCount.day, FlowCount.direction, func.sum(FlowCount.count))
+        .where(FlowCount.point_id == point_id, FlowCount.day >= start, FlowCount.day <= end)
+        .group_by(FlowCount.day, FlowCount.direction)
+    )
+    totals: dict[tuple[dt.date, str], int] = {(r[0], r[1]): int(r[2]) for r in session.execute(stmt)}
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    return [FlowDay(day=d, incoming=totals.get((d, "incoming"), 0), outgoing=totals.get((d, "outgoing"), 0))
+            for d in days]  # fmt: skip
+
+
+def flow_breakdown(
+    session: Session, *, actor: Principal, point_id: uuid.UUID, start: dt.date, end: dt.date, by: str
+) -> list[dict[str, object]]:
+    """People counted at a point in a period by nationality, transport, sex or age group and direction."""
+    if by not in BREAKDOWNS:
+        raise ValidationFailed.single("by", f"one of {', '.join(BREAKDOWNS)}")
+    _visible_point(session, actor, point_id)
+    column = getattr(FlowCount, by)
+    stmt = (
+        select(column, FlowCount.direction, func.sum(FlowCount.count))
+        .where(FlowCount.point_id == point_id, FlowCount.day >= start, FlowCount.day <= end)
+        .group_by(column, FlowCount.direction)
+    )
+    out: dict[str, dict[str, object]] = {}
+    for key, direction, total in session.execute(stmt):
+        row = out.setdefault(str(key), {by: str(key), "incoming": 0, "outgoing": 0})
+        row[direction] = int(total)
+    return sorted(out.values(), key=lambda r: -(int(str(r["incoming"])) + int(str(r["outgoing"]))))
 
 
 __all__ = [

@@ -9,7 +9,15 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from refugio.tracking.enums import SiteKind, SiteStatus
+from refugio.tracking.enums import (
+    AgeGroup,
+    Direction,
+    FlowPointKind,
+    MovementType,
+    SiteKind,
+    SiteStatus,
+    Transport,
+)
 
 
 class SiteCreate(BaseModel):
@@ -96,3 +104,56 @@ class CountryIdps(BaseModel):
     country_name: str
     idps: int
     reporting_date: dt.date
+
+
+class FlowPointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: FlowPointKind
+    movement_types: list[MovementType] = Field(
+        default_factory=lambda: [MovementType.INFLOW, MovementType.OUTFLOW]
+    )
+    admin_pcode: str | None = Field(default=None, max_length=30)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class FlowPointRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    movement_types: list[str]
+    admin_pcode: str | None
+    latitude: float | None
+    longitude: float | None
+    active: bool
+
+
+class FlowCountIn(BaseModel):
+    """People counted at a point on a day in one combination of direction, sex, age, nationality and
+    means of transport."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    day: dt.date
+    direction: Direction
+    sex: str = Field(default="U", pattern=r"^[FMU]$")
+    age_group: AgeGroup = AgeGroup.UNKNOWN
+    nationality: str = Field(default="UNK", pattern=r"^[A-Z]{3}$")
+    transport: Transport = Transport.OTHER
+    count: int = Field(ge=0)
+
+
+class FlowDay(BaseModel):
+    """The people counted at a point on one day, by direction."""
+
+    day: dt.date
+    incoming: int
+    outgoing: int

@@ -16,6 +16,7 @@ from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
 from refugio.tracking.dtm import DtmReport, import_dtm
+from refugio.tracking.flows import add_flow_point, flow_day_range, import_flow_counts, record_flow_counts
 from refugio.tracking.mmp import MmpReport, import_mmp
 from refugio.tracking.models import AdminArea, TrackedSite
 from refugio.tracking.pcodes import PcodeReport, load_pcodes
@@ -98,10 +99,14 @@ __all__ = [
     "DtmReport",
     "MmpReport",
     "PcodeReport",
+    "add_flow_point",
     "add_site",
+    "flow_day_range",
     "import_dtm",
+    "import_flow_counts",
     "import_mmp",
     "link_registration_sites",
     "load_pcodes",
+    "record_flow_counts",
     "update_site",
 ]

@@ -4,7 +4,7 @@ web/tracking/locale). Must not import refugio.api, refugio.cli or refugio.main.
 
 from __future__ import annotations
 
-from refugio.tracking.enums import SiteKind, SiteStatus, SummaryBy
+from refugio.tracking.enums import FlowPointKind, SiteKind, SiteStatus, SummaryBy
 from refugio.web.i18n import N_
 
 SITE_KINDS = {
@@ -26,3 +26,17 @@ SUMMARY_BY = {
     SummaryBy.CAUSE.value: N_("Cause of death"),
 }
 ASSESSMENT_TYPES = {"BA": N_("Baseline area assessment"), "SA": N_("Site assessment")}
+FLOW_KINDS = {
+    FlowPointKind.BORDER_CROSSING.value: N_("Border crossing"),
+    FlowPointKind.TRANSIT_CENTRE.value: N_("Transit centre"),
+    FlowPointKind.BUS_STATION.value: N_("Bus station"),
+    FlowPointKind.PORT.value: N_("Port"),
+    FlowPointKind.AIRPORT.value: N_("Airport"),
+    FlowPointKind.OTHER.value: N_("Other"),
+}
+BREAKDOWN_LABELS = {
+    "nationality": N_("Nationality"),
+    "transport": N_("Means of transport"),
+    "sex": N_("Sex"),
+    "age_group": N_("Age group"),
+}

@@ -1,9 +1,9 @@
 """Tracking pages: an overview, administrative areas (P-codes), displacement sites (list and a form to
-add one), DTM rounds with the change since the previous round and the additivity check, incidents in
-transit with their summaries, and the map (Leaflet with world-atlas outlines, served from the
-checkout's node_modules under /tracking/vendor/… — offline, no tile server; the page keeps its
-tables when the libraries are absent). Downloads (IDPs as HAPI/HXL/CSV/JSON, incident summaries as
-CSV) are audited.
+add one), flow monitoring points with their daily counts, DTM rounds with the change since the
+previous round and the additivity check, incidents in transit with their summaries, and the map
+(Leaflet with world-atlas outlines, served from the checkout's node_modules under
+/tracking/vendor/… — offline, no tile server; the page keeps its tables when the libraries are
+absent). Downloads (IDPs as HAPI/HXL/CSV/JSON, incident summaries as CSV) are audited.
 
 Permissions are checked by refugio.tracking (TRACKING_VIEW to read, TRACKING_MANAGE to add sites).
 Must not import refugio.api, refugio.cli or refugio.main.
@@ -32,7 +32,14 @@ from refugio.tracking.schemas import SiteCreate
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, state_of
 from refugio.web.forms import plain_input
-from refugio.web.tracking.labels import ASSESSMENT_TYPES, SITE_KINDS, SITE_STATUSES, SUMMARY_BY
+from refugio.web.tracking.labels import (
+    ASSESSMENT_TYPES,
+    BREAKDOWN_LABELS,
+    FLOW_KINDS,
+    SITE_KINDS,
+    SITE_STATUSES,
+    SUMMARY_BY,
+)  # fmt: skip
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
@@ -257,3 +264,22 @@ def map_data(request: Request) -> Response:
         year = _int(request.query_params.get("year"), "year", 1990, 2100)
         layers = queries.map_layers(pg.db, actor=pg.principal, year=year)
     return JSONResponse(json.loads(json.dumps(layers, default=str)))
+
+
+@router.get("/tracking/flows")
+def flows_page(request: Request) -> Response:
+    q = request.query_params
+    with state_of(request).page(request) as pg:
+        policy.require_view(pg.principal)
+        days = _int(q.get("days"), "days", 1, 366) or 14
+        by = q.get("by") or "nationality"
+        start, end = service.flow_day_range(days)
+        points = queries.flow_points(pg.db, actor=pg.principal)
+        chosen = next((p for p in points if str(p.id) == q.get("point")), points[0] if points else None)
+        daily = breakdown = []
+        if chosen is not None:
+            daily = queries.flow_days(pg.db, actor=pg.principal, point_id=chosen.id, start=start, end=end)
+            breakdown = queries.flow_breakdown(pg.db, actor=pg.principal, point_id=chosen.id, start=start,
+                                               end=end, by=by)  # fmt: skip
+        return pg.render("tracking/flows.html", points=points, chosen=chosen, days=days, by=by, daily=daily,
+                         breakdown=breakdown, breakdowns=BREAKDOWN_LABELS, kinds=FLOW_KINDS)  # fmt: skip

@@ -109,6 +109,32 @@ def upgrade() -> None:
     op.create_index("ix_tracking_dtm_figure_row_key", "tracking_dtm_figure", ["row_key"], unique=True)
 
     op.create_table(
+        "tracking_flow_point",
+        sa.Column("operation_id", sa.Uuid(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("movement_types", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column("admin_pcode", sa.String(length=30), nullable=True),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operation.id"], name=op.f("fk_tracking_flow_point_operation_id_operation")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_flow_point")),
+    )
+    op.create_index(
+        "ix_tracking_flow_point_operation_id_code",
+        "tracking_flow_point",
+        ["operation_id", "code"],
+        unique=True,
+    )
+
+    op.create_table(
         "tracking_incident",
         sa.Column("import_id", sa.Uuid(), nullable=False),
         sa.Column("line", sa.Integer(), nullable=False),
@@ -147,6 +173,33 @@ def upgrade() -> None:
     op.create_index("ix_tracking_incident_row_key", "tracking_incident", ["row_key"], unique=True)
 
     op.create_table(
+        "tracking_flow_count",
+        sa.Column("point_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("direction", sa.String(length=10), nullable=False),
+        sa.Column("sex", sa.String(length=1), nullable=False),
+        sa.Column("age_group", sa.String(length=10), nullable=False),
+        sa.Column("nationality", sa.String(length=3), nullable=False),
+        sa.Column("transport", sa.String(length=10), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("recorded_by", sa.String(length=80), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["point_id"],
+            ["tracking_flow_point.id"],
+            name=op.f("fk_tracking_flow_count_point_id_tracking_flow_point"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_flow_count")),
+    )
+    op.create_index(
+        "ix_tracking_flow_count_point_id_day_direction",
+        "tracking_flow_count",
+        ["point_id", "day", "direction", "sex", "age_group", "nationality", "transport"],
+        unique=True,
+    )
+
+    op.create_table(
         "tracking_site",
         sa.Column("operation_id", sa.Uuid(), nullable=False),
         sa.Column("code", sa.String(length=30), nullable=False),
@@ -180,10 +233,16 @@ def downgrade() -> None:
     op.drop_index("ix_tracking_site_operation_id_code", table_name="tracking_site")
 
     op.drop_table("tracking_site")
+    op.drop_index("ix_tracking_flow_count_point_id_day_direction", table_name="tracking_flow_count")
+
+    op.drop_table("tracking_flow_count")
     op.drop_index("ix_tracking_incident_row_key", table_name="tracking_incident")
     op.drop_index("ix_tracking_incident_incident_date", table_name="tracking_incident")
 
     op.drop_table("tracking_incident")
+    op.drop_index("ix_tracking_flow_point_operation_id_code", table_name="tracking_flow_point")
+
+    op.drop_table("tracking_flow_point")
     op.drop_index("ix_tracking_dtm_figure_row_key", table_name="tracking_dtm_figure")
     op.drop_index("ix_tracking_dtm_figure_country_iso3_round_number", table_name="tracking_dtm_figure")
 

@@ -75,6 +75,11 @@
                      (s.capacity ? "<br>" + text(el.dataset.labelCapacity) + ": " + s.capacity : ""))
           .addTo(sites);
       });
+      (data.flow_points || []).forEach(function (p) {
+        L.circleMarker([p.lat, p.lon], { radius: 7, color: "#0b3d91", weight: 2, fillColor: "#4f8fe8", fillOpacity: 0.9 })
+          .bindPopup(text(el.dataset.labelFlow) + ": " + text(p.code + " · " + p.name))
+          .addTo(sites);
+      });
       sites.addTo(map);
       var clusters;
       if (L.markerClusterGroup) {
