@@ -1,9 +1,12 @@
-"""Tracking (refugio.tracking): administrative areas, displacement sites, DTM rounds with their change
-and additivity, the IDPs export (HDX HAPI, HXL, CSV, JSON), incidents in transit and their summaries.
+"""Tracking (refugio.tracking): administrative areas, displacement sites, flow monitoring points and
+their daily counts, DTM rounds with their change and additivity, the IDPs export (HDX HAPI, HXL, CSV,
+JSON), incidents in transit and their summaries, and the distress log (IAMSAR SITREP) shared with
+search-and-rescue partners under data-sharing agreements.
 
-Permissions (checked by refugio.tracking): TRACKING_VIEW to read; TRACKING_MANAGE for the site's
-operation to add or change a site. Downloads are audited. Imports of DTM and MMP files are done with
-`refugio tracking import …`.
+Permissions (checked by refugio.tracking): TRACKING_VIEW to read; TRACKING_MANAGE for the operation to
+add or change sites, flow points, counts and distress reports; TRACKING_SHARE to record agreements
+and share the distress log. Downloads and shares are audited. Imports of DTM and MMP files are done
+with `refugio tracking import …`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
@@ -21,7 +25,11 @@ from refugio.tracking import queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
 from refugio.tracking.schemas import (
     AdminAreaRead,
+    AgreementCreate,
+    AgreementRead,
     CountryIdps,
+    DistressCreate,
+    DistressRead,
     FlowCountIn,
     FlowDay,
     FlowPointCreate,
@@ -198,3 +206,67 @@ def flow_breakdown(
     start, end = service.flow_day_range(days)
     return queries.flow_breakdown(session, actor=actor, point_id=parse_id(point_id, "flow monitoring point"),
                                   start=start, end=end, by=by)  # fmt: skip
+
+
+class DistressUpdate(BaseModel):
+    """G. an action taken, H. a further report, or the end of the case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: str | None = Field(default=None, max_length=4000)
+    further: str | None = Field(default=None, max_length=4000)
+    close: bool = False
+
+
+class ShareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agreement_id: uuid.UUID
+    report_ids: list[uuid.UUID] | None = None
+
+
+@router.post("/agreements", response_model=AgreementRead, status_code=201)
+def record_agreement(session: Db, actor: Caller, body: AgreementCreate) -> AgreementRead:
+    """Record a data-sharing agreement with a search-and-rescue partner (TRACKING_SHARE)."""
+    return AgreementRead.model_validate(service.record_agreement(session, actor=actor, data=body))
+
+
+@router.get("/agreements", response_model=list[AgreementRead])
+def list_agreements(session: Db, actor: Caller, operation_id: uuid.UUID) -> list[AgreementRead]:
+    return queries.agreements(session, actor=actor, operation_id=operation_id)
+
+
+@router.post("/distress", response_model=DistressRead, status_code=201)
+def log_distress(session: Db, actor: Caller, body: DistressCreate) -> DistressRead:
+    """Log people or a vessel in distress (IAMSAR SITREP fields A–G)."""
+    return DistressRead.model_validate(service.log_distress(session, actor=actor, data=body))
+
+
+@router.get("/distress", response_model=list[DistressRead])
+def list_distress(session: Db, actor: Caller, operation_id: uuid.UUID) -> list[DistressRead]:
+    """The distress log of an operation, newest first."""
+    return queries.distress_reports(session, actor=actor, operation_id=operation_id)
+
+
+@router.post("/distress/{report_id}/updates", response_model=DistressRead)
+def update_distress(session: Db, actor: Caller, report_id: str, body: DistressUpdate) -> DistressRead:
+    """Add an action taken or a further report, or close the case."""
+    report = service.add_to_report(
+        session,
+        actor=actor,
+        report_id=parse_id(report_id, "distress report"),
+        action=body.action,
+        further=body.further,
+        close=body.close,
+    )
+    return DistressRead.model_validate(report)
+
+
+@router.post("/distress/share", response_model=None)
+def share_distress(session: Db, actor: Caller, body: ShareRequest) -> Response:
+    """The distress log (or the reports named) as IAMSAR SITREPs for the partner of an agreement in
+    force today; refused otherwise. Every share is audited."""
+    text = service.share_distress_log(
+        session, actor=actor, agreement_id=body.agreement_id, report_ids=body.report_ids
+    )
+    return Response(text, media_type="text/plain; charset=utf-8")

@@ -278,10 +278,18 @@ def sites_add(
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
     data = common.build_input(
-        SiteCreate, operation_id=common.operation_id(container, operation), code=code, name=name, kind=kind,
-        status=status, admin_pcode=pcode, latitude=lat, longitude=lon, capacity=capacity,
+        SiteCreate,
+        operation_id=common.operation_id(container, operation),
+        code=code,
+        name=name,
+        kind=kind,
+        status=status,
+        admin_pcode=pcode,
+        latitude=lat,
+        longitude=lon,
+        capacity=capacity,
         managing_agency=agency,
-    )  # fmt: skip
+    )
 
     def run() -> str:
         with unit_of_work(container.sessions) as s:
@@ -345,9 +353,15 @@ def flows_add_point(
     container = common.open_container(db, data_dir)
     actor = common.actor(container, as_user)
     data = common.build_input(
-        FlowPointCreate, operation_id=common.operation_id(container, operation), code=code, name=name,
-        kind=kind, latitude=lat, longitude=lon, admin_pcode=pcode,
-    )  # fmt: skip
+        FlowPointCreate,
+        operation_id=common.operation_id(container, operation),
+        code=code,
+        name=name,
+        kind=kind,
+        latitude=lat,
+        longitude=lon,
+        admin_pcode=pcode,
+    )
 
     def run() -> str:
         with unit_of_work(container.sessions) as s:
@@ -399,3 +413,116 @@ def flows_show(
             typer.echo(f"{point.code}  {point.kind}  {point.name}")
             for d in queries.flow_days(s, actor=actor, point_id=point.id, start=start, end=end):
                 typer.echo(f"  {d.day}  in {d.incoming:>7,}  out {d.outgoing:>7,}")
+
+
+distress_app = typer.Typer(
+    help="People and vessels in distress (IAMSAR SITREP), shared under data-sharing agreements.",
+    no_args_is_help=True,
+)
+tracking_app.add_typer(distress_app, name="distress")
+
+
+@distress_app.command("agreement")
+def distress_agreement(
+    partner: Annotated[str, typer.Option("--partner", help="The search-and-rescue partner.")],
+    purpose: Annotated[str, typer.Option("--purpose", help="What the partner may use the log for.")],
+    valid_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    valid_until: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")],
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Record a data-sharing agreement naming the partner and the purpose."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+    from refugio.tracking.schemas import AgreementCreate
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    data = common.build_input(
+        AgreementCreate,
+        operation_id=common.operation_id(container, operation),
+        partner=partner,
+        purpose=purpose,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+    def run() -> str:
+        with unit_of_work(container.sessions) as s:
+            return str(service.record_agreement(s, actor=actor, data=data).id)
+
+    typer.echo(f"agreement {common.run(run)} recorded with {partner}")
+
+
+@distress_app.command("log")
+def distress_log(
+    identity: Annotated[str, typer.Option("--identity", help="A. Vessel, call sign or group.")],
+    lat: Annotated[float, typer.Option("--lat", help="B. Latitude.")],
+    lon: Annotated[float, typer.Option("--lon", help="B. Longitude.")],
+    at: Annotated[str, typer.Option("--at", help="B. Time of the position (ISO 8601, UTC).")],
+    situation: Annotated[str, typer.Option("--situation", help="C. Nature of the distress.")],
+    assistance: Annotated[str, typer.Option("--assistance", help="E. Assistance required.")],
+    rcc: Annotated[str, typer.Option("--rcc", help="F. Coordinating rescue centre.")],
+    pob: Annotated[int | None, typer.Option("--pob", help="D. Persons on board.")] = None,
+    actions: Annotated[str | None, typer.Option("--actions", help="G. Actions taken.")] = None,
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Log people or a vessel in distress."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+    from refugio.tracking.schemas import DistressCreate
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    data = common.build_input(
+        DistressCreate,
+        operation_id=common.operation_id(container, operation),
+        identity=identity,
+        latitude=lat,
+        longitude=lon,
+        position_at=at,
+        situation=situation,
+        persons_on_board=pob,
+        assistance_required=assistance,
+        coordinating_centre=rcc,
+        actions=actions,
+    )
+
+    def run() -> int:
+        with unit_of_work(container.sessions) as s:
+            return service.log_distress(s, actor=actor, data=data).serial
+
+    typer.echo(f"distress report {common.run(run):04d} logged")
+
+
+@distress_app.command("share")
+def distress_share(
+    agreement: Annotated[str, typer.Option("--agreement", help="The data-sharing agreement's id.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """The distress log as SITREPs for the partner of an agreement in force (audited)."""
+    import uuid
+
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+
+    try:
+        agreement_id = uuid.UUID(agreement)
+    except ValueError:
+        common.fail(f"{agreement!r} is not an agreement id")
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> str:
+        with unit_of_work(container.sessions) as s:
+            return service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
+
+    _emit(common.run(run), out)

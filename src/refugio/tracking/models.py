@@ -14,6 +14,10 @@ mmp.py and queries.py.
   station…) with the movement types observed there.
 * `FlowCount` — people counted at a point on a day, by direction, sex, age group, nationality and
   means of transport (one row per combination; recording it again corrects it).
+* `DistressReport` — people or a vessel in distress (IAMSAR SITREP: identity, position, situation,
+  persons on board, assistance required, coordinating centre, actions, further reports).
+* `SharingAgreement` — a data-sharing agreement naming the search-and-rescue partner and the purpose;
+  the distress log is shared only under one that is in force (every share audited).
 * `Incident` — one Missing Migrants Project record (dead and missing migrants), lists kept as lists.
 """
 
@@ -187,3 +191,43 @@ class FlowCount(UUIDPk, Base):
     count: Mapped[int] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class SharingAgreement(UUIDPk, Timestamped, Base):
+    """A data-sharing agreement with a search-and-rescue partner: who, for what, from when until when."""
+
+    __tablename__ = "tracking_sharing_agreement"
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    partner: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class DistressReport(UUIDPk, Timestamped, Base):
+    """People or a vessel in distress, in the shape of an IAMSAR situation report (SITREP)."""
+
+    __tablename__ = "tracking_distress_report"
+    __table_args__ = (
+        Index("ix_tracking_distress_report_operation_id_serial", "operation_id", "serial", unique=True),
+    )
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
+    serial: Mapped[int] = mapped_column(Integer)
+    identity: Mapped[str] = mapped_column(
+        String(300)
+    )  # A. identity of the casualty (vessel, call sign, group)
+    latitude: Mapped[float] = mapped_column(Float)  # B. position
+    longitude: Mapped[float] = mapped_column(Float)
+    position_at: Mapped[dt.datetime]
+    situation: Mapped[str] = mapped_column(Text)  # C. nature of the distress
+    persons_on_board: Mapped[int | None] = mapped_column(Integer)  # D.
+    assistance_required: Mapped[str] = mapped_column(Text)  # E.
+    coordinating_centre: Mapped[str] = mapped_column(String(200))  # F. coordinating RCC
+    actions: Mapped[list[dict[str, str]]] = mapped_column(PortableJSON, default=list)  # G. actions taken
+    further_reports: Mapped[list[dict[str, str]]] = mapped_column(PortableJSON, default=list)  # H.
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    reported_by: Mapped[str] = mapped_column(String(80))

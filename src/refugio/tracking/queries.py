@@ -17,6 +17,7 @@ from refugio.registration import queries as registration
 from refugio.security.permissions import Permission
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
+from refugio.tracking.distress import agreements, distress_reports, sitrep
 from refugio.tracking.exports import render
 from refugio.tracking.idps import (
     DTM_COLUMNS,
@@ -248,9 +249,14 @@ __all__ = [
     "IncidentRead",
     "RoundFigure",
     "additivity",
+    "agreements",
     "area_counts",
     "areas",
+    "distress_reports",
     "dtm_rows",
+    "flow_breakdown",
+    "flow_days",
+    "flow_points",
     "get_site",
     "hapi_rows",
     "idps_by_country",
@@ -260,5 +266,6 @@ __all__ = [
     "render",
     "rounds",
     "sites",
+    "sitrep",
     "summary",
 ]

@@ -157,3 +157,61 @@ class FlowDay(BaseModel):
     day: dt.date
     incoming: int
     outgoing: int
+
+
+class AgreementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    partner: str = Field(min_length=2, max_length=200)
+    purpose: str = Field(min_length=10, max_length=2000)
+    valid_from: dt.date
+    valid_until: dt.date
+
+
+class AgreementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    partner: str
+    purpose: str
+    valid_from: dt.date
+    valid_until: dt.date
+    recorded_by: str
+    revoked_at: dt.datetime | None
+
+
+class DistressCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    identity: str = Field(min_length=2, max_length=300)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    position_at: dt.datetime
+    situation: str = Field(min_length=2, max_length=4000)
+    persons_on_board: int | None = Field(default=None, ge=0)
+    assistance_required: str = Field(min_length=2, max_length=2000)
+    coordinating_centre: str = Field(min_length=2, max_length=200)
+    actions: str | None = Field(default=None, max_length=4000)
+
+
+class DistressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    serial: int
+    identity: str
+    latitude: float
+    longitude: float
+    position_at: dt.datetime
+    situation: str
+    persons_on_board: int | None
+    assistance_required: str
+    coordinating_centre: str
+    actions: list[dict[str, str]]
+    further_reports: list[dict[str, str]]
+    status: str
+    reported_by: str

@@ -15,6 +15,7 @@ from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
+from refugio.tracking.distress import add_to_report, log_distress, record_agreement, share_distress_log
 from refugio.tracking.dtm import DtmReport, import_dtm
 from refugio.tracking.flows import add_flow_point, flow_day_range, import_flow_counts, record_flow_counts
 from refugio.tracking.mmp import MmpReport, import_mmp
@@ -101,12 +102,16 @@ __all__ = [
     "PcodeReport",
     "add_flow_point",
     "add_site",
+    "add_to_report",
     "flow_day_range",
     "import_dtm",
     "import_flow_counts",
     "import_mmp",
     "link_registration_sites",
     "load_pcodes",
+    "log_distress",
+    "record_agreement",
     "record_flow_counts",
+    "share_distress_log",
     "update_site",
 ]

@@ -65,6 +65,41 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("country_iso3", name=op.f("pk_tracking_pcode_format")),
     )
     op.create_table(
+        "tracking_distress_report",
+        sa.Column("operation_id", sa.Uuid(), nullable=False),
+        sa.Column("serial", sa.Integer(), nullable=False),
+        sa.Column("identity", sa.String(length=300), nullable=False),
+        sa.Column("latitude", sa.Float(), nullable=False),
+        sa.Column("longitude", sa.Float(), nullable=False),
+        sa.Column("position_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("situation", sa.Text(), nullable=False),
+        sa.Column("persons_on_board", sa.Integer(), nullable=True),
+        sa.Column("assistance_required", sa.Text(), nullable=False),
+        sa.Column("coordinating_centre", sa.String(length=200), nullable=False),
+        sa.Column("actions", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column(
+            "further_reports", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("reported_by", sa.String(length=80), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operation.id"],
+            name=op.f("fk_tracking_distress_report_operation_id_operation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_distress_report")),
+    )
+    op.create_index(
+        "ix_tracking_distress_report_operation_id_serial",
+        "tracking_distress_report",
+        ["operation_id", "serial"],
+        unique=True,
+    )
+
+    op.create_table(
         "tracking_dtm_figure",
         sa.Column("import_id", sa.Uuid(), nullable=False),
         sa.Column("line", sa.Integer(), nullable=False),
@@ -173,6 +208,32 @@ def upgrade() -> None:
     op.create_index("ix_tracking_incident_row_key", "tracking_incident", ["row_key"], unique=True)
 
     op.create_table(
+        "tracking_sharing_agreement",
+        sa.Column("operation_id", sa.Uuid(), nullable=False),
+        sa.Column("partner", sa.String(length=200), nullable=False),
+        sa.Column("purpose", sa.Text(), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_until", sa.Date(), nullable=False),
+        sa.Column("recorded_by", sa.String(length=80), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operation.id"],
+            name=op.f("fk_tracking_sharing_agreement_operation_id_operation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_sharing_agreement")),
+    )
+    op.create_index(
+        op.f("ix_tracking_sharing_agreement_operation_id"),
+        "tracking_sharing_agreement",
+        ["operation_id"],
+        unique=False,
+    )
+
+    op.create_table(
         "tracking_flow_count",
         sa.Column("point_id", sa.Uuid(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -236,6 +297,9 @@ def downgrade() -> None:
     op.drop_index("ix_tracking_flow_count_point_id_day_direction", table_name="tracking_flow_count")
 
     op.drop_table("tracking_flow_count")
+    op.drop_index(op.f("ix_tracking_sharing_agreement_operation_id"), table_name="tracking_sharing_agreement")
+
+    op.drop_table("tracking_sharing_agreement")
     op.drop_index("ix_tracking_incident_row_key", table_name="tracking_incident")
     op.drop_index("ix_tracking_incident_incident_date", table_name="tracking_incident")
 
@@ -247,6 +311,9 @@ def downgrade() -> None:
     op.drop_index("ix_tracking_dtm_figure_country_iso3_round_number", table_name="tracking_dtm_figure")
 
     op.drop_table("tracking_dtm_figure")
+    op.drop_index("ix_tracking_distress_report_operation_id_serial", table_name="tracking_distress_report")
+
+    op.drop_table("tracking_distress_report")
     op.drop_table("tracking_pcode_format")
     op.drop_index(op.f("ix_tracking_import_sha256"), table_name="tracking_import")
 
