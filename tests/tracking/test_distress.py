@@ -179,3 +179,20 @@ def test_distress_through_cli_and_api(world: World) -> None:
             "/api/v1/tracking/distress", params={"operation_id": str(world.seed.operation_id)}, headers=imo
         )
         assert [d["serial"] for d in listed.json()] == [2, 1]
+
+
+def test_distress_page(world: World) -> None:
+    from tests.web.support import login
+
+    imo = principal(world.container, "imo")
+    with unit_of_work(world.container.sessions) as s:
+        service.log_distress(s, actor=imo, data=_report(world))
+    with TestClient(build_app(world.container), base_url="https://testserver", follow_redirects=False) as web:
+        login(web, "viewer")  # TRACKING_VIEW for site AMM only: not the operation's log
+        assert web.get("/tracking/distress").status_code == 200
+        assert "Rubber boat" not in web.get("/tracking/distress").text
+        web.cookies.clear()
+        login(web, "imo")
+        page = web.get("/tracking/distress")
+        assert page.status_code == 200 and "A. IDENTITY OF CASUALTY: Rubber boat" in page.text
+        assert "the log cannot be shared" in page.text

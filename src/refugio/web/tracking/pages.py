@@ -1,9 +1,10 @@
 """Tracking pages: an overview, administrative areas (P-codes), displacement sites (list and a form to
 add one), flow monitoring points with their daily counts, DTM rounds with the change since the
-previous round and the additivity check, incidents in transit with their summaries, and the map
-(Leaflet with world-atlas outlines, served from the checkout's node_modules under
-/tracking/vendor/… — offline, no tile server; the page keeps its tables when the libraries are
-absent). Downloads (IDPs as HAPI/HXL/CSV/JSON, incident summaries as CSV) are audited.
+previous round and the additivity check, incidents in transit with their summaries, the distress
+log (SITREPs and the agreements it is shared under), and the map (Leaflet with world-atlas
+outlines, served from the checkout's node_modules under /tracking/vendor/… — offline, no tile
+server; the page keeps its tables when the libraries are absent). Downloads (IDPs as
+HAPI/HXL/CSV/JSON, incident summaries as CSV) are audited.
 
 Permissions are checked by refugio.tracking (TRACKING_VIEW to read, TRACKING_MANAGE to add sites).
 Must not import refugio.api, refugio.cli or refugio.main.
@@ -283,3 +284,20 @@ def flows_page(request: Request) -> Response:
                                                end=end, by=by)  # fmt: skip
         return pg.render("tracking/flows.html", points=points, chosen=chosen, days=days, by=by, daily=daily,
                          breakdown=breakdown, breakdowns=BREAKDOWN_LABELS, kinds=FLOW_KINDS)  # fmt: skip
+
+
+@router.get("/tracking/distress")
+def distress_page(request: Request) -> Response:
+    with state_of(request).page(request) as pg:
+        policy.require_view(pg.principal)
+        ops = [o for o in reg_queries.visible_operations(pg.db, actor=pg.principal)
+               if pg.can(Permission.TRACKING_VIEW, operation_id=o.id)]  # fmt: skip
+        chosen = next(
+            (o for o in ops if o.code == request.query_params.get("operation")), ops[0] if ops else None
+        )
+        reports = agreements = []
+        if chosen is not None:
+            reports = queries.distress_reports(pg.db, actor=pg.principal, operation_id=chosen.id)
+            agreements = queries.agreements(pg.db, actor=pg.principal, operation_id=chosen.id)
+        return pg.render("tracking/distress.html", operations=ops, chosen=chosen, agreements=agreements,
+                         reports=[(r, queries.sitrep(r)) for r in reports])  # fmt: skip
