@@ -82,15 +82,30 @@
       });
       sites.addTo(map);
       var clusters;
+      var finished = function () {
+        el.dataset.ready = String(data.incidents.length);
+        el.dataset.readyMs = String(Math.round(performance.now()));
+      };
       if (L.markerClusterGroup) {
-        clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+        clusters = L.markerClusterGroup({
+          chunkedLoading: true, showCoverageOnHover: false,
+          chunkProgress: function (done, total) { if (done === total) { finished(); } }
+        });
+        var style = { radius: 4, color: "#333", weight: 1, fillColor: "#c00", fillOpacity: 0.7 };
         var markers = data.incidents.map(function (p) {
-          return L.circleMarker([p[0], p[1]], { radius: 4, color: "#333", weight: 1, fillColor: "#c00", fillOpacity: 0.7 })
-            .bindPopup(p[3] + " · " + text(el.dataset.labelDead) + ": " + p[2]);
+          var m = L.circleMarker([p[0], p[1]], style);
+          m.incident = p;
+          return m;
+        });
+        clusters.on("click", function (e) {  // one popup for the group, not one per marker
+          var p = e.layer.incident;
+          if (p) { L.popup().setLatLng(e.latlng).setContent(p[3] + " · " + text(el.dataset.labelDead) + ": " + p[2]).openOn(map); }
         });
         clusters.addLayers(markers);
+        if (!markers.length) { finished(); }
       } else {
         clusters = gridClusters(data.incidents);
+        finished();
       }
       clusters.addTo(map);
       var legend = L.control({ position: "bottomleft" });
@@ -110,8 +125,6 @@
       overlays[el.dataset.labelSites] = sites;
       overlays[el.dataset.labelIncidents] = clusters;
       L.control.layers(null, overlays).addTo(map);
-      el.dataset.ready = String(data.incidents.length);
-      el.dataset.readyMs = String(Math.round(performance.now()));
       if (status) {
         status.textContent = el.dataset.labelIncidents + ": " + data.incidents.length.toLocaleString() + " · " +
           el.dataset.labelSites + ": " + data.sites.length.toLocaleString();
