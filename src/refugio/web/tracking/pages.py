@@ -40,7 +40,7 @@ from refugio.web.tracking.labels import (
     SITE_KINDS,
     SITE_STATUSES,
     SUMMARY_BY,
-)  # fmt: skip
+)
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
@@ -56,8 +56,19 @@ VENDOR_TYPES = {
     ".png": "image/png",
     ".json": "application/json",
 }
-SITE_FIELDS = ("code", "name", "kind", "status", "admin_pcode", "latitude", "longitude", "capacity",
-               "population", "managing_agency", "registration_site_id")  # fmt: skip
+SITE_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "status",
+    "admin_pcode",
+    "latitude",
+    "longitude",
+    "capacity",
+    "population",
+    "managing_agency",
+    "registration_site_id",
+)
 
 
 @lru_cache(maxsize=1)
@@ -83,9 +94,12 @@ def vendor_file(package: str, name: str) -> Path | None:
 def libraries_installed() -> bool:
     return all(
         vendor_file(p, n) is not None
-        for p, n in (("leaflet", "leaflet.js"), ("topojson", "topojson-client.min.js"),
-                     ("world-atlas", "countries-110m.json"))
-    )  # fmt: skip
+        for p, n in (
+            ("leaflet", "leaflet.js"),
+            ("topojson", "topojson-client.min.js"),
+            ("world-atlas", "countries-110m.json"),
+        )
+    )
 
 
 @router.get("/tracking/vendor/{package}/{name:path}")
@@ -137,30 +151,50 @@ def locations(request: Request) -> Response:
     q = request.query_params
     with state_of(request).page(request) as pg:
         level = _int(q.get("level"), "level", 0, 2)
-        found = queries.areas(pg.db, actor=pg.principal, country=q.get("country") or None, level=level,
-                              parent=q.get("parent") or None, query=q.get("q") or None)  # fmt: skip
-        return pg.render("tracking/locations.html", areas=found, country=q.get("country", ""), level=level,
-                         parent=q.get("parent", ""), q=q.get("q", ""),
-                         counts=queries.area_counts(pg.db, actor=pg.principal))  # fmt: skip
+        found = queries.areas(
+            pg.db,
+            actor=pg.principal,
+            country=q.get("country") or None,
+            level=level,
+            parent=q.get("parent") or None,
+            query=q.get("q") or None,
+        )
+        return pg.render(
+            "tracking/locations.html",
+            areas=found,
+            country=q.get("country", ""),
+            level=level,
+            parent=q.get("parent", ""),
+            q=q.get("q", ""),
+            counts=queries.area_counts(pg.db, actor=pg.principal),
+        )
 
 
 def _render_sites(request: Request, failure: Failure | None = None) -> Response:
     with state_of(request).page(request) as pg:
         found = queries.sites(pg.db, actor=pg.principal)
-        ops = [o for o in reg_queries.visible_operations(pg.db, actor=pg.principal)
-               if pg.can(Permission.TRACKING_MANAGE, operation_id=o.id)]  # fmt: skip
+        ops = [
+            o
+            for o in reg_queries.visible_operations(pg.db, actor=pg.principal)
+            if pg.can(Permission.TRACKING_MANAGE, operation_id=o.id)
+        ]
         if not found and not ops:
             policy.require_view(pg.principal)
         reg_sites = reg_queries.visible_sites(
             pg.db, actor=pg.principal, permission=Permission.TRACKING_MANAGE
         )
         return pg.render(
-            "tracking/sites.html", status=422 if failure else 200, sites=found, operations=ops,
-            registration_sites=reg_sites, kinds=SITE_KINDS, statuses=SITE_STATUSES,
+            "tracking/sites.html",
+            status=422 if failure else 200,
+            sites=found,
+            operations=ops,
+            registration_sites=reg_sites,
+            kinds=SITE_KINDS,
+            statuses=SITE_STATUSES,
             kind_choices=[(k, pg.gettext(v)) for k, v in SITE_KINDS.items()],
             status_choices=[(k, pg.gettext(v)) for k, v in SITE_STATUSES.items()],
             form=form_context(failure, "site"),
-        )  # fmt: skip
+        )
 
 
 @router.get("/tracking/sites")
@@ -183,9 +217,14 @@ def _add_site(pg: Page, form: FormData) -> str:
 async def add_site(request: Request) -> Response:
     form = await request.form()
     return await run_in_threadpool(
-        run_action, request, form, name="site", work=lambda pg: _add_site(pg, form),
-        to_input=plain_input((*SITE_FIELDS, "operation_id")), on_failure=lambda f: _render_sites(request, f),
-    )  # fmt: skip
+        run_action,
+        request,
+        form,
+        name="site",
+        work=lambda pg: _add_site(pg, form),
+        to_input=plain_input((*SITE_FIELDS, "operation_id")),
+        on_failure=lambda f: _render_sites(request, f),
+    )
 
 
 @router.get("/tracking/rounds")
@@ -197,9 +236,25 @@ def rounds_page(request: Request) -> Response:
         figures = queries.rounds(pg.db, actor=pg.principal, country=country, admin_level=level)
         check = queries.additivity(pg.db, actor=pg.principal, country=country)
         countries = [c.country_iso3 for c in queries.idps_by_country(pg.db, actor=pg.principal)]
-        return pg.render("tracking/rounds.html", figures=figures[:2000], total=len(figures), check=check,
-                         country=country or "", level=level, countries=countries,
-                         assessment_types=ASSESSMENT_TYPES)  # fmt: skip
+        national = [r for r in figures if r.admin_level == 0 and r.assessment_type == "BA"]
+        longest = max(
+            sorted({r.operation for r in national}),
+            key=lambda o: sum(r.operation == o for r in national),
+            default="",
+        )
+        series = [(f"{r.reporting_date:%Y-%m}", r.idps) for r in national if r.operation == longest]
+        return pg.render(
+            "tracking/rounds.html",
+            figures=figures[:2000],
+            total=len(figures),
+            check=check,
+            series=series if country else [],
+            series_operation=longest,
+            country=country or "",
+            level=level,
+            countries=countries,
+            assessment_types=ASSESSMENT_TYPES,
+        )
 
 
 @router.get("/tracking/idps.{fmt}")
@@ -214,8 +269,13 @@ def idps_file(request: Request, fmt: str) -> Response:
             text = queries.render(
                 queries.dtm_rows(pg.db, actor=pg.principal), queries.DTM_COLUMNS, fmt, hxl=queries.DTM_HXL
             )
-        audit.record(pg.db, actor=pg.principal, action="tracking.idps_downloaded", object_type="tracking",
-                     details={"format": fmt})  # fmt: skip
+        audit.record(
+            pg.db,
+            actor=pg.principal,
+            action="tracking.idps_downloaded",
+            object_type="tracking",
+            details={"format": fmt},
+        )
     media = "application/json" if fmt == "json" else "text/csv; charset=utf-8"
     name = f"idps-{fmt}.{'json' if fmt == 'json' else 'csv'}"
     return Response(text, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -235,8 +295,18 @@ def incidents_page(request: Request) -> Response:
         by = _summary_by(q.get("by"))
         year = _int(q.get("year"), "year", 1990, 2100)
         total, recent = queries.incidents(pg.db, actor=pg.principal, year=year, limit=100)
-        return pg.render("tracking/incidents.html", by=by.value, choices=SUMMARY_BY, year=year, total=total,
-                         rows=queries.summary(pg.db, actor=pg.principal, by=by), recent=recent)  # fmt: skip
+        rows = queries.summary(pg.db, actor=pg.principal, by=by)
+        points = [(r["year"], r["dead_and_missing"]) for r in rows] if by is SummaryBy.YEAR else []
+        return pg.render(
+            "tracking/incidents.html",
+            by=by.value,
+            choices=SUMMARY_BY,
+            year=year,
+            total=total,
+            rows=rows,
+            recent=recent,
+            year_points=points,
+        )
 
 
 @router.get("/tracking/incidents/summary.csv")
@@ -244,8 +314,13 @@ def incidents_csv(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         by = _summary_by(request.query_params.get("by"))
         rows = queries.summary(pg.db, actor=pg.principal, by=by)
-        audit.record(pg.db, actor=pg.principal, action="tracking.incidents_downloaded",
-                     object_type="tracking", details={"by": by.value})  # fmt: skip
+        audit.record(
+            pg.db,
+            actor=pg.principal,
+            action="tracking.incidents_downloaded",
+            object_type="tracking",
+            details={"by": by.value},
+        )
     text = queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], "csv")
     disposition = f'attachment; filename="incidents-by-{by.value}.csv"'
     return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
@@ -255,8 +330,11 @@ def incidents_csv(request: Request) -> Response:
 def map_page(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         policy.require_view(pg.principal)
-        return pg.render("tracking/map.html", installed=libraries_installed(),
-                         countries=queries.idps_by_country(pg.db, actor=pg.principal))  # fmt: skip
+        return pg.render(
+            "tracking/map.html",
+            installed=libraries_installed(),
+            countries=queries.idps_by_country(pg.db, actor=pg.principal),
+        )
 
 
 @router.get("/tracking/map/data.json")
@@ -280,18 +358,31 @@ def flows_page(request: Request) -> Response:
         daily = breakdown = []
         if chosen is not None:
             daily = queries.flow_days(pg.db, actor=pg.principal, point_id=chosen.id, start=start, end=end)
-            breakdown = queries.flow_breakdown(pg.db, actor=pg.principal, point_id=chosen.id, start=start,
-                                               end=end, by=by)  # fmt: skip
-        return pg.render("tracking/flows.html", points=points, chosen=chosen, days=days, by=by, daily=daily,
-                         breakdown=breakdown, breakdowns=BREAKDOWN_LABELS, kinds=FLOW_KINDS)  # fmt: skip
+            breakdown = queries.flow_breakdown(
+                pg.db, actor=pg.principal, point_id=chosen.id, start=start, end=end, by=by
+            )
+        return pg.render(
+            "tracking/flows.html",
+            points=points,
+            chosen=chosen,
+            days=days,
+            by=by,
+            daily=daily,
+            breakdown=breakdown,
+            breakdowns=BREAKDOWN_LABELS,
+            kinds=FLOW_KINDS,
+        )
 
 
 @router.get("/tracking/distress")
 def distress_page(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         policy.require_view(pg.principal)
-        ops = [o for o in reg_queries.visible_operations(pg.db, actor=pg.principal)
-               if pg.can(Permission.TRACKING_VIEW, operation_id=o.id)]  # fmt: skip
+        ops = [
+            o
+            for o in reg_queries.visible_operations(pg.db, actor=pg.principal)
+            if pg.can(Permission.TRACKING_VIEW, operation_id=o.id)
+        ]
         chosen = next(
             (o for o in ops if o.code == request.query_params.get("operation")), ops[0] if ops else None
         )
@@ -299,5 +390,10 @@ def distress_page(request: Request) -> Response:
         if chosen is not None:
             reports = queries.distress_reports(pg.db, actor=pg.principal, operation_id=chosen.id)
             agreements = queries.agreements(pg.db, actor=pg.principal, operation_id=chosen.id)
-        return pg.render("tracking/distress.html", operations=ops, chosen=chosen, agreements=agreements,
-                         reports=[(r, queries.sitrep(r)) for r in reports])  # fmt: skip
+        return pg.render(
+            "tracking/distress.html",
+            operations=ops,
+            chosen=chosen,
+            agreements=agreements,
+            reports=[(r, queries.sitrep(r)) for r in reports],
+        )
