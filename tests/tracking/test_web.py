@@ -48,7 +48,7 @@ def test_pages_for_an_information_management_officer(client: TestClient, world: 
     assert page.status_code == 200 and "-60" in page.text
     assert "1 of 2 parent totals" in page.text  # 150 at admin 1, 140 in its admin 2
     assert "<svg" in page.text and "2024-05: 90" in page.text  # IDPs per round, as a chart
-    assert '<rect' in client.get("/tracking/incidents?by=year").text
+    assert "<rect" in client.get("/tracking/incidents?by=year").text
     page = client.get("/tracking/incidents?by=region")
     assert page.status_code == 200 and "Mediterranean" in page.text and "582" in page.text
     summary = client.get("/tracking/incidents/summary.csv?by=year")
