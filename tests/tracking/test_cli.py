@@ -56,6 +56,11 @@ def test_tracking_through_the_command_line(world: World, tmp_path: Path) -> None
     assert hapi[3]["admin2_name"] == "Mamdi" and hapi[3]["warning"].startswith("PCode length TD0701->TCD0701")
     code, out = invoke(world, "tracking", "idps", "--format", "hxl")
     assert code == 0 and out.splitlines()[1].startswith("#id+code,#operation+name")
+    import hxl  # the HXL export is valid for libhxl: tags read, figures summed by admin level
+
+    data = hxl.data(list(csv.reader(io.StringIO(out))))
+    by_level = {r.get("#adm+level"): r.get("#affected+idps") for r in data if r.get("#adm+level") == "1"}
+    assert by_level == {"1": "150"}
     code, out = invoke(world, "tracking", "idps", "--format", "json")
     assert code == 0 and len(json.loads(out)) == 4
     code, out = invoke(world, "tracking", "rounds", "--country", "TCD")
