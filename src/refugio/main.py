@@ -39,7 +39,8 @@ def metadata() -> MetaData:
     import refugio.registration.models
     import refugio.security.models
     import refugio.sharing.models
-    import refugio.stats.models  # noqa: F401
+    import refugio.stats.models
+    import refugio.tracking.models  # noqa: F401
     from refugio.store.base import Base
 
     return Base.metadata

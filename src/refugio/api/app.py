@@ -29,6 +29,7 @@ from refugio.api.security import router as tokens_router
 from refugio.api.sharing import router as sharing_router
 from refugio.api.stats import router as stats_router
 from refugio.api.tracing import router as tracing_router
+from refugio.api.tracking import router as tracking_router
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -61,6 +62,7 @@ ROUTERS = (
     protection_router,
     tracing_router,
     sharing_router,
+    tracking_router,
 )
 
 

@@ -20,6 +20,7 @@ from refugio.cli.security import audit_app, users_app
 from refugio.cli.sharing import sharing_app
 from refugio.cli.stats import stats_app
 from refugio.cli.tracing import tracing_app
+from refugio.cli.tracking import tracking_app
 
 app = typer.Typer(
     name="refugio",
@@ -43,6 +44,7 @@ app.command()(demo_commands.demo)
 app.command("serve")(demo_commands.serve_cmd)
 app.command()(verify)
 app.add_typer(sharing_app, name="sharing")
+app.add_typer(tracking_app, name="tracking")
 
 
 @app.callback(invoke_without_command=True)

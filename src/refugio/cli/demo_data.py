@@ -11,6 +11,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from refugio.core import clock
@@ -86,6 +87,7 @@ def _seed_domains(container: Container, echo: Callable[[str], Any]) -> None:
         assert op is not None
         pledges = seed_sharing(s, operation_id=op.id, actor=SYSTEM, echo=echo)
     echo(f"Sharing: {pledges} pledges with their updates")
+    seed_tracking(container, operation_id=op.id, echo=echo)
 
 
 def _build_operation(container: Container) -> tuple[list[dict[str, str]], list[uuid.UUID]]:
@@ -152,6 +154,28 @@ def _register_arrivals(
     if batch:
         done += _register(container, batch)
         echo(f"  {done:,} / {households:,}")
+
+
+def shared_external() -> Path | None:
+    """shared/data/external beside the checkout (REFUGIO_SHARED_DATA overrides), if it exists."""
+    given = os.environ.get("REFUGIO_SHARED_DATA")
+    if given:
+        return Path(given)
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "pyproject.toml").is_file():
+            folder = parent.parent / "shared" / "data" / "external"
+            return folder if folder.is_dir() else None
+    return None
+
+
+def seed_tracking(container: Container, *, operation_id: Any, echo: Callable[[str], Any]) -> None:
+    """Displacement sites and, when shared/data/external is there, the DTM, P-code and MMP files."""
+    from refugio.tracking import demo
+
+    with unit_of_work(container.sessions) as s:
+        lines = demo.seed_demo(s, operation_id=operation_id, actor=SYSTEM, external=shared_external())
+    for line in lines:
+        echo(line)
 
 
 SERVICES = [

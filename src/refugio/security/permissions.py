@@ -47,6 +47,10 @@ class Permission(StrEnum):
     # responsibility sharing (refugio.sharing): keys, indicators, pledges
     SHARING_VIEW = "SHARING_VIEW"
     SHARING_MANAGE = "SHARING_MANAGE"
+    # displacement and flow tracking, incidents in transit (refugio.tracking)
+    TRACKING_VIEW = "TRACKING_VIEW"
+    TRACKING_MANAGE = "TRACKING_MANAGE"  # import DTM / MMP files, edit sites
+    TRACKING_SHARE = "TRACKING_SHARE"  # hand tracking exports to partners
 
 
 class Role(StrEnum):
@@ -121,3 +125,8 @@ ROLE_LABELS[Role.SERVICE_PROVIDER] = "Service provider (referral recipient)"
 # Information management officers prepare keys, indicators and the pledge ledger; viewers read them.
 ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | {P.SHARING_VIEW, P.SHARING_MANAGE}
 ROLE_PERMISSIONS[Role.VIEWER] = ROLE_PERMISSIONS[Role.VIEWER] | {P.SHARING_VIEW}
+# --- displacement and flow tracking (refugio.tracking) -----------------------------------------------
+# Aggregate data only (no person): information management officers import and edit, viewers read.
+_TRACKING = frozenset({P.TRACKING_VIEW, P.TRACKING_MANAGE, P.TRACKING_SHARE})
+ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | _TRACKING
+ROLE_PERMISSIONS[Role.VIEWER] = ROLE_PERMISSIONS[Role.VIEWER] | {P.TRACKING_VIEW}

@@ -27,6 +27,7 @@ from refugio.web.rendering import Renderer
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
 from refugio.web.stats import pages as stats
+from refugio.web.tracking import pages as tracking_pages
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -72,6 +73,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(protection.router)
     app.include_router(tracing.router)
     app.include_router(sharing_pages.router)
+    app.include_router(tracking_pages.router)
     errors.install(app)
     middleware.install(
         app,

@@ -1,0 +1,272 @@
+"""Tracking (refugio.tracking): administrative areas, displacement sites, flow monitoring points and
+their daily counts, DTM rounds with their change and additivity, the IDPs export (HDX HAPI, HXL, CSV,
+JSON), incidents in transit and their summaries, and the distress log (IAMSAR SITREP) shared with
+search-and-rescue partners under data-sharing agreements.
+
+Permissions (checked by refugio.tracking): TRACKING_VIEW to read; TRACKING_MANAGE for the operation to
+add or change sites, flow points, counts and distress reports; TRACKING_SHARE to record agreements
+and share the distress log. Downloads and shares are audited. Imports of DTM and MMP files are done
+with `refugio tracking import …`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from refugio.api.deps import Caller, Db, parse_id
+from refugio.api.problems import responses
+from refugio.security import audit
+from refugio.tracking import queries, service
+from refugio.tracking.enums import IdpFormat, SummaryBy
+from refugio.tracking.schemas import (
+    AdminAreaRead,
+    AgreementCreate,
+    AgreementRead,
+    CountryIdps,
+    DistressCreate,
+    DistressRead,
+    FlowCountIn,
+    FlowDay,
+    FlowPointCreate,
+    FlowPointRead,
+    ImportRead,
+    SiteCreate,
+    SiteRead,
+    SiteUpdate,
+)  # fmt: skip
+
+router = APIRouter(prefix="/tracking", tags=["tracking"], responses=responses(401, 403, 404, 422))
+
+Country = Annotated[str | None, Query(min_length=3, max_length=3, description="ISO3 code.")]
+Level = Annotated[int | None, Query(ge=0, le=2, description="Admin level 0, 1 or 2.")]
+
+
+@router.get("/locations", response_model=list[AdminAreaRead])
+def list_locations(
+    session: Db, actor: Caller, country: Country = None, level: Level = None,
+    parent: Annotated[str | None, Query(max_length=30)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name or P-code.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AdminAreaRead]:  # fmt: skip
+    """Administrative areas with their OCHA P-codes, parents and warnings."""
+    return queries.areas(
+        session, actor=actor, country=country, level=level, parent=parent, query=q, limit=limit
+    )
+
+
+@router.get("/sites", response_model=list[SiteRead])
+def list_sites(session: Db, actor: Caller) -> list[SiteRead]:
+    """The displacement sites of the operations one may see."""
+    return queries.sites(session, actor=actor)
+
+
+@router.post("/sites", response_model=SiteRead, status_code=201)
+def add_site(session: Db, actor: Caller, body: SiteCreate) -> SiteRead:
+    """Add a camp, collective centre, informal settlement or host community."""
+    site = service.add_site(session, actor=actor, data=body)
+    return queries.get_site(session, actor=actor, site_id=site.id)
+
+
+@router.get("/sites/{site_id}", response_model=SiteRead)
+def get_site(session: Db, actor: Caller, site_id: str) -> SiteRead:
+    return queries.get_site(session, actor=actor, site_id=parse_id(site_id, "site"))
+
+
+@router.patch("/sites/{site_id}", response_model=SiteRead)
+def update_site(session: Db, actor: Caller, site_id: str, body: SiteUpdate) -> SiteRead:
+    """Change a site's fields (those given)."""
+    sid: uuid.UUID = parse_id(site_id, "site")
+    queries.get_site(session, actor=actor, site_id=sid)  # 404 outside one's scope
+    service.update_site(session, actor=actor, site_id=sid, data=body)
+    return queries.get_site(session, actor=actor, site_id=sid)
+
+
+@router.get("/rounds", response_model=list[queries.RoundFigure])
+def list_rounds(
+    session: Db, actor: Caller, country: Country = None, level: Level = None
+) -> list[queries.RoundFigure]:
+    """IDPs per location and round (duplicates left out) with the change since the previous round."""
+    return queries.rounds(session, actor=actor, country=country, admin_level=level)
+
+
+@router.get("/additivity")
+def additivity(session: Db, actor: Caller, country: Country = None) -> dict[str, Any]:
+    """Whether each admin level adds up to the one above, round by round; the gaps."""
+    check = queries.additivity(session, actor=actor, country=country)
+    return {
+        "checked": check.checked,
+        "consistent": check.consistent,
+        "gaps": [{**g.__dict__, "reporting_date": g.reporting_date.isoformat(), "difference": g.difference}
+                 for g in check.gaps],
+    }  # fmt: skip
+
+
+@router.get("/countries", response_model=list[CountryIdps])
+def idps_by_country(session: Db, actor: Caller) -> list[CountryIdps]:
+    """The latest admin-0 IDPs per country."""
+    return queries.idps_by_country(session, actor=actor)
+
+
+@router.get("/idps", response_model=None)
+def export_idps(
+    session: Db,
+    actor: Caller,
+    format: Annotated[IdpFormat, Query(description="hapi, hxl, csv or json")] = IdpFormat.HAPI,
+) -> Response:
+    """The IDPs of every round, admin levels 0–2: the HDX HAPI "IDPs" table, or the DTM-shaped table
+    (HXL-tagged CSV with the DTM's hashtags, plain CSV, or JSON)."""
+    audit.record(session, actor=actor, action="tracking.idps_downloaded", object_type="tracking",
+                 details={"format": format.value, "channel": "api"})  # fmt: skip
+    if format is IdpFormat.HAPI:
+        text = queries.render(queries.hapi_rows(session, actor=actor), queries.HAPI_COLUMNS, "csv")
+    else:
+        text = queries.render(
+            queries.dtm_rows(session, actor=actor), queries.DTM_COLUMNS, format.value, hxl=queries.DTM_HXL
+        )
+    if format is IdpFormat.JSON:
+        return Response(text, media_type="application/json")
+    disposition = f'attachment; filename="idps-{format.value}.csv"'
+    return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+
+
+@router.get("/incidents")
+def list_incidents(
+    session: Db, actor: Caller, year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    country: Country = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:  # fmt: skip
+    """Incidents in transit (Missing Migrants Project), newest first."""
+    total, items = queries.incidents(
+        session, actor=actor, year=year, country=country, limit=limit, offset=offset
+    )
+    return {"total": total, "items": items}
+
+
+@router.get("/incidents/summary", response_model=None)
+def incidents_summary(
+    session: Db, actor: Caller, by: SummaryBy = SummaryBy.YEAR, format: Literal["json", "csv"] = "json"
+) -> Response:
+    """Incidents, dead and missing (`dead_and_missing`), dead, missing and survivors by year, route,
+    region, country or cause."""
+    rows = queries.summary(session, actor=actor, by=by)
+    if format == "json":
+        return JSONResponse(rows)
+    text = queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], "csv")
+    return Response(text, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/imports", response_model=list[ImportRead])
+def list_imports(session: Db, actor: Caller) -> list[ImportRead]:
+    """The DTM, MMP and P-code files imported, newest first."""
+    return queries.imports(session, actor=actor)
+
+
+@router.get("/flow-points", response_model=list[FlowPointRead])
+def list_flow_points(session: Db, actor: Caller) -> list[FlowPointRead]:
+    """The flow monitoring points of the operations one may see."""
+    return queries.flow_points(session, actor=actor)
+
+
+@router.post("/flow-points", response_model=FlowPointRead, status_code=201)
+def add_flow_point(session: Db, actor: Caller, body: FlowPointCreate) -> FlowPointRead:
+    """Add a flow monitoring point (border crossing, transit centre, bus station, port, airport)."""
+    return FlowPointRead.model_validate(service.add_flow_point(session, actor=actor, data=body))
+
+
+@router.post("/flow-points/{point_id}/counts", status_code=201)
+def record_counts(session: Db, actor: Caller, point_id: str, body: list[FlowCountIn]) -> dict[str, int]:
+    """Record the people counted on a day by direction, sex, age group, nationality and transport; a
+    combination recorded again for the same day is corrected (audited)."""
+    pid: uuid.UUID = parse_id(point_id, "flow monitoring point")
+    return {"recorded": service.record_flow_counts(session, actor=actor, point_id=pid, counts=body)}
+
+
+@router.get("/flow-points/{point_id}/days", response_model=list[FlowDay])
+def flow_days(
+    session: Db, actor: Caller, point_id: str, days: Annotated[int, Query(ge=1, le=366)] = 30
+) -> list[FlowDay]:
+    """People counted each day, in and out, over the last `days` days."""
+    start, end = service.flow_day_range(days)
+    return queries.flow_days(session, actor=actor, point_id=parse_id(point_id, "flow monitoring point"),
+                             start=start, end=end)  # fmt: skip
+
+
+@router.get("/flow-points/{point_id}/breakdown")
+def flow_breakdown(
+    session: Db, actor: Caller, point_id: str,
+    by: Literal["nationality", "transport", "sex", "age_group"] = "nationality",
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> list[dict[str, object]]:  # fmt: skip
+    """People counted over the last `days` days by nationality, transport, sex or age group."""
+    start, end = service.flow_day_range(days)
+    return queries.flow_breakdown(session, actor=actor, point_id=parse_id(point_id, "flow monitoring point"),
+                                  start=start, end=end, by=by)  # fmt: skip
+
+
+class DistressUpdate(BaseModel):
+    """G. an action taken, H. a further report, or the end of the case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: str | None = Field(default=None, max_length=4000)
+    further: str | None = Field(default=None, max_length=4000)
+    close: bool = False
+
+
+class ShareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agreement_id: uuid.UUID
+    report_ids: list[uuid.UUID] | None = None
+
+
+@router.post("/agreements", response_model=AgreementRead, status_code=201)
+def record_agreement(session: Db, actor: Caller, body: AgreementCreate) -> AgreementRead:
+    """Record a data-sharing agreement with a search-and-rescue partner (TRACKING_SHARE)."""
+    return AgreementRead.model_validate(service.record_agreement(session, actor=actor, data=body))
+
+
+@router.get("/agreements", response_model=list[AgreementRead])
+def list_agreements(session: Db, actor: Caller, operation_id: uuid.UUID) -> list[AgreementRead]:
+    return queries.agreements(session, actor=actor, operation_id=operation_id)
+
+
+@router.post("/distress", response_model=DistressRead, status_code=201)
+def log_distress(session: Db, actor: Caller, body: DistressCreate) -> DistressRead:
+    """Log people or a vessel in distress (IAMSAR SITREP fields A–G)."""
+    return DistressRead.model_validate(service.log_distress(session, actor=actor, data=body))
+
+
+@router.get("/distress", response_model=list[DistressRead])
+def list_distress(session: Db, actor: Caller, operation_id: uuid.UUID) -> list[DistressRead]:
+    """The distress log of an operation, newest first."""
+    return queries.distress_reports(session, actor=actor, operation_id=operation_id)
+
+
+@router.post("/distress/{report_id}/updates", response_model=DistressRead)
+def update_distress(session: Db, actor: Caller, report_id: str, body: DistressUpdate) -> DistressRead:
+    """Add an action taken or a further report, or close the case."""
+    report = service.add_to_report(
+        session,
+        actor=actor,
+        report_id=parse_id(report_id, "distress report"),
+        action=body.action,
+        further=body.further,
+        close=body.close,
+    )
+    return DistressRead.model_validate(report)
+
+
+@router.post("/distress/share", response_model=None)
+def share_distress(session: Db, actor: Caller, body: ShareRequest) -> Response:
+    """The distress log (or the reports named) as IAMSAR SITREPs for the partner of an agreement in
+    force today; refused otherwise. Every share is audited."""
+    text = service.share_distress_log(
+        session, actor=actor, agreement_id=body.agreement_id, report_ids=body.report_ids
+    )
+    return Response(text, media_type="text/plain; charset=utf-8")

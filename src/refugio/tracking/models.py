@@ -1,0 +1,233 @@
+"""Tracking ORM models (SQLAlchemy 2, typed). No behaviour here: see service.py, pcodes.py, dtm.py,
+mmp.py and queries.py.
+
+* `AdminArea` — an administrative area by its OCHA P-code (admin 0 = the ISO3 code), its name, level
+  and parent; `warnings` keeps what the loader noticed (e.g. a code that does not follow the rules).
+* `PcodeFormat` — OCHA's P-code length rules per country (country prefix, admin 1 … 5).
+* `TrackedSite` — a displacement site (camp, collective centre, informal settlement, host community)
+  of an operation, optionally linked to a registration site.
+* `TrackingImport` — one imported file (DTM or MMP): its digest, who, when, and the report.
+* `DtmFigure` — one row of a DTM mobility-tracking extract (a location in a round): IDPs, sex where
+  known, reasons, origin, assessment type, with the P-codes as given and as normalised, the warnings
+  and the `duplicate` flag.
+* `FlowPoint` — a flow monitoring point of an operation (border crossing, transit centre, bus
+  station…) with the movement types observed there.
+* `FlowCount` — people counted at a point on a day, by direction, sex, age group, nationality and
+  means of transport (one row per combination; recording it again corrects it).
+* `DistressReport` — people or a vessel in distress (IAMSAR SITREP: identity, position, situation,
+  persons on board, assistance required, coordinating centre, actions, further reports).
+* `SharingAgreement` — a data-sharing agreement naming the search-and-rescue partner and the purpose;
+  the distress log is shared only under one that is in force (every share audited).
+* `Incident` — one Missing Migrants Project record (dead and missing migrants), lists kept as lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from refugio.core import clock
+from refugio.store.base import Base, Timestamped, UUIDPk
+from refugio.store.types import PortableJSON
+
+
+class AdminArea(Base):
+    __tablename__ = "tracking_admin_area"
+    __table_args__ = (Index("ix_tracking_admin_area_country_iso3_level", "country_iso3", "level"),)
+
+    pcode: Mapped[str] = mapped_column(String(30), primary_key=True)
+    country_iso3: Mapped[str] = mapped_column(String(3))
+    level: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_pcode: Mapped[str | None] = mapped_column(String(30))
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    warnings: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+
+
+class PcodeFormat(Base):
+    __tablename__ = "tracking_pcode_format"
+
+    country_iso3: Mapped[str] = mapped_column(String(3), primary_key=True)
+    country_lengths: Mapped[list[int]] = mapped_column(PortableJSON)  # e.g. [3]; "3|7" gives [3, 7]
+    admin_lengths: Mapped[list[list[int]]] = mapped_column(PortableJSON)  # admin 1 … n, alternatives
+
+
+class TrackedSite(UUIDPk, Timestamped, Base):
+    __tablename__ = "tracking_site"
+    __table_args__ = (Index("ix_tracking_site_operation_id_code", "operation_id", "code", unique=True),)
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20))
+    admin_pcode: Mapped[str | None] = mapped_column(String(30))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
+    managing_agency: Mapped[str | None] = mapped_column(String(200))
+    registration_site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("site.id"))
+
+
+class TrackingImport(UUIDPk, Base):
+    __tablename__ = "tracking_import"
+
+    kind: Mapped[str] = mapped_column(String(10))  # dtm | mmp | pcodes
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    imported_by: Mapped[str] = mapped_column(String(80))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_added: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+
+
+class DtmFigure(UUIDPk, Base):
+    __tablename__ = "tracking_dtm_figure"
+    __table_args__ = (
+        Index("ix_tracking_dtm_figure_row_key", "row_key", unique=True),
+        Index("ix_tracking_dtm_figure_country_iso3_round_number", "country_iso3", "round_number"),
+    )
+
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tracking_import.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    row_key: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(40))
+    operation: Mapped[str] = mapped_column(String(200))
+    operation_status: Mapped[str | None] = mapped_column(String(20))
+    country_iso3: Mapped[str] = mapped_column(String(3))
+    country_name: Mapped[str] = mapped_column(String(200))
+    admin_level: Mapped[int] = mapped_column(Integer)
+    provider_admin1_pcode: Mapped[str | None] = mapped_column(String(30))
+    provider_admin1_name: Mapped[str | None] = mapped_column(String(200))
+    provider_admin2_pcode: Mapped[str | None] = mapped_column(String(30))
+    provider_admin2_name: Mapped[str | None] = mapped_column(String(200))
+    admin1_pcode: Mapped[str | None] = mapped_column(String(30))
+    admin2_pcode: Mapped[str | None] = mapped_column(String(30))
+    idps: Mapped[int] = mapped_column(Integer)
+    males: Mapped[int | None] = mapped_column(Integer)
+    females: Mapped[int | None] = mapped_column(Integer)
+    reporting_date: Mapped[dt.date] = mapped_column(Date)
+    round_number: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    origin_admin1_name: Mapped[str | None] = mapped_column(String(200))
+    origin_admin1_pcode: Mapped[str | None] = mapped_column(String(30))
+    assessment_type: Mapped[str] = mapped_column(String(4))
+    warnings: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Incident(UUIDPk, Base):
+    __tablename__ = "tracking_incident"
+    __table_args__ = (
+        Index("ix_tracking_incident_row_key", "row_key", unique=True),
+        Index("ix_tracking_incident_incident_date", "incident_date"),
+    )
+
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tracking_import.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    row_key: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(40))
+    incident_type: Mapped[str] = mapped_column(String(40))
+    incident_date: Mapped[dt.date] = mapped_column(Date)
+    route: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    country_iso3: Mapped[str | None] = mapped_column(String(3))
+    country_name: Mapped[str | None] = mapped_column(String(100))
+    dead: Mapped[int | None] = mapped_column(Integer)
+    missing: Mapped[int | None] = mapped_column(Integer)
+    dead_and_missing: Mapped[int] = mapped_column(Integer)
+    survivors: Mapped[int | None] = mapped_column(Integer)
+    females: Mapped[int | None] = mapped_column(Integer)
+    males: Mapped[int | None] = mapped_column(Integer)
+    children: Mapped[int | None] = mapped_column(Integer)
+    causes: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    nationalities: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    location: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    information_source: Mapped[str | None] = mapped_column(Text)
+    reliability: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class FlowPoint(UUIDPk, Timestamped, Base):
+    __tablename__ = "tracking_flow_point"
+    __table_args__ = (Index("ix_tracking_flow_point_operation_id_code", "operation_id", "code", unique=True),)
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    movement_types: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    admin_pcode: Mapped[str | None] = mapped_column(String(30))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FlowCount(UUIDPk, Base):
+    __tablename__ = "tracking_flow_count"
+    __table_args__ = (
+        Index(
+            "ix_tracking_flow_count_point_id_day_direction",
+            "point_id", "day", "direction", "sex", "age_group", "nationality", "transport",
+            unique=True,
+        ),
+    )  # fmt: skip
+
+    point_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tracking_flow_point.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    direction: Mapped[str] = mapped_column(String(10))
+    sex: Mapped[str] = mapped_column(String(1))  # F, M, U (unknown)
+    age_group: Mapped[str] = mapped_column(String(10))
+    nationality: Mapped[str] = mapped_column(String(3))  # ISO3, UNK when unknown
+    transport: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class SharingAgreement(UUIDPk, Timestamped, Base):
+    """A data-sharing agreement with a search-and-rescue partner: who, for what, from when until when."""
+
+    __tablename__ = "tracking_sharing_agreement"
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    partner: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class DistressReport(UUIDPk, Timestamped, Base):
+    """People or a vessel in distress, in the shape of an IAMSAR situation report (SITREP)."""
+
+    __tablename__ = "tracking_distress_report"
+    __table_args__ = (
+        Index("ix_tracking_distress_report_operation_id_serial", "operation_id", "serial", unique=True),
+    )
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
+    serial: Mapped[int] = mapped_column(Integer)
+    identity: Mapped[str] = mapped_column(
+        String(300)
+    )  # A. identity of the casualty (vessel, call sign, group)
+    latitude: Mapped[float] = mapped_column(Float)  # B. position
+    longitude: Mapped[float] = mapped_column(Float)
+    position_at: Mapped[dt.datetime]
+    situation: Mapped[str] = mapped_column(Text)  # C. nature of the distress
+    persons_on_board: Mapped[int | None] = mapped_column(Integer)  # D.
+    assistance_required: Mapped[str] = mapped_column(Text)  # E.
+    coordinating_centre: Mapped[str] = mapped_column(String(200))  # F. coordinating RCC
+    actions: Mapped[list[dict[str, str]]] = mapped_column(PortableJSON, default=list)  # G. actions taken
+    further_reports: Mapped[list[dict[str, str]]] = mapped_column(PortableJSON, default=list)  # H.
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    reported_by: Mapped[str] = mapped_column(String(80))

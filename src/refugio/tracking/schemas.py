@@ -1,0 +1,217 @@
+"""Pydantic input and read models of the tracking domain (what queries.py returns, what channels
+render). Imports refugio.tracking.enums only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from refugio.tracking.enums import (
+    AgeGroup,
+    Direction,
+    FlowPointKind,
+    MovementType,
+    SiteKind,
+    SiteStatus,
+    Transport,
+)
+
+
+class SiteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: SiteKind
+    status: SiteStatus = SiteStatus.OPEN
+    admin_pcode: str | None = Field(default=None, max_length=30)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    capacity: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0)
+    managing_agency: str | None = Field(default=None, max_length=200)
+    registration_site_id: uuid.UUID | None = None
+
+
+class SiteUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: SiteKind | None = None
+    status: SiteStatus | None = None
+    admin_pcode: str | None = Field(default=None, max_length=30)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    capacity: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0)
+    managing_agency: str | None = Field(default=None, max_length=200)
+    registration_site_id: uuid.UUID | None = None
+
+
+class SiteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    status: str
+    admin_pcode: str | None
+    admin_name: str | None = None
+    latitude: float | None
+    longitude: float | None
+    capacity: int | None
+    population: int | None
+    managing_agency: str | None
+    registration_site_id: uuid.UUID | None
+    registration_site_code: str | None = None
+
+
+class AdminAreaRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    pcode: str
+    country_iso3: str
+    level: int
+    name: str
+    parent_pcode: str | None
+    valid_from: dt.date | None
+    warnings: list[str]
+
+
+class ImportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    file_name: str
+    sha256: str
+    imported_at: dt.datetime
+    imported_by: str
+    rows_read: int
+    rows_added: int
+
+
+class CountryIdps(BaseModel):
+    """The latest admin-0 total of IDPs of one country (sum over operations of their latest round)."""
+
+    country_iso3: str
+    country_name: str
+    idps: int
+    reporting_date: dt.date
+
+
+class FlowPointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: FlowPointKind
+    movement_types: list[MovementType] = Field(
+        default_factory=lambda: [MovementType.INFLOW, MovementType.OUTFLOW]
+    )
+    admin_pcode: str | None = Field(default=None, max_length=30)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class FlowPointRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    movement_types: list[str]
+    admin_pcode: str | None
+    latitude: float | None
+    longitude: float | None
+    active: bool
+
+
+class FlowCountIn(BaseModel):
+    """People counted at a point on a day in one combination of direction, sex, age, nationality and
+    means of transport."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    day: dt.date
+    direction: Direction
+    sex: str = Field(default="U", pattern=r"^[FMU]$")
+    age_group: AgeGroup = AgeGroup.UNKNOWN
+    nationality: str = Field(default="UNK", pattern=r"^[A-Z]{3}$")
+    transport: Transport = Transport.OTHER
+    count: int = Field(ge=0)
+
+
+class FlowDay(BaseModel):
+    """The people counted at a point on one day, by direction."""
+
+    day: dt.date
+    incoming: int
+    outgoing: int
+
+
+class AgreementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    partner: str = Field(min_length=2, max_length=200)
+    purpose: str = Field(min_length=10, max_length=2000)
+    valid_from: dt.date
+    valid_until: dt.date
+
+
+class AgreementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    partner: str
+    purpose: str
+    valid_from: dt.date
+    valid_until: dt.date
+    recorded_by: str
+    revoked_at: dt.datetime | None
+
+
+class DistressCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operation_id: uuid.UUID
+    identity: str = Field(min_length=2, max_length=300)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    position_at: dt.datetime
+    situation: str = Field(min_length=2, max_length=4000)
+    persons_on_board: int | None = Field(default=None, ge=0)
+    assistance_required: str = Field(min_length=2, max_length=2000)
+    coordinating_centre: str = Field(min_length=2, max_length=200)
+    actions: str | None = Field(default=None, max_length=4000)
+
+
+class DistressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operation_id: uuid.UUID
+    serial: int
+    identity: str
+    latitude: float
+    longitude: float
+    position_at: dt.datetime
+    situation: str
+    persons_on_board: int | None
+    assistance_required: str
+    coordinating_centre: str
+    actions: list[dict[str, str]]
+    further_reports: list[dict[str, str]]
+    status: str
+    reported_by: str
