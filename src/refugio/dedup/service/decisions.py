@@ -83,20 +83,11 @@ def _active_merge_of(session: Session, individual_id: uuid.UUID) -> DedupMerge |
     ).first()
 
 
-def confirm_duplicate(
-    session: Session,
-    *,
-    actor: Principal,
-    pair_id: uuid.UUID,
-    reason: str,
-    survivor_id: uuid.UUID | None = None,
-) -> DedupMerge:
-    """Same person: merge one record into the other (default: the earlier registration survives)."""
-    pair = _load_pair(session, actor, pair_id)
-    if pair.status != "pending":
-        raise Conflict(f"this pair was already decided ({pair.status})")
-    if len(reason.strip()) < 3:
-        raise ValidationFailed.single("reason", "give the reason for the decision", "required")
+def _survivor_and_merged(
+    session: Session, pair: DedupPair, survivor_id: uuid.UUID | None
+) -> tuple[Individual, Individual]:
+    """The two people of a pair as (survivor, merged): the chosen survivor, or the earlier registration.
+    Neither may be merged already, and a deceased person's record is the one that survives."""
     left, right = session.get(Individual, pair.left_id), session.get(Individual, pair.right_id)
     assert left is not None and right is not None
     if survivor_id is None:
@@ -113,6 +104,24 @@ def confirm_duplicate(
         and survivor.status != IndividualStatus.DECEASED.value
     ):
         raise Conflict(f"{merged.ref} is recorded as deceased: keep that record as the survivor")
+    return survivor, merged
+
+
+def confirm_duplicate(
+    session: Session,
+    *,
+    actor: Principal,
+    pair_id: uuid.UUID,
+    reason: str,
+    survivor_id: uuid.UUID | None = None,
+) -> DedupMerge:
+    """Same person: merge one record into the other (default: the earlier registration survives)."""
+    pair = _load_pair(session, actor, pair_id)
+    if pair.status != "pending":
+        raise Conflict(f"this pair was already decided ({pair.status})")
+    if len(reason.strip()) < 3:
+        raise ValidationFailed.single("reason", "give the reason for the decision", "required")
+    survivor, merged = _survivor_and_merged(session, pair, survivor_id)
     merge = DedupMerge(
         operation_id=pair.operation_id,
         survivor_id=survivor.id,
