@@ -1,4 +1,4 @@
-"""Deduplication ORM models (SQLAlchemy 2, typed). No behaviour here: see service.py and queries.py.
+"""Deduplication ORM models (SQLAlchemy 2, typed). No behaviour here: see the service package and queries.py.
 
 * `DedupModel` — a stored, versioned linkage model per operation (parameters as JSON) with its two
   thresholds on match weight: `review_weight` (a pair at or above it goes to the review queue) and

@@ -35,7 +35,7 @@ from refugio.core.errors import Conflict
 from refugio.dedup import index, names
 from refugio.dedup.engine import Records, get_engine, probability
 from refugio.dedup.models import DedupKey, DedupPerson
-from refugio.dedup.service import _thresholds, active_model, linkage_model
+from refugio.dedup.service import active_model, linkage_model, model_thresholds
 from refugio.registration.models import Individual
 
 KEY_CHUNK = 500
@@ -184,7 +184,7 @@ def screen_records(
     batch and registered people of the operation. Brings the index up to date first."""
     batch = prepare_rows(rows)
     model_row = active_model(session, operation_id)
-    review_weight, match_weight = _thresholds(model_row)
+    review_weight, match_weight = model_thresholds(model_row)
     result = Screening(records=len(batch), review_weight=review_weight, match_weight=match_weight)
     if not len(batch):
         return result

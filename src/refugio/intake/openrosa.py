@@ -406,23 +406,11 @@ def receive_submission(
     """Stage one submission (a household) into its form's open batch; an instanceID already received
     is a `duplicate` and changes nothing."""
     root = _parse_xml(xml)  # parsed once; read again below with the form's repeat group
-    form = session.scalar(
-        select(PublishedForm)
-        .where(PublishedForm.form_id == _form_id_of(root), PublishedForm.active.is_(True))
-        .options(defer(PublishedForm.xform), defer(PublishedForm.xlsx))  # not needed to receive
-    )
-    if form is None:
-        raise NotFound(f"unknown form id {_form_id_of(root)!r}: download the current form from this server")
+    form = _active_form(session, root)
     parsed = _read(root, repeat=form.mapping.get("repeat"))
     if session.scalar(select(Submission.id).where(Submission.instance_id == parsed.instance_id)) is not None:
         return Received("duplicate", parsed.instance_id, None)
-    if not actor.can(
-        service.IMPORT_PERMISSION, operation_id=form.operation_id, site_id=form.site_id
-    ) and not (form.site_id is None and actor.can_anywhere(service.IMPORT_PERMISSION)):
-        raise PermissionDenied(f"{actor.label} may not submit registrations with form {form.form_id}")
-    for name, _ctype, content in attachments:
-        if len(content) > MAX_ATTACHMENT_BYTES:
-            raise ValidationFailed.single(name, "an attachment is larger than 10 MB", "too_large")
+    _check_may_submit(actor, form, attachments)
     household_key = _replace_earlier(session, actor, form, parsed) if parsed.deprecated_id else None
     household_key = household_key or parsed.instance_id
     batch = _open_batch(session, actor, form)
@@ -439,31 +427,10 @@ def receive_submission(
     )
     session.add(submission)
     session.flush()
-    people = parsed.members or [{}]
-    inputs: list[service.RowInput] = []
-    mapping = _form_mapping(form)
-    for n, member in enumerate(people, start=1):
-        values, errors, cells = _row_values(form, {**parsed.household, **member}, mapping)
-        values["household_key"] = household_key
-        inputs.append(service.RowInput(n, values, errors, cells, None, submission.id))
-    sites = service.sites_by_code(session, batch.operation_id)
-    staged = service.stage(session, batch=batch, inputs=inputs, sites=sites)
-    keys = sorted({row_keys(item.values)[0] for item in inputs})  # the household this submission is
-    statuses = service.check_households(session, actor=actor, batch=batch, keys=keys, sites=sites)
-    bad = statuses & service.BLOCKING  # a household with an error is held back whole
-    if bad:
-        submission.status = "invalid"
-    for name, ctype, content in attachments:
-        session.add(
-            Attachment(
-                submission_id=submission.id,
-                filename=name[-255:],
-                content_type=(ctype or "application/octet-stream")[:100],
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                content=content,
-            )
-        )
+    staged, bad = _stage_household(
+        session, actor, form=form, batch=batch, parsed=parsed, submission=submission
+    )
+    _add_attachments(session, submission.id, attachments)
     counts = dict(batch.counts or {})
     counts["submissions"] = counts.get("submissions", 0) + 1
     counts["rows"] = counts.get("rows", 0) + staged
@@ -478,6 +445,76 @@ def receive_submission(
         details={"form_id": form.form_id, "instance_id": parsed.instance_id, "rows": staged},
     )
     return Received("created", parsed.instance_id, batch.id, staged, 1 if bad else 0)
+
+
+def _active_form(session: Session, root: Element) -> PublishedForm:
+    """The active published form a submission names (NotFound when there is none)."""
+    form = session.scalar(
+        select(PublishedForm)
+        .where(PublishedForm.form_id == _form_id_of(root), PublishedForm.active.is_(True))
+        .options(defer(PublishedForm.xform), defer(PublishedForm.xlsx))  # not needed to receive
+    )
+    if form is None:
+        raise NotFound(f"unknown form id {_form_id_of(root)!r}: download the current form from this server")
+    return form
+
+
+def _check_may_submit(
+    actor: Principal, form: PublishedForm, attachments: Sequence[tuple[str, str, bytes]]
+) -> None:
+    """The actor may import where the form collects, and no attachment is over the size limit."""
+    if not actor.can(
+        service.IMPORT_PERMISSION, operation_id=form.operation_id, site_id=form.site_id
+    ) and not (form.site_id is None and actor.can_anywhere(service.IMPORT_PERMISSION)):
+        raise PermissionDenied(f"{actor.label} may not submit registrations with form {form.form_id}")
+    for name, _ctype, content in attachments:
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise ValidationFailed.single(name, "an attachment is larger than 10 MB", "too_large")
+
+
+def _stage_household(
+    session: Session,
+    actor: Principal,
+    *,
+    form: PublishedForm,
+    batch: ImportBatch,
+    parsed: ParsedSubmission,
+    submission: Submission,
+) -> tuple[int, bool]:
+    """Stage the submission's members (one row each) and check their household against the rules and
+    the registry; returns (rows staged, whether the household is held back). A household with an error
+    is held back whole and its submission marked `invalid`."""
+    people = parsed.members or [{}]
+    inputs: list[service.RowInput] = []
+    mapping = _form_mapping(form)
+    for n, member in enumerate(people, start=1):
+        values, errors, cells = _row_values(form, {**parsed.household, **member}, mapping)
+        values["household_key"] = submission.household_key
+        inputs.append(service.RowInput(n, values, errors, cells, None, submission.id))
+    sites = service.sites_by_code(session, batch.operation_id)
+    staged = service.stage(session, batch=batch, inputs=inputs, sites=sites)
+    keys = sorted({row_keys(item.values)[0] for item in inputs})  # the household this submission is
+    statuses = service.check_households(session, actor=actor, batch=batch, keys=keys, sites=sites)
+    bad = statuses & service.BLOCKING  # a household with an error is held back whole
+    if bad:
+        submission.status = "invalid"
+    return staged, bool(bad)
+
+
+def _add_attachments(
+    session: Session, submission_id: uuid.UUID, attachments: Sequence[tuple[str, str, bytes]]
+) -> None:
+    for name, ctype, content in attachments:
+        session.add(
+            Attachment(
+                submission_id=submission_id,
+                filename=name[-255:],
+                content_type=(ctype or "application/octet-stream")[:100],
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+            )
+        )
 
 
 def close_batch(

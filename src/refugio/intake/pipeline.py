@@ -144,24 +144,18 @@ def import_file(
     name = filename or path.name
     with _quiet(progress) as report:
         if batch_id is None:
-            with unit_of_work(sessions) as s:
-                batch = service.start_batch(
-                    s,
-                    actor=actor,
-                    source=source
-                    or (mapping.source if mapping else None)
-                    or (mapping.name if mapping else None)
-                    or "import",
-                    kind=readers.sniff_kind(path, name),
-                    site_id=site_id,
-                    operation_id=operation_id,
-                    filename=name,
-                    file_sha256=digest,
-                    file_bytes=path.stat().st_size,
-                    sheet=sheet,
-                    mapping=mapping,
-                )
-                batch_id = batch.id
+            batch_id = _open_batch(
+                sessions,
+                actor=actor,
+                path=path,
+                name=name,
+                digest=digest,
+                mapping=mapping,
+                source=source,
+                site_id=site_id,
+                operation_id=operation_id,
+                sheet=sheet,
+            )
         with unit_of_work(sessions) as s:
             batch = service.load_batch(s, actor=actor, batch_id=batch_id)
             stored = Mapping.from_dict(batch.mapping) if batch.mapping else None
@@ -169,34 +163,15 @@ def import_file(
         mapping = mapping or stored
         try:
             with readers.open_table(path, filename=name, sheet=sheet, limits=limits) as table:
-                if mapping is None:
-                    mapping = Mapping.from_suggestions(suggest(table.headers, table.hxl))
-                problems = mapping.problems(table.headers)
-                blocking = [p for p in problems if p.level == "error"]
-                if blocking:
-                    raise ValidationFailed([FieldError("mapping", p.message, p.code) for p in blocking])
-                with unit_of_work(sessions) as s:
-                    batch = service.load_batch(s, actor=actor, batch_id=batch_id)
-                    batch.headers = list(table.headers)
-                    batch.hxl = list(table.hxl) if table.hxl else None
-                    batch.mapping = mapping.as_dict()
-                    batch.sheet = table.sheet
-                    batch.warnings = [*table.warnings, *(p.message for p in problems)]
-                    sites = service.sites_by_code(s, batch.operation_id)
-                    service.set_progress(s, batch=batch, status="staging", done=0, total=table.estimated_rows)
-                done = 0
-                for rows in _chunks(table, mapping, chunk):
-                    with unit_of_work(sessions) as s:
-                        batch = service.load_batch(s, actor=actor, batch_id=batch_id)
-                        done += service.stage(s, batch=batch, inputs=rows, sites=sites)
-                        total = table.estimated_rows
-                        if table.kind == "csv" and table.total_bytes:
-                            # estimate from the share of bytes read so far
-                            read = max(table.stats["bytes_read"], 1)
-                            total = max(done, int(done * table.total_bytes / read))
-                        service.set_progress(s, batch=batch, status="staging", done=done, total=total)
-                    report("staging", done, total)
-                empty = table.stats.get("empty_rows", 0)
+                done, empty = _stage_table(
+                    sessions,
+                    actor=actor,
+                    batch_id=batch_id,
+                    table=table,
+                    mapping=mapping,
+                    chunk=chunk,
+                    report=report,
+                )
         except ValidationFailed as exc:
             with unit_of_work(sessions) as s:
                 batch = service.load_batch(s, actor=actor, batch_id=batch_id)
@@ -208,6 +183,82 @@ def import_file(
                 batch = service.load_batch(s, actor=actor, batch_id=batch_id)
                 batch.counts = {**batch.counts, "empty_rows": empty}
     return batch_id
+
+
+def _open_batch(
+    sessions: sessionmaker[Session],
+    *,
+    actor: Principal,
+    path: Path,
+    name: str,
+    digest: str,
+    mapping: Mapping | None,
+    source: str | None,
+    site_id: uuid.UUID | None,
+    operation_id: uuid.UUID | None,
+    sheet: str | None,
+) -> uuid.UUID:
+    """A new batch for the file (in its own unit of work); returns its id."""
+    with unit_of_work(sessions) as s:
+        batch = service.start_batch(
+            s,
+            actor=actor,
+            source=source
+            or (mapping.source if mapping else None)
+            or (mapping.name if mapping else None)
+            or "import",
+            kind=readers.sniff_kind(path, name),
+            site_id=site_id,
+            operation_id=operation_id,
+            filename=name,
+            file_sha256=digest,
+            file_bytes=path.stat().st_size,
+            sheet=sheet,
+            mapping=mapping,
+        )
+        return batch.id
+
+
+def _stage_table(
+    sessions: sessionmaker[Session],
+    *,
+    actor: Principal,
+    batch_id: uuid.UUID,
+    table: readers.Table,
+    mapping: Mapping | None,
+    chunk: int,
+    report: Progress,
+) -> tuple[int, int]:
+    """Check the mapping against the file's headers (the suggested one when none is given), record it
+    on the batch, then stage the rows a chunk per unit of work; returns (rows staged, empty rows)."""
+    if mapping is None:
+        mapping = Mapping.from_suggestions(suggest(table.headers, table.hxl))
+    problems = mapping.problems(table.headers)
+    blocking = [p for p in problems if p.level == "error"]
+    if blocking:
+        raise ValidationFailed([FieldError("mapping", p.message, p.code) for p in blocking])
+    with unit_of_work(sessions) as s:
+        batch = service.load_batch(s, actor=actor, batch_id=batch_id)
+        batch.headers = list(table.headers)
+        batch.hxl = list(table.hxl) if table.hxl else None
+        batch.mapping = mapping.as_dict()
+        batch.sheet = table.sheet
+        batch.warnings = [*table.warnings, *(p.message for p in problems)]
+        sites = service.sites_by_code(s, batch.operation_id)
+        service.set_progress(s, batch=batch, status="staging", done=0, total=table.estimated_rows)
+    done = 0
+    for rows in _chunks(table, mapping, chunk):
+        with unit_of_work(sessions) as s:
+            batch = service.load_batch(s, actor=actor, batch_id=batch_id)
+            done += service.stage(s, batch=batch, inputs=rows, sites=sites)
+            total = table.estimated_rows
+            if table.kind == "csv" and table.total_bytes:
+                # estimate from the share of bytes read so far
+                read = max(table.stats["bytes_read"], 1)
+                total = max(done, int(done * table.total_bytes / read))
+            service.set_progress(s, batch=batch, status="staging", done=done, total=total)
+        report("staging", done, total)
+    return done, table.stats.get("empty_rows", 0)
 
 
 def validate(
