@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     session_cookie: str = "refugio_session"
     csrf_cookie: str = "refugio_csrf"
     max_request_bytes: int = 2_000_000
+    # an import file's upload (web, API, OpenRosa): as large as the CSV reader's own limit, plus headroom
+    max_import_bytes: int = 1_100 * 1024 * 1024
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
     # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or

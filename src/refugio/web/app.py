@@ -78,6 +78,7 @@ def build_web_app(container: Container) -> FastAPI:
     middleware.install(
         app,
         max_bytes=settings.max_request_bytes,
+        max_import_bytes=settings.max_import_bytes,
         hsts=settings.cookie_secure,
         html_error=errors.html_error_body(web),
     )

@@ -8,7 +8,8 @@
   outside /static, HSTS when cookies are Secure; answers an unhandled exception with a 500 page
   (problem+json under /api) that still carries the headers.
 - `BodyLimitMiddleware`: refuses request bodies over `max_request_bytes` with 413, by Content-Length
-  up front or by counting the bytes as they arrive (problem+json under /api, an HTML page elsewhere).
+  up front or by counting the bytes as they arrive (problem+json under /api, an HTML page elsewhere);
+  the routes that receive import files (`IMPORT_UPLOADS`) take up to `max_import_bytes`.
 
 Plain ASGI (no BaseHTTPMiddleware), so streaming and background tasks are unaffected. Must not import
 refugio.api, refugio.cli or refugio.main.
@@ -201,14 +202,28 @@ class BodyTooLarge(Exception):
     pass
 
 
+# The routes that receive import files (a partner's CSV, a Kobo export, an ODK submission with photos):
+# their bodies may be as large as `max_import_bytes`; the multipart parser spools file parts to disk and
+# the routes stream them to a file, where the readers apply their own limits (rows, columns, cells).
+IMPORT_UPLOADS = frozenset({"/imports", "/api/v1/imports", "/api/v1/imports/", "/openrosa/submission"})
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, html_error: ErrorBody) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, html_error: ErrorBody, max_import_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_import_bytes = max(max_import_bytes or max_bytes, max_bytes)
         self.html_error = html_error
 
-    async def too_large(self, scope: Scope, send: Send) -> None:
-        detail = f"The request body is larger than the limit of {self.max_bytes} bytes."
+    def limit_for(self, scope: Scope) -> int:
+        if scope.get("method") == "POST" and scope.get("path") in IMPORT_UPLOADS:
+            return self.max_import_bytes
+        return self.max_bytes
+
+    async def too_large(self, scope: Scope, send: Send, limit: int) -> None:
+        detail = f"The request body is larger than the limit of {limit} bytes."
         await send_error(
             send, scope, 413, "Payload Too Large", detail, self.html_error, [(b"connection", b"close")]
         )
@@ -217,14 +232,15 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = -1
-                if declared < 0 or declared > self.max_bytes:
-                    await self.too_large(scope, send)
+                if declared < 0 or declared > limit:
+                    await self.too_large(scope, send, limit)
                     return
         received = 0
         exceeded = False
@@ -235,7 +251,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise BodyTooLarge()
             return message
@@ -256,11 +272,15 @@ class BodyLimitMiddleware:
             if not exceeded:
                 raise
         if exceeded and not response_started:
-            await self.too_large(scope, send)
+            await self.too_large(scope, send, limit)
 
 
-def install(app: Any, *, max_bytes: int, hsts: bool, html_error: ErrorBody) -> None:
+def install(
+    app: Any, *, max_bytes: int, hsts: bool, html_error: ErrorBody, max_import_bytes: int | None = None
+) -> None:
     """Add the middlewares to a Starlette/FastAPI app: log outermost, then headers, then body limit."""
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_bytes, html_error=html_error)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=max_bytes, html_error=html_error, max_import_bytes=max_import_bytes
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=hsts, html_error=html_error)
     app.add_middleware(AccessLogMiddleware)

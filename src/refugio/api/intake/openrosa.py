@@ -88,7 +88,7 @@ class _BasicCache:
 def _headers(container: Container) -> dict[str, str]:
     return {
         "X-OpenRosa-Version": openrosa.OPENROSA_VERSION,
-        "X-OpenRosa-Accept-Content-Length": str(container.settings.max_request_bytes),
+        "X-OpenRosa-Accept-Content-Length": str(container.settings.max_import_bytes),
         "Date": formatdate(usegmt=True),
     }
 

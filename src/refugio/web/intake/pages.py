@@ -72,7 +72,7 @@ def _render_list(
             site_choices=[(str(s.id), f"{s.code} · {s.name}") for s in sites],
             errors=errors or FormErrors(),
             values={"site_id": str(sites[0].id) if len(sites) == 1 else "", "source": "", **(values or {})},
-            max_mb=round(web.settings.max_request_bytes / 1_000_000, 1),
+            max_mb=round(web.settings.max_import_bytes / 1_000_000, 1),
         )
 
 
