@@ -1,5 +1,6 @@
-"""Helpers shared by the protection writes (service.py, referrals.py): loading a case, the closed-case
-guard, the case timeline and audit entries, case codes, ages, and the GBV minimum-data check.
+"""Helpers shared by the protection writes (service, opening, assignments, closure, referrals, …):
+loading a case, the closed-case guard, the case timeline and audit entries, case codes, ages, and the
+GBV minimum-data check.
 
 Imports refugio.registration (models, names), security, store and core.
 """
