@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = 2_000_000
     # an import file's upload (web, API, OpenRosa): as large as the CSV reader's own limit, plus headroom
     max_import_bytes: int = 1_100 * 1024 * 1024
+    # an import left unfinished this long (no change) has its staged personal data deleted
+    staging_retention_days: int = 14
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
     # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or

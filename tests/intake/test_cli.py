@@ -68,3 +68,37 @@ def test_forms_export_and_check(tmp_path: Path) -> None:
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     code, out = invoke("forms", "check", str(broken))
     assert code == 1 and "error:" in out
+
+
+def test_unfinished_imports_are_purged_after_their_idle_days(db_url: str, tmp_path: Path) -> None:
+    """Issue 14 item 6: a staged import nobody commits kept its personal data forever."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from refugio.config import Settings
+    from refugio.core import clock
+    from refugio.intake.models import ImportBatch, StagedRow
+    from refugio.main import build
+    from refugio.security.models import AuditEntry
+    from refugio.store.uow import unit_of_work
+
+    env = ["--db", db_url, "--data-dir", str(tmp_path / "data")]
+    assert invoke("operations", "create", "JOR", "--name", "Jordan", "--country", "JOR", *env)[0] == 0
+    assert invoke("operations", "add-site", "JOR", "ZAA", "--name", "Zaatari", "--kind", "camp", *env)[0] == 0
+    code, out = invoke("import", "registrations", str(write_csv(tmp_path, FAMILY)), "--site", "ZAA", *env)
+    assert code == 0, out
+    batch_id = next(line.split()[1].rstrip(":") for line in out.splitlines() if line.startswith("import "))
+    code, out = invoke("import", "purge", *env)
+    assert code == 0 and "0 unfinished import(s)" in out, out
+    with clock.frozen(clock.now() + dt.timedelta(days=15)):
+        code, out = invoke("import", "purge", *env)
+    assert code == 0 and "1 unfinished import(s) idle for 14 days" in out and batch_id in out, out
+    container = build(Settings(db_url=db_url, data_dir=tmp_path / "data"))
+    with unit_of_work(container.sessions) as s:
+        batch = s.scalar(select(ImportBatch))
+        assert batch is not None and batch.status == "expired"
+        assert s.scalar(select(func.count()).select_from(StagedRow)) == 0
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "intake.batch_expired")) is not None
+    code, out = invoke("import", "commit", batch_id, *env)
+    assert code == 1 and "expired" in out, out

@@ -316,6 +316,39 @@ def import_refuse(
     typer.echo(f"import {batch_id} refused")
 
 
+@import_app.command("purge")
+def import_purge(
+    older_than_days: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than-days",
+            min=1,
+            help="Idle days before an unfinished import is purged (REFUGIO_STAGING_RETENTION_DAYS, 14).",
+        ),
+    ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Delete the staged rows, submissions and attachments of imports left unfinished (uploaded, staged,
+    received or blocked, and untouched for that long): they hold personal data nobody will commit. The
+    batches stay, marked expired; each purge is audited. For cron, or by hand."""
+    import datetime as dt
+
+    from refugio.intake import service
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import unit_of_work
+
+    container = common.open_container(db, data_dir)
+    days = older_than_days or container.settings.staging_retention_days
+    with unit_of_work(container.sessions) as s:
+        purged = common.run(
+            lambda: service.purge_abandoned(s, actor=SYSTEM, older_than=dt.timedelta(days=days))
+        )
+    typer.echo(f"{len(purged)} unfinished import(s) idle for {days} days or more purged")
+    for batch_id in purged:
+        typer.echo(f"  {batch_id}")
+
+
 @import_app.command("report")
 def import_report(
     batch: Annotated[str, typer.Argument(help="The import id.")],

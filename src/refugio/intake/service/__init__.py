@@ -16,6 +16,7 @@ file in several units of work so that progress shows and memory stays flat).
   caller's ONE transaction: any failure leaves nothing. The same row imported again changes nothing.
   (`commit`)
 - `refuse_batch` deletes the staged rows: nothing of the batch reaches the registry. (`batches`)
+- `purge_abandoned` deletes the staged data of imports left unfinished for too long. (`batches`)
 
 Deduplication hook (wired by refugio.main to refugio.dedup.screening): the typed events of
 `refugio.intake.events`, published on `refugio.core.events.bus` with the caller's session. When a
@@ -37,6 +38,7 @@ from __future__ import annotations
 from refugio.intake.events import ImportScreening
 from refugio.intake.service.batches import (
     mark_failed,
+    purge_abandoned,
     refuse_batch,
     save_mapping,
     set_mapping,
@@ -79,6 +81,7 @@ __all__ = [
     "flagged_people",
     "load_batch",
     "mark_failed",
+    "purge_abandoned",
     "refuse_batch",
     "save_mapping",
     "screening_records",

@@ -6,6 +6,7 @@ Imports intake and registration models; never a web framework.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 
@@ -13,11 +14,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, ValidationFailed
+from refugio.core.errors import Conflict, PermissionDenied, ValidationFailed
 from refugio.intake.mapping import Mapping
 from refugio.intake.models import Attachment, ImportBatch, SavedMapping, StagedRow, Submission
 from refugio.intake.service.common import (
     IMPORT_PERMISSION,
+    OPEN_STATUSES,
     find_site,
     load_batch,
 )
@@ -187,3 +189,42 @@ def save_mapping(
         object_id=str(row.id),
     )
     return row
+
+
+def purge_abandoned(session: Session, *, actor: Principal, older_than: dt.timedelta) -> list[uuid.UUID]:
+    """Imports left unfinished (an upload never reviewed, a process killed while staging, OpenRosa
+    batches never closed) hold personal data in their staged rows: after `older_than` without any
+    change, their rows, submissions' XML and attachments are deleted and the batch is marked `expired`
+    (its counts stay, for the record). Audited; returns the ids of the batches purged. Administrators
+    only (IMPORT on every operation)."""
+    if not actor.scope(IMPORT_PERMISSION).everything:
+        raise PermissionDenied(f"{actor.label} may not purge imports")
+    cutoff = clock.now() - older_than
+    stale = list(
+        session.scalars(
+            select(ImportBatch)
+            .where(ImportBatch.status.in_(sorted(OPEN_STATUSES)), ImportBatch.updated_at < cutoff)
+            .order_by(ImportBatch.created_at)
+            .with_for_update()
+        )
+    )
+    for batch in stale:
+        session.execute(delete(StagedRow).where(StagedRow.batch_id == batch.id))
+        sub_ids = select(Submission.id).where(Submission.batch_id == batch.id)
+        session.execute(delete(Attachment).where(Attachment.submission_id.in_(sub_ids)))
+        session.execute(
+            update(Submission).where(Submission.batch_id == batch.id).values(status="expired", xml="")
+        )
+        was = batch.status
+        batch.status = "expired"
+        batch.message = f"expired: no activity for {older_than.days} days while {was}; its rows were deleted"
+        audit.record(
+            session,
+            actor=actor,
+            action="intake.batch_expired",
+            object_type="intake_batch",
+            object_id=str(batch.id),
+            details={"was": was, "idle_days": older_than.days},
+        )
+    session.flush()
+    return [b.id for b in stale]
