@@ -234,3 +234,18 @@ def test_caseload_counts_pass_disclosure_control(world: World) -> None:
     for username in ("protection", "officer2", "provider", "lbn_officer"):
         with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied):
             caseload_table(s, actor=world.who(username), operation_id=world.operation_id)
+
+
+def test_a_refused_read_of_a_case_is_audited(world: World, case_id: uuid.UUID) -> None:
+    """Issue 14 item 10: a refused read left no trace (the refusal rolled its audit entry back)."""
+    from sqlalchemy import select
+
+    from refugio.core.errors import NotFound, PermissionDenied
+    from refugio.protection import queries as protection_queries
+    from refugio.security.models import AuditEntry
+
+    with pytest.raises((NotFound, PermissionDenied)), unit_of_work(world.container.sessions) as s:
+        protection_queries.get_case(s, actor=world.who("officer2"), key=case_id)
+    with unit_of_work(world.container.sessions) as s:
+        refused = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.read_refused")).all()
+        assert [e.object_id for e in refused] == [str(case_id)]

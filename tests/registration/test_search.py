@@ -272,3 +272,33 @@ def test_a_record_outside_scope_reads_as_not_found_and_unknown_keys_too(
         for key in (uuid.uuid4(), "JOR-99-999999-01", "not-a-ref"):
             with pytest.raises(NotFound):
                 queries.get_individual(s, actor=clerk, key=key)
+
+
+def test_a_refused_read_of_a_person_is_audited_though_the_work_is_rolled_back(
+    container: Container, seeded: Seed, clerk: Principal, viewer: Principal
+) -> None:
+    """Issue 14 item 10: the refusal rolled the unit of work back with its audit entry."""
+    from sqlalchemy import select
+    from tests.helpers import household_payload
+    from tests.registration.support import register
+
+    from refugio.core.errors import NotFound
+    from refugio.registration import queries
+    from refugio.security.models import AuditEntry
+    from refugio.store.uow import unit_of_work
+
+    hh = register(container, clerk, household_payload(seeded.camp_id))  # the viewer sees only the office
+    with unit_of_work(container.sessions) as s:
+        from refugio.registration.models import Individual
+
+        person_id = s.scalar(select(Individual.id).where(Individual.household_id == hh.id).limit(1))
+    with pytest.raises(NotFound), unit_of_work(container.sessions) as s:
+        queries.get_individual(s, actor=viewer, key=person_id)
+    with unit_of_work(container.sessions) as s:
+        refused = s.scalars(select(AuditEntry).where(AuditEntry.action == "individual.read_refused")).all()
+        assert [(e.actor, e.object_id) for e in refused] == [(viewer.label, str(person_id))]
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "individual.read")) is None
+    from refugio.security.audit import verify_chain
+
+    with unit_of_work(container.sessions) as s:
+        assert verify_chain(s).ok

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import NotFound
+from refugio.core.errors import NotFound, PermissionDenied
 from refugio.protection import policy
 from refugio.protection.common import age_on, is_child, members
 from refugio.protection.enums import ApprovalStatus, CaseType
@@ -216,7 +216,17 @@ def get_case(
     case = _find_case(session, key)
     if case is None:
         raise NotFound("no such case")
-    access = policy.require_details(session, actor, case)
+    try:
+        access = policy.require_details(session, actor, case)
+    except (NotFound, PermissionDenied):
+        audit.record_refusal(
+            session,
+            actor=actor,
+            action="case.read_refused",
+            object_type="protection_case",
+            object_id=str(case.id),
+        )
+        raise
     site = session.get(Site, case.site_id)
     operation = session.get(Operation, case.operation_id)
     assert site is not None and operation is not None

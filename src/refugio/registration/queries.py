@@ -135,9 +135,16 @@ def get_individual(
 ) -> PersonRecord:
     """A person's full record (documents, visible needs, history, certificates); the read is audited."""
     person = _find_individual(session, key)
-    if person is None or not actor.can(
-        Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id
-    ):
+    if person is None:
+        raise NotFound("no such individual")
+    if not actor.can(Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id):
+        audit.record_refusal(
+            session,
+            actor=actor,
+            action="individual.read_refused",
+            object_type="individual",
+            object_id=str(person.id),
+        )
         raise NotFound("no such individual")
     household = session.get(Household, person.household_id)
     site = session.get(Site, person.site_id)

@@ -106,6 +106,26 @@ def record(
     return row
 
 
+def record_refusal(
+    session: Session,
+    *,
+    actor: Principal,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record a refused attempt (a read of a person or a case the actor may not see) so that it outlives
+    the refusal, which rolls the caller's unit of work back: the entry is written when that unit of work
+    ends, in a transaction of its own (`store.uow.after_transaction`)."""
+    from refugio.store.uow import after_transaction
+
+    def write(own: Session) -> None:
+        record(own, actor=actor, action=action, object_type=object_type, object_id=object_id, details=details)
+
+    after_transaction(session, write)
+
+
 def record_many(
     session: Session,
     *,

@@ -9,7 +9,7 @@ message, which holds the clashing values.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
@@ -25,9 +25,31 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+AFTER_KEY = "refugio.after_transaction"
+
+
+def after_transaction(session: Session, work: Callable[[Session], None]) -> None:
+    """Run `work` once the unit of work that owns `session` has ended — committed or rolled back — in
+    a transaction of its own. For what must be kept even when the caller's work is refused (the audit
+    entry of a refused read): writing it at once on another connection would wait for the caller's own
+    write lock on SQLite. A session used outside `unit_of_work` never runs it."""
+    session.info.setdefault(AFTER_KEY, []).append(work)
+
+
+def _run_after(factory: sessionmaker[Session], session: Session) -> None:
+    for work in session.info.pop(AFTER_KEY, []):
+        try:
+            with factory() as own:
+                work(own)
+                own.commit()
+        except Exception:  # never mask the caller's outcome; say that the follow-up was lost
+            log.exception("a follow-up of a unit of work failed")
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Open a session; commit if the block succeeds, roll everything back if it raises."""
+    """Open a session; commit if the block succeeds, roll everything back if it raises. Follow-ups
+    registered with `after_transaction` run afterwards either way, each in its own transaction."""
     session = factory()
     try:
         yield session
@@ -42,6 +64,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        _run_after(factory, session)
 
 
-__all__ = ["Session", "session_factory", "unit_of_work"]
+__all__ = ["Session", "after_transaction", "session_factory", "unit_of_work"]
