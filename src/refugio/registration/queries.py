@@ -456,3 +456,139 @@ def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Da
             continue
         needs.append((category, int(n) if n >= small_count else 0))
     return Dashboard(households, individuals, reg_today, reg_week, by_site, by_origin, by_sex_age, needs)
+
+
+# ---------------------------------------------------------------------------------------------
+# set-based reads for assistance (refugio.assistance): the active households of an operation with
+# their active members, the members' active specific-need codes and the focal point's first document
+
+
+@dataclass(frozen=True)
+class AssistanceMember:
+    individual_id: uuid.UUID
+    ref: str
+    given_name: str
+    family_name: str
+    sex: str
+    date_of_birth: dt.date
+    population_type: str
+    relationship: str
+    needs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AssistanceHousehold:
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    site_code: str
+    arrival_date: dt.date | None
+    focal_point_id: uuid.UUID | None
+    focal_document: str | None
+    members: tuple[AssistanceMember, ...]
+
+
+def households_for_assistance(
+    session: Session,
+    *,
+    operation_id: uuid.UUID,
+    site_ids: list[uuid.UUID] | None = None,
+    household_ids: list[uuid.UUID] | None = None,
+) -> list[AssistanceHousehold]:
+    """Active households (of these sites, or these ids) with their active members, in reference order:
+    four set-based queries whatever the number of households. Not audited: the caller (an assistance
+    list being built) records what it read."""
+    hh_filter = [Household.operation_id == operation_id, Household.status == "active"]
+    if site_ids is not None:
+        hh_filter.append(Household.site_id.in_(site_ids))
+    if household_ids is not None:
+        hh_filter.append(Household.id.in_(household_ids))
+    wanted = select(Household.id).where(*hh_filter)
+    people = select(Individual.id).where(Individual.household_id.in_(wanted), Individual.status == "active")
+    needs: dict[uuid.UUID, list[str]] = {}
+    for ind_id, code in session.execute(
+        select(SpecificNeed.individual_id, SpecificNeed.code).where(
+            SpecificNeed.active.is_(True), SpecificNeed.individual_id.in_(people)
+        )
+    ):
+        needs.setdefault(ind_id, []).append(code)
+    documents: dict[uuid.UUID, str] = {}
+    focal = select(Household.focal_point_id).where(*hh_filter)
+    for ind_id, number in session.execute(
+        select(IdentityDocument.individual_id, IdentityDocument.number)
+        .where(IdentityDocument.individual_id.in_(focal))
+        .order_by(IdentityDocument.individual_id, IdentityDocument.created_at.desc())
+    ):
+        documents[ind_id] = number  # the most recent, last
+    members: dict[uuid.UUID, list[AssistanceMember]] = {}
+    for row in session.execute(
+        select(
+            Individual.household_id,
+            Individual.id,
+            Individual.ref,
+            Individual.given_name,
+            Individual.family_name,
+            Individual.sex,
+            Individual.date_of_birth,
+            Individual.population_type,
+            Individual.relationship_to_focal_point,
+        )
+        .where(Individual.household_id.in_(wanted), Individual.status == "active")
+        .order_by(Individual.ref)
+    ):
+        members.setdefault(row[0], []).append(
+            AssistanceMember(*row[1:], needs=tuple(sorted(needs.get(row[1], ()))))
+        )
+    out: list[AssistanceHousehold] = []
+    for hid, ref, op_id, site_id, site_code, arrival, focal_id in session.execute(
+        select(
+            Household.id,
+            Household.ref,
+            Household.operation_id,
+            Household.site_id,
+            Site.code,
+            Household.arrival_date,
+            Household.focal_point_id,
+        )
+        .join(Site, Site.id == Household.site_id)
+        .where(*hh_filter)
+        .order_by(Household.ref)
+    ):
+        out.append(
+            AssistanceHousehold(
+                hid,
+                ref,
+                op_id,
+                site_id,
+                site_code,
+                arrival,
+                focal_id,
+                documents.get(focal_id) if focal_id else None,
+                tuple(members.get(hid, ())),
+            )
+        )
+    return out
+
+
+def household_id_for_key(session: Session, *, key: str) -> uuid.UUID | None:
+    """The household of a household reference, a person's reference or id (as typed at a desk)."""
+    text = key.strip().upper()
+    found = session.scalar(select(Household.id).where(Household.ref == text))
+    if found is not None:
+        return found
+    found = session.scalar(select(Individual.household_id).where(Individual.ref == text))
+    if found is not None:
+        return found
+    try:
+        as_id = uuid.UUID(key.strip())
+    except ValueError:
+        return None
+    return session.scalar(
+        select(Household.id).where(
+            or_(
+                Household.id == as_id,
+                Household.id.in_(select(Individual.household_id).where(Individual.id == as_id)),
+            )
+        )
+    )
