@@ -158,8 +158,9 @@ _NEXT: dict[str, tuple[str, ...]] = {
 }
 
 
-def move_cycle(session: Session, *, actor: Principal, cycle_key: str | uuid.UUID, to: CycleStatus) -> Cycle:
+def move_cycle(session: Session, *, actor: Principal, cycle_key: str | uuid.UUID, to: CycleStatus | str) -> Cycle:
     """draft → active (its list must be frozen) → finished."""
+    to = CycleStatus(to)
     cycle = load_cycle(session, cycle_key)
     programme = session.get(Programme, cycle.programme_id)
     assert programme is not None
