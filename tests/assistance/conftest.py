@@ -80,7 +80,9 @@ def build_world(container: Container) -> World:
     with unit_of_work(container.sessions) as s:
         op = reg.create_operation(s, actor=SYSTEM, code="JOR", name="Jordan operation", country_iso3="JOR")
         camp = reg.create_site(s, actor=SYSTEM, operation=op, code="ZAA", name="Zaatari camp", kind="camp")
-        office = reg.create_site(s, actor=SYSTEM, operation=op, code="AMM", name="Amman office", kind="urban_office")
+        office = reg.create_site(
+            s, actor=SYSTEM, operation=op, code="AMM", name="Amman office", kind="urban_office"
+        )
         for username, role, op_id, site_id in [
             ("admin", Role.ADMINISTRATOR, None, None),
             ("officer", Role.PROGRAMME_OFFICER, op.id, None),
@@ -91,7 +93,9 @@ def build_world(container: Container) -> World:
             ("desk_amm", Role.DISTRIBUTION_CLERK, op.id, office.id),
             ("viewer", Role.VIEWER, op.id, None),
         ]:
-            user = sec.create_user(s, actor=SYSTEM, username=username, full_name=username.title(), password=PASSWORD)
+            user = sec.create_user(
+                s, actor=SYSTEM, username=username, full_name=username.title(), password=PASSWORD
+            )
             sec.grant_role(s, actor=SYSTEM, user=user, role=role, operation_id=op_id, site_id=site_id)
         family = _household(s, camp.id, 5, "Haddad")
         couple = _household(s, camp.id, 2, "Saleh")
@@ -138,7 +142,10 @@ def frozen_cycle(world: World, *, activate: bool = True) -> uuid.UUID:
     with unit_of_work(world.container.sessions) as s:
         officer = world.who("officer")
         cycle = programmes.create_cycle(
-            s, actor=officer, programme_id=world.programme_id, data=CycleCreate(name="January", start_date=START)
+            s,
+            actor=officer,
+            programme_id=world.programme_id,
+            data=CycleCreate(name="January", start_date=START),
         )
         lists.freeze(s, actor=officer, cycle_key=cycle.id)
         if activate:
@@ -150,7 +157,9 @@ def plan_in_approval(world: World) -> str:
     cycle_id = frozen_cycle(world)
     with unit_of_work(world.container.sessions) as s:
         officer = world.who("officer")
-        plan = plans.create_plan(s, actor=officer, cycle_key=cycle_id, data=PlanCreate(provider="Cairo Amman Bank"), key=world.key)
+        plan = plans.create_plan(
+            s, actor=officer, cycle_key=cycle_id, data=PlanCreate(provider="Cairo Amman Bank"), key=world.key
+        )
         plans.lock(s, actor=officer, plan_key=plan.id)
         plans.submit(s, actor=officer, plan_key=plan.id)
         return plan.code

@@ -47,7 +47,10 @@ def test_cycle_moves_draft_active_finished_and_only_so(world: World) -> None:
             )
     with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied):
         programmes.create_cycle(
-            s, actor=world.who("viewer"), programme_id=world.programme_id, data=CycleCreate(name="x", start_date=START)
+            s,
+            actor=world.who("viewer"),
+            programme_id=world.programme_id,
+            data=CycleCreate(name="x", start_date=START),
         )
 
 
@@ -56,7 +59,11 @@ def test_cycle_moves_draft_active_finished_and_only_so(world: World) -> None:
     [
         ("per_member: 20", "amounts.per_member", "greater than or equal to 0"),
         ("per_household: 50", "amounts.per_household", "valid decimal"),
-        ("topups: [{need: DS, amount: 15, per: member}]", "amounts.topups.0.need", "not a specific-need code"),
+        (
+            "topups: [{need: DS, amount: 15, per: member}]",
+            "amounts.topups.0.need",
+            "not a specific-need code",
+        ),
         ("currency: JOD", "currency", "not the programme's currency"),
         ("rounding: {to: 5, mode: nearest}", "amounts.rounding.mode", "'nearest'"),
     ],
@@ -85,7 +92,10 @@ def test_rules_are_versioned_data_and_identical_content_is_not_a_new_version(wor
         same = programmes.load_rules(s, actor=officer, programme_id=world.programme_id, text=RULES)
         assert same.version == 1
         newer = programmes.load_rules(
-            s, actor=officer, programme_id=world.programme_id, text=RULES.replace("per_household: 50", "per_household: 60")
+            s,
+            actor=officer,
+            programme_id=world.programme_id,
+            text=RULES.replace("per_household: 50", "per_household: 60"),
         )
         assert newer.version == 2
         assert [r.version for r in queries.list_rulesets(s, actor=officer, programme_key="WINTER")] == [2, 1]
@@ -143,8 +153,15 @@ def test_preparer_approvers_and_releaser_are_different_people(world: World) -> N
     code = plan_in_approval(world)
     with unit_of_work(world.container.sessions) as s:
         plan = queries.get_plan(s, actor=world.who("officer"), key=code)
-        assert (plan.approvals_required, plan.total_amount, plan.status) == (2, Decimal("305.00"), "in_approval")
-    with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied, match="lacks ASSISTANCE_APPROVE"):
+        assert (plan.approvals_required, plan.total_amount, plan.status) == (
+            2,
+            Decimal("305.00"),
+            "in_approval",
+        )
+    with (
+        unit_of_work(world.container.sessions) as s,
+        pytest.raises(PermissionDenied, match="lacks ASSISTANCE_APPROVE"),
+    ):
         plans.approve(s, actor=world.who("officer"), plan_key=code, version=1, key=world.key)
     with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied, match="prepared it"):
         plans.approve(s, actor=_as_label(world, "admin", "officer"), plan_key=code, version=1, key=world.key)
@@ -152,18 +169,23 @@ def test_preparer_approvers_and_releaser_are_different_people(world: World) -> N
         plans.approve(s, actor=world.who("releaser"), plan_key=code, version=1, key=world.key)
     with unit_of_work(world.container.sessions) as s:
         plans.approve(s, actor=world.who("approver1"), plan_key=code, version=1, key=world.key)
-    with unit_of_work(world.container.sessions) as s, pytest.raises(Conflict, match="approved this version already"):
+    with (
+        unit_of_work(world.container.sessions) as s,
+        pytest.raises(Conflict, match="approved this version already"),
+    ):
         plans.approve(s, actor=world.who("approver1"), plan_key=code, version=1, key=world.key)
     with unit_of_work(world.container.sessions) as s:
-        assert plans.approve(s, actor=world.who("approver2"), plan_key=code, version=1, key=world.key).status == (
-            "authorised"
-        )
+        assert plans.approve(
+            s, actor=world.who("approver2"), plan_key=code, version=1, key=world.key
+        ).status == ("authorised")
     with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied, match="prepared it"):
         plans.release(s, actor=_as_label(world, "admin", "officer"), plan_key=code, key=world.key)
     with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied, match="approved it"):
         plans.release(s, actor=_as_label(world, "admin", "approver2"), plan_key=code, key=world.key)
     with unit_of_work(world.container.sessions) as s:
-        assert plans.release(s, actor=world.who("releaser"), plan_key=code, key=world.key).status == "released"
+        assert (
+            plans.release(s, actor=world.who("releaser"), plan_key=code, key=world.key).status == "released"
+        )
 
 
 def _as_label(world: World, username: str, label: str):  # type: ignore[no-untyped-def]
@@ -182,7 +204,10 @@ def test_an_approval_after_the_plan_changed_is_refused_and_rejection_voids_appro
         plan = queries.get_plan(s, actor=world.who("officer"), key=code)
         assert (plan.status, plan.version, plan.approvals) == ("locked", 2, [])
         plans.submit(s, actor=world.who("officer"), plan_key=code)
-    with unit_of_work(world.container.sessions) as s, pytest.raises(Conflict, match="changed since you saw it"):
+    with (
+        unit_of_work(world.container.sessions) as s,
+        pytest.raises(Conflict, match="changed since you saw it"),
+    ):
         plans.approve(s, actor=world.who("approver1"), plan_key=code, version=1, key=world.key)
     with unit_of_work(world.container.sessions) as s:
         plans.abort(s, actor=world.who("officer"), plan_key=code, reason="programme suspended")
@@ -196,7 +221,14 @@ def test_payment_file_in_csv_and_xlsx_with_the_default_template(world: World) ->
         data = plans.export_csv(s, actor=world.who("officer"), plan_key=code)
         xlsx = plans.export_xlsx(s, actor=world.who("officer"), plan_key=code)
     rows = list(csv.reader(io.StringIO(data.decode())))
-    assert rows[0] == ["payment_id", "household_id", "collector_name", "collector_document", "amount", "currency"]
+    assert rows[0] == [
+        "payment_id",
+        "household_id",
+        "collector_name",
+        "collector_document",
+        "amount",
+        "currency",
+    ]
     assert len(rows) == 4 and {r[4] for r in rows[1:]} == {"145.00", "90.00", "70.00"}
     assert rows[1][2] == "Khaled " + rows[1][2].split(" ", 1)[1] and rows[1][3].startswith("N")
     assert openpyxl_files.read_sheet(xlsx) == rows
@@ -205,18 +237,34 @@ def test_payment_file_in_csv_and_xlsx_with_the_default_template(world: World) ->
 def test_a_plan_is_not_exported_before_it_is_authorised(world: World) -> None:
     cycle_id = frozen_cycle(world)
     with unit_of_work(world.container.sessions) as s:
-        plan = plans.create_plan(s, actor=world.who("officer"), cycle_key=cycle_id, data=PlanCreate(provider="x"), key=world.key)
+        plan = plans.create_plan(
+            s, actor=world.who("officer"), cycle_key=cycle_id, data=PlanCreate(provider="x"), key=world.key
+        )
         with pytest.raises(Conflict, match="needs it authorised"):
             plans.export_csv(s, actor=world.who("officer"), plan_key=plan.id)
         with pytest.raises(Conflict, match="nothing left to pay"):
-            plans.create_plan(s, actor=world.who("officer"), cycle_key=cycle_id, data=PlanCreate(provider="y"), key=world.key)
+            plans.create_plan(
+                s,
+                actor=world.who("officer"),
+                cycle_key=cycle_id,
+                data=PlanCreate(provider="y"),
+                key=world.key,
+            )
 
 
 @pytest.mark.parametrize(
     ("population", "confidence", "margin", "deff", "expected"),
-    [(10_000, 0.95, 0.05, 1.5, 555), (10_000, 95, 5, 1.0, 370), (100, 0.95, 0.05, 1.5, 100), (1_000_000, 0.99, 0.03, 1.0, 1840)],
+    [
+        (10_000, 0.95, 0.05, 1.5, 555),
+        (10_000, 95, 5, 1.0, 370),
+        (100, 0.95, 0.05, 1.5, 100),
+        (1_000_000, 0.99, 0.03, 1.0, 1840),
+    ],
 )
 def test_cochran_with_finite_population_correction_and_design_effect(
     population: int, confidence: float, margin: float, deff: float, expected: int
 ) -> None:
-    assert sample_size(population=population, confidence=confidence, margin=margin, design_effect=deff).size == expected
+    assert (
+        sample_size(population=population, confidence=confidence, margin=margin, design_effect=deff).size
+        == expected
+    )
