@@ -13,6 +13,7 @@ import typer
 
 from refugio import __version__
 from refugio.cli import common
+from refugio.cli.assistance import assistance_app
 from refugio.cli.common import DataDirOption, DbOption
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
@@ -48,6 +49,7 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(protection_app, name="protection")
 app.add_typer(tracing_app, name="tracing")
+app.add_typer(assistance_app, name="assistance")
 
 
 @app.callback(invoke_without_command=True)

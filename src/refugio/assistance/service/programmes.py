@@ -158,7 +158,9 @@ _NEXT: dict[str, tuple[str, ...]] = {
 }
 
 
-def move_cycle(session: Session, *, actor: Principal, cycle_key: str | uuid.UUID, to: CycleStatus | str) -> Cycle:
+def move_cycle(
+    session: Session, *, actor: Principal, cycle_key: str | uuid.UUID, to: CycleStatus | str
+) -> Cycle:
     """draft → active (its list must be frozen) → finished."""
     to = CycleStatus(to)
     cycle = load_cycle(session, cycle_key)
