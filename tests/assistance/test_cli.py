@@ -58,11 +58,20 @@ def test_sample_size_prints_the_integer_on_the_last_line() -> None:
 
 
 def test_the_whole_flow_through_the_command_line(world: World, tmp_path: Path) -> None:
+    options = "--code SPRING --name Spring --kind cash --currency JOD --usd-rate 1.41 --start 2026-01-01"
     ok(
-        world, "assistance", "programmes", "create", "--code", "SPRING", "--name", "Spring cash", "--kind", "cash",
-        "--currency", "JOD", "--usd-rate", "1.41", "--start", "2026-01-01", "--sites", "ZAA", "--approvals", "1000:1",
-        "--as", "officer",
-    )  # fmt: skip
+        world,
+        "assistance",
+        "programmes",
+        "create",
+        *options.split(),
+        "--sites",
+        "ZAA",
+        "--approvals",
+        "1000:1",
+        "--as",
+        "officer",
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text(RULES.replace("per_member: 20", "per_member: -1"), encoding="utf-8")
     code, out = invoke(world, "assistance", "rules", "load", "SPRING", str(bad), "--as", "officer")

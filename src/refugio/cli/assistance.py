@@ -1,6 +1,6 @@
-"""`refugio assistance …`: programmes, rules, cycles (preview, freeze, activate, finish), payment plans
-(create, lock, submit, approve, reject, release, abort, close), payment files and reconciliation,
-verification of sealed records, the desk, and PDM sample sizes.
+"""`refugio assistance …`: programmes, rules, cycles (preview, freeze, activate, finish), the desk and
+PDM sample sizes; payment plans, payment files, reconciliation and verification come from
+refugio.cli.assistance_payments and are added here.
 
 Commands others rely on (issue 15): `sample-size --population N --confidence C --margin E
 [--design-effect D]` (the integer on the last line), `payments export PLAN --out FILE`,
@@ -11,15 +11,14 @@ Thin: parses options, opens one unit of work per command, calls refugio.assistan
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from refugio.cli import common
+from refugio.cli.assistance_payments import payments_app, plans_app, verify
 from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 
 if TYPE_CHECKING:
@@ -39,39 +38,17 @@ rules_app = typer.Typer(
     help="Targeting and entitlement rules (YAML or JSON, versioned).", no_args_is_help=True
 )
 cycles_app = typer.Typer(help="Cycles: create, preview, freeze, activate, finish.", no_args_is_help=True)
-plans_app = typer.Typer(help="Payment plans and their approvals.", no_args_is_help=True)
-payments_app = typer.Typer(help="Payment files and provider reports.", no_args_is_help=True)
 desk_app = typer.Typer(help="The point-of-service desk.", no_args_is_help=True)
 assistance_app.add_typer(programmes_app, name="programmes")
 assistance_app.add_typer(rules_app, name="rules")
 assistance_app.add_typer(cycles_app, name="cycles")
 assistance_app.add_typer(plans_app, name="plans")
 assistance_app.add_typer(payments_app, name="payments")
+assistance_app.command("verify")(verify)
 assistance_app.add_typer(desk_app, name="desk")
 
-PlanArg = Annotated[str, typer.Argument(help="The plan's code (e.g. WINTER-1-1) or id.")]
 CycleArg = Annotated[str, typer.Argument(help="The cycle: PROGRAMME/NUMBER (e.g. WINTER/1) or its id.")]
 ProgrammeArg = Annotated[str, typer.Argument(help="The programme's code or id.")]
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the plan's history).")]
-
-
-def _in_uow(
-    db: str | None,
-    data_dir: Path | None,
-    as_user: str | None,
-    fn: Callable[[Session, Principal, Container], T],
-) -> T:
-    """Run `fn(session, actor, container)` in one unit of work; refugio errors become exit code 1."""
-    from refugio.store.uow import unit_of_work
-
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def call() -> T:
-        with unit_of_work(container.sessions) as s:
-            return fn(s, actor, container)
-
-    return common.run(call)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +131,7 @@ def programme_create(
         approval_thresholds=_thresholds(approvals),
         approvals_above=approvals_above,
     )
-    made = _in_uow(
+    made = common.in_uow(
         db, data_dir, as_user, lambda s, a, c: programmes.create_programme(s, actor=a, data=data).code
     )
     typer.echo(f"programme {made} created")
@@ -165,7 +142,7 @@ def programme_list(db: DbOption = None, data_dir: DataDirOption = None, as_user:
     """The programmes one may see."""
     from refugio.assistance import queries
 
-    for p in _in_uow(db, data_dir, as_user, lambda s, a, c: queries.list_programmes(s, actor=a)):
+    for p in common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.list_programmes(s, actor=a)):
         sites = ",".join(p.site_codes) or "all sites"
         versions = f"rules v{p.rule_versions[-1]}" if p.rule_versions else "no rules"
         typer.echo(f"{p.code:<12} {p.kind:<8} {p.currency} {p.start_date}  {sites}  {versions}  {p.name}")
@@ -181,16 +158,17 @@ def rules_load(
 ) -> None:
     """Load a new version of a programme's rules (refused, naming the field, when it does not validate)."""
     from refugio.assistance.service import programmes
+    from refugio.assistance.service.common import load_programme
 
     if not source.is_file():
         common.fail(f"{source} is not a file")
     text = source.read_bytes()
 
     def load(s: Session, a: Principal, c: Container) -> int:
-        pid = programmes.load_programme(s, programme).id
+        pid = load_programme(s, programme).id
         return programmes.load_rules(s, actor=a, programme_id=pid, text=text).version
 
-    typer.echo(f"rules version {_in_uow(db, data_dir, as_user, load)} of {programme.upper()}")
+    typer.echo(f"rules version {common.in_uow(db, data_dir, as_user, load)} of {programme.upper()}")
 
 
 @rules_app.command("show")
@@ -202,11 +180,12 @@ def rules_show(
 
     from refugio.assistance import queries
 
-    for r in _in_uow(
+    for r in common.in_uow(
         db, data_dir, as_user, lambda s, a, c: queries.list_rulesets(s, actor=a, programme_key=programme)
     ):
         typer.echo(
-            f"# version {r.version}, loaded {r.loaded_at:%Y-%m-%d %H:%M} by {r.loaded_by}, sha256 {r.sha256[:12]}"
+            f"# version {r.version}, loaded {r.loaded_at:%Y-%m-%d %H:%M} by {r.loaded_by}, "
+            f"sha256 {r.sha256[:12]}"
         )
         typer.echo(yaml.safe_dump(r.content, sort_keys=False, allow_unicode=True))
 
@@ -228,14 +207,15 @@ def cycle_create(
     """Create a draft cycle."""
     from refugio.assistance.schemas import CycleCreate
     from refugio.assistance.service import programmes
+    from refugio.assistance.service.common import load_programme
 
     data = common.build_input(CycleCreate, name=name, start_date=start, end_date=end)
 
     def make(s: Session, a: Principal, c: Container) -> str:
-        p = programmes.load_programme(s, programme)
+        p = load_programme(s, programme)
         return f"{p.code}/{programmes.create_cycle(s, actor=a, programme_id=p.id, data=data).number}"
 
-    typer.echo(f"cycle {_in_uow(db, data_dir, as_user, make)} created (draft)")
+    typer.echo(f"cycle {common.in_uow(db, data_dir, as_user, make)} created (draft)")
 
 
 @cycles_app.command("list")
@@ -244,7 +224,7 @@ def cycle_list(
 ) -> None:
     from refugio.assistance import queries
 
-    for c in _in_uow(
+    for c in common.in_uow(
         db, data_dir, as_user, lambda s, a, _: queries.list_cycles(s, actor=a, programme_key=programme)
     ):
         frozen = (
@@ -268,7 +248,7 @@ def cycle_preview(
     """Who would get what, and why, household by household."""
     from refugio.assistance.service import lists
 
-    p = _in_uow(
+    p = common.in_uow(
         db,
         data_dir,
         as_user,
@@ -298,7 +278,7 @@ def cycle_freeze(
     """Freeze the cycle's list (each household's snapshot with the rule version)."""
     from refugio.assistance.service import lists
 
-    c = _in_uow(
+    c = common.in_uow(
         db, data_dir, as_user, lambda s, a, _: lists.freeze(s, actor=a, cycle_key=cycle, version=version)
     )
     typer.echo(f"frozen with rules v{c.rule_version}: {c.household_count} households, {c.total_amount:.2f}")
@@ -307,7 +287,7 @@ def cycle_freeze(
 def _move(cycle: str, to: str, db: str | None, data_dir: Path | None, as_user: str | None) -> None:
     from refugio.assistance.service import programmes
 
-    c = _in_uow(
+    c = common.in_uow(
         db, data_dir, as_user, lambda s, a, _: programmes.move_cycle(s, actor=a, cycle_key=cycle, to=to)
     )
     typer.echo(f"cycle {cycle} is {c.status}")
@@ -325,260 +305,6 @@ def cycle_finish(
     cycle: CycleArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
 ) -> None:
     _move(cycle, "finished", db, data_dir, as_user)
-
-
-# ---------------------------------------------------------------------------------------------
-# plans
-
-
-def _print_plan(code: str, db: str | None, data_dir: Path | None, as_user: str | None) -> None:
-    from refugio.assistance import queries
-
-    p = _in_uow(db, data_dir, as_user, lambda s, a, _: queries.get_plan(s, actor=a, key=code))
-    typer.echo(f"{p.code}  {p.status}  version {p.version}  provider {p.provider}")
-    typer.echo(f"  {p.payment_count} payments, {p.total_amount:.2f} {p.currency} ({p.total_usd:.2f} USD)")
-    typer.echo(
-        f"  prepared by {p.prepared_by}; approvals {len(p.approvals)}/{p.approvals_required} {', '.join(p.approvals)}"
-    )
-    if p.released_by:
-        typer.echo(f"  released by {p.released_by} on {p.released_at:%Y-%m-%d %H:%M}")
-    for status, total in sorted(p.totals_by_status.items()):
-        typer.echo(f"  {status:<20} {total:.2f}")
-    for e in p.events:
-        typer.echo(
-            f"  {e.at:%Y-%m-%d %H:%M} v{e.plan_version} {e.kind:<10} {e.by}"
-            + (f": {e.reason}" if e.reason else "")
-        )
-
-
-@plans_app.command("create")
-def plan_create(
-    cycle: CycleArg,
-    provider: Annotated[str, typer.Option("--provider")],
-    template: Annotated[
-        str | None, typer.Option("--template", help="Export columns, comma-separated")
-    ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
-    """A payment plan for the frozen cycle's entitlements (you become its preparer)."""
-    from refugio.assistance.schemas import PlanCreate
-    from refugio.assistance.service import plans
-
-    data = common.build_input(
-        PlanCreate, provider=provider, template=template.split(",") if template else None
-    )
-    code = _in_uow(
-        db,
-        data_dir,
-        as_user,
-        lambda s, a, c: (
-            plans.create_plan(s, actor=a, cycle_key=cycle, data=data, key=c.keyring.payment_key()).code
-        ),
-    )
-    _print_plan(code, db, data_dir, as_user)
-
-
-@plans_app.command("show")
-def plan_show(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    _print_plan(plan, db, data_dir, as_user)
-
-
-@plans_app.command("list")
-def plan_list(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
-    from refugio.assistance import queries
-
-    for p in _in_uow(db, data_dir, as_user, lambda s, a, _: queries.list_plans(s, actor=a)):
-        typer.echo(
-            f"{p.code:<20} {p.status:<12} {p.payment_count:>7} payments {p.total_amount:>14.2f} {p.currency}"
-        )
-
-
-def _step(
-    plan: str,
-    db: str | None,
-    data_dir: Path | None,
-    as_user: str | None,
-    fn: Callable[[Session, Principal, Container], Any],
-) -> None:
-    result = _in_uow(db, data_dir, as_user, fn)
-    typer.echo(f"plan {result.code} is {result.status}")
-
-
-@plans_app.command("lock")
-def plan_lock(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    from refugio.assistance.service import plans
-
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.lock(s, actor=a, plan_key=plan))
-
-
-@plans_app.command("unlock")
-def plan_unlock(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    from refugio.assistance.service import plans
-
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.unlock(s, actor=a, plan_key=plan))
-
-
-@plans_app.command("submit")
-def plan_submit(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    from refugio.assistance.service import plans
-
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.submit(s, actor=a, plan_key=plan))
-
-
-@plans_app.command("approve")
-def plan_approve(
-    plan: PlanArg,
-    version: Annotated[
-        int, typer.Option("--version", help="The plan version you reviewed (see `plans show`).")
-    ],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
-    """Approve the version you reviewed (never a plan you prepared)."""
-    from refugio.assistance.service import plans
-
-    _step(
-        plan,
-        db,
-        data_dir,
-        as_user,
-        lambda s, a, c: plans.approve(
-            s, actor=a, plan_key=plan, version=version, key=c.keyring.payment_key()
-        ),
-    )
-
-
-@plans_app.command("reject")
-def plan_reject(
-    plan: PlanArg,
-    reason: ReasonOption,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
-    from refugio.assistance.service import plans
-
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.reject(s, actor=a, plan_key=plan, reason=reason))
-
-
-@plans_app.command("release")
-def plan_release(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    """Release an authorised plan (neither its preparer nor one of its approvers)."""
-    from refugio.assistance.service import plans
-
-    _step(
-        plan,
-        db,
-        data_dir,
-        as_user,
-        lambda s, a, c: plans.release(s, actor=a, plan_key=plan, key=c.keyring.payment_key()),
-    )
-
-
-@plans_app.command("abort")
-def plan_abort(
-    plan: PlanArg,
-    reason: ReasonOption,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
-    from refugio.assistance.service import plans
-
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.abort(s, actor=a, plan_key=plan, reason=reason))
-
-
-@plans_app.command("close")
-def plan_close(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    from refugio.assistance.service import plans
-
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.close(s, actor=a, plan_key=plan))
-
-
-# ---------------------------------------------------------------------------------------------
-# payment files, reconciliation, verification
-
-
-@payments_app.command("export")
-def payments_export(
-    plan: PlanArg,
-    out: Annotated[Path, typer.Option("--out", help="The payment file: .csv or .xlsx")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
-    """Write the plan's payment file in its provider template (authorised plans onward)."""
-    from refugio.assistance.service import plans
-
-    export = plans.export_xlsx if out.suffix.lower() == ".xlsx" else plans.export_csv
-    data = _in_uow(db, data_dir, as_user, lambda s, a, c: export(s, actor=a, plan_key=plan))
-    out.write_bytes(data)
-    typer.echo(f"wrote {out} ({len(data)} bytes)")
-
-
-@payments_app.command("reconcile")
-def payments_reconcile(
-    plan: PlanArg,
-    source: Annotated[Path, typer.Argument(help="The provider's report: CSV (UTF-8) or XLSX.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
-    """Import the provider's report: all of it, or nothing (exit 1 with line-numbered errors)."""
-    from refugio.assistance.service import reconcile
-
-    if not source.is_file():
-        common.fail(f"{source} is not a file")
-    data = source.read_bytes()
-    r = _in_uow(
-        db,
-        data_dir,
-        as_user,
-        lambda s, a, c: reconcile.reconcile(
-            s, actor=a, plan_key=plan, data=data, key=c.keyring.payment_key()
-        ),
-    )
-    for line in r.lines:
-        if line.outcome in ("skipped", "unchanged"):
-            typer.echo(f"line {line.line}: {line.payment_id} {line.message}")
-    typer.echo(
-        f"plan {r.plan_code} ({r.status}): {r.changed} changed, {r.unchanged} unchanged, {r.skipped} skipped"
-    )
-
-
-@assistance_app.command("verify")
-def verify(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    """Check the plan's payment records against their MACs and chain (exit 1 on any problem)."""
-    from refugio.assistance import queries
-
-    r = _in_uow(
-        db,
-        data_dir,
-        as_user,
-        lambda s, a, c: queries.verify_plan(s, actor=a, plan_key=plan, key=c.keyring.payment_key()),
-    )
-    for p in r.problems:
-        typer.secho(f"{p.kind}: {p.message}", fg=typer.colors.RED, err=True)
-    if not r.ok:
-        common.fail(f"plan {r.plan_code}: {len(r.problems)} problem(s) in {r.checked} records")
-    typer.echo(f"plan {r.plan_code}: {r.checked} records intact")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -614,6 +340,6 @@ def desk_collect(
             alternate_document=alternate_document,
         )
         done = desk_service.collect(s, actor=a, data=data)
-        return f"{view.household_ref}: collected by {done.collector_name} at {done.desk} ({dt.datetime.now():%H:%M})"
+        return f"{view.household_ref}: collected by {done.collector_name} at desk {done.desk}"
 
-    typer.echo(_in_uow(db, data_dir, as_user, collect))
+    typer.echo(common.in_uow(db, data_dir, as_user, collect))
