@@ -19,6 +19,8 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from refugio.web import dedup, errors, intake, middleware, protection, protection_services, stats, tracing
+from refugio.web.assistance import desk as assistance_desk
+from refugio.web.assistance import pages as assistance_pages
 from refugio.web.context import WebState, state_of
 from refugio.web.pages import audit, auth, dashboard, households, people, search, verify
 from refugio.web.rendering import Renderer
@@ -67,6 +69,8 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(protection.router)
     app.include_router(protection_services.router)
     app.include_router(tracing.router)
+    app.include_router(assistance_pages.router)
+    app.include_router(assistance_desk.router)
     errors.install(app)
     middleware.install(
         app,
