@@ -100,7 +100,8 @@ def _collect_sync(request: Request, form: FormData) -> Response:
         with web.page(request) as pg:
             return _render(pg, form, _safe_lookup(pg, form), found)
     with web.page(request) as pg:
-        return _render(pg, form, _safe_lookup(pg, form), [], pg.gettext(labels.NOTICES["collected"]))
+        done = labels.NOTICES["collected"]
+        return _render(pg, form, _safe_lookup(pg, form), [], pg.gettext(done))
 
 
 def _safe_lookup(pg: Page, form: FormData) -> DeskView | None:
