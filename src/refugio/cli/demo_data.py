@@ -43,6 +43,10 @@ USERS = [
     ("provider", Role.SERVICE_PROVIDER, ""),
     ("imo", Role.IM_OFFICER, ""),
     ("viewer", Role.VIEWER, "AMM"),
+    ("programme", Role.PROGRAMME_OFFICER, ""),
+    ("approver", Role.FINANCE_APPROVER, ""),
+    ("finance", Role.FINANCE_RELEASER, ""),
+    ("distribution", Role.DISTRIBUTION_CLERK, "ZAA"),
 ]
 LOGINS_FILE = "demo-logins.json"
 BATCH = 500
@@ -128,6 +132,21 @@ def ensure_demo(
     echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
     requests, candidates = seed_tracing(container)
     echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
+    with unit_of_work(container.sessions) as s:  # assistance (refugio.assistance.demo)
+        from refugio.assistance.demo import seed_demo
+
+        who = {u: sec.principal_for(s, sec.get_user(s, u)) for u in ("programme", "approver", "finance")}
+        key = container.keyring.payment_key()
+        echo(
+            seed_demo(
+                s,
+                operation_id=op.id,
+                actor=who["programme"],
+                approver=who["approver"],
+                releaser=who["finance"],
+                key=key,
+            )
+        )
     return logins
 
 
