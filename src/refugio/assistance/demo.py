@@ -79,9 +79,9 @@ def seed_demo(
             operation_id=operation_id,
             code="WINTER",
             name="Winter cash assistance",
-            kind="cash",  # type: ignore[arg-type]
+            kind="cash",
             currency="JOD",
-            usd_rate="1.41",  # type: ignore[arg-type]
+            usd_rate="1.41",
             site_codes=["ZAA", "AZR"],
             start_date=start,
             min_interval_days=20,

@@ -41,6 +41,7 @@ REQUIRED = ("payment_id", "delivered_amount", "delivery_date")
 OPTIONAL = ("reference", "reason")
 _NUMBER = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
+_SET = ("delivered_amount", "delivery_date", "reference", "reason")
 
 
 @dataclass
@@ -112,7 +113,7 @@ def outcome(delivered: Decimal, entitled: Decimal) -> PaymentStatus | None:
 
 
 def _check(
-    row: Row, p: Payment | None, start: dt.date, today: dt.date, seen: dict[str, int]
+    row: Row, p: Any, start: dt.date, today: dt.date, seen: dict[str, int]
 ) -> tuple[list[FieldError], dict[str, Any] | None]:
     """The errors of one line, or the values it would set."""
     v, line = row.values, row.line
@@ -184,10 +185,17 @@ def reconcile(
         raise Conflict(f"plan {plan.code} is {plan.status}; reports are imported once it is released")
     rows = read_report(data)
     refs = [r.values.get("payment_id", "") for r in rows]
-    payments: dict[str, Payment] = {}
+    payments: dict[str, Any] = {}  # rows of the payments' reconciliation columns
+    columns = (
+        Payment.id,
+        Payment.payment_ref,
+        Payment.amount,
+        Payment.status,
+        *(getattr(Payment, c) for c in _SET),
+    )
     for chunk in range(0, len(refs), 20000):
-        for p in session.scalars(
-            select(Payment).where(
+        for p in session.execute(
+            select(*columns).where(
                 Payment.plan_id == plan.id, Payment.payment_ref.in_(refs[chunk : chunk + 20000])
             )
         ):
