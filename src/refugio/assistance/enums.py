@@ -44,3 +44,45 @@ FINAL_PAYMENT_STATUSES = frozenset({PaymentStatus.DELIVERED, PaymentStatus.ERRON
 class CollectorRole(StrEnum):
     FOCAL_POINT = "focal_point"
     ALTERNATE = "alternate"
+
+
+class ComplaintChannel(StrEnum):
+    DESK = "desk"
+    PHONE = "phone"
+    HOTLINE = "hotline"
+    WEB_FORM = "web_form"
+    PDM = "pdm"
+
+
+class ComplaintCategory(StrEnum):
+    TARGETING = "targeting"
+    AMOUNT = "amount"
+    DELAY = "delay"
+    NOT_RECEIVED = "not_received"
+    SERVICE_QUALITY = "service_quality"
+    INFORMATION = "information"
+    STAFF_CONDUCT = "staff_conduct"
+    SEA = "sea"  # sexual exploitation and abuse: sensitive
+    STAFF_FRAUD = "staff_fraud"  # fraud by staff: sensitive
+    OTHER = "other"
+
+
+SENSITIVE_CATEGORIES = frozenset({ComplaintCategory.SEA, ComplaintCategory.STAFF_FRAUD})
+
+
+class ComplaintPriority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+# service level: hours to close a complaint of each priority
+SLA_HOURS = {"low": 24 * 14, "normal": 24 * 7, "high": 72, "urgent": 24}
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"

@@ -184,3 +184,32 @@ class Payment(Base):
     reference: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(String(300))
     hmac: Mapped[str] = mapped_column(String(64))
+
+
+class Complaint(UUIDPk, Timestamped, Base):
+    """A complaint or feedback (accountability to affected people). Sensitive categories (SEA, fraud by
+    staff) are readable only with ASSISTANCE_COMPLAINT_SENSITIVE; anonymous complaints keep no name."""
+
+    __tablename__ = "assistance_complaint"
+    __table_args__ = (Index("ix_assistance_complaint_operation_id_sensitive", "operation_id", "sensitive"),)
+
+    ref: Mapped[str] = mapped_column(String(30), unique=True)
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
+    site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("site.id"))
+    programme_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("assistance_programme.id"))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("household.id"))
+    payment_ref: Mapped[str | None] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str] = mapped_column(String(20))
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    priority: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    complainant_name: Mapped[str | None] = mapped_column(String(200))
+    complainant_contact: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    due_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+    recorded_by: Mapped[str] = mapped_column(String(80))

@@ -12,7 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from refugio.assistance.enums import CollectorRole, ProgrammeKind
+from refugio.assistance.enums import (
+    CollectorRole,
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintPriority,
+    ComplaintStatus,
+    ProgrammeKind,
+)
 
 
 class Strict(BaseModel):
@@ -271,6 +278,60 @@ class SampleSize(BaseModel):
     n0: float
     with_fpc: float
     size: int
+
+
+class ComplaintCreate(Strict):
+    operation_id: uuid.UUID
+    channel: ComplaintChannel
+    category: ComplaintCategory
+    priority: ComplaintPriority = ComplaintPriority.NORMAL
+    description: str = Field(min_length=3, max_length=5000)
+    anonymous: bool = False
+    complainant_name: str | None = Field(default=None, max_length=200)
+    complainant_contact: str | None = Field(default=None, max_length=100)
+    site_code: str | None = Field(default=None, max_length=20)
+    programme: str | None = Field(default=None, max_length=40, description="Programme code")
+    household_ref: str | None = Field(default=None, max_length=30)
+    payment_ref: str | None = Field(default=None, max_length=60)
+
+    @model_validator(mode="after")
+    def _anonymous(self) -> ComplaintCreate:
+        if self.anonymous and (self.complainant_name or self.complainant_contact):
+            raise ValueError("an anonymous complaint keeps no name or contact")
+        return self
+
+
+class ComplaintProgress(Strict):
+    status: ComplaintStatus
+    response: str | None = Field(default=None, max_length=5000)
+
+
+class ComplaintRead(Read):
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    channel: str
+    category: str
+    sensitive: bool
+    priority: str
+    status: str
+    anonymous: bool
+    complainant_name: str | None
+    complainant_contact: str | None
+    description: str
+    response: str | None
+    household_ref: str | None = None
+    payment_ref: str | None
+    received_at: dt.datetime
+    due_at: dt.datetime
+    closed_at: dt.datetime | None
+    recorded_by: str
+    overdue: bool = False
+
+
+class ComplaintCount(BaseModel):
+    category: str
+    count: int | None = Field(description="None when below the disclosure threshold (shown as '<5').")
 
 
 EntitlementRead.model_rebuild()

@@ -39,6 +39,9 @@ rules_app = typer.Typer(
 )
 cycles_app = typer.Typer(help="Cycles: create, preview, freeze, activate, finish.", no_args_is_help=True)
 desk_app = typer.Typer(help="The point-of-service desk.", no_args_is_help=True)
+complaints_app = typer.Typer(
+    help="Complaints and feedback (sensitive ones restricted).", no_args_is_help=True
+)
 assistance_app.add_typer(programmes_app, name="programmes")
 assistance_app.add_typer(rules_app, name="rules")
 assistance_app.add_typer(cycles_app, name="cycles")
@@ -46,6 +49,7 @@ assistance_app.add_typer(plans_app, name="plans")
 assistance_app.add_typer(payments_app, name="payments")
 assistance_app.command("verify")(verify)
 assistance_app.add_typer(desk_app, name="desk")
+assistance_app.add_typer(complaints_app, name="complaints")
 
 CycleArg = Annotated[str, typer.Argument(help="The cycle: PROGRAMME/NUMBER (e.g. WINTER/1) or its id.")]
 ProgrammeArg = Annotated[str, typer.Argument(help="The programme's code or id.")]
@@ -343,3 +347,108 @@ def desk_collect(
         return f"{view.household_ref}: collected by {done.collector_name} at desk {done.desk}"
 
     typer.echo(common.in_uow(db, data_dir, as_user, collect))
+
+
+# ---------------------------------------------------------------------------------------------
+# complaints
+
+
+@complaints_app.command("lodge")
+def complaint_lodge(
+    channel: Annotated[str, typer.Option("--channel", help="desk, phone, hotline, web_form or pdm")],
+    category: Annotated[str, typer.Option("--category", help="e.g. amount, delay, sea, staff_fraud")],
+    description: Annotated[str, typer.Option("--description")],
+    priority: Annotated[str, typer.Option("--priority", help="low, normal, high, urgent")] = "normal",
+    anonymous: Annotated[bool, typer.Option("--anonymous")] = False,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    contact: Annotated[str | None, typer.Option("--contact")] = None,
+    site: Annotated[str | None, typer.Option("--site")] = None,
+    programme: Annotated[str | None, typer.Option("--programme")] = None,
+    household: Annotated[str | None, typer.Option("--household")] = None,
+    payment: Annotated[str | None, typer.Option("--payment")] = None,
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Lodge a complaint (anonymous allowed); its reference and deadline are printed."""
+    from refugio.assistance.schemas import ComplaintCreate
+    from refugio.assistance.service import complaints
+
+    container = common.open_container(db, data_dir)
+    data = common.build_input(
+        ComplaintCreate,
+        operation_id=common.operation_id(container, operation),
+        channel=channel,
+        category=category,
+        priority=priority,
+        description=description,
+        anonymous=anonymous,
+        complainant_name=name,
+        complainant_contact=contact,
+        site_code=site,
+        programme=programme,
+        household_ref=household,
+        payment_ref=payment,
+    )
+    made = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: complaints.lodge_complaint(s, actor=a, data=data)
+    )
+    typer.echo(f"complaint {made.ref} lodged; due {made.due_at:%Y-%m-%d %H:%M}")
+
+
+@complaints_app.command("list")
+def complaint_list(
+    sensitive: Annotated[
+        bool, typer.Option("--sensitive", help="Only the sensitive ones (restricted)")
+    ] = False,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    from refugio.assistance import complaint_queries
+
+    rows = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: complaint_queries.list_complaints(s, actor=a, sensitive=sensitive),
+    )
+    for r in rows:
+        late = " OVERDUE" if r.overdue else ""
+        typer.echo(
+            f"{r.ref:<16} {r.status:<12} {r.priority:<7} {r.category:<16} due {r.due_at:%Y-%m-%d}{late}"
+        )
+
+
+@complaints_app.command("progress")
+def complaint_progress(
+    ref: Annotated[str, typer.Argument(help="The complaint's reference")],
+    status: Annotated[str, typer.Option("--status", help="in_progress, resolved or closed")],
+    response: Annotated[str | None, typer.Option("--response", help="What was answered")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    from refugio.assistance.schemas import ComplaintProgress
+    from refugio.assistance.service import complaints
+
+    data = common.build_input(ComplaintProgress, status=status, response=response)
+    done = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: complaints.progress_complaint(s, actor=a, complaint_id=ref, data=data),
+    )
+    typer.echo(f"complaint {done.ref} is {done.status}")
+
+
+@complaints_app.command("counts")
+def complaint_counts(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
+    """Complaints by category (sensitive ones merged and suppressed below 5 for ordinary users)."""
+    from refugio.assistance import complaint_queries
+
+    for row in common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: complaint_queries.counts_by_category(s, actor=a)
+    ):
+        typer.echo(f"{row.category:<16} {row.count if row.count is not None else '<5'}")

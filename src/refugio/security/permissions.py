@@ -67,6 +67,7 @@ class Role(StrEnum):
     FINANCE_APPROVER = "finance_approver"
     FINANCE_RELEASER = "finance_releaser"
     DISTRIBUTION_CLERK = "distribution_clerk"
+    ACCOUNTABILITY_OFFICER = "accountability_officer"
 
 
 P = Permission
@@ -143,6 +144,10 @@ ROLE_PERMISSIONS[Role.FINANCE_RELEASER] = frozenset(
 ROLE_PERMISSIONS[Role.DISTRIBUTION_CLERK] = frozenset(
     _VIEW | {P.ASSISTANCE_VIEW, P.ASSISTANCE_DISTRIBUTE, P.ASSISTANCE_COMPLAINT}
 )
+ROLE_PERMISSIONS[Role.ACCOUNTABILITY_OFFICER] = frozenset(
+    {P.OPERATION_VIEW, P.ASSISTANCE_VIEW, P.ASSISTANCE_COMPLAINT, P.ASSISTANCE_COMPLAINT_SENSITIVE}
+)
+ROLE_LABELS[Role.ACCOUNTABILITY_OFFICER] = "Accountability officer (sensitive complaints)"
 ROLE_LABELS[Role.PROGRAMME_OFFICER] = "Programme officer (assistance)"
 ROLE_LABELS[Role.FINANCE_APPROVER] = "Finance approver (payment plans)"
 ROLE_LABELS[Role.FINANCE_RELEASER] = "Finance releaser (payment plans)"
