@@ -3,7 +3,8 @@ whose plan was prepared, approved, released, reconciled against a synthetic prov
 and an open cycle (frozen, active, its plan waiting to be locked). Everything goes through the
 assistance services, as any client would; the three roles are three different people.
 
-Complaints and PDM samples are not seeded: this version of refugio does not record them yet.
+A few complaints are lodged (one sensitive: visible only to an accountability officer). PDM samples
+are not seeded: this version computes their size only.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import uuid
 from sqlalchemy.orm import Session
 
 from refugio.assistance import queries
-from refugio.assistance.schemas import CycleCreate, PlanCreate, ProgrammeCreate
-from refugio.assistance.service import lists, plans, programmes, reconcile
+from refugio.assistance.schemas import ComplaintCreate, CycleCreate, PlanCreate, ProgrammeCreate
+from refugio.assistance.service import complaints, lists, plans, programmes, reconcile
 from refugio.core import clock
 from refugio.security.principals import Principal
 
@@ -39,6 +40,18 @@ basket:
   - {item: Blanket, unit: piece, per_member: 1}
   - {item: Heating fuel, unit: litre, per_household: 40}
 """
+
+
+COMPLAINTS = [
+    ("desk", "amount", "normal", "The amount was lower than announced for a family of eight."),
+    ("hotline", "delay", "high", "The mobile money transfer has not arrived after ten days."),
+    (
+        "phone",
+        "sea",
+        "urgent",
+        "Report received through the hotline; details with the accountability officer.",
+    ),
+]
 
 
 def _report(session: Session, actor: Principal, plan_code: str, day: dt.date) -> bytes:
@@ -117,8 +130,23 @@ def seed_demo(
     open_plan = plans.create_plan(
         session, actor=actor, cycle_key=second.id, data=PlanCreate(provider="Jordan Mobile Money"), key=key
     )
+    for channel, category, priority, text in COMPLAINTS:
+        complaints.lodge_complaint(
+            session,
+            actor=actor,
+            data=ComplaintCreate(
+                operation_id=operation_id,
+                channel=channel,
+                category=category,
+                priority=priority,
+                description=text,
+                programme="WINTER",
+                site_code="ZAA",
+                anonymous=category == "sea",
+            ),
+        )
     return (
         f"Assistance: programme WINTER, cycle 1 ({first.household_count} households) paid, reconciled and "
-        f"closed as {plan.code}; cycle 2 active with plan {open_plan.code} open "
-        "(complaints and PDM samples are not seeded: not built yet)"
+        f"closed as {plan.code}; cycle 2 active with plan {open_plan.code} open; "
+        f"{len(COMPLAINTS)} complaints (one sensitive); PDM samples are not seeded (only their size is computed)"
     )
