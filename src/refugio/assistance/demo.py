@@ -148,5 +148,6 @@ def seed_demo(
     return (
         f"Assistance: programme WINTER, cycle 1 ({first.household_count} households) paid, reconciled and "
         f"closed as {plan.code}; cycle 2 active with plan {open_plan.code} open; "
-        f"{len(COMPLAINTS)} complaints (one sensitive); PDM samples are not seeded (only their size is computed)"
+        f"{len(COMPLAINTS)} complaints (one sensitive); PDM samples are not seeded "
+        "(only their size is computed)"
     )
