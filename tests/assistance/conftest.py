@@ -100,9 +100,13 @@ def build_world(container: Container) -> World:
         family = _household(s, camp.id, 5, "Haddad")
         couple = _household(s, camp.id, 2, "Saleh")
         single = _household(s, office.id, 1, "Khalil")
-        from refugio.registration.queries import households_for_assistance
+        from sqlalchemy import select
 
-        hh = {h.id: h for h in households_for_assistance(s, operation_id=op.id)}
+        from refugio.registration.models import Household
+
+        family_ref, focal_id = s.execute(
+            select(Household.ref, Household.focal_point_id).where(Household.id == family)
+        ).one()
         programme = programmes.create_programme(
             s,
             actor=SYSTEM,
@@ -124,10 +128,10 @@ def build_world(container: Container) -> World:
             camp_id=camp.id,
             office_id=office.id,
             family_id=family,
-            family_ref=hh[family].ref,
+            family_ref=family_ref,
             couple_id=couple,
             single_id=single,
-            focal_person_id=hh[family].focal_point_id,  # type: ignore[arg-type]
+            focal_person_id=focal_id,
             programme_id=programme.id,
             key=container.keyring.payment_key(),
         )

@@ -465,7 +465,6 @@ def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Da
 
 @dataclass(frozen=True)
 class AssistanceMember:
-    individual_id: uuid.UUID
     ref: str
     given_name: str
     family_name: str
@@ -473,6 +472,7 @@ class AssistanceMember:
     date_of_birth: dt.date
     population_type: str
     relationship: str
+    is_focal_point: bool
     needs: tuple[str, ...]
 
 
@@ -484,7 +484,6 @@ class AssistanceHousehold:
     site_id: uuid.UUID
     site_code: str
     arrival_date: dt.date | None
-    focal_point_id: uuid.UUID | None
     focal_document: str | None
     members: tuple[AssistanceMember, ...]
 
@@ -497,35 +496,36 @@ def households_for_assistance(
     household_ids: list[uuid.UUID] | None = None,
 ) -> list[AssistanceHousehold]:
     """Active households (of these sites, or these ids) with their active members, in reference order:
-    four set-based queries whatever the number of households. Not audited: the caller (an assistance
-    list being built) records what it read."""
+    four set-based queries whatever the number of households; people are keyed by their references
+    (text), so no id is converted per person. Not audited: the caller (an assistance list being built)
+    records what it read."""
     hh_filter = [Household.operation_id == operation_id, Household.status == "active"]
     if site_ids is not None:
         hh_filter.append(Household.site_id.in_(site_ids))
     if household_ids is not None:
         hh_filter.append(Household.id.in_(household_ids))
     wanted = select(Household.id).where(*hh_filter)
-    people = select(Individual.id).where(Individual.household_id.in_(wanted), Individual.status == "active")
-    needs: dict[uuid.UUID, list[str]] = {}
-    for ind_id, code in session.execute(
-        select(SpecificNeed.individual_id, SpecificNeed.code).where(
-            SpecificNeed.active.is_(True), SpecificNeed.individual_id.in_(people)
-        )
+    active = (Individual.household_id.in_(wanted), Individual.status == "active")
+    needs: dict[str, list[str]] = {}
+    for ref, code in session.execute(
+        select(Individual.ref, SpecificNeed.code)
+        .join(SpecificNeed, SpecificNeed.individual_id == Individual.id)
+        .where(SpecificNeed.active.is_(True), *active)
     ):
-        needs.setdefault(ind_id, []).append(code)
-    documents: dict[uuid.UUID, str] = {}
-    focal = select(Household.focal_point_id).where(*hh_filter)
-    for ind_id, number in session.execute(
-        select(IdentityDocument.individual_id, IdentityDocument.number)
-        .where(IdentityDocument.individual_id.in_(focal))
-        .order_by(IdentityDocument.individual_id, IdentityDocument.created_at.desc())
+        needs.setdefault(ref, []).append(code)
+    documents: dict[str, str] = {}
+    for hh_ref, number in session.execute(
+        select(Household.ref, IdentityDocument.number)
+        .join(IdentityDocument, IdentityDocument.individual_id == Household.focal_point_id)
+        .where(*hh_filter)
+        .order_by(Household.ref, IdentityDocument.created_at)
     ):
-        documents[ind_id] = number  # the most recent, last
-    members: dict[uuid.UUID, list[AssistanceMember]] = {}
+        documents[hh_ref] = number  # the most recent, last
+    members: dict[str, list[AssistanceMember]] = {}
+    no_needs: tuple[str, ...] = ()
     for row in session.execute(
         select(
-            Individual.household_id,
-            Individual.id,
+            Household.ref,
             Individual.ref,
             Individual.given_name,
             Individual.family_name,
@@ -533,42 +533,36 @@ def households_for_assistance(
             Individual.date_of_birth,
             Individual.population_type,
             Individual.relationship_to_focal_point,
+            Individual.id == Household.focal_point_id,
         )
-        .where(Individual.household_id.in_(wanted), Individual.status == "active")
+        .join(Household, Household.id == Individual.household_id)
+        .where(*active)
         .order_by(Individual.ref)
     ):
+        found = needs.get(row[1])
         members.setdefault(row[0], []).append(
-            AssistanceMember(*row[1:], needs=tuple(sorted(needs.get(row[1], ()))))
+            AssistanceMember(*row[1:8], bool(row[8]), tuple(sorted(found)) if found else no_needs)
         )
-    out: list[AssistanceHousehold] = []
-    for hid, ref, op_id, site_id, site_code, arrival, focal_id in session.execute(
-        select(
-            Household.id,
-            Household.ref,
-            Household.operation_id,
-            Household.site_id,
-            Site.code,
-            Household.arrival_date,
-            Household.focal_point_id,
+    site_codes = {
+        s.id: s.code for s in session.scalars(select(Site).where(Site.operation_id == operation_id))
+    }
+    return [
+        AssistanceHousehold(
+            hid,
+            ref,
+            operation_id,
+            site_id,
+            site_codes[site_id],
+            arrival,
+            documents.get(ref),
+            tuple(members.get(ref, ())),
         )
-        .join(Site, Site.id == Household.site_id)
-        .where(*hh_filter)
-        .order_by(Household.ref)
-    ):
-        out.append(
-            AssistanceHousehold(
-                hid,
-                ref,
-                op_id,
-                site_id,
-                site_code,
-                arrival,
-                focal_id,
-                documents.get(focal_id) if focal_id else None,
-                tuple(members.get(hid, ())),
-            )
+        for hid, ref, site_id, arrival in session.execute(
+            select(Household.id, Household.ref, Household.site_id, Household.arrival_date)
+            .where(*hh_filter)
+            .order_by(Household.ref)
         )
-    return out
+    ]
 
 
 def household_id_for_key(session: Session, *, key: str) -> uuid.UUID | None:

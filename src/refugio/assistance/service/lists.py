@@ -53,7 +53,7 @@ def facts(hh: AssistanceHousehold) -> HouseholdFacts:
         )
         for m in hh.members
     )
-    focal = next((m for m in hh.members if m.individual_id == hh.focal_point_id), None)
+    focal = next((m for m in hh.members if m.is_focal_point), None)
     return HouseholdFacts(
         ref=hh.ref,
         site_code=hh.site_code,
@@ -140,7 +140,7 @@ def snapshot(
     def kept(codes: tuple[str, ...]) -> list[str]:
         return [c for c in codes if c in counted or c.split("-", 1)[0] in counted]
 
-    focal = next((m for m in hh.members if m.individual_id == hh.focal_point_id), None)
+    focal = next((m for m in hh.members if m.is_focal_point), None)
     return {
         "household_ref": hh.ref,
         "site_code": hh.site_code,
