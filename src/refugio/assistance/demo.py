@@ -108,6 +108,8 @@ def seed_demo(
     )
     lists.freeze(session, actor=actor, cycle_key=first.id)
     programmes.move_cycle(session, actor=actor, cycle_key=first.id, to="active")
+    if not first.total_amount:
+        return "Assistance: programme WINTER created; no eligible household in ZAA or AZR: no plan seeded"
     plan = plans.create_plan(
         session, actor=actor, cycle_key=first.id, data=PlanCreate(provider="Jordan Mobile Money"), key=key
     )
