@@ -137,30 +137,8 @@ def create_plan(
     )
     session.add(plan)
     session.flush()
-    rows: list[dict[str, Any]] = []
-    prev = seal.GENESIS
-    total = Decimal(0)
-    for seq, (eid, ref, site_id, amount, snap, snap_sha) in enumerate(ents, start=1):
-        focal = snap.get("focal_point", {})
-        values = {
-            "payment_ref": f"{plan.code}-{seq:06d}",
-            "seq": seq,
-            "entitlement_id": eid,
-            "household_ref": ref,
-            "site_id": site_id,
-            "collector_name": focal.get("name", ""),
-            "collector_document": focal.get("document", ""),
-            "amount": amount,
-            "currency": programme.currency,
-            "status": "pending",
-            "delivered_amount": None,
-            "delivery_date": None,
-            "reference": None,
-            "reason": None,
-        }
-        prev = seal.mac(key, str(plan.id), prev, values, snap_sha)
-        rows.append({"id": ids.new_id(), "plan_id": plan.id, **values, "hmac": prev})
-        total += amount
+    rows, total = _payment_rows(plan, ents, key)
+    prev = rows[-1]["hmac"]
     insert_rows(session.connection(), Payment.__table__, rows)  # type: ignore[arg-type]
     plan.payment_count = len(rows)
     plan.total_amount = total
@@ -177,6 +155,36 @@ def create_plan(
         {"code": plan.code, "payments": len(rows)},
     )
     return plan
+
+
+def _payment_rows(plan: PaymentPlan, ents: Any, key: bytes) -> tuple[list[dict[str, Any]], Decimal]:
+    """The plan's payment rows, one per entitlement row (id, household ref, site, amount, snapshot, its
+    hash), each with its MAC chained to the previous one; and their total."""
+    rows: list[dict[str, Any]] = []
+    prev = seal.GENESIS
+    total = Decimal(0)
+    for seq, (eid, ref, site_id, amount, snap, snap_sha) in enumerate(ents, start=1):
+        focal = snap.get("focal_point", {})
+        values = {
+            "payment_ref": f"{plan.code}-{seq:06d}",
+            "seq": seq,
+            "entitlement_id": eid,
+            "household_ref": ref,
+            "site_id": site_id,
+            "collector_name": focal.get("name", ""),
+            "collector_document": focal.get("document", ""),
+            "amount": amount,
+            "currency": plan.currency,
+            "status": "pending",
+            "delivered_amount": None,
+            "delivery_date": None,
+            "reference": None,
+            "reason": None,
+        }
+        prev = seal.mac(key, str(plan.id), prev, values, snap_sha)
+        rows.append({"id": ids.new_id(), "plan_id": plan.id, **values, "hmac": prev})
+        total += amount
+    return rows, total
 
 
 def _context(session: Session, plan_key: str | uuid.UUID) -> tuple[PaymentPlan, Programme]:

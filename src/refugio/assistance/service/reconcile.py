@@ -172,6 +172,80 @@ def _check(
     }
 
 
+@dataclass
+class Classified:
+    """What a report would do: line results, the changes to write, and the refusals."""
+
+    errors: list[FieldError]
+    lines: list[ReconcileLine]
+    changes: list[dict[str, Any]]
+    unchanged: int = 0
+    skipped: int = 0
+
+
+def _payments(session: Session, plan_id: uuid.UUID, refs: list[str]) -> dict[str, Any]:
+    """The plan's payments named in the report: rows of their reconciliation columns, by reference."""
+    columns = (
+        Payment.id,
+        Payment.payment_ref,
+        Payment.amount,
+        Payment.status,
+        *(getattr(Payment, c) for c in _SET),
+    )
+    found: dict[str, Any] = {}
+    for chunk in range(0, len(refs), 20000):
+        for p in session.execute(
+            select(*columns).where(
+                Payment.plan_id == plan_id, Payment.payment_ref.in_(refs[chunk : chunk + 20000])
+            )
+        ):
+            found[p.payment_ref] = p
+    return found
+
+
+def classify(rows: list[Row], payments: dict[str, Any], start: dt.date, today: dt.date) -> Classified:
+    """Each line checked against its payment: refused, skipped (final), unchanged, or a change."""
+    out = Classified([], [], [])
+    seen: dict[str, int] = {}
+    for row in rows:
+        pid = row.values.get("payment_id", "")
+        p = payments.get(pid)
+        problems, values = _check(row, p, start, today, seen)
+        if problems:
+            out.errors.extend(problems)
+            continue
+        assert p is not None and values is not None
+        if p.status in FINAL_PAYMENT_STATUSES:
+            out.skipped += 1
+            out.lines.append(
+                ReconcileLine(
+                    line=row.line, payment_id=pid, outcome="skipped", message=f"already {p.status}: skipped"
+                )
+            )
+        elif {k: getattr(p, k) for k in values} == values:
+            out.unchanged += 1
+            out.lines.append(
+                ReconcileLine(
+                    line=row.line, payment_id=pid, outcome="unchanged", message=f"already {p.status}"
+                )
+            )
+        else:
+            out.changes.append({"pid": p.id, **values})
+            message = f"{values['delivered_amount']:.2f} of {p.amount:.2f}"
+            out.lines.append(
+                ReconcileLine(line=row.line, payment_id=pid, outcome=values["status"], message=message)
+            )
+    return out
+
+
+def _apply(session: Session, changes: list[dict[str, Any]]) -> None:
+    session.flush()
+    table = cast(Table, Payment.__table__)
+    values: dict[str, Any] = {c: bindparam(c) for c in ("status", *_SET)}
+    session.execute(update(table).where(table.c.id == bindparam("pid")).values(**values), changes)
+    session.expire_all()
+
+
 def reconcile(
     session: Session, *, actor: Principal, plan_key: str | uuid.UUID, data: bytes, key: bytes
 ) -> ReconcileResult:
@@ -184,88 +258,20 @@ def reconcile(
     if plan.status not in (PlanStatus.RELEASED, PlanStatus.RECONCILED):
         raise Conflict(f"plan {plan.code} is {plan.status}; reports are imported once it is released")
     rows = read_report(data)
-    refs = [r.values.get("payment_id", "") for r in rows]
-    payments: dict[str, Any] = {}  # rows of the payments' reconciliation columns
-    columns = (
-        Payment.id,
-        Payment.payment_ref,
-        Payment.amount,
-        Payment.status,
-        *(getattr(Payment, c) for c in _SET),
-    )
-    for chunk in range(0, len(refs), 20000):
-        for p in session.execute(
-            select(*columns).where(
-                Payment.plan_id == plan.id, Payment.payment_ref.in_(refs[chunk : chunk + 20000])
-            )
-        ):
-            payments[p.payment_ref] = p
-    errors: list[FieldError] = []
-    lines: list[ReconcileLine] = []
-    changes: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    today = clock.today()
-    unchanged = skipped = 0
-    for row in rows:
-        pid = row.values.get("payment_id", "")
-        found = payments.get(pid)
-        problems, values = _check(row, found, programme.start_date, today, seen)
-        if problems:
-            errors.extend(problems)
-            continue
-        assert found is not None and values is not None
-        p = found
-        if p.status in FINAL_PAYMENT_STATUSES:
-            skipped += 1
-            lines.append(
-                ReconcileLine(
-                    line=row.line, payment_id=pid, outcome="skipped", message=f"already {p.status}: skipped"
-                )
-            )
-            continue
-        current = {k: getattr(p, k) for k in values}
-        if current == values:
-            unchanged += 1
-            lines.append(
-                ReconcileLine(
-                    line=row.line, payment_id=pid, outcome="unchanged", message=f"already {p.status}"
-                )
-            )
-            continue
-        changes.append({"pid": p.id, **values})
-        lines.append(
-            ReconcileLine(
-                line=row.line,
-                payment_id=pid,
-                outcome=values["status"],
-                message=f"{values['delivered_amount']:.2f} of {p.amount:.2f}",
-            )
-        )
-    if errors:
+    payments = _payments(session, plan.id, [r.values.get("payment_id", "") for r in rows])
+    done = classify(rows, payments, programme.start_date, clock.today())
+    if done.errors:
         raise ValidationFailed(
-            errors, message=f"the report was refused ({len(errors)} error(s)); nothing was changed"
+            done.errors, message=f"the report was refused ({len(done.errors)} error(s)); nothing was changed"
         )
-    if not changes:
+    if not done.changes:
         raise ValidationFailed.single(
             "file",
-            f"the report changes nothing ({unchanged} unchanged, {skipped} skipped as final); refused",
+            f"the report changes nothing ({done.unchanged} unchanged, "
+            f"{done.skipped} skipped as final); refused",
             "no_change",
         )
-    session.flush()
-    table = cast(Table, Payment.__table__)
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("pid"))
-        .values(
-            status=bindparam("status"),
-            delivered_amount=bindparam("delivered_amount"),
-            delivery_date=bindparam("delivery_date"),
-            reference=bindparam("reference"),
-            reason=bindparam("reason"),
-        ),
-        changes,
-    )
-    session.expire_all()
+    _apply(session, done.changes)
     plan = load_plan(session, plan_key)
     seal.reseal(session, plan, key)
     pending = session.scalar(
@@ -276,13 +282,10 @@ def reconcile(
     if not pending and plan.status == PlanStatus.RELEASED:
         plan.status = PlanStatus.RECONCILED.value
         plan.reconciled_at = clock.now()
+    counts = {"changed": len(done.changes), "unchanged": done.unchanged, "skipped": done.skipped}
     session.add(
         PlanEvent(
-            plan_id=plan.id,
-            kind="reconcile",
-            by=actor.label,
-            plan_version=plan.version,
-            details={"changed": len(changes), "unchanged": unchanged, "skipped": skipped},
+            plan_id=plan.id, kind="reconcile", by=actor.label, plan_version=plan.version, details=counts
         )
     )
     audited(
@@ -291,13 +294,6 @@ def reconcile(
         "assistance.plan.reconcile",
         "assistance_payment_plan",
         plan.id,
-        {"code": plan.code, "changed": len(changes), "skipped": skipped},
+        {"code": plan.code, **counts},
     )
-    return ReconcileResult(
-        plan_code=plan.code,
-        changed=len(changes),
-        unchanged=unchanged,
-        skipped=skipped,
-        lines=lines,
-        status=plan.status,
-    )
+    return ReconcileResult(plan_code=plan.code, lines=done.lines, status=plan.status, **counts)

@@ -119,6 +119,15 @@ def reseal(session: Session, plan: PaymentPlan, key: bytes) -> None:
     session.flush()
 
 
+def _stored_hashes(session: Session, plan: PaymentPlan) -> dict[Any, str]:
+    """The snapshot hashes stored at the freeze, by entitlement, for the plan's payments."""
+    paid = select(Payment.entitlement_id).where(Payment.plan_id == plan.id)
+    rows = session.execute(
+        select(Entitlement.id, Entitlement.snapshot_sha256).where(Entitlement.id.in_(paid))
+    )
+    return {eid: sha for eid, sha in rows}
+
+
 def verify(session: Session, *, plan_key: str, key: bytes, snapshot_hashes: bool = True) -> VerifyReport:
     """Check every record of the plan against its MAC and the chain; name what was altered, inserted
     or deleted. Reads only (the caller checks the permission and audits)."""
@@ -135,15 +144,7 @@ def verify(session: Session, *, plan_key: str, key: bytes, snapshot_hashes: bool
     prev = GENESIS
     expected_seq = 1
     checked = 0
-    stored_snap: dict[Any, str] = {}
-    if snapshot_hashes:
-        stored_snap = dict(
-            session.execute(
-                select(Entitlement.id, Entitlement.snapshot_sha256).where(
-                    Entitlement.id.in_(select(Payment.entitlement_id).where(Payment.plan_id == plan.id))
-                )
-            ).all()
-        )
+    stored_snap = _stored_hashes(session, plan) if snapshot_hashes else {}
     for p, snap in _rows(session, plan, recompute=snapshot_hashes):
         checked += 1
         gap = p.seq > expected_seq
