@@ -107,3 +107,10 @@ def test_the_desk_page(client: TestClient, world: World) -> None:
         token="RFG1.e30.AAAA",
     )
     assert r.status_code == 422 and "certificate refused (tampered)" in r.text  # type: ignore[attr-defined]
+
+
+def test_the_pages_speak_french_arabic_and_spanish(client: TestClient, world: World) -> None:
+    login(client, "desk")
+    for lang, word in (("fr", "Guichet"), ("ar", "المكتب"), ("es", "Mostrador")):
+        client.cookies.set("refugio_locale", lang)
+        assert word in client.get("/assistance/desk").text
