@@ -23,13 +23,13 @@ member of every 9th household), not through the registration service (benchmarke
 This script imports refugio like any caller of its Python API; nothing in refugio imports it.
 """
 
+# ruff: noqa: E501  (the row literals and the report lines read best unwrapped)
 from __future__ import annotations
 
 import argparse
 import contextlib
 import csv
 import datetime as dt
-import io
 import os
 import tempfile
 import time
@@ -101,8 +101,36 @@ def build_registry(engine: Engine, households: int) -> uuid.UUID:
     op_id = uuid.uuid4()
     site_ids = [uuid.uuid4() for _ in SITES]
     with engine.begin() as conn:
-        insert_rows(conn, Operation.__table__, [{"id": op_id, "code": "BEN", "name": "Bench", "country_iso3": "JOR", "created_at": now, "updated_at": now}])  # type: ignore[arg-type]
-        insert_rows(conn, Site.__table__, [{"id": s, "operation_id": op_id, "code": c, "name": c, "kind": "camp", "created_at": now, "updated_at": now} for s, c in zip(site_ids, SITES, strict=True)])  # type: ignore[arg-type]
+        insert_rows(
+            conn,
+            Operation.__table__,
+            [
+                {
+                    "id": op_id,
+                    "code": "BEN",
+                    "name": "Bench",
+                    "country_iso3": "JOR",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )  # type: ignore[arg-type]
+        insert_rows(
+            conn,
+            Site.__table__,
+            [
+                {
+                    "id": s,
+                    "operation_id": op_id,
+                    "code": c,
+                    "name": c,
+                    "kind": "camp",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for s, c in zip(site_ids, SITES, strict=True)
+            ],
+        )  # type: ignore[arg-type]
         for chunk in range(0, households, 20_000):
             hh_rows: list[dict[str, Any]] = []
             ind_rows: list[dict[str, Any]] = []
@@ -150,17 +178,34 @@ def pandas_amounts(engine: Engine, op_id: uuid.UUID) -> tuple[float, float, dict
     t = time.perf_counter()
     with engine.connect() as conn:
         members = pd.read_sql(
-            select(Individual.household_id, Individual.id, Individual.population_type, Individual.relationship_to_focal_point)
-            .where(Individual.operation_id == op_id, Individual.status == "active"),
+            select(
+                Individual.household_id,
+                Individual.id,
+                Individual.population_type,
+                Individual.relationship_to_focal_point,
+            ).where(Individual.operation_id == op_id, Individual.status == "active"),
             conn,
         )
-        needs = pd.read_sql(select(SpecificNeed.individual_id, SpecificNeed.code).where(SpecificNeed.active.is_(True)), conn)
-        households = pd.read_sql(select(Household.id, Household.ref).where(Household.operation_id == op_id, Household.status == "active"), conn)
+        needs = pd.read_sql(
+            select(SpecificNeed.individual_id, SpecificNeed.code).where(SpecificNeed.active.is_(True)), conn
+        )
+        households = pd.read_sql(
+            select(Household.id, Household.ref).where(
+                Household.operation_id == op_id, Household.status == "active"
+            ),
+            conn,
+        )
     read = time.perf_counter() - t
     t = time.perf_counter()
     size = members.groupby("household_id").size().rename("size")
-    focal = members[members.relationship_to_focal_point == "focal_point"].set_index("household_id").population_type
-    ds = needs[needs.code.str.startswith("DS")].merge(members[["id", "household_id"]], left_on="individual_id", right_on="id")
+    focal = (
+        members[members.relationship_to_focal_point == "focal_point"]
+        .set_index("household_id")
+        .population_type
+    )
+    ds = needs[needs.code.str.startswith("DS")].merge(
+        members[["id", "household_id"]], left_on="individual_id", right_on="id"
+    )
     ds_count = ds.groupby("household_id").size().rename("ds")
     frame = households.set_index("id").join(size).join(focal).join(ds_count).fillna({"ds": 0})
     frame = frame[(frame.population_type == "refugee") & (frame["size"] >= 1) & (frame["size"] <= 30)]
@@ -179,7 +224,9 @@ def floor_copy(engine: Engine, source_cycle: uuid.UUID, target_cycle: uuid.UUID)
     t = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(
-            text(f"INSERT INTO assistance_entitlement (id, cycle_id, {cols}) SELECT {new_id}, :target, {cols} FROM assistance_entitlement WHERE cycle_id = :source"),
+            text(
+                f"INSERT INTO assistance_entitlement (id, cycle_id, {cols}) SELECT {new_id}, :target, {cols} FROM assistance_entitlement WHERE cycle_id = :source"
+            ),
             {"target": fmt(target_cycle), "source": fmt(source_cycle)},
         )
     return time.perf_counter() - t
@@ -187,7 +234,9 @@ def floor_copy(engine: Engine, source_cycle: uuid.UUID, target_cycle: uuid.UUID)
 
 def raw_load(engine: Engine, path: Path) -> float:
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE raw_report (payment_id TEXT, delivered_amount TEXT, delivery_date TEXT)")
+        conn.exec_driver_sql(
+            "CREATE TABLE raw_report (payment_id TEXT, delivered_amount TEXT, delivery_date TEXT)"
+        )
     t = time.perf_counter()
     raw = engine.raw_connection()
     try:
@@ -211,14 +260,34 @@ def run(backend: str, url: str, households: int, workdir: Path) -> None:
     migrate.upgrade(engine)
     t = time.perf_counter()
     op_id = build_registry(engine, households)
-    print(f"\n[{backend}] registry of {households:,} households written in {time.perf_counter() - t:.1f} s (setup)")
+    print(
+        f"\n[{backend}] registry of {households:,} households written in {time.perf_counter() - t:.1f} s (setup)"
+    )
     sessions = session_factory(engine)
     key = b"k" * 32
     with unit_of_work(sessions) as s:
-        p = programmes.create_programme(s, actor=PREPARER, data=ProgrammeCreate(operation_id=op_id, code="BENCH", name="Bench", kind="cash", currency="JOD", usd_rate=Decimal("1.41"), start_date=START, approval_thresholds=[], approvals_above=1))  # type: ignore[arg-type]
+        p = programmes.create_programme(
+            s,
+            actor=PREPARER,
+            data=ProgrammeCreate(
+                operation_id=op_id,
+                code="BENCH",
+                name="Bench",
+                kind="cash",
+                currency="JOD",
+                usd_rate=Decimal("1.41"),
+                start_date=START,
+                approval_thresholds=[],
+                approvals_above=1,
+            ),
+        )  # type: ignore[arg-type]
         programmes.load_rules(s, actor=PREPARER, programme_id=p.id, text=RULES)
-        c1 = programmes.create_cycle(s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="one", start_date=START)).id
-        c2 = programmes.create_cycle(s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="two", start_date=START)).id
+        c1 = programmes.create_cycle(
+            s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="one", start_date=START)
+        ).id
+        c2 = programmes.create_cycle(
+            s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="two", start_date=START)
+        ).id
     t = time.perf_counter()
     with unit_of_work(sessions) as s:
         frozen = lists.freeze(s, actor=PREPARER, cycle_key=c1).household_count
@@ -226,12 +295,21 @@ def run(backend: str, url: str, households: int, workdir: Path) -> None:
     floor = floor_copy(engine, c1, c2)
     read, compute, expected = pandas_amounts(engine, op_id)
     with engine.connect() as conn:
-        got = {ref: amount for ref, amount in conn.execute(select(Entitlement.household_ref, Entitlement.amount).where(Entitlement.cycle_id == c1))}
+        got = {
+            ref: amount
+            for ref, amount in conn.execute(
+                select(Entitlement.household_ref, Entitlement.amount).where(Entitlement.cycle_id == c1)
+            )
+        }
     mismatches = sum(1 for ref in expected.keys() | got.keys() if expected.get(ref) != got.get(ref))
     print(f"(1) build and freeze a cycle: {frozen:,} of {households:,} households eligible")
     print(f"    refugio freeze          {build:8.2f} s  {frozen / build:>10,.0f} households/s")
-    print(f"    store floor (INSERT…SELECT of the same rows) {floor:8.2f} s  {frozen / floor:>10,.0f} rows/s  → refugio at {100 * floor / build:.1f} % of the floor's rate")
-    print(f"    pandas, same amounts    {compute:8.2f} s compute (+ {read:.2f} s read)  row-by-row check: {mismatches} mismatch(es) of {len(expected):,}")
+    print(
+        f"    store floor (INSERT…SELECT of the same rows) {floor:8.2f} s  {frozen / floor:>10,.0f} rows/s  → refugio at {100 * floor / build:.1f} % of the floor's rate"
+    )
+    print(
+        f"    pandas, same amounts    {compute:8.2f} s compute (+ {read:.2f} s read)  row-by-row check: {mismatches} mismatch(es) of {len(expected):,}"
+    )
     t = time.perf_counter()
     with unit_of_work(sessions) as s:
         plan = plans.create_plan(s, actor=PREPARER, cycle_key=c1, data=PlanCreate(provider="bench"), key=key)
@@ -247,7 +325,9 @@ def run(backend: str, url: str, households: int, workdir: Path) -> None:
     report = workdir / f"report-{backend}.csv"
     with engine.connect() as conn, report.open("w", encoding="utf-8", newline="") as fh:
         fh.write("payment_id,delivered_amount,delivery_date\n")
-        for ref, amount in conn.execute(text("SELECT payment_ref, amount FROM assistance_payment ORDER BY seq")):
+        for ref, amount in conn.execute(
+            text("SELECT payment_ref, amount FROM assistance_payment ORDER BY seq")
+        ):
             fh.write(f"{ref},{Decimal(amount):.2f},2026-02-01\n")
     data = report.read_bytes()
     t = time.perf_counter()
@@ -255,10 +335,16 @@ def run(backend: str, url: str, households: int, workdir: Path) -> None:
         result = reconcile.reconcile(s, actor=PREPARER, plan_key=code, data=data, key=key)
     rec = time.perf_counter() - t
     raw = raw_load(engine, report)
-    print(f"(plan of {frozen:,} payments prepared and sealed in {prepare:.2f} s; approved and released, each verifying the chain, in {approve:.2f} s)")
-    print(f"(3) reconciliation of a {frozen:,}-row provider report ({len(data) / 1e6:.1f} MB): {result.changed:,} changed, plan {result.status}")
+    print(
+        f"(plan of {frozen:,} payments prepared and sealed in {prepare:.2f} s; approved and released, each verifying the chain, in {approve:.2f} s)"
+    )
+    print(
+        f"(3) reconciliation of a {frozen:,}-row provider report ({len(data) / 1e6:.1f} MB): {result.changed:,} changed, plan {result.status}"
+    )
     print(f"    refugio reconcile       {rec:8.2f} s  {frozen / rec:>10,.0f} rows/s")
-    print(f"    raw load of the file    {raw:8.2f} s  {frozen / raw:>10,.0f} rows/s  → refugio at {100 * raw / rec:.1f} % of the raw rate")
+    print(
+        f"    raw load of the file    {raw:8.2f} s  {frozen / raw:>10,.0f} rows/s  → refugio at {100 * raw / rec:.1f} % of the raw rate"
+    )
     engine.dispose()
 
 
