@@ -62,10 +62,29 @@ def test_statuses_from_delivered_amounts_and_the_plan_reconciles(world: World) -
 
 def test_every_pending_payment_reported_reconciles_the_plan_then_it_closes(world: World) -> None:
     code = released_plan(world)
+    with unit_of_work(world.container.sessions) as s:
+        assert [p.code for p in queries.overdue_reconciliations(s, actor=world.who("officer"), days=0)] == [
+            code
+        ]
+        cycle = queries.get_plan(s, actor=world.who("officer"), key=code).cycle_id
+        totals = {
+            (t.site_code, t.provider): t
+            for t in queries.cycle_totals(s, actor=world.who("officer"), cycle_key=cycle)
+        }
+    zaa = totals[("ZAA", "Cairo Amman Bank")]
+    assert (zaa.planned, zaa.paid, zaa.reported) == (Decimal("235.00"), Decimal("235.00"), Decimal("0.00"))
+    assert zaa.planned_usd == Decimal("331.35")
     rows = "".join(f"{ref},{amount},{TODAY}\n" for ref, (_, amount, _) in _payments(world, code).items())
     assert _import(world, code, "payment_id,delivered_amount,delivery_date\n" + rows).status == "reconciled"
     with unit_of_work(world.container.sessions) as s:
         assert plans.close(s, actor=world.who("officer"), plan_key=code).status == "closed"
+        assert queries.overdue_reconciliations(s, actor=world.who("officer"), days=0) == []
+        amm = next(
+            t
+            for t in queries.cycle_totals(s, actor=world.who("officer"), cycle_key=cycle)
+            if t.site_code == "AMM"
+        )
+    assert amm.reported == amm.paid == amm.planned == Decimal("70.00")
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from refugio.assistance.schemas import (
     CycleRead,
     DeskView,
     EntitlementRead,
+    OverduePlan,
     PaymentRead,
     PlanCreate,
     PlanRead,
@@ -40,6 +41,7 @@ from refugio.assistance.schemas import (
     ReconcileResult,
     RuleSetRead,
     SampleSize,
+    TotalsRow,
     VerifyReport,
 )
 from refugio.assistance.service import desk, lists, plans, programmes, reconcile
@@ -165,6 +167,15 @@ def entitlements(
     return queries.list_entitlements(session, actor=principal, cycle_key=cycle, limit=limit, offset=offset)
 
 
+@router.get(
+    "/cycles/{cycle}/totals",
+    response_model=list[TotalsRow],
+    summary="Planned vs paid vs reported per site and provider, in the currency and in USD",
+)
+def cycle_totals(cycle: uuid.UUID, session: Db, principal: Caller) -> list[TotalsRow]:
+    return queries.cycle_totals(session, actor=principal, cycle_key=cycle)
+
+
 # ---------------------------------------------------------------------------------------------
 # payment plans
 
@@ -185,6 +196,14 @@ def create_plan(
 @router.get("/plans", response_model=list[PlanRead], summary="Payment plans you may see")
 def list_plans(session: Db, principal: Caller) -> list[PlanRead]:
     return queries.list_plans(session, actor=principal)
+
+
+@router.get("/plans/overdue", response_model=list[OverduePlan], summary="Reconciliations overdue")
+def overdue(
+    session: Db, principal: Caller, days: Annotated[int, Query(ge=0, le=3650)] = 30
+) -> list[OverduePlan]:
+    """Released plans with payments still unreported more than `days` after their release."""
+    return queries.overdue_reconciliations(session, actor=principal, days=days)
 
 
 @router.get("/plans/{plan}", response_model=PlanRead)

@@ -9,6 +9,7 @@ refugio.registration.queries, security and core.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -20,15 +21,18 @@ from refugio.assistance.models import Cycle, Entitlement, Payment, PaymentPlan, 
 from refugio.assistance.schemas import (
     CycleRead,
     EntitlementRead,
+    OverduePlan,
     PaymentRead,
     PlanEventRead,
     PlanRead,
     ProgrammeRead,
     RuleSetRead,
+    TotalsRow,
     VerifyReport,
 )
 from refugio.assistance.service import seal
 from refugio.assistance.service.common import audited, load_cycle, load_plan, load_programme
+from refugio.core import clock
 from refugio.core.errors import PermissionDenied
 from refugio.registration.queries import visible_sites
 from refugio.security.permissions import Permission
@@ -214,3 +218,92 @@ def verify_plan(session: Session, *, actor: Principal, plan_key: str | uuid.UUID
         {"ok": report.ok, "problems": len(report.problems)},
     )
     return report
+
+
+# ---------------------------------------------------------------------------------------------
+# totals and overdue reconciliations
+
+PAID_STATUSES = ("released", "reconciled", "closed")
+
+
+def cycle_totals(session: Session, *, actor: Principal, cycle_key: str | uuid.UUID) -> list[TotalsRow]:
+    """Planned (frozen) vs paid (released plans) vs reported (delivered) per site and provider, in the
+    programme's currency and in USD at each plan's rate (the programme's rate for what is not paid)."""
+    c = load_cycle(session, cycle_key)
+    p = load_programme(session, c.programme_id)
+    policy.require_view(actor, p.operation_id)
+    codes = _site_codes(session)
+    planned = {
+        str(site): Decimal(total or 0)
+        for site, total in session.execute(
+            select(Entitlement.site_id, func.sum(Entitlement.amount))
+            .where(Entitlement.cycle_id == c.id)
+            .group_by(Entitlement.site_id)
+        )
+    }
+    rows: dict[tuple[str, str], TotalsRow] = {}
+    zero = Decimal(0)
+    for site, provider, rate, paid, reported in session.execute(
+        select(
+            Payment.site_id,
+            PaymentPlan.provider,
+            PaymentPlan.usd_rate,
+            func.sum(Payment.amount),
+            func.sum(func.coalesce(Payment.delivered_amount, 0)),
+        )
+        .join(PaymentPlan, PaymentPlan.id == Payment.plan_id)
+        .where(PaymentPlan.cycle_id == c.id, PaymentPlan.status.in_(PAID_STATUSES))
+        .group_by(Payment.site_id, PaymentPlan.provider, PaymentPlan.usd_rate)
+    ):
+        key = (codes.get(str(site), str(site)), provider)
+        paid_d, rep_d = Decimal(paid or 0), max(Decimal(reported or 0), zero)
+        usd = Decimal(rate)
+        row = rows.get(key) or TotalsRow(
+            site_code=key[0], provider=provider, planned=zero, paid=zero, reported=zero,
+            planned_usd=zero, paid_usd=zero, reported_usd=zero,
+        )  # fmt: skip
+        row.paid += paid_d
+        row.reported += rep_d
+        row.paid_usd += (paid_d * usd).quantize(Decimal("0.01"))
+        row.reported_usd += (rep_d * usd).quantize(Decimal("0.01"))
+        rows[key] = row
+    for site_key, total in planned.items():
+        code = codes.get(site_key, site_key)
+        found = next((r for (s, _), r in rows.items() if s == code), None)
+        if found is None:
+            found = rows[(code, "")] = TotalsRow(
+                site_code=code, provider="", planned=zero, paid=zero, reported=zero,
+                planned_usd=zero, paid_usd=zero, reported_usd=zero,
+            )  # fmt: skip
+        found.planned += total  # per site: on the row of its first provider
+        found.planned_usd += (total * p.usd_rate).quantize(Decimal("0.01"))
+    return sorted(rows.values(), key=lambda r: (r.site_code, r.provider))
+
+
+def overdue_reconciliations(session: Session, *, actor: Principal, days: int = 30) -> list[OverduePlan]:
+    """Released plans with payments still pending more than `days` after their release."""
+    cutoff = clock.now() - dt.timedelta(days=days)
+    out = []
+    for plan, pending in session.execute(
+        select(PaymentPlan, func.count(Payment.id))
+        .join(Payment, Payment.plan_id == PaymentPlan.id)
+        .where(
+            PaymentPlan.status == "released", PaymentPlan.released_at < cutoff, Payment.status == "pending"
+        )
+        .group_by(PaymentPlan.id)
+        .order_by(PaymentPlan.released_at)
+    ):
+        cycle = session.get(Cycle, plan.cycle_id)
+        assert cycle is not None and plan.released_at is not None
+        if policy.may_view(actor, load_programme(session, cycle.programme_id).operation_id):
+            late = (clock.now() - plan.released_at).days
+            out.append(
+                OverduePlan(
+                    code=plan.code,
+                    provider=plan.provider,
+                    released_at=plan.released_at,
+                    pending=pending,
+                    days=late,
+                )
+            )
+    return out

@@ -334,4 +334,23 @@ class ComplaintCount(BaseModel):
     count: int | None = Field(description="None when below the disclosure threshold (shown as '<5').")
 
 
+class TotalsRow(BaseModel):
+    site_code: str
+    provider: str
+    planned: Decimal  # frozen entitlements
+    paid: Decimal  # in released (or later) plans
+    reported: Decimal  # delivered according to the provider's reports
+    planned_usd: Decimal
+    paid_usd: Decimal
+    reported_usd: Decimal
+
+
+class OverduePlan(BaseModel):
+    code: str
+    provider: str
+    released_at: dt.datetime
+    pending: int
+    days: int
+
+
 EntitlementRead.model_rebuild()

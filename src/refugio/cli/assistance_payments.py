@@ -283,3 +283,41 @@ def verify(
     if not r.ok:
         common.fail(f"plan {r.plan_code}: {len(r.problems)} problem(s) in {r.checked} records")
     typer.echo(f"plan {r.plan_code}: {r.checked} records intact")
+
+
+@plans_app.command("totals")
+def plan_totals(
+    cycle: CycleArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
+) -> None:
+    """Planned vs paid vs reported per site and provider, in the currency and in USD."""
+    from refugio.assistance import queries
+
+    rows = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: queries.cycle_totals(s, actor=a, cycle_key=cycle)
+    )
+    typer.echo(
+        f"{'site':<6} {'provider':<24} {'planned':>12} {'paid':>12} {'reported':>12} {'reported USD':>13}"
+    )
+    for r in rows:
+        typer.echo(
+            f"{r.site_code:<6} {r.provider or '-':<24} {r.planned:>12} {r.paid:>12} {r.reported:>12} "
+            f"{r.reported_usd:>13}"
+        )
+
+
+@plans_app.command("overdue")
+def plan_overdue(
+    days: Annotated[int, typer.Option("--days", help="Released more than this many days ago")] = 30,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Released plans with payments still unreported after --days."""
+    from refugio.assistance import queries
+
+    for p in common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: queries.overdue_reconciliations(s, actor=a, days=days)
+    ):
+        typer.echo(
+            f"{p.code:<20} {p.provider:<24} released {p.released_at:%Y-%m-%d} ({p.days} days), {p.pending} pending"
+        )
