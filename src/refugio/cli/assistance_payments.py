@@ -318,6 +318,5 @@ def plan_overdue(
     for p in common.in_uow(
         db, data_dir, as_user, lambda s, a, c: queries.overdue_reconciliations(s, actor=a, days=days)
     ):
-        typer.echo(
-            f"{p.code:<20} {p.provider:<24} released {p.released_at:%Y-%m-%d} ({p.days} days), {p.pending} pending"
-        )
+        released = f"released {p.released_at:%Y-%m-%d} ({p.days} days)"
+        typer.echo(f"{p.code:<20} {p.provider:<24} {released}, {p.pending} pending")
