@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
+from refugio.api.assistance import router as assistance_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
@@ -63,6 +64,7 @@ ROUTERS = (
     tracing_router,
     sharing_router,
     tracking_router,
+    assistance_router,
 )
 
 

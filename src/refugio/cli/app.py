@@ -11,6 +11,7 @@ import typer
 
 from refugio import __version__
 from refugio.cli import demo as demo_commands
+from refugio.cli.assistance import assistance_app
 from refugio.cli.db import db_app
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
@@ -45,6 +46,7 @@ app.command("serve")(demo_commands.serve_cmd)
 app.command()(verify)
 app.add_typer(sharing_app, name="sharing")
 app.add_typer(tracking_app, name="tracking")
+app.add_typer(assistance_app, name="assistance")
 
 
 @app.callback(invoke_without_command=True)

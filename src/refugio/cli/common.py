@@ -19,6 +19,8 @@ import typer
 from refugio.config import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from refugio.main import Container
     from refugio.security.principals import Principal
 
@@ -116,6 +118,26 @@ def operation_id(app: Container, code: str | None) -> uuid.UUID:
     if len(ops) == 1:
         return ops[0][1]
     fail("give --operation CODE" if ops else "there is no operation yet")
+
+
+def in_uow(
+    db: str | None,
+    data_dir: Path | None,
+    as_user: str | None,
+    fn: Callable[[Session, Principal, Container], T],
+) -> T:
+    """Run `fn(session, actor, container)` in one unit of work of the container of the common options,
+    as the user of --as; refugio errors become clear lines and exit code 1."""
+    from refugio.store.uow import unit_of_work
+
+    app = open_container(db, data_dir)
+    who = actor(app, as_user)
+
+    def call() -> T:
+        with unit_of_work(app.sessions) as s:
+            return fn(s, who, app)
+
+    return run(call)
 
 
 def build_input(model: Callable[..., T], **data: Any) -> T:

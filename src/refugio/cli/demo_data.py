@@ -43,6 +43,10 @@ USERS = [
     ("provider", Role.SERVICE_PROVIDER, ""),
     ("imo", Role.IM_OFFICER, ""),
     ("viewer", Role.VIEWER, "AMM"),
+    ("programme", Role.PROGRAMME_OFFICER, ""),
+    ("approver", Role.FINANCE_APPROVER, ""),
+    ("finance", Role.FINANCE_RELEASER, ""),
+    ("distribution", Role.DISTRIBUTION_CLERK, "ZAA"),
 ]
 LOGINS_FILE = "demo-logins.json"
 BATCH = 500
@@ -88,6 +92,26 @@ def _seed_domains(container: Container, echo: Callable[[str], Any]) -> None:
         pledges = seed_sharing(s, operation_id=op.id, actor=SYSTEM, echo=echo)
     echo(f"Sharing: {pledges} pledges with their updates")
     seed_tracking(container, operation_id=op.id, echo=echo)
+    seed_assistance(container, operation_id=op.id, echo=echo)
+
+
+def seed_assistance(container: Container, *, operation_id: uuid.UUID, echo: Callable[[str], Any]) -> None:
+    """A programme with a finished, reconciled cycle and an open one, and a few complaints, prepared,
+    approved and released by three different demo users."""
+    from refugio.assistance.demo import seed_demo
+
+    with unit_of_work(container.sessions) as s:
+        who = {u: sec.principal_for(s, sec.get_user(s, u)) for u in ("programme", "approver", "finance")}
+        echo(
+            seed_demo(
+                s,
+                operation_id=operation_id,
+                actor=who["programme"],
+                approver=who["approver"],
+                releaser=who["finance"],
+                key=container.keyring.payment_key(),
+            )
+        )
 
 
 def _build_operation(container: Container) -> tuple[list[dict[str, str]], list[uuid.UUID]]:

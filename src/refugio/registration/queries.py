@@ -570,3 +570,19 @@ def find_sites(
     if operation_id is not None:
         stmt = stmt.where(Site.operation_id == operation_id)
     return [SiteRef(s.id, s.code, s.name, s.operation_id, op_code) for s, op_code in session.execute(stmt)]
+
+
+# set-based reads for assistance, in their own module (re-exported: other domains read through queries)
+from refugio.registration.roster import (  # noqa: E402
+    AssistanceHousehold,
+    AssistanceMember,
+    household_id_for_key,
+    households_for_assistance,
+)
+
+__all__ = [
+    "AssistanceHousehold",
+    "AssistanceMember",
+    "household_id_for_key",
+    "households_for_assistance",
+]

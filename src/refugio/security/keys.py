@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 SIGNING_KEY_FILE = "certificate-signing-ed25519.pem"
 PUBLIC_KEY_FILE = "certificate-signing-ed25519.pub.pem"
 SESSION_KEY_FILE = "session.key"
+PAYMENT_KEY_FILE = "assistance-payments-hmac.key"
 
 
 def _write_secret(path: Path, data: bytes) -> None:
@@ -85,7 +86,14 @@ class Keyring:
         return public_pem(self.public_key())
 
     def session_key(self) -> bytes:
-        path = self.directory / SESSION_KEY_FILE
+        return self._random_key(SESSION_KEY_FILE)
+
+    def payment_key(self) -> bytes:
+        """The HMAC key sealing payment records (refugio.assistance), never stored in the database."""
+        return self._random_key(PAYMENT_KEY_FILE)
+
+    def _random_key(self, name: str) -> bytes:
+        path = self.directory / name
         if not path.exists():
             with contextlib.suppress(FileExistsError):  # another process created it first
                 _write_secret(path, base64.b64encode(secrets.token_bytes(32)))

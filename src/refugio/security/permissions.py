@@ -51,6 +51,15 @@ class Permission(StrEnum):
     TRACKING_VIEW = "TRACKING_VIEW"
     TRACKING_MANAGE = "TRACKING_MANAGE"  # import DTM / MMP files, edit sites
     TRACKING_SHARE = "TRACKING_SHARE"  # hand tracking exports to partners
+    # assistance and cash (refugio.assistance): see the block at the end of this module
+    ASSISTANCE_VIEW = "ASSISTANCE_VIEW"
+    ASSISTANCE_PLAN = "ASSISTANCE_PLAN"  # programmes, cycles, rules, lists, payment plans (the preparer)
+    ASSISTANCE_APPROVE = "ASSISTANCE_APPROVE"  # approve or reject a payment plan (never one's own)
+    ASSISTANCE_RELEASE = "ASSISTANCE_RELEASE"  # release an authorised plan (neither preparer nor approver)
+    ASSISTANCE_DISTRIBUTE = "ASSISTANCE_DISTRIBUTE"  # the point-of-service desk
+    ASSISTANCE_RECONCILE = "ASSISTANCE_RECONCILE"  # import the provider's reports
+    ASSISTANCE_COMPLAINT = "ASSISTANCE_COMPLAINT"
+    ASSISTANCE_COMPLAINT_SENSITIVE = "ASSISTANCE_COMPLAINT_SENSITIVE"  # SEA, fraud by staff
 
 
 class Role(StrEnum):
@@ -61,6 +70,11 @@ class Role(StrEnum):
     VIEWER = "viewer"
     PROTECTION_SUPERVISOR = "protection_supervisor"
     SERVICE_PROVIDER = "service_provider"
+    PROGRAMME_OFFICER = "programme_officer"
+    FINANCE_APPROVER = "finance_approver"
+    FINANCE_RELEASER = "finance_releaser"
+    DISTRIBUTION_CLERK = "distribution_clerk"
+    ACCOUNTABILITY_OFFICER = "accountability_officer"
 
 
 P = Permission
@@ -130,3 +144,27 @@ ROLE_PERMISSIONS[Role.VIEWER] = ROLE_PERMISSIONS[Role.VIEWER] | {P.SHARING_VIEW}
 _TRACKING = frozenset({P.TRACKING_VIEW, P.TRACKING_MANAGE, P.TRACKING_SHARE})
 ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | _TRACKING
 ROLE_PERMISSIONS[Role.VIEWER] = ROLE_PERMISSIONS[Role.VIEWER] | {P.TRACKING_VIEW}
+# --- assistance and cash (refugio.assistance) -------------------------------------------------------
+# Segregation of duties is enforced per plan by refugio.assistance (the preparer, the approvers and the
+# releaser are different people), whatever permissions one holds.
+
+ROLE_PERMISSIONS[Role.PROGRAMME_OFFICER] = frozenset(
+    _VIEW | {P.ASSISTANCE_VIEW, P.ASSISTANCE_PLAN, P.ASSISTANCE_RECONCILE, P.ASSISTANCE_COMPLAINT}
+)
+ROLE_PERMISSIONS[Role.FINANCE_APPROVER] = frozenset(
+    {P.OPERATION_VIEW, P.ASSISTANCE_VIEW, P.ASSISTANCE_APPROVE}
+)
+ROLE_PERMISSIONS[Role.FINANCE_RELEASER] = frozenset(
+    {P.OPERATION_VIEW, P.ASSISTANCE_VIEW, P.ASSISTANCE_RELEASE}
+)
+ROLE_PERMISSIONS[Role.DISTRIBUTION_CLERK] = frozenset(
+    _VIEW | {P.ASSISTANCE_VIEW, P.ASSISTANCE_DISTRIBUTE, P.ASSISTANCE_COMPLAINT}
+)
+ROLE_PERMISSIONS[Role.ACCOUNTABILITY_OFFICER] = frozenset(
+    {P.OPERATION_VIEW, P.ASSISTANCE_VIEW, P.ASSISTANCE_COMPLAINT, P.ASSISTANCE_COMPLAINT_SENSITIVE}
+)
+ROLE_LABELS[Role.ACCOUNTABILITY_OFFICER] = "Accountability officer (sensitive complaints)"
+ROLE_LABELS[Role.PROGRAMME_OFFICER] = "Programme officer (assistance)"
+ROLE_LABELS[Role.FINANCE_APPROVER] = "Finance approver (payment plans)"
+ROLE_LABELS[Role.FINANCE_RELEASER] = "Finance releaser (payment plans)"
+ROLE_LABELS[Role.DISTRIBUTION_CLERK] = "Distribution clerk (desk)"

@@ -19,6 +19,8 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from refugio.web import errors, middleware, protection, tracing
+from refugio.web.assistance import desk as assistance_desk
+from refugio.web.assistance import pages as assistance_pages
 from refugio.web.context import WebState, state_of
 from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
@@ -74,6 +76,8 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(tracing.router)
     app.include_router(sharing_pages.router)
     app.include_router(tracking_pages.router)
+    app.include_router(assistance_pages.router)
+    app.include_router(assistance_desk.router)
     errors.install(app)
     middleware.install(
         app,

@@ -1,0 +1,367 @@
+"""Assistance benchmarks (issue 15): refugio's figure beside a named baseline, measured in the same run.
+
+(1) Build and freeze a cycle for N households (`refugio.assistance.service.lists.freeze`: the set-based
+    read of the registry, the declarative rules evaluated household by household with their reasons,
+    the snapshots written with refugio.store.bulk) BESIDE the store's floor — the same frozen rows
+    copied set-based (`INSERT … SELECT` into the same table, every index and constraint included, no
+    Python per row) — and BESIDE a pandas computation of the same amounts from the same registry
+    columns, checked row by row against the frozen list. Aim: <= 60 s at 500,000 households and
+    >= 50 % of the floor's rate.
+(3) Reconciliation of an N-row provider report (`refugio.assistance.service.reconcile.reconcile`:
+    parse, check every line, update the payments, re-chain their HMACs) BESIDE a raw load of the same
+    file into a plain table of text columns (SQLite executemany; PostgreSQL COPY). Aim: <= 60 s at
+    500,000 rows.
+(2, 50 concurrent desks) is not built yet; concurrency is tested in tests/assistance/test_desk.py.
+
+The registry is written with bulk SQL (operation, 10 sites, N households of 1–7 people, a DS need on one
+member of every 9th household), not through the registration service (benchmarked elsewhere).
+
+    .venv/bin/python benchmarks/assistance.py --scale 0.02         # 10,000 households, a smoke test
+    .venv/bin/python benchmarks/assistance.py                      # 500,000 households
+    .venv/bin/python benchmarks/assistance.py --postgres postgresql://postgres@127.0.0.1:5432/test
+
+This script imports refugio like any caller of its Python API; nothing in refugio imports it.
+"""
+
+# ruff: noqa: E501  (the row literals and the report lines read best unwrapped)
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from refugio.assistance.models import Entitlement
+from refugio.assistance.schemas import CycleCreate, PlanCreate, ProgrammeCreate
+from refugio.assistance.service import lists, plans, programmes, reconcile
+from refugio.registration.models import Household, Individual, Operation, Site, SpecificNeed
+from refugio.security.permissions import Role
+from refugio.security.principals import Grant, Principal
+from refugio.store import migrate
+from refugio.store.bulk import insert_rows
+from refugio.store.engine import make_engine, normalise_url
+from refugio.store.uow import session_factory, unit_of_work
+
+PREPARER, APPROVER, RELEASER = (
+    Principal(user_id=None, username=name, grants=(Grant(Role.ADMINISTRATOR),))
+    for name in ("bench-preparer", "bench-approver", "bench-releaser")
+)
+START = dt.date(2026, 1, 1)
+SITES = [f"S{i:02d}" for i in range(10)]
+RULES = """
+name: Benchmark cash
+currency: JOD
+eligibility:
+  population_types: [refugee]
+  household_size: {min: 1, max: 30}
+amounts:
+  per_household: 50
+  per_member: 20
+  max_counted_members: 6
+  topups: [{need: DS, amount: 15, per: member}]
+  rounding: {to: 5, mode: nearest}
+  fee: {percent: 1}
+"""
+
+
+@contextlib.contextmanager
+def database(backend: str, server: str | None, workdir: Path, label: str) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / f'{label}.sqlite3'}"
+        return
+    assert server is not None
+    base = make_url(normalise_url(server))
+    name = f"refugio_bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def build_registry(engine: Engine, households: int) -> uuid.UUID:
+    """Operation BEN, 10 sites, `households` households of 1–7 people (bulk SQL); returns the operation."""
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    op_id = uuid.uuid4()
+    site_ids = [uuid.uuid4() for _ in SITES]
+    with engine.begin() as conn:
+        insert_rows(
+            conn,
+            Operation.__table__,
+            [
+                {
+                    "id": op_id,
+                    "code": "BEN",
+                    "name": "Bench",
+                    "country_iso3": "JOR",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )  # type: ignore[arg-type]
+        insert_rows(
+            conn,
+            Site.__table__,
+            [
+                {
+                    "id": s,
+                    "operation_id": op_id,
+                    "code": c,
+                    "name": c,
+                    "kind": "camp",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for s, c in zip(site_ids, SITES, strict=True)
+            ],
+        )  # type: ignore[arg-type]
+        for chunk in range(0, households, 20_000):
+            hh_rows: list[dict[str, Any]] = []
+            ind_rows: list[dict[str, Any]] = []
+            need_rows: list[dict[str, Any]] = []
+            for h in range(chunk, min(households, chunk + 20_000)):
+                hid, size, site = uuid.uuid4(), 1 + h % 7, site_ids[h % len(site_ids)]
+                members = [uuid.uuid4() for _ in range(size)]
+                hh_rows.append({
+                    "id": hid, "ref": f"BEN-26-{h:08d}", "operation_id": op_id, "site_id": site,
+                    "focal_point_id": members[0], "registration_level": "basic", "registration_date": START,
+                    "registration_method": "in_person", "arrival_date": START, "size": size, "status": "active",
+                    "version": 1, "created_at": now, "updated_at": now,
+                })  # fmt: skip
+                for m, iid in enumerate(members):
+                    ind_rows.append({
+                        "id": iid, "ref": f"BEN-26-{h:08d}-{m + 1:02d}", "household_id": hid, "operation_id": op_id,
+                        "site_id": site, "relationship_to_focal_point": "focal_point" if m == 0 else "son_daughter",
+                        "given_name": "A", "family_name": "B", "given_norm": "a", "family_norm": "b",
+                        "sex": "FM"[m % 2], "date_of_birth": dt.date(1980 + (h + m * 9) % 40, 1, 1), "dob_precision": "exact",
+                        "languages": [], "population_type": "refugee" if h % 10 else "migrant", "status": "active",
+                        "consent_given": True, "consent_purposes": [], "version": 1, "created_at": now, "updated_at": now,
+                    })  # fmt: skip
+                if h % 9 == 0 and size > 1:
+                    need_rows.append({
+                        "id": uuid.uuid4(), "individual_id": members[1], "code": "DS-DF", "category": "DS",
+                        "source": "manual", "rule_id": None, "ruleset_version": None, "reason": "bench", "active": True,
+                        "flagged_at": now, "flagged_by": "bench",
+                    })  # fmt: skip
+            insert_rows(conn, Household.__table__, hh_rows)  # type: ignore[arg-type]
+            insert_rows(conn, Individual.__table__, ind_rows)  # type: ignore[arg-type]
+            insert_rows(conn, SpecificNeed.__table__, need_rows)  # type: ignore[arg-type]
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("ANALYZE")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return op_id
+
+
+def pandas_amounts(engine: Engine, op_id: uuid.UUID) -> tuple[float, float, dict[str, Decimal]]:
+    """(read seconds, compute seconds, {household_ref: amount}) — the same rules in pandas."""
+    import numpy as np
+    import pandas as pd
+
+    t = time.perf_counter()
+    with engine.connect() as conn:
+        members = pd.read_sql(
+            select(
+                Individual.household_id,
+                Individual.id,
+                Individual.population_type,
+                Individual.relationship_to_focal_point,
+            ).where(Individual.operation_id == op_id, Individual.status == "active"),
+            conn,
+        )
+        needs = pd.read_sql(
+            select(SpecificNeed.individual_id, SpecificNeed.code).where(SpecificNeed.active.is_(True)), conn
+        )
+        households = pd.read_sql(
+            select(Household.id, Household.ref).where(
+                Household.operation_id == op_id, Household.status == "active"
+            ),
+            conn,
+        )
+    read = time.perf_counter() - t
+    t = time.perf_counter()
+    size = members.groupby("household_id").size().rename("size")
+    focal = (
+        members[members.relationship_to_focal_point == "focal_point"]
+        .set_index("household_id")
+        .population_type
+    )
+    ds = needs[needs.code.str.startswith("DS")].merge(
+        members[["id", "household_id"]], left_on="individual_id", right_on="id"
+    )
+    ds_count = ds.groupby("household_id").size().rename("ds")
+    frame = households.set_index("id").join(size).join(focal).join(ds_count).fillna({"ds": 0})
+    frame = frame[(frame.population_type == "refugee") & (frame["size"] >= 1) & (frame["size"] <= 30)]
+    raw = 50 + 20 * np.minimum(frame["size"], 6) + 15 * frame["ds"]
+    amount = np.floor(raw / 5 + 0.5) * 5
+    result = dict(zip(frame.ref, amount, strict=True))
+    compute = time.perf_counter() - t
+    return read, compute, {ref: Decimal(int(v)).quantize(Decimal("0.01")) for ref, v in result.items()}
+
+
+def floor_copy(engine: Engine, source_cycle: uuid.UUID, target_cycle: uuid.UUID) -> float:
+    """The same frozen rows copied set-based into the same table (new ids, another cycle)."""
+    cols = "household_id, household_ref, site_id, rule_version, amount, fee, currency, basket, snapshot, snapshot_sha256"
+    new_id = "gen_random_uuid()" if engine.dialect.name == "postgresql" else "lower(hex(randomblob(16)))"
+    fmt = (lambda u: str(u)) if engine.dialect.name == "postgresql" else (lambda u: u.hex)
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO assistance_entitlement (id, cycle_id, {cols}) SELECT {new_id}, :target, {cols} FROM assistance_entitlement WHERE cycle_id = :source"
+            ),
+            {"target": fmt(target_cycle), "source": fmt(source_cycle)},
+        )
+    return time.perf_counter() - t
+
+
+def raw_load(engine: Engine, path: Path) -> float:
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE raw_report (payment_id TEXT, delivered_amount TEXT, delivery_date TEXT)"
+        )
+    t = time.perf_counter()
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            with cur.copy("COPY raw_report FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:  # type: ignore[attr-defined]
+                copy.write(path.read_bytes())
+        else:
+            with path.open(encoding="utf-8", newline="") as fh:
+                reader = csv.reader(fh)
+                next(reader)
+                cur.executemany("INSERT INTO raw_report VALUES (?, ?, ?)", reader)
+        raw.commit()
+    finally:
+        raw.close()
+    return time.perf_counter() - t
+
+
+def run(backend: str, url: str, households: int, workdir: Path) -> None:
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    t = time.perf_counter()
+    op_id = build_registry(engine, households)
+    print(
+        f"\n[{backend}] registry of {households:,} households written in {time.perf_counter() - t:.1f} s (setup)"
+    )
+    sessions = session_factory(engine)
+    key = b"k" * 32
+    with unit_of_work(sessions) as s:
+        p = programmes.create_programme(
+            s,
+            actor=PREPARER,
+            data=ProgrammeCreate(
+                operation_id=op_id,
+                code="BENCH",
+                name="Bench",
+                kind="cash",
+                currency="JOD",
+                usd_rate=Decimal("1.41"),
+                start_date=START,
+                approval_thresholds=[],
+                approvals_above=1,
+            ),
+        )  # type: ignore[arg-type]
+        programmes.load_rules(s, actor=PREPARER, programme_id=p.id, text=RULES)
+        c1 = programmes.create_cycle(
+            s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="one", start_date=START)
+        ).id
+        c2 = programmes.create_cycle(
+            s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="two", start_date=START)
+        ).id
+    t = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        frozen = lists.freeze(s, actor=PREPARER, cycle_key=c1).household_count
+    build = time.perf_counter() - t
+    floor = floor_copy(engine, c1, c2)
+    read, compute, expected = pandas_amounts(engine, op_id)
+    with engine.connect() as conn:
+        got = {
+            ref: amount
+            for ref, amount in conn.execute(
+                select(Entitlement.household_ref, Entitlement.amount).where(Entitlement.cycle_id == c1)
+            )
+        }
+    mismatches = sum(1 for ref in expected.keys() | got.keys() if expected.get(ref) != got.get(ref))
+    print(f"(1) build and freeze a cycle: {frozen:,} of {households:,} households eligible")
+    print(f"    refugio freeze          {build:8.2f} s  {frozen / build:>10,.0f} households/s")
+    print(
+        f"    store floor (INSERT…SELECT of the same rows) {floor:8.2f} s  {frozen / floor:>10,.0f} rows/s  → refugio at {100 * floor / build:.1f} % of the floor's rate"
+    )
+    print(
+        f"    pandas, same amounts    {compute:8.2f} s compute (+ {read:.2f} s read)  row-by-row check: {mismatches} mismatch(es) of {len(expected):,}"
+    )
+    t = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        plan = plans.create_plan(s, actor=PREPARER, cycle_key=c1, data=PlanCreate(provider="bench"), key=key)
+        code = plan.code
+        plans.lock(s, actor=PREPARER, plan_key=code)
+        plans.submit(s, actor=PREPARER, plan_key=code)
+    prepare = time.perf_counter() - t
+    t = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        plans.approve(s, actor=APPROVER, plan_key=code, version=1, key=key)
+        plans.release(s, actor=RELEASER, plan_key=code, key=key)
+    approve = time.perf_counter() - t
+    report = workdir / f"report-{backend}.csv"
+    with engine.connect() as conn, report.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("payment_id,delivered_amount,delivery_date\n")
+        for ref, amount in conn.execute(
+            text("SELECT payment_ref, amount FROM assistance_payment ORDER BY seq")
+        ):
+            fh.write(f"{ref},{Decimal(amount):.2f},2026-02-01\n")
+    data = report.read_bytes()
+    t = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        result = reconcile.reconcile(s, actor=PREPARER, plan_key=code, data=data, key=key)
+    rec = time.perf_counter() - t
+    raw = raw_load(engine, report)
+    print(
+        f"(plan of {frozen:,} payments prepared and sealed in {prepare:.2f} s; approved and released, each verifying the chain, in {approve:.2f} s)"
+    )
+    print(
+        f"(3) reconciliation of a {frozen:,}-row provider report ({len(data) / 1e6:.1f} MB): {result.changed:,} changed, plan {result.status}"
+    )
+    print(f"    refugio reconcile       {rec:8.2f} s  {frozen / rec:>10,.0f} rows/s")
+    print(
+        f"    raw load of the file    {raw:8.2f} s  {frozen / raw:>10,.0f} rows/s  → refugio at {100 * raw / rec:.1f} % of the raw rate"
+    )
+    engine.dispose()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    p.add_argument("--households", type=int, default=500_000)
+    p.add_argument("--scale", type=float, default=1.0, help="multiply --households (e.g. 0.2)")
+    p.add_argument("--postgres", default=os.environ.get("REFUGIO_TEST_POSTGRES_URL"))
+    p.add_argument("--skip-sqlite", action="store_true")
+    args = p.parse_args()
+    n = max(10, int(args.households * args.scale))
+    backends = ([] if args.skip_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])
+    with tempfile.TemporaryDirectory(prefix="refugio-bench-assistance-") as tmp:
+        for backend in backends:
+            with database(backend, args.postgres, Path(tmp), "assistance") as url:
+                run(backend, url, n, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Set-based reads of the registry for assistance (`refugio.assistance`): the active households of an
+operation with their active members, the members' active specific-need codes and the focal point's
+first document, in four queries whatever the number of households; and the household a desk's typed
+key names. Re-exported by `registration.queries`, through which other domains read the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from refugio.registration.models import Household, IdentityDocument, Individual, Site, SpecificNeed
+
+
+@dataclass(frozen=True)
+class AssistanceMember:
+    ref: str
+    given_name: str
+    family_name: str
+    sex: str
+    date_of_birth: dt.date
+    population_type: str
+    relationship: str
+    is_focal_point: bool
+    needs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AssistanceHousehold:
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    site_code: str
+    arrival_date: dt.date | None
+    focal_document: str | None
+    members: tuple[AssistanceMember, ...]
+
+
+def households_for_assistance(
+    session: Session,
+    *,
+    operation_id: uuid.UUID,
+    site_ids: list[uuid.UUID] | None = None,
+    household_ids: list[uuid.UUID] | None = None,
+) -> list[AssistanceHousehold]:
+    """Active households (of these sites, or these ids) with their active members, in reference order:
+    four set-based queries whatever the number of households; people are keyed by their references
+    (text), so no id is converted per person. Not audited: the caller (an assistance list being built)
+    records what it read."""
+    hh_filter = [Household.operation_id == operation_id, Household.status == "active"]
+    if site_ids is not None:
+        hh_filter.append(Household.site_id.in_(site_ids))
+    if household_ids is not None:
+        hh_filter.append(Household.id.in_(household_ids))
+    wanted = select(Household.id).where(*hh_filter)
+    active = (Individual.household_id.in_(wanted), Individual.status == "active")
+    needs: dict[str, list[str]] = {}
+    for ref, code in session.execute(
+        select(Individual.ref, SpecificNeed.code)
+        .join(SpecificNeed, SpecificNeed.individual_id == Individual.id)
+        .where(SpecificNeed.active.is_(True), *active)
+    ):
+        needs.setdefault(ref, []).append(code)
+    documents: dict[str, str] = {}
+    for hh_ref, number in session.execute(
+        select(Household.ref, IdentityDocument.number)
+        .join(IdentityDocument, IdentityDocument.individual_id == Household.focal_point_id)
+        .where(*hh_filter)
+        .order_by(Household.ref, IdentityDocument.created_at)
+    ):
+        documents[hh_ref] = number  # the most recent, last
+    members: dict[str, list[AssistanceMember]] = {}
+    no_needs: tuple[str, ...] = ()
+    for row in session.execute(
+        select(
+            Household.ref,
+            Individual.ref,
+            Individual.given_name,
+            Individual.family_name,
+            Individual.sex,
+            Individual.date_of_birth,
+            Individual.population_type,
+            Individual.relationship_to_focal_point,
+            Individual.id == Household.focal_point_id,
+        )
+        .join(Household, Household.id == Individual.household_id)
+        .where(*active)
+        .order_by(Individual.ref)
+    ):
+        found = needs.get(row[1])
+        members.setdefault(row[0], []).append(
+            AssistanceMember(*row[1:8], bool(row[8]), tuple(sorted(found)) if found else no_needs)
+        )
+    site_codes = {
+        s.id: s.code for s in session.scalars(select(Site).where(Site.operation_id == operation_id))
+    }
+    return [
+        AssistanceHousehold(
+            hid,
+            ref,
+            operation_id,
+            site_id,
+            site_codes[site_id],
+            arrival,
+            documents.get(ref),
+            tuple(members.get(ref, ())),
+        )
+        for hid, ref, site_id, arrival in session.execute(
+            select(Household.id, Household.ref, Household.site_id, Household.arrival_date)
+            .where(*hh_filter)
+            .order_by(Household.ref)
+        )
+    ]
+
+
+def household_id_for_key(session: Session, *, key: str) -> uuid.UUID | None:
+    """The household of a household reference, a person's reference or id (as typed at a desk)."""
+    text = key.strip().upper()
+    found = session.scalar(select(Household.id).where(Household.ref == text))
+    if found is not None:
+        return found
+    found = session.scalar(select(Individual.household_id).where(Individual.ref == text))
+    if found is not None:
+        return found
+    try:
+        as_id = uuid.UUID(key.strip())
+    except ValueError:
+        return None
+    return session.scalar(
+        select(Household.id).where(
+            or_(
+                Household.id == as_id,
+                Household.id.in_(select(Individual.household_id).where(Individual.id == as_id)),
+            )
+        )
+    )

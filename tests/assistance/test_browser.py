@@ -1,0 +1,81 @@
+"""The desk in a real browser (Debian's headless Chromium driven by Playwright) on a 390 px wide phone
+screen: a distribution clerk types a household ID, sees the entitlement, records the collection by the
+focal point, and the page then says it was collected; nothing is wider than the screen. SQLite only."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from tests.assistance.conftest import World, build_world, frozen_cycle
+from tests.helpers import PASSWORD, build_container
+from tests.web.conftest import make_app
+from tests.web.test_browser import ARGS, CHROMIUM, free_port
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
+    container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
+    world = build_world(container)
+    frozen_cycle(world)
+    port = free_port()
+    config = uvicorn.Config(
+        make_app(container),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", world
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.engine.dispose()
+
+
+def test_the_desk_on_a_phone(served: tuple[str, World]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, world = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.set_default_timeout(15_000)
+            page.goto(f"{url}/login")
+            page.fill("#username", "desk")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]:has-text('Sign in')")
+            page.goto(f"{url}/assistance/desk")
+            page.fill("#d-desk", "Gate 1")
+            page.fill("#d-key", world.family_ref)
+            page.click("button:has-text('Find')")
+            expect(page.locator("text=145.00 JOD")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.click("button:has-text('Record the collection')")
+            expect(page.locator("text=The collection was recorded.")).to_be_visible()
+            expect(page.locator("text=Already collected")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        finally:
+            browser.close()
