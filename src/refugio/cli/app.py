@@ -17,6 +17,7 @@ from refugio.cli.common import DataDirOption, DbOption
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
 from refugio.cli.protection import protection_app
+from refugio.cli.solutions import solutions_app
 from refugio.cli.stats import stats_app
 from refugio.cli.tracing import tracing_app
 
@@ -48,6 +49,7 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(protection_app, name="protection")
 app.add_typer(tracing_app, name="tracing")
+app.add_typer(solutions_app, name="solutions")
 
 
 @app.callback(invoke_without_command=True)
