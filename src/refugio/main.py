@@ -36,6 +36,7 @@ def metadata() -> MetaData:
     import refugio.protection.tracing.models
     import refugio.registration.models
     import refugio.security.models
+    import refugio.solutions.models
     import refugio.stats.models  # noqa: F401
     from refugio.store.base import Base
 

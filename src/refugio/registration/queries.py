@@ -456,3 +456,61 @@ def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Da
             continue
         needs.append((category, int(n) if n >= small_count else 0))
     return Dashboard(households, individuals, reg_today, reg_week, by_site, by_origin, by_sex_age, needs)
+
+
+# --- brief reads for other domains (refugio.solutions) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonBrief:
+    """What another domain needs of a registered person to put them on a file (not audited here: the
+    caller audits its own read)."""
+
+    id: uuid.UUID
+    ref: str
+    household_id: uuid.UUID
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    name: str
+    sex: str
+    date_of_birth: dt.date
+    languages: list[str]
+    status: str
+
+
+def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonBrief]:
+    """The people of `ids` that exist, by id."""
+    wanted = list(dict.fromkeys(individual_ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Individual).where(Individual.id.in_(wanted)))
+    return {
+        p.id: PersonBrief(
+            p.id,
+            p.ref,
+            p.household_id,
+            p.operation_id,
+            p.site_id,
+            " ".join(x for x in (p.given_name, p.middle_name, p.family_name) if x),
+            p.sex,
+            p.date_of_birth,
+            list(p.languages or []),
+            p.status,
+        )
+        for p in rows
+    }
+
+
+def household_scope(session: Session, household_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(operation id, site id) of a household, or None when there is none."""
+    row = session.execute(
+        select(Household.operation_id, Household.site_id).where(Household.id == household_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def operation_code(session: Session, operation_id: uuid.UUID) -> str:
+    code = session.scalar(select(Operation.code).where(Operation.id == operation_id))
+    if code is None:
+        raise NotFound("no such operation")
+    return str(code)

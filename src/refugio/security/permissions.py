@@ -44,6 +44,14 @@ class Permission(StrEnum):
     # family tracing and reunification (refugio.protection.tracing)
     TRACING_VIEW = "TRACING_VIEW"
     TRACING_MANAGE = "TRACING_MANAGE"
+    # durable solutions (refugio.solutions): see the block at the end of this module
+    SOLUTIONS_VIEW = "SOLUTIONS_VIEW"  # claims register (metadata), matching runs, figures
+    RSD_PROCESS = "RSD_PROCESS"  # open claims, schedule and hold interviews, assess (assigned claims)
+    RSD_DECIDE = "RSD_DECIDE"  # decide claims one is assigned to (first instance or appeal)
+    RSD_REVIEW = "RSD_REVIEW"  # second-officer review; assign officers
+    RESETTLEMENT_MANAGE = "RESETTLEMENT_MANAGE"
+    MATCHING_RUN = "MATCHING_RUN"  # propose matching runs and change proposed placements
+    MATCHING_CONFIRM = "MATCHING_CONFIRM"  # review and confirm placements
 
 
 class Role(StrEnum):
@@ -54,6 +62,9 @@ class Role(StrEnum):
     VIEWER = "viewer"
     PROTECTION_SUPERVISOR = "protection_supervisor"
     SERVICE_PROVIDER = "service_provider"
+    RSD_OFFICER = "rsd_officer"
+    RSD_SUPERVISOR = "rsd_supervisor"
+    RESETTLEMENT_OFFICER = "resettlement_officer"
 
 
 P = Permission
@@ -112,3 +123,20 @@ ROLE_PERMISSIONS[Role.PROTECTION_SUPERVISOR] = ROLE_PERMISSIONS[Role.PROTECTION_
 ROLE_PERMISSIONS[Role.SERVICE_PROVIDER] = frozenset({P.OPERATION_VIEW, P.REFERRAL_RECEIVE})
 ROLE_LABELS[Role.PROTECTION_SUPERVISOR] = "Protection supervisor"
 ROLE_LABELS[Role.SERVICE_PROVIDER] = "Service provider (referral recipient)"
+
+
+# --- durable solutions (refugio.solutions) ----------------------------------------------------------
+# An RSD file is read only by the staff assigned to the claim (refugio.solutions.policy), like a
+# protection case: holding RSD_* is necessary, not sufficient.
+
+_SOLUTIONS_VIEW = _VIEW | {P.SOLUTIONS_VIEW}
+ROLE_PERMISSIONS[Role.RSD_OFFICER] = frozenset(_SOLUTIONS_VIEW | {P.RSD_PROCESS, P.RSD_DECIDE})
+ROLE_PERMISSIONS[Role.RSD_SUPERVISOR] = frozenset(
+    _SOLUTIONS_VIEW | {P.RSD_PROCESS, P.RSD_DECIDE, P.RSD_REVIEW}
+)
+ROLE_PERMISSIONS[Role.RESETTLEMENT_OFFICER] = frozenset(
+    _SOLUTIONS_VIEW | {P.RESETTLEMENT_MANAGE, P.MATCHING_RUN, P.MATCHING_CONFIRM}
+)
+ROLE_LABELS[Role.RSD_OFFICER] = "RSD officer"
+ROLE_LABELS[Role.RSD_SUPERVISOR] = "RSD supervisor (second-officer review)"
+ROLE_LABELS[Role.RESETTLEMENT_OFFICER] = "Resettlement officer"

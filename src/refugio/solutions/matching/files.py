@@ -77,8 +77,20 @@ def _count(path: Path, line: int, row: dict[str, str], column: str, errors: _Err
     return value
 
 
+Rows = tuple[
+    list[tuple[str, list[int]]], list[tuple[str, list[int]]], list[tuple[str, str, float]], tuple[str, ...]
+]
+
+
 def read(cases_path: Path, localities_path: Path, scores_path: Path) -> Problem:
     """The problem in three files; every wrong line is reported (ValidationFailed, up to 50 lines)."""
+    cases, localities, scores, dimensions = read_rows(cases_path, localities_path, scores_path)
+    return build(cases=cases, localities=localities, scores=scores, dimensions=dimensions)
+
+
+def read_rows(cases_path: Path, localities_path: Path, scores_path: Path) -> Rows:
+    """The checked rows of the three files: cases (id, [children, adults, seniors]), localities (id,
+    capacities), scores, and the capacity dimensions."""
     errors = _Errors()
     cases: list[tuple[str, list[int]]] = []
     case_lines: dict[str, int] = {}
@@ -113,7 +125,7 @@ def read(cases_path: Path, localities_path: Path, scores_path: Path) -> Problem:
             localities.append((lid, [c for c in caps if c is not None]))
     scores = _read_scores(scores_path, case_lines, loc_lines, errors)
     errors.raise_if_any()
-    return build(cases=cases, localities=localities, scores=scores, dimensions=dimensions)
+    return cases, localities, scores, dimensions
 
 
 def _read_scores(

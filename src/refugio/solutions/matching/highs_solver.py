@@ -15,10 +15,30 @@ import numpy as np
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem
 
 
+_QUIET: dict[str, bool] = {}
+
+
 def _highs() -> Any:
+    """A silent HiGHS instance (its banner, printed once per process, goes nowhere)."""
     import highspy
 
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    if not _QUIET:
+        import os
+        import sys
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _QUIET["done"] = True
+    else:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     return h
