@@ -14,7 +14,6 @@ import numpy as np
 
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem
 
-
 _QUIET: dict[str, bool] = {}
 
 
