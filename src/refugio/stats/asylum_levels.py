@@ -59,7 +59,7 @@ def asylum_decisions_by_asylum(
         .group_by(D.coa, D.dec_level, D.dec_pc)
         .order_by(D.coa, D.dec_level, D.dec_pc.desc())
     ).all()
-    data = [(f"{coa}|{level}|{pc}", *sums) for coa, level, pc, *sums in grouped]
+    data: list[tuple[Any, ...]] = [(f"{coa}|{level}|{pc}", *sums) for coa, level, pc, *sums in grouped]
     names = {
         code: (iso, name)
         for code, iso, name in session.execute(
@@ -67,7 +67,8 @@ def asylum_decisions_by_asylum(
         )
     }
     labels: dict[str, list[Any]] = {}
-    for key, *_ in data:
+    for row in data:
+        key = str(row[0])
         coa, level, pc = key.split("|")
         iso, name = names.get(coa, (None, coa))
         level_name, instance = level_label(level)
