@@ -23,6 +23,7 @@ from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
 from refugio.api.protection import router as protection_router
 from refugio.api.routes import audit, certificates, households, individuals, reference, search, tokens
+from refugio.api.solutions import router as solutions_router
 from refugio.api.stats import router as stats_router
 from refugio.api.tracing import router as tracing_router
 
@@ -60,6 +61,7 @@ ROUTERS = (
     dedup_router,
     protection_router,
     tracing_router,
+    solutions_router,
 )
 
 

@@ -39,14 +39,13 @@ def match(
 ) -> None:
     """Place every case (a family is never split) in at most one compatible locality within its
     capacities, maximising the total score. The last line printed is `objective=… bound=… gap=…`."""
-    from refugio.solutions.matching import files, solve
+    from refugio.solutions.service.matching_files import match_files
 
-    problem = common.run(lambda: files.read(cases, localities, scores))
-    result = common.run(lambda: solve.match(problem, time_limit=time_limit))
-    files.write(out, problem, result.assignment)
-    placed = int((result.assignment >= 0).sum())
-    typer.echo(
-        f"{placed} of {problem.n_cases} case(s) placed in {problem.n_localities} localities "
-        f"({', '.join(problem.dimensions)}); method {result.method}; {result.seconds:.2f} s; wrote {out}"
+    done = common.run(
+        lambda: match_files(cases=cases, localities=localities, scores=scores, out=out, time_limit=time_limit)
     )
-    typer.echo(result.summary())
+    typer.echo(
+        f"{done.placed} of {done.cases} case(s) placed in {done.localities} localities "
+        f"({', '.join(done.dimensions)}); method {done.method}; {done.seconds:.2f} s; wrote {out}"
+    )
+    typer.echo(done.summary)

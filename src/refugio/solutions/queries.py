@@ -143,3 +143,9 @@ def get_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> Matchin
     return MatchingRunDetail(
         run=_run_read(run, len(cases), placed), placements=placements, localities=localities
     )
+
+
+# the reads of status determination live in rsd_queries.py; the channels take them from here
+from refugio.solutions.rsd_queries import find_claim, get_claim, list_claims, rsd_figures  # noqa: E402
+
+__all__ = ["find_claim", "find_run", "get_claim", "get_run", "list_claims", "list_runs", "rsd_figures"]
