@@ -67,6 +67,8 @@ def backlog(current_stage: IntArray) -> dict[str, int]:
 def stage_medians(claim: IntArray, stage: IntArray, at_days: FloatArray) -> dict[str, float | None]:
     """Median days a claim spends in each stage it has left: from the event that brought it into a stage
     to the next event that moved it to another one (steps that keep the stage do not split it)."""
+    if len(claim) == 0:
+        return dict.fromkeys(STAGES)
     order = np.lexsort((at_days, claim))
     c, s, t = claim[order], stage[order], at_days[order]
     first = np.r_[True, c[1:] != c[:-1]]
