@@ -146,6 +146,21 @@ def get_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> Matchin
 
 
 # the reads of status determination live in rsd_queries.py; the channels take them from here
-from refugio.solutions.rsd_queries import find_claim, get_claim, list_claims, rsd_figures  # noqa: E402
+from refugio.solutions.rsd_queries import (  # noqa: E402
+    find_claim,
+    get_claim,
+    list_claims,
+    list_interpreters,
+    rsd_figures,
+)
 
-__all__ = ["find_claim", "find_run", "get_claim", "get_run", "list_claims", "list_runs", "rsd_figures"]
+__all__ = [
+    "find_claim",
+    "find_run",
+    "get_claim",
+    "get_run",
+    "list_claims",
+    "list_interpreters",
+    "list_runs",
+    "rsd_figures",
+]

@@ -245,3 +245,19 @@ def rsd_figures(
             for level, col in (("first_instance", 1), ("appeal", 2))
         },
     }
+
+
+def list_interpreters(session: Session, *, actor: Principal, operation_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The active interpreters of an operation (name, languages, gender), for RSD staff there."""
+    if not actor.can(policy.P.RSD_PROCESS, operation_id=operation_id) and not actor.can(
+        policy.P.RSD_REVIEW, operation_id=operation_id
+    ):
+        return []
+    from refugio.solutions.models import Interpreter
+
+    rows = session.scalars(
+        select(Interpreter)
+        .where(Interpreter.operation_id == operation_id, Interpreter.active.is_(True))
+        .order_by(Interpreter.name)
+    )
+    return [{"id": i.id, "name": i.name, "languages": list(i.languages), "gender": i.gender} for i in rows]

@@ -22,6 +22,7 @@ from refugio.web import dedup, errors, intake, middleware, protection, protectio
 from refugio.web.context import WebState, state_of
 from refugio.web.pages import audit, auth, dashboard, households, people, search, verify
 from refugio.web.rendering import Renderer
+from refugio.web.solutions import pages as solutions_pages
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -67,6 +68,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(protection.router)
     app.include_router(protection_services.router)
     app.include_router(tracing.router)
+    app.include_router(solutions_pages.router)
     errors.install(app)
     middleware.install(
         app,
