@@ -43,6 +43,10 @@ USERS = [
     ("provider", Role.SERVICE_PROVIDER, ""),
     ("imo", Role.IM_OFFICER, ""),
     ("viewer", Role.VIEWER, "AMM"),
+    ("rsd", Role.RSD_OFFICER, ""),
+    ("rsd2", Role.RSD_OFFICER, ""),
+    ("rsdsup", Role.RSD_SUPERVISOR, ""),
+    ("resettlement", Role.RESETTLEMENT_OFFICER, ""),
 ]
 LOGINS_FILE = "demo-logins.json"
 BATCH = 500
@@ -128,6 +132,10 @@ def ensure_demo(
     echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
     requests, candidates = seed_tracing(container)
     echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
+    claims, run = seed_solutions(container)
+    echo(
+        f"Solutions: {claims} RSD claims at every stage; matching run {run or '(left out: too few families)'}"
+    )
     return logins
 
 
@@ -338,3 +346,58 @@ def summary(container: Container) -> dict[str, Any]:
                 ).all()
             ],
         }
+
+
+def seed_solutions(container: Container) -> tuple[int, str | None]:
+    """RSD claims at every stage and one matching run (refugio.solutions.demo), for registered families
+    not already on a claim."""
+    from refugio.solutions.demo import Family, Staff, seed_demo
+
+    with unit_of_work(container.sessions) as s:
+        op = s.scalar(select(Operation).where(Operation.code == OPERATION[0]))
+        assert op is not None
+        people = list(
+            s.execute(
+                select(
+                    Individual.household_id,
+                    Individual.id,
+                    Individual.date_of_birth,
+                    Individual.relationship_to_focal_point,
+                )
+                .join(Household, Household.id == Individual.household_id)
+                .where(Individual.operation_id == op.id, Individual.status == "active")
+                .order_by(Household.ref, Individual.ref)
+                .limit(2000)
+            )
+        )
+        by_household: dict[Any, list[Any]] = {}
+        for row in people:
+            by_household.setdefault(row[0], []).append(row)
+        today = clock.today()
+        families = []
+        for household_id, rows in list(by_household.items())[:60]:
+            rows.sort(key=lambda r: r[3] != "focal_point")
+            ages = [age_on(r[2], today) for r in rows]
+            families.append(
+                Family(
+                    household_id,
+                    [r[1] for r in rows],
+                    sum(a < 18 for a in ages),
+                    sum(18 <= a < 60 for a in ages),
+                    sum(a >= 60 for a in ages),
+                )
+            )
+
+        def who(name: str) -> Any:
+            return sec.principal_for(s, sec.get_user(s, name))
+
+        staff = Staff(
+            officer=who("rsd"),
+            officer_id=sec.get_user(s, "rsd").id,
+            appeal_officer=who("rsd2"),
+            appeal_officer_id=sec.get_user(s, "rsd2").id,
+            supervisor=who("rsdsup"),
+            supervisor_id=sec.get_user(s, "rsdsup").id,
+            resettlement=who("resettlement"),
+        )
+        return seed_demo(s, operation_id=op.id, actor=SYSTEM, staff=staff, families=families)
