@@ -52,9 +52,9 @@ def test_incompatible_pairs_and_capacity_are_respected_on_three_dimensions() -> 
 
 
 def test_the_ladder_steps_down_to_lp_rounding_and_reports_a_valid_bound() -> None:
-    p = synthetic.problem(400, 12, seed=3)
-    exact = solve.match(p, time_limit=20)
-    ladder = solve.match(p, time_limit=5, exact_pairs_limit=0)
+    p = synthetic.problem(200, 8, seed=3)
+    exact = solve.match(p, time_limit=6)
+    ladder = solve.match(p, time_limit=3, exact_pairs_limit=0)
     assert ladder.method.startswith("lp-rounding")
     assert problem.violations(p, ladder.assignment) == []
     assert ladder.lp_bound is not None and ladder.lp_bound >= exact.objective - 1e-6

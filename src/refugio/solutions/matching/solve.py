@@ -1,7 +1,9 @@
-"""The solver ladder: the exact integer program (HiGHS) when it proves optimality within the time limit;
-otherwise the LP relaxation by column generation (every column priced, so its bound is the LP bound of
-the whole problem), rounding of its integral part and repair of the rest, then HiGHS polishing that
-start on the generated columns with the time left. Always: the objective, the LP bound and the gap.
+"""The solver ladder: first the LP relaxation by column generation (every column priced, so its bound is
+the LP bound of the whole problem; for large problems subgradient steps give the capacity prices that
+choose the first columns), rounding of its integral part and repair of the rest; then, with the time
+left, the exact integer program (HiGHS) started from that solution — "exact" when it proves optimality
+(gap <= 0.01 %) within the time limit — or, for problems too large for it, HiGHS polishing the start on
+the generated columns. Always: the objective, the LP bound and the gap.
 
 Also the greedy baseline (each case in turn to its best locality with room) and the explanation of a
 placement (its score, the alternatives, the capacities that bind). Numpy only; the HiGHS calls are in
@@ -19,10 +21,9 @@ from refugio.core.errors import ValidationFailed
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
 EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
-INITIAL_COLUMNS = 4  # per case, the best-scored localities start the column generation
-PRICED_PER_ROUND = 3  # per case, columns added by each pricing round
+INITIAL_COLUMNS = 2  # per case, the best localities (by score, or by price-reduced score) to start with
+PRICED_PER_ROUND = 2  # per case, columns added by each pricing round
 PRICES_FIRST = 1500  # above this many cases, subgradient steps give capacity prices before the LP
-EXACT_SHARE = 0.6  # of the time limit, for the exact integer program before the ladder steps down
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
 
 
@@ -65,37 +66,23 @@ def match(
     if problem.n_pairs == 0 or len(positive) == 0:
         empty = np.full(problem.n_cases, -1, dtype=np.int64)
         return MatchResult(empty, 0.0, 0.0, 0.0, "exact", time.perf_counter() - started)
-    exact: highs_solver.MipResult | None = None
-    if len(positive) <= exact_pairs_limit:
-        exact = highs_solver.solve_mip(
-            problem, positive, time_limit=time_limit * EXACT_SHARE, rel_gap=EXACT_GAP
-        )
-        if exact.optimal:
-            lp = highs_solver.RestrictedLP(problem, positive)
-            lp.solve(max(1.0, deadline - time.perf_counter()))
-            return MatchResult(
-                exact.assignment,
-                exact.objective,
-                min(exact.bound, lp.value),
-                lp.value,
-                "exact",
-                time.perf_counter() - started,
-                lam=lp.lam,
-            )
     lp, lp_bound = _column_generation(problem, positive, deadline)
     assignment = _round_and_repair(problem, lp.pairs, lp.x)
-    method = "lp-rounding"
-    if exact is not None and exact.found and exact.objective > objective(problem, assignment):
-        assignment = exact.assignment
+    method, bound = "lp-rounding", lp_bound
     left = deadline - time.perf_counter()
     if left > 0.2:
-        polish = highs_solver.solve_mip(
-            problem, np.unique(lp.pairs), time_limit=left * 0.95, start=assignment, rel_gap=1e-4
+        exact = len(positive) <= exact_pairs_limit
+        columns = positive if exact else np.unique(lp.pairs)
+        mip = highs_solver.solve_mip(
+            problem, columns, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP if exact else 1e-4
         )
-        if polish.found and polish.objective > objective(problem, assignment) + 1e-9:
-            assignment, method = polish.assignment, "lp-rounding+polish"
+        if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
+            assignment, method = mip.assignment, "lp-rounding+polish"
+        if exact:
+            bound = min(bound, mip.bound)
+            if mip.optimal:
+                method = "exact"
     value = objective(problem, assignment)
-    bound = lp_bound if exact is None else min(lp_bound, exact.bound)
     return MatchResult(
         assignment, value, max(bound, value), lp_bound, method, time.perf_counter() - started, lam=lp.lam
     )
@@ -126,12 +113,16 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
     """The LP over all `positive` columns, generating them as their reduced cost turns positive."""
     from refugio.solutions.matching import highs_solver
 
-    start = _top_per_case(problem, positive, problem.pair_score[positive], INITIAL_COLUMNS // 2)
+    start = _top_per_case(problem, positive, problem.pair_score[positive], 1)
+    fallback = float("inf")
     if problem.n_cases > PRICES_FIRST:
         lam = _subgradient_prices(problem, positive)
+        fallback = lagrangian_bound(problem, positive, lam)
         c, loc = problem.pair_case[positive], problem.pair_locality[positive]
         reduced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
         start = np.union1d(start, _top_per_case(problem, positive, reduced, INITIAL_COLUMNS))
+    else:
+        start = _top_per_case(problem, positive, problem.pair_score[positive], INITIAL_COLUMNS)
     lp = highs_solver.RestrictedLP(problem, start)
     in_lp = np.zeros(problem.n_pairs, dtype=bool)
     in_lp[start] = True
@@ -146,10 +137,10 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
         new = _top_per_case(problem, entering, reduced[reduced > 1e-9], PRICED_PER_ROUND)
         in_lp[new] = True
         lp.add(new)
-    return lp, lagrangian_bound(problem, positive, lp.lam)
+    return lp, min(fallback, lagrangian_bound(problem, positive, lp.lam))
 
 
-def _subgradient_prices(problem: Problem, positive: IntArray, *, rounds: int = 50) -> FloatArray:
+def _subgradient_prices(problem: Problem, positive: IntArray, *, rounds: int = 30) -> FloatArray:
     """Capacity prices from a few subgradient steps on the Lagrangian dual (Polyak steps towards the
     greedy value): they point the column generation at the right localities from its first round."""
     cases = problem.pair_case[positive]
