@@ -89,7 +89,14 @@ def rsd_figures(n_claims: int) -> None:
     claim = np.repeat(np.arange(n_claims), steps)
     position = np.arange(len(claim)) - np.repeat(np.cumsum(steps) - steps, steps)
     stage = np.minimum(position, np.repeat(reached, steps))
-    at = np.repeat(rng.uniform(0, 2000, n_claims), steps) + position * rng.exponential(30, len(claim))
+    gaps = rng.exponential(30, len(claim))
+    gaps[np.cumsum(steps) - steps] = 0.0  # each claim's first event is its lodging
+    waited = np.cumsum(gaps)
+    at = (
+        np.repeat(rng.uniform(0, 2000, n_claims), steps)
+        + waited
+        - np.repeat(waited[np.cumsum(steps) - steps], steps)
+    )
     members = rng.integers(1, 6, n_claims)
     person_outcome = np.repeat(np.where(reached >= 5, rng.integers(0, 4, n_claims), -1), members)
     case_outcome = np.where(reached >= 5, rng.integers(0, 4, n_claims), -1)

@@ -69,22 +69,24 @@ def stage_medians(claim: IntArray, stage: IntArray, at_days: FloatArray) -> dict
     to the next event that moved it to another one (steps that keep the stage do not split it)."""
     if len(claim) == 0:
         return dict.fromkeys(STAGES)
-    order = np.lexsort((at_days, claim))
-    c, s, t = claim[order], stage[order], at_days[order]
-    first = np.r_[True, c[1:] != c[:-1]]
-    moved = first | np.r_[True, s[1:] != s[:-1]]
+    span = float(at_days.max() - at_days.min()) + 1.0
+    key = claim * span + (at_days - at_days.min())  # by claim, then time
+    if bool((key[1:] >= key[:-1]).all()):  # already in order (as rsd_queries reads them): no sort
+        c, s, t = claim, stage, at_days
+    else:
+        order = np.argsort(key)
+        c, s, t = claim[order], stage[order], at_days[order]
+    first = np.empty(len(c), dtype=bool)
+    first[0] = True
+    np.not_equal(c[1:], c[:-1], out=first[1:])
+    moved = first.copy()
+    moved[1:] |= s[1:] != s[:-1]
     c, s, t = c[moved], s[moved], t[moved]
     same = c[1:] == c[:-1]
     spent = (t[1:] - t[:-1])[same]
     where = s[:-1][same]
     out: dict[str, float | None] = {}
-    if len(where):
-        by_stage = np.argsort(where, kind="stable")
-        sorted_stage, sorted_spent = where[by_stage], spent[by_stage]
-        bounds = np.searchsorted(sorted_stage, np.arange(len(STAGES) + 1))
-        for i, name in enumerate(STAGES):
-            chunk = sorted_spent[bounds[i] : bounds[i + 1]]
-            out[name] = float(np.median(chunk)) if len(chunk) else None
-    else:
-        out = dict.fromkeys(STAGES)
+    for i, name in enumerate(STAGES):
+        chunk = spent[where == i]
+        out[name] = float(np.median(chunk)) if len(chunk) else None
     return out

@@ -213,6 +213,7 @@ def rsd_figures(
         select(RsdEvent.claim_id, RsdEvent.stage, RsdEvent.at)
         .join(RsdClaim, RsdClaim.id == RsdEvent.claim_id)
         .where(*claim_filter)
+        .order_by(RsdEvent.claim_id, RsdEvent.at)
     ).all()
     index: dict[uuid.UUID, int] = {}
     epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
