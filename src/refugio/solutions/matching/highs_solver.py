@@ -151,6 +151,7 @@ class RestrictedLP:
         self.u: FloatArray = np.zeros(problem.n_cases)
         self.lam: FloatArray = np.zeros(problem.capacities.shape)
         self.value = 0.0
+        self.optimal = False
 
     def add(self, pairs: IntArray) -> None:
         starts, index, value = _columns(self.problem, pairs)

@@ -70,22 +70,53 @@ def match(
     assignment = _round_and_repair(problem, lp.pairs, lp.x)
     method, bound = "lp-rounding", lp_bound
     left = deadline - time.perf_counter()
-    if left > 0.2:
-        exact = len(positive) <= exact_pairs_limit
-        columns = positive if exact else np.unique(lp.pairs)
+    exact = len(positive) <= exact_pairs_limit
+    if left > 0.2 and exact:
         mip = highs_solver.solve_mip(
-            problem, columns, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP if exact else 1e-4
+            problem, positive, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP
         )
         if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
             assignment, method = mip.assignment, "lp-rounding+polish"
-        if exact:
-            bound = min(bound, mip.bound)
-            if mip.optimal:
-                method = "exact"
+        bound = min(bound, mip.bound)
+        if mip.optimal:
+            method = "exact"
+    elif left > 0.5 and lp.optimal:
+        # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
+        # cases the LP did not place whole, on the capacities their placements left
+        repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.8, 3.0))
+        if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
+            assignment, method = repaired, "lp-rounding+repair-mip"
     value = objective(problem, assignment)
     return MatchResult(
         assignment, value, max(bound, value), lp_bound, method, time.perf_counter() - started, lam=lp.lam
     )
+
+
+def _repair_mip(
+    problem: Problem, positive: IntArray, pairs: IntArray, x: FloatArray, start: IntArray, seconds: float
+) -> IntArray:
+    """The LP's whole placements fixed; the other cases by HiGHS over all their compatible localities
+    and the capacities left (started from the rounding)."""
+    from refugio.solutions.matching import highs_solver
+
+    fixed = np.full(problem.n_cases, -1, dtype=np.int64)
+    whole = pairs[x > 1 - 1e-6]
+    fixed[problem.pair_case[whole]] = problem.pair_locality[whole]
+    room = problem.capacities - usage(problem, fixed)
+    free = fixed < 0
+    if (room < 0).any() or not free.any():
+        return start
+    columns = positive[free[problem.pair_case[positive]]]
+    begin = start.copy()
+    begin[~free] = -1
+    mip = highs_solver.solve_mip(
+        problem, columns, time_limit=seconds, capacities=room, start=begin, rel_gap=1e-6
+    )
+    if not mip.found:
+        return start
+    result = fixed.copy()
+    result[free] = mip.assignment[free]
+    return result
 
 
 def _top_per_case(problem: Problem, candidates: IntArray, keys: FloatArray, k: int) -> IntArray:
@@ -127,12 +158,13 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
     in_lp = np.zeros(problem.n_pairs, dtype=bool)
     in_lp[start] = True
     while True:
-        lp.solve(max(0.1, deadline - time.perf_counter()))
+        lp.optimal = lp.solve(max(0.1, deadline - time.perf_counter()))
         cand = positive[~in_lp[positive]]
         c, loc = problem.pair_case[cand], problem.pair_locality[cand]
         reduced = problem.pair_score[cand] - lp.u[c] - (problem.sizes[c] * lp.lam[loc]).sum(axis=1)
         entering = cand[reduced > 1e-9]
         if len(entering) == 0 or time.perf_counter() > deadline - 0.5:
+            lp.optimal = lp.optimal and len(entering) == 0  # optimal over every column, not just these
             break
         new = _top_per_case(problem, entering, reduced[reduced > 1e-9], PRICED_PER_ROUND)
         in_lp[new] = True
