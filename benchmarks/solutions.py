@@ -31,7 +31,8 @@ def matching(n_cases: int, n_localities: int, limit: float, longer: float) -> No
     t = time.perf_counter()
     p = synthetic.problem(n_cases, n_localities, seed=1)
     print(
-        f"   instance: {p.n_pairs:,} compatible pairs, {int(p.sizes.sum()):,} people ({time.perf_counter() - t:.1f} s to build)"
+        f"   instance: {p.n_pairs:,} compatible pairs, {int(p.sizes.sum()):,} people "
+        f"({time.perf_counter() - t:.1f} s to build)"
     )
     t = time.perf_counter()
     base = solve.greedy(p)
@@ -74,7 +75,8 @@ def small(n_cases: int, n_localities: int) -> None:
     p = synthetic.problem(n_cases, n_localities, seed=2, dimensions=1, capacity_ratio=1.2)
     r = solve.match(p, time_limit=30)
     print(
-        f"   {r.method}: {r.seconds:.2f} s, objective {r.objective:,.3f}, bound {r.bound:,.3f}, gap {r.gap:.4%}"
+        f"   {r.method}: {r.seconds:.2f} s, objective {r.objective:,.3f}, bound {r.bound:,.3f}, "
+        f"gap {r.gap:.4%}"
     )
     p3 = synthetic.problem(n_cases, n_localities, seed=2, dimensions=3, capacity_ratio=1.2)
     r3 = solve.match(p3, time_limit=30)
@@ -107,7 +109,8 @@ def rsd_figures(n_claims: int) -> None:
     took = time.perf_counter() - t
     print(f"   {len(claim):,} events, {int(members.sum()):,} persons: {took:.2f} s (numpy, vectorised)")
     print(
-        f"   backlog {sum(backlog.values()):,} open claims; median days in registered {medians['registered']:.1f}"
+        f"   backlog {sum(backlog.values()):,} open claims; "
+        f"median days in registered {medians['registered']:.1f}"
     )
     print(f"   recognition rate: persons {persons.recognition_rate:.3f}, cases {cases.recognition_rate:.3f}; "
           f"total protection rate: persons {persons.total_protection_rate:.3f}")  # fmt: skip

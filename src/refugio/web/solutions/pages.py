@@ -95,7 +95,8 @@ def _claim_step(pg: Page, claim_id: uuid.UUID, form: FormData, verb: str) -> Non
             k[8:]: v for k, v in form.multi_items() if k.startswith("outcome:") and isinstance(v, str) and v
         }
         bases = [v for k, v in form.multi_items() if k == "legal_basis" and isinstance(v, str)]
-        assessed: dict[str, Any] = {"outcomes": outcomes, "legal_basis": bases, "reasons": text(form, "reasons")}
+        reasons = text(form, "reasons")
+        assessed: dict[str, Any] = {"outcomes": outcomes, "legal_basis": bases, "reasons": reasons}
         rsd.assess(db, actor=actor, claim_id=claim_id, data=forms.build(AssessmentIn, assessed, t))
     elif verb == "review":
         payload = {"agrees": text(form, "agrees") == "yes", "note": text(form, "note")}
