@@ -132,10 +132,7 @@ def ensure_demo(
     echo(f"Protection: {services} services in the directory, {cases} cases opened for flagged children")
     requests, candidates = seed_tracing(container)
     echo(f"Tracing: {requests} requests lodged by separated children, {candidates} candidates to review")
-    claims, run = seed_solutions(container)
-    echo(
-        f"Solutions: {claims} RSD claims at every stage; matching run {run or '(left out: too few families)'}"
-    )
+    seed_solutions(container, echo)
     return logins
 
 
@@ -348,7 +345,7 @@ def summary(container: Container) -> dict[str, Any]:
         }
 
 
-def seed_solutions(container: Container) -> tuple[int, str | None]:
+def seed_solutions(container: Container, echo: Callable[[str], Any]) -> None:
     """RSD claims at every stage and one matching run (refugio.solutions.demo), for registered families
     not already on a claim."""
     from refugio.solutions.demo import Family, Staff, seed_demo
@@ -400,4 +397,7 @@ def seed_solutions(container: Container) -> tuple[int, str | None]:
             supervisor_id=sec.get_user(s, "rsdsup").id,
             resettlement=who("resettlement"),
         )
-        return seed_demo(s, operation_id=op.id, actor=SYSTEM, staff=staff, families=families)
+        claims, run = seed_demo(s, operation_id=op.id, actor=SYSTEM, staff=staff, families=families)
+    echo(
+        f"Solutions: {claims} RSD claims at every stage; matching run {run or '(left out: too few families)'}"
+    )

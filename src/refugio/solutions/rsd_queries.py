@@ -103,6 +103,52 @@ def _may(session: Session, actor: Principal, claim: RsdClaim, roles: frozenset[s
     return may
 
 
+def _plain(row: Any, *names: str) -> dict[str, Any]:
+    return {n: getattr(row, n) for n in ("id", *names)}
+
+
+def _steps(
+    session: Session, claim_id: uuid.UUID
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any] | None]:
+    """A claim's interviews, assessments, decisions and appeal, as plain dictionaries."""
+    Iv, A, D = RsdInterview, RsdAssessment, RsdDecision
+    interviews = [
+        _plain(
+            i,
+            "level",
+            "scheduled_at",
+            "interviewer",
+            "interpreter_id",
+            "language",
+            "status",
+            "record",
+            "held_at",
+        )
+        for i in session.scalars(select(Iv).where(Iv.claim_id == claim_id).order_by(Iv.scheduled_at))
+    ]
+    assessments = [
+        _plain(
+            a,
+            "level",
+            "outcomes",
+            "legal_basis",
+            "reasons",
+            "author",
+            "reviewed_by",
+            "review_agrees",
+            "review_note",
+        )
+        for a in session.scalars(select(A).where(A.claim_id == claim_id).order_by(A.created_at))
+    ]
+    decisions = [
+        _plain(d, "level", "outcomes", "legal_basis", "reasons", "decided_by", "decided_on")
+        for d in session.scalars(select(D).where(D.claim_id == claim_id).order_by(D.decided_on))
+    ]
+    row = session.scalar(select(RsdAppeal).where(RsdAppeal.claim_id == claim_id))
+    appeal = _plain(row, "lodged_on", "grounds", "late", "late_reason", "recorded_by") if row else None
+    return interviews, assessments, decisions, appeal
+
+
 def get_claim(session: Session, *, actor: Principal, claim_id: uuid.UUID) -> ClaimDetail:
     """The file of a claim, for its assigned staff only; the read is audited."""
     claim = session.get(RsdClaim, claim_id)
@@ -124,53 +170,7 @@ def get_claim(session: Session, *, actor: Principal, claim_id: uuid.UUID) -> Cla
         for m in sorted(rows, key=lambda m: (not m.principal, people[m.individual_id].ref))
     ]
 
-    def plain(row: Any, *names: str) -> dict[str, Any]:
-        return {n: getattr(row, n) for n in ("id", *names)}
-
-    interviews = [
-        plain(
-            i,
-            "level",
-            "scheduled_at",
-            "interviewer",
-            "interpreter_id",
-            "language",
-            "status",
-            "record",
-            "held_at",
-        )
-        for i in session.scalars(
-            select(RsdInterview).where(RsdInterview.claim_id == claim.id).order_by(RsdInterview.scheduled_at)
-        )
-    ]
-    assessments = [
-        plain(
-            a,
-            "level",
-            "outcomes",
-            "legal_basis",
-            "reasons",
-            "author",
-            "reviewed_by",
-            "review_agrees",
-            "review_note",
-        )
-        for a in session.scalars(
-            select(RsdAssessment).where(RsdAssessment.claim_id == claim.id).order_by(RsdAssessment.created_at)
-        )
-    ]
-    decisions = [
-        plain(d, "level", "outcomes", "legal_basis", "reasons", "decided_by", "decided_on")
-        for d in session.scalars(
-            select(RsdDecision).where(RsdDecision.claim_id == claim.id).order_by(RsdDecision.decided_on)
-        )
-    ]
-    appeal_row = session.scalar(select(RsdAppeal).where(RsdAppeal.claim_id == claim.id))
-    appeal = (
-        plain(appeal_row, "lodged_on", "grounds", "late", "late_reason", "recorded_by")
-        if appeal_row
-        else None
-    )
+    interviews, assessments, decisions, appeal = _steps(session, claim.id)
     events = [
         EventRead(kind=e.kind, stage=e.stage, at=e.at, actor=e.actor, details=e.details)
         for e in session.scalars(select(RsdEvent).where(RsdEvent.claim_id == claim.id).order_by(RsdEvent.at))
