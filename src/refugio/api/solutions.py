@@ -1,9 +1,14 @@
 """Durable solutions API: matching runs (proposal → review → confirmation by a person) and refugee
 status determination claims with due process, and the RSD figures.
 
-Permissions are checked by refugio.solutions: SOLUTIONS_VIEW to read runs, MATCHING_RUN to propose and
-change, MATCHING_CONFIRM to review and confirm; an RSD file is read only by the staff assigned to it
-(404 for others, 403 for RSD supervisors who see the register). Every read of a run or a claim is
+Resettlement: quotas pledged by States, cases with their submission categories and priority, the
+submission against a quota (never past its places), the State's decision and the departure — counts
+of departures from the country of asylum, never arrivals.
+
+Permissions are checked by refugio.solutions: SOLUTIONS_VIEW to read runs, MATCHING_RUN to propose
+and change, MATCHING_CONFIRM to review and confirm, RESETTLEMENT_MANAGE for resettlement; an RSD file
+is read only by the staff assigned to it (404 for others, 403 for RSD supervisors who see the
+register). Every read of a run or a claim is
 audited. Runs and claims are addressed by id or reference (`MR-JOR-…`, `RSD-JOR-…`).
 """
 
@@ -32,9 +37,13 @@ from refugio.solutions.schemas import (
     MatchingRunDetail,
     MatchingRunRead,
     PlacementChange,
+    QuotaCreate,
+    QuotaRead,
+    ResettlementCaseRead,
+    ResettlementIdentify,
     ReviewIn,
 )
-from refugio.solutions.service import matching_runs, rsd
+from refugio.solutions.service import matching_runs, resettlement, rsd
 
 router = APIRouter(prefix="/solutions", tags=["durable solutions"], responses=responses(401, 403, 404, 422))
 
@@ -227,3 +236,63 @@ def add_interpreter(
 @router.get("/figures", summary="RSD figures: backlog, median days per stage, rates by level")
 def figures(session: Db, principal: Caller, operation_id: uuid.UUID | None = None) -> dict[str, Any]:
     return queries.rsd_figures(session, actor=principal, operation_id=operation_id)
+
+
+# --- resettlement ------------------------------------------------------------------------------------
+
+
+class SubmitIn(BaseModel):
+    quota_id: uuid.UUID
+    on: dt.date | None = None
+
+
+class StateDecisionIn(BaseModel):
+    accepted: bool
+    note: str = Field(min_length=3, max_length=2000)
+    on: dt.date | None = None
+
+
+class DepartureIn(BaseModel):
+    on: dt.date | None = None
+
+
+@router.get(
+    "/resettlement/quotas", response_model=list[QuotaRead], summary="Quotas and their use (departures)"
+)
+def list_quotas(session: Db, principal: Caller) -> list[QuotaRead]:
+    return queries.list_quotas(session, actor=principal)
+
+
+@router.post("/resettlement/quotas", response_model=CreatedOut, status_code=status.HTTP_201_CREATED)
+def create_quota(data: QuotaCreate, session: Db, principal: Caller) -> CreatedOut:
+    return CreatedOut(id=resettlement.create_quota(session, actor=principal, data=data).id)
+
+
+@router.get("/resettlement/cases", response_model=list[ResettlementCaseRead], summary="Resettlement cases")
+def list_resettlement_cases(session: Db, principal: Caller) -> list[ResettlementCaseRead]:
+    return queries.list_resettlement_cases(session, actor=principal)
+
+
+@router.post("/resettlement/cases", response_model=CreatedOut, status_code=status.HTTP_201_CREATED)
+def identify(data: ResettlementIdentify, session: Db, principal: Caller) -> CreatedOut:
+    return CreatedOut(id=resettlement.identify(session, actor=principal, data=data).id)
+
+
+@router.post("/resettlement/cases/{case_id}/submission", response_model=CreatedOut)
+def submit(case_id: uuid.UUID, data: SubmitIn, session: Db, principal: Caller) -> CreatedOut:
+    resettlement.submit(session, actor=principal, case_id=case_id, quota_id=data.quota_id, on=data.on)
+    return CreatedOut(id=case_id)
+
+
+@router.post("/resettlement/cases/{case_id}/decision", response_model=CreatedOut)
+def state_decision(case_id: uuid.UUID, data: StateDecisionIn, session: Db, principal: Caller) -> CreatedOut:
+    resettlement.record_decision(
+        session, actor=principal, case_id=case_id, accepted=data.accepted, note=data.note, on=data.on
+    )
+    return CreatedOut(id=case_id)
+
+
+@router.post("/resettlement/cases/{case_id}/departure", response_model=CreatedOut)
+def departure(case_id: uuid.UUID, data: DepartureIn, session: Db, principal: Caller) -> CreatedOut:
+    resettlement.record_departure(session, actor=principal, case_id=case_id, on=data.on)
+    return CreatedOut(id=case_id)

@@ -514,3 +514,14 @@ def operation_code(session: Session, operation_id: uuid.UUID) -> str:
     if code is None:
         raise NotFound("no such operation")
     return str(code)
+
+
+def household_member_ids(session: Session, household_id: uuid.UUID) -> list[uuid.UUID]:
+    """The active members of a household (ids), for another domain's file."""
+    return list(
+        session.scalars(
+            select(Individual.id).where(
+                Individual.household_id == household_id, Individual.status == "active"
+            )
+        )
+    )

@@ -80,3 +80,30 @@ class InterviewStatus(StrEnum):
     SCHEDULED = "scheduled"
     HELD = "held"
     MISSED = "missed"
+
+
+class SubmissionCategory(StrEnum):
+    """UNHCR's resettlement submission categories."""
+
+    LEGAL_PHYSICAL_PROTECTION = "legal_physical_protection"
+    SURVIVOR_VIOLENCE_TORTURE = "survivor_violence_torture"
+    MEDICAL_NEEDS = "medical_needs"
+    WOMEN_GIRLS_AT_RISK = "women_girls_at_risk"
+    FAMILY_REUNIFICATION = "family_reunification"
+    CHILDREN_AT_RISK = "children_adolescents_at_risk"
+    NO_ALTERNATIVE_SOLUTION = "lack_of_alternative_durable_solutions"
+
+
+class Priority(StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    NORMAL = "normal"
+
+
+class ResettlementStatus(StrEnum):
+    IDENTIFIED = "identified"
+    SUBMITTED = "submitted"  # to a resettlement State, against one of its quotas
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPARTED = "departed"  # left the country of asylum (a departure, not an arrival)
+    WITHDRAWN = "withdrawn"

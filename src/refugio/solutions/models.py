@@ -207,3 +207,43 @@ class RsdEvent(UUIDPk, Base):
     at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     actor: Mapped[str] = mapped_column(String(80))
     details: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+
+
+# --- resettlement ------------------------------------------------------------------------------------
+
+
+class ResettlementQuota(UUIDPk, Timestamped, Base):
+    """Places pledged by a resettlement State for a year (optionally for one operation)."""
+
+    __tablename__ = "resettlement_quota"
+    __table_args__ = (UniqueConstraint("state_iso3", "year", "label"),)
+
+    state_iso3: Mapped[str] = mapped_column(String(3))
+    year: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(120))
+    places: Mapped[int] = mapped_column(Integer)  # persons
+    operation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operation.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class ResettlementCase(UUIDPk, Timestamped, Base):
+    """A household's resettlement case: needs (primary and secondary submission category, priority),
+    the submission to a State against a quota, the State's decision and the departure."""
+
+    __tablename__ = "resettlement_case"
+
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
+    persons: Mapped[int] = mapped_column(Integer)
+    primary_category: Mapped[str] = mapped_column(String(40))
+    secondary_category: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(12))
+    needs_summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="identified")
+    quota_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resettlement_quota.id"), index=True)
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    departed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(80))

@@ -19,6 +19,8 @@ from refugio.solutions.schemas import (
     MatchingRunDetail,
     MatchingRunRead,
     PlacementRead,
+    QuotaRead,
+    ResettlementCaseRead,
 )
 
 
@@ -164,3 +166,48 @@ __all__ = [
     "list_runs",
     "rsd_figures",
 ]
+
+
+def list_quotas(session: Session, *, actor: Principal) -> list[QuotaRead]:
+    """Quotas with the persons submitted, accepted and departed against them (departures, not arrivals)."""
+    from refugio.solutions.models import ResettlementCase, ResettlementQuota
+
+    if not actor.can_anywhere(policy.P.SOLUTIONS_VIEW):
+        return []
+    used = dict(
+        ((q, s), int(n or 0))
+        for q, s, n in session.execute(
+            select(ResettlementCase.quota_id, ResettlementCase.status, func.sum(ResettlementCase.persons))
+            .where(ResettlementCase.quota_id.is_not(None))
+            .group_by(ResettlementCase.quota_id, ResettlementCase.status)
+        )
+    )
+    return [
+        QuotaRead(
+            id=q.id,
+            state_iso3=q.state_iso3,
+            year=q.year,
+            label=q.label,
+            places=q.places,
+            submitted_persons=used.get((q.id, "submitted"), 0),
+            accepted_persons=used.get((q.id, "accepted"), 0),
+            departed_persons=used.get((q.id, "departed"), 0),
+        )
+        for q in session.scalars(
+            select(ResettlementQuota).order_by(ResettlementQuota.year, ResettlementQuota.state_iso3)
+        )
+    ]
+
+
+def list_resettlement_cases(session: Session, *, actor: Principal) -> list[ResettlementCaseRead]:
+    from refugio.solutions.models import ResettlementCase
+
+    rows = session.scalars(
+        select(ResettlementCase)
+        .where(policy.runs_clause(actor, ResettlementCase.operation_id))
+        .order_by(ResettlementCase.created_at.desc())
+    )
+    return [ResettlementCaseRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+__all__ += ["list_quotas", "list_resettlement_cases"]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from refugio.solutions.enums import Level, Modality, Outcome
+from refugio.solutions.enums import Level, Modality, Outcome, Priority, SubmissionCategory
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
@@ -210,3 +210,55 @@ class ClaimDetail(BaseModel):
     appeal: dict[str, Any] | None
     events: list[EventRead]
     may: list[str]
+
+
+# --- resettlement ------------------------------------------------------------------------------------
+
+
+class QuotaCreate(Strict):
+    state_iso3: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")
+    ]
+    year: int = Field(ge=2000, le=2100)
+    label: Title
+    places: int = Field(ge=1, le=1_000_000)
+    operation_id: uuid.UUID | None = None
+
+
+class ResettlementIdentify(Strict):
+    household_id: uuid.UUID
+    primary_category: SubmissionCategory
+    secondary_category: SubmissionCategory | None = None
+    priority: Priority = Priority.NORMAL
+    needs_summary: Reason
+
+
+class QuotaRead(BaseModel):
+    id: uuid.UUID
+    state_iso3: str
+    year: int
+    label: str
+    places: int
+    submitted_persons: int
+    accepted_persons: int
+    departed_persons: int  # departures from the country of asylum, not arrivals in the State
+
+    @property
+    def places_left(self) -> int:
+        return self.places - self.submitted_persons - self.accepted_persons - self.departed_persons
+
+
+class ResettlementCaseRead(BaseModel):
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    household_id: uuid.UUID
+    persons: int
+    primary_category: str
+    secondary_category: str | None
+    priority: str
+    status: str
+    quota_id: uuid.UUID | None
+    submitted_on: dt.date | None
+    decided_on: dt.date | None
+    departed_on: dt.date | None
