@@ -81,3 +81,8 @@ def test_claims_figures_and_abandoned(world: World) -> None:
         "JOR",
     )
     assert code == 0 and "0 claim(s) closed" in out
+
+
+def test_quotas_are_labelled_as_departures(world: World) -> None:
+    code, out = invoke(world, "solutions", "quotas", "--as", "imo")
+    assert code == 0 and "departures" in out and "arrivals" not in out

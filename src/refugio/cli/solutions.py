@@ -238,3 +238,26 @@ def claims_close_abandoned(
     with unit_of_work(app.sessions) as s:
         closed = common.run(lambda: rsd.close_abandoned(s, actor=who, operation_id=op, inactive_days=days))
     typer.echo(f"{len(closed)} claim(s) closed as abandoned" + (f": {', '.join(closed)}" if closed else ""))
+
+
+@solutions_app.command("quotas")
+def quotas(
+    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
+) -> None:
+    """Resettlement quotas and their use. The last column counts departures from the country of asylum,
+    not arrivals in the resettlement State."""
+    from refugio.solutions import queries
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        rows = queries.list_quotas(s, actor=who)
+    typer.echo(
+        f"{'state':<6}{'year':<6}{'places':>7}{'submitted':>10}{'accepted':>10}{'departures':>11}  label"
+    )
+    for q in rows:
+        typer.echo(
+            f"{q.state_iso3:<6}{q.year:<6}{q.places:>7}{q.submitted_persons:>10}{q.accepted_persons:>10}"
+            f"{q.departed_persons:>11}  {q.label}"
+        )

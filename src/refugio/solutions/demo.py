@@ -1,7 +1,8 @@
 """The demo of durable solutions: interpreters, RSD claims at every stage of the procedure (registered,
 interview scheduled, interviewed, assessed, reviewed, decided, appealed, appeal decided, closed) worked
-by the demo RSD officers and supervisor, and one matching run proposed for registered families to five
-localities. Uses the solutions services only; deterministic for a seed."""
+by the demo RSD officers and supervisor, one matching run proposed for registered families to five
+localities, and a resettlement quota with cases identified, submitted and departed. Uses the solutions
+services only; deterministic for a seed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.security.principals import Principal
+from refugio.solutions.enums import Priority, SubmissionCategory
 from refugio.solutions.schemas import (
     AppealIn,
     AssessmentIn,
@@ -22,9 +24,11 @@ from refugio.solutions.schemas import (
     InterviewRecord,
     InterviewSchedule,
     MatchingRunCreate,
+    QuotaCreate,
+    ResettlementIdentify,
     ReviewIn,
 )
-from refugio.solutions.service import matching_runs, rsd
+from refugio.solutions.service import matching_runs, resettlement, rsd
 
 LOCALITIES = [
     ("LYON", "Lyon", [14, 16, 3]),
@@ -210,4 +214,38 @@ def seed_demo(
         }
     )
     run = matching_runs.propose(session, actor=staff.resettlement, operation_id=operation_id, data=data)
+    _resettlement(session, staff, operation_id, group[:3])
     return claims, run.ref
+
+
+def _resettlement(session: Session, staff: Staff, operation_id: uuid.UUID, families: list[Family]) -> None:
+    """A quota pledged by a resettlement State and three cases: identified, submitted, departed."""
+    quota = resettlement.create_quota(
+        session,
+        actor=staff.resettlement,
+        data=QuotaCreate(state_iso3="FRA", year=clock.today().year + 1, label="France (demo)", places=60,
+                         operation_id=operation_id),
+    )  # fmt: skip
+    for n, family in enumerate(families):
+        case = resettlement.identify(
+            session,
+            actor=staff.resettlement,
+            data=ResettlementIdentify(
+                household_id=family.household_id,
+                primary_category=SubmissionCategory.LEGAL_PHYSICAL_PROTECTION,
+                secondary_category=SubmissionCategory.MEDICAL_NEEDS if n == 1 else None,
+                priority=Priority.URGENT if n == 0 else Priority.NORMAL,
+                needs_summary="Threats in the country of asylum; no foreseeable local integration.",
+            ),
+        )
+        if n >= 1:
+            resettlement.submit(session, actor=staff.resettlement, case_id=case.id, quota_id=quota.id)
+        if n >= 2:
+            resettlement.record_decision(
+                session,
+                actor=staff.resettlement,
+                case_id=case.id,
+                accepted=True,
+                note="accepted on the dossier",
+            )
+            resettlement.record_departure(session, actor=staff.resettlement, case_id=case.id)
