@@ -358,3 +358,51 @@ def test_the_assigned_officer_does_not_assign_staff(world: World) -> None:
             s, actor=world.who("rsd1"), claim_id=claim_id, user_id=world.seed.users["rsd2"], role="officer"
         )
     assert "RSD_REVIEW" in info.value.message
+
+
+def _decided(world: World, language: str) -> uuid.UUID:
+    with unit_of_work(world.container.sessions) as s:
+        claim = rsd.open_claim(
+            s,
+            actor=world.who("rsd1"),
+            data=ClaimOpen(
+                household_id=world.saleh,
+                principal_id=world.saleh_people[0],
+                language=language,
+                modality="simplified",
+            ),
+        )
+        rsd.assign(
+            s,
+            actor=world.who("rsdsup"),
+            claim_id=claim.id,
+            user_id=world.seed.users["rsdsup2"],
+            role="reviewer",
+        )
+        claim_id = claim.id
+    assess_review_decide(world, claim_id, {world.saleh_people[0]: "recognised"}, ["1951:religion"], "rsd1")
+    return claim_id
+
+
+def test_decision_letter_in_the_applicants_language(world: World) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    claim_id = _decided(world, "eng")
+    with unit_of_work(world.container.sessions) as s:
+        pdf = rsd_queries.decision_letter(s, actor=world.who("rsd1"), claim_id=claim_id)
+        with pytest.raises(NotFound):
+            rsd_queries.decision_letter(s, actor=world.who("rsd2"), claim_id=claim_id)
+        with pytest.raises(NotFound):
+            rsd_queries.decision_letter(s, actor=world.who("rsd1"), claim_id=claim_id, level="appeal")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Decision on your claim" in text and "Recognised (refugee status)" in text
+    assert "1951 Convention: religion" in text and "You may appeal this decision until" in text
+
+
+def test_arabic_decision_letter(world: World) -> None:
+    claim_id = _decided(world, "ara")
+    with unit_of_work(world.container.sessions) as s:
+        pdf = rsd_queries.decision_letter(s, actor=world.who("rsd1"), claim_id=claim_id)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000

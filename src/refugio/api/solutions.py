@@ -18,7 +18,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from refugio.api.deps import Caller, Db
@@ -156,6 +156,21 @@ def _file(session: Any, principal: Any, claim_id: uuid.UUID) -> ClaimDetail:
 @router.get("/claims/{key}", response_model=ClaimDetail, summary="A claim's file (assigned staff only)")
 def get_claim(key: str, session: Db, principal: Caller) -> ClaimDetail:
     return _file(session, principal, queries.find_claim(session, key))
+
+
+@router.get(
+    "/claims/{key}/letter.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+    summary="The decision letter (PDF, in the claim's language)",
+)
+def letter(
+    key: str, session: Db, principal: Caller, level: Literal["first_instance", "appeal"] = "first_instance"
+) -> Response:
+    pdf = queries.decision_letter(
+        session, actor=principal, claim_id=queries.find_claim(session, key), level=level
+    )
+    return Response(pdf, media_type="application/pdf")
 
 
 @router.post("/claims/{key}/assignments", response_model=ClaimRead, summary="Assign an officer or reviewer")

@@ -261,3 +261,26 @@ def quotas(
             f"{q.state_iso3:<6}{q.year:<6}{q.places:>7}{q.submitted_persons:>10}{q.accepted_persons:>10}"
             f"{q.departed_persons:>11}  {q.label}"
         )
+
+
+@claims_app.command("letter")
+def claims_letter(
+    key: str,
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    level: Annotated[str, typer.Option("--level", help="first_instance or appeal")] = "first_instance",
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """The decision letter as PDF, in the claim's language (for the staff assigned to the claim)."""
+    from refugio.solutions import queries
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        pdf = common.run(
+            lambda: queries.decision_letter(s, actor=who, claim_id=queries.find_claim(s, key), level=level)
+        )
+    out.write_bytes(pdf)
+    typer.echo(f"wrote {out} ({len(pdf):,} bytes)")

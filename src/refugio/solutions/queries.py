@@ -149,6 +149,7 @@ def get_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> Matchin
 
 # the reads of status determination live in rsd_queries.py; the channels take them from here
 from refugio.solutions.rsd_queries import (  # noqa: E402
+    decision_letter,
     find_claim,
     get_claim,
     list_claims,
@@ -157,6 +158,7 @@ from refugio.solutions.rsd_queries import (  # noqa: E402
 )
 
 __all__ = [
+    "decision_letter",
     "find_claim",
     "find_run",
     "get_claim",

@@ -262,3 +262,45 @@ def list_interpreters(session: Session, *, actor: Principal, operation_id: uuid.
         .order_by(Interpreter.name)
     )
     return [{"id": i.id, "name": i.name, "languages": list(i.languages), "gender": i.gender} for i in rows]
+
+
+def decision_letter(
+    session: Session, *, actor: Principal, claim_id: uuid.UUID, level: str = "first_instance"
+) -> bytes:
+    """The decision letter of a level as PDF, in the claim's language, for its assigned staff (audited)."""
+    from refugio.solutions import fpdf_letters
+
+    claim = session.get(RsdClaim, claim_id)
+    if claim is None:
+        raise NotFound("no such claim")
+    policy.require_file(session, actor, claim)
+    decision = session.scalar(
+        select(RsdDecision).where(RsdDecision.claim_id == claim.id, RsdDecision.level == level)
+    )
+    if decision is None:
+        raise NotFound(f"claim {claim.ref} has no {level.replace('_', ' ')} decision")
+    members = list(session.scalars(select(RsdMember).where(RsdMember.claim_id == claim.id)))
+    people = registry.people_brief(session, [m.individual_id for m in members])
+    ordered = sorted(members, key=lambda m: (not m.principal, people[m.individual_id].ref))
+    letter = fpdf_letters.Letter(
+        claim_ref=claim.ref,
+        operation=registry.operation_code(session, claim.operation_id),
+        language=claim.language,
+        level=level,
+        decided_on=decision.decided_on,
+        people=[
+            (people[m.individual_id].name, decision.outcomes.get(str(m.individual_id), "")) for m in ordered
+        ],
+        legal_basis=list(decision.legal_basis),
+        reasons=decision.reasons,
+        appeal_deadline=claim.appeal_deadline,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="rsd.letter",
+        object_type="rsd_claim",
+        object_id=str(claim.id),
+        details={"claim": claim.ref, "level": level},
+    )
+    return fpdf_letters.render(letter)
