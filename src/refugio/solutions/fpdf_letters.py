@@ -189,6 +189,11 @@ def render(letter: Letter) -> bytes:
             pdf.set_fallback_fonts(["naskh"])
         pdf.set_text_shaping(True, direction="rtl" if lang == "ar" else "ltr")
     align = "R" if lang == "ar" else "L"
+    mark = "\u200e" if lang == "ar" else ""  # keeps dates and references left to right in Arabic
+
+    def ltr(value: object) -> str:
+        return f"{mark}{value}{mark}"
+
     pdf.add_page()
 
     def line(text: str, size: int = 11, style: str = "", gap: float = 7) -> None:
@@ -197,8 +202,8 @@ def render(letter: Letter) -> bytes:
 
     line(letter.operation, 9)
     line(TEXT["title"][lang], 15, "B", 10)
-    line(f"{TEXT['claim'][lang]}: {letter.claim_ref} · {TEXT[letter.level][lang]}")
-    line(f"{TEXT['date'][lang]}: {letter.decided_on.isoformat()}")
+    line(f"{TEXT['claim'][lang]}: {ltr(letter.claim_ref)} · {TEXT[letter.level][lang]}")
+    line(f"{TEXT['date'][lang]}: {ltr(letter.decided_on.isoformat())}")
     pdf.ln(3)
     line(TEXT["outcomes"][lang], 12, "B")
     for name, outcome in letter.people:
@@ -212,5 +217,5 @@ def render(letter: Letter) -> bytes:
     line(letter.reasons, 10, "", 6)
     if letter.appeal_deadline is not None and letter.level == "first_instance":
         pdf.ln(3)
-        line(f"{TEXT['deadline'][lang]} {letter.appeal_deadline.isoformat()}.", 11, "B")
+        line(f"{TEXT['deadline'][lang]} {ltr(letter.appeal_deadline.isoformat())}.", 11, "B")
     return bytes(pdf.output())
