@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.web.support import BASE, csrf_of, login
 
 from refugio.main import create_app
-from refugio.solutions.schemas import ClaimOpen, MatchingRunCreate
+from refugio.solutions.schemas import ClaimOpen, MatchingRunCreate, ReviewIn
 from refugio.solutions.service import matching_runs, rsd
 from refugio.store.uow import unit_of_work
 
@@ -60,8 +60,24 @@ def test_a_claim_through_its_pages(client: TestClient, world: World) -> None:
         },
     )
     assert done.status_code == 303
+    with unit_of_work(world.container.sessions) as s:
+        rsd.assign(
+            s,
+            actor=world.who("rsdsup"),
+            claim_id=claim_id,
+            user_id=world.seed.users["rsdsup2"],
+            role="reviewer",
+        )
+        rsd.review(
+            s, actor=world.who("rsdsup2"), claim_id=claim_id, data=ReviewIn(agrees=True, note="agreed")
+        )
+    assert client.post(f"/solutions/claims/{claim_id}/decide", data={"csrf_token": token}).status_code == 303
+    page = client.get(f"/solutions/claims/{claim_id}")
+    assert "Decision letter (PDF)" in page.text
+    letter = client.get(f"/solutions/claims/{claim_id}/letter.pdf")
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
     listing = client.get("/solutions/claims")
-    assert claim.ref in listing.text and "Assessed" in listing.text
+    assert claim.ref in listing.text and "Decided" in listing.text
     other = TestClient(create_app(container=world.container), base_url=BASE, follow_redirects=False)
     with other:
         sign_in(other, "rsd2")

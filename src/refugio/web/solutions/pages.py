@@ -75,6 +75,14 @@ def claim_page(request: Request, claim_id: str) -> Response:
     return _claim_page(request, parse_uuid(claim_id))
 
 
+@router.get("/solutions/claims/{claim_id}/letter.pdf")
+def letter_pdf(request: Request, claim_id: str) -> Response:
+    level = "appeal" if request.query_params.get("level") == "appeal" else "first_instance"
+    with state_of(request).page(request) as pg:
+        pdf = queries.decision_letter(pg.db, actor=pg.principal, claim_id=parse_uuid(claim_id), level=level)
+    return Response(pdf, media_type="application/pdf")
+
+
 def _claim_step(pg: Page, claim_id: uuid.UUID, form: FormData, verb: str) -> None:
     t, db, actor = pg.t, pg.db, pg.principal
     if verb == "schedule":
