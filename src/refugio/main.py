@@ -40,6 +40,7 @@ def metadata() -> MetaData:
     import refugio.registration.models
     import refugio.security.models
     import refugio.sharing.models
+    import refugio.solutions.models
     import refugio.stats.models
     import refugio.tracking.models  # noqa: F401
     from refugio.store.base import Base

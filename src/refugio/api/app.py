@@ -28,6 +28,7 @@ from refugio.api.registration import ROUTERS as REGISTRATION
 from refugio.api.security import audit_router
 from refugio.api.security import router as tokens_router
 from refugio.api.sharing import router as sharing_router
+from refugio.api.solutions import router as solutions_router
 from refugio.api.stats import router as stats_router
 from refugio.api.tracing import router as tracing_router
 from refugio.api.tracking import router as tracking_router
@@ -65,6 +66,7 @@ ROUTERS = (
     sharing_router,
     tracking_router,
     assistance_router,
+    solutions_router,
 )
 
 

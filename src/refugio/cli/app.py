@@ -19,6 +19,7 @@ from refugio.cli.protection import protection_app
 from refugio.cli.registration import certs_app, ops_app, verify
 from refugio.cli.security import audit_app, users_app
 from refugio.cli.sharing import sharing_app
+from refugio.cli.solutions import solutions_app
 from refugio.cli.stats import stats_app
 from refugio.cli.tracing import tracing_app
 from refugio.cli.tracking import tracking_app
@@ -47,6 +48,7 @@ app.command()(verify)
 app.add_typer(sharing_app, name="sharing")
 app.add_typer(tracking_app, name="tracking")
 app.add_typer(assistance_app, name="assistance")
+app.add_typer(solutions_app, name="solutions")
 
 
 @app.callback(invoke_without_command=True)

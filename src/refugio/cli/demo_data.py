@@ -47,6 +47,10 @@ USERS = [
     ("approver", Role.FINANCE_APPROVER, ""),
     ("finance", Role.FINANCE_RELEASER, ""),
     ("distribution", Role.DISTRIBUTION_CLERK, "ZAA"),
+    ("rsd", Role.RSD_OFFICER, ""),
+    ("rsd2", Role.RSD_OFFICER, ""),
+    ("rsdsup", Role.RSD_SUPERVISOR, ""),
+    ("resettlement", Role.RESETTLEMENT_OFFICER, ""),
 ]
 LOGINS_FILE = "demo-logins.json"
 BATCH = 500
@@ -93,6 +97,7 @@ def _seed_domains(container: Container, echo: Callable[[str], Any]) -> None:
     echo(f"Sharing: {pledges} pledges with their updates")
     seed_tracking(container, operation_id=op.id, echo=echo)
     seed_assistance(container, operation_id=op.id, echo=echo)
+    seed_solutions(container, echo)
 
 
 def seed_assistance(container: Container, *, operation_id: uuid.UUID, echo: Callable[[str], Any]) -> None:
@@ -372,3 +377,45 @@ def _register(container: Container, batch: list[Any]) -> int:
 def summary(container: Container) -> RegistrySummary:
     with unit_of_work(container.sessions) as s:
         return figures.registry_summary(s)
+
+
+def seed_solutions(container: Container, echo: Callable[[str], Any]) -> None:
+    """RSD claims at every stage and one matching run (refugio.solutions.demo), for registered families
+    not already on a claim."""
+    from refugio.solutions.demo import Family, Staff, seed_demo
+
+    with unit_of_work(container.sessions) as s:
+        op = queries.operation_by_code(s, code=OPERATION[0])
+        assert op is not None
+        by_household: dict[uuid.UUID, list[queries.MemberBrief]] = {}
+        for m in queries.active_members(s, operation_id=op.id, limit=2000):
+            by_household.setdefault(m.household_id, []).append(m)
+        today = clock.today()
+        families = []
+        for household_id, members in list(by_household.items())[:60]:
+            members.sort(key=lambda m: m.relationship != "focal_point")
+            ages = [age_on(m.date_of_birth, today) for m in members]
+            families.append(
+                Family(
+                    household_id,
+                    [m.individual_id for m in members],
+                    sum(a < 18 for a in ages),
+                    sum(18 <= a < 60 for a in ages),
+                    sum(a >= 60 for a in ages),
+                )
+            )
+        users = {name: sec.get_user(s, name) for name in ("rsd", "rsd2", "rsdsup", "resettlement")}
+        who = {name: sec.principal_for(s, user) for name, user in users.items()}
+        staff = Staff(
+            officer=who["rsd"],
+            officer_id=users["rsd"].id,
+            appeal_officer=who["rsd2"],
+            appeal_officer_id=users["rsd2"].id,
+            supervisor=who["rsdsup"],
+            supervisor_id=users["rsdsup"].id,
+            resettlement=who["resettlement"],
+        )
+        claims, run = seed_demo(s, operation_id=op.id, actor=SYSTEM, staff=staff, families=families)
+    echo(
+        f"Solutions: {claims} RSD claims at every stage; matching run {run or '(left out: too few families)'}"
+    )

@@ -572,17 +572,15 @@ def find_sites(
     return [SiteRef(s.id, s.code, s.name, s.operation_id, op_code) for s, op_code in session.execute(stmt)]
 
 
-# set-based reads for assistance, in their own module (re-exported: other domains read through queries)
-from refugio.registration.roster import (  # noqa: E402
-    AssistanceHousehold,
-    AssistanceMember,
-    household_id_for_key,
-    households_for_assistance,
-)
-
-__all__ = [
-    "AssistanceHousehold",
-    "AssistanceMember",
-    "household_id_for_key",
-    "households_for_assistance",
-]
+# reads for other domains in their own modules, re-exported (other domains read through queries)
+from refugio.registration.briefs import MemberBrief as MemberBrief  # noqa: E402
+from refugio.registration.briefs import PersonBrief as PersonBrief  # noqa: E402
+from refugio.registration.briefs import active_members as active_members  # noqa: E402
+from refugio.registration.briefs import household_member_ids as household_member_ids  # noqa: E402
+from refugio.registration.briefs import household_scope as household_scope  # noqa: E402
+from refugio.registration.briefs import operation_code as operation_code  # noqa: E402
+from refugio.registration.briefs import people_brief as people_brief  # noqa: E402
+from refugio.registration.roster import AssistanceHousehold as AssistanceHousehold  # noqa: E402
+from refugio.registration.roster import AssistanceMember as AssistanceMember  # noqa: E402
+from refugio.registration.roster import household_id_for_key as household_id_for_key  # noqa: E402
+from refugio.registration.roster import households_for_assistance as households_for_assistance  # noqa: E402

@@ -60,6 +60,14 @@ class Permission(StrEnum):
     ASSISTANCE_RECONCILE = "ASSISTANCE_RECONCILE"  # import the provider's reports
     ASSISTANCE_COMPLAINT = "ASSISTANCE_COMPLAINT"
     ASSISTANCE_COMPLAINT_SENSITIVE = "ASSISTANCE_COMPLAINT_SENSITIVE"  # SEA, fraud by staff
+    # durable solutions (refugio.solutions): see the block at the end of this module
+    SOLUTIONS_VIEW = "SOLUTIONS_VIEW"  # claims register (metadata), matching runs, figures
+    RSD_PROCESS = "RSD_PROCESS"  # open claims, schedule and hold interviews, assess (assigned claims)
+    RSD_DECIDE = "RSD_DECIDE"  # decide claims one is assigned to (first instance or appeal)
+    RSD_REVIEW = "RSD_REVIEW"  # second-officer review; assign officers
+    RESETTLEMENT_MANAGE = "RESETTLEMENT_MANAGE"
+    MATCHING_RUN = "MATCHING_RUN"  # propose matching runs and change proposed placements
+    MATCHING_CONFIRM = "MATCHING_CONFIRM"  # review and confirm placements
 
 
 class Role(StrEnum):
@@ -75,6 +83,9 @@ class Role(StrEnum):
     FINANCE_RELEASER = "finance_releaser"
     DISTRIBUTION_CLERK = "distribution_clerk"
     ACCOUNTABILITY_OFFICER = "accountability_officer"
+    RSD_OFFICER = "rsd_officer"
+    RSD_SUPERVISOR = "rsd_supervisor"
+    RESETTLEMENT_OFFICER = "resettlement_officer"
 
 
 P = Permission
@@ -168,3 +179,19 @@ ROLE_LABELS[Role.PROGRAMME_OFFICER] = "Programme officer (assistance)"
 ROLE_LABELS[Role.FINANCE_APPROVER] = "Finance approver (payment plans)"
 ROLE_LABELS[Role.FINANCE_RELEASER] = "Finance releaser (payment plans)"
 ROLE_LABELS[Role.DISTRIBUTION_CLERK] = "Distribution clerk (desk)"
+# --- durable solutions (refugio.solutions) ----------------------------------------------------------
+# An RSD file is read only by the staff assigned to the claim (refugio.solutions.policy), like a
+# protection case: holding RSD_* is necessary, not sufficient.
+
+_SOLUTIONS_VIEW = _VIEW | {P.SOLUTIONS_VIEW}
+ROLE_PERMISSIONS[Role.RSD_OFFICER] = frozenset(_SOLUTIONS_VIEW | {P.RSD_PROCESS, P.RSD_DECIDE})
+ROLE_PERMISSIONS[Role.RSD_SUPERVISOR] = frozenset(
+    _SOLUTIONS_VIEW | {P.RSD_PROCESS, P.RSD_DECIDE, P.RSD_REVIEW}
+)
+ROLE_PERMISSIONS[Role.RESETTLEMENT_OFFICER] = frozenset(
+    _SOLUTIONS_VIEW | {P.RESETTLEMENT_MANAGE, P.MATCHING_RUN, P.MATCHING_CONFIRM}
+)
+ROLE_LABELS[Role.RSD_OFFICER] = "RSD officer"
+ROLE_LABELS[Role.RSD_SUPERVISOR] = "RSD supervisor (second-officer review)"
+ROLE_LABELS[Role.RESETTLEMENT_OFFICER] = "Resettlement officer"
+ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | {P.SOLUTIONS_VIEW}  # runs, figures

@@ -7,7 +7,8 @@
 * `demographics` — share of children and of women and girls, by population type, with coverage;
 * `asylum-applications` — by kind of application, persons and cases apart (never added together);
 * `asylum-decisions` — with the refugee recognition rate and the total protection rate (otherwise closed
-  cases are left out of the denominator), persons and cases apart, and by top origins;
+  cases are left out of the denominator), persons and cases apart, by top origins, and by country of
+  asylum and decision level (`asylum-decisions-by-asylum`, in asylum_levels.py);
 * `solutions` — returns, resettlement, naturalisation;
 * `trends` — the forcibly displaced over the ten years up to the year.
 
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.stats import asylum_levels
 from refugio.stats.disclosure import DisclosureRule
 from refugio.stats.models import (
     StatsAsylumApplication,
@@ -48,6 +50,7 @@ TABLES = (
     "asylum-applications",
     "asylum-decisions",
     "asylum-decisions-by-origin",
+    "asylum-decisions-by-asylum",
     "solutions",
     "trends",
 )
@@ -577,6 +580,14 @@ def global_tables(
         "asylum-applications": lambda: asylum_applications(session, year, rule),
         "asylum-decisions": lambda: asylum_decisions(session, year, rule),
         "asylum-decisions-by-origin": lambda: asylum_decisions_by_origin(session, year, top, rule),
+        "asylum-decisions-by-asylum": lambda: asylum_levels.asylum_decisions_by_asylum(
+            session,
+            year,
+            rule,
+            decision_rows=_decision_rows,
+            measures=_DECISION_MEASURES,
+            notes=_DECISION_NOTES,
+        ),
         "solutions": lambda: solutions(session, year, rule),
         "trends": lambda: trends(session, year, rule),
     }

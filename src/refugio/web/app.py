@@ -28,6 +28,7 @@ from refugio.web.registration import dashboard, households, people, search, veri
 from refugio.web.rendering import Renderer
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
+from refugio.web.solutions import pages as solutions_pages
 from refugio.web.stats import pages as stats
 from refugio.web.tracking import pages as tracking_pages
 
@@ -78,6 +79,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(tracking_pages.router)
     app.include_router(assistance_pages.router)
     app.include_router(assistance_desk.router)
+    app.include_router(solutions_pages.router)
     errors.install(app)
     middleware.install(
         app,

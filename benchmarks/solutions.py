@@ -1,0 +1,135 @@
+"""Durable solutions benchmark (SPEC C7), side by side in one run.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/solutions.py            # full scale (about 2 minutes)
+    PYTHONPATH=src .venv/bin/python benchmarks/solutions.py --quick    # a smoke test (small sizes)
+    PYTHONPATH=src .venv/bin/python benchmarks/solutions.py --scale 0.5
+
+1. Matching 10,000 cases x 100 localities (family sizes 1-10, most 1-5; children/adults/seniors
+   capacities; 70 % of pairs compatible; total capacity 95 % of the demand): refugio's solver ladder
+   (`refugio.solutions.matching.solve.match`) with a 10 s limit, and again with a longer one, beside
+   plain HiGHS MIP on every pair given the same 10 s (its objective and gap at that limit) and the greedy
+   baseline (each case in turn to its best locality with room). Every gap is against the LP bound of the
+   whole problem (column generation, every column priced) or the best proven bound.
+2. 329 cases x 21 localities to optimality (proven gap <= 0.01 %), time.
+3. RSD figures (backlog, median days per stage, rates by level, persons and cases apart) over the events
+   of 1,000,000 claims (`refugio.solutions.figures`, numpy), time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from refugio.solutions import figures
+from refugio.solutions.matching import highs_solver, problem, solve, synthetic
+
+
+def matching(n_cases: int, n_localities: int, limit: float, longer: float) -> None:
+    print(f"\n1. Matching {n_cases:,} cases x {n_localities} localities, three capacity dimensions")
+    t = time.perf_counter()
+    p = synthetic.problem(n_cases, n_localities, seed=1)
+    print(
+        f"   instance: {p.n_pairs:,} compatible pairs, {int(p.sizes.sum()):,} people "
+        f"({time.perf_counter() - t:.1f} s to build)"
+    )
+    t = time.perf_counter()
+    base = solve.greedy(p)
+    greedy_s, greedy_v = time.perf_counter() - t, problem.objective(p, base)
+    ours = solve.match(p, time_limit=limit)
+    long_run = solve.match(p, time_limit=longer) if longer > limit else None
+    lp_bound = min(b for b in (ours.bound, long_run.bound if long_run else np.inf))
+    t = time.perf_counter()
+    plain = highs_solver.solve_mip(p, np.arange(p.n_pairs), time_limit=limit)
+    plain_s = time.perf_counter() - t
+    rows = [
+        (f"refugio ladder, {limit:g} s limit ({ours.method})", ours.seconds, ours.objective),
+        *(
+            [
+                (
+                    f"refugio ladder, {longer:g} s limit ({long_run.method})",
+                    long_run.seconds,
+                    long_run.objective,
+                )
+            ]
+            if long_run
+            else []
+        ),
+        (
+            f"plain HiGHS MIP, {limit:g} s limit" + ("" if plain.found else " (no solution found)"),
+            plain_s,
+            plain.objective,
+        ),
+        ("greedy baseline", greedy_s, greedy_v),
+    ]
+    print(f"   best proven upper bound (LP bound): {lp_bound:,.2f}")
+    print(f"   {'method':<52} {'seconds':>8} {'objective':>12} {'gap to bound':>13}")
+    for name, secs, value in rows:
+        print(f"   {name:<52} {secs:>8.2f} {value:>12,.2f} {solve.relative_gap(value, lp_bound):>12.3%}")
+    print(f"   plain HiGHS's own dual bound at its limit: {plain.bound:,.2f}")
+
+
+def small(n_cases: int, n_localities: int) -> None:
+    print(f"\n2. Matching {n_cases} cases x {n_localities} localities to optimality (gap <= 0.01 %)")
+    p = synthetic.problem(n_cases, n_localities, seed=2, dimensions=1, capacity_ratio=1.2)
+    r = solve.match(p, time_limit=30)
+    print(
+        f"   {r.method}: {r.seconds:.2f} s, objective {r.objective:,.3f}, bound {r.bound:,.3f}, "
+        f"gap {r.gap:.4%}"
+    )
+    p3 = synthetic.problem(n_cases, n_localities, seed=2, dimensions=3, capacity_ratio=1.2)
+    r3 = solve.match(p3, time_limit=30)
+    print(f"   three dimensions: {r3.method}: {r3.seconds:.2f} s, gap {r3.gap:.4%}")
+
+
+def rsd_figures(n_claims: int) -> None:
+    print(f"\n3. RSD figures over the events of {n_claims:,} claims")
+    rng = np.random.default_rng(3)
+    reached = rng.integers(0, len(figures.STAGES), n_claims)  # the furthest stage of each claim
+    steps = reached + 1 + rng.integers(0, 3, n_claims)  # some steps keep the stage (assignments)
+    claim = np.repeat(np.arange(n_claims), steps)
+    position = np.arange(len(claim)) - np.repeat(np.cumsum(steps) - steps, steps)
+    stage = np.minimum(position, np.repeat(reached, steps))
+    gaps = rng.exponential(30, len(claim))
+    gaps[np.cumsum(steps) - steps] = 0.0  # each claim's first event is its lodging
+    waited = np.cumsum(gaps)
+    at = (
+        np.repeat(rng.uniform(0, 2000, n_claims), steps)
+        + waited
+        - np.repeat(waited[np.cumsum(steps) - steps], steps)
+    )
+    members = rng.integers(1, 6, n_claims)
+    person_outcome = np.repeat(np.where(reached >= 5, rng.integers(0, 4, n_claims), -1), members)
+    case_outcome = np.where(reached >= 5, rng.integers(0, 4, n_claims), -1)
+    t = time.perf_counter()
+    backlog = figures.backlog(reached)
+    medians = figures.stage_medians(claim, stage, at)
+    persons, cases = figures.rates(person_outcome), figures.rates(case_outcome)
+    took = time.perf_counter() - t
+    print(f"   {len(claim):,} events, {int(members.sum()):,} persons: {took:.2f} s (numpy, vectorised)")
+    print(
+        f"   backlog {sum(backlog.values()):,} open claims; "
+        f"median days in registered {medians['registered']:.1f}"
+    )
+    print(f"   recognition rate: persons {persons.recognition_rate:.3f}, cases {cases.recognition_rate:.3f}; "
+          f"total protection rate: persons {persons.total_protection_rate:.3f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
+    parser.add_argument("--limit", type=float, default=10.0, help="time limit of the large matching (s)")
+    parser.add_argument("--longer", type=float, default=60.0, help="a second, longer run of refugio's ladder")
+    args = parser.parse_args()
+    scale = 0.05 if args.quick else args.scale
+    matching(max(200, int(10_000 * scale)), max(10, int(100 * min(1.0, scale * 2))), args.limit, args.longer)
+    small(329, 21)
+    rsd_figures(max(1000, int(1_000_000 * scale)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+"""`refugio solutions …`: durable solutions. `match` places resettlement cases in localities from three
+CSV files (no database needed); `runs` and the RSD commands work on the database.
+
+Thin: parses options, calls refugio.solutions, prints. The shared helpers come from refugio.cli.common.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from refugio.cli import common
+
+solutions_app = typer.Typer(
+    help="Durable solutions: status determination, resettlement and the matching of cases to localities.",
+    no_args_is_help=True,
+)
+
+
+@solutions_app.command("match")
+def match(
+    cases: Annotated[Path, typer.Option("--cases", help="CSV: case_id,children,adults,seniors.")],
+    localities: Annotated[
+        Path,
+        typer.Option(
+            "--localities",
+            help="CSV: locality_id,capacity or locality_id,capacity_children,capacity_adults,"
+            "capacity_seniors.",
+        ),
+    ],
+    scores: Annotated[
+        Path,
+        typer.Option("--scores", help="CSV: case_id,locality_id,score (an absent pair is incompatible)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="CSV written: case_id,locality_id (empty: unplaced).")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the solver.")] = 10.0,
+) -> None:
+    """Place every case (a family is never split) in at most one compatible locality within its
+    capacities, maximising the total score. The last line printed is `objective=… bound=… gap=…`."""
+    from refugio.solutions.service.matching_files import match_files
+
+    done = common.run(
+        lambda: match_files(cases=cases, localities=localities, scores=scores, out=out, time_limit=time_limit)
+    )
+    typer.echo(
+        f"{done.placed} of {done.cases} case(s) placed in {done.localities} localities "
+        f"({', '.join(done.dimensions)}); method {done.method}; {done.seconds:.2f} s; wrote {out}"
+    )
+    typer.echo(done.summary)
+
+
+runs_app = typer.Typer(
+    help="Matching runs stored in the database: propose, review, confirm.", no_args_is_help=True
+)
+claims_app = typer.Typer(
+    help="Refugee status determination: claims, figures, abandoned claims.", no_args_is_help=True
+)
+solutions_app.add_typer(runs_app, name="runs")
+solutions_app.add_typer(claims_app, name="claims")
+
+
+def _print_run(detail: object) -> None:
+    from refugio.solutions.schemas import MatchingRunDetail
+
+    assert isinstance(detail, MatchingRunDetail)
+    run = detail.run
+    typer.echo(f"{run.ref}  {run.status}  {run.title}  ({run.placed} of {run.cases} placed; {run.method})")
+    for loc in detail.localities:
+        mark = "  OVER CAPACITY" if loc.over else ""
+        typer.echo(f"  {loc.locality_ref:<16} used {loc.used} of {loc.capacities}{mark}")
+    typer.echo(f"objective={run.objective:.6g} bound={run.bound:.6g} gap={run.gap:.4%}")
+
+
+@runs_app.command("propose")
+def runs_propose(
+    cases: Annotated[Path, typer.Option("--cases", help="CSV: case_id,children,adults,seniors.")],
+    localities: Annotated[Path, typer.Option("--localities", help="CSV of capacities (1 or 3 dimensions).")],
+    scores: Annotated[Path, typer.Option("--scores", help="CSV: case_id,locality_id,score.")],
+    title: Annotated[str, typer.Option("--title", help="What the run is for.")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the solver.")] = 10.0,
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+    operation: common.OperationOption = None,
+) -> None:
+    """Solve and store a proposal; it is final only once reviewed and confirmed by a person."""
+    from refugio.solutions import queries
+    from refugio.solutions.schemas import MatchingRunCreate
+    from refugio.solutions.service import matching_runs
+    from refugio.solutions.service.matching_files import read_proposal_rows
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    op = common.operation_id(app, operation)
+    rows, locs, pairs, _dims = common.run(lambda: read_proposal_rows(cases, localities, scores))
+    data = common.build_input(
+        MatchingRunCreate,
+        title=title,
+        time_limit=time_limit,
+        cases=[{"case_ref": c, "children": s[0], "adults": s[1], "seniors": s[2]} for c, s in rows],
+        localities=[{"locality_ref": lid, "capacities": caps} for lid, caps in locs],
+        scores=[{"case_ref": c, "locality_ref": lid, "score": v} for c, lid, v in pairs],
+    )
+    with unit_of_work(app.sessions) as s:
+        run = common.run(lambda: matching_runs.propose(s, actor=who, operation_id=op, data=data))
+        _print_run(queries.get_run(s, actor=who, run_id=run.id))
+
+
+@runs_app.command("list")
+def runs_list(
+    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
+) -> None:
+    from refugio.solutions import queries
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        for run in queries.list_runs(s, actor=who):
+            typer.echo(
+                f"{run.ref}  {run.status:<10} {run.placed:>5}/{run.cases:<5} gap={run.gap:.4%}  {run.title}"
+            )
+
+
+def _act(db: str | None, data_dir: Path | None, as_user: str | None, key: str, verb: str, text: str) -> None:
+    from refugio.solutions import queries
+    from refugio.solutions.service import matching_runs
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        run_id = common.run(lambda: queries.find_run(s, key))
+        if verb == "review":
+            common.run(lambda: matching_runs.review(s, actor=who, run_id=run_id, note=text))
+        elif verb == "confirm":
+            common.run(lambda: matching_runs.confirm(s, actor=who, run_id=run_id))
+        elif verb == "cancel":
+            common.run(lambda: matching_runs.cancel(s, actor=who, run_id=run_id, reason=text))
+        _print_run(queries.get_run(s, actor=who, run_id=run_id))
+
+
+@runs_app.command("show")
+def runs_show(
+    key: str,
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """A run with each locality's use (the read is audited)."""
+    _act(db, data_dir, as_user, key, "show", "")
+
+
+@runs_app.command("review")
+def runs_review(
+    key: str,
+    note: Annotated[str, typer.Option("--note", help="What was checked.")],
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    _act(db, data_dir, as_user, key, "review", note)
+
+
+@runs_app.command("confirm")
+def runs_confirm(
+    key: str,
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """Make the reviewed placements final (a person: --as USER); refused past a locality's capacity."""
+    _act(db, data_dir, as_user, key, "confirm", "")
+
+
+@runs_app.command("cancel")
+def runs_cancel(
+    key: str,
+    reason: Annotated[str, typer.Option("--reason")],
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    _act(db, data_dir, as_user, key, "cancel", reason)
+
+
+@claims_app.command("list")
+def claims_list(
+    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
+) -> None:
+    """Claims assigned to you and, for RSD supervisors, the register (no names)."""
+    from refugio.solutions import queries
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        for c in queries.list_claims(s, actor=who):
+            typer.echo(
+                f"{c.ref}  {c.stage:<20} {c.modality:<24} lodged {c.lodged_on}  {', '.join(c.assigned)}"
+            )
+
+
+@claims_app.command("figures")
+def claims_figures(
+    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
+) -> None:
+    """Backlog, median days per stage and the rates by level (persons and cases apart), as JSON."""
+    import json
+
+    from refugio.solutions import queries
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        data = common.run(lambda: queries.rsd_figures(s, actor=who))
+    typer.echo(json.dumps(data, indent=2))
+
+
+@claims_app.command("close-abandoned")
+def claims_close_abandoned(
+    days: Annotated[int, typer.Option("--days", help="No step for this many days: abandoned.")] = 180,
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+    operation: common.OperationOption = None,
+) -> None:
+    from refugio.solutions.service import rsd
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    op = common.operation_id(app, operation)
+    with unit_of_work(app.sessions) as s:
+        closed = common.run(lambda: rsd.close_abandoned(s, actor=who, operation_id=op, inactive_days=days))
+    typer.echo(f"{len(closed)} claim(s) closed as abandoned" + (f": {', '.join(closed)}" if closed else ""))
+
+
+@solutions_app.command("quotas")
+def quotas(
+    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
+) -> None:
+    """Resettlement quotas and their use. The last column counts departures from the country of asylum,
+    not arrivals in the resettlement State."""
+    from refugio.solutions import queries
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        rows = queries.list_quotas(s, actor=who)
+    typer.echo(
+        f"{'state':<6}{'year':<6}{'places':>7}{'submitted':>10}{'accepted':>10}{'departures':>11}  label"
+    )
+    for q in rows:
+        typer.echo(
+            f"{q.state_iso3:<6}{q.year:<6}{q.places:>7}{q.submitted_persons:>10}{q.accepted_persons:>10}"
+            f"{q.departed_persons:>11}  {q.label}"
+        )
+
+
+@claims_app.command("letter")
+def claims_letter(
+    key: str,
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    level: Annotated[str, typer.Option("--level", help="first_instance or appeal")] = "first_instance",
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """The decision letter as PDF, in the claim's language (for the staff assigned to the claim)."""
+    from refugio.solutions import queries
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    with unit_of_work(app.sessions) as s:
+        pdf = common.run(
+            lambda: queries.decision_letter(s, actor=who, claim_id=queries.find_claim(s, key), level=level)
+        )
+    out.write_bytes(pdf)
+    typer.echo(f"wrote {out} ({len(pdf):,} bytes)")

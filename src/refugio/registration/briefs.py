@@ -1,0 +1,109 @@
+"""Brief reads of registered people and households for other domains (`refugio.solutions`): names,
+sex, dates of birth and languages of a set of people, a household's operation and site, its members.
+Re-exported by `registration.queries`, through which other domains read the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from refugio.core.errors import NotFound
+from refugio.registration.models import Household, Individual, Operation
+
+
+@dataclass(frozen=True)
+class PersonBrief:
+    """What another domain needs of a registered person to put them on a file (not audited here: the
+    caller audits its own read)."""
+
+    id: uuid.UUID
+    ref: str
+    household_id: uuid.UUID
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    name: str
+    sex: str
+    date_of_birth: dt.date
+    languages: list[str]
+    status: str
+
+
+def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonBrief]:
+    """The people of `ids` that exist, by id."""
+    wanted = list(dict.fromkeys(individual_ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Individual).where(Individual.id.in_(wanted)))
+    return {
+        p.id: PersonBrief(
+            p.id,
+            p.ref,
+            p.household_id,
+            p.operation_id,
+            p.site_id,
+            " ".join(x for x in (p.given_name, p.middle_name, p.family_name) if x),
+            p.sex,
+            p.date_of_birth,
+            list(p.languages or []),
+            p.status,
+        )
+        for p in rows
+    }
+
+
+def household_scope(session: Session, household_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(operation id, site id) of a household, or None when there is none."""
+    row = session.execute(
+        select(Household.operation_id, Household.site_id).where(Household.id == household_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def operation_code(session: Session, operation_id: uuid.UUID) -> str:
+    code = session.scalar(select(Operation.code).where(Operation.id == operation_id))
+    if code is None:
+        raise NotFound("no such operation")
+    return str(code)
+
+
+def household_member_ids(session: Session, household_id: uuid.UUID) -> list[uuid.UUID]:
+    """The active members of a household (ids), for another domain's file."""
+    return list(
+        session.scalars(
+            select(Individual.id).where(
+                Individual.household_id == household_id, Individual.status == "active"
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class MemberBrief:
+    """A registered person as a household member: for composing families elsewhere (the demo)."""
+
+    household_id: uuid.UUID
+    individual_id: uuid.UUID
+    date_of_birth: dt.date
+    relationship: str
+
+
+def active_members(session: Session, *, operation_id: uuid.UUID, limit: int) -> list[MemberBrief]:
+    """Up to `limit` active people of an operation, household by household, in reference order."""
+    rows = session.execute(
+        select(
+            Individual.household_id,
+            Individual.id,
+            Individual.date_of_birth,
+            Individual.relationship_to_focal_point,
+        )
+        .join(Household, Household.id == Individual.household_id)
+        .where(Individual.operation_id == operation_id, Individual.status == "active")
+        .order_by(Household.ref, Individual.ref)
+        .limit(limit)
+    )
+    return [MemberBrief(h, i, d, r) for h, i, d, r in rows]

@@ -1,0 +1,311 @@
+"""The solver ladder: first the LP relaxation by column generation (every column priced, so its bound is
+the LP bound of the whole problem; for large problems subgradient steps give the capacity prices that
+choose the first columns), rounding of its integral part and repair of the rest; then, with the time
+left, the exact integer program (HiGHS) started from that solution — "exact" when it proves optimality
+(gap <= 0.01 %) within the time limit — or, for problems too large for it, HiGHS polishing the start on
+the generated columns. Always: the objective, the LP bound and the gap.
+
+Also the greedy baseline (each case in turn to its best locality with room) and the explanation of a
+placement (its score, the alternatives, the capacities that bind). Numpy only; the HiGHS calls are in
+refugio.solutions.matching.highs_solver, imported when solving."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from refugio.core.errors import ValidationFailed
+from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
+
+EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
+INITIAL_COLUMNS = 2  # per case, the best localities (by score, or by price-reduced score) to start with
+PRICED_PER_ROUND = 2  # per case, columns added by each pricing round
+PRICES_FIRST = 1500  # above this many cases, subgradient steps give capacity prices before the LP
+EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
+
+
+@dataclass
+class MatchResult:
+    assignment: IntArray
+    objective: float
+    bound: float  # the best proven upper bound (LP bound, or the MIP's dual bound when tighter)
+    lp_bound: float | None
+    method: str  # "exact", "lp-rounding", "lp-rounding+polish"
+    seconds: float
+    lam: FloatArray | None = None  # capacity shadow prices from the LP (locality x dimension)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+    def summary(self) -> str:
+        return f"objective={self.objective:.6g} bound={self.bound:.6g} gap={self.gap:.4%}"
+
+
+def relative_gap(value: float, bound: float) -> float:
+    if not np.isfinite(bound):
+        return float("inf")
+    return max(0.0, bound - value) / max(abs(bound), 1e-9)
+
+
+def match(
+    problem: Problem, *, time_limit: float = 10.0, exact_pairs_limit: int = EXACT_PAIRS_LIMIT
+) -> MatchResult:
+    """Place each case in at most one compatible locality, within capacity, maximising the total score."""
+    from refugio.solutions.matching import highs_solver
+
+    if time_limit <= 0:
+        raise ValidationFailed.single("time_limit", "give a positive number of seconds")
+    started = time.perf_counter()
+    deadline = started + time_limit
+    positive = np.nonzero(problem.pair_score > 0)[0]  # a placement that scores <= 0 never helps
+    if problem.n_pairs == 0 or len(positive) == 0:
+        empty = np.full(problem.n_cases, -1, dtype=np.int64)
+        return MatchResult(empty, 0.0, 0.0, 0.0, "exact", time.perf_counter() - started)
+    lp, lp_bound = _column_generation(problem, positive, deadline)
+    assignment = _round_and_repair(problem, lp.pairs, lp.x)
+    method, bound = "lp-rounding", lp_bound
+    left = deadline - time.perf_counter()
+    exact = len(positive) <= exact_pairs_limit
+    if left > 0.2 and exact:
+        mip = highs_solver.solve_mip(
+            problem, positive, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP
+        )
+        if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
+            assignment, method = mip.assignment, "lp-rounding+polish"
+        bound = min(bound, mip.bound)
+        if mip.optimal:
+            method = "exact"
+    elif left > 0.5 and lp.optimal:
+        # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
+        # cases the LP did not place whole, on the capacities their placements left
+        repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.8, 3.0))
+        if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
+            assignment, method = repaired, "lp-rounding+repair-mip"
+    value = objective(problem, assignment)
+    return MatchResult(
+        assignment, value, max(bound, value), lp_bound, method, time.perf_counter() - started, lam=lp.lam
+    )
+
+
+def _repair_mip(
+    problem: Problem, positive: IntArray, pairs: IntArray, x: FloatArray, start: IntArray, seconds: float
+) -> IntArray:
+    """The LP's whole placements fixed; the other cases by HiGHS over all their compatible localities
+    and the capacities left (started from the rounding)."""
+    from refugio.solutions.matching import highs_solver
+
+    fixed = np.full(problem.n_cases, -1, dtype=np.int64)
+    whole = pairs[x > 1 - 1e-6]
+    fixed[problem.pair_case[whole]] = problem.pair_locality[whole]
+    room = problem.capacities - usage(problem, fixed)
+    free = fixed < 0
+    if (room < 0).any() or not free.any():
+        return start
+    columns = positive[free[problem.pair_case[positive]]]
+    begin = start.copy()
+    begin[~free] = -1
+    mip = highs_solver.solve_mip(
+        problem, columns, time_limit=seconds, capacities=room, start=begin, rel_gap=1e-6
+    )
+    if not mip.found:
+        return start
+    result = fixed.copy()
+    result[free] = mip.assignment[free]
+    return result
+
+
+def _top_per_case(problem: Problem, candidates: IntArray, keys: FloatArray, k: int) -> IntArray:
+    """Among `candidates` (pair indices), the `k` with the highest `keys` for each case."""
+    cases = problem.pair_case[candidates]
+    order = np.lexsort((-keys, cases))
+    ordered_cases = cases[order]
+    first = np.searchsorted(ordered_cases, ordered_cases, side="left")
+    rank = np.arange(len(order)) - first
+    return np.asarray(candidates[order[rank < k]], dtype=np.int64)
+
+
+def lagrangian_bound(problem: Problem, pairs: IntArray, lam: FloatArray) -> float:
+    """max over placements of the score minus the capacity prices `lam`, plus the priced capacities:
+    an upper bound of the optimum for any `lam` >= 0, equal to the LP bound at the LP's duals."""
+    reduced = problem.pair_score[pairs] - (
+        problem.sizes[problem.pair_case[pairs]] * lam[problem.pair_locality[pairs]]
+    ).sum(axis=1)
+    best = np.zeros(problem.n_cases)
+    np.maximum.at(best, problem.pair_case[pairs], reduced)
+    return float(best.sum() + (problem.capacities * lam).sum())
+
+
+def _column_generation(problem: Problem, positive: IntArray, deadline: float) -> tuple[Any, float]:
+    """The LP over all `positive` columns, generating them as their reduced cost turns positive."""
+    from refugio.solutions.matching import highs_solver
+
+    start = _top_per_case(problem, positive, problem.pair_score[positive], 1)
+    fallback = float("inf")
+    if problem.n_cases > PRICES_FIRST:
+        lam = _subgradient_prices(problem, positive)
+        fallback = lagrangian_bound(problem, positive, lam)
+        c, loc = problem.pair_case[positive], problem.pair_locality[positive]
+        reduced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
+        start = np.union1d(start, _top_per_case(problem, positive, reduced, INITIAL_COLUMNS))
+    else:
+        start = _top_per_case(problem, positive, problem.pair_score[positive], INITIAL_COLUMNS)
+    lp = highs_solver.RestrictedLP(problem, start)
+    in_lp = np.zeros(problem.n_pairs, dtype=bool)
+    in_lp[start] = True
+    while True:
+        lp.optimal = lp.solve(max(0.1, deadline - time.perf_counter()))
+        cand = positive[~in_lp[positive]]
+        c, loc = problem.pair_case[cand], problem.pair_locality[cand]
+        reduced = problem.pair_score[cand] - lp.u[c] - (problem.sizes[c] * lp.lam[loc]).sum(axis=1)
+        entering = cand[reduced > 1e-9]
+        if len(entering) == 0 or time.perf_counter() > deadline - 0.5:
+            lp.optimal = lp.optimal and len(entering) == 0  # optimal over every column, not just these
+            break
+        new = _top_per_case(problem, entering, reduced[reduced > 1e-9], PRICED_PER_ROUND)
+        in_lp[new] = True
+        lp.add(new)
+    return lp, min(fallback, lagrangian_bound(problem, positive, lp.lam))
+
+
+def _subgradient_prices(problem: Problem, positive: IntArray, *, rounds: int = 30) -> FloatArray:
+    """Capacity prices from a few subgradient steps on the Lagrangian dual (Polyak steps towards the
+    greedy value): they point the column generation at the right localities from its first round."""
+    cases = problem.pair_case[positive]
+    locs = problem.pair_locality[positive]
+    sizes = problem.sizes[cases].astype(np.float64)
+    score = problem.pair_score[positive]
+    heads = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]])
+    caps = problem.capacities.astype(np.float64)
+    target = objective(problem, greedy(problem))
+    lam = np.zeros(caps.shape)
+    best_value, best_lam, step = np.inf, lam, 1.0
+    for _ in range(rounds):
+        reduced = score - np.einsum("ij,ij->i", sizes, lam[locs])
+        top = np.maximum.reduceat(reduced, heads)
+        value = float(np.maximum(top, 0).sum() + (caps * lam).sum())
+        if value < best_value:
+            best_value, best_lam = value, lam
+        else:
+            step *= 0.7
+        chosen = (reduced == np.repeat(top, np.diff(np.r_[heads, len(reduced)]))) & (reduced > 0)
+        demand = np.stack(
+            [np.bincount(locs[chosen], sizes[chosen, d], minlength=len(caps)) for d in range(caps.shape[1])],
+            axis=1,
+        )
+        g = caps - demand
+        norm = float((g * g).sum())
+        if norm == 0:
+            break
+        lam = np.maximum(0.0, lam - step * (value - target) / norm * g)
+    return best_lam
+
+
+def _round_and_repair(problem: Problem, pairs: IntArray, x: FloatArray) -> IntArray:
+    """The LP's integral placements kept; the split cases placed where they fit best, by LP weight."""
+    assignment = np.full(problem.n_cases, -1, dtype=np.int64)
+    whole = pairs[x > 1 - 1e-6]
+    assignment[problem.pair_case[whole]] = problem.pair_locality[whole]
+    _make_feasible(problem, assignment)  # an LP stopped at the time limit may be primal infeasible
+    room = problem.capacities - usage(problem, assignment)
+    split = pairs[(x > 1e-6) & (x <= 1 - 1e-6)]
+    weight = np.zeros(problem.n_cases)
+    np.add.at(weight, problem.pair_case[split], problem.pair_score[split] * x[(x > 1e-6) & (x <= 1 - 1e-6)])
+    todo = np.unique(problem.pair_case[split])
+    todo = todo[np.argsort(-weight[todo], kind="stable")]
+    _fill(problem, assignment, room, todo)
+    rest = np.setdiff1d(np.arange(problem.n_cases), problem.pair_case[pairs[x > 1e-6]])
+    _fill(problem, assignment, room, rest)
+    return assignment
+
+
+def _make_feasible(problem: Problem, assignment: IntArray) -> None:
+    """Unplace the lowest-scored cases of any locality over capacity until it fits."""
+    over = (usage(problem, assignment) > problem.capacities).any(axis=1)
+    if not over.any():
+        return
+    placed = np.nonzero(assignment >= 0)[0]
+    score = _placed_scores(problem, assignment)
+    for loc in np.nonzero(over)[0]:
+        members = placed[assignment[placed] == loc]
+        members = members[np.argsort(score[members], kind="stable")]
+        used = problem.sizes[members].sum(axis=0)
+        for c in members:
+            if (used <= problem.capacities[loc]).all():
+                break
+            assignment[c] = -1
+            used = used - problem.sizes[c]
+
+
+def _placed_scores(problem: Problem, assignment: IntArray) -> FloatArray:
+    """Per case, the score of its placement (0 when unplaced)."""
+    hit = assignment[problem.pair_case] == problem.pair_locality
+    return np.bincount(problem.pair_case[hit], problem.pair_score[hit], minlength=problem.n_cases).astype(
+        np.float64
+    )
+
+
+def _fill(problem: Problem, assignment: IntArray, room: IntArray, cases: IntArray) -> None:
+    """Each unplaced case of `cases` in turn to its best-scored compatible locality with room."""
+    lo = np.searchsorted(problem.pair_case, cases, side="left")
+    hi = np.searchsorted(problem.pair_case, cases, side="right")
+    for c, a, b in zip(cases.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        if assignment[c] >= 0 or a == b:
+            continue
+        locs = problem.pair_locality[a:b]
+        scores = problem.pair_score[a:b]
+        fits = (room[locs] >= problem.sizes[c]).all(axis=1) & (scores > 0)
+        if fits.any():
+            best = int(locs[fits][np.argmax(scores[fits])])
+            assignment[c] = best
+            room[best] -= problem.sizes[c]
+
+
+def greedy(problem: Problem) -> IntArray:
+    """The baseline: each case in the given order to its best-scored locality with room."""
+    assignment = np.full(problem.n_cases, -1, dtype=np.int64)
+    _fill(problem, assignment, problem.capacities.copy(), np.arange(problem.n_cases))
+    return assignment
+
+
+def explain(problem: Problem, result: MatchResult, case: int) -> dict[str, Any]:
+    """Why case `case` went where it did: its score, its best alternatives, and for its locality each
+    capacity's use and whether it binds (no room left for this case elsewhere in that dimension, or a
+    positive shadow price in the LP)."""
+    a = int(np.searchsorted(problem.pair_case, case, side="left"))
+    b = int(np.searchsorted(problem.pair_case, case, side="right"))
+    loc = int(result.assignment[case])
+    options = sorted(
+        (
+            (problem.locality_ids[int(x)], float(s))
+            for x, s in zip(problem.pair_locality[a:b], problem.pair_score[a:b], strict=True)
+        ),
+        key=lambda t: -t[1],
+    )
+    used = usage(problem, result.assignment)
+    out: dict[str, Any] = {
+        "case_id": problem.case_ids[case],
+        "locality_id": problem.locality_ids[loc] if loc >= 0 else None,
+        "score": next((s for lid, s in options if loc >= 0 and lid == problem.locality_ids[loc]), None),
+        "compatible_localities": len(options),
+        "alternatives": [{"locality_id": lid, "score": s} for lid, s in options[:3]],
+        "capacities": [],
+    }
+    if loc >= 0:
+        for d, name in enumerate(problem.dimensions):
+            price = float(result.lam[loc, d]) if result.lam is not None else 0.0
+            out["capacities"].append(
+                {
+                    "dimension": name,
+                    "members": int(problem.sizes[case, d]),
+                    "used": int(used[loc, d]),
+                    "capacity": int(problem.capacities[loc, d]),
+                    "binding": bool(used[loc, d] >= problem.capacities[loc, d] or price > 1e-9),
+                    "shadow_price": round(price, 6),
+                }
+            )
+    return out

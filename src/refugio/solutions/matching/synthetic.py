@@ -1,0 +1,77 @@
+"""Synthetic matching problems for the demo, the tests and the benchmark: realistic family sizes (1 to
+10, most 1 to 5), children/adults/seniors, localities of uneven size with a total capacity near the
+demand, hard incompatibilities and scores in [0, 1]. Deterministic for a seed. Numpy only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from refugio.solutions.matching.problem import DIMENSIONS_1, DIMENSIONS_3, Problem, build
+
+FAMILY_SIZE_SHARES = np.array([20, 18, 17, 15, 12, 7, 5, 3, 2, 1], dtype=np.float64)
+
+
+def problem(
+    n_cases: int,
+    n_localities: int,
+    *,
+    seed: int = 0,
+    compatible: float = 0.7,
+    capacity_ratio: float = 0.95,
+    dimensions: int = 3,
+) -> Problem:
+    """`capacity_ratio`: total capacity per dimension over the total demand."""
+    rows = rows_of(
+        n_cases,
+        n_localities,
+        seed=seed,
+        compatible=compatible,
+        capacity_ratio=capacity_ratio,
+        dimensions=dimensions,
+    )
+    cases, localities, scores = rows
+    return build(
+        cases=cases,
+        localities=localities,
+        scores=scores,
+        dimensions=DIMENSIONS_3 if dimensions == 3 else DIMENSIONS_1,
+    )
+
+
+def rows_of(
+    n_cases: int,
+    n_localities: int,
+    *,
+    seed: int = 0,
+    compatible: float = 0.7,
+    capacity_ratio: float = 0.95,
+    dimensions: int = 3,
+) -> tuple[list[tuple[str, list[int]]], list[tuple[str, list[int]]], list[tuple[str, str, float]]]:
+    """The same as plain rows (case id and sizes; locality id and capacities; scored pairs)."""
+    rng = np.random.default_rng(seed)
+    size = rng.choice(np.arange(1, 11), p=FAMILY_SIZE_SHARES / FAMILY_SIZE_SHARES.sum(), size=n_cases)
+    children = rng.binomial(np.maximum(size - 1, 0), 0.55)
+    seniors = rng.binomial(size - children, 0.08)
+    adults = size - children - seniors
+    sizes = np.stack([children, adults, seniors], axis=1)
+    share = rng.dirichlet(np.full(n_localities, 2.0))
+    demand = sizes.sum(axis=0) if dimensions == 3 else np.array([sizes.sum()])
+    caps = np.ceil(share[:, None] * demand[None, :] * capacity_ratio).astype(np.int64)
+    # a locality's outcome level and a case's profile: scores are correlated, as employment rates are
+    level = rng.normal(0.5, 0.12, size=n_localities)
+    affinity = rng.normal(0.0, 0.1, size=(n_cases, n_localities))
+    score = np.clip(level[None, :] + affinity, 0.01, 0.99).round(4)
+    ok = rng.random((n_cases, n_localities)) < compatible
+    ok[np.arange(n_cases), rng.integers(0, n_localities, n_cases)] = True  # everyone has some option
+    width = len(str(max(n_cases, n_localities)))
+    case_ids = [f"C{i:0{width}d}" for i in range(n_cases)]
+    loc_ids = [f"L{j:0{width}d}" for j in range(n_localities)]
+    ci, li = np.nonzero(ok)
+    return (
+        [(case_ids[i], sizes[i].tolist()) for i in range(n_cases)],
+        [(loc_ids[j], caps[j].tolist()) for j in range(n_localities)],
+        [
+            (case_ids[i], loc_ids[j], float(score[i, j]))
+            for i, j in zip(ci.tolist(), li.tolist(), strict=True)
+        ],
+    )

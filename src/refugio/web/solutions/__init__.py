@@ -1,0 +1,1 @@
+"""Durable solutions pages: RSD claims with their steps, matching runs (proposal → review → confirm)."""

@@ -1,0 +1,50 @@
+"""The words of the solutions pages: stages, outcomes, modalities, legal bases, run states (marked for
+translation with N_; the templates translate them)."""
+
+from __future__ import annotations
+
+from refugio.web.i18n import N_
+
+STAGES = {
+    "registered": N_("Registered"),
+    "interview_scheduled": N_("Interview scheduled"),
+    "interviewed": N_("Interviewed"),
+    "assessed": N_("Assessed"),
+    "reviewed": N_("Reviewed"),
+    "decided": N_("Decided"),
+    "appealed": N_("Appealed"),
+    "appeal_decided": N_("Appeal decided"),
+    "closed": N_("Closed"),
+}
+OUTCOMES = {
+    "recognised": N_("Recognised (refugee status)"),
+    "complementary": N_("Complementary protection"),
+    "rejected": N_("Rejected"),
+    "otherwise_closed": N_("Otherwise closed"),
+}
+MODALITIES = {
+    "regular": N_("Regular"),
+    "accelerated": N_("Accelerated"),
+    "simplified": N_("Simplified"),
+    "merged_registration_rsd": N_("Merged registration and RSD"),
+    "merged_rsd_resettlement": N_("Merged RSD and resettlement"),
+}
+RUN_STATES = {
+    "proposed": N_("Proposed"),
+    "reviewed": N_("Reviewed"),
+    "confirmed": N_("Confirmed"),
+    "cancelled": N_("Cancelled"),
+}
+BASES = {
+    "1951:race": N_("1951 Convention: race"),
+    "1951:religion": N_("1951 Convention: religion"),
+    "1951:nationality": N_("1951 Convention: nationality"),
+    "1951:particular_social_group": N_("1951 Convention: particular social group"),
+    "1951:political_opinion": N_("1951 Convention: political opinion"),
+    "oau_1969:art_1_2": N_("OAU Convention 1969, Article I(2)"),
+    "cartagena_1984:iii_3": N_("Cartagena Declaration 1984, III(3)"),
+    "complementary:serious_harm": N_("Complementary protection: serious harm"),
+    "complementary:non_refoulement": N_("Complementary protection: non-refoulement"),
+    "none_met": N_("No ground met"),
+    "1951:art_1f": N_("Excluded (Article 1F)"),
+}
