@@ -45,7 +45,8 @@ def test_every_package_of_src_is_in_the_tree() -> None:
 
 def test_every_domain_has_its_place_in_the_channels() -> None:
     """The doc promises api/<domain>, web/<domain>/ and cli/<domain>.py for every domain with pages."""
-    for domain in ("registration", "protection", "tracing", "dedup", "intake", "stats"):
+    domains = ("registration", "protection", "tracing", "dedup", "intake", "stats")
+    for domain in (*domains, "assistance", "tracking", "solutions", "sharing", "security"):
         assert (PACKAGE / "api" / f"{domain}.py").exists() or (PACKAGE / "api" / domain).is_dir(), domain
         assert (PACKAGE / "web" / domain).is_dir(), domain
         assert (PACKAGE / "cli" / f"{domain}.py").exists(), domain
