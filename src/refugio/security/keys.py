@@ -1,4 +1,5 @@
-"""Secrets kept outside the database: the Ed25519 certificate-signing key and the session key.
+"""Secrets kept outside the database: the Ed25519 certificate-signing key, the session key, the payment
+HMAC key and the backup master key.
 
 They are generated on first use in the secrets directory (mode 0700, files 0600). Losing the signing
 key means issued certificates can no longer be re-signed, but they stay verifiable with the public key.
@@ -22,6 +23,7 @@ SIGNING_KEY_FILE = "certificate-signing-ed25519.pem"
 PUBLIC_KEY_FILE = "certificate-signing-ed25519.pub.pem"
 SESSION_KEY_FILE = "session.key"
 PAYMENT_KEY_FILE = "assistance-payments-hmac.key"
+BACKUP_KEY_FILE = "backup-master.key"
 
 
 def _write_secret(path: Path, data: bytes) -> None:
@@ -91,6 +93,10 @@ class Keyring:
     def payment_key(self) -> bytes:
         """The HMAC key sealing payment records (refugio.assistance), never stored in the database."""
         return self._random_key(PAYMENT_KEY_FILE)
+
+    def backup_key(self) -> bytes:
+        """The AES-256 master key wrapping each backup's data key (refugio.security.backup_crypto)."""
+        return self._random_key(BACKUP_KEY_FILE)
 
     def _random_key(self, name: str) -> bytes:
         path = self.directory / name
