@@ -137,6 +137,12 @@ def db_restore(
         " rows per table:"
     )
     _print_counts(result.counts)
+    from refugio.store import migrate
+
+    if result.schema_revision != migrate.head():
+        typer.echo(
+            f"schema {result.schema_revision}; this refugio is at {migrate.head()}: run `refugio db upgrade`"
+        )
 
 
 @db_app.command("backup-key")

@@ -169,7 +169,8 @@ def _unwrap(header: BackupHeader, master_key: bytes) -> bytes:
     except (InvalidTag, ValueError):
         raise BackupKeyError(
             f"wrong backup key: this backup was made with key {header.key_id}, "
-            f"the key given is {key_id(master_key)} (use --key-file with the exported key)"
+            f"the key given is {key_id(master_key)} (use --key-file with the exported key; "
+            "if that is the right key, the backup's key field was altered)"
         ) from None
 
 
