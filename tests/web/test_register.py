@@ -179,6 +179,7 @@ def test_every_error_of_the_form_in_one_round(client, seeded, signed_in, contain
     signed_in("clerk")
     data = household_form(seeded.camp_id, csrf_of(client.get("/households/new").text), members=2)
     data.pop("members[0][sex]")
+    data.pop("members[1][relationship]")
     next_year = str(int(data["arrival_date"][:4]) + 3)
     data.update(
         {
@@ -198,6 +199,8 @@ def test_every_error_of_the_form_in_one_round(client, seeded, signed_in, contain
     assert "Unknown language code" in (field_error(html, "f-members-0-languages") or "")
     assert "Not a phone number" in (field_error(html, "f-members-0-phone") or "")
     assert "Arrival date cannot be in the future." in (field_error(html, "f-arrival_date") or "")
+    assert field_error(html, "f-members-1-relationship") == "Error: This field is required."
+    assert "Member 2 · Relationship" in html and "after the registration date" not in html
     assert count(container, Household) == 0
     client.cookies.set("refugio_locale", "fr")
     french = client.post("/households/new", data=data).text

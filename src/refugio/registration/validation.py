@@ -102,9 +102,7 @@ class Checker:
     def phone(self, field: str, value: str | None) -> None:
         if value and not _PHONE.match(value):
             self.add(
-                field,
-                "use digits, spaces, '-', '(', ')' and an optional leading '+', 6 to 29 characters",
-                "bad_phone",
+                field, "use digits, spaces, '-', '(', ')' and an optional leading '+', 6 to 29 characters"
             )
 
     def need(self, field: str, flag: NeedFlag) -> None:
@@ -235,7 +233,7 @@ def check_household(data: HouseholdCreate, today: dt.date) -> tuple[list[FieldEr
     c.date_not_future("arrival_date", data.arrival_date, "arrival date")
     c.date_plausible("arrival_date", data.arrival_date)
     if data.arrival_date and data.arrival_date > reg_date:
-        c.add("arrival_date", "arrival date is after the registration date", "after_registration")
+        c.add("arrival_date", "arrival date is after the registration date")
     c.country("country_of_origin", data.country_of_origin)
     c.phone("phone", data.phone)
     if data.legal_basis is not None and data.legal_basis not in LEGAL_BASES:

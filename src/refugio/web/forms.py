@@ -369,7 +369,7 @@ def household_payload(values: Mapping[str, Any]) -> dict[str, Any]:
 # what stands in for a required value the clerk got wrong, so the other fields can still be checked
 _STAND_INS: dict[str, Any] = {
     "sex": "X",
-    "relationship": "other",
+    "relationship": "not_related",
     "site_id": "00000000-0000-0000-0000-000000000000",
     "consent_given": True,
 }
@@ -436,9 +436,7 @@ def _words(t: Translator) -> dict[tuple[str, str], str]:
         ("future_date", "date_of_birth"): t.gettext("Date of birth cannot be in the future."),
         ("future_date", "arrival_date"): t.gettext("Arrival date cannot be in the future."),
         ("future_date", "registration_date"): t.gettext("Registration date cannot be in the future."),
-        ("after_registration", "arrival_date"): t.gettext(
-            "Arrival date cannot be after the registration date."
-        ),
+        ("invalid", "arrival_date"): t.gettext("Arrival date cannot be after the registration date."),
         ("unknown_code", "nationality"): country,
         ("unknown_code", "doc_country"): country,
         ("unknown_code", "country_of_origin"): country,
@@ -446,7 +444,7 @@ def _words(t: Translator) -> dict[tuple[str, str], str]:
         ("string_too_long", "nationality"): country,
         ("unknown_code", "languages"): language,
         ("string_too_long", "languages"): language,
-        ("bad_phone", "phone"): t.gettext(
+        ("invalid", "phone"): t.gettext(
             "Not a phone number: use digits, spaces, dashes and an optional + at the start."
         ),
         ("required", "date_of_birth"): t.gettext("Give a date of birth or a stated age."),
@@ -461,7 +459,7 @@ def in_plain_words(errors: Iterable[FieldError], t: Translator) -> list[FieldErr
     future = {e.field for e in errors if e.code == "future_date"}
     out: list[FieldError] = []
     for error in errors:
-        if error.code == "after_registration" and error.field in future:
+        if error.code == "invalid" and error.field == "arrival_date" and "arrival_date" in future:
             continue  # "cannot be in the future" says it already
         name = household_input(error.field) or error.field
         base = name.rsplit("[", 1)[-1].rstrip("]")
