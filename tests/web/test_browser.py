@@ -215,3 +215,75 @@ def test_the_form_works_without_javascript(served: str) -> None:
             expect(page.locator("h2#members")).to_have_text("Membres")
         finally:
             browser.close()
+
+
+def _sign_in_to_the_desk(page: object, served: str) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.set_default_timeout(15_000)
+    page.goto(f"{served}/login")
+    page.fill("#username", "clerk")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]:has-text('Sign in')")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    page.goto(f"{served}/households/new")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_enter_in_a_field_never_removes_the_focal_point(served: str, width: int) -> None:
+    """Enter submits through the form's first submit button: it used to be member 1's "Remove this
+    member", so the focal point vanished without a word. Now Enter saves (here: errors come back)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            _sign_in_to_the_desk(page, served)
+            page.click("#add-member")
+            expect(page.locator(".member")).to_have_count(2)
+            page.fill("#f-members-0-given_name", "Amal")
+            page.press("#f-members-0-given_name", "Enter")
+            expect(page.locator("#error-summary")).to_be_visible()  # saved: the sex is missing
+            expect(page.locator("#f-members-0-given_name")).to_have_value("Amal")
+            expect(page.locator("#f-members-0-relationship")).to_have_value("focal_point")
+            expect(page.locator("#f-members-0-sex-error")).to_be_visible()
+        finally:
+            browser.close()
+
+
+def test_every_error_of_the_form_in_one_submit(served: str) -> None:
+    """Missing sex, a birth in 2030, nationality XYZ, language "arabic", phone "abc", arrival next year:
+    all six beside their fields after ONE submit (they used to come over three rounds)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            _sign_in_to_the_desk(page, served)
+            expect(page.locator("#f-consent_given")).to_have_attribute("aria-required", "true")
+            expect(page.locator("#f-members-0-sex")).to_have_attribute("aria-required", "true")
+            page.check("#f-consent_given")
+            page.fill("#f-arrival_date", f"{time.gmtime().tm_year + 1}-03-01")
+            page.fill("#f-members-0-given_name", "Amal")
+            page.fill("#f-members-0-date_of_birth", "2030-05-01")
+            page.fill("#f-members-0-nationality", "XYZ")
+            page.fill("#f-members-0-languages", "arabic")
+            page.fill("#f-members-0-phone", "abc")
+            page.click("button:visible:has-text('Save the household')")
+            expect(page.locator("#error-summary")).to_be_visible()
+            expected = {
+                "f-members-0-sex": "This field is required.",
+                "f-members-0-date_of_birth": "Date of birth cannot be in the future.",
+                "f-members-0-nationality": "Unknown country code",
+                "f-members-0-languages": "Unknown language code",
+                "f-members-0-phone": "Not a phone number",
+                "f-arrival_date": "Arrival date cannot be in the future.",
+            }
+            for field, words in expected.items():
+                expect(page.locator(f"#{field}-error")).to_contain_text(words)
+                expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+        finally:
+            browser.close()

@@ -8,6 +8,7 @@ Must not import refugio.api, refugio.cli or refugio.main.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -272,6 +273,22 @@ def member_rows(form: FormData) -> list[dict[str, str]]:
     return [rows[i] for i in sorted(rows)][:MAX_ROWS]
 
 
+_REMOVED = re.compile(r"^removed\[([a-z_]+)\]$")
+
+
+def removed_row(form: FormData) -> tuple[int, dict[str, str]] | None:
+    """The member row a removal put aside (to undo it), with the place it had; None when there is none."""
+    row = blank_row()
+    found = False
+    for key, value in form.multi_items():
+        m = _REMOVED.match(key)
+        if m is not None and isinstance(value, str) and m.group(1) in row:
+            row[m.group(1)] = value.strip()
+            found = True
+    raw = text(form, "removed_index")
+    return (int(raw) if raw.isdigit() else MAX_ROWS, row) if found else None
+
+
 def blank_row() -> dict[str, str]:
     return dict.fromkeys((*MEMBER_TEXT, "estimated"), "")
 
@@ -344,3 +361,108 @@ def household_payload(values: Mapping[str, Any]) -> dict[str, Any]:
     payload["consent_purposes"] = list(values.get("consent_purposes") or [])
     payload["members"] = [member_payload(row) for row in values.get("members", []) if not is_blank_row(row)]
     return payload
+
+
+# ---------------------------------------------------------------------------------------------------
+# every error of the household form in one round
+
+# what stands in for a required value the clerk got wrong, so the other fields can still be checked
+_STAND_INS: dict[str, Any] = {
+    "sex": "X",
+    "relationship": "not_related",
+    "site_id": "00000000-0000-0000-0000-000000000000",
+    "consent_given": True,
+}
+
+
+def _set_aside(payload: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    """Drop (or stand in for) the value at `loc`; a wrong document or need is dropped whole."""
+    for cut, part in enumerate(loc):
+        if part in ("documents", "needs", "consent_purposes") and cut + 1 < len(loc):
+            loc = loc[: cut + 2]
+            break
+    node: Any = payload
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    last = loc[-1] if loc else None
+    if isinstance(node, dict) and isinstance(last, str):
+        if last in _STAND_INS:
+            node[last] = _STAND_INS[last]
+            return True
+        return node.pop(last, None) is not None
+    if isinstance(node, list) and isinstance(last, int) and last < len(node):
+        del node[last]
+        return True
+    return False
+
+
+def build_household(
+    model: type[M], payload: Mapping[str, Any], t: Translator, field_errors: Callable[[M], list[FieldError]]
+) -> M:
+    """Validate the household form: its shape errors AND the domain's field errors of whatever parsed,
+    raised together, so one submit lists every problem of every member (the shape errors alone used to
+    stop the round before the domain checks ran)."""
+    try:
+        return build(model, payload, t)
+    except ValidationFailed as exc:
+        shape = list(exc.errors)
+    rest: dict[str, Any] = copy.deepcopy(dict(payload))
+    for _ in range(4):  # each pass sets aside what did not parse; stand-ins parse, so this ends
+        try:
+            data = model.model_validate(rest)
+        except PydanticError as again:
+            if not any([_set_aside(rest, tuple(e["loc"])) for e in again.errors()]):
+                break
+            continue
+        inputs = {household_input(e.field) for e in shape}
+        clash = any(household_input(e.field) in inputs for e in shape if e.field.endswith("relationship"))
+        shape += [
+            e
+            for e in field_errors(data)
+            if household_input(e.field) not in inputs
+            and not (clash and e.code in ("no_focal_point", "two_focal_points"))
+        ]
+        break
+    raise ValidationFailed(shape)
+
+
+def _words(t: Translator) -> dict[tuple[str, str], str]:
+    country = t.gettext("Unknown country code: use three letters, e.g. SYR.")
+    language = t.gettext("Unknown language code: use three-letter ISO 639-3 codes, e.g. ara.")
+    return {
+        ("future_date", "date_of_birth"): t.gettext("Date of birth cannot be in the future."),
+        ("future_date", "arrival_date"): t.gettext("Arrival date cannot be in the future."),
+        ("future_date", "registration_date"): t.gettext("Registration date cannot be in the future."),
+        ("invalid", "arrival_date"): t.gettext("Arrival date cannot be after the registration date."),
+        ("unknown_code", "nationality"): country,
+        ("unknown_code", "doc_country"): country,
+        ("unknown_code", "country_of_origin"): country,
+        ("string_too_short", "nationality"): country,
+        ("string_too_long", "nationality"): country,
+        ("unknown_code", "languages"): language,
+        ("string_too_long", "languages"): language,
+        ("invalid", "phone"): t.gettext(
+            "Not a phone number: use digits, spaces, dashes and an optional + at the start."
+        ),
+        ("required", "date_of_birth"): t.gettext("Give a date of birth or a stated age."),
+        ("required", "family_name"): t.gettext("Give a given name or a family name."),
+    }
+
+
+def in_plain_words(errors: Iterable[FieldError], t: Translator) -> list[FieldError]:
+    """The errors the desk shows, in the page's language and plain words where a field has its own."""
+    words = _words(t)
+    errors = list(errors)
+    future = {e.field for e in errors if e.code == "future_date"}
+    out: list[FieldError] = []
+    for error in errors:
+        if error.code == "invalid" and error.field == "arrival_date" and "arrival_date" in future:
+            continue  # "cannot be in the future" says it already
+        name = household_input(error.field) or error.field
+        base = name.rsplit("[", 1)[-1].rstrip("]")
+        worded = words.get((error.code, base))
+        out.append(FieldError(error.field, worded, "worded") if worded else error)
+    return out

@@ -35,7 +35,12 @@ from refugio.registration.service.household_changes import (
     change_focal_point,
     move_individual,
 )
-from refugio.registration.service.households import Registered, register_household, register_households
+from refugio.registration.service.households import (
+    Registered,
+    household_field_errors,
+    register_household,
+    register_households,
+)
 from refugio.registration.service.operations import create_operation, create_site
 from refugio.registration.service.rows import NAME_FIELDS
 from refugio.registration.service.specific_needs import flag_need, reapply_rules, remove_need
@@ -53,6 +58,7 @@ __all__ = [
     "create_operation",
     "create_site",
     "flag_need",
+    "household_field_errors",
     "load_household",
     "load_individual",
     "move_individual",

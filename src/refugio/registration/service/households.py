@@ -174,6 +174,12 @@ def _check_items(
     return parsed
 
 
+def household_field_errors(data: HouseholdCreate) -> list[FieldError]:
+    """The domain errors of a household's fields alone (dates, codes, phones, names, consent, focal
+    point), without the database: a form shows them together with its own shape errors in one round."""
+    return check_household(data, clock.today())[0]
+
+
 def _check_documents(
     session: Session,
     items: Sequence[HouseholdCreate],

@@ -43,7 +43,11 @@ MAX_FIELDS = 40 * forms.MAX_ROWS  # room for a household of the largest size the
 
 
 def _render_new(
-    request: Request, values: dict[str, Any], errors: FormErrors | None = None, status: int = 200
+    request: Request,
+    values: dict[str, Any],
+    errors: FormErrors | None = None,
+    status: int = 200,
+    removed: dict[str, Any] | None = None,
 ) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
@@ -60,6 +64,7 @@ def _render_new(
             site_choices=[(str(s.id), f"{s.code} · {s.name}") for s in sites],
             needs=need_choices(pg),
             countries=country_choices(pg),
+            removed=removed,
         )
 
 
@@ -97,26 +102,44 @@ def _register(request: Request, form: FormData) -> Response:
     values = forms.household_values(form)
     action = text(form, "action")
     remove = text(form, "remove_member")
-    if action == "add_member" or remove:
-        with web.page(request) as pg:  # no write: check the token all the same, it is a POST
-            pg.check_csrf(form)
-        rows = forms.member_rows(form)
-        if remove.isdigit() and int(remove) < len(rows) and len(rows) > 1:
-            del rows[int(remove)]
-        if action == "add_member":
-            rows.append(forms.empty_member())
-        values["members"] = rows or [forms.empty_member(first=True)]
-        return _render_new(request, values)
+    if action in ("add_member", "undo_remove") or remove:
+        return _rearrange(request, form, values, action, remove)
     household_id: uuid.UUID | None = None
     try:
         with web.page(request) as pg:
             pg.check_csrf(form)
-            data = forms.build(HouseholdCreate, forms.household_payload(values), pg.t)
-            household_id = registration.register_household(pg.db, actor=pg.principal, data=data).id
+            payload = forms.household_payload(values)
+            try:
+                data = forms.build_household(
+                    HouseholdCreate, payload, pg.t, registration.household_field_errors
+                )
+                household_id = registration.register_household(pg.db, actor=pg.principal, data=data).id
+            except ValidationFailed as exc:
+                raise ValidationFailed(forms.in_plain_words(exc.errors, pg.t)) from None
     except (ValidationFailed, Conflict) as exc:
         errors = exc.errors or [FieldError("", exc.message, "conflict")]
         return _render_new(request, values, forms.collect(errors, forms.household_input), status=422)
     return RedirectResponse(f"/households/{household_id}?done=registered", status_code=303)
+
+
+def _rearrange(
+    request: Request, form: FormData, values: dict[str, Any], action: str, remove: str
+) -> Response:
+    """Add a member, remove one (the form comes back with "Member N removed" and an Undo that puts the
+    row back), or undo a removal; nothing is saved."""
+    with state_of(request).page(request) as pg:  # no write: check the token all the same, it is a POST
+        pg.check_csrf(form)
+    rows = forms.member_rows(form)
+    removed: dict[str, Any] | None = None
+    if remove.isdigit() and int(remove) < len(rows) and len(rows) > 1:
+        index = int(remove)
+        removed = {"index": index, "number": index + 1, "row": rows.pop(index)}
+    if action == "undo_remove" and (kept := forms.removed_row(form)) is not None:
+        rows.insert(min(kept[0], len(rows)), kept[1])
+    if action == "add_member":
+        rows.append(forms.empty_member())
+    values["members"] = rows or [forms.empty_member(first=True)]
+    return _render_new(request, values, removed=removed)
 
 
 # ---------------------------------------------------------------------------------------------------

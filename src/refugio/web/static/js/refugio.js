@@ -11,22 +11,11 @@
     }
   });
 
-  // "Remove this member": drop the block in the page instead of posting the form back.
+  // "Remove this member": ask first; the page that comes back offers an Undo as well.
   document.addEventListener("click", function (event) {
     var button = event.target instanceof Element ? event.target.closest("[data-remove-member]") : null;
-    if (!button) {
-      return;
-    }
-    var blocks = document.querySelectorAll(".member");
-    var block = button.closest(".member");
-    if (block && blocks.length > 1) {
+    if (button && !window.confirm(button.getAttribute("data-confirm") || "Remove this member?")) {
       event.preventDefault();
-      var next = block.nextElementSibling || block.previousElementSibling;
-      block.remove();
-      var focusable = next ? next.querySelector("select, input") : null;
-      if (focusable) {
-        focusable.focus();
-      }
     }
   });
 
