@@ -63,13 +63,19 @@ def test_a_correction_stores_the_phone_in_e164_and_refuses_an_invalid_one(
     hh = register(container, admin, _one(seeded.camp_id, "Omar", "Saleh"))
     with unit_of_work(container.sessions) as s:
         reg.update_individual(
-            s, actor=admin, individual_id=hh.focal_point_id, data=IndividualUpdate(phone="0781112222", reason="new phone")
+            s,
+            actor=admin,
+            individual_id=hh.focal_point_id,
+            data=IndividualUpdate(phone="0781112222", reason="new phone"),
         )
     assert person(container, hh.focal_point_id).phone == "+962781112222"
     errors = rejected(
         container,
         lambda s: reg.update_individual(
-            s, actor=admin, individual_id=hh.focal_point_id, data=IndividualUpdate(phone="0551234", reason="new phone")
+            s,
+            actor=admin,
+            individual_id=hh.focal_point_id,
+            data=IndividualUpdate(phone="0551234", reason="new phone"),
         ),
     )
     assert "not a valid phone number for JOR" in error_at(errors, "phone").message

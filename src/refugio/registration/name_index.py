@@ -100,7 +100,7 @@ def matching(
     operation_ids: Iterable[uuid.UUID] | None,
     site_ids: Iterable[uuid.UUID] = (),
     active_only: bool = False,
-) -> Select[tuple[uuid.UUID, str, str, str, str]]:
+) -> Select[uuid.UUID, str, str, str, str]:
     """Up to CANDIDATES + 1 people (id, document, family_norm, given_norm, ref) having every word as a
     name token (or a token starting with it) in the given scope: one more than CANDIDATES tells that
     the count was capped. Reads `name_search` only; `rank` orders them."""

@@ -38,6 +38,7 @@ from refugio.registration.schemas import (
     NeedRead,
     OperationRead,
     SearchHitRead,
+    SearchPageRead,
     SiteRead,
 )
 from refugio.registration.validation import normalise_document_number, normalise_phone
@@ -301,9 +302,8 @@ def search(
     session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS, include_inactive: bool = True
 ) -> list[SearchHit]:
     """`search_counted`, the page only."""
-    return search_counted(
-        session, actor=actor, query=query, limit=limit, include_inactive=include_inactive
-    ).hits
+    found = search_counted(session, actor=actor, query=query, limit=limit, include_inactive=include_inactive)
+    return found.hits
 
 
 def search_counted(
@@ -358,12 +358,9 @@ def search_counted(
         result = SearchResult(list(hits.values())[:limit], len(hits))
     else:
         view = actor.scope(Permission.INDIVIDUAL_VIEW)
+        ops = None if view.everything else view.operation_ids
         ranked, total, capped = name_index.find(
-            session,
-            q,
-            operation_ids=None if view.everything else view.operation_ids,
-            site_ids=view.site_ids,
-            active_only=not include_inactive,
+            session, q, operation_ids=ops, site_ids=view.site_ids, active_only=not include_inactive
         )
         page = ranked[:limit]  # the page's ids from the index, then their rows: a plan right at any size
         found = {p.id: (p, ref) for p, ref in session.execute(base.where(Individual.id.in_(page))).all()}
@@ -451,8 +448,15 @@ def search_people(
     session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
 ) -> list[SearchHitRead]:
     """`search`, as read models."""
-    return [views.hit(h) for h in search(session, actor=actor, query=query, limit=limit)]
+    return search_people_page(session, actor=actor, query=query, limit=limit).hits
 
+
+def search_people_page(
+    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
+) -> SearchPageRead:
+    """`search_counted`, as read models: the page, how many were found, whether that count is capped."""
+    found = search_counted(session, actor=actor, query=query, limit=limit)
+    return SearchPageRead(hits=[views.hit(h) for h in found.hits], total=found.total, capped=found.capped)
 
 
 def household_page(
