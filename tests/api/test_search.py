@@ -50,3 +50,23 @@ def test_search_input_errors(client: TestClient, seeded: Seed, token_for: Tokens
     problem(client.post(f"{API}/search", json={"q": "haddad", "limit": 500}, headers=clerk), 422, "limit")
     problem(client.get(f"{API}/search", headers=clerk), 422, "q", "missing")
     problem(client.post(f"{API}/search", json={"q": "haddad"}), 401)
+
+
+def test_a_local_phone_finds_the_person_and_the_total_is_in_the_headers(
+    client: TestClient, seeded: Seed, token_for: Tokens
+) -> None:
+    clerk = token_for("clerk")
+    payload = household_payload(seeded.camp_id)
+    payload["members"][0]["phone"] = "079 123 4567"  # as dialled in Jordan: stored as +962791234567
+    household = register(client, clerk, payload)
+    for n in range(3):
+        register(client, clerk, household_payload(seeded.camp_id, family=f"Haddadi{n}"))
+    focal = household["members"][0]
+    r = client.post(f"{API}/search", json={"q": "+962791234567"}, headers=clerk)
+    assert [(h["id"], h["matched_by"]) for h in r.json()] == [(focal["id"], "phone")]
+    r = client.get(f"{API}/search", params={"q": "0791234567"}, headers=clerk)
+    assert [(h["id"], h["matched_by"]) for h in r.json()] == [(focal["id"], "phone")]
+    page = client.post(f"{API}/search", json={"q": "haddad", "limit": 2}, headers=clerk)
+    assert len(page.json()) == 2 and page.headers["x-total-count"] == str(4 + 3 * 4)
+    assert page.headers["x-total-capped"] == "false"
+    assert {"id", "ref", "matched_by"} <= set(page.json()[0])

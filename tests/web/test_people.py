@@ -324,3 +324,17 @@ def test_actions_outside_the_users_rights_are_forbidden(client, seeded, signed_i
         client.post(f"{url}/death", data={"csrf_token": token, "date_of_death": "2026-01-01"}).status_code
         == 404
     )
+
+
+def test_search_page_shows_how_many_were_found_not_the_page_size(client, seeded: Seed, signed_in, container):
+    items = [
+        HouseholdCreate.model_validate(household_payload(seeded.camp_id, members=1, family="Haddad"))
+        for _ in range(53)
+    ]
+    with unit_of_work(container.sessions) as s:
+        reg.register_households(s, actor=SYSTEM, items=items)
+    signed_in("clerk")
+    csrf = csrf_of(client.get("/search").text)
+    page = client.post("/search", data={"q": "haddad", "csrf_token": csrf}).text
+    assert "53 people found." in page and "The best 50 matches are shown." in page
+    assert "50 people found" not in page

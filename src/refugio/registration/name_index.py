@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
 
 from refugio.registration import names
 from refugio.registration.models import NameSearch
@@ -91,7 +92,7 @@ def _scope_tokens(
     return scope, not scope
 
 
-def candidates(
+def matching(
     dialect: str,
     words: Sequence[str],
     *,
@@ -99,26 +100,65 @@ def candidates(
     operation_ids: Iterable[uuid.UUID] | None,
     site_ids: Iterable[uuid.UUID] = (),
     active_only: bool = False,
-    exclude: Collection[uuid.UUID] = (),
-    limit: int = 50,
-) -> Select[uuid.UUID]:
-    """The first `limit` by name of up to CANDIDATES people having every word as a name token (or a
-    token starting with it), in the given operations or sites (`operation_ids=None`: everywhere),
-    active ones only if asked, other than those in `exclude`. Reads `name_search` only."""
+) -> Select[uuid.UUID, str, str, str, str]:
+    """Up to CANDIDATES + 1 people (id, document, family_norm, given_norm, ref) having every word as a
+    name token (or a token starting with it) in the given scope: one more than CANDIDATES tells that
+    the count was capped. Reads `name_search` only; `rank` orders them."""
     scope, empty = _scope_tokens(operation_ids, site_ids)
-    status = [f"{STATUS}active"] if active_only else []
+    columns = (NameSearch.individual_id, NameSearch.names, *(getattr(NameSearch, c) for c in SORTED_BY))
     if empty or not words:
-        return select(NameSearch.individual_id).where(false())
+        return select(*columns).where(false())
+    status = [f"{STATUS}active"] if active_only else []
     stmt = fulltext.where_matches(
-        select(NameSearch.individual_id),
-        dialect,
-        index=_INDEX,
-        words=words,
-        prefix=prefix,
-        exact=status,
-        any_of=scope,
+        select(*columns), dialect, index=_INDEX, words=words, prefix=prefix, exact=status, any_of=scope
     )
-    if exclude:
-        stmt = stmt.where(NameSearch.individual_id.not_in(list(exclude)))
-    found = stmt.add_columns(*(getattr(NameSearch, c) for c in SORTED_BY)).limit(CANDIDATES).subquery()
-    return select(found.c.individual_id).order_by(*(found.c[c] for c in SORTED_BY)).limit(limit)
+    return stmt.limit(CANDIDATES + 1)
+
+
+def rank(query: str, rows: Iterable[Sequence[Any]]) -> list[uuid.UUID]:
+    """The ids of `matching` rows, best first: people whose name (in the query's script) is exactly the
+    query's words, then by how many query words are whole name tokens, then by fewest other name
+    words, then by name."""
+    wanted = names.tokens(query)
+    ascii_query = query.isascii()
+    forms = names.query_tokens(query)
+
+    def key(row: Sequence[Any]) -> tuple[bool, int, int, str, str, str]:
+        have = name_tokens(row[1])
+        same_script = {t for t in have if t.isascii() == ascii_query}
+        whole = sum(1 for f in forms if any(w in have for w in f))
+        return (same_script != wanted, -whole, len(same_script - wanted), row[2], row[3], row[4])
+
+    return [row[0] for row in sorted(rows, key=key)]
+
+
+def find(
+    session: Session,
+    query: str,
+    *,
+    operation_ids: Iterable[uuid.UUID] | None,
+    site_ids: Iterable[uuid.UUID] = (),
+    active_only: bool = False,
+) -> tuple[list[uuid.UUID], int, bool]:
+    """The people whose names match `query` (every word a whole name token, or a token starting with
+    it), ranked by `rank`; how many they are, and whether that count was capped at CANDIDATES per
+    lookup (the page then says "more than")."""
+    words = names.query_words(query)
+    dialect = session.get_bind().dialect.name
+    rows: dict[uuid.UUID, Sequence[Any]] = {}
+    capped = False
+    for prefix in (False, True):  # whole tokens first, so a capped prefix lookup cannot hide them
+        found = session.execute(
+            matching(
+                dialect,
+                words,
+                prefix=prefix,
+                operation_ids=operation_ids,
+                site_ids=site_ids,
+                active_only=active_only,
+            )
+        ).all()
+        capped = capped or len(found) > CANDIDATES
+        for row in found[:CANDIDATES]:
+            rows.setdefault(row[0], row)
+    return rank(query, rows.values()), len(rows), capped

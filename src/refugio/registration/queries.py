@@ -38,6 +38,7 @@ from refugio.registration.schemas import (
     NeedRead,
     OperationRead,
     SearchHitRead,
+    SearchPageRead,
     SiteRead,
 )
 from refugio.registration.validation import normalise_document_number, normalise_phone
@@ -288,17 +289,33 @@ class SearchHit:
     matched_by: str  # name | id | document | phone
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits, how many people were found, and whether that count is capped ("more than")."""
+
+    hits: list[SearchHit]
+    total: int
+    capped: bool = False
+
+
 def search(
     session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS, include_inactive: bool = True
 ) -> list[SearchHit]:
+    """`search_counted`, the page only."""
+    found = search_counted(session, actor=actor, query=query, limit=limit, include_inactive=include_inactive)
+    return found.hits
+
+
+def search_counted(
+    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS, include_inactive: bool = True
+) -> SearchResult:
     """Find people by name (either script, any order, word prefixes), ID, document number or phone.
 
-    A name search looks the words up in the name index (refugio.registration.name_index): people having
-    every word as a whole name token come first, then, to fill the page, people having a name token
-    that starts with each word. Each lookup reads at most `name_index.CANDIDATES` people of the
-    searcher's scope and shows the first by name among them, so that the time a search takes does not
-    grow with the number of people who share a common name: such a search shows some of them only,
-    and more words (or an ID, a document, a phone) narrow it."""
+    A phone is matched as stored and in E.164, read as dialled in the country of each operation the
+    searcher sees (`0791234567` finds `+962791234567` in Jordan). A name search looks the words up in
+    the name index (`name_index.find`): people named exactly so come first, then by how many words are
+    whole name tokens; each lookup counts at most `name_index.CANDIDATES` people (beyond that the
+    result says "more than"), so the time a search takes does not grow with the registry."""
     if not actor.can_anywhere(Permission.SEARCH_RUN):
         raise PermissionDenied(f"{actor.label} lacks {Permission.SEARCH_RUN.value}")
     q = (query or "").strip()
@@ -328,39 +345,28 @@ def search(
         take(base.where(Household.ref == upper).order_by(Individual.ref), "id")
     number = normalise_document_number(q)
     if len(number) >= 4 and any(ch.isdigit() for ch in number):
-        take(
-            base.join(IdentityDocument, IdentityDocument.individual_id == Individual.id).where(
-                IdentityDocument.number_norm == number
-            ),
-            "document",
-        )
+        doc = IdentityDocument.individual_id == Individual.id
+        take(base.join(IdentityDocument, doc).where(IdentityDocument.number_norm == number), "document")
     if _PHONEISH.match(q):
         digits = (normalise_phone(q) or "").lstrip("+")
-        take(base.where(Individual.phone.in_([digits, "+" + digits])), "phone")
-    words = names.query_words(q)
-    if words and not hits:
+        forms = {digits, "+" + digits}
+        forms |= {
+            normalise_phone(q, o.country_iso3) or digits for o in visible_operations(session, actor=actor)
+        }
+        take(base.where(Individual.phone.in_(sorted(forms))), "phone")
+    if hits or not names.query_words(q):
+        result = SearchResult(list(hits.values())[:limit], len(hits))
+    else:
         view = actor.scope(Permission.INDIVIDUAL_VIEW)
-        dialect = session.get_bind().dialect.name
-        for prefix in (False, True):
-            found = session.scalars(
-                name_index.candidates(
-                    dialect,
-                    words,
-                    prefix=prefix,
-                    operation_ids=None if view.everything else view.operation_ids,
-                    site_ids=view.site_ids,
-                    active_only=not include_inactive,
-                    exclude=list(hits),
-                    limit=limit - len(hits),
-                )
-            ).all()
-            if found:  # the page's ids from the index, then their rows: a plan right at any registry size
-                stmt = base.where(Individual.id.in_(found))
-                take(stmt.order_by(Individual.family_norm, Individual.given_norm, Individual.ref), "name")
-            if len(hits) >= limit:
-                break
-    result = list(hits.values())[:limit]
-    _audit_search(session, actor, result)
+        ops = None if view.everything else view.operation_ids
+        ranked, total, capped = name_index.find(
+            session, q, operation_ids=ops, site_ids=view.site_ids, active_only=not include_inactive
+        )
+        page = ranked[:limit]  # the page's ids from the index, then their rows: a plan right at any size
+        found = {p.id: (p, ref) for p, ref in session.execute(base.where(Individual.id.in_(page))).all()}
+        shown = [SearchHit(*found[i], "name") for i in page if i in found]
+        result = SearchResult(shown, total - (len(page) - len(shown)), capped)
+    _audit_search(session, actor, result.hits)
     return result
 
 
@@ -442,7 +448,15 @@ def search_people(
     session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
 ) -> list[SearchHitRead]:
     """`search`, as read models."""
-    return [views.hit(h) for h in search(session, actor=actor, query=query, limit=limit)]
+    return search_people_page(session, actor=actor, query=query, limit=limit).hits
+
+
+def search_people_page(
+    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
+) -> SearchPageRead:
+    """`search_counted`, as read models: the page, how many were found, whether that count is capped."""
+    found = search_counted(session, actor=actor, query=query, limit=limit)
+    return SearchPageRead(hits=[views.hit(h) for h in found.hits], total=found.total, capped=found.capped)
 
 
 def household_page(

@@ -318,6 +318,15 @@ class SearchHitRead(BaseModel):
     matched_by: str = Field(description="name | id | document | phone")
 
 
+class SearchPageRead(BaseModel):
+    """A page of search hits, how many people were found in all, and whether that count is capped (the
+    search counts at most a fixed number of name matches: then there are more than `total`)."""
+
+    hits: list[SearchHitRead]
+    total: int
+    capped: bool
+
+
 class OperationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID

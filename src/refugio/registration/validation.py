@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from refugio.core.errors import FieldError
-from refugio.registration import reference
+from refugio.registration import phonenumbers_e164, reference
 from refugio.registration.needs import lookup as lookup_need
 from refugio.registration.schemas import DocumentCreate, HouseholdCreate, NeedFlag, PersonFields
 
@@ -76,8 +76,9 @@ def detect_script(*texts: str | None) -> str | None:
 class Checker:
     """Collects field errors against a reference date (today)."""
 
-    def __init__(self, today: dt.date) -> None:
+    def __init__(self, today: dt.date, *, country_iso3: str | None = None) -> None:
         self.today = today
+        self.country_iso3 = country_iso3  # the operation's: phones without '+' are read as dialled there
         self.errors: list[FieldError] = []
 
     def add(self, field: str, message: str, code: str = "invalid") -> None:
@@ -103,6 +104,17 @@ class Checker:
         if value and not _PHONE.match(value):
             self.add(
                 field, "use digits, spaces, '-', '(', ')' and an optional leading '+', 6 to 29 characters"
+            )
+            return
+        region = phonenumbers_e164.region_of(self.country_iso3)
+        if value and region and phonenumbers_e164.to_e164(value, region) is None:
+            sample = phonenumbers_e164.example(region)
+            hint = f" (for example {sample})" if sample else ""
+            self.add(
+                field,
+                f"{value} is not a valid phone number for {self.country_iso3}: write it as it is dialled "
+                f"there{hint}, or with its country code after a '+'",
+                "invalid_phone",
             )
 
     def need(self, field: str, flag: NeedFlag) -> None:
@@ -202,10 +214,16 @@ class Checker:
         return self.dob(field, person, on)
 
 
-def normalise_phone(phone: str | None) -> str | None:
-    """Digits only, keeping a leading '+': how phones are stored and searched."""
+def normalise_phone(phone: str | None, country_iso3: str | None = None) -> str | None:
+    """How phones are stored and searched: E.164 (`+962791234567`) when the number is valid (read as
+    dialled in `country_iso3` when it has no '+'); otherwise digits only, keeping a leading '+'."""
     if not phone:
         return None
+    region = phonenumbers_e164.region_of(country_iso3)
+    if region or phone.strip().startswith("+"):
+        e164 = phonenumbers_e164.to_e164(phone, region)
+        if e164 is not None:
+            return e164
     digits = re.sub(r"[^0-9]", "", phone)
     return ("+" if phone.strip().startswith("+") else "") + digits
 
@@ -224,9 +242,12 @@ def parse_dobs(data: HouseholdCreate, today: dt.date) -> list[ParsedDob | None] 
     return None if c.errors else dobs
 
 
-def check_household(data: HouseholdCreate, today: dt.date) -> tuple[list[FieldError], list[ParsedDob | None]]:
-    """All domain errors of a household registration, and each member's parsed date of birth."""
-    c = Checker(today)
+def check_household(
+    data: HouseholdCreate, today: dt.date, *, country_iso3: str | None = None
+) -> tuple[list[FieldError], list[ParsedDob | None]]:
+    """All domain errors of a household registration, and each member's parsed date of birth; phones
+    are checked as dialled in `country_iso3` (the operation's country) when given."""
+    c = Checker(today, country_iso3=country_iso3)
     reg_date = data.registration_date or today
     c.date_not_future("registration_date", data.registration_date, "registration date")
     c.date_plausible("registration_date", data.registration_date)

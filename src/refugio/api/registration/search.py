@@ -2,19 +2,22 @@
 
 Prefer `POST /search` with a JSON body: a query string such as `?q=<name>` ends up in access logs of
 proxies and servers, and names are personal data. `GET /search?q=` exists for simple clients.
+
+The body is the page of hits, best first; the headers `X-Total-Count` (how many people were found) and
+`X-Total-Capped` (`true` when the search stopped counting: there are more than that) tell the total.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from refugio.api.deps import Caller, Db
 from refugio.api.problems import responses
 from refugio.api.registration.bodies import SearchRequest
 from refugio.registration import queries
-from refugio.registration.schemas import SearchHitRead
+from refugio.registration.schemas import SearchHitRead, SearchPageRead
 
 router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
 
@@ -25,8 +28,12 @@ router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
     response_model=list[SearchHitRead],
     summary="Search people (preferred: keeps names out of URLs and access logs)",
 )
-def search_post(data: SearchRequest, session: Db, principal: Caller) -> list[SearchHitRead]:
-    return queries.search_people(session, actor=principal, query=data.q, limit=data.limit)
+def search_post(
+    data: SearchRequest, session: Db, principal: Caller, response: Response
+) -> list[SearchHitRead]:
+    return _page(
+        response, queries.search_people_page(session, actor=principal, query=data.q, limit=data.limit)
+    )
 
 
 @router.get(
@@ -38,6 +45,14 @@ def search_get(
     session: Db,
     principal: Caller,
     q: Annotated[str, Query(max_length=200, description="Name, ID, document number or phone.")],
+    response: Response,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> list[SearchHitRead]:
-    return queries.search_people(session, actor=principal, query=q, limit=limit)
+    return _page(response, queries.search_people_page(session, actor=principal, query=q, limit=limit))
+
+
+def _page(response: Response, page: SearchPageRead) -> list[SearchHitRead]:
+    """The hits, with the total in the headers (the body stays the list it has always been)."""
+    response.headers["X-Total-Count"] = str(page.total)
+    response.headers["X-Total-Capped"] = "true" if page.capped else "false"
+    return page.hits

@@ -16,7 +16,7 @@ from refugio.core import clock, ids
 from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.registration import rules
 from refugio.registration.enums import EventType, IndividualStatus, NeedSource, Relationship
-from refugio.registration.models import Household, Individual, Site, SpecificNeed
+from refugio.registration.models import Household, Individual, Operation, Site, SpecificNeed
 from refugio.registration.schemas import BirthCreate, DeathRecord, MarriageRecord, NeedFlag, PersonFields
 from refugio.registration.service.certificates import revoke_certificates
 from refugio.registration.service.common import (
@@ -78,9 +78,15 @@ def record_birth(
     return child
 
 
+def _country(session: Session, household: Household) -> str | None:
+    """The household's operation's country (a phone without '+' is read as dialled there)."""
+    operation = session.get(Operation, household.operation_id)
+    return operation.country_iso3 if operation else None
+
+
 def _check_birth(session: Session, actor: Principal, household: Household, data: BirthCreate) -> Birth:
     """The child's date of birth, once every field is checked (errors named without `child.`)."""
-    c = Checker(clock.today())
+    c = Checker(clock.today(), country_iso3=_country(session, household))
     dob = c.person("child", data, clock.today())
     if dob is not None and dob.precision != "exact" and not data.estimated:
         c.add("child.date_of_birth", "a birth is registered with the exact date of birth")
@@ -130,7 +136,9 @@ def new_member(
         **individual_row(
             individual_id=ids.new_id(),
             ref=ids.individual_ref(household.ref, next_no),
-            placement=Placement(household.id, household.operation_id, household.site_id),
+            placement=Placement(
+                household.id, household.operation_id, household.site_id, _country(session, household)
+            ),
             person=person,
             birth=birth,
             country_of_origin=household.country_of_origin,

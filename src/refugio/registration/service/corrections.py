@@ -16,7 +16,7 @@ from refugio.core import clock
 from refugio.core.errors import Conflict, ValidationFailed
 from refugio.registration import names
 from refugio.registration.enums import EventType, IndividualStatus
-from refugio.registration.models import Household, Individual
+from refugio.registration.models import Household, Individual, Operation
 from refugio.registration.reference import is_language
 from refugio.registration.schemas import IndividualUpdate, StatusChange
 from refugio.registration.service.certificates import revoke_certificates
@@ -129,8 +129,10 @@ def update_individual(
             f"{person.ref} was changed by someone else (version {person.version}, you edited "
             f"{expected_version}): reload and try again"
         )
-    new_dob = _check_update(person, data)
-    changes = _apply_update(person, data, new_dob)
+    operation = session.get(Operation, person.operation_id)
+    country = operation.country_iso3 if operation else None
+    new_dob = _check_update(person, data, country)
+    changes = _apply_update(person, data, new_dob, country)
     person.given_norm = names.normalise(person.given_name)
     person.family_norm = names.normalise(person.family_name)
     person.version += 1
@@ -163,9 +165,12 @@ def update_individual(
     return person
 
 
-def _check_update(person: Individual, data: IndividualUpdate) -> tuple[dt.date, str] | None:
-    """The corrected date of birth and its precision (None: unchanged), once every field is checked."""
-    c = Checker(clock.today())
+def _check_update(
+    person: Individual, data: IndividualUpdate, country_iso3: str | None
+) -> tuple[dt.date, str] | None:
+    """The corrected date of birth and its precision (None: unchanged), once every field is checked
+    (a phone as dialled in the operation's country `country_iso3`)."""
+    c = Checker(clock.today(), country_iso3=country_iso3)
     new_dob = None
     if data.date_of_birth:
         try:
@@ -198,7 +203,7 @@ def _check_update(person: Individual, data: IndividualUpdate) -> tuple[dt.date, 
 
 
 def _apply_update(
-    person: Individual, data: IndividualUpdate, new_dob: tuple[dt.date, str] | None
+    person: Individual, data: IndividualUpdate, new_dob: tuple[dt.date, str] | None, country_iso3: str | None
 ) -> dict[str, list[Any]]:
     """Set the changed fields on `person`; returns each changed field's [old, new] values."""
     changes: dict[str, list[Any]] = {}
@@ -207,7 +212,7 @@ def _apply_update(
         if value is None:
             continue
         value = value.value if hasattr(value, "value") else value
-        value = normalise_phone(value) if field == "phone" else value
+        value = normalise_phone(value, country_iso3) if field == "phone" else value
         if field == "languages":
             value = [lang.lower() for lang in data.languages or []]
         if value != getattr(person, field):

@@ -41,7 +41,9 @@ def change_address(
     household = load_household(
         session, actor=actor, household_id=household_id, permission=Permission.EVENT_RECORD
     )
-    c = Checker(clock.today())
+    operation = session.get(Operation, household.operation_id)
+    country = operation.country_iso3 if operation else None
+    c = Checker(clock.today(), country_iso3=country)
     c.phone("phone", data.phone)
     c.date_not_future("effective_date", data.effective_date, "effective date")
     new_site = None
@@ -57,7 +59,7 @@ def change_address(
         raise ValidationFailed(c.errors)
     changes: dict[str, list[Any]] = {}
     for field in ("address", "shelter", "phone"):
-        value = normalise_phone(data.phone) if field == "phone" else getattr(data, field)
+        value = normalise_phone(data.phone, country) if field == "phone" else getattr(data, field)
         if value is not None and value != getattr(household, field):
             changes[field] = [getattr(household, field), value]
             setattr(household, field, value)

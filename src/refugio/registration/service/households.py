@@ -163,7 +163,11 @@ def _check_items(
                 )
             )
         known = parse_dobs(item, today) if checked else None
-        item_errors, dobs = ([], known) if known is not None else check_household(item, today)
+        item_errors, dobs = (
+            ([], known)
+            if known is not None
+            else check_household(item, today, country_iso3=site.operation.country_iso3)
+        )
         errors.extend(FieldError(pre(k, e.field), e.message, e.code) for e in item_errors)
         for i, m in enumerate(item.members):
             check_need_permissions(actor, m.needs, pre(k, f"members.{i}.needs"), site, errors)
@@ -277,9 +281,10 @@ class _Rows:
                 focal_point_id=member_ids[focal],
                 registration_date=reg_date,
                 now=self.now,
+                country_iso3=site.operation.country_iso3,
             )
         )
-        placement = Placement(hh_id, site.operation_id, site.id)
+        placement = Placement(hh_id, site.operation_id, site.id, site.operation.country_iso3)
         births = [
             Birth(d.value, d.precision, m.relationship.value)
             for d, m in zip(_dates(dobs), item.members, strict=True)

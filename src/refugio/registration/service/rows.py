@@ -69,11 +69,13 @@ def name_values(person: Any) -> list[str | None]:
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a person is registered: their household, its operation and site."""
+    """Where a person is registered: their household, its operation and site, and the operation's
+    country (phones without '+' are read as dialled there)."""
 
     household_id: uuid.UUID
     operation_id: uuid.UUID
     site_id: uuid.UUID
+    country_iso3: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,10 @@ def household_row(
     focal_point_id: uuid.UUID,
     registration_date: dt.date,
     now: dt.datetime,
+    country_iso3: str | None = None,
 ) -> dict[str, Any]:
-    """The `household` row of a household registered in person."""
+    """The `household` row of a household registered in person (its phone in E.164 when valid, read as
+    dialled in `country_iso3`)."""
     return _complete(
         Household,
         {
@@ -122,7 +126,7 @@ def household_row(
             "place_of_origin": item.place_of_origin,
             "address": item.address,
             "shelter": item.shelter,
-            "phone": normalise_phone(item.phone),
+            "phone": normalise_phone(item.phone, country_iso3),
             "size": len(item.members),
             "status": "active",
             "version": 1,
@@ -179,7 +183,7 @@ def individual_row(
             "legal_status": person.legal_status.value if person.legal_status else None,
             "marital_status": person.marital_status.value if person.marital_status else None,
             "arrival_date": arrival_date,
-            "phone": normalise_phone(person.phone),
+            "phone": normalise_phone(person.phone, placement.country_iso3),
             "status": "active",
             "date_of_death": None,
             "consent_given": consent.given,

@@ -123,8 +123,9 @@ class Families:
         return template.format(v=(n * _NUMBER_MULTIPLIER) % _NUMBER_MODULUS)
 
     def phone(self) -> str:
+        """A mobile number valid in Jordan (077/078/079, then 5-9: 0773, 0784 and the like are not)."""
         r = self.rng
-        return f"+{self.phone_cc} 7{r.choice('789')} {r.randint(100, 999)} {r.randint(1000, 9999)}"
+        return f"+{self.phone_cc} 7{r.choice('789')} {r.randint(500, 999)} {r.randint(1000, 9999)}"
 
     # -- names -------------------------------------------------------------------------------
 

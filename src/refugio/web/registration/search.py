@@ -39,14 +39,17 @@ def _search(request: Request, form: FormData) -> Response:
     q = text(form, "q")
     with web.page(request) as pg:
         pg.check_csrf(form)
-        hits = None
+        found = None
         message = None
         if len(q) < MIN_CHARS:
             message = pg.gettext("Type at least two characters.")
         else:
             try:
-                hits = queries.search(pg.db, actor=pg.principal, query=q)
+                found = queries.search_counted(pg.db, actor=pg.principal, query=q)
             except ValidationFailed as exc:
                 message = "; ".join(e.message for e in exc.errors)
         template = "registration/search_results.html" if pg.is_htmx else "registration/search.html"
-        return pg.render(template, q=q, hits=hits, message=message)
+        hits = None if found is None else found.hits
+        total = 0 if found is None else found.total
+        capped = found is not None and found.capped
+        return pg.render(template, q=q, hits=hits, total=total, capped=capped, message=message)
