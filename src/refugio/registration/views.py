@@ -24,7 +24,8 @@ from refugio.registration.schemas import (
 
 if TYPE_CHECKING:
     from refugio.registration.models import Individual, RegistrationEvent, SpecificNeed
-    from refugio.registration.queries import HouseholdRecord, NeedView, PersonRecord, SearchHit
+    from refugio.registration.queries import HouseholdRecord, NeedView, PersonRecord
+    from refugio.registration.queries_search import SearchHit
 
 _PERSON_EXTRAS = frozenset({"household_ref", "documents", "needs"})
 
