@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -116,7 +116,7 @@ def _scope(actor: Principal, permission: Permission, op_col: Any, site_col: Any)
     return scope_clause(actor, permission, op_col, site_col)
 
 
-def _page_of(session: Session, stmt: Select[Any], offset: int, limit: int) -> tuple[list[Any], int]:
+def _page_of(session: Session, stmt: Any, offset: int, limit: int) -> tuple[list[Any], int]:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.execute(stmt.offset(max(offset, 0)).limit(limit)).all())
     return rows, int(total)

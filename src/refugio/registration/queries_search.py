@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from refugio.core import ids
@@ -140,7 +140,7 @@ def _by_name(
     actor: Principal,
     q: str,
     base: Select[Individual, str],
-    where: list[object],
+    where: list[ColumnElement[bool]],
     limit: int,
     offset: int,
     include_inactive: bool,
@@ -162,7 +162,7 @@ def _by_name(
             session.scalars(
                 select(Individual.id)
                 .join(Household, Household.id == Individual.household_id)
-                .where(and_(*where), Individual.id.in_(chunk))  # type: ignore[arg-type]
+                .where(and_(*where), Individual.id.in_(chunk))
             )
         )
     order = [i for i in candidates if i in passing]
