@@ -140,7 +140,8 @@ def _list_page(request: Request, *, people: bool) -> Response:
         filters, errors = read_filters(pg, data)
         page: Any = None
         if sort not in sorts:
-            errors["sort"] = pg.gettext(_MESSAGES["sort"])
+            wrong_sort = _MESSAGES["sort"]
+            errors["sort"] = pg.gettext(wrong_sort)
         if not errors:
             try:
                 read = queries.people if people else queries.households
