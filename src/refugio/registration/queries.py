@@ -30,11 +30,13 @@ from refugio.registration.schemas import (
     HouseholdItem,
     HouseholdPage,
     HouseholdRead,
+    HouseholdRecordRead,
     IndividualRead,
     IndividualSummary,
     NeedCodeRead,
     NeedRead,
     OperationRead,
+    PersonRecordRead,
     SiteRead,
 )
 from refugio.security import audit
@@ -307,6 +309,20 @@ def individual_read(
 def person_read(record: PersonRecord) -> IndividualRead:
     """The read model of a record `get_individual` returned (what the actor may see of the person)."""
     return views.person(record)
+
+
+def person_record(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> PersonRecordRead:
+    """The person's page as a read model (what the actor may see); the read is audited."""
+    return views.person_record(get_individual(session, actor=actor, key=key, audit_read=audit_read))
+
+
+def household_record(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> HouseholdRecordRead:
+    """The household's page as a read model (what the actor may see); the read is audited."""
+    return views.household_record(get_household(session, actor=actor, key=key, audit_read=audit_read))
 
 
 def individual_events(session: Session, *, actor: Principal, key: uuid.UUID | str) -> list[EventRead]:

@@ -424,3 +424,60 @@ class PersonPage(BaseModel):
     total: int
     offset: int
     limit: int
+
+
+# ---------------------------------------------------------------------------------------------
+# the person's and the household's pages (the web renders these; what the actor may see only)
+
+
+class NeedShown(BaseModel):
+    """A specific need as a record page shows it: the flag, its label, whether the code is sensitive."""
+
+    need: NeedRead
+    label: str
+    sensitive: bool
+
+
+class CertificateListed(BaseModel):
+    """A certificate issued to a person (its state: valid, expired or revoked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    serial: str
+    issued_at: dt.datetime
+    issued_by: str
+    valid_until: dt.date
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    revocation_reason: str | None
+
+
+class PersonDetail(IndividualRead):
+    """A person with where they are registered (what permissions are checked against)."""
+
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+
+
+class PersonRecordRead(BaseModel):
+    """A person's page: the person, household, site, the documents and needs the actor may see (and how
+    many needs are hidden), the history and the certificates."""
+
+    person: PersonDetail
+    household: HouseholdItem
+    site: SiteRead
+    documents: list[DocumentRead]
+    needs: list[NeedShown]
+    hidden_needs: int
+    events: list[EventRead]
+    certificates: list[CertificateListed]
+
+
+class HouseholdRecordRead(BaseModel):
+    """A household's page: the household, its site, every member (departed and deceased included), its
+    history and each member's active needs the actor may see."""
+
+    household: HouseholdRead
+    site: SiteRead
+    members: list[PersonDetail]
+    events: list[EventRead]
+    needs_by_member: dict[uuid.UUID, list[NeedShown]] = Field(default_factory=dict)
