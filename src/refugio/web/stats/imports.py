@@ -22,18 +22,23 @@ router = APIRouter(include_in_schema=False)
 SHOWN_ERRORS = 50
 
 
-def _render(pg: Page, *, status: int = 200, errors: FormErrors | None = None, **context: object) -> Response:
-    shown: dict[str, object] = {
-        "result": None,
-        "refused": [],
-        "values": {"dataset": "", "skip_invalid": False},
-    }
+def _render(
+    pg: Page,
+    *,
+    status: int = 200,
+    errors: FormErrors | None = None,
+    result: aggregates.ImportResult | None = None,
+    refused: list[tuple[str, str]] | None = None,
+    values: dict[str, object] | None = None,
+) -> Response:
     return pg.render(
         "stats/global_import.html",
         status=status,
         datasets=[(d.name, d.title) for d in aggregates.DATASETS.values()],
         errors=errors or FormErrors(),
-        **{**shown, **context},
+        result=result,
+        refused=refused or [],
+        values=values or {"dataset": "", "skip_invalid": False},
     )
 
 
