@@ -7,7 +7,6 @@ results. The shared helpers come from refugio.cli.common.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import uuid
@@ -188,10 +187,7 @@ def export_cmd(
     actor = common.actor(container, as_user)
     with unit_of_work(container.sessions) as s:
         rows = common.run(lambda: queries.export_requests(s, actor=actor, status=status))
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(queries.EXPORT_COLUMNS))
-        writer.writeheader()
-        writer.writerows(rows)
+    out.write_text(queries.export_csv(rows), encoding="utf-8", newline="")
     typer.echo(f"{len(rows)} request(s) written to {out}")
 
 
