@@ -133,9 +133,13 @@ def people_rows(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Any]:
     return session.execute(person_select(dialect, Individual.id.in_(ids), with_ids=True)).all()
 
 
-def everyone() -> Any:
-    """SELECT the id of every registered person (to rebuild the snapshot)."""
-    return select(Individual.id)
+def everyone(dialect: str, block_size: int) -> Any:
+    """SELECT every registered person's id, operation, block number (consecutive runs of `block_size`
+    people of an operation) and counted columns: the snapshot rebuilt in one INSERT … SELECT."""
+    rows = person_select(dialect, literal(True), with_ids=True).subquery()
+    cols = list(rows.c)
+    number = func.row_number().over(partition_by=cols[1], order_by=cols[0]) - 1
+    return select(cols[0], cols[1], cast(number / block_size, Integer), *cols[2:])
 
 
 def population_query(session: Session, *, actor: Principal, operation: Operation, site: Site | None) -> Any:
@@ -151,7 +155,7 @@ def population_query(session: Session, *, actor: Principal, operation: Operation
     return person_select(dialect, people)
 
 
-def _counted_sites(session: Session, actor: Principal, op: Operation, site: Site | None) -> set[str] | None:
+def counted_sites(session: Session, actor: Principal, op: Operation, site: Site | None) -> set[str] | None:
     """The codes of the sites of `op` whose people the actor may count (None: all of them)."""
     if site is not None:
         return {site.code}
@@ -188,7 +192,7 @@ def load_population(
                 f"{actor.label} lacks {Permission.STATS_VIEW.value} for site {site_row.code}"
             )
     if source == "snapshot":
-        frame = snapshot.load_frame(session, op.id, sites=_counted_sites(session, actor, op, site_row))
+        frame = snapshot.load_frame(session, op.id, sites=counted_sites(session, actor, op, site_row))
     else:
         stmt = population_query(session, actor=actor, operation=op, site=site_row)
         result = session.execute(stmt.execution_options(yield_per=PARTITION))
@@ -241,6 +245,7 @@ def household_count(session: Session, *, actor: Principal, population: Populatio
 __all__ = [
     "PARTITION",
     "Population",
+    "counted_sites",
     "everyone",
     "household_count",
     "load_population",

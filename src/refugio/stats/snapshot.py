@@ -30,7 +30,7 @@ from refugio.stats.models import StatsBlock, StatsDirty, StatsPerson, StatsState
 if TYPE_CHECKING:
     from refugio.stats.duckdb_engine import Frame
 
-BLOCK = 65_536  # people per block
+BLOCK = 16_384  # people per block (a refresh repacks the blocks of the people it recomputed)
 CHUNK = 2_000  # people recomputed per query
 COLUMNS = ("sex", "dob", "population_type", "origin", "site", "arrival", "entry", "exit")
 
@@ -141,13 +141,21 @@ def refresh(session: Session) -> int:
 
 
 def rebuild(session: Session) -> int:
-    """Throw the snapshot away and build it again from the registry (every person marked dirty)."""
+    """Throw the snapshot away and build it again from the registry, set-based (one INSERT … SELECT,
+    then every block packed); the number of people in it."""
     from refugio.stats.population import everyone
 
+    dialect = session.get_bind().dialect.name
+    session.execute(delete(StatsDirty))  # what is committed from here on is in the SELECT below
     session.execute(delete(StatsBlock))
     session.execute(delete(StatsPerson))
-    session.execute(insert(StatsDirty).from_select(["individual_id"], everyone()))
-    return refresh(session)
+    names = ["individual_id", "operation_id", "block", *COLUMNS]
+    session.execute(insert(StatsPerson).from_select(names, everyone(dialect, BLOCK)))
+    blocks = session.execute(select(StatsPerson.operation_id, StatsPerson.block).distinct()).all()
+    for operation_id, block in blocks:
+        _repack(session, operation_id, block)
+    session.execute(update(StatsState).where(StatsState.id == 1).values(generation=StatsState.generation + 1))
+    return int(session.scalar(select(func.count()).select_from(StatsPerson)) or 0)
 
 
 def load_frame(session: Session, operation_id: uuid.UUID, *, sites: Iterable[str] | None = None) -> Frame:

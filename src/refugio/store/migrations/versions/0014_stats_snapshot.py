@@ -6,7 +6,8 @@ snapshot was last brought up to date) and `stats_state` (its generation).
 `stats_dirty` is written by the database's own triggers, whatever wrote the change (the services, a
 set-based import, a merge): on individual (insert, delete, an update of a counted column), household
 (an update of its registration or arrival date or origin: its members, and the people first registered
-with it), registration_event (exit dates) and site (its code). On SQLite row triggers; on PostgreSQL
+with it), registration_event (exit dates), specific_need (the dashboard's counts of needs: a change bumps the
+snapshot's generation, which keys the dashboard's cache) and site (its code). On SQLite row triggers; on PostgreSQL
 statement triggers over the transition tables, so that a bulk insert costs one INSERT … SELECT. Every
 person already registered is marked, so that the first refresh builds the whole snapshot.
 
@@ -50,6 +51,13 @@ SQLITE_TRIGGERS = [
     "UNION SELECT NEW.individual_id WHERE NEW.individual_id IS NOT NULL; END",
     "CREATE TRIGGER stats_dirty_event_delete AFTER DELETE ON registration_event "
     "WHEN OLD.individual_id IS NOT NULL BEGIN "
+    "INSERT INTO stats_dirty (individual_id) VALUES (OLD.individual_id); END",
+    "CREATE TRIGGER stats_dirty_need_insert AFTER INSERT ON specific_need BEGIN "
+    "INSERT INTO stats_dirty (individual_id) VALUES (NEW.individual_id); END",
+    "CREATE TRIGGER stats_dirty_need_update AFTER UPDATE ON specific_need BEGIN "
+    "INSERT INTO stats_dirty (individual_id) SELECT OLD.individual_id "
+    "UNION SELECT NEW.individual_id; END",
+    "CREATE TRIGGER stats_dirty_need_delete AFTER DELETE ON specific_need BEGIN "
     "INSERT INTO stats_dirty (individual_id) VALUES (OLD.individual_id); END",
     "CREATE TRIGGER stats_dirty_site_update AFTER UPDATE OF code ON site BEGIN "
     "INSERT INTO stats_dirty (individual_id) SELECT id FROM individual WHERE site_id = NEW.id; END",
@@ -120,6 +128,7 @@ def _pg_triggers() -> list[str]:
         ("individual", "stats_dirty_individual"),
         ("household", "stats_dirty_household"),
         ("registration_event", "stats_dirty_event"),
+        ("specific_need", "stats_dirty_event"),  # the same: the person of each row
         ("site", "stats_dirty_site"),
     ):
         kinds = {
