@@ -6,10 +6,10 @@ snapshot was last brought up to date) and `stats_state` (its generation).
 `stats_dirty` is written by the database's own triggers, whatever wrote the change (the services, a
 set-based import, a merge): on individual (insert, delete, an update of a counted column), household
 (an update of its registration or arrival date or origin: its members, and the people first registered
-with it), registration_event (exit dates), specific_need (the dashboard's counts of needs: a change bumps the
-snapshot's generation, which keys the dashboard's cache) and site (its code). On SQLite row triggers; on PostgreSQL
-statement triggers over the transition tables, so that a bulk insert costs one INSERT … SELECT. Every
-person already registered is marked, so that the first refresh builds the whole snapshot.
+with it), registration_event (exit dates), specific_need (the dashboard's counts of needs: a change
+bumps the snapshot's generation, which keys the dashboard's cache) and site (its code). On SQLite row
+triggers; on PostgreSQL statement triggers over the transition tables, so that a bulk insert costs one
+INSERT … SELECT. Every person already registered is marked, so that the first refresh builds it all.
 
 Revision ID: 0014
 Revises: 0013
