@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import select, text
 from tests.dedup.conftest import again_payload
 from tests.helpers import Seed, household_payload
-from tests.intake.support import run_import, write_csv
+from tests.intake.support import commit, run_import, write_csv
 
 from refugio.core import clock
+from refugio.core.events import bus
 from refugio.dedup import queries as dedup_queries
 from refugio.dedup import service as dedup
 from refugio.main import Container
@@ -183,7 +184,15 @@ def _import(c: Container, seeded: Seed, tmp: Path) -> None:
         for h in range(4)
         for m in range(3)
     ]
-    run_import(c, SYSTEM, write_csv(tmp, lines, f"in-{uuid.uuid4().hex[:6]}.csv"), seeded.camp_id)
+    path = write_csv(tmp, lines, f"in-{uuid.uuid4().hex[:6]}.csv")
+    batch_id = run_import(c, SYSTEM, path, seeded.camp_id, events=bus)  # the bus main.py wires
+    before = len(_people(c))
+    with unit_of_work(c.sessions) as s:
+        assert not snapshot.pending(s)
+    result = commit(c, SYSTEM, batch_id, events=bus)
+    assert len(_people(c)) == before + 12, result
+    with unit_of_work(c.sessions) as s:  # taken into the snapshot once committed, before any read
+        assert not snapshot.pending(s)
 
 
 def test_snapshot_equals_full_recomputation_after_random_writes(
