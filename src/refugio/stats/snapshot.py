@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from refugio.stats.models import StatsBlock, StatsDirty, StatsPerson, StatsState
+from refugio.store.locking import for_update
 
 if TYPE_CHECKING:
     from refugio.stats.duckdb_engine import Frame
@@ -128,6 +129,8 @@ def refresh(session: Session) -> int:
     """Take every listed change into the snapshot; the number of people recomputed."""
     if not pending(session):
         return 0
+    # one refresh at a time: a second waits here, then finds only what was listed since
+    session.execute(for_update(session, select(StatsState.generation).where(StatsState.id == 1)))
     taken = session.scalars(delete(StatsDirty).returning(StatsDirty.individual_id)).all()
     ids = sorted(set(taken))
     blocks = _Blocks(session)
@@ -146,6 +149,7 @@ def rebuild(session: Session) -> int:
     from refugio.stats.population import everyone
 
     dialect = session.get_bind().dialect.name
+    session.execute(for_update(session, select(StatsState.generation).where(StatsState.id == 1)))
     session.execute(delete(StatsDirty))  # what is committed from here on is in the SELECT below
     session.execute(delete(StatsBlock))
     session.execute(delete(StatsPerson))
