@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from refugio.stats.models import StatsBlock, StatsDirty, StatsPerson, StatsState
+from refugio.store.blobs import read_blobs
 from refugio.store.locking import for_update
 
 if TYPE_CHECKING:
@@ -167,9 +168,10 @@ def load_frame(session: Session, operation_id: uuid.UUID, *, sites: Iterable[str
     from refugio.stats.duckdb_engine import frame_from_packed
 
     refresh(session)
-    payloads = session.scalars(
-        select(StatsBlock.payload).where(StatsBlock.operation_id == operation_id).order_by(StatsBlock.block)
-    ).all()
+    payloads = read_blobs(
+        session,
+        select(StatsBlock.payload).where(StatsBlock.operation_id == operation_id).order_by(StatsBlock.block),
+    )
     return frame_from_packed(payloads, keep_sites=None if sites is None else set(sites))
 
 
