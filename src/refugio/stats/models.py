@@ -210,7 +210,7 @@ class StatsBlock(Base):
 class StatsDirty(Base):
     """A person whose statistics columns may have changed since the snapshot was last brought up to
     date: written by the database's own triggers on individual, household, registration_event and site
-    (migration 0014), whatever wrote the change, and consumed by `snapshot.refresh`."""
+    (migration 0015), whatever wrote the change, and consumed by `snapshot.refresh`."""
 
     __tablename__ = "stats_dirty"
 

@@ -1,7 +1,7 @@
 """The columnar snapshot of the registered population: what statistics read instead of recomputing
 every person's columns from the registry at each request.
 
-Three tables (migration 0014): `stats_person` holds one row per person of the columns counted over
+Three tables (migration 0015): `stats_person` holds one row per person of the columns counted over
 (sex, date of birth, population type, origin, site, arrival, entry, exit), exactly as the full
 population query (`population.person_select`) computes them; `stats_block` holds those rows packed as
 columns, up to BLOCK people of one operation a block; `stats_dirty` lists the people changed since, written

@@ -11,8 +11,8 @@ bumps the snapshot's generation, which keys the dashboard's cache) and site (its
 triggers; on PostgreSQL statement triggers over the transition tables, so that a bulk insert costs one
 INSERT … SELECT. Every person already registered is marked, so that the first refresh builds it all.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 05:00:00
 """
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
