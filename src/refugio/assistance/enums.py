@@ -86,3 +86,9 @@ class ComplaintStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+class PdmOutcomeKind(StrEnum):
+    RECEIVED = "received"
+    NOT_RECEIVED = "not_received"
+    RECEIVED_WITH_ISSUES = "received_with_issues"

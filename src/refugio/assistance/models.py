@@ -11,7 +11,18 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refugio.core import clock
@@ -120,6 +131,29 @@ class Collection(Base):
     collector_document: Mapped[str | None] = mapped_column(String(60))
 
 
+class CollectionGuard(Base):
+    """A household's last collection in a programme. The desk moves `last_at_s` to the new collection's
+    time and `previous_at_s` to the old one in one statement; the CHECK constraint refuses the row when
+    the two are closer than the programme's minimum interval, so the database itself refuses a collection
+    too soon after another, whatever the number of desks (times are whole seconds since the epoch, the
+    same arithmetic on SQLite and PostgreSQL)."""
+
+    __tablename__ = "assistance_collection_guard"
+    __table_args__ = (
+        CheckConstraint(
+            "min_interval_s = 0 OR previous_at_s IS NULL OR last_at_s - previous_at_s >= min_interval_s",
+            name="min_interval",
+        ),
+    )
+
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assistance_programme.id"), primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    last_at_s: Mapped[int] = mapped_column(BigInteger)
+    previous_at_s: Mapped[int | None] = mapped_column(BigInteger)
+    min_interval_s: Mapped[int] = mapped_column(Integer)
+    last_entitlement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assistance_entitlement.id"))
+
+
 class PaymentPlan(UUIDPk, Timestamped, Base):
     """A payment plan of a cycle for one provider: its state machine, the people who prepared,
     approved and released it, and the seal over its chained payment records."""
@@ -212,4 +246,21 @@ class Complaint(UUIDPk, Timestamped, Base):
     received_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     due_at: Mapped[dt.datetime]
     closed_at: Mapped[dt.datetime | None]
+    recorded_by: Mapped[str] = mapped_column(String(80))
+
+
+class PdmOutcome(UUIDPk, Base):
+    """A post-distribution monitoring answer for a household's entitlement: received, not received or
+    received with issues. One per entitlement; a problem opens a complaint (PDM channel), linked here."""
+
+    __tablename__ = "assistance_pdm_outcome"
+
+    entitlement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assistance_entitlement.id"), unique=True)
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assistance_cycle.id"), index=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"))
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))
+    outcome: Mapped[str] = mapped_column(String(24))
+    notes: Mapped[str | None] = mapped_column(Text)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("assistance_complaint.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     recorded_by: Mapped[str] = mapped_column(String(80))

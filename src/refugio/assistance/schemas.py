@@ -18,6 +18,7 @@ from refugio.assistance.enums import (
     ComplaintChannel,
     ComplaintPriority,
     ComplaintStatus,
+    PdmOutcomeKind,
     ProgrammeKind,
 )
 
@@ -354,3 +355,43 @@ class OverduePlan(BaseModel):
 
 
 EntitlementRead.model_rebuild()
+
+
+class PdmOutcomeCreate(Strict):
+    """A PDM answer for a household of a frozen cycle; `not_received` and `received_with_issues` open a
+    complaint (PDM channel) with `notes` as its description."""
+
+    cycle: str = Field(max_length=60, description="The cycle's id or PROGRAMME/NUMBER")
+    household_ref: str = Field(min_length=1, max_length=30)
+    outcome: PdmOutcomeKind
+    notes: str | None = Field(default=None, max_length=5000)
+    category: ComplaintCategory | None = Field(
+        default=None, description="The complaint's category (default: not_received or service_quality)"
+    )
+    priority: ComplaintPriority = ComplaintPriority.NORMAL
+
+    @model_validator(mode="after")
+    def _problem_described(self) -> PdmOutcomeCreate:
+        if self.outcome != PdmOutcomeKind.RECEIVED and len((self.notes or "").strip()) < 3:
+            raise ValueError("notes: describe the problem (it opens a complaint)")
+        return self
+
+
+class PdmOutcomeRead(BaseModel):
+    id: uuid.UUID
+    household_ref: str
+    site_code: str
+    outcome: str
+    notes: str | None
+    complaint_ref: str | None
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+class PdmResults(BaseModel):
+    cycle: str
+    sampled: int
+    received: int
+    not_received: int
+    received_with_issues: int
+    outcomes: list[PdmOutcomeRead]

@@ -6,7 +6,10 @@ the focal point or a named alternate.
 Double collection is impossible: `assistance_collection.entitlement_id` is unique, and the insert is
 the check — the second of two desks racing for the same entitlement gets the database's unique
 violation, turned into a Conflict naming the desk that served it. The minimum interval between a
-household's collections across cycles is checked before the insert.
+household's collections across cycles is enforced by the database too: each collection moves the
+household's row of `assistance_collection_guard` in one INSERT … ON CONFLICT DO UPDATE, and its CHECK
+constraint refuses two collections closer than the interval (a friendlier message is prepared first
+from the collections already recorded).
 
 Imports refugio.assistance (models, schemas, enums), refugio.registration (queries, certificate),
 security, store and core.
@@ -19,12 +22,13 @@ import uuid
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from refugio.assistance import policy
 from refugio.assistance.enums import CollectorRole, CycleStatus
-from refugio.assistance.models import Collection, Cycle, Entitlement, Programme
+from refugio.assistance.models import Collection, CollectionGuard, Cycle, Entitlement, Programme
 from refugio.assistance.schemas import CollectionCreate, CollectionRead, DeskView, EntitlementRead
 from refugio.assistance.service.common import audited, load_programme
 from refugio.core import clock, ids
@@ -110,6 +114,52 @@ def lookup(
     )
 
 
+def _check_interval(session: Session, programme: Programme, ent: Entitlement, now: dt.datetime) -> None:
+    """The message for a collection too soon after the household's last one (the database's guard
+    refuses it anyway, see `_move_guard`)."""
+    if not programme.min_interval_days:
+        return
+    last = session.scalar(
+        select(func.max(Collection.collected_at)).where(
+            Collection.household_id == ent.household_id,
+            Collection.programme_id == programme.id,
+            Collection.entitlement_id != ent.id,
+        )
+    )
+    if last is not None and now - last < dt.timedelta(days=programme.min_interval_days):
+        raise Conflict(
+            f"{ent.household_ref} collected on {last:%Y-%m-%d %H:%M}; {programme.code} allows one "
+            f"collection every {programme.min_interval_days} days"
+        )
+
+
+def _move_guard(session: Session, programme: Programme, ent: Entitlement, now: dt.datetime) -> None:
+    """Move the household's last-collection row to `now` in one statement; the row's CHECK constraint
+    (IntegrityError) refuses it when the previous collection is closer than the programme's interval."""
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    at_s, interval_s = int(now.timestamp()), programme.min_interval_days * 86_400
+    stmt = upsert(CollectionGuard).values(
+        programme_id=programme.id,
+        household_id=ent.household_id,
+        last_at_s=at_s,
+        previous_at_s=None,
+        min_interval_s=interval_s,
+        last_entitlement_id=ent.id,
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["programme_id", "household_id"],
+            set_={
+                "previous_at_s": CollectionGuard.last_at_s,
+                "last_at_s": at_s,
+                "min_interval_s": interval_s,
+                "last_entitlement_id": ent.id,
+            },
+        )
+    )
+
+
 def collect(
     session: Session, *, actor: Principal, data: CollectionCreate, desk_time: dt.datetime | None = None
 ) -> CollectionRead:
@@ -125,19 +175,7 @@ def collect(
     if cycle.status != CycleStatus.ACTIVE:
         raise Conflict(f"cycle {programme.code}/{cycle.number} is {cycle.status}: nothing is collected")
     now = desk_time or clock.now()
-    if programme.min_interval_days:
-        last = session.scalar(
-            select(func.max(Collection.collected_at)).where(
-                Collection.household_id == ent.household_id,
-                Collection.programme_id == programme.id,
-                Collection.entitlement_id != ent.id,
-            )
-        )
-        if last is not None and now - last < dt.timedelta(days=programme.min_interval_days):
-            raise Conflict(
-                f"{ent.household_ref} collected on {last:%Y-%m-%d %H:%M}; {programme.code} allows one "
-                f"collection every {programme.min_interval_days} days"
-            )
+    _check_interval(session, programme, ent, now)
     focal = ent.snapshot.get("focal_point", {})
     if data.collector_role == CollectorRole.FOCAL_POINT:
         name, document = str(focal.get("name", "")), str(focal.get("document", "")) or None
@@ -160,7 +198,14 @@ def collect(
                     collector_document=document,
                 )
             )
-    except IntegrityError:
+            # in the same savepoint: a SAVEPOINT that opens SQLite's transaction commits it when released
+            _move_guard(session, programme, ent, now)
+    except IntegrityError as exc:
+        if "min_interval" in str(exc.orig):
+            raise Conflict(
+                f"{ent.household_ref} collected less than {programme.min_interval_days} days ago; "
+                f"{programme.code} allows one collection every {programme.min_interval_days} days"
+            ) from None
         done = session.scalar(select(Collection).where(Collection.entitlement_id == ent.id))
         where = (
             f" at desk {done.desk} on {done.collected_at:%Y-%m-%d %H:%M:%S} by {done.recorded_by}"
