@@ -32,7 +32,7 @@ def _two_cycles(world: World, days: int) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 def test_the_database_refuses_a_collection_too_soon_after_another(world: World) -> None:
-    first, second = _two_cycles(world, 25)
+    first, _second = _two_cycles(world, 25)
     with unit_of_work(world.container.sessions) as s:
         desk.collect(s, actor=world.who("desk"), data=CollectionCreate(entitlement_id=first, desk="D1"))
     with unit_of_work(world.container.sessions) as s:
