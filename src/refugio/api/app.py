@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
 from refugio.api.assistance import router as assistance_router
+from refugio.api.assistance_complaints import router as assistance_complaints_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
@@ -66,6 +67,7 @@ ROUTERS = (
     sharing_router,
     tracking_router,
     assistance_router,
+    assistance_complaints_router,
     solutions_router,
 )
 

@@ -42,18 +42,31 @@ def list_complaints(
     actor: Principal,
     sensitive: bool = False,
     status: str | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    channel: str | None = None,
+    overdue: bool = False,
     limit: int = 200,
 ) -> list[ComplaintRead]:
     """Ordinary complaints in the actor's scope; with `sensitive`, only the sensitive ones (restricted
-    permission needed, the read audited)."""
+    permission needed, the read audited). Filters: status, category, priority, channel, and `overdue`
+    (still open past the service-level deadline)."""
     stmt = select(Complaint).where(
         scope_clause(actor, P.ASSISTANCE_COMPLAINT, Complaint.operation_id, Complaint.site_id),
         Complaint.sensitive.is_(sensitive),
     )
     if sensitive:
         stmt = stmt.where(_sensitive_clause(actor))  # type: ignore[arg-type]
-    if status:
-        stmt = stmt.where(Complaint.status == status)
+    for column, value in (
+        (Complaint.status, status),
+        (Complaint.category, category),
+        (Complaint.priority, priority),
+        (Complaint.channel, channel),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if overdue:
+        stmt = stmt.where(Complaint.status.in_(("open", "in_progress")), Complaint.due_at < clock.now())
     rows = list(session.scalars(stmt.order_by(Complaint.due_at).limit(limit)))
     if sensitive and rows:
         audited(

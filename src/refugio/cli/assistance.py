@@ -19,6 +19,7 @@ import typer
 
 from refugio.cli import common
 from refugio.cli.assistance_payments import payments_app, plans_app, verify
+from refugio.cli.assistance_pdm import pdm_app
 from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ assistance_app.add_typer(payments_app, name="payments")
 assistance_app.command("verify")(verify)
 assistance_app.add_typer(desk_app, name="desk")
 assistance_app.add_typer(complaints_app, name="complaints")
+assistance_app.add_typer(pdm_app, name="pdm")
 
 CycleArg = Annotated[str, typer.Argument(help="The cycle: PROGRAMME/NUMBER (e.g. WINTER/1) or its id.")]
 ProgrammeArg = Annotated[str, typer.Argument(help="The programme's code or id.")]
@@ -400,17 +402,32 @@ def complaint_list(
     sensitive: Annotated[
         bool, typer.Option("--sensitive", help="Only the sensitive ones (restricted)")
     ] = False,
+    status: Annotated[str | None, typer.Option("--status")] = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    priority: Annotated[str | None, typer.Option("--priority")] = None,
+    channel: Annotated[str | None, typer.Option("--channel")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only those past their deadline")] = False,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     as_user: AsOption = None,
 ) -> None:
+    """Complaints in your scope, soonest deadline first, with the filters given."""
     from refugio.assistance import complaint_queries
 
     rows = common.in_uow(
         db,
         data_dir,
         as_user,
-        lambda s, a, c: complaint_queries.list_complaints(s, actor=a, sensitive=sensitive),
+        lambda s, a, c: complaint_queries.list_complaints(
+            s,
+            actor=a,
+            sensitive=sensitive,
+            overdue=overdue,
+            status=status,
+            category=category,
+            priority=priority,
+            channel=channel,
+        ),
     )
     for r in rows:
         late = " OVERDUE" if r.overdue else ""

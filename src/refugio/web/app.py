@@ -19,6 +19,7 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from refugio.web import errors, middleware, protection, tracing
+from refugio.web.assistance import complaints as assistance_complaints
 from refugio.web.assistance import desk as assistance_desk
 from refugio.web.assistance import pages as assistance_pages
 from refugio.web.context import WebState, state_of
@@ -81,6 +82,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(tracking_pages.router)
     app.include_router(assistance_pages.router)
     app.include_router(assistance_desk.router)
+    app.include_router(assistance_complaints.router)
     app.include_router(solutions_pages.router)
     errors.install(app)
     middleware.install(

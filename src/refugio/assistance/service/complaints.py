@@ -132,3 +132,8 @@ def progress_complaint(
         {"ref": complaint.ref, "status": complaint.status},
     )
     return complaint
+
+
+def next_statuses(status: str) -> list[str]:
+    """The statuses a complaint in `status` may move to (for the forms)."""
+    return [s.value for s in _NEXT[ComplaintStatus(status)]]

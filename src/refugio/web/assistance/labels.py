@@ -40,3 +40,42 @@ NOTICES = {
     "step": N_("The plan moved on."),
     "collected": N_("The collection was recorded."),
 }
+NOTICES.update(
+    {
+        "lodged": N_("The complaint was recorded."),
+        "progressed": N_("The complaint's status was changed."),
+        "pdm": N_("The PDM outcome was recorded."),
+    }
+)
+CHANNEL = {
+    "desk": N_("Desk"),
+    "phone": N_("Phone"),
+    "hotline": N_("Hotline"),
+    "web_form": N_("Web form"),
+    "pdm": N_("Post-distribution monitoring"),
+}
+CATEGORY = {
+    "targeting": N_("Targeting"),
+    "amount": N_("Amount"),
+    "delay": N_("Delay"),
+    "not_received": N_("Not received"),
+    "service_quality": N_("Service quality"),
+    "information": N_("Information"),
+    "staff_conduct": N_("Staff conduct"),
+    "sea": N_("Sexual exploitation and abuse"),
+    "staff_fraud": N_("Fraud by staff"),
+    "other": N_("Other"),
+    "restricted": N_("Restricted categories"),
+}
+PRIORITY = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
+COMPLAINT_STATUS = {
+    "open": N_("Open"),
+    "in_progress": N_("In progress"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+PDM_OUTCOME = {
+    "received": N_("Received"),
+    "not_received": N_("Not received"),
+    "received_with_issues": N_("Received with issues"),
+}

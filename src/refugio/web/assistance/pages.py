@@ -18,9 +18,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from refugio.assistance import queries
-from refugio.assistance.schemas import CycleCreate, PlanCreate, ReconcileResult
-from refugio.assistance.service import lists, plans, programmes, reconcile
+from refugio.assistance import pdm_queries, queries
+from refugio.assistance.schemas import CycleCreate, PdmOutcomeCreate, PlanCreate, ReconcileResult
+from refugio.assistance.service import lists, pdm, plans, programmes, reconcile
 from refugio.core.errors import NotFound, RefugioError, ValidationFailed
 from refugio.security.permissions import Permission
 from refugio.web import forms
@@ -88,6 +88,7 @@ def index(request: Request) -> Response:
             programmes=queries.list_programmes(pg.db, actor=pg.principal),
             plans=queries.list_plans(pg.db, actor=pg.principal),
             can_distribute=pg.can_anywhere(P.ASSISTANCE_DISTRIBUTE),
+            can_complaints=pg.can_anywhere(P.ASSISTANCE_COMPLAINT),
             problems=[],
             **_common(pg),
         )
@@ -160,7 +161,9 @@ async def create_cycle(request: Request, code: str) -> Response:
 # cycles
 
 
-def _cycle_page(pg: Page, cycle_id: uuid.UUID, problems: list[str] | None = None) -> Response:
+def _cycle_page(
+    pg: Page, cycle_id: uuid.UUID, problems: list[str] | None = None, pdm_values: dict[str, str] | None = None
+) -> Response:
     cycle = queries.get_cycle(pg.db, actor=pg.principal, key=cycle_id)
     programme = queries.get_programme(pg.db, actor=pg.principal, key=cycle.programme_id)
     can_plan = pg.can(P.ASSISTANCE_PLAN, operation_id=programme.operation_id)
@@ -179,6 +182,13 @@ def _cycle_page(pg: Page, cycle_id: uuid.UUID, problems: list[str] | None = None
         plans=queries.list_plans(pg.db, actor=pg.principal, cycle_key=cycle.id),
         problems=problems or [],
         can_plan=can_plan,
+        pdm=pdm_queries.pdm_results(pg.db, actor=pg.principal, cycle_key=cycle.id)
+        if cycle.frozen_at is not None
+        else None,
+        can_pdm=pg.can(P.ASSISTANCE_COMPLAINT, operation_id=programme.operation_id),
+        pdm_values=pdm_values or {},
+        pdm_outcomes=labels.PDM_OUTCOME,
+        categories={k: v for k, v in labels.CATEGORY.items() if k != "restricted"},
         **_common(pg),
     )
 
@@ -193,10 +203,15 @@ def cycle_page(request: Request, cycle_id: str) -> Response:
 async def cycle_action(request: Request, cycle_id: str, action: str) -> Response:
     form = await request.form()
     cid = parse_uuid(cycle_id)
-    if action not in ("freeze", "activate", "finish", "plan"):
+    if action not in ("freeze", "activate", "finish", "plan", "pdm"):
         raise NotFound("no such action")
+    pdm_values = {k: text(form, k) for k in ("household_ref", "outcome", "notes", "category")}
 
     def work(pg: Page) -> str:
+        if action == "pdm":
+            values = {"cycle": str(cid), **{k: v for k, v in pdm_values.items() if v}}
+            pdm.record_outcome(pg.db, actor=pg.principal, data=forms.build(PdmOutcomeCreate, values, pg.t))
+            return f"/assistance/cycles/{cid}?done=pdm#pdm"
         if action == "freeze":
             lists.freeze(pg.db, actor=pg.principal, cycle_key=cid)
             return f"/assistance/cycles/{cid}?done=frozen"
@@ -209,7 +224,9 @@ async def cycle_action(request: Request, cycle_id: str, action: str) -> Response
         programmes.move_cycle(pg.db, actor=pg.principal, cycle_key=cid, to=to)
         return f"/assistance/cycles/{cid}?done=moved"
 
-    return await run_in_threadpool(act, request, form, work, lambda pg, found: _cycle_page(pg, cid, found))
+    return await run_in_threadpool(
+        act, request, form, work, lambda pg, found: _cycle_page(pg, cid, found, pdm_values)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
