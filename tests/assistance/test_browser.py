@@ -79,3 +79,40 @@ def test_the_desk_on_a_phone(served: tuple[str, World]) -> None:
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_complaints_page_with_the_keyboard(served: tuple[str, World], width: int) -> None:
+    """An officer records a complaint from the keyboard (errors first, beside their fields), opens it,
+    and the pages fit the screen."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _world = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_default_timeout(15_000)
+            page.goto(f"{url}/login")
+            page.fill("#username", "officer")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]:has-text('Sign in')")
+            page.goto(f"{url}/assistance/complaints")
+            page.select_option("#f-c-category", "delay")
+            page.fill("#f-c-complainant_name", "Someone")
+            page.check("#f-c-anonymous")
+            page.fill("#f-c-description", "waited four hours at the gate")
+            page.focus("#f-c-household_ref")
+            page.keyboard.press("Enter")
+            expect(page.locator("#error-summary")).to_be_visible()
+            page.uncheck("#f-c-anonymous")
+            page.focus("#f-c-complainant_name")
+            page.keyboard.press("Enter")
+            expect(page.locator("text=The complaint was recorded.")).to_be_visible()
+            expect(page.locator("text=waited four hours at the gate")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.goto(f"{url}/assistance/complaints")
+            expect(page.locator("a:has-text('JOR-CF-000001')")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        finally:
+            browser.close()

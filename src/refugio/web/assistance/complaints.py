@@ -69,7 +69,7 @@ def _choices(pg: Page, mapping: dict[str, str], keep: object = None) -> list[tup
     return [(k, pg.gettext(v)) for k, v in mapping.items() if keep is None or k in keep]  # type: ignore[operator]
 
 
-def _list_page(pg: Page, values: dict[str, str], errors: FormErrors | None = None) -> Response:
+def _list_page(pg: Page, values: dict[str, Any], errors: FormErrors | None = None) -> Response:
     if not pg.can_anywhere(P.ASSISTANCE_COMPLAINT):
         raise PermissionDenied(f"{pg.principal.label} lacks {P.ASSISTANCE_COMPLAINT.value}")
     query = pg.request.query_params
@@ -114,7 +114,7 @@ def _list_page(pg: Page, values: dict[str, str], errors: FormErrors | None = Non
 @router.get("/assistance/complaints")
 def complaints_page(request: Request) -> Response:
     with state_of(request).page(request) as pg:
-        return _list_page(pg, {"priority": "normal"})
+        return _list_page(pg, {**dict.fromkeys(LODGE_FIELDS, ""), "priority": "normal", "anonymous": False})
 
 
 def _lodge_values(form: FormData) -> dict[str, Any]:

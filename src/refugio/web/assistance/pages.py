@@ -186,7 +186,7 @@ def _cycle_page(
         if cycle.frozen_at is not None
         else None,
         can_pdm=pg.can(P.ASSISTANCE_COMPLAINT, operation_id=programme.operation_id),
-        pdm_values=pdm_values or {},
+        pdm_values=pdm_values or dict.fromkeys(("household_ref", "outcome", "notes", "category"), ""),
         pdm_outcomes=labels.PDM_OUTCOME,
         categories={k: v for k, v in labels.CATEGORY.items() if k != "restricted"},
         **_common(pg),
