@@ -16,6 +16,9 @@ from tests.helpers import PASSWORD, build_container
 from tests.web.conftest import make_app
 from tests.web.test_browser import ARGS, CHROMIUM, free_port
 
+from refugio.assistance import queries
+from refugio.store.uow import unit_of_work
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -114,5 +117,30 @@ def test_complaints_page_with_the_keyboard(served: tuple[str, World], width: int
             page.goto(f"{url}/assistance/complaints")
             expect(page.locator("a:has-text('JOR-CF-000001')")).to_be_visible()
             assert page.evaluate("document.documentElement.scrollWidth") <= width
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_report_fits_the_screen(served: tuple[str, World], width: int) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, world = served
+    with unit_of_work(world.container.sessions) as s:
+        cycle = queries.list_cycles(s, actor=world.who("officer"), programme_key="WINTER")[0].id
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_default_timeout(15_000)
+            page.goto(f"{url}/login")
+            page.fill("#username", "officer")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]:has-text('Sign in')")
+            page.goto(f"{url}/assistance/cycles/{cycle}")
+            page.click("a:has-text('Report')")
+            expect(page.locator("figure.chart svg")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=f"/tmp/h15-report-{width}.png", full_page=True)
         finally:
             browser.close()

@@ -1,6 +1,7 @@
 """Assistance API, accountability to affected people: complaints (lodge, list with filters, read, move
 on with the response, counts by category) and post-distribution monitoring outcomes (a problem opens a
-complaint) with a cycle's results.
+complaint) with a cycle's results; the cycle's report through the disclosure control
+(refugio.stats.assistance_report).
 
 Permissions (checked by refugio.assistance): ASSISTANCE_COMPLAINT to lodge, read and handle complaints
 and record PDM outcomes; sensitive categories (SEA, fraud by staff) only with
@@ -27,6 +28,7 @@ from refugio.assistance.schemas import (
     PdmResults,
 )
 from refugio.assistance.service import complaints, pdm
+from refugio.stats.assistance_report import AssistanceReport, assistance_report
 
 router = APIRouter(prefix="/assistance", tags=["assistance"], responses=responses(401, 403, 404, 409, 422))
 
@@ -105,3 +107,12 @@ def record_pdm(data: PdmOutcomeCreate, session: Db, principal: Caller) -> PdmRes
 @router.get("/cycles/{cycle}/pdm", response_model=PdmResults, summary="A cycle's PDM outcomes and counts")
 def pdm_results(cycle: str, session: Db, principal: Caller) -> PdmResults:
     return pdm_queries.pdm_results(session, actor=principal, cycle_key=cycle)
+
+
+@router.get(
+    "/cycles/{cycle}/report",
+    response_model=AssistanceReport,
+    summary="The cycle's report (coverage, amounts, PDM, complaints) after disclosure control",
+)
+def report(cycle: str, session: Db, principal: Caller) -> AssistanceReport:
+    return assistance_report(session, actor=principal, cycle_key=cycle)

@@ -19,7 +19,7 @@ import typer
 
 from refugio.cli import common
 from refugio.cli.assistance_payments import payments_app, plans_app, verify
-from refugio.cli.assistance_pdm import pdm_app
+from refugio.cli.assistance_pdm import pdm_app, report
 from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ assistance_app.command("verify")(verify)
 assistance_app.add_typer(desk_app, name="desk")
 assistance_app.add_typer(complaints_app, name="complaints")
 assistance_app.add_typer(pdm_app, name="pdm")
+assistance_app.command("report")(report)
 
 CycleArg = Annotated[str, typer.Argument(help="The cycle: PROGRAMME/NUMBER (e.g. WINTER/1) or its id.")]
 ProgrammeArg = Annotated[str, typer.Argument(help="The programme's code or id.")]

@@ -1,5 +1,6 @@
 """`refugio assistance pdm …`: post-distribution monitoring outcomes (received, not received, received
-with issues — a problem opens a complaint) and a cycle's results. Thin: parses, one unit of work,
+with issues — a problem opens a complaint) and a cycle's results; `refugio assistance report CYCLE`,
+the cycle's report after disclosure control. Thin: parses, one unit of work,
 calls refugio.assistance, prints."""
 
 from __future__ import annotations
@@ -68,3 +69,38 @@ def pdm_results(
         f"{res.cycle}: {res.sampled} asked, {res.received} received, {res.not_received} not received, "
         f"{res.received_with_issues} received with issues"
     )
+
+
+def report(
+    cycle: CycleArg,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON")] = False,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """The cycle's report after disclosure control: coverage, amounts, PDM results, complaints."""
+    from refugio.stats.assistance_report import assistance_report
+
+    rep = common.in_uow(db, data_dir, as_user, lambda s, a, c: assistance_report(s, actor=a, cycle_key=cycle))
+    if as_json:
+        typer.echo(rep.model_dump_json(indent=2))
+        return
+    typer.echo(f"{rep.cycle} ({rep.currency}) — {rep.rule}")
+    typer.echo("site      households targeted/served   amount targeted/served")
+    for s in rep.sites:
+        typer.echo(
+            f"{s.site:<9} {s.households_targeted!s:>8} / {s.households_served!s:<8} "
+            f"{s.amount_targeted or '-'!s:>14} / {s.amount_served or '-'!s}"
+        )
+    typer.echo("people targeted/served by sex and age (totals):")
+    for r in rep.coverage:
+        if r.site == "Total":
+            typer.echo(f"  {r.sex:<6} {r.age:<6} {r.targeted!s:>6} / {r.served!s}")
+    for p in rep.pdm:
+        typer.echo(
+            f"PDM {p.site:<8} received {p.received}, not received {p.not_received}, "
+            f"with issues {p.received_with_issues}"
+        )
+    for c in rep.complaints:
+        days = f", {c.mean_days_to_close} days to close" if c.mean_days_to_close is not None else ""
+        typer.echo(f"complaints {c.category:<16} {c.count} ({c.closed} closed{days})")

@@ -22,6 +22,7 @@ from refugio.web import errors, middleware, protection, tracing
 from refugio.web.assistance import complaints as assistance_complaints
 from refugio.web.assistance import desk as assistance_desk
 from refugio.web.assistance import pages as assistance_pages
+from refugio.web.assistance import reports as assistance_reports
 from refugio.web.context import WebState, state_of
 from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
@@ -83,6 +84,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(assistance_pages.router)
     app.include_router(assistance_desk.router)
     app.include_router(assistance_complaints.router)
+    app.include_router(assistance_reports.router)
     app.include_router(solutions_pages.router)
     errors.install(app)
     middleware.install(
