@@ -11,7 +11,7 @@
     parse, check every line, update the payments, re-chain their HMACs) BESIDE a raw load of the same
     file into a plain table of text columns (SQLite executemany; PostgreSQL COPY). Aim: <= 60 s at
     500,000 rows.
-(2, 50 concurrent desks) is not built yet; concurrency is tested in tests/assistance/test_desk.py.
+(2) 50 concurrent desks over loopback HTTP: benchmarks/assistance_desks.py.
 
 The registry is written with bulk SQL (operation, 10 sites, N households of 1–7 people, a DS need on one
 member of every 9th household), not through the registration service (benchmarked elsewhere).
