@@ -33,6 +33,7 @@ from refugio.core.errors import (
     FieldError,
     NotFound,
     PermissionDenied,
+    RefugioError,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -151,16 +152,13 @@ def agreement_for_share(
 
 
 def consenting(session: Session, agreement: DataSharingAgreement, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """The people who may be shared under the agreement: not withdrawn from data sharing, and consenting
-    to its purpose (explicitly so when the agreement rests on consent)."""
-    ids = list(ids)
-    sharing = registry.consenting(session, purpose=ConsentPurpose.DATA_SHARING.value, individual_ids=ids)
-    return sharing & registry.consenting(
-        session,
-        purpose=agreement.purpose,
-        individual_ids=sharing,
-        explicit=agreement.legal_basis == "consent",
+    """The people who may be shared under the agreement: not withdrawn from data sharing nor from its
+    purpose; when the agreement rests on consent, having consented to both explicitly."""
+    explicit = agreement.legal_basis == "consent"
+    sharing = registry.consenting(
+        session, purpose=ConsentPurpose.DATA_SHARING.value, individual_ids=ids, explicit=explicit
     )
+    return registry.consenting(session, purpose=agreement.purpose, individual_ids=sharing, explicit=explicit)
 
 
 def share_registry(
@@ -214,18 +212,41 @@ def _throttle(session: Session, agreement: DataSharingAgreement) -> None:
         raise TooManyAttempts(f"at most {SEARCHES_PER_MINUTE} searches a minute under one agreement", 60)
 
 
+def _searchable(session: Session, actor: Principal, query: RegistrySearch) -> DataSharingAgreement:
+    """The agreement a partner searches under, or the refusal (recorded in the audit log, which outlives
+    the refusal's rollback)."""
+    agreement = session.get(DataSharingAgreement, query.agreement_id)
+    refusal: RefugioError | None = None
+    search = Permission.PARTNER_REGISTRY_SEARCH
+    if not actor.can_anywhere(search):
+        refusal = PermissionDenied(f"{actor.label} lacks {search.value}")
+    elif agreement is None or agreement.partner_username != actor.username:
+        refusal = PermissionDenied("no data-sharing agreement names this account for that agreement id")
+    elif not actor.can(search, operation_id=agreement.operation_id):
+        refusal = PermissionDenied(f"{actor.label} lacks {search.value} for this operation")
+    elif not in_force(agreement):
+        refusal = Conflict(
+            f"the agreement {agreement.id} is not in force: the registry cannot be searched under it"
+        )
+    if refusal is not None:
+        audit.record_refusal(
+            session,
+            actor=actor,
+            action="partner.registry_search_refused",
+            object_type="data_sharing_agreement",
+            object_id=str(query.agreement_id),
+            details={"why": refusal.message},
+        )
+        raise refusal
+    assert agreement is not None
+    return agreement
+
+
 def registry_search(session: Session, *, actor: Principal, query: RegistrySearch) -> RegistrySearchAnswer:
     """Is the person registered, and with what status? Only for the partner account the agreement names
     (PARTNER_REGISTRY_SEARCH), while it is in force; the registration number only if the agreement
     allows it; nothing about a person who may not be shared under it. Every query is audited."""
-    actor.require(Permission.PARTNER_REGISTRY_SEARCH)
-    agreement = session.get(DataSharingAgreement, query.agreement_id)
-    if agreement is None or agreement.partner_username != actor.username:
-        raise PermissionDenied("no data-sharing agreement names this account for that agreement id")
-    if not in_force(agreement):
-        raise Conflict(
-            f"the agreement {agreement.id} is not in force: the registry cannot be searched under it"
-        )
+    agreement = _searchable(session, actor, query)
     _throttle(session, agreement)
     found = registry.find_registered(
         session,
