@@ -115,6 +115,9 @@ def consent_of(session: Session, *, actor: Principal, individual_id: uuid.UUID) 
     return ConsentRead(
         individual_id=person.id,
         ref=person.ref,
+        household_id=person.household_id,
+        operation_id=person.operation_id,
+        site_id=person.site_id,
         legal_basis=person.legal_basis,
         consent_date=person.consent_date,
         purposes=purposes,

@@ -505,6 +505,9 @@ class ConsentRead(BaseModel):
 
     individual_id: uuid.UUID
     ref: str
+    household_id: uuid.UUID
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
     legal_basis: str | None
     consent_date: dt.date | None
     purposes: list[PurposeConsent]
