@@ -21,6 +21,7 @@ from refugio.tracking.flows import add_flow_point, flow_day_range, import_flow_c
 from refugio.tracking.mmp import MmpReport, import_mmp
 from refugio.tracking.models import AdminArea, TrackedSite
 from refugio.tracking.pcodes import PcodeReport, load_pcodes
+from refugio.tracking.positions import check_position
 from refugio.tracking.schemas import SiteCreate, SiteUpdate
 
 
@@ -44,6 +45,8 @@ def add_site(session: Session, *, actor: Principal, data: SiteCreate) -> Tracked
     _check_links(
         session, operation_id=data.operation_id, pcode=data.admin_pcode, reg_site=data.registration_site_id
     )
+    check_position(session, operation_id=data.operation_id, pcode=data.admin_pcode,
+                   latitude=data.latitude, longitude=data.longitude)  # fmt: skip
     clash = session.scalar(
         select(TrackedSite.id).where(
             TrackedSite.operation_id == data.operation_id, TrackedSite.code == data.code
@@ -68,6 +71,12 @@ def update_site(session: Session, *, actor: Principal, site_id: uuid.UUID, data:
     changes = data.model_dump(exclude_unset=True, mode="python")
     _check_links(session, operation_id=site.operation_id, pcode=changes.get("admin_pcode"),
                  reg_site=changes.get("registration_site_id"))  # fmt: skip
+    if {"latitude", "longitude", "admin_pcode"} & changes.keys():
+        check_position(
+            session, operation_id=site.operation_id, pcode=changes.get("admin_pcode", site.admin_pcode),
+            latitude=changes.get("latitude", site.latitude),
+            longitude=changes.get("longitude", site.longitude),
+        )  # fmt: skip
     for key, value in changes.items():
         setattr(site, key, value)
     session.flush()
