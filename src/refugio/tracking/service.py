@@ -15,6 +15,7 @@ from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
+from refugio.tracking.assessments import AssessmentReport, import_assessments
 from refugio.tracking.distress import add_to_report, log_distress, record_agreement, share_distress_log
 from refugio.tracking.dtm import DtmReport, import_dtm
 from refugio.tracking.flows import add_flow_point, flow_day_range, import_flow_counts, record_flow_counts
@@ -23,6 +24,8 @@ from refugio.tracking.models import AdminArea, TrackedSite
 from refugio.tracking.pcodes import PcodeReport, load_pcodes
 from refugio.tracking.positions import check_position
 from refugio.tracking.schemas import SiteCreate, SiteUpdate
+from refugio.tracking.survey_form import HANDLER as SURVEY_HANDLER
+from refugio.tracking.surveys import may_collect, receive_survey, survey_form
 
 
 def _check_links(
@@ -106,6 +109,8 @@ def link_registration_sites(session: Session, *, actor: Principal, operation_id:
 
 
 __all__ = [
+    "SURVEY_HANDLER",
+    "AssessmentReport",
     "DtmReport",
     "MmpReport",
     "PcodeReport",
@@ -113,14 +118,18 @@ __all__ = [
     "add_site",
     "add_to_report",
     "flow_day_range",
+    "import_assessments",
     "import_dtm",
     "import_flow_counts",
     "import_mmp",
     "link_registration_sites",
     "load_pcodes",
     "log_distress",
+    "may_collect",
+    "receive_survey",
     "record_agreement",
     "record_flow_counts",
     "share_distress_log",
+    "survey_form",
     "update_site",
 ]
