@@ -106,3 +106,29 @@ def test_bad_rows_are_refused_with_line_and_reason(
 def test_import_needs_tracking_manage(loaded: World, tmp_path: Path) -> None:
     with pytest.raises(PermissionDenied), unit_of_work(loaded.container.sessions) as s:
         service.import_assessments(s, actor=principal(loaded.container, "viewer"), path=_file(tmp_path, GOOD))
+
+
+def test_assessments_over_the_api(loaded: World) -> None:
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import build_app
+    from tests.tracking.test_api import headers
+
+    csv_body = "\n".join([HEADER, *GOOD]) + "\n"
+    with TestClient(build_app(loaded.container), base_url="https://testserver") as client:
+        imo, viewer = headers(client, "imo"), headers(client, "viewer")
+        url = "/api/v1/tracking/assessments"
+        body = {"file_name": "msla.csv", "csv": csv_body}
+        assert client.post(url, json=body, headers=viewer).status_code == 403
+        r = client.post(url, json=body, headers=imo)
+        assert r.status_code == 201 and r.json()["added"] == 4, r.text
+        assert client.post(url, json=body, headers=imo).json()["added"] == 0
+        bad = client.post(url, json={"csv": csv_body.replace("1000,900", "-1000,900")}, headers=imo)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "line 2"
+        assert client.post(url, json={**body, "file_name": "../x.csv"}, headers=imo).status_code == 422
+        rows = client.get(url, params={"country": "TCD", "round": 2}, headers=viewer).json()
+        assert [(r["location"], r["change"]) for r in rows] == [("Bol", 150), ("Bol", None)]
+        series = client.get(f"{url}/rounds", headers=viewer).json()
+        assert [(s["round_number"], s["individuals"]) for s in series] == [(1, 1300), (2, 1150)]
+        needs = client.get(f"{url}/needs", params={"country": "TCD", "round": 2}, headers=viewer).json()
+        assert needs["needs"][0]["sector"] in ("food", "shelter")
+        assert needs["shelter"] == {"host_family": 100, "makeshift": 100}

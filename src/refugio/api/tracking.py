@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
+from refugio.api.tracking_assessments import router as assessments_router
 from refugio.api.tracking_surveys import router as surveys_router
 from refugio.security import audit
 from refugio.tracking import queries, service
@@ -274,3 +275,4 @@ def share_distress(session: Db, actor: Caller, body: ShareRequest) -> Response:
 
 
 router.include_router(surveys_router)
+router.include_router(assessments_router)
