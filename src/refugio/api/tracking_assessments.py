@@ -1,4 +1,5 @@
-"""Multi-sector location assessments (/api/v1/tracking/assessments…): import a CSV (sent in JSON as
+"""Multi-sector location assessments (/api/v1/tracking/assessments…) and the map and charts as PNG/SVG
+(/api/v1/tracking/map.png|svg, /api/v1/tracking/charts/NAME.png|svg): import a CSV (sent in JSON as
 `{"file_name", "csv"}` — the API takes JSON bodies only; line-numbered errors, nothing half-loaded, a
 file sent again adds nothing), list them with
 the change since the location's previous round, the rounds as a time series, and the needs by
@@ -12,17 +13,20 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from refugio.api.deps import Caller, Db
 from refugio.api.problems import responses
+from refugio.security import audit
 from refugio.tracking import queries, service
 from refugio.tracking.schemas import AssessmentRead
 
 router = APIRouter(responses=responses(401, 403, 422))
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 Country = Annotated[str | None, Query(min_length=3, max_length=3, description="ISO3 code.")]
 
 
@@ -72,3 +76,27 @@ def sector_needs(
 
 
 __all__ = ["router"]
+
+
+@router.get(
+    "/map.{fmt}", response_model=None, responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}}
+)
+def map_file(session: Db, actor: Caller, fmt: Literal["png", "svg"],
+             year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:  # fmt: skip
+    """The map (country outlines, IDPs by country, sites, flow points, incidents) as PNG or SVG (audited)."""
+    data = queries.map_image(session, actor=actor, year=year, fmt=fmt)
+    audit.record(session, actor=actor, action="tracking.map_downloaded", object_type="tracking",
+                 details={"format": fmt, "year": year})  # fmt: skip
+    return Response(data, media_type=IMAGE_TYPES[fmt])
+
+
+@router.get("/charts/{name}.{fmt}", response_model=None,
+            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})  # fmt: skip
+def chart_file(session: Db, actor: Caller, name: Literal["rounds", "assessments", "incidents"],
+               fmt: Literal["png", "svg"], country: Country = None) -> Response:  # fmt: skip
+    """A chart (IDPs by DTM round or individuals by assessment round of a country; dead and missing by
+    year) as PNG or SVG (audited)."""
+    data = queries.chart_image(session, actor=actor, name=name, country=country, fmt=fmt)
+    audit.record(session, actor=actor, action="tracking.chart_downloaded", object_type="tracking",
+                 details={"chart": name, "format": fmt, "country": country})  # fmt: skip
+    return Response(data, media_type=IMAGE_TYPES[fmt])

@@ -20,6 +20,7 @@ from refugio.tracking import policy
 from refugio.tracking.assessment_reads import AssessmentRound, assessment_rounds, assessments, sector_needs
 from refugio.tracking.distress import agreements, distress_reports, sitrep
 from refugio.tracking.exports import render
+from refugio.tracking.figures import CHARTS, chart_image, map_image
 from refugio.tracking.idps import (
     DTM_COLUMNS,
     DTM_HXL,
@@ -242,6 +243,7 @@ def flow_breakdown(
 
 
 __all__ = [
+    "CHARTS",
     "DTM_COLUMNS",
     "DTM_HXL",
     "HAPI_COLUMNS",
@@ -258,6 +260,7 @@ __all__ = [
     "areas",
     "assessment_rounds",
     "assessments",
+    "chart_image",
     "distress_reports",
     "dtm_rows",
     "flow_breakdown",
@@ -269,6 +272,7 @@ __all__ = [
     "idps_by_country",
     "imports",
     "incidents",
+    "map_image",
     "map_layers",
     "render",
     "rounds",

@@ -103,4 +103,18 @@ def place(iso3: str, latitude: float, longitude: float) -> Placement:
     return Placement(iso3, checked=True, inside=km <= TOLERANCE_KM, distance_km=round(km, 1))
 
 
-__all__ = ["OUTLINES", "TOLERANCE_KM", "Placement", "outline", "place"]
+def all_outlines() -> list[tuple[str, Any]]:
+    """(ISO 3166 numeric code, shapely geometry) of every country of the atlas (for drawing maps)."""
+    by_id = _topology()[0]
+    from refugio.tracking.countries import iso3_of_numeric
+
+    out = []
+    for numeric in by_id:
+        iso3 = iso3_of_numeric(numeric)
+        shape = outline(iso3) if iso3 else None
+        if shape is not None:
+            out.append((numeric, shape))
+    return out
+
+
+__all__ = ["OUTLINES", "TOLERANCE_KM", "Placement", "all_outlines", "outline", "place"]
