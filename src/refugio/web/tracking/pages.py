@@ -329,9 +329,11 @@ def incidents_csv(request: Request) -> Response:
 def map_page(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         policy.require_view(pg.principal)
+        year = _int(request.query_params.get("year"), "year", 1990, 2100)
         return pg.render(
             "tracking/map.html",
             installed=libraries_installed(),
+            year=year,
             countries=queries.idps_by_country(pg.db, actor=pg.principal),
         )
 
