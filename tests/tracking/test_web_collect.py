@@ -123,3 +123,25 @@ def test_map_and_charts_download_as_png_and_svg(client: TestClient) -> None:
     assert client.get("/tracking/map.png?year=12").status_code == 422
     page = client.get("/tracking/assessments?country=TCD").text
     assert 'href="/tracking/charts/assessments.png?country=TCD"' in page
+
+
+def test_logging_a_distress_report(client: TestClient) -> None:
+    login(client, "imo")
+    page = client.get("/tracking/distress")
+    assert page.status_code == 200 and "Log people or a vessel in distress" in page.text
+    token = csrf_of(page.text)
+    op = page.text.split('name="operation_id"><option value="', 1)[1].split('"', 1)[0]
+    form = {"csrf_token": token, "operation_id": op, "identity": "Rubber boat, about 40 people",
+            "latitude": "34.5", "longitude": "12.9", "position_at": "2026-11-20T04:30",
+            "situation": "Taking on water", "persons_on_board": "40", "assistance_required": "Rescue",
+            "coordinating_centre": "MRCC Rome", "actions": "Alerted MRCC"}  # fmt: skip
+    bad = client.post("/tracking/distress", data={**form, "latitude": "95", "situation": ""})
+    assert bad.status_code == 422 and bad.text.count('class="field has-error"') == 2
+    done = client.post("/tracking/distress", data=form)
+    assert done.status_code == 303 and done.headers["location"] == "/tracking/distress?operation=JOR"
+    shown = client.get(done.headers["location"]).text
+    assert "Rubber boat, about 40 people" in shown and "MRCC Rome" in shown
+    future = client.post("/tracking/distress", data={**form, "position_at": "2099-01-01T00:00"})
+    assert future.status_code == 422 and "in the future" in future.text
+    login(client, "viewer")
+    assert "Log people or a vessel in distress" not in client.get("/tracking/distress").text

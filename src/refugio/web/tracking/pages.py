@@ -33,7 +33,7 @@ from refugio.tracking.schemas import SiteCreate
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, state_of
 from refugio.web.forms import plain_input
-from refugio.web.tracking import assessments, downloads, flows
+from refugio.web.tracking import assessments, distress, downloads, flows
 from refugio.web.tracking.labels import (
     ASSESSMENT_TYPES,
     SITE_KINDS,
@@ -346,31 +346,7 @@ def map_data(request: Request) -> Response:
     return JSONResponse(json.loads(json.dumps(layers, default=str)))
 
 
-@router.get("/tracking/distress")
-def distress_page(request: Request) -> Response:
-    with state_of(request).page(request) as pg:
-        policy.require_view(pg.principal)
-        ops = [
-            o
-            for o in reg_queries.visible_operations(pg.db, actor=pg.principal)
-            if pg.can(Permission.TRACKING_VIEW, operation_id=o.id)
-        ]
-        chosen = next(
-            (o for o in ops if o.code == request.query_params.get("operation")), ops[0] if ops else None
-        )
-        reports = agreements = []
-        if chosen is not None:
-            reports = queries.distress_reports(pg.db, actor=pg.principal, operation_id=chosen.id)
-            agreements = queries.agreements(pg.db, actor=pg.principal, operation_id=chosen.id)
-        return pg.render(
-            "tracking/distress.html",
-            operations=ops,
-            chosen=chosen,
-            agreements=agreements,
-            reports=[(r, queries.sitrep(r)) for r in reports],
-        )
-
-
 router.include_router(flows.router)
 router.include_router(assessments.router)
 router.include_router(downloads.router)
+router.include_router(distress.router)
