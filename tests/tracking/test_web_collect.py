@@ -145,3 +145,37 @@ def test_logging_a_distress_report(client: TestClient) -> None:
     assert future.status_code == 422 and "in the future" in future.text
     login(client, "viewer")
     assert "Log people or a vessel in distress" not in client.get("/tracking/distress").text
+
+
+def test_sharing_the_log_under_an_agreement_in_force(client: TestClient, world: World) -> None:
+    from refugio.tracking.schemas import AgreementCreate, DistressCreate
+
+    today, op = dt.date.today(), world.seed.operation_id
+    with unit_of_work(world.container.sessions) as s:
+        service.log_distress(s, actor=SYSTEM, data=DistressCreate(
+            operation_id=op, identity="Fishing boat", latitude=34.5, longitude=12.9,
+            position_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), situation="Engine failure",
+            assistance_required="Tow", coordinating_centre="MRCC Rome"))  # fmt: skip
+        lapsed = service.record_agreement(s, actor=SYSTEM, data=AgreementCreate(
+            operation_id=op, partner="Old partner", purpose="Search and rescue, last year",
+            valid_from=today - dt.timedelta(days=30),
+            valid_until=today - dt.timedelta(days=1))).id  # fmt: skip
+        service.record_agreement(s, actor=SYSTEM, data=AgreementCreate(
+            operation_id=op, partner="Sea-Watch", purpose="Search and rescue coordination",
+            valid_from=today, valid_until=today + dt.timedelta(days=30)))  # fmt: skip
+    login(client, "imo")
+    page = client.get("/tracking/distress").text
+    assert "Sea-Watch" in page.split('id="share-log"', 1)[1] and "Old partner ·" not in page
+    token = csrf_of(page)
+    agreement = page.split('name="agreement_id"><option value="', 1)[1].split('"', 1)[0]
+    shared = client.post("/tracking/distress/share", data={"csrf_token": token, "agreement_id": agreement})
+    assert shared.status_code == 200 and "Fishing boat" in shared.text
+    assert shared.headers["content-disposition"] == 'attachment; filename="distress-sitreps.txt"'
+    refused = client.post("/tracking/distress/share", data={"csrf_token": token, "agreement_id": str(lapsed)})
+    assert refused.status_code == 422 and "not in force today; nothing shared" in refused.text
+    login(client, "viewer")
+    viewer_token = csrf_of(client.get("/tracking/distress").text)
+    denied = client.post(
+        "/tracking/distress/share", data={"csrf_token": viewer_token, "agreement_id": agreement}
+    )
+    assert denied.status_code == 403
