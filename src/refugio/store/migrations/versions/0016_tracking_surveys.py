@@ -1,10 +1,10 @@
 """Tracking: flow monitoring surveys received through OpenRosa, and multi-sector location assessments
 (DTM MSLA: population groups, shelter types, needs by sector).
 
-Written from the models, portable types only. Follows 0014 (browse indexes, issue 13).
+Written from the models, portable types only. Follows 0015 (statistics snapshot).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 04:45:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
