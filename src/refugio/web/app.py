@@ -29,6 +29,7 @@ from refugio.web.rendering import Renderer
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
 from refugio.web.solutions import pages as solutions_pages
+from refugio.web.stats import imports as stats_imports
 from refugio.web.stats import pages as stats
 from refugio.web.tracking import pages as tracking_pages
 
@@ -70,6 +71,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, dashboard, households, people, search, verify, audit):
         app.include_router(module.router)
+    app.include_router(stats_imports.router)  # before stats: /stats/global/import is no year
     app.include_router(stats.router)
     app.include_router(intake.router)
     app.include_router(dedup.router)

@@ -23,6 +23,7 @@ from refugio.dedup import policy, queries, service
 from refugio.dedup.schemas import DeskCheck
 from refugio.security.permissions import Permission
 from refugio.web.context import parse_uuid, state_of
+from refugio.web.dedup.labels import PAIR_STATUSES, comparison_words, level_words
 
 router = APIRouter(include_in_schema=False)
 _MEMBER_FIELD = re.compile(r"^members\[(\d+)\]\[(\w+)\]$")
@@ -67,6 +68,9 @@ def _pair_page(request: Request, pair_id: uuid.UUID, error: str | None = None, s
             "dedup/pair.html",
             status=status,
             pair=view,
+            comparison_words=comparison_words,
+            pair_status_words=PAIR_STATUSES,
+            level_words=level_words,
             error=error,
             can_decide=pg.can(Permission.DEDUP_DECIDE, operation_id=view.operation_id),
         )
