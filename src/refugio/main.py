@@ -5,7 +5,9 @@ Events wired (`wire_events`, once per bus, by `build`), each handler called with
 plain data, `refugio.intake.events`) and the publisher's session:
 * intake's `ImportScreening` → `dedup.screening`: a validated import's new people against each other and
   the registry (possible duplicates flagged as row warnings; a batch mostly registered already is refused);
-* intake's `ImportCommitted` → `dedup.service.run_batch` on the flagged households (pairs to review).
+* intake's `ImportCommitted` → `dedup.service.run_batch` on the flagged households (pairs to review);
+* registration's `HouseholdRegistered` → `dedup.service.link_household`: the new members against the
+  registry, the pairs at or above the review threshold in the review queue in the same request.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from refugio.config import Settings
 from refugio.core.events import EventBus, bus
 from refugio.intake.events import ImportCommitted, ImportScreening
+from refugio.registration.events import HouseholdRegistered
 from refugio.security.keys import Keyring
 from refugio.store.engine import make_engine
 from refugio.store.uow import session_factory
@@ -112,6 +115,21 @@ def _link_import(event: ImportCommitted, session: Session) -> None:
         logger.warning("linkage of import %s skipped: %s", event.batch_id, exc.message)
 
 
+def _link_household(event: HouseholdRegistered, session: Session) -> None:
+    """A household just registered: its members against the registry, the pairs in the review queue.
+    A failure of the linkage does not undo the registration (a savepoint; a later run finds the pairs)."""
+    from refugio.core.errors import RefugioError
+    from refugio.dedup import service as dedup_service
+
+    try:
+        with session.begin_nested():
+            dedup_service.link_household(
+                session, operation_id=event.operation_id, household_id=event.household_id
+            )
+    except RefugioError as exc:
+        logger.warning("linkage of household %s skipped: %s", event.household_id, exc.message)
+
+
 def wire_events(events: EventBus | None = None) -> None:
     """Subscribe the handlers that connect domains (once per bus)."""
     events = events or bus
@@ -120,6 +138,7 @@ def wire_events(events: EventBus | None = None) -> None:
     _WIRED.add(id(events))
     events.subscribe(ImportScreening, _screen_import)
     events.subscribe(ImportCommitted, _link_import)
+    events.subscribe(HouseholdRegistered, _link_household)
 
 
 def build(settings: Settings | None = None) -> Container:
