@@ -226,7 +226,11 @@ def check_members(
             continue
         others = [m for j, m in enumerate(members) if j != i]
         query = DeskCheck(person=person, site_id=site_id, household=others, limit=limit)
-        out[i] = desk_check(session, actor=actor, query=query)
+        try:
+            out[i] = desk_check(session, actor=actor, query=query)
+        except ValidationFailed as exc:  # a date of birth that cannot be read: that member is not checked
+            if any(e.field != "person.date_of_birth" for e in exc.errors):
+                raise
     return out
 
 

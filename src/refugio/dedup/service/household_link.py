@@ -166,7 +166,9 @@ def record_desk_decisions(
                 note = f"At the desk, {actor.label} said: {verdict}"
                 pair.decision_reason = f"{note} — {conf.reason}" if conf.reason else note
         session.flush()
-        best = result.matches[0]
+        best = next((m for m in result.matches if m.likely), result.matches[0])
+        if not (best.likely or conf.same_as or conf.not_same):
+            continue  # nothing likely, nothing chosen: nothing to keep
         audit.record(
             session,
             actor=actor,
