@@ -11,7 +11,9 @@ from tests.helpers import Seed, household_payload, principal
 from tests.intake.support import HEADER, batch, commit, rows, run_import
 
 from refugio.core.events import EventBus
+from refugio.dedup import service as dedup
 from refugio.dedup.models import DedupPair
+from refugio.dedup.service import import_link
 from refugio.main import Container, wire_events
 from refugio.registration import service as registration
 from refugio.registration.models import Individual
@@ -72,9 +74,13 @@ def test_import_flags_registered_people_and_duplicates_inside_the_file(
 
     result = commit(container, admin, batch_id, events=events)
     assert result.people_registered == 4  # presumption of innocence: still registered
+    import_link.wait(batch_id)  # the linkage runs in the background after the commit, no command
     with unit_of_work(container.sessions) as s:
-        pairs = s.scalar(select(func.count()).select_from(DedupPair)) or 0
-    assert pairs >= 2  # Khalid–Khaled and Rania–Rania wait in the review queue
+        pairs = s.scalars(select(DedupPair)).all()
+        linkage = dedup.import_linkage(s, actor=admin, batch_id=batch_id)
+    assert linkage is not None and linkage.state == "done"
+    assert linkage.households == linkage.done == 4 and linkage.pairs_new == len(pairs)
+    assert len(pairs) >= 2  # Khalid–Khaled and Rania–Rania wait in the review queue
 
 
 def test_a_file_mostly_registered_already_is_refused(

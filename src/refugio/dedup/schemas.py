@@ -212,3 +212,15 @@ class RunRead(_Read):
     pairs_found: int
     pairs_new: int
     model_id: uuid.UUID
+
+
+class ImportLinkage(_Read):
+    """The background linkage of a committed import against the registry, and how far it has gone."""
+
+    run_id: uuid.UUID
+    state: str = Field(description="queued | running | done | failed")
+    households: int
+    done: int
+    pairs_found: int
+    pairs_new: int
+    finished_at: str | None

@@ -14,6 +14,8 @@ flush, never commit: the caller's unit of work commits. Every write is audited.
                         `confirmation_errors`: likely matches saved without a reason  (desk)
     link_household      a household just registered against the registry: its pairs
                         go to the review queue in the same transaction               (household_link)
+    link_import_later   a committed import against the registry, in a background thread
+                        after the commit, its progress on the run (`import_linkage`)  (import_link)
     record_desk_decisions  the clerk's "same person" / "not the same" and reason, as
                         notes on the pairs, audited                                   (household_link)
     confirm_duplicate   "same person": the pair's second record is merged into the
@@ -44,6 +46,7 @@ from refugio.dedup.service.desk import (
     desk_check,
 )
 from refugio.dedup.service.household_link import link_household, record_desk_decisions
+from refugio.dedup.service.import_link import import_linkage, link_import_later
 from refugio.dedup.service.runs import run_batch, run_population
 from refugio.dedup.service.training import (
     DEFAULT_MATCH_WEIGHT,
@@ -71,8 +74,10 @@ __all__ = [
     "confirm_duplicate",
     "confirmation_errors",
     "desk_check",
+    "import_linkage",
     "index_people",
     "link_household",
+    "link_import_later",
     "linkage_model",
     "model_thresholds",
     "record_desk_decisions",
