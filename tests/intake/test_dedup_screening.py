@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from tests.helpers import Seed, household_payload, principal
 from tests.intake.support import HEADER, batch, commit, rows, run_import
 
