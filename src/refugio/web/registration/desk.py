@@ -43,6 +43,26 @@ COMPARISONS = {
 }
 
 
+# the levels the linkage engine names (shown as they come, translated through these entries)
+LEVELS = (
+    N_("exact"),
+    N_("same"),
+    N_("same name"),
+    N_("same name, other spelling"),
+    N_("same spelling skeleton"),
+    N_("same date"),
+    N_("same year (one side year only or estimated)"),
+    N_("same month (one side month only)"),
+    N_("same year, other month or day"),
+    N_("one year apart"),
+    N_("within 2 years (estimated)"),
+    N_("one typo"),
+    N_("one typo or day/month swapped"),
+    N_("same number"),
+    N_("one member in common"),
+)
+
+
 def _ids(raw: str) -> list[uuid.UUID]:
     out = []
     for part in raw.split(","):
