@@ -190,3 +190,55 @@ def test_every_member_is_checked_as_typed_and_a_likely_match_needs_a_reason(desk
         mohamad = s.scalars(select(Individual).where(Individual.given_name == "Mohamad")).one()
         noted = [p for p in pairs if mohamad.id in (p.left_id, p.right_id)]
         assert noted and "not the same" in (noted[0].decision_reason or "")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_committing_an_import_puts_its_pairs_in_the_queue_without_a_command(
+    desk: Desk, width: int, tmp_path: Path
+) -> None:
+    """The import is staged and validated beforehand; committing it in the browser starts the linkage in
+    the background: its progress shows on the import's page, and the pair is in the review queue."""
+    from playwright.sync_api import expect, sync_playwright
+    from tests.helpers import principal
+    from tests.intake.support import HEADER, run_import
+
+    from refugio.main import wire_events
+
+    csv = tmp_path / "partner.csv"
+    csv.write_text(
+        "\n".join(
+            [
+                HEADER,
+                "H1,P1,head,Fatma,Alahmad,F,01/06/1990,SYR,yes,,",
+                "H2,P2,head,Rami,Zoubi,M,1961,SYR,yes,,",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    wire_events()
+    with unit_of_work(desk.container.sessions) as s:
+        camp = s.scalars(select(Individual.site_id)).first()
+    from refugio.core.events import bus
+
+    batch_id = run_import(desk.container, principal(desk.container, "admin"), csv, camp, events=bus)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_default_timeout(30_000)
+            page.goto(f"{desk.url}/login")
+            page.fill("#username", "admin")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]:has-text('Sign in')")
+            page.goto(f"{desk.url}/imports/{batch_id}")
+            page.click("button:has-text('Commit the import')")
+            linkage = page.locator("#import-linkage")
+            expect(linkage).to_contain_text("2 of 2 households checked")
+            expect(linkage).to_contain_text("Done.")
+            page.click("#import-linkage a:has-text('Open the review queue')")
+            expect(page.locator("main")).to_contain_text("Fatma")
+        finally:
+            browser.close()
+    with unit_of_work(desk.container.sessions) as s:
+        assert s.scalars(select(DedupPair)).all()  # no `refugio dedup run` was typed
