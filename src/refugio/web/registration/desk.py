@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from refugio.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from refugio.core.errors import ConcurrentWrite, FieldError, NotFound, PermissionDenied, ValidationFailed
 from refugio.dedup import service as dedup
 from refugio.dedup.schemas import DeskConfirmation, DeskPerson, DeskResult
 from refugio.web import forms
@@ -173,6 +173,13 @@ async def check_member(request: Request) -> Response:
 
 
 def _check_member(request: Request, form: FormData) -> Response:
+    try:
+        return _render_check(request, form)
+    except ConcurrentWrite:  # two checks brought the index up to date at once: the next keystroke asks again
+        return Response(status_code=204)
+
+
+def _render_check(request: Request, form: FormData) -> Response:
     raw = request.query_params.get("member", "0")
     member = int(raw) if raw.isdigit() else 0
     with state_of(request).page(request) as pg:
