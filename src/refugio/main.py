@@ -127,6 +127,18 @@ def _link_household(event: HouseholdRegistered, session: Session) -> None:
         logger.warning("linkage of household %s skipped: %s", event.household_id, exc.message)
 
 
+def _refresh_statistics(event: ImportCommitted, session: Session) -> None:
+    """A committed import: its people are taken into the statistics snapshot once it is committed (in a
+    transaction of its own), so that the next reader of statistics does not wait for them."""
+    from refugio.stats import snapshot
+    from refugio.store.uow import after_transaction
+
+    def refresh(own: Session) -> None:
+        snapshot.refresh(own)
+
+    after_transaction(session, refresh)
+
+
 def wire_events(events: EventBus | None = None) -> None:
     """Subscribe the handlers that connect domains (once per bus)."""
     events = events or bus
@@ -136,6 +148,7 @@ def wire_events(events: EventBus | None = None) -> None:
     events.subscribe(ImportScreening, _screen_import)
     events.subscribe(ImportCommitted, _link_import)
     events.subscribe(HouseholdRegistered, _link_household)
+    events.subscribe(ImportCommitted, _refresh_statistics)
 
 
 def build(settings: Settings | None = None) -> Container:

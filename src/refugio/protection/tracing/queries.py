@@ -27,6 +27,7 @@ from refugio.protection.tracing.list_queries import (  # re-exported
     MAX_RESULTS,
     display_name,
     enquirer_label,
+    export_csv,
     export_requests,
     list_requests,
     short_name,
@@ -49,6 +50,7 @@ from refugio.protection.tracing.schemas import (
     SoughtRead,
     TracingEventRead,
 )
+from refugio.protection.tracing.workers import caseworker_choices  # re-exported
 from refugio.registration.models import Household, Individual, Site
 from refugio.registration.queries import scope_clause
 from refugio.security import audit
@@ -62,7 +64,9 @@ __all__ = [
     "RequestView",
     "SoughtView",
     "candidate_request_id",
+    "caseworker_choices",
     "enquirer_label",
+    "export_csv",
     "export_requests",
     "find_request",
     "get_request",

@@ -11,8 +11,6 @@ refugio.main.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from collections.abc import Callable
@@ -25,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from refugio.core.names import NAME_PARTS
 from refugio.protection.tracing import queries, service
 from refugio.protection.tracing.schemas import (
     AssignIn,
@@ -49,12 +48,7 @@ MAX_ROWS = 10
 _ROW = re.compile(r"^sought\[(\d{1,2})\]\[([a-z_]+)\]$")
 ENQUIRER_FIELDS = (
     "individual_ref",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "sex",
     "date_of_birth",
     "country_of_origin",
@@ -62,12 +56,7 @@ ENQUIRER_FIELDS = (
     "contact",
 )
 SOUGHT_FIELDS = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "other_names",
     "sex",
     "date_of_birth",
@@ -116,6 +105,19 @@ KIND_LABELS = {
     "sought": N_("Sought by another request"),
 }
 STRENGTH_LABELS = {"possible": N_("possible"), "likely": N_("likely"), "strong": N_("strong")}
+EVENT_WORDS = {
+    "opened": N_("Request opened"),
+    "assigned": N_("Caseworker assigned"),
+    "consent_withdrawn": N_("Consent withdrawn"),
+    "matched": N_("Search run"),
+    "candidate_confirmed": N_("Candidate confirmed"),
+    "candidate_rejected": N_("Candidate rejected"),
+    "verification": N_("Verification interview"),
+    "reunification": N_("Reunification"),
+    "closed": N_("Closed"),
+    "closed_not_found": N_("Closed, not found"),
+    "reopened": N_("Reopened"),
+}
 FIELD_WORDS = {
     "given_name": N_("Given name"),
     "family_name": N_("Family name"),
@@ -222,12 +224,8 @@ def export_csv(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         rows = queries.export_requests(pg.db, actor=pg.principal)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(queries.EXPORT_COLUMNS))
-    writer.writeheader()
-    writer.writerows(rows)
     return Response(
-        buffer.getvalue(),
+        queries.export_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="tracing-requests.csv"',
@@ -403,6 +401,7 @@ def _request_page(request: Request, key: str, *, error: str | None = None, statu
             "tracing/request.html",
             status=status,
             view=view,
+            caseworkers=queries.caseworker_choices(pg.db, actor=pg.principal, request_id=view.request.id),
             error=error,
             statuses=STATUS_LABELS,
             relationships=RELATIONSHIP_LABELS,
@@ -411,6 +410,7 @@ def _request_page(request: Request, key: str, *, error: str | None = None, statu
             strengths=STRENGTH_LABELS,
             field_words=FIELD_WORDS,
             level_words=LEVEL_WORDS,
+            event_words=EVENT_WORDS,
             done=request.query_params.get("done"),
         )
 
@@ -465,7 +465,16 @@ def _reunification(pg: Page, rid: uuid.UUID, form: FormData) -> None:
     service.record_reunification(pg.db, actor=pg.principal, request_id=rid, data=data)
 
 
+def _confirmed(pg: Page, form: FormData) -> None:
+    """A dangerous action (closing, consent withdrawn) needs its confirmation box ticked."""
+    if not checked(form, "confirm"):
+        raise ValidationFailed.single(
+            "confirm", pg.gettext("Tick the confirmation box: this cannot be undone here."), "required"
+        )
+
+
 def _close(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    _confirmed(pg, form)
     values = {"outcome": text(form, "outcome"), "reason": text(form, "reason")}
     data = forms.build(ClosureIn, values, pg.t)
     service.close_request(pg.db, actor=pg.principal, request_id=rid, data=data)
@@ -482,6 +491,7 @@ def _assign(pg: Page, rid: uuid.UUID, form: FormData) -> None:
 
 
 def _withdraw(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    _confirmed(pg, form)
     data = forms.build(ReasonIn, {"reason": text(form, "reason")}, pg.t)
     service.withdraw_consent(pg.db, actor=pg.principal, request_id=rid, reason=data.reason)
 
