@@ -52,12 +52,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from refugio.dedup.engine import Contribution, LinkageModel, Records, ScoredPair
+from refugio.dedup.engine import Contribution, LinkageModel, Records, ScoredPair, clusters_from_pairs
 from refugio.dedup.names import COLUMNS
 from refugio.dedup.splink_engine.comparisons import (
-    _LEARNT,
     LAYOUT_VERSION,
-    TF_MIN_RECORDS,
     _implausible,
     comparisons,
 )
@@ -68,6 +66,7 @@ from refugio.dedup.splink_engine.scoring import (
     _PairScorer,
     local_spark,
     table_of,
+    term_frequencies,
 )
 
 _ARRAY_COLUMNS = frozenset({"given_skels", "family_skels", "name_units", "hh_names"})
@@ -83,8 +82,10 @@ _INT_COLUMNS = frozenset({"dob_year"})
 # are rare (a family name at a postcode) and cost nothing where they are common (a family name in a
 # camp), and the pairs to score grow about linearly with the records whatever the data.
 # (name, columns of the left record, columns of the right record)
+_SINGLE = "coalesce(family_skel, '-')"
 BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("gfy", ("given_skel", "family_skel", "dob_year"), ("given_skel", "family_skel", "dob_year")),
+    # a person with a single name (no family name) keys on the given name and the year alone
+    ("gfy", ("given_skel", _SINGLE, "dob_year"), ("given_skel", _SINGLE, "dob_year")),
     ("gmf", ("given_canon", "middle_canon", "family_canon"), ("given_canon", "middle_canon", "family_canon")),
     ("doc", ("doc",), ("doc",)),
     ("tel", ("phone",), ("phone",)),
@@ -101,6 +102,11 @@ BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("ds", ("dob", "site"), ("dob", "site")),
     ("gc", ("given_skel", "country"), ("given_skel", "country")),
     ("fi", ("family_skel", "substr(given_latin, 1, 1)"), ("family_skel", "substr(given_latin, 1, 1)")),
+    # partial dates and misspelt names: the year with the father's and family name, or with the
+    # household (its first other member's name) and sex
+    ("mfy", ("middle_skel", "family_skel", "dob_year"), ("middle_skel", "family_skel", "dob_year")),
+    ("hy", ("hh_names[1]", "sex", "dob_year"), ("hh_names[1]", "sex", "dob_year")),
+    ("gsy", ("given_skel", "sex", "dob_year"), ("given_skel", "sex", "dob_year")),
     ("f", ("family_skel",), ("family_skel",)),
 )
 MAX_BLOCK = 1000
@@ -354,18 +360,11 @@ class SplinkEngine:
         con.execute("SET preserve_insertion_order = false")
         return DuckDBAPI(connection=con)
 
-    def _linker(
-        self, db_api: Any, records: Records, model: LinkageModel | None, *, term_frequencies: bool = True
-    ) -> Any:
+    def _linker(self, db_api: Any, records: Records, model: LinkageModel | None) -> Any:
         from splink import Linker
 
         table = db_api.register(_pa_table(records, blocking=True), table_name=self._next_name())
-        _LEARNT.tf_off = not term_frequencies or len(records) < TF_MIN_RECORDS
-        try:
-            settings = self._settings_with(model)
-        finally:
-            _LEARNT.tf_off = False
-        return Linker(table, settings, log_level=None, validate_settings=False)
+        return Linker(table, self._settings_with(model), log_level=None, validate_settings=False)
 
     def _next_name(self) -> str:
         with self._lock:
@@ -446,8 +445,14 @@ class SplinkEngine:
                 self._reestimate_prior(linker, records, notes)
         spec = linker.misc.save_model_to_json()
         self._guard_parameters(spec, notes)
+        tf = term_frequencies(records.columns)
         return LinkageModel(
-            spec={"splink": spec, "parameters": parameters_of(spec), "engine": self.name},
+            spec={
+                "splink": spec,
+                "parameters": parameters_of(spec),
+                "engine": self.name,
+                "term_frequencies": tf,
+            },
             trained=trained,
             notes=notes,
             records_seen=n,
@@ -499,17 +504,30 @@ class SplinkEngine:
         """Scored pairs at or above the threshold (only pairs touching `restrict_to` when given)."""
         if len(records) < 2:
             return []
-        db_api = self._db_api()
-        # restricted: a batch with candidates chosen for resembling it, no sample of the population
-        linker = self._linker(db_api, records, model, term_frequencies=restrict_to is None)
+        pairs = self._predict_all(records, model, threshold_weight)
+        if restrict_to is None:
+            return pairs
+        return [p for p in pairs if p.left_id in restrict_to or p.right_id in restrict_to]
+
+    def _predict_all(self, records: Records, model: LinkageModel, threshold_weight: float) -> list[ScoredPair]:
+        """The blocked pairs scored: on DuckDB by the desk's scorer (one scoring path, see
+        `scoring`), on Spark by Splink (the same comparisons, no term frequencies)."""
+        if self.name != "spark":
+            import pyarrow as pa
+
+            table = _pa_table(records, blocking=True)
+            table = table.append_column("bk_row", pa.array(range(table.num_rows), pa.int64()))
+            return self._scorer(model).score_blocked(
+                table, blocking_rules(), min_weight=threshold_weight, threads=self.threads
+            )
+        linker = self._linker(self._db_api(), records, model)
         df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")
-        rows = df.as_record_list()
+        household = dict(zip(records.columns["unique_id"], records.columns["household"], strict=True))
         out = []
-        for row in rows:
+        for row in df.as_record_list():
             a, b = str(row["unique_id_l"]), str(row["unique_id_r"])
-            if restrict_to is not None and a not in restrict_to and b not in restrict_to:
-                continue
-            out.append(self._pair(row, a, b, model))
+            if household[a] is None or household[a] != household[b]:  # never two of one registration
+                out.append(self._pair(row, a, b, model))
         return out
 
     def cluster(self, records: Records, *, model: LinkageModel, threshold_weight: float) -> dict[str, str]:
@@ -517,19 +535,8 @@ class SplinkEngine:
         ids = records.ids()
         if len(records) < 2:
             return {i: i for i in ids}
-        db_api = self._db_api()
-        linker = self._linker(db_api, records, model)
-        df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")
-        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            df, threshold_match_weight=threshold_weight
-        )
-        table = clusters.as_pyarrow_table()
-        uid = table.column("unique_id").to_pylist()
-        cid = table.column("cluster_id").to_pylist()
-        out = {str(u): str(c) for u, c in zip(uid, cid, strict=True)}
-        for i in ids:  # defensive: every input record exactly once
-            out.setdefault(i, i)
-        return out
+        pairs = self._predict_all(records, model, threshold_weight)
+        return clusters_from_pairs(ids, [(p.left_id, p.right_id) for p in pairs])
 
     def score(self, probe: Records, candidates: Records, *, model: LinkageModel) -> list[ScoredPair]:
         """Every probe record against every candidate, no blocking (the registration-desk check).
@@ -546,11 +553,13 @@ class SplinkEngine:
     def _scorer(self, model: LinkageModel) -> _PairScorer:
         """The scorer of these parameters, built once per process (building one renders the Splink
         settings, ~0.3 s; an engine is made per request, so the cache cannot live on the engine)."""
-        key = json.dumps(model.spec.get("parameters"), sort_keys=True)
+        tf = model.spec.get("term_frequencies")
+        key = json.dumps([model.spec.get("parameters"), tf], sort_keys=True)
+        key = hashlib.sha256(key.encode()).hexdigest()
         with _SCORERS_LOCK:
             scorer = _SCORERS.pop(key, None)
             if scorer is None:
-                scorer = _PairScorer(self._settings_with(model))
+                scorer = _PairScorer(self._settings_with(model), tf)
             _SCORERS[key] = scorer  # most recently used last
             while len(_SCORERS) > MAX_SCORERS:
                 del _SCORERS[next(iter(_SCORERS))]
