@@ -1,28 +1,21 @@
-"""The linkage engine on Splink 5: the only package in refugio that imports splink (lazily); its model
-layout is in `comparisons`, the desk check's scorer in `scoring`.
+"""The linkage engine on Splink 5, the only package importing splink (lazily); see `comparisons`, `scoring`.
 
 DuckDB is the embedded backend; `backend="spark"` runs the same comparisons and blocking rules on a
 local pyspark session (Splink's Spark backend; conditions are written once in DuckDB SQL and
 translated by Splink/sqlglot, similarity functions come from Splink's dialect layer).
 
-The model layout (comparisons and their levels) is defined here, once, in code. A stored model
-carries only parameters — m and u per level and the prior — keyed by comparison and level label,
-plus a layout fingerprint; loading a model rebuilds the settings from code for whichever backend
-runs it and applies the stored parameters, so a model trained on DuckDB runs on Spark too.
+The model layout is defined once, in code; a stored model carries only parameters (m and u per level
+keyed by comparison and level label, the prior, the name counts) and a layout fingerprint.
 
-Comparisons (first matching level wins):
-  given / family name: exact Latin form (term-frequency adjusted, half strength) · same canonical
-      (attested) name · shared spelling skeleton ·
-      found in another part of the other name (order swaps, father's name recorded as family name) ·
-      Jaro-Winkler ≥ 0.88 · Jaro-Winkler ≥ 0.7 (Harry/Henry, Joan/John: weak, learnt by EM) · else
-  father's (middle) name: same canonical · same skeleton · crossed with the family name · else
-  date of birth, honest about precision: both exact and equal · both exact with one typo or day and
-      month swapped · same month where one side is only known to the month · same year where one side
-      is year-only or estimated (weak, by design) · within 2 years where one side is estimated ·
-      both precise, same year, other month · one year apart · else
-  sex · country of origin · phone (last nine digits) · document number (equal, one typo) ·
-      site · household context (given names of the other members: ≥ 2 shared, 1 shared)
+Comparisons (first matching level wins; the layout and its reasons in `comparisons`): given and
+family name (exact, attested spelling, swapped, skeleton, crossed, Jaro-Winkler; both without a family
+name), father's name, date of birth honest about precision (a year-only or year-month date against an
+exact one is compatible, not a disagreement), sex, origin, phone, document, site, household context.
 Every comparison has a null level (no evidence either way).
+
+Scoring: the blocked pairs are scored by the desk check's scorer (`scoring`): one scoring path, one
+probability per pair, the term-frequency adjustment from the model's own name counts; two records of
+one registration are never a pair. Spark scores with Splink (the same comparisons, no frequencies).
 
 Blocking: each rule joins records on one key (given|family skeleton with birth year, the three
 canonical names, document, phone, the name-order swap, and broader keys: given|family skeleton,
@@ -509,7 +502,9 @@ class SplinkEngine:
             return pairs
         return [p for p in pairs if p.left_id in restrict_to or p.right_id in restrict_to]
 
-    def _predict_all(self, records: Records, model: LinkageModel, threshold_weight: float) -> list[ScoredPair]:
+    def _predict_all(
+        self, records: Records, model: LinkageModel, threshold_weight: float
+    ) -> list[ScoredPair]:
         """The blocked pairs scored: on DuckDB by the desk's scorer (one scoring path, see
         `scoring`), on Spark by Splink (the same comparisons, no term frequencies)."""
         if self.name != "spark":

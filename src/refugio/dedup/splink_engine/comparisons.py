@@ -220,14 +220,15 @@ def _household(cl: Any, cll: Any) -> Any:
         comparison_levels=[
             _custom("hh_names_l IS NULL OR hh_names_r IS NULL", "null", 0, 0, null=True),
             _custom(
-                "list_contains(hh_names_r, given_canon_l) OR list_contains(hh_names_l, given_canon_r)",
+                "array_contains(hh_names_r, given_canon_l) OR array_contains(hh_names_l, given_canon_r)",
                 "named like another member of the other's household",
                 0.02,
                 0.01,
             ),
             _custom(
-                "len(list_intersect(hh_names_l, hh_names_r)) >= 2 AND 3 * len(list_intersect(hh_names_l, "
-                "hh_names_r)) >= 2 * greatest(len(hh_names_l), len(hh_names_r))",
+                "array_length(array_intersect(hh_names_l, hh_names_r)) >= 2 AND 3 * array_length("
+                "array_intersect(hh_names_l, hh_names_r)) >= 2 * greatest(array_length(hh_names_l), "
+                "array_length(hh_names_r))",
                 "most of the household in common",
                 0.5,
                 0.005,
