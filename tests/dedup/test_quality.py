@@ -121,7 +121,7 @@ def test_siblings_are_never_paired_and_a_registered_again_family_is(model: Linka
 def test_the_desk_check_and_the_batch_give_one_pair_one_probability(model: LinkageModel) -> None:
     # before, a batch run adjusted exact names by their frequency among the records linked and the
     # desk check did not: the same pair had two probabilities
-    assert model.spec.get("term_frequencies")  # counted on the training records
+    assert model.spec["parameters"]["term_frequencies"]  # counted on the training records, stored
     population = _population(1500)
     population.append(
         _row("probe", "Mohammed", "Al-Ahmad", "1985-03-14", household="new", sex="M", country_of_origin="SYR")

@@ -438,14 +438,10 @@ class SplinkEngine:
                 self._reestimate_prior(linker, records, notes)
         spec = linker.misc.save_model_to_json()
         self._guard_parameters(spec, notes)
-        tf = term_frequencies(records.columns)
+        parameters = parameters_of(spec)
+        parameters["term_frequencies"] = term_frequencies(records.columns)  # stored with the rest
         return LinkageModel(
-            spec={
-                "splink": spec,
-                "parameters": parameters_of(spec),
-                "engine": self.name,
-                "term_frequencies": tf,
-            },
+            spec={"splink": spec, "parameters": parameters, "engine": self.name},
             trained=trained,
             notes=notes,
             records_seen=n,
@@ -548,9 +544,8 @@ class SplinkEngine:
     def _scorer(self, model: LinkageModel) -> _PairScorer:
         """The scorer of these parameters, built once per process (building one renders the Splink
         settings, ~0.3 s; an engine is made per request, so the cache cannot live on the engine)."""
-        tf = model.spec.get("term_frequencies")
-        key = json.dumps([model.spec.get("parameters"), tf], sort_keys=True)
-        key = hashlib.sha256(key.encode()).hexdigest()
+        tf = (model.spec.get("parameters") or {}).get("term_frequencies")
+        key = hashlib.sha256(json.dumps(model.spec.get("parameters"), sort_keys=True).encode()).hexdigest()
         with _SCORERS_LOCK:
             scorer = _SCORERS.pop(key, None)
             if scorer is None:

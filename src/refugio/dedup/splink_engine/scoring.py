@@ -8,8 +8,9 @@ backend. Part of the splink_engine package, the only place that imports splink (
 Term frequencies (rare names weigh more, common ones less): for the exact level of a name, Splink's
 adjustment `TF_WEIGHT · (log2 u_exact − log2 tf)` with tf = the name's count among the records the
 model was trained on ÷ their number (a name not counted there counts once). The counts belong to
-the model (`term_frequencies` in its spec), not to whichever records are being linked, so a batch
-preselected for sharing names (an import screened against the registry) is scored like the desk.
+the model (`term_frequencies` among its stored parameters), not to whichever records are being
+linked, so a batch preselected for sharing names (an import screened against the registry) is scored
+like the desk.
 
 Two records of the same registration (household) are never a pair: by construction they are two
 different people (siblings, twins, a parent and a child share names, dates and the household's
