@@ -30,7 +30,11 @@ def test_review_queue_pair_page_and_decision(client: TestClient, seeded: Seed, f
     assert queue.status_code == 200 and "Haddad" in queue.text and "/dedup/pairs/" in queue.text
     pair_url = queue.text.split('href="/dedup/pairs/', 1)[1].split('"', 1)[0]
     page = client.get(f"/dedup/pairs/{pair_url}")
-    assert page.status_code == 200 and "date_of_birth" in page.text
+    assert page.status_code == 200 and "<td>Date of birth</td>" in page.text  # field labels, plain words
+    why = page.text.split("Why:", 1)[1].split("</table>", 1)[0]
+    for code in ("date_of_birth", "given_name", ">null<", ">else<", ">exact<"):
+        assert code not in why
+    assert "to review" in page.text
     token = csrf_of(page.text)
     refused = client.post(f"/dedup/pairs/{pair_url}/different", data={"csrf_token": token, "reason": ""})
     assert refused.status_code == 422

@@ -292,3 +292,15 @@ def test_pages_are_translated(client: TestClient, world: World, lang: str) -> No
     client.cookies.set("refugio_locale", lang)
     page = client.get("/protection").text
     assert "My cases" not in page and "Overdue tasks" not in page
+
+
+def test_a_service_provider_has_no_my_cases_tab_and_lands_on_the_referrals(
+    client: TestClient, world: World
+) -> None:
+    sign_in(client, "provider")
+    landing = client.get("/protection")
+    assert landing.status_code == 303 and landing.headers["location"] == "/protection/inbox"
+    inbox = client.get("/protection/inbox")
+    assert inbox.status_code == 200 and "Referrals received" in inbox.text and "My cases" not in inbox.text
+    sign_in(client, "protection")
+    assert "My cases" in client.get("/protection").text

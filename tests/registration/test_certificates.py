@@ -255,3 +255,27 @@ def test_a_pdf_without_a_certificate_is_refused() -> None:
         cert.token_from_pdf(bytes(plain.output()))
     with pytest.raises(ValueError, match="not a readable PDF"):
         cert.token_from_pdf(b"this is not a PDF at all")
+
+
+def test_the_certificate_speaks_english_and_the_operations_language(
+    container: Container, family: Household, clerk: Principal
+) -> None:
+    from refugio.registration.certificate_text import operation_language
+
+    assert operation_language("JOR") == "ar" and operation_language("NER") == "fr"
+    assert operation_language("COL") == "es" and operation_language("KEN") is None
+    issued = _issue(container, clerk, family.members[0].id)  # the seeded operation JOR: Arabic
+    reader = PdfReader(io.BytesIO(issued.pdf))
+    text = reader.pages[0].extract_text()
+    assert "Registration certificate" in text and "Date of birth" in text
+    assert "شهادة تسجيل" in text and "تاريخ الميلاد" in text  # shaped, read back in logical order
+    assert len(issued.pdf) > 0 and cert.token_from_pdf(issued.pdf) == issued.token
+    with unit_of_work(container.sessions) as s:
+        from refugio.registration.models import Operation
+
+        op = s.get(Operation, family.operation_id)
+        assert op is not None
+        op.country_iso3 = "NER"  # an operation in Niger: French
+    french = PdfReader(io.BytesIO(_issue(container, clerk, family.members[1].id).pdf)).pages[0].extract_text()
+    assert "Certificat d'enregistrement" in french and "Date de naissance" in french
+    assert "Femme" in french or "Homme" in french

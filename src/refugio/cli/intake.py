@@ -108,6 +108,22 @@ SaveMappingOption = Annotated[
     Path | None,
     typer.Option("--save-mapping", help="Write the mapping used (YAML) here, to edit and reuse."),
 ]
+ConsentOption = Annotated[
+    str | None,
+    typer.Option("--consent", help="Consent for rows that give none: yes or no (the file's column wins)."),
+]
+LegalBasisOption = Annotated[
+    str | None,
+    typer.Option(
+        "--legal-basis",
+        help="Legal basis for rows that give none (consent, vital_interest, public_interest, "
+        "legal_obligation, mandate, contract).",
+    ),
+]
+PurposeOption = Annotated[
+    list[str] | None,
+    typer.Option("--purpose", help="Consent purpose for rows that give none (repeat for several)."),
+]
 ImportUserOption = Annotated[
     str | None,
     typer.Option("--user", help="Import as this user (checks their permissions; default: the system)."),
@@ -125,18 +141,27 @@ def import_registrations(
     sheet: SheetOption = None,
     report: ReportOption = None,
     save_mapping: SaveMappingOption = None,
+    consent: ConsentOption = None,
+    legal_basis: LegalBasisOption = None,
+    purpose: PurposeOption = None,
     user: ImportUserOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Import registrations from FILE: read and map the columns, stage and validate every row, print the
-    summary (and write the report); with --commit, register the valid households in one transaction."""
+    summary (and write the report); with --commit, register the valid households in one transaction.
+    --consent, --legal-basis and --purpose set defaults for the whole file (used where its column is
+    missing or empty)."""
     from refugio.intake import pipeline
+    from refugio.intake.mapping import with_defaults
 
     container = common.open_container(db, data_dir)
     actor = common.actor(container, user)
     site_id, operation_id = _site_and_operation(container, site, operation)
     chosen = _choose_mapping(file, mapping, sheet, save_mapping)
+    extra = {"consent_given": consent, "legal_basis": legal_basis, "consent_purposes": purpose or None}
+    if any(extra.values()):
+        chosen = common.run(lambda: with_defaults(chosen, {k: x for k, x in extra.items() if x}))
     with _progress_bar() as bar:
         batch_id = _stage(
             bar,

@@ -299,6 +299,28 @@ FIELDS: tuple[ImportField, ...] = (
         (_h("#beneficiary", "name", "family", "native"), _h("#beneficiary", "name", "family", "i_ar")),
     ),
     ImportField(
+        "full_name",
+        "member",
+        "text",
+        "Full name, one column (split into given, middle and family name)",
+        (
+            "full name",
+            "name",
+            "names",
+            "full names",
+            "beneficiary name",
+            "name of beneficiary",
+            "nom complet",
+            "nom et prenom",
+            "nom prenom",
+            "nombre completo",
+            "الاسم الكامل",
+            "الاسم الثلاثي",
+            "الاسم الرباعي",
+        ),
+        (_h("#beneficiary", "name"), _h("#name")),
+    ),
+    ImportField(
         "other_names",
         "member",
         "text",
@@ -461,7 +483,7 @@ IGNORE = "-"  # a column mapped to this is read but not imported
 
 # Fields the registration rules cannot do without; reported when the mapping leaves them out.
 REQUIRED_ANY: tuple[tuple[str, ...], ...] = (
-    ("given_name", "family_name"),
+    ("given_name", "family_name", "full_name"),
     ("sex",),
     ("date_of_birth", "stated_age"),
 )

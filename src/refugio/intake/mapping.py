@@ -35,6 +35,8 @@ import yaml
 from refugio.core.errors import FieldError, ValidationFailed
 from refugio.intake import values as v
 from refugio.intake.fields import BY_NAME, FIELDS, IGNORE, REQUIRED_ANY, ImportField
+from refugio.intake.names import name_fields, split_full_name
+from refugio.registration.validation import LEGAL_BASES
 
 _HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.I)
 MAX_COLUMNS = 1000
@@ -234,9 +236,12 @@ class Mapping:
                     )
                     continue
                 try:
-                    defaults[str(name)] = parse_value(BY_NAME[str(name)], value, date_order="DMY")
+                    parsed = parse_default(str(name), value)
                 except v.BadValue as exc:
                     errors.append(FieldError(f"mapping.defaults.{name}", exc.message, exc.code))
+                    continue
+                if parsed not in (None, "", []):
+                    defaults[str(name)] = parsed
         order = str(data.get("date_order") or "DMY").upper()
         if order not in v.DATE_ORDERS:
             errors.append(FieldError("mapping.date_order", "use DMY, MDY or YMD"))
@@ -383,6 +388,8 @@ class Mapping:
                 values[f.name] = parse_value(f, cell, date_order=self.date_order, epoch=epoch)
             except v.BadValue as exc:
                 errors.append(CellError(f.name, header, exc.message, exc.code))
+        if "full_name" in values:
+            fill_from_full_name(values, errors, column=_header_of(plan, "full_name"))
         return values, errors
 
     def _entries(
@@ -405,6 +412,74 @@ class Mapping:
         if found is None:
             found = self._memo[(name, epoch)] = {}
         return found
+
+
+def _header_of(plan: Sequence[tuple[int, ImportField, str]], name: str) -> str | None:
+    return next((header for _i, f, header in plan if f.name == name), None)
+
+
+def fill_from_full_name(values: dict[str, Any], errors: list[CellError], *, column: str | None) -> None:
+    """Split the row's `full_name` into the name fields no other column gave (rule: intake.names);
+    an Arabic-script name fills the original-script fields and a transliteration, with a warning."""
+    split = split_full_name(str(values.pop("full_name", "") or ""))
+    if split is None:
+        return
+    filled = [k for k, text in name_fields(split).items() if not values.get(k) and values.setdefault(k, text)]
+    if split.script == "Arab" and any(not k.endswith("_original") for k in filled):
+        latin = " ".join(
+            str(values[k]) for k in ("given_name", "middle_name", "family_name") if values.get(k)
+        )
+        errors.append(
+            CellError(
+                "given_name",
+                column,
+                f"Latin name transliterated from the Arabic as {latin!r}: check it",
+                "transliterated",
+                "warning",
+            )
+        )
+
+
+# Fields a whole file can be given a default for in the import forms (web, API, CLI).
+DEFAULTABLE = ("consent_given", "legal_basis", "consent_purposes", "site", "population_type")
+
+
+def parse_default(name: str, value: Any) -> Any:
+    """A default value for field `name` as the mapping keeps it (raises values.BadValue): parsed like
+    a cell; a legal basis must be one the registration knows; a site code is upper-cased (whether the
+    importer may use that site is checked by the service)."""
+    if isinstance(value, list | tuple):  # a list of codes, as the mapping keeps consent purposes
+        value = " ".join(str(x) for x in value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parsed = parse_value(BY_NAME[name], value, date_order="DMY")
+    if name == "legal_basis" and parsed not in LEGAL_BASES:
+        raise v.BadValue(
+            f"unknown legal basis {parsed!r}; one of {', '.join(sorted(LEGAL_BASES))}", "unknown_code"
+        )
+    if name == "site":
+        return str(parsed).strip().upper()
+    return parsed
+
+
+def with_defaults(mapping: Mapping, extra: MappingABC[str, Any] | str) -> Mapping:
+    """`mapping` with defaults for the whole file added (a dict, or its YAML/JSON text such as
+    `{"consent_given": "yes", "legal_basis": "consent"}`), each checked like the mapping's own; the
+    given ones replace the mapping's."""
+    if isinstance(extra, str):
+        try:
+            extra = yaml.safe_load(extra) or {}
+        except yaml.YAMLError:
+            raise ValidationFailed.single(
+                "mapping.defaults", "give the defaults as a JSON object", "bad_yaml"
+            ) from None
+    if not isinstance(extra, MappingABC):
+        raise ValidationFailed.single(
+            "mapping.defaults", "give the defaults as a JSON object of field: value"
+        )
+    data = mapping.as_dict()
+    data["defaults"] = {**(data.get("defaults") or {}), **extra}
+    return Mapping.from_dict(data)
 
 
 def parse_value(f: ImportField, cell: Any, *, date_order: str, epoch: dt.date = v.EXCEL_1900) -> Any:
@@ -450,14 +525,18 @@ def _yamlable(value: Any) -> Any:
 
 
 __all__ = [
+    "DEFAULTABLE",
     "MAX_COLUMNS",
     "CellError",
     "Mapping",
     "Suggestion",
+    "fill_from_full_name",
     "is_hxl_row",
     "normalise_header",
+    "parse_default",
     "parse_hxl",
     "parse_value",
     "suggest",
     "suggest_field",
+    "with_defaults",
 ]

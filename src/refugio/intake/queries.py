@@ -15,8 +15,15 @@ from sqlalchemy.orm import Session
 
 from refugio.core.errors import NotFound
 from refugio.intake import service
-from refugio.intake.models import ImportBatch, PublishedForm, StagedRow
-from refugio.intake.schemas import BatchRead, FormRead, RowsPage, StagedRowRead
+from refugio.intake.models import ImportBatch, PublishedForm, SourceRecord, StagedRow
+from refugio.intake.schemas import (
+    BatchRead,
+    CreatedHousehold,
+    CreatedPage,
+    FormRead,
+    RowsPage,
+    StagedRowRead,
+)
 from refugio.registration.queries import scope_clause
 from refugio.security.principals import Principal
 
@@ -64,6 +71,28 @@ def rows(
     )
     return RowsPage(
         items=[StagedRowRead.model_validate(r) for r in page], total=int(total), offset=offset, limit=limit
+    )
+
+
+def created_households(
+    session: Session, *, actor: Principal, batch_id: uuid.UUID, offset: int = 0, limit: int = 100
+) -> CreatedPage:
+    """A page of the households an import registered when it was committed, in source-key order."""
+    found = batch(session, actor=actor, batch_id=batch_id)
+    where = (SourceRecord.batch_id == found.id, SourceRecord.kind == "household")
+    total = session.scalar(select(func.count()).select_from(SourceRecord).where(*where)) or 0
+    page = session.execute(
+        select(SourceRecord.target_id, SourceRecord.record_key)
+        .where(*where)
+        .order_by(SourceRecord.record_key)
+        .offset(offset)
+        .limit(limit)
+    )
+    return CreatedPage(
+        items=[CreatedHousehold(household_id=hid, source_key=key) for hid, key in page],
+        total=int(total),
+        offset=offset,
+        limit=limit,
     )
 
 

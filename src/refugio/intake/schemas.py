@@ -69,6 +69,22 @@ class RowsPage(BaseModel):
     limit: int
 
 
+class CreatedHousehold(BaseModel):
+    """A household an import registered: its id and its identifier in the source file."""
+
+    household_id: uuid.UUID
+    source_key: str
+
+
+class CreatedPage(BaseModel):
+    """The households an import registered (a page of them) and how many in all."""
+
+    items: list[CreatedHousehold]
+    total: int
+    offset: int
+    limit: int
+
+
 class FormRead(_Read):
     """An XLSForm published to the OpenRosa form list."""
 

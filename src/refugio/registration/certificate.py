@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.core.errors import Conflict, NotFound, ValidationFailed
+from refugio.registration.certificate_text import operation_language, word
 from refugio.registration.enums import EventType
 from refugio.registration.models import Certificate, Household, Individual, Operation, RegistrationEvent
 from refugio.registration.reference import country_name
@@ -375,25 +376,52 @@ def render_pdf(
     issued: dt.date,
     expires: dt.date,
 ) -> bytes:
-    """An A6 landscape card: holder's details in both scripts, the QR code, and the token in metadata."""
+    """An A6 landscape card: holder's details in both scripts, the QR code, and the token in metadata;
+    its words in English and in the operation's language (certificate_text)."""
     pdf, family = _card(token=token, operation=operation, serial=serial, issued=issued)
-    pdf.set_xy(12, 12)
-    pdf.set_font(family, "B", 16)
-    pdf.cell(0, 8, "Registration certificate", new_x="LMARGIN", new_y="NEXT")
+    language = _card_language(operation, family)
+    pdf.set_xy(12, 10)
+    pdf.set_font(family, "B", 15)
+    pdf.cell(0, 7, "Registration certificate", new_x="LMARGIN", new_y="NEXT")
+    if (title := word("Registration certificate", language)) is not None:
+        pdf.set_x(12)
+        pdf.cell(118, 7, title, align="R" if language == "ar" else "L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(12)
-    pdf.set_font(family, "", 10)
-    pdf.cell(0, 6, operation.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 9)
+    pdf.cell(0, 5, operation.name, new_x="LMARGIN", new_y="NEXT")
     rows = _holder_rows(person, household, serial, issued, expires, with_original=family != "Helvetica")
-    y = 30.0
+    y = 33.0 if language else 28.0
     for label, value in rows:
         pdf.set_xy(12, y)
-        pdf.set_font(family, "", 9)
-        pdf.cell(38, 7, label)
-        pdf.set_font(family, "B", 11)
-        pdf.cell(82, 7, value)
+        pdf.set_font(family, "", 7)
+        pdf.cell(38, 3.6, label)
+        if (other := word(label, language)) is not None:
+            pdf.set_xy(12, y + 3.6)
+            pdf.cell(38, 3.6, other, align="R" if language == "ar" else "L")
+        pdf.set_xy(50, y)
+        pdf.set_font(family, "B", 10)
+        pdf.cell(82, 7.2, _value_words(value, language))
         y += 9
-    _qr_and_notes(pdf, family, token)
+    _qr_and_notes(pdf, family, token, language)
     return bytes(pdf.output())
+
+
+def _card_language(operation: Operation, family: str) -> str | None:
+    """The operation's language where the card's fonts can draw it (none with the core fonts)."""
+    if family == "Helvetica":
+        return None
+    language = operation_language(operation.country_iso3)
+    return None if language == "ar" and _font("naskh") is None else language
+
+
+def _value_words(value: str, language: str | None) -> str:
+    """A value with its words translated: `Female / أنثى`, `1985 (year only / السنة فقط)`."""
+    if (other := word(value, language)) is not None:
+        return f"{value} / {other}"
+    for note in ("year only", "month", "estimated"):
+        if value.endswith(f"({note})") and (other := word(note, language)) is not None:
+            return f"{value[: -len(note) - 1]}{note} / {other})"
+    return value
 
 
 def _card(*, token: str, operation: Operation, serial: str, issued: dt.date) -> tuple[Any, str]:
@@ -462,30 +490,32 @@ def _holder_rows(
     return rows
 
 
-def _qr_and_notes(pdf: Any, family: str, token: str) -> None:
+_SCAN = "Scan to verify offline with the operation's public key (refugio verify, or the /verify page)."
+_ATTESTS = (
+    "This certificate attests registration with the authority named above. It is not a travel document. "
+    "Tampering is detectable: the QR code carries a digital signature."
+)
+
+
+def _qr_and_notes(pdf: Any, family: str, token: str, language: str | None = None) -> None:
     import segno
 
     qr = segno.make(token, error="m", micro=False)
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=4, border=2)
     buf.seek(0)
-    pdf.image(buf, x=134, y=28, w=64, h=64)
-    pdf.set_xy(134, 94)
-    pdf.set_font(family, "", 7)
-    pdf.multi_cell(
-        64,
-        3.5,
-        "Scan to verify offline with the operation's public key (refugio verify, or the /verify page).",
-        align="C",
-    )
-    pdf.set_xy(12, 126)
-    pdf.set_font(family, "", 7)
-    pdf.multi_cell(
-        186,
-        3.5,
-        "This certificate attests registration with the authority named above. It is not a "
-        "travel document. Tampering is detectable: the QR code carries a digital signature.",
-    )
+    pdf.image(buf, x=134, y=26, w=62, h=62)
+    pdf.set_xy(134, 89)
+    pdf.set_font(family, "", 6.5)
+    align = "R" if language == "ar" else "C"
+    pdf.multi_cell(62, 3, _SCAN, align="C", new_x="LEFT", new_y="NEXT")
+    if (scan := word(_SCAN, language)) is not None:
+        pdf.multi_cell(62, 3, scan, align=align, new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(12, 124 if language else 126)
+    pdf.set_font(family, "", 6.5)
+    pdf.multi_cell(186, 3, _ATTESTS, new_x="LEFT", new_y="NEXT")
+    if (attests := word(_ATTESTS, language)) is not None:
+        pdf.multi_cell(186, 3, attests, align="R" if language == "ar" else "L")
 
 
 def token_from_pdf(data: bytes) -> str:

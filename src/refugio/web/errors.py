@@ -35,10 +35,7 @@ TITLES = {
 }
 EXPLANATIONS = {
     400: N_("The request could not be understood."),
-    403: N_(
-        "You do not have permission to do this here, or the form expired. Go back, reload the page and try "
-        "again."
-    ),
+    403: N_("You do not have permission to see this page or to do this here."),
     404: N_("There is no such page, or the record is outside the sites you can see."),
     405: N_("This address does not accept that kind of request."),
     409: N_("The change clashes with the current data."),
@@ -48,17 +45,25 @@ EXPLANATIONS = {
 }
 
 
+# Only when the CSRF check failed: a form sent after its token expired (or from another site).
+CSRF_EXPLANATION = N_(
+    "You do not have permission to do this here, or the form expired. Go back, reload the page and try again."
+)
+
+
 def is_api_path(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
-def error_page(web: WebState, request: Request, status: int, detail: str | None = None) -> Response:
+def error_page(
+    web: WebState, request: Request, status: int, detail: str | None = None, explanation: str | None = None
+) -> Response:
     if is_api_path(request.url.path):
         content_type, body = problem_body(status, TITLES.get(status, "Error"), detail or "")
         return Response(body, status_code=status, media_type=content_type)
     t = web.renderer.translator(web.locale_for(request, None))
     title = t.gettext(TITLES.get(status, TITLES[400]))
-    explanation = t.gettext(EXPLANATIONS.get(status, EXPLANATIONS[400]))
+    explanation = t.gettext(explanation or EXPLANATIONS.get(status, EXPLANATIONS[400]))
     return web.render_plain(
         request, "error.html", status, status=status, title=title, explanation=explanation
     )
@@ -82,7 +87,7 @@ def install(app: FastAPI) -> None:
         return RedirectResponse("/login", status_code=303)
 
     async def on_csrf(request: Request, _exc: Exception) -> Response:
-        return error_page(state_of(request), request, 403)
+        return error_page(state_of(request), request, 403, explanation=CSRF_EXPLANATION)
 
     async def on_not_found(request: Request, exc: Exception) -> Response:
         return error_page(state_of(request), request, 404, str(exc))

@@ -121,6 +121,11 @@ def detail_rows(details: Mapping[str, object] | None) -> list[tuple[str, str | N
     return rows
 
 
+def _shown_keys(details: Mapping[str, object] | None) -> list[str]:
+    """The keys of `details` that detail_rows shows, in its order."""
+    return [k for k in sorted(details or {}) if (details or {})[k] not in (None, "", [], {})]
+
+
 def certificate_status_class(status: Status | str) -> str:
     return {"valid": "ok", "expired": "warn", "unknown": "warn"}.get(str(status), "bad")
 
@@ -180,12 +185,40 @@ class Renderer:
             languages=list(LANGUAGES.values()),
             labels=LABELS,
         )
+
+        def age_words(value: dt.date | None, precision: str | None = None) -> str:
+            """An age; an estimated date of birth gives "about 4", never a false exact figure."""
+            years = age(value)
+            if years is None:
+                return ""
+            if precision == "estimated":
+                return translator.gettext("about %(num)s", num=years)
+            return str(years)
+
+        def birth_date(value: dt.date | None, precision: str | None) -> str:
+            """A date of birth with its precision; an estimated one is "about 2022" (the year only)."""
+            if value is not None and precision == "estimated":
+                return translator.gettext("about %(year)s", year=f"{value.year:04d}")
+            return partial_date(value, precision)
+
+        def translated_detail_rows(
+            details: Mapping[str, object] | None,
+        ) -> list[tuple[str, str | None, str | None, str | None]]:
+            """detail_rows with each field named in the page's language (its form label)."""
+            return [
+                (translator.gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else what, before, after, text)
+                for (what, before, after, text), key in zip(
+                    detail_rows(details), _shown_keys(details), strict=True
+                )
+            ]
+
+        env.globals["detail_rows"] = translated_detail_rows
         env.filters.update(
             error_text=error_text,
             ltr=ltr,
             iso=iso,
-            age=age,
-            partial_date=partial_date,
+            age=age_words,
+            partial_date=birth_date,
             status_class=certificate_status_class,
         )
         return env

@@ -129,3 +129,35 @@ def test_no_page_shows_a_request_to_a_worker_without_the_right(
             "/search", data={"q": "Fatima", "csrf_token": csrf_of(client.get("/search").text)}
         )
         assert ref.group(0) not in search.text
+
+
+def test_close_and_withdraw_are_dangerous_confirmed_and_the_caseworker_is_chosen_from_a_list(
+    client: TestClient, container: Container, world: World, protection: Principal
+) -> None:
+    request_id = open_request(container, protection, request_payload(world.seed.camp_id))
+    assert login(client, "protection").status_code == 303
+    url = f"/tracing/{request_id}"
+    page = client.get(url).text
+    csrf = csrf_of(page)
+    for action, label in (("close", "Close the request"), ("withdraw", "Record the withdrawal of consent")):
+        form = re.search(rf'<form method="post" action="{url}/{action}">.*?</form>', page, re.S)
+        assert form is not None
+        assert re.search(rf'<button type="submit" class="danger">{label}</button>', form.group(0))
+        assert re.search(
+            r'<input type="checkbox" id="\w-confirm" name="confirm" value="on" required', form.group(0)
+        )
+        assert "primary" not in form.group(0)  # not styled like "Confirm for verification"
+    # the caseworker: a list of the users who may manage this request (ZAA), not a typed user name
+    select = re.search(r'<select id="a-user" name="username" required>(.*?)</select>', page, re.S)
+    assert select is not None
+    offered = re.findall(r'<option value="([^"]+)"', select.group(1))
+    assert offered == ["protection"]  # not tracer_amm (AMM only), officer_lbn (LBN), nor the administrator
+    refused = client.post(f"{url}/close", data={"csrf_token": csrf, "outcome": "not_found", "reason": "gone"})
+    assert refused.status_code == 422 and "Tick the confirmation box" in refused.text
+    done = client.post(
+        f"{url}/close", data={"csrf_token": csrf, "outcome": "not_found", "reason": "gone", "confirm": "on"}
+    )
+    assert done.status_code == 303
+    client.cookies.set("refugio_locale", "fr")
+    history = client.get(url).text.split('<ol class="history">', 1)[1]
+    assert "Demande ouverte" in history

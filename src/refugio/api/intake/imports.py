@@ -22,14 +22,15 @@ from refugio.api.deps import Caller, Db, container_of, parse_id
 from refugio.api.problems import responses
 from refugio.core.errors import PermissionDenied, ValidationFailed
 from refugio.intake import openrosa, pipeline, queries, service
-from refugio.intake.mapping import Mapping
+from refugio.intake.mapping import Mapping, with_defaults
 from refugio.intake.report import write_report
-from refugio.intake.schemas import BatchRead, RowsPage
+from refugio.intake.schemas import BatchRead, CreatedHousehold, CreatedPage, RowsPage
 
 if TYPE_CHECKING:
     from refugio.main import Container
 
 PREFIX = "/api/v1/imports"
+CREATED_SHOWN = 100
 
 
 class ImportOut(BaseModel):
@@ -63,6 +64,10 @@ class CommitOut(BaseModel):
     people_updated: int
     households_skipped: int
     unchanged: int
+    households: list[CreatedHousehold] = Field(
+        description=f"The first {CREATED_SHOWN} households registered (the rest at links.households)"
+    )
+    links: dict[str, str]
 
 
 def _out(request: Request, b: BatchRead) -> ImportOut:
@@ -82,7 +87,12 @@ def _out(request: Request, b: BatchRead) -> ImportOut:
         mapping=dict(b.mapping or {}),
         created_by=b.created_by,
         created_at=b.created_at.isoformat(),
-        links={"self": base, "rows": base + "/rows", "report": base + "/report.xlsx"},
+        links={
+            "self": base,
+            "rows": base + "/rows",
+            "report": base + "/report.xlsx",
+            "households": base + "/households",
+        },
     )
 
 
@@ -152,6 +162,8 @@ async def upload(request: Request, background: BackgroundTasks, session: Db, pri
             ) from None
         mapping = Mapping.from_yaml(text["mapping"]) if text.get("mapping", "").strip() else None
         preview = pipeline.inspect_file(path, filename=name)
+        if text.get("defaults", "").strip():
+            mapping = with_defaults(mapping or preview.mapping, text["defaults"])
         started = service.start_batch(
             session,
             actor=principal,
@@ -240,8 +252,12 @@ def get_report(
     dependencies=IMPORTERS,
     summary="Register the valid households of a checked import (all in one transaction)",
 )
-def commit(batch_id: str, session: Db, principal: Caller) -> CommitOut:
+def commit(batch_id: str, request: Request, session: Db, principal: Caller) -> CommitOut:
     result = service.commit_batch(session, actor=principal, batch_id=parse_id(batch_id, "import"))
+    created = queries.created_households(
+        session, actor=principal, batch_id=result.batch_id, limit=CREATED_SHOWN
+    )
+    base = str(request.url.replace(query="")).rsplit("/commit", 1)[0]
     return CommitOut(
         id=result.batch_id,
         households_registered=result.households_registered,
@@ -249,6 +265,25 @@ def commit(batch_id: str, session: Db, principal: Caller) -> CommitOut:
         people_updated=result.people_updated,
         households_skipped=result.households_skipped,
         unchanged=result.unchanged,
+        households=created.items,
+        links={"import": base, "households": base + "/households"},
+    )
+
+
+@router.get(
+    "/{batch_id}/households",
+    response_model=CreatedPage,
+    summary="The households an import registered (links to /api/v1/households/{household_id})",
+)
+def get_created(
+    batch_id: str,
+    session: Db,
+    principal: Caller,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> CreatedPage:
+    return queries.created_households(
+        session, actor=principal, batch_id=parse_id(batch_id, "import"), offset=offset, limit=limit
     )
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from refugio.intake.events import ImportScreening
 from refugio.intake.service.batches import (
+    checked_mapping,
     mark_failed,
     purge_abandoned,
     refuse_batch,
@@ -75,6 +76,7 @@ __all__ = [
     "RowInput",
     "ScreenRequest",
     "check_households",
+    "checked_mapping",
     "commit_batch",
     "committed_people",
     "finish_validation",

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, PermissionDenied, ValidationFailed
+from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from refugio.intake.mapping import Mapping
 from refugio.intake.models import Attachment, ImportBatch, SavedMapping, StagedRow, Submission
 from refugio.intake.service.common import (
@@ -22,6 +23,7 @@ from refugio.intake.service.common import (
     OPEN_STATUSES,
     find_site,
     load_batch,
+    sites_by_code,
 )
 from refugio.security import audit
 from refugio.security.principals import Principal
@@ -57,6 +59,8 @@ def start_batch(
         raise ValidationFailed.single(
             "site_id", f"you may not import registrations into {where}", "forbidden"
         )
+    if mapping is not None:
+        check_default_site(session, actor=actor, operation_id=operation_id, mapping=mapping)
     source = (source or "").strip()
     if not 1 <= len(source) <= 80:
         raise ValidationFailed.single("source", "name the source in 1 to 80 characters", "required")
@@ -98,12 +102,57 @@ def set_mapping(
     """Record the reviewed mapping of an uploaded file before it is staged."""
     if batch.status != "uploaded":
         raise Conflict("the mapping can be changed only before the rows are read")
+    check_default_site(session, actor=actor, operation_id=batch.operation_id, mapping=mapping)
     batch.mapping = mapping.as_dict()
     if source:
         batch.source = source.strip()[:80]
     batch.status = "staging"
     session.flush()
     return batch
+
+
+def check_default_site(
+    session: Session, *, actor: Principal, operation_id: uuid.UUID, mapping: Mapping
+) -> None:
+    """A mapping's default site must be a site of the operation the actor may import into."""
+    errors = _default_site_errors(session, actor, operation_id, mapping.defaults.get("site"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def checked_mapping(
+    session: Session, *, actor: Principal, operation_id: uuid.UUID, data: dict[str, Any]
+) -> Mapping:
+    """A mapping from its dict shape with every problem reported in one round (its fields, its
+    defaults' values and the default site's permission)."""
+    errors: list[FieldError] = []
+    mapping: Mapping | None = None
+    try:
+        mapping = Mapping.from_dict(data)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    site = (data.get("defaults") or {}).get("site")
+    errors.extend(_default_site_errors(session, actor, operation_id, str(site).strip() if site else None))
+    if errors or mapping is None:
+        raise ValidationFailed(errors)
+    return mapping
+
+
+def _default_site_errors(
+    session: Session, actor: Principal, operation_id: uuid.UUID, code: Any
+) -> list[FieldError]:
+    if not code:
+        return []
+    site_id = sites_by_code(session, operation_id).get(str(code).upper())
+    if site_id is None:
+        return [FieldError("mapping.defaults.site", f"no site {code!r} in this operation", "unknown_site")]
+    if not actor.can(IMPORT_PERMISSION, operation_id=operation_id, site_id=site_id):
+        return [
+            FieldError(
+                "mapping.defaults.site", f"you may not import registrations into site {code!r}", "forbidden"
+            )
+        ]
+    return []
 
 
 def mark_failed(session: Session, *, actor: Principal, batch: ImportBatch, message: str) -> None:

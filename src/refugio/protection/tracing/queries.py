@@ -49,6 +49,7 @@ from refugio.protection.tracing.schemas import (
     SoughtRead,
     TracingEventRead,
 )
+from refugio.protection.tracing.workers import caseworker_choices  # re-exported
 from refugio.registration.models import Household, Individual, Site
 from refugio.registration.queries import scope_clause
 from refugio.security import audit
@@ -62,6 +63,7 @@ __all__ = [
     "RequestView",
     "SoughtView",
     "candidate_request_id",
+    "caseworker_choices",
     "enquirer_label",
     "export_requests",
     "find_request",

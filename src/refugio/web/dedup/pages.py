@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +24,7 @@ from refugio.dedup import policy, queries, service
 from refugio.dedup.schemas import DeskCheck
 from refugio.security.permissions import Permission
 from refugio.web.context import parse_uuid, state_of
+from refugio.web.dedup.labels import PAIR_STATUSES, comparison_words, level_words
 
 router = APIRouter(include_in_schema=False)
 _MEMBER_FIELD = re.compile(r"^members\[(\d+)\]\[(\w+)\]$")
@@ -42,17 +44,27 @@ _PERSON_FIELDS = {
 }
 
 
+QUEUE_PAGE = 50  # pairs per page of the review queue
+
+
 @router.get("/dedup")
 def queue(request: Request) -> Response:
     web = state_of(request)
     status = request.query_params.get("status") or "pending"
+    raw = request.query_params.get("offset", "")
+    offset = int(raw) - int(raw) % QUEUE_PAGE if raw.isdigit() and len(raw) < 10 else 0
     with web.page(request) as pg:
         policy.require_view(pg.principal)
-        pairs, total = queries.review_queue(pg.db, actor=pg.principal, status=status, limit=100)
+        pairs, total = queries.review_queue(
+            pg.db, actor=pg.principal, status=status, limit=QUEUE_PAGE, offset=offset
+        )
         return pg.render(
             "dedup/queue.html",
             pairs=pairs,
             total=total,
+            offset=offset,
+            limit=QUEUE_PAGE,
+            query=urlencode({"status": status}),
             review_status=status,
             counts=queries.counts(pg.db, actor=pg.principal),
             merges=queries.merges(pg.db, actor=pg.principal, limit=20),
@@ -67,6 +79,9 @@ def _pair_page(request: Request, pair_id: uuid.UUID, error: str | None = None, s
             "dedup/pair.html",
             status=status,
             pair=view,
+            comparison_words=comparison_words,
+            pair_status_words=PAIR_STATUSES,
+            level_words=level_words,
             error=error,
             can_decide=pg.can(Permission.DEDUP_DECIDE, operation_id=view.operation_id),
         )

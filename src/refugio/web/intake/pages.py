@@ -26,7 +26,7 @@ from refugio.intake import pipeline, queries, service
 from refugio.intake.fields import FIELDS
 from refugio.intake.mapping import Mapping, suggest
 from refugio.intake.report import write_report
-from refugio.intake.schemas import RowsPage
+from refugio.intake.schemas import BatchRead, RowsPage
 from refugio.registration import queries as registration
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, collect
@@ -35,6 +35,12 @@ router = APIRouter(include_in_schema=False)
 ACTIVE = {"staging", "validating"}
 SHOWN_PROBLEMS = 300
 PROBLEMS = ("invalid", "held", "update")
+SHOWN_CREATED = 100
+
+
+def _int_param(request: Request, name: str) -> int:
+    text = request.query_params.get(name, "")
+    return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
 def _require(pg: Page) -> None:
@@ -151,35 +157,114 @@ def mapping_page(batch_id: str, request: Request) -> Response:
         batch = queries.batch(pg.db, actor=pg.principal, batch_id=key)
         if batch.status != "uploaded":
             return RedirectResponse(f"/imports/{key}", status_code=303)
-        path = _stored(request, key)
-        sample: list[list[str]] = []
-        if path is not None:
-            try:
-                sample = pipeline.inspect_file(path, filename=batch.filename, sheet=batch.sheet).sample
-            except ValidationFailed:
-                sample = []
-        suggestions = suggest(batch.headers, batch.hxl)
-        current = (batch.mapping or {}).get("columns") or {}
-        columns = [
-            {
-                "index": i,
-                "header": s.column,
-                "hxl": (batch.hxl[i] if batch.hxl and i < len(batch.hxl) else ""),
-                "field": current.get(s.column, ""),
-                "confidence": int(s.confidence * 100),
-                "reason": s.reason,
-                "examples": [row[i] for row in sample if i < len(row) and row[i]][:3],
-            }
-            for i, s in enumerate(suggestions)
-        ]
-        return pg.render(
-            "intake/mapping.html",
-            batch=batch,
-            columns=columns,
-            fields=[(f.name, f.label, f.level) for f in FIELDS],
-            date_order=(batch.mapping or {}).get("date_order", "DMY"),
-            errors=FormErrors(),
+        return _render_mapping(request, pg, batch)
+
+
+def _render_mapping(
+    request: Request,
+    pg: Page,
+    batch: BatchRead,
+    errors: FormErrors | None = None,
+    chosen: dict[str, Any] | None = None,
+) -> Response:
+    """The mapping review: one row per column, the date order, and the defaults for the whole file."""
+    path = _stored(request, batch.id)
+    sample: list[list[str]] = []
+    if path is not None:
+        try:
+            sample = pipeline.inspect_file(path, filename=batch.filename, sheet=batch.sheet).sample
+        except ValidationFailed:
+            sample = []
+    current = chosen if chosen is not None else (batch.mapping or {})
+    columns = [
+        {
+            "index": i,
+            "header": s.column,
+            "hxl": (batch.hxl[i] if batch.hxl and i < len(batch.hxl) else ""),
+            "field": (current.get("columns") or {}).get(s.column, ""),
+            "confidence": int(s.confidence * 100),
+            "reason": s.reason,
+            "examples": [row[i] for row in sample if i < len(row) and row[i]][:3],
+        }
+        for i, s in enumerate(suggest(batch.headers, batch.hxl))
+    ]
+    sites = registration.visible_sites(pg.db, actor=pg.principal, permission=service.IMPORT_PERMISSION)
+    return pg.render(
+        "intake/mapping.html",
+        status=422 if errors else 200,
+        batch=batch,
+        columns=columns,
+        fields=[(f.name, f.label, f.level) for f in FIELDS],
+        date_order=current.get("date_order", "DMY"),
+        defaults=_default_inputs(current.get("defaults") or {}, sites),
+        site_choices=[
+            (str(s.id), f"{s.code} · {s.name}") for s in sites if s.operation_id == batch.operation_id
+        ],
+        errors=errors or FormErrors(),
+    )
+
+
+def _default_inputs(defaults: dict[str, Any], sites: list[Any]) -> dict[str, Any]:
+    """The mapping's defaults as the form's inputs show them."""
+    consent = defaults.get("consent_given")
+    site_code = str(defaults.get("site") or "").upper()
+    return {
+        "consent_given": "" if consent is None else ("yes" if consent else "no"),
+        "legal_basis": defaults.get("legal_basis") or "",
+        "consent_purposes": list(defaults.get("consent_purposes") or []),
+        "site_id": next((str(s.id) for s in sites if s.code.upper() == site_code), ""),
+    }
+
+
+def _defaults_from_form(form: FormData, sites: list[Any]) -> dict[str, Any]:
+    """The defaults for the whole file chosen on the mapping page (blank inputs give none)."""
+    text = {k: form.get(k) for k in ("consent_given", "legal_basis", "site_id")}
+    out: dict[str, Any] = {}
+    if isinstance(text["consent_given"], str) and text["consent_given"]:
+        out["consent_given"] = text["consent_given"]
+    if isinstance(text["legal_basis"], str) and text["legal_basis"]:
+        out["legal_basis"] = text["legal_basis"]
+    purposes = [p for p in form.getlist("consent_purposes") if isinstance(p, str) and p]
+    if purposes:
+        out["consent_purposes"] = purposes
+    if isinstance(text["site_id"], str) and text["site_id"]:
+        by_id = {str(s.id): s.code for s in sites}
+        out["site"] = by_id.get(text["site_id"], _NOT_YOURS)
+    return out
+
+
+_NOT_YOURS = "\x00"  # a site id the user may not import into: refused beside the site input
+
+
+def _checked(pg: Page, operation_id: uuid.UUID, wanted: dict[str, Any]) -> Mapping:
+    """The reviewed mapping, every problem in one round (a site chosen outside the user's own too)."""
+    errors: list[FieldError] = []
+    defaults = wanted["defaults"]
+    if defaults.get("site") == _NOT_YOURS:
+        errors.append(
+            FieldError("mapping.defaults.site", pg.gettext("You may not import into this site."), "forbidden")
         )
+        defaults = {k: x for k, x in defaults.items() if k != "site"}
+    try:
+        mapping = service.checked_mapping(
+            pg.db, actor=pg.principal, operation_id=operation_id, data={**wanted, "defaults": defaults}
+        )
+    except ValidationFailed as exc:
+        raise ValidationFailed([*errors, *exc.errors]) from None
+    if errors:
+        raise ValidationFailed(errors)
+    return mapping
+
+
+_DEFAULT_INPUTS = {"site": "site_id"}
+
+
+def _mapping_input(path: str) -> str | None:
+    """The mapping page's input of a mapping error (`mapping.defaults.site` → site_id)."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[1] == "defaults":
+        return _DEFAULT_INPUTS.get(parts[2], parts[2])
+    return None
 
 
 def _stage_in_background(
@@ -215,12 +300,20 @@ def _save_mapping(request: Request, key: uuid.UUID, form: FormData) -> Response:
             chosen = form.get(f"col_{i}")
             if isinstance(chosen, str) and chosen:
                 columns[header] = chosen
+        sites = registration.visible_sites(pg.db, actor=pg.principal, permission=service.IMPORT_PERMISSION)
+        wanted = {
+            "columns": columns,
+            "date_order": form.get("date_order") or "DMY",
+            "defaults": _defaults_from_form(form, sites),
+        }
         try:
-            mapping = Mapping.from_dict({"columns": columns, "date_order": form.get("date_order") or "DMY"})
+            mapping = _checked(pg, batch.operation_id, wanted)
             service.set_mapping(pg.db, actor=pg.principal, batch=batch, mapping=mapping)
-        except (ValidationFailed, Conflict) as exc:
-            message = "; ".join(e.message for e in getattr(exc, "errors", [])) or exc.message
-            return RedirectResponse(f"/imports/{key}?problem={message[:200]}", status_code=303)
+        except ValidationFailed as exc:
+            read = queries.batch(pg.db, actor=pg.principal, batch_id=key)
+            return _render_mapping(request, pg, read, collect(exc.errors, _mapping_input), wanted)
+        except Conflict as exc:
+            return RedirectResponse(f"/imports/{key}?problem={exc.message[:200]}", status_code=303)
         actor = pg.principal
         filename = batch.filename
     path = _stored(request, key)
@@ -255,6 +348,12 @@ def batch_page(batch_id: str, request: Request) -> Response:
         if status_filter not in (None, "new", "update", "unchanged", "invalid", "held"):
             status_filter = None
         page = None if batch.status in ACTIVE else _problems(pg, key, status_filter)
+        created = None
+        if batch.status == "committed":
+            offset = _int_param(request, "created_from")
+            created = queries.created_households(
+                pg.db, actor=pg.principal, batch_id=key, offset=offset, limit=SHOWN_CREATED
+            )
         return pg.render(
             "intake/batch.html",
             batch=batch,
@@ -265,6 +364,7 @@ def batch_page(batch_id: str, request: Request) -> Response:
             active=batch.status in ACTIVE,
             problem=request.query_params.get("problem"),
             done=request.query_params.get("done"),
+            created=created,
             errors=FormErrors(),
         )
 

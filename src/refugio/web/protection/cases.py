@@ -19,7 +19,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from refugio.core.errors import ValidationFailed
 from refugio.protection import queries, service
@@ -63,6 +63,10 @@ CASE_FORMS = (
 # caseload, register, search, export
 
 
+def has_caseload(pg: Page) -> bool:
+    return pg.can_anywhere(Permission.CASE_VIEW) or pg.can_anywhere(Permission.CASE_SUPERVISE)
+
+
 @router.get("/protection")
 def caseload_page(request: Request) -> Response:
     web = state_of(request)
@@ -70,6 +74,8 @@ def caseload_page(request: Request) -> Response:
     if status not in {s.value for s in CaseStatus}:
         status = None
     with web.page(request) as pg:
+        if not has_caseload(pg) and pg.can_anywhere(Permission.REFERRAL_RECEIVE):
+            return RedirectResponse("/protection/inbox", status_code=303)  # a provider has no cases
         cases, total = queries.my_cases(
             pg.db, actor=pg.principal, status=status, include_closed=status == "closed"
         )

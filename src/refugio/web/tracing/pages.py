@@ -116,6 +116,19 @@ KIND_LABELS = {
     "sought": N_("Sought by another request"),
 }
 STRENGTH_LABELS = {"possible": N_("possible"), "likely": N_("likely"), "strong": N_("strong")}
+EVENT_WORDS = {
+    "opened": N_("Request opened"),
+    "assigned": N_("Caseworker assigned"),
+    "consent_withdrawn": N_("Consent withdrawn"),
+    "matched": N_("Search run"),
+    "candidate_confirmed": N_("Candidate confirmed"),
+    "candidate_rejected": N_("Candidate rejected"),
+    "verification": N_("Verification interview"),
+    "reunification": N_("Reunification"),
+    "closed": N_("Closed"),
+    "closed_not_found": N_("Closed, not found"),
+    "reopened": N_("Reopened"),
+}
 FIELD_WORDS = {
     "given_name": N_("Given name"),
     "family_name": N_("Family name"),
@@ -403,6 +416,7 @@ def _request_page(request: Request, key: str, *, error: str | None = None, statu
             "tracing/request.html",
             status=status,
             view=view,
+            caseworkers=queries.caseworker_choices(pg.db, actor=pg.principal, request_id=view.request.id),
             error=error,
             statuses=STATUS_LABELS,
             relationships=RELATIONSHIP_LABELS,
@@ -411,6 +425,7 @@ def _request_page(request: Request, key: str, *, error: str | None = None, statu
             strengths=STRENGTH_LABELS,
             field_words=FIELD_WORDS,
             level_words=LEVEL_WORDS,
+            event_words=EVENT_WORDS,
             done=request.query_params.get("done"),
         )
 
@@ -465,7 +480,16 @@ def _reunification(pg: Page, rid: uuid.UUID, form: FormData) -> None:
     service.record_reunification(pg.db, actor=pg.principal, request_id=rid, data=data)
 
 
+def _confirmed(pg: Page, form: FormData) -> None:
+    """A dangerous action (closing, consent withdrawn) needs its confirmation box ticked."""
+    if not checked(form, "confirm"):
+        raise ValidationFailed.single(
+            "confirm", pg.gettext("Tick the confirmation box: this cannot be undone here."), "required"
+        )
+
+
 def _close(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    _confirmed(pg, form)
     values = {"outcome": text(form, "outcome"), "reason": text(form, "reason")}
     data = forms.build(ClosureIn, values, pg.t)
     service.close_request(pg.db, actor=pg.principal, request_id=rid, data=data)
@@ -482,6 +506,7 @@ def _assign(pg: Page, rid: uuid.UUID, form: FormData) -> None:
 
 
 def _withdraw(pg: Page, rid: uuid.UUID, form: FormData) -> None:
+    _confirmed(pg, form)
     data = forms.build(ReasonIn, {"reason": text(form, "reason")}, pg.t)
     service.withdraw_consent(pg.db, actor=pg.principal, request_id=rid, reason=data.reason)
 
