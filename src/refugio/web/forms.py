@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticError
 from starlette.datastructures import FormData, UploadFile
 
 from refugio.core.errors import FieldError, ValidationFailed
+from refugio.core.names import NAME_PARTS
 from refugio.web.i18n import Translator
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,12 +42,7 @@ HOUSEHOLD_FIELDS = (
 )
 MEMBER_TEXT = (
     "relationship",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "sex",
     "date_of_birth",
     "stated_age",
@@ -59,14 +55,13 @@ MEMBER_TEXT = (
     "doc_expiry",
     "need_code",
     "need_reason",
+    "dup_reason",  # the desk check: the reason to save despite a likely match
+    "dup_same",  # and the matches judged the same person / not the same (ids, comma-separated)
+    "dup_not_same",
 )
+_MULTI = frozenset({"dup_same", "dup_not_same"})
 MEMBER_CONTENT = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "date_of_birth",
     "stated_age",
     "nationality",
@@ -78,12 +73,7 @@ MEMBER_CONTENT = (
 )
 _MEMBER_SCHEMA_FIELDS = (
     "relationship",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "sex",
     "date_of_birth",
     "stated_age",
@@ -195,6 +185,8 @@ def household_input(path: str) -> str | None:
         elif name == "needs":
             sub = rest[2] if len(rest) > 2 else "code"
             name = "need_reason" if sub == "reason" else "need_code"
+        elif name == "duplicate_check":
+            name = "dup_reason"
         elif name in ("estimated", "languages"):
             pass
         elif name not in _MEMBER_SCHEMA_FIELDS:
@@ -268,7 +260,10 @@ def member_rows(form: FormData) -> list[dict[str, str]]:
         if m is None or not isinstance(value, str):
             continue
         index, name = int(m.group(1)), m.group(2)
-        if name in MEMBER_TEXT or name == "estimated":
+        if name in _MULTI:
+            row = rows.setdefault(index, blank_row())
+            row[name] = ",".join(x for x in (row[name], value.strip()) if x)
+        elif name in MEMBER_TEXT or name == "estimated":
             rows.setdefault(index, blank_row())[name] = value.strip()
     return [rows[i] for i in sorted(rows)][:MAX_ROWS]
 

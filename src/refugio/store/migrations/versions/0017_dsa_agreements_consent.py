@@ -1,10 +1,10 @@
 """Data-sharing agreements and consent withdrawals (issue 14, C10 purpose and consent): the register of
 agreements (`data_sharing_agreement`) and the purposes people have withdrawn consent for
 (`consent_withdrawal`). Plain `op.create_table`; no refugio imports. The integrator re-chains it if
-another 0015 lands first.
+another 0017 lands first.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 06:00:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0015"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
