@@ -32,12 +32,16 @@ from refugio.store.uow import session_factory
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from refugio.dataprotection.scheduler import RetentionScheduler
+    from refugio.dataprotection.schemas import RetentionPolicy
+
 logger = logging.getLogger("refugio")
 
 
 def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
     import refugio.assistance.models
+    import refugio.dataprotection.models
     import refugio.dedup.models
     import refugio.intake.models
     import refugio.protection.models
@@ -162,6 +166,32 @@ def build(settings: Settings | None = None) -> Container:
         sessions=session_factory(engine),
         keyring=Keyring(settings.secrets_path),
     )
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """The retention rules' periods from the settings (`REFUGIO_RETENTION_*`, `REFUGIO_STAGING_*`)."""
+    from refugio.dataprotection.schemas import RetentionPolicy
+
+    return RetentionPolicy(
+        closed_case_years=settings.retention_closed_case_years,
+        departed_years=settings.retention_departed_years,
+        deceased_years=settings.retention_deceased_years,
+        staging_days=settings.staging_retention_days,
+    )
+
+
+def start_retention_scheduler(container: Container) -> RetentionScheduler | None:
+    """The daemon thread of `refugio serve` that runs the retention rules every
+    `REFUGIO_RETENTION_INTERVAL_HOURS` (24; 0 turns it off)."""
+    import datetime as dt
+
+    from refugio.dataprotection.scheduler import RetentionScheduler
+
+    hours = container.settings.retention_interval_hours
+    if hours <= 0:
+        return None
+    interval = dt.timedelta(hours=hours)
+    return RetentionScheduler(container.sessions, retention_policy(container.settings), interval).start()
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:

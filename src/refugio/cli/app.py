@@ -12,6 +12,7 @@ import typer
 from refugio import __version__
 from refugio.cli import demo as demo_commands
 from refugio.cli.assistance import assistance_app
+from refugio.cli.dataprotection import retention_app
 from refugio.cli.db import db_app
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
@@ -49,6 +50,7 @@ app.add_typer(sharing_app, name="sharing")
 app.add_typer(tracking_app, name="tracking")
 app.add_typer(assistance_app, name="assistance")
 app.add_typer(solutions_app, name="solutions")
+app.add_typer(retention_app, name="retention")
 
 
 @app.callback(invoke_without_command=True)

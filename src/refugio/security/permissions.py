@@ -68,6 +68,10 @@ class Permission(StrEnum):
     RESETTLEMENT_MANAGE = "RESETTLEMENT_MANAGE"
     MATCHING_RUN = "MATCHING_RUN"  # propose matching runs and change proposed placements
     MATCHING_CONFIRM = "MATCHING_CONFIRM"  # review and confirm placements
+    # data protection (refugio.dataprotection): retention rules, legal holds
+    RETENTION_VIEW = "RETENTION_VIEW"  # the rules, the reports of the runs, the holds (no personal data)
+    RETENTION_RUN = "RETENTION_RUN"  # run the retention rules (everywhere only)
+    LEGAL_HOLD_MANAGE = "LEGAL_HOLD_MANAGE"  # place and lift legal holds (everywhere only)
 
 
 class Role(StrEnum):
@@ -86,6 +90,7 @@ class Role(StrEnum):
     RSD_OFFICER = "rsd_officer"
     RSD_SUPERVISOR = "rsd_supervisor"
     RESETTLEMENT_OFFICER = "resettlement_officer"
+    DATA_PROTECTION_OFFICER = "data_protection_officer"
 
 
 P = Permission
@@ -195,3 +200,10 @@ ROLE_LABELS[Role.RSD_OFFICER] = "RSD officer"
 ROLE_LABELS[Role.RSD_SUPERVISOR] = "RSD supervisor (second-officer review)"
 ROLE_LABELS[Role.RESETTLEMENT_OFFICER] = "Resettlement officer"
 ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | {P.SOLUTIONS_VIEW}  # runs, figures
+# --- data protection (refugio.dataprotection) ---------------------------------------------------------
+# The data protection officer runs the retention rules, places legal holds and reads the audit log; no
+# permission to read people or cases (the reports and holds carry references and counts only).
+ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = frozenset(
+    {P.RETENTION_VIEW, P.RETENTION_RUN, P.LEGAL_HOLD_MANAGE, P.AUDIT_VIEW, P.AUDIT_VERIFY}
+)
+ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer"
