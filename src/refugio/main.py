@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, MetaData
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from refugio.config import Settings
 from refugio.core.events import EventBus, bus
+from refugio.dataprotection.schemas import RetentionPolicy
 from refugio.intake.events import ImportCommitted, ImportScreening
 from refugio.registration.events import HouseholdRegistered
 from refugio.security.keys import Keyring
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from refugio.dataprotection.scheduler import RetentionScheduler
-    from refugio.dataprotection.schemas import RetentionPolicy
 
 logger = logging.getLogger("refugio")
 
@@ -59,12 +59,14 @@ def metadata() -> MetaData:
 
 @dataclass
 class Container:
-    """What a running refugio holds: settings, engine, session factory and keyring."""
+    """What a running refugio holds: settings, engine, session factory, keyring, and the retention
+    rules' periods (for the channels, which do not read Settings)."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     keyring: Keyring
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
 _WIRED: set[int] = set()
@@ -165,13 +167,12 @@ def build(settings: Settings | None = None) -> Container:
         engine=engine,
         sessions=session_factory(engine),
         keyring=Keyring(settings.secrets_path),
+        retention=retention_policy(settings),
     )
 
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
     """The retention rules' periods from the settings (`REFUGIO_RETENTION_*`, `REFUGIO_STAGING_*`)."""
-    from refugio.dataprotection.schemas import RetentionPolicy
-
     return RetentionPolicy(
         closed_case_years=settings.retention_closed_case_years,
         departed_years=settings.retention_departed_years,
@@ -191,7 +192,7 @@ def start_retention_scheduler(container: Container) -> RetentionScheduler | None
     if hours <= 0:
         return None
     interval = dt.timedelta(hours=hours)
-    return RetentionScheduler(container.sessions, retention_policy(container.settings), interval).start()
+    return RetentionScheduler(container.sessions, container.retention, interval).start()
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:

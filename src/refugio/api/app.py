@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
 from refugio.api.assistance import router as assistance_router
+from refugio.api.dataprotection import router as dataprotection_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
@@ -67,6 +68,7 @@ ROUTERS = (
     tracking_router,
     assistance_router,
     solutions_router,
+    dataprotection_router,
 )
 
 

@@ -50,14 +50,13 @@ def retention_run(
     hold, or in a case still open, are kept and listed. Audited; the report is stored."""
     from refugio.dataprotection import service
     from refugio.dataprotection.enums import RunTrigger
-    from refugio.main import retention_policy
 
     run = common.in_uow(
         db,
         data_dir,
         user,
         lambda s, a, c: service.run_retention(
-            s, actor=a, rules=retention_policy(c.settings), dry_run=dry_run, trigger=RunTrigger.CLI
+            s, actor=a, rules=c.retention, dry_run=dry_run, trigger=RunTrigger.CLI
         ),
     )
     if as_json:
