@@ -22,6 +22,7 @@ from refugio.web import errors, middleware, protection, tracing
 from refugio.web.assistance import desk as assistance_desk
 from refugio.web.assistance import pages as assistance_pages
 from refugio.web.context import WebState, state_of
+from refugio.web.dataprotection import pages as dataprotection_pages
 from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
 from refugio.web.registration import browse, dashboard, desk, households, people, search, verify
@@ -82,6 +83,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(assistance_pages.router)
     app.include_router(assistance_desk.router)
     app.include_router(solutions_pages.router)
+    app.include_router(dataprotection_pages.router)
     errors.install(app)
     middleware.install(
         app,
