@@ -116,12 +116,15 @@ def emptied_households(
     households: set[uuid.UUID] = set()
     for chunk in _chunks(member_ids):
         households.update(session.scalars(select(Individual.household_id).where(Individual.id.in_(chunk))))
-    emptied = []
-    for household_id in sorted(households):
-        members = set(session.scalars(select(Individual.id).where(Individual.household_id == household_id)))
-        if members <= done:
-            emptied.append(household_id)
-    return emptied
+    kept: set[uuid.UUID] = set()
+    ordered = sorted(households)
+    for chunk in _chunks(ordered):
+        for household_id, person_id in session.execute(
+            select(Individual.household_id, Individual.id).where(Individual.household_id.in_(chunk))
+        ):
+            if person_id not in done:
+                kept.add(household_id)
+    return [h for h in ordered if h not in kept]
 
 
 def households(session: Session, ids: Sequence[uuid.UUID]) -> None:
