@@ -40,6 +40,7 @@ logger = logging.getLogger("refugio")
 
 def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
+    import refugio.agreements.models
     import refugio.assistance.models
     import refugio.dataprotection.models
     import refugio.dedup.models

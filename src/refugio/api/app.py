@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
+from refugio.api.agreements import router as agreements_router
 from refugio.api.assistance import router as assistance_router
 from refugio.api.dataprotection import router as dataprotection_router
 from refugio.api.dedup import router as dedup_router
@@ -69,6 +70,7 @@ ROUTERS = (
     assistance_router,
     solutions_router,
     dataprotection_router,
+    agreements_router,
 )
 
 
