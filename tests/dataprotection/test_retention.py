@@ -186,3 +186,25 @@ def test_the_scheduler_runs_once_per_interval(past: Past) -> None:
     finally:
         job.stop()
     assert job.runs >= 1 and not job.thread.is_alive()
+
+
+def test_serve_starts_the_daily_scheduler_unless_turned_off(past: Past) -> None:
+    import dataclasses
+
+    from refugio.main import start_retention_scheduler
+
+    container = past.world.container
+    off = dataclasses.replace(
+        container, settings=container.settings.model_copy(update={"retention_interval_hours": 0})
+    )
+    assert start_retention_scheduler(off) is None
+    job = start_retention_scheduler(container)
+    assert job is not None and job.interval == dt.timedelta(hours=24)
+    try:
+        for _ in range(300):
+            if job.runs:
+                break
+            job._stop.wait(0.05)
+    finally:
+        job.stop()
+    assert job.runs == 1  # at start (no scheduled run yet), then not before a day has passed
