@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from refugio.api.deps import Caller, Db, container_of, parse_id
 from refugio.api.problems import responses
-from refugio.dataprotection import queries, service
+from refugio.dataprotection import policy, queries, service
 from refugio.dataprotection.enums import RunTrigger
 from refugio.dataprotection.schemas import (
     LegalHoldCreate,
@@ -30,9 +30,9 @@ class RunRequest(BaseModel):
 
 
 @router.get("/policy", response_model=RetentionPolicy)
-def retention_policy(request: Request, actor: Caller, session: Db) -> RetentionPolicy:
+def retention_policy(request: Request, actor: Caller) -> RetentionPolicy:
     """The retention periods this server applies."""
-    queries.runs(session, actor=actor, limit=1)  # RETENTION_VIEW
+    policy.require_view(actor)
     return container_of(request).retention
 
 
