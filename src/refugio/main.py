@@ -62,6 +62,15 @@ class Container:
     sessions: sessionmaker[Session]
     keyring: Keyring
 
+    def close(self, timeout: float = 600.0) -> None:
+        """Wait for the work this process started in the background (an import's linkage), then close
+        the engine's connections: no thread outlives the container."""
+        from refugio.dedup import service as dedup_service
+
+        if not dedup_service.wait_all(timeout):
+            logger.warning("background linkage still running after %.0f s", timeout)
+        self.engine.dispose()
+
 
 _WIRED: set[int] = set()
 

@@ -66,6 +66,16 @@ def wait(batch_id: uuid.UUID, timeout: float = 120.0) -> None:
     thread = _THREADS.get(batch_id)
     if thread is not None:
         thread.join(timeout)
+        if not thread.is_alive():
+            _THREADS.pop(batch_id, None)
+
+
+def wait_all(timeout: float = 120.0) -> bool:
+    """Wait for every background linkage started in this process (a container closing its engine, so
+    that no thread outlives it); True when none is still running."""
+    for batch_id in list(_THREADS):
+        wait(batch_id, timeout)
+    return not any(t.is_alive() for t in _THREADS.values())
 
 
 def _progress(run: DedupRun, **changes: Any) -> None:
