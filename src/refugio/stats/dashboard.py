@@ -113,12 +113,24 @@ def dashboard(
     return _DASHBOARDS.get_or_make(key, make) if cached else make()
 
 
-def chart(board: Dashboard, name: str, fmt: charts.ImageFormat, *, title: str | None = None) -> bytes:
-    """A chart of the dashboard's table `name`, drawn once per dashboard, format and title."""
+def chart(
+    board: Dashboard,
+    name: str,
+    fmt: charts.ImageFormat,
+    *,
+    title: str | None = None,
+    language: str = "en",
+    gettext: Callable[[str], str] | None = None,
+) -> bytes:
+    """A chart of the dashboard's table `name`, drawn once per dashboard, format, title and language
+    (`gettext` translates its words into `language`)."""
     if name not in charts.CHARTS or name not in board.tables:
         raise NotFound(f"no chart {name!r}")
-    key = (board.key, name, fmt, title)
-    return _CHARTS.get_or_make(key, lambda: charts.render(board.tables[name], name, fmt, title=title))
+    key = (board.key, name, fmt, title, language)
+    translate = gettext or (lambda message: message)
+    return _CHARTS.get_or_make(
+        key, lambda: charts.render(board.tables[name], name, fmt, title=title, gettext=translate)
+    )
 
 
 def cache_stats() -> dict[str, int]:

@@ -99,6 +99,7 @@ def dashboard_page(request: Request) -> Response:
             reference=board.reference,
             figures=board.figures,
             tables=board.tables,
+            titles={k: t.translated_title(pg.t.translations.gettext) for k, t in board.tables.items()},
             chart_names=charts.CHARTS,
             query=query,
             rule=DEFAULT_RULE,
@@ -112,8 +113,14 @@ def chart(request: Request, name: str, ext: str) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         board = _board(pg, request)
-        title = pg.gettext(board.tables[name].title)
-        image = dashboard.chart(board, name, ext, title=title)  # type: ignore[arg-type]
+        translator = pg.t
+        image = dashboard.chart(
+            board,
+            name,
+            ext,  # type: ignore[arg-type]
+            language=translator.code,
+            gettext=translator.translations.gettext,
+        )
     return Response(
         image,
         media_type=charts.MEDIA_TYPES[ext],
@@ -189,7 +196,10 @@ def global_page(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         year, years, tables = _global(pg, request)
-        return pg.render("stats/global.html", year=year, years=years, tables=tables, rule=DEFAULT_RULE)
+        titles = [t.translated_title(pg.t.translations.gettext) for t in tables]
+        return pg.render(
+            "stats/global.html", year=year, years=years, tables=tables, titles=titles, rule=DEFAULT_RULE
+        )
 
 
 @router.get("/stats/global/{year}.{fmt}")
