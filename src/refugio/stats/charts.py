@@ -77,6 +77,7 @@ def render(
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text as text (set, not switched: charts draw in threads)
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 5), dpi=110)
@@ -120,8 +121,7 @@ def render(
     fig.text(0.01, 0.01, _footer(table, gettext), fontsize=6.5, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buffer, format=fmt, metadata={"Creator": "refugio"} if fmt == "svg" else None)
+    fig.savefig(buffer, format=fmt, metadata={"Creator": "refugio"} if fmt == "svg" else None)
     return buffer.getvalue()
 
 

@@ -92,7 +92,7 @@ def dashboard_page(request: Request) -> Response:
     with web.page(request) as pg:
         board = _board(pg, request)
         query = f"operation={board.operation_code}&date={board.reference.isoformat()}&period={board.period}"
-        return pg.render(
+        response = pg.render(
             "stats/dashboard.html",
             operation={"code": board.operation_code, "name": board.operation_name},
             operations=queries.visible_operations(pg.db, actor=pg.principal),
@@ -104,6 +104,9 @@ def dashboard_page(request: Request) -> Response:
             query=query,
             rule=DEFAULT_RULE,
         )
+        # the charts, drawn once from the board's tables while the page travels (after it is rendered)
+        dashboard.draw_later(board, language=pg.t.code, gettext=pg.t.translations.gettext)
+        return response
 
 
 @router.get("/stats/charts/{name}.{ext}")
