@@ -63,12 +63,13 @@ class Container:
     keyring: Keyring
 
     def close(self, timeout: float = 600.0) -> None:
-        """Wait for the work this process started in the background (an import's linkage), then close
-        the engine's connections: no thread outlives the container."""
-        from refugio.dedup import service as dedup_service
+        """Wait for the work this process started in the background (`core.background`: an import staged
+        from the web, an import's linkage), then close the engine's connections: no thread outlives the
+        container."""
+        from refugio.core import background
 
-        if not dedup_service.wait_all(timeout):
-            logger.warning("background linkage still running after %.0f s", timeout)
+        if not background.join_all(timeout):
+            logger.warning("background work still running after %.0f s", timeout)
         self.engine.dispose()
 
 
