@@ -11,7 +11,6 @@ store and core; never a web framework nor a channel.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from refugio.core import clock
+from refugio.core import background, clock
 from refugio.core.errors import ConcurrentWrite
 from refugio.dedup import index
 from refugio.dedup.engine import get_engine
@@ -47,26 +46,22 @@ def link_import_later(
     factory = session_factory(session.get_bind())  # type: ignore[arg-type]
 
     def start(_own: Session) -> None:
-        thread = threading.Thread(
-            target=link_import,
-            args=(factory, operation_id, batch_id, households),
-            name=f"link-{batch_id}",
-            daemon=True,
+        background.start(
+            lambda: link_import(factory, operation_id, batch_id, households), name=f"link-{batch_id}"
         )
-        _THREADS[batch_id] = thread
-        thread.start()
 
     after_transaction(session, start)
 
 
-_THREADS: dict[uuid.UUID, threading.Thread] = {}
-
-
 def wait(batch_id: uuid.UUID, timeout: float = 120.0) -> None:
     """Wait for the background linkage of an import started in this process (tests, the command line)."""
-    thread = _THREADS.get(batch_id)
-    if thread is not None:
-        thread.join(timeout)
+    background.join(f"link-{batch_id}", timeout)
+
+
+def wait_all(timeout: float = 120.0) -> bool:
+    """Wait for all work this process started in the background (`core.background`), the linkages of
+    imports included; True when none is still running."""
+    return background.join_all(timeout)
 
 
 def _progress(run: DedupRun, **changes: Any) -> None:
