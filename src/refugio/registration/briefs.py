@@ -31,6 +31,7 @@ class PersonBrief:
     date_of_birth: dt.date
     languages: list[str]
     status: str
+    legal_status: str | None = None
 
 
 def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonBrief]:
@@ -51,6 +52,7 @@ def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid
             p.date_of_birth,
             list(p.languages or []),
             p.status,
+            p.legal_status,
         )
         for p in rows
     }

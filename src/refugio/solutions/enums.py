@@ -82,6 +82,21 @@ class InterviewStatus(StrEnum):
     MISSED = "missed"
 
 
+class NoticeKind(StrEnum):
+    DECISION = "decision"  # a decision at a level, with its letter
+    STATUS = "status"  # the person's legal status made final (or reopened) in the registry
+
+
+class NoticeChannel(StrEnum):
+    """How a notice reached the person."""
+
+    IN_PERSON = "in_person"  # the letter handed over at the office
+    POST = "post"
+    PHONE = "phone"
+    EMAIL = "email"
+    SMS = "sms"
+
+
 class SubmissionCategory(StrEnum):
     """UNHCR's resettlement submission categories."""
 

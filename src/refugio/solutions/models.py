@@ -209,6 +209,26 @@ class RsdEvent(UUIDPk, Base):
     details: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
 
 
+class RsdNotification(UUIDPk, Base):
+    """A notice due to one person of a claim: a decision (each level) or their legal status made final
+    in the registry. Pending until staff record its delivery (how and when)."""
+
+    __tablename__ = "rsd_notification"
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rsd_claim.id"), index=True)
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # decision | status
+    level: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    legal_status: Mapped[str | None] = mapped_column(String(20))  # set in the registry with it
+    language: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(80))
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
+    channel: Mapped[str | None] = mapped_column(String(20))
+    delivered_by: Mapped[str | None] = mapped_column(String(80))
+
+
 # --- resettlement ------------------------------------------------------------------------------------
 
 

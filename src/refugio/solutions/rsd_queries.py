@@ -29,6 +29,7 @@ from refugio.solutions.models import (
     RsdInterview,
     RsdMember,
 )
+from refugio.solutions.notice_queries import claim_notices
 from refugio.solutions.schemas import ClaimDetail, ClaimRead, EventRead, MemberRead
 
 
@@ -192,6 +193,7 @@ def get_claim(session: Session, *, actor: Principal, claim_id: uuid.UUID) -> Cla
         appeal=appeal,
         events=events,
         may=_may(session, actor, claim, access.roles),
+        notifications=claim_notices(session, claim.id),
     )
 
 

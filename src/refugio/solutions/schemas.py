@@ -10,7 +10,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from refugio.solutions.enums import Level, Modality, Outcome, Priority, SubmissionCategory
+from refugio.solutions.enums import (
+    Level,
+    Modality,
+    NoticeChannel,
+    Outcome,
+    Priority,
+    SubmissionCategory,
+)
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
@@ -201,6 +208,27 @@ class ClaimRead(BaseModel):
     appeal_deadline: dt.date | None
 
 
+class NotificationRead(BaseModel):
+    """A notice due to one person of a claim: a decision, or their legal status made final (or
+    reopened by a late appeal) in the registry; pending until its delivery is recorded."""
+
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    claim_ref: str
+    individual_id: uuid.UUID
+    person_ref: str
+    kind: str
+    level: str
+    outcome: str | None
+    legal_status: str | None
+    language: str
+    created_at: dt.datetime
+    created_by: str
+    delivered_on: dt.date | None
+    channel: str | None
+    delivered_by: str | None
+
+
 class ClaimDetail(BaseModel):
     claim: ClaimRead
     members: list[MemberRead]
@@ -210,6 +238,12 @@ class ClaimDetail(BaseModel):
     appeal: dict[str, Any] | None
     events: list[EventRead]
     may: list[str]
+    notifications: list[NotificationRead] = []
+
+
+class NoticeDelivery(Strict):
+    channel: NoticeChannel
+    delivered_on: dt.date | None = None
 
 
 # --- resettlement ------------------------------------------------------------------------------------
