@@ -155,3 +155,79 @@ def test_notice_delivery_by_the_officer(world: World) -> None:
         actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(notice.id))))
     assert (done.channel, done.delivered_by) == ("in_person", "rsd1") and done.delivered_on == dt.date.today()
     assert {"rsd.notice_decision", "rsd.notice_delivered"} <= actions
+
+
+def decided_claim(world: World) -> uuid.UUID:
+    claim_id = open_claim(world)
+    interview(world, claim_id)
+    assess_review_decide(world, claim_id, outcomes(world, "rejected", "rejected"), ["none_met"], "rsd1")
+    return claim_id
+
+
+def test_notices_and_finalisation_through_the_api(world: World) -> None:
+    from fastapi.testclient import TestClient
+    from tests.helpers import PASSWORD
+
+    from refugio.main import create_app
+
+    claim_id = decided_claim(world)
+    api = "/api/v1/solutions"
+    with TestClient(create_app(container=world.container), base_url="https://testserver") as client:
+
+        def auth(user: str) -> dict[str, str]:
+            r = client.post("/api/v1/tokens", json={"username": user, "password": PASSWORD})
+            return {"Authorization": f"Bearer {r.json()['token']}"}
+
+        officer = auth("rsd1")
+        notices = client.get(f"{api}/claims/{claim_id}/notifications", headers=officer).json()
+        assert [n["outcome"] for n in notices] == ["rejected"] * 3
+        person = client.get(f"{api}/people/{world.haddad_people[0]}/notifications", headers=officer).json()
+        assert [n["claim_id"] for n in person] == [str(claim_id)]
+        assert (
+            client.get(f"{api}/people/{world.haddad_people[0]}/notifications", headers=auth("rsd2")).json()
+            == []
+        )
+        bad = client.post(
+            f"{api}/notifications/{notices[0]['id']}/delivery", json={"channel": "pigeon"}, headers=officer
+        )
+        assert bad.status_code == 422 and "channel" in bad.text
+        ok = client.post(
+            f"{api}/notifications/{notices[0]['id']}/delivery", json={"channel": "sms"}, headers=officer
+        )
+        assert ok.status_code == 200 and ok.json()["channel"] == "sms", ok.text
+        r = client.post(
+            f"{api}/claims/finalise", params={"operation_id": str(world.operation_id)}, headers=officer
+        )
+        assert r.status_code == 403
+        sup = auth("rsdsup")
+        r = client.post(
+            f"{api}/claims/finalise", params={"operation_id": str(world.operation_id)}, headers=sup
+        )
+        assert r.status_code == 200 and r.json() == {"finalised": []}  # the deadline has not passed
+
+
+def test_notices_and_finalisation_from_the_command_line(world: World) -> None:
+    from typer.testing import CliRunner
+
+    from refugio.cli.app import app
+
+    claim_id = decided_claim(world)
+    settings = world.container.settings
+    base = ["--db", settings.database_url, "--data-dir", str(settings.data_dir)]
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, ["solutions", "claims", *args, *base])
+        return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+    code, out = invoke("notices", str(claim_id), "--as", "rsd1")
+    assert code == 0 and out.count("pending") == 3, out
+    first = out.split()[0]
+    code, out = invoke("deliver", first, "--channel", "fax", "--as", "rsd1")
+    assert code == 1 and "--channel" in out
+    code, out = invoke("deliver", first, "--channel", "post", "--as", "rsd1")
+    assert code == 0 and "delivered" in out, out
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=40)
+    with clock.frozen(later):
+        code, out = invoke("finalise", "--operation", "JOR", "--as", "rsdsup")
+    assert code == 0 and "1 claim(s) made final" in out, out
+    assert legal(world) == ["rejected"] * 3

@@ -36,6 +36,8 @@ from refugio.solutions.schemas import (
     MatchingRunCreate,
     MatchingRunDetail,
     MatchingRunRead,
+    NoticeDelivery,
+    NotificationRead,
     PlacementChange,
     QuotaCreate,
     QuotaRead,
@@ -43,7 +45,7 @@ from refugio.solutions.schemas import (
     ResettlementIdentify,
     ReviewIn,
 )
-from refugio.solutions.service import matching_runs, resettlement, rsd
+from refugio.solutions.service import matching_runs, resettlement, rsd, rsd_status
 
 router = APIRouter(prefix="/solutions", tags=["durable solutions"], responses=responses(401, 403, 404, 422))
 
@@ -233,6 +235,56 @@ def close(key: str, data: ReasonIn, session: Db, principal: Caller) -> ClaimDeta
     claim_id = queries.find_claim(session, key)
     rsd.close(session, actor=principal, claim_id=claim_id, reason=data.reason)
     return _file(session, principal, claim_id)
+
+
+@router.get(
+    "/claims/{key}/notifications",
+    response_model=list[NotificationRead],
+    summary="A claim's notices to its people (decisions, final legal status)",
+)
+def claim_notices(key: str, session: Db, principal: Caller) -> list[NotificationRead]:
+    return _file(session, principal, queries.find_claim(session, key)).notifications
+
+
+@router.get(
+    "/people/{individual_id}/notifications",
+    response_model=list[NotificationRead],
+    summary="A person's RSD notices (from the claims whose file you may read)",
+)
+def person_notices(individual_id: uuid.UUID, session: Db, principal: Caller) -> list[NotificationRead]:
+    return queries.person_notices(session, actor=principal, individual_id=individual_id)
+
+
+@router.post(
+    "/notifications/{notification_id}/delivery",
+    response_model=NotificationRead,
+    summary="Record how and when a notice reached the person (the claim's officer)",
+)
+def deliver_notice(
+    notification_id: uuid.UUID, data: NoticeDelivery, session: Db, principal: Caller
+) -> NotificationRead:
+    rsd_status.deliver(
+        session,
+        actor=principal,
+        notification_id=notification_id,
+        channel=data.channel,
+        delivered_on=data.delivered_on,
+    )
+    return queries.get_notice(session, actor=principal, notification_id=notification_id)
+
+
+class FinalisedOut(BaseModel):
+    finalised: list[str]
+
+
+@router.post(
+    "/claims/finalise",
+    response_model=FinalisedOut,
+    summary="Make final the first-instance outcomes whose appeal deadline passed unappealed",
+)
+def finalise(operation_id: uuid.UUID, session: Db, principal: Caller) -> FinalisedOut:
+    refs = rsd_status.finalise_unappealed(session, actor=principal, operation_id=operation_id)
+    return FinalisedOut(finalised=refs)
 
 
 @router.post(

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from refugio.core.errors import NotFound
 from refugio.registration import queries as registry
 from refugio.security import audit
 from refugio.security.principals import Principal
@@ -54,6 +55,15 @@ def _rows(session: Session, *where: object) -> list[tuple[RsdNotification, RsdCl
 def claim_notices(session: Session, claim_id: uuid.UUID) -> list[NotificationRead]:
     """The notices of a claim (the caller has checked the file may be read)."""
     return _read(_rows(session, RsdNotification.claim_id == claim_id), session)
+
+
+def get_notice(session: Session, *, actor: Principal, notification_id: uuid.UUID) -> NotificationRead:
+    """One notice, for the staff who may read its claim's file."""
+    rows = _rows(session, RsdNotification.id == notification_id)
+    if not rows:
+        raise NotFound("no such notice")
+    policy.require_file(session, actor, rows[0][1])
+    return _read(rows, session)[0]
 
 
 def person_notices(session: Session, *, actor: Principal, individual_id: uuid.UUID) -> list[NotificationRead]:

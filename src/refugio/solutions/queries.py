@@ -148,7 +148,7 @@ def get_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> Matchin
 
 
 # the reads of status determination live in rsd_queries.py; the channels take them from here
-from refugio.solutions.notice_queries import person_notices  # noqa: E402
+from refugio.solutions.notice_queries import get_notice, person_notices  # noqa: E402
 from refugio.solutions.rsd_queries import (  # noqa: E402
     decision_letter,
     find_claim,
@@ -163,6 +163,7 @@ __all__ = [
     "find_claim",
     "find_run",
     "get_claim",
+    "get_notice",
     "get_run",
     "list_claims",
     "list_interpreters",

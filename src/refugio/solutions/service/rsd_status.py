@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Exists
 
 from refugio.core import clock
 from refugio.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -133,7 +135,7 @@ def on_decided(session: Session, *, actor: Principal, claim: RsdClaim, level: Le
     return changed
 
 
-def _finalised(claim_id: object) -> object:
+def _finalised(claim_id: Any) -> Exists:
     return exists().where(RsdEvent.claim_id == claim_id, RsdEvent.kind == FINAL_EVENT)
 
 
@@ -151,7 +153,7 @@ def finalise_unappealed(session: Session, *, actor: Principal, operation_id: uui
                 RsdClaim.operation_id == operation_id,
                 RsdClaim.stage == Stage.DECIDED.value,
                 RsdClaim.appeal_deadline < today,
-                ~_finalised(RsdClaim.id),  # type: ignore[operator]
+                ~_finalised(RsdClaim.id),
             )
             .order_by(RsdClaim.ref)
         )
@@ -194,7 +196,7 @@ def finalise_unappealed(session: Session, *, actor: Principal, operation_id: uui
 def on_appeal_lodged(session: Session, *, actor: Principal, claim: RsdClaim) -> int:
     """A (late) appeal lodged after the first-instance outcomes became final: the people it concerns
     are asylum-seekers again until it is decided. Returns the statuses changed."""
-    final = session.scalar(select(_finalised(claim.id)))  # type: ignore[arg-type]
+    final = session.scalar(select(_finalised(claim.id)))
     if not final:
         return 0
     changed = 0
