@@ -99,6 +99,8 @@ def _may(session: Session, actor: Principal, claim: RsdClaim, roles: frozenset[s
         may.append("appeal")
     if "reviewer" in roles:
         may.append("review")
+    if roles & {"officer", "appeal_officer"}:
+        may.append("deliver")
     if actor.can(policy.P.RSD_REVIEW, operation_id=claim.operation_id, site_id=claim.site_id):
         may.append("assign")
     return may

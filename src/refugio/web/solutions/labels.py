@@ -48,3 +48,26 @@ BASES = {
     "none_met": N_("No ground met"),
     "1951:art_1f": N_("Excluded (Article 1F)"),
 }
+NOTICE_KINDS = {
+    "decision": N_("Decision"),
+    "status": N_("Legal status"),
+}
+CHANNELS = {
+    "in_person": N_("Handed over in person"),
+    "post": N_("Post"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "sms": N_("SMS"),
+}
+LEGAL_STATUSES = {
+    "asylum_seeker": N_("Asylum-seeker"),
+    "refugee": N_("Refugee"),
+    "complementary": N_("Complementary protection"),
+    "rejected": N_("Rejected asylum-seeker (final)"),
+}
+NOTICE_LABELS = {  # for the notices shown on a person's page
+    "notice_kinds": NOTICE_KINDS,
+    "channels": CHANNELS,
+    "legal_statuses": LEGAL_STATUSES,
+    "outcomes": OUTCOMES,
+}
