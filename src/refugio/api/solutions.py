@@ -36,6 +36,7 @@ from refugio.solutions.schemas import (
     MatchingRunCreate,
     MatchingRunDetail,
     MatchingRunRead,
+    NeedsCandidate,
     NoticeDelivery,
     NotificationRead,
     PlacementChange,
@@ -363,3 +364,18 @@ def state_decision(case_id: uuid.UUID, data: StateDecisionIn, session: Db, princ
 def departure(case_id: uuid.UUID, data: DepartureIn, session: Db, principal: Caller) -> CreatedOut:
     resettlement.record_departure(session, actor=principal, case_id=case_id, on=data.on)
     return CreatedOut(id=case_id)
+
+
+@router.post("/resettlement/cases/{case_id}/withdrawal", response_model=CreatedOut)
+def withdraw(case_id: uuid.UUID, data: ReasonIn, session: Db, principal: Caller) -> CreatedOut:
+    resettlement.withdraw(session, actor=principal, case_id=case_id, reason=data.reason)
+    return CreatedOut(id=case_id)
+
+
+@router.get(
+    "/resettlement/needs",
+    response_model=list[NeedsCandidate],
+    summary="Households whose specific needs point to a resettlement submission category (suggestions)",
+)
+def resettlement_needs(session: Db, principal: Caller) -> list[NeedsCandidate]:
+    return queries.resettlement_needs(session, actor=principal)

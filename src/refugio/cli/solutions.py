@@ -340,6 +340,25 @@ def quotas(
         )
 
 
+@solutions_app.command("resettlement-needs")
+def resettlement_needs(
+    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
+) -> None:
+    """Households whose people's specific needs point to a resettlement submission category, the most
+    pressing first, with the suggested categories and priority (a resettlement officer confirms them)."""
+    from refugio.solutions import queries
+
+    rows = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.resettlement_needs(s, actor=a))
+    for n in rows:
+        second = f" / {n.secondary_category.value}" if n.secondary_category else ""
+        caution = f"  CHECK: {', '.join(n.cautions)}" if n.cautions else ""
+        typer.echo(
+            f"{n.household_ref}  {n.priority.value:<9} {n.primary_category.value}{second}  "
+            f"{', '.join(n.flagged)}{caution}"
+        )
+    typer.echo(f"{len(rows)} household(s) to consider")
+
+
 @claims_app.command("letter")
 def claims_letter(
     key: str,

@@ -149,6 +149,7 @@ def get_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> Matchin
 
 # the reads of status determination live in rsd_queries.py; the channels take them from here
 from refugio.solutions.notice_queries import get_notice, person_notices  # noqa: E402
+from refugio.solutions.resettlement_needs import resettlement_needs  # noqa: E402
 from refugio.solutions.rsd_queries import (  # noqa: E402
     decision_letter,
     find_claim,
@@ -169,6 +170,7 @@ __all__ = [
     "list_interpreters",
     "list_runs",
     "person_notices",
+    "resettlement_needs",
     "rsd_figures",
 ]
 

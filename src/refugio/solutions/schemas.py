@@ -267,6 +267,23 @@ class ResettlementIdentify(Strict):
     needs_summary: Reason
 
 
+class NeedsCandidate(BaseModel):
+    """A household whose people's specific needs point to resettlement, with the suggested categories
+    and priority (a resettlement officer confirms them when opening the case)."""
+
+    household_id: uuid.UUID
+    household_ref: str
+    operation_id: uuid.UUID
+    people: int  # people with a need that maps to a category
+    codes: list[str]
+    flagged: list[str]  # "person reference: code"
+    primary_category: SubmissionCategory
+    secondary_category: SubmissionCategory | None
+    priority: Priority
+    cautions: list[str]  # codes to check before any submission (never needs)
+    summary: str
+
+
 class QuotaRead(BaseModel):
     id: uuid.UUID
     state_iso3: str

@@ -71,3 +71,21 @@ NOTICE_LABELS = {  # for the notices shown on a person's page
     "legal_statuses": LEGAL_STATUSES,
     "outcomes": OUTCOMES,
 }
+CATEGORIES = {
+    "legal_physical_protection": N_("Legal and/or physical protection needs"),
+    "survivor_violence_torture": N_("Survivors of violence and/or torture"),
+    "medical_needs": N_("Medical needs"),
+    "women_girls_at_risk": N_("Women and girls at risk"),
+    "family_reunification": N_("Family reunification"),
+    "children_adolescents_at_risk": N_("Children and adolescents at risk"),
+    "lack_of_alternative_durable_solutions": N_("Lack of foreseeable alternative durable solutions"),
+}
+PRIORITIES = {"emergency": N_("Emergency"), "urgent": N_("Urgent"), "normal": N_("Normal")}
+CASE_STATES = {
+    "identified": N_("Identified"),
+    "submitted": N_("Submitted"),
+    "accepted": N_("Accepted by the State"),
+    "rejected": N_("Rejected by the State"),
+    "departed": N_("Departed"),
+    "withdrawn": N_("Withdrawn"),
+}

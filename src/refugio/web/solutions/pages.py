@@ -257,3 +257,8 @@ for _verb in ("schedule", "record", "assess", "review", "decide", "appeal", "clo
     router.add_api_route(f"/solutions/claims/{{key}}/{_verb}", _action(_verb, "claims"), methods=["POST"])
 for _verb in ("change", "review", "confirm", "cancel"):
     router.add_api_route(f"/solutions/matching/{{key}}/{_verb}", _action(_verb, "matching"), methods=["POST"])
+
+
+from refugio.web.solutions import resettlement as _resettlement  # noqa: E402
+
+router.include_router(_resettlement.router)
