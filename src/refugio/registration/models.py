@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -154,6 +155,11 @@ class Individual(UUIDPk, Timestamped, Base):
     household: Mapped[Household] = relationship(back_populates="members", foreign_keys=[household_id])
     documents: Mapped[list[IdentityDocument]] = relationship(back_populates="individual")
     needs: Mapped[list[SpecificNeed]] = relationship(back_populates="individual")
+
+
+# the people first registered with a household (their reference begins with the household's), for the
+# statistics snapshot's trigger on household changes (migration 0015)
+Index("ix_individual_household_ref", func.substr(Individual.ref, 1, func.length(Individual.ref) - 3))
 
 
 class NameSearch(Base):

@@ -19,24 +19,25 @@ which fills it in. `encoded` names JSON columns whose values are already JSON te
 encoded a value anyway, e.g. to hash it, does not pay for encoding it twice). No RETURNING: ids must
 be given or be server defaults.
 
-Knows no domain: imports only SQLAlchemy.
+Knows no domain: imports only SQLAlchemy and `store.jsontext`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Connection
 
+from refugio.store import jsontext
+
 _Processor = Callable[[Any], Any] | None
 _NOTHING = object()
 
 
 def _json_text(value: Any) -> Any:
-    return None if value is None else json.dumps(value)
+    return None if value is None else jsontext.dumps(value)
 
 
 def _processor(conn: Connection, table: Table, name: str, encoded: frozenset[str]) -> _Processor:

@@ -40,6 +40,7 @@ from refugio.registration.service.households import (
     household_field_errors,
     register_household,
     register_households,
+    register_one,
 )
 from refugio.registration.service.operations import create_operation, create_site
 from refugio.registration.service.rows import NAME_FIELDS
@@ -69,6 +70,7 @@ __all__ = [
     "refresh_name_index",
     "register_household",
     "register_households",
+    "register_one",
     "remove_need",
     "update_individual",
 ]
