@@ -2,8 +2,8 @@
 their legal status made final in the registry), pending until its delivery is recorded. Portable
 types only, no refugio imports. The integrator re-chains it if other migrations land first.
 
-Revision ID: 0016
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 05:55:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
