@@ -379,3 +379,8 @@ def withdraw(case_id: uuid.UUID, data: ReasonIn, session: Db, principal: Caller)
 )
 def resettlement_needs(session: Db, principal: Caller) -> list[NeedsCandidate]:
     return queries.resettlement_needs(session, actor=principal)
+
+
+from refugio.api import solutions_pathways as _pathways  # noqa: E402
+
+router.include_router(_pathways.router)

@@ -379,3 +379,8 @@ def claims_letter(
     )
     out.write_bytes(pdf)
     typer.echo(f"wrote {out} ({len(pdf):,} bytes)")
+
+
+from refugio.cli.solutions_pathways import pathways_app  # noqa: E402
+
+solutions_app.add_typer(pathways_app, name="pathways")

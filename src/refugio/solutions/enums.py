@@ -122,3 +122,42 @@ class ResettlementStatus(StrEnum):
     REJECTED = "rejected"
     DEPARTED = "departed"  # left the country of asylum (a departure, not an arrival)
     WITHDRAWN = "withdrawn"
+
+
+class PathwayKind(StrEnum):
+    FAMILY_REUNIFICATION = "family_reunification"
+    LABOUR_MOBILITY = "labour_mobility"
+    EDUCATION = "education"
+    PRIVATE_SPONSORSHIP = "private_sponsorship"
+    HUMANITARIAN_ADMISSION = "humanitarian_admission"
+    MEDICAL_EVACUATION = "medical_evacuation"
+
+
+class Education(StrEnum):
+    """Highest level completed, in order."""
+
+    NONE = "none"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+    POSTGRADUATE = "postgraduate"
+
+
+class ApplicationStatus(StrEnum):
+    SHORTLISTED = "shortlisted"
+    APPLIED = "applied"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPARTED = "departed"  # left the country of asylum (a departure, not an arrival)
+    WITHDRAWN = "withdrawn"
+
+
+# the moves an application may make
+APPLICATION_MOVES = {
+    "shortlisted": ("applied", "withdrawn"),
+    "applied": ("accepted", "rejected", "withdrawn"),
+    "accepted": ("departed", "withdrawn"),
+    "rejected": (),
+    "departed": (),
+    "withdrawn": (),
+}

@@ -11,10 +11,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from refugio.solutions.enums import (
+    ApplicationStatus,
+    Education,
     Level,
     Modality,
     NoticeChannel,
     Outcome,
+    PathwayKind,
     Priority,
     SubmissionCategory,
 )
@@ -313,3 +316,90 @@ class ResettlementCaseRead(BaseModel):
     submitted_on: dt.date | None
     decided_on: dt.date | None
     departed_on: dt.date | None
+
+
+# --- complementary pathways --------------------------------------------------------------------------
+
+Lang = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{3}$")]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=60)]
+
+
+class Criteria(Strict):
+    """What a candidate must meet; an empty criterion is no condition."""
+
+    min_age: int | None = Field(default=None, ge=0, le=120)
+    max_age: int | None = Field(default=None, ge=0, le=120)
+    languages: list[Lang] = []  # speaks at least one (ISO 639-3)
+    education: Education | None = None  # at least this level
+    skills: list[Skill] = []  # has at least one
+    family_link: bool = False  # a family link verified by tracing (always for family reunification)
+
+
+class OfferCreate(Strict):
+    operation_id: uuid.UUID
+    kind: PathwayKind
+    title: Title
+    provider: Title
+    destination_iso3: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")
+    ]
+    places: int = Field(ge=1, le=100_000)
+    criteria: Criteria = Criteria()
+    closes_on: dt.date | None = None
+
+
+class ProfileIn(Strict):
+    skills: list[Skill] = []
+    education: Education
+    languages: list[Lang] = []
+
+
+class ProfileRead(BaseModel):
+    individual_id: uuid.UUID
+    ref: str
+    skills: list[str]
+    education: str
+    languages: list[str]
+
+
+class ApplicationMove(Strict):
+    status: ApplicationStatus
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class ApplicationRead(BaseModel):
+    id: uuid.UUID
+    offer_id: uuid.UUID
+    individual_id: uuid.UUID
+    ref: str
+    status: str
+    history: list[dict[str, Any]]
+
+
+class OfferRead(BaseModel):
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    kind: str
+    title: str
+    provider: str
+    destination_iso3: str
+    places: int
+    criteria: dict[str, Any]
+    closes_on: dt.date | None
+    accepted: int  # accepted and departed: against the places
+    applications: int
+
+
+class Eligible(BaseModel):
+    """A profiled candidate measured against an offer's criteria: `gaps` empty when eligible."""
+
+    individual_id: uuid.UUID
+    ref: str
+    gaps: list[str]
+
+
+class OfferDetail(BaseModel):
+    offer: OfferRead
+    applications: list[ApplicationRead]
+    eligible: list[Eligible]

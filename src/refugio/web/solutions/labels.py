@@ -89,3 +89,26 @@ CASE_STATES = {
     "departed": N_("Departed"),
     "withdrawn": N_("Withdrawn"),
 }
+PATHWAY_KINDS = {
+    "family_reunification": N_("Family reunification"),
+    "labour_mobility": N_("Labour mobility"),
+    "education": N_("Education"),
+    "private_sponsorship": N_("Private sponsorship"),
+    "humanitarian_admission": N_("Humanitarian admission"),
+    "medical_evacuation": N_("Medical evacuation"),
+}
+EDUCATION = {
+    "none": N_("None"),
+    "primary": N_("Primary"),
+    "secondary": N_("Secondary"),
+    "tertiary": N_("Tertiary"),
+    "postgraduate": N_("Postgraduate"),
+}
+APPLICATION_STATES = {
+    "shortlisted": N_("Shortlisted"),
+    "applied": N_("Applied"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Rejected"),
+    "departed": N_("Departed"),
+    "withdrawn": N_("Withdrawn"),
+}

@@ -262,3 +262,7 @@ for _verb in ("change", "review", "confirm", "cancel"):
 from refugio.web.solutions import resettlement as _resettlement  # noqa: E402
 
 router.include_router(_resettlement.router)
+
+from refugio.web.solutions import pathways as _pathways  # noqa: E402
+
+router.include_router(_pathways.router)
