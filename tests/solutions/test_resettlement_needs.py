@@ -140,3 +140,57 @@ def test_needs_through_the_api_and_the_command_line(world: World) -> None:
     result = CliRunner().invoke(cli, ["solutions", "resettlement-needs", "--as", "resettler", *base])
     assert result.exit_code == 0 and "children_adolescents_at_risk" in result.output
     assert "1 household(s) to consider" in result.output
+
+
+def test_the_rrf_dossier(world: World, tmp_path: object) -> None:
+    import io
+    from pathlib import Path
+
+    import pytest
+    from pypdf import PdfReader
+
+    from refugio.core.errors import NotFound, PermissionDenied
+    from refugio.solutions.schemas import ResettlementIdentify
+    from refugio.solutions.service import resettlement
+
+    with unit_of_work(world.container.sessions) as s:
+        case = resettlement.identify(
+            s,
+            actor=world.who("resettler"),
+            data=ResettlementIdentify(
+                household_id=world.saleh,
+                primary_category=SubmissionCategory.MEDICAL_NEEDS,
+                secondary_category=SubmissionCategory.CHILDREN_AT_RISK,
+                priority=Priority.URGENT,
+                needs_summary="Chronic illness of the mother needing treatment unavailable here",
+            ),
+        )
+        ref = case.ref
+        _, pdf = queries.rrf_dossier(s, actor=world.who("resettler"), case_key=ref.lower())
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert ref in text and "MED" in text and "CHL" in text and "UG" in text and "Chronic illness" in text
+    assert "Family members (3" in text
+    with pytest.raises(PermissionDenied), unit_of_work(world.container.sessions) as s:
+        queries.rrf_dossier(s, actor=world.who("rsd1"), case_key=ref)
+    with pytest.raises(NotFound), unit_of_work(world.container.sessions) as s:
+        queries.rrf_dossier(s, actor=world.who("resettler"), case_key="RST-JOR-NOPE")
+    with unit_of_work(world.container.sessions) as s:
+        assert s.scalar(select(AuditEntry.action).where(AuditEntry.action == "resettlement.rrf"))
+    settings = world.container.settings
+    out = Path(str(tmp_path)) / "rrf.pdf"
+    base = ["--db", settings.database_url, "--data-dir", str(settings.data_dir), "--as", "resettler"]
+    result = CliRunner().invoke(cli, ["solutions", "rrf", ref, "--out", str(out), *base])
+    assert result.exit_code == 0 and out.read_bytes().startswith(b"%PDF"), result.output
+    with TestClient(create_app(container=world.container), base_url=BASE, follow_redirects=False) as client:
+        token = client.post("/api/v1/tokens", json={"username": "resettler", "password": PASSWORD}).json()[
+            "token"
+        ]
+        got = client.get(
+            f"/api/v1/solutions/resettlement/cases/{ref}/rrf.pdf",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+        assert login(client, "resettler").status_code == 303
+        page = client.get("/solutions/resettlement")
+        assert "Resettlement registration form (PDF)" in page.text
+        assert client.get(f"/solutions/resettlement/cases/{case.id}/rrf.pdf").content.startswith(b"%PDF")

@@ -381,6 +381,17 @@ def resettlement_needs(session: Db, principal: Caller) -> list[NeedsCandidate]:
     return queries.resettlement_needs(session, actor=principal)
 
 
+@router.get(
+    "/resettlement/cases/{key}/rrf.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+    summary="The resettlement registration form (PDF)",
+)
+def rrf(key: str, session: Db, principal: Caller) -> Response:
+    _, pdf = queries.rrf_dossier(session, actor=principal, case_key=key)
+    return Response(pdf, media_type="application/pdf")
+
+
 from refugio.api import solutions_pathways as _pathways  # noqa: E402
 
 router.include_router(_pathways.router)

@@ -359,6 +359,24 @@ def resettlement_needs(
     typer.echo(f"{len(rows)} household(s) to consider")
 
 
+@solutions_app.command("rrf")
+def rrf(
+    case: str,
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """The resettlement registration form of a case (id or reference) as PDF."""
+    from refugio.solutions import queries
+
+    ref, pdf = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: queries.rrf_dossier(s, actor=a, case_key=case)
+    )
+    out.write_bytes(pdf)
+    typer.echo(f"wrote {out} ({len(pdf):,} bytes) for {ref}")
+
+
 @claims_app.command("letter")
 def claims_letter(
     key: str,

@@ -73,6 +73,13 @@ def operation_code(session: Session, operation_id: uuid.UUID) -> str:
     return str(code)
 
 
+def household_ref(session: Session, household_id: uuid.UUID) -> str:
+    ref = session.scalar(select(Household.ref).where(Household.id == household_id))
+    if ref is None:
+        raise NotFound("no such household")
+    return str(ref)
+
+
 def household_member_ids(session: Session, household_id: uuid.UUID) -> list[uuid.UUID]:
     """The active members of a household (ids), for another domain's file."""
     return list(

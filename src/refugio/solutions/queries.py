@@ -156,7 +156,7 @@ from refugio.solutions.pathway_queries import (  # noqa: E402
     list_offers,
     pathway_figures,
 )
-from refugio.solutions.resettlement_needs import resettlement_needs  # noqa: E402
+from refugio.solutions.resettlement_needs import resettlement_needs, rrf_dossier  # noqa: E402
 from refugio.solutions.rsd_queries import (  # noqa: E402
     decision_letter,
     find_claim,
@@ -183,6 +183,7 @@ __all__ = [
     "pathway_figures",
     "person_notices",
     "resettlement_needs",
+    "rrf_dossier",
     "rsd_figures",
 ]
 

@@ -71,6 +71,13 @@ def resettlement_page(request: Request) -> Response:
     return _page(request)
 
 
+@router.get(PATH + "/cases/{key}/rrf.pdf")
+def rrf_pdf(request: Request, key: str) -> Response:
+    with state_of(request).page(request) as pg:
+        _, pdf = queries.rrf_dossier(pg.db, actor=pg.principal, case_key=key)
+    return Response(pdf, media_type="application/pdf")
+
+
 def _step(pg: Page, form: FormData, verb: str, key: str) -> None:
     t, db, actor = pg.t, pg.db, pg.principal
     if verb == "quota":
