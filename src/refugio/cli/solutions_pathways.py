@@ -69,7 +69,7 @@ def profile(
     split = [x for x in (v.strip() for v in skills.split(",")) if x]
     tongues = [x for x in (v.strip() for v in languages.split(",")) if x]
     try:
-        data = ProfileIn(education=education, skills=split, languages=tongues)  # type: ignore[arg-type]
+        data = ProfileIn(education=education, skills=split, languages=tongues)
     except ValidationError as exc:
         common.fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
 
@@ -118,7 +118,7 @@ def move(
     from refugio.solutions.service import pathways
 
     try:
-        data = ApplicationMove(status=status, note=note)  # type: ignore[arg-type]
+        data = ApplicationMove(status=status, note=note)
         app_id = uuid.UUID(application_id)
     except (ValidationError, ValueError) as exc:
         common.fail(f"not an application id or a status: {str(exc).splitlines()[0]}")

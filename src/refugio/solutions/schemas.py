@@ -320,7 +320,6 @@ class ResettlementCaseRead(BaseModel):
 
 # --- complementary pathways --------------------------------------------------------------------------
 
-Lang = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{3}$")]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=60)]
 
 

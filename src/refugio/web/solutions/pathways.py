@@ -30,7 +30,7 @@ from refugio.web.solutions.labels import APPLICATION_STATES, EDUCATION, PATHWAY_
 
 router = APIRouter(include_in_schema=False)
 PATH = "/solutions/pathways"
-WORDS = {
+WORDS: dict[str, Any] = {
     "kinds": PATHWAY_KINDS,
     "levels": EDUCATION,
     "app_states": APPLICATION_STATES,
