@@ -37,6 +37,7 @@ logger = logging.getLogger("refugio")
 
 def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
+    import refugio.agreements.models
     import refugio.assistance.models
     import refugio.dedup.models
     import refugio.intake.models

@@ -3,8 +3,8 @@ their legal status made final in the registry), pending until its delivery is re
 pathways: offers with criteria, candidates' profiles, applications with their history. Portable
 types only, no refugio imports. The integrator re-chains it if other migrations land first.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 05:55:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
