@@ -27,6 +27,8 @@ from refugio.store.uow import session_factory
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from refugio.security.field_keys import FieldKeys
+
 logger = logging.getLogger("refugio")
 
 
@@ -56,6 +58,7 @@ class Container:
     engine: Engine
     sessions: sessionmaker[Session]
     keyring: Keyring
+    field_keys: FieldKeys | None = None
 
 
 _WIRED: set[int] = set()
@@ -124,14 +127,19 @@ def wire_events(events: EventBus | None = None) -> None:
 
 def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
+    from refugio.security import field_keys
+
     engine = make_engine(settings.database_url)
     metadata()
     wire_events()
+    sessions = session_factory(engine)
+    key_file = field_keys.key_file(settings.secrets_path, settings.field_key_file)
     return Container(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=sessions,
         keyring=Keyring(settings.secrets_path),
+        field_keys=field_keys.install(engine, sessions, key_file),
     )
 
 
