@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
@@ -53,6 +54,25 @@ def _migrated_sqlite_template() -> Path:
 _postgres_template: dict[str, str] = {}
 
 
+_TEMPLATE_MAX_AGE_S = 6 * 3600
+
+
+def _drop_stale_postgres_templates(conn: Connection) -> None:
+    """Drop templates of other migration sets only once they are hours old: test sessions on other
+    branches may be copying from theirs right now (a template dropped under them fails their tests)."""
+    rows = conn.execute(
+        text(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname LIKE 'refugio_tmpl_%'"
+        )
+    ).all()
+    now = time.time()
+    for name, comment in rows:
+        stamp = (comment or "").rpartition(" ")[2]
+        if not stamp.isdigit() or now - int(stamp) > _TEMPLATE_MAX_AGE_S:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def _migrated_postgres_template(admin: Engine, base: URL) -> str:
     """A PostgreSQL database migrated to head once per test session (named after the migrations, so a
     new revision gets a new one), which each test's empty database is then created from: CREATE DATABASE
@@ -65,10 +85,7 @@ def _migrated_postgres_template(admin: Engine, base: URL) -> str:
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
         if exists is None:
-            for (old,) in conn.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE 'refugio_tmpl_%'")
-            ):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
+            _drop_stale_postgres_templates(conn)
             building = f"{name}_{uuid.uuid4().hex[:6]}"
             conn.execute(text(f'CREATE DATABASE "{building}"'))
             engine = make_engine(base.set(database=building).render_as_string(hide_password=False))
@@ -77,6 +94,8 @@ def _migrated_postgres_template(admin: Engine, base: URL) -> str:
             finally:
                 engine.dispose()
             conn.execute(text(f'ALTER DATABASE "{building}" RENAME TO "{name}"'))
+            stamp = int(time.time())
+            conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'refugio test template {stamp}'"))
     _postgres_template["name"] = name
     return name
 

@@ -94,8 +94,7 @@ def list_rules(programme: str, session: Db, principal: Caller) -> list[RuleSetRe
 )
 def load_rules(programme: str, data: RulesIn, session: Db, principal: Caller) -> RuleSetRead:
     pid = queries.get_programme(session, actor=principal, key=programme).id
-    row = programmes.load_rules(session, actor=principal, programme_id=pid, text=data.text)
-    return RuleSetRead.model_validate(row)
+    return programmes.load_rules(session, actor=principal, programme_id=pid, text=data.text)
 
 
 @router.get("/programmes/{programme}/cycles", response_model=list[CycleRead])

@@ -21,6 +21,7 @@ from refugio.security.principals import Principal
 from refugio.sharing import policy, queries, service
 from refugio.sharing.schemas import (
     ContributionCreate,
+    ContributionRead,
     FundingSummary,
     IndicatorImportRead,
     IndicatorTable,
@@ -33,6 +34,7 @@ from refugio.sharing.schemas import (
     PledgeUpdateCreate,
     PledgeUpdateRead,
     ProgressReport,
+    RequirementRead,
     RequirementSet,
 )
 from refugio.stats.disclosure import DisclosureRule
@@ -223,8 +225,7 @@ def get_pledge(pledge_id: str, session: Db, actor: Caller) -> PledgeRead:
 @router.post("/pledges/{pledge_id}/updates", status_code=201)
 def update_pledge(pledge_id: str, body: PledgeUpdateCreate, session: Db, actor: Caller) -> PledgeUpdateRead:
     pid: uuid.UUID = parse_id(pledge_id, "pledge")
-    update = service.update_pledge(session, pledge_id=pid, data=body, actor=actor)
-    return PledgeUpdateRead.model_validate(update)
+    return service.update_pledge(session, pledge_id=pid, data=body, actor=actor)
 
 
 @router.post("/ledger")
@@ -251,7 +252,7 @@ def list_plans(session: Db, actor: Caller) -> list[PlanRead]:
 
 @router.post("/funding/plans", status_code=201)
 def create_plan(body: PlanCreate, session: Db, actor: Caller) -> PlanRead:
-    return PlanRead.model_validate(service.create_plan(session, data=body, actor=actor))
+    return service.create_plan(session, data=body, actor=actor)
 
 
 class FundingOut(BaseModel):
@@ -274,17 +275,19 @@ def plan_summary(plan_id: str, session: Db, actor: Caller) -> FundingOut:
 
 
 @router.put("/funding/plans/{plan_id}/requirements")
-def set_requirement(plan_id: str, body: RequirementSet, session: Db, actor: Caller) -> dict[str, str]:
-    row = service.set_requirement(session, plan_id=parse_id(plan_id, "response plan"), data=body, actor=actor)
-    return {"sector": row.sector, "amount": str(row.amount)}
+def set_requirement(plan_id: str, body: RequirementSet, session: Db, actor: Caller) -> RequirementRead:
+    return service.set_requirement(
+        session, plan_id=parse_id(plan_id, "response plan"), data=body, actor=actor
+    )
 
 
 @router.post("/funding/plans/{plan_id}/contributions", status_code=201)
-def record_contribution(plan_id: str, body: ContributionCreate, session: Db, actor: Caller) -> dict[str, str]:
-    row = service.record_contribution(
+def record_contribution(
+    plan_id: str, body: ContributionCreate, session: Db, actor: Caller
+) -> ContributionRead:
+    return service.record_contribution(
         session, plan_id=parse_id(plan_id, "response plan"), data=body, actor=actor
     )
-    return {"id": str(row.id), "donor": row.donor, "amount": str(row.amount)}
 
 
 @router.get("/reports")

@@ -10,8 +10,6 @@ a request, list, search and export is audited. A request is addressed by its id 
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from typing import Annotated
 
@@ -102,12 +100,8 @@ def export_requests(
     rows = queries.export_requests(
         session, actor=principal, status=status_.value if status_ else None, operation_id=operation_id
     )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(queries.EXPORT_COLUMNS))
-    writer.writeheader()
-    writer.writerows(rows)
     return Response(
-        buffer.getvalue(),
+        queries.export_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="tracing-requests.csv"'},
     )

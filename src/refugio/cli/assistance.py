@@ -164,9 +164,7 @@ def rules_load(
     from refugio.assistance.service import programmes
     from refugio.assistance.service.common import load_programme
 
-    if not source.is_file():
-        common.fail(f"{source} is not a file")
-    text = source.read_bytes()
+    text = common.read_file(source)
 
     def load(s: Session, a: Principal, c: Container) -> int:
         pid = load_programme(s, programme).id

@@ -247,9 +247,7 @@ def payments_reconcile(
     """Import the provider's report: all of it, or nothing (exit 1 with line-numbered errors)."""
     from refugio.assistance.service import reconcile
 
-    if not source.is_file():
-        common.fail(f"{source} is not a file")
-    data = source.read_bytes()
+    data = common.read_file(source)
     r = common.in_uow(
         db,
         data_dir,

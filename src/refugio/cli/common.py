@@ -140,6 +140,13 @@ def in_uow(
     return run(call)
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of a file named on the command line; `PATH is not a file` (exit code 1) otherwise."""
+    if not path.is_file():
+        fail(f"{path} is not a file")
+    return path.read_bytes()
+
+
 def build_input(model: Callable[..., T], **data: Any) -> T:
     """A domain input schema from options; wrong values are reported field by field (exit code 1)."""
     from pydantic import ValidationError

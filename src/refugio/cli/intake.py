@@ -309,13 +309,11 @@ def import_commit(
 ) -> None:
     """Register the valid households of a staged import (one transaction: all or nothing)."""
     from refugio.intake import service
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, user)
     batch_id = _batch_id(batch)
-    with unit_of_work(container.sessions) as s:
-        result = common.run(lambda: service.commit_batch(s, actor=actor, batch_id=batch_id))
+    result = common.in_uow(
+        db, data_dir, user, lambda s, a, c: service.commit_batch(s, actor=a, batch_id=batch_id)
+    )
     _print_commit(result)
 
 
@@ -331,13 +329,11 @@ def import_refuse(
 ) -> None:
     """Refuse a staged import: its rows are deleted and nothing reaches the registry."""
     from refugio.intake import service
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, user)
     batch_id = _batch_id(batch)
-    with unit_of_work(container.sessions) as s:
-        common.run(lambda: service.refuse_batch(s, actor=actor, batch_id=batch_id, reason=reason))
+    common.in_uow(
+        db, data_dir, user, lambda s, a, c: service.refuse_batch(s, actor=a, batch_id=batch_id, reason=reason)
+    )
     typer.echo(f"import {batch_id} refused")
 
 

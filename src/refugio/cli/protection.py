@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -18,7 +18,14 @@ from refugio.cli import common
 from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Callable
+
+    from sqlalchemy.orm import Session
+
+    from refugio.main import Container
+    from refugio.security.principals import Principal
+
+T = TypeVar("T")
 
 protection_app = typer.Typer(
     help="Protection: cases, tasks, referrals and the service directory.", no_args_is_help=True
@@ -40,6 +47,21 @@ def _user_id(session: Any, username: str) -> uuid.UUID:
 
     user_id: uuid.UUID = common.run(lambda: security.get_user(session, username)).id
     return user_id
+
+
+def _on_case(
+    db: str | None,
+    data_dir: Path | None,
+    as_user: str | None,
+    case: str,
+    fn: Callable[[Session, Principal, uuid.UUID], T],
+) -> T:
+    """Run `fn(session, actor, case id)` on the case named by its code or id, in one unit of work."""
+    from refugio.protection import queries
+
+    return common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: fn(s, a, queries.case_id_of(s, actor=a, key=case))
+    )
 
 
 def _print_items(items: list[Any]) -> None:
@@ -69,15 +91,14 @@ def cases_list(
 ) -> None:
     """The cases you are assigned to (as caseworker or supervisor)."""
     from refugio.protection import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    with unit_of_work(container.sessions) as s:
-        items, total = common.run(
-            lambda: queries.my_cases(s, actor=actor, status=status, include_closed=include_closed, limit=200)
-        )
-        _print_items(items)
+    items, total = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: queries.my_cases(s, actor=a, status=status, include_closed=include_closed, limit=200),
+    )
+    _print_items(items)
     typer.echo(f"{total} case(s)", err=True)
 
 
@@ -91,18 +112,13 @@ def cases_register(
 ) -> None:
     """The case register: metadata of the operation's cases (no person, no narrative), for supervisors."""
     from refugio.protection import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation) if operation else None
-    with unit_of_work(container.sessions) as s:
-        items, total = common.run(
-            lambda: queries.case_register(
-                s, actor=actor, operation_id=op_id, include_closed=include_closed, limit=200
-            )
-        )
-        _print_items(items)
+    def register(s: Session, a: Principal, c: Container) -> tuple[list[Any], int]:
+        op_id = common.operation_id(c, operation) if operation else None
+        return queries.case_register(s, actor=a, operation_id=op_id, include_closed=include_closed, limit=200)
+
+    items, total = common.in_uow(db, data_dir, as_user, register)
+    _print_items(items)
     typer.echo(f"{total} case(s)", err=True)
 
 
@@ -219,18 +235,18 @@ def cases_assign(
     data_dir: DataDirOption = None,
 ) -> None:
     """Assign a caseworker or a supervisor to a case (CASE_SUPERVISE)."""
-    from refugio.protection import queries, service
-    from refugio.store.uow import unit_of_work
+    from refugio.protection import service
 
     if role not in ("caseworker", "supervisor"):
         common.fail("--role must be caseworker or supervisor")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    run = common.run
-    with unit_of_work(container.sessions) as s:
-        case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
-        verb = service.assign_caseworker if role == "caseworker" else service.assign_supervisor
-        run(lambda: verb(s, actor=actor, case_id=case_id, user_id=_user_id(s, username)))
+    verb = service.assign_caseworker if role == "caseworker" else service.assign_supervisor
+    _on_case(
+        db,
+        data_dir,
+        as_user,
+        case,
+        lambda s, a, cid: verb(s, actor=a, case_id=cid, user_id=_user_id(s, username)),
+    )
     typer.echo(f"{username} assigned to {case} as {role}")
 
 
@@ -243,15 +259,15 @@ def cases_request_closure(
     data_dir: DataDirOption = None,
 ) -> None:
     """Ask for the case's closure (a supervisor approves it with `cases close`)."""
-    from refugio.protection import queries, service
-    from refugio.store.uow import unit_of_work
+    from refugio.protection import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    run = common.run
-    with unit_of_work(container.sessions) as s:
-        case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
-        c = run(lambda: service.request_closure(s, actor=actor, case_id=case_id, reason=reason))
+    c = _on_case(
+        db,
+        data_dir,
+        as_user,
+        case,
+        lambda s, a, cid: service.request_closure(s, actor=a, case_id=cid, reason=reason),
+    )
     typer.echo(f"case {c.code}: closure requested")
 
 
@@ -264,15 +280,11 @@ def cases_close(
     data_dir: DataDirOption = None,
 ) -> None:
     """Approve the requested closure of a case (its assigned supervisor)."""
-    from refugio.protection import queries, service
-    from refugio.store.uow import unit_of_work
+    from refugio.protection import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    run = common.run
-    with unit_of_work(container.sessions) as s:
-        case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
-        c = run(lambda: service.close_case(s, actor=actor, case_id=case_id, note=note))
+    c = _on_case(
+        db, data_dir, as_user, case, lambda s, a, cid: service.close_case(s, actor=a, case_id=cid, note=note)
+    )
     typer.echo(f"case {c.code} closed")
 
 
@@ -285,15 +297,15 @@ def cases_reopen(
     data_dir: DataDirOption = None,
 ) -> None:
     """Reopen a closed case (back to assessment)."""
-    from refugio.protection import queries, service
-    from refugio.store.uow import unit_of_work
+    from refugio.protection import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    run = common.run
-    with unit_of_work(container.sessions) as s:
-        case_id = run(lambda: queries.case_id_of(s, actor=actor, key=case))
-        c = run(lambda: service.reopen_case(s, actor=actor, case_id=case_id, reason=reason))
+    c = _on_case(
+        db,
+        data_dir,
+        as_user,
+        case,
+        lambda s, a, cid: service.reopen_case(s, actor=a, case_id=cid, reason=reason),
+    )
     typer.echo(f"case {c.code} reopened")
 
 
@@ -306,12 +318,8 @@ def cases_export(
 ) -> None:
     """Export the cases you are assigned to as CSV (GBV cases without the person; audited)."""
     from refugio.protection import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    with unit_of_work(container.sessions) as s:
-        body = common.run(lambda: queries.cases_csv(s, actor=actor))
+    body = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.cases_csv(s, actor=a))
     out.write_text(body, "utf-8")
     typer.echo(f"{body.count(chr(10)) - 1} case(s) written to {out}")
 
@@ -325,13 +333,13 @@ def statistics(
 ) -> None:
     """Cases by type and status, after disclosure control (GBV and trafficking at the sensitive threshold)."""
     from refugio.stats.caseload import caseload_table
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation)
-    with unit_of_work(container.sessions) as s:
-        table = common.run(lambda: caseload_table(s, actor=actor, operation_id=op_id))
+    table = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: caseload_table(s, actor=a, operation_id=common.operation_id(c, operation)),
+    )
     typer.echo(" | ".join(c.label for c in table.columns))
     for row in table.rows:
         typer.echo(" | ".join("" if v is None else str(v) for v in row))
@@ -352,12 +360,10 @@ def tasks_overdue(
 ) -> None:
     """Open tasks past their due date, on the cases you are assigned to."""
     from refugio.protection import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    with unit_of_work(container.sessions) as s:
-        tasks = common.run(lambda: queries.overdue_tasks(s, actor=actor, mine_only=mine))
+    tasks = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: queries.overdue_tasks(s, actor=a, mine_only=mine)
+    )
     for t in tasks:
         typer.echo(f"{t.case_code}  due {t.due_on} ({t.days_overdue} day(s) late)  {t.assignee}: {t.title}")
     typer.echo(f"{len(tasks)} overdue task(s)", err=True)
@@ -429,13 +435,12 @@ def services_list(
 ) -> None:
     """The service directory."""
     from refugio.protection import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation) if operation else None
-    with unit_of_work(container.sessions) as s:
-        items = queries.services(s, actor=actor, operation_id=op_id, service_type=service_type)
+    def directory(s: Session, a: Principal, c: Container) -> list[Any]:
+        op_id = common.operation_id(c, operation) if operation else None
+        return queries.services(s, actor=a, operation_id=op_id, service_type=service_type)
+
+    items = common.in_uow(db, data_dir, as_user, directory)
     for i in items:
         svc = i.service
         typer.echo(
@@ -457,17 +462,17 @@ def services_member(
 ) -> None:
     """Let a user receive and answer the service's referrals."""
     from refugio.protection import service
-    from refugio.store.uow import unit_of_work
 
     try:
         sid = uuid.UUID(service_id)
     except ValueError:
         common.fail(f"{service_id!r} is not a service id (see `refugio protection services list`)")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    run = common.run
-    with unit_of_work(container.sessions) as s:
-        run(lambda: service.add_service_member(s, actor=actor, service_id=sid, user_id=_user_id(s, username)))
+    common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: service.add_service_member(s, actor=a, service_id=sid, user_id=_user_id(s, username)),
+    )
     typer.echo(f"{username} now answers the service's referrals")
 
 
@@ -483,12 +488,8 @@ def referrals_list(
 ) -> None:
     """Referrals to the services you answer for (the shared data only), most urgent first."""
     from refugio.protection import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    with unit_of_work(container.sessions) as s:
-        items = common.run(lambda: queries.referral_inbox(s, actor=actor))
+    items = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.referral_inbox(s, actor=a))
     for r in items:
         late = " LATE" if r.overdue else ""
         typer.echo(
@@ -506,12 +507,8 @@ def referrals_overdue(
 ) -> None:
     """Referrals not answered within their service-level time (ones you sent or must answer)."""
     from refugio.protection import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    with unit_of_work(container.sessions) as s:
-        items = common.run(lambda: queries.referrals_breaching_sla(s, actor=actor))
+    items = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.referrals_breaching_sla(s, actor=a))
     for b in items:
         typer.echo(
             f"{b.code}  {b.urgency:<7} {b.hours_late} h late  {b.service_name}  "

@@ -255,12 +255,10 @@ def indicators_derive_cmd(
     """Asylum applications per million (mean over the window), refugees per 1,000 and per US$ 1 bn,
     from the UNHCR tables (`refugio stats import`) and the World Bank values."""
     from refugio.sharing import service
-    from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        report = common.run(lambda: service.derive_from_unhcr(s, year=year, window=window, actor=who))
+    report = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: service.derive_from_unhcr(s, year=year, window=window, actor=a)
+    )
     _print_report(report.as_dict())
 
 
@@ -345,7 +343,6 @@ def pledge_update_cmd(
     from refugio.core import clock
     from refugio.sharing import service
     from refugio.sharing.schemas import PledgeUpdateCreate
-    from refugio.store.uow import unit_of_work
 
     try:
         pid = uuid.UUID(pledge_id)
@@ -359,10 +356,9 @@ def pledge_update_cmd(
         amount_delivered=amount_delivered,
         evidence=evidence,
     )
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        common.run(lambda: service.update_pledge(s, pledge_id=pid, data=data, actor=who))
+    common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: service.update_pledge(s, pledge_id=pid, data=data, actor=a)
+    )
     typer.echo(f"{pid}: {status}")
 
 
@@ -370,12 +366,8 @@ def pledge_update_cmd(
 def pledge_list_cmd(as_user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None) -> None:
     """The pledges one may see."""
     from refugio.sharing import queries
-    from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        rows = common.run(lambda: queries.list_pledges(s, actor=who))
+    rows = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.list_pledges(s, actor=a))
     for p in rows:
         what = (
             f"{p.places} places" if p.places is not None else (f"{p.amount} {p.currency}" if p.amount else "")
@@ -441,16 +433,17 @@ def report_cmd(
 
     from refugio.core import clock
     from refugio.sharing import queries
-    from refugio.store.uow import unit_of_work
 
     try:
         date = dt.date.fromisoformat(as_of) if as_of else clock.today()
     except ValueError:
         common.fail(f"--as-of {as_of!r} is not a date like 2026-11-01")
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        report = common.run(lambda: queries.progress_report(s, actor=who, country=country, as_of=date))
+    report = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: queries.progress_report(s, actor=a, country=country, as_of=date),
+    )
     out.write_bytes(queries.progress_report_pdf(report))
     typer.echo(f"{len(report.pledges)} pledge(s); written to {out}")
 
@@ -469,17 +462,16 @@ def framework_cmd(
     pass disclosure control)."""
     from refugio.sharing import queries
     from refugio.stats.disclosure import DisclosureRule
-    from refugio.store.uow import unit_of_work
 
     if fmt not in ("csv", "json"):
         common.fail("--format: csv or json")
     chosen = common.run(lambda: queries.framework(framework))
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        values = common.run(
-            lambda: queries.framework_values(s, actor=who, framework=chosen, country=country, year=year)
-        )
+    values = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: queries.framework_values(s, actor=a, framework=chosen, country=country, year=year),
+    )
     table = queries.framework_table(values, chosen, country.upper(), year, DisclosureRule())
     if fmt == "json":
         sys.stdout.write(json.dumps(table.as_dict(), indent=2, default=str) + "\n")

@@ -212,12 +212,8 @@ def claims_figures(
     import json
 
     from refugio.solutions import queries
-    from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        data = common.run(lambda: queries.rsd_figures(s, actor=who))
+    data = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.rsd_figures(s, actor=a))
     typer.echo(json.dumps(data, indent=2))
 
 
@@ -274,13 +270,12 @@ def claims_letter(
 ) -> None:
     """The decision letter as PDF, in the claim's language (for the staff assigned to the claim)."""
     from refugio.solutions import queries
-    from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    with unit_of_work(app.sessions) as s:
-        pdf = common.run(
-            lambda: queries.decision_letter(s, actor=who, claim_id=queries.find_claim(s, key), level=level)
-        )
+    pdf = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: queries.decision_letter(s, actor=a, claim_id=queries.find_claim(s, key), level=level),
+    )
     out.write_bytes(pdf)
     typer.echo(f"wrote {out} ({len(pdf):,} bytes)")

@@ -7,7 +7,6 @@ results. The shared helpers come from refugio.cli.common.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import uuid
@@ -103,10 +102,8 @@ def open_cmd(
     from refugio.protection.tracing.schemas import RequestCreate
     from refugio.store.uow import unit_of_work
 
-    if not source.is_file():
-        common.fail(f"{source} is not a file")
     try:
-        raw = json.loads(source.read_text("utf-8"))
+        raw = json.loads(common.read_file(source).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         common.fail(f"{source} is not JSON: {exc}")
     container = common.open_container(db, data_dir)
@@ -141,14 +138,13 @@ def list_cmd(
 ) -> None:
     """Tracing requests in your scope, newest first."""
     from refugio.protection.tracing import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    with unit_of_work(container.sessions) as s:
-        items, total = common.run(
-            lambda: queries.list_requests(s, actor=actor, status=status, q=query, limit=limit)
-        )
+    items, total = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: queries.list_requests(s, actor=a, status=status, q=query, limit=limit),
+    )
     typer.echo(f"{total} request(s)")
     for i in items:
         typer.echo(
@@ -182,16 +178,11 @@ def export_cmd(
 ) -> None:
     """Every request in your scope as CSV, one row each (the export is audited)."""
     from refugio.protection.tracing import queries
-    from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    with unit_of_work(container.sessions) as s:
-        rows = common.run(lambda: queries.export_requests(s, actor=actor, status=status))
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(queries.EXPORT_COLUMNS))
-        writer.writeheader()
-        writer.writerows(rows)
+    rows = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: queries.export_requests(s, actor=a, status=status)
+    )
+    out.write_text(queries.export_csv(rows), encoding="utf-8", newline="")
     typer.echo(f"{len(rows)} request(s) written to {out}")
 
 

@@ -13,10 +13,14 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from refugio.core.errors import NotFound
-from refugio.dedup.models import DedupMerge, DedupModel, DedupPair, DedupRun
-from refugio.dedup.names import PartialDate
+from refugio.dedup import index
+from refugio.dedup.models import DedupKey, DedupMerge, DedupModel, DedupPair, DedupRun
+from refugio.dedup.names import PartialDate, prepare_name
 from refugio.dedup.schemas import Contribution, MergeRead, ModelRead, PairRead, PersonCard, RunRead
-from refugio.registration.models import Household, IdentityDocument, Individual, Site
+from refugio.registration import names as registration_names
+from refugio.registration import queries as registration
+from refugio.registration.models import Household, IdentityDocument, Individual, Operation, Site
+from refugio.registration.schemas import BrowseFilters, SearchPageRead
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
@@ -258,3 +262,82 @@ def counts(session: Session, *, actor: Principal) -> dict[str, int]:
     for status, n in rows:
         out[str(status)] = int(n)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# search by spelling variants (the registry's search, with the people the name keys find)
+
+VARIANTS = 200  # at most this many people found by the name keys per search
+PENDING_LOOKUP = 2000  # people changed since the index's watermark are read when the lag is below
+
+
+def _name_forms(word: str) -> set[str]:
+    return {word, registration_names.strip_article(word)} - {""}
+
+
+def _skeletons(words: list[str]) -> set[str]:
+    out: set[str] = set()
+    for form in {w for word in words for w in _name_forms(word)}:
+        out.update(prepare_name(form).skels)
+    return out
+
+
+def variant_keys(query: str) -> set[tuple[str, str]]:
+    """The dedup `gf` keys (given|family name skeletons) of a name query, read as first word given and
+    last word(s) family, in both orders; nothing for a single word."""
+    words = [w for w in registration_names.normalise(query).split() if w not in registration_names.ARTICLES]
+    if len(words) < 2 or len(words) > 6:
+        return set()
+    givens = _skeletons(words[:1])
+    families = _skeletons(words[-1:]) | (_skeletons([" ".join(words[1:])]) if len(words) > 2 else set())
+    keys = {f"{g}|{f}" for g in givens for f in families} | {f"{f}|{g}" for g in givens for f in families}
+    return {("gf", k[:120]) for k in keys}
+
+
+def name_variants(
+    session: Session, *, actor: Principal, query: str, limit: int = VARIANTS
+) -> list[uuid.UUID]:
+    """People whose given and family names are spelling variants of the query's ("Mohamad Alahmad" for
+    "Mohammed Al-Ahmad" or محمد الأحمد), by the dedup index's name keys, in the operations where the
+    actor may see people (registration's search applies the full scope to them again). Read only: the
+    people changed since the index last caught up are prepared on the fly when they are few; before the
+    index is first built (`refugio dedup index`), none."""
+    keys = variant_keys(query)
+    if not keys or not index.is_built(session):
+        return []
+    scope = actor.scope(Permission.INDIVIDUAL_VIEW)
+    if scope.everything:  # by operation all the same: the key index leads with it
+        operations = select(Operation.id)
+    else:
+        site_ops = select(Site.operation_id).where(Site.id.in_(list(scope.site_ids)))
+        operations = select(Operation.id).where(
+            Operation.id.in_(list(scope.operation_ids)) | Operation.id.in_(site_ops)
+        )
+    stmt = select(DedupKey.individual_id).where(
+        DedupKey.operation_id.in_(operations),
+        DedupKey.kind == "gf",
+        DedupKey.value.in_(sorted(v for _k, v in keys)),
+    )
+    found = list(dict.fromkeys(session.scalars(stmt.order_by(DedupKey.individual_id).limit(limit))))
+    if 0 < index.lag(session) <= PENDING_LOOKUP:
+        for person in index.pending(session):
+            if person.individual_id not in found and index.keys_of(person.prepared) & keys:
+                found.append(person.individual_id)
+    return found[:limit]
+
+
+def search_people_page(
+    session: Session,
+    *,
+    actor: Principal,
+    query: str,
+    limit: int = registration.MAX_RESULTS,
+    offset: int = 0,
+    filters: BrowseFilters | None = None,
+) -> SearchPageRead:
+    """The registry's search (`registration.queries.search_people_page`: names, IDs, documents, phones,
+    exact and full name matches first), with the spelling variants the name keys find after them."""
+    variants = name_variants(session, actor=actor, query=query) if (query or "").strip() else []
+    return registration.search_people_page(
+        session, actor=actor, query=query, limit=limit, offset=offset, filters=filters, variants=variants
+    )

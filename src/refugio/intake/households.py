@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from refugio.core.errors import FieldError
+from refugio.core.names import NAME_PARTS
 from refugio.intake.fields import BY_NAME, HOUSEHOLD_FIELDS
 from refugio.intake.values import fold
 from refugio.registration import names
@@ -136,12 +137,7 @@ _EMPTY: tuple[Any, ...] = ("", [])
 _HOUSEHOLD_NAMES = (*HOUSEHOLD_FIELDS, "site")
 _MEMBER_NAMES = (
     "relationship",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "other_names",
     "sex",
     "date_of_birth",

@@ -8,6 +8,7 @@ commit, and are audited; refugio.protection.service re-exports the verbs.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from refugio.protection.common import (
 )
 from refugio.protection.enums import BID_MIN_PANEL, ApprovalStatus, CaseType
 from refugio.protection.models import BestInterestsAssessment, BestInterestsDetermination, ProtectionCase
-from refugio.protection.schemas import BiaCreate, BidCreate
+from refugio.protection.schemas import BiaCreate, BiaRead, BidCreate, BidRead
 from refugio.registration.models import Individual
 from refugio.security.principals import Principal
 
@@ -45,9 +46,7 @@ def _child_of_case(session: Session, case: ProtectionCase, child_id: uuid.UUID) 
     raise ValidationFailed.single("child_id", "the child is not linked to this case", "not_linked")
 
 
-def submit_bia(
-    session: Session, *, actor: Principal, case_id: uuid.UUID, data: BiaCreate
-) -> BestInterestsAssessment:
+def submit_bia(session: Session, *, actor: Principal, case_id: uuid.UUID, data: BiaCreate) -> BiaRead:
     """A best-interests assessment of a child of a child-protection case, for a supervisor's approval."""
     case = load_case(session, case_id)
     policy.require_work(session, actor, case)
@@ -83,7 +82,7 @@ def submit_bia(
         session, case, actor, "bia_submitted", "best-interests assessment submitted", {"bia_id": str(row.id)}
     )
     audited(session, actor, "case.bia_submit", case, {"bia_id": str(row.id)})
-    return row
+    return BiaRead.model_validate(row)
 
 
 def _decide(
@@ -126,27 +125,21 @@ def _bid(session: Session, bid_id: uuid.UUID) -> BestInterestsDetermination:
     return row
 
 
-def approve_bia(
-    session: Session, *, actor: Principal, bia_id: uuid.UUID, note: str = ""
-) -> BestInterestsAssessment:
-    """An assigned supervisor, other than its author, approves the BIA."""
+def decide_bia(
+    session: Session, *, actor: Principal, bia_id: uuid.UUID, approve: bool, note: str = ""
+) -> BiaRead:
+    """An assigned supervisor, other than its author, approves the BIA or returns it for revision (a new
+    one is then submitted; a return says what must be revised)."""
     row = _bia(session, bia_id)
-    _decide(session, actor=actor, row=row, approve=True, note=note, what="bia")
-    return row
+    _decide(session, actor=actor, row=row, approve=approve, note=note, what="bia")
+    return BiaRead.model_validate(row)
 
 
-def return_bia(
-    session: Session, *, actor: Principal, bia_id: uuid.UUID, note: str
-) -> BestInterestsAssessment:
-    """The supervisor sends the BIA back for revision (a new one is then submitted)."""
-    row = _bia(session, bia_id)
-    _decide(session, actor=actor, row=row, approve=False, note=note, what="bia")
-    return row
+approve_bia = partial(decide_bia, approve=True)
+return_bia = partial(decide_bia, approve=False)
 
 
-def submit_bid(
-    session: Session, *, actor: Principal, case_id: uuid.UUID, data: BidCreate
-) -> BestInterestsDetermination:
+def submit_bid(session: Session, *, actor: Principal, case_id: uuid.UUID, data: BidCreate) -> BidRead:
     """The panel's best-interests determination (members, decision, reasons), on an approved BIA."""
     case = load_case(session, case_id)
     policy.require_work(session, actor, case)
@@ -195,23 +188,20 @@ def submit_bid(
         f"best-interests determination submitted: {data.decision.value}",
     )
     audited(session, actor, "case.bid_submit", case, {"bid_id": str(row.id), "decision": data.decision.value})
-    return row
+    return BidRead.model_validate(row)
 
 
-def approve_bid(
-    session: Session, *, actor: Principal, bid_id: uuid.UUID, note: str = ""
-) -> BestInterestsDetermination:
+def decide_bid(
+    session: Session, *, actor: Principal, bid_id: uuid.UUID, approve: bool, note: str = ""
+) -> BidRead:
+    """The same supervisor's decision on a BID."""
     row = _bid(session, bid_id)
-    _decide(session, actor=actor, row=row, approve=True, note=note, what="bid")
-    return row
+    _decide(session, actor=actor, row=row, approve=approve, note=note, what="bid")
+    return BidRead.model_validate(row)
 
 
-def return_bid(
-    session: Session, *, actor: Principal, bid_id: uuid.UUID, note: str
-) -> BestInterestsDetermination:
-    row = _bid(session, bid_id)
-    _decide(session, actor=actor, row=row, approve=False, note=note, what="bid")
-    return row
+approve_bid = partial(decide_bid, approve=True)
+return_bid = partial(decide_bid, approve=False)
 
 
 def approved_exists(

@@ -58,7 +58,7 @@ from refugio.protection.models import (
     ServiceMember,
     ServiceOrganisation,
 )
-from refugio.protection.schemas import OrganisationCreate, ReferralCreate, ServiceCreate
+from refugio.protection.schemas import OrganisationCreate, OrganisationRead, ReferralCreate, ServiceCreate
 from refugio.registration.models import Individual, Operation, Site, SpecificNeed
 from refugio.registration.policy import can_see_need
 from refugio.security import audit
@@ -70,9 +70,7 @@ from refugio.security.principals import Principal
 # the directory
 
 
-def create_organisation(
-    session: Session, *, actor: Principal, data: OrganisationCreate
-) -> ServiceOrganisation:
+def create_organisation(session: Session, *, actor: Principal, data: OrganisationCreate) -> OrganisationRead:
     """An organisation of the service directory of an operation."""
     if session.get(Operation, data.operation_id) is None:
         raise ValidationFailed.single("operation_id", "no such operation", "not_found")
@@ -98,7 +96,7 @@ def create_organisation(
         object_id=str(row.id),
         details={"name": row.name},
     )
-    return row
+    return OrganisationRead.model_validate(row)
 
 
 def add_service(session: Session, *, actor: Principal, data: ServiceCreate) -> ProtectionService:

@@ -6,8 +6,8 @@ log; who may do what is decided by refugio.protection.policy.
     update_case / link_individual       narrative and risk; another person (caregiver, family)
     assign_caseworker / assign_supervisor / unassign
     record_assessment                   an assessment (risk level, needs)
-    submit_bia / approve_bia / return_bia       best-interests assessment of a child
-    submit_bid / approve_bid / return_bid       best-interests determination (panel, decision, reasons)
+    submit_bia / decide_bia             best-interests assessment of a child (approve_bia / return_bia)
+    submit_bid / decide_bid             best-interests determination (panel, decision, reasons)
     record_case_plan                    the (versioned) case plan; moves the case to `plan`
     move_case                           plan → implementation ⇄ follow_up
     add_note
@@ -50,6 +50,8 @@ from refugio.protection.best_interests import (  # re-exported: the domain's ver
     approve_bia,
     approve_bid,
     approved_exists,
+    decide_bia,
+    decide_bid,
     needs_bia,
     return_bia,
     return_bid,
@@ -127,6 +129,8 @@ __all__ = [
     "complete_task",
     "create_organisation",
     "deactivate_service",
+    "decide_bia",
+    "decide_bid",
     "link_individual",
     "move_case",
     "open_case",

@@ -18,7 +18,6 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.core.errors import Conflict, NotFound, ValidationFailed
+from refugio.core.pdf_fonts import add_sans, font_path
 from refugio.registration.certificate_text import operation_language, word
 from refugio.registration.enums import EventType
 from refugio.registration.models import Certificate, Household, Individual, Operation, RegistrationEvent
@@ -352,20 +352,6 @@ def read_revocation_list(data: dict[str, Any], public_key: Ed25519PublicKey) -> 
 # PDF
 
 
-_FONT_CANDIDATES = {
-    "sans": ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"],
-    "sans-bold": ["/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"],
-    "naskh": [
-        "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
-        "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
-    ],
-}
-
-
-def _font(name: str) -> str | None:
-    return next((p for p in _FONT_CANDIDATES[name] if Path(p).exists()), None)
-
-
 def render_pdf(
     *,
     token: str,
@@ -411,7 +397,7 @@ def _card_language(operation: Operation, family: str) -> str | None:
     if family == "Helvetica":
         return None
     language = operation_language(operation.country_iso3)
-    return None if language == "ar" and _font("naskh") is None else language
+    return None if language == "ar" and font_path("naskh") is None else language
 
 
 def _value_words(value: str, language: str | None) -> str:
@@ -435,16 +421,7 @@ def _card(*, token: str, operation: Operation, serial: str, issued: dt.date) -> 
     pdf.set_subject(token)  # machine-readable copy of the QR payload, used by `refugio verify FILE.pdf`
     pdf.set_keywords(f"refugio certificate {serial}")
     pdf.set_creation_date(dt.datetime.combine(issued, dt.time(), tzinfo=dt.UTC))
-    regular, bold, naskh = _font("sans"), _font("sans-bold"), _font("naskh")
-    family = "Helvetica"
-    if regular and bold:
-        pdf.add_font("sans", "", regular)
-        pdf.add_font("sans", "B", bold)
-        family = "sans"
-        if naskh:
-            pdf.add_font("naskh", "", naskh)
-            pdf.set_fallback_fonts(["naskh"])
-        pdf.set_text_shaping(True)
+    family = add_sans(pdf, arabic=True)
     pdf.add_page()
     pdf.set_draw_color(0, 90, 160)
     pdf.set_line_width(0.8)

@@ -67,6 +67,8 @@ class Household(UUIDPk, Timestamped, Base):
     """A registration group: people registered together, with one focal point."""
 
     __tablename__ = "household"
+    # the households list's default order (newest registration first), read a page at a time
+    __table_args__ = (Index("ix_household_registration_date_ref", "registration_date", "ref"),)
 
     ref: Mapped[str] = mapped_column(String(24), unique=True)
     operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
@@ -105,7 +107,11 @@ class Individual(UUIDPk, Timestamped, Base):
     """A registered person. Names are kept in the original script and in Latin transliteration."""
 
     __tablename__ = "individual"
-    __table_args__ = (Index("ix_individual_site_status", "site_id", "status"),)
+    __table_args__ = (
+        Index("ix_individual_site_status", "site_id", "status"),
+        # the people list's default order (by name), read a page at a time
+        Index("ix_individual_family_norm_given_norm_ref", "family_norm", "given_norm", "ref"),
+    )
 
     ref: Mapped[str] = mapped_column(String(28), unique=True)
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
@@ -204,7 +210,12 @@ class SpecificNeed(UUIDPk, Base):
     """A specific-needs flag (UNHCR code), from a rule or set by hand with a reason; never deleted."""
 
     __tablename__ = "specific_need"
-    __table_args__ = (Index("ix_specific_need_individual_id_active", "individual_id", "active"),)
+    __table_args__ = (
+        Index("ix_specific_need_individual_id_active", "individual_id", "active"),
+        # the lists' filter by need code or category: the people who have it, without a scan
+        Index("ix_specific_need_code_active_individual_id", "code", "active", "individual_id"),
+        Index("ix_specific_need_category_active_individual_id", "category", "active", "individual_id"),
+    )
 
     individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"))
     code: Mapped[str] = mapped_column(String(8))  # e.g. SC-UC

@@ -5,16 +5,14 @@ limited to the sites the principal may see.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from refugio.core import ids
-from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
-from refugio.registration import name_index, names, views
+from refugio.core.errors import NotFound
+from refugio.registration import views
 from refugio.registration.models import (
     Certificate,
     Household,
@@ -32,22 +30,18 @@ from refugio.registration.schemas import (
     HouseholdItem,
     HouseholdPage,
     HouseholdRead,
+    HouseholdRecordRead,
     IndividualRead,
     IndividualSummary,
     NeedCodeRead,
     NeedRead,
     OperationRead,
-    SearchHitRead,
-    SearchPageRead,
+    PersonRecordRead,
     SiteRead,
 )
-from refugio.registration.validation import normalise_document_number, normalise_phone
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
-
-MAX_RESULTS = 50
-_PHONEISH = re.compile(r"^\+?[0-9 ()-]{6,}$")
 
 
 def scope_clause(
@@ -279,113 +273,6 @@ def get_household(
 
 
 # ---------------------------------------------------------------------------------------------
-# search
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    person: Individual
-    household_ref: str
-    matched_by: str  # name | id | document | phone
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """A page of hits, how many people were found, and whether that count is capped ("more than")."""
-
-    hits: list[SearchHit]
-    total: int
-    capped: bool = False
-
-
-def search(
-    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS, include_inactive: bool = True
-) -> list[SearchHit]:
-    """`search_counted`, the page only."""
-    found = search_counted(session, actor=actor, query=query, limit=limit, include_inactive=include_inactive)
-    return found.hits
-
-
-def search_counted(
-    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS, include_inactive: bool = True
-) -> SearchResult:
-    """Find people by name (either script, any order, word prefixes), ID, document number or phone.
-
-    A phone is matched as stored and in E.164, read as dialled in the country of each operation the
-    searcher sees (`0791234567` finds `+962791234567` in Jordan). A name search looks the words up in
-    the name index (`name_index.find`): people named exactly so come first, then by how many words are
-    whole name tokens; each lookup counts at most `name_index.CANDIDATES` people (beyond that the
-    result says "more than"), so the time a search takes does not grow with the registry."""
-    if not actor.can_anywhere(Permission.SEARCH_RUN):
-        raise PermissionDenied(f"{actor.label} lacks {Permission.SEARCH_RUN.value}")
-    q = (query or "").strip()
-    if len(q) < 2:
-        raise ValidationFailed.single("q", "type at least two characters", "too_short")
-    if len(q) > 200:
-        raise ValidationFailed.single("q", "at most 200 characters", "too_long")
-    limit = max(1, min(limit, MAX_RESULTS))
-    scope = scope_clause(actor, Permission.INDIVIDUAL_VIEW, Individual.operation_id, Individual.site_id)
-    base = (
-        select(Individual, Household.ref)
-        .join(Household, Household.id == Individual.household_id)
-        .where(scope)
-    )
-    if not include_inactive:
-        base = base.where(Individual.status == "active")
-    hits: dict[uuid.UUID, SearchHit] = {}
-
-    def take(stmt: Select[Individual, str], how: str) -> None:
-        for person, hh_ref in session.execute(stmt.limit(limit)).all():
-            hits.setdefault(person.id, SearchHit(person, hh_ref, how))
-
-    upper = q.upper()
-    if ids.INDIVIDUAL_REF.match(upper):
-        take(base.where(Individual.ref == upper), "id")
-    elif ids.HOUSEHOLD_REF.match(upper):
-        take(base.where(Household.ref == upper).order_by(Individual.ref), "id")
-    number = normalise_document_number(q)
-    if len(number) >= 4 and any(ch.isdigit() for ch in number):
-        doc = IdentityDocument.individual_id == Individual.id
-        take(base.join(IdentityDocument, doc).where(IdentityDocument.number_norm == number), "document")
-    if _PHONEISH.match(q):
-        digits = (normalise_phone(q) or "").lstrip("+")
-        forms = {digits, "+" + digits}
-        forms |= {
-            normalise_phone(q, o.country_iso3) or digits for o in visible_operations(session, actor=actor)
-        }
-        take(base.where(Individual.phone.in_(sorted(forms))), "phone")
-    if hits or not names.query_words(q):
-        result = SearchResult(list(hits.values())[:limit], len(hits))
-    else:
-        view = actor.scope(Permission.INDIVIDUAL_VIEW)
-        ops = None if view.everything else view.operation_ids
-        ranked, total, capped = name_index.find(
-            session, q, operation_ids=ops, site_ids=view.site_ids, active_only=not include_inactive
-        )
-        page = ranked[:limit]  # the page's ids from the index, then their rows: a plan right at any size
-        found = {p.id: (p, ref) for p, ref in session.execute(base.where(Individual.id.in_(page))).all()}
-        shown = [SearchHit(*found[i], "name") for i in page if i in found]
-        result = SearchResult(shown, total - (len(page) - len(shown)), capped)
-    _audit_search(session, actor, result.hits)
-    return result
-
-
-def _audit_search(session: Session, actor: Principal, result: list[SearchHit]) -> None:
-    """Who searched, and whom the search showed (not the query: it may be a name)."""
-    audit.record(
-        session,
-        actor=actor,
-        action="individual.search",
-        object_type="individual",
-        object_id=None,
-        details={
-            "results": [str(h.person.id) for h in result],
-            "kinds": sorted({h.matched_by for h in result}),
-        },
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # lists and figures
 
 
@@ -424,6 +311,20 @@ def person_read(record: PersonRecord) -> IndividualRead:
     return views.person(record)
 
 
+def person_record(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> PersonRecordRead:
+    """The person's page as a read model (what the actor may see); the read is audited."""
+    return views.person_record(get_individual(session, actor=actor, key=key, audit_read=audit_read))
+
+
+def household_record(
+    session: Session, *, actor: Principal, key: uuid.UUID | str, audit_read: bool = True
+) -> HouseholdRecordRead:
+    """The household's page as a read model (what the actor may see); the read is audited."""
+    return views.household_record(get_household(session, actor=actor, key=key, audit_read=audit_read))
+
+
 def individual_events(session: Session, *, actor: Principal, key: uuid.UUID | str) -> list[EventRead]:
     """The person's history, newest first (the read is audited)."""
     return [views.event(e) for e in get_individual(session, actor=actor, key=key).events]
@@ -444,25 +345,10 @@ def need_read(row: SpecificNeed) -> NeedRead:
     return views.need(row)
 
 
-def search_people(
-    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
-) -> list[SearchHitRead]:
-    """`search`, as read models."""
-    return search_people_page(session, actor=actor, query=query, limit=limit).hits
-
-
-def search_people_page(
-    session: Session, *, actor: Principal, query: str, limit: int = MAX_RESULTS
-) -> SearchPageRead:
-    """`search_counted`, as read models: the page, how many were found, whether that count is capped."""
-    found = search_counted(session, actor=actor, query=query, limit=limit)
-    return SearchPageRead(hits=[views.hit(h) for h in found.hits], total=found.total, capped=found.capped)
-
-
 def household_page(
     session: Session, *, actor: Principal, site_id: uuid.UUID | None = None, offset: int = 0, limit: int = 50
 ) -> HouseholdPage:
-    """One page of `list_households`, with the total."""
+    """One page of `list_households`, with the total (the dashboard's latest; `households` filters)."""
     rows, total = list_households(session, actor=actor, site_id=site_id, offset=offset, limit=limit)
     items = [HouseholdItem.model_validate(h) for h in rows]
     return HouseholdPage(items=items, total=total, offset=offset, limit=limit)
@@ -594,6 +480,15 @@ from refugio.registration.briefs import household_member_ids as household_member
 from refugio.registration.briefs import household_scope as household_scope  # noqa: E402
 from refugio.registration.briefs import operation_code as operation_code  # noqa: E402
 from refugio.registration.briefs import people_brief as people_brief  # noqa: E402
+from refugio.registration.browse import households as households  # noqa: E402
+from refugio.registration.browse import people as people  # noqa: E402
+from refugio.registration.queries_search import MAX_RESULTS as MAX_RESULTS  # noqa: E402
+from refugio.registration.queries_search import SearchHit as SearchHit  # noqa: E402
+from refugio.registration.queries_search import SearchResult as SearchResult  # noqa: E402
+from refugio.registration.queries_search import search as search  # noqa: E402
+from refugio.registration.queries_search import search_counted as search_counted  # noqa: E402
+from refugio.registration.queries_search import search_people as search_people  # noqa: E402
+from refugio.registration.queries_search import search_people_page as search_people_page  # noqa: E402
 from refugio.registration.roster import AssistanceHousehold as AssistanceHousehold  # noqa: E402
 from refugio.registration.roster import AssistanceMember as AssistanceMember  # noqa: E402
 from refugio.registration.roster import household_id_for_key as household_id_for_key  # noqa: E402

@@ -287,6 +287,7 @@ class HouseholdItem(BaseModel):
     site_id: uuid.UUID
     focal_point_id: uuid.UUID | None
     registration_date: dt.date
+    arrival_date: dt.date | None = None
     country_of_origin: str | None
     size: int
     status: str
@@ -303,6 +304,7 @@ class HouseholdPage(BaseModel):
 class SearchHitRead(BaseModel):
     id: uuid.UUID
     ref: str
+    household_id: uuid.UUID
     household_ref: str
     site_id: uuid.UUID
     given_name: str
@@ -315,7 +317,9 @@ class SearchHitRead(BaseModel):
     date_of_birth: dt.date
     dob_precision: str
     status: str
-    matched_by: str = Field(description="name | id | document | phone")
+    matched_by: str = Field(
+        description="name | variant (a spelling variant: dedup name keys) | id | document | phone"
+    )
 
 
 class SearchPageRead(BaseModel):
@@ -325,6 +329,8 @@ class SearchPageRead(BaseModel):
     hits: list[SearchHitRead]
     total: int
     capped: bool
+    offset: int = 0
+    limit: int = 50
 
 
 class OperationRead(BaseModel):
@@ -365,3 +371,113 @@ class RegistrySummary(BaseModel):
     individuals: int
     needs: int = Field(description="People with at least one active specific need.")
     origins: list[tuple[str, int]] = Field(description="The six commonest countries of origin, with counts.")
+
+
+# ---------------------------------------------------------------------------------------------
+# browsing: filters and pages of the households and people lists, and the search filters
+
+HOUSEHOLD_STATUSES = ("active", "closed")
+HOUSEHOLD_SORTS = ("newest", "oldest", "ref", "size", "arrival")
+PEOPLE_SORTS = ("name", "ref", "youngest", "eldest", "arrival")
+
+
+class BrowseFilters(BaseModel):
+    """What a list or a search is narrowed to; every field optional. `need` is a specific-needs code
+    (`SC-UC`) or category (`SC`); ages are in whole years; arrival dates are inclusive."""
+
+    site_id: uuid.UUID | None = None
+    arrived_from: dt.date | None = None
+    arrived_to: dt.date | None = None
+    population_type: PopulationType | None = None
+    need: str | None = None
+    status: str | None = None
+    sex: Sex | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+
+
+class PersonItem(BaseModel):
+    """A person in a list (no documents, phone or needs: open the person for those)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    ref: str
+    household_id: uuid.UUID
+    household_ref: str
+    site_id: uuid.UUID
+    given_name: str
+    middle_name: str | None
+    family_name: str
+    given_name_original: str | None
+    middle_name_original: str | None
+    family_name_original: str | None
+    sex: str
+    date_of_birth: dt.date
+    dob_precision: str
+    population_type: str
+    arrival_date: dt.date | None
+    status: str
+
+
+class PersonPage(BaseModel):
+    items: list[PersonItem]
+    total: int
+    offset: int
+    limit: int
+
+
+# ---------------------------------------------------------------------------------------------
+# the person's and the household's pages (the web renders these; what the actor may see only)
+
+
+class NeedShown(BaseModel):
+    """A specific need as a record page shows it: the flag, its label, whether the code is sensitive."""
+
+    need: NeedRead
+    label: str
+    sensitive: bool
+
+
+class CertificateListed(BaseModel):
+    """A certificate issued to a person (its state: valid, expired or revoked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    serial: str
+    issued_at: dt.datetime
+    issued_by: str
+    valid_until: dt.date
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    revocation_reason: str | None
+
+
+class PersonDetail(IndividualRead):
+    """A person with where they are registered (what permissions are checked against)."""
+
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+
+
+class PersonRecordRead(BaseModel):
+    """A person's page: the person, household, site, the documents and needs the actor may see (and how
+    many needs are hidden), the history and the certificates."""
+
+    person: PersonDetail
+    household: HouseholdItem
+    site: SiteRead
+    documents: list[DocumentRead]
+    needs: list[NeedShown]
+    hidden_needs: int
+    events: list[EventRead]
+    certificates: list[CertificateListed]
+
+
+class HouseholdRecordRead(BaseModel):
+    """A household's page: the household, its site, every member (departed and deceased included), its
+    history and each member's active needs the actor may see."""
+
+    household: HouseholdRead
+    site: SiteRead
+    members: list[PersonDetail]
+    events: list[EventRead]
+    needs_by_member: dict[uuid.UUID, list[NeedShown]] = Field(default_factory=dict)

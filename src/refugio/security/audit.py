@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
@@ -233,8 +233,11 @@ def verify_chain(session: Session, *, max_problems: int = 50) -> ChainReport:
     return ChainReport(ok=not problems, entries=count, problems=problems, last_hash=prev)
 
 
-def recent_entries(session: Session, *, actor: Principal, limit: int = 200) -> list[AuditEntryRead]:
-    """The newest audit entries, for those who may read the log (AUDIT_VIEW; the log is global)."""
+def recent_entries(
+    session: Session, *, actor: Principal, limit: int = 200, offset: int = 0
+) -> list[AuditEntryRead]:
+    """The newest audit entries, for those who may read the log (AUDIT_VIEW; the log is global); with
+    `offset`, the page that many entries further back (by sequence number: the primary key's range)."""
     from refugio.core.errors import PermissionDenied
     from refugio.security.permissions import Permission
 
@@ -243,4 +246,11 @@ def recent_entries(session: Session, *, actor: Principal, limit: int = 200) -> l
     from refugio.security.schemas import AuditEntryRead
 
     stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(max(1, min(limit, 1000)))
+    if offset > 0:
+        stmt = stmt.where(AuditEntry.seq <= entry_count(session) - offset)
     return [AuditEntryRead.model_validate(e) for e in session.scalars(stmt)]
+
+
+def entry_count(session: Session) -> int:
+    """How many entries the log holds (its last sequence number: the log is gapless and append-only)."""
+    return int(session.scalar(select(func.max(AuditEntry.seq))) or 0)

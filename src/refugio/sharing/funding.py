@@ -27,10 +27,12 @@ from refugio.sharing.models import (
 )
 from refugio.sharing.schemas import (
     ContributionCreate,
+    ContributionRead,
     DonorFunding,
     FundingSummary,
     PlanCreate,
     PlanRead,
+    RequirementRead,
     RequirementSet,
     SectorFunding,
 )
@@ -46,7 +48,7 @@ def _plan(
     return plan
 
 
-def create_plan(session: Session, *, data: PlanCreate, actor: Principal) -> SharingResponsePlan:
+def create_plan(session: Session, *, data: PlanCreate, actor: Principal) -> PlanRead:
     policy.require_pledge(actor, Permission.SHARING_MANAGE, data.operation_id)
     if session.scalar(select(SharingResponsePlan.id).where(SharingResponsePlan.code == data.code)):
         raise Conflict(f"a response plan {data.code} exists already")
@@ -61,12 +63,12 @@ def create_plan(session: Session, *, data: PlanCreate, actor: Principal) -> Shar
         object_id=str(plan.id),
         details={"code": plan.code},
     )
-    return plan
+    return PlanRead.model_validate(plan)
 
 
 def set_requirement(
     session: Session, *, plan_id: uuid.UUID, data: RequirementSet, actor: Principal
-) -> SharingRequirement:
+) -> RequirementRead:
     """Set (or revise) what the plan requires for a sector."""
     _plan(session, plan_id, actor, Permission.SHARING_MANAGE)
     row = session.scalar(
@@ -89,12 +91,12 @@ def set_requirement(
         object_id=str(plan_id),
         details={"sector": data.sector, "amount": str(data.amount), "before": before},
     )
-    return row
+    return RequirementRead.model_validate(row)
 
 
 def record_contribution(
     session: Session, *, plan_id: uuid.UUID, data: ContributionCreate, actor: Principal
-) -> SharingContribution:
+) -> ContributionRead:
     plan = _plan(session, plan_id, actor, Permission.SHARING_MANAGE)
     sector = data.sector or None
     if sector is not None and not session.scalar(
@@ -128,7 +130,7 @@ def record_contribution(
         object_id=str(plan_id),
         details={"donor": data.donor, "amount": str(data.amount), "sector": sector},
     )
-    return row
+    return ContributionRead.model_validate(row)
 
 
 def list_plans(session: Session, *, actor: Principal) -> list[PlanRead]:

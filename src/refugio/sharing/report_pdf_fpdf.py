@@ -6,15 +6,10 @@ with their sources, and a chart of places pledged and delivered. DejaVu Sans whe
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from refugio.core import clock
+from refugio.core.pdf_fonts import add_sans
 from refugio.sharing.schemas import ProgressReport
-
-FONTS = {
-    "": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    "B": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-}
 
 
 def _chart(report: ProgressReport) -> bytes | None:
@@ -46,11 +41,7 @@ def render(report: ProgressReport) -> bytes:
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=14)
-    family = "helvetica"
-    if all(p.is_file() for p in FONTS.values()):
-        for style, path in FONTS.items():
-            pdf.add_font("sans", style, str(path))
-        family = "sans"
+    family = add_sans(pdf, fallback="helvetica")
 
     def text(value: str) -> str:
         return value if family == "sans" else value.encode("latin-1", "replace").decode("latin-1")

@@ -204,6 +204,25 @@ class PlanRead(BaseModel):
     operation_id: uuid.UUID | None
 
 
+class RequirementRead(BaseModel):
+    """What a plan requires for a sector (after setting or revising it)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    sector: str
+    amount: Decimal
+
+
+class ContributionRead(BaseModel):
+    """Funds received for a plan."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    donor: str
+    amount: Decimal
+
+
 class SectorFunding(BaseModel):
     sector: str
     required: Decimal

@@ -21,7 +21,7 @@ from refugio.sharing.enums import PLEDGE_STATUS_ORDER, PledgeStatus
 from refugio.sharing.funding import create_plan, record_contribution, set_requirement
 from refugio.sharing.indicators import derive_from_unhcr, import_worldbank, import_worldbank_dir
 from refugio.sharing.models import SharingPledge, SharingPledgeUpdate
-from refugio.sharing.schemas import PledgeCreate, PledgeUpdateCreate
+from refugio.sharing.schemas import PledgeCreate, PledgeUpdateCreate, PledgeUpdateRead
 
 __all__ = [
     "create_plan",
@@ -75,7 +75,7 @@ def record_pledge(session: Session, *, data: PledgeCreate, actor: Principal) -> 
 
 def update_pledge(
     session: Session, *, pledge_id: uuid.UUID, data: PledgeUpdateCreate, actor: Principal
-) -> SharingPledgeUpdate:
+) -> PledgeUpdateRead:
     """A dated step: the new status, what was delivered so far (cumulative) and the evidence.
     A fulfilled pledge needs evidence; a status never goes back."""
     pledge = session.get(SharingPledge, pledge_id)
@@ -119,4 +119,4 @@ def update_pledge(
         object_id=str(pledge.id),
         details={"status": update.status, "on": update.on_date.isoformat()},
     )
-    return update
+    return PledgeUpdateRead.model_validate(update)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
+
+from refugio.core.pdf_fonts import add_sans, font_path
 
 LANGUAGES = {"eng": "en", "fra": "fr", "ara": "ar", "spa": "es"}
 TEXT: dict[str, dict[str, str]] = {
@@ -141,19 +142,6 @@ BASES: dict[str, dict[str, str]] = {
     },
 }
 
-_FONTS = {
-    "sans": ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"],
-    "bold": ["/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"],
-    "naskh": [
-        "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
-        "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
-    ],
-}
-
-
-def _font(name: str) -> str | None:
-    return next((p for p in _FONTS[name] if Path(p).exists()), None)
-
 
 @dataclass(frozen=True)
 class Letter:
@@ -173,21 +161,12 @@ def render(letter: Letter) -> bytes:
     from fpdf import FPDF
 
     lang = LANGUAGES.get(letter.language, "en")
-    regular, bold, naskh = _font("sans"), _font("bold"), _font("naskh")
-    if lang == "ar" and not naskh:
+    if lang == "ar" and not font_path("naskh"):
         lang = "en"  # no Arabic font on this machine: the letter falls back to English
     pdf = FPDF(format="A4")
     pdf.set_title(f"{TEXT['title']['en']} {letter.claim_ref}")
     pdf.set_subject(letter.claim_ref)
-    family = "Helvetica"
-    if regular and bold:
-        pdf.add_font("sans", "", regular)
-        pdf.add_font("sans", "B", bold)
-        family = "sans"
-        if naskh:
-            pdf.add_font("naskh", "", naskh)
-            pdf.set_fallback_fonts(["naskh"])
-        pdf.set_text_shaping(True, direction="rtl" if lang == "ar" else "ltr")
+    family = add_sans(pdf, arabic=True, direction="rtl" if lang == "ar" else "ltr")
     align = "R" if lang == "ar" else "L"
     mark = "\u200e" if lang == "ar" else ""  # keeps dates and references left to right in Arabic
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticError
 from starlette.datastructures import FormData, UploadFile
 
 from refugio.core.errors import FieldError, ValidationFailed
+from refugio.core.names import NAME_PARTS
 from refugio.web.i18n import Translator
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,12 +42,7 @@ HOUSEHOLD_FIELDS = (
 )
 MEMBER_TEXT = (
     "relationship",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "sex",
     "date_of_birth",
     "stated_age",
@@ -61,12 +57,7 @@ MEMBER_TEXT = (
     "need_reason",
 )
 MEMBER_CONTENT = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "date_of_birth",
     "stated_age",
     "nationality",
@@ -78,12 +69,7 @@ MEMBER_CONTENT = (
 )
 _MEMBER_SCHEMA_FIELDS = (
     "relationship",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "sex",
     "date_of_birth",
     "stated_age",

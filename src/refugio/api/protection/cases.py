@@ -267,9 +267,7 @@ def note(case_id: str, data: TextIn, session: Db, principal: Caller) -> CaseRead
     summary="Submit a best-interests assessment",
 )
 def submit_bia(case_id: str, data: BiaCreate, session: Db, principal: Caller) -> BiaRead:
-    return BiaRead.model_validate(
-        service.submit_bia(session, actor=principal, case_id=_case_id(case_id), data=data)
-    )
+    return service.submit_bia(session, actor=principal, case_id=_case_id(case_id), data=data)
 
 
 @router.post(
@@ -279,9 +277,7 @@ def submit_bia(case_id: str, data: BiaCreate, session: Db, principal: Caller) ->
     summary="Approve a BIA (assigned supervisor)",
 )
 def approve_bia(bia_id: str, data: NoteIn, session: Db, principal: Caller) -> BiaRead:
-    return BiaRead.model_validate(
-        service.approve_bia(session, actor=principal, bia_id=parse_id(bia_id, "BIA"), note=data.note)
-    )
+    return service.approve_bia(session, actor=principal, bia_id=parse_id(bia_id, "BIA"), note=data.note)
 
 
 @router.post(
@@ -291,9 +287,7 @@ def approve_bia(bia_id: str, data: NoteIn, session: Db, principal: Caller) -> Bi
     summary="Return a BIA for revision",
 )
 def return_bia(bia_id: str, data: NoteIn, session: Db, principal: Caller) -> BiaRead:
-    return BiaRead.model_validate(
-        service.return_bia(session, actor=principal, bia_id=parse_id(bia_id, "BIA"), note=data.note)
-    )
+    return service.return_bia(session, actor=principal, bia_id=parse_id(bia_id, "BIA"), note=data.note)
 
 
 @router.post(
@@ -304,9 +298,7 @@ def return_bia(bia_id: str, data: NoteIn, session: Db, principal: Caller) -> Bia
     summary="Submit a best-interests determination (panel, decision, reasons)",
 )
 def submit_bid(case_id: str, data: BidCreate, session: Db, principal: Caller) -> BidRead:
-    return BidRead.model_validate(
-        service.submit_bid(session, actor=principal, case_id=_case_id(case_id), data=data)
-    )
+    return service.submit_bid(session, actor=principal, case_id=_case_id(case_id), data=data)
 
 
 @router.post(
@@ -316,9 +308,7 @@ def submit_bid(case_id: str, data: BidCreate, session: Db, principal: Caller) ->
     summary="Approve a BID (assigned supervisor)",
 )
 def approve_bid(bid_id: str, data: NoteIn, session: Db, principal: Caller) -> BidRead:
-    return BidRead.model_validate(
-        service.approve_bid(session, actor=principal, bid_id=parse_id(bid_id, "BID"), note=data.note)
-    )
+    return service.approve_bid(session, actor=principal, bid_id=parse_id(bid_id, "BID"), note=data.note)
 
 
 @router.post(
@@ -328,9 +318,7 @@ def approve_bid(bid_id: str, data: NoteIn, session: Db, principal: Caller) -> Bi
     summary="Return a BID for revision",
 )
 def return_bid(bid_id: str, data: NoteIn, session: Db, principal: Caller) -> BidRead:
-    return BidRead.model_validate(
-        service.return_bid(session, actor=principal, bid_id=parse_id(bid_id, "BID"), note=data.note)
-    )
+    return service.return_bid(session, actor=principal, bid_id=parse_id(bid_id, "BID"), note=data.note)
 
 
 @router.post(

@@ -159,7 +159,7 @@ def organisations(
     summary="Add an organisation",
 )
 def add_organisation(data: OrganisationCreate, session: Db, principal: Caller) -> OrganisationRead:
-    return OrganisationRead.model_validate(service.create_organisation(session, actor=principal, data=data))
+    return service.create_organisation(session, actor=principal, data=data)
 
 
 @router.get("/services", response_model=list[ServiceRead], summary="The service directory")

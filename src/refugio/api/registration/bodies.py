@@ -2,7 +2,7 @@
 issue and verification, the revocation list, code lists).
 
 The records themselves are the registration domain's read models (IndividualRead, HouseholdRead, …,
-returned by registration.queries). Imports pydantic only.
+returned by registration.queries). Imports pydantic and the domain's code lists only.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import uuid
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from refugio.registration.enums import Sex
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
@@ -39,6 +41,16 @@ class SearchRequest(Input):
         description="A name in either script (any order, word prefixes), an ID, a document number or a phone."
     )
     limit: int = Field(default=20, ge=1, le=50)
+    offset: int = Field(
+        default=0, ge=0, le=10_000_000, description="How many hits to skip (the page's start)."
+    )
+    site_id: uuid.UUID | None = Field(default=None, description="Only this site.")
+    sex: Sex | None = None
+    age_min: int | None = Field(default=None, ge=0, le=130, description="At least this many whole years old.")
+    age_max: int | None = Field(default=None, ge=0, le=130, description="At most this many whole years old.")
+    status: str | None = Field(
+        default=None, max_length=20, description="active, deceased, departed, inactive."
+    )
 
 
 class CertificateIssued(BaseModel):

@@ -6,14 +6,14 @@ Reads go through queries.get_household / get_individual, which check scope and a
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
 from refugio.api.deps import Caller, Db, location, parse_id
 from refugio.api.problems import responses
 from refugio.api.registration.bodies import FocalPointChange
+from refugio.api.registration.browsing import ListFilters, Offset, total_headers
 from refugio.registration import queries
 from refugio.registration import service as registration
 from refugio.registration.schemas import (
@@ -53,16 +53,26 @@ def register_household(
     "/households",
     response_model=HouseholdPage,
     responses=responses(422),
-    summary="Households the caller may see, newest first",
+    summary="Households the caller may see: filtered, sorted, one page at a time",
+    description="Filters combine (all must hold); population type, sex, age and specific need match a "
+    "household having such a member. `X-Total-Count` tells how many households match in all.",
 )
 def list_households(
     session: Db,
     principal: Caller,
-    site_id: uuid.UUID | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    filters: ListFilters,
+    response: Response,
+    sort: Annotated[
+        Literal["newest", "oldest", "ref", "size", "arrival"], Query(description="The order of the list.")
+    ] = "newest",
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HouseholdPage:
-    return queries.household_page(session, actor=principal, site_id=site_id, offset=offset, limit=limit)
+    page = queries.households(
+        session, actor=principal, filters=filters, sort=sort, offset=offset, limit=limit
+    )
+    total_headers(response, page.total)
+    return page
 
 
 @router.get("/households/{key}", response_model=HouseholdRead, summary="A household by id or reference")

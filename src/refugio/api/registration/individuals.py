@@ -5,13 +5,14 @@ marriage, status, household move), history, specific needs and identity document
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
 from refugio.api.registration.bodies import ReasonIn
+from refugio.api.registration.browsing import ListFilters, Offset, total_headers
 from refugio.core.errors import ValidationFailed
 from refugio.registration import queries
 from refugio.registration import service as registration
@@ -26,6 +27,7 @@ from refugio.registration.schemas import (
     MarriageRecord,
     NeedFlag,
     NeedRead,
+    PersonPage,
     StatusChange,
 )
 from refugio.security.principals import Principal
@@ -59,6 +61,28 @@ def _person(
     if response is not None:
         response.headers["ETag"] = _etag(record.version)
     return record
+
+
+@router.get(
+    "/individuals",
+    response_model=PersonPage,
+    summary="People the caller may see: filtered, sorted, one page at a time (the read is audited)",
+    description="Filters combine (all must hold). `X-Total-Count` tells how many people match in all.",
+)
+def list_individuals(
+    session: Db,
+    principal: Caller,
+    filters: ListFilters,
+    response: Response,
+    sort: Annotated[
+        Literal["name", "ref", "youngest", "eldest", "arrival"], Query(description="The order of the list.")
+    ] = "name",
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PersonPage:
+    page = queries.people(session, actor=principal, filters=filters, sort=sort, offset=offset, limit=limit)
+    total_headers(response, page.total)
+    return page
 
 
 @router.get(

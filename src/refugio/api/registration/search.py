@@ -3,8 +3,11 @@
 Prefer `POST /search` with a JSON body: a query string such as `?q=<name>` ends up in access logs of
 proxies and servers, and names are personal data. `GET /search?q=` exists for simple clients.
 
-The body is the page of hits, best first; the headers `X-Total-Count` (how many people were found) and
-`X-Total-Capped` (`true` when the search stopped counting: there are more than that) tell the total.
+Narrow it by site, sex, age range and status; page it with `offset` and `limit`. Spelling variants
+("Mohamad Alahmad" for "Mohammed Al-Ahmad") are found by the dedup name keys, after the name matches
+(`matched_by` = `variant`). The body is the page of hits, best first; the headers `X-Total-Count`
+(how many people were found) and `X-Total-Capped` (`true` when the search stopped counting: there
+are more than that) tell the total.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from fastapi import APIRouter, Query, Response
 from refugio.api.deps import Caller, Db
 from refugio.api.problems import responses
 from refugio.api.registration.bodies import SearchRequest
-from refugio.registration import queries
-from refugio.registration.schemas import SearchHitRead, SearchPageRead
+from refugio.api.registration.browsing import Offset, PersonFilters, total_headers
+from refugio.dedup import queries as dedup_queries
+from refugio.registration.schemas import BrowseFilters, SearchHitRead, SearchPageRead
 
 router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
 
@@ -31,9 +35,13 @@ router = APIRouter(tags=["search"], responses=responses(401, 403, 422))
 def search_post(
     data: SearchRequest, session: Db, principal: Caller, response: Response
 ) -> list[SearchHitRead]:
-    return _page(
-        response, queries.search_people_page(session, actor=principal, query=data.q, limit=data.limit)
+    filters = BrowseFilters(
+        site_id=data.site_id, sex=data.sex, age_min=data.age_min, age_max=data.age_max, status=data.status
     )
+    page = dedup_queries.search_people_page(
+        session, actor=principal, query=data.q, limit=data.limit, offset=data.offset, filters=filters
+    )
+    return _page(response, page)
 
 
 @router.get(
@@ -46,13 +54,17 @@ def search_get(
     principal: Caller,
     q: Annotated[str, Query(max_length=200, description="Name, ID, document number or phone.")],
     response: Response,
+    filters: PersonFilters,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    offset: Offset = 0,
 ) -> list[SearchHitRead]:
-    return _page(response, queries.search_people_page(session, actor=principal, query=q, limit=limit))
+    page = dedup_queries.search_people_page(
+        session, actor=principal, query=q, limit=limit, offset=offset, filters=filters
+    )
+    return _page(response, page)
 
 
 def _page(response: Response, page: SearchPageRead) -> list[SearchHitRead]:
     """The hits, with the total in the headers (the body stays the list it has always been)."""
-    response.headers["X-Total-Count"] = str(page.total)
-    response.headers["X-Total-Capped"] = "true" if page.capped else "false"
+    total_headers(response, page.total, page.capped)
     return page.hits

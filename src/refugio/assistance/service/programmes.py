@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from refugio.assistance.enums import CycleStatus
 from refugio.assistance.models import Cycle, Programme, RuleSet
 from refugio.assistance.rules import Rules, parse_rules, validate_rules
-from refugio.assistance.schemas import CycleCreate, ProgrammeCreate
+from refugio.assistance.schemas import CycleCreate, ProgrammeCreate, RuleSetRead
 from refugio.assistance.service.common import audited, load_cycle, load_programme, sha256
 from refugio.core import clock, ids
 from refugio.core.errors import Conflict, NotFound, ValidationFailed
@@ -63,7 +63,9 @@ def create_programme(session: Session, *, actor: Principal, data: ProgrammeCreat
     return programme
 
 
-def load_rules(session: Session, *, actor: Principal, programme_id: uuid.UUID, text: str | bytes) -> RuleSet:
+def load_rules(
+    session: Session, *, actor: Principal, programme_id: uuid.UUID, text: str | bytes
+) -> RuleSetRead:
     """A new version of the programme's rules from YAML or JSON; refused (naming the rule set, the
     field and the problem) when it does not validate. Identical content is not loaded twice."""
     programme = load_programme(session, programme_id)
@@ -73,7 +75,7 @@ def load_rules(session: Session, *, actor: Principal, programme_id: uuid.UUID, t
     digest = sha256(content)
     latest = latest_ruleset(session, programme.id)
     if latest is not None and latest.sha256 == digest:
-        return latest
+        return RuleSetRead.model_validate(latest)
     version = (latest.version if latest else 0) + 1
     row = RuleSet(
         id=ids.new_id(),
@@ -94,7 +96,7 @@ def load_rules(session: Session, *, actor: Principal, programme_id: uuid.UUID, t
         programme.id,
         {"version": version, "sha256": digest},
     )
-    return row
+    return RuleSetRead.model_validate(row)
 
 
 def latest_ruleset(session: Session, programme_id: uuid.UUID) -> RuleSet | None:

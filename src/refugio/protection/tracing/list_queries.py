@@ -6,6 +6,8 @@ operation or site) and audited.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -255,3 +257,12 @@ def export_requests(
         details={"rows": len(rows), "refs": [r["ref"] for r in rows][:1000]},
     )
     return rows
+
+
+def export_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """The rows of `export_requests` as CSV text (a header of `EXPORT_COLUMNS`, lines ending CRLF)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from refugio.core import clock, ids
+from refugio.core.names import NAME_PARTS
 from refugio.registration import names
 from refugio.registration.enums import EventType, NeedSource
 from refugio.registration.models import (
@@ -33,12 +34,7 @@ from refugio.security.principals import Principal
 from refugio.store.base import Base
 
 NAME_FIELDS = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "other_names",
 )
 """The name fields of a person, in the order the name index reads them."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -43,17 +44,27 @@ _PERSON_FIELDS = {
 }
 
 
+QUEUE_PAGE = 50  # pairs per page of the review queue
+
+
 @router.get("/dedup")
 def queue(request: Request) -> Response:
     web = state_of(request)
     status = request.query_params.get("status") or "pending"
+    raw = request.query_params.get("offset", "")
+    offset = int(raw) - int(raw) % QUEUE_PAGE if raw.isdigit() and len(raw) < 10 else 0
     with web.page(request) as pg:
         policy.require_view(pg.principal)
-        pairs, total = queries.review_queue(pg.db, actor=pg.principal, status=status, limit=100)
+        pairs, total = queries.review_queue(
+            pg.db, actor=pg.principal, status=status, limit=QUEUE_PAGE, offset=offset
+        )
         return pg.render(
             "dedup/queue.html",
             pairs=pairs,
             total=total,
+            offset=offset,
+            limit=QUEUE_PAGE,
+            query=urlencode({"status": status}),
             review_status=status,
             counts=queries.counts(pg.db, actor=pg.principal),
             merges=queries.merges(pg.db, actor=pg.principal, limit=20),

@@ -204,8 +204,8 @@ async def bia(request: Request, case_id: str) -> Response:
 
 
 def _bia_decide(pg: Page, cid: uuid.UUID, form: FormData) -> None:
-    verb = service.approve_bia if text(form, "decision") == "approve" else service.return_bia
-    verb(pg.db, actor=pg.principal, bia_id=parse_uuid(text(form, "record_id")), note=text(form, "note"))
+    bia_id, approve = parse_uuid(text(form, "record_id")), text(form, "decision") == "approve"
+    service.decide_bia(pg.db, actor=pg.principal, bia_id=bia_id, approve=approve, note=text(form, "note"))
 
 
 @router.post("/protection/cases/{case_id}/bia_decide")
@@ -236,8 +236,8 @@ async def bid(request: Request, case_id: str) -> Response:
 
 
 def _bid_decide(pg: Page, cid: uuid.UUID, form: FormData) -> None:
-    verb = service.approve_bid if text(form, "decision") == "approve" else service.return_bid
-    verb(pg.db, actor=pg.principal, bid_id=parse_uuid(text(form, "record_id")), note=text(form, "note"))
+    bid_id, approve = parse_uuid(text(form, "record_id")), text(form, "decision") == "approve"
+    service.decide_bid(pg.db, actor=pg.principal, bid_id=bid_id, approve=approve, note=text(form, "note"))
 
 
 @router.post("/protection/cases/{case_id}/bid_decide")

@@ -149,7 +149,7 @@ def _rearrange(
 def _render_household(request: Request, household_id: uuid.UUID, failure: Failure | None = None) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
-        record = queries.get_household(pg.db, actor=pg.principal, key=household_id)
+        record = queries.household_record(pg.db, actor=pg.principal, key=household_id)
         hh = record.household
         can_event = pg.can(Permission.EVENT_RECORD, operation_id=hh.operation_id, site_id=hh.site_id)
         sites = [
@@ -275,7 +275,7 @@ async def move_member(request: Request, household_id: str) -> Response:
         target: uuid.UUID | None = None
         if target_ref:
             try:
-                target = queries.get_household(
+                target = queries.household_record(
                     pg.db, actor=pg.principal, key=target_ref, audit_read=False
                 ).household.id
             except NotFound:

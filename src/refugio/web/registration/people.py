@@ -53,7 +53,7 @@ FORMS = ("certificate", "revoke", "need", "remove_need", "death", "marriage", "s
 def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | None = None) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
-        record = queries.get_individual(pg.db, actor=pg.principal, key=person_id)
+        record = queries.person_record(pg.db, actor=pg.principal, key=person_id)
         p = record.person
         scope = {"operation_id": p.operation_id, "site_id": p.site_id}
         can = {
@@ -76,7 +76,7 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             needs=need_choices(pg),
             countries=country_choices(pg),
             failure=failure,
-            current=_current_details(queries.person_read(record)),
+            current=_current_details(p),
             forms=context,
             no_errors=FormErrors(),
             cases=protection.cases_of_person(pg.db, actor=pg.principal, individual_id=p.id),
@@ -219,7 +219,7 @@ async def record_marriage(request: Request, person_id: str) -> Response:
         spouse_ref = text(form, "spouse")
         if spouse_ref:
             try:
-                spouse_id = queries.get_individual(
+                spouse_id = queries.person_record(
                     pg.db, actor=pg.principal, key=spouse_ref, audit_read=False
                 ).person.id
             except NotFound:

@@ -11,8 +11,6 @@ refugio.main.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from collections.abc import Callable
@@ -25,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from refugio.core.names import NAME_PARTS
 from refugio.protection.tracing import queries, service
 from refugio.protection.tracing.schemas import (
     AssignIn,
@@ -49,12 +48,7 @@ MAX_ROWS = 10
 _ROW = re.compile(r"^sought\[(\d{1,2})\]\[([a-z_]+)\]$")
 ENQUIRER_FIELDS = (
     "individual_ref",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "sex",
     "date_of_birth",
     "country_of_origin",
@@ -62,12 +56,7 @@ ENQUIRER_FIELDS = (
     "contact",
 )
 SOUGHT_FIELDS = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "given_name_original",
-    "middle_name_original",
-    "family_name_original",
+    *NAME_PARTS,
     "other_names",
     "sex",
     "date_of_birth",
@@ -235,12 +224,8 @@ def export_csv(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         rows = queries.export_requests(pg.db, actor=pg.principal)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(queries.EXPORT_COLUMNS))
-    writer.writeheader()
-    writer.writerows(rows)
     return Response(
-        buffer.getvalue(),
+        queries.export_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="tracing-requests.csv"',

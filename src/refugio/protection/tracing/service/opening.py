@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.core.errors import Conflict, FieldError, ValidationFailed
+from refugio.core.names import NAME_PARTS
 from refugio.dedup import names
 from refugio.protection.tracing.enums import (
     CandidateStatus,
@@ -80,17 +81,7 @@ def _country(value: str | None, where: str, errors: list[FieldError]) -> None:
 
 
 def _has_name(p: Any) -> bool:
-    return any(
-        getattr(p, f, None)
-        for f in (
-            "given_name",
-            "family_name",
-            "given_name_original",
-            "family_name_original",
-            "middle_name",
-            "middle_name_original",
-        )
-    )
+    return any(getattr(p, f, None) for f in NAME_PARTS)
 
 
 def _find_individual(session: Session, data: EnquirerIn) -> Individual | None:
