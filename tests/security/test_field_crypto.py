@@ -200,7 +200,7 @@ def test_the_migration_encrypts_existing_rows_and_the_downgrade_decrypts(
             opened_by="test",
         )
         s.add(case)
-    migrate.downgrade(container.engine, "0013")
+    migrate.downgrade(container.engine, "0014")
     assert _raw(container, "SELECT description FROM assistance_complaint") == [(SECRET,)]
     assert "Survivor" in str(_raw(container, "SELECT summary FROM protection_case")[0][0])
     migrate.upgrade(container.engine)

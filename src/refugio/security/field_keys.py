@@ -148,6 +148,10 @@ class FieldKeys:
         )
         return kid
 
+    def convert(self, conn: Connection, columns: Iterable[tuple[str, str]], *, encrypt: bool) -> int:
+        """For migrations: encrypt (or decrypt) every value of `columns` in place (`convert_rows`)."""
+        return convert_rows(conn, columns, encrypt=encrypt)
+
     def prepare(self) -> None:
         """Make sure every table with encrypted columns has a data key (once per process; a no-op until
         the schema has the key table)."""
@@ -184,9 +188,21 @@ def _wrapping_versions(engine: Engine) -> set[int] | None:
         return None
 
 
+CIPHER_INFO_KEY = "refugio.field_cipher"  # in each connection's info: how migrations find the cipher
+
+
 def install(engine: Engine, sessions: sessionmaker[Session], path: Path) -> FieldKeys:
     """Load the field master key for `engine` (see the module docstring) and register its cipher."""
+    from sqlalchemy import event
+
     master = MasterKeys.load(path)
+    holder: list[FieldKeys] = []
+
+    def on_connect(_dbapi: Any, record: Any) -> None:
+        if holder:
+            record.info[CIPHER_INFO_KEY] = holder[0]
+
+    event.listen(engine, "connect", on_connect)
     used = _wrapping_versions(engine)
     generated = False
     if not master.versions:
@@ -205,12 +221,12 @@ def install(engine: Engine, sessions: sessionmaker[Session], path: Path) -> Fiel
             f"{', '.join(f'v{v}' for v in absent)} that wrap this database's data keys: restore the file"
         )
     keys = FieldKeys(engine, master, generated=generated)
+    holder.append(keys)
+    engine.pool.dispose()  # the probe's connection was pooled without the cipher in its info
     register_cipher(engine.dialect, keys)
 
     def before_work(_session: Session, _transaction: Any, _connection: Connection) -> None:
         keys.prepare()
-
-    from sqlalchemy import event
 
     event.listen(sessions, "after_begin", before_work)
     return keys

@@ -2,22 +2,26 @@
 table of wrapped data keys, two contact columns widened to TEXT (a ciphertext is longer than its
 plaintext), and every existing value of the encrypted columns encrypted in place, in batches.
 
-The conversion needs the field master key, so it runs through refugio.security.field_keys (imported
-inside the functions): on a database opened by `refugio db upgrade` (or any refugio.main.build) the key
-is there; an empty database needs none. The downgrade decrypts every value and drops the key table.
+The conversion needs the field master key: a database opened by refugio.main.build (`refugio db upgrade`)
+carries its field cipher in the connection's info (`refugio.field_cipher`, set by
+refugio.security.field_keys.install), so no refugio module is imported here; an empty database needs
+none. Offline (`--sql`) scripts cannot read rows: they change the schema only, and `refugio db upgrade`
+must convert. The downgrade decrypts every value and drops the key table.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 05:50:00
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from typing import Any
 
-revision = "0014"
-down_revision = "0013"
+import sqlalchemy as sa
+from alembic import context, op
+
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
@@ -49,6 +53,7 @@ COLUMNS = [
     ("assistance_complaint", "description"),
     ("assistance_complaint", "response"),
 ]
+CIPHER_KEY = "refugio.field_cipher"
 WIDENED = [("tracing_request", "enquirer_contact", 300), ("assistance_complaint", "complainant_contact", 100)]
 
 
@@ -58,6 +63,28 @@ def _has_values(bind: sa.Connection) -> bool:
         if bind.execute(sa.select(sa.literal(1)).where(t.c[col].isnot(None)).limit(1)).first():
             return True
     return False
+
+
+def _cipher(bind: sa.Connection) -> Any:
+    cipher = bind.info.get(CIPHER_KEY)
+    if cipher is None:
+        raise RuntimeError(
+            "this database holds values to encrypt (or decrypt): migrate it with `refugio db upgrade`, "
+            "which opens it with the field master key"
+        )
+    return cipher
+
+
+def _widen(to_text: bool) -> None:
+    for table_name, col, length in WIDENED:
+        old, new = (sa.String(length=length), sa.Text()) if to_text else (sa.Text(), sa.String(length=length))
+        if op.get_context().dialect.name == "sqlite":
+            if context.is_offline_mode():
+                continue  # SQLite does not enforce VARCHAR lengths; a batch copy needs a live database
+            with op.batch_alter_table(table_name) as batch:
+                batch.alter_column(col, existing_type=old, type_=new)
+        else:
+            op.alter_column(table_name, col, existing_type=old, type_=new)
 
 
 def upgrade() -> None:
@@ -75,23 +102,18 @@ def upgrade() -> None:
             "table_name", "generation", name=op.f("uq_crypto_data_key_table_name_generation")
         ),
     )
-    for table_name, col, length in WIDENED:
-        with op.batch_alter_table(table_name) as batch:
-            batch.alter_column(col, existing_type=sa.String(length=length), type_=sa.Text())
+    _widen(to_text=True)
+    if context.is_offline_mode():
+        return
     bind = op.get_bind()
     if _has_values(bind):
-        from refugio.security.field_keys import convert_rows
-
-        convert_rows(bind, COLUMNS, encrypt=True)
+        _cipher(bind).convert(bind, COLUMNS, encrypt=True)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if _has_values(bind):
-        from refugio.security.field_keys import convert_rows
-
-        convert_rows(bind, COLUMNS, encrypt=False)
-    for table_name, col, length in WIDENED:
-        with op.batch_alter_table(table_name) as batch:
-            batch.alter_column(col, existing_type=sa.Text(), type_=sa.String(length=length))
+    if not context.is_offline_mode():
+        bind = op.get_bind()
+        if _has_values(bind):
+            _cipher(bind).convert(bind, COLUMNS, encrypt=False)
+    _widen(to_text=False)
     op.drop_table("crypto_data_key")
