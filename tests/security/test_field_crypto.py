@@ -200,11 +200,20 @@ def test_the_migration_encrypts_existing_rows_and_the_downgrade_decrypts(
             opened_by="test",
         )
         s.add(case)
+    from tests.helpers import household_payload, principal
+    from tests.registration.support import register
+
+    register(container, principal(container, "admin"), household_payload(seeded.camp_id, members=1))
+    (index_before,) = _raw(container, "SELECT phone_index FROM individual")[0]
     migrate.downgrade(container.engine, "0014")
     assert _raw(container, "SELECT description FROM assistance_complaint") == [(SECRET,)]
+    assert _raw(container, "SELECT phone FROM individual") == [("+962795550101",)]
     assert "Survivor" in str(_raw(container, "SELECT summary FROM protection_case")[0][0])
     migrate.upgrade(container.engine)
     assert str(_raw(container, "SELECT summary FROM protection_case")[0][0]).startswith("rf1:")
+    phone, index = _raw(container, "SELECT phone, phone_index FROM individual")[0]
+    assert str(phone).startswith("rf1:") and index != index_before  # the downgrade dropped the keys
+    assert index == _keys(container).blind_index("individual", "phone", "+962795550101")
     assert _read(container, cid).description == SECRET
     with unit_of_work(container.sessions) as s:
         assert s.scalars(select(ProtectionCase.summary)).one().startswith("Survivor")
@@ -230,3 +239,25 @@ def test_keys_commands(db_url: str, tmp_path: Path) -> None:
         actions = set(conn.execute(text("SELECT action FROM audit_log")).scalars())
     assert {"keys.rotate_master", "keys.rotate_data", "keys.retire_master"} <= actions
     c.engine.dispose()
+
+
+def test_phones_are_encrypted_and_found_through_their_blind_index(container: Container, seeded: Seed) -> None:
+    from tests.helpers import household_payload, principal
+    from tests.registration.support import register
+
+    from refugio.registration import queries
+
+    admin = principal(container, "admin")
+    household = register(container, admin, household_payload(seeded.camp_id, members=2))
+    raw = _raw(container, "SELECT phone, phone_index FROM individual WHERE phone IS NOT NULL")
+    assert len(raw) == 1
+    phone, index = raw[0]
+    assert str(phone).startswith("rf1:") and "555" not in str(phone)
+    assert isinstance(index, str) and len(index) == 32 and "555" not in index
+    with unit_of_work(container.sessions) as s:
+        hits = queries.search(s, actor=admin, query="+962 79 555 0101")
+        assert [(h.person.id, h.matched_by) for h in hits] == [(household.focal_point_id, "phone")]
+        assert hits[0].person.phone == "+962795550101"
+        assert not queries.search(s, actor=admin, query="+962 79 555 0102")
+    # the index is keyed: another installation's key gives another index for the same number
+    assert field_crypto.blind_index(b"x" * 32, "individual.phone", "+962795550101") != index

@@ -32,6 +32,7 @@ from refugio.core import clock
 from refugio.security.field_crypto import (
     MasterKeyMissing,
     MasterKeys,
+    blind_index,
     new_key_id,
     open_token,
     seal,
@@ -40,11 +41,26 @@ from refugio.security.field_crypto import (
     wrap,
 )
 from refugio.security.models import DataKey
-from refugio.store.encrypted import ENCRYPTED_COLUMNS, FieldCryptoError, canonical_row_id, register_cipher
+from refugio.store.encrypted import (
+    BLIND_INDEXES,
+    ENCRYPTED_COLUMNS,
+    FieldCryptoError,
+    canonical_row_id,
+    register_cipher,
+)
 
 KEY_FILE = "field-master.keys"
 REFRESH_SECONDS = 60.0
 _DEKS: Table = DataKey.__table__  # type: ignore[assignment]
+
+
+BLIND_PREFIX = "blind:"  # the data key of a table's blind indexes is stored as "blind:<table>"
+
+
+def required_keys() -> set[str]:
+    """The data keys every database needs: one per table with encrypted columns, one per table with
+    blind indexes (never rotated by `rotate_data`: every index would have to be recomputed)."""
+    return set(encrypted_tables()) | {BLIND_PREFIX + t for t, _c in BLIND_INDEXES}
 
 
 def encrypted_tables() -> dict[str, list[str]]:
@@ -97,6 +113,15 @@ class FieldKeys:
             raise FieldCryptoError(f"{table}.{column} of row {row_id} names an unknown data key {kid}")
         return open_token(dek.key, table, column, row_id, token)
 
+    def blind_index(self, table: str, column: str, value: str) -> str:
+        kid = self._current.get(BLIND_PREFIX + table)
+        if kid is None:
+            self.reload()
+            kid = self._current.get(BLIND_PREFIX + table)
+        if kid is None:
+            raise FieldCryptoError(f"no blind index key for {table} yet: run `refugio db upgrade`")
+        return blind_index(self._deks[kid].key, f"{table}.{column}", value)
+
     # -- loading and creating data keys ----------------------------------------------------------------
     def reload(self, conn: Connection | None = None) -> None:
         """Re-read the master key file and the data keys (on `conn`, or a connection of its own)."""
@@ -148,20 +173,28 @@ class FieldKeys:
         )
         return kid
 
-    def convert(self, conn: Connection, columns: Iterable[tuple[str, str]], *, encrypt: bool) -> int:
-        """For migrations: encrypt (or decrypt) every value of `columns` in place (`convert_rows`)."""
-        return convert_rows(conn, columns, encrypt=encrypt)
+    def convert(
+        self,
+        conn: Connection,
+        columns: Iterable[tuple[str, str]],
+        *,
+        encrypt: bool,
+        blind: dict[tuple[str, str], str] | None = None,
+    ) -> int:
+        """For migrations: encrypt (or decrypt) every value of `columns` in place, and fill the blind
+        indexes named by `blind` ((table, column) → sibling column) first (`convert_rows`)."""
+        return convert_rows(conn, columns, encrypt=encrypt, blind=blind)
 
     def prepare(self) -> None:
         """Make sure every table with encrypted columns has a data key (once per process; a no-op until
         the schema has the key table)."""
-        if self._current and set(encrypted_tables()) <= set(self._current):
+        if self._current and required_keys() <= set(self._current):
             return
         with self.engine.connect() as probe:
             if not inspect(probe).has_table(_DEKS.name):
                 return
         self.reload()
-        missing = set(encrypted_tables()) - set(self._current)
+        missing = required_keys() - set(self._current)
         if missing:
             try:
                 with self.engine.begin() as conn:
@@ -242,17 +275,20 @@ def _batches(
     select_where: Callable[[Any], Any],
     change: Callable[[str, str], str],
     batch: int,
+    target: str | None = None,
 ) -> int:
-    """Rewrite `col` of the rows chosen by `select_where`, `batch` rows per transaction; returns the count.
-    `change(row_id, value)` gives the new value; rows are rewritten only if unchanged meanwhile."""
-    t = table(table_name, column("id"), column(col))
+    """Rewrite `col` (or set `target` from it) in the rows chosen by `select_where`, `batch` rows per
+    transaction; returns the count. `change(row_id, value)` gives the new value; rows are rewritten only
+    if unchanged meanwhile."""
+    target = target or col
+    t = table(table_name, *{column("id"), column(col), column(target)})
     done = 0
     while True:
         with conn_factory() as conn:
             rows = conn.execute(select(t.c.id, t.c[col]).where(select_where(t.c[col])).limit(batch)).all()
             for row_id, value in rows:
                 new = change(canonical_row_id(row_id), value)
-                conn.execute(update(t).where(t.c.id == row_id, t.c[col] == value).values({col: new}))
+                conn.execute(update(t).where(t.c.id == row_id, t.c[col] == value).values({target: new}))
             done += len(rows)
         if len(rows) < batch:
             return done
@@ -262,12 +298,25 @@ def _seal_value(dek: bytes, kid: str, table_name: str, col: str, row_id: str, va
     return seal(dek, kid, table_name, col, row_id, value)
 
 
+def _plain_without_index(sibling: str, value: Any) -> Any:
+    return value.isnot(None) & ~value.like("rf1:%") & column(sibling).is_(None)
+
+
+def _blind_value(cipher: FieldKeys, table_name: str, col: str, _row_id: str, value: str) -> str:
+    return cipher.blind_index(table_name, col, value)
+
+
 def _open_value(cipher: FieldKeys, table_name: str, col: str, row_id: str, value: str) -> str:
     return cipher.decrypt(table_name, col, row_id, value)
 
 
 def convert_rows(
-    conn: Connection, columns: Iterable[tuple[str, str]], *, encrypt: bool, batch: int = 500
+    conn: Connection,
+    columns: Iterable[tuple[str, str]],
+    *,
+    encrypt: bool,
+    blind: dict[tuple[str, str], str] | None = None,
+    batch: int = 500,
 ) -> int:
     """Encrypt (or, for a downgrade, decrypt) every value of `columns` in place, on the migration's
     connection. Creates the data keys it needs; the registered cipher re-reads them afterwards."""
@@ -280,6 +329,13 @@ def convert_rows(
         raise FieldCryptoError("unexpected field cipher")
     cipher.reload(conn)
     total = 0
+    for (table_name, col), sibling in (blind or {}).items() if encrypt else ():
+        if BLIND_PREFIX + table_name not in cipher._current:
+            cipher.new_data_key(conn, BLIND_PREFIX + table_name)
+            cipher.reload(conn)
+        index = partial(_blind_value, cipher, table_name, col)
+        plain = partial(_plain_without_index, sibling)
+        _batches(lambda: nullcontext(conn), table_name, col, plain, index, batch, target=sibling)
     for table_name, col in columns:
         if encrypt and table_name not in cipher._current:
             cipher.new_data_key(conn, table_name)

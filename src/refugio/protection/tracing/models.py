@@ -52,7 +52,7 @@ class TracingRequest(UUIDPk, Timestamped, Base):
     enquirer_sex: Mapped[str | None] = mapped_column(String(1))
     enquirer_date_of_birth: Mapped[str | None] = mapped_column(String(10))  # partial ISO 8601
     enquirer_country_of_origin: Mapped[str | None] = mapped_column(String(3))
-    enquirer_phone: Mapped[str | None] = mapped_column(String(30))
+    enquirer_phone: Mapped[str | None] = mapped_column(EncryptedText("tracing_request", "enquirer_phone"))
     enquirer_contact: Mapped[str | None] = mapped_column(EncryptedText("tracing_request", "enquirer_contact"))
 
     consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -103,7 +103,7 @@ class SoughtPerson(UUIDPk, Base):
     separation_circumstances: Mapped[str | None] = mapped_column(
         EncryptedText("tracing_sought_person", "separation_circumstances")
     )
-    phone: Mapped[str | None] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("tracing_sought_person", "phone"))
     description: Mapped[str | None] = mapped_column(EncryptedText("tracing_sought_person", "description"))
     found_individual_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("individual.id"))
     found_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tracing_request.id"))

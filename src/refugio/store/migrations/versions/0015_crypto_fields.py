@@ -1,6 +1,7 @@
 """Encryption at rest of the sensitive free-text fields (docs/decisions/0011-encryption-at-rest.md): the
-table of wrapped data keys, two contact columns widened to TEXT (a ciphertext is longer than its
-plaintext), and every existing value of the encrypted columns encrypted in place, in batches.
+table of wrapped data keys, the contact and phone columns widened to TEXT (a ciphertext is longer than
+its plaintext), the blind index of individuals' phones (`individual.phone_index`, indexed, replacing the
+index on the phone), and every existing value of the encrypted columns encrypted in place, in batches.
 
 The conversion needs the field master key: a database opened by refugio.main.build (`refugio db upgrade`)
 carries its field cipher in the connection's info (`refugio.field_cipher`, set by
@@ -52,9 +53,21 @@ COLUMNS = [
     ("assistance_complaint", "complainant_contact"),
     ("assistance_complaint", "description"),
     ("assistance_complaint", "response"),
+    ("tracing_request", "enquirer_phone"),
+    ("tracing_sought_person", "phone"),
+    ("household", "phone"),
+    ("individual", "phone"),
 ]
+BLIND = {("individual", "phone"): "phone_index"}  # an HMAC of the stored E.164 number, for the search
 CIPHER_KEY = "refugio.field_cipher"
-WIDENED = [("tracing_request", "enquirer_contact", 300), ("assistance_complaint", "complainant_contact", 100)]
+WIDENED = [
+    ("tracing_request", "enquirer_contact", 300),
+    ("assistance_complaint", "complainant_contact", 100),
+    ("tracing_request", "enquirer_phone", 30),
+    ("tracing_sought_person", "phone", 30),
+    ("household", "phone", 30),
+    ("individual", "phone", 30),
+]
 
 
 def _has_values(bind: sa.Connection) -> bool:
@@ -78,12 +91,7 @@ def _cipher(bind: sa.Connection) -> Any:
 def _widen(to_text: bool) -> None:
     for table_name, col, length in WIDENED:
         old, new = (sa.String(length=length), sa.Text()) if to_text else (sa.Text(), sa.String(length=length))
-        if op.get_context().dialect.name == "sqlite":
-            if context.is_offline_mode():
-                continue  # SQLite does not enforce VARCHAR lengths; a batch copy needs a live database
-            with op.batch_alter_table(table_name) as batch:
-                batch.alter_column(col, existing_type=old, type_=new)
-        else:
+        if op.get_context().dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
             op.alter_column(table_name, col, existing_type=old, type_=new)
 
 
@@ -102,12 +110,15 @@ def upgrade() -> None:
             "table_name", "generation", name=op.f("uq_crypto_data_key_table_name_generation")
         ),
     )
+    op.add_column("individual", sa.Column("phone_index", sa.String(length=32), nullable=True))
+    op.drop_index("ix_individual_phone", table_name="individual")
+    op.create_index("ix_individual_phone_index", "individual", ["phone_index"])
     _widen(to_text=True)
     if context.is_offline_mode():
         return
     bind = op.get_bind()
     if _has_values(bind):
-        _cipher(bind).convert(bind, COLUMNS, encrypt=True)
+        _cipher(bind).convert(bind, COLUMNS, encrypt=True, blind=BLIND)
 
 
 def downgrade() -> None:
@@ -116,4 +127,7 @@ def downgrade() -> None:
         if _has_values(bind):
             _cipher(bind).convert(bind, COLUMNS, encrypt=False)
     _widen(to_text=False)
+    op.drop_index("ix_individual_phone_index", table_name="individual")
+    op.execute("ALTER TABLE individual DROP COLUMN phone_index")  # SQLite 3.35+ and PostgreSQL
+    op.create_index("ix_individual_phone", "individual", ["phone"])
     op.drop_table("crypto_data_key")
