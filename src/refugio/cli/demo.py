@@ -43,7 +43,7 @@ def demo(
     if container.field_keys is not None and container.field_keys.generated:
         typer.echo(
             f"Created the field master key {container.field_keys.master.path} (it encrypts the case "
-            "narratives, tracing details and complaints: keep it apart from the database)"
+            "narratives, tracing details, complaints and phones: keep it apart from the database)"
         )
     from refugio.cli import demo_data
 

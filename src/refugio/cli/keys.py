@@ -45,6 +45,8 @@ def keys_status(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     )
     for k in report.data_keys:
         flag = " current" if k.current else ""
+        if k.table.startswith("blind:"):
+            flag = " (blind indexes: not re-encrypted by --data)"
         typer.echo(
             f"{k.kid:<10}{k.table:<32}{k.generation:>4} {'v' + str(k.kek_version):<11}"
             f"{_age(k.created_at):>7}{_age(k.wrapped_at):>11}{k.values:>9}{flag}"
