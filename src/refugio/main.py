@@ -5,12 +5,16 @@ Events wired (`wire_events`, once per bus, by `build`), each handler called with
 plain data, `refugio.intake.events`) and the publisher's session:
 * intake's `ImportScreening` → `dedup.screening`: a validated import's new people against each other and
   the registry (possible duplicates flagged as row warnings; a batch mostly registered already is refused);
-* intake's `ImportCommitted` → `dedup.service.run_batch` on the flagged households (pairs to review).
+* intake's `ImportCommitted` → `dedup.service.link_import_later`: every household of the import against
+  the registry, in a background thread after the commit (progress on the run; pairs to review);
+* registration's `HouseholdRegistered` → `dedup.service.link_household`: the new members against the
+  registry, the pairs at or above the review threshold in the review queue in the same request.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from refugio.config import Settings
 from refugio.core.events import EventBus, bus
 from refugio.intake.events import ImportCommitted, ImportScreening
+from refugio.registration.events import HouseholdRegistered
 from refugio.security.keys import Keyring
 from refugio.store.engine import make_engine
 from refugio.store.uow import session_factory
@@ -34,6 +39,7 @@ logger = logging.getLogger("refugio")
 
 def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
+    import refugio.agreements.models
     import refugio.assistance.models
     import refugio.dedup.models
     import refugio.intake.models
@@ -88,31 +94,53 @@ def _screen_import(event: ImportScreening, session: Session) -> None:
 
 
 def _link_import(event: ImportCommitted, session: Session) -> None:
-    """A committed import: the households of its possible duplicates go through a batch linkage run,
-    which puts the pairs (now with registered ids) in the review queue. A failure of the linkage does
-    not undo the registration: it runs in a savepoint, and the pairs can be found by a later run."""
+    """A committed import: all its households go through a linkage against the registry, in the
+    background once the commit is done (progress on the run, `dedup.service.import_linkage`); the pairs
+    land in the review queue without any command. A failure of the linkage does not undo the import."""
     from sqlalchemy import select
 
+    from refugio.dedup import service as dedup_service
+    from refugio.intake.service import committed_people
+    from refugio.registration.models import Individual
+
+    people = list(committed_people(session, batch_id=event.batch_id))
+    households: set[uuid.UUID] = set()
+    for start in range(0, len(people), 5000):
+        households.update(
+            session.scalars(
+                select(Individual.household_id).where(Individual.id.in_(people[start : start + 5000]))
+            )
+        )
+    dedup_service.link_import_later(
+        session, operation_id=event.operation_id, batch_id=event.batch_id, household_ids=sorted(households)
+    )
+
+
+def _link_household(event: HouseholdRegistered, session: Session) -> None:
+    """A household just registered: its members against the registry, the pairs in the review queue.
+    A failure of the linkage does not undo the registration (a savepoint; a later run finds the pairs)."""
     from refugio.core.errors import RefugioError
     from refugio.dedup import service as dedup_service
-    from refugio.intake.service import flagged_people
-    from refugio.registration.models import Individual
-    from refugio.security.principals import SYSTEM
 
-    people = flagged_people(session, batch_id=event.batch_id)
-    if not people:
-        return
-    households = set(session.scalars(select(Individual.household_id).where(Individual.id.in_(people))))
     try:
         with session.begin_nested():
-            dedup_service.run_batch(
-                session,
-                actor=SYSTEM,
-                operation_id=event.operation_id,
-                household_ids=sorted(households),
+            dedup_service.link_household(
+                session, operation_id=event.operation_id, household_id=event.household_id
             )
     except RefugioError as exc:
-        logger.warning("linkage of import %s skipped: %s", event.batch_id, exc.message)
+        logger.warning("linkage of household %s skipped: %s", event.household_id, exc.message)
+
+
+def _refresh_statistics(event: ImportCommitted, session: Session) -> None:
+    """A committed import: its people are taken into the statistics snapshot once it is committed (in a
+    transaction of its own), so that the next reader of statistics does not wait for them."""
+    from refugio.stats import snapshot
+    from refugio.store.uow import after_transaction
+
+    def refresh(own: Session) -> None:
+        snapshot.refresh(own)
+
+    after_transaction(session, refresh)
 
 
 def wire_events(events: EventBus | None = None) -> None:
@@ -123,6 +151,8 @@ def wire_events(events: EventBus | None = None) -> None:
     _WIRED.add(id(events))
     events.subscribe(ImportScreening, _screen_import)
     events.subscribe(ImportCommitted, _link_import)
+    events.subscribe(HouseholdRegistered, _link_household)
+    events.subscribe(ImportCommitted, _refresh_statistics)
 
 
 def build(settings: Settings | None = None) -> Container:

@@ -32,6 +32,13 @@ def problem(
 
 
 def register(client: TestClient, headers: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
+    """Register a household; these tests register look-alike families on purpose, so every member is
+    confirmed as another person (the duplicate check itself is tested in tests/dedup/test_desk_api.py)."""
+    if "duplicate_checks" not in payload:
+        confirmed = [
+            {"member": i, "reason": "a separate test registration"} for i in range(len(payload["members"]))
+        ]
+        payload = {**payload, "duplicate_checks": confirmed}
     r = client.post(f"{API}/households", json=payload, headers=headers)
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()

@@ -86,7 +86,7 @@ def test_openapi_document(client: TestClient) -> None:
     assert "application/problem+json" in register["responses"]["422"]["content"]
     assert "application/json" not in register["responses"]["422"]["content"]
     assert "Problem" in doc["components"]["schemas"]
-    assert "HouseholdCreate" in doc["components"]["schemas"]
+    assert "HouseholdRegistration" in doc["components"]["schemas"]  # HouseholdCreate + duplicate_checks
     pdf = doc["paths"]["/individuals/{key}/certificates"]["post"]["responses"]["201"]["content"]
     assert "application/pdf" in pdf
     assert "HTTPValidationError" not in json.dumps(doc)

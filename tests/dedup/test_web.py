@@ -50,9 +50,10 @@ def test_desk_check_fragment_from_the_registration_form(
 ) -> None:
     assert login(client, "clerk").status_code == 303
     form = client.get("/households/new")
-    assert "Already registered?" in form.text  # the optional hook is on the form
+    # every member block checks itself as it is typed (no button to press)
+    assert 'id="desk-check-0"' in form.text and 'hx-post="/households/new/check?member=0"' in form.text
     response = client.post(
-        "/dedup/desk-check?member=0",
+        "/households/new/check?member=0",
         data={
             "csrf_token": csrf_of(form.text),
             "site_id": str(seeded.camp_id),
@@ -64,4 +65,5 @@ def test_desk_check_fragment_from_the_registration_form(
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert "Possibly already registered" in response.text and "Khaled" in response.text
+    assert "already registered" in response.text and "Khaled" in response.text
+    assert 'name="members[0][dup_same]"' in response.text  # "same person" / "not the same" choices

@@ -40,3 +40,57 @@ def test_dashboard_charts_downloads_and_global_page(container: Container, seeded
     assert client.get("/stats/global").status_code == 200
     viewer = _login(container, "viewer")
     assert viewer.get(f"/stats?{query}").status_code == 403
+
+
+def _people(html: str) -> str:
+    return html.split("People registered</dt><dd>", 1)[1].split("<", 1)[0]
+
+
+def test_dashboard_is_cached_until_a_write_changes_it(container: Container, seeded: Seed) -> None:
+    import datetime as dt
+
+    from refugio.core import clock
+    from refugio.registration import service
+    from refugio.registration.models import Individual
+    from refugio.registration.schemas import DeathRecord
+    from refugio.security.principals import SYSTEM
+    from refugio.stats import dashboard
+    from refugio.store.uow import unit_of_work
+
+    dashboard.clear_cache()
+    _register(container, seeded, 3)
+    client = _login(container, "imo")
+    query = "operation=JOR&date=2026-11-15"
+    first = client.get(f"/stats?{query}")
+    assert first.status_code == 200 and _people(first.text) == "15"
+    assert 'class="card"' in first.text  # the headline figures in the dashboard's cards
+    chart = client.get(f"/stats/charts/pyramid.svg?{query}").content
+    before = dashboard.cache_stats()
+    again = client.get(f"/stats?{query}")
+    assert _people(again.text) == "15"
+    assert client.get(f"/stats/charts/pyramid.svg?{query}").content == chart
+    after = dashboard.cache_stats()
+    assert after["dashboard_hits"] == before["dashboard_hits"] + 2  # the page and the chart's tables
+    assert after["chart_hits"] == before["chart_hits"] + 1
+    assert after["dashboard_misses"] == before["dashboard_misses"]
+
+    _register(container, seeded, 1)  # a write: five more people
+    changed = client.get(f"/stats?{query}")
+    assert _people(changed.text) == "20"
+    assert client.get(f"/stats/charts/pyramid.svg?{query}").content != chart
+    assert dashboard.cache_stats()["dashboard_misses"] == after["dashboard_misses"] + 1
+
+    with clock.frozen(dt.datetime(2026, 11, 10, tzinfo=dt.UTC)), unit_of_work(container.sessions) as s:
+        person = s.query(Individual).order_by(Individual.ref).first()
+        assert person is not None
+        service.record_death(
+            s,
+            actor=SYSTEM,
+            individual_id=person.id,
+            data=DeathRecord.model_validate({"date_of_death": "2026-11-05"}),
+        )
+    assert _people(client.get(f"/stats?{query}").text) == "19"  # a death, seen at once
+    misses = dashboard.cache_stats()["dashboard_misses"]
+    other_day = client.get("/stats?operation=JOR&date=2026-11-04")  # another reference date: its own entry
+    assert _people(other_day.text) == "20"  # before the death
+    assert dashboard.cache_stats()["dashboard_misses"] == misses + 1

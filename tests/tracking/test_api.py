@@ -75,7 +75,7 @@ def test_reads(client: TestClient) -> None:
 def test_sites_and_scope(client: TestClient, world: World) -> None:
     imo, viewer, clerk = headers(client, "imo"), headers(client, "viewer"), headers(client, "clerk")
     body = {"operation_id": str(world.seed.operation_id), "code": "ZAA", "name": "Zaatari", "kind": "camp",
-            "admin_pcode": "TCD0701", "latitude": 32.29, "longitude": 36.32, "capacity": 80000,
+            "admin_pcode": "TCD0701", "latitude": 13.45, "longitude": 14.73, "capacity": 80000,
             "registration_site_id": str(world.seed.camp_id)}  # fmt: skip
     r = client.post(f"{API}/tracking/sites", json=body, headers=imo)
     assert r.status_code == 201, r.text
@@ -84,6 +84,16 @@ def test_sites_and_scope(client: TestClient, world: World) -> None:
     assert client.post(f"{API}/tracking/sites", json=body, headers=imo).status_code == 409
     bad = client.post(f"{API}/tracking/sites", json={**body, "code": "B", "admin_pcode": "XX99"}, headers=imo)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "admin_pcode"
+    away = client.post(  # Zaatari's coordinates are in Jordan, not in Chad (the P-code's country)
+        f"{API}/tracking/sites",
+        json={**body, "code": "D", "latitude": 32.29, "longitude": 36.32},
+        headers=imo,
+    )
+    assert away.status_code == 422 and [e["code"] for e in away.json()["errors"]] == ["outside_country"] * 2
+    assert "outside TCD" in away.json()["errors"][0]["message"]
+    moved = client.patch(f"{API}/tracking/sites/{site['id']}", json={"latitude": 48.85, "longitude": 2.35},
+                         headers=imo)  # fmt: skip
+    assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "latitude"
     assert client.post(f"{API}/tracking/sites", json={**body, "code": "C"}, headers=viewer).status_code == 403
     r = client.patch(
         f"{API}/tracking/sites/{site['id']}", json={"status": "closed", "population": 61000}, headers=imo

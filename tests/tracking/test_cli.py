@@ -84,7 +84,7 @@ def test_tracking_through_the_command_line(world: World, tmp_path: Path) -> None
     }
 
     code, out = invoke(world, "tracking", "sites", "add", "ZAA", "--name", "Zaatari", "--kind", "camp",
-                       "--pcode", "TCD0701", "--lat", "32.29", "--lon", "36.32", "--capacity", "80000",
+                       "--pcode", "TCD0701", "--lat", "13.45", "--lon", "14.73", "--capacity", "80000",
                        "--operation", "JOR")  # fmt: skip
     assert code == 0, out
     code, out = invoke(

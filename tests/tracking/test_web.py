@@ -67,8 +67,8 @@ def test_adding_a_site(client: TestClient, world: World) -> None:
     token = csrf_of(client.get("/tracking/sites").text)
     form = {
         "csrf_token": token, "operation_id": str(world.seed.operation_id), "code": "ZAA", "name": "Zaatari",
-        "kind": "camp", "status": "open", "admin_pcode": "TCD0701", "latitude": "32.29",
-        "longitude": "36.32", "capacity": "80000", "registration_site_id": str(world.seed.camp_id),
+        "kind": "camp", "status": "open", "admin_pcode": "TCD0701", "latitude": "13.45",
+        "longitude": "14.73", "capacity": "80000", "registration_site_id": str(world.seed.camp_id),
     }  # fmt: skip
     response = client.post("/tracking/sites", data=form)
     assert response.status_code == 303, response.text
@@ -76,6 +76,10 @@ def test_adding_a_site(client: TestClient, world: World) -> None:
     assert "Zaatari" in page and "Mamdi" in page and ">ZAA<" in page
     bad = client.post("/tracking/sites", data={**form, "code": "X2", "latitude": "95"})
     assert bad.status_code == 422 and "less than or equal to 90" in bad.text
+    away = client.post(
+        "/tracking/sites", data={**form, "code": "X3", "latitude": "32.29", "longitude": "36.32"}
+    )
+    assert away.status_code == 422 and "lie outside TCD" in away.text
     again = client.post("/tracking/sites", data={**form, "name": "Other"})
     assert again.status_code == 422 and "exists already" in again.text
     data = client.get("/tracking/map/data.json").json()

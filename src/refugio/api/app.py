@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
+from refugio.api.agreements import router as agreements_router
 from refugio.api.assistance import router as assistance_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
@@ -67,6 +68,7 @@ ROUTERS = (
     tracking_router,
     assistance_router,
     solutions_router,
+    agreements_router,
 )
 
 

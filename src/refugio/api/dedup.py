@@ -16,8 +16,18 @@ from pydantic import BaseModel, Field
 
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
+from refugio.core.errors import NotFound
 from refugio.dedup import policy, queries, service
-from refugio.dedup.schemas import Decision, DeskCheck, DeskResult, ModelRead, PairRead, RunRead, Thresholds
+from refugio.dedup.schemas import (
+    Decision,
+    DeskCheck,
+    DeskResult,
+    ImportLinkage,
+    ModelRead,
+    PairRead,
+    RunRead,
+    Thresholds,
+)
 
 router = APIRouter(prefix="/dedup", tags=["deduplication"], responses=responses(401, 403, 404, 422))
 
@@ -180,3 +190,16 @@ def run(data: RunIn, session: Db, principal: Caller) -> RunRead:
     else:
         r = service.run_population(session, actor=principal, operation_id=data.operation_id)
     return queries.run(session, actor=principal, run_id=r.id)
+
+
+@router.get(
+    "/imports/{batch_id}/linkage",
+    response_model=ImportLinkage,
+    summary="How far the background linkage of a committed import has gone (pairs to the review queue)",
+)
+def import_linkage(batch_id: str, session: Db, principal: Caller) -> ImportLinkage:
+    """Started by the commit of the import, in the background; 404 until it has started."""
+    found = service.import_linkage(session, actor=principal, batch_id=parse_id(batch_id, "import"))
+    if found is None:
+        raise NotFound("no linkage for this import (not committed yet, or just starting)")
+    return found

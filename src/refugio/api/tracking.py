@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
+from refugio.api.tracking_assessments import router as assessments_router
+from refugio.api.tracking_surveys import router as surveys_router
 from refugio.security import audit
 from refugio.tracking import queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
@@ -270,3 +272,7 @@ def share_distress(session: Db, actor: Caller, body: ShareRequest) -> Response:
         session, actor=actor, agreement_id=body.agreement_id, report_ids=body.report_ids
     )
     return Response(text, media_type="text/plain; charset=utf-8")
+
+
+router.include_router(surveys_router)
+router.include_router(assessments_router)

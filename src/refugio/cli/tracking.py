@@ -16,6 +16,7 @@ import typer
 
 from refugio.cli import common
 from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
+from refugio.cli.tracking_surveys import assessments_app, surveys_app
 from refugio.tracking.enums import FlowPointKind, IdpFormat, SiteKind, SiteStatus, SummaryBy
 
 tracking_app = typer.Typer(
@@ -526,3 +527,7 @@ def distress_share(
             return service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
 
     _emit(common.run(run), out)
+
+
+tracking_app.add_typer(surveys_app, name="surveys")
+tracking_app.add_typer(assessments_app, name="assessments")

@@ -411,9 +411,8 @@ def candidates(
         rank = KEY_RANK.get(kind, 1)
         for iid in session.scalars(stmt):
             hits[iid] += rank
-    if exclude:
-        for iid in exclude:
-            hits.pop(iid, None)
+    if exclude:  # through the hits, not the excluded: a batch's run excludes the whole batch each time
+        hits = defaultdict(int, {iid: n for iid, n in hits.items() if iid not in exclude})
     ranked = sorted(hits, key=lambda i: -hits[i])[:limit]
     out: list[Indexed] = []
     for start in range(0, len(ranked), CHUNK):
@@ -428,6 +427,70 @@ def candidates(
                 DedupPerson.version,
                 DedupPerson.prepared,
             ).where(DedupPerson.individual_id.in_(chunk), DedupPerson.status == "active")
+        )
+        out.extend(Indexed(*row) for row in rows)
+    return out
+
+
+def candidates_of_many(
+    session: Session,
+    *,
+    operation_id: uuid.UUID,
+    probes: dict[uuid.UUID, set[tuple[str, str]]],
+    per_kind: int = 300,
+    limit: int = 600,
+    exclude: set[uuid.UUID] | None = None,
+) -> list[Indexed]:
+    """The candidates of many people at once (each as `candidates` would find them: sharing the most
+    specific keys first, at most `per_kind` holders read per kind of key and `limit` kept per person),
+    read with a few chunked queries over all their keys instead of a few queries per person; the
+    union, each candidate once."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for keys in probes.values():
+        for kind, value in keys:
+            wanted[kind].add(value)
+    holders: dict[tuple[str, str], list[uuid.UUID]] = defaultdict(list)
+    for kind, values in wanted.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), CHUNK):
+            for iid, value in session.execute(
+                select(DedupKey.individual_id, DedupKey.value).where(
+                    DedupKey.operation_id == operation_id,
+                    DedupKey.kind == kind,
+                    DedupKey.value.in_(ordered[start : start + CHUNK]),
+                )
+            ):
+                found = holders[(kind, value)]
+                if len(found) < per_kind:
+                    found.append(iid)
+    chosen: set[uuid.UUID] = set()
+    for keys in probes.values():
+        hits: dict[uuid.UUID, int] = defaultdict(int)
+        read: dict[str, int] = defaultdict(int)
+        for kind, value in sorted(keys):
+            rank = KEY_RANK.get(kind, 1)
+            for iid in holders.get((kind, value), ()):
+                if read[kind] >= per_kind:
+                    break
+                read[kind] += 1
+                if exclude is None or iid not in exclude:
+                    hits[iid] += rank
+        chosen.update(sorted(hits, key=lambda i: -hits[i])[:limit])
+    out: list[Indexed] = []
+    ranked = sorted(chosen)
+    for start in range(0, len(ranked), CHUNK):
+        rows = session.execute(
+            select(
+                DedupPerson.individual_id,
+                DedupPerson.operation_id,
+                DedupPerson.household_id,
+                DedupPerson.site_id,
+                DedupPerson.status,
+                DedupPerson.version,
+                DedupPerson.prepared,
+            ).where(
+                DedupPerson.individual_id.in_(ranked[start : start + CHUNK]), DedupPerson.status == "active"
+            )
         )
         out.extend(Indexed(*row) for row in rows)
     return out

@@ -284,6 +284,22 @@ def canonical_latin_unit(unit: str) -> str:
     return found if found is not None else "~" + vowel_key(key)
 
 
+_GLUED_ARTICLE = re.compile(r"^(?:al|el)([a-z]{3,})$")
+
+
+@lru_cache(maxsize=200_000)
+def unglued_article(unit: str) -> str:
+    """A Latin unit with the Arabic article written glued to it (Alahmad, Elmasri) without it, when the
+    rest is an attested name and the whole is not (Alahmad → ahmad, but Elias and Albert stay)."""
+    m = _GLUED_ARTICLE.match(unit)
+    if m is None:
+        return unit
+    reverse = _DICTIONARY.reverse()
+    if latin_unit_key(unit) in reverse or latin_unit_key(m.group(1)) not in reverse:
+        return unit
+    return m.group(1)
+
+
 @lru_cache(maxsize=100_000)
 def _arabic_part(text: str, country: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Canonical units and up to three Latin candidates (folded) of an Arabic-script name part."""
@@ -338,7 +354,7 @@ def _prepare_name(latin: str, original: str, country: str) -> PreparedName:
     units: list[str] = []
     display = folded
     if folded:
-        lu = latin_units(folded)
+        lu = [unglued_article(u) for u in latin_units(folded)]
         units = [canonical_latin_unit(u) for u in lu]
         skels.append("".join(skeleton(latin_unit_key(u)) for u in lu))
     if arabic_sources:

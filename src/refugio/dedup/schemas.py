@@ -54,6 +54,15 @@ class DeskCheck(_Strict):
     limit: Annotated[int, Field(ge=1, le=50)] = 10
 
 
+class DeskConfirmation(_Strict):
+    """The desk's answer on the matches shown beside one person being saved: the reason to register them
+    although a likely match was found, and the matches judged the same person / not the same."""
+
+    reason: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
+    same_as: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    not_same: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+
+
 class Decision(_Strict):
     reason: Reason
     survivor_id: uuid.UUID | None = None  # for "same person": the record that stays active
@@ -109,6 +118,16 @@ class DeskResult(_Read):
         description="Audit entries the index had not yet read (those people were scored too)."
     )
     model_version: int | None
+    operation_id: uuid.UUID | None = None
+    threshold: float = Field(
+        default=1.0,
+        description="The operation's match probability: a person with a match at or above it is saved only "
+        "with a confirmation and a reason.",
+    )
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return any(m.likely for m in self.matches)
 
 
 class PersonCard(_Read):
@@ -193,3 +212,15 @@ class RunRead(_Read):
     pairs_found: int
     pairs_new: int
     model_id: uuid.UUID
+
+
+class ImportLinkage(_Read):
+    """The background linkage of a committed import against the registry, and how far it has gone."""
+
+    run_id: uuid.UUID
+    state: str = Field(description="queued | running | done | failed")
+    households: int
+    done: int
+    pairs_found: int
+    pairs_new: int
+    finished_at: str | None

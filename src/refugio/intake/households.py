@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from refugio.core.errors import FieldError
@@ -47,8 +48,27 @@ STATUS_FIELDS = ("legal_status",)  # through registration.service.change_status
 ADDRESS_FIELDS = {"address": "address", "shelter": "shelter", "household_phone": "phone"}
 
 
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _no_float(values: dict[str, Any]) -> bool:
+    for v in values.values():
+        if type(v) is float or (type(v) is list and any(type(x) is float for x in v)):
+            return False
+    return True
+
+
 def values_json(values: dict[str, Any]) -> str:
-    """A row's refugio values as canonical JSON text (sorted keys): what is hashed, and what is stored."""
+    """A row's refugio values as canonical JSON text (sorted keys): what is hashed, and what is stored.
+
+    The text is the standard library's `json.dumps(sort_keys=True, ensure_ascii=False, compact,
+    default=str)`, byte for byte (hashes of rows staged before stay valid); orjson writes the same
+    text several times faster when no value is a float (whose spelling the two may differ in)."""
+    if _no_float(values):
+        try:
+            return orjson.dumps(values, default=str, option=_CANONICAL).decode()
+        except TypeError:  # a key that is not text, an integer beyond 64 bits
+            pass
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 

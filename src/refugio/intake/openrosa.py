@@ -33,6 +33,7 @@ from refugio.intake.fields import BY_NAME, IGNORE
 from refugio.intake.households import row_keys
 from refugio.intake.mapping import CellError, Mapping, suggest_field
 from refugio.intake.models import Attachment, ImportBatch, PublishedForm, StagedRow, Submission
+from refugio.intake.openrosa_forms import handler_of
 from refugio.intake.xlsform_pyxform import FORM_ID, FormInfo, convert, registration_xlsform
 from refugio.registration.models import Operation, Site
 from refugio.security import audit
@@ -203,7 +204,11 @@ def visible_forms(session: Session, *, actor: Principal) -> list[PublishedForm]:
     scope = actor.scope(service.IMPORT_PERMISSION)
     out = []
     for f in forms:
-        if scope.everything or f.operation_id in scope.operation_ids or (f.site_id in scope.site_ids):
+        handler = handler_of(f)
+        if handler is not None:  # another domain's form: its own permission decides
+            if handler.may_submit(actor, f.operation_id):
+                out.append(f)
+        elif scope.everything or f.operation_id in scope.operation_ids or (f.site_id in scope.site_ids):
             out.append(f)
         elif f.site_id is None and scope.site_ids:
             site_ops = set(session.scalars(select(Site.operation_id).where(Site.id.in_(scope.site_ids))))
@@ -320,6 +325,7 @@ class Received:
     batch_id: uuid.UUID | None
     rows: int = 0
     errors: int = 0
+    message: str = ""  # what to tell the enumerator, when not the staging of households
 
 
 def _form_mapping(form: PublishedForm) -> Mapping:
@@ -407,6 +413,9 @@ def receive_submission(
     is a `duplicate` and changes nothing."""
     root = _parse_xml(xml)  # parsed once; read again below with the form's repeat group
     form = _active_form(session, root)
+    handler = handler_of(form)
+    if handler is not None:  # another domain's form (e.g. tracking's flow survey): handed over whole
+        return _receive_for_domain(session, actor, form, root, xml, handler)
     parsed = _read(root, repeat=form.mapping.get("repeat"))
     if session.scalar(select(Submission.id).where(Submission.instance_id == parsed.instance_id)) is not None:
         return Received("duplicate", parsed.instance_id, None)
@@ -445,6 +454,19 @@ def receive_submission(
         details={"form_id": form.form_id, "instance_id": parsed.instance_id, "rows": staged},
     )
     return Received("created", parsed.instance_id, batch.id, staged, 1 if bad else 0)
+
+
+def _receive_for_domain(
+    session: Session, actor: Principal, form: PublishedForm, root: Element, xml: bytes, handler: Any
+) -> Received:
+    """Hand a submission of another domain's form to that domain (which checks and records it)."""
+    parsed = _read(root, repeat=None)
+    status = handler.receive(
+        session, actor=actor, operation_id=form.operation_id, form_id=form.form_id,
+        instance_id=parsed.instance_id, deprecated_id=parsed.deprecated_id, values=parsed.household,
+        xml=xml.decode("utf-8", errors="replace"),
+    )  # fmt: skip
+    return Received(status, parsed.instance_id, None, 1, 0, message=f"{form.title}: submission received")
 
 
 def _active_form(session: Session, root: Element) -> PublishedForm:

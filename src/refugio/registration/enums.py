@@ -118,6 +118,7 @@ class EventType(StrEnum):
     NEED_REMOVED = "need_removed"
     DOCUMENT_ADDED = "document_added"
     CERTIFICATE_ISSUED = "certificate_issued"
+    CONSENT_CHANGED = "consent_changed"
     CERTIFICATE_REVOKED = "certificate_revoked"
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -158,6 +159,11 @@ class Individual(UUIDPk, Timestamped, Base):
     needs: Mapped[list[SpecificNeed]] = relationship(back_populates="individual")
 
 
+# the people first registered with a household (their reference begins with the household's), for the
+# statistics snapshot's trigger on household changes (migration 0015)
+Index("ix_individual_household_ref", func.substr(Individual.ref, 1, func.length(Individual.ref) - 3))
+
+
 class NameSearch(Base):
     """Search index: one row per person, a document of the normalised name tokens (Latin and original
     script, with and without the article) and of the person's operation, site and status, which search
@@ -284,3 +290,15 @@ class Certificate(UUIDPk, Base):
     revoked_at: Mapped[dt.datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(80))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ConsentWithdrawal(Base):
+    """A purpose a person has withdrawn consent for (or objected to), as it stands now: the row goes when
+    consent is given again. The history of every change is in `registration_event` (consent_changed)."""
+
+    __tablename__ = "consent_withdrawal"
+
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20), primary_key=True)
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    withdrawn_by: Mapped[str] = mapped_column(String(80))

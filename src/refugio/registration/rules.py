@@ -161,32 +161,35 @@ def household_facts(members: Sequence[MemberLike], on: dt.date) -> list[dict[str
         "spouse_present": "spouse" in rels,
     }
     has_parent_of_fp = "parent" in rels
+    fp_or_spouse = "focal_point" in rels or "spouse" in rels
+    # computed once per household, not once per member (the same answers, without a loop per person)
+    related_adults = sum(1 for j in adults if rels[j] not in _NOT_RELATIVE)
+    minors_of_fp = any(r in _PARENT_LINKS and ages[j] < 18 for j, r in enumerate(rels))
     out: list[dict[str, Any]] = []
     for i, m in enumerate(members):
         rel = rels[i]
         if rel in _PARENT_LINKS:
             # the focal point (or their spouse) is the parent, if still an active member
-            parent_present = "focal_point" in rels or "spouse" in rels
+            parent_present = fp_or_spouse
         elif rel in {"focal_point", "sibling"}:
             parent_present = has_parent_of_fp
         else:
             parent_present = False
-        others_adult = [j for j in adults if j != i]
+        adult = ages[i] >= 18
+        related = rel not in _NOT_RELATIVE
         facts: dict[str, Any] = dict(hh)
         facts.update(
             age=ages[i],
-            is_child=ages[i] < 18,
+            is_child=not adult,
             is_older=ages[i] >= 60,
             sex=m.sex,
             relationship=rel,
             is_focal_point=rel == "focal_point",
             parent_present=parent_present,
-            adult_present=bool(others_adult),
+            adult_present=len(adults) > adult,  # an adult other than this person
             # relationships are to the focal point: a child unrelated to them has no known relative here
-            adult_relative_present=rel not in _NOT_RELATIVE
-            and any(rels[j] not in _NOT_RELATIVE for j in others_adult),
-            has_children_in_household=rel == "focal_point"
-            and any(r in _PARENT_LINKS and ages[j] < 18 for j, r in enumerate(rels)),
+            adult_relative_present=related and related_adults > (adult and related),
+            has_children_in_household=rel == "focal_point" and minors_of_fp,
         )
         out.append(facts)
     return out

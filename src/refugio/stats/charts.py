@@ -43,8 +43,9 @@ def _footer(table: Table) -> str:
     return text
 
 
-def render(table: Table, kind: str, fmt: ImageFormat = "png") -> bytes:
-    """Draw `table` as chart `kind` (pyramid, arrivals, by-site, by-origin) in PNG or SVG."""
+def render(table: Table, kind: str, fmt: ImageFormat = "png", *, title: str | None = None) -> bytes:
+    """Draw `table` as chart `kind` (pyramid, arrivals, by-site, by-origin) in PNG or SVG, titled `title`
+    (the table's own title if none: a channel passes it translated)."""
     if fmt not in ("png", "svg"):
         raise ValidationFailed.single("format", "charts are png or svg", "bad_format")
     if kind not in CHARTS:
@@ -92,7 +93,7 @@ def render(table: Table, kind: str, fmt: ImageFormat = "png") -> bytes:
         order = sorted(range(len(rows)), key=lambda i: values[i])
         ax.barh([labels[i][:40] for i in order], [values[i] for i in order], color="#00897b")
         ax.set_xlabel("People")
-    ax.set_title(table.title, fontsize=11)
+    ax.set_title(title or table.title, fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     fig.text(0.01, 0.01, _footer(table), fontsize=6.5, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))

@@ -90,6 +90,73 @@ def frame_from_arrays(columns: dict[str, NDArray[Any]], values: dict[str, list[s
 
 
 # ---------------------------------------------------------------------------------------------
+# packed blocks (the snapshot's storage, refugio.stats.snapshot)
+
+_INTS = ("dob", "arrival", "entry", "exit")
+
+
+def pack_rows(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows in the order of COLUMNS as one byte string: a JSON header (row count, the values of each
+    categorical column) then each column as little-endian integers (categorical codes uint16, dates
+    int32 with 0 for none)."""
+    import json
+
+    import numpy as np
+
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
+    values: dict[str, list[str]] = {}
+    parts: list[bytes] = []
+    for name, col in zip(COLUMNS, cols, strict=True):
+        if name in CATEGORICAL:
+            enc = _Encoder()
+            codes = np.fromiter(map(enc.__getitem__, col), dtype="<u2", count=len(col))
+            values[name] = [str(v) if v is not None else "" for v in enc]
+            parts.append(codes.tobytes())
+        else:
+            parts.append(np.fromiter((v or 0 for v in col), dtype="<i4", count=len(col)).tobytes())
+    header = json.dumps({"n": len(rows), "values": values}, separators=(",", ":")).encode()
+    return len(header).to_bytes(4, "little") + header + b"".join(parts)
+
+
+def frame_from_packed(payloads: Iterable[bytes], *, keep_sites: set[str] | None = None) -> Frame:
+    """One frame from packed blocks (`pack_rows`), categorical codes made common to all blocks; only the
+    people of `keep_sites` when given."""
+    import json
+
+    import numpy as np
+
+    encoders = {c: _Encoder() for c in CATEGORICAL}
+    chunks: dict[str, list[NDArray[Any]]] = {c: [] for c in COLUMNS}
+    for payload in payloads:
+        size = int.from_bytes(payload[:4], "little")
+        header = json.loads(payload[4 : 4 + size])
+        n, offset = int(header["n"]), 4 + size
+        block: dict[str, NDArray[Any]] = {}
+        for name in COLUMNS:
+            if name in CATEGORICAL:
+                codes = np.frombuffer(payload, dtype="<u2", count=n, offset=offset)
+                offset += 2 * n
+                lut = np.fromiter((encoders[name][v] for v in header["values"][name]), dtype=np.int32)
+                block[name] = lut[codes] if n else np.zeros(0, dtype=np.int32)
+            else:
+                block[name] = np.frombuffer(payload, dtype="<i4", count=n, offset=offset).astype(np.int32)
+                offset += 4 * n
+        if keep_sites is not None:
+            site_values = list(encoders["site"])
+            keep = np.asarray([site_values[k] in keep_sites for k in range(len(site_values))], dtype=bool)
+            mask = keep[block["site"]] if len(keep) else np.zeros(n, dtype=bool)
+            block = {k: a[mask] for k, a in block.items()}
+        for name in COLUMNS:
+            chunks[name].append(block[name])
+    columns = {
+        name: (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32))
+        for name, parts in chunks.items()
+    }
+    values = {name: [str(v) for v in enc] for name, enc in encoders.items()}
+    return Frame(len(columns["sex"]), columns, values)
+
+
+# ---------------------------------------------------------------------------------------------
 # counting
 
 

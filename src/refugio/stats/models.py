@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refugio.core import clock
@@ -168,3 +168,60 @@ class StatsDemographic(_Pair, Base):
     m_other: Mapped[int | None]
     m_total: Mapped[int | None]
     total: Mapped[int | None]
+
+
+# ---------------------------------------------------------------------------------------------
+# the columnar snapshot of the registered population (refugio.stats.snapshot)
+
+
+class StatsPerson(Base):
+    """One row per registered person: the columns statistics count over, as the full population query
+    computes them (dates as YYYYMMDD integers). Kept by `refugio.stats.snapshot.refresh`; the person
+    belongs to one block of its operation."""
+
+    __tablename__ = "stats_person"
+    __table_args__ = (Index("ix_stats_person_operation_id_block", "operation_id", "block"),)
+
+    individual_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    operation_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    block: Mapped[int] = mapped_column(Integer)
+    sex: Mapped[str] = mapped_column(String(1))
+    dob: Mapped[int] = mapped_column(Integer)
+    population_type: Mapped[str] = mapped_column(String(20))
+    origin: Mapped[str] = mapped_column(String(3))
+    site: Mapped[str] = mapped_column(String(20))
+    arrival: Mapped[int | None] = mapped_column(Integer)
+    entry: Mapped[int] = mapped_column(Integer)
+    exit: Mapped[int | None] = mapped_column(Integer)
+
+
+class StatsBlock(Base):
+    """Up to `snapshot.BLOCK` people of an operation as packed columns (`payload`), the form the
+    statistics read: rebuilt from `stats_person` whenever one of its people changes."""
+
+    __tablename__ = "stats_block"
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StatsDirty(Base):
+    """A person whose statistics columns may have changed since the snapshot was last brought up to
+    date: written by the database's own triggers on individual, household, registration_event and site
+    (migration 0015), whatever wrote the change, and consumed by `snapshot.refresh`."""
+
+    __tablename__ = "stats_dirty"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    individual_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class StatsState(Base):
+    """The snapshot's generation: how many refreshes changed it (a cache key for what is drawn from it)."""
+
+    __tablename__ = "stats_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(Integer)

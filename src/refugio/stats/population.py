@@ -15,9 +15,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from refugio.core.errors import NotFound, PermissionDenied
@@ -32,6 +32,7 @@ from refugio.registration.models import (
 from refugio.registration.queries import scope_clause
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.stats import snapshot
 
 if TYPE_CHECKING:
     from refugio.stats.duckdb_engine import Frame
@@ -81,9 +82,10 @@ def resolve_operation(session: Session, *, actor: Principal, operation: str | uu
     raise PermissionDenied(f"{actor.label} lacks {Permission.STATS_VIEW.value} for operation {op.code}")
 
 
-def population_query(session: Session, *, actor: Principal, operation: Operation, site: Site | None) -> Any:
-    """The one SELECT reading a population: sex, dob, population type, origin, site, arrival, entry, exit."""
-    dialect = session.get_bind().dialect.name
+def person_select(dialect: str, people: ColumnElement[bool], *, with_ids: bool = False) -> Any:
+    """The one SELECT computing the counted columns of the people matching `people` (a condition on
+    the individual table): sex, dob, population type, origin, site, arrival, entry, exit — preceded by
+    the individual's id and operation when `with_ids`."""
     first = aliased(Household)  # the household the person was registered with
     ref_prefix = func.substr(Individual.ref, 1, func.length(Individual.ref) - 3)
     left = (
@@ -91,9 +93,7 @@ def population_query(session: Session, *, actor: Principal, operation: Operation
         .where(
             RegistrationEvent.event_type.in_(("status_change", "death")),
             RegistrationEvent.individual_id.in_(
-                select(Individual.id).where(
-                    Individual.operation_id == operation.id, Individual.status != "active"
-                )
+                select(Individual.id).where(people, Individual.status != "active")
             ),
         )
         .group_by(RegistrationEvent.individual_id)
@@ -106,8 +106,10 @@ def population_query(session: Session, *, actor: Principal, operation: Operation
         (Individual.status == "active", literal(None)),
         else_=_ymd(func.coalesce(Individual.date_of_death, left.c.left_on, registered), dialect),
     )
-    stmt = (
+    ids: list[Any] = [Individual.id, Individual.operation_id] if with_ids else []
+    return (
         select(
+            *ids,
             Individual.sex,
             _ymd(Individual.date_of_birth, dialect),
             Individual.population_type,
@@ -121,20 +123,60 @@ def population_query(session: Session, *, actor: Principal, operation: Operation
         .join(Site, Site.id == Individual.site_id)
         .outerjoin(first, first.ref == ref_prefix)
         .outerjoin(left, left.c.individual_id == Individual.id)
-        .where(
-            Individual.operation_id == operation.id,
-            scope_clause(actor, Permission.STATS_VIEW, Individual.operation_id, Individual.site_id),
-        )
+        .where(people)
+    )
+
+
+def people_rows(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Any]:
+    """(id, operation id, then the counted columns) of the people `ids` (for the snapshot's refresh)."""
+    dialect = session.get_bind().dialect.name
+    return session.execute(person_select(dialect, Individual.id.in_(ids), with_ids=True)).all()
+
+
+def everyone(dialect: str, block_size: int) -> Any:
+    """SELECT every registered person's id, operation, block number (consecutive runs of `block_size`
+    people of an operation) and counted columns: the snapshot rebuilt in one INSERT … SELECT."""
+    rows = person_select(dialect, literal(True), with_ids=True).subquery()
+    cols = list(rows.c)
+    number = func.row_number().over(partition_by=cols[1], order_by=cols[0]) - 1
+    return select(cols[0], cols[1], cast(number / block_size, Integer), *cols[2:])
+
+
+def population_query(session: Session, *, actor: Principal, operation: Operation, site: Site | None) -> Any:
+    """The full recomputation of a population from the registry: sex, dob, population type, origin,
+    site, arrival, entry, exit of every person the actor may count."""
+    dialect = session.get_bind().dialect.name
+    people = and_(
+        Individual.operation_id == operation.id,
+        scope_clause(actor, Permission.STATS_VIEW, Individual.operation_id, Individual.site_id),
     )
     if site is not None:
-        stmt = stmt.where(Individual.site_id == site.id)
-    return stmt
+        people = and_(people, Individual.site_id == site.id)
+    return person_select(dialect, people)
+
+
+def counted_sites(session: Session, actor: Principal, op: Operation, site: Site | None) -> set[str] | None:
+    """The codes of the sites of `op` whose people the actor may count (None: all of them)."""
+    if site is not None:
+        return {site.code}
+    scope = actor.scope(Permission.STATS_VIEW)
+    if scope.everything or op.id in scope.operation_ids:
+        return None
+    return set(
+        session.scalars(select(Site.code).where(Site.operation_id == op.id, Site.id.in_(scope.site_ids)))
+    )
 
 
 def load_population(
-    session: Session, *, actor: Principal, operation: str | uuid.UUID, site: str | None = None
+    session: Session,
+    *,
+    actor: Principal,
+    operation: str | uuid.UUID,
+    site: str | None = None,
+    source: Literal["snapshot", "store"] = "snapshot",
 ) -> Population:
-    """Read the people of `operation` (optionally one site) the actor may count, into columns."""
+    """Read the people of `operation` (optionally one site) the actor may count, into columns: from the
+    snapshot (brought up to date first), or recomputed in full from the registry (`source="store"`)."""
     from refugio.stats.duckdb_engine import build_frame
 
     op = resolve_operation(session, actor=actor, operation=operation)
@@ -149,14 +191,17 @@ def load_population(
             raise PermissionDenied(
                 f"{actor.label} lacks {Permission.STATS_VIEW.value} for site {site_row.code}"
             )
-    stmt = population_query(session, actor=actor, operation=op, site=site_row)
-    result = session.execute(stmt.execution_options(yield_per=PARTITION))
+    if source == "snapshot":
+        frame = snapshot.load_frame(session, op.id, sites=counted_sites(session, actor, op, site_row))
+    else:
+        stmt = population_query(session, actor=actor, operation=op, site=site_row)
+        result = session.execute(stmt.execution_options(yield_per=PARTITION))
 
-    def partitions() -> Iterator[Sequence[Sequence[Any]]]:
-        for part in result.partitions(PARTITION):
-            yield [tuple(r) for r in part]
+        def partitions() -> Iterator[Sequence[Sequence[Any]]]:
+            for part in result.partitions(PARTITION):
+                yield [tuple(r) for r in part]
 
-    frame = build_frame(partitions())
+        frame = build_frame(partitions())
     sites = dict(
         session.execute(
             select(Site.code, Site.name).where(Site.operation_id == op.id).order_by(Site.code)
@@ -200,9 +245,13 @@ def household_count(session: Session, *, actor: Principal, population: Populatio
 __all__ = [
     "PARTITION",
     "Population",
+    "counted_sites",
+    "everyone",
     "household_count",
     "load_population",
     "need_counts",
+    "people_rows",
+    "person_select",
     "population_query",
     "resolve_operation",
 ]

@@ -21,18 +21,18 @@ be given or be server defaults.
 
 Encrypted columns are bound to each row's `id` and get their blind index (`encrypted.bind_rows`).
 
-Knows no domain: imports only SQLAlchemy and refugio.store.encrypted.
+Knows no domain: imports only SQLAlchemy, `store.jsontext` and `store.encrypted`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Connection
 
+from refugio.store import jsontext
 from refugio.store.encrypted import bind_rows
 
 _Processor = Callable[[Any], Any] | None
@@ -40,7 +40,7 @@ _NOTHING = object()
 
 
 def _json_text(value: Any) -> Any:
-    return None if value is None else json.dumps(value)
+    return None if value is None else jsontext.dumps(value)
 
 
 def _processor(conn: Connection, table: Table, name: str, encoded: frozenset[str]) -> _Processor:

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from refugio.store import jsontext
+
 
 def normalise_url(url: str) -> str:
     """Accept `postgresql://` and `postgres://` and route them to psycopg 3; expand `~` in SQLite paths."""
@@ -45,11 +47,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         db = parsed.database
         if db and db != ":memory:" and not db.startswith("file:"):
             private_sqlite_file(Path(db))
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_deserializer=jsontext.loads,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            json_deserializer=jsontext.loads,
+        )
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}")
 
 

@@ -26,6 +26,11 @@ def numeric_code(iso3: str) -> str | None:
     return _tables()[0].get(iso3.upper())
 
 
+def iso3_of_numeric(numeric: str) -> str | None:
+    """`"004"` → `"AFG"` (None when unknown)."""
+    return {v: k for k, v in _tables()[0].items()}.get(numeric)
+
+
 def iso3_of(name: str | None) -> str | None:
     """The alpha-3 code of a country name as ISO writes it (None when not found)."""
     if not name:
@@ -33,4 +38,4 @@ def iso3_of(name: str | None) -> str | None:
     return _tables()[1].get(name.strip().casefold())
 
 
-__all__ = ["iso3_of", "numeric_code"]
+__all__ = ["iso3_of", "iso3_of_numeric", "numeric_code"]

@@ -93,3 +93,41 @@ class Transport(StrEnum):
 
 DUPLICATE = "duplicate"
 """The flag kept on an exact duplicate DTM row (kept, never counted in totals)."""
+
+
+class SurveyReason(StrEnum):
+    """Reasons for moving asked in the flow monitoring survey (several per person)."""
+
+    CONFLICT = "conflict"
+    PERSECUTION = "persecution"
+    ECONOMIC = "economic"
+    FAMILY = "family"
+    DISASTER = "disaster"
+    SERVICES = "services"
+    RETURN = "return"
+    OTHER = "other"
+
+
+class Sector(StrEnum):
+    """Humanitarian sectors whose needs a multi-sector location assessment rates (severity 1–5)."""
+
+    FOOD = "food"
+    SHELTER = "shelter"
+    NFI = "nfi"
+    WASH = "wash"
+    HEALTH = "health"
+    PROTECTION = "protection"
+    EDUCATION = "education"
+    LIVELIHOODS = "livelihoods"
+
+
+class ShelterType(StrEnum):
+    """Where the households of a location live (households counted per type)."""
+
+    OWN_HOUSE = "own_house"
+    RENTED = "rented"
+    HOST_FAMILY = "host_family"
+    CAMP = "camp"
+    COLLECTIVE_CENTRE = "collective_centre"
+    MAKESHIFT = "makeshift"
+    OPEN_AIR = "open_air"

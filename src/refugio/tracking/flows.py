@@ -23,6 +23,7 @@ from refugio.security.principals import Principal
 from refugio.tracking import policy
 from refugio.tracking.files import read_table
 from refugio.tracking.models import AdminArea, FlowCount, FlowPoint
+from refugio.tracking.positions import check_position
 from refugio.tracking.schemas import FlowCountIn, FlowPointCreate
 
 COUNT_COLUMNS = ["point", "day", "direction", "sex", "age_group", "nationality", "transport", "count"]
@@ -34,6 +35,8 @@ def add_flow_point(session: Session, *, actor: Principal, data: FlowPointCreate)
     loaded = session.scalar(select(AdminArea.pcode).limit(1)) is not None
     if data.admin_pcode and loaded and session.get(AdminArea, data.admin_pcode) is None:
         raise ValidationFailed.single("admin_pcode", f"unknown P-code {data.admin_pcode}")
+    check_position(session, operation_id=data.operation_id, pcode=data.admin_pcode,
+                   latitude=data.latitude, longitude=data.longitude)  # fmt: skip
     clash = session.scalar(
         select(FlowPoint.id).where(FlowPoint.operation_id == data.operation_id, FlowPoint.code == data.code)
     )

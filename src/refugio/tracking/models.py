@@ -231,3 +231,71 @@ class DistressReport(UUIDPk, Timestamped, Base):
     further_reports: Mapped[list[dict[str, str]]] = mapped_column(PortableJSON, default=list)  # H.
     status: Mapped[str] = mapped_column(String(10), default="open")
     reported_by: Mapped[str] = mapped_column(String(80))
+
+
+class FlowSurvey(UUIDPk, Base):
+    """One flow monitoring survey (an interview of a traveller or group at a flow monitoring point),
+    received as an ODK/Kobo submission of the operation's flow survey form through OpenRosa. The
+    instanceID is received once; an edited submission (`deprecated_id`) marks the one it edits
+    `replaced`, and only `current` surveys are counted."""
+
+    __tablename__ = "tracking_flow_survey"
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    point_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tracking_flow_point.id"), index=True)
+    form_id: Mapped[str] = mapped_column(String(100))
+    instance_id: Mapped[str] = mapped_column(String(100), unique=True)
+    deprecated_id: Mapped[str | None] = mapped_column(String(100))
+    survey_date: Mapped[dt.date] = mapped_column(Date)
+    direction: Mapped[str] = mapped_column(String(10))
+    sex: Mapped[str] = mapped_column(String(1))
+    age_group: Mapped[str] = mapped_column(String(10))
+    nationality: Mapped[str] = mapped_column(String(3))
+    transport: Mapped[str] = mapped_column(String(10))
+    origin_country: Mapped[str | None] = mapped_column(String(3))
+    destination_country: Mapped[str | None] = mapped_column(String(3))
+    reasons: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    group_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="current")  # current | replaced
+    submitted_by: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    xml: Mapped[str] = mapped_column(Text)
+
+
+class LocationAssessment(UUIDPk, Base):
+    """One multi-sector location assessment (DTM MSLA) of a location in a round: people by population
+    group, sex and age where known, displacement reasons, origin, households by shelter type, the
+    severity of needs by sector (1 none … 5 extreme) and the ranked priority needs."""
+
+    __tablename__ = "tracking_location_assessment"
+    __table_args__ = (
+        Index("ix_tracking_location_assessment_row_key", "row_key", unique=True),
+        Index("ix_tracking_location_assessment_country_iso3_round_number", "country_iso3", "round_number"),
+    )
+
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tracking_import.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    row_key: Mapped[str] = mapped_column(String(64))
+    country_iso3: Mapped[str] = mapped_column(String(3))
+    admin1_pcode: Mapped[str | None] = mapped_column(String(30))
+    admin2_pcode: Mapped[str | None] = mapped_column(String(30))
+    location: Mapped[str] = mapped_column(String(200))
+    round_number: Mapped[int] = mapped_column(Integer)
+    assessment_date: Mapped[dt.date] = mapped_column(Date)
+    households: Mapped[int | None] = mapped_column(Integer)
+    individuals: Mapped[int] = mapped_column(Integer)
+    idps: Mapped[int | None] = mapped_column(Integer)
+    returnees: Mapped[int | None] = mapped_column(Integer)
+    migrants: Mapped[int | None] = mapped_column(Integer)
+    males: Mapped[int | None] = mapped_column(Integer)
+    females: Mapped[int | None] = mapped_column(Integer)
+    children: Mapped[int | None] = mapped_column(Integer)
+    adults: Mapped[int | None] = mapped_column(Integer)
+    elderly: Mapped[int | None] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    origin_admin1_pcode: Mapped[str | None] = mapped_column(String(30))
+    shelter: Mapped[dict[str, int]] = mapped_column(PortableJSON, default=dict)  # shelter type → households
+    needs: Mapped[dict[str, int]] = mapped_column(PortableJSON, default=dict)  # sector → severity 1..5
+    priority_needs: Mapped[list[str]] = mapped_column(PortableJSON, default=list)  # sectors, first = most
+    warnings: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -17,8 +17,10 @@ from refugio.registration import queries as registration
 from refugio.security.permissions import Permission
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
+from refugio.tracking.assessment_reads import AssessmentRound, assessment_rounds, assessments, sector_needs
 from refugio.tracking.distress import agreements, distress_reports, sitrep
 from refugio.tracking.exports import render
+from refugio.tracking.figures import CHARTS, chart_image, map_image
 from refugio.tracking.idps import (
     DTM_COLUMNS,
     DTM_HXL,
@@ -34,6 +36,7 @@ from refugio.tracking.idps import (
 from refugio.tracking.incidents import SUMMARY_COLUMNS, IncidentRead, incidents, map_points, summary
 from refugio.tracking.models import AdminArea, DtmFigure, FlowCount, FlowPoint, TrackedSite, TrackingImport
 from refugio.tracking.schemas import AdminAreaRead, CountryIdps, FlowDay, FlowPointRead, ImportRead, SiteRead
+from refugio.tracking.survey_reads import SURVEY_BREAKDOWNS, flow_surveys, survey_breakdown
 
 
 def areas(
@@ -240,32 +243,42 @@ def flow_breakdown(
 
 
 __all__ = [
+    "CHARTS",
     "DTM_COLUMNS",
     "DTM_HXL",
     "HAPI_COLUMNS",
     "SUMMARY_COLUMNS",
+    "SURVEY_BREAKDOWNS",
     "Additivity",
     "AdditivityGap",
+    "AssessmentRound",
     "IncidentRead",
     "RoundFigure",
     "additivity",
     "agreements",
     "area_counts",
     "areas",
+    "assessment_rounds",
+    "assessments",
+    "chart_image",
     "distress_reports",
     "dtm_rows",
     "flow_breakdown",
     "flow_days",
     "flow_points",
+    "flow_surveys",
     "get_site",
     "hapi_rows",
     "idps_by_country",
     "imports",
     "incidents",
+    "map_image",
     "map_layers",
     "render",
     "rounds",
+    "sector_needs",
     "sites",
     "sitrep",
     "summary",
+    "survey_breakdown",
 ]

@@ -14,8 +14,11 @@ from refugio.tracking.enums import (
     Direction,
     FlowPointKind,
     MovementType,
+    Sector,
+    ShelterType,
     SiteKind,
     SiteStatus,
+    SurveyReason,
     Transport,
 )
 
@@ -215,3 +218,123 @@ class DistressRead(BaseModel):
     further_reports: list[dict[str, str]]
     status: str
     reported_by: str
+
+
+class FlowSurveyIn(BaseModel):
+    """The answers of one flow monitoring survey (the element names of the survey form)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    point: str = Field(min_length=1, max_length=30)
+    survey_date: dt.date
+    direction: Direction
+    sex: str = Field(pattern=r"^[FMU]$")
+    age_group: AgeGroup
+    nationality: str = Field(pattern=r"^[A-Z]{3}$")
+    transport: Transport
+    origin_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    destination_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    reasons: list[SurveyReason] = Field(min_length=1)
+    group_size: int = Field(ge=1, le=500)
+
+
+class FlowSurveyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    point_id: uuid.UUID
+    point_code: str = ""
+    form_id: str
+    instance_id: str
+    survey_date: dt.date
+    direction: str
+    sex: str
+    age_group: str
+    nationality: str
+    transport: str
+    origin_country: str | None
+    destination_country: str | None
+    reasons: list[str]
+    group_size: int
+    submitted_by: str
+    received_at: dt.datetime
+
+
+class SurveyFormRead(BaseModel):
+    """The operation's flow survey form as published on the OpenRosa form list."""
+
+    form_id: str
+    version: str
+    title: str
+    openrosa_path: str = "/openrosa/formList"
+
+
+class AssessmentIn(BaseModel):
+    """One multi-sector location assessment (a location in a round). Counts are never negative;
+    males + females, children + adults + elderly and IDPs + returnees + migrants may not exceed the
+    individuals (less is accepted: the remainder is reported as unknown)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    country_iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    admin1_pcode: str | None = Field(default=None, max_length=30)
+    admin2_pcode: str | None = Field(default=None, max_length=30)
+    location: str = Field(min_length=1, max_length=200)
+    round_number: int = Field(ge=1)
+    assessment_date: dt.date
+    households: int | None = Field(default=None, ge=0)
+    individuals: int = Field(ge=0)
+    idps: int | None = Field(default=None, ge=0)
+    returnees: int | None = Field(default=None, ge=0)
+    migrants: int | None = Field(default=None, ge=0)
+    males: int | None = Field(default=None, ge=0)
+    females: int | None = Field(default=None, ge=0)
+    children: int | None = Field(default=None, ge=0)
+    adults: int | None = Field(default=None, ge=0)
+    elderly: int | None = Field(default=None, ge=0)
+    reasons: list[str] = Field(default_factory=list)
+    origin_admin1_pcode: str | None = Field(default=None, max_length=30)
+    shelter: dict[ShelterType, int] = Field(default_factory=dict)
+    needs: dict[Sector, int] = Field(default_factory=dict)
+    priority_needs: list[Sector] = Field(default_factory=list, max_length=3)
+
+
+class AssessmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    line: int
+    country_iso3: str
+    admin1_pcode: str | None
+    admin2_pcode: str | None
+    location: str
+    round_number: int
+    assessment_date: dt.date
+    households: int | None
+    individuals: int
+    idps: int | None
+    returnees: int | None
+    migrants: int | None
+    males: int | None
+    females: int | None
+    children: int | None
+    adults: int | None
+    elderly: int | None
+    reasons: list[str]
+    origin_admin1_pcode: str | None
+    shelter: dict[str, int]
+    needs: dict[str, int]
+    priority_needs: list[str]
+    warnings: list[str]
+    duplicate: bool
+    change: int | None = None  # individuals since the location's previous round (None: first seen)
+
+
+class SectorNeeds(BaseModel):
+    """Needs of one sector over the locations assessed in a round."""
+
+    sector: str
+    locations: int  # rated
+    mean_severity: float
+    severe: int  # locations rated 4 or 5
+    first_priority: int  # locations naming it as the first priority need

@@ -15,13 +15,17 @@ from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
+from refugio.tracking.assessments import AssessmentReport, import_assessments
 from refugio.tracking.distress import add_to_report, log_distress, record_agreement, share_distress_log
 from refugio.tracking.dtm import DtmReport, import_dtm
 from refugio.tracking.flows import add_flow_point, flow_day_range, import_flow_counts, record_flow_counts
 from refugio.tracking.mmp import MmpReport, import_mmp
 from refugio.tracking.models import AdminArea, TrackedSite
 from refugio.tracking.pcodes import PcodeReport, load_pcodes
+from refugio.tracking.positions import check_position
 from refugio.tracking.schemas import SiteCreate, SiteUpdate
+from refugio.tracking.survey_form import HANDLER as SURVEY_HANDLER
+from refugio.tracking.surveys import may_collect, receive_survey, survey_form
 
 
 def _check_links(
@@ -44,6 +48,8 @@ def add_site(session: Session, *, actor: Principal, data: SiteCreate) -> Tracked
     _check_links(
         session, operation_id=data.operation_id, pcode=data.admin_pcode, reg_site=data.registration_site_id
     )
+    check_position(session, operation_id=data.operation_id, pcode=data.admin_pcode,
+                   latitude=data.latitude, longitude=data.longitude)  # fmt: skip
     clash = session.scalar(
         select(TrackedSite.id).where(
             TrackedSite.operation_id == data.operation_id, TrackedSite.code == data.code
@@ -68,6 +74,12 @@ def update_site(session: Session, *, actor: Principal, site_id: uuid.UUID, data:
     changes = data.model_dump(exclude_unset=True, mode="python")
     _check_links(session, operation_id=site.operation_id, pcode=changes.get("admin_pcode"),
                  reg_site=changes.get("registration_site_id"))  # fmt: skip
+    if {"latitude", "longitude", "admin_pcode"} & changes.keys():
+        check_position(
+            session, operation_id=site.operation_id, pcode=changes.get("admin_pcode", site.admin_pcode),
+            latitude=changes.get("latitude", site.latitude),
+            longitude=changes.get("longitude", site.longitude),
+        )  # fmt: skip
     for key, value in changes.items():
         setattr(site, key, value)
     session.flush()
@@ -97,6 +109,8 @@ def link_registration_sites(session: Session, *, actor: Principal, operation_id:
 
 
 __all__ = [
+    "SURVEY_HANDLER",
+    "AssessmentReport",
     "DtmReport",
     "MmpReport",
     "PcodeReport",
@@ -104,14 +118,18 @@ __all__ = [
     "add_site",
     "add_to_report",
     "flow_day_range",
+    "import_assessments",
     "import_dtm",
     "import_flow_counts",
     "import_mmp",
     "link_registration_sites",
     "load_pcodes",
     "log_distress",
+    "may_collect",
+    "receive_survey",
     "record_agreement",
     "record_flow_counts",
     "share_distress_log",
+    "survey_form",
     "update_site",
 ]

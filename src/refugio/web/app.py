@@ -19,12 +19,22 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from refugio.web import errors, middleware, protection, tracing
+from refugio.web.agreements import pages as agreements_pages
 from refugio.web.assistance import desk as assistance_desk
 from refugio.web.assistance import pages as assistance_pages
 from refugio.web.context import WebState, state_of
 from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
-from refugio.web.registration import browse, dashboard, households, people, search, verify
+from refugio.web.registration import (
+    browse,
+    consent,
+    dashboard,
+    desk,
+    households,
+    people,
+    search,
+    verify,
+)
 from refugio.web.rendering import Renderer
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
@@ -69,7 +79,7 @@ def build_web_app(container: Container) -> FastAPI:
         return FileResponse(path, media_type="text/javascript")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, dashboard, browse, households, people, search, verify, audit):
+    for module in (auth, browse, dashboard, desk, households, people, consent, search, verify, audit):
         app.include_router(module.router)
     app.include_router(stats_imports.router)  # before stats: /stats/global/import is no year
     app.include_router(stats.router)
@@ -82,6 +92,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(assistance_pages.router)
     app.include_router(assistance_desk.router)
     app.include_router(solutions_pages.router)
+    app.include_router(agreements_pages.router)
     errors.install(app)
     middleware.install(
         app,

@@ -55,7 +55,11 @@ MEMBER_TEXT = (
     "doc_expiry",
     "need_code",
     "need_reason",
+    "dup_reason",  # the desk check: the reason to save despite a likely match
+    "dup_same",  # and the matches judged the same person / not the same (ids, comma-separated)
+    "dup_not_same",
 )
+_MULTI = frozenset({"dup_same", "dup_not_same"})
 MEMBER_CONTENT = (
     *NAME_PARTS,
     "date_of_birth",
@@ -181,6 +185,8 @@ def household_input(path: str) -> str | None:
         elif name == "needs":
             sub = rest[2] if len(rest) > 2 else "code"
             name = "need_reason" if sub == "reason" else "need_code"
+        elif name == "duplicate_check":
+            name = "dup_reason"
         elif name in ("estimated", "languages"):
             pass
         elif name not in _MEMBER_SCHEMA_FIELDS:
@@ -254,7 +260,10 @@ def member_rows(form: FormData) -> list[dict[str, str]]:
         if m is None or not isinstance(value, str):
             continue
         index, name = int(m.group(1)), m.group(2)
-        if name in MEMBER_TEXT or name == "estimated":
+        if name in _MULTI:
+            row = rows.setdefault(index, blank_row())
+            row[name] = ",".join(x for x in (row[name], value.strip()) if x)
+        elif name in MEMBER_TEXT or name == "estimated":
             rows.setdefault(index, blank_row())[name] = value.strip()
     return [rows[i] for i in sorted(rows)][:MAX_ROWS]
 

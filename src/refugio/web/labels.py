@@ -171,6 +171,7 @@ def choices(kind: str) -> list[tuple[str, str]]:
 
 # Labels of form inputs, for the error summary ("Member 3 · Date of birth: …").
 FIELD_LABELS: dict[str, str] = {
+    "dup_reason": N_("Reason to register this person anyway"),
     "site_id": N_("Site"),
     "registration_level": N_("Registration level"),
     "registration_date": N_("Registration date"),

@@ -273,6 +273,8 @@ class _Server:
             return _message(container, 202, "duplicate submission: already received")
         if result.status == "duplicate":
             return _message(container, 202, f"duplicate submission {result.instance_id}: already received")
+        if result.message:
+            return _message(container, 201, result.message)
         note = " (with errors to review)" if result.errors else ""
         return _message(
             container, 201, f"submission received{note}: {result.rows} person(s) staged for review"

@@ -2,7 +2,7 @@
 issue and verification, the revocation list, code lists).
 
 The records themselves are the registration domain's read models (IndividualRead, HouseholdRead, …,
-returned by registration.queries). Imports pydantic and the domain's code lists only.
+returned by registration.queries). Imports pydantic and the domains' schemas and code lists.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from refugio.dedup.schemas import DeskConfirmation, DeskPerson, DeskResult
 from refugio.registration.enums import Sex
+from refugio.registration.schemas import HouseholdCreate
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
@@ -85,3 +87,29 @@ class CertificateRevoked(BaseModel):
     serial: str
     revoked_at: dt.datetime | None
     revocation_reason: str | None
+
+
+class MemberConfirmation(DeskConfirmation):
+    """The answer to the duplicate check for one member (by its place in `members`, from 0)."""
+
+    member: Annotated[int, Field(ge=0, le=59)]
+
+
+class HouseholdRegistration(HouseholdCreate):
+    """A household to register, and the answers to the duplicate check: a member whose best match is at
+    or above the operation's threshold is registered only with a reason (audited)."""
+
+    duplicate_checks: list[MemberConfirmation] = Field(default_factory=list, max_length=60)
+
+
+class HouseholdCheck(Input):
+    """The members of a household being registered (as typed so far) and its site."""
+
+    site_id: uuid.UUID
+    members: list[DeskPerson] = Field(min_length=1, max_length=60)
+
+
+class MemberCheck(BaseModel):
+    member: int
+    needs_confirmation: bool
+    result: DeskResult

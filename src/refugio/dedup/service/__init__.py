@@ -10,6 +10,14 @@ flush, never commit: the caller's unit of work commits. Every write is audited.
                         registered                                                    (runs)
     desk_check          one person being registered against everyone registered
                         (nothing written but, when the index is behind, the index)    (desk)
+    check_members       the desk check of every member of a household being saved;
+                        `confirmation_errors`: likely matches saved without a reason  (desk)
+    link_household      a household just registered against the registry: its pairs
+                        go to the review queue in the same transaction               (household_link)
+    link_import_later   a committed import against the registry, in a background thread
+                        after the commit, its progress on the run (`import_linkage`)  (import_link)
+    record_desk_decisions  the clerk's "same person" / "not the same" and reason, as
+                        notes on the pairs, audited                                   (household_link)
     confirm_duplicate   "same person": the pair's second record is merged into the
                         first (both kept)                                             (decisions)
     reject_duplicate    "different people": remembered, the pair is never raised again (decisions)
@@ -29,7 +37,16 @@ modules, registration, security and core; never a web framework nor a channel.
 from __future__ import annotations
 
 from refugio.dedup.service.decisions import confirm_duplicate, reject_duplicate, unmerge
-from refugio.dedup.service.desk import DESK_CANDIDATES, DESK_MIN_WEIGHT, DESK_SYNC_LAG, desk_check
+from refugio.dedup.service.desk import (
+    DESK_CANDIDATES,
+    DESK_MIN_WEIGHT,
+    DESK_SYNC_LAG,
+    check_members,
+    confirmation_errors,
+    desk_check,
+)
+from refugio.dedup.service.household_link import link_household, record_desk_decisions
+from refugio.dedup.service.import_link import import_linkage, link_import_later
 from refugio.dedup.service.runs import run_batch, run_population
 from refugio.dedup.service.training import (
     DEFAULT_MATCH_WEIGHT,
@@ -53,11 +70,17 @@ __all__ = [
     "MAX_PAIRS",
     "TRAIN_SAMPLE",
     "active_model",
+    "check_members",
     "confirm_duplicate",
+    "confirmation_errors",
     "desk_check",
+    "import_linkage",
     "index_people",
+    "link_household",
+    "link_import_later",
     "linkage_model",
     "model_thresholds",
+    "record_desk_decisions",
     "reject_duplicate",
     "run_batch",
     "run_population",

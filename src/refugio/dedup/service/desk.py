@@ -8,17 +8,24 @@ models and queries (scope), security and core; never a web framework nor a chann
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import ValidationFailed
+from refugio.core.errors import FieldError, ValidationFailed
 from refugio.dedup import index, names, policy
-from refugio.dedup.engine import Records, ScoredPair, get_engine
-from refugio.dedup.schemas import Contribution, DeskCheck, DeskMatch, DeskPerson, DeskResult
+from refugio.dedup.engine import Records, ScoredPair, get_engine, probability
+from refugio.dedup.schemas import (
+    Contribution,
+    DeskCheck,
+    DeskConfirmation,
+    DeskMatch,
+    DeskPerson,
+    DeskResult,
+)
 from refugio.dedup.service.training import (
     _operation,
     _records,
@@ -31,7 +38,8 @@ from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
 DESK_SYNC_LAG = 500
-DESK_MIN_WEIGHT = -8.0  # below this (p < 0.4 %) a candidate is not worth showing at the desk
+DESK_MIN_WEIGHT = -5.6  # below this (p < 2 %) a candidate is not worth showing at the desk
+DESK_FAR_YEARS = 10  # born this many years apart or more: ranked after every candidate with a compatible date
 # Candidates scored per desk check: the people sharing the most specific keys (`index.KEY_RANK`). On the
 # benchmark's million people 200 find the person as often as 600 did and cost a third of the time.
 DESK_CANDIDATES = 200
@@ -127,6 +135,12 @@ def _desk_candidates(
     return found, lag
 
 
+def _far_apart(year: Any, prepared: dict[str, Any]) -> bool:
+    """Both years of birth known and decades apart: never ranked above a compatible date."""
+    other = prepared.get("dob_year")
+    return year is not None and other is not None and abs(int(year) - int(other)) >= DESK_FAR_YEARS
+
+
 def _desk_match(scored: ScoredPair, person: tuple[Individual, str, str], match_weight: float) -> DeskMatch:
     """One scored candidate as the desk shows it."""
     ind, site_code, hh_ref = person
@@ -162,7 +176,12 @@ def desk_check(session: Session, *, actor: Principal, query: DeskCheck, engine: 
         scored = get_engine(engine).score(
             Records.from_rows([probe]), _records(list(found.values())), model=linkage_model(row)
         )
-    scored = [s for s in scored if s.match_weight >= DESK_MIN_WEIGHT][: query.limit * 3]
+    floor = min(DESK_MIN_WEIGHT, _review)
+    year = probe.get("dob_year")
+    scored = sorted(
+        (s for s in scored if s.match_weight >= floor),
+        key=lambda s: (_far_apart(year, found[uuid.UUID(s.right_id)].prepared), -s.match_weight),
+    )[: query.limit * 3]
     visible = _visible_people(session, actor, [uuid.UUID(s.right_id) for s in scored])
     matches: list[DeskMatch] = []
     for s in scored:
@@ -177,7 +196,67 @@ def desk_check(session: Session, *, actor: Principal, query: DeskCheck, engine: 
         candidates_scored=len(found),
         index_lag=lag,
         model_version=row.version if row else None,
+        operation_id=operation_id,
+        threshold=round(probability(match), 4),
     )
+
+
+def check_members(
+    session: Session,
+    *,
+    actor: Principal,
+    site_id: uuid.UUID,
+    members: Sequence[DeskPerson],
+    limit: int = 5,
+) -> dict[int, DeskResult]:
+    """The desk check of every member of a household being registered (the others as its household);
+    members with nothing to check by (no name, document or phone) are left out."""
+    out: dict[int, DeskResult] = {}
+    for i, person in enumerate(members):
+        if not any(
+            [
+                person.given_name,
+                person.family_name,
+                person.given_name_original,
+                person.family_name_original,
+                person.documents,
+                person.phone,
+            ]
+        ):
+            continue
+        others = [m for j, m in enumerate(members) if j != i]
+        query = DeskCheck(person=person, site_id=site_id, household=others, limit=limit)
+        try:
+            out[i] = desk_check(session, actor=actor, query=query)
+        except ValidationFailed as exc:  # a date of birth that cannot be read: that member is not checked
+            if any(e.field != "person.date_of_birth" for e in exc.errors):
+                raise
+    return out
+
+
+def confirmation_errors(
+    results: Mapping[int, DeskResult],
+    confirmations: Mapping[int, DeskConfirmation],
+    *,
+    prefix: str = "members",
+) -> list[FieldError]:
+    """Members with a likely match saved without a reason: one error each, beside that member."""
+    errors = []
+    for i, result in sorted(results.items()):
+        conf = confirmations.get(i)
+        if not result.needs_confirmation:
+            continue
+        if conf is None or len((conf.reason or "").strip()) < 3:
+            best = next(m for m in result.matches if m.likely)
+            errors.append(
+                FieldError(
+                    f"{prefix}.{i}.duplicate_check.reason",
+                    f"possibly already registered as {best.ref} (probability {best.probability:.0%}): "
+                    "confirm that this is another person and give the reason",
+                    "duplicate_unconfirmed",
+                )
+            )
+    return errors
 
 
 def _visible_people(

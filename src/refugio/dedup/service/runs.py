@@ -142,12 +142,15 @@ def run_batch(
     run, model = _start_run(session, actor=actor, operation_id=operation_id, scope="batch", engine=engine)
     batch = [p for p in index.load_households(session, household_ids) if p.status == "active"]
     batch_ids = {p.individual_id for p in batch}
-    others: dict[uuid.UUID, index.Indexed] = {}
-    for p in batch:
-        for c in index.candidates(
-            session, operation_id=operation_id, keys=index.probe_keys(p.prepared), exclude=batch_ids
-        ):
-            others[c.individual_id] = c
+    others = {
+        c.individual_id: c
+        for c in index.candidates_of_many(
+            session,
+            operation_id=operation_id,
+            probes={p.individual_id: index.probe_keys(p.prepared) for p in batch},
+            exclude=batch_ids,
+        )
+    }
     records = _records([*batch, *others.values()])
     pairs = get_engine(engine).predict(
         records,

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
 from refugio.core.errors import FieldError, PermissionDenied, ValidationFailed
+from refugio.core.events import EventBus, bus
 from refugio.registration import name_index, rules
 from refugio.registration.enums import EventType, NeedSource, Relationship
+from refugio.registration.events import HouseholdRegistered
 from refugio.registration.models import (
     Household,
     IdentityDocument,
@@ -61,12 +63,31 @@ class Registered:
     member_refs: tuple[str, ...]
 
 
-def register_household(session: Session, *, actor: Principal, data: HouseholdCreate) -> Household:
-    """Register one household with its members; field errors are named without a prefix."""
-    result = register_households(session, actor=actor, items=[data], error_prefix=None)[0]
+def register_household(
+    session: Session, *, actor: Principal, data: HouseholdCreate, events: EventBus | None = None
+) -> Household:
+    """Register one household with its members; field errors are named without a prefix. Then
+    `HouseholdRegistered` is published (in the same transaction)."""
+    result = register_one(session, actor=actor, data=data, events=events)
     household = session.get(Household, result.household_id)
     assert household is not None
     return household
+
+
+def register_one(
+    session: Session, *, actor: Principal, data: HouseholdCreate, events: EventBus | None = None
+) -> Registered:
+    """`register_household`, answering with the ids and references of the members in the order given."""
+    result = register_households(session, actor=actor, items=[data], error_prefix=None)[0]
+    operation_id = session.scalar(select(Site.operation_id).where(Site.id == data.site_id))
+    assert operation_id is not None
+    (events or bus).publish(
+        HouseholdRegistered(
+            household_id=result.household_id, operation_id=operation_id, member_ids=result.member_ids
+        ),
+        session=session,
+    )
+    return result
 
 
 def register_households(

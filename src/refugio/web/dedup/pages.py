@@ -187,3 +187,12 @@ def _desk_sync(request: Request, form: FormData) -> Response:
         except Exception:
             error = "the values typed so far cannot be checked yet"
         return pg.render("dedup/_desk.html", result=result, error=error, member=member)
+
+
+@router.get("/imports/{batch_id}/linkage")
+def import_linkage(request: Request, batch_id: str) -> Response:
+    """How far the background linkage of a committed import has gone (HTMX polls it while it runs)."""
+    key = parse_uuid(batch_id)
+    with state_of(request).page(request) as pg:
+        linkage = service.import_linkage(pg.db, actor=pg.principal, batch_id=key)
+        return pg.render("dedup/_import_linkage.html", linkage=linkage, batch_id=key)

@@ -33,6 +33,7 @@ from refugio.web.common import (
 )
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, opt, plain_input, text
+from refugio.web.registration import desk as desk_check
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELDS = 40 * forms.MAX_ROWS  # room for a household of the largest size the schema allows
@@ -48,6 +49,7 @@ def _render_new(
     errors: FormErrors | None = None,
     status: int = 200,
     removed: dict[str, Any] | None = None,
+    desk: dict[int, Any] | None = None,
 ) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
@@ -65,6 +67,8 @@ def _render_new(
             needs=need_choices(pg),
             countries=country_choices(pg),
             removed=removed,
+            desk=desk or {},
+            comparisons=desk_check.COMPARISONS,
         )
 
 
@@ -88,6 +92,8 @@ def member_row(request: Request) -> Response:
             errors=FormErrors(),
             needs=need_choices(pg),
             next_index=index + 1,
+            desk={},
+            comparisons=desk_check.COMPARISONS,
         )
 
 
@@ -105,20 +111,38 @@ def _register(request: Request, form: FormData) -> Response:
     if action in ("add_member", "undo_remove") or remove:
         return _rearrange(request, form, values, action, remove)
     household_id: uuid.UUID | None = None
+    desk: dict[int, Any] = {}
     try:
         with web.page(request) as pg:
             pg.check_csrf(form)
             payload = forms.household_payload(values)
+            desk = desk_check.check_rows(pg, values)  # again on save: a likely match needs a reason
+            unconfirmed = desk_check.save_errors(pg, desk, values["members"])
             try:
                 data = forms.build_household(
                     HouseholdCreate, payload, pg.t, registration.household_field_errors
                 )
-                household_id = registration.register_household(pg.db, actor=pg.principal, data=data).id
+            except ValidationFailed as exc:
+                raise ValidationFailed(forms.in_plain_words(exc.errors, pg.t) + unconfirmed) from None
+            if unconfirmed:  # the registry's own checks (documents held…) in the same round
+                try:
+                    with pg.db.begin_nested() as trial:
+                        registration.register_one(pg.db, actor=pg.principal, data=data)
+                        trial.rollback()
+                except ValidationFailed as exc:
+                    raise ValidationFailed(forms.in_plain_words(exc.errors, pg.t) + unconfirmed) from None
+                raise ValidationFailed(unconfirmed)
+            try:
+                result = registration.register_one(pg.db, actor=pg.principal, data=data)
             except ValidationFailed as exc:
                 raise ValidationFailed(forms.in_plain_words(exc.errors, pg.t)) from None
+            household_id = result.household_id
+            desk_check.record(pg, result.member_ids, desk, values["members"])
     except (ValidationFailed, Conflict) as exc:
         errors = exc.errors or [FieldError("", exc.message, "conflict")]
-        return _render_new(request, values, forms.collect(errors, forms.household_input), status=422)
+        return _render_new(
+            request, values, forms.collect(errors, forms.household_input), status=422, desk=desk
+        )
     return RedirectResponse(f"/households/{household_id}?done=registered", status_code=303)
 
 

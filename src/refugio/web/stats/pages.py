@@ -17,7 +17,7 @@ from refugio.core.errors import NotFound, PermissionDenied, ValidationFailed
 from refugio.registration import queries
 from refugio.security import audit
 from refugio.security.permissions import Permission
-from refugio.stats import charts, export, factsheet, global_tables, registrations
+from refugio.stats import charts, dashboard, export, factsheet, global_tables
 from refugio.stats.disclosure import DEFAULT_RULE
 from refugio.stats.tables import Table
 from refugio.web.context import Page, state_of
@@ -46,24 +46,22 @@ def _operation(pg: Page, code: str | None) -> str:
     return ops[0].code
 
 
-def _tables(pg: Page, request: Request) -> tuple[registrations.Population, dt.date, dict[str, Table]]:
+def _board(pg: Page, request: Request) -> dashboard.Dashboard:
+    """The dashboard's figures and tables for the query's operation, date and period (cached until a
+    write changes what they show)."""
     q = request.query_params
-    pop = registrations.load_population(
-        pg.db, actor=pg.principal, operation=_operation(pg, q.get("operation"))
-    )
     ref = _date(q.get("date"))
     period = q.get("period") or "month"
     if period not in ("day", "week", "month", "year"):
         raise ValidationFailed.single("period", "day, week, month or year")
-    tables = registrations.standard_tables(
+    return dashboard.dashboard(
         pg.db,
         actor=pg.principal,
-        population=pop,
+        operation=_operation(pg, q.get("operation")),
         reference=ref,
-        rule=DEFAULT_RULE,
         period=period,  # type: ignore[arg-type]
+        rule=DEFAULT_RULE,
     )
-    return pop, ref, tables
 
 
 def _download(pg: Page, tables: list[Table], fmt: str, name: str) -> Response:
@@ -89,22 +87,18 @@ def _download(pg: Page, tables: list[Table], fmt: str, name: str) -> Response:
 
 
 @router.get("/stats")
-def dashboard(request: Request) -> Response:
+def dashboard_page(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
-        pop, ref, tables = _tables(pg, request)
-        figures = registrations.key_figures(
-            pg.db, actor=pg.principal, population=pop, reference=ref, rule=DEFAULT_RULE
-        )
-        period = request.query_params.get("period") or "month"
-        query = f"operation={pop.operation.code}&date={ref.isoformat()}&period={period}"
+        board = _board(pg, request)
+        query = f"operation={board.operation_code}&date={board.reference.isoformat()}&period={board.period}"
         return pg.render(
             "stats/dashboard.html",
-            operation=pop.operation,
+            operation={"code": board.operation_code, "name": board.operation_name},
             operations=queries.visible_operations(pg.db, actor=pg.principal),
-            reference=ref,
-            figures=figures,
-            tables=tables,
+            reference=board.reference,
+            figures=board.figures,
+            tables=board.tables,
             chart_names=charts.CHARTS,
             query=query,
             rule=DEFAULT_RULE,
@@ -117,10 +111,13 @@ def chart(request: Request, name: str, ext: str) -> Response:
         raise NotFound("no such chart")
     web = state_of(request)
     with web.page(request) as pg:
-        _pop, _ref, tables = _tables(pg, request)
-        image = charts.render(tables[name], name, ext)  # type: ignore[arg-type]
+        board = _board(pg, request)
+        title = pg.gettext(board.tables[name].title)
+        image = dashboard.chart(board, name, ext, title=title)  # type: ignore[arg-type]
     return Response(
-        image, media_type=charts.MEDIA_TYPES[ext], headers={"X-Refugio-Disclosure-Rule": DEFAULT_RULE.id}
+        image,
+        media_type=charts.MEDIA_TYPES[ext],
+        headers={"X-Refugio-Disclosure-Rule": DEFAULT_RULE.id, "Cache-Control": "private, no-cache"},
     )
 
 
@@ -128,39 +125,38 @@ def chart(request: Request, name: str, ext: str) -> Response:
 def table_file(request: Request, name: str, fmt: str) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
-        pop, ref, tables = _tables(pg, request)
+        board = _board(pg, request)
+        tables = board.tables
         chosen = list(tables.values()) if name == "all" else [tables[name]] if name in tables else None
         if chosen is None:
             raise NotFound("no such table")
-        return _download(pg, chosen, fmt, f"{pop.operation.code}-{name}-{ref.isoformat()}")
+        return _download(pg, chosen, fmt, f"{board.operation_code}-{name}-{board.reference.isoformat()}")
 
 
 @router.get("/stats/factsheet.pdf")
 def factsheet_pdf(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
-        pop, ref, tables = _tables(pg, request)
-        figures = registrations.key_figures(
-            pg.db, actor=pg.principal, population=pop, reference=ref, rule=DEFAULT_RULE
-        )
+        board = _board(pg, request)
+        code, ref = board.operation_code, board.reference
         pdf = factsheet.render(
-            operation=f"{pop.operation.code} {pop.operation.name}",
+            operation=f"{code} {board.operation_name}",
             reference=ref,
-            figures=figures,
-            tables=tables,
+            figures=board.figures,
+            tables=board.tables,
         )
         audit.record(
             pg.db,
             actor=pg.principal,
             action="stats.export",
             object_type="stats",
-            object_id=pop.operation.code,
+            object_id=code,
             details={"tables": ["factsheet"], "format": "pdf", "rule": DEFAULT_RULE.id},
         )
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="factsheet-{pop.operation.code}-{ref}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="factsheet-{code}-{ref}.pdf"'},
     )
 
 

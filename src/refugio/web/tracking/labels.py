@@ -40,3 +40,31 @@ BREAKDOWN_LABELS = {
     "sex": N_("Sex"),
     "age_group": N_("Age group"),
 }
+SURVEY_BREAKDOWNS = {
+    "nationality": N_("Nationality"),
+    "reasons": N_("Reason for moving"),
+    "destination_country": N_("Intended destination"),
+    "origin_country": N_("Country of departure"),
+    "transport": N_("Means of transport"),
+    "sex": N_("Sex"),
+    "age_group": N_("Age group"),
+}
+SECTORS = {
+    "food": N_("Food security"),
+    "shelter": N_("Shelter"),
+    "nfi": N_("Non-food items"),
+    "wash": N_("Water, sanitation and hygiene"),
+    "health": N_("Health"),
+    "protection": N_("Protection"),
+    "education": N_("Education"),
+    "livelihoods": N_("Livelihoods"),
+}
+SHELTERS = {
+    "own_house": N_("Own house"),
+    "rented": N_("Rented"),
+    "host_family": N_("Host family"),
+    "camp": N_("Camp"),
+    "collective_centre": N_("Collective centre"),
+    "makeshift": N_("Makeshift shelter"),
+    "open_air": N_("Open air"),
+}

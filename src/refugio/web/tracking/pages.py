@@ -33,10 +33,9 @@ from refugio.tracking.schemas import SiteCreate
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, state_of
 from refugio.web.forms import plain_input
+from refugio.web.tracking import assessments, distress, downloads, flows
 from refugio.web.tracking.labels import (
     ASSESSMENT_TYPES,
-    BREAKDOWN_LABELS,
-    FLOW_KINDS,
     SITE_KINDS,
     SITE_STATUSES,
     SUMMARY_BY,
@@ -330,9 +329,11 @@ def incidents_csv(request: Request) -> Response:
 def map_page(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         policy.require_view(pg.principal)
+        year = _int(request.query_params.get("year"), "year", 1990, 2100)
         return pg.render(
             "tracking/map.html",
             installed=libraries_installed(),
+            year=year,
             countries=queries.idps_by_country(pg.db, actor=pg.principal),
         )
 
@@ -345,55 +346,7 @@ def map_data(request: Request) -> Response:
     return JSONResponse(json.loads(json.dumps(layers, default=str)))
 
 
-@router.get("/tracking/flows")
-def flows_page(request: Request) -> Response:
-    q = request.query_params
-    with state_of(request).page(request) as pg:
-        policy.require_view(pg.principal)
-        days = _int(q.get("days"), "days", 1, 366) or 14
-        by = q.get("by") or "nationality"
-        start, end = service.flow_day_range(days)
-        points = queries.flow_points(pg.db, actor=pg.principal)
-        chosen = next((p for p in points if str(p.id) == q.get("point")), points[0] if points else None)
-        daily = breakdown = []
-        if chosen is not None:
-            daily = queries.flow_days(pg.db, actor=pg.principal, point_id=chosen.id, start=start, end=end)
-            breakdown = queries.flow_breakdown(
-                pg.db, actor=pg.principal, point_id=chosen.id, start=start, end=end, by=by
-            )
-        return pg.render(
-            "tracking/flows.html",
-            points=points,
-            chosen=chosen,
-            days=days,
-            by=by,
-            daily=daily,
-            breakdown=breakdown,
-            breakdowns=BREAKDOWN_LABELS,
-            kinds=FLOW_KINDS,
-        )
-
-
-@router.get("/tracking/distress")
-def distress_page(request: Request) -> Response:
-    with state_of(request).page(request) as pg:
-        policy.require_view(pg.principal)
-        ops = [
-            o
-            for o in reg_queries.visible_operations(pg.db, actor=pg.principal)
-            if pg.can(Permission.TRACKING_VIEW, operation_id=o.id)
-        ]
-        chosen = next(
-            (o for o in ops if o.code == request.query_params.get("operation")), ops[0] if ops else None
-        )
-        reports = agreements = []
-        if chosen is not None:
-            reports = queries.distress_reports(pg.db, actor=pg.principal, operation_id=chosen.id)
-            agreements = queries.agreements(pg.db, actor=pg.principal, operation_id=chosen.id)
-        return pg.render(
-            "tracking/distress.html",
-            operations=ops,
-            chosen=chosen,
-            agreements=agreements,
-            reports=[(r, queries.sitrep(r)) for r in reports],
-        )
+router.include_router(flows.router)
+router.include_router(assessments.router)
+router.include_router(downloads.router)
+router.include_router(distress.router)

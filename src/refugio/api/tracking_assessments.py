@@ -1,0 +1,102 @@
+"""Multi-sector location assessments (/api/v1/tracking/assessments…) and the map and charts as PNG/SVG
+(/api/v1/tracking/map.png|svg, /api/v1/tracking/charts/NAME.png|svg): import a CSV (sent in JSON as
+`{"file_name", "csv"}` — the API takes JSON bodies only; line-numbered errors, nothing half-loaded, a
+file sent again adds nothing), list them with
+the change since the location's previous round, the rounds as a time series, and the needs by
+sector with the households by shelter type of a round. Included by api/tracking.py under /tracking.
+
+Permissions (checked by refugio.tracking): TRACKING_VIEW to read (aggregate figures), TRACKING_MANAGE
+to import (audited with the file digest).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from refugio.api.deps import Caller, Db
+from refugio.api.problems import responses
+from refugio.security import audit
+from refugio.tracking import queries, service
+from refugio.tracking.schemas import AssessmentRead
+
+router = APIRouter(responses=responses(401, 403, 422))
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+Country = Annotated[str | None, Query(min_length=3, max_length=3, description="ISO3 code.")]
+
+
+class CsvUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: str = Field(default="assessments.csv", min_length=1, max_length=200, pattern=r"^[^/\\]+$")
+    csv: str = Field(
+        min_length=1, description="The CSV text: header row, then one row per location and round."
+    )
+
+
+@router.post("/assessments", status_code=201)
+def import_assessments(session: Db, actor: Caller, body: CsvUpload) -> dict[str, Any]:
+    """Import assessments from CSV text (columns: see `refugio tracking assessments import --help`)."""
+    with tempfile.TemporaryDirectory(prefix="refugio-msla-") as tmp:
+        path = Path(tmp) / body.file_name
+        path.write_text(body.csv, encoding="utf-8")
+        report = service.import_assessments(session, actor=actor, path=path)
+    return report.as_dict()
+
+
+@router.get("/assessments", response_model=list[AssessmentRead])
+def list_assessments(
+    session: Db, actor: Caller, country: Country = None,
+    round_number: Annotated[int | None, Query(alias="round", ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[AssessmentRead]:  # fmt: skip
+    """Assessments, latest round first, with the change in individuals since the previous round."""
+    return queries.assessments(session, actor=actor, country=country, round_number=round_number, limit=limit)
+
+
+@router.get("/assessments/rounds", response_model=list[queries.AssessmentRound])
+def assessment_rounds(session: Db, actor: Caller, country: Country = None) -> list[queries.AssessmentRound]:
+    """Each country's rounds totalled: locations, households, individuals, IDPs, returnees, migrants."""
+    return queries.assessment_rounds(session, actor=actor, country=country)
+
+
+@router.get("/assessments/needs")
+def sector_needs(
+    session: Db, actor: Caller, country: Annotated[str, Query(min_length=3, max_length=3)],
+    round_number: Annotated[int, Query(alias="round", ge=1)],
+) -> dict[str, Any]:  # fmt: skip
+    """Needs by sector (mean severity, locations rated 4–5, first priority) and households by shelter."""
+    needs, shelter = queries.sector_needs(session, actor=actor, country=country, round_number=round_number)
+    return {"needs": [n.model_dump() for n in needs], "shelter": shelter}
+
+
+__all__ = ["router"]
+
+
+@router.get(
+    "/map.{fmt}", response_model=None, responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}}
+)
+def map_file(session: Db, actor: Caller, fmt: Literal["png", "svg"],
+             year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:  # fmt: skip
+    """The map (country outlines, IDPs by country, sites, flow points, incidents) as PNG or SVG (audited)."""
+    data = queries.map_image(session, actor=actor, year=year, fmt=fmt)
+    audit.record(session, actor=actor, action="tracking.map_downloaded", object_type="tracking",
+                 details={"format": fmt, "year": year})  # fmt: skip
+    return Response(data, media_type=IMAGE_TYPES[fmt])
+
+
+@router.get("/charts/{name}.{fmt}", response_model=None,
+            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})  # fmt: skip
+def chart_file(session: Db, actor: Caller, name: Literal["rounds", "assessments", "incidents"],
+               fmt: Literal["png", "svg"], country: Country = None) -> Response:  # fmt: skip
+    """A chart (IDPs by DTM round or individuals by assessment round of a country; dead and missing by
+    year) as PNG or SVG (audited)."""
+    data = queries.chart_image(session, actor=actor, name=name, country=country, fmt=fmt)
+    audit.record(session, actor=actor, action="tracking.chart_downloaded", object_type="tracking",
+                 details={"chart": name, "format": fmt, "country": country})  # fmt: skip
+    return Response(data, media_type=IMAGE_TYPES[fmt])

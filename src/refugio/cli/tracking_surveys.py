@@ -1,0 +1,198 @@
+"""`refugio tracking surveys …` (flow monitoring surveys: the XLSForm, its publication on the
+OpenRosa form list, the surveys received) and `refugio tracking assessments …` (multi-sector
+location assessments: import, list with the change since the previous round, rounds, needs by
+sector and shelter). Added to `refugio tracking` by cli/tracking.py. Thin, like the rest of cli/.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from refugio.cli import common
+from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
+
+surveys_app = typer.Typer(
+    help="Flow monitoring surveys: the XLSForm for ODK/Kobo, published through OpenRosa; surveys received.",
+    no_args_is_help=True,
+)
+assessments_app = typer.Typer(
+    help="Multi-sector location assessments (population groups, shelter, needs by sector).",
+    no_args_is_help=True,
+)
+Country = Annotated[str | None, typer.Option("--country", help="ISO3 code.")]
+
+
+@surveys_app.command("form")
+def survey_form(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the XLSForm (.xlsx).")],
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Write the operation's flow survey form as an XLSForm (for KoboToolbox or ODK Central)."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op = common.operation_id(container, operation)
+
+    def run() -> tuple[str, bytes]:
+        with unit_of_work(container.sessions) as s:
+            return service.survey_form(s, actor=actor, operation_id=op)
+
+    form_id, xlsx = common.run(run)
+    out.write_bytes(xlsx)
+    typer.echo(f"wrote {out} (form {form_id})")
+
+
+@surveys_app.command("publish")
+def survey_publish(
+    operation: OperationOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Publish the operation's flow survey form on refugio's OpenRosa form list (/openrosa/formList);
+    its submissions land in tracking."""
+    from refugio.intake.openrosa_forms import publish_domain_form
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    op = common.operation_id(container, operation)
+
+    def run() -> tuple[str, str]:
+        with unit_of_work(container.sessions) as s:
+            form = publish_domain_form(s, actor=actor, handler=service.SURVEY_HANDLER, operation_id=op)
+            return form.form_id, form.version
+
+    form_id, version = common.run(run)
+    typer.echo(f"form {form_id} version {version} published on /openrosa/formList")
+
+
+@surveys_app.command("list")
+def survey_list(
+    point: Annotated[str, typer.Argument(help="Flow monitoring point code.")],
+    by: Annotated[
+        str | None, typer.Option("--by", help="Break down instead: nationality, reasons, …")
+    ] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """The surveys received at a point (or, with --by, the people they describe broken down)."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import queries
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    with unit_of_work(container.sessions) as s:
+        found = next((p for p in queries.flow_points(s, actor=actor) if p.code == point), None)
+        if found is None:
+            common.fail(f"no flow monitoring point {point!r}")
+        assert found is not None
+        if by:
+            rows = common.run(lambda: queries.survey_breakdown(s, actor=actor, point_id=found.id, by=by))
+            for r in rows:
+                typer.echo(
+                    f"{r[by]!s:<20} in {r['incoming']:>6}  out {r['outgoing']:>6}  surveys {r['surveys']}"
+                )
+            return
+        for sv in queries.flow_surveys(s, actor=actor, point_id=found.id):
+            reasons = ",".join(sv.reasons)
+            typer.echo(f"{sv.survey_date}  {sv.direction:<8} {sv.sex} {sv.age_group:<7} {sv.nationality} "
+                       f"{sv.transport:<6} x{sv.group_size:<3} {reasons}  {sv.instance_id}")  # fmt: skip
+
+
+@assessments_app.command("import")
+def assessments_import(
+    file: Annotated[Path, typer.Argument(help="CSV file (.csv or .csv.gz), UTF-8.")],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Import multi-sector location assessments (line-numbered errors, nothing half-loaded; a file
+    imported again adds nothing)."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import service
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+
+    def run() -> service.AssessmentReport:
+        with unit_of_work(container.sessions) as s:
+            return service.import_assessments(s, actor=actor, path=file)
+
+    r = common.run(run)
+    remainders = ", ".join(f"{k} unknown: {v:,}" for k, v in r.remainders.items() if v)
+    tail = f"; {remainders}" if remainders else ""
+    typer.echo(f"{r.rows_read} assessment(s) read: {r.added} added, {r.already_loaded} already loaded, "
+               f"{r.duplicates} duplicate(s) kept out of totals{tail}")  # fmt: skip
+    for given, code in r.normalised.items():
+        typer.echo(f"  warning: P-code {given} normalised to {code}")
+
+
+@assessments_app.command("list")
+def assessments_list(
+    country: Country = None,
+    round_number: Annotated[int | None, typer.Option("--round", min=1)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Assessments with the change in individuals since the location's previous round."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import queries
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    with unit_of_work(container.sessions) as s:
+        rows = common.run(
+            lambda: queries.assessments(s, actor=actor, country=country, round_number=round_number)
+        )
+    if fmt == "json":
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=1))
+        return
+    for r in rows:
+        change = "new" if r.change is None else f"{r.change:+,}"
+        flag = "  duplicate" if r.duplicate else ""
+        typer.echo(f"{r.country_iso3} R{r.round_number:<3} {r.admin2_pcode or r.admin1_pcode or '-':<10} "
+                   f"{r.location:<24} {r.individuals:>8,} ({change}){flag}")  # fmt: skip
+
+
+@assessments_app.command("needs")
+def assessments_needs(
+    country: Annotated[str, typer.Option("--country", help="ISO3 code.")],
+    round_number: Annotated[int, typer.Option("--round", min=1)],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_user: AsOption = None,
+) -> None:
+    """Needs by sector (mean severity, locations at 4–5, first priority) and households by shelter type."""
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import queries
+
+    container = common.open_container(db, data_dir)
+    actor = common.actor(container, as_user)
+    with unit_of_work(container.sessions) as s:
+        needs, shelter = common.run(
+            lambda: queries.sector_needs(s, actor=actor, country=country, round_number=round_number)
+        )
+    typer.echo("sector        locations  mean severity  severe  first priority")
+    for n in needs:
+        typer.echo(
+            f"{n.sector:<13} {n.locations:>9}  {n.mean_severity:>13}  {n.severe:>6}  {n.first_priority:>14}"
+        )
+    for kind, households in shelter.items():
+        typer.echo(f"shelter {kind:<20} {households:>8,} households")
+
+
+__all__ = ["assessments_app", "surveys_app"]

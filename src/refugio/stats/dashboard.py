@@ -1,0 +1,138 @@
+"""The operation dashboard's statistics — key figures and standard tables — and its charts, cached.
+
+Entries are keyed by the operation, the reference date, the period, the disclosure rule, the sites the
+actor may count, and the snapshot's generation (`snapshot.generation`, bumped whenever a committed write
+changed anything the dashboard shows: people, households, exit dates, sites, specific needs). A write is
+therefore seen by the next request, which brings the snapshot up to date and misses the cache; nothing is
+evicted by time. Permission is checked on every call, cached or not. One process-wide LRU of CACHE_SIZE
+dashboards and CHART_CACHE_SIZE images; entries are aggregate, disclosure-controlled figures only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from refugio.core.errors import NotFound
+from refugio.security.principals import Principal
+from refugio.stats import charts, snapshot
+from refugio.stats.disclosure import DisclosureRule
+from refugio.stats.population import counted_sites, load_population, resolve_operation
+from refugio.stats.registrations import KeyFigures, key_figures, standard_tables
+from refugio.stats.tables import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from refugio.stats.duckdb_engine import Period
+
+CACHE_SIZE = 32
+CHART_CACHE_SIZE = 256
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    operation_id: uuid.UUID
+    operation_code: str
+    operation_name: str
+    reference: dt.date
+    period: str
+    figures: KeyFigures
+    tables: dict[str, Table]
+    key: tuple[Hashable, ...]
+
+
+class _Lru:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                self.hits += 1
+                return self.items[key]  # type: ignore[no-any-return]
+            self.misses += 1
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_DASHBOARDS = _Lru(CACHE_SIZE)
+_CHARTS = _Lru(CHART_CACHE_SIZE)
+
+
+def dashboard(
+    session: Session,
+    *,
+    actor: Principal,
+    operation: str | uuid.UUID,
+    reference: dt.date,
+    period: Period,
+    rule: DisclosureRule,
+    cached: bool = True,
+) -> Dashboard:
+    """Key figures and standard tables of an operation at `reference`, from the cache when nothing that
+    they show was written since they were computed."""
+    op = resolve_operation(session, actor=actor, operation=operation)
+    snapshot.refresh(session)
+    sites = counted_sites(session, actor, op, None)
+    key = (
+        snapshot.generation(session),
+        op.id,
+        reference,
+        period,
+        rule.id,
+        None if sites is None else frozenset(sites),
+    )
+
+    def make() -> Dashboard:
+        pop = load_population(session, actor=actor, operation=op.id)
+        tables = standard_tables(
+            session, actor=actor, population=pop, reference=reference, rule=rule, period=period
+        )
+        figures = key_figures(session, actor=actor, population=pop, reference=reference, rule=rule)
+        return Dashboard(op.id, op.code, op.name, reference, period, figures, tables, key)
+
+    return _DASHBOARDS.get_or_make(key, make) if cached else make()
+
+
+def chart(board: Dashboard, name: str, fmt: charts.ImageFormat, *, title: str | None = None) -> bytes:
+    """A chart of the dashboard's table `name`, drawn once per dashboard, format and title."""
+    if name not in charts.CHARTS or name not in board.tables:
+        raise NotFound(f"no chart {name!r}")
+    key = (board.key, name, fmt, title)
+    return _CHARTS.get_or_make(key, lambda: charts.render(board.tables[name], name, fmt, title=title))
+
+
+def cache_stats() -> dict[str, int]:
+    return {
+        "dashboard_hits": _DASHBOARDS.hits,
+        "dashboard_misses": _DASHBOARDS.misses,
+        "chart_hits": _CHARTS.hits,
+        "chart_misses": _CHARTS.misses,
+    }
+
+
+def clear_cache() -> None:
+    _DASHBOARDS.clear()
+    _CHARTS.clear()
+
+
+__all__ = ["Dashboard", "cache_stats", "chart", "clear_cache", "dashboard"]
