@@ -1,4 +1,4 @@
-"""Encryption at rest of the sensitive fields (docs/decisions/0013-encryption-at-rest.md): envelope
+"""Encryption at rest of the sensitive fields (docs/decisions/0014-encryption-at-rest.md): envelope
 encryption, row-bound ciphertexts, the start-up check of the master key, rotation, the migration and the
 `refugio keys` commands — on SQLite and PostgreSQL."""
 
@@ -205,7 +205,7 @@ def test_the_migration_encrypts_existing_rows_and_the_downgrade_decrypts(
 
     register(container, principal(container, "admin"), household_payload(seeded.camp_id, members=1))
     (index_before,) = _raw(container, "SELECT phone_index FROM individual")[0]
-    migrate.downgrade(container.engine, "0016")
+    migrate.downgrade(container.engine, "0017")
     assert _raw(container, "SELECT description FROM assistance_complaint") == [(SECRET,)]
     assert _raw(container, "SELECT phone FROM individual") == [("+962795550101",)]
     assert "Survivor" in str(_raw(container, "SELECT summary FROM protection_case")[0][0])

@@ -86,7 +86,7 @@ class MasterKeys:
         except KeyError:
             raise MasterKeyMissing(
                 f"the field master key version v{version} is not in {self.path}: restore the key file "
-                "from its custodian (see docs/decisions/0013-encryption-at-rest.md)"
+                "from its custodian (see docs/decisions/0014-encryption-at-rest.md)"
             ) from None
 
     def add_version(self) -> int:

@@ -243,7 +243,7 @@ def install(engine: Engine, sessions: sessionmaker[Session], path: Path) -> Fiel
             raise MasterKeyMissing(
                 f"this database holds encrypted fields but the field master key file {path} is missing: "
                 "restore it from its custodian, or name it with REFUGIO_FIELD_KEY_FILE "
-                "(see docs/decisions/0013-encryption-at-rest.md)"
+                "(see docs/decisions/0014-encryption-at-rest.md)"
             )
         master.add_version()
         generated = True

@@ -1,4 +1,4 @@
-"""Encryption at rest of the sensitive free-text fields (docs/decisions/0013-encryption-at-rest.md): the
+"""Encryption at rest of the sensitive free-text fields (docs/decisions/0014-encryption-at-rest.md): the
 table of wrapped data keys, the contact and phone columns widened to TEXT (a ciphertext is longer than
 its plaintext), the blind index of individuals' phones (`individual.phone_index`, indexed, replacing the
 index on the phone), and every existing value of the encrypted columns encrypted in place, in batches.
@@ -9,8 +9,8 @@ refugio.security.field_keys.install), so no refugio module is imported here; an 
 none. Offline (`--sql`) scripts cannot read rows: they change the schema only, and `refugio db upgrade`
 must convert. The downgrade decrypts every value and drops the key table.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 05:50:00
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context, op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
