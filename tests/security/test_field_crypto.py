@@ -258,6 +258,10 @@ def test_phones_are_encrypted_and_found_through_their_blind_index(container: Con
         hits = queries.search(s, actor=admin, query="+962 79 555 0101")
         assert [(h.person.id, h.matched_by) for h in hits] == [(household.focal_point_id, "phone")]
         assert hits[0].person.phone == "+962795550101"
+        from refugio.registration.models import Individual
+
+        labelled = select(Individual.phone.label("p")).where(Individual.phone.isnot(None))
+        assert s.execute(labelled).scalar_one() == "+962795550101"  # a labelled column decrypts too
         assert not queries.search(s, actor=admin, query="+962 79 555 0102")
     # the index is keyed: another installation's key gives another index for the same number
     assert field_crypto.blind_index(b"x" * 32, "individual.phone", "+962795550101") != index

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import Text, event, literal_column, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Label
 from sqlalchemy.types import TypeDecorator
 
 from refugio.core import ids
@@ -112,13 +112,14 @@ class EncryptedText(TypeDecorator[str]):
         return cipher_for(dialect).encrypt(self.table_name, self.column_name, value.row_id, str(value))
 
     def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any] | None:
-        table = getattr(column, "table", None)
+        inner: Any = column
+        while isinstance(inner, Label):  # `Individual.phone.label("phone")`
+            inner = inner.element
+        table = getattr(inner, "table", None)
         row_id = None if table is None else table.c.get("id")
         if row_id is None:
-            return None  # a derived column: read without its row; process_result_value refuses it
-        joined = (
-            type_coerce(row_id, Text) + literal_column(f"'{SEPARATOR}'", Text) + type_coerce(column, Text)
-        )
+            return column  # a derived column: read without its row; process_result_value refuses it
+        joined = type_coerce(row_id, Text) + literal_column(f"'{SEPARATOR}'", Text) + type_coerce(inner, Text)
         return type_coerce(joined, self)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
