@@ -66,6 +66,16 @@ class Container:
     keyring: Keyring
     field_keys: FieldKeys | None = None
 
+    def close(self, timeout: float = 600.0) -> None:
+        """Wait for the work this process started in the background (`core.background`: an import staged
+        from the web, an import's linkage), then close the engine's connections: no thread outlives the
+        container."""
+        from refugio.core import background
+
+        if not background.join_all(timeout):
+            logger.warning("background work still running after %.0f s", timeout)
+        self.engine.dispose()
+
 
 _WIRED: set[int] = set()
 
