@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     db_url: str | None = None  # default: SQLite file in data_dir
     secrets_dir: Path | None = None  # default: data_dir / "secrets" (never inside the database)
+    # the master key of the encrypted fields (refugio.security.field_keys); default secrets/field-master.keys
+    field_key_file: Path | None = None
     cookie_secure: bool = True
     session_cookie: str = "refugio_session"
     csrf_cookie: str = "refugio_csrf"

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from refugio.dataprotection.scheduler import RetentionScheduler
+    from refugio.security.field_keys import FieldKeys
 
 logger = logging.getLogger("refugio")
 
@@ -68,6 +69,7 @@ class Container:
     sessions: sessionmaker[Session]
     keyring: Keyring
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    field_keys: FieldKeys | None = None
 
     def close(self, timeout: float = 600.0) -> None:
         """Wait for the work this process started in the background (`core.background`: an import staged
@@ -170,15 +172,20 @@ def wire_events(events: EventBus | None = None) -> None:
 
 def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
+    from refugio.security import field_keys
+
     engine = make_engine(settings.database_url)
     metadata()
     wire_events()
+    sessions = session_factory(engine)
+    key_file = field_keys.key_file(settings.secrets_path, settings.field_key_file)
     return Container(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=sessions,
         keyring=Keyring(settings.secrets_path),
         retention=retention_policy(settings),
+        field_keys=field_keys.install(engine, sessions, key_file),
     )
 
 

@@ -18,6 +18,7 @@ from refugio.cli.dataprotection import retention_app
 from refugio.cli.db import db_app
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
+from refugio.cli.keys import keys_app
 from refugio.cli.protection import protection_app
 from refugio.cli.registration import certs_app, ops_app, verify
 from refugio.cli.security import audit_app, users_app
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 app.add_typer(certs_app, name="certificates")
 app.add_typer(ops_app, name="operations")
 app.add_typer(import_app, name="import")

@@ -41,11 +41,12 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, text
+from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
 
+from refugio.store.encrypted import EncryptedText
 from refugio.store.engine import make_engine
 from refugio.store.types import UTCDateTime
 
@@ -88,9 +89,12 @@ def compare_type(
 
     `UTCDateTime` is stored as `DateTime(timezone=True)`: TIMESTAMP WITH TIME ZONE on PostgreSQL and
     a plain DATETIME on SQLite (which keeps no zone; the TypeDecorator stores naive UTC there).
-    `PortableJSON` is JSONB on PostgreSQL and JSON on SQLite.
+    `PortableJSON` is JSONB on PostgreSQL and JSON on SQLite. An `EncryptedText` column is TEXT, but an
+    older VARCHAR(n) column is left as it is on SQLite, which does not enforce the length.
     """
     dialect = context.dialect.name
+    if isinstance(metadata_type, EncryptedText) and dialect == "sqlite":
+        return not isinstance(inspected_type, String)  # VARCHAR(n) holds any length on SQLite
     if isinstance(metadata_type, UTCDateTime):
         if not isinstance(inspected_type, DateTime):
             return True
