@@ -83,6 +83,7 @@ def people(session: Session, ids: Sequence[uuid.UUID]) -> None:
                     "given_norm": "",
                     "family_norm": "",
                     "phone": None,
+                    "phone_index": None,
                     "date_of_birth": _month(r.date_of_birth),
                     "dob_precision": "month" if r.dob_precision == "exact" else r.dob_precision,
                     "arrival_date": _month(r.arrival_date),

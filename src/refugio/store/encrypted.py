@@ -104,6 +104,8 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
+        if not isinstance(value, RowBound) and value == "":
+            return ""  # an erased text written set-based (retention, erasure); through the ORM "" is sealed
         if not isinstance(value, RowBound):
             raise FieldCryptoError(
                 f"{self.table_name}.{self.column_name} is encrypted: write it through its ORM object "
@@ -126,6 +128,8 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         row_id, sep, token = str(value).partition(SEPARATOR)
+        if sep and token == "":
+            return RowBound("", canonical_row_id(row_id))
         if not sep:
             raise FieldCryptoError(
                 f"{self.table_name}.{self.column_name} was read without its row id "
