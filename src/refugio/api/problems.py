@@ -20,12 +20,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refugio.core.errors import (
     AuthenticationFailed,
     Conflict,
+    DatabaseUnavailable,
     FieldError,
     IntegrityBroken,
     NotFound,
@@ -135,6 +135,7 @@ _SLUGS: dict[type[RefugioError], str] = {
     TooManyAttempts: "too-many-attempts",
     AuthenticationFailed: "authentication-failed",
     IntegrityBroken: "integrity-broken",
+    DatabaseUnavailable: "database-unavailable",
 }
 
 
@@ -151,7 +152,7 @@ async def refugio_error(_request: Request, exc: Exception) -> JSONResponse:
     errors: list[FieldError] = []
     if isinstance(exc, ValidationFailed | Conflict):
         errors = exc.errors
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | DatabaseUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, AuthenticationFailed):
         headers["WWW-Authenticate"] = WWW_AUTHENTICATE
@@ -236,21 +237,8 @@ def server_error_response() -> JSONResponse:
     return problem_response(500, "unexpected error; it was logged", slug="server-error")
 
 
-async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    """The database refused or dropped the connection (SQLite busy past its timeout, PostgreSQL
-    restarting): the transaction was rolled back, nothing of the request is saved; retry shortly."""
-    log_unexpected(exc, "the database (answered 503)")
-    return problem_response(
-        503,
-        "the database is busy or restarting; nothing was saved, retry in a few seconds",
-        slug="database-unavailable",
-        headers={"Retry-After": "5"},
-    )
-
-
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers on the API application."""
-    app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(RefugioError, refugio_error)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
