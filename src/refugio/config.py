@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     max_import_bytes: int = 1_100 * 1024 * 1024
     # an import left unfinished this long (no change) has its staged personal data deleted
     staging_retention_days: int = 14
+    # retention rules (refugio.dataprotection): protection cases closed, people departed (untouched since),
+    # people deceased this many years ago are anonymised; `refugio serve` runs the rules every
+    # `retention_interval_hours` (0: never, leave it to cron and `refugio retention run`)
+    retention_closed_case_years: int = 7
+    retention_departed_years: int = 5
+    retention_deceased_years: int = 2
+    retention_interval_hours: int = 24
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
     # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, MetaData
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from refugio.config import Settings
 from refugio.core.events import EventBus, bus
+from refugio.dataprotection.schemas import RetentionPolicy
 from refugio.intake.events import ImportCommitted, ImportScreening
 from refugio.registration.events import HouseholdRegistered
 from refugio.security.keys import Keyring
@@ -32,12 +33,16 @@ from refugio.store.uow import session_factory
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from refugio.dataprotection.scheduler import RetentionScheduler
+
 logger = logging.getLogger("refugio")
 
 
 def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
+    import refugio.agreements.models
     import refugio.assistance.models
+    import refugio.dataprotection.models
     import refugio.dedup.models
     import refugio.intake.models
     import refugio.protection.models
@@ -55,12 +60,24 @@ def metadata() -> MetaData:
 
 @dataclass
 class Container:
-    """What a running refugio holds: settings, engine, session factory and keyring."""
+    """What a running refugio holds: settings, engine, session factory, keyring, and the retention
+    rules' periods (for the channels, which do not read Settings)."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     keyring: Keyring
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+
+    def close(self, timeout: float = 600.0) -> None:
+        """Wait for the work this process started in the background (`core.background`: an import staged
+        from the web, an import's linkage), then close the engine's connections: no thread outlives the
+        container."""
+        from refugio.core import background
+
+        if not background.join_all(timeout):
+            logger.warning("background work still running after %.0f s", timeout)
+        self.engine.dispose()
 
 
 _WIRED: set[int] = set()
@@ -161,7 +178,32 @@ def build(settings: Settings | None = None) -> Container:
         engine=engine,
         sessions=session_factory(engine),
         keyring=Keyring(settings.secrets_path),
+        retention=retention_policy(settings),
     )
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """The retention rules' periods from the settings (`REFUGIO_RETENTION_*`, `REFUGIO_STAGING_*`)."""
+    return RetentionPolicy(
+        closed_case_years=settings.retention_closed_case_years,
+        departed_years=settings.retention_departed_years,
+        deceased_years=settings.retention_deceased_years,
+        staging_days=settings.staging_retention_days,
+    )
+
+
+def start_retention_scheduler(container: Container) -> RetentionScheduler | None:
+    """The daemon thread of `refugio serve` that runs the retention rules every
+    `REFUGIO_RETENTION_INTERVAL_HOURS` (24; 0 turns it off)."""
+    import datetime as dt
+
+    from refugio.dataprotection.scheduler import RetentionScheduler
+
+    hours = container.settings.retention_interval_hours
+    if hours <= 0:
+        return None
+    interval = dt.timedelta(hours=hours)
+    return RetentionScheduler(container.sessions, container.retention, interval).start()
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:

@@ -18,7 +18,9 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
+from refugio.api.agreements import router as agreements_router
 from refugio.api.assistance import router as assistance_router
+from refugio.api.dataprotection import router as dataprotection_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
@@ -67,6 +69,8 @@ ROUTERS = (
     tracking_router,
     assistance_router,
     solutions_router,
+    dataprotection_router,
+    agreements_router,
 )
 
 

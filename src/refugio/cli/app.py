@@ -11,7 +11,10 @@ import typer
 
 from refugio import __version__
 from refugio.cli import demo as demo_commands
+from refugio.cli.agreements import agreements_app
 from refugio.cli.assistance import assistance_app
+from refugio.cli.consent import consent_app
+from refugio.cli.dataprotection import retention_app
 from refugio.cli.db import db_app
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
@@ -49,6 +52,9 @@ app.add_typer(sharing_app, name="sharing")
 app.add_typer(tracking_app, name="tracking")
 app.add_typer(assistance_app, name="assistance")
 app.add_typer(solutions_app, name="solutions")
+app.add_typer(retention_app, name="retention")
+app.add_typer(agreements_app, name="agreements")
+app.add_typer(consent_app, name="consent")
 
 
 @app.callback(invoke_without_command=True)

@@ -76,9 +76,14 @@ def serve_cmd(
 def _serve(container: Container, host: str, port: int) -> None:
     import uvicorn
 
-    from refugio.main import create_app
+    from refugio.main import create_app, start_retention_scheduler
 
-    uvicorn.run(create_app(container=container), **server_options(container.settings, host, port))
+    scheduler = start_retention_scheduler(container)  # the retention rules, daily
+    try:
+        uvicorn.run(create_app(container=container), **server_options(container.settings, host, port))
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:

@@ -51,6 +51,8 @@ USERS = [
     ("rsd2", Role.RSD_OFFICER, ""),
     ("rsdsup", Role.RSD_SUPERVISOR, ""),
     ("resettlement", Role.RESETTLEMENT_OFFICER, ""),
+    ("dpo", Role.DATA_PROTECTION_OFFICER, ""),
+    ("partner", Role.PARTNER, ""),
 ]
 LOGINS_FILE = "demo-logins.json"
 BATCH = 500

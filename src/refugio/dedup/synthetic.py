@@ -10,6 +10,25 @@ typing slips, phone or document missing or mistyped. Hard negatives are added on
 (same parents, same date of birth, other given name) and namesakes (same given and family name, other
 father, other household, a close year of birth).
 
+The hard cases of a real registration, and how often they occur here (per record or per household;
+`Rates` holds them). The base data already carries the origins' own shares of partial dates (year-only
+20-43 %, month-only 2-5 %, an age stated instead 13-35 % for the seven origins without documents for
+most people; `registration/data/*.yaml`) and of people without a family name (a third of Afghans):
+
+* one registration with a partial date of birth, the other exact, in both directions — the date reduced
+  to the year (`year_only`, 25 %) or to the month (`month_only`, 8 %) at re-registration, or a partial
+  date completed from a document obtained since (`dob_completed`, 30 % of partial dates);
+* people with a single name (no family name): whole households recorded so (`mononym`, 4 % of
+  households, on top of the Afghan profile), and a family name left out at re-registration
+  (`family_dropped`, 3 %);
+* the same household registered again at the same site (`same_site`, 40 % of re-registrations; the
+  others at another site);
+* sex recorded wrongly once (`sex_error`, 1 % of re-registrations);
+* hard negatives: twins in one household (`twins`, 3 % of households), siblings of one household
+  (every household with children), namesakes (`namesakes`, 4 %: same names, another father, another
+  household, a close year of birth), and people of the same sex with close partial dates sharing a
+  common given name (from the name lists' frequencies).
+
 Each row has the columns of the `refugio dedup link` contract plus `household` (the registration
 group) and `person` (the truth: rows with the same `person` are the same human being).
 
@@ -51,6 +70,12 @@ class Rates:
     spelling_variant: float = 0.45
     arabic_only: float = 0.18
     year_only: float = 0.25
+    month_only: float = 0.08
+    dob_completed: float = 0.3
+    mononym: float = 0.04
+    same_site: float = 0.4
+    family_dropped: float = 0.03
+    sex_error: float = 0.01
     re_estimated: float = 0.08
     day_month_swap: float = 0.04
     order_swap: float = 0.05
@@ -136,13 +161,23 @@ class _Maker:
         if self.chance(r.order_swap):
             row["given_name"], row["family_name"] = row["family_name"], row["given_name"]
         dob = row["date_of_birth"]
-        if dob:
+        if dob and len(dob) < 10 and self.chance(r.dob_completed):
+            # a document obtained since: the exact date, within what was known
+            month = int(dob[5:7]) if len(dob) == 7 else self.rng.randint(1, 12)
+            row["date_of_birth"] = f"{dob[:4]}-{month:02d}-{self.rng.randint(1, 28):02d}"
+        elif dob:
             if self.chance(r.year_only):
                 row["date_of_birth"] = dob[:4]
+            elif len(dob) == 10 and self.chance(r.month_only):
+                row["date_of_birth"] = dob[:7]
             elif self.chance(r.re_estimated):
                 row["date_of_birth"] = str(int(dob[:4]) + self.rng.choice((-2, -1, 1, 2)))
             elif len(dob) == 10 and self.chance(r.day_month_swap) and int(dob[8:10]) <= 12:
                 row["date_of_birth"] = f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}"
+        if row["family_name"] and row["given_name"] and self.chance(r.family_dropped):
+            row["family_name"] = ""
+        if row["sex"] in {"M", "F"} and self.chance(r.sex_error):
+            row["sex"] = "F" if row["sex"] == "M" else "M"
         if self.chance(r.phone_missing):
             row["phone"] = ""
         if self.chance(r.document_missing):
@@ -175,6 +210,9 @@ def generate(
         site = site_codes[uuid.UUID(str(hh["site_id"]))]
         hh_key = f"H{seed}-{k}"
         bases = _bases(hh, seed, k)
+        if maker.chance(rates.mononym):
+            for base in bases:  # recorded with a single name, at every registration
+                base["family_name"] = ""
         if maker.chance(rates.twins):
             _add_twin(maker, bases)
         for base in bases:
@@ -189,7 +227,11 @@ def generate(
         if maker.chance(rates.duplicate_household):
             copies = 2 if maker.chance(rates.second_duplicate) else 1
             for c in range(copies):
-                other_site = maker.rng.choice([s for s in site_codes.values() if s != site] or [site])
+                other_site = (
+                    site
+                    if maker.chance(rates.same_site)
+                    else maker.rng.choice([s for s in site_codes.values() if s != site] or [site])
+                )
                 for base in bases:
                     row = maker.perturb(base, other_site)
                     row["household"] = f"{hh_key}-again{c}"

@@ -65,6 +65,8 @@ class LegalStatus(StrEnum):
     REFUGEE = "refugee"
     STATELESS = "stateless"
     OTHER = "other"
+    COMPLEMENTARY = "complementary"  # complementary protection granted (status determination)
+    REJECTED = "rejected"  # asylum claim finally rejected (status determination)
 
 
 class MaritalStatus(StrEnum):
@@ -118,6 +120,7 @@ class EventType(StrEnum):
     NEED_REMOVED = "need_removed"
     DOCUMENT_ADDED = "document_added"
     CERTIFICATE_ISSUED = "certificate_issued"
+    CONSENT_CHANGED = "consent_changed"
     CERTIFICATE_REVOKED = "certificate_revoked"
 
 

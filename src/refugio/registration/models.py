@@ -288,3 +288,15 @@ class Certificate(UUIDPk, Base):
     revoked_at: Mapped[dt.datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(80))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ConsentWithdrawal(Base):
+    """A purpose a person has withdrawn consent for (or objected to), as it stands now: the row goes when
+    consent is given again. The history of every change is in `registration_event` (consent_changed)."""
+
+    __tablename__ = "consent_withdrawal"
+
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20), primary_key=True)
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    withdrawn_by: Mapped[str] = mapped_column(String(80))

@@ -474,14 +474,25 @@ def find_sites(
 
 # reads for other domains in their own modules, re-exported (other domains read through queries)
 from refugio.registration.briefs import MemberBrief as MemberBrief  # noqa: E402
+from refugio.registration.briefs import NeedHolder as NeedHolder  # noqa: E402
 from refugio.registration.briefs import PersonBrief as PersonBrief  # noqa: E402
 from refugio.registration.briefs import active_members as active_members  # noqa: E402
 from refugio.registration.briefs import household_member_ids as household_member_ids  # noqa: E402
+from refugio.registration.briefs import household_ref as household_ref  # noqa: E402
 from refugio.registration.briefs import household_scope as household_scope  # noqa: E402
+from refugio.registration.briefs import needs_by_household as needs_by_household  # noqa: E402
 from refugio.registration.briefs import operation_code as operation_code  # noqa: E402
 from refugio.registration.briefs import people_brief as people_brief  # noqa: E402
 from refugio.registration.browse import households as households  # noqa: E402
 from refugio.registration.browse import people as people  # noqa: E402
+from refugio.registration.consent_queries import consent_of as consent_of  # noqa: E402
+from refugio.registration.consent_queries import consenting as consenting  # noqa: E402
+from refugio.registration.consent_queries import has_consent as has_consent  # noqa: E402
+from refugio.registration.consent_queries import households_consenting as households_consenting  # noqa: E402
+from refugio.registration.partner_reads import SHAREABLE_FIELDS as SHAREABLE_FIELDS  # noqa: E402
+from refugio.registration.partner_reads import RegistryAnswer as RegistryAnswer  # noqa: E402
+from refugio.registration.partner_reads import find_registered as find_registered  # noqa: E402
+from refugio.registration.partner_reads import shareable_rows as shareable_rows  # noqa: E402
 from refugio.registration.queries_search import MAX_RESULTS as MAX_RESULTS  # noqa: E402
 from refugio.registration.queries_search import SearchHit as SearchHit  # noqa: E402
 from refugio.registration.queries_search import SearchResult as SearchResult  # noqa: E402

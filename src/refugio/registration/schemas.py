@@ -481,3 +481,34 @@ class HouseholdRecordRead(BaseModel):
     members: list[PersonDetail]
     events: list[EventRead]
     needs_by_member: dict[uuid.UUID, list[NeedShown]] = Field(default_factory=dict)
+
+
+class ConsentChange(BaseModel):
+    """Give or withdraw consent for one purpose (a person's or a whole household's)."""
+
+    purpose: ConsentPurpose
+    given: bool
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class PurposeConsent(BaseModel):
+    """Where a person stands for one purpose: given (recorded), withdrawn (when, by whom) or not recorded."""
+
+    purpose: str
+    state: str  # given | withdrawn | not_recorded
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
+
+
+class ConsentRead(BaseModel):
+    """A person's consent, purpose by purpose, with the legal basis and every recorded change."""
+
+    individual_id: uuid.UUID
+    ref: str
+    household_id: uuid.UUID
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    legal_basis: str | None
+    consent_date: dt.date | None
+    purposes: list[PurposeConsent]
+    history: list[EventRead]

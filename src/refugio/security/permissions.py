@@ -68,6 +68,15 @@ class Permission(StrEnum):
     RESETTLEMENT_MANAGE = "RESETTLEMENT_MANAGE"
     MATCHING_RUN = "MATCHING_RUN"  # propose matching runs and change proposed placements
     MATCHING_CONFIRM = "MATCHING_CONFIRM"  # review and confirm placements
+    # data protection (refugio.dataprotection): retention rules, legal holds
+    RETENTION_VIEW = "RETENTION_VIEW"  # the rules, the reports of the runs, the holds (no personal data)
+    RETENTION_RUN = "RETENTION_RUN"  # run the retention rules (everywhere only)
+    LEGAL_HOLD_MANAGE = "LEGAL_HOLD_MANAGE"  # place and lift legal holds (everywhere only)
+    # data-sharing agreements (refugio.agreements): see the block at the end of this module
+    AGREEMENT_VIEW = "AGREEMENT_VIEW"
+    AGREEMENT_MANAGE = "AGREEMENT_MANAGE"  # record agreements, suspend or end them (the DPO)
+    DATA_SHARE = "DATA_SHARE"  # export personal data to a partner under an agreement in force
+    PARTNER_REGISTRY_SEARCH = "PARTNER_REGISTRY_SEARCH"  # a partner's "is this person registered?"
 
 
 class Role(StrEnum):
@@ -86,6 +95,8 @@ class Role(StrEnum):
     RSD_OFFICER = "rsd_officer"
     RSD_SUPERVISOR = "rsd_supervisor"
     RESETTLEMENT_OFFICER = "resettlement_officer"
+    DATA_PROTECTION_OFFICER = "data_protection_officer"
+    PARTNER = "partner"
 
 
 P = Permission
@@ -195,3 +206,22 @@ ROLE_LABELS[Role.RSD_OFFICER] = "RSD officer"
 ROLE_LABELS[Role.RSD_SUPERVISOR] = "RSD supervisor (second-officer review)"
 ROLE_LABELS[Role.RESETTLEMENT_OFFICER] = "Resettlement officer"
 ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | {P.SOLUTIONS_VIEW}  # runs, figures
+# --- data-sharing agreements (refugio.agreements) ----------------------------------------------------
+# The data protection officer records and ends agreements; information management officers share under
+# them; a partner's account holds only the registry search, answered within its agreement.
+ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = frozenset(
+    {P.OPERATION_VIEW, P.AGREEMENT_VIEW, P.AGREEMENT_MANAGE, P.AUDIT_VIEW}
+)
+ROLE_PERMISSIONS[Role.PARTNER] = frozenset({P.PARTNER_REGISTRY_SEARCH})
+ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | {P.AGREEMENT_VIEW, P.DATA_SHARE}
+ROLE_LABELS[Role.PARTNER] = "Partner (registry search under an agreement)"
+# --- data protection (refugio.dataprotection) ---------------------------------------------------------
+# The data protection officer also runs the retention rules, places legal holds and verifies the audit
+# log; no permission to read people or cases (the reports and holds carry references and counts only).
+ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] | {
+    P.RETENTION_VIEW,
+    P.RETENTION_RUN,
+    P.LEGAL_HOLD_MANAGE,
+    P.AUDIT_VERIFY,
+}
+ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements, retention, legal holds)"

@@ -19,12 +19,23 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from refugio.web import errors, middleware, protection, tracing
+from refugio.web.agreements import pages as agreements_pages
 from refugio.web.assistance import desk as assistance_desk
 from refugio.web.assistance import pages as assistance_pages
 from refugio.web.context import WebState, state_of
+from refugio.web.dataprotection import pages as dataprotection_pages
 from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
-from refugio.web.registration import browse, dashboard, desk, households, people, search, verify
+from refugio.web.registration import (
+    browse,
+    consent,
+    dashboard,
+    desk,
+    households,
+    people,
+    search,
+    verify,
+)
 from refugio.web.rendering import Renderer
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
@@ -69,7 +80,7 @@ def build_web_app(container: Container) -> FastAPI:
         return FileResponse(path, media_type="text/javascript")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, browse, dashboard, desk, households, people, search, verify, audit):
+    for module in (auth, browse, dashboard, desk, households, people, consent, search, verify, audit):
         app.include_router(module.router)
     app.include_router(stats_imports.router)  # before stats: /stats/global/import is no year
     app.include_router(stats.router)
@@ -82,6 +93,8 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(assistance_pages.router)
     app.include_router(assistance_desk.router)
     app.include_router(solutions_pages.router)
+    app.include_router(dataprotection_pages.router)
+    app.include_router(agreements_pages.router)
     errors.install(app)
     middleware.install(
         app,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from refugio.api.registration import certificates, households, individuals, reference, search
+from refugio.api.registration import certificates, consent, households, individuals, reference, search
 
 PUBLIC_ROUTERS: tuple[APIRouter, ...] = (certificates.public_router,)
 ROUTERS: tuple[APIRouter, ...] = (
@@ -18,4 +18,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     individuals.router,
     certificates.router,
     search.router,
+    consent.router,
 )

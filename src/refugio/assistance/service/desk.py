@@ -30,7 +30,8 @@ from refugio.assistance.service.common import audited, load_programme
 from refugio.core import clock, ids
 from refugio.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from refugio.registration.certificate import verify_in_registry
-from refugio.registration.queries import household_id_for_key
+from refugio.registration.enums import ConsentPurpose
+from refugio.registration.queries import household_id_for_key, households_consenting
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
@@ -124,6 +125,10 @@ def collect(
     actor.require(P.ASSISTANCE_DISTRIBUTE, operation_id=programme.operation_id, site_id=ent.site_id)
     if cycle.status != CycleStatus.ACTIVE:
         raise Conflict(f"cycle {programme.code}/{cycle.number} is {cycle.status}: nothing is collected")
+    if ent.household_id not in households_consenting(
+        session, purpose=ConsentPurpose.ASSISTANCE.value, household_ids=[ent.household_id]
+    ):
+        raise Conflict(f"{ent.household_ref}: consent for assistance was withdrawn; nothing is collected")
     now = desk_time or clock.now()
     if programme.min_interval_days:
         last = session.scalar(

@@ -26,7 +26,12 @@ from refugio.assistance.service.common import audited, load_cycle, programme_of_
 from refugio.assistance.service.programmes import ruleset
 from refugio.core import clock, ids
 from refugio.core.errors import Conflict
-from refugio.registration.queries import AssistanceHousehold, households_for_assistance
+from refugio.registration.enums import ConsentPurpose
+from refugio.registration.queries import (
+    AssistanceHousehold,
+    households_consenting,
+    households_for_assistance,
+)
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.store.bulk import insert_rows
@@ -65,8 +70,14 @@ def facts(hh: AssistanceHousehold) -> HouseholdFacts:
 
 def evaluate_all(session: Session, programme: Programme, rules: Rules, on: dt.date) -> Iterator[Evaluated]:
     site_ids = [uuid.UUID(s) for s in programme.site_ids] or None
-    for hh in households_for_assistance(session, operation_id=programme.operation_id, site_ids=site_ids):
-        yield Evaluated(hh, evaluate(rules, facts(hh), on=on))
+    found = households_for_assistance(session, operation_id=programme.operation_id, site_ids=site_ids)
+    # a household whose focal point withdrew consent for assistance is not on any list
+    allowed = households_consenting(
+        session, purpose=ConsentPurpose.ASSISTANCE.value, household_ids=[hh.id for hh in found]
+    )
+    for hh in found:
+        if hh.id in allowed:
+            yield Evaluated(hh, evaluate(rules, facts(hh), on=on))
 
 
 def preview(

@@ -1,28 +1,21 @@
-"""The linkage engine on Splink 5: the only package in refugio that imports splink (lazily); its model
-layout is in `comparisons`, the desk check's scorer in `scoring`.
+"""The linkage engine on Splink 5, the only package importing splink (lazily); see `comparisons`, `scoring`.
 
 DuckDB is the embedded backend; `backend="spark"` runs the same comparisons and blocking rules on a
 local pyspark session (Splink's Spark backend; conditions are written once in DuckDB SQL and
 translated by Splink/sqlglot, similarity functions come from Splink's dialect layer).
 
-The model layout (comparisons and their levels) is defined here, once, in code. A stored model
-carries only parameters — m and u per level and the prior — keyed by comparison and level label,
-plus a layout fingerprint; loading a model rebuilds the settings from code for whichever backend
-runs it and applies the stored parameters, so a model trained on DuckDB runs on Spark too.
+The model layout is defined once, in code; a stored model carries only parameters (m and u per level
+keyed by comparison and level label, the prior, the name counts) and a layout fingerprint.
 
-Comparisons (first matching level wins):
-  given / family name: exact Latin form (term-frequency adjusted, half strength) · same canonical
-      (attested) name · shared spelling skeleton ·
-      found in another part of the other name (order swaps, father's name recorded as family name) ·
-      Jaro-Winkler ≥ 0.88 · Jaro-Winkler ≥ 0.7 (Harry/Henry, Joan/John: weak, learnt by EM) · else
-  father's (middle) name: same canonical · same skeleton · crossed with the family name · else
-  date of birth, honest about precision: both exact and equal · both exact with one typo or day and
-      month swapped · same month where one side is only known to the month · same year where one side
-      is year-only or estimated (weak, by design) · within 2 years where one side is estimated ·
-      both precise, same year, other month · one year apart · else
-  sex · country of origin · phone (last nine digits) · document number (equal, one typo) ·
-      site · household context (given names of the other members: ≥ 2 shared, 1 shared)
+Comparisons (first matching level wins; the layout and its reasons in `comparisons`): given and
+family name (exact, attested spelling, swapped, skeleton, crossed, Jaro-Winkler; both without a family
+name), father's name, date of birth honest about precision (a year-only or year-month date against an
+exact one is compatible, not a disagreement), sex, origin, phone, document, site, household context.
 Every comparison has a null level (no evidence either way).
+
+Scoring: the blocked pairs are scored by the desk check's scorer (`scoring`): one scoring path, one
+probability per pair, the term-frequency adjustment from the model's own name counts; two records of
+one registration are never a pair. Spark scores with Splink (the same comparisons, no frequencies).
 
 Blocking: each rule joins records on one key (given|family skeleton with birth year, the three
 canonical names, document, phone, the name-order swap, and broader keys: given|family skeleton,
@@ -52,12 +45,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from refugio.dedup.engine import Contribution, LinkageModel, Records, ScoredPair
+from refugio.dedup.engine import Contribution, LinkageModel, Records, ScoredPair, clusters_from_pairs
 from refugio.dedup.names import COLUMNS
 from refugio.dedup.splink_engine.comparisons import (
-    _LEARNT,
     LAYOUT_VERSION,
-    TF_MIN_RECORDS,
     _implausible,
     comparisons,
 )
@@ -68,6 +59,7 @@ from refugio.dedup.splink_engine.scoring import (
     _PairScorer,
     local_spark,
     table_of,
+    term_frequencies,
 )
 
 _ARRAY_COLUMNS = frozenset({"given_skels", "family_skels", "name_units", "hh_names"})
@@ -83,8 +75,10 @@ _INT_COLUMNS = frozenset({"dob_year"})
 # are rare (a family name at a postcode) and cost nothing where they are common (a family name in a
 # camp), and the pairs to score grow about linearly with the records whatever the data.
 # (name, columns of the left record, columns of the right record)
+_SINGLE = "coalesce(family_skel, '-')"
 BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("gfy", ("given_skel", "family_skel", "dob_year"), ("given_skel", "family_skel", "dob_year")),
+    # a person with a single name (no family name) keys on the given name and the year alone
+    ("gfy", ("given_skel", _SINGLE, "dob_year"), ("given_skel", _SINGLE, "dob_year")),
     ("gmf", ("given_canon", "middle_canon", "family_canon"), ("given_canon", "middle_canon", "family_canon")),
     ("doc", ("doc",), ("doc",)),
     ("tel", ("phone",), ("phone",)),
@@ -101,11 +95,16 @@ BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("ds", ("dob", "site"), ("dob", "site")),
     ("gc", ("given_skel", "country"), ("given_skel", "country")),
     ("fi", ("family_skel", "substr(given_latin, 1, 1)"), ("family_skel", "substr(given_latin, 1, 1)")),
+    # partial dates and misspelt names: the year with the father's and family name, or with the
+    # household (its first other member's name) and sex
+    ("mfy", ("middle_skel", "family_skel", "dob_year"), ("middle_skel", "family_skel", "dob_year")),
+    ("hy", ("hh_names[1]", "sex", "dob_year"), ("hh_names[1]", "sex", "dob_year")),
+    ("gsy", ("given_skel", "sex", "dob_year"), ("given_skel", "sex", "dob_year")),
     ("f", ("family_skel",), ("family_skel",)),
 )
 MAX_BLOCK = 1000
 PAIRS_PER_RECORD = 1  # each rule's budget: this many pairs per record (at least MIN_RULE_PAIRS)
-MIN_RULE_PAIRS = 1_000_000
+MIN_RULE_PAIRS = 250_000  # 1M until issue 13: the same F1 on historical_50k and the generator, 3× the time
 
 
 def _key_name(name: str, side: int) -> str:
@@ -354,18 +353,11 @@ class SplinkEngine:
         con.execute("SET preserve_insertion_order = false")
         return DuckDBAPI(connection=con)
 
-    def _linker(
-        self, db_api: Any, records: Records, model: LinkageModel | None, *, term_frequencies: bool = True
-    ) -> Any:
+    def _linker(self, db_api: Any, records: Records, model: LinkageModel | None) -> Any:
         from splink import Linker
 
         table = db_api.register(_pa_table(records, blocking=True), table_name=self._next_name())
-        _LEARNT.tf_off = not term_frequencies or len(records) < TF_MIN_RECORDS
-        try:
-            settings = self._settings_with(model)
-        finally:
-            _LEARNT.tf_off = False
-        return Linker(table, settings, log_level=None, validate_settings=False)
+        return Linker(table, self._settings_with(model), log_level=None, validate_settings=False)
 
     def _next_name(self) -> str:
         with self._lock:
@@ -446,8 +438,10 @@ class SplinkEngine:
                 self._reestimate_prior(linker, records, notes)
         spec = linker.misc.save_model_to_json()
         self._guard_parameters(spec, notes)
+        parameters = parameters_of(spec)
+        parameters["term_frequencies"] = term_frequencies(records.columns)  # stored with the rest
         return LinkageModel(
-            spec={"splink": spec, "parameters": parameters_of(spec), "engine": self.name},
+            spec={"splink": spec, "parameters": parameters, "engine": self.name},
             trained=trained,
             notes=notes,
             records_seen=n,
@@ -499,17 +493,32 @@ class SplinkEngine:
         """Scored pairs at or above the threshold (only pairs touching `restrict_to` when given)."""
         if len(records) < 2:
             return []
-        db_api = self._db_api()
-        # restricted: a batch with candidates chosen for resembling it, no sample of the population
-        linker = self._linker(db_api, records, model, term_frequencies=restrict_to is None)
+        pairs = self._predict_all(records, model, threshold_weight)
+        if restrict_to is None:
+            return pairs
+        return [p for p in pairs if p.left_id in restrict_to or p.right_id in restrict_to]
+
+    def _predict_all(
+        self, records: Records, model: LinkageModel, threshold_weight: float
+    ) -> list[ScoredPair]:
+        """The blocked pairs scored: on DuckDB by the desk's scorer (one scoring path, see
+        `scoring`), on Spark by Splink (the same comparisons, no term frequencies)."""
+        if self.name != "spark":
+            import pyarrow as pa
+
+            table = _pa_table(records, blocking=True)
+            table = table.append_column("bk_row", pa.array(range(table.num_rows), pa.int64()))
+            return self._scorer(model).score_blocked(
+                table, blocking_rules(), min_weight=threshold_weight, threads=self.threads
+            )
+        linker = self._linker(self._db_api(), records, model)
         df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")
-        rows = df.as_record_list()
+        household = dict(zip(records.columns["unique_id"], records.columns["household"], strict=True))
         out = []
-        for row in rows:
+        for row in df.as_record_list():
             a, b = str(row["unique_id_l"]), str(row["unique_id_r"])
-            if restrict_to is not None and a not in restrict_to and b not in restrict_to:
-                continue
-            out.append(self._pair(row, a, b, model))
+            if household[a] is None or household[a] != household[b]:  # never two of one registration
+                out.append(self._pair(row, a, b, model))
         return out
 
     def cluster(self, records: Records, *, model: LinkageModel, threshold_weight: float) -> dict[str, str]:
@@ -517,19 +526,8 @@ class SplinkEngine:
         ids = records.ids()
         if len(records) < 2:
             return {i: i for i in ids}
-        db_api = self._db_api()
-        linker = self._linker(db_api, records, model)
-        df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")
-        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            df, threshold_match_weight=threshold_weight
-        )
-        table = clusters.as_pyarrow_table()
-        uid = table.column("unique_id").to_pylist()
-        cid = table.column("cluster_id").to_pylist()
-        out = {str(u): str(c) for u, c in zip(uid, cid, strict=True)}
-        for i in ids:  # defensive: every input record exactly once
-            out.setdefault(i, i)
-        return out
+        pairs = self._predict_all(records, model, threshold_weight)
+        return clusters_from_pairs(ids, [(p.left_id, p.right_id) for p in pairs])
 
     def score(self, probe: Records, candidates: Records, *, model: LinkageModel) -> list[ScoredPair]:
         """Every probe record against every candidate, no blocking (the registration-desk check).
@@ -546,11 +544,12 @@ class SplinkEngine:
     def _scorer(self, model: LinkageModel) -> _PairScorer:
         """The scorer of these parameters, built once per process (building one renders the Splink
         settings, ~0.3 s; an engine is made per request, so the cache cannot live on the engine)."""
-        key = json.dumps(model.spec.get("parameters"), sort_keys=True)
+        tf = (model.spec.get("parameters") or {}).get("term_frequencies")
+        key = hashlib.sha256(json.dumps(model.spec.get("parameters"), sort_keys=True).encode()).hexdigest()
         with _SCORERS_LOCK:
             scorer = _SCORERS.pop(key, None)
             if scorer is None:
-                scorer = _PairScorer(self._settings_with(model))
+                scorer = _PairScorer(self._settings_with(model), tf)
             _SCORERS[key] = scorer  # most recently used last
             while len(_SCORERS) > MAX_SCORERS:
                 del _SCORERS[next(iter(_SCORERS))]

@@ -7,7 +7,8 @@ keys (given|family skeletons, with the birth year over the tolerance of the age,
 the father's name recorded as family name, exact dates, canonical names, phone) for registered people,
 and this package's `TracingKey` for other requests. The scope is the caller's: registered people in
 operations/sites where the worker holds INDIVIDUAL_VIEW, requests where they hold TRACING_VIEW, and
-only requests with tracing consent, open, and not withdrawn. Reciprocal requests (the other side is
+only requests with tracing consent, open, and not withdrawn; never a registered person who withdrew
+consent for tracing (`registration.queries.consenting`). Reciprocal requests (the other side is
 looking for our enquirer) are recognised here and add their weight.
 
 Reads only; imports refugio.dedup (index and its models), registration models and scope helpers.
@@ -45,8 +46,9 @@ from refugio.protection.tracing.scoring import (
     sought_profile,
     strength,
 )
+from refugio.registration.enums import ConsentPurpose
 from refugio.registration.models import Household, Individual, Operation, Site
-from refugio.registration.queries import scope_clause
+from refugio.registration.queries import consenting, scope_clause
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
@@ -259,6 +261,11 @@ def registered_candidates(
         key=lambda x: (-x[0], str(x[1].individual_id)),
     )
     best = [r for w, r in first[:DETAIL_LIMIT] if w >= MIN_WEIGHT - 4.5]  # places can add up to 4.1
+    # people who withdrew consent for tracing are never offered as a match (the one consent rule)
+    traceable = consenting(
+        session, purpose=ConsentPurpose.TRACING.value, individual_ids=[r.individual_id for r in best]
+    )
+    best = [r for r in best if r.individual_id in traceable]
     places = _visible_places(session, actor, [r.individual_id for r in best])
     found: list[Found] = []
     for r in best:

@@ -13,6 +13,7 @@ The modules of this package:
 - `corrections`: corrected details, status changes;
 - `specific_needs`: rule-based and manual flags;
 - `documents`: identity documents;
+- `consent`: consent per purpose, given or withdrawn;
 - `certificates`: revoking certificates a change makes untrue;
 - `common` (loading within scope, counters, name index, events) and `rows` (typed row builders).
 
@@ -28,6 +29,7 @@ from refugio.registration.service.common import (
     load_individual,
     refresh_name_index,
 )
+from refugio.registration.service.consent import change_consent, change_household_consent
 from refugio.registration.service.corrections import change_status, update_individual
 from refugio.registration.service.documents import add_document
 from refugio.registration.service.household_changes import (
@@ -54,7 +56,9 @@ __all__ = [
     "active_ruleset",
     "add_document",
     "change_address",
+    "change_consent",
     "change_focal_point",
+    "change_household_consent",
     "change_status",
     "create_operation",
     "create_site",

@@ -42,6 +42,21 @@ LEVELS = {
     "same name": N_("same name"),
     "same spelling skeleton": N_("same spelling skeleton"),
     "crossed with the family name": N_("crossed with the family name"),
+    "one typo": N_("one typo"),
+    "both without a family name": N_("neither has a family name"),
+    "given and family name swapped": N_("given and family name swapped"),
+    "same year, the other date exact (one side year only)": N_(
+        "same year (one side known only to the year, the other exact)"
+    ),
+    "within 2 years (one side year only or estimated)": N_(
+        "within 2 years (one side known only to the year, or estimated)"
+    ),
+    "named like another member of the other's household": N_(
+        "named like another member of the other's household"
+    ),
+    "one member in common": N_("one household member in common"),
+    "two or more members in common": N_("two or more household members in common"),
+    "most of the household in common": N_("most of the household in common"),
 }
 
 PAIR_STATUSES = {

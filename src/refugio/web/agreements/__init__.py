@@ -1,0 +1,2 @@
+"""Data-sharing agreement pages (refugio.agreements): the register, recording and ending agreements, and
+sharing the registry under one."""
