@@ -271,7 +271,7 @@ def name_index_out_of_step(container: Container) -> dict[str, tuple[set[str], se
 def container(db_url: str, tmp_path: Path) -> Iterator[Container]:
     c = build_container(db_url, tmp_path / "data")
     yield c
-    c.engine.dispose()
+    c.close()  # joins the background linkage threads first
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     db_url: str | None = None  # default: SQLite file in data_dir
     secrets_dir: Path | None = None  # default: data_dir / "secrets" (never inside the database)
+    # the master key of the encrypted fields (refugio.security.field_keys); default secrets/field-master.keys
+    field_key_file: Path | None = None
     cookie_secure: bool = True
     session_cookie: str = "refugio_session"
     csrf_cookie: str = "refugio_csrf"
@@ -30,6 +32,13 @@ class Settings(BaseSettings):
     max_import_bytes: int = 1_100 * 1024 * 1024
     # an import left unfinished this long (no change) has its staged personal data deleted
     staging_retention_days: int = 14
+    # retention rules (refugio.dataprotection): protection cases closed, people departed (untouched since),
+    # people deceased this many years ago are anonymised; `refugio serve` runs the rules every
+    # `retention_interval_hours` (0: never, leave it to cron and `refugio retention run`)
+    retention_closed_case_years: int = 7
+    retention_departed_years: int = 5
+    retention_deceased_years: int = 2
+    retention_interval_hours: int = 24
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
     # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or

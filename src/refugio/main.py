@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, MetaData
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from refugio.config import Settings
 from refugio.core.events import EventBus, bus
+from refugio.dataprotection.schemas import RetentionPolicy
 from refugio.intake.events import ImportCommitted, ImportScreening
 from refugio.registration.events import HouseholdRegistered
 from refugio.security.keys import Keyring
@@ -32,6 +33,9 @@ from refugio.store.uow import session_factory
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from refugio.dataprotection.scheduler import RetentionScheduler
+    from refugio.security.field_keys import FieldKeys
+
 logger = logging.getLogger("refugio")
 
 
@@ -39,6 +43,7 @@ def metadata() -> MetaData:
     """The metadata of every model of every domain (for Alembic and schema checks)."""
     import refugio.agreements.models
     import refugio.assistance.models
+    import refugio.dataprotection.models
     import refugio.dedup.models
     import refugio.intake.models
     import refugio.protection.models
@@ -56,12 +61,25 @@ def metadata() -> MetaData:
 
 @dataclass
 class Container:
-    """What a running refugio holds: settings, engine, session factory and keyring."""
+    """What a running refugio holds: settings, engine, session factory, keyring, and the retention
+    rules' periods (for the channels, which do not read Settings)."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     keyring: Keyring
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    field_keys: FieldKeys | None = None
+
+    def close(self, timeout: float = 600.0) -> None:
+        """Wait for the work this process started in the background (`core.background`: an import staged
+        from the web, an import's linkage), then close the engine's connections: no thread outlives the
+        container."""
+        from refugio.core import background
+
+        if not background.join_all(timeout):
+            logger.warning("background work still running after %.0f s", timeout)
+        self.engine.dispose()
 
 
 _WIRED: set[int] = set()
@@ -154,15 +172,45 @@ def wire_events(events: EventBus | None = None) -> None:
 
 def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
+    from refugio.security import field_keys
+
     engine = make_engine(settings.database_url)
     metadata()
     wire_events()
+    sessions = session_factory(engine)
+    key_file = field_keys.key_file(settings.secrets_path, settings.field_key_file)
     return Container(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=sessions,
         keyring=Keyring(settings.secrets_path),
+        retention=retention_policy(settings),
+        field_keys=field_keys.install(engine, sessions, key_file),
     )
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """The retention rules' periods from the settings (`REFUGIO_RETENTION_*`, `REFUGIO_STAGING_*`)."""
+    return RetentionPolicy(
+        closed_case_years=settings.retention_closed_case_years,
+        departed_years=settings.retention_departed_years,
+        deceased_years=settings.retention_deceased_years,
+        staging_days=settings.staging_retention_days,
+    )
+
+
+def start_retention_scheduler(container: Container) -> RetentionScheduler | None:
+    """The daemon thread of `refugio serve` that runs the retention rules every
+    `REFUGIO_RETENTION_INTERVAL_HOURS` (24; 0 turns it off)."""
+    import datetime as dt
+
+    from refugio.dataprotection.scheduler import RetentionScheduler
+
+    hours = container.settings.retention_interval_hours
+    if hours <= 0:
+        return None
+    interval = dt.timedelta(hours=hours)
+    return RetentionScheduler(container.sessions, container.retention, interval).start()
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:

@@ -21,6 +21,7 @@ from refugio.api import problems
 from refugio.api.agreements import router as agreements_router
 from refugio.api.assistance import router as assistance_router
 from refugio.api.assistance_complaints import router as assistance_complaints_router
+from refugio.api.dataprotection import router as dataprotection_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
@@ -70,6 +71,7 @@ ROUTERS = (
     assistance_router,
     assistance_complaints_router,
     solutions_router,
+    dataprotection_router,
     agreements_router,
 )
 
@@ -94,15 +96,43 @@ def build_api(container: Container) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:
-            api.openapi_schema = _problem_media_types(
-                get_openapi(
-                    title=api.title, version=api.version, description=api.description, routes=api.routes
-                )
+            schema = get_openapi(
+                title=api.title, version=api.version, description=api.description, routes=api.routes
             )
+            api.openapi_schema = _problem_media_types(_generic_errors(schema))
         return api.openapi_schema
 
     api.openapi = openapi  # type: ignore[method-assign]
     return api
+
+
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def _generic_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document the errors any operation may answer whatever its route declares: 400 (malformed JSON
+    or an unreadable request: the request guard and the JSON decoder answer it before the route runs),
+    413/415 where a body is accepted (the guard), and 409 for writes (a database constraint refusing
+    a concurrent change, mapped by the unit of work)."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+        "Problem", problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    for path in schema.get("paths", {}).values():
+        for method, operation in path.items():
+            wanted = [400]
+            if "requestBody" in operation:
+                wanted += [413, 415]
+            if method in _WRITES:
+                wanted.append(409)
+            responses = operation.setdefault("responses", {})
+            for status in wanted:
+                if str(status) not in responses:
+                    responses[str(status)] = {
+                        "description": problems.ERRORS[status]["description"],
+                        "content": {"application/json": {"schema": problem_ref}},
+                    }
+    return schema
 
 
 def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http
 import logging
+import re
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -18,13 +19,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from refugio.core.errors import (
     AuthenticationFailed,
     Conflict,
+    DatabaseUnavailable,
     FieldError,
     IntegrityBroken,
     NotFound,
@@ -134,6 +135,7 @@ _SLUGS: dict[type[RefugioError], str] = {
     TooManyAttempts: "too-many-attempts",
     AuthenticationFailed: "authentication-failed",
     IntegrityBroken: "integrity-broken",
+    DatabaseUnavailable: "database-unavailable",
 }
 
 
@@ -150,7 +152,7 @@ async def refugio_error(_request: Request, exc: Exception) -> JSONResponse:
     errors: list[FieldError] = []
     if isinstance(exc, ValidationFailed | Conflict):
         errors = exc.errors
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | DatabaseUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, AuthenticationFailed):
         headers["WWW-Authenticate"] = WWW_AUTHENTICATE
@@ -174,23 +176,40 @@ async def request_validation_error(_request: Request, exc: Exception) -> JSONRes
     return problem_response(422, detail, slug="validation-failed", title="Validation failed", errors=errors)
 
 
+_HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
 _HTTP_DETAILS = {
     404: "no such API endpoint (the endpoints are listed in /api/v1/openapi.json)",
     405: "this endpoint does not accept that HTTP method",
 }
 
 
+_TEMPLATE_PARAM = re.compile(r"\{[^}]+\}")
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = _TEMPLATE_PARAM.split(template)
+    return re.compile("[^/]+".join(re.escape(p) for p in parts) + "$")
+
+
 def allowed_methods(request: Request) -> set[str]:
-    """Every method some route of the API accepts at this path (Starlette names only the first route's)."""
+    """The methods the API documents for this path (its OpenAPI document), for 405's `Allow`.
+
+    When several path templates match (`/households/check` and `/households/{key}`), the most specific
+    one (fewest parameters) names the resource, as the document describes it."""
     path = request.scope.get("path", "")
     root = str(request.scope.get("root_path", "")).rstrip("/")
     if root and path.startswith(root):
         path = path[len(root) :]
-    methods: set[str] = set()
-    for route in request.app.state.api_routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(path):
-            methods |= route.methods or set()
-    return methods
+    matching: list[tuple[int, set[str]]] = []
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _template_regex(template).match(path):
+            methods = {m.upper() for m in operations if m.upper() in _HTTP_METHODS}
+            matching.append((len(_TEMPLATE_PARAM.findall(template)), methods))
+    if not matching:
+        return set()
+    fewest = min(n for n, _ in matching)
+    return set().union(*(methods for n, methods in matching if n == fewest))
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -199,7 +218,7 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     slug = {413: "content-too-large", 415: "unsupported-media-type"}.get(exc.status_code)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        methods = allowed_methods(request) | {
+        methods = allowed_methods(request) or {
             m.strip() for m in headers.get("Allow", "").split(",") if m.strip()
         }
         if "GET" in methods:

@@ -36,6 +36,9 @@ from refugio.solutions.schemas import (
     MatchingRunCreate,
     MatchingRunDetail,
     MatchingRunRead,
+    NeedsCandidate,
+    NoticeDelivery,
+    NotificationRead,
     PlacementChange,
     QuotaCreate,
     QuotaRead,
@@ -43,7 +46,7 @@ from refugio.solutions.schemas import (
     ResettlementIdentify,
     ReviewIn,
 )
-from refugio.solutions.service import matching_runs, resettlement, rsd
+from refugio.solutions.service import matching_runs, resettlement, rsd, rsd_status
 
 router = APIRouter(prefix="/solutions", tags=["durable solutions"], responses=responses(401, 403, 404, 422))
 
@@ -235,6 +238,56 @@ def close(key: str, data: ReasonIn, session: Db, principal: Caller) -> ClaimDeta
     return _file(session, principal, claim_id)
 
 
+@router.get(
+    "/claims/{key}/notifications",
+    response_model=list[NotificationRead],
+    summary="A claim's notices to its people (decisions, final legal status)",
+)
+def claim_notices(key: str, session: Db, principal: Caller) -> list[NotificationRead]:
+    return _file(session, principal, queries.find_claim(session, key)).notifications
+
+
+@router.get(
+    "/people/{individual_id}/notifications",
+    response_model=list[NotificationRead],
+    summary="A person's RSD notices (from the claims whose file you may read)",
+)
+def person_notices(individual_id: uuid.UUID, session: Db, principal: Caller) -> list[NotificationRead]:
+    return queries.person_notices(session, actor=principal, individual_id=individual_id)
+
+
+@router.post(
+    "/notifications/{notification_id}/delivery",
+    response_model=NotificationRead,
+    summary="Record how and when a notice reached the person (the claim's officer)",
+)
+def deliver_notice(
+    notification_id: uuid.UUID, data: NoticeDelivery, session: Db, principal: Caller
+) -> NotificationRead:
+    rsd_status.deliver(
+        session,
+        actor=principal,
+        notification_id=notification_id,
+        channel=data.channel,
+        delivered_on=data.delivered_on,
+    )
+    return queries.get_notice(session, actor=principal, notification_id=notification_id)
+
+
+class FinalisedOut(BaseModel):
+    finalised: list[str]
+
+
+@router.post(
+    "/claims/finalise",
+    response_model=FinalisedOut,
+    summary="Make final the first-instance outcomes whose appeal deadline passed unappealed",
+)
+def finalise(operation_id: uuid.UUID, session: Db, principal: Caller) -> FinalisedOut:
+    refs = rsd_status.finalise_unappealed(session, actor=principal, operation_id=operation_id)
+    return FinalisedOut(finalised=refs)
+
+
 @router.post(
     "/interpreters",
     response_model=CreatedOut,
@@ -311,3 +364,34 @@ def state_decision(case_id: uuid.UUID, data: StateDecisionIn, session: Db, princ
 def departure(case_id: uuid.UUID, data: DepartureIn, session: Db, principal: Caller) -> CreatedOut:
     resettlement.record_departure(session, actor=principal, case_id=case_id, on=data.on)
     return CreatedOut(id=case_id)
+
+
+@router.post("/resettlement/cases/{case_id}/withdrawal", response_model=CreatedOut)
+def withdraw(case_id: uuid.UUID, data: ReasonIn, session: Db, principal: Caller) -> CreatedOut:
+    resettlement.withdraw(session, actor=principal, case_id=case_id, reason=data.reason)
+    return CreatedOut(id=case_id)
+
+
+@router.get(
+    "/resettlement/needs",
+    response_model=list[NeedsCandidate],
+    summary="Households whose specific needs point to a resettlement submission category (suggestions)",
+)
+def resettlement_needs(session: Db, principal: Caller) -> list[NeedsCandidate]:
+    return queries.resettlement_needs(session, actor=principal)
+
+
+@router.get(
+    "/resettlement/cases/{key}/rrf.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+    summary="The resettlement registration form (PDF)",
+)
+def rrf(key: str, session: Db, principal: Caller) -> Response:
+    _, pdf = queries.rrf_dossier(session, actor=principal, case_key=key)
+    return Response(pdf, media_type="application/pdf")
+
+
+from refugio.api import solutions_pathways as _pathways  # noqa: E402
+
+router.include_router(_pathways.router)

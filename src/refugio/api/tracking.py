@@ -114,7 +114,15 @@ def idps_by_country(session: Db, actor: Caller) -> list[CountryIdps]:
     return queries.idps_by_country(session, actor=actor)
 
 
-@router.get("/idps", response_model=None)
+_JSON_OR_CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, or CSV when `format` asks for it.",
+        "content": {"application/json": {}, "text/csv": {}},
+    }
+}
+
+
+@router.get("/idps", response_model=None, responses=_JSON_OR_CSV)
 def export_idps(
     session: Db,
     actor: Caller,
@@ -149,7 +157,7 @@ def list_incidents(
     return {"total": total, "items": items}
 
 
-@router.get("/incidents/summary", response_model=None)
+@router.get("/incidents/summary", response_model=None, responses=_JSON_OR_CSV)
 def incidents_summary(
     session: Db, actor: Caller, by: SummaryBy = SummaryBy.YEAR, format: Literal["json", "csv"] = "json"
 ) -> Response:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from refugio.core import clock
 from refugio.store.base import Base, Timestamped, UUIDPk
+from refugio.store.encrypted import EncryptedText
 from refugio.store.types import PortableJSON
 
 Money = Numeric(14, 2)
@@ -240,9 +241,11 @@ class Complaint(UUIDPk, Timestamped, Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     anonymous: Mapped[bool] = mapped_column(default=False)
     complainant_name: Mapped[str | None] = mapped_column(String(200))
-    complainant_contact: Mapped[str | None] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text)
-    response: Mapped[str | None] = mapped_column(Text)
+    complainant_contact: Mapped[str | None] = mapped_column(
+        EncryptedText("assistance_complaint", "complainant_contact")
+    )
+    description: Mapped[str] = mapped_column(EncryptedText("assistance_complaint", "description"))
+    response: Mapped[str | None] = mapped_column(EncryptedText("assistance_complaint", "response"))
     received_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     due_at: Mapped[dt.datetime]
     closed_at: Mapped[dt.datetime | None]

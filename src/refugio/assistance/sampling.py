@@ -23,6 +23,9 @@ def _fraction(value: float) -> float:
     return value / 100 if value > 1 else value
 
 
+MIN_MARGIN = 0.0001
+
+
 def sample_size(
     *,
     population: int,
@@ -39,6 +42,8 @@ def sample_size(
         errors.append(FieldError("confidence", f"{confidence} is not a confidence level (e.g. 0.95 or 95)"))
     if not 0 < e < 1:
         errors.append(FieldError("margin", f"{margin} is not a margin of error (e.g. 0.05 or 5)"))
+    elif e < MIN_MARGIN:  # a smaller margin asks for the whole population, and e*e underflows
+        errors.append(FieldError("margin", f"the margin of error is at least {MIN_MARGIN} (0.01 %)"))
     if design_effect < 1:
         errors.append(FieldError("design_effect", "the design effect is at least 1"))
     if not 0 < proportion < 1:

@@ -14,9 +14,11 @@ from refugio.cli import demo as demo_commands
 from refugio.cli.agreements import agreements_app
 from refugio.cli.assistance import assistance_app
 from refugio.cli.consent import consent_app
+from refugio.cli.dataprotection import retention_app
 from refugio.cli.db import db_app
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
+from refugio.cli.keys import keys_app
 from refugio.cli.protection import protection_app
 from refugio.cli.registration import certs_app, ops_app, verify
 from refugio.cli.security import audit_app, users_app
@@ -36,6 +38,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 app.add_typer(certs_app, name="certificates")
 app.add_typer(ops_app, name="operations")
 app.add_typer(import_app, name="import")
@@ -51,6 +54,7 @@ app.add_typer(sharing_app, name="sharing")
 app.add_typer(tracking_app, name="tracking")
 app.add_typer(assistance_app, name="assistance")
 app.add_typer(solutions_app, name="solutions")
+app.add_typer(retention_app, name="retention")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(consent_app, name="consent")
 

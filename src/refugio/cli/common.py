@@ -137,7 +137,10 @@ def in_uow(
         with unit_of_work(app.sessions) as s:
             return fn(s, who, app)
 
-    return run(call)
+    try:
+        return run(call)
+    finally:
+        app.close()  # waits for work started in the background (an import's linkage) before exiting
 
 
 def read_file(path: Path) -> bytes:

@@ -40,6 +40,11 @@ def demo(
             Path(str(settings.data_dir / "refugio.sqlite3") + suffix).unlink(missing_ok=True)
         (settings.data_dir / "demo-logins.json").unlink(missing_ok=True)
     container = common.container(settings)
+    if container.field_keys is not None and container.field_keys.generated:
+        typer.echo(
+            f"Created the field master key {container.field_keys.master.path} (it encrypts the case "
+            "narratives, tracing details, complaints and phones: keep it apart from the database)"
+        )
     from refugio.cli import demo_data
 
     logins = demo_data.ensure_demo(container, households=households, seed=seed, echo=typer.echo)
@@ -76,9 +81,14 @@ def serve_cmd(
 def _serve(container: Container, host: str, port: int) -> None:
     import uvicorn
 
-    from refugio.main import create_app
+    from refugio.main import create_app, start_retention_scheduler
 
-    uvicorn.run(create_app(container=container), **server_options(container.settings, host, port))
+    scheduler = start_retention_scheduler(container)  # the retention rules, daily
+    try:
+        uvicorn.run(create_app(container=container), **server_options(container.settings, host, port))
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:

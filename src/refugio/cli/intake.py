@@ -187,6 +187,7 @@ def import_registrations(
             common.fail(f"cannot commit an import that is {status}")
         result = _commit_with_bar(container, actor, bar, batch_id, counts.get("rows"))
     _print_commit(result)
+    container.close()  # the linkage of the import runs in the background: let it finish before exiting
 
 
 def _choose_mapping(file: Path, mapping: Path | None, sheet: str | None, save_mapping: Path | None) -> Any:

@@ -29,7 +29,7 @@ def users_create(
         str,
         typer.Option(
             help="administrator, registration_clerk, protection_officer, protection_supervisor, "
-            "service_provider, im_officer, viewer"
+            "service_provider, im_officer, viewer, data_protection_officer, …"
         ),
     ],
     full_name: Annotated[str | None, typer.Option(help="Full name (default: the username).")] = None,
@@ -56,9 +56,10 @@ def users_create(
         common.fail(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}")
     if site and not operation:
         common.fail("--site needs --operation")
-    if role_enum != Role.ADMINISTRATOR and not operation:
+    if role_enum not in (Role.ADMINISTRATOR, Role.DATA_PROTECTION_OFFICER) and not operation:
         common.fail(
-            "roles other than administrator must be limited to an --operation (and optionally a --site)"
+            "roles other than administrator and data_protection_officer must be limited to an "
+            "--operation (and optionally a --site)"
         )
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

@@ -7,7 +7,7 @@ Thin: parses options, calls refugio.solutions, prints. The shared helpers come f
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -236,6 +236,87 @@ def claims_close_abandoned(
     typer.echo(f"{len(closed)} claim(s) closed as abandoned" + (f": {', '.join(closed)}" if closed else ""))
 
 
+@claims_app.command("finalise")
+def claims_finalise(
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+    operation: common.OperationOption = None,
+) -> None:
+    """Make final the first-instance outcomes whose appeal deadline passed without an appeal: each
+    person's legal status is set in the registry and a notice is written (an RSD supervisor's act)."""
+    from refugio.solutions.service import rsd_status
+    from refugio.store.uow import unit_of_work
+
+    app = common.open_container(db, data_dir)
+    who = common.actor(app, as_user)
+    op = common.operation_id(app, operation)
+    with unit_of_work(app.sessions) as s:
+        done = common.run(lambda: rsd_status.finalise_unappealed(s, actor=who, operation_id=op))
+    typer.echo(f"{len(done)} claim(s) made final" + (f": {', '.join(done)}" if done else ""))
+
+
+@claims_app.command("notices")
+def claims_notices(
+    key: str,
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """A claim's notices to its people: id, person, kind, level, outcome, legal status, delivery."""
+    from refugio.solutions import queries
+
+    detail = common.in_uow(
+        db,
+        data_dir,
+        as_user,
+        lambda s, a, c: queries.get_claim(s, actor=a, claim_id=queries.find_claim(s, key)),
+    )
+    for n in detail.notifications:
+        delivered = (
+            f"delivered {n.delivered_on} ({n.channel}, {n.delivered_by})" if n.delivered_on else "pending"
+        )
+        typer.echo(
+            f"{n.id}  {n.person_ref}  {n.kind:<8} {n.level:<14} {n.outcome or '-':<14} "
+            f"{n.legal_status or '-':<14} {delivered}"
+        )
+
+
+@claims_app.command("deliver")
+def claims_deliver(
+    notice_id: str,
+    channel: Annotated[str, typer.Option("--channel", help="in_person, post, phone, email or sms")],
+    on: Annotated[
+        str | None, typer.Option("--on", help="Date of delivery (YYYY-MM-DD); today if absent.")
+    ] = None,
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """Record how and when a notice reached the person (the claim's officer)."""
+    import datetime as dt
+    import uuid
+
+    from refugio.solutions.enums import NoticeChannel
+    from refugio.solutions.service import rsd_status
+
+    if channel not in {c.value for c in NoticeChannel}:
+        common.fail(f"--channel: one of {', '.join(c.value for c in NoticeChannel)}")
+    try:
+        notice = uuid.UUID(notice_id)
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError as exc:
+        common.fail(f"not a notice id or a date (YYYY-MM-DD): {exc}")
+
+    def work(s: Any, a: Any, c: Any) -> str:
+        row = rsd_status.deliver(
+            s, actor=a, notification_id=notice, channel=NoticeChannel(channel), delivered_on=day
+        )
+        return f"notice {row.id} delivered on {row.delivered_on} ({row.channel})"
+
+    typer.echo(common.in_uow(db, data_dir, as_user, work))
+
+
 @solutions_app.command("quotas")
 def quotas(
     db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
@@ -259,6 +340,43 @@ def quotas(
         )
 
 
+@solutions_app.command("resettlement-needs")
+def resettlement_needs(
+    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
+) -> None:
+    """Households whose people's specific needs point to a resettlement submission category, the most
+    pressing first, with the suggested categories and priority (a resettlement officer confirms them)."""
+    from refugio.solutions import queries
+
+    rows = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.resettlement_needs(s, actor=a))
+    for n in rows:
+        second = f" / {n.secondary_category.value}" if n.secondary_category else ""
+        caution = f"  CHECK: {', '.join(n.cautions)}" if n.cautions else ""
+        typer.echo(
+            f"{n.household_ref}  {n.priority.value:<9} {n.primary_category.value}{second}  "
+            f"{', '.join(n.flagged)}{caution}"
+        )
+    typer.echo(f"{len(rows)} household(s) to consider")
+
+
+@solutions_app.command("rrf")
+def rrf(
+    case: str,
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    db: common.DbOption = None,
+    data_dir: common.DataDirOption = None,
+    as_user: common.AsOption = None,
+) -> None:
+    """The resettlement registration form of a case (id or reference) as PDF."""
+    from refugio.solutions import queries
+
+    ref, pdf = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: queries.rrf_dossier(s, actor=a, case_key=case)
+    )
+    out.write_bytes(pdf)
+    typer.echo(f"wrote {out} ({len(pdf):,} bytes) for {ref}")
+
+
 @claims_app.command("letter")
 def claims_letter(
     key: str,
@@ -279,3 +397,8 @@ def claims_letter(
     )
     out.write_bytes(pdf)
     typer.echo(f"wrote {out} ({len(pdf):,} bytes)")
+
+
+from refugio.cli.solutions_pathways import pathways_app  # noqa: E402
+
+solutions_app.add_typer(pathways_app, name="pathways")

@@ -80,6 +80,19 @@ class ConcurrentWrite(Conflict):
         super().__init__("the change clashes with data saved at the same time; reload and try again")
 
 
+class DatabaseUnavailable(RefugioError):
+    """The database refused or lost the connection (SQLite busy past its timeout, PostgreSQL
+    restarting): the transaction was rolled back. Raised by the unit of work in place of the driver's
+    error; the client may retry after `retry_after` seconds."""
+
+    status = 503
+    title = "Service Unavailable"
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__("the database is busy or restarting; nothing was saved, retry in a few seconds")
+
+
 class PermissionDenied(RefugioError):
     status = 403
     title = "Forbidden"

@@ -37,6 +37,7 @@ from refugio.dedup import names
 from refugio.dedup.models import DedupIndexState, DedupKey, DedupPerson
 from refugio.registration.models import Household, IdentityDocument, Individual
 from refugio.security.models import AuditEntry, AuditHead
+from refugio.store.upsert import insert_ignore, upsert
 
 FEED_PREFIXES = ("household.", "individual.", "document.")
 FEED_IGNORED = frozenset({"individual.read", "individual.search", "household.read"})
@@ -174,16 +175,9 @@ def load_households(session: Session, household_ids: Iterable[uuid.UUID]) -> lis
     return out
 
 
-def _write(session: Session, people: Sequence[Indexed]) -> None:
-    if not people:
-        return
-    ids = [p.individual_id for p in people]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        session.execute(delete(DedupKey).where(DedupKey.individual_id.in_(chunk)))
-        session.execute(delete(DedupPerson).where(DedupPerson.individual_id.in_(chunk)))
+def _rows(people: Sequence[Indexed]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The person rows and key rows of prepared people."""
     now = clock.now()
-    conn = session.connection()
     person_rows = [
         {
             "individual_id": p.individual_id,
@@ -202,17 +196,41 @@ def _write(session: Session, people: Sequence[Indexed]) -> None:
         for p in people
         for k, v in keys_of(p.prepared)
     ]
-    conn.execute(DedupPerson.__table__.insert(), person_rows)  # type: ignore[attr-defined]
-    if key_rows:
-        conn.execute(DedupKey.__table__.insert(), key_rows)  # type: ignore[attr-defined]
+    return person_rows, key_rows
 
 
-def _state(session: Session) -> DedupIndexState:
-    state = session.get(DedupIndexState, 1)
+def _write(session: Session, people: Sequence[Indexed]) -> None:
+    """Replace these people's rows and keys. Idempotent and safe beside another writer of the same
+    people (an import's background linkage beside the screening of the next import): the person rows
+    are upserted and the keys inserted unless present, so neither transaction fails on the other's rows."""
+    if not people:
+        return
+    ids = sorted(p.individual_id for p in people)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(DedupKey).where(DedupKey.individual_id.in_(chunk)))
+    person_rows, key_rows = _rows(people)
+    upsert(session, DedupPerson.__table__, person_rows, keys=["individual_id"])  # type: ignore[arg-type]
+    insert_ignore(session, DedupKey.__table__, key_rows, keys=["individual_id", "kind", "value"])  # type: ignore[arg-type]
+
+
+def _state(session: Session, *, lock: bool = False) -> DedupIndexState:
+    """The index's state row (created on first use, idempotently), read afresh; with `lock`, held until
+    the transaction ends so that index writers take turns (PostgreSQL: the next one waits, then reads
+    the watermark the first one left and does only what remains; SQLite serialises writers anyway)."""
+    stmt = select(DedupIndexState).where(DedupIndexState.id == 1).execution_options(populate_existing=True)
+    if lock:
+        stmt = stmt.with_for_update()
+    state = session.scalars(stmt).one_or_none()
     if state is None:
-        state = DedupIndexState(id=1, audit_seq=0, built_at=None, updated_at=None)
-        session.add(state)
-        session.flush()
+        upsert(
+            session,
+            DedupIndexState.__table__,  # type: ignore[arg-type]
+            [{"id": 1, "audit_seq": 0, "built_at": None, "updated_at": None}],
+            keys=["id"],
+            update=False,
+        )
+        state = session.scalars(stmt).one()
     return state
 
 
@@ -287,9 +305,11 @@ def pending(session: Session) -> list[Indexed]:
 
 def sync(session: Session) -> int:
     """Take in the changes since the watermark; returns how many people were re-indexed."""
-    if not is_built(session):
+    if is_built(session) and lag(session) <= 0:
+        return 0  # current: nothing written, nothing locked
+    state = _state(session, lock=True)  # another writer's sync is waited for, then not repeated
+    if state.built_at is None:
         return rebuild(session)
-    state = _state(session)
     upto = _head_seq(session)
     if upto <= state.audit_seq:
         return 0
@@ -322,7 +342,7 @@ def _all_people(session: Session, batch: int = 20_000) -> Iterator[list[Any]]:
 
 def rebuild(session: Session) -> int:
     """Re-index everyone; returns the number of people indexed."""
-    state = _state(session)
+    state = _state(session, lock=True)
     upto = _head_seq(session)
     session.execute(delete(DedupKey))
     session.execute(delete(DedupPerson))
@@ -344,34 +364,14 @@ def rebuild(session: Session) -> int:
 
 
 def _write_fresh(session: Session, people: Sequence[Indexed]) -> None:
-    """Insert without deleting first (the tables were emptied)."""
+    """Insert without deleting first (the tables were emptied, the state row is locked)."""
     if not people:
         return
-    now = clock.now()
     conn = session.connection()
-    conn.execute(
-        DedupPerson.__table__.insert(),  # type: ignore[attr-defined]
-        [
-            {
-                "individual_id": p.individual_id,
-                "operation_id": p.operation_id,
-                "household_id": p.household_id,
-                "site_id": p.site_id,
-                "status": p.status,
-                "prepared": p.prepared,
-                "version": p.version,
-                "indexed_at": now,
-            }
-            for p in people
-        ],
-    )
-    keys = [
-        {"individual_id": p.individual_id, "kind": k, "value": v, "operation_id": p.operation_id}
-        for p in people
-        for k, v in keys_of(p.prepared)
-    ]
-    if keys:
-        conn.execute(DedupKey.__table__.insert(), keys)  # type: ignore[attr-defined]
+    person_rows, key_rows = _rows(people)
+    conn.execute(DedupPerson.__table__.insert(), person_rows)  # type: ignore[attr-defined]
+    if key_rows:
+        conn.execute(DedupKey.__table__.insert(), key_rows)  # type: ignore[attr-defined]
 
 
 def reindex(session: Session, individual_ids: Iterable[uuid.UUID]) -> None:

@@ -45,6 +45,7 @@ MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
 RESPONSE_NS = "http://openrosa.org/http/response"
 MAX_XML_BYTES = 2 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_XML_DEPTH = 100  # forms nest groups and repeats a few levels; Python's recursion limit is 1000
 _SKIP = {
     "start",
     "end",
@@ -263,6 +264,13 @@ def _parse_xml(xml: bytes) -> Element:
         raise ValidationFailed.single(
             "xml_submission_file", f"the submission is not well-formed XML ({exc})", "malformed_xml"
         ) from None
+    stack = [(root, 1)]  # refuse nesting deeper than any form makes (the reader walks it recursively)
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_XML_DEPTH:
+            message = f"the submission nests elements more than {MAX_XML_DEPTH} deep"
+            raise ValidationFailed.single("xml_submission_file", message, "too_deep")
+        stack.extend((child, depth + 1) for child in el)
     return root
 
 

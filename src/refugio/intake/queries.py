@@ -7,6 +7,7 @@ must not import any web framework.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 
@@ -102,3 +103,18 @@ def published_forms(session: Session) -> list[FormRead]:
         FormRead.model_validate(f)
         for f in session.scalars(select(PublishedForm).order_by(PublishedForm.form_id))
     ]
+
+
+def abandoned_count(session: Session, *, idle_before: dt.datetime) -> int:
+    """How many unfinished imports have seen no change since `idle_before` (what `purge_abandoned`
+    would purge; counts only, for the retention rules' dry runs)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ImportBatch)
+            .where(
+                ImportBatch.status.in_(sorted(service.OPEN_STATUSES)), ImportBatch.updated_at < idle_before
+            )
+        )
+        or 0
+    )

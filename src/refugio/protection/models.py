@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from refugio.core import clock
 from refugio.store.base import Base, Timestamped, UUIDPk
+from refugio.store.encrypted import EncryptedText
 from refugio.store.types import PortableJSON
 
 
@@ -41,13 +42,13 @@ class ProtectionCase(UUIDPk, Timestamped, Base):
     uasc: Mapped[bool] = mapped_column(Boolean, default=False)  # unaccompanied or separated child
     status: Mapped[str] = mapped_column(String(20))
     risk_level: Mapped[str] = mapped_column(String(10))
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(EncryptedText("protection_case", "summary"), default="")
     opened_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     opened_by: Mapped[str] = mapped_column(String(80))
     opened_from_need_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("specific_need.id"))
     closure_requested_at: Mapped[dt.datetime | None]
     closure_requested_by: Mapped[str | None] = mapped_column(String(80))
-    closure_reason: Mapped[str | None] = mapped_column(Text)
+    closure_reason: Mapped[str | None] = mapped_column(EncryptedText("protection_case", "closure_reason"))
     status_before_closure: Mapped[str | None] = mapped_column(String(20))
     closed_at: Mapped[dt.datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(80))
@@ -105,7 +106,7 @@ class CaseAssessment(UUIDPk, Base):
     )
     assessed_on: Mapped[dt.date] = mapped_column(Date)
     risk_level: Mapped[str] = mapped_column(String(10))
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(EncryptedText("case_assessment", "summary"))
     needs: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     recorded_by: Mapped[str] = mapped_column(String(80))
@@ -117,8 +118,8 @@ class CasePlan(UUIDPk, Base):
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
-    objectives: Mapped[str] = mapped_column(Text)
-    actions: Mapped[str] = mapped_column(Text)
+    objectives: Mapped[str] = mapped_column(EncryptedText("case_plan", "objectives"))
+    actions: Mapped[str] = mapped_column(EncryptedText("case_plan", "actions"))
     review_on: Mapped[dt.date] = mapped_column(Date)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     recorded_by: Mapped[str] = mapped_column(String(80))
@@ -132,15 +133,17 @@ class BestInterestsAssessment(UUIDPk, Base):
     )
     child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"))
     assessed_on: Mapped[dt.date] = mapped_column(Date)
-    findings: Mapped[str] = mapped_column(Text)
-    child_views: Mapped[str] = mapped_column(Text)
-    recommendation: Mapped[str] = mapped_column(Text)
+    findings: Mapped[str] = mapped_column(EncryptedText("best_interests_assessment", "findings"))
+    child_views: Mapped[str] = mapped_column(EncryptedText("best_interests_assessment", "child_views"))
+    recommendation: Mapped[str] = mapped_column(EncryptedText("best_interests_assessment", "recommendation"))
     status: Mapped[str] = mapped_column(String(12))
     submitted_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     submitted_by: Mapped[str] = mapped_column(String(80))
     decided_at: Mapped[dt.datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(80))
-    decision_note: Mapped[str | None] = mapped_column(Text)
+    decision_note: Mapped[str | None] = mapped_column(
+        EncryptedText("best_interests_assessment", "decision_note")
+    )
 
 
 class BestInterestsDetermination(UUIDPk, Base):
@@ -154,13 +157,15 @@ class BestInterestsDetermination(UUIDPk, Base):
     panel: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON, default=list)  # [{name, role}]
     panel_date: Mapped[dt.date] = mapped_column(Date)
     decision: Mapped[str] = mapped_column(String(30))
-    reasons: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(EncryptedText("best_interests_determination", "reasons"))
     status: Mapped[str] = mapped_column(String(12))
     submitted_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     submitted_by: Mapped[str] = mapped_column(String(80))
     decided_at: Mapped[dt.datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(80))
-    decision_note: Mapped[str | None] = mapped_column(Text)
+    decision_note: Mapped[str | None] = mapped_column(
+        EncryptedText("best_interests_determination", "decision_note")
+    )
 
 
 class CaseTask(UUIDPk, Base):
@@ -241,10 +246,10 @@ class Referral(UUIDPk, Base):
     service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_service.id"))
     operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"))
     urgency: Mapped[str] = mapped_column(String(10))
-    reason: Mapped[str] = mapped_column(Text)  # shared with the service
+    reason: Mapped[str] = mapped_column(EncryptedText("referral", "reason"))  # shared with the service
     consent_by: Mapped[str] = mapped_column(String(16))
     consent_on: Mapped[dt.date] = mapped_column(Date)
-    consent_note: Mapped[str | None] = mapped_column(Text)
+    consent_note: Mapped[str | None] = mapped_column(EncryptedText("referral", "consent_note"))
     shared_fields: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
     shared_data: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)  # emptied on revocation
     status: Mapped[str] = mapped_column(String(12))
@@ -253,12 +258,12 @@ class Referral(UUIDPk, Base):
     respond_by: Mapped[dt.datetime]
     responded_at: Mapped[dt.datetime | None]
     responded_by: Mapped[str | None] = mapped_column(String(80))
-    response_note: Mapped[str | None] = mapped_column(Text)
+    response_note: Mapped[str | None] = mapped_column(EncryptedText("referral", "response_note"))
     completed_at: Mapped[dt.datetime | None]
-    feedback: Mapped[str | None] = mapped_column(Text)
+    feedback: Mapped[str | None] = mapped_column(EncryptedText("referral", "feedback"))
     revoked_at: Mapped[dt.datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(80))
-    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    revocation_reason: Mapped[str | None] = mapped_column(EncryptedText("referral", "revocation_reason"))
 
 
 class ReferralEvent(UUIDPk, Base):

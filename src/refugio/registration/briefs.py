@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core.errors import NotFound
-from refugio.registration.models import Household, Individual, Operation
+from refugio.registration.models import Household, Individual, Operation, SpecificNeed
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class PersonBrief:
     date_of_birth: dt.date
     languages: list[str]
     status: str
+    legal_status: str | None = None
 
 
 def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonBrief]:
@@ -51,6 +52,7 @@ def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid
             p.date_of_birth,
             list(p.languages or []),
             p.status,
+            p.legal_status,
         )
         for p in rows
     }
@@ -69,6 +71,13 @@ def operation_code(session: Session, operation_id: uuid.UUID) -> str:
     if code is None:
         raise NotFound("no such operation")
     return str(code)
+
+
+def household_ref(session: Session, household_id: uuid.UUID) -> str:
+    ref = session.scalar(select(Household.ref).where(Household.id == household_id))
+    if ref is None:
+        raise NotFound("no such household")
+    return str(ref)
 
 
 def household_member_ids(session: Session, household_id: uuid.UUID) -> list[uuid.UUID]:
@@ -107,3 +116,47 @@ def active_members(session: Session, *, operation_id: uuid.UUID, limit: int) -> 
         .limit(limit)
     )
     return [MemberBrief(h, i, d, r) for h, i, d, r in rows]
+
+
+@dataclass(frozen=True)
+class NeedHolder:
+    """An active specific need of an active person, with where the person is (for another domain to
+    turn needs into its own cases; the caller filters by its own permission and audits its read)."""
+
+    household_id: uuid.UUID
+    household_ref: str
+    individual_id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    code: str
+
+
+def needs_by_household(
+    session: Session, *, codes: list[str], operation_ids: list[uuid.UUID], limit: int = 5000
+) -> list[NeedHolder]:
+    """The active needs with one of `codes` of the active people of `operation_ids`, by household."""
+    if not codes or not operation_ids:
+        return []
+    stmt = (
+        select(
+            Individual.household_id,
+            Household.ref,
+            Individual.id,
+            Individual.ref,
+            Individual.operation_id,
+            Individual.site_id,
+            SpecificNeed.code,
+        )
+        .join(SpecificNeed, SpecificNeed.individual_id == Individual.id)
+        .join(Household, Household.id == Individual.household_id)
+        .where(
+            SpecificNeed.code.in_(codes),
+            SpecificNeed.active.is_(True),
+            Individual.status == "active",
+            Individual.operation_id.in_(operation_ids),
+        )
+        .order_by(Household.ref, Individual.ref, SpecificNeed.code)
+        .limit(limit)
+    )
+    return [NeedHolder(*row) for row in session.execute(stmt)]

@@ -65,6 +65,8 @@ class LegalStatus(StrEnum):
     REFUGEE = "refugee"
     STATELESS = "stateless"
     OTHER = "other"
+    COMPLEMENTARY = "complementary"  # complementary protection granted (status determination)
+    REJECTED = "rejected"  # asylum claim finally rejected (status determination)
 
 
 class MaritalStatus(StrEnum):

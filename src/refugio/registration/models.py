@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from refugio.core import clock
 from refugio.store.base import Base, Timestamped, UUIDPk
+from refugio.store.encrypted import EncryptedText
 from refugio.store.types import PortableJSON
 
 
@@ -93,7 +94,7 @@ class Household(UUIDPk, Timestamped, Base):
     place_of_origin: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
     shelter: Mapped[str | None] = mapped_column(String(60))
-    phone: Mapped[str | None] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("household", "phone"))
     size: Mapped[int] = mapped_column(Integer, default=0)  # active members, kept in step by the service
     status: Mapped[str] = mapped_column(String(20), default="active")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -142,7 +143,8 @@ class Individual(UUIDPk, Timestamped, Base):
     legal_status: Mapped[str | None] = mapped_column(String(20))
     marital_status: Mapped[str | None] = mapped_column(String(12))
     arrival_date: Mapped[dt.date | None] = mapped_column(Date)
-    phone: Mapped[str | None] = mapped_column(String(30), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText("individual", "phone", blind_index="phone_index"))
+    phone_index: Mapped[str | None] = mapped_column(String(32), index=True)  # HMAC, for the phone search
     status: Mapped[str] = mapped_column(String(12), default="active")
     date_of_death: Mapped[dt.date | None] = mapped_column(Date)
 

@@ -26,6 +26,7 @@ from refugio.registration.validation import normalise_document_number, normalise
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store.encrypted import blind_indexes
 
 MAX_RESULTS = 50
 _PHONEISH = re.compile(r"^\+?[0-9 ()-]{6,}$")
@@ -125,7 +126,10 @@ def search_counted(
         forms |= {
             normalise_phone(q, o.country_iso3) or digits for o in visible_operations(session, actor=actor)
         }
-        take(base.where(Individual.phone.in_(sorted(forms))), "phone")
+        take(
+            base.where(Individual.phone_index.in_(blind_indexes(session, "individual", "phone", forms))),
+            "phone",
+        )
     if hits or not names.query_words(q):
         found = list(hits.values())
         result = SearchResult(found[offset : offset + limit], len(found), offset=offset)

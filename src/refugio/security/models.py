@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from refugio.core import clock
@@ -110,3 +110,20 @@ class AuditHead(Base):
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class DataKey(Base):
+    """A data key (DEK) of the encrypted fields of one table, stored only wrapped by a version of the
+    field master key kept outside the database (refugio.security.field_keys). The newest key of a table
+    encrypts new values; older ones stay until no row uses them (`refugio keys rotate --data`)."""
+
+    __tablename__ = "crypto_data_key"
+    __table_args__ = (UniqueConstraint("table_name", "generation"),)
+
+    kid: Mapped[str] = mapped_column(String(8), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    generation: Mapped[int] = mapped_column(Integer)
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    wrapped_at: Mapped[dt.datetime] = mapped_column(default=clock.now)

@@ -68,6 +68,10 @@ class Permission(StrEnum):
     RESETTLEMENT_MANAGE = "RESETTLEMENT_MANAGE"
     MATCHING_RUN = "MATCHING_RUN"  # propose matching runs and change proposed placements
     MATCHING_CONFIRM = "MATCHING_CONFIRM"  # review and confirm placements
+    # data protection (refugio.dataprotection): retention rules, legal holds
+    RETENTION_VIEW = "RETENTION_VIEW"  # the rules, the reports of the runs, the holds (no personal data)
+    RETENTION_RUN = "RETENTION_RUN"  # run the retention rules (everywhere only)
+    LEGAL_HOLD_MANAGE = "LEGAL_HOLD_MANAGE"  # place and lift legal holds (everywhere only)
     # data-sharing agreements (refugio.agreements): see the block at the end of this module
     AGREEMENT_VIEW = "AGREEMENT_VIEW"
     AGREEMENT_MANAGE = "AGREEMENT_MANAGE"  # record agreements, suspend or end them (the DPO)
@@ -210,5 +214,14 @@ ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = frozenset(
 )
 ROLE_PERMISSIONS[Role.PARTNER] = frozenset({P.PARTNER_REGISTRY_SEARCH})
 ROLE_PERMISSIONS[Role.IM_OFFICER] = ROLE_PERMISSIONS[Role.IM_OFFICER] | {P.AGREEMENT_VIEW, P.DATA_SHARE}
-ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements)"
 ROLE_LABELS[Role.PARTNER] = "Partner (registry search under an agreement)"
+# --- data protection (refugio.dataprotection) ---------------------------------------------------------
+# The data protection officer also runs the retention rules, places legal holds and verifies the audit
+# log; no permission to read people or cases (the reports and holds carry references and counts only).
+ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] | {
+    P.RETENTION_VIEW,
+    P.RETENTION_RUN,
+    P.LEGAL_HOLD_MANAGE,
+    P.AUDIT_VERIFY,
+}
+ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements, retention, legal holds)"

@@ -82,6 +82,21 @@ class InterviewStatus(StrEnum):
     MISSED = "missed"
 
 
+class NoticeKind(StrEnum):
+    DECISION = "decision"  # a decision at a level, with its letter
+    STATUS = "status"  # the person's legal status made final (or reopened) in the registry
+
+
+class NoticeChannel(StrEnum):
+    """How a notice reached the person."""
+
+    IN_PERSON = "in_person"  # the letter handed over at the office
+    POST = "post"
+    PHONE = "phone"
+    EMAIL = "email"
+    SMS = "sms"
+
+
 class SubmissionCategory(StrEnum):
     """UNHCR's resettlement submission categories."""
 
@@ -107,3 +122,42 @@ class ResettlementStatus(StrEnum):
     REJECTED = "rejected"
     DEPARTED = "departed"  # left the country of asylum (a departure, not an arrival)
     WITHDRAWN = "withdrawn"
+
+
+class PathwayKind(StrEnum):
+    FAMILY_REUNIFICATION = "family_reunification"
+    LABOUR_MOBILITY = "labour_mobility"
+    EDUCATION = "education"
+    PRIVATE_SPONSORSHIP = "private_sponsorship"
+    HUMANITARIAN_ADMISSION = "humanitarian_admission"
+    MEDICAL_EVACUATION = "medical_evacuation"
+
+
+class Education(StrEnum):
+    """Highest level completed, in order."""
+
+    NONE = "none"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+    POSTGRADUATE = "postgraduate"
+
+
+class ApplicationStatus(StrEnum):
+    SHORTLISTED = "shortlisted"
+    APPLIED = "applied"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DEPARTED = "departed"  # left the country of asylum (a departure, not an arrival)
+    WITHDRAWN = "withdrawn"
+
+
+# the moves an application may make
+APPLICATION_MOVES = {
+    "shortlisted": ("applied", "withdrawn"),
+    "applied": ("accepted", "rejected", "withdrawn"),
+    "accepted": ("departed", "withdrawn"),
+    "rejected": (),
+    "departed": (),
+    "withdrawn": (),
+}

@@ -209,6 +209,26 @@ class RsdEvent(UUIDPk, Base):
     details: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
 
 
+class RsdNotification(UUIDPk, Base):
+    """A notice due to one person of a claim: a decision (each level) or their legal status made final
+    in the registry. Pending until staff record its delivery (how and when)."""
+
+    __tablename__ = "rsd_notification"
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rsd_claim.id"), index=True)
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # decision | status
+    level: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    legal_status: Mapped[str | None] = mapped_column(String(20))  # set in the registry with it
+    language: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(80))
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
+    channel: Mapped[str | None] = mapped_column(String(20))
+    delivered_by: Mapped[str | None] = mapped_column(String(80))
+
+
 # --- resettlement ------------------------------------------------------------------------------------
 
 
@@ -247,3 +267,50 @@ class ResettlementCase(UUIDPk, Timestamped, Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     departed_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(80))
+
+
+# --- complementary pathways --------------------------------------------------------------------------
+
+
+class PathwayOffer(UUIDPk, Timestamped, Base):
+    """Places on a complementary pathway (family reunification, labour mobility, education, private
+    sponsorship, humanitarian admission, medical evacuation) with the criteria a candidate must meet."""
+
+    __tablename__ = "pathway_offer"
+
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(200))
+    destination_iso3: Mapped[str] = mapped_column(String(3))
+    places: Mapped[int] = mapped_column(Integer)
+    criteria: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class PathwayProfile(UUIDPk, Timestamped, Base):
+    """A candidate's profile for the pathways: skills, education, languages."""
+
+    __tablename__ = "pathway_profile"
+
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), unique=True)
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
+    skills: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    education: Mapped[str] = mapped_column(String(20))
+    languages: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
+    updated_by: Mapped[str] = mapped_column(String(80))
+
+
+class PathwayApplication(UUIDPk, Timestamped, Base):
+    """A person on an offer: shortlisted, applied, accepted or rejected, departed, or withdrawn; every
+    change kept in `history`."""
+
+    __tablename__ = "pathway_application"
+    __table_args__ = (UniqueConstraint("offer_id", "individual_id"),)
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pathway_offer.id"), index=True)
+    individual_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("individual.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    history: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON, default=list)

@@ -148,6 +148,15 @@ def get_run(session: Session, *, actor: Principal, run_id: uuid.UUID) -> Matchin
 
 
 # the reads of status determination live in rsd_queries.py; the channels take them from here
+from refugio.solutions.notice_queries import get_notice, person_notices  # noqa: E402
+from refugio.solutions.pathway_queries import (  # noqa: E402
+    find_offer,
+    get_offer,
+    get_profile,
+    list_offers,
+    pathway_figures,
+)
+from refugio.solutions.resettlement_needs import resettlement_needs, rrf_dossier  # noqa: E402
 from refugio.solutions.rsd_queries import (  # noqa: E402
     decision_letter,
     find_claim,
@@ -160,12 +169,21 @@ from refugio.solutions.rsd_queries import (  # noqa: E402
 __all__ = [
     "decision_letter",
     "find_claim",
+    "find_offer",
     "find_run",
     "get_claim",
+    "get_notice",
+    "get_offer",
+    "get_profile",
     "get_run",
     "list_claims",
     "list_interpreters",
+    "list_offers",
     "list_runs",
+    "pathway_figures",
+    "person_notices",
+    "resettlement_needs",
+    "rrf_dossier",
     "rsd_figures",
 ]
 

@@ -29,6 +29,7 @@ from refugio.solutions.models import (
     RsdInterview,
     RsdMember,
 )
+from refugio.solutions.notice_queries import claim_notices
 from refugio.solutions.schemas import ClaimDetail, ClaimRead, EventRead, MemberRead
 
 
@@ -98,6 +99,8 @@ def _may(session: Session, actor: Principal, claim: RsdClaim, roles: frozenset[s
         may.append("appeal")
     if "reviewer" in roles:
         may.append("review")
+    if roles & {"officer", "appeal_officer"}:
+        may.append("deliver")
     if actor.can(policy.P.RSD_REVIEW, operation_id=claim.operation_id, site_id=claim.site_id):
         may.append("assign")
     return may
@@ -192,6 +195,7 @@ def get_claim(session: Session, *, actor: Principal, claim_id: uuid.UUID) -> Cla
         appeal=appeal,
         events=events,
         may=_may(session, actor, claim, access.roles),
+        notifications=claim_notices(session, claim.id),
     )
 
 

@@ -10,7 +10,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from refugio.solutions.enums import Level, Modality, Outcome, Priority, SubmissionCategory
+from refugio.solutions.enums import (
+    ApplicationStatus,
+    Education,
+    Level,
+    Modality,
+    NoticeChannel,
+    Outcome,
+    PathwayKind,
+    Priority,
+    SubmissionCategory,
+)
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
@@ -201,6 +211,27 @@ class ClaimRead(BaseModel):
     appeal_deadline: dt.date | None
 
 
+class NotificationRead(BaseModel):
+    """A notice due to one person of a claim: a decision, or their legal status made final (or
+    reopened by a late appeal) in the registry; pending until its delivery is recorded."""
+
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    claim_ref: str
+    individual_id: uuid.UUID
+    person_ref: str
+    kind: str
+    level: str
+    outcome: str | None
+    legal_status: str | None
+    language: str
+    created_at: dt.datetime
+    created_by: str
+    delivered_on: dt.date | None
+    channel: str | None
+    delivered_by: str | None
+
+
 class ClaimDetail(BaseModel):
     claim: ClaimRead
     members: list[MemberRead]
@@ -210,6 +241,12 @@ class ClaimDetail(BaseModel):
     appeal: dict[str, Any] | None
     events: list[EventRead]
     may: list[str]
+    notifications: list[NotificationRead] = []
+
+
+class NoticeDelivery(Strict):
+    channel: NoticeChannel
+    delivered_on: dt.date | None = None
 
 
 # --- resettlement ------------------------------------------------------------------------------------
@@ -231,6 +268,23 @@ class ResettlementIdentify(Strict):
     secondary_category: SubmissionCategory | None = None
     priority: Priority = Priority.NORMAL
     needs_summary: Reason
+
+
+class NeedsCandidate(BaseModel):
+    """A household whose people's specific needs point to resettlement, with the suggested categories
+    and priority (a resettlement officer confirms them when opening the case)."""
+
+    household_id: uuid.UUID
+    household_ref: str
+    operation_id: uuid.UUID
+    people: int  # people with a need that maps to a category
+    codes: list[str]
+    flagged: list[str]  # "person reference: code"
+    primary_category: SubmissionCategory
+    secondary_category: SubmissionCategory | None
+    priority: Priority
+    cautions: list[str]  # codes to check before any submission (never needs)
+    summary: str
 
 
 class QuotaRead(BaseModel):
@@ -262,3 +316,89 @@ class ResettlementCaseRead(BaseModel):
     submitted_on: dt.date | None
     decided_on: dt.date | None
     departed_on: dt.date | None
+
+
+# --- complementary pathways --------------------------------------------------------------------------
+
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=60)]
+
+
+class Criteria(Strict):
+    """What a candidate must meet; an empty criterion is no condition."""
+
+    min_age: int | None = Field(default=None, ge=0, le=120)
+    max_age: int | None = Field(default=None, ge=0, le=120)
+    languages: list[Lang] = []  # speaks at least one (ISO 639-3)
+    education: Education | None = None  # at least this level
+    skills: list[Skill] = []  # has at least one
+    family_link: bool = False  # a family link verified by tracing (always for family reunification)
+
+
+class OfferCreate(Strict):
+    operation_id: uuid.UUID
+    kind: PathwayKind
+    title: Title
+    provider: Title
+    destination_iso3: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")
+    ]
+    places: int = Field(ge=1, le=100_000)
+    criteria: Criteria = Criteria()
+    closes_on: dt.date | None = None
+
+
+class ProfileIn(Strict):
+    skills: list[Skill] = []
+    education: Education
+    languages: list[Lang] = []
+
+
+class ProfileRead(BaseModel):
+    individual_id: uuid.UUID
+    ref: str
+    skills: list[str]
+    education: str
+    languages: list[str]
+
+
+class ApplicationMove(Strict):
+    status: ApplicationStatus
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class ApplicationRead(BaseModel):
+    id: uuid.UUID
+    offer_id: uuid.UUID
+    individual_id: uuid.UUID
+    ref: str
+    status: str
+    history: list[dict[str, Any]]
+
+
+class OfferRead(BaseModel):
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    kind: str
+    title: str
+    provider: str
+    destination_iso3: str
+    places: int
+    criteria: dict[str, Any]
+    closes_on: dt.date | None
+    accepted: int  # accepted and departed: against the places
+    applications: int
+
+
+class Eligible(BaseModel):
+    """A profiled candidate measured against an offer's criteria: `gaps` empty when eligible."""
+
+    individual_id: uuid.UUID
+    ref: str
+    gaps: list[str]
+
+
+class OfferDetail(BaseModel):
+    offer: OfferRead
+    applications: list[ApplicationRead]
+    eligible: list[Eligible]

@@ -3,11 +3,16 @@
 Charts are drawn from the tables after disclosure control, never from raw counts: a suppressed cell
 is drawn as nothing and the chart says so underneath. Kinds: population pyramid (age × sex), arrivals
 over time (period × sex, stacked), and horizontal bars (by site, by origin, any single-column table).
+
+Every word drawn (title, axis labels, legend, footer) goes through the `gettext` a channel passes (the
+reader's language; English by default). SVG keeps its text as text (`svg.fonttype` none), so that the
+browser lays out scripts matplotlib cannot shape (Arabic joins and runs right to left).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Literal
 
 from refugio.core.errors import ValidationFailed
@@ -35,17 +40,34 @@ def _sex_columns(table: Table) -> list[str]:
     return [c.key for c in table.columns if c.key.startswith("sex:")]
 
 
-def _footer(table: Table) -> str:
+def _same(message: str) -> str:
+    return message
+
+
+def _footer(table: Table, gettext: Callable[[str], str] = _same) -> str:
     hidden = table.suppressed
-    text = f"Source: {table.source}. Disclosure rule: {table.rule.id}."
+    text = gettext("Source: %(source)s. Disclosure rule: %(rule)s.") % {
+        "source": table.source,
+        "rule": table.rule.id,
+    }
     if hidden["primary"] or hidden["secondary"]:
-        text += f" {hidden['primary'] + hidden['secondary']} suppressed cell(s) not drawn."
+        text += " " + gettext("%(num)s suppressed cell(s) not drawn.") % {
+            "num": hidden["primary"] + hidden["secondary"]
+        }
     return text
 
 
-def render(table: Table, kind: str, fmt: ImageFormat = "png", *, title: str | None = None) -> bytes:
+def render(
+    table: Table,
+    kind: str,
+    fmt: ImageFormat = "png",
+    *,
+    title: str | None = None,
+    gettext: Callable[[str], str] = _same,
+) -> bytes:
     """Draw `table` as chart `kind` (pyramid, arrivals, by-site, by-origin) in PNG or SVG, titled `title`
-    (the table's own title if none: a channel passes it translated)."""
+    (else the table's title translated), every other word translated with `gettext`."""
+    _ = gettext
     if fmt not in ("png", "svg"):
         raise ValidationFailed.single("format", "charts are png or svg", "bad_format")
     if kind not in CHARTS:
@@ -55,6 +77,7 @@ def render(table: Table, kind: str, fmt: ImageFormat = "png", *, title: str | No
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text as text (set, not switched: charts draw in threads)
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 5), dpi=110)
@@ -65,24 +88,24 @@ def render(table: Table, kind: str, fmt: ImageFormat = "png", *, title: str | No
     if kind == "pyramid":
         female = [_numbers(table, "sex:F")[k] for k in rows] if "sex:F" in sexes else [0.0] * len(rows)
         male = [_numbers(table, "sex:M")[k] for k in rows] if "sex:M" in sexes else [0.0] * len(rows)
-        ax.barh(labels, [-v for v in male], color=MALE, label="Male")
-        ax.barh(labels, female, color=FEMALE, label="Female")
+        ax.barh(labels, [-v for v in male], color=MALE, label=_("Male"))
+        ax.barh(labels, female, color=FEMALE, label=_("Female"))
         ax.axvline(0, color="black", linewidth=0.6)
         ticks = ax.get_xticks()
         ax.set_xticks(ticks)
         ax.set_xticklabels([f"{abs(int(t)):,}" for t in ticks])
-        ax.set_ylabel("Age")
-        ax.set_xlabel("People")
+        ax.set_ylabel(_("Age"))
+        ax.set_xlabel(_("People"))
         ax.legend(loc="lower right", frameon=False)
     elif kind == "arrivals":
         bottom = [0.0] * len(rows)
         colours = {"sex:F": FEMALE, "sex:M": MALE}
         for key in sexes:
             values = [_numbers(table, key)[k] for k in rows]
-            label = table.columns[table.column(key)].label
+            label = _(table.columns[table.column(key)].label)
             ax.bar(labels, values, bottom=bottom, color=colours.get(key, OTHER), label=label)
             bottom = [a + b for a, b in zip(bottom, values, strict=True)]
-        ax.set_ylabel("People arriving")
+        ax.set_ylabel(_("People arriving"))
         step = max(1, len(labels) // 12)
         ax.set_xticks(range(0, len(labels), step))
         ax.set_xticklabels(labels[::step], rotation=45, ha="right")
@@ -92,10 +115,10 @@ def render(table: Table, kind: str, fmt: ImageFormat = "png", *, title: str | No
         values = [_numbers(table, total_key)[k] for k in rows]
         order = sorted(range(len(rows)), key=lambda i: values[i])
         ax.barh([labels[i][:40] for i in order], [values[i] for i in order], color="#00897b")
-        ax.set_xlabel("People")
-    ax.set_title(title or table.title, fontsize=11)
+        ax.set_xlabel(_("People"))
+    ax.set_title(title or table.translated_title(gettext), fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.text(0.01, 0.01, _footer(table), fontsize=6.5, color="#555555")
+    fig.text(0.01, 0.01, _footer(table, gettext), fontsize=6.5, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, metadata={"Creator": "refugio"} if fmt == "svg" else None)

@@ -49,25 +49,47 @@ class Dashboard:
 
 
 class _Lru:
+    """A small LRU whose misses are computed once: a request asking for a key being computed by another
+    waits for that result instead of computing it again (the page and its charts, several charts)."""
+
     def __init__(self, size: int) -> None:
         self.size = size
         self.items: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
+        self.making: dict[Hashable, threading.Event] = {}
         self.hits = self.misses = 0
 
-    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                self.hits += 1
-                return self.items[key]  # type: ignore[no-any-return]
-            self.misses += 1
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
+    def _cached(self, key: Hashable, counted: bool) -> tuple[bool, Any]:
+        if key in self.items:
+            self.items.move_to_end(key)
+            self.hits += counted
+            return True, self.items[key]
+        return False, None
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T], *, counted: bool = True) -> T:
+        """The value of `key`, made by `make` on a miss (`counted`: in the hit and miss figures)."""
+        while True:
+            with self.lock:
+                found, value = self._cached(key, counted)
+                if found:
+                    return value  # type: ignore[no-any-return]
+                busy = self.making.get(key)
+                if busy is None:
+                    done = self.making[key] = threading.Event()
+                    self.misses += counted
+                    break
+            busy.wait(120)  # the other maker's result (or its failure: then try again)
+        try:
+            value = make()
+            with self.lock:
+                self.items[key] = value
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
+            return value
+        finally:
+            with self.lock:
+                self.making.pop(key, None)
+            done.set()
 
     def clear(self) -> None:
         with self.lock:
@@ -113,12 +135,42 @@ def dashboard(
     return _DASHBOARDS.get_or_make(key, make) if cached else make()
 
 
-def chart(board: Dashboard, name: str, fmt: charts.ImageFormat, *, title: str | None = None) -> bytes:
-    """A chart of the dashboard's table `name`, drawn once per dashboard, format and title."""
+def chart(
+    board: Dashboard,
+    name: str,
+    fmt: charts.ImageFormat,
+    *,
+    title: str | None = None,
+    language: str = "en",
+    gettext: Callable[[str], str] | None = None,
+    counted: bool = True,
+) -> bytes:
+    """A chart of the dashboard's table `name`, drawn once per dashboard, format, title and language
+    (`gettext` translates its words into `language`)."""
     if name not in charts.CHARTS or name not in board.tables:
         raise NotFound(f"no chart {name!r}")
-    key = (board.key, name, fmt, title)
-    return _CHARTS.get_or_make(key, lambda: charts.render(board.tables[name], name, fmt, title=title))
+    key = (board.key, name, fmt, title, language)
+    translate = gettext or (lambda message: message)
+    return _CHARTS.get_or_make(
+        key,
+        lambda: charts.render(board.tables[name], name, fmt, title=title, gettext=translate),
+        counted=counted,
+    )
+
+
+def draw_later(board: Dashboard, *, language: str, gettext: Callable[[str], str]) -> threading.Thread:
+    """Draw the dashboard's charts (SVG, in `language`) in a background thread, from its cached tables,
+    while the page travels to the browser: the chart requests that follow find them drawn, or wait for
+    the drawing under way (each chart is drawn once). Returns the thread (tests join it)."""
+
+    def draw() -> None:
+        for name in charts.CHARTS:
+            if name in board.tables:
+                chart(board, name, "svg", language=language, gettext=gettext, counted=False)
+
+    thread = threading.Thread(target=draw, name="stats-charts", daemon=True)
+    thread.start()
+    return thread
 
 
 def cache_stats() -> dict[str, int]:

@@ -30,6 +30,7 @@ from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.stats import asylum_levels
 from refugio.stats.disclosure import DisclosureRule
+from refugio.stats.global_titles import translatable as _translatable
 from refugio.stats.models import (
     StatsAsylumApplication,
     StatsAsylumDecision,
@@ -591,4 +592,4 @@ def global_tables(
         "solutions": lambda: solutions(session, year, rule),
         "trends": lambda: trends(session, year, rule),
     }
-    return [build[name]() for name in wanted]
+    return [_translatable(build[name](), year=year, top=top) for name in wanted]

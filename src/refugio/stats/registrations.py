@@ -192,13 +192,13 @@ def pyramid(
     return crosstab(
         population,
         name="pyramid",
-        title=f"Registered people by age and sex on {reference.isoformat()}",
+        title="",
         rows=["age"],
         column="sex",
         reference=reference,
         rule=rule,
         brackets=brackets,
-    )
+    ).retitle("Registered people by age and sex on %(date)s", date=reference.isoformat())
 
 
 def arrivals(
@@ -210,11 +210,16 @@ def arrivals(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> Table:
-    what = {"day": "day", "week": "week (starting Monday)", "month": "month", "year": "year"}[period]
+    what = {
+        "day": "Arrivals by day and sex",
+        "week": "Arrivals by week (starting Monday) and sex",
+        "month": "Arrivals by month and sex",
+        "year": "Arrivals by year and sex",
+    }[period]
     return crosstab(
         population,
         name="arrivals",
-        title=f"Arrivals by {what} and sex",
+        title=what,
         rows=["period"],
         column="sex",
         reference=reference,
@@ -224,31 +229,31 @@ def arrivals(
         start=start,
         end=end,
         notes=["Arrival date of the person, else of their household, else the registration date."],
-    )
+    ).retitle(what)
 
 
 def by_site(population: Population, *, reference: dt.date, rule: DisclosureRule) -> Table:
     return crosstab(
         population,
         name="by-site",
-        title=f"Registered people by site and sex on {reference.isoformat()}",
+        title="",
         rows=["site"],
         column="sex",
         reference=reference,
         rule=rule,
-    )
+    ).retitle("Registered people by site and sex on %(date)s", date=reference.isoformat())
 
 
 def by_origin(population: Population, *, reference: dt.date, rule: DisclosureRule) -> Table:
     return crosstab(
         population,
         name="by-origin",
-        title=f"Registered people by country of origin and sex on {reference.isoformat()}",
+        title="",
         rows=["origin"],
         column="sex",
         reference=reference,
         rule=rule,
-    )
+    ).retitle("Registered people by country of origin and sex on %(date)s", date=reference.isoformat())
 
 
 def by_population_type(
@@ -257,13 +262,13 @@ def by_population_type(
     return crosstab(
         population,
         name="by-population-type",
-        title=f"Registered people by population type and age on {reference.isoformat()}",
+        title="",
         rows=["population_type"],
         column="age",
         reference=reference,
         rule=rule,
         brackets=brackets,
-    )
+    ).retitle("Registered people by population type and age on %(date)s", date=reference.isoformat())
 
 
 def disaggregation(

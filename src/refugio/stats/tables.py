@@ -53,6 +53,23 @@ class Table:
     context: dict[str, Any] = field(default_factory=dict)  # operation, reference date, year, …
     generated_at: dt.datetime = field(default_factory=clock.now)
     total_rows: set[int] = field(default_factory=set)
+    # the title as a message to translate, with %(name)s placeholders for its values (dates, years);
+    # empty: `title` itself is the message
+    title_msg: str = ""
+    title_values: dict[str, str] = field(default_factory=dict)
+
+    def retitle(self, message: str, **values: str) -> Table:
+        """Give the table a translatable title (`message % values` in English); returns the table."""
+        self.title_msg, self.title_values = message, dict(values)
+        self.title = message % values if values else message
+        return self
+
+    def translated_title(self, gettext: Callable[[str], str]) -> str:
+        """The title in the language of `gettext` (a catalogue lookup; values put in afterwards)."""
+        if not self.title_msg:
+            return gettext(self.title)
+        text = gettext(self.title_msg)
+        return text % self.title_values if self.title_values else text
 
     @property
     def suppressed(self) -> dict[str, int]:

@@ -19,7 +19,9 @@ which fills it in. `encoded` names JSON columns whose values are already JSON te
 encoded a value anyway, e.g. to hash it, does not pay for encoding it twice). No RETURNING: ids must
 be given or be server defaults.
 
-Knows no domain: imports only SQLAlchemy and `store.jsontext`.
+Encrypted columns are bound to each row's `id` and get their blind index (`encrypted.bind_rows`).
+
+Knows no domain: imports only SQLAlchemy, `store.jsontext` and `store.encrypted`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Connection
 
 from refugio.store import jsontext
+from refugio.store.encrypted import bind_rows
 
 _Processor = Callable[[Any], Any] | None
 _NOTHING = object()
@@ -75,6 +78,7 @@ def insert_rows(
     set-based statement; returns the number of rows."""
     if not rows:
         return 0
+    rows = bind_rows(conn.dialect, table, rows)  # encrypted columns (refugio.store.encrypted)
     names = list(rows[0])
     given = set(names)
     if any(c.default is not None for c in table.columns if c.key not in given):

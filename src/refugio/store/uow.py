@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from refugio.core.errors import ConcurrentWrite
+from refugio.core.errors import ConcurrentWrite, DatabaseUnavailable
 
 log = logging.getLogger("refugio.store")
 
@@ -59,6 +59,11 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         # the database message holds the clashing values: never pass it on or log it
         log.warning("write refused by a database constraint (concurrent change?)")
         raise ConcurrentWrite() from None
+    except OperationalError:
+        with suppress(OperationalError):  # the connection may be gone: nothing was committed
+            session.rollback()
+        log.warning("the database is busy or unavailable; the transaction was rolled back")
+        raise DatabaseUnavailable() from None
     except BaseException:
         session.rollback()
         raise

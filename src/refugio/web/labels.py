@@ -67,6 +67,8 @@ LABELS: dict[str, dict[str, str]] = {
         LegalStatus.REFUGEE: N_("Refugee"),
         LegalStatus.STATELESS: N_("Stateless person"),
         LegalStatus.OTHER: N_("Other"),
+        LegalStatus.COMPLEMENTARY: N_("Complementary protection"),
+        LegalStatus.REJECTED: N_("Rejected asylum-seeker (final)"),
     },
     "marital_status": {
         MaritalStatus.SINGLE: N_("Single"),

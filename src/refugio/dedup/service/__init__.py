@@ -46,7 +46,7 @@ from refugio.dedup.service.desk import (
     desk_check,
 )
 from refugio.dedup.service.household_link import link_household, record_desk_decisions
-from refugio.dedup.service.import_link import import_linkage, link_import_later
+from refugio.dedup.service.import_link import import_linkage, link_import_later, wait_all
 from refugio.dedup.service.runs import run_batch, run_population
 from refugio.dedup.service.training import (
     DEFAULT_MATCH_WEIGHT,
@@ -87,4 +87,5 @@ __all__ = [
     "set_thresholds",
     "train_model",
     "unmerge",
+    "wait_all",
 ]

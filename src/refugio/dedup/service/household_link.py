@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from refugio.dedup.schemas import DeskConfirmation, DeskResult
 from refugio.dedup.service.training import _records, active_model, linkage_model, model_thresholds
 from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
+from refugio.store.upsert import insert_ignore
 
 LINK_CANDIDATES = 200  # registered people scored per new member (those sharing the most specific keys)
 
@@ -37,22 +39,25 @@ def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
 
 def _pair_row(
     operation_id: uuid.UUID, key: tuple[uuid.UUID, uuid.UUID], p: ScoredPair, version: int
-) -> DedupPair:
-    return DedupPair(
-        id=ids.new_id(),
-        operation_id=operation_id,
-        left_id=key[0],
-        right_id=key[1],
-        match_weight=p.match_weight,
-        probability=probability(p.match_weight),
-        contributions=[
+) -> dict[str, Any]:
+    return {
+        "id": ids.new_id(),
+        "operation_id": operation_id,
+        "left_id": key[0],
+        "right_id": key[1],
+        "match_weight": p.match_weight,
+        "probability": probability(p.match_weight),
+        "contributions": [
             {"comparison": c.comparison, "level": c.level, "weight": c.weight} for c in p.contributions
         ],
-        run_id=None,
-        model_version=version,
-        status="pending",
-        found_at=clock.now(),
-    )
+        "run_id": None,
+        "model_version": version,
+        "status": "pending",
+        "found_at": clock.now(),
+        "decided_at": None,
+        "decided_by": None,
+        "decision_reason": None,
+    }
 
 
 def link_household(session: Session, *, operation_id: uuid.UUID, household_id: uuid.UUID) -> int:
@@ -102,9 +107,9 @@ def link_household(session: Session, *, operation_id: uuid.UUID, household_id: u
         )
     }
     version = row.version if row else 0
-    new = [_pair_row(operation_id, k, p, version) for k, p in wanted.items() if k not in known]
-    session.add_all(new)
-    session.flush()
+    rows = [_pair_row(operation_id, k, p, version) for k, p in wanted.items() if k not in known]
+    # an import's background linkage may queue the same pair at once: kept once, no error
+    new = insert_ignore(session, DedupPair.__table__, rows, keys=["left_id", "right_id"], returning="id")  # type: ignore[arg-type]
     if new:
         audit.record(
             session,
@@ -143,25 +148,34 @@ def record_desk_decisions(
             if other not in by_id:
                 continue
             key = _ordered(new_id, other)
-            pair = session.scalars(
-                select(DedupPair).where(DedupPair.left_id == key[0], DedupPair.right_id == key[1])
-            ).first()
-            if pair is None:
+            found = select(DedupPair).where(DedupPair.left_id == key[0], DedupPair.right_id == key[1])
+            pair = session.scalars(found).first()
+            if pair is None:  # created unless another writer (a background linkage) has just done so
                 m = by_id[other]
-                pair = DedupPair(
-                    id=ids.new_id(),
-                    operation_id=operation_id,
-                    left_id=key[0],
-                    right_id=key[1],
-                    match_weight=m.match_weight,
-                    probability=m.probability,
-                    contributions=[c.model_dump() for c in m.contributions],
-                    run_id=None,
-                    model_version=result.model_version or 0,
-                    status="pending",
-                    found_at=clock.now(),
+                insert_ignore(
+                    session,
+                    DedupPair.__table__,  # type: ignore[arg-type]
+                    [
+                        {
+                            "id": ids.new_id(),
+                            "operation_id": operation_id,
+                            "left_id": key[0],
+                            "right_id": key[1],
+                            "match_weight": m.match_weight,
+                            "probability": m.probability,
+                            "contributions": [c.model_dump() for c in m.contributions],
+                            "run_id": None,
+                            "model_version": result.model_version or 0,
+                            "status": "pending",
+                            "found_at": clock.now(),
+                            "decided_at": None,
+                            "decided_by": None,
+                            "decision_reason": None,
+                        }
+                    ],
+                    keys=["left_id", "right_id"],
                 )
-                session.add(pair)
+                pair = session.scalars(found).one()
             if pair.status == "pending":
                 note = f"At the desk, {actor.label} said: {verdict}"
                 pair.decision_reason = f"{note} — {conf.reason}" if conf.reason else note

@@ -11,7 +11,6 @@ store and core; never a web framework nor a channel.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from refugio.core import clock
+from refugio.core import background, clock
+from refugio.core.errors import ConcurrentWrite
 from refugio.dedup import index
 from refugio.dedup.engine import get_engine
 from refugio.dedup.models import DedupRun
@@ -46,26 +46,22 @@ def link_import_later(
     factory = session_factory(session.get_bind())  # type: ignore[arg-type]
 
     def start(_own: Session) -> None:
-        thread = threading.Thread(
-            target=link_import,
-            args=(factory, operation_id, batch_id, households),
-            name=f"link-{batch_id}",
-            daemon=True,
+        background.start(
+            lambda: link_import(factory, operation_id, batch_id, households), name=f"link-{batch_id}"
         )
-        _THREADS[batch_id] = thread
-        thread.start()
 
     after_transaction(session, start)
 
 
-_THREADS: dict[uuid.UUID, threading.Thread] = {}
-
-
 def wait(batch_id: uuid.UUID, timeout: float = 120.0) -> None:
     """Wait for the background linkage of an import started in this process (tests, the command line)."""
-    thread = _THREADS.get(batch_id)
-    if thread is not None:
-        thread.join(timeout)
+    background.join(f"link-{batch_id}", timeout)
+
+
+def wait_all(timeout: float = 120.0) -> bool:
+    """Wait for all work this process started in the background (`core.background`), the linkages of
+    imports included; True when none is still running."""
+    return background.join_all(timeout)
 
 
 def _progress(run: DedupRun, **changes: Any) -> None:
@@ -79,16 +75,19 @@ def _start(
     households: Sequence[uuid.UUID],
 ) -> uuid.UUID | None:
     """The run of the import (the model trained first if the operation has none); None if the import's
-    households are not there (its transaction was rolled back)."""
+    households are not there (its transaction was rolled back). Three short units of work, so that the
+    embedded database's single writer is never held while a model trains (a clerk's page, which writes
+    its audit entry, would wait behind it)."""
     with unit_of_work(factory) as s:
         if not index.load_households(s, households[:1]):
             return None
         index.sync(s)
-        model = active_model(s, operation_id) or train_model(s, actor=SYSTEM, operation_id=operation_id)
+    model_id = _model_of(factory, operation_id)
+    with unit_of_work(factory) as s:
         run = DedupRun(
             operation_id=operation_id,
             scope="import",
-            model_id=model.id,
+            model_id=model_id,
             engine="duckdb",
             started_by=SYSTEM.label,
             summary={
@@ -101,6 +100,22 @@ def _start(
         s.add(run)
         s.flush()
         return run.id
+
+
+def _model_of(factory: sessionmaker[Session], operation_id: uuid.UUID, attempts: int = 3) -> uuid.UUID:
+    """The operation's active model, trained now if it has none (training reads, then writes the model at
+    the end: a writer that committed meanwhile makes SQLite refuse the upgrade, so it is tried again)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(factory) as s:
+                model = active_model(s, operation_id) or train_model(
+                    s, actor=SYSTEM, operation_id=operation_id
+                )
+                return model.id
+        except ConcurrentWrite:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def link_import(

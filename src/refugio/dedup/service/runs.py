@@ -28,6 +28,7 @@ from refugio.dedup.service.training import (
 )
 from refugio.security import audit
 from refugio.security.principals import Principal
+from refugio.store.upsert import insert_ignore
 
 
 def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
@@ -76,9 +77,10 @@ def _store_pairs(session: Session, *, run: DedupRun, pairs: Sequence[ScoredPair]
                 "decision_reason": None,
             }
         )
-    if rows:
-        session.connection().execute(DedupPair.__table__.insert(), rows)  # type: ignore[attr-defined]
-    return len(rows)
+    # another writer (the linkage of another import, a desk registration) may add the same pair at once:
+    # it is kept once, counted by whoever inserted it
+    inserted = insert_ignore(session, DedupPair.__table__, rows, keys=["left_id", "right_id"], returning="id")  # type: ignore[arg-type]
+    return len(inserted)
 
 
 def _start_run(

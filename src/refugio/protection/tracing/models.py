@@ -28,6 +28,7 @@ from sqlalchemy.orm import relationship as relation  # `relationship` is a colum
 
 from refugio.core import clock
 from refugio.store.base import Base, Timestamped, UUIDPk
+from refugio.store.encrypted import EncryptedText
 from refugio.store.types import PortableJSON
 
 
@@ -51,24 +52,26 @@ class TracingRequest(UUIDPk, Timestamped, Base):
     enquirer_sex: Mapped[str | None] = mapped_column(String(1))
     enquirer_date_of_birth: Mapped[str | None] = mapped_column(String(10))  # partial ISO 8601
     enquirer_country_of_origin: Mapped[str | None] = mapped_column(String(3))
-    enquirer_phone: Mapped[str | None] = mapped_column(String(30))
-    enquirer_contact: Mapped[str | None] = mapped_column(String(300))
+    enquirer_phone: Mapped[str | None] = mapped_column(EncryptedText("tracing_request", "enquirer_phone"))
+    enquirer_contact: Mapped[str | None] = mapped_column(EncryptedText("tracing_request", "enquirer_contact"))
 
     consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_given_by: Mapped[str] = mapped_column(String(200))
     consent_date: Mapped[dt.date] = mapped_column(Date)
     consent_recorded_by: Mapped[str] = mapped_column(String(80))
     consent_withdrawn_at: Mapped[dt.datetime | None]
-    consent_withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    consent_withdrawal_reason: Mapped[str | None] = mapped_column(
+        EncryptedText("tracing_request", "consent_withdrawal_reason")
+    )
 
     assigned_to: Mapped[str | None] = mapped_column(String(80))
     case_id: Mapped[uuid.UUID | None]  # a protection case, if any (no foreign key on purpose)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(EncryptedText("tracing_request", "notes"))
     search_text: Mapped[str] = mapped_column(Text, default="")  # folded names, for the request search
     created_by: Mapped[str] = mapped_column(String(80))
     last_matched_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
-    closure_reason: Mapped[str | None] = mapped_column(Text)
+    closure_reason: Mapped[str | None] = mapped_column(EncryptedText("tracing_request", "closure_reason"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     sought: Mapped[list[SoughtPerson]] = relation(
@@ -97,9 +100,11 @@ class SoughtPerson(UUIDPk, Base):
     place_of_origin: Mapped[str | None] = mapped_column(String(200))
     place_last_seen: Mapped[str | None] = mapped_column(String(200))
     date_of_separation: Mapped[str | None] = mapped_column(String(10))  # partial ISO 8601
-    separation_circumstances: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(String(30))
-    description: Mapped[str | None] = mapped_column(Text)
+    separation_circumstances: Mapped[str | None] = mapped_column(
+        EncryptedText("tracing_sought_person", "separation_circumstances")
+    )
+    phone: Mapped[str | None] = mapped_column(EncryptedText("tracing_sought_person", "phone"))
+    description: Mapped[str | None] = mapped_column(EncryptedText("tracing_sought_person", "description"))
     found_individual_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("individual.id"))
     found_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tracing_request.id"))
 

@@ -503,3 +503,20 @@ def read_request(session: Session, *, actor: Principal, key: uuid.UUID | str) ->
 def request_id_of(session: Session, *, actor: Principal, key: uuid.UUID | str) -> uuid.UUID:
     """The id of a request named by id or reference, if the caller may see it (NotFound otherwise)."""
     return find_request(session, actor, key).id
+
+
+def verified_relatives(session: Session, *, individual_id: uuid.UUID) -> set[uuid.UUID]:
+    """The registered people that tracing verified as family of `individual_id`, on either side of a
+    request (the enquirer and the person found). For another domain's checks; the caller audits."""
+    rows = session.execute(
+        select(TracingRequest.enquirer_individual_id, SoughtPerson.found_individual_id)
+        .join(SoughtPerson, SoughtPerson.request_id == TracingRequest.id)
+        .where(
+            SoughtPerson.found_individual_id.is_not(None),
+            (TracingRequest.enquirer_individual_id == individual_id)
+            | (SoughtPerson.found_individual_id == individual_id),
+        )
+    )
+    return {b if a == individual_id else a for a, b in rows if a is not None and b is not None} - {
+        individual_id
+    }

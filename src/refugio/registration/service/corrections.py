@@ -53,12 +53,17 @@ _UPDATABLE = (
 
 
 def change_status(
-    session: Session, *, actor: Principal, individual_id: uuid.UUID, data: StatusChange
+    session: Session,
+    *,
+    actor: Principal,
+    individual_id: uuid.UUID,
+    data: StatusChange,
+    permission: Permission = Permission.EVENT_RECORD,
 ) -> Individual:
-    """Change a person's registration status, legal status or population type, with the reason."""
-    person = load_individual(
-        session, actor=actor, individual_id=individual_id, permission=Permission.EVENT_RECORD
-    )
+    """Change a person's registration status, legal status or population type, with the reason.
+    `permission` is the one the actor needs on the person (another domain's own, e.g. RSD_DECIDE for a
+    legal status set by a final asylum decision)."""
+    person = load_individual(session, actor=actor, individual_id=individual_id, permission=permission)
     c = Checker(clock.today())
     c.date_not_future("effective_date", data.effective_date, "effective date")
     if data.status == IndividualStatus.DECEASED:

@@ -180,6 +180,7 @@ def individual_row(
             "marital_status": person.marital_status.value if person.marital_status else None,
             "arrival_date": arrival_date,
             "phone": normalise_phone(person.phone, placement.country_iso3),
+            "phone_index": None,  # its blind index, filled in by refugio.store.encrypted.bind_rows
             "status": "active",
             "date_of_death": None,
             "consent_given": consent.given,

@@ -53,14 +53,16 @@ from refugio.solutions.schemas import (
     InterviewSchedule,
     ReviewIn,
 )
+from refugio.solutions.service import rsd_status
 
 MIN_REASONS = 20  # characters: a decision states its reasons
 NO_INTERVIEW = {Modality.SIMPLIFIED.value, Modality.MERGED_REGISTRATION_RSD.value}
 
 
-def _step(
+def record_step(
     session: Session, claim: RsdClaim, actor: Principal, kind: str, stage: Stage | None = None, **details: Any
 ) -> None:
+    """A step of the claim: its history (RsdEvent), its version and an audit entry."""
     if stage is not None:
         claim.stage = stage.value
     claim.version += 1
@@ -130,7 +132,7 @@ def open_claim(session: Session, *, actor: Principal, data: ClaimOpen) -> RsdCla
     session.flush()
     for pid in ids:
         session.add(RsdMember(claim_id=claim.id, individual_id=pid, principal=pid == data.principal_id))
-    _step(session, claim, actor, "lodged", Stage.REGISTERED, modality=claim.modality, members=len(ids))
+    record_step(session, claim, actor, "lodged", Stage.REGISTERED, modality=claim.modality, members=len(ids))
     officer = data.officer_id or actor.user_id
     if officer is not None:
         assign(session, actor=actor, claim_id=claim.id, user_id=officer, role="officer", opening=True)
@@ -182,7 +184,7 @@ def assign(
         claim_id=claim.id, user_id=user.id, username=user.username, role=role, assigned_by=actor.label
     )
     session.add(row)
-    _step(session, claim, actor, "assigned", None, user=user.username, role=role)
+    record_step(session, claim, actor, "assigned", None, user=user.username, role=role)
     return row
 
 
@@ -252,7 +254,7 @@ def schedule_interview(
     session.add(row)
     session.flush()
     stage = Stage.APPEALED if level_of(claim) is Level.APPEAL else Stage.INTERVIEW_SCHEDULED
-    _step(
+    record_step(
         session,
         claim,
         actor,
@@ -278,7 +280,7 @@ def record_interview(
         raise PermissionDenied(f"the interview is recorded by its interviewer ({row.interviewer})")
     row.record, row.status, row.held_at = data.record, InterviewStatus.HELD.value, clock.now()
     stage = Stage.APPEALED if level_of(claim) is Level.APPEAL else Stage.INTERVIEWED
-    _step(session, claim, actor, "interviewed", stage, interview=str(row.id))
+    record_step(session, claim, actor, "interviewed", stage, interview=str(row.id))
     return row
 
 
@@ -340,7 +342,7 @@ def assess(session: Session, *, actor: Principal, claim_id: uuid.UUID, data: Ass
     session.add(row)
     session.flush()
     stage = Stage.APPEALED if level is Level.APPEAL else Stage.ASSESSED
-    _step(session, claim, actor, "assessed", stage, level=level.value, assessment=str(row.id))
+    record_step(session, claim, actor, "assessed", stage, level=level.value, assessment=str(row.id))
     return row
 
 
@@ -370,7 +372,7 @@ def review(session: Session, *, actor: Principal, claim_id: uuid.UUID, data: Rev
     row.reviewed_by, row.review_agrees, row.review_note = actor.label, data.agrees, data.note
     back = Stage.REVIEWED if data.agrees else Stage.INTERVIEWED
     stage = Stage.APPEALED if level is Level.APPEAL else back
-    _step(session, claim, actor, "reviewed", stage, agrees=data.agrees, assessment=str(row.id))
+    record_step(session, claim, actor, "reviewed", stage, agrees=data.agrees, assessment=str(row.id))
     return row
 
 
@@ -427,7 +429,8 @@ def decide(
         claim.appeal_deadline = today + dt.timedelta(days=claim.appeal_days)
     stage = Stage.APPEAL_DECIDED if level is Level.APPEAL else Stage.DECIDED
     session.flush()
-    _step(
+    changed = rsd_status.on_decided(session, actor=actor, claim=claim, level=level, on=today)
+    record_step(
         session,
         claim,
         actor,
@@ -435,6 +438,7 @@ def decide(
         stage,
         level=level.value,
         outcomes=sorted(set(assessment.outcomes.values())),
+        statuses_changed=changed,
     )
     return row
 
@@ -471,7 +475,8 @@ def lodge_appeal(session: Session, *, actor: Principal, claim_id: uuid.UUID, dat
     )
     session.add(row)
     session.flush()
-    _step(session, claim, actor, "appealed", Stage.APPEALED, late=late)
+    reopened = rsd_status.on_appeal_lodged(session, actor=actor, claim=claim)
+    record_step(session, claim, actor, "appealed", Stage.APPEALED, late=late, statuses_changed=reopened)
     return row
 
 
@@ -492,7 +497,7 @@ def _close(session: Session, claim: RsdClaim, actor: Principal, reason: str) -> 
         elif member.first_outcome is None:
             member.first_outcome = Outcome.OTHERWISE_CLOSED.value
     claim.closed_on, claim.closure_reason = clock.today(), reason
-    _step(session, claim, actor, "closed", Stage.CLOSED, reason=reason)
+    record_step(session, claim, actor, "closed", Stage.CLOSED, reason=reason)
 
 
 def close_abandoned(

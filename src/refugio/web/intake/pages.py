@@ -10,7 +10,6 @@ unit of work. Must not import refugio.api, refugio.cli or refugio.main.
 from __future__ import annotations
 
 import tempfile
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from refugio.core import background
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from refugio.intake import pipeline, queries, service
 from refugio.intake.fields import FIELDS
@@ -280,7 +280,7 @@ def _stage_in_background(
         finally:
             path.unlink(missing_ok=True)
 
-    threading.Thread(target=run, name=f"import-{batch_id}", daemon=True).start()
+    background.start(run, name=f"import-{batch_id}")  # joined by Container.close
 
 
 @router.post("/imports/{batch_id}/mapping")

@@ -31,6 +31,7 @@ from refugio.registration.schemas import (
     StatusChange,
 )
 from refugio.security.permissions import Permission
+from refugio.solutions import queries as solutions
 from refugio.web import forms
 from refugio.web.common import (
     Failure,
@@ -44,6 +45,7 @@ from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, plain_input, split_codes, text
 from refugio.web.protection.labels import PROTECTION_LABELS
 from refugio.web.rendering import partial_date
+from refugio.web.solutions.labels import NOTICE_LABELS
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,6 +83,8 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             no_errors=FormErrors(),
             cases=protection.cases_of_person(pg.db, actor=pg.principal, individual_id=p.id),
             case_status=_status_label(pg),
+            rsd_notices=solutions.person_notices(pg.db, actor=pg.principal, individual_id=p.id),
+            rsd_labels=NOTICE_LABELS,
         )
 
 

@@ -28,14 +28,24 @@ from refugio.solutions.schemas import (
     ClosureIn,
     InterviewRecord,
     InterviewSchedule,
+    NoticeDelivery,
     PlacementChange,
     ReviewIn,
 )
-from refugio.solutions.service import matching_runs, rsd
+from refugio.solutions.service import matching_runs, rsd, rsd_status
 from refugio.web import forms
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import text
-from refugio.web.solutions.labels import BASES, MODALITIES, OUTCOMES, RUN_STATES, STAGES
+from refugio.web.solutions.labels import (
+    BASES,
+    CHANNELS,
+    LEGAL_STATUSES,
+    MODALITIES,
+    NOTICE_KINDS,
+    OUTCOMES,
+    RUN_STATES,
+    STAGES,
+)
 
 router = APIRouter(include_in_schema=False)
 LABELS: dict[str, Any] = {
@@ -44,17 +54,48 @@ LABELS: dict[str, Any] = {
     "modalities": MODALITIES,
     "states": RUN_STATES,
     "bases": BASES,
+    "notice_kinds": NOTICE_KINDS,
+    "channels": CHANNELS,
+    "legal_statuses": LEGAL_STATUSES,
 }
 
 
 @router.get("/solutions/claims")
 def claims_page(request: Request) -> Response:
+    return _claims_page(request)
+
+
+def _claims_page(request: Request, finalised: list[str] | None = None) -> Response:
     with state_of(request).page(request) as pg:
         claims = queries.list_claims(pg.db, actor=pg.principal)
         numbers = None
         if pg.can_anywhere(Permission.SOLUTIONS_VIEW):
             numbers = queries.rsd_figures(pg.db, actor=pg.principal)
-        return pg.render("solutions/claims.html", claims=claims, numbers=numbers, **LABELS)
+        return pg.render(
+            "solutions/claims.html",
+            claims=claims,
+            numbers=numbers,
+            may_finalise=pg.can_anywhere(Permission.RSD_REVIEW),
+            finalised=finalised,
+            **LABELS,
+        )
+
+
+def _finalise(request: Request, form: FormData) -> Response:
+    with state_of(request).page(request) as pg:
+        pg.check_csrf(form)
+        operations = {c.operation_id for c in queries.list_claims(pg.db, actor=pg.principal)}
+        done: list[str] = []
+        for operation_id in sorted(operations):
+            if pg.can(Permission.RSD_REVIEW, operation_id=operation_id):
+                done += rsd_status.finalise_unappealed(pg.db, actor=pg.principal, operation_id=operation_id)
+    return _claims_page(request, finalised=done)
+
+
+@router.post("/solutions/claims/finalise")
+async def finalise(request: Request) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_finalise, request, form)
 
 
 def _claim_page(
@@ -123,6 +164,15 @@ def _claim_step(pg: Page, claim_id: uuid.UUID, form: FormData, verb: str) -> Non
     elif verb == "close":
         data_c = forms.build(ClosureIn, {"reason": text(form, "reason")}, t)
         rsd.close(db, actor=actor, claim_id=claim_id, reason=data_c.reason)
+    elif verb == "deliver":
+        payload = forms.compact(
+            {"channel": text(form, "channel"), "delivered_on": text(form, "delivered_on")}
+        )
+        data_d = forms.build(NoticeDelivery, payload, t)
+        notice = parse_uuid(text(form, "notification_id"))
+        rsd_status.deliver(
+            db, actor=actor, notification_id=notice, channel=data_d.channel, delivered_on=data_d.delivered_on
+        )
 
 
 def _run_page(
@@ -203,7 +253,16 @@ def _action(verb: str, kind: str) -> Any:
     return handler
 
 
-for _verb in ("schedule", "record", "assess", "review", "decide", "appeal", "close"):
+for _verb in ("schedule", "record", "assess", "review", "decide", "appeal", "close", "deliver"):
     router.add_api_route(f"/solutions/claims/{{key}}/{_verb}", _action(_verb, "claims"), methods=["POST"])
 for _verb in ("change", "review", "confirm", "cancel"):
     router.add_api_route(f"/solutions/matching/{{key}}/{_verb}", _action(_verb, "matching"), methods=["POST"])
+
+
+from refugio.web.solutions import resettlement as _resettlement  # noqa: E402
+
+router.include_router(_resettlement.router)
+
+from refugio.web.solutions import pathways as _pathways  # noqa: E402
+
+router.include_router(_pathways.router)

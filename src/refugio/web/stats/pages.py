@@ -92,17 +92,21 @@ def dashboard_page(request: Request) -> Response:
     with web.page(request) as pg:
         board = _board(pg, request)
         query = f"operation={board.operation_code}&date={board.reference.isoformat()}&period={board.period}"
-        return pg.render(
+        response = pg.render(
             "stats/dashboard.html",
             operation={"code": board.operation_code, "name": board.operation_name},
             operations=queries.visible_operations(pg.db, actor=pg.principal),
             reference=board.reference,
             figures=board.figures,
             tables=board.tables,
+            titles={k: t.translated_title(pg.t.translations.gettext) for k, t in board.tables.items()},
             chart_names=charts.CHARTS,
             query=query,
             rule=DEFAULT_RULE,
         )
+        # the charts, drawn once from the board's tables while the page travels (after it is rendered)
+        dashboard.draw_later(board, language=pg.t.code, gettext=pg.t.translations.gettext)
+        return response
 
 
 @router.get("/stats/charts/{name}.{ext}")
@@ -112,8 +116,14 @@ def chart(request: Request, name: str, ext: str) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         board = _board(pg, request)
-        title = pg.gettext(board.tables[name].title)
-        image = dashboard.chart(board, name, ext, title=title)  # type: ignore[arg-type]
+        translator = pg.t
+        image = dashboard.chart(
+            board,
+            name,
+            ext,  # type: ignore[arg-type]
+            language=translator.code,
+            gettext=translator.translations.gettext,
+        )
     return Response(
         image,
         media_type=charts.MEDIA_TYPES[ext],
@@ -189,7 +199,10 @@ def global_page(request: Request) -> Response:
     web = state_of(request)
     with web.page(request) as pg:
         year, years, tables = _global(pg, request)
-        return pg.render("stats/global.html", year=year, years=years, tables=tables, rule=DEFAULT_RULE)
+        titles = [t.translated_title(pg.t.translations.gettext) for t in tables]
+        return pg.render(
+            "stats/global.html", year=year, years=years, tables=tables, titles=titles, rule=DEFAULT_RULE
+        )
 
 
 @router.get("/stats/global/{year}.{fmt}")

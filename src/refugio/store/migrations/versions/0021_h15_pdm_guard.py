@@ -4,8 +4,8 @@ linked to the complaint a problem opened) and each household's last collection i
 than the programme's minimum interval after the previous one. The guard is filled from the
 collections already recorded.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 05:50:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

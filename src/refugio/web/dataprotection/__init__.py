@@ -1,0 +1,1 @@
+"""Web pages of the data protection domain (the retention rules, their runs, legal holds)."""

@@ -1,0 +1,164 @@
+"""The resettlement page: quotas pledged by States with their use (departures from the country of
+asylum, never arrivals), the needs identified from protection data (households whose specific needs
+point to a submission category, with the suggested categories and priority) turned into cases, and the
+cases through submission against a quota, the State's decision, departure or withdrawal. One small
+route per form action; a refused action shows the page again with its reasons beside that form.
+
+Permissions are checked by refugio.solutions (RESETTLEMENT_MANAGE). Must not import refugio.api,
+refugio.cli or refugio.main.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from refugio.registration import queries as registry
+from refugio.security.permissions import Permission
+from refugio.solutions import queries
+from refugio.solutions.schemas import QuotaCreate, ResettlementIdentify
+from refugio.solutions.service import resettlement
+from refugio.web import forms
+from refugio.web.context import Page, parse_uuid, state_of
+from refugio.web.forms import text
+from refugio.web.solutions.labels import CASE_STATES, CATEGORIES, PRIORITIES
+
+router = APIRouter(include_in_schema=False)
+PATH = "/solutions/resettlement"
+
+
+def _page(request: Request, *, failed: str | None = None, errors: list[FieldError] | None = None,
+          values: dict[str, str] | None = None, status: int = 200) -> Response:  # fmt: skip
+    with state_of(request).page(request) as pg:
+        manage = pg.can_anywhere(Permission.RESETTLEMENT_MANAGE)
+        quotas = queries.list_quotas(pg.db, actor=pg.principal)
+        cases = queries.list_resettlement_cases(pg.db, actor=pg.principal)
+        needs = queries.resettlement_needs(pg.db, actor=pg.principal) if manage else []
+        operations = [
+            o
+            for o in registry.operations(pg.db, actor=pg.principal)
+            if pg.can(Permission.RESETTLEMENT_MANAGE, operation_id=o.id)
+        ]
+        households = {n.household_id: n.household_ref for n in needs}
+        return pg.render(
+            "solutions/resettlement.html",
+            status=status,
+            quotas=quotas,
+            cases=cases,
+            needs=needs,
+            operations=operations,
+            households=households,
+            quota_label={q.id: f"{q.state_iso3} {q.year} · {q.label}" for q in quotas},
+            manage=manage,
+            everywhere=pg.principal.can(Permission.RESETTLEMENT_MANAGE),
+            failed=failed,
+            errors={e.field.split(".")[0]: pg.gettext(e.message) for e in errors or []},
+            values=values or {},
+            categories=CATEGORIES,
+            priorities=PRIORITIES,
+            case_states=CASE_STATES,
+        )
+
+
+@router.get(PATH)
+def resettlement_page(request: Request) -> Response:
+    return _page(request)
+
+
+@router.get(PATH + "/cases/{key}/rrf.pdf")
+def rrf_pdf(request: Request, key: str) -> Response:
+    with state_of(request).page(request) as pg:
+        _, pdf = queries.rrf_dossier(pg.db, actor=pg.principal, case_key=key)
+    return Response(pdf, media_type="application/pdf")
+
+
+def _step(pg: Page, form: FormData, verb: str, key: str) -> None:
+    t, db, actor = pg.t, pg.db, pg.principal
+    if verb == "quota":
+        fields = ("state_iso3", "year", "label", "places", "operation_id")
+        data_q = forms.build(QuotaCreate, forms.compact({f: text(form, f) for f in fields}), t)
+        resettlement.create_quota(db, actor=actor, data=data_q)
+        return
+    if verb == "identify":
+        fields = ("household_id", "primary_category", "secondary_category", "priority", "needs_summary")
+        data_i = forms.build(ResettlementIdentify, forms.compact({f: text(form, f) for f in fields}), t)
+        resettlement.identify(db, actor=actor, data=data_i)
+        return
+    case_id = parse_uuid(key)
+    on = forms.compact({"on": text(form, "on")}).get("on")
+    day = _date(on)
+    if verb == "submit":
+        quota = text(form, "quota_id")
+        if not quota:
+            raise ValidationFailed.single("quota_id", pg.gettext("Choose a quota."), "required")
+        resettlement.submit(db, actor=actor, case_id=case_id, quota_id=parse_uuid(quota), on=day)
+    elif verb == "decision":
+        verdict = text(form, "accepted")
+        if verdict not in ("yes", "no"):
+            raise ValidationFailed.single(
+                "accepted", pg.gettext("Say whether the State accepted."), "required"
+            )
+        resettlement.record_decision(
+            db, actor=actor, case_id=case_id, accepted=verdict == "yes", note=text(form, "note"), on=day
+        )
+    elif verb == "departure":
+        resettlement.record_departure(db, actor=actor, case_id=case_id, on=day)
+    elif verb == "withdraw":
+        resettlement.withdraw(db, actor=actor, case_id=case_id, reason=text(form, "reason"))
+
+
+def _date(value: Any) -> Any:
+    import datetime as dt
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed.single("on", "a date (YYYY-MM-DD)", "bad_date") from None
+
+
+def _act(request: Request, form: FormData, verb: str, key: str) -> Response:
+    try:
+        with state_of(request).page(request) as pg:
+            pg.check_csrf(form)
+            _step(pg, form, verb, key)
+    except (ValidationFailed, Conflict, PermissionDenied) as exc:
+        errors = list(getattr(exc, "errors", [])) or [FieldError("form", exc.message, "conflict")]
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        failed = key if verb not in ("quota", "identify") else (
+            "quota" if verb == "quota" else f"identify-{values.get('household_id', '')}")  # fmt: skip
+        status = 422 if isinstance(exc, ValidationFailed) else 409 if isinstance(exc, Conflict) else 403
+        return _page(request, failed=failed, errors=errors, values=values, status=status)
+    return RedirectResponse(PATH, status_code=303)
+
+
+def _handler(verb: str, with_key: bool) -> Any:
+    if with_key:
+
+        async def keyed(request: Request, key: str) -> Response:
+            form = await request.form()
+            return await run_in_threadpool(_act, request, form, verb, key)
+
+        keyed.__name__ = f"resettlement_{verb}"
+        return keyed
+
+    async def plain(request: Request) -> Response:
+        form = await request.form()
+        return await run_in_threadpool(_act, request, form, verb, "")
+
+    plain.__name__ = f"resettlement_{verb}"
+    return plain
+
+
+router.add_api_route(f"{PATH}/quotas", _handler("quota", False), methods=["POST"])
+router.add_api_route(f"{PATH}/cases", _handler("identify", False), methods=["POST"])
+for _verb in ("submit", "decision", "departure", "withdraw"):
+    router.add_api_route(f"{PATH}/cases/{{key}}/{_verb}", _handler(_verb, True), methods=["POST"])
+__all__ = ["router"]

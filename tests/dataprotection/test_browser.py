@@ -1,0 +1,109 @@
+"""The data protection page in a real browser (headless Chromium) at 1366 px and 390 px: nothing wider
+than the screen, a legal hold placed from the keyboard (Enter in a field; all errors beside their fields
+in one round), a dry run and a run whose report lists the record kept."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+from tests.dataprotection.conftest import build_past
+from tests.helpers import PASSWORD, build_container
+from tests.web.conftest import make_app
+from tests.web.test_browser import ARGS, CHROMIUM, free_port
+
+from refugio.registration.models import Individual
+from refugio.store.uow import unit_of_work
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+@dataclass
+class Site:
+    url: str
+    omar: str
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    container = build_container(f"sqlite:///{tmp_path / 'dp.sqlite3'}", tmp_path / "data")
+    past = build_past(container)
+    with unit_of_work(container.sessions) as s:
+        omar = s.scalar(select(Individual.ref).where(Individual.id == past.world.child_id))
+    assert omar is not None
+    port = free_port()
+    config = uvicorn.Config(
+        make_app(container),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield Site(f"http://127.0.0.1:{port}", omar)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.engine.dispose()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_holds_and_runs_from_the_keyboard(site: Site, width: int) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_default_timeout(15_000)
+            errors: list[str] = []
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.goto(f"{site.url}/login")
+            page.fill("#username", "dpo")
+            page.fill("#password", PASSWORD)
+            page.press("#password", "Enter")
+            page.goto(f"{site.url}/dataprotection/retention")
+            expect(page.locator("h1")).to_have_text("Retention rules")
+            wide = "document.documentElement.scrollWidth <= window.innerWidth"
+            assert page.evaluate(wide)
+
+            page.click("summary:has-text('Place a legal hold')")
+            page.focus("#f-ref")
+            page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
+            expect(page.locator("#f-ref-error")).to_be_visible()
+            expect(page.locator("#f-reason-error")).to_be_visible()
+            page.fill("#f-ref", site.omar)
+            page.fill("#f-reason", "court order 3/2026")
+            page.press("#f-ref", "Enter")
+            expect(page.locator(".notice")).to_have_text("The legal hold was placed.")
+
+            page.click("button:has-text('Run the rules now')")  # the dry run box is ticked
+            expect(page.locator(".notice")).to_contain_text("nothing was changed")
+            page.uncheck("#f-dry_run")
+            page.click("button:has-text('Run the rules now')")
+            expect(page.locator(".notice")).to_have_text("The rules were run.")
+            expect(page.locator("#runs + section")).to_contain_text(f"{site.omar} ({site.omar})")
+            assert page.evaluate(wide)
+            assert [e for e in errors if "422" not in e] == []  # the refused form's answer only
+        finally:
+            browser.close()

@@ -1,0 +1,96 @@
+"""A real browser (Debian's headless Chromium driven by Playwright) at 1366 and 390 px: the RSD officer
+records, with the keyboard, how a decision notice reached the person on the claim's page, and sees the
+notices and the legal status on the person's page, without a console error or a page wider than the
+screen. SQLite only."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from tests.helpers import PASSWORD, build_container
+from tests.web.conftest import make_app
+from tests.web.test_browser import ARGS, CHROMIUM, free_port
+
+from .conftest import World, build_world
+from .test_rsd import assess_review_decide, interview, open_claim, outcomes
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
+    container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
+    world = build_world(container)
+    port = free_port()
+    config = uvicorn.Config(make_app(container), host="127.0.0.1", port=port, log_level="warning",
+                            access_log=False, lifespan="off")  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", world
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.engine.dispose()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_record_a_notice_delivery_in_a_browser(served: tuple[str, World], width: int) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, world = served
+    claim_id = open_claim(world)
+    interview(world, claim_id)
+    assess_review_decide(
+        world, claim_id, outcomes(world, "recognised", "recognised"), ["1951:religion"], "rsd1"
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_default_timeout(20_000)
+            errors: list[str] = []
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{url}/login")
+            page.fill("#username", "rsd1")
+            page.fill("#password", PASSWORD)
+            page.press("#password", "Enter")
+            page.wait_for_url(f"{url}/")
+            page.goto(f"{url}/solutions/claims/{claim_id}")
+            notices = page.locator("#notices")
+            expect(notices).to_contain_text("Refugee")
+            assert page.locator("#notices button:has-text('Record the delivery')").count() == 3
+            first = page.locator("#notices select").first
+            first.focus()
+            first.select_option("phone")
+            page.keyboard.press("Tab")  # the date (empty: today)
+            page.keyboard.press("Tab")
+            page.keyboard.press("Enter")  # the button
+            page.wait_for_url(f"{url}/solutions/claims/{claim_id}")
+            expect(notices).to_contain_text("Phone")
+            assert page.locator("#notices button:has-text('Record the delivery')").count() == 2
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.goto(f"{url}/people/{world.haddad_people[0]}")
+            expect(page.locator("#notices")).to_contain_text("Refugee")
+            assert page.locator("#notices form").count() == 0  # delivered from the claim's page only
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert not errors, errors
+        finally:
+            browser.close()
