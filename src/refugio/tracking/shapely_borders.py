@@ -1,7 +1,8 @@
 """Country outlines as shapely geometries, and the check that a point lies inside the country it is
-said to be in. The outlines are world-atlas's `countries-50m` TopoJSON (Natural Earth 1:50m, see
-data/PROVENANCE.md), decoded here (quantised, delta-encoded arcs → rings → polygons) and kept in
-memory once read. At 1:50m a coast or border is drawn to a few kilometres, so a point up to
+said to be in. The outlines are world-atlas's `countries-10m` TopoJSON (Natural Earth 1:10m, see
+data/PROVENANCE.md: 1:50m leaves out Lampedusa, Ceuta and Melilla), decoded here (quantised,
+delta-encoded arcs → rings → polygons) and kept in memory once read (~0.5 s). A coast or border is
+still drawn to about a kilometre, so a point up to
 `TOLERANCE_KM` outside the drawn outline still counts as inside (a site on a river border, a port).
 
 The only module of tracking that imports shapely (lazily).
@@ -19,7 +20,7 @@ from typing import Any
 
 from refugio.tracking.countries import numeric_code
 
-OUTLINES = Path(__file__).parent / "data" / "countries-50m.json.gz"
+OUTLINES = Path(__file__).parent / "data" / "countries-10m.json.gz"
 TOLERANCE_KM = 10.0
 
 
