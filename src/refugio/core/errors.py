@@ -8,7 +8,8 @@
     ├── PermissionDenied        the principal lacks the AREA_VERB permission for that scope
     ├── AuthenticationFailed    unknown user, wrong password, expired or revoked token
     │   └── TooManyAttempts     login throttled; retry_after seconds
-    └── IntegrityBroken         a tamper-evident structure (audit chain, certificate) failed its check
+    ├── IntegrityBroken         a tamper-evident structure (audit chain, certificate) failed its check
+    └── DatabaseUnavailable     the database was busy or lost (rolled back); retry after retry_after
 
 Domains raise these; the API turns them into problem+json, the web UI into messages beside the fields,
 the CLI into a one-line message and a non-zero exit code. This module imports nothing from refugio.

@@ -30,7 +30,11 @@ FORM_ID = "refugio_registration"
 GROUP = "household"
 REPEAT = "members"
 
+# Set by status determination (refugio.solutions), never chosen when registering.
+DETERMINED_ONLY = frozenset({LegalStatus.COMPLEMENTARY, LegalStatus.REJECTED})
+
 # (English, French, Arabic, Spanish)
+
 T: dict[str, tuple[str, str, str, str]] = {
     "form_title": (
         "Household registration",
@@ -453,7 +457,7 @@ def _choices(sites: Sequence[tuple[str, str]]) -> list[tuple[str, str, list[str]
         ("relationship", [r.value for r in Relationship]),
         ("population_type", [p.value for p in PopulationType]),
         ("marital_status", [m.value for m in MaritalStatus]),
-        ("legal_status", [s.value for s in LegalStatus]),
+        ("legal_status", [s.value for s in LegalStatus if s not in DETERMINED_ONLY]),
         ("doc_type", [d.value for d in DocumentType]),
         ("consent_purpose", [p.value for p in ConsentPurpose]),
         ("legal_basis", sorted(LEGAL_BASES - {"consent"})),
