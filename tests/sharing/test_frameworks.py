@@ -96,7 +96,7 @@ def test_the_framework_command(container: Container, tmp_path: Path) -> None:
             "--db",
             url,
             "--data-dir",
-            str(tmp_path / "d"),
+            str(container.settings.data_dir),  # its secrets: the field master key
         ],
     )
     assert out.exit_code == 0, out.output

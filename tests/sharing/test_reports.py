@@ -72,7 +72,7 @@ def test_report_page_pdf_api_and_cli(
             "--db",
             url,
             "--data-dir",
-            str(tmp_path / "d"),
+            str(container.settings.data_dir),  # its secrets: the field master key
         ],
     )
     assert result.exit_code == 0, result.output

@@ -82,6 +82,8 @@ def test_the_exact_command(container: Container, tmp_path: Path) -> None:
             "json",
             "--db",
             url,
+            "--data-dir",
+            str(container.settings.data_dir),  # its secrets: the field master key
         ],
     )
     assert result.exit_code == 0, result.output
