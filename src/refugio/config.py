@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     retention_departed_years: int = 5
     retention_deceased_years: int = 2
     retention_interval_hours: int = 24
+    # a personal data breach is to be notified to the supervisory authority within this many hours of its
+    # discovery (refugio.dataprotection.breaches; 72 as in GDPR art. 33); a breach may set its own
+    breach_authority_hours: int = 72
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
     # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or

@@ -15,6 +15,7 @@ from refugio.cli.agreements import agreements_app
 from refugio.cli.assistance import assistance_app
 from refugio.cli.consent import consent_app
 from refugio.cli.dataprotection import retention_app
+from refugio.cli.dataprotection_registers import breaches_app, dpia_app
 from refugio.cli.db import db_app
 from refugio.cli.dedup import dedup_app
 from refugio.cli.intake import forms_app, import_app
@@ -57,6 +58,8 @@ app.add_typer(solutions_app, name="solutions")
 app.add_typer(retention_app, name="retention")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(consent_app, name="consent")
+app.add_typer(breaches_app, name="breaches")
+app.add_typer(dpia_app, name="dpia")
 
 
 @app.callback(invoke_without_command=True)

@@ -100,6 +100,11 @@ def _seed_domains(container: Container, echo: Callable[[str], Any]) -> None:
     seed_tracking(container, operation_id=op.id, echo=echo)
     seed_assistance(container, operation_id=op.id, echo=echo)
     seed_solutions(container, echo)
+    from refugio.dataprotection.dpia_seed import seed_activities
+
+    with unit_of_work(container.sessions) as s:
+        dpo = sec.principal_for(s, sec.get_user(s, "dpo"))
+        echo(f"Data protection: {seed_activities(s, actor=dpo)} processing activities in the register")
 
 
 def seed_assistance(container: Container, *, operation_id: uuid.UUID, echo: Callable[[str], Any]) -> None:

@@ -77,6 +77,10 @@ class Permission(StrEnum):
     AGREEMENT_MANAGE = "AGREEMENT_MANAGE"  # record agreements, suspend or end them (the DPO)
     DATA_SHARE = "DATA_SHARE"  # export personal data to a partner under an agreement in force
     PARTNER_REGISTRY_SEARCH = "PARTNER_REGISTRY_SEARCH"  # a partner's "is this person registered?"
+    # data protection registers (refugio.dataprotection): breaches, processing activities and DPIAs
+    BREACH_MANAGE = "BREACH_MANAGE"  # read and record breaches, the people affected, notifications
+    DPIA_MANAGE = "DPIA_MANAGE"  # the register of processing activities and their DPIAs (write, submit)
+    DPIA_APPROVE = "DPIA_APPROVE"  # approve a DPIA someone else wrote
 
 
 class Role(StrEnum):
@@ -225,3 +229,11 @@ ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROT
     P.AUDIT_VERIFY,
 }
 ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements, retention, legal holds)"
+# --- data protection registers (refugio.dataprotection) -------------------------------------------------
+# Breaches (with the people affected, found from the audit log) and DPIAs are the data protection
+# officer's: read and written by that role (and administrators) only, everywhere.
+ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] | {
+    P.BREACH_MANAGE,
+    P.DPIA_MANAGE,
+    P.DPIA_APPROVE,
+}
