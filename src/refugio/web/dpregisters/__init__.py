@@ -1,0 +1,1 @@
+"""Web pages of the data protection registers: the breach register and the DPIA register."""

@@ -1,0 +1,165 @@
+"""The breach register's pages (/dataprotection/breaches…): the register (overdue notifications to the
+authority marked) with the form to record a breach, and a breach's page: its status, the people
+affected found from the audit log (a query form, the counts per site and exposure, the references),
+and its notifications. Renders refugio.dataprotection's read models; must not import refugio.api,
+refugio.cli or refugio.main."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from refugio.core import clock
+from refugio.dataprotection import breaches
+from refugio.dataprotection.register_schemas import (
+    AffectedQuery,
+    BreachCreate,
+    BreachStatusChange,
+    NotificationCreate,
+)
+from refugio.web import forms
+from refugio.web.common import Failure, run_action
+from refugio.web.context import Page, parse_uuid, state_of
+from refugio.web.dpregisters import labels as L
+from refugio.web.dpregisters.labels import form_state as form_context
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/dataprotection/breaches"
+DETAIL_FORMS = ("status", "affected", "notify")
+
+
+def _choices(pg: Page, table: dict[str, str]) -> list[tuple[str, str]]:
+    return [(k, pg.gettext(v)) for k, v in table.items()]
+
+
+def _common(pg: Page) -> dict[str, Any]:
+    return {
+        "category_labels": L.CATEGORY_LABELS,
+        "severity_labels": L.SEVERITY_LABELS,
+        "status_labels": L.STATUS_LABELS,
+        "recipient_labels": L.RECIPIENT_LABELS,
+        "channel_labels": L.CHANNEL_LABELS,
+        "now_local": clock.now().strftime("%Y-%m-%dT%H:%M"),
+    }
+
+
+def _render_list(request: Request, failure: Failure | None = None, status: int = 200) -> Response:
+    with state_of(request).page(request) as pg:
+        rows = breaches.breaches(pg.db, actor=pg.principal)
+        return pg.render(
+            "dpregisters/breaches.html",
+            status=status,
+            breaches=rows,
+            form=form_context(failure, "record"),
+            categories=_choices(pg, L.CATEGORY_LABELS),
+            severities=_choices(pg, L.SEVERITY_LABELS),
+            done=request.query_params.get("done", ""),
+            **_common(pg),
+        )
+
+
+@router.get(PAGE)
+def breaches_page(request: Request) -> Response:
+    return _render_list(request)
+
+
+@router.post(PAGE)
+async def record_breach(request: Request) -> Response:
+    form = await request.form()
+
+    def work(pg: Page) -> str:
+        data = forms.compact({k: forms.text(form, k) for k in L.BREACH_INPUTS})
+        hours = state_of(request).container.settings.breach_authority_hours
+        made = breaches.record_breach(
+            pg.db, actor=pg.principal, data=forms.build(BreachCreate, data, pg.t), default_hours=hours
+        )
+        return f"{PAGE}/{made.id}?done=recorded"
+
+    return await run_in_threadpool(
+        run_action,
+        request,
+        form,
+        name="record",
+        work=work,
+        to_input=forms.plain_input(L.BREACH_INPUTS),
+        on_failure=lambda f: _render_list(request, f, status=422),
+    )
+
+
+def _render_detail(
+    request: Request, breach_id: uuid.UUID, failure: Failure | None = None, status: int = 200
+) -> Response:
+    with state_of(request).page(request) as pg:
+        found = breaches.breach(pg.db, actor=pg.principal, breach_id=breach_id)
+        return pg.render(
+            "dpregisters/breach.html",
+            status=status,
+            b=found,
+            forms_={name: form_context(failure, name) for name in DETAIL_FORMS},
+            recipients=_choices(pg, L.RECIPIENT_LABELS),
+            channels=_choices(pg, L.CHANNEL_LABELS),
+            done=request.query_params.get("done", ""),
+            **_common(pg),
+        )
+
+
+@router.get(PAGE + "/{breach_id}")
+def breach_page(request: Request, breach_id: str) -> Response:
+    return _render_detail(request, parse_uuid(breach_id))
+
+
+def _post(
+    request: Request, breach_id: uuid.UUID, form: Any, name: str, inputs: tuple[str, ...], act: Any
+) -> Any:
+    def work(pg: Page) -> str:
+        data = forms.compact({k: forms.text(form, k) for k in inputs})
+        act(pg, data)
+        return f"{PAGE}/{breach_id}?done={name}#{name}"
+
+    return run_in_threadpool(
+        run_action,
+        request,
+        form,
+        name=name,
+        work=work,
+        to_input=forms.plain_input(inputs),
+        on_failure=lambda f: _render_detail(request, breach_id, f, status=422),
+    )
+
+
+@router.post(PAGE + "/{breach_id}/status")
+async def change_status(request: Request, breach_id: str) -> Response:
+    bid, form = parse_uuid(breach_id), await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> None:
+        change = forms.build(BreachStatusChange, data, pg.t)
+        breaches.change_status(pg.db, actor=pg.principal, breach_id=bid, data=change)
+
+    return await _post(request, bid, form, "status", ("status", "note"), act)  # type: ignore[no-any-return]
+
+
+@router.post(PAGE + "/{breach_id}/affected")
+async def find_affected(request: Request, breach_id: str) -> Response:
+    bid, form = parse_uuid(breach_id), await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> None:
+        query = forms.build(AffectedQuery, data, pg.t)
+        breaches.find_affected(pg.db, actor=pg.principal, breach_id=bid, query=query)
+
+    return await _post(request, bid, form, "affected", L.AFFECTED_INPUTS, act)  # type: ignore[no-any-return]
+
+
+@router.post(PAGE + "/{breach_id}/notifications")
+async def notify(request: Request, breach_id: str) -> Response:
+    bid, form = parse_uuid(breach_id), await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> None:
+        notice = forms.build(NotificationCreate, data, pg.t)
+        breaches.notify(pg.db, actor=pg.principal, breach_id=bid, data=notice)
+
+    return await _post(request, bid, form, "notify", L.NOTIFY_INPUTS, act)  # type: ignore[no-any-return]

@@ -1,0 +1,162 @@
+"""The DPIA register's pages (/dataprotection/dpia…): the processing activities with the status of
+each one's latest DPIA and every DPIA (forms to record an activity and to open a DPIA), and a DPIA's
+page: its risks (likelihood × severity, before and after mitigation; add, remove while a draft) and its
+course (submit, return, approve by someone other than the author, review). Renders
+refugio.dataprotection's read models; must not import refugio.api, refugio.cli or refugio.main."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from refugio.dataprotection import dpia
+from refugio.dataprotection.register_schemas import ActivityCreate, DpiaCreate, DpiaTransition, RiskInput
+from refugio.security.permissions import Permission
+from refugio.web import forms
+from refugio.web.common import Failure, run_action
+from refugio.web.context import Page, parse_uuid, state_of
+from refugio.web.dpregisters import labels as L
+from refugio.web.dpregisters.labels import form_state as form_context
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/dataprotection/dpia"
+
+
+def _render_list(request: Request, failure: Failure | None = None, status: int = 200) -> Response:
+    with state_of(request).page(request) as pg:
+        activities = dpia.activities(pg.db, actor=pg.principal)
+        return pg.render(
+            "dpregisters/dpia.html",
+            status=status,
+            activities=activities,
+            dpias=dpia.dpias(pg.db, actor=pg.principal),
+            activity_form=form_context(failure, "activity"),
+            dpia_form=form_context(failure, "dpia"),
+            activity_choices=[(a.code, f"{a.code} · {a.name}") for a in activities],
+            dpia_labels=L.DPIA_LABELS,
+            level_labels=L.LEVEL_LABELS,
+            done=request.query_params.get("done", ""),
+        )
+
+
+@router.get(PAGE)
+def dpia_page(request: Request) -> Response:
+    return _render_list(request)
+
+
+def _post_list(request: Request, form: Any, name: str, inputs: tuple[str, ...], act: Any) -> Any:
+    def work(pg: Page) -> str:
+        return str(act(pg, forms.compact({k: forms.text(form, k) for k in inputs})))
+
+    return run_in_threadpool(
+        run_action,
+        request,
+        form,
+        name=name,
+        work=work,
+        to_input=forms.plain_input(inputs),
+        on_failure=lambda f: _render_list(request, f, status=422),
+    )
+
+
+@router.post(PAGE + "/activities")
+async def record_activity(request: Request) -> Response:
+    form = await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> str:
+        dpia.record_activity(pg.db, actor=pg.principal, data=forms.build(ActivityCreate, data, pg.t))
+        return f"{PAGE}?done=activity#activities"
+
+    return await _post_list(request, form, "activity", L.ACTIVITY_INPUTS, act)  # type: ignore[no-any-return]
+
+
+@router.post(PAGE)
+async def open_dpia(request: Request) -> Response:
+    form = await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> str:
+        made = dpia.open_dpia(pg.db, actor=pg.principal, data=forms.build(DpiaCreate, data, pg.t))
+        return f"{PAGE}/{made.id}?done=opened"
+
+    return await _post_list(request, form, "dpia", L.DPIA_INPUTS, act)  # type: ignore[no-any-return]
+
+
+def _render_detail(
+    request: Request, dpia_id: uuid.UUID, failure: Failure | None = None, status: int = 200
+) -> Response:
+    with state_of(request).page(request) as pg:
+        found = dpia.get_dpia(pg.db, actor=pg.principal, dpia_id=dpia_id)
+        return pg.render(
+            "dpregisters/dpia_detail.html",
+            status=status,
+            d=found,
+            risk_form=form_context(failure, "risk"),
+            course_form=form_context(failure, "course"),
+            scale=[(k, pg.gettext(v)) for k, v in L.SCALE],
+            dpia_labels=L.DPIA_LABELS,
+            level_labels=L.LEVEL_LABELS,
+            can_approve=dpia.can(pg.principal, Permission.DPIA_APPROVE)
+            and found.author != pg.principal.label,
+            is_author=found.author == pg.principal.label,
+            done=request.query_params.get("done", ""),
+        )
+
+
+@router.get(PAGE + "/{dpia_id}")
+def dpia_detail(request: Request, dpia_id: str) -> Response:
+    return _render_detail(request, parse_uuid(dpia_id))
+
+
+def _post_detail(
+    request: Request, did: uuid.UUID, form: Any, name: str, inputs: tuple[str, ...], act: Any
+) -> Any:
+    def work(pg: Page) -> str:
+        act(pg, forms.compact({k: forms.text(form, k) for k in inputs}))
+        return f"{PAGE}/{did}?done={name}"
+
+    return run_in_threadpool(
+        run_action,
+        request,
+        form,
+        name=name,
+        work=work,
+        to_input=forms.plain_input(inputs),
+        on_failure=lambda f: _render_detail(request, did, f, status=422),
+    )
+
+
+@router.post(PAGE + "/{dpia_id}/risks")
+async def add_risk(request: Request, dpia_id: str) -> Response:
+    did, form = parse_uuid(dpia_id), await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> None:
+        dpia.add_risk(pg.db, actor=pg.principal, dpia_id=did, risk=forms.build(RiskInput, data, pg.t))
+
+    return await _post_detail(request, did, form, "risk", L.RISK_INPUTS, act)  # type: ignore[no-any-return]
+
+
+@router.post(PAGE + "/{dpia_id}/risks/{index}/remove")
+async def remove_risk(request: Request, dpia_id: str, index: int) -> Response:
+    did, form = parse_uuid(dpia_id), await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> None:
+        dpia.remove_risk(pg.db, actor=pg.principal, dpia_id=did, index=index)
+
+    return await _post_detail(request, did, form, "risk", (), act)  # type: ignore[no-any-return]
+
+
+@router.post(PAGE + "/{dpia_id}/course")
+async def course(request: Request, dpia_id: str) -> Response:
+    did, form = parse_uuid(dpia_id), await request.form()
+
+    def act(pg: Page, data: dict[str, Any]) -> None:
+        dpia.transition(pg.db, actor=pg.principal, dpia_id=did, data=forms.build(DpiaTransition, data, pg.t))
+
+    return await _post_detail(  # type: ignore[no-any-return]
+        request, did, form, "course", ("action", "dpo_opinion", "review_date"), act
+    )
