@@ -89,13 +89,17 @@ def test_people_affected_are_found_from_the_audit_log(world: World) -> None:
     with unit_of_work(world.container.sessions) as s:
         shown = breaches.breach(s, actor=world.who("dpo"), breach_id=breach["id"])
         assert shown.affected_count == 0
-        actions = list(
-            s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(breach["id"])))
-        )
+        actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(breach["id"]))))
         last = s.scalar(
             select(AuditEntry).where(AuditEntry.action == "breach.affected").order_by(AuditEntry.seq.desc())
         )
-    assert actions == ["breach.record", "breach.affected", "breach.affected", "breach.affected", "breach.read"]
+    assert actions == [
+        "breach.record",
+        "breach.affected",
+        "breach.affected",
+        "breach.affected",
+        "breach.read",
+    ]
     assert last is not None and "people" in last.details and str(world.child_id) not in str(last.details)
 
 
@@ -110,7 +114,9 @@ def test_a_query_must_name_whom_and_a_sensible_period(world: World) -> None:
         breaches.find_affected(s, actor=world.who("dpo"), breach_id=breach["id"], query=query)
     assert refused.value.errors[0].field == "until"
     with unit_of_work(world.container.sessions) as s, pytest.raises(ValidationFailed) as refused:
-        breaches.find_affected(s, actor=world.who("dpo"), breach_id=breach["id"], query=AffectedQuery(audit_seq=10**9))
+        breaches.find_affected(
+            s, actor=world.who("dpo"), breach_id=breach["id"], query=AffectedQuery(audit_seq=10**9)
+        )
     assert refused.value.errors[0].field == "audit_seq"
 
 
@@ -123,7 +129,10 @@ def test_the_authority_deadline_is_72_hours_and_shown_overdue(world: World) -> N
     assert fresh["authority_overdue"] is False
     assert tight["authority_overdue"] is True and tight["authority_hours"] == 24
     notice = NotificationCreate(
-        recipient_kind="authority", recipient="Data Protection Commission", channel="portal", notified_at=clock.now()
+        recipient_kind="authority",
+        recipient="Data Protection Commission",
+        channel="portal",
+        notified_at=clock.now(),
     )
     with unit_of_work(world.container.sessions) as s:
         after = breaches.notify(s, actor=world.who("dpo"), breach_id=late["id"], data=notice)
@@ -154,7 +163,9 @@ def test_status_moves_forward_and_only_the_dpo_reads_or_writes(world: World) -> 
         )
         assert done.status == "contained" and done.contained_at is not None
     with unit_of_work(world.container.sessions) as s, pytest.raises(Conflict):
-        breaches.change_status(s, actor=world.who("dpo"), breach_id=breach["id"], data=BreachStatusChange(status="open"))
+        breaches.change_status(
+            s, actor=world.who("dpo"), breach_id=breach["id"], data=BreachStatusChange(status="open")
+        )
     for user in ("clerk", "imo", "supervisor"):
         with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied):
             breaches.breaches(s, actor=world.who(user))

@@ -55,10 +55,17 @@ def test_breach_through_the_api(client: TestClient, world: World) -> None:
     r = client.post(f"{API}/breaches/{breach['id']}/affected", json={"actor": "imo"}, headers=dpo)
     assert r.status_code == 200, r.text
     people = r.json()["affected"]["people"]
-    assert [p["id"] for p in people] == [str(world.woman_id)] and people[0]["exposures"] == ["individual.read"]
+    assert [p["id"] for p in people] == [str(world.woman_id)] and people[0]["exposures"] == [
+        "individual.read"
+    ]
     r = client.post(
         f"{API}/breaches/{breach['id']}/notifications",
-        json={"recipient_kind": "authority", "recipient": "DPC", "channel": "email", "notified_at": clock.now().isoformat()},
+        json={
+            "recipient_kind": "authority",
+            "recipient": "DPC",
+            "channel": "email",
+            "notified_at": clock.now().isoformat(),
+        },
         headers=dpo,
     )
     assert r.status_code == 201 and r.json()["notifications"][0]["late"] is True
@@ -90,10 +97,23 @@ def test_dpia_through_the_api(client: TestClient) -> None:
     dpia = r.json()["id"]
     r = client.post(f"{API}/dpia/{dpia}/transition", json={"action": "submit"}, headers=dpo)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "risks"
-    risk = {"risk": "Disclosure", "likelihood": 3, "severity": 4, "residual_likelihood": 1, "residual_severity": 3}
+    risk = {
+        "risk": "Disclosure",
+        "likelihood": 3,
+        "severity": 4,
+        "residual_likelihood": 1,
+        "residual_severity": 3,
+    }
     r = client.post(f"{API}/dpia/{dpia}/risks", json=risk, headers=dpo)
-    assert r.status_code == 201 and r.json()["risks"][0]["level"] == "high" and r.json()["residual_risk"] == "low"
-    assert client.post(f"{API}/dpia/{dpia}/transition", json={"action": "submit"}, headers=dpo).status_code == 200
+    assert (
+        r.status_code == 201
+        and r.json()["risks"][0]["level"] == "high"
+        and r.json()["residual_risk"] == "low"
+    )
+    assert (
+        client.post(f"{API}/dpia/{dpia}/transition", json={"action": "submit"}, headers=dpo).status_code
+        == 200
+    )
     approve = {"action": "approve", "dpo_opinion": "Proportionate", "review_date": "2099-06-30"}
     r = client.post(f"{API}/dpia/{dpia}/transition", json=approve, headers=dpo)
     assert r.status_code == 403 and "approved by someone else" in r.text
