@@ -105,7 +105,16 @@ def test_dpia_commands(world: World, db_url: str, tmp_path: Path) -> None:
     )
     assert code == 1 and "approved by someone else" in out, out
     code, out = invoke(
-        "dpia", "approve", dpia_id, "--opinion", "Proportionate", "--review", "2099-01-01", "--as", "dpo2", *env
+        "dpia",
+        "approve",
+        dpia_id,
+        "--opinion",
+        "Proportionate",
+        "--review",
+        "2099-01-01",
+        "--as",
+        "dpo2",
+        *env,
     )
     assert code == 0 and "approved" in out and "dpo2" in out, out
     code, out = invoke("dpia", "list", "--as", "clerk", *env)
