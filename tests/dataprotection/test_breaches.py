@@ -169,20 +169,19 @@ def test_status_moves_forward_and_only_the_dpo_reads_or_writes(world: World) -> 
     for user in ("clerk", "imo", "supervisor"):
         with unit_of_work(world.container.sessions) as s, pytest.raises(PermissionDenied):
             breaches.breaches(s, actor=world.who(user))
-    with pytest.raises(ValidationFailed) as refused:
-        with unit_of_work(world.container.sessions) as s:
-            breaches.record_breach(
-                s,
-                actor=world.who("dpo"),
-                data=BreachCreate.model_validate(
-                    {
-                        "title": "Future",
-                        "description": "Dates out of order",
-                        "category": "integrity",
-                        "severity": "low",
-                        "discovered_at": clock.now() - dt.timedelta(hours=1),
-                        "occurred_from": clock.now(),
-                    }
-                ),
-            )
+    with pytest.raises(ValidationFailed) as refused, unit_of_work(world.container.sessions) as s:
+        breaches.record_breach(
+            s,
+            actor=world.who("dpo"),
+            data=BreachCreate.model_validate(
+                {
+                    "title": "Future",
+                    "description": "Dates out of order",
+                    "category": "integrity",
+                    "severity": "low",
+                    "discovered_at": clock.now() - dt.timedelta(hours=1),
+                    "occurred_from": clock.now(),
+                }
+            ),
+        )
     assert [e.field for e in refused.value.errors] == ["occurred_from"]

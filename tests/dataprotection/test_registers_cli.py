@@ -94,9 +94,9 @@ def test_dpia_commands(world: World, db_url: str, tmp_path: Path) -> None:
     assert code == 0 and "draft" in out, out
     dpia_id = out.split()[0]
     code, out = invoke(
-        "dpia", "risk", dpia_id, "--risk", "Partner re-shares the data", "--likelihood", "3", "--severity", "3",
-        "--residual-likelihood", "1", "--residual-severity", "3", "--mitigation", "Agreement audits", "--as", "dpo",
-        *env,
+        "dpia", "risk", dpia_id, "--risk", "Partner re-shares the data",
+        "--likelihood", "3", "--severity", "3", "--residual-likelihood", "1", "--residual-severity", "3",
+        "--mitigation", "Agreement audits", "--as", "dpo", *env,
     )  # fmt: skip
     assert code == 0 and "3×3=9 high" in out and "1×3=3 low" in out, out
     assert invoke("dpia", "submit", dpia_id, "--as", "dpo", *env)[0] == 0

@@ -26,9 +26,9 @@ from refugio.web.assistance import pages as assistance_pages
 from refugio.web.assistance import reports as assistance_reports
 from refugio.web.context import WebState, state_of
 from refugio.web.dataprotection import pages as dataprotection_pages
+from refugio.web.dedup import pages as dedup
 from refugio.web.dpregisters import breaches as breach_pages
 from refugio.web.dpregisters import dpia as dpia_pages
-from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
 from refugio.web.registration import (
     browse,

@@ -69,9 +69,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dp_breach_notification")),
     )
-    op.create_index(
-        op.f("ix_dp_breach_notification_breach_id"), "dp_breach_notification", ["breach_id"]
-    )
+    op.create_index(op.f("ix_dp_breach_notification_breach_id"), "dp_breach_notification", ["breach_id"])
     op.create_table(
         "dp_processing_activity",
         sa.Column("id", sa.Uuid(), nullable=False),
