@@ -12,7 +12,7 @@ from tests.dataprotection.registers_world import build_registers_world
 from tests.protection.conftest import World
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, PermissionDenied, ValidationFailed
+from refugio.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from refugio.dataprotection import breaches
 from refugio.dataprotection.register_schemas import (
     AffectedQuery,
@@ -101,6 +101,19 @@ def test_people_affected_are_found_from_the_audit_log(world: World) -> None:
         "breach.read",
     ]
     assert last is not None and "people" in last.details and str(world.child_id) not in str(last.details)
+
+
+def test_a_refused_read_exposes_nobody(world: World) -> None:
+    with pytest.raises(NotFound), unit_of_work(world.container.sessions) as s:
+        reg_queries.individual_read(s, actor=world.who("lbn_officer"), key=world.child_id)
+    breach = _breach(world)
+    with unit_of_work(world.container.sessions) as s:
+        refused = s.scalar(select(AuditEntry.action).where(AuditEntry.actor == "lbn_officer"))
+        found = breaches.find_affected(
+            s, actor=world.who("dpo"), breach_id=breach["id"], query=AffectedQuery(actor="lbn_officer")
+        )
+    assert refused == "individual.read_refused"
+    assert found.affected is not None and found.affected.people == [] and found.affected.entries == 0
 
 
 def test_a_query_must_name_whom_and_a_sensible_period(world: World) -> None:

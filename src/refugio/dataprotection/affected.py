@@ -4,7 +4,8 @@ the person read (`individual.*`), the members of a household read (`household.*`
 case (`case.*`), the people a list or search showed (`details.results`), the person a partner's search
 found (`details.individual_id`), the people an import registered or updated, and, for a share to a
 partner (which records its row count, not its people), the operation's active people at that moment
-(an upper bound, flagged as estimated). The result names people by reference and site only."""
+(an upper bound, flagged as estimated). Refused reads (`*_refused`) exposed nobody.
+The result names people by reference and site only."""
 
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ class _Found:
 def _exposed(session: Session, entry: AuditEntry, found: _Found) -> None:
     """The people one audit entry exposed (see the module's docstring)."""
     action, kind, object_id = entry.action, entry.object_type, _uuid(entry.object_id)
+    if action.endswith("_refused"):  # a refused read showed nothing
+        return
     details = entry.details or {}
     ids: set[uuid.UUID] = set()
     if object_id is not None:
