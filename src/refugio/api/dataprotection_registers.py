@@ -7,7 +7,7 @@ refugio.dataprotection; every write and every read of a breach's detail is audit
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from refugio.api.deps import Caller, Db, container_of, parse_id
 from refugio.api.problems import responses
@@ -110,7 +110,7 @@ def add_risk(session: Db, actor: Caller, dpia_id: str, body: RiskInput) -> DpiaR
 class RiskIndex(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    index: int
+    index: int = Field(ge=0, le=1000)
 
 
 @router.post("/dpia/{dpia_id}/risks/remove", response_model=DpiaRead, responses=responses(404, 409))

@@ -62,6 +62,15 @@ def _listed(value: Any) -> Any:
     return value
 
 
+def _moment(value: dt.datetime) -> dt.datetime:
+    """UTC when no zone is given; between 1970 and 2200 (a register's dates, and room to add hours)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if not 1970 <= value.astimezone(dt.UTC).year <= 2200:
+        raise ValueError("must be between 1970 and 2200")
+    return value
+
+
 def _blank_none(value: Any) -> Any:
     return (value.strip() or None) if isinstance(value, str) else value
 
@@ -92,9 +101,7 @@ class BreachCreate(BaseModel):
     @field_validator("discovered_at", "occurred_from", "occurred_to")
     @classmethod
     def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value
+        return _moment(value) if value is not None else None
 
 
 class BreachStatusChange(BaseModel):
@@ -118,7 +125,7 @@ class AffectedQuery(BaseModel):
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     actions: list[str] = Field(default_factory=list, max_length=30)
-    audit_seq: int | None = Field(None, ge=1)
+    audit_seq: int | None = Field(None, ge=1, le=2**62)
     batch: uuid.UUID | None = None
     site: str | None = Field(None, max_length=20)
 
@@ -128,9 +135,7 @@ class AffectedQuery(BaseModel):
     @field_validator("since", "until")
     @classmethod
     def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value
+        return _moment(value) if value is not None else None
 
 
 class AffectedPerson(BaseModel):
@@ -173,7 +178,7 @@ class NotificationCreate(BaseModel):
     @field_validator("notified_at")
     @classmethod
     def _aware(cls, value: dt.datetime) -> dt.datetime:
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+        return _moment(value)
 
 
 class NotificationRead(BaseModel):
