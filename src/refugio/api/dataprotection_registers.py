@@ -1,7 +1,7 @@
 """Data protection registers (/api/v1/dataprotection/…): the breach register (record, list, read,
 status, the people affected found from the audit log, notifications) and the processing activities with
 their DPIAs (record, list, open, risks, submit/return/approve/review). BREACH_MANAGE and DPIA_MANAGE
-everywhere (the data protection officer); DPIA_APPROVE, not the author, to approve. Checked by
+(the data protection officer, any scope); DPIA_APPROVE, not the author, to approve. Checked by
 refugio.dataprotection; every write and every read of a breach's detail is audited."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The breach register: record a personal data breach, move it open → contained → closed, find the
 people it affected from the audit log (refugio.dataprotection.affected) and keep that as a snapshot,
 record its notifications (the supervisory authority within `authority_hours` of discovery, 72 by
-default; the DPO, partners, the people affected). Only holders of BREACH_MANAGE everywhere (the data
+default; the DPO, partners, the people affected). Only holders of BREACH_MANAGE (the data
 protection officer) read or write; every write and every read of a breach's detail is audited. Writes
 flush, never commit."""
 
@@ -41,12 +41,12 @@ class BreachNotFound(NotFound):
 
 
 def require(actor: Principal) -> None:
-    if not actor.scope(Permission.BREACH_MANAGE).everything:
-        raise PermissionDenied(f"{actor.label} lacks {Permission.BREACH_MANAGE.value} for every operation")
+    if not actor.can_anywhere(Permission.BREACH_MANAGE):
+        raise PermissionDenied(f"{actor.label} lacks {Permission.BREACH_MANAGE.value}")
 
 
 def can_manage(actor: Principal) -> bool:
-    return actor.scope(Permission.BREACH_MANAGE).everything
+    return actor.can_anywhere(Permission.BREACH_MANAGE)
 
 
 def _deadline(breach: Breach) -> dt.datetime:

@@ -4,7 +4,7 @@ systems), open a DPIA of it, list its risks (likelihood × severity before and a
 draft → in_review (submitted by its author) → approved (by someone else, with DPIA_APPROVE and the DPO's
 opinion; the author's own approval is refused) → to_review (when its review date comes, or asked for) →
 in_review again. `seed_activities` records what refugio itself does, for the demo and a first install.
-DPIA_MANAGE (everywhere) to read and write; audited. Writes flush, never commit."""
+DPIA_MANAGE to read and write; audited. Writes flush, never commit."""
 
 from __future__ import annotations
 
@@ -40,12 +40,12 @@ class DpiaNotFound(NotFound):
 
 
 def require(actor: Principal, permission: Permission = Permission.DPIA_MANAGE) -> None:
-    if not actor.scope(permission).everything:
-        raise PermissionDenied(f"{actor.label} lacks {permission.value} for every operation")
+    if not actor.can_anywhere(permission):
+        raise PermissionDenied(f"{actor.label} lacks {permission.value}")
 
 
 def can(actor: Principal, permission: Permission = Permission.DPIA_MANAGE) -> bool:
-    return actor.scope(permission).everything
+    return actor.can_anywhere(permission)
 
 
 def _risk_read(raw: dict[str, Any]) -> RiskRead:

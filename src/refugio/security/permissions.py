@@ -231,7 +231,7 @@ ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROT
 ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements, retention, legal holds)"
 # --- data protection registers (refugio.dataprotection) -------------------------------------------------
 # Breaches (with the people affected, found from the audit log) and DPIAs are the data protection
-# officer's: read and written by that role (and administrators) only, everywhere.
+# officer's: read and written by that role (and administrators) only, whatever the grant's scope.
 ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] | {
     P.BREACH_MANAGE,
     P.DPIA_MANAGE,
