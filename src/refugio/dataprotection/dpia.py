@@ -211,7 +211,7 @@ def remove_risk(session: Session, *, actor: Principal, dpia_id: uuid.UUID, index
     dpia, activity = _load(session, dpia_id, lock=True)
     _editable(dpia)
     if not 0 <= index < len(dpia.risks):
-        raise ValidationFailed.single("index", f"this DPIA has no risk {index + 1}")
+        raise NotFound(f"this DPIA has no risk {index + 1}")
     removed = dpia.risks[index]
     dpia.risks = [r for i, r in enumerate(dpia.risks) if i != index]
     session.flush()
