@@ -44,7 +44,6 @@ KNOWN: set[tuple[str, str]] = {
     ("positive_data_acceptance", "POST /agreements"),
     ("positive_data_acceptance", "POST /retention/holds"),
     ("positive_data_acceptance", "POST /dataprotection/breaches/{breach_id}/affected"),  # dates 1970-2200
-    ("positive_data_acceptance", "POST /dataprotection/dpia/{dpia_id}/risks/remove"),
     ("positive_data_acceptance", "GET /households"),
     ("positive_data_acceptance", "GET /individuals"),
     ("positive_data_acceptance", "GET /search"),
