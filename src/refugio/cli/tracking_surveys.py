@@ -105,7 +105,8 @@ def survey_list(
             for r in table.rows:
                 typer.echo(f"{r[by]!s:<20} in {r['incoming']!s:>6}  out {r['outgoing']!s:>6}  "
                            f"total {r['total']!s:>6}  surveys {r['surveys']!s}")  # fmt: skip
-            typer.echo(table.note)
+            if table.rows:
+                typer.echo(table.note)
             return
         for sv in queries.flow_surveys(s, actor=actor, point_id=found.id):
             reasons = ",".join(sv.reasons)
