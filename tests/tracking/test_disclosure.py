@@ -39,12 +39,30 @@ COUNTS = [("F", "0-17", 3), ("F", "18-59", 40), ("M", "0-17", 20), ("M", "18-59"
 def _point_with_counts(world: World) -> uuid.UUID:
     day = clock.today() - dt.timedelta(days=1)
     with unit_of_work(world.container.sessions) as s:
-        point = service.add_flow_point(s, actor=SYSTEM, data=FlowPointCreate(
-            operation_id=world.seed.operation_id, code="JAB", name="Jaber border crossing",
-            kind="border_crossing", latitude=32.54, longitude=36.21))  # fmt: skip
+        point = service.add_flow_point(
+            s,
+            actor=SYSTEM,
+            data=FlowPointCreate(
+                operation_id=world.seed.operation_id,
+                code="JAB",
+                name="Jaber border crossing",
+                kind="border_crossing",
+                latitude=32.54,
+                longitude=36.21,
+            ),
+        )
         counts = [
-            FlowCountIn.model_validate({"day": day, "direction": "incoming", "sex": sex, "age_group": age,
-                                        "nationality": "SYR", "transport": "bus", "count": n})  # fmt: skip
+            FlowCountIn.model_validate(
+                {
+                    "day": day,
+                    "direction": "incoming",
+                    "sex": sex,
+                    "age_group": age,
+                    "nationality": "SYR",
+                    "transport": "bus",
+                    "count": n,
+                }
+            )
             for sex, age, n in COUNTS
         ]
         service.record_flow_counts(s, actor=SYSTEM, point_id=point.id, counts=counts)
@@ -73,7 +91,9 @@ def test_a_small_flow_count_is_withheld_in_every_channel(world: World, tmp_path:
     start, end = service.flow_day_range(2)
     imo = principal(world.container, "imo")
     with unit_of_work(world.container.sessions) as s:
-        table = tracking_report.flow_table(s, actor=imo, point_id=point_id, start=start, end=end, by="sex_age")
+        table = tracking_report.flow_table(
+            s, actor=imo, point_id=point_id, start=start, end=end, by="sex_age"
+        )
         days = tracking_report.flow_table(s, actor=imo, point_id=point_id, start=start, end=end, by="day")
         by_sex = tracking_report.flow_table(s, actor=imo, point_id=point_id, start=start, end=end, by="sex")
     assert table.cell("0-17", "female") == "<5" and table.source == "flow_counts"
@@ -94,10 +114,14 @@ def test_a_small_flow_count_is_withheld_in_every_channel(world: World, tmp_path:
         url = f"/api/v1/tracking/flow-points/{point_id}"
         got = api.get(f"{url}/breakdown", params={"by": "sex_age", "days": 2}, headers=h).json()
         assert got["rows"] == table.model_dump(mode="json")["rows"] and got["rows"][0]["female"] == "<5"
-        text = api.get(f"{url}/breakdown", params={"by": "sex_age", "days": 2, "format": "csv"}, headers=h).text
+        text = api.get(
+            f"{url}/breakdown", params={"by": "sex_age", "days": 2, "format": "csv"}, headers=h
+        ).text
         first = next(r for r in csv.DictReader(io.StringIO(text)) if r["age_group"] == "0-17")
         assert first["female"] == "<5" and "3" not in first.values()
-        svg = api.get("/api/v1/tracking/charts/flows.svg", params={"point": str(point_id), "days": 2}, headers=h)
+        svg = api.get(
+            "/api/v1/tracking/charts/flows.svg", params={"point": str(point_id), "days": 2}, headers=h
+        )
         assert svg.status_code == 200 and "&lt;5" in svg.text and "refugio-sdc/1" in svg.text
 
     with TestClient(build_app(world.container), base_url="https://testserver", follow_redirects=False) as web:
@@ -113,8 +137,21 @@ def test_a_small_flow_count_is_withheld_in_every_channel(world: World, tmp_path:
         png = web.get(f"/tracking/charts/flows.png?point={point_id}&days=2")
         assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
-    code, out = invoke(world, "tracking", "flows", "table", "JAB", "--by", "sex_age", "--days", "2",
-                       "--format", "csv", "--as", "imo")  # fmt: skip
+    code, out = invoke(
+        world,
+        "tracking",
+        "flows",
+        "table",
+        "JAB",
+        "--by",
+        "sex_age",
+        "--days",
+        "2",
+        "--format",
+        "csv",
+        "--as",
+        "imo",
+    )
     assert code == 0 and out.splitlines()[1].startswith("0-17,<5,") and out == text, out
     code, out = invoke(world, "tracking", "flows", "show", "--days", "2", "--as", "imo")
     assert code == 0 and "Rule refugio-sdc/1" in out
@@ -124,10 +161,12 @@ def test_charts_are_drawn_from_the_protected_figures(world: World) -> None:
     point_id = _point_with_counts(world)
     imo = principal(world.container, "imo")
     with unit_of_work(world.container.sessions) as s:
-        points, title, _, _, note = tracking_charts.chart_points(s, actor=imo, name="flows", point_id=point_id,
-                                                                 days=2)  # fmt: skip
-        svg = tracking_charts.chart_image(s, actor=imo, name="flows", country=None, fmt="svg",
-                                          point_id=point_id, days=2).decode()  # fmt: skip
+        points, title, _, _, note = tracking_charts.chart_points(
+            s, actor=imo, name="flows", point_id=point_id, days=2
+        )
+        svg = tracking_charts.chart_image(
+            s, actor=imo, name="flows", country=None, fmt="svg", point_id=point_id, days=2
+        ).decode()
     drawn = dict(points)
     assert drawn["F 0-17"] == "<5" and title.startswith("JAB") and "refugio-sdc/1" in note
     # every bar is the published cell of the table, never the raw count
@@ -136,15 +175,37 @@ def test_charts_are_drawn_from_the_protected_figures(world: World) -> None:
 
 
 def test_assessment_figures_and_a_site_population_are_protected(world: World, tmp_path: Path) -> None:
-    header = "country_iso3,admin1_pcode,admin2_pcode,location,round,date,households,individuals,idps,returnees"
-    body = "\n".join([header, "TCD,,,Bol,1,2024-01-31,200,1000,997,3", "TCD,,,Kaya,1,2024-01-31,50,300,300,0",
-                      "TCD,,,Tiny,1,2024-01-31,1,3,3,0"]) + "\n"  # fmt: skip
+    header = (
+        "country_iso3,admin1_pcode,admin2_pcode,location,round,date,households,individuals,idps,returnees"
+    )
+    body = (
+        "\n".join(
+            [
+                header,
+                "TCD,,,Bol,1,2024-01-31,200,1000,997,3",
+                "TCD,,,Kaya,1,2024-01-31,50,300,300,0",
+                "TCD,,,Tiny,1,2024-01-31,1,3,3,0",
+            ]
+        )
+        + "\n"
+    )
     imo = principal(world.container, "imo")
     with unit_of_work(world.container.sessions) as s:
         service.import_assessments(s, actor=imo, path=write(tmp_path / "msla.csv", body))
-        service.add_site(s, actor=SYSTEM, data=SiteCreate(
-            operation_id=world.seed.operation_id, code="S1", name="Small shelter", kind="collective_centre",
-            status="open", latitude=31.95, longitude=35.93, population=3))  # fmt: skip
+        service.add_site(
+            s,
+            actor=SYSTEM,
+            data=SiteCreate(
+                operation_id=world.seed.operation_id,
+                code="S1",
+                name="Small shelter",
+                kind="collective_centre",
+                status="open",
+                latitude=31.95,
+                longitude=35.93,
+                population=3,
+            ),
+        )
     with unit_of_work(world.container.sessions) as s:
         rows = {r["location"]: r for r in tracking_report.assessment_rows(s, actor=imo, country="TCD")}
         rounds = tracking_report.assessment_rounds(s, actor=imo, country="TCD")
