@@ -202,7 +202,7 @@ def register_fast(container: Container, bench: Bench, people: int, seed: int = 3
             )
             for x in s.scalars(select(Site).where(Site.id.in_(bench.site_ids)))
         }
-        codes = dict(s.execute(select(Operation.id, Operation.code)).tuples().all())
+        codes = {oid: code for oid, code in s.execute(select(Operation.id, Operation.code))}
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 0 else None
     pending: list[Any] = []
     try:
