@@ -31,10 +31,14 @@ Quality: pairwise precision / recall / F1 and B-cubed F1 of the clusters, for
   ÷ plain Splink's (aim ≤ 2 in the same run).
 Scale: `refugio dedup link` on exactly N synthetic records (`--scale-records`, 1M; 50k in quick mode) in
 a child process: wall time, CPU time and peak RSS; killed after `--scale-timeout` seconds (1800).
-Desk check: N registered people (`--desk-people`, 1M; 5k in quick mode; registered through the
-registration service, then indexed; SQLite unless BENCH_DB_URL is set), and the latency of
-`service.desk_check` for 200 probes (p50, p95), beside a plain name search of the registry. Setup
-takes long at 1M (about 45 minutes); `--desk-db URL` probes a database an earlier run built.
+Desk check: N registered people (`--desk-people`, 1M; 5k in quick mode; SQLite unless BENCH_DB_URL
+is set), a model trained on a sample of them (`--desk-train-sample`, 50k), and the latency of
+`service.desk_check` for 200 probes (p50, p95), beside a plain name search of the registry. The people
+are written set-based by `benchmarks/desk_setup.py`: the registration service's own row builders and
+the dedup index's own preparation, bulk inserts (`--desk-setup service` registers them through the
+service and rebuilds the index instead: about 45 minutes at 1M on a loaded machine). `--check` first
+compares the two set-ups on 2,000 people (identical rows, or the run stops); `--desk-db URL` probes a
+database an earlier run built.
 """
 
 from __future__ import annotations
@@ -562,68 +566,89 @@ def scale(n: int, *, timeout: float) -> None:
         )
 
 
-def desk(n: int, probes: int = 200, *, existing: str | None = None) -> None:
+def desk(
+    n: int,
+    probes: int = 200,
+    *,
+    existing: str | None = None,
+    setup: str = "fast",
+    workers: int = 1,
+    train_sample: int = 50_000,
+    data: Path | None = None,
+) -> None:
     if existing:
         print(f"\n== Desk check against the people of an earlier run's database ({existing}) ==")
-        _desk_probes(existing, probes)
+        if data is None:
+            raise SystemExit(
+                "--desk-db needs --desk-data: the data directory its run printed (its field keys)"
+            )
+        _desk_probes(existing, probes, data=data)
         return
     print(f"\n== Desk check against {n:,} registered people ==")
-    import datetime as dt
+    import desk_setup
 
     from refugio.config import Settings
-    from refugio.dedup import index as dedup_index
+    from refugio.dedup import service
     from refugio.main import build
-    from refugio.registration import service as reg
-    from refugio.registration.synthetic import generate_households
     from refugio.security.principals import SYSTEM
     from refugio.store import migrate
     from refugio.store.uow import unit_of_work
 
-    url = (
-        os.environ.get("BENCH_DB_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='refugio-desk-')}/desk.sqlite3"
-    )
-    container = build(Settings(db_url=url, data_dir=Path(tempfile.mkdtemp())))
+    folder = Path(tempfile.mkdtemp(prefix="refugio-desk-"))  # the database's data directory (its keys)
+    url = os.environ.get("BENCH_DB_URL") or f"sqlite:///{folder}/desk.sqlite3"
+    container = build(Settings(db_url=url, data_dir=folder))
     migrate.upgrade(container.engine)
-    with unit_of_work(container.sessions) as s:
-        op = reg.create_operation(s, actor=SYSTEM, code="BEN", name="Bench", country_iso3="JOR")
-        sites = [
-            reg.create_site(s, actor=SYSTEM, operation=op, code=f"S{i}", name=f"Site {i}", kind="camp")
-            for i in range(4)
-        ]
-        site_ids = [x.id for x in sites]
+    bench = desk_setup.create_operation(container)
     t = time.perf_counter()
-    people = 0
-    households = generate_households(
-        count=n // 4, site_ids=site_ids, seed=3, start=dt.date(2024, 1, 1), end=dt.date(2026, 6, 1)
-    )
-    batch = []
-    for h in households:
-        batch.append(h)
-        if len(batch) == 2000:
-            with unit_of_work(container.sessions) as s:
-                people += sum(
-                    len(r.member_ids)
-                    for r in reg.register_households(s, actor=SYSTEM, items=batch, audit_each=False)
-                )
-            batch = []
-        if people >= n:
-            break
-    if batch:
+    if setup == "service":
+        people = desk_setup.register_service(container, bench, n)
+        how = "registration service, then `refugio dedup index --rebuild`"
+    else:
+        people = desk_setup.register_fast(container, bench, n, workers=workers)
+        how = f"set-based: service row builders, index preparation in {workers} worker(s), bulk inserts"
+    print(f"registered and indexed {people:,} people in {time.perf_counter() - t:.0f} s ({how})")
+    if train_sample:
+        t = time.perf_counter()
         with unit_of_work(container.sessions) as s:
-            people += sum(
-                len(r.member_ids)
-                for r in reg.register_households(s, actor=SYSTEM, items=batch, audit_each=False)
-            )
-    print(f"registered {people:,} people in {time.perf_counter() - t:.0f} s (setup)")
-    t = time.perf_counter()
-    with unit_of_work(container.sessions) as s:
-        indexed = dedup_index.rebuild(s)
-    print(f"indexed {indexed:,} people in {time.perf_counter() - t:.0f} s (batch job `refugio dedup index`)")
-    print(f"(to probe this database again: --desk-db {url})")
+            model = service.train_model(s, actor=SYSTEM, operation_id=bench.operation_id, sample=train_sample)
+            trained, seen = model.trained, model.records_seen
+        print(
+            f"model trained on a sample of {min(train_sample, people):,} in {time.perf_counter() - t:.0f} s "
+            f"(trained: {trained}, records seen {seen:,})"
+        )
+    print(f"(to probe this database again: --desk-db {url} --desk-data {folder})")
     _desk_probes(url, probes, container=container)
 
 
-def _desk_probes(url: str, probes: int, container: Any = None) -> None:
+def desk_check_setup(people: int = 2_000) -> bool:
+    """The set-based set-up and the service path on the same households (two new SQLite databases):
+    identical registration rows, dedup person rows and keys?"""
+    import desk_setup
+
+    from refugio.config import Settings
+    from refugio.main import build
+    from refugio.store import migrate
+
+    print(f"\n== Desk set-up check: {people:,} people, set-based against the service path ==")
+    snapshots = []
+    for path in ("service", "fast"):
+        folder = Path(tempfile.mkdtemp(prefix=f"refugio-desk-{path}-"))
+        container = build(Settings(db_url=f"sqlite:///{folder}/desk.sqlite3", data_dir=folder))
+        migrate.upgrade(container.engine)
+        bench = desk_setup.create_operation(container)
+        t = time.perf_counter()
+        register = desk_setup.register_service if path == "service" else desk_setup.register_fast
+        count = register(container, bench, people)
+        print(f"{path}: {count:,} people registered and indexed in {time.perf_counter() - t:.1f} s")
+        snapshots.append(desk_setup.snapshot(container))
+        container.close()
+    problems = desk_setup.compare(*snapshots)
+    tables = ", ".join(f"{k} {len(v):,}" for k, v in snapshots[0].items())
+    print("identical rows: " + tables if not problems else "DIFFERENT:\n" + "\n".join(problems))
+    return not problems
+
+
+def _desk_probes(url: str, probes: int, container: Any = None, data: Path | None = None) -> None:
     """Probe a database registered and indexed by `desk` (operation BEN): desk check and name search."""
     from sqlalchemy import func, select
 
@@ -637,7 +662,7 @@ def _desk_probes(url: str, probes: int, container: Any = None) -> None:
     from refugio.store.uow import unit_of_work
 
     if container is None:
-        container = build(Settings(db_url=url, data_dir=Path(tempfile.mkdtemp())))
+        container = build(Settings(db_url=url, data_dir=data or Path(tempfile.mkdtemp())))
     with unit_of_work(container.sessions) as s:
         op_id = s.scalar(select(Operation.id).where(Operation.code == "BEN"))
         site_ids = list(s.scalars(select(Site.id).where(Site.operation_id == op_id).order_by(Site.code)))
@@ -742,6 +767,20 @@ def main() -> None:
     parser.add_argument("--scale-timeout", type=float, default=1800.0)
     parser.add_argument("--desk-people", type=int, default=None)
     parser.add_argument("--desk-db", default=None, help="probe a database an earlier desk run built")
+    parser.add_argument("--desk-data", type=Path, default=None, help="that run's data directory (field keys)")
+    parser.add_argument(
+        "--desk-setup",
+        choices=["fast", "service"],
+        default="fast",
+        help="set-based set-up (default) or the registration service then the index rebuild",
+    )
+    parser.add_argument("--desk-workers", type=int, default=1, help="processes preparing the index (0: none)")
+    parser.add_argument(
+        "--desk-train-sample", type=int, default=50_000, help="people the model is trained on (0: untrained)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="desk: first check the set-based set-up against the service path"
+    )
     parser.add_argument("--rl-budget", type=float, default=None, help=f"seconds (default {RL_BUDGET})")
     args = parser.parse_args()
     quick = args.quick
@@ -761,7 +800,16 @@ def main() -> None:
     if "scale" in parts:
         scale(scale_n, timeout=args.scale_timeout)
     if "desk" in parts:
-        desk(desk_n, existing=args.desk_db)
+        if args.check and not desk_check_setup():
+            sys.exit(1)
+        desk(
+            desk_n,
+            existing=args.desk_db,
+            setup=args.desk_setup,
+            workers=args.desk_workers,
+            train_sample=args.desk_train_sample,
+            data=args.desk_data,
+        )
     summary()
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print(json.dumps({"done": True}))
