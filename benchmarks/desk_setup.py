@@ -5,8 +5,11 @@ the dedup index (`refugio dedup index --rebuild`) reads every person back from t
 prepares them again; at a million people on a loaded machine that took about 45 minutes. This set-up
 writes exactly the same rows in one pass, set-based:
 
-* the households come from the registration domain's seeded generator (the one `dedup.synthetic`
-  builds its duplicates on), in the same order and batches as the service path;
+* the households come from the registration domain's seeded generator, and about a fifth of them are
+  registered again once or twice with the perturbations of `dedup.synthetic` (`registered_again`:
+  other spellings, typos, partial or re-estimated dates, dropped names, another site), as a real
+  registry holds them (a model trained on a registry without duplicates learns a prior of about
+  1e-8 and rates the same person unlikely); the same items, order and batches for both paths;
 * the registration rows (household, individual, identity document, name index, specific needs,
   registration event) and the batch's audit entry are built by the registration service's own row
   builders (`households._Rows`, `_References`: the same references, rules and normalisation) from
@@ -36,11 +39,13 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 
 from refugio.core import clock
 from refugio.dedup import index as dedup_index
 from refugio.dedup.models import DedupKey, DedupPerson
+from refugio.dedup.synthetic import registered_again
 from refugio.main import Container
 from refugio.registration import service as reg
 from refugio.registration.models import (
@@ -56,8 +61,8 @@ from refugio.registration.models import (
 from refugio.registration.schemas import HouseholdCreate
 from refugio.registration.service.common import active_ruleset
 from refugio.registration.service.households import _References, _Rows
-from refugio.registration.synthetic import generate_households
-from refugio.registration.validation import parse_dobs
+from refugio.registration.synthetic import generate_household_dicts
+from refugio.registration.validation import check_household, parse_dobs
 from refugio.security.principals import SYSTEM
 from refugio.store.bulk import insert_rows
 from refugio.store.uow import unit_of_work
@@ -110,19 +115,35 @@ def create_operation(container: Container, code: str = "BEN", sites: int = 4) ->
         return Bench(op.id, [x.id for x in made])
 
 
-def households(bench: Bench, people: int, seed: int = 3) -> Iterator[list[HouseholdCreate]]:
-    """Batches of generated households, stopping at the batch in which `people` is reached."""
+def households(
+    bench: Bench, people: int, seed: int = 3, again: bool = True
+) -> Iterator[list[HouseholdCreate]]:
+    """Batches of generated households, stopping at the batch in which `people` is reached. With
+    `again`, some households are registered again (`dedup.synthetic.registered_again`: 22 % once or
+    twice, spellings and dates perturbed) right after the first registration, as a registry holds
+    them; a copy the registration checks would refuse (a name left empty by a swap) is left out."""
+    today = clock.today()
     total, batch = 0, []
-    for h in generate_households(
+    dicts = generate_household_dicts(
         count=people // 4 + 1, site_ids=bench.site_ids, seed=seed, start=START, end=END
-    ):
-        batch.append(h)
-        total += len(h.members)
-        if len(batch) == BATCH or total >= people:
-            yield batch
-            batch = []
-        if total >= people:
-            return
+    )
+    for k, hh in enumerate(dicts):
+        items = [HouseholdCreate.model_validate(hh)]
+        for copy in registered_again(hh, seed=seed, k=k, site_ids=bench.site_ids) if again else []:
+            try:
+                item = HouseholdCreate.model_validate(copy)
+            except PydanticValidationError:
+                continue
+            if not check_household(item, today, country_iso3="JOR")[0]:
+                items.append(item)
+        for item in items:
+            batch.append(item)
+            total += len(item.members)
+            if len(batch) == BATCH or total >= people:
+                yield batch
+                batch = []
+            if total >= people:
+                return
     if batch:
         yield batch
 
