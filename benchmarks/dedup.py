@@ -604,8 +604,8 @@ def desk(
         people = desk_setup.register_service(container, bench, n)
         how = "registration service, then `refugio dedup index --rebuild`"
     else:
-        people = desk_setup.register_fast(container, bench, n, workers=workers)
-        how = f"set-based: service row builders, index preparation in {workers} worker(s), bulk inserts"
+        people = desk_setup.register_fast(container, bench, n, workers=workers, progress=max(n // 10, 1000))
+        how = f"set-based: service row builders, rows built in {workers} worker(s), bulk inserts"
     print(f"registered and indexed {people:,} people in {time.perf_counter() - t:.0f} s ({how})")
     if train_sample:
         t = time.perf_counter()
@@ -674,7 +674,8 @@ def _desk_probes(url: str, probes: int, container: Any = None, data: Path | None
             .limit(probes)
         ).all()
     rng = random.Random(1)
-    times, searches, found = [], [], 0
+    times, cpu, searches, found = [], [], [], 0
+    load_before = os.getloadavg()[0]
     for given, family, dob, sex in sample:
         probe = {
             "given_name": given,
@@ -683,10 +684,11 @@ def _desk_probes(url: str, probes: int, container: Any = None, data: Path | None
             "date_of_birth": str(dob.year if rng.random() < 0.5 else dob),
         }
         query = DeskCheck.model_validate({"site_id": str(site_ids[0]), "person": probe})
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         with unit_of_work(container.sessions) as s:
             result = service.desk_check(s, actor=SYSTEM, query=query)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         found += any(m.given_name == given and m.family_name == family for m in result.matches)
         t = time.perf_counter()
         with unit_of_work(container.sessions) as s:
@@ -700,10 +702,17 @@ def _desk_probes(url: str, probes: int, container: Any = None, data: Path | None
         "p95": q[18] * 1000,
         "found": found,
         "probes": len(sample),
+        "cpu_p95": statistics.quantiles(cpu, n=20)[18] * 1000,
     }
     print(
         f"desk check: p50 {statistics.median(times) * 1000:.0f} ms, p95 {q[18] * 1000:.0f} ms (aim ≤ 300 ms); "  # noqa: E501
         f"the person found in {found}/{len(sample)}"
+    )
+    qc = statistics.quantiles(cpu, n=20)
+    print(
+        f"  CPU time of this process per check: p50 {statistics.median(cpu) * 1000:.0f} ms, "
+        f"p95 {qc[18] * 1000:.0f} ms; load average {load_before:.1f} before the probes, "
+        f"{os.getloadavg()[0]:.1f} after (2 cores shared)"
     )
     print(
         f"baseline, registry name search (no spelling robustness): p50 {statistics.median(searches) * 1000:.0f} ms, "  # noqa: E501
@@ -747,7 +756,7 @@ def summary() -> None:
     if dk:
         print(
             f"desk check against {dk['people']:,}: p50 {dk['p50']:.0f} ms, p95 {dk['p95']:.0f} ms"
-            "  (aim p95 ≤ 300 ms)"
+            f" (CPU p95 {dk['cpu_p95']:.0f} ms), found {dk['found']}/{dk['probes']}  (aim p95 ≤ 300 ms)"
         )
 
 
@@ -774,7 +783,7 @@ def main() -> None:
         default="fast",
         help="set-based set-up (default) or the registration service then the index rebuild",
     )
-    parser.add_argument("--desk-workers", type=int, default=1, help="processes preparing the index (0: none)")
+    parser.add_argument("--desk-workers", type=int, default=2, help="processes building the rows (0: none)")
     parser.add_argument(
         "--desk-train-sample", type=int, default=50_000, help="people the model is trained on (0: untrained)"
     )

@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import multiprocessing
 import re
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -64,6 +65,7 @@ from refugio.registration.service.households import _References, _Rows
 from refugio.registration.synthetic import generate_household_dicts
 from refugio.registration.validation import check_household, parse_dobs
 from refugio.security.principals import SYSTEM
+from refugio.store import jsontext
 from refugio.store.bulk import insert_rows
 from refugio.store.uow import unit_of_work
 
@@ -174,16 +176,17 @@ def _prepare(persons: list[tuple[Any, ...]], docs: dict[uuid.UUID, list[str]]) -
     return dedup_index._rows(people)
 
 
-def _registration_rows(
-    session: Any, batch: Sequence[HouseholdCreate], sites: dict[uuid.UUID, Any], codes: dict[uuid.UUID, str]
-) -> _Rows:
-    """The rows `register_households(checked=True, audit_each=False)` builds for this batch."""
+_RULESET: Any = None  # the rule set in force, set before the workers are forked (it cannot be pickled)
+
+
+def _build(
+    batch: Sequence[HouseholdCreate], refs: _References, sites: dict[uuid.UUID, Any]
+) -> dict[str, list[Any]]:
+    """The rows `register_households(checked=True, audit_each=False)` builds for this batch (its
+    references reserved by the caller, in batch order), and the dedup index rows of its people (the
+    prepared records as JSON text). Runs in a worker process."""
     today = clock.today()
-    wanted: dict[tuple[uuid.UUID, int], int] = defaultdict(int)
-    for item in batch:
-        wanted[(sites[item.site_id].operation_id, (item.registration_date or today).year)] += 1
-    refs = _References(session, codes, dict(wanted))
-    rows = _Rows(actor=SYSTEM, ruleset=active_ruleset(session), now=clock.now())
+    rows = _Rows(actor=SYSTEM, ruleset=_RULESET, now=clock.now())
     refs_made = []
     for item in batch:
         dobs = parse_dobs(item, today)
@@ -194,25 +197,44 @@ def _registration_rows(
         result = rows.add(item, dobs, site, refs.household_ref(site.operation_id, reg_date.year), reg_date)
         refs_made.append(result.household_ref)
     rows.audit.append(("household.register_batch", "household", None, {"households": refs_made}))
-    return rows
-
-
-def _persons(rows: _Rows) -> tuple[list[tuple[Any, ...]], dict[uuid.UUID, list[str]]]:
     docs: dict[uuid.UUID, list[str]] = defaultdict(list)
     for d in rows.documents:
         docs[d["individual_id"]].append(d["number_norm"])
-    return [tuple(r[f] for f in _FIELDS) for r in rows.individuals], dict(docs)
+    person_rows, key_rows = _prepare([tuple(r[f] for f in _FIELDS) for r in rows.individuals], dict(docs))
+    for r in person_rows:
+        r["prepared"] = jsontext.dumps(r["prepared"])  # what insert_rows would write, encoded here
+    return {
+        "households": rows.households,
+        "individuals": rows.individuals,
+        "documents": rows.documents,
+        "names": rows.names,
+        "needs": rows.needs,
+        "events": rows.events,
+        "audit": rows.audit,
+        "person_rows": person_rows,
+        "key_rows": key_rows,
+    }
 
 
-def _write_index(session: Any, person_rows: list[dict[str, Any]], key_rows: list[dict[str, Any]]) -> None:
-    conn = session.connection()
-    insert_rows(conn, DedupPerson.__table__, person_rows)  # type: ignore[arg-type]
-    insert_rows(conn, DedupKey.__table__, key_rows)  # type: ignore[arg-type]
+def _write(container: Container, built: dict[str, list[Any]], ruleset: Any) -> int:
+    """One batch's rows inserted set-based, in one transaction, the index marked current."""
+    person_rows, key_rows = built.pop("person_rows"), built.pop("key_rows")
+    with unit_of_work(container.sessions) as s:
+        _Rows(actor=SYSTEM, ruleset=ruleset, now=clock.now(), **built).insert(s)
+        conn = s.connection()
+        insert_rows(conn, DedupPerson.__table__, person_rows, encoded=frozenset({"prepared"}))  # type: ignore[arg-type]
+        insert_rows(conn, DedupKey.__table__, key_rows)  # type: ignore[arg-type]
+        state = dedup_index._state(s, lock=True)  # current after every batch: a cut-short run is usable
+        state.audit_seq = dedup_index._head_seq(s)
+        state.built_at = state.updated_at = clock.now()
+    return len(person_rows)
 
 
-def register_fast(container: Container, bench: Bench, people: int, seed: int = 3, workers: int = 1) -> int:
-    """The set-based path: the same rows as `register_service`, in one pass. Returns people."""
-    count = 0
+def register_fast(
+    container: Container, bench: Bench, people: int, seed: int = 3, workers: int = 1, progress: int = 0
+) -> int:
+    """The set-based path: the same rows as `register_service`, in one pass; the rows built in
+    `workers` processes (0: in this one), inserted here in batch order. Returns people."""
     with unit_of_work(container.sessions) as s:  # what the row builders read of a site, kept as values
         sites = {
             x.id: SimpleNamespace(
@@ -224,34 +246,40 @@ def register_fast(container: Container, bench: Bench, people: int, seed: int = 3
             for x in s.scalars(select(Site).where(Site.id.in_(bench.site_ids)))
         }
         codes = {oid: code for oid, code in s.execute(select(Operation.id, Operation.code))}
+        ruleset = active_ruleset(s)
+    global _RULESET
+    _RULESET = ruleset
+    today = clock.today()
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 0 else None
     pending: list[Any] = []
+    count, shown, started = 0, 0, time.perf_counter()
+
+    def drain(job: Any) -> None:
+        nonlocal count, shown
+        count += _write(container, job.get() if pool is not None else job, ruleset)
+        if progress and count - shown >= progress:
+            shown = count
+            print(f"  {count:,} people in {time.perf_counter() - started:.0f} s", flush=True)
+
     try:
         for batch in households(bench, people, seed):
+            wanted: dict[tuple[uuid.UUID, int], int] = defaultdict(int)
+            for item in batch:
+                wanted[(sites[item.site_id].operation_id, (item.registration_date or today).year)] += 1
             with unit_of_work(container.sessions) as s:
-                rows = _registration_rows(s, batch, sites, codes)
-                rows.insert(s)
-            persons, docs = _persons(rows)
-            count += len(persons)
+                refs = _References(s, codes, dict(wanted))
             if pool is None:
-                with unit_of_work(container.sessions) as s:
-                    _write_index(s, *_prepare(persons, docs))
-            else:
-                pending.append(pool.apply_async(_prepare, (persons, docs)))
-                while pending and (pending[0].ready() or len(pending) > 2 * workers):
-                    with unit_of_work(container.sessions) as s:
-                        _write_index(s, *pending.pop(0).get())
+                drain(_build(batch, refs, sites))
+                continue
+            pending.append(pool.apply_async(_build, (batch, refs, sites)))
+            while pending and (pending[0].ready() or len(pending) > 2 * workers):
+                drain(pending.pop(0))
         for job in pending:
-            with unit_of_work(container.sessions) as s:
-                _write_index(s, *job.get())
+            drain(job)
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-    with unit_of_work(container.sessions) as s:
-        state = dedup_index._state(s, lock=True)
-        state.audit_seq = dedup_index._head_seq(s)
-        state.built_at = state.updated_at = clock.now()
     return count
 
 
