@@ -582,17 +582,20 @@ def desk(
             raise SystemExit(
                 "--desk-db needs --desk-data: the data directory its run printed (its field keys)"
             )
-        _desk_probes(existing, probes, data=data)
+        from refugio.config import Settings
+        from refugio.main import build
+
+        container = build(Settings(db_url=existing, data_dir=data))
+        if train_sample:
+            _desk_train(container, train_sample, only_if_none=True)
+        _desk_probes(existing, probes, container=container)
         return
     print(f"\n== Desk check against {n:,} registered people ==")
     import desk_setup
 
     from refugio.config import Settings
-    from refugio.dedup import service
     from refugio.main import build
-    from refugio.security.principals import SYSTEM
     from refugio.store import migrate
-    from refugio.store.uow import unit_of_work
 
     folder = Path(tempfile.mkdtemp(prefix="refugio-desk-"))  # the database's data directory (its keys)
     url = os.environ.get("BENCH_DB_URL") or f"sqlite:///{folder}/desk.sqlite3"
@@ -608,16 +611,33 @@ def desk(
         how = f"set-based: service row builders, rows built in {workers} worker(s), bulk inserts"
     print(f"registered and indexed {people:,} people in {time.perf_counter() - t:.0f} s ({how})")
     if train_sample:
-        t = time.perf_counter()
-        with unit_of_work(container.sessions) as s:
-            model = service.train_model(s, actor=SYSTEM, operation_id=bench.operation_id, sample=train_sample)
-            trained, seen = model.trained, model.records_seen
-        print(
-            f"model trained on a sample of {min(train_sample, people):,} in {time.perf_counter() - t:.0f} s "
-            f"(trained: {trained}, records seen {seen:,})"
-        )
+        _desk_train(container, train_sample)
     print(f"(to probe this database again: --desk-db {url} --desk-data {folder})")
     _desk_probes(url, probes, container=container)
+
+
+def _desk_train(container: Any, sample: int, *, only_if_none: bool = False) -> None:
+    """A model of operation BEN trained on a sample of its people (`refugio dedup train`)."""
+    from sqlalchemy import select
+
+    from refugio.dedup import service
+    from refugio.registration.models import Operation
+    from refugio.security.principals import SYSTEM
+    from refugio.store.uow import unit_of_work
+
+    t = time.perf_counter()
+    with unit_of_work(container.sessions) as s:
+        op_id = s.scalar(select(Operation.id).where(Operation.code == "BEN"))
+        assert op_id is not None, "no operation BEN in this database"
+        if only_if_none and service.active_model(s, op_id) is not None:
+            print("(the database has a trained model already)")
+            return
+        model = service.train_model(s, actor=SYSTEM, operation_id=op_id, sample=sample)
+        trained, seen = model.trained, model.records_seen
+    print(
+        f"model trained on a sample of {seen:,} people in {time.perf_counter() - t:.0f} s "
+        f"(trained: {trained})"
+    )
 
 
 def desk_check_setup(people: int = 2_000) -> bool:

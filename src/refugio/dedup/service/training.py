@@ -94,7 +94,7 @@ def _operation_people(
         )
         if len(ids) > sample:
             chosen = sorted(random.Random(seed).sample(ids, sample))  # noqa: S311 - sampling, not security
-            people = []
+            people: list[index.Indexed] = []
             for start in range(0, len(chosen), index.CHUNK):
                 chunk = chosen[start : start + index.CHUNK]
                 people.extend(
