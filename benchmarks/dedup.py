@@ -640,32 +640,10 @@ def _desk_train(container: Any, sample: int, *, only_if_none: bool = False) -> N
     )
 
 
-def desk_check_setup(people: int = 2_000) -> bool:
-    """The set-based set-up and the service path on the same households (two new SQLite databases):
-    identical registration rows, dedup person rows and keys?"""
+def desk_setup_check() -> bool:
     import desk_setup
 
-    from refugio.config import Settings
-    from refugio.main import build
-    from refugio.store import migrate
-
-    print(f"\n== Desk set-up check: {people:,} people, set-based against the service path ==")
-    snapshots = []
-    for path in ("service", "fast"):
-        folder = Path(tempfile.mkdtemp(prefix=f"refugio-desk-{path}-"))
-        container = build(Settings(db_url=f"sqlite:///{folder}/desk.sqlite3", data_dir=folder))
-        migrate.upgrade(container.engine)
-        bench = desk_setup.create_operation(container)
-        t = time.perf_counter()
-        register = desk_setup.register_service if path == "service" else desk_setup.register_fast
-        count = register(container, bench, people)
-        print(f"{path}: {count:,} people registered and indexed in {time.perf_counter() - t:.1f} s")
-        snapshots.append(desk_setup.snapshot(container))
-        container.close()
-    problems = desk_setup.compare(*snapshots)
-    tables = ", ".join(f"{k} {len(v):,}" for k, v in snapshots[0].items())
-    print("identical rows: " + tables if not problems else "DIFFERENT:\n" + "\n".join(problems))
-    return not problems
+    return bool(desk_setup.check())
 
 
 def _desk_probes(url: str, probes: int, container: Any = None, data: Path | None = None) -> None:
@@ -829,7 +807,7 @@ def main() -> None:
     if "scale" in parts:
         scale(scale_n, timeout=args.scale_timeout)
     if "desk" in parts:
-        if args.check and not desk_check_setup():
+        if args.check and not desk_setup_check():
             sys.exit(1)
         desk(
             desk_n,

@@ -18,12 +18,15 @@ writes exactly the same rows in one pass, set-based:
   (COPY on PostgreSQL, one executemany on SQLite);
 * the dedup index rows (`dedup_person` with the prepared record, `dedup_key` with every blocking key)
   are prepared from those same row values by the index's own code (`index._prepare_people`,
-  `index._rows`), in worker processes when `workers` > 0, and inserted set-based; the index state is
-  then marked built at the audit head, as `index.rebuild` leaves it.
+  `index._rows`) and inserted set-based; the index state is marked built at the audit head after each
+  batch, as `index.rebuild` leaves it (a run cut short leaves a usable database);
+* the rows of a batch are built in `workers` processes, inserted by this one in batch order (the
+  references are reserved here, batch by batch, as the service reserves them).
 
-`compare` (and `python benchmarks/dedup.py --only desk --check`, or tests/dedup/test_desk_setup.py)
-checks that this set-up and the service path give identical rows for the same households: registration
-rows, dedup person rows and dedup keys, with database ids replaced by the references they stand for.
+`check` (`python benchmarks/desk_setup.py`, `python benchmarks/dedup.py --only desk --check`; and
+tests/dedup/test_desk_setup.py on SQLite and PostgreSQL) registers the same 2,000 people both ways and
+compares every row: registration rows, dedup person rows and dedup keys, with database ids replaced by
+the references they stand for (timestamps left out).
 """
 
 from __future__ import annotations
@@ -32,22 +35,27 @@ import datetime as dt
 import json
 import multiprocessing
 import re
+import shutil
+import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 
+from refugio.config import Settings
 from refugio.core import clock
 from refugio.dedup import index as dedup_index
 from refugio.dedup.models import DedupKey, DedupPerson
 from refugio.dedup.synthetic import registered_again
-from refugio.main import Container
+from refugio.main import Container, build
 from refugio.registration import service as reg
 from refugio.registration.models import (
     Household,
@@ -65,7 +73,7 @@ from refugio.registration.service.households import _References, _Rows
 from refugio.registration.synthetic import generate_household_dicts
 from refugio.registration.validation import check_household, parse_dobs
 from refugio.security.principals import SYSTEM
-from refugio.store import jsontext
+from refugio.store import jsontext, migrate
 from refugio.store.bulk import insert_rows
 from refugio.store.uow import unit_of_work
 
@@ -351,3 +359,30 @@ def compare(a: dict[str, list[str]], b: dict[str, list[str]]) -> list[str]:
             f"only in the first {only_a}; only in the second {only_b}"
         )
     return problems
+
+
+def check(people: int = 2_000) -> bool:
+    """The set-based set-up and the service path on the same households (two new SQLite databases):
+    identical registration rows, dedup person rows and keys?"""
+    print(f"\n== Desk set-up check: {people:,} people, set-based against the service path ==")
+    snapshots = []
+    for path in ("service", "fast"):
+        folder = Path(tempfile.mkdtemp(prefix=f"refugio-desk-{path}-"))
+        container = build(Settings(db_url=f"sqlite:///{folder}/desk.sqlite3", data_dir=folder))
+        migrate.upgrade(container.engine)
+        bench = create_operation(container)
+        t = time.perf_counter()
+        register = register_service if path == "service" else register_fast
+        count = register(container, bench, people)
+        print(f"{path}: {count:,} people registered and indexed in {time.perf_counter() - t:.1f} s")
+        snapshots.append(snapshot(container))
+        container.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    problems = compare(*snapshots)
+    tables = ", ".join(f"{k} {len(v):,}" for k, v in snapshots[0].items())
+    print("identical rows: " + tables if not problems else "DIFFERENT:\n" + "\n".join(problems))
+    return not problems
+
+
+if __name__ == "__main__":
+    sys.exit(0 if check() else 1)
