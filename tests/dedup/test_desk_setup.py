@@ -105,3 +105,54 @@ def test_set_based_setup_writes_the_rows_of_the_service_path(db_url: str, tmp_pa
     # the comparison sees a difference in one key
     altered = dict(got, dedup_key=got["dedup_key"][1:])
     assert ds.compare(expected, altered)
+
+
+def test_training_reads_a_sample_of_the_operation_people(container: Container, families: object) -> None:
+    """With a sample smaller than the operation, training reads that many people, chosen by the seed
+    (the same seed: the same people); a sample as large as the operation reads everyone."""
+    from refugio.dedup.service.training import _operation_people
+    from refugio.registration.models import Site
+
+    with unit_of_work(container.sessions) as s:
+        dedup_index.sync(s)
+        operation_id = s.scalars(select(Site.operation_id)).first()
+        assert operation_id is not None
+        everyone = _operation_people(s, operation_id)
+        assert len(everyone) >= 8
+        three = _operation_people(s, operation_id, sample=3, seed=1)
+        assert len(three) == 3 and len({p.individual_id for p in three}) == 3
+        assert {p.individual_id for p in three} <= {p.individual_id for p in everyone}
+        assert [p.individual_id for p in _operation_people(s, operation_id, sample=3, seed=1)] == [
+            p.individual_id for p in three
+        ]
+        assert {p.individual_id for p in _operation_people(s, operation_id, sample=1000)} == {
+            p.individual_id for p in everyone
+        }
+        assert all(p.prepared and p.status == "active" for p in three)
+
+
+def test_registered_again_is_deterministic_and_registrable(tmp_path: Path) -> None:
+    """Re-registrations of generated households: the same (seed, k) the same copies; each copy a valid
+    household of the same size with no documents (numbers are unique in a registry)."""
+    import datetime as dt
+    import uuid
+
+    from refugio.dedup.synthetic import registered_again
+    from refugio.registration.schemas import HouseholdCreate
+    from refugio.registration.synthetic import generate_household_dicts
+
+    sites = [uuid.UUID(int=i + 1) for i in range(3)]
+    made = 0
+    for k, hh in enumerate(
+        generate_household_dicts(
+            count=60, site_ids=sites, seed=5, start=dt.date(2024, 1, 1), end=dt.date(2025, 1, 1)
+        )
+    ):
+        copies = registered_again(hh, seed=5, k=k, site_ids=sites)
+        assert copies == registered_again(hh, seed=5, k=k, site_ids=sites)
+        for copy in copies:
+            made += 1
+            assert len(copy["members"]) == len(hh["members"])
+            assert all(m["documents"] == [] for m in copy["members"])
+            HouseholdCreate.model_validate(copy)
+    assert 3 <= made <= 40  # about a fifth of 60 households, some twice
