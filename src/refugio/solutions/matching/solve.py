@@ -1,13 +1,15 @@
 """The solver ladder: first the LP relaxation by column generation (every column priced, so its bound is
 the LP bound of the whole problem; for large problems subgradient steps give the capacity prices that
-choose the first columns), rounding of its integral part and repair of the rest; then, with the time
-left, the exact integer program (HiGHS) started from that solution — "exact" when it proves optimality
-(gap <= 0.01 %) within the time limit — or, for problems too large for it, HiGHS polishing the start on
-the generated columns. Always: the objective, the LP bound and the gap.
+choose the first columns), rounding of its integral part and repair of the rest. Then, with the time
+left: for problems HiGHS can take whole, local improvement (`improve`: equal families re-deal their
+places, single families move to room) and the exact integer program started from that solution, on the
+columns reduced-cost fixing keeps (those that could still beat it) — "exact" when it proves optimality
+(gap <= 0.01 %) within the time limit; for larger ones, an integer program over the cases the LP split
+(on the room the others left) and local improvement. Always: the objective, the LP bound and the gap.
 
 Also the greedy baseline (each case in turn to its best locality with room) and the explanation of a
 placement (its score, the alternatives, the capacities that bind). Numpy only; the HiGHS calls are in
-refugio.solutions.matching.highs_solver, imported when solving."""
+refugio.solutions.matching.highs_solver, imported when solving, and scipy's in `improve`."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from refugio.core.errors import ValidationFailed
+from refugio.solutions.matching import improve
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
 EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
@@ -60,6 +63,7 @@ def match(
 
     if time_limit <= 0:
         raise ValidationFailed.single("time_limit", "give a positive number of seconds")
+    improve.load()
     started = time.perf_counter()
     deadline = started + time_limit
     positive = np.nonzero(problem.pair_score > 0)[0]  # a placement that scores <= 0 never helps
@@ -70,26 +74,58 @@ def match(
     assignment = _round_and_repair(problem, lp.pairs, lp.x)
     method, bound = "lp-rounding", lp_bound
     left = deadline - time.perf_counter()
-    exact = len(positive) <= exact_pairs_limit
-    if left > 0.2 and exact:
-        mip = highs_solver.solve_mip(
-            problem, positive, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP
-        )
-        if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
-            assignment, method = mip.assignment, "lp-rounding+polish"
-        bound = min(bound, mip.bound)
-        if mip.optimal:
-            method = "exact"
-    elif left > 0.5 and lp.optimal:
-        # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
-        # cases the LP did not place whole, on the capacities their placements left
-        repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.8, 3.0))
-        if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
-            assignment, method = repaired, "lp-rounding+repair-mip"
+    if len(positive) <= exact_pairs_limit:
+        better = improve.improve(problem, assignment, time.perf_counter() + min(1.0, left * 0.2))
+        if objective(problem, better) > objective(problem, assignment) + 1e-9:
+            assignment, method = better, "lp-rounding+swaps"
+        keep, dropped = reduced_cost_fixing(problem, positive, lp.lam, assignment)
+        left = deadline - time.perf_counter()
+        if left > 0.2:
+            mip = highs_solver.solve_mip(
+                problem, keep, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP
+            )
+            if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
+                assignment, method = mip.assignment, "lp-rounding+polish"
+            # a dropped column cannot beat the start: the bound of the whole is the reduced one's
+            bound = min(bound, max(mip.bound, dropped))
+            if mip.optimal and relative_gap(objective(problem, assignment), bound) <= EXACT_GAP:
+                method = "exact"
+    else:
+        if left > 0.5 and lp.optimal:
+            # too large for the whole MIP (HiGHS overruns short limits there): an integer program over
+            # the cases the LP did not place whole, on the capacities their placements left
+            repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0))
+            if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
+                assignment, method = repaired, "lp-rounding+repair-mip"
+        left = deadline - time.perf_counter()
+        if left > 0.3:
+            better = improve.improve(problem, assignment, deadline - min(0.3, left * 0.1))
+            if objective(problem, better) > objective(problem, assignment) + 1e-9:
+                assignment, method = better, method + "+swaps"
     value = objective(problem, assignment)
     return MatchResult(
         assignment, value, max(bound, value), lp_bound, method, time.perf_counter() - started, lam=lp.lam
     )
+
+
+def reduced_cost_fixing(
+    problem: Problem, positive: IntArray, lam: FloatArray, start: IntArray
+) -> tuple[IntArray, float]:
+    """The columns that may still be in a solution better than `start`, and an upper bound of every
+    solution using one of the others. With capacity prices `lam` >= 0 (the LP's duals), the Lagrangian
+    bound of the solutions that place case c in locality l is the whole bound less c's best priced
+    score plus (c, l)'s priced score; a column whose bound is below the start's value is dropped: exact,
+    no optimum is lost. The start's own columns are always kept."""
+    c, loc = problem.pair_case[positive], problem.pair_locality[positive]
+    reduced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
+    best = np.zeros(problem.n_cases)
+    np.maximum.at(best, c, reduced)
+    whole = float(best.sum() + (problem.capacities * lam).sum())
+    column_bound = whole - best[c] + reduced
+    value = objective(problem, start)
+    keep = (column_bound >= value - 1e-9 * max(1.0, abs(value))) | (start[c] == loc)
+    dropped = float(column_bound[~keep].max()) if (~keep).any() else -np.inf
+    return positive[keep], dropped
 
 
 def _repair_mip(
