@@ -75,7 +75,8 @@ def matching(n_cases: int, n_localities: int, limit: float, longer: float) -> No
     print(
         f"   aim (<= {limit:g} s within 0.1 % of the LP bound): {'met' if aim else 'NOT met'}; "
         f"gap {solve.relative_gap(ours.objective, lp_bound):.3%} vs plain HiGHS "
-        f"{solve.relative_gap(plain.objective, lp_bound):.3%} and greedy {solve.relative_gap(greedy_v, lp_bound):.3%}"
+        f"{solve.relative_gap(plain.objective, lp_bound):.3%} and greedy "
+        f"{solve.relative_gap(greedy_v, lp_bound):.3%}"
     )
 
 

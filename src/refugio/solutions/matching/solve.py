@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from refugio.core.errors import ValidationFailed
-from refugio.solutions.matching import improve
+from refugio.solutions.matching import highs_solver, improve
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
 EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
@@ -59,7 +59,6 @@ def match(
     problem: Problem, *, time_limit: float = 10.0, exact_pairs_limit: int = EXACT_PAIRS_LIMIT
 ) -> MatchResult:
     """Place each case in at most one compatible locality, within capacity, maximising the total score."""
-    from refugio.solutions.matching import highs_solver
 
     if time_limit <= 0:
         raise ValidationFailed.single("time_limit", "give a positive number of seconds")
@@ -70,6 +69,7 @@ def match(
     if problem.n_pairs == 0 or len(positive) == 0:
         empty = np.full(problem.n_cases, -1, dtype=np.int64)
         return MatchResult(empty, 0.0, 0.0, 0.0, "exact", time.perf_counter() - started)
+    notes: list[str] = []
     lp, lp_bound = _column_generation(problem, positive, deadline)
     assignment = _round_and_repair(problem, lp.pairs, lp.x)
     method, bound = "lp-rounding", lp_bound
@@ -81,9 +81,7 @@ def match(
         keep, dropped = reduced_cost_fixing(problem, positive, lp.lam, assignment)
         left = deadline - time.perf_counter()
         if left > 0.2:
-            mip = highs_solver.solve_mip(
-                problem, keep, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP
-            )
+            mip = _exact(problem, keep, assignment, left * 0.95, notes)
             if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
                 assignment, method = mip.assignment, "lp-rounding+polish"
             # a dropped column cannot beat the start: the bound of the whole is the reduced one's
@@ -104,8 +102,33 @@ def match(
                 assignment, method = better, method + "+swaps"
     value = objective(problem, assignment)
     return MatchResult(
-        assignment, value, max(bound, value), lp_bound, method, time.perf_counter() - started, lam=lp.lam
+        assignment,
+        value,
+        max(bound, value),
+        lp_bound,
+        method,
+        time.perf_counter() - started,
+        lam=lp.lam,
+        notes=notes,
     )
+
+
+def _exact(
+    problem: Problem, columns: IntArray, start: IntArray, seconds: float, notes: list[str]
+) -> highs_solver.MipResult:
+    """The integer program over `columns` from `start`; equal families aggregated when that saves rows."""
+    from refugio.solutions.matching import aggregate
+
+    agg = aggregate.aggregate(problem, columns)
+    if agg is None:
+        return highs_solver.solve_mip(problem, columns, time_limit=seconds, start=start, rel_gap=EXACT_GAP)
+    notes.append(f"{problem.n_cases} families aggregated into {agg.problem.n_cases} types of equal families")
+    values, value, bound, optimal = highs_solver.solve_counts(
+        agg.problem, agg.count, time_limit=seconds, start=aggregate.counts_of(agg, start), rel_gap=EXACT_GAP
+    )
+    found = values is not None
+    dealt = aggregate.deal(agg, values, problem.n_cases) if values is not None else start
+    return highs_solver.MipResult(dealt, value if found else 0.0, bound, optimal, found)
 
 
 def reduced_cost_fixing(
