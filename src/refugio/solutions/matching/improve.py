@@ -57,13 +57,15 @@ def reassign_classes(problem: Problem, assignment: IntArray, table: FloatArray, 
     return gained
 
 
-def move_singles(problem: Problem, assignment: IntArray, table: FloatArray) -> bool:
+def move_singles(problem: Problem, assignment: IntArray, table: FloatArray, deadline: float) -> bool:
     """Each family, in turn, to the compatible locality with room where it scores most (in place)."""
     room = problem.capacities - usage(problem, assignment)
     current = np.where(assignment >= 0, table[np.arange(problem.n_cases), np.maximum(assignment, 0)], 0.0)
     best = np.max(np.where(np.isfinite(table), table, -np.inf), axis=1)
     gained = False
-    for c in np.nonzero(best > current + 1e-9)[0].tolist():
+    for n, c in enumerate(np.nonzero(best > current + 1e-9)[0].tolist()):
+        if n % 256 == 255 and time.perf_counter() > deadline:
+            break
         fits = (room >= problem.sizes[c]).all(axis=1) & (table[c] > current[c] + 1e-9)
         if not fits.any():
             continue
@@ -85,7 +87,7 @@ def improve(problem: Problem, assignment: IntArray, deadline: float) -> IntArray
     result = assignment.copy()
     before = objective(problem, result)
     while time.perf_counter() < deadline:
-        moved = move_singles(problem, result, table)
+        moved = move_singles(problem, result, table, deadline)
         dealt = reassign_classes(problem, result, table, deadline)
         if not (moved or dealt):
             break
