@@ -207,7 +207,8 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
     start = _top_per_case(problem, positive, problem.pair_score[positive], 1)
     fallback = float("inf")
     if problem.n_cases > PRICES_FIRST:
-        lam = _subgradient_prices(problem, positive)
+        now = time.perf_counter()
+        lam = _subgradient_prices(problem, positive, stop=now + 0.25 * max(0.0, deadline - now))
         fallback = lagrangian_bound(problem, positive, lam)
         c, loc = problem.pair_case[positive], problem.pair_locality[positive]
         reduced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
@@ -232,7 +233,9 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
     return lp, min(fallback, lagrangian_bound(problem, positive, lp.lam))
 
 
-def _subgradient_prices(problem: Problem, positive: IntArray, *, rounds: int = 30) -> FloatArray:
+def _subgradient_prices(
+    problem: Problem, positive: IntArray, *, rounds: int = 30, stop: float = float("inf")
+) -> FloatArray:
     """Capacity prices from a few subgradient steps on the Lagrangian dual (Polyak steps towards the
     greedy value): they point the column generation at the right localities from its first round."""
     cases = problem.pair_case[positive]
@@ -245,6 +248,8 @@ def _subgradient_prices(problem: Problem, positive: IntArray, *, rounds: int = 3
     lam = np.zeros(caps.shape)
     best_value, best_lam, step = np.inf, lam, 1.0
     for _ in range(rounds):
+        if time.perf_counter() > stop:  # a quarter of the LP's time at most
+            break
         reduced = score - np.einsum("ij,ij->i", sizes, lam[locs])
         top = np.maximum.reduceat(reduced, heads)
         value = float(np.maximum(top, 0).sum() + (caps * lam).sum())
