@@ -26,6 +26,7 @@ from refugio.web.assistance import pages as assistance_pages
 from refugio.web.assistance import reports as assistance_reports
 from refugio.web.context import WebState, state_of
 from refugio.web.dataprotection import pages as dataprotection_pages
+from refugio.web.rights import pages as rights_pages
 from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
 from refugio.web.registration import (
@@ -98,6 +99,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(assistance_reports.router)
     app.include_router(solutions_pages.router)
     app.include_router(dataprotection_pages.router)
+    app.include_router(rights_pages.router)
     app.include_router(agreements_pages.router)
     errors.install(app)
     middleware.install(

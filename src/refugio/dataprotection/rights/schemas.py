@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from refugio.dataprotection.rights.enums import CORRECTABLE, LANGUAGES, RequestKind, RequestStatus, Requester
 
@@ -20,10 +20,14 @@ class RightsRequestCreate(BaseModel):
     kind: RequestKind
     ref: str = Field(min_length=1, max_length=28, description="The person's reference")
     requester: Requester = Requester.DATA_SUBJECT
-    requester_name: str | None = Field(None, max_length=200, description="A representative's name")
+    requester_name: str | None = Field(
+        None, max_length=200, description="A representative's name", validate_default=True
+    )
     language: str = Field("en", description="en, fr, ar or es: the language of the answer")
     received_on: dt.date | None = None  # default: today
-    changes: dict[str, str] = Field(default_factory=dict, description="Correction: field → new value")
+    changes: dict[str, str] = Field(
+        default_factory=dict, description="Correction: field → new value", validate_default=True
+    )
 
     @field_validator("ref")
     @classmethod
@@ -42,16 +46,25 @@ class RightsRequestCreate(BaseModel):
 
     @field_validator("requester_name")
     @classmethod
-    def _name(cls, value: str | None) -> str | None:
-        return (value or "").strip() or None
+    def _name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = (value or "").strip() or None
+        if value is None and info.data.get("requester") == Requester.REPRESENTATIVE:
+            raise ValueError("name the representative")
+        return value
 
     @field_validator("changes")
     @classmethod
-    def _changes(cls, value: dict[str, str]) -> dict[str, str]:
+    def _changes(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         unknown = sorted(set(value) - set(CORRECTABLE))
         if unknown:
             raise ValueError(f"not a correctable field: {', '.join(unknown)} (one of {', '.join(CORRECTABLE)})")
-        return {k: v.strip() for k, v in value.items() if v is not None and v.strip()}
+        value = {k: v.strip() for k, v in value.items() if v is not None and v.strip()}
+        kind = info.data.get("kind")
+        if kind == RequestKind.CORRECTION and not value:
+            raise ValueError("a correction names at least one field and its new value")
+        if kind is not None and kind != RequestKind.CORRECTION and value:
+            raise ValueError("only a correction request names fields to change")
+        return value
 
 
 class IdentityVerification(BaseModel):
