@@ -44,7 +44,10 @@ def _request(past: Past, person_id: uuid.UUID, kind: str, **extra: object) -> uu
     with unit_of_work(past.world.container.sessions) as s:
         made = service.create_request(s, actor=past.world.who("dpo"), data=data)
         service.verify_identity(
-            s, actor=past.world.who("dpo"), request_id=made.id, data=IdentityVerification(evidence="ID card seen")
+            s,
+            actor=past.world.who("dpo"),
+            request_id=made.id,
+            data=IdentityVerification(evidence="ID card seen"),
         )
         return made.id
 
@@ -120,7 +123,12 @@ def test_correction_is_applied_with_history_and_refused_fields_named(past: Past)
         past,
         w.woman_id,
         "correction",
-        changes={"family_name": "Khalil Nasser", "given_name": "Amira", "sex": "Q", "date_of_birth": "2999-01-01"},
+        changes={
+            "family_name": "Khalil Nasser",
+            "given_name": "Amira",
+            "sex": "Q",
+            "date_of_birth": "2999-01-01",
+        },
     )
     with unit_of_work(w.container.sessions) as s:
         done = service.apply_correction(s, actor=w.who("dpo"), request_id=request_id)
@@ -132,8 +140,10 @@ def test_correction_is_applied_with_history_and_refused_fields_named(past: Past)
         person = s.get(Individual, w.woman_id)
         assert person is not None and person.family_name == "Khalil Nasser"
         event = s.scalars(
-            select(RegistrationEvent)
-            .where(RegistrationEvent.individual_id == w.woman_id, RegistrationEvent.event_type == "details_updated")
+            select(RegistrationEvent).where(
+                RegistrationEvent.individual_id == w.woman_id,
+                RegistrationEvent.event_type == "details_updated",
+            )
         ).one()
         assert event.details["family_name"] == ["Khalil", "Khalil Nasser"]
         assert done.ref in event.details["reason"]
@@ -153,12 +163,18 @@ def test_erasure_is_refused_under_a_legal_hold_or_an_open_case(past: Past) -> No
         dp_service.place_hold(
             s,
             actor=w.who("dpo"),
-            data=LegalHoldCreate(object_type="individual", ref=_ref(past, w.woman_id), reason="court order 12/26"),
+            data=LegalHoldCreate(
+                object_type="individual", ref=_ref(past, w.woman_id), reason="court order 12/26"
+            ),
         )
     woman = _request(past, w.woman_id, "erasure")
     with unit_of_work(w.container.sessions) as s:
         refused = service.erase(s, actor=w.who("dpo"), request_id=woman)
-    assert refused.refusal_reason and "legal hold" in refused.refusal_reason and "court order" in refused.refusal_reason
+    assert (
+        refused.refusal_reason
+        and "legal hold" in refused.refusal_reason
+        and "court order" in refused.refusal_reason
+    )
     with unit_of_work(w.container.sessions) as s:
         assert s.get(Individual, w.woman_id).given_name == "Amira"  # type: ignore[union-attr]
 

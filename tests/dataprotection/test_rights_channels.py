@@ -50,11 +50,15 @@ def test_requests_through_the_api(client: TestClient, past: Past) -> None:
     assert {e["field"] for e in r.json()["errors"]} == {"ref", "changes"}
     r = client.post(f"{API}/requests", json={"kind": "access", "ref": "NOPE"}, headers=dpo)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ref"
-    r = client.post(f"{API}/requests", json={"kind": "access", "ref": refs["woman"], "language": "fr"}, headers=dpo)
+    r = client.post(
+        f"{API}/requests", json={"kind": "access", "ref": refs["woman"], "language": "fr"}, headers=dpo
+    )
     assert r.status_code == 201, r.text
     access = r.json()
     assert access["status"] == "received" and access["overdue"] is False
-    assert client.get(f"{API}/requests/{access['ref']}/report", headers=dpo).status_code == 409  # not verified
+    assert (
+        client.get(f"{API}/requests/{access['ref']}/report", headers=dpo).status_code == 409
+    )  # not verified
     r = client.post(f"{API}/requests/{access['ref']}/verify", json={"evidence": "passport seen"}, headers=dpo)
     assert r.status_code == 200 and r.json()["status"] == "identity_verified"
     r = client.get(f"{API}/requests/{access['id']}/report", headers=dpo)
@@ -69,7 +73,9 @@ def test_requests_through_the_api(client: TestClient, past: Past) -> None:
     erasure = r.json()
     client.post(f"{API}/requests/{erasure['ref']}/verify", json={"evidence": "in person"}, headers=dpo)
     r = client.post(f"{API}/requests/{erasure['ref']}/erase", headers=dpo)
-    assert r.status_code == 200 and r.json()["status"] == "refused" and "open case" in r.json()["refusal_reason"]
+    assert (
+        r.status_code == 200 and r.json()["status"] == "refused" and "open case" in r.json()["refusal_reason"]
+    )
 
     r = client.post(f"{API}/requests", json={"kind": "erasure", "ref": refs["son"]}, headers=dpo)
     son = r.json()
@@ -104,8 +110,16 @@ def test_requests_through_the_web(client: TestClient, past: Past) -> None:
     token = sign_in(client, "dpo")
     page = client.get(PAGE).text
     assert "No request." in page and f'href="{PAGE}/new"' in page
-    r = client.post(PAGE, data={"csrf_token": token, "kind": "correction", "ref": "", "requester": "representative",
-                                "language": "en"})
+    r = client.post(
+        PAGE,
+        data={
+            "csrf_token": token,
+            "kind": "correction",
+            "ref": "",
+            "requester": "representative",
+            "language": "en",
+        },
+    )
     assert r.status_code == 422
     assert field_error(r.text, "f-ref") and field_error(r.text, "f-requester_name")
     data = {
@@ -163,7 +177,18 @@ def test_requests_through_the_cli(past: Past, tmp_path) -> None:  # type: ignore
     assert out.read_bytes().startswith(b"%PDF")
     assert "completed" in run("show", ref)
     assert ref in run("list", "--kind", "access")
-    result = runner.invoke(app, ["rights", "list", "--db", settings.database_url, "--data-dir",
-                                 str(settings.data_dir), "--as", "imo"])
+    result = runner.invoke(
+        app,
+        [
+            "rights",
+            "list",
+            "--db",
+            settings.database_url,
+            "--data-dir",
+            str(settings.data_dir),
+            "--as",
+            "imo",
+        ],
+    )
     output = result.output + (result.stderr if result.stderr_bytes is not None else "")
     assert result.exit_code == 1 and "RIGHTS_VIEW" in output

@@ -46,7 +46,9 @@ def list_requests(
 
 
 @router.post("/requests", response_model=RightsRequestRead, status_code=201)
-def create_request(request: Request, session: Db, actor: Caller, body: RightsRequestCreate) -> RightsRequestRead:
+def create_request(
+    request: Request, session: Db, actor: Caller, body: RightsRequestCreate
+) -> RightsRequestRead:
     """Record a request as received (a correction names its fields and new values)."""
     days = container_of(request).settings.rights_deadline_days
     return service.create_request(session, actor=actor, data=body, deadline_days=days)
@@ -94,7 +96,9 @@ def access_report(session: Db, actor: Caller, key: str, format: Literal["json", 
     name, content, media = service.access_report(
         session, actor=actor, request_id=queries.find_id(session, key), fmt=format
     )
-    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.post("/requests/{key}/complete", response_model=RightsRequestRead, responses=ONE)

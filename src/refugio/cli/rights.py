@@ -40,13 +40,17 @@ def _print(r: RightsRequestRead, *, full: bool = False) -> None:
         typer.echo(f"  asks: {field} → {value}")
     if r.kind.value == "access":
         state = "released" if r.include_sensitive else "withheld"
-        typer.echo(f"  sensitive narratives: {state}" + (f" ({r.sensitive_note})" if r.sensitive_note else ""))
+        typer.echo(
+            f"  sensitive narratives: {state}" + (f" ({r.sensitive_note})" if r.sensitive_note else "")
+        )
     if r.refusal_reason:
         typer.echo(f"  refused: {r.refusal_reason}")
     for key, value in r.outcome.items():
         typer.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
     for step in r.steps:
-        typer.echo(f"  {step.at:%Y-%m-%d %H:%M} {step.by}: {step.action}" + (f" — {step.note}" if step.note else ""))
+        typer.echo(
+            f"  {step.at:%Y-%m-%d %H:%M} {step.by}: {step.action}" + (f" — {step.note}" if step.note else "")
+        )
 
 
 def _show(r: RightsRequestRead, as_json: bool) -> None:
@@ -108,7 +112,9 @@ def rights_request(
 def rights_list(
     status: Annotated[str | None, typer.Option(help="received, identity_verified, in_progress, …")] = None,
     kind: Annotated[str | None, typer.Option(help="access, correction or erasure.")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only open requests past their deadline.")] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only open requests past their deadline.")
+    ] = False,
     ref: Annotated[str | None, typer.Option(help="A person's reference or a request's.")] = None,
     as_json: JsonOption = False,
     user: AsOption = None,
@@ -143,7 +149,11 @@ def rights_list(
 
 @rights_app.command("show")
 def rights_show(
-    key: KeyArg, as_json: JsonOption = False, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
+    key: KeyArg,
+    as_json: JsonOption = False,
+    user: AsOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """One request with its steps (who did what, when)."""
     from refugio.dataprotection.rights import queries
@@ -180,7 +190,9 @@ def rights_verify(
 def rights_sensitive(
     key: KeyArg,
     note: Annotated[str, typer.Option(help="The legal ground of the decision.")],
-    release: Annotated[bool, typer.Option("--release/--withhold", help="Release or withhold narratives.")] = False,
+    release: Annotated[
+        bool, typer.Option("--release/--withhold", help="Release or withhold narratives.")
+    ] = False,
     user: AsOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
@@ -239,7 +251,10 @@ def rights_correct(
     from refugio.dataprotection.rights import queries, service
 
     done = common.in_uow(
-        db, data_dir, user, lambda s, a, c: service.apply_correction(s, actor=a, request_id=queries.find_id(s, key))
+        db,
+        data_dir,
+        user,
+        lambda s, a, c: service.apply_correction(s, actor=a, request_id=queries.find_id(s, key)),
     )
     _print(done, full=True)
 
@@ -273,6 +288,9 @@ def rights_refuse(
 
     data = common.build_input(Refusal, reason=reason)
     done = common.in_uow(
-        db, data_dir, user, lambda s, a, c: service.refuse(s, actor=a, request_id=queries.find_id(s, key), data=data)
+        db,
+        data_dir,
+        user,
+        lambda s, a, c: service.refuse(s, actor=a, request_id=queries.find_id(s, key), data=data),
     )
     _print(done, full=True)

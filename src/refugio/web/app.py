@@ -26,7 +26,6 @@ from refugio.web.assistance import pages as assistance_pages
 from refugio.web.assistance import reports as assistance_reports
 from refugio.web.context import WebState, state_of
 from refugio.web.dataprotection import pages as dataprotection_pages
-from refugio.web.rights import pages as rights_pages
 from refugio.web.dedup import pages as dedup
 from refugio.web.intake import pages as intake
 from refugio.web.registration import (
@@ -40,6 +39,7 @@ from refugio.web.registration import (
     verify,
 )
 from refugio.web.rendering import Renderer
+from refugio.web.rights import pages as rights_pages
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
 from refugio.web.solutions import pages as solutions_pages

@@ -44,6 +44,11 @@ from refugio.store.base import Base
 from refugio.store.encrypted import EncryptedText
 
 WITHHELD = "(withheld)"
+WITHHELD_BECAUSE = (
+    "Free-text narratives of protection, tracing and other case records and the reasons of sensitive "
+    "specific needs are released only when the data protection officer decides that the law allows it and "
+    "the request is the person's own."
+)
 # tables read explicitly above, and internal indexes that are not records about the person
 _EXPLICIT = frozenset(
     {
@@ -129,7 +134,10 @@ def _fields(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 def _narrative(table: Table, column: str) -> bool:
     kind = table.c[column].type
-    return isinstance(kind, Text | EncryptedText | JSON) or getattr(kind, "impl", None).__class__ in (Text, JSON)
+    return isinstance(kind, Text | EncryptedText | JSON) or getattr(kind, "impl", None).__class__ in (
+        Text,
+        JSON,
+    )
 
 
 class _Collector:
@@ -151,7 +159,9 @@ class _Collector:
     def needs(self, person_id: uuid.UUID) -> list[dict[str, Any]]:
         found = []
         rows = self.session.scalars(
-            select(SpecificNeed).where(SpecificNeed.individual_id == person_id).order_by(SpecificNeed.flagged_at)
+            select(SpecificNeed)
+            .where(SpecificNeed.individual_id == person_id)
+            .order_by(SpecificNeed.flagged_at)
         )
         for n in rows:
             code = CODES.get(n.code)
@@ -187,7 +197,9 @@ class _Collector:
                     target = fk.column.table.name
                     if target not in keys or fk.column.name != "id":
                         continue
-                    for values in self.session.execute(select(table).where(column == keys[target])).mappings():
+                    for values in self.session.execute(
+                        select(table).where(column == keys[target])
+                    ).mappings():
                         key = str(values.get("id", len(found.get(table.name, {}))))
                         found.setdefault(table.name, {})[key] = self.row(table, dict(values))
                         for other in table.columns:
@@ -257,12 +269,16 @@ def access_report(session: Session, request: RightsRequest) -> dict[str, Any]:
         },
         "household": {
             **_fields(household, _HOUSEHOLD_FIELDS),
-            "other_members": [{"ref": m.ref, "relationship": m.relationship_to_focal_point, "status": m.status}
-                              for m in members],
+            "other_members": [
+                {"ref": m.ref, "relationship": m.relationship_to_focal_point, "status": m.status}
+                for m in members
+            ],
         },
         "documents": [
             _fields(d, ("doc_type", "number", "issuing_country", "issue_date", "expiry_date"))
-            for d in session.scalars(select(IdentityDocument).where(IdentityDocument.individual_id == person.id))
+            for d in session.scalars(
+                select(IdentityDocument).where(IdentityDocument.individual_id == person.id)
+            )
         ],
         "specific_needs": c.needs(person.id),
         "legal_status_history": [
@@ -301,13 +317,7 @@ def access_report(session: Session, request: RightsRequest) -> dict[str, Any]:
         "audit": audit_trail(session, [str(person.id), str(household.id)]),
     }
     report["withheld"] = sorted(set(c.withheld))
-    report["withheld_because"] = (
-        ""
-        if request.include_sensitive
-        else "Free-text narratives of protection, tracing and other case records and the reasons of sensitive "
-        "specific needs are released only when the data protection officer decides that the law allows it "
-        "and the request is the person's own."
-    )
+    report["withheld_because"] = "" if request.include_sensitive else WITHHELD_BECAUSE
     return report
 
 

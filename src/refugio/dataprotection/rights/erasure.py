@@ -37,7 +37,9 @@ RULE = "erasure"
 def _holds(session: Session) -> dict[str, dict[uuid.UUID, str]]:
     holds: dict[str, dict[uuid.UUID, str]] = {"individual": {}, "household": {}, "case": {}}
     for hold in session.scalars(select(LegalHold).where(LegalHold.active.is_(True))):
-        holds.setdefault(hold.object_type, {})[hold.object_id] = f"legal hold on {hold.object_ref}: {hold.reason}"
+        holds.setdefault(hold.object_type, {})[hold.object_id] = (
+            f"legal hold on {hold.object_ref}: {hold.reason}"
+        )
     return holds
 
 
@@ -96,17 +98,24 @@ def erase(session: Session, *, person: Individual, request: RightsRequest, by: s
     session.execute(
         update(Individual).where(Individual.id == person_id).values(languages=[], marital_status=None)
     )
-    revoked = session.execute(
+    valid = (Certificate.individual_id == person_id, Certificate.revoked_at.is_(None))
+    revoked = session.scalar(select(func.count()).select_from(Certificate).where(*valid))
+    session.execute(
         update(Certificate)
-        .where(Certificate.individual_id == person_id, Certificate.revoked_at.is_(None))
+        .where(*valid)
         .values(revoked_at=now, revoked_by=by, revocation_reason=f"holder erased (request {request.ref})")
-    ).rowcount
+    )
     cases = _solely_theirs_closed_cases(session, person_id)
     anonymise.cases(session, cases)
     session.add(Anonymised(object_type="individual", object_id=person_id, run_id=request.id, rule=RULE))
     session.add(
         Tombstone(
-            object_type="individual", object_id=person_id, ref=ref, erased_at=now, erased_by=by, request_id=request.id
+            object_type="individual",
+            object_id=person_id,
+            ref=ref,
+            erased_at=now,
+            erased_by=by,
+            request_id=request.id,
         )
     )
     session.flush()

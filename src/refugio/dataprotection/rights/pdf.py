@@ -81,7 +81,9 @@ class _Writer:
                     for row in entry["rows"]:
                         self.line("  • " + _text(row))
                 elif isinstance(entry, dict) and "seq" in entry:
-                    self.line(f"{entry['at']} · {entry['actor']} · {entry['action']} ({entry['object_type']})")
+                    self.line(
+                        f"{entry['at']} · {entry['actor']} · {entry['action']} ({entry['object_type']})"
+                    )
                 else:
                     self.line("• " + _text(entry))
         else:
@@ -97,7 +99,9 @@ def render(report: dict[str, Any], language: str) -> bytes:
     out.pdf.set_lang(out.language)
     out.pdf.set_creation_date(dt.datetime.now(dt.UTC))
     out.heading(out.w("Your personal data"), 16)
-    out.line(f"{out.w('Data subject access request')}: {about.get('ref', '')} · {about.get('individual_ref', '')}")
+    out.line(
+        f"{out.w('Data subject access request')}: {about.get('ref', '')} · {about.get('individual_ref', '')}"
+    )
     out.line(f"{out.w('Generated')}: {about.get('generated_at', '')}")
     if report.get("person") is None:
         out.line(_text(report.get("note")))

@@ -17,7 +17,11 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "Household": ("Ménage", "الأسرة", "Hogar"),
     "Identity documents": ("Pièces d'identité", "وثائق الهوية", "Documentos de identidad"),
     "Specific needs": ("Besoins spécifiques", "الاحتياجات الخاصة", "Necesidades específicas"),
-    "Legal status history": ("Historique du statut juridique", "سجل الوضع القانوني", "Historial del estatuto jurídico"),
+    "Legal status history": (
+        "Historique du statut juridique",
+        "سجل الوضع القانوني",
+        "Historial del estatuto jurídico",
+    ),
     "Consent": ("Consentement", "الموافقة", "Consentimiento"),
     "Events": ("Événements", "الأحداث", "Eventos"),
     "Certificates": ("Certificats", "الشهادات", "Certificados"),
@@ -33,7 +37,11 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "given_name": ("Prénom", "الاسم الأول", "Nombre"),
     "middle_name": ("Deuxième prénom", "الاسم الأوسط", "Segundo nombre"),
     "family_name": ("Nom de famille", "اسم العائلة", "Apellido"),
-    "given_name_original": ("Prénom (écriture d'origine)", "الاسم الأول (بالأصل)", "Nombre (escritura original)"),
+    "given_name_original": (
+        "Prénom (écriture d'origine)",
+        "الاسم الأول (بالأصل)",
+        "Nombre (escritura original)",
+    ),
     "middle_name_original": (
         "Deuxième prénom (écriture d'origine)",
         "الاسم الأوسط (بالأصل)",

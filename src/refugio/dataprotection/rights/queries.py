@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.dataprotection.rights import policy
-from refugio.dataprotection.rights.enums import OPEN_STATUSES, RequestKind, RequestStatus
+from refugio.dataprotection.rights.enums import OPEN_STATUSES, Requester, RequestKind, RequestStatus
 from refugio.dataprotection.rights.errors import RequestNotFound
 from refugio.dataprotection.rights.models import RightsRequest, Tombstone
 from refugio.dataprotection.rights.schemas import RequestStep, RightsRequestRead, TombstoneRead
@@ -26,7 +26,7 @@ def request_read(row: RightsRequest, *, erased: bool = False) -> RightsRequestRe
         kind=RequestKind(row.kind),
         status=RequestStatus(row.status),
         individual_ref=row.individual_ref,
-        requester=row.requester,  # type: ignore[arg-type]
+        requester=Requester(row.requester),
         requester_name=row.requester_name,
         language=row.language,
         received_on=row.received_on,
@@ -52,7 +52,9 @@ def _erased(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         return set()
     return set(
         session.scalars(
-            select(Tombstone.object_id).where(Tombstone.object_type == "individual", Tombstone.object_id.in_(ids))
+            select(Tombstone.object_id).where(
+                Tombstone.object_type == "individual", Tombstone.object_id.in_(ids)
+            )
         )
     )
 

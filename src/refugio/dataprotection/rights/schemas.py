@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from refugio.dataprotection.rights.enums import CORRECTABLE, LANGUAGES, RequestKind, RequestStatus, Requester
+from refugio.dataprotection.rights.enums import CORRECTABLE, LANGUAGES, Requester, RequestKind, RequestStatus
 
 
 class RightsRequestCreate(BaseModel):
@@ -57,7 +57,9 @@ class RightsRequestCreate(BaseModel):
     def _changes(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         unknown = sorted(set(value) - set(CORRECTABLE))
         if unknown:
-            raise ValueError(f"not a correctable field: {', '.join(unknown)} (one of {', '.join(CORRECTABLE)})")
+            raise ValueError(
+                f"not a correctable field: {', '.join(unknown)} (one of {', '.join(CORRECTABLE)})"
+            )
         value = {k: v.strip() for k, v in value.items() if v is not None and v.strip()}
         kind = info.data.get("kind")
         if kind == RequestKind.CORRECTION and not value:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from refugio.core import clock, ids
 from refugio.core.errors import FieldError, ValidationFailed
 from refugio.dataprotection.rights import collect, erasure, policy
-from refugio.dataprotection.rights.enums import OPEN_STATUSES, RequestKind, RequestStatus, Requester
+from refugio.dataprotection.rights.enums import OPEN_STATUSES, Requester, RequestKind, RequestStatus
 from refugio.dataprotection.rights.errors import RequestClosed
 from refugio.dataprotection.rights.models import RightsRequest, Tombstone
 from refugio.dataprotection.rights.queries import load, request_read
@@ -42,7 +42,10 @@ _VERIFIED = (RequestStatus.IDENTITY_VERIFIED.value, RequestStatus.IN_PROGRESS.va
 
 
 def _step(row: RightsRequest, actor: Principal, action: str, note: str | None = None) -> None:
-    row.steps = [*(row.steps or []), {"at": clock.now().isoformat(), "by": actor.label, "action": action, "note": note}]
+    row.steps = [
+        *(row.steps or []),
+        {"at": clock.now().isoformat(), "by": actor.label, "action": action, "note": note},
+    ]
     row.version += 1
 
 
@@ -92,7 +95,9 @@ def create_request(
     elif person is None:
         errors.append(FieldError("ref", f"no person with the reference {data.ref}", "not_found"))
     if data.kind == RequestKind.CORRECTION and not data.changes:
-        errors.append(FieldError("changes", "a correction names at least one field and its new value", "required"))
+        errors.append(
+            FieldError("changes", "a correction names at least one field and its new value", "required")
+        )
     if data.kind != RequestKind.CORRECTION and data.changes:
         errors.append(FieldError("changes", "only a correction request names fields to change"))
     if data.requester == Requester.REPRESENTATIVE and not data.requester_name:
@@ -121,7 +126,9 @@ def create_request(
         created_by=actor.label,
         version=0,
     )
-    _step(row, actor, "received", f"{data.kind.value} request by the {data.requester.value.replace('_', ' ')}")
+    _step(
+        row, actor, "received", f"{data.kind.value} request by the {data.requester.value.replace('_', ' ')}"
+    )
     session.add(row)
     session.flush()
     _audit(session, actor, row, "request_received", due_on=row.due_on.isoformat())
@@ -155,7 +162,8 @@ def decide_sensitive(
         raise ValidationFailed.single("include", "only an access request releases narratives")
     if data.include and row.requester != Requester.DATA_SUBJECT.value:
         raise ValidationFailed.single(
-            "include", "sensitive narratives are released only to the person themselves, not to a representative"
+            "include",
+            "sensitive narratives are released only to the person themselves, not to a representative",
         )
     row.include_sensitive, row.sensitive_note = data.include, data.note.strip()
     _step(row, actor, "sensitive_released" if data.include else "sensitive_withheld", row.sensitive_note)
@@ -268,11 +276,16 @@ def apply_correction(session: Session, *, actor: Principal, request_id: uuid.UUI
     while accepted:
         try:
             registration.update_individual(
-                session, actor=acting, individual_id=person.id, data=IndividualUpdate(reason=reason, **accepted)
+                session,
+                actor=acting,
+                individual_id=person.id,
+                data=IndividualUpdate(reason=reason, **accepted),
             )
             break
         except ValidationFailed as exc:
-            wrong = {e.field.split(".")[0]: e.message for e in exc.errors if e.field.split(".")[0] in accepted}
+            wrong = {
+                e.field.split(".")[0]: e.message for e in exc.errors if e.field.split(".")[0] in accepted
+            }
             if not wrong:
                 raise
             refused.update(wrong)

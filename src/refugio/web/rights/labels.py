@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from refugio.dataprotection.rights.enums import CORRECTABLE, RequestKind, RequestStatus, Requester
+from refugio.dataprotection.rights.enums import CORRECTABLE, Requester, RequestKind, RequestStatus
 from refugio.web.i18n import N_
 
 KIND_LABELS: dict[str, str] = {

@@ -71,8 +71,12 @@ def requests_page(request: Request) -> Response:
         return pg.render(
             "rights/requests.html",
             requests=found,
-            filters={"status": status or "", "kind": kind or "", "overdue": q.get("overdue") == "on",
-                     "ref": q.get("ref", "")},
+            filters={
+                "status": status or "",
+                "kind": kind or "",
+                "overdue": q.get("overdue") == "on",
+                "ref": q.get("ref", ""),
+            },
             status_choices=_choices(pg, STATUS_LABELS),
             kind_choices=_choices(pg, KIND_LABELS),
             can_manage=policy.can_manage(pg.principal),
@@ -92,7 +96,9 @@ def _new_form(request: Request, failure: Failure | None = None, status: int = 20
             requester_choices=_choices(pg, REQUESTER_LABELS),
             language_choices=list(LANGUAGE_LABELS.items()),
             errors=failure.errors if failure else forms.FormErrors(),
-            values=failure.values if failure else {"kind": "access", "requester": "data_subject", "language": "en"},
+            values=failure.values
+            if failure
+            else {"kind": "access", "requester": "data_subject", "language": "en"},
             **_common(pg),
         )
 
@@ -121,7 +127,9 @@ async def create_request(request: Request) -> Response:
             data["received_on"] = received
         if data["kind"] == RequestKind.CORRECTION.value:
             data["changes"] = {f: v for f in CORRECTABLE if (v := forms.text(form, f"change_{f}"))}
-        built = forms.build(RightsRequestCreate, forms.compact(data) | {"changes": data.get("changes", {})}, pg.t)
+        built = forms.build(
+            RightsRequestCreate, forms.compact(data) | {"changes": data.get("changes", {})}, pg.t
+        )
         days = state_of(request).container.settings.rights_deadline_days
         read = service.create_request(pg.db, actor=pg.principal, data=built, deadline_days=days)
         made["ref"] = read.ref
@@ -199,7 +207,9 @@ async def sensitive(request: Request, key: str) -> Response:
         include = forms.text(form, "include")
         if include not in ("yes", "no"):
             raise ValidationFailed.single("include", pg.gettext("Choose release or withhold."))
-        data = forms.build(SensitiveDecision, {"include": include == "yes", "note": forms.text(form, "note")}, pg.t)
+        data = forms.build(
+            SensitiveDecision, {"include": include == "yes", "note": forms.text(form, "note")}, pg.t
+        )
         service.decide_sensitive(pg.db, actor=pg.principal, request_id=request_id, data=data)
         return "decided"
 
@@ -256,7 +266,10 @@ async def report(request: Request, key: str) -> Response:
             pg.check_csrf(form)
             request_id = queries.find_id(pg.db, key)
             name, content, media = service.access_report(
-                pg.db, actor=pg.principal, request_id=request_id, fmt=fmt if fmt in ("json", "pdf") else "json"
+                pg.db,
+                actor=pg.principal,
+                request_id=request_id,
+                fmt=fmt if fmt in ("json", "pdf") else "json",
             )
         return Response(
             content,
