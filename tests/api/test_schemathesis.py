@@ -43,6 +43,7 @@ COVERAGE_ENV = "REFUGIO_SCHEMATHESIS_COVERAGE"
 KNOWN: set[tuple[str, str]] = {
     ("positive_data_acceptance", "POST /agreements"),
     ("positive_data_acceptance", "POST /retention/holds"),
+    ("positive_data_acceptance", "POST /dataprotection/requests"),  # a reference not registered
     ("positive_data_acceptance", "GET /households"),
     ("positive_data_acceptance", "GET /individuals"),
     ("positive_data_acceptance", "GET /search"),
