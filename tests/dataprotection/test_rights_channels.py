@@ -177,6 +177,13 @@ def test_requests_through_the_cli(past: Past, tmp_path) -> None:  # type: ignore
     assert out.read_bytes().startswith(b"%PDF")
     assert "completed" in run("show", ref)
     assert ref in run("list", "--kind", "access")
+    assert "was not erased" in run("resolve", refs["woman"])
+    erasure = run("request", "erasure", refs["son"]).split()[0]
+    run("verify", erasure, "--evidence", "guardian's ID")
+    assert "tombstone kept" in run("erase", erasure)
+    assert "erased" in run("resolve", refs["son"]) and erasure in run("resolve", refs["son"])
+    result = runner.invoke(app, ["rights", "erase", erasure, *common])
+    assert result.exit_code == 1  # closed already
     result = runner.invoke(
         app,
         [

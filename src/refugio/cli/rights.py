@@ -1,8 +1,9 @@
 """Data subject rights commands: `refugio rights request` (record one), `list` (the register, overdue
 ones with --overdue), `show`, `verify` (the requester's identity), `sensitive` (the DPO's decision on
 narratives), `access` (write the report as JSON or PDF; --complete closes the request), `correct`,
-`erase`, `refuse`. Imports typer and refugio.cli.common at import time; the domain inside the commands.
-Must not import a domain's models nor sqlalchemy."""
+`erase`, `refuse`, `resolve` (what an erased reference resolves to). Imports typer and
+refugio.cli.common at import time; the domain inside the commands. Must not import a domain's models
+nor sqlalchemy."""
 
 from __future__ import annotations
 
@@ -294,3 +295,23 @@ def rights_refuse(
         lambda s, a, c: service.refuse(s, actor=a, request_id=queries.find_id(s, key), data=data),
     )
     _print(done, full=True)
+
+
+@rights_app.command("resolve")
+def rights_resolve(
+    ref: Annotated[str, typer.Argument(help="A person's or household's reference.")],
+    user: AsOption = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Whether a reference was erased: its tombstone (when, by whom, which request)."""
+    from refugio.dataprotection.rights import queries
+
+    found = common.in_uow(db, data_dir, user, lambda s, a, c: queries.tombstone(s, actor=a, ref=ref))
+    if found is None:
+        typer.echo(f"{ref.strip().upper()} was not erased")
+        return
+    typer.echo(
+        f"{found.ref}: {found.object_type} erased {found.erased_at:%Y-%m-%d %H:%M} by {found.erased_by}"
+        f" (request {found.request_ref})"
+    )
