@@ -25,3 +25,14 @@ LANGUAGE_LABELS: dict[str, str] = {"en": "English", "fr": "Français", "ar": "ا
 CREATE_INPUTS = ("kind", "ref", "requester", "requester_name", "language", "received_on", "changes")
 CHANGE_INPUTS = tuple(f"change_{field}" for field in CORRECTABLE)
 MARITAL_STATUS = N_("Marital status")
+STEP_LABELS: dict[str, str] = {
+    "received": N_("request received"),
+    "identity_verified": N_("identity verified"),
+    "sensitive_released": N_("sensitive narratives released"),
+    "sensitive_withheld": N_("sensitive narratives withheld"),
+    "access_downloaded": N_("report downloaded"),
+    "completed": N_("completed"),
+    "corrected": N_("corrections applied"),
+    "erased": N_("personal data erased"),
+    "refused": N_("refused"),
+}

@@ -33,6 +33,7 @@ from refugio.web.rights.labels import (
     MARITAL_STATUS,
     REQUESTER_LABELS,
     STATUS_LABELS,
+    STEP_LABELS,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +50,7 @@ def _common(pg: Page) -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "requester_labels": REQUESTER_LABELS,
         "language_labels": LANGUAGE_LABELS,
+        "step_labels": STEP_LABELS,
         "field_labels": {f: FIELD_LABELS.get(f, MARITAL_STATUS) for f in CORRECTABLE},
     }
 
