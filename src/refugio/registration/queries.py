@@ -502,5 +502,7 @@ from refugio.registration.queries_search import search_people as search_people  
 from refugio.registration.queries_search import search_people_page as search_people_page  # noqa: E402
 from refugio.registration.roster import AssistanceHousehold as AssistanceHousehold  # noqa: E402
 from refugio.registration.roster import AssistanceMember as AssistanceMember  # noqa: E402
+from refugio.registration.roster import HouseholdPlace as HouseholdPlace  # noqa: E402
 from refugio.registration.roster import household_id_for_key as household_id_for_key  # noqa: E402
+from refugio.registration.roster import household_places as household_places  # noqa: E402
 from refugio.registration.roster import households_for_assistance as households_for_assistance  # noqa: E402
