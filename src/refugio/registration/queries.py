@@ -489,6 +489,7 @@ from refugio.registration.consent_queries import consent_of as consent_of  # noq
 from refugio.registration.consent_queries import consenting as consenting  # noqa: E402
 from refugio.registration.consent_queries import has_consent as has_consent  # noqa: E402
 from refugio.registration.consent_queries import households_consenting as households_consenting  # noqa: E402
+from refugio.registration.consent_queries import households_withdrawn as households_withdrawn  # noqa: E402
 from refugio.registration.partner_reads import SHAREABLE_FIELDS as SHAREABLE_FIELDS  # noqa: E402
 from refugio.registration.partner_reads import RegistryAnswer as RegistryAnswer  # noqa: E402
 from refugio.registration.partner_reads import find_registered as find_registered  # noqa: E402
