@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # a personal data breach is to be notified to the supervisory authority within this many hours of its
     # discovery (refugio.dataprotection.breaches; 72 as in GDPR art. 33); a breach may set its own
     breach_authority_hours: int = 72
+    # data subject rights (refugio.dataprotection.rights): days to answer a request from its receipt
+    rights_deadline_days: int = Field(30, ge=1, le=365)
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
     # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or

@@ -45,6 +45,7 @@ def metadata() -> MetaData:
     import refugio.assistance.models
     import refugio.dataprotection.models
     import refugio.dataprotection.register_models
+    import refugio.dataprotection.rights.models
     import refugio.dedup.models
     import refugio.intake.models
     import refugio.protection.models

@@ -23,6 +23,7 @@ from refugio.api.assistance import router as assistance_router
 from refugio.api.assistance_complaints import router as assistance_complaints_router
 from refugio.api.dataprotection import router as dataprotection_router
 from refugio.api.dataprotection_registers import router as dataprotection_registers_router
+from refugio.api.dataprotection_rights import router as rights_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
@@ -74,6 +75,7 @@ ROUTERS = (
     solutions_router,
     dataprotection_router,
     dataprotection_registers_router,
+    rights_router,
     agreements_router,
 )
 

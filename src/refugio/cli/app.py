@@ -22,6 +22,7 @@ from refugio.cli.intake import forms_app, import_app
 from refugio.cli.keys import keys_app
 from refugio.cli.protection import protection_app
 from refugio.cli.registration import certs_app, ops_app, verify
+from refugio.cli.rights import rights_app
 from refugio.cli.security import audit_app, users_app
 from refugio.cli.sharing import sharing_app
 from refugio.cli.solutions import solutions_app
@@ -60,6 +61,7 @@ app.add_typer(agreements_app, name="agreements")
 app.add_typer(consent_app, name="consent")
 app.add_typer(breaches_app, name="breaches")
 app.add_typer(dpia_app, name="dpia")
+app.add_typer(rights_app, name="rights")
 
 
 @app.callback(invoke_without_command=True)

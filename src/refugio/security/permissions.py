@@ -81,6 +81,10 @@ class Permission(StrEnum):
     BREACH_MANAGE = "BREACH_MANAGE"  # read and record breaches, the people affected, notifications
     DPIA_MANAGE = "DPIA_MANAGE"  # the register of processing activities and their DPIAs (write, submit)
     DPIA_APPROVE = "DPIA_APPROVE"  # approve a DPIA someone else wrote
+    # data subject rights (refugio.dataprotection.rights): see the block at the end of this module
+    RIGHTS_VIEW = "RIGHTS_VIEW"  # the register of requests: references, kinds, states, deadlines
+    RIGHTS_MANAGE = "RIGHTS_MANAGE"  # record and handle requests: access reports, corrections (everywhere)
+    RIGHTS_ERASE = "RIGHTS_ERASE"  # carry out an erasure (everywhere only)
 
 
 class Role(StrEnum):
@@ -236,4 +240,12 @@ ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROT
     P.BREACH_MANAGE,
     P.DPIA_MANAGE,
     P.DPIA_APPROVE,
+}
+# --- data subject rights (refugio.dataprotection.rights) -------------------------------------------------
+# The data protection officer handles requests of access, correction and erasure; handling one reads (and,
+# for a correction, changes) that one person's record, audited, through the request (decision 0017).
+ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] | {
+    P.RIGHTS_VIEW,
+    P.RIGHTS_MANAGE,
+    P.RIGHTS_ERASE,
 }

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from refugio.web import errors, middleware, protection, tracing
 from refugio.web.agreements import pages as agreements_pages
+from refugio.web.assistance import archive as assistance_archive
 from refugio.web.assistance import complaints as assistance_complaints
 from refugio.web.assistance import desk as assistance_desk
 from refugio.web.assistance import pages as assistance_pages
@@ -41,6 +42,7 @@ from refugio.web.registration import (
     verify,
 )
 from refugio.web.rendering import Renderer
+from refugio.web.rights import pages as rights_pages
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
 from refugio.web.solutions import pages as solutions_pages
@@ -95,6 +97,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(sharing_pages.router)
     app.include_router(tracking_pages.router)
     app.include_router(assistance_pages.router)
+    app.include_router(assistance_archive.router)
     app.include_router(assistance_desk.router)
     app.include_router(assistance_complaints.router)
     app.include_router(assistance_reports.router)
@@ -102,6 +105,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(dataprotection_pages.router)
     app.include_router(breach_pages.router)
     app.include_router(dpia_pages.router)
+    app.include_router(rights_pages.router)
     app.include_router(agreements_pages.router)
     errors.install(app)
     middleware.install(
