@@ -74,13 +74,14 @@ def sign_off(session: Session, *, actor: Principal, data: SignOffIn) -> Casework
 
 def missing_sign_offs(session: Session, individual_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     """The people with an open protection case whose caseworker has not signed off their return."""
-    signed = set(
-        session.execute(
+    signed = {
+        (row[0], row[1])
+        for row in session.execute(
             select(CaseworkerSignOff.individual_id, CaseworkerSignOff.case_id).where(
                 CaseworkerSignOff.individual_id.in_(individual_ids)
             )
-        ).tuples()
-    )
+        )
+    }
     return list(
         dict.fromkeys(
             c.individual_id
