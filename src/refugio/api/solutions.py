@@ -395,3 +395,7 @@ def rrf(key: str, session: Db, principal: Caller) -> Response:
 from refugio.api import solutions_pathways as _pathways  # noqa: E402
 
 router.include_router(_pathways.router)
+
+from refugio.api import solutions_returns as _returns  # noqa: E402
+
+router.include_router(_returns.router)
