@@ -100,6 +100,7 @@ def _seed_domains(container: Container, echo: Callable[[str], Any]) -> None:
     seed_tracking(container, operation_id=op.id, echo=echo)
     seed_assistance(container, operation_id=op.id, echo=echo)
     seed_solutions(container, echo)
+    seed_returns(container, echo)
 
 
 def seed_assistance(container: Container, *, operation_id: uuid.UUID, echo: Callable[[str], Any]) -> None:
@@ -421,3 +422,21 @@ def seed_solutions(container: Container, echo: Callable[[str], Any]) -> None:
     echo(
         f"Solutions: {claims} RSD claims at every stage; matching run {run or '(left out: too few families)'}"
     )
+
+
+def seed_returns(container: Container, echo: Callable[[str], Any]) -> None:
+    """Return intention surveys, a go-and-see visit and three returns (refugio.solutions.returns.demo),
+    for registered households the other solutions demos left alone."""
+    from refugio.solutions.returns.demo import seed_returns as seed
+
+    with unit_of_work(container.sessions) as s:
+        op = queries.operation_by_code(s, code=OPERATION[0])
+        assert op is not None
+        households = list(
+            dict.fromkeys(m.household_id for m in queries.active_members(s, operation_id=op.id, limit=2000))
+        )
+        who = sec.principal_for(s, sec.get_user(s, "resettlement"))
+        surveys, returns = seed(
+            s, operation_id=op.id, actor=who, households=households[60:72] or households[-12:]
+        )
+    echo(f"Returns: {surveys} return intention surveys, {returns} returns (one departed and monitored)")

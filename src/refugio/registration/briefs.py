@@ -175,6 +175,7 @@ class HouseholdBrief:
     status: str
     country_of_origin: str | None
     place_of_origin: str | None
+    focal_point_id: uuid.UUID | None = None
 
 
 def households_brief(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, HouseholdBrief]:
@@ -191,6 +192,7 @@ def households_brief(session: Session, household_ids: list[uuid.UUID]) -> dict[u
             Household.status,
             Household.country_of_origin,
             Household.place_of_origin,
+            Household.focal_point_id,
         ).where(Household.id.in_(wanted))
     )
     return {r[0]: HouseholdBrief(*r) for r in rows}
