@@ -90,7 +90,7 @@ class VoluntaryReturn(UUIDPk, Timestamped, Base):
     whole_household: Mapped[bool] = mapped_column(Boolean)
     # [{"id": individual id, "ref": …, "population_type": before the return}]
     members: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON, default=list)
-    kind: Mapped[str] = mapped_column(String(20))  # voluntary_repatriation | avrr
+    kind: Mapped[str] = mapped_column(String(30))  # voluntary_repatriation | avrr
     status: Mapped[str] = mapped_column(String(10), default="planned")
     return_date: Mapped[dt.date] = mapped_column(Date)
     destination_iso3: Mapped[str] = mapped_column(String(3))

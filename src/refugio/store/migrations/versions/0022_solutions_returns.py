@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("returning_household_id", sa.Uuid(), nullable=False),
         sa.Column("whole_household", sa.Boolean(), nullable=False),
         sa.Column("members", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("return_date", sa.Date(), nullable=False),
         sa.Column("destination_iso3", sa.String(length=3), nullable=False),
