@@ -39,6 +39,7 @@ from refugio.web.registration import (
     verify,
 )
 from refugio.web.rendering import Renderer
+from refugio.web.rights import pages as rights_pages
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
 from refugio.web.solutions import pages as solutions_pages
@@ -98,6 +99,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(assistance_reports.router)
     app.include_router(solutions_pages.router)
     app.include_router(dataprotection_pages.router)
+    app.include_router(rights_pages.router)
     app.include_router(agreements_pages.router)
     errors.install(app)
     middleware.install(

@@ -3,8 +3,8 @@ through the OpenRosa form list, go-and-see visits, caseworkers' sign-offs, volun
 departed, cancelled) and reintegration monitoring visits with their scores and weights version.
 Portable types only, no refugio imports. The integrator re-chains it if other migrations land first.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 07:59:16.268778
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
