@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
+from refugio.cli.common import AsOption, DataDirOption, DbOption
 from refugio.cli.tracking_surveys import assessments_app, surveys_app
 from refugio.tracking.enums import FlowPointKind, IdpFormat, SiteKind, SiteStatus, SummaryBy
 
@@ -44,25 +44,18 @@ def _emit(text: str, out: Path | None) -> None:
 
 
 @import_app.command("pcodes")
+@common.with_options()
 def import_pcodes(
+    target: common.Target,
     areas: FileArg,
     lengths: Annotated[Path | None, typer.Option("--lengths", help="OCHA P-code length rules (CSV).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Load OCHA P-codes (admin 1–2; every admin-2 needs its admin-1) and their length rules."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> service.PcodeReport:
-        with unit_of_work(container.sessions) as s:
-            return service.load_pcodes(s, actor=actor, areas_path=areas, lengths_path=lengths)
-
-    report = common.run(run)
+    report = target.in_uow(
+        lambda s, actor, _: service.load_pcodes(s, actor=actor, areas_path=areas, lengths_path=lengths)
+    )
     typer.echo(
         f"{report.areas_read} areas read in {report.countries} countries: {report.added} added, "
         f"{report.updated} updated, {len(report.warnings)} warning(s)"
@@ -72,22 +65,21 @@ def import_pcodes(
 
 
 @import_app.command("dtm")
+@common.with_options()
 def import_dtm(
+    target: common.Target,
     file: FileArg,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Load the valid rows and list the refused ones.")
     ] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Import DTM figures (API v3 shape, admin 0–2). Refused rows are listed by line; nothing is loaded
     unless every row is valid (or --skip-invalid). Re-importing the same file adds nothing."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries, service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> tuple[service.DtmReport, queries.Additivity]:
         with unit_of_work(container.sessions) as s:
@@ -143,21 +135,20 @@ def import_mmp(
 
 
 @tracking_app.command("idps")
+@common.with_options()
 def idps_cmd(
+    target: common.Target,
     fmt: Annotated[IdpFormat, typer.Option("--format", help="hapi, hxl, csv or json.")] = IdpFormat.HAPI,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
     dataset_id: Annotated[str, typer.Option("--dataset-id", help="HAPI dataset_hdx_id column.")] = "",
     resource_id: Annotated[str, typer.Option("--resource-id", help="HAPI resource_hdx_id column.")] = "",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Export the IDPs of every round, admin levels 0–2: the HDX HAPI table, or the DTM-shaped table."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> str:
         with unit_of_work(container.sessions) as s:
@@ -174,19 +165,18 @@ def idps_cmd(
 
 
 @tracking_app.command("rounds")
+@common.with_options()
 def rounds_cmd(
+    target: common.Target,
     country: Annotated[str | None, typer.Option("--country", help="ISO3 code.")] = None,
     level: Annotated[int, typer.Option("--level", min=0, max=2, help="Admin level.")] = 0,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """IDPs per location and round with the change since the previous round."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> list[queries.RoundFigure]:
         with unit_of_work(container.sessions) as s:
@@ -201,24 +191,15 @@ def rounds_cmd(
 
 
 @tracking_app.command("additivity")
+@common.with_options()
 def additivity_cmd(
+    target: common.Target,
     country: Annotated[str | None, typer.Option("--country", help="ISO3 code.")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Check that each admin level adds up to the one above, round by round."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> queries.Additivity:
-        with unit_of_work(container.sessions) as s:
-            return queries.additivity(s, actor=actor, country=country)
-
-    check = common.run(run)
+    check = target.in_uow(lambda s, actor, _: queries.additivity(s, actor=actor, country=country))
     typer.echo(f"{check.consistent} of {check.checked} parent totals equal the sum of their children")
     for g in check.gaps[:100]:
         typer.echo(
@@ -228,35 +209,28 @@ def additivity_cmd(
 
 
 @incidents_app.command("summary")
+@common.with_options()
 def incidents_summary(
+    target: common.Target,
     by: Annotated[
         SummaryBy, typer.Option("--by", help="year, route, region, country or cause.")
     ] = SummaryBy.YEAR,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Incidents, dead and missing, and survivors by year, route, region, country or cause."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
     if fmt not in {"csv", "json"}:
         common.fail("--format must be csv or json")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> list[dict[str, Any]]:
-        with unit_of_work(container.sessions) as s:
-            return queries.summary(s, actor=actor, by=by)
-
-    rows = common.run(run)
+    rows = target.in_uow(lambda s, actor, _: queries.summary(s, actor=actor, by=by))
     _emit(queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], fmt), out)
 
 
 @sites_app.command("add")
+@common.with_options(operation=True)
 def sites_add(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Site code, unique in the operation.")],
     name: Annotated[str, typer.Option("--name")],
     kind: Annotated[SiteKind, typer.Option("--kind")],
@@ -266,21 +240,17 @@ def sites_add(
     lon: Annotated[float | None, typer.Option("--lon")] = None,
     capacity: Annotated[int | None, typer.Option("--capacity")] = None,
     agency: Annotated[str | None, typer.Option("--agency", help="Managing agency.")] = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Add a displacement site (camp, collective centre, informal settlement, host community)."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import SiteCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         SiteCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         code=code,
         name=name,
         kind=kind,
@@ -300,18 +270,17 @@ def sites_add(
 
 
 @sites_app.command("list")
+@common.with_options()
 def sites_list(
+    target: common.Target,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The sites one may see."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         found = queries.sites(s, actor=actor)
     if as_json:
@@ -334,28 +303,26 @@ tracking_app.add_typer(flows_app, name="flows")
 
 
 @flows_app.command("add-point")
+@common.with_options(operation=True)
 def flows_add_point(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Point code, unique in the operation.")],
     name: Annotated[str, typer.Option("--name")],
     kind: Annotated[FlowPointKind, typer.Option("--kind")],
     lat: Annotated[float | None, typer.Option("--lat")] = None,
     lon: Annotated[float | None, typer.Option("--lon")] = None,
     pcode: Annotated[str | None, typer.Option("--pcode", help="Admin area P-code.")] = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Add a flow monitoring point (border crossing, transit centre, bus station, port, airport)."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import FlowPointCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         FlowPointCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         code=code,
         name=name,
         kind=kind,
@@ -372,21 +339,19 @@ def flows_add_point(
 
 
 @flows_app.command("record")
+@common.with_options(operation=True)
 def flows_record(
+    target: common.Target,
     file: FileArg,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record daily counts from a CSV file (point, day, direction, sex, age_group, nationality,
     transport, count); a combination recorded again for the same day is corrected."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op = common.operation_id(container, operation)
+    container = target.open()
+    actor = target.actor(container)
+    op = target.operation_id(container)
 
     def run() -> int:
         with unit_of_work(container.sessions) as s:
@@ -396,18 +361,17 @@ def flows_record(
 
 
 @flows_app.command("show")
+@common.with_options()
 def flows_show(
+    target: common.Target,
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days up to today.")] = 14,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The flow monitoring points and the people counted each day, in and out."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries, service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     start, end = service.flow_day_range(days)
     with unit_of_work(container.sessions) as s:
         for point in queries.flow_points(s, actor=actor):
@@ -424,26 +388,24 @@ tracking_app.add_typer(distress_app, name="distress")
 
 
 @distress_app.command("agreement")
+@common.with_options(operation=True)
 def distress_agreement(
+    target: common.Target,
     partner: Annotated[str, typer.Option("--partner", help="The search-and-rescue partner.")],
     purpose: Annotated[str, typer.Option("--purpose", help="What the partner may use the log for.")],
     valid_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
     valid_until: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")],
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record a data-sharing agreement naming the partner and the purpose."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import AgreementCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         AgreementCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         partner=partner,
         purpose=purpose,
         valid_from=valid_from,
@@ -458,7 +420,9 @@ def distress_agreement(
 
 
 @distress_app.command("log")
+@common.with_options(operation=True)
 def distress_log(
+    target: common.Target,
     identity: Annotated[str, typer.Option("--identity", help="A. Vessel, call sign or group.")],
     lat: Annotated[float, typer.Option("--lat", help="B. Latitude.")],
     lon: Annotated[float, typer.Option("--lon", help="B. Longitude.")],
@@ -468,21 +432,17 @@ def distress_log(
     rcc: Annotated[str, typer.Option("--rcc", help="F. Coordinating rescue centre.")],
     pob: Annotated[int | None, typer.Option("--pob", help="D. Persons on board.")] = None,
     actions: Annotated[str | None, typer.Option("--actions", help="G. Actions taken.")] = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Log people or a vessel in distress."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import DistressCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         DistressCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         identity=identity,
         latitude=lat,
         longitude=lon,
@@ -502,12 +462,11 @@ def distress_log(
 
 
 @distress_app.command("share")
+@common.with_options()
 def distress_share(
+    target: common.Target,
     agreement: Annotated[str, typer.Option("--agreement", help="The data-sharing agreement's id.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The distress log as SITREPs for the partner of an agreement in force (audited)."""
     import uuid
@@ -519,8 +478,8 @@ def distress_share(
         agreement_id = uuid.UUID(agreement)
     except ValueError:
         common.fail(f"{agreement!r} is not an agreement id")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> str:
         with unit_of_work(container.sessions) as s:
