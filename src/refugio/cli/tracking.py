@@ -172,17 +172,11 @@ def rounds_cmd(
     level: Annotated[int, typer.Option("--level", min=0, max=2, help="Admin level.")] = 0,
 ) -> None:
     """IDPs per location and round with the change since the previous round."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = target.open()
-    actor = target.actor(container)
-
-    def run() -> list[queries.RoundFigure]:
-        with unit_of_work(container.sessions) as s:
-            return queries.rounds(s, actor=actor, country=country, admin_level=level)
-
-    for r in common.run(run):
+    for r in target.in_uow(
+        lambda s, actor, _: queries.rounds(s, actor=actor, country=country, admin_level=level)
+    ):
         change = "" if r.change is None else f"{r.change:+,}"
         typer.echo(
             f"{r.pcode:<10} {r.assessment_type} round {r.round_number:>3} {r.reporting_date} "
@@ -346,18 +340,12 @@ def flows_record(
 ) -> None:
     """Record daily counts from a CSV file (point, day, direction, sex, age_group, nationality,
     transport, count); a combination recorded again for the same day is corrected."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = target.open()
-    actor = target.actor(container)
-    op = target.operation_id(container)
-
-    def run() -> int:
-        with unit_of_work(container.sessions) as s:
-            return service.import_flow_counts(s, actor=actor, operation_id=op, path=file)
-
-    typer.echo(f"{common.run(run)} count(s) recorded")
+    recorded = target.in_operation(
+        lambda s, actor, op: service.import_flow_counts(s, actor=actor, operation_id=op, path=file)
+    )
+    typer.echo(f"{recorded} count(s) recorded")
 
 
 @flows_app.command("show")
@@ -471,21 +459,18 @@ def distress_share(
     """The distress log as SITREPs for the partner of an agreement in force (audited)."""
     import uuid
 
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
     try:
         agreement_id = uuid.UUID(agreement)
     except ValueError:
         common.fail(f"{agreement!r} is not an agreement id")
-    container = target.open()
-    actor = target.actor(container)
-
-    def run() -> str:
-        with unit_of_work(container.sessions) as s:
-            return service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
-
-    _emit(common.run(run), out)
+    _emit(
+        target.in_uow(
+            lambda s, actor, _: service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
+        ),
+        out,
+    )
 
 
 tracking_app.add_typer(surveys_app, name="surveys")

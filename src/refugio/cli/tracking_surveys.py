@@ -47,19 +47,14 @@ def survey_publish(target: common.Target) -> None:
     """Publish the operation's flow survey form on refugio's OpenRosa form list (/openrosa/formList);
     its submissions land in tracking."""
     from refugio.intake.openrosa_forms import publish_domain_form
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = target.open()
-    actor = target.actor(container)
-    op = target.operation_id(container)
-
-    def run() -> tuple[str, str]:
-        with unit_of_work(container.sessions) as s:
-            form = publish_domain_form(s, actor=actor, handler=service.SURVEY_HANDLER, operation_id=op)
-            return form.form_id, form.version
-
-    form_id, version = common.run(run)
+    form = target.in_operation(
+        lambda s, actor, op: publish_domain_form(
+            s, actor=actor, handler=service.SURVEY_HANDLER, operation_id=op
+        )
+    )
+    form_id, version = form.form_id, form.version
     typer.echo(f"form {form_id} version {version} published on /openrosa/formList")
 
 
