@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from tests.browser import CHROMIUM, signed_in_page
+from tests.browser import ARGS, CHROMIUM, signed_in_page  # noqa: F401  (ARGS: other browser tests import it from here)
 from tests.helpers import build_container
 from tests.web.conftest import make_app, seed_web
 
