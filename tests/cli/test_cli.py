@@ -38,6 +38,8 @@ def test_demo_builds_an_operation_and_prints_logins(env: list[str]) -> None:
     assert code == 0, out
     assert "Log in with:" in out and "admin" in out and "clerk" in out
     assert "60 households" in out
+    # a newcomer finds the flow monitoring survey form published and location assessments to read
+    assert "location assessments of JOR in 3 rounds" in out and "survey form refugio_flow_survey_jor" in out
     # a second run reuses the database and prints the same logins
     code2, out2 = invoke("demo", *env, "--households", "60", "--no-serve")
     assert code2 == 0 and "reusing" in out2

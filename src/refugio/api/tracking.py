@@ -5,8 +5,10 @@ search-and-rescue partners under data-sharing agreements.
 
 Permissions (checked by refugio.tracking): TRACKING_VIEW to read; TRACKING_MANAGE for the operation to
 add or change sites, flow points, counts and distress reports; TRACKING_SHARE to record agreements
-and share the distress log. Downloads and shares are audited. Imports of DTM and MMP files are done
-with `refugio tracking import …`.
+and share the distress log. Downloads and shares are audited. Figures pass through the disclosure
+control (refugio.stats.tracking_report / tracking_charts): refugio's own (flow counts, surveys,
+assessments) protected, imported published aggregates (DTM, Missing Migrants) exact. Imports of DTM
+and MMP files are done with `refugio tracking import …`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from refugio.api.problems import responses
 from refugio.api.tracking_assessments import router as assessments_router
 from refugio.api.tracking_surveys import router as surveys_router
 from refugio.security import audit
+from refugio.stats import tracking_charts, tracking_report
+from refugio.stats.tracking_report import ControlledTable
 from refugio.tracking import queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
 from refugio.tracking.schemas import (
@@ -33,7 +37,6 @@ from refugio.tracking.schemas import (
     DistressCreate,
     DistressRead,
     FlowCountIn,
-    FlowDay,
     FlowPointCreate,
     FlowPointRead,
     ImportRead,
@@ -132,12 +135,7 @@ def export_idps(
     (HXL-tagged CSV with the DTM's hashtags, plain CSV, or JSON)."""
     audit.record(session, actor=actor, action="tracking.idps_downloaded", object_type="tracking",
                  details={"format": format.value, "channel": "api"})  # fmt: skip
-    if format is IdpFormat.HAPI:
-        text = queries.render(queries.hapi_rows(session, actor=actor), queries.HAPI_COLUMNS, "csv")
-    else:
-        text = queries.render(
-            queries.dtm_rows(session, actor=actor), queries.DTM_COLUMNS, format.value, hxl=queries.DTM_HXL
-        )
+    text = tracking_charts.idps_export(session, actor=actor, fmt=format)
     if format is IdpFormat.JSON:
         return Response(text, media_type="application/json")
     disposition = f'attachment; filename="idps-{format.value}.csv"'
@@ -163,7 +161,7 @@ def incidents_summary(
 ) -> Response:
     """Incidents, dead and missing (`dead_and_missing`), dead, missing and survivors by year, route,
     region, country or cause."""
-    rows = queries.summary(session, actor=actor, by=by)
+    rows = tracking_charts.incident_summary(session, actor=actor, by=by)
     if format == "json":
         return JSONResponse(rows)
     text = queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], "csv")
@@ -196,26 +194,38 @@ def record_counts(session: Db, actor: Caller, point_id: str, body: list[FlowCoun
     return {"recorded": service.record_flow_counts(session, actor=actor, point_id=pid, counts=body)}
 
 
-@router.get("/flow-points/{point_id}/days", response_model=list[FlowDay])
+def _table(table: ControlledTable, fmt: str, name: str) -> Response:
+    if fmt == "json":
+        return JSONResponse(table.model_dump(mode="json"))
+    return Response(queries.render(table.rows, table.columns, "csv"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})  # fmt: skip
+
+
+@router.get("/flow-points/{point_id}/days", response_model=None, responses=_JSON_OR_CSV)
 def flow_days(
-    session: Db, actor: Caller, point_id: str, days: Annotated[int, Query(ge=1, le=366)] = 30
-) -> list[FlowDay]:
-    """People counted each day, in and out, over the last `days` days."""
+    session: Db, actor: Caller, point_id: str, days: Annotated[int, Query(ge=1, le=366)] = 30,
+    format: Literal["json", "csv"] = "json",
+) -> Response:  # fmt: skip
+    """People counted each day, in and out, over the last `days` days, with totals, under the
+    disclosure rule (counts of 1-4 shown as `<5`, `x` where a total would reveal one)."""
     start, end = service.flow_day_range(days)
-    return queries.flow_days(session, actor=actor, point_id=parse_id(point_id, "flow monitoring point"),
-                             start=start, end=end)  # fmt: skip
+    pid = parse_id(point_id, "flow monitoring point")
+    table = tracking_report.flow_table(session, actor=actor, point_id=pid, start=start, end=end, by="day")
+    return _table(table, format, "flows-day")
 
 
-@router.get("/flow-points/{point_id}/breakdown")
+@router.get("/flow-points/{point_id}/breakdown", response_model=None, responses=_JSON_OR_CSV)
 def flow_breakdown(
     session: Db, actor: Caller, point_id: str,
-    by: Literal["nationality", "transport", "sex", "age_group"] = "nationality",
-    days: Annotated[int, Query(ge=1, le=366)] = 30,
-) -> list[dict[str, object]]:  # fmt: skip
-    """People counted over the last `days` days by nationality, transport, sex or age group."""
+    by: Literal["nationality", "transport", "sex", "age_group", "sex_age"] = "nationality",
+    days: Annotated[int, Query(ge=1, le=366)] = 30, format: Literal["json", "csv"] = "json",
+) -> Response:  # fmt: skip
+    """People counted over the last `days` days by nationality, transport, sex or age group and
+    direction, or by age group and sex (`sex_age`), with totals, under the disclosure rule."""
     start, end = service.flow_day_range(days)
-    return queries.flow_breakdown(session, actor=actor, point_id=parse_id(point_id, "flow monitoring point"),
-                                  start=start, end=end, by=by)  # fmt: skip
+    pid = parse_id(point_id, "flow monitoring point")
+    table = tracking_report.flow_table(session, actor=actor, point_id=pid, start=start, end=end, by=by)
+    return _table(table, format, f"flows-{by}")
 
 
 class DistressUpdate(BaseModel):

@@ -6,24 +6,26 @@ the change since the location's previous round, the rounds as a time series, and
 sector with the households by shelter type of a round. Included by api/tracking.py under /tracking.
 
 Permissions (checked by refugio.tracking): TRACKING_VIEW to read (aggregate figures), TRACKING_MANAGE
-to import (audited with the file digest).
+to import (audited with the file digest). People and households, and the charts of refugio's own
+figures, pass through the disclosure control (refugio.stats.tracking_report / tracking_charts).
 """
 
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from refugio.api.deps import Caller, Db
 from refugio.api.problems import responses
 from refugio.security import audit
+from refugio.stats import tracking_charts, tracking_report
 from refugio.tracking import queries, service
-from refugio.tracking.schemas import AssessmentRead
 
 router = APIRouter(responses=responses(401, 403, 422))
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -49,20 +51,29 @@ def import_assessments(session: Db, actor: Caller, body: CsvUpload) -> dict[str,
     return report.as_dict()
 
 
-@router.get("/assessments", response_model=list[AssessmentRead])
+@router.get("/assessments")
 def list_assessments(
     session: Db, actor: Caller, country: Country = None,
     round_number: Annotated[int | None, Query(alias="round", ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-) -> list[AssessmentRead]:  # fmt: skip
-    """Assessments, latest round first, with the change in individuals since the previous round."""
-    return queries.assessments(session, actor=actor, country=country, round_number=round_number, limit=limit)
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Assessments, latest round first, with the change in individuals since the previous round; the
+    people and households under the disclosure rule (`<5`, `x`)."""
+    return tracking_report.assessment_rows(
+        session, actor=actor, country=country, round_number=round_number, limit=limit
+    )
 
 
-@router.get("/assessments/rounds", response_model=list[queries.AssessmentRound])
-def assessment_rounds(session: Db, actor: Caller, country: Country = None) -> list[queries.AssessmentRound]:
-    """Each country's rounds totalled: locations, households, individuals, IDPs, returnees, migrants."""
-    return queries.assessment_rounds(session, actor=actor, country=country)
+@router.get("/assessments/rounds", response_model=None)
+def assessment_rounds(
+    session: Db, actor: Caller, country: Country = None, format: Literal["json", "csv"] = "json"
+) -> Response:
+    """Each country's rounds totalled: locations, households, individuals, IDPs, returnees, migrants,
+    under the disclosure rule."""
+    table = tracking_report.assessment_rounds(session, actor=actor, country=country)
+    if format == "json":
+        return JSONResponse(table.model_dump(mode="json"))
+    return Response(queries.render(table.rows, table.columns, "csv"), media_type="text/csv; charset=utf-8")
 
 
 @router.get("/assessments/needs")
@@ -70,9 +81,12 @@ def sector_needs(
     session: Db, actor: Caller, country: Annotated[str, Query(min_length=3, max_length=3)],
     round_number: Annotated[int, Query(alias="round", ge=1)],
 ) -> dict[str, Any]:  # fmt: skip
-    """Needs by sector (mean severity, locations rated 4–5, first priority) and households by shelter."""
-    needs, shelter = queries.sector_needs(session, actor=actor, country=country, round_number=round_number)
-    return {"needs": [n.model_dump() for n in needs], "shelter": shelter}
+    """Needs by sector (mean severity, locations rated 4–5, first priority) and households by shelter
+    (under the disclosure rule, with their total)."""
+    needs, shelter = tracking_report.shelter_table(
+        session, actor=actor, country=country, round_number=round_number
+    )
+    return {"needs": [n.model_dump() for n in needs], "shelter": shelter.model_dump(mode="json")}
 
 
 __all__ = ["router"]
@@ -84,7 +98,7 @@ __all__ = ["router"]
 def map_file(session: Db, actor: Caller, fmt: Literal["png", "svg"],
              year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:  # fmt: skip
     """The map (country outlines, IDPs by country, sites, flow points, incidents) as PNG or SVG (audited)."""
-    data = queries.map_image(session, actor=actor, year=year, fmt=fmt)
+    data = tracking_charts.map_image(session, actor=actor, year=year, fmt=fmt)
     audit.record(session, actor=actor, action="tracking.map_downloaded", object_type="tracking",
                  details={"format": fmt, "year": year})  # fmt: skip
     return Response(data, media_type=IMAGE_TYPES[fmt])
@@ -92,11 +106,15 @@ def map_file(session: Db, actor: Caller, fmt: Literal["png", "svg"],
 
 @router.get("/charts/{name}.{fmt}", response_model=None,
             responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})  # fmt: skip
-def chart_file(session: Db, actor: Caller, name: Literal["rounds", "assessments", "incidents"],
-               fmt: Literal["png", "svg"], country: Country = None) -> Response:  # fmt: skip
+def chart_file(session: Db, actor: Caller, name: Literal["rounds", "assessments", "incidents", "flows"],
+               fmt: Literal["png", "svg"], country: Country = None, point: uuid.UUID | None = None,
+               days: Annotated[int, Query(ge=1, le=366)] = 30) -> Response:  # fmt: skip
     """A chart (IDPs by DTM round or individuals by assessment round of a country; dead and missing by
-    year) as PNG or SVG (audited)."""
-    data = queries.chart_image(session, actor=actor, name=name, country=country, fmt=fmt)
+    year; people counted at flow monitoring `point` by sex and age group) as PNG or SVG (audited).
+    refugio's own figures are drawn under the disclosure rule; imported DTM / MMP figures exact."""
+    data = tracking_charts.chart_image(session, actor=actor, name=name, country=country, fmt=fmt,
+                                       point_id=point, days=days)  # fmt: skip
     audit.record(session, actor=actor, action="tracking.chart_downloaded", object_type="tracking",
-                 details={"chart": name, "format": fmt, "country": country})  # fmt: skip
+                 details={"chart": name, "format": fmt, "country": country,
+                          "point": str(point) if point else None})  # fmt: skip
     return Response(data, media_type=IMAGE_TYPES[fmt])

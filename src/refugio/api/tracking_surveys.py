@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
 from refugio.intake.openrosa_forms import publish_domain_form
+from refugio.stats import tracking_report
+from refugio.stats.tracking_report import ControlledTable
 from refugio.tracking import queries, service
 from refugio.tracking.schemas import FlowSurveyRead, SurveyFormRead
 
@@ -62,13 +64,12 @@ def point_surveys(
     return queries.flow_surveys(session, actor=actor, point_id=pid, limit=limit)
 
 
-@router.get("/flow-points/{point_id}/surveys/breakdown")
-def survey_breakdown(
-    session: Db, actor: Caller, point_id: str, by: By = "nationality"
-) -> list[dict[str, object]]:
-    """People described by the surveys of a point (whole groups), by `by` and direction."""
+@router.get("/flow-points/{point_id}/surveys/breakdown", response_model=ControlledTable)
+def survey_breakdown(session: Db, actor: Caller, point_id: str, by: By = "nationality") -> ControlledTable:
+    """People described by the surveys of a point (whole groups), by `by` and direction, and the
+    surveys, under the disclosure rule (`<5`, `x`)."""
     pid = parse_id(point_id, "flow monitoring point")
-    return queries.survey_breakdown(session, actor=actor, point_id=pid, by=by)
+    return tracking_report.survey_table(session, actor=actor, point_id=pid, by=by)
 
 
 __all__ = ["router"]

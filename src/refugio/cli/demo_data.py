@@ -200,11 +200,19 @@ def shared_external() -> Path | None:
 
 
 def seed_tracking(container: Container, *, operation_id: Any, echo: Callable[[str], Any]) -> None:
-    """Displacement sites and, when shared/data/external is there, the DTM, P-code and MMP files."""
-    from refugio.tracking import demo
+    """Displacement sites, flow points and counts, location assessments, the flow monitoring survey
+    form published on the OpenRosa form list, and, when shared/data/external is there, the DTM, P-code
+    and MMP files."""
+    from refugio.intake.openrosa_forms import publish_domain_form
+    from refugio.tracking import demo, service
 
     with unit_of_work(container.sessions) as s:
-        lines = demo.seed_demo(s, operation_id=operation_id, actor=SYSTEM, external=shared_external())
+        country = next(o.country_iso3 for o in queries.operations(s, actor=SYSTEM) if o.id == operation_id)
+        lines = demo.seed_demo(
+            s, operation_id=operation_id, actor=SYSTEM, external=shared_external(), country=country
+        )
+        form = publish_domain_form(s, actor=SYSTEM, handler=service.SURVEY_HANDLER, operation_id=operation_id)
+        lines.append(f"Tracking: flow monitoring survey form {form.form_id} on /openrosa/formList")
     for line in lines:
         echo(line)
 

@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 from refugio.cli.tracking_surveys import assessments_app, surveys_app
 from refugio.tracking.enums import FlowPointKind, IdpFormat, SiteKind, SiteStatus, SummaryBy
 
@@ -110,15 +109,17 @@ def import_dtm(
 
 
 @import_app.command("mmp")
+@common.with_options()
 def import_mmp(
-    file: FileArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
+    target: common.Target,
+    file: FileArg,
 ) -> None:
     """Import Missing Migrants Project incidents (the cleaned extract or the full download)."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> service.MmpReport:
         with unit_of_work(container.sessions) as s:
@@ -143,22 +144,18 @@ def idps_cmd(
     dataset_id: Annotated[str, typer.Option("--dataset-id", help="HAPI dataset_hdx_id column.")] = "",
     resource_id: Annotated[str, typer.Option("--resource-id", help="HAPI resource_hdx_id column.")] = "",
 ) -> None:
-    """Export the IDPs of every round, admin levels 0–2: the HDX HAPI table, or the DTM-shaped table."""
+    """Export the IDPs of every round, admin levels 0–2: the HDX HAPI table, or the DTM-shaped table
+    (published DTM aggregates: exact)."""
+    from refugio.stats import tracking_charts
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import queries
 
     container = target.open()
     actor = target.actor(container)
 
     def run() -> str:
         with unit_of_work(container.sessions) as s:
-            if fmt is IdpFormat.HAPI:
-                rows = queries.hapi_rows(
-                    s, actor=actor, dataset_hdx_id=dataset_id, resource_hdx_id=resource_id
-                )
-                return queries.render(rows, queries.HAPI_COLUMNS, "csv")
-            return queries.render(
-                queries.dtm_rows(s, actor=actor), queries.DTM_COLUMNS, fmt.value, hxl=queries.DTM_HXL
+            return tracking_charts.idps_export(
+                s, actor=actor, fmt=fmt, dataset_hdx_id=dataset_id, resource_hdx_id=resource_id
             )
 
     _emit(common.run(run), out)
@@ -212,12 +209,14 @@ def incidents_summary(
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
 ) -> None:
-    """Incidents, dead and missing, and survivors by year, route, region, country or cause."""
+    """Incidents, dead and missing, and survivors by year, route, region, country or cause (published
+    Missing Migrants aggregates: exact)."""
+    from refugio.stats import tracking_charts
     from refugio.tracking import queries
 
     if fmt not in {"csv", "json"}:
         common.fail("--format must be csv or json")
-    rows = target.in_uow(lambda s, actor, _: queries.summary(s, actor=actor, by=by))
+    rows = target.in_uow(lambda s, actor, _: tracking_charts.incident_summary(s, actor=actor, by=by))
     _emit(queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], fmt), out)
 
 
@@ -354,18 +353,83 @@ def flows_show(
     target: common.Target,
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days up to today.")] = 14,
 ) -> None:
-    """The flow monitoring points and the people counted each day, in and out."""
+    """The flow monitoring points and the people counted each day, in and out (under the disclosure
+    rule: `<5`, `x`)."""
+    from refugio.stats import tracking_report
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries, service
 
     container = target.open()
     actor = target.actor(container)
     start, end = service.flow_day_range(days)
+    note = ""
     with unit_of_work(container.sessions) as s:
         for point in queries.flow_points(s, actor=actor):
             typer.echo(f"{point.code}  {point.kind}  {point.name}")
-            for d in queries.flow_days(s, actor=actor, point_id=point.id, start=start, end=end):
-                typer.echo(f"  {d.day}  in {d.incoming:>7,}  out {d.outgoing:>7,}")
+            table = tracking_report.flow_table(
+                s, actor=actor, point_id=point.id, start=start, end=end, by="day"
+            )
+            for d in table.rows:
+                typer.echo(f"  {d['day']!s:<10}  in {_cell(d['incoming']):>7}  out {_cell(d['outgoing']):>7}")
+            note = table.note
+    if note:
+        typer.echo(note)
+
+
+def _cell(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "")
+
+
+@flows_app.command("table")
+@common.with_options()
+def flows_table(
+    target: common.Target,
+    point: Annotated[str, typer.Argument(help="Flow monitoring point code.")],
+    by: Annotated[
+        str, typer.Option("--by", help="day, nationality, transport, sex, age_group or sex_age.")
+    ] = "sex_age",
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days up to today.")] = 30,
+    fmt: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """A table of the people counted at a point, with totals, under the disclosure rule (audited)."""
+    from refugio.security import audit
+    from refugio.stats import tracking_report
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import queries, service
+
+    if fmt not in {"text", "csv", "json"}:
+        common.fail("--format must be text, csv or json")
+    container = target.open()
+    actor = target.actor(container)
+    start, end = service.flow_day_range(days)
+
+    def run() -> tracking_report.ControlledTable:
+        with unit_of_work(container.sessions) as s:
+            found = next((p for p in queries.flow_points(s, actor=actor) if p.code == point), None)
+            if found is None:
+                common.fail(f"no flow monitoring point {point!r}")
+            assert found is not None
+            table = tracking_report.flow_table(s, actor=actor, point_id=found.id, start=start, end=end, by=by)
+            audit.record(
+                s,
+                actor=actor,
+                action="tracking.flows_downloaded",
+                object_type="tracking_flow_point",
+                object_id=str(found.id),
+                details={"table": table.title, "rule": table.rule, "channel": "cli"},
+            )
+            return table
+
+    table = common.run(run)
+    if fmt == "json":
+        _emit(json.dumps(table.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n", out)
+    elif fmt == "csv":
+        _emit(queries.render(table.rows, table.columns, "csv"), out)
+    else:
+        lines = [table.title, "  ".join(f"{c:>12}" for c in table.columns)]
+        lines += ["  ".join(f"{_cell(r[c]):>12}" for c in table.columns) for r in table.rows]
+        _emit("\n".join([*lines, table.note, ""]), out)
 
 
 distress_app = typer.Typer(

@@ -67,7 +67,9 @@ def survey_list(
         str | None, typer.Option("--by", help="Break down instead: nationality, reasons, …")
     ] = None,
 ) -> None:
-    """The surveys received at a point (or, with --by, the people they describe broken down)."""
+    """The surveys received at a point (or, with --by, the people they describe broken down, under
+    the disclosure rule)."""
+    from refugio.stats import tracking_report
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
@@ -79,11 +81,12 @@ def survey_list(
             common.fail(f"no flow monitoring point {point!r}")
         assert found is not None
         if by:
-            rows = common.run(lambda: queries.survey_breakdown(s, actor=actor, point_id=found.id, by=by))
-            for r in rows:
-                typer.echo(
-                    f"{r[by]!s:<20} in {r['incoming']:>6}  out {r['outgoing']:>6}  surveys {r['surveys']}"
-                )
+            table = common.run(lambda: tracking_report.survey_table(s, actor=actor, point_id=found.id, by=by))
+            for r in table.rows:
+                typer.echo(f"{r[by]!s:<20} in {r['incoming']!s:>6}  out {r['outgoing']!s:>6}  "
+                           f"total {r['total']!s:>6}  surveys {r['surveys']!s}")  # fmt: skip
+            if table.rows:
+                typer.echo(table.note)
             return
         for sv in queries.flow_surveys(s, actor=actor, point_id=found.id):
             reasons = ",".join(sv.reasons)
@@ -118,24 +121,64 @@ def assessments_list(
     round_number: Annotated[int | None, typer.Option("--round", min=1)] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
-    """Assessments with the change in individuals since the location's previous round."""
+    """Assessments with the change in individuals since the location's previous round (people under
+    the disclosure rule: `<5`, `x`)."""
+    from refugio.stats import tracking_report
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import queries
 
     container = target.open()
     actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         rows = common.run(
-            lambda: queries.assessments(s, actor=actor, country=country, round_number=round_number)
+            lambda: tracking_report.assessment_rows(
+                s, actor=actor, country=country, round_number=round_number
+            )
         )
     if fmt == "json":
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=1))
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
         return
     for r in rows:
-        change = "new" if r.change is None else f"{r.change:+,}"
-        flag = "  duplicate" if r.duplicate else ""
-        typer.echo(f"{r.country_iso3} R{r.round_number:<3} {r.admin2_pcode or r.admin1_pcode or '-':<10} "
-                   f"{r.location:<24} {r.individuals:>8,} ({change}){flag}")  # fmt: skip
+        change = r["change"]
+        shown = "new" if change is None else f"{change:+,}" if isinstance(change, int) else str(change)
+        flag = "  duplicate" if r["duplicate"] else ""
+        area = r["admin2_pcode"] or r["admin1_pcode"] or "-"
+        typer.echo(
+            f"{r['country_iso3']} R{r['round_number']!s:<3} {area!s:<10} "
+            f"{r['location']!s:<24} {_cell(r['individuals']):>8} ({shown}){flag}"
+        )
+
+
+def _cell(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "")
+
+
+@assessments_app.command("rounds")
+@common.with_options()
+def assessments_rounds(
+    target: common.Target,
+    country: Country = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, csv or json")] = "text",
+) -> None:
+    """Each country's rounds totalled (locations, households, individuals, IDPs, returnees, migrants),
+    under the disclosure rule."""
+    from refugio.stats import tracking_report
+    from refugio.store.uow import unit_of_work
+    from refugio.tracking import queries
+
+    if fmt not in {"text", "csv", "json"}:
+        common.fail("--format must be text, csv or json")
+    container = target.open()
+    actor = target.actor(container)
+    with unit_of_work(container.sessions) as s:
+        table = common.run(lambda: tracking_report.assessment_rounds(s, actor=actor, country=country))
+    if fmt == "json":
+        typer.echo(json.dumps(table.model_dump(mode="json"), ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        typer.echo(queries.render(table.rows, table.columns, "csv"), nl=False)
+    else:
+        for r in table.rows:
+            typer.echo("  ".join(f"{_cell(r[c]):>11}" for c in table.columns))
+        typer.echo(table.note)
 
 
 @assessments_app.command("needs")
@@ -145,23 +188,24 @@ def assessments_needs(
     country: Annotated[str, typer.Option("--country", help="ISO3 code.")],
     round_number: Annotated[int, typer.Option("--round", min=1)],
 ) -> None:
-    """Needs by sector (mean severity, locations at 4–5, first priority) and households by shelter type."""
+    """Needs by sector (mean severity, locations at 4–5, first priority) and households by shelter type
+    (under the disclosure rule)."""
+    from refugio.stats import tracking_report
     from refugio.store.uow import unit_of_work
-    from refugio.tracking import queries
 
     container = target.open()
     actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         needs, shelter = common.run(
-            lambda: queries.sector_needs(s, actor=actor, country=country, round_number=round_number)
+            lambda: tracking_report.shelter_table(s, actor=actor, country=country, round_number=round_number)
         )
     typer.echo("sector        locations  mean severity  severe  first priority")
     for n in needs:
         typer.echo(
             f"{n.sector:<13} {n.locations:>9}  {n.mean_severity:>13}  {n.severe:>6}  {n.first_priority:>14}"
         )
-    for kind, households in shelter.items():
-        typer.echo(f"shelter {kind:<20} {households:>8,} households")
+    for r in shelter.rows:
+        typer.echo(f"shelter {r['shelter']!s:<20} {_cell(r['households']):>8} households")
 
 
 __all__ = ["assessments_app", "surveys_app"]

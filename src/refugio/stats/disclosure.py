@@ -173,10 +173,14 @@ def protect(
     sizes: Sequence[int],
     has_total: Sequence[bool],
     threshold_of: Callable[[Coord], int],
+    forced: Mapping[Coord, Status] | None = None,
 ) -> Protection:
     """Primary suppression of small cells, then secondary suppression until no line of the hypercube
-    holds exactly one suppressed cell. Missing coordinates count as zero."""
+    holds exactly one suppressed cell. Missing coordinates count as zero. `forced` cells are suppressed
+    from the start (cells a linked table shares with this one and already suppresses)."""
     status: dict[Coord, Status] = {c: "primary" for c, v in values.items() if 0 < v < threshold_of(c)}
+    for c, s in (forced or {}).items():
+        status.setdefault(c, s)
     relations = [(parts, total) for parts, total in lines(sizes, has_total)]
     changed = bool(status)
     while changed:

@@ -1,6 +1,8 @@
 """Tracking data of the demo: a few displacement sites of the demo operation (linked to its
 registration sites where the codes match), flow monitoring points with a month of synthetic daily
-counts, and, when the shared reference files are beside the
+counts, three rounds of synthetic multi-sector location assessments of the operation's country (so
+the assessments page, its chart and its needs are not empty), and, when the shared reference files are
+beside the
 checkout, OCHA's P-codes, the DTM extract and the Missing Migrants incidents — so the map is full the
 first time a newcomer opens it. Uses the domain's own services; returns lines to print, including what
 was left out.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -86,13 +89,71 @@ def seed_flows(session: Session, *, operation_id: uuid.UUID, actor: Principal, d
     return recorded
 
 
+ASSESSED = [  # location, individuals in round 1, IDPs share, returnees share
+    ("Mafraq city", 52000, 0.8, 0.15),
+    ("Ramtha", 18000, 0.7, 0.2),
+    ("Irbid, Al Hashmi district", 26000, 0.85, 0.1),
+    ("Zarqa, Russeifa", 31000, 0.9, 0.05),
+    ("Azraq town", 6400, 0.6, 0.3),
+    ("Sahab", 9100, 0.75, 0.2),
+]
+SECTORS = ("food", "shelter", "wash", "health", "protection", "education")
+SHELTERS = ("rented", "host_family", "makeshift")
+
+
+def assessments_csv(country: str, *, rounds: int = 3) -> str:
+    """Synthetic multi-sector location assessments of `country`: `rounds` quarterly rounds."""
+    rng = random.Random(161)  # noqa: S311 - synthetic demo figures
+    header = ["country_iso3", "location", "round", "date", "households", "individuals", "idps", "returnees",
+              "migrants", "males", "females", "children", "adults", "elderly", "reasons", "priority_needs",
+              *(f"shelter_{k}" for k in SHELTERS), *(f"need_{k}" for k in SECTORS)]  # fmt: skip
+    lines = [",".join(header)]
+    for r in range(1, rounds + 1):
+        day = dt.date(2026, 3 * r, 28).isoformat()
+        for location, base, idp_share, ret_share in ASSESSED:
+            people = round(base * (1 + 0.06 * (r - 1)) * rng.uniform(0.95, 1.05))
+            idps, returnees = round(people * idp_share), round(people * ret_share)
+            females = round(people * 0.51)
+            children = round(people * 0.46)
+            elderly = round(people * 0.04)
+            households = people // 5
+            shelter = [round(households * p) for p in (0.6, 0.25, 0.15)]
+            needs = sorted(SECTORS, key=lambda _s: rng.random())
+            severity = [str(rng.randint(2, 5)) for _ in SECTORS]
+            figures = [households, people, idps, returnees, people - idps - returnees, people - females,
+                       females, children, people - children - elderly, elderly]  # fmt: skip
+            cells = [
+                country,
+                f'"{location}"',
+                str(r),
+                day,
+                *map(str, figures),
+                "Conflict",
+                ";".join(needs[:3]),
+            ]
+            lines.append(",".join([*cells, *map(str, shelter), *severity]))
+    return "\n".join(lines) + "\n"
+
+
+def seed_assessments(session: Session, *, country: str, actor: Principal) -> int:
+    """The demo's location assessments of `country`; the number added."""
+    with tempfile.TemporaryDirectory(prefix="refugio-demo-msla-") as tmp:
+        path = Path(tmp) / "demo-assessments.csv"
+        path.write_text(assessments_csv(country), encoding="utf-8")
+        return service.import_assessments(session, actor=actor, path=path).added
+
+
 def seed_demo(
-    session: Session, *, operation_id: uuid.UUID, actor: Principal, external: Path | None
-) -> list[str]:
+    session: Session, *, operation_id: uuid.UUID, actor: Principal, external: Path | None,
+    country: str | None = None,
+) -> list[str]:  # fmt: skip
     """Sites, and the shared reference files when `external` (shared/data/external) holds them."""
     lines = [f"Tracking: {seed_sites(session, operation_id=operation_id, actor=actor)} displacement sites"]
     counts = seed_flows(session, operation_id=operation_id, actor=actor)
     lines.append(f"Tracking: {len(FLOW_POINTS)} flow monitoring points, {counts:,} daily counts")
+    if country:
+        added = seed_assessments(session, country=country, actor=actor)
+        lines.append(f"Tracking: {added} location assessments of {country} in 3 rounds")
     if external is None or not external.is_dir():
         lines.append(
             "Tracking: left out the OCHA P-codes, the IOM DTM extract and the Missing Migrants incidents "
@@ -115,4 +176,4 @@ def seed_demo(
     return lines
 
 
-__all__ = ["seed_demo", "seed_flows", "seed_sites"]
+__all__ = ["assessments_csv", "seed_assessments", "seed_demo", "seed_flows", "seed_sites"]

@@ -24,15 +24,21 @@ def _check(fmt: str) -> None:
 
 
 def _save(fig: Any, fmt: str) -> bytes:
+    import matplotlib
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, metadata={"Creator": "refugio"} if fmt == "svg" else None)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text as <text>: readable, searchable
+        fig.savefig(buffer, format=fmt, metadata={"Creator": "refugio"} if fmt == "svg" else None)
     return buffer.getvalue()
 
 
 def bar_chart(
-    points: Sequence[tuple[str, float]], *, title: str, ylabel: str, source: str, fmt: str
-) -> bytes:
-    """A bar chart of (label, value) in order, with its title, axis label and source line."""
+    points: Sequence[tuple[str, float | str | None]], *, title: str, ylabel: str, source: str, fmt: str,
+    note: str = "",
+) -> bytes:  # fmt: skip
+    """A bar chart of (label, value) in order, with its title, axis label and source line (and a
+    note under it). A value given as text (a count withheld by the disclosure control: `<5`, `x`) is
+    drawn as that text over an empty bar; text stays text in SVG."""
     _check(fmt)
     import matplotlib
 
@@ -42,7 +48,12 @@ def bar_chart(
     fig = Figure(figsize=(8, 4.5), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     labels = [p[0] for p in points]
-    ax.bar(range(len(points)), [p[1] for p in points], color=BAR)
+    heights = [float(p[1]) if isinstance(p[1], int | float) else 0.0 for p in points]
+    ax.bar(range(len(points)), heights, color=BAR)
+    top = max(heights, default=0.0) or 1.0
+    for i, (_label, value) in enumerate(points):
+        if isinstance(value, str):
+            ax.text(i, top * 0.02, value, ha="center", va="bottom", fontsize=8, color="#333333")
     step = max(1, len(labels) // 14)
     ax.set_xticks(range(0, len(labels), step))
     ax.set_xticklabels(
@@ -52,8 +63,8 @@ def bar_chart(
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{int(v):,}"))
     ax.set_title(title if points else f"{title} (no data)", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.text(0.01, 0.01, source, fontsize=6.5, color="#555555")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.text(0.01, 0.01, source + (f" {note}" if note else ""), fontsize=6.5, color="#555555", wrap=True)
+    fig.tight_layout(rect=(0, 0.06 if note else 0.04, 1, 1))
     return _save(fig, fmt)
 
 

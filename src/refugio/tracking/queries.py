@@ -242,6 +242,24 @@ def flow_breakdown(
     return sorted(out.values(), key=lambda r: -(int(str(r["incoming"])) + int(str(r["outgoing"]))))
 
 
+def flow_cells(
+    session: Session, *, actor: Principal, point_id: uuid.UUID, start: dt.date, end: dt.date,
+    by: tuple[str, ...],
+) -> dict[tuple[str, ...], int]:  # fmt: skip
+    """People counted at a point in a period, by a combination of its columns (e.g. age group and sex)."""
+    unknown = [b for b in by if b not in (*BREAKDOWNS, "direction")]
+    if unknown or not by:
+        raise ValidationFailed.single("by", f"columns among {', '.join((*BREAKDOWNS, 'direction'))}")
+    _visible_point(session, actor, point_id)
+    columns = [getattr(FlowCount, b) for b in by]
+    stmt = (
+        select(*columns, func.sum(FlowCount.count))
+        .where(FlowCount.point_id == point_id, FlowCount.day >= start, FlowCount.day <= end)
+        .group_by(*columns)
+    )
+    return {tuple(str(v) for v in r[:-1]): int(r[-1]) for r in session.execute(stmt)}
+
+
 __all__ = [
     "CHARTS",
     "DTM_COLUMNS",
@@ -264,6 +282,7 @@ __all__ = [
     "distress_reports",
     "dtm_rows",
     "flow_breakdown",
+    "flow_cells",
     "flow_days",
     "flow_points",
     "flow_surveys",

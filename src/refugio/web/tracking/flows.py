@@ -4,7 +4,9 @@ survey — its XLSForm to download, a button publishing it on refugio's OpenRosa
 and KoboCollect then send surveys that land here) and the surveys received at the chosen point.
 
 Permissions are checked by refugio.tracking (TRACKING_VIEW to read, TRACKING_MANAGE for the point's
-operation to record counts and handle the survey form). Must not import refugio.api, cli or main.
+operation to record counts and handle the survey form). Every count shown or downloaded (CSV at
+/tracking/flows/table.csv, the chart at /tracking/charts/flows.png|svg) comes through the disclosure
+control (refugio.stats.tracking_report). Must not import refugio.api, cli or main.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from starlette.responses import Response
 from refugio.core.errors import FieldError, ValidationFailed
 from refugio.intake.openrosa_forms import publish_domain_form, published_domain_form
 from refugio.registration import queries as reg_queries
+from refugio.security import audit
 from refugio.security.permissions import Permission
+from refugio.stats import tracking_report
 from refugio.tracking import policy, queries, service
 from refugio.tracking.enums import AgeGroup, Transport
 from refugio.tracking.schemas import FlowCountIn
 from refugio.web.common import Failure, form_context, run_action
 from refugio.web.context import Page, state_of
 from refugio.web.forms import plain_input
-from refugio.web.tracking.labels import BREAKDOWN_LABELS, FLOW_KINDS, SURVEY_BREAKDOWNS
+from refugio.web.tracking.labels import BREAKDOWN_LABELS, FLOW_KINDS, SURVEY_BREAKDOWNS, TABLE_LABELS
 
 router = APIRouter(include_in_schema=False)
 COUNT_FIELDS = ("point", "day", "direction", "sex", "age_group", "nationality", "transport", "count")
@@ -56,13 +60,17 @@ def _render(request: Request, failure: Failure | None = None) -> Response:
         points = queries.flow_points(pg.db, actor=pg.principal)
         wanted = (failure.values.get("point") if failure else None) or q.get("point")
         chosen = next((p for p in points if str(p.id) == wanted), points[0] if points else None)
-        daily, breakdown, surveys, survey_rows = [], [], [], []
+        daily = breakdown = sex_age = surveys = None
         if chosen is not None:
-            daily = queries.flow_days(pg.db, actor=pg.principal, point_id=chosen.id, start=start, end=end)
-            breakdown = queries.flow_breakdown(pg.db, actor=pg.principal, point_id=chosen.id, start=start,
-                                               end=end, by=by)  # fmt: skip
-            surveys = queries.survey_breakdown(pg.db, actor=pg.principal, point_id=chosen.id, by=survey_by)
-            survey_rows = queries.flow_surveys(pg.db, actor=pg.principal, point_id=chosen.id, limit=20)
+
+            def table(name: str) -> tracking_report.ControlledTable:
+                return tracking_report.flow_table(pg.db, actor=pg.principal, point_id=chosen.id, start=start,
+                                                  end=end, by=name)  # fmt: skip
+
+            daily, breakdown, sex_age = table("day"), table(by), table("sex_age")
+            surveys = tracking_report.survey_table(
+                pg.db, actor=pg.principal, point_id=chosen.id, by=survey_by
+            )
         manageable = [p for p in points if pg.can(Permission.TRACKING_MANAGE, operation_id=p.operation_id)]
         op_ids = {p.operation_id for p in manageable}
         operations = [o for o in reg_queries.operations(pg.db, actor=pg.principal) if o.id in op_ids]
@@ -72,9 +80,9 @@ def _render(request: Request, failure: Failure | None = None) -> Response:
         }
         return pg.render(
             "tracking/flows.html", status=422 if failure else 200, points=points, chosen=chosen, days=days,
-            by=by, daily=daily, breakdown=breakdown, breakdowns=BREAKDOWN_LABELS, kinds=FLOW_KINDS,
-            survey_by=survey_by, survey_breakdowns=SURVEY_BREAKDOWNS, surveys=surveys,
-            survey_rows=survey_rows,
+            by=by, daily=daily, breakdown=breakdown, sex_age=sex_age, breakdowns=BREAKDOWN_LABELS,
+            kinds=FLOW_KINDS, survey_by=survey_by, survey_breakdowns=SURVEY_BREAKDOWNS, surveys=surveys,
+            labels=TABLE_LABELS,
             manageable=manageable, operations=operations, published=published, today=end.isoformat(),
             point_choices=[(str(p.id), f"{p.code} · {p.name}") for p in manageable],
             age_choices=[(a.value, a.value) for a in AgeGroup],
@@ -87,6 +95,34 @@ def _render(request: Request, failure: Failure | None = None) -> Response:
 @router.get("/tracking/flows")
 def flows_page(request: Request) -> Response:
     return _render(request)
+
+
+@router.get("/tracking/flows/table.csv")
+def flows_csv(request: Request) -> Response:
+    """A table of a point's counts (`by`: day, nationality, transport, sex, age_group, sex_age) or of
+    its surveys (`survey_by`), as CSV under the disclosure rule (audited)."""
+    q = request.query_params
+    try:
+        point_id = uuid.UUID(q.get("point") or "")
+    except ValueError:
+        raise ValidationFailed.single("point", "choose a flow monitoring point") from None
+    days = _int(q.get("days"), 1, 366, 14)
+    with state_of(request).page(request) as pg:
+        if q.get("survey_by"):
+            table = tracking_report.survey_table(pg.db, actor=pg.principal, point_id=point_id,
+                                                 by=str(q.get("survey_by")))  # fmt: skip
+        else:
+            start, end = service.flow_day_range(days)
+            table = tracking_report.flow_table(pg.db, actor=pg.principal, point_id=point_id, start=start,
+                                               end=end, by=str(q.get("by") or "day"))  # fmt: skip
+        audit.record(pg.db, actor=pg.principal, action="tracking.flows_downloaded",
+                     object_type="tracking_flow_point", object_id=str(point_id),
+                     details={"table": table.title, "rule": table.rule})  # fmt: skip
+    text = queries.render(table.rows, table.columns, "csv")
+    kind = f"surveys-{q.get('survey_by')}" if q.get("survey_by") else q.get("by") or "day"
+    name = f"flows-{kind}.csv"
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
 def _record(pg: Page, form: FormData) -> str:

@@ -40,6 +40,23 @@ BREAKDOWN_LABELS = {
     "sex": N_("Sex"),
     "age_group": N_("Age group"),
 }
+TABLE_LABELS = {
+    "day": N_("Date"),
+    "incoming": N_("Coming in"),
+    "outgoing": N_("Going out"),
+    "total": N_("Total"),
+    "surveys": N_("Surveys"),
+    "age_group": N_("Age group"),
+    "female": N_("Female"),
+    "male": N_("Male"),
+    "sex_unknown": N_("Sex not known"),
+    "nationality": N_("Nationality"),
+    "transport": N_("Means of transport"),
+    "sex": N_("Sex"),
+    "reasons": N_("Reason for moving"),
+    "destination_country": N_("Intended destination"),
+    "origin_country": N_("Country of departure"),
+}
 SURVEY_BREAKDOWNS = {
     "nationality": N_("Nationality"),
     "reasons": N_("Reason for moving"),

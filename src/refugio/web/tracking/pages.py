@@ -4,7 +4,9 @@ previous round and the additivity check, incidents in transit with their summari
 log (SITREPs and the agreements it is shared under), and the map (Leaflet with world-atlas
 outlines, served from the checkout's node_modules under /tracking/vendor/… — offline, no tile
 server; the page keeps its tables when the libraries are absent). Downloads (IDPs as
-HAPI/HXL/CSV/JSON, incident summaries as CSV) are audited.
+HAPI/HXL/CSV/JSON, incident summaries as CSV) are audited and pass through the disclosure control
+(refugio.stats.tracking_charts), which keeps these imported published aggregates exact and protects
+refugio's own figures (a site's population on the map).
 
 Permissions are checked by refugio.tracking (TRACKING_VIEW to read, TRACKING_MANAGE to add sites).
 Must not import refugio.api, refugio.cli or refugio.main.
@@ -27,6 +29,7 @@ from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.registration import queries as reg_queries
 from refugio.security import audit
 from refugio.security.permissions import Permission
+from refugio.stats import tracking_charts
 from refugio.tracking import policy, queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
 from refugio.tracking.schemas import SiteCreate
@@ -141,7 +144,7 @@ def overview(request: Request) -> Response:
             area_counts=queries.area_counts(pg.db, actor=pg.principal),
             imports=queries.imports(pg.db, actor=pg.principal, limit=10),
             sites=queries.sites(pg.db, actor=pg.principal),
-            years=queries.summary(pg.db, actor=pg.principal, by=SummaryBy.YEAR),
+            years=tracking_charts.incident_summary(pg.db, actor=pg.principal, by=SummaryBy.YEAR),
         )
 
 
@@ -262,12 +265,7 @@ def idps_file(request: Request, fmt: str) -> Response:
     if fmt not in kinds:
         raise NotFound("no such format")
     with state_of(request).page(request) as pg:
-        if kinds[fmt] is IdpFormat.HAPI:
-            text = queries.render(queries.hapi_rows(pg.db, actor=pg.principal), queries.HAPI_COLUMNS, "csv")
-        else:
-            text = queries.render(
-                queries.dtm_rows(pg.db, actor=pg.principal), queries.DTM_COLUMNS, fmt, hxl=queries.DTM_HXL
-            )
+        text = tracking_charts.idps_export(pg.db, actor=pg.principal, fmt=kinds[fmt])
         audit.record(
             pg.db,
             actor=pg.principal,
@@ -294,7 +292,7 @@ def incidents_page(request: Request) -> Response:
         by = _summary_by(q.get("by"))
         year = _int(q.get("year"), "year", 1990, 2100)
         total, recent = queries.incidents(pg.db, actor=pg.principal, year=year, limit=100)
-        rows = queries.summary(pg.db, actor=pg.principal, by=by)
+        rows = tracking_charts.incident_summary(pg.db, actor=pg.principal, by=by)
         points = [(r["year"], r["dead_and_missing"]) for r in rows] if by is SummaryBy.YEAR else []
         return pg.render(
             "tracking/incidents.html",
@@ -312,7 +310,7 @@ def incidents_page(request: Request) -> Response:
 def incidents_csv(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         by = _summary_by(request.query_params.get("by"))
-        rows = queries.summary(pg.db, actor=pg.principal, by=by)
+        rows = tracking_charts.incident_summary(pg.db, actor=pg.principal, by=by)
         audit.record(
             pg.db,
             actor=pg.principal,
@@ -342,7 +340,7 @@ def map_page(request: Request) -> Response:
 def map_data(request: Request) -> Response:
     with state_of(request).page(request) as pg:
         year = _int(request.query_params.get("year"), "year", 1990, 2100)
-        layers = queries.map_layers(pg.db, actor=pg.principal, year=year)
+        layers = tracking_charts.map_layers(pg.db, actor=pg.principal, year=year)
     return JSONResponse(json.loads(json.dumps(layers, default=str)))
 
 
