@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     retention_departed_years: int = 5
     retention_deceased_years: int = 2
     retention_interval_hours: int = 24
+    # data subject rights (refugio.dataprotection.rights): days to answer a request from its receipt
+    rights_deadline_days: int = Field(30, ge=1, le=365)
     default_locale: str = "en"
     htmx_path: Path | None = None  # default: node_modules/htmx.org/dist/htmx.min.js of the checkout
     # addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or

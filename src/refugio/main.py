@@ -44,6 +44,7 @@ def metadata() -> MetaData:
     import refugio.agreements.models
     import refugio.assistance.models
     import refugio.dataprotection.models
+    import refugio.dataprotection.rights.models
     import refugio.dedup.models
     import refugio.intake.models
     import refugio.protection.models

@@ -22,6 +22,7 @@ from refugio.api.agreements import router as agreements_router
 from refugio.api.assistance import router as assistance_router
 from refugio.api.assistance_complaints import router as assistance_complaints_router
 from refugio.api.dataprotection import router as dataprotection_router
+from refugio.api.dataprotection_rights import router as rights_router
 from refugio.api.dedup import router as dedup_router
 from refugio.api.guard import ApiGuard
 from refugio.api.intake import mount_intake
@@ -72,6 +73,7 @@ ROUTERS = (
     assistance_complaints_router,
     solutions_router,
     dataprotection_router,
+    rights_router,
     agreements_router,
 )
 

@@ -392,6 +392,33 @@ def rrf(key: str, session: Db, principal: Caller) -> Response:
     return Response(pdf, media_type="application/pdf")
 
 
+@router.get(
+    "/resettlement/cases/{key}/errf.xml",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+    summary="The eRRF of a case as XML (schema at /resettlement/errf.xsd)",
+)
+def errf(key: str, session: Db, principal: Caller) -> Response:
+    ref, xml = queries.rrf_xml(session, actor=principal, case_key=key)
+    return Response(
+        xml,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{ref}-errf.xml"'},
+    )
+
+
+@router.get(
+    "/resettlement/errf.xsd",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+    summary="The XML schema of the eRRF export",
+)
+def errf_schema(principal: Caller) -> Response:
+    from refugio.solutions import errf_xml
+
+    return Response(errf_xml.schema_text(), media_type="application/xml")
+
+
 from refugio.api import solutions_pathways as _pathways  # noqa: E402
 
 router.include_router(_pathways.router)

@@ -21,6 +21,7 @@ from refugio.cli.intake import forms_app, import_app
 from refugio.cli.keys import keys_app
 from refugio.cli.protection import protection_app
 from refugio.cli.registration import certs_app, ops_app, verify
+from refugio.cli.rights import rights_app
 from refugio.cli.security import audit_app, users_app
 from refugio.cli.sharing import sharing_app
 from refugio.cli.solutions import solutions_app
@@ -57,6 +58,7 @@ app.add_typer(solutions_app, name="solutions")
 app.add_typer(retention_app, name="retention")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(consent_app, name="consent")
+app.add_typer(rights_app, name="rights")
 
 
 @app.callback(invoke_without_command=True)

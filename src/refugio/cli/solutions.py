@@ -362,19 +362,30 @@ def resettlement_needs(
 @solutions_app.command("rrf")
 def rrf(
     case: str,
-    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (XML goes to standard output without it).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="pdf (the RRF) or xml (the eRRF, schema errf-1.0.xsd).")
+    ] = "pdf",
     db: common.DbOption = None,
     data_dir: common.DataDirOption = None,
     as_user: common.AsOption = None,
 ) -> None:
-    """The resettlement registration form of a case (id or reference) as PDF."""
+    """The resettlement registration form of a case (id or reference): PDF, or the eRRF as XML."""
     from refugio.solutions import queries
 
-    ref, pdf = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: queries.rrf_dossier(s, actor=a, case_key=case)
-    )
-    out.write_bytes(pdf)
-    typer.echo(f"wrote {out} ({len(pdf):,} bytes) for {ref}")
+    if fmt not in ("pdf", "xml"):
+        raise typer.BadParameter(f"--format must be pdf or xml (found {fmt!r})", param_hint="--format")
+    if fmt == "pdf" and out is None:
+        raise typer.BadParameter("a PDF needs --out FILE", param_hint="--out")
+    make = queries.rrf_xml if fmt == "xml" else queries.rrf_dossier
+    ref, data = common.in_uow(db, data_dir, as_user, lambda s, a, c: make(s, actor=a, case_key=case))
+    if out is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    out.write_bytes(data)
+    typer.echo(f"wrote {out} ({len(data):,} bytes) for {ref}")
 
 
 @claims_app.command("letter")
@@ -402,3 +413,7 @@ def claims_letter(
 from refugio.cli.solutions_pathways import pathways_app  # noqa: E402
 
 solutions_app.add_typer(pathways_app, name="pathways")
+
+from refugio.cli.solutions_scores import scores_app  # noqa: E402
+
+solutions_app.add_typer(scores_app, name="scores")

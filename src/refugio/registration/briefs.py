@@ -133,9 +133,15 @@ class NeedHolder:
 
 
 def needs_by_household(
-    session: Session, *, codes: list[str], operation_ids: list[uuid.UUID], limit: int = 5000
+    session: Session,
+    *,
+    codes: list[str],
+    operation_ids: list[uuid.UUID],
+    limit: int = 5000,
+    household_id: uuid.UUID | None = None,
 ) -> list[NeedHolder]:
-    """The active needs with one of `codes` of the active people of `operation_ids`, by household."""
+    """The active needs with one of `codes` of the active people of `operation_ids` (of one household
+    when `household_id` is given), by household."""
     if not codes or not operation_ids:
         return []
     stmt = (
@@ -155,6 +161,7 @@ def needs_by_household(
             SpecificNeed.active.is_(True),
             Individual.status == "active",
             Individual.operation_id.in_(operation_ids),
+            *([Individual.household_id == household_id] if household_id is not None else []),
         )
         .order_by(Household.ref, Individual.ref, SpecificNeed.code)
         .limit(limit)

@@ -77,6 +77,10 @@ class Permission(StrEnum):
     AGREEMENT_MANAGE = "AGREEMENT_MANAGE"  # record agreements, suspend or end them (the DPO)
     DATA_SHARE = "DATA_SHARE"  # export personal data to a partner under an agreement in force
     PARTNER_REGISTRY_SEARCH = "PARTNER_REGISTRY_SEARCH"  # a partner's "is this person registered?"
+    # data subject rights (refugio.dataprotection.rights): see the block at the end of this module
+    RIGHTS_VIEW = "RIGHTS_VIEW"  # the register of requests: references, kinds, states, deadlines
+    RIGHTS_MANAGE = "RIGHTS_MANAGE"  # record and handle requests: access reports, corrections (everywhere)
+    RIGHTS_ERASE = "RIGHTS_ERASE"  # carry out an erasure (everywhere only)
 
 
 class Role(StrEnum):
@@ -225,3 +229,11 @@ ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROT
     P.AUDIT_VERIFY,
 }
 ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements, retention, legal holds)"
+# --- data subject rights (refugio.dataprotection.rights) -------------------------------------------------
+# The data protection officer handles requests of access, correction and erasure; handling one reads (and,
+# for a correction, changes) that one person's record, audited, through the request (decision 0017).
+ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] | {
+    P.RIGHTS_VIEW,
+    P.RIGHTS_MANAGE,
+    P.RIGHTS_ERASE,
+}

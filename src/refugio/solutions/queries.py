@@ -156,7 +156,8 @@ from refugio.solutions.pathway_queries import (  # noqa: E402
     list_offers,
     pathway_figures,
 )
-from refugio.solutions.resettlement_needs import resettlement_needs, rrf_dossier  # noqa: E402
+from refugio.solutions.resettlement_needs import resettlement_needs  # noqa: E402
+from refugio.solutions.rrf import rrf_dossier, rrf_xml  # noqa: E402
 from refugio.solutions.rsd_queries import (  # noqa: E402
     decision_letter,
     find_claim,
@@ -184,6 +185,7 @@ __all__ = [
     "person_notices",
     "resettlement_needs",
     "rrf_dossier",
+    "rrf_xml",
     "rsd_figures",
 ]
 

@@ -4,7 +4,8 @@ household (a family is one case), with a suggested primary and secondary categor
 resettlement officer to confirm when opening the case. Households with an open resettlement case are
 left out; codes that call for a check before any submission (alleged perpetrator, criminal record,
 security threat) are shown as cautions, never as needs. Only the operations and sites where the reader
-holds RESETTLEMENT_MANAGE; the read is audited (household references and counts only)."""
+holds RESETTLEMENT_MANAGE; the read is audited (household references and counts only). The case
+dossier (RRF as PDF, eRRF as XML) is in refugio.solutions.rrf."""
 
 from __future__ import annotations
 
@@ -160,49 +161,3 @@ def resettlement_needs(session: Session, *, actor: Principal, limit: int = 500) 
         details={"operations": len(operations), "households": len(found)},
     )
     return found
-
-
-def rrf_dossier(session: Session, *, actor: Principal, case_key: uuid.UUID | str) -> tuple[str, bytes]:
-    """The resettlement registration form of a case (by id or reference) as PDF, for a resettlement
-    officer of its operation; the read of the family's details is audited. Returns (reference, PDF)."""
-    from refugio.core.errors import NotFound
-    from refugio.solutions import fpdf_rrf
-    from refugio.solutions.models import ResettlementQuota
-
-    try:
-        case = session.get(ResettlementCase, uuid.UUID(str(case_key)))
-    except ValueError:
-        case = session.scalar(select(ResettlementCase).where(ResettlementCase.ref == str(case_key).upper()))
-    if case is None or not actor.can(Permission.SOLUTIONS_VIEW, operation_id=case.operation_id):
-        raise NotFound("no such resettlement case")
-    actor.require(Permission.RESETTLEMENT_MANAGE, operation_id=case.operation_id)
-    ids = registry.household_member_ids(session, case.household_id)
-    people = registry.people_brief(session, list(ids))
-    quota = session.get(ResettlementQuota, case.quota_id) if case.quota_id else None
-    household = registry.household_ref(session, case.household_id)
-    form = fpdf_rrf.Rrf(
-        case_ref=case.ref,
-        operation=registry.operation_code(session, case.operation_id),
-        household_ref=household,
-        primary_category=case.primary_category,
-        secondary_category=case.secondary_category,
-        priority=case.priority,
-        needs_summary=case.needs_summary,
-        status=case.status,
-        quota=f"{quota.state_iso3} {quota.year} · {quota.label}" if quota else None,
-        submitted_on=case.submitted_on,
-        decided_on=case.decided_on,
-        departed_on=case.departed_on,
-        members=[
-            (p.ref, p.name, p.sex, p.date_of_birth) for p in sorted(people.values(), key=lambda p: p.ref)
-        ],
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="resettlement.rrf",
-        object_type="resettlement_case",
-        object_id=str(case.id),
-        details={"case": case.ref, "members": len(people)},
-    )
-    return case.ref, fpdf_rrf.render(form)

@@ -174,3 +174,21 @@ def write(path: Path, problem: Problem, assignment: IntArray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def locality_ids(path: Path) -> list[str]:
+    """The locality ids of a LOCALITIES file (either header), checked line by line."""
+    errors = _Errors()
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for line, row in _rows(path, [LOCALITY_COLUMNS_1, LOCALITY_COLUMNS_3], errors):
+        lid = row["locality_id"]
+        if not lid:
+            errors.add(path, line, "locality_id is empty", "required")
+        elif lid in seen:
+            errors.add(path, line, f"locality {lid} is already on line {seen[lid]}", "duplicate")
+        else:
+            seen[lid] = line
+            ids.append(lid)
+    errors.raise_if_any()
+    return ids

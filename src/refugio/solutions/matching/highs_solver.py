@@ -62,7 +62,10 @@ def _columns(problem: Problem, pairs: IntArray) -> tuple[Any, Any, FloatArray]:
     return starts, idx[keep].astype(np.int32), val[keep]
 
 
-def _model(problem: Problem, pairs: IntArray, capacities: IntArray, *, integer: bool) -> Any:
+def _model(
+    problem: Problem, pairs: IntArray, capacities: IntArray, *, integer: bool, upper: IntArray | None = None
+) -> Any:
+    """`upper`: per case row, how many families it stands for (aggregated identical families), else 1."""
     import highspy
 
     starts, index, value = _columns(problem, pairs)
@@ -73,9 +76,10 @@ def _model(problem: Problem, pairs: IntArray, capacities: IntArray, *, integer: 
     lp.num_row_ = rows
     lp.col_cost_ = -problem.pair_score[pairs]
     lp.col_lower_ = np.zeros(n)
-    lp.col_upper_ = np.ones(n)
+    per_case = np.ones(problem.n_cases) if upper is None else upper.astype(np.float64)
+    lp.col_upper_ = per_case[problem.pair_case[pairs]]
     lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate([np.ones(problem.n_cases), capacities.ravel().astype(np.float64)])
+    lp.row_upper_ = np.concatenate([per_case, capacities.ravel().astype(np.float64)])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = starts
     lp.a_matrix_.index_ = index
@@ -182,3 +186,39 @@ class RestrictedLP:
         self.lam = np.maximum(duals[n:], 0.0).reshape(self.problem.capacities.shape)
         self.value = -float(self.h.getInfo().objective_function_value)
         return bool(self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+
+def solve_counts(
+    problem: Problem,
+    upper: IntArray,
+    *,
+    time_limit: float,
+    start: FloatArray | None = None,
+    rel_gap: float = 1e-6,
+) -> tuple[FloatArray | None, float, float, bool]:
+    """The integer program of aggregated families: case row k of `problem` stands for `upper[k]` equal
+    families, and a column's value is how many of them go to its locality. Returns (values per pair or
+    None when nothing was found, objective, dual bound, proven optimal)."""
+    import highspy
+
+    pairs = np.arange(problem.n_pairs)
+    h = _highs()
+    h.passModel(_model(problem, pairs, problem.capacities, integer=True, upper=upper))
+    h.setOptionValue("time_limit", max(0.05, float(time_limit)))
+    h.setOptionValue("mip_rel_gap", rel_gap)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    info = h.getInfo()
+    found = info.primal_solution_status == 2
+    values = np.rint(np.asarray(h.getSolution().col_value)) if found else None
+    bound = -float(info.mip_dual_bound)
+    return (
+        values,
+        -float(info.objective_function_value) if found else 0.0,
+        bound if np.isfinite(bound) else float("inf"),
+        h.getModelStatus() == highspy.HighsModelStatus.kOptimal,
+    )

@@ -1,13 +1,15 @@
 """The solver ladder: first the LP relaxation by column generation (every column priced, so its bound is
 the LP bound of the whole problem; for large problems subgradient steps give the capacity prices that
-choose the first columns), rounding of its integral part and repair of the rest; then, with the time
-left, the exact integer program (HiGHS) started from that solution — "exact" when it proves optimality
-(gap <= 0.01 %) within the time limit — or, for problems too large for it, HiGHS polishing the start on
-the generated columns. Always: the objective, the LP bound and the gap.
+choose the first columns), rounding of its integral part and repair of the rest. Then, with the time
+left: for problems HiGHS can take whole, local improvement (`improve`: equal families re-deal their
+places, single families move to room) and the exact integer program started from that solution, on the
+columns reduced-cost fixing keeps (those that could still beat it) — "exact" when it proves optimality
+(gap <= 0.01 %) within the time limit; for larger ones, an integer program over the cases the LP split
+(on the room the others left) and local improvement. Always: the objective, the LP bound and the gap.
 
 Also the greedy baseline (each case in turn to its best locality with room) and the explanation of a
 placement (its score, the alternatives, the capacities that bind). Numpy only; the HiGHS calls are in
-refugio.solutions.matching.highs_solver, imported when solving."""
+refugio.solutions.matching.highs_solver, imported when solving, and scipy's in `improve`."""
 
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ from typing import Any
 import numpy as np
 
 from refugio.core.errors import ValidationFailed
+from refugio.solutions.matching import highs_solver, improve
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
 EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
 INITIAL_COLUMNS = 2  # per case, the best localities (by score, or by price-reduced score) to start with
 PRICED_PER_ROUND = 2  # per case, columns added by each pricing round
 PRICES_FIRST = 1500  # above this many cases, subgradient steps give capacity prices before the LP
+LP_SHARE = 0.7  # of the time limit at most for the LP: the rest rounds, repairs and improves
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
 
 
@@ -56,40 +60,96 @@ def match(
     problem: Problem, *, time_limit: float = 10.0, exact_pairs_limit: int = EXACT_PAIRS_LIMIT
 ) -> MatchResult:
     """Place each case in at most one compatible locality, within capacity, maximising the total score."""
-    from refugio.solutions.matching import highs_solver
 
     if time_limit <= 0:
         raise ValidationFailed.single("time_limit", "give a positive number of seconds")
+    improve.load()
     started = time.perf_counter()
     deadline = started + time_limit
     positive = np.nonzero(problem.pair_score > 0)[0]  # a placement that scores <= 0 never helps
     if problem.n_pairs == 0 or len(positive) == 0:
         empty = np.full(problem.n_cases, -1, dtype=np.int64)
         return MatchResult(empty, 0.0, 0.0, 0.0, "exact", time.perf_counter() - started)
-    lp, lp_bound = _column_generation(problem, positive, deadline)
+    notes: list[str] = []
+    lp, lp_bound = _column_generation(problem, positive, started + time_limit * LP_SHARE)
     assignment = _round_and_repair(problem, lp.pairs, lp.x)
     method, bound = "lp-rounding", lp_bound
     left = deadline - time.perf_counter()
-    exact = len(positive) <= exact_pairs_limit
-    if left > 0.2 and exact:
-        mip = highs_solver.solve_mip(
-            problem, positive, time_limit=left * 0.95, start=assignment, rel_gap=EXACT_GAP
-        )
-        if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
-            assignment, method = mip.assignment, "lp-rounding+polish"
-        bound = min(bound, mip.bound)
-        if mip.optimal:
-            method = "exact"
-    elif left > 0.5 and lp.optimal:
-        # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
-        # cases the LP did not place whole, on the capacities their placements left
-        repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.8, 3.0))
-        if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
-            assignment, method = repaired, "lp-rounding+repair-mip"
+    if len(positive) <= exact_pairs_limit:
+        better = improve.improve(problem, assignment, time.perf_counter() + min(1.0, left * 0.2))
+        if objective(problem, better) > objective(problem, assignment) + 1e-9:
+            assignment, method = better, "lp-rounding+swaps"
+        keep, dropped = reduced_cost_fixing(problem, positive, lp.lam, assignment)
+        left = deadline - time.perf_counter()
+        if left > 0.2:
+            mip = _exact(problem, keep, assignment, left * 0.95, notes)
+            if mip.found and mip.objective > objective(problem, assignment) + 1e-9:
+                assignment, method = mip.assignment, "lp-rounding+polish"
+            # a dropped column cannot beat the start: the bound of the whole is the reduced one's
+            bound = min(bound, max(mip.bound, dropped))
+            if mip.optimal and relative_gap(objective(problem, assignment), bound) <= EXACT_GAP:
+                method = "exact"
+    else:
+        if left > 0.5 and lp.optimal:
+            # too large for the whole MIP (HiGHS overruns short limits there): an integer program over
+            # the cases the LP did not place whole, on the capacities their placements left
+            repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0))
+            if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
+                assignment, method = repaired, "lp-rounding+repair-mip"
+        left = deadline - time.perf_counter()
+        if left > 0.3:
+            better = improve.improve(problem, assignment, deadline - min(0.3, left * 0.1))
+            if objective(problem, better) > objective(problem, assignment) + 1e-9:
+                assignment, method = better, method + "+swaps"
     value = objective(problem, assignment)
     return MatchResult(
-        assignment, value, max(bound, value), lp_bound, method, time.perf_counter() - started, lam=lp.lam
+        assignment,
+        value,
+        max(bound, value),
+        lp_bound,
+        method,
+        time.perf_counter() - started,
+        lam=lp.lam,
+        notes=notes,
     )
+
+
+def _exact(
+    problem: Problem, columns: IntArray, start: IntArray, seconds: float, notes: list[str]
+) -> highs_solver.MipResult:
+    """The integer program over `columns` from `start`; equal families aggregated when that saves rows."""
+    from refugio.solutions.matching import aggregate
+
+    agg = aggregate.aggregate(problem, columns)
+    if agg is None:
+        return highs_solver.solve_mip(problem, columns, time_limit=seconds, start=start, rel_gap=EXACT_GAP)
+    notes.append(f"{problem.n_cases} families aggregated into {agg.problem.n_cases} types of equal families")
+    values, value, bound, optimal = highs_solver.solve_counts(
+        agg.problem, agg.count, time_limit=seconds, start=aggregate.counts_of(agg, start), rel_gap=EXACT_GAP
+    )
+    found = values is not None
+    dealt = aggregate.deal(agg, values, problem.n_cases) if values is not None else start
+    return highs_solver.MipResult(dealt, value if found else 0.0, bound, optimal, found)
+
+
+def reduced_cost_fixing(
+    problem: Problem, positive: IntArray, lam: FloatArray, start: IntArray
+) -> tuple[IntArray, float]:
+    """The columns that may still be in a solution better than `start`, and an upper bound of every
+    solution using one of the others. With capacity prices `lam` >= 0 (the LP's duals), the Lagrangian
+    bound of the solutions that place case c in locality l is the whole bound less c's best priced
+    score plus (c, l)'s priced score; a column whose bound is below the start's value is dropped: exact,
+    no optimum is lost. The start's own columns are always kept."""
+    c, loc = problem.pair_case[positive], problem.pair_locality[positive]
+    reduced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
+    best = np.zeros(problem.n_cases)
+    np.maximum.at(best, c, reduced)
+    whole = float(best.sum() + (problem.capacities * lam).sum())
+    column_bound = whole - best[c] + reduced
+    value = objective(problem, start)
+    keep = (column_bound >= value - 1e-9 * max(1.0, abs(value))) | (start[c] == loc)
+    dropped = float(column_bound[~keep].max()) if (~keep).any() else -np.inf
+    return positive[keep], dropped
 
 
 def _repair_mip(
@@ -147,7 +207,8 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
     start = _top_per_case(problem, positive, problem.pair_score[positive], 1)
     fallback = float("inf")
     if problem.n_cases > PRICES_FIRST:
-        lam = _subgradient_prices(problem, positive)
+        now = time.perf_counter()
+        lam = _subgradient_prices(problem, positive, stop=now + 0.25 * max(0.0, deadline - now))
         fallback = lagrangian_bound(problem, positive, lam)
         c, loc = problem.pair_case[positive], problem.pair_locality[positive]
         reduced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
@@ -172,7 +233,9 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
     return lp, min(fallback, lagrangian_bound(problem, positive, lp.lam))
 
 
-def _subgradient_prices(problem: Problem, positive: IntArray, *, rounds: int = 30) -> FloatArray:
+def _subgradient_prices(
+    problem: Problem, positive: IntArray, *, rounds: int = 30, stop: float = float("inf")
+) -> FloatArray:
     """Capacity prices from a few subgradient steps on the Lagrangian dual (Polyak steps towards the
     greedy value): they point the column generation at the right localities from its first round."""
     cases = problem.pair_case[positive]
@@ -185,6 +248,8 @@ def _subgradient_prices(problem: Problem, positive: IntArray, *, rounds: int = 3
     lam = np.zeros(caps.shape)
     best_value, best_lam, step = np.inf, lam, 1.0
     for _ in range(rounds):
+        if time.perf_counter() > stop:  # a quarter of the LP's time at most
+            break
         reduced = score - np.einsum("ij,ij->i", sizes, lam[locs])
         top = np.maximum.reduceat(reduced, heads)
         value = float(np.maximum(top, 0).sum() + (caps * lam).sum())

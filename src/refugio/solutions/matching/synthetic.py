@@ -75,3 +75,60 @@ def rows_of(
             for i, j in zip(ci.tolist(), li.tolist(), strict=True)
         ],
     )
+
+
+PLACEMENT_HEADER = [
+    "case_id", "locality_id", "children", "adults", "seniors", "head_age", "education", "languages",
+    "skills", "outcome",
+]  # fmt: skip
+LANGUAGES = ("ar", "fr", "en", "so", "prs", "ps")
+SKILLS = ("farming", "driving", "nursing", "tailoring", "construction", "teaching")
+
+
+def true_probability(
+    locality: int, children: int, education: int, langs: set[str], skills: set[str]
+) -> float:
+    """The outcome's chance in the synthetic placements, known to the tests: locality 0 employs Arabic
+    speakers, locality 1 the educated, locality 2 small families with a driver or a builder; other
+    localities are middling for everyone."""
+    if locality == 0:
+        z = -1.2 + 2.6 * ("ar" in langs)
+    elif locality == 1:
+        z = -1.8 + 1.3 * education
+    elif locality == 2:
+        z = 0.6 - 0.7 * children + 1.6 * bool(skills & {"driving", "construction"})
+    else:
+        z = 0.0
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def placements(per_locality: list[int], *, seed: int = 0) -> list[list[str]]:
+    """Past placements (rows of PAST.csv, header first): `per_locality[j]` placements in locality Lj."""
+    rng = np.random.default_rng(seed)
+    rows: list[list[str]] = [PLACEMENT_HEADER]
+    n = 0
+    for loc, count in enumerate(per_locality):
+        for _ in range(count):
+            size = int(rng.choice(np.arange(1, 11), p=FAMILY_SIZE_SHARES / FAMILY_SIZE_SHARES.sum()))
+            children = int(rng.binomial(max(size - 1, 0), 0.55))
+            seniors = int(rng.binomial(size - children, 0.08))
+            education = int(rng.integers(0, 4))
+            langs = {str(x) for x in rng.choice(LANGUAGES, size=int(rng.integers(1, 3)), replace=False)}
+            skills = {str(x) for x in rng.choice(SKILLS, size=int(rng.integers(0, 3)), replace=False)}
+            p = true_probability(loc, children, education, langs, skills)
+            rows.append(
+                [
+                    f"P{n:06d}",
+                    f"L{loc}",
+                    str(children),
+                    str(size - children - seniors),
+                    str(seniors),
+                    str(int(rng.integers(18, 70))),
+                    ("none", "primary", "secondary", "tertiary")[education],
+                    ";".join(sorted(langs)),
+                    ";".join(sorted(skills)),
+                    str(int(rng.random() < p)),
+                ]
+            )
+            n += 1
+    return rows

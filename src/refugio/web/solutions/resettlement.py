@@ -78,6 +78,17 @@ def rrf_pdf(request: Request, key: str) -> Response:
     return Response(pdf, media_type="application/pdf")
 
 
+@router.get(PATH + "/cases/{key}/errf.xml")
+def errf_xml(request: Request, key: str) -> Response:
+    with state_of(request).page(request) as pg:
+        ref, xml = queries.rrf_xml(pg.db, actor=pg.principal, case_key=key)
+    return Response(
+        xml,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{ref}-errf.xml"'},
+    )
+
+
 def _step(pg: Page, form: FormData, verb: str, key: str) -> None:
     t, db, actor = pg.t, pg.db, pg.principal
     if verb == "quota":
