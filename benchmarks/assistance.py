@@ -1,8 +1,9 @@
 """Assistance benchmarks (issue 15): refugio's figure beside a named baseline, measured in the same run.
 
 (1) Build and freeze a cycle for N households (`refugio.assistance.service.lists.freeze`: the set-based
-    read of the registry, the declarative rules evaluated household by household with their reasons,
-    the snapshots written with refugio.store.bulk) BESIDE the store's floor — the same frozen rows
+    read of the registry, the declarative rules evaluated once per group of households alike — grouped
+    by the inputs the rules read — with their reasons, each household's snapshot written with
+    refugio.store.bulk) BESIDE the store's floor — the same frozen rows
     copied set-based (`INSERT … SELECT` into the same table, every index and constraint included, no
     Python per row) — and BESIDE a pandas computation of the same amounts from the same registry
     columns, checked row by row against the frozen list. Aim: <= 60 s at 500,000 households and

@@ -1,7 +1,7 @@
 """The complaints pages and the cycle page's PDM section: lodging with every error in one round beside
 its field, filters, the service-level timer, the status flow with the response, sensitive complaints
-only in the restricted view (and as one suppressed count elsewhere), and a PDM problem opening a
-complaint."""
+only in the restricted view (and as one suppressed count elsewhere), a PDM problem opening a
+complaint, and the household and payment a complaint names, linked for those who may open them."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.assistance.conftest import World, frozen_cycle
+from tests.assistance.conftest import World, frozen_cycle, released_plan
 from tests.helpers import PASSWORD
 from tests.web.support import BASE, csrf_of, login
 
+from refugio.assistance.models import Payment
 from refugio.main import create_app
 from refugio.security import service as sec
 from refugio.security.permissions import Role
@@ -99,3 +100,53 @@ def test_a_pdm_problem_opens_a_complaint_from_the_cycle_page(client: TestClient,
     assert "1 households asked: 0 received, 1 not received" in html
     assert 'href="/assistance/complaints/JOR-CF-000001"' in html
     assert "never paid" in client.get(f"{PAGE}/JOR-CF-000001").text
+
+
+def test_a_complaint_shows_its_household_and_payment_linked_by_permission(
+    client: TestClient, world: World
+) -> None:
+    plan = released_plan(world)
+    with unit_of_work(world.container.sessions) as s:
+        from sqlalchemy import select
+
+        pay_ref, amount = s.execute(
+            select(Payment.payment_ref, Payment.amount).where(Payment.household_ref == world.family_ref)
+        ).one()
+        user = sec.create_user(s, actor=SYSTEM, username="aap", full_name="AAP", password=PASSWORD)
+        sec.grant_role(
+            s, actor=SYSTEM, user=user, role=Role.ACCOUNTABILITY_OFFICER, operation_id=world.operation_id
+        )
+    login(client, "officer")
+    r = lodge(client, world, category="amount", description="short paid", payment_ref="NOPE-000001")
+    assert r.status_code == 422 and 'id="f-c-payment_ref-error"' in r.text  # type: ignore[attr-defined]
+    assert "no payment NOPE-000001" in r.text  # type: ignore[attr-defined]
+    other = lodge(
+        client, world, category="amount", description="not all paid", payment_ref=pay_ref, household_ref=""
+    )
+    assert other.status_code == 303  # type: ignore[attr-defined]
+    # a payment names its household; a payment to another household is refused beside the field
+    with unit_of_work(world.container.sessions) as s:
+        from refugio.registration.models import Household
+
+        couple_ref = s.scalar(select(Household.ref).where(Household.id == world.couple_id))
+    r = lodge(
+        client,
+        world,
+        category="amount",
+        description="not all paid",
+        payment_ref=pay_ref,
+        household_ref=couple_ref,
+    )
+    assert r.status_code == 422 and f"is to household {world.family_ref}" in r.text  # type: ignore[attr-defined]
+    ref = other.headers["location"].split("?")[0].rsplit("/", 1)[1]  # type: ignore[attr-defined]
+    household_link = f'<a href="/households/{world.family_id}">{world.family_ref}</a>'
+    html = client.get(f"{PAGE}/{ref}").text
+    assert household_link in html
+    assert f'href="/assistance/plans/{plan}"' in html and pay_ref in html and f"{amount} JOD" in html
+    assert household_link in client.get(PAGE).text
+    # the accountability officer handles the complaint but may not open the household: its ID, no link
+    login(client, "aap")
+    html = client.get(f"{PAGE}/{ref}").text
+    assert world.family_ref in html and f'href="/households/{world.family_id}"' not in html
+    assert f'href="/assistance/plans/{plan}"' in html
+    assert f'href="/households/{world.family_id}"' not in client.get(PAGE).text

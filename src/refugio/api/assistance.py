@@ -1,5 +1,6 @@
 """Assistance API: programmes, versioned rules, cycles (preview, freeze, status), payment plans and
-their steps (lock, submit, approve, reject, release, abort, close), payment files, reconciliation of
+their steps (lock, submit, approve, reject, release, abort, close), payment files (plain, or an AES-256
+ZIP in two steps: the password in one answer, the archive fetched once by its id), reconciliation of
 provider reports, verification of sealed records, the desk (lookup by typed id or certificate
 payload, collection) and PDM sample sizes.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
@@ -44,7 +46,7 @@ from refugio.assistance.schemas import (
     TotalsRow,
     VerifyReport,
 )
-from refugio.assistance.service import desk, lists, plans, programmes, reconcile
+from refugio.assistance.service import archive, desk, lists, plans, programmes, reconcile
 from refugio.core.errors import ValidationFailed
 
 router = APIRouter(prefix="/assistance", tags=["assistance"], responses=responses(401, 403, 404, 409, 422))
@@ -272,6 +274,49 @@ def export(plan: str, session: Db, principal: Caller, format: Literal["csv", "xl
         media = "text/csv; charset=utf-8"
     return Response(
         data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{plan}.{format}"'}
+    )
+
+
+class ArchiveOut(BaseModel):
+    archive_id: str = Field(description="Fetch the archive once, within the hour, at `download`.")
+    download: str
+    member: str = Field(description="The payment file inside the ZIP")
+    password: str = Field(description="The ZIP's AES-256 password: shown once, kept nowhere")
+    expires_at: dt.datetime
+
+
+@router.post(
+    "/plans/{plan}/export/encrypted",
+    response_model=ArchiveOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Make the payment file's AES-256 ZIP: the password now, the archive at `download` (audited)",
+)
+def export_encrypted(
+    plan: str, request: Request, session: Db, principal: Caller, format: Literal["csv", "xlsx"] = "csv"
+) -> ArchiveOut:
+    folder = container_of(request).settings.data_dir / "exports"
+    staged = archive.stage(session, actor=principal, plan_key=plan, fmt=format, folder=folder)
+    code = plan.strip().upper()
+    return ArchiveOut(
+        archive_id=staged.token,
+        download=f"/api/v1/assistance/plans/{code}/export/encrypted/{staged.token}",
+        member=staged.member,
+        password=staged.password,
+        expires_at=staged.expires_at,
+    )
+
+
+@router.get(
+    "/plans/{plan}/export/encrypted/{archive_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+    summary="The encrypted archive, once, to the user who made it (audited)",
+)
+def fetch_encrypted(plan: str, archive_id: str, request: Request, session: Db, principal: Caller) -> Response:
+    folder = container_of(request).settings.data_dir / "exports"
+    name, data = archive.take(session, actor=principal, plan_key=plan, token=archive_id, folder=folder)
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 

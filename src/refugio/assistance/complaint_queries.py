@@ -1,7 +1,9 @@
 """Complaint reads. Ordinary lists and counts never show a sensitive complaint (SEA, fraud by staff):
 those are listed only with ASSISTANCE_COMPLAINT_SENSITIVE, and every read of one is audited. Counts by
 category for everyone else merge the sensitive categories into one `restricted` line, shown only when
-it reaches the disclosure threshold.
+it reaches the disclosure threshold. A complaint's read names its household and its payment (plan,
+status, amount); the household's id (the page's link) only for a reader holding HOUSEHOLD_VIEW where
+the household lives, the payment's plan only for a reader of the programme's operation.
 
 Imports refugio.assistance (models, schemas, service), refugio.registration.queries, security, core.
 """
@@ -13,12 +15,13 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from refugio.assistance.models import Complaint
+from refugio.assistance import policy
+from refugio.assistance.models import Complaint, Payment, PaymentPlan
 from refugio.assistance.schemas import ComplaintCount, ComplaintRead
 from refugio.assistance.service.common import audited
 from refugio.assistance.service.complaints import load_complaint
 from refugio.core import clock
-from refugio.registration.queries import scope_clause
+from refugio.registration.queries import household_places, scope_clause
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 
@@ -26,10 +29,42 @@ P = Permission
 THRESHOLD = 5
 
 
-def _read(c: Complaint) -> ComplaintRead:
-    read = ComplaintRead.model_validate(c)
-    read.overdue = c.closed_at is None and c.status != "resolved" and c.due_at < clock.now()
-    return read
+def _reads(session: Session, actor: Principal, rows: list[Complaint]) -> list[ComplaintRead]:
+    """The reads of these complaints with their household and payment (two queries for the lot)."""
+    places = household_places(session, [c.household_id for c in rows if c.household_id])
+    refs = {c.payment_ref for c in rows if c.payment_ref}
+    payments = (
+        {
+            ref: (plan, status, amount, currency)
+            for ref, plan, status, amount, currency in session.execute(
+                select(
+                    Payment.payment_ref, PaymentPlan.code, Payment.status, Payment.amount, Payment.currency
+                )
+                .join(PaymentPlan, PaymentPlan.id == Payment.plan_id)
+                .where(Payment.payment_ref.in_(refs))
+            )
+        }
+        if refs
+        else {}
+    )
+    now = clock.now()
+    out = []
+    for c in rows:
+        read = ComplaintRead.model_validate(c)
+        read.overdue = c.closed_at is None and c.status != "resolved" and c.due_at < now
+        place = places.get(c.household_id) if c.household_id else None
+        read.household_id = None  # the model's column: kept only for a reader who may open the household
+        if place is not None:
+            read.household_ref = place.ref
+            if actor.can(P.HOUSEHOLD_VIEW, operation_id=place.operation_id, site_id=place.site_id):
+                read.household_id = place.id
+        if c.payment_ref in payments:
+            plan, status, amount, currency = payments[c.payment_ref]
+            if policy.may_view(actor, c.operation_id):
+                read.payment_plan = plan
+            read.payment_status, read.payment_amount, read.payment_currency = status, amount, currency
+        out.append(read)
+    return out
 
 
 def _sensitive_clause(actor: Principal) -> object:
@@ -77,7 +112,7 @@ def list_complaints(
             "-",
             {"rows": len(rows)},
         )
-    return [_read(c) for c in rows]
+    return _reads(session, actor, rows)
 
 
 def get_complaint(session: Session, *, actor: Principal, key: uuid.UUID | str) -> ComplaintRead:
@@ -91,7 +126,7 @@ def get_complaint(session: Session, *, actor: Principal, key: uuid.UUID | str) -
             c.id,
             {"ref": c.ref},
         )
-    return _read(c)
+    return _reads(session, actor, [c])[0]
 
 
 def counts_by_category(session: Session, *, actor: Principal) -> list[ComplaintCount]:

@@ -322,7 +322,16 @@ class ComplaintRead(Read):
     description: str
     response: str | None
     household_ref: str | None = None
+    household_id: uuid.UUID | None = Field(
+        default=None, description="Set only when the reader may open the household (HOUSEHOLD_VIEW there)."
+    )
     payment_ref: str | None
+    payment_plan: str | None = Field(
+        default=None, description="The payment's plan, when the reader may see it."
+    )
+    payment_status: str | None = None
+    payment_amount: Decimal | None = None
+    payment_currency: str | None = None
     received_at: dt.datetime
     due_at: dt.datetime
     closed_at: dt.datetime | None

@@ -222,18 +222,43 @@ def plan_close(
 @payments_app.command("export")
 def payments_export(
     plan: PlanArg,
-    out: Annotated[Path, typer.Option("--out", help="The payment file: .csv or .xlsx")],
+    out: Annotated[Path, typer.Option("--out", help="The payment file: .csv or .xlsx (.zip with --encrypt)")],
+    encrypt: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt",
+            help="Write an AES-256 encrypted ZIP; its generated password is printed once, on stderr",
+        ),
+    ] = False,
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or xlsx (default: from --out's suffix, else csv)"),
+    ] = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     as_user: AsOption = None,
 ) -> None:
-    """Write the plan's payment file in its provider template (authorised plans onward)."""
-    from refugio.assistance.service import plans
+    """Write the plan's payment file in its provider template (authorised plans onward); with
+    --encrypt, inside an AES-256 ZIP whose password is printed on its own line on stderr."""
+    from refugio.assistance.service import archive, plans
 
-    export = plans.export_xlsx if out.suffix.lower() == ".xlsx" else plans.export_csv
-    data = common.in_uow(db, data_dir, as_user, lambda s, a, c: export(s, actor=a, plan_key=plan))
-    out.write_bytes(data)
-    typer.echo(f"wrote {out} ({len(data)} bytes)")
+    suffixes = [x.lower() for x in out.suffixes]
+    fmt = file_format or ("xlsx" if ".xlsx" in suffixes else "csv")
+    if fmt not in archive.FORMATS:
+        raise typer.BadParameter(f"{fmt!r}: choose csv or xlsx", param_hint="--format")
+    if not encrypt:
+        export = plans.export_xlsx if fmt == "xlsx" else plans.export_csv
+        data = common.in_uow(db, data_dir, as_user, lambda s, a, c: export(s, actor=a, plan_key=plan))
+        out.write_bytes(data)
+        typer.echo(f"wrote {out} ({len(data)} bytes)")
+        return
+    made = common.in_uow(
+        db, data_dir, as_user, lambda s, a, c: archive.encrypted_export(s, actor=a, plan_key=plan, fmt=fmt)
+    )
+    out.write_bytes(made.data)
+    typer.echo(f"wrote {out} ({len(made.data)} bytes, AES-256 encrypted ZIP holding {made.member})")
+    typer.echo("password (shown once; send it by another channel than the file):", err=True)
+    typer.echo(made.password, err=True)
 
 
 @payments_app.command("reconcile")

@@ -293,3 +293,41 @@ def _namesake(maker: _Maker, bases: list[dict[str, Any]], hh_key: str, sites: li
         document_number="",
     )
     return namesake
+
+
+REGISTRY_RATES = Rates(arabic_only=0.0)
+"""The rates of a registry's re-registrations (`registered_again`): names stay in Latin script in the
+name fields (the registration form's), with their original-script forms where the first had them."""
+
+
+def registered_again(
+    hh: dict[str, Any], *, seed: int, k: int, site_ids: list[uuid.UUID], rates: Rates = REGISTRY_RATES
+) -> list[dict[str, Any]]:
+    """The household `hh` (a `generate_household_dicts` item, number `k`) registered again, none, once
+    or twice (`duplicate_household`, `second_duplicate`), in the shape of `HouseholdCreate`: each member
+    perturbed as `generate` perturbs a re-registration (spellings, typos, partial or re-estimated dates,
+    dropped middle or family names, swapped order, sex, phone), at the same site (`same_site`) or
+    another. Documents are left out: a registry refuses a number another person already holds.
+    Deterministic per (`seed`, `k`)."""
+    maker = _Maker(seed * 1_000_003 + k, rates)
+    if not maker.chance(rates.duplicate_household):
+        return []
+    copies = 2 if maker.chance(rates.second_duplicate) else 1
+    bases = _bases(hh, seed, k)
+    out = []
+    for _ in range(copies):
+        site = hh["site_id"]
+        if not maker.chance(rates.same_site) and len(site_ids) > 1:
+            site = str(maker.rng.choice([s for s in site_ids if str(s) != str(hh["site_id"])]))
+        again = dict(hh, site_id=site, members=[])
+        for base, member in zip(bases, hh["members"], strict=True):
+            row = maker.perturb(base, str(site))
+            m = dict(member, documents=[])
+            for part in ("given_name", "middle_name", "family_name"):
+                m[part] = row[part] or ("" if part != "middle_name" else None)
+            m.update(sex=row["sex"], phone=row["phone"] or None)
+            if row["date_of_birth"]:
+                m.update(date_of_birth=row["date_of_birth"], stated_age=None)
+            again["members"].append(m)
+        out.append(again)
+    return out

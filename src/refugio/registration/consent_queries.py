@@ -73,6 +73,19 @@ def households_consenting(
     return {h for h, f in focal.items() if f is None or f in allowed}
 
 
+def households_withdrawn(session: Session, *, purpose: str, operation_id: uuid.UUID) -> set[uuid.UUID]:
+    """The households of an operation whose focal point withdrew from `purpose`: for a purpose on the
+    legal basis recorded at registration (`explicit=False`), exactly the households
+    `households_consenting` leaves out, found with one join instead of a list of ids."""
+    return set(
+        session.scalars(
+            select(Household.id)
+            .join(ConsentWithdrawal, ConsentWithdrawal.individual_id == Household.focal_point_id)
+            .where(Household.operation_id == operation_id, ConsentWithdrawal.purpose == purpose)
+        )
+    )
+
+
 def consent_of(session: Session, *, actor: Principal, individual_id: uuid.UUID) -> ConsentRead:
     """A person's consent purpose by purpose and its history (INDIVIDUAL_VIEW where they are); audited."""
     person = session.get(Individual, individual_id)
@@ -125,4 +138,4 @@ def consent_of(session: Session, *, actor: Principal, individual_id: uuid.UUID) 
     )
 
 
-__all__ = ["consent_of", "consenting", "has_consent", "households_consenting"]
+__all__ = ["consent_of", "consenting", "has_consent", "households_consenting", "households_withdrawn"]

@@ -491,6 +491,7 @@ from refugio.registration.consent_queries import consent_of as consent_of  # noq
 from refugio.registration.consent_queries import consenting as consenting  # noqa: E402
 from refugio.registration.consent_queries import has_consent as has_consent  # noqa: E402
 from refugio.registration.consent_queries import households_consenting as households_consenting  # noqa: E402
+from refugio.registration.consent_queries import households_withdrawn as households_withdrawn  # noqa: E402
 from refugio.registration.partner_reads import SHAREABLE_FIELDS as SHAREABLE_FIELDS  # noqa: E402
 from refugio.registration.partner_reads import RegistryAnswer as RegistryAnswer  # noqa: E402
 from refugio.registration.partner_reads import find_registered as find_registered  # noqa: E402
@@ -504,5 +505,7 @@ from refugio.registration.queries_search import search_people as search_people  
 from refugio.registration.queries_search import search_people_page as search_people_page  # noqa: E402
 from refugio.registration.roster import AssistanceHousehold as AssistanceHousehold  # noqa: E402
 from refugio.registration.roster import AssistanceMember as AssistanceMember  # noqa: E402
+from refugio.registration.roster import HouseholdPlace as HouseholdPlace  # noqa: E402
 from refugio.registration.roster import household_id_for_key as household_id_for_key  # noqa: E402
+from refugio.registration.roster import household_places as household_places  # noqa: E402
 from refugio.registration.roster import households_for_assistance as households_for_assistance  # noqa: E402

@@ -1,7 +1,8 @@
 """Set-based reads of the registry for assistance (`refugio.assistance`): the active households of an
 operation with their active members, the members' active specific-need codes and the focal point's
 first document, in four queries whatever the number of households; and the household a desk's typed
-key names. Re-exported by `registration.queries`, through which other domains read the registry.
+key names, and where households are (their references, operations and sites) for the pages that link
+to them. Re-exported by `registration.queries`, through which other domains read the registry.
 """
 
 from __future__ import annotations
@@ -116,6 +117,28 @@ def households_for_assistance(
             .order_by(Household.ref)
         )
     ]
+
+
+@dataclass(frozen=True)
+class HouseholdPlace:
+    """A household's reference and where it is registered: enough to decide whether a reader may open it."""
+
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+
+
+def household_places(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, HouseholdPlace]:
+    """The households of these ids (one query); an id with no household is left out."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Household.id, Household.ref, Household.operation_id, Household.site_id).where(
+            Household.id.in_(set(ids))
+        )
+    )
+    return {hid: HouseholdPlace(hid, ref, op, site) for hid, ref, op, site in rows}
 
 
 def household_id_for_key(session: Session, *, key: str) -> uuid.UUID | None:

@@ -232,7 +232,7 @@ ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROT
 ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements, retention, legal holds)"
 # --- data subject rights (refugio.dataprotection.rights) -------------------------------------------------
 # The data protection officer handles requests of access, correction and erasure; handling one reads (and,
-# for a correction, changes) that one person's record, audited, through the request (decision 0016).
+# for a correction, changes) that one person's record, audited, through the request (decision 0017).
 ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] | {
     P.RIGHTS_VIEW,
     P.RIGHTS_MANAGE,

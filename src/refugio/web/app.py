@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from refugio.web import errors, middleware, protection, tracing
 from refugio.web.agreements import pages as agreements_pages
+from refugio.web.assistance import archive as assistance_archive
 from refugio.web.assistance import complaints as assistance_complaints
 from refugio.web.assistance import desk as assistance_desk
 from refugio.web.assistance import pages as assistance_pages
@@ -94,6 +95,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(sharing_pages.router)
     app.include_router(tracking_pages.router)
     app.include_router(assistance_pages.router)
+    app.include_router(assistance_archive.router)
     app.include_router(assistance_desk.router)
     app.include_router(assistance_complaints.router)
     app.include_router(assistance_reports.router)

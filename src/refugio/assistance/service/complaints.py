@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from refugio.assistance.enums import SENSITIVE_CATEGORIES, SLA_HOURS, ComplaintStatus
-from refugio.assistance.models import Complaint
+from refugio.assistance.models import Complaint, Payment
 from refugio.assistance.schemas import ComplaintCreate, ComplaintProgress
 from refugio.assistance.service.common import audited, load_programme
 from refugio.core import clock
-from refugio.core.errors import Conflict, NotFound, ValidationFailed
+from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.registration.queries import household_id_for_key, visible_operations, visible_sites
 from refugio.security.permissions import Permission
 from refugio.security.principals import SYSTEM, Principal
@@ -59,11 +59,7 @@ def lodge_complaint(session: Session, *, actor: Principal, data: ComplaintCreate
         if site is None:
             raise ValidationFailed.single("site_code", f"no site {data.site_code} in this operation")
     actor.require(P.ASSISTANCE_COMPLAINT, operation_id=data.operation_id, site_id=site.id if site else None)
-    household_id = None
-    if data.household_ref:
-        household_id = household_id_for_key(session, key=data.household_ref)
-        if household_id is None:
-            raise ValidationFailed.single("household_ref", f"no household {data.household_ref}")
+    household_id, payment_ref = _household_and_payment(session, data)
     programme_id = load_programme(session, data.programme).id if data.programme else None
     now = clock.now()
     complaint = Complaint(
@@ -72,7 +68,7 @@ def lodge_complaint(session: Session, *, actor: Principal, data: ComplaintCreate
         site_id=site.id if site else None,
         programme_id=programme_id,
         household_id=household_id,
-        payment_ref=data.payment_ref,
+        payment_ref=payment_ref,
         channel=data.channel.value,
         category=data.category.value,
         sensitive=data.category in SENSITIVE_CATEGORIES,
@@ -91,6 +87,37 @@ def lodge_complaint(session: Session, *, actor: Principal, data: ComplaintCreate
     details = {"ref": complaint.ref, "sensitive": complaint.sensitive}
     audited(session, actor, "assistance.complaint.lodge", "assistance_complaint", complaint.id, details)
     return complaint
+
+
+def _household_and_payment(session: Session, data: ComplaintCreate) -> tuple[uuid.UUID | None, str | None]:
+    """The household and payment a complaint is about: each must exist, the payment must be the
+    household's when both are given, and a payment alone links its household too."""
+    household_id = None
+    errors: dict[str, str] = {}
+    if data.household_ref:
+        household_id = household_id_for_key(session, key=data.household_ref)
+        if household_id is None:
+            errors["household_ref"] = f"no household {data.household_ref}"
+    payment_ref = None
+    if data.payment_ref:
+        wanted = data.payment_ref.strip().upper()  # plan codes are upper case
+        found = session.execute(
+            select(Payment.payment_ref, Payment.household_ref).where(Payment.payment_ref == wanted)
+        ).first()
+        if found is None:
+            errors["payment_ref"] = f"no payment {wanted}"
+        else:
+            payment_ref, payment_household = found
+            paid_to = household_id_for_key(session, key=payment_household)
+            if household_id is None and "household_ref" not in errors:
+                household_id = paid_to
+            elif household_id is not None and paid_to != household_id:
+                errors["payment_ref"] = (
+                    f"payment {payment_ref} is to household {payment_household}, not {data.household_ref}"
+                )
+    if errors:
+        raise ValidationFailed([FieldError(k, v) for k, v in errors.items()])
+    return household_id, payment_ref
 
 
 def load_complaint(session: Session, actor: Principal, complaint_id: uuid.UUID | str) -> Complaint:

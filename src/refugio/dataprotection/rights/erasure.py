@@ -1,4 +1,4 @@
-"""Erasure of a person where the law allows it (decision 0016).
+"""Erasure of a person where the law allows it (decision 0017).
 
 Refused, with the reason named, while a legal hold applies (on the person, their household or a case
 they are part of), a protection case they are part of is open, or an asylum claim they are part of is
@@ -9,7 +9,7 @@ protection cases they alone are part of are dropped; their household, once no me
 unerased, loses its address, phone, shelter and place of origin. A **tombstone** is kept per erased
 record (reference, when, by whom, which request; no personal data), so that references elsewhere
 resolve to "erased". The audit log is never changed: its entries name records by id and reference and
-hold field names, never values (decision 0016), so `refugio audit verify` passes afterwards.
+hold field names, never values (decision 0017), so `refugio audit verify` passes afterwards.
 
 Reads registration's and protection's tables directly (a set-based write listed in decision 0010, like
 dataprotection.anonymise)."""

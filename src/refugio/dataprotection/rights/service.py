@@ -236,7 +236,7 @@ def complete_access(session: Session, *, actor: Principal, request_id: uuid.UUID
 
 def _acting(actor: Principal, person: Individual) -> Principal:
     """The actor, for this one person only, with the rights of a registration clerk at their site: a
-    correction goes through the registration service like any other (decision 0016)."""
+    correction goes through the registration service like any other (decision 0017)."""
     return Principal(
         user_id=actor.user_id,
         username=actor.username,

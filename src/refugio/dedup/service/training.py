@@ -8,6 +8,7 @@ web framework nor a channel.
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Sequence
 
@@ -69,16 +70,40 @@ def _records(people: Sequence[index.Indexed]) -> Records:
     return out
 
 
-def _operation_people(session: Session, operation_id: uuid.UUID) -> list[index.Indexed]:
-    people = []
-    stmt = select(DedupPerson).where(DedupPerson.operation_id == operation_id, DedupPerson.status == "active")
-    for p in session.scalars(stmt.execution_options(yield_per=5000)):
-        people.append(
-            index.Indexed(
-                p.individual_id, p.operation_id, p.household_id, p.site_id, p.status, p.version, p.prepared
+def _operation_people(
+    session: Session, operation_id: uuid.UUID, *, sample: int | None = None, seed: int = 42
+) -> list[index.Indexed]:
+    """The operation's active indexed people; with `sample`, at most that many of them, drawn at
+    random (`seed`) from their ids, so that only the sample's prepared rows are read (a model of a
+    million people is trained on a few hundred thousand without holding the million in memory)."""
+    active = (DedupPerson.operation_id == operation_id, DedupPerson.status == "active")
+    columns = (
+        DedupPerson.individual_id,
+        DedupPerson.operation_id,
+        DedupPerson.household_id,
+        DedupPerson.site_id,
+        DedupPerson.status,
+        DedupPerson.version,
+        DedupPerson.prepared,
+    )
+    if sample is not None:
+        ids = list(
+            session.scalars(
+                select(DedupPerson.individual_id).where(*active).order_by(DedupPerson.individual_id)
             )
         )
-    return people
+        if len(ids) > sample:
+            chosen = sorted(random.Random(seed).sample(ids, sample))  # noqa: S311 - sampling, not security
+            people: list[index.Indexed] = []
+            for start in range(0, len(chosen), index.CHUNK):
+                chunk = chosen[start : start + index.CHUNK]
+                people.extend(
+                    index.Indexed(*row)
+                    for row in session.execute(select(*columns).where(DedupPerson.individual_id.in_(chunk)))
+                )
+            return people
+    stmt = select(*columns).where(*active).order_by(DedupPerson.individual_id)
+    return [index.Indexed(*row) for row in session.execute(stmt.execution_options(yield_per=5000))]
 
 
 def index_people(session: Session, *, actor: Principal, rebuild: bool = False) -> int:
@@ -111,11 +136,7 @@ def train_model(
     _operation(session, operation_id)
     policy.require_decide(actor, operation_id)
     index.sync(session)
-    people = _operation_people(session, operation_id)
-    if len(people) > sample:
-        import random
-
-        people = random.Random(seed).sample(people, sample)  # noqa: S311 - sampling, not security
+    people = _operation_people(session, operation_id, sample=sample, seed=seed)
     model = get_engine(engine).train(_records(people), seed=seed, max_pairs=max_pairs)
     previous = active_model(session, operation_id)
     review, match = model_thresholds(previous)
