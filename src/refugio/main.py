@@ -54,6 +54,7 @@ def metadata() -> MetaData:
     import refugio.security.models
     import refugio.sharing.models
     import refugio.solutions.models
+    import refugio.solutions.returns.models
     import refugio.stats.models
     import refugio.tracking.models  # noqa: F401
     from refugio.store.base import Base

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import uvicorn
+from tests.browser import sign_in, signed_in_page
 from tests.helpers import PASSWORD, build_container, household_payload
 from tests.web.conftest import make_app, seed_web
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM, free_port
 
 from refugio.registration import service as reg
 from refugio.registration.schemas import HouseholdCreate
@@ -71,71 +72,55 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
         container.engine.dispose()
 
 
-def _sign_in(page: Any, url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]:has-text('Sign in')")
-    page.wait_for_url(f"{url}/")
-
-
 def _no_sideways_scroll(page: Any, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_agreements_and_consent_pages(served: tuple[str, Any], width: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, person_id = served
     partner = f"Partner {width}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(15_000)
-            _sign_in(page, url, "dpo")
-            page.goto(f"{url}/agreements")
-            expect(page.locator("h1")).to_have_text("Data-sharing agreements")
-            _no_sideways_scroll(page, width)
-            # a wrong form: no partner, no field ticked -> both errors beside their fields, one round
-            page.select_option("#f-rec-purpose", "assistance")
-            page.select_option("#f-rec-legal_basis", "public_interest")
-            page.fill("#f-rec-retention_days", "60")
-            page.fill("#f-rec-valid_until", (dt.date.today() + dt.timedelta(days=90)).isoformat())
-            page.press("#f-rec-retention_days", "Enter")
-            expect(page.locator("#f-rec-partner-error")).to_be_visible()
-            expect(page.locator("#f-rec-fields-error")).to_be_visible()
-            _no_sideways_scroll(page, width)
-            # the same form, completed with the keyboard
-            page.fill("#f-rec-partner", partner)
-            page.check("#f-rec-registration_number-fields")
-            page.check("#f-rec-status-fields")
-            page.fill("#f-rec-valid_until", (dt.date.today() + dt.timedelta(days=90)).isoformat())
-            page.press("#f-rec-partner", "Enter")
-            expect(page.locator(".notice")).to_have_text("The agreement was recorded.")
-            expect(page.locator("tbody")).to_contain_text(partner)
-            _no_sideways_scroll(page, width)
+    with signed_in_page(url, "dpo", width=width) as (page, _):
+        page.goto(f"{url}/agreements")
+        expect(page.locator("h1")).to_have_text("Data-sharing agreements")
+        _no_sideways_scroll(page, width)
+        # a wrong form: no partner, no field ticked -> both errors beside their fields, one round
+        page.select_option("#f-rec-purpose", "assistance")
+        page.select_option("#f-rec-legal_basis", "public_interest")
+        page.fill("#f-rec-retention_days", "60")
+        page.fill("#f-rec-valid_until", (dt.date.today() + dt.timedelta(days=90)).isoformat())
+        page.press("#f-rec-retention_days", "Enter")
+        expect(page.locator("#f-rec-partner-error")).to_be_visible()
+        expect(page.locator("#f-rec-fields-error")).to_be_visible()
+        _no_sideways_scroll(page, width)
+        # the same form, completed with the keyboard
+        page.fill("#f-rec-partner", partner)
+        page.check("#f-rec-registration_number-fields")
+        page.check("#f-rec-status-fields")
+        page.fill("#f-rec-valid_until", (dt.date.today() + dt.timedelta(days=90)).isoformat())
+        page.press("#f-rec-partner", "Enter")
+        expect(page.locator(".notice")).to_have_text("The agreement was recorded.")
+        expect(page.locator("tbody")).to_contain_text(partner)
+        _no_sideways_scroll(page, width)
 
-            _sign_in(page, url, "clerk")
-            page.goto(f"{url}/people/{person_id}")
-            page.click("a:has-text('Consent')")
-            expect(page.locator("h1")).to_contain_text("Consent")
-            _no_sideways_scroll(page, width)
-            page.select_option("#f-consent-purpose", "tracing")
-            page.select_option("#f-consent-given", "no")
-            page.fill("#f-consent-reason", f"asked at {width}")
-            page.press("#f-consent-reason", "Enter")
-            expect(page.locator(".notice")).to_have_text("Consent was withdrawn.")
-            expect(page.locator("#history-h + ul")).to_contain_text(
-                f"clerk: consent for tracing withdrawn: asked at {width}"
-            )
-            _no_sideways_scroll(page, width)
-            # and given back, so that the other width starts from the same state
-            page.select_option("#f-consent-purpose", "tracing")
-            page.select_option("#f-consent-given", "yes")
-            page.press("#f-consent-reason", "Enter")
-            expect(page.locator(".notice")).to_have_text("Consent was recorded.")
-        finally:
-            browser.close()
+        sign_in(page, url, "clerk")
+        page.goto(f"{url}/people/{person_id}")
+        page.click("a:has-text('Consent')")
+        expect(page.locator("h1")).to_contain_text("Consent")
+        _no_sideways_scroll(page, width)
+        page.select_option("#f-consent-purpose", "tracing")
+        page.select_option("#f-consent-given", "no")
+        page.fill("#f-consent-reason", f"asked at {width}")
+        page.press("#f-consent-reason", "Enter")
+        expect(page.locator(".notice")).to_have_text("Consent was withdrawn.")
+        expect(page.locator("#history-h + ul")).to_contain_text(
+            f"clerk: consent for tracing withdrawn: asked at {width}"
+        )
+        _no_sideways_scroll(page, width)
+        # and given back, so that the other width starts from the same state
+        page.select_option("#f-consent-purpose", "tracing")
+        page.select_option("#f-consent-given", "yes")
+        page.press("#f-consent-reason", "Enter")
+        expect(page.locator(".notice")).to_have_text("Consent was recorded.")

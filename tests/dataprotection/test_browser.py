@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 from sqlalchemy import select
+from tests.browser import signed_in_page
 from tests.dataprotection.conftest import build_past
-from tests.helpers import PASSWORD, build_container
+from tests.helpers import build_container
 from tests.web.conftest import make_app
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM, free_port
 
 from refugio.registration.models import Individual
 from refugio.store.uow import unit_of_work
@@ -69,41 +70,29 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_holds_and_runs_from_the_keyboard(site: Site, width: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(15_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(f"{site.url}/login")
-            page.fill("#username", "dpo")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.goto(f"{site.url}/dataprotection/retention")
-            expect(page.locator("h1")).to_have_text("Retention rules")
-            wide = "document.documentElement.scrollWidth <= window.innerWidth"
-            assert page.evaluate(wide)
+    with signed_in_page(site.url, "dpo", width=width) as (page, errors):
+        page.goto(f"{site.url}/dataprotection/retention")
+        expect(page.locator("h1")).to_have_text("Retention rules")
+        wide = "document.documentElement.scrollWidth <= window.innerWidth"
+        assert page.evaluate(wide)
 
-            page.click("summary:has-text('Place a legal hold')")
-            page.focus("#f-ref")
-            page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
-            expect(page.locator("#f-ref-error")).to_be_visible()
-            expect(page.locator("#f-reason-error")).to_be_visible()
-            page.fill("#f-ref", site.omar)
-            page.fill("#f-reason", "court order 3/2026")
-            page.press("#f-ref", "Enter")
-            expect(page.locator(".notice")).to_have_text("The legal hold was placed.")
+        page.click("summary:has-text('Place a legal hold')")
+        page.focus("#f-ref")
+        page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
+        expect(page.locator("#f-ref-error")).to_be_visible()
+        expect(page.locator("#f-reason-error")).to_be_visible()
+        page.fill("#f-ref", site.omar)
+        page.fill("#f-reason", "court order 3/2026")
+        page.press("#f-ref", "Enter")
+        expect(page.locator(".notice")).to_have_text("The legal hold was placed.")
 
-            page.click("button:has-text('Run the rules now')")  # the dry run box is ticked
-            expect(page.locator(".notice")).to_contain_text("nothing was changed")
-            page.uncheck("#f-dry_run")
-            page.click("button:has-text('Run the rules now')")
-            expect(page.locator(".notice")).to_have_text("The rules were run.")
-            expect(page.locator("#runs + section")).to_contain_text(f"{site.omar} ({site.omar})")
-            assert page.evaluate(wide)
-            assert [e for e in errors if "422" not in e] == []  # the refused form's answer only
-        finally:
-            browser.close()
+        page.click("button:has-text('Run the rules now')")  # the dry run box is ticked
+        expect(page.locator(".notice")).to_contain_text("nothing was changed")
+        page.uncheck("#f-dry_run")
+        page.click("button:has-text('Run the rules now')")
+        expect(page.locator(".notice")).to_have_text("The rules were run.")
+        expect(page.locator("#runs + section")).to_contain_text(f"{site.omar} ({site.omar})")
+        assert page.evaluate(wide)
+        assert [e for e in errors if "422" not in e] == []  # the refused form's answer only

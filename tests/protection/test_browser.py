@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from tests.helpers import PASSWORD, build_container
+from tests.browser import sign_in, signed_in_page
+from tests.helpers import build_container
 from tests.protection.conftest import World, build_world
 from tests.web.conftest import make_app
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM, free_port
 
 pytestmark = [
     pytest.mark.browser,
@@ -56,49 +57,33 @@ def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
 
 
 def test_open_a_case_and_assess_it_in_a_browser(served: tuple[str, World]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, world = served
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 1200})
-            page.set_default_timeout(15_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    with signed_in_page(url, "protection", width=900, height=1200) as (page, errors):
+        expect(page.locator("h1")).to_have_text("Dashboard")
+        page.goto(f"{url}/people/{world.woman_id}")
+        page.click("text=Open a protection case")
+        expect(page.locator("h1")).to_have_text("Open a protection case")
+        page.select_option("#f-case_type", "other")
+        page.select_option("#f-supervisor_id", str(world.users["supervisor"]))
+        page.fill("#f-summary", "Threats at home")
+        page.click("button:has-text('Open the case')")
+        page.wait_for_url(re.compile(r".*/protection/cases/[0-9a-f-]{36}.*"))
+        expect(page.locator(".notice").first).to_have_text("The case was opened.")
+        case_url = page.url.split("?")[0]
+        page.click("summary:has-text('Record an assessment')")
+        page.select_option("#f-as-risk_level", "high")
+        page.fill("#f-as-summary", "Needs a safe shelter")
+        page.click("button:has-text('Save the assessment')")
+        expect(page.locator("#assess")).to_contain_text("Needs a safe shelter")
+        page.click("nav >> text=Protection")
+        expect(page.locator("h1")).to_have_text("My cases")
+        expect(page.locator("table")).to_contain_text("Amira Khalil")
+        assert not errors, errors
 
-            def sign_in(username: str) -> None:
-                page.context.clear_cookies()
-                page.goto(f"{url}/login")
-                page.fill("#username", username)
-                page.fill("#password", PASSWORD)
-                page.click("button[type=submit]:has-text('Sign in')")
-                expect(page.locator("h1")).to_have_text("Dashboard")
-
-            sign_in("protection")
-            page.goto(f"{url}/people/{world.woman_id}")
-            page.click("text=Open a protection case")
-            expect(page.locator("h1")).to_have_text("Open a protection case")
-            page.select_option("#f-case_type", "other")
-            page.select_option("#f-supervisor_id", str(world.users["supervisor"]))
-            page.fill("#f-summary", "Threats at home")
-            page.click("button:has-text('Open the case')")
-            page.wait_for_url(re.compile(r".*/protection/cases/[0-9a-f-]{36}.*"))
-            expect(page.locator(".notice").first).to_have_text("The case was opened.")
-            case_url = page.url.split("?")[0]
-            page.click("summary:has-text('Record an assessment')")
-            page.select_option("#f-as-risk_level", "high")
-            page.fill("#f-as-summary", "Needs a safe shelter")
-            page.click("button:has-text('Save the assessment')")
-            expect(page.locator("#assess")).to_contain_text("Needs a safe shelter")
-            page.click("nav >> text=Protection")
-            expect(page.locator("h1")).to_have_text("My cases")
-            expect(page.locator("table")).to_contain_text("Amira Khalil")
-            assert not errors, errors
-
-            sign_in("officer2")
-            page.goto(case_url)
-            expect(page.locator("h1")).to_have_text("Page not found")
-            expect(page.locator("body")).not_to_contain_text("Threats at home")
-        finally:
-            browser.close()
+        sign_in(page, url, "officer2")
+        expect(page.locator("h1")).to_have_text("Dashboard")
+        page.goto(case_url)
+        expect(page.locator("h1")).to_have_text("Page not found")
+        expect(page.locator("body")).not_to_contain_text("Threats at home")

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from tests.helpers import PASSWORD, build_container
+from tests.browser import signed_in_page
+from tests.helpers import build_container
 from tests.web.conftest import make_app
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM, free_port
 
 from .conftest import World, build_world
 from .test_rsd import assess_review_decide, interview, open_claim, outcomes
@@ -52,7 +53,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_record_a_notice_delivery_in_a_browser(served: tuple[str, World], width: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, world = served
     claim_id = open_claim(world)
@@ -60,37 +61,23 @@ def test_record_a_notice_delivery_in_a_browser(served: tuple[str, World], width:
     assess_review_decide(
         world, claim_id, outcomes(world, "recognised", "recognised"), ["1951:religion"], "rsd1"
     )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(20_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{url}/login")
-            page.fill("#username", "rsd1")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.wait_for_url(f"{url}/")
-            page.goto(f"{url}/solutions/claims/{claim_id}")
-            notices = page.locator("#notices")
-            expect(notices).to_contain_text("Refugee")
-            assert page.locator("#notices button:has-text('Record the delivery')").count() == 3
-            first = page.locator("#notices select").first
-            first.focus()
-            first.select_option("phone")
-            page.keyboard.press("Tab")  # the date (empty: today)
-            page.keyboard.press("Tab")
-            page.keyboard.press("Enter")  # the button
-            page.wait_for_url(f"{url}/solutions/claims/{claim_id}")
-            expect(notices).to_contain_text("Phone")
-            assert page.locator("#notices button:has-text('Record the delivery')").count() == 2
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.goto(f"{url}/people/{world.haddad_people[0]}")
-            expect(page.locator("#notices")).to_contain_text("Refugee")
-            assert page.locator("#notices form").count() == 0  # delivered from the claim's page only
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            assert not errors, errors
-        finally:
-            browser.close()
+    with signed_in_page(url, "rsd1", width=width, timeout=20_000) as (page, errors):
+        page.goto(f"{url}/solutions/claims/{claim_id}")
+        notices = page.locator("#notices")
+        expect(notices).to_contain_text("Refugee")
+        assert page.locator("#notices button:has-text('Record the delivery')").count() == 3
+        first = page.locator("#notices select").first
+        first.focus()
+        first.select_option("phone")
+        page.keyboard.press("Tab")  # the date (empty: today)
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # the button
+        page.wait_for_url(f"{url}/solutions/claims/{claim_id}")
+        expect(notices).to_contain_text("Phone")
+        assert page.locator("#notices button:has-text('Record the delivery')").count() == 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(f"{url}/people/{world.haddad_people[0]}")
+        expect(page.locator("#notices")).to_contain_text("Refugee")
+        assert page.locator("#notices form").count() == 0  # delivered from the claim's page only
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert not errors, errors

@@ -6,7 +6,7 @@ SQLite only."""
 from __future__ import annotations
 
 import pytest
-from tests.helpers import PASSWORD
+from tests.browser import signed_in_page
 
 from .conftest import World
 from .test_browser_notices import CHROMIUM, served  # noqa: F401
@@ -21,8 +21,7 @@ pytestmark = [
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_pathways_in_a_browser(served: tuple[str, World], width: int) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
-    from tests.web.test_browser import ARGS
+    from playwright.sync_api import expect
 
     from refugio.registration.models import Individual
     from refugio.store.uow import unit_of_work
@@ -32,45 +31,31 @@ def test_pathways_in_a_browser(served: tuple[str, World], width: int) -> None:  
         person = s.get(Individual, world.haddad_people[0])
         assert person is not None
         ref = person.ref
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(20_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{url}/login")
-            page.fill("#username", "resettler")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.wait_for_url(f"{url}/")
-            page.goto(f"{url}/solutions/pathways")
-            page.fill("#p-person", ref)
-            page.select_option("#p-edu", "tertiary")
-            page.fill("#p-skills", "nursing, first aid")
-            page.fill("#p-lang", "eng")
-            page.press("#p-lang", "Enter")
-            page.wait_for_url(f"{url}/solutions/pathways")
-            page.select_option("#o-kind", "education")
-            page.fill("#o-title", "Scholarships in Italy")
-            page.fill("#o-provider", "University of Bologna")
-            page.fill("#o-dest", "ITA")
-            page.fill("#o-places", "2")
-            page.select_option("#o-edu", "secondary")
-            page.press("#o-places", "Enter")
-            page.wait_for_url(f"{url}/solutions/pathways/*")
-            expect(page.locator("h1")).to_contain_text("Scholarships in Italy")
-            candidates = page.locator("#candidates")
-            expect(candidates).to_contain_text(ref)
-            candidates.locator("button:has-text('Shortlist')").first.click()
-            page.wait_for_url(f"{url}/solutions/pathways/*")
-            expect(page.locator("#applications")).to_contain_text("Shortlisted")
-            page.locator("#applications select[name=status]").select_option("applied")
-            page.locator("#applications button:has-text('Save the stage')").click()
-            page.wait_for_url(f"{url}/solutions/pathways/*")
-            expect(page.locator("#applications h3")).to_contain_text("Applied")
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            assert not errors, errors
-        finally:
-            browser.close()
+    with signed_in_page(url, "resettler", width=width, timeout=20_000) as (page, errors):
+        page.goto(f"{url}/solutions/pathways")
+        page.fill("#p-person", ref)
+        page.select_option("#p-edu", "tertiary")
+        page.fill("#p-skills", "nursing, first aid")
+        page.fill("#p-lang", "eng")
+        page.press("#p-lang", "Enter")
+        page.wait_for_url(f"{url}/solutions/pathways")
+        page.select_option("#o-kind", "education")
+        page.fill("#o-title", "Scholarships in Italy")
+        page.fill("#o-provider", "University of Bologna")
+        page.fill("#o-dest", "ITA")
+        page.fill("#o-places", "2")
+        page.select_option("#o-edu", "secondary")
+        page.press("#o-places", "Enter")
+        page.wait_for_url(f"{url}/solutions/pathways/*")
+        expect(page.locator("h1")).to_contain_text("Scholarships in Italy")
+        candidates = page.locator("#candidates")
+        expect(candidates).to_contain_text(ref)
+        candidates.locator("button:has-text('Shortlist')").first.click()
+        page.wait_for_url(f"{url}/solutions/pathways/*")
+        expect(page.locator("#applications")).to_contain_text("Shortlisted")
+        page.locator("#applications select[name=status]").select_option("applied")
+        page.locator("#applications button:has-text('Save the stage')").click()
+        page.wait_for_url(f"{url}/solutions/pathways/*")
+        expect(page.locator("#applications h3")).to_contain_text("Applied")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert not errors, errors

@@ -6,7 +6,7 @@ error and no page wider than the screen. SQLite only."""
 from __future__ import annotations
 
 import pytest
-from tests.helpers import PASSWORD
+from tests.browser import signed_in_page
 
 from .conftest import World
 from .test_browser_notices import CHROMIUM, served  # noqa: F401
@@ -22,49 +22,34 @@ pytestmark = [
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_resettlement_in_a_browser(served: tuple[str, World], width: int) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
-    from tests.web.test_browser import ARGS
+    from playwright.sync_api import expect
 
     url, world = served
     flag(world, world.haddad_people[1], "SV-VA")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(20_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{url}/login")
-            page.fill("#username", "resettler")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.wait_for_url(f"{url}/")
-            page.goto(f"{url}/solutions/resettlement")
-            expect(page.locator("h1")).to_have_text("Resettlement")
-            page.click("summary:has-text('Add a quota')")
-            page.fill("#q-state", "NOR")
-            page.fill("#q-year", "2027")
-            page.fill("#q-label", "Norway quota")
-            page.fill("#q-places", "10")
-            page.press("#q-places", "Enter")
-            page.wait_for_url(f"{url}/solutions/resettlement")
-            expect(page.locator("#quotas table")).to_contain_text("Norway quota")
-            need = page.locator(f"#need-{world.haddad}")
-            expect(need).to_contain_text("SV-VA")
-            need.locator("summary").click()
-            expect(need.locator("select[name=primary_category]")).to_have_value("survivor_violence_torture")
-            expect(need.locator("select[name=priority]")).to_have_value("urgent")
-            need.locator("button:has-text('Open the case')").focus()
-            page.keyboard.press("Enter")
-            page.wait_for_url(f"{url}/solutions/resettlement")
-            case = page.locator("#cases article").first
-            expect(case).to_contain_text("Identified")
-            case.locator("select[name=quota_id]").select_option(index=1)
-            case.locator("button:has-text('Submit the case')").click()
-            page.wait_for_url(f"{url}/solutions/resettlement")
-            expect(page.locator("#cases article").first).to_contain_text("Submitted")
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            assert not errors, errors
-        finally:
-            browser.close()
+    with signed_in_page(url, "resettler", width=width, timeout=20_000) as (page, errors):
+        page.goto(f"{url}/solutions/resettlement")
+        expect(page.locator("h1")).to_have_text("Resettlement")
+        page.click("summary:has-text('Add a quota')")
+        page.fill("#q-state", "NOR")
+        page.fill("#q-year", "2027")
+        page.fill("#q-label", "Norway quota")
+        page.fill("#q-places", "10")
+        page.press("#q-places", "Enter")
+        page.wait_for_url(f"{url}/solutions/resettlement")
+        expect(page.locator("#quotas table")).to_contain_text("Norway quota")
+        need = page.locator(f"#need-{world.haddad}")
+        expect(need).to_contain_text("SV-VA")
+        need.locator("summary").click()
+        expect(need.locator("select[name=primary_category]")).to_have_value("survivor_violence_torture")
+        expect(need.locator("select[name=priority]")).to_have_value("urgent")
+        need.locator("button:has-text('Open the case')").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{url}/solutions/resettlement")
+        case = page.locator("#cases article").first
+        expect(case).to_contain_text("Identified")
+        case.locator("select[name=quota_id]").select_option(index=1)
+        case.locator("button:has-text('Submit the case')").click()
+        page.wait_for_url(f"{url}/solutions/resettlement")
+        expect(page.locator("#cases article").first).to_contain_text("Submitted")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert not errors, errors

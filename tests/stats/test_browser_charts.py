@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from tests.helpers import PASSWORD, build_container, household_payload
+from tests.browser import signed_in_page
+from tests.helpers import build_container, household_payload
 from tests.web.conftest import make_app, seed_web
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM, free_port
 
 from refugio.registration import service as registration
 from refugio.registration.schemas import HouseholdCreate
@@ -64,47 +65,35 @@ def served(tmp_path: Path) -> Iterator[str]:
 
 
 def test_arabic_statistics_page_has_arabic_chart_titles(served: str) -> None:
-    from playwright.sync_api import sync_playwright
 
     today = dt.date.today().isoformat()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            context = browser.new_context(locale="ar")
-            context.add_cookies([{"name": "refugio_locale", "value": "ar", "url": served}])
-            page = context.new_page()
-            page.goto(f"{served}/login")
-            page.fill("#username", "imo")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.wait_for_url(lambda url: "/login" not in url)
-            page.goto(f"{served}/stats?operation=JOR&date={today}")
-            assert page.locator("html").get_attribute("dir") == "rtl"
-            alts = {
-                img.get_attribute("alt") or "": img.get_attribute("src") or ""
-                for img in page.locator("section.charts img").all()
-            }
-            assert f"الأشخاص المسجلون حسب العمر والجنس في {today}" in alts
-            assert "الوافدون حسب الشهر والجنس" in alts
-            assert not [alt for alt in alts if "Registered" in alt or "Arrivals" in alt], alts
-            captions = " ".join(page.locator("section.charts figcaption").all_inner_texts())
-            assert "الأشخاص المسجلون حسب الموقع والجنس" in captions and "Registered" not in captions
-            # the charts themselves, as the browser loads them (SVG with its text kept as text)
-            pyramid = next(src for alt, src in alts.items() if "العمر والجنس" in alt)
-            svg = page.request.get(f"{served}{pyramid}")
-            assert svg.ok and svg.headers["content-type"].startswith("image/svg+xml")
-            text = svg.text()
-            for arabic in (
-                f"الأشخاص المسجلون حسب العمر والجنس في {today}",
-                "العمر",
-                "الأشخاص",
-                "أنثى",
-                "ذكر",
-            ):
-                assert arabic in text, arabic
-            assert "Registered people" not in text and ">Age<" not in text
-            page.goto(f"{served}{pyramid}")  # drawn by the browser: the title is an SVG text element
-            titles = page.locator("text").all_text_contents()
-            assert any("الأشخاص المسجلون حسب العمر والجنس" in t for t in titles), titles
-        finally:
-            browser.close()
+    with signed_in_page(served, "imo", locale="ar") as (page, _):
+        page.context.add_cookies([{"name": "refugio_locale", "value": "ar", "url": served}])
+        page.goto(f"{served}/stats?operation=JOR&date={today}")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        alts = {
+            img.get_attribute("alt") or "": img.get_attribute("src") or ""
+            for img in page.locator("section.charts img").all()
+        }
+        assert f"الأشخاص المسجلون حسب العمر والجنس في {today}" in alts
+        assert "الوافدون حسب الشهر والجنس" in alts
+        assert not [alt for alt in alts if "Registered" in alt or "Arrivals" in alt], alts
+        captions = " ".join(page.locator("section.charts figcaption").all_inner_texts())
+        assert "الأشخاص المسجلون حسب الموقع والجنس" in captions and "Registered" not in captions
+        # the charts themselves, as the browser loads them (SVG with its text kept as text)
+        pyramid = next(src for alt, src in alts.items() if "العمر والجنس" in alt)
+        svg = page.request.get(f"{served}{pyramid}")
+        assert svg.ok and svg.headers["content-type"].startswith("image/svg+xml")
+        text = svg.text()
+        for arabic in (
+            f"الأشخاص المسجلون حسب العمر والجنس في {today}",
+            "العمر",
+            "الأشخاص",
+            "أنثى",
+            "ذكر",
+        ):
+            assert arabic in text, arabic
+        assert "Registered people" not in text and ">Age<" not in text
+        page.goto(f"{served}{pyramid}")  # drawn by the browser: the title is an SVG text element
+        titles = page.locator("text").all_text_contents()
+        assert any("الأشخاص المسجلون حسب العمر والجنس" in t for t in titles), titles

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import func, select
-from tests.helpers import PASSWORD, build_container, household_payload, principal
+from tests.browser import signed_in_page
+from tests.helpers import build_container, household_payload, principal
 from tests.web.conftest import make_app, seed_web
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM, free_port
 
 from refugio.dedup import service as dedup
 from refugio.dedup.models import DedupPair
@@ -136,83 +137,69 @@ def _status(page: Any) -> str:
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_browse_search_queue_and_audit(served: tuple[str, dict[str, Any]], width: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, facts = served
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(15_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(f"{url}/login")
-            page.fill("#username", "admin")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]:has-text('Sign in')")
-            expect(page.locator("h1")).to_have_text("Dashboard")
+    with signed_in_page(url, "admin", width=width) as (page, errors):
+        expect(page.locator("h1")).to_have_text("Dashboard")
 
-            # households: the true count, pages, filters, sort
-            page.goto(f"{url}/households")
-            total = facts["households"]
-            assert _status(page) == f"1–20 of {total}"
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.locator(".pager a[rel=next]").first.click()
-            expect(page.locator(".pager [role=status]").first).to_have_text(f"21–40 of {total}")
-            page.locator(".pager a[rel=prev]").first.click()
-            expect(page.locator(".pager [role=status]").first).to_have_text(f"1–20 of {total}")
-            page.select_option("#f-site", str(facts["camp_id"]))
-            page.click("button:has-text('Show')")
-            assert "site=" in page.url  # a shareable URL
-            expect(page.locator(".pager [role=status]").first).to_have_text(f"1–20 of {facts['camp']}")
-            assert facts["camp"] < total
-            page.select_option("#f-sort", "size")
-            page.click("button:has-text('Show')")
-            expect(page.locator("tbody tr").first.locator("td.num")).to_have_text(str(facts["max_size"]))
+        # households: the true count, pages, filters, sort
+        page.goto(f"{url}/households")
+        total = facts["households"]
+        assert _status(page) == f"1–20 of {total}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.locator(".pager a[rel=next]").first.click()
+        expect(page.locator(".pager [role=status]").first).to_have_text(f"21–40 of {total}")
+        page.locator(".pager a[rel=prev]").first.click()
+        expect(page.locator(".pager [role=status]").first).to_have_text(f"1–20 of {total}")
+        page.select_option("#f-site", str(facts["camp_id"]))
+        page.click("button:has-text('Show')")
+        assert "site=" in page.url  # a shareable URL
+        expect(page.locator(".pager [role=status]").first).to_have_text(f"1–20 of {facts['camp']}")
+        assert facts["camp"] < total
+        page.select_option("#f-sort", "size")
+        page.click("button:has-text('Show')")
+        expect(page.locator("tbody tr").first.locator("td.num")).to_have_text(str(facts["max_size"]))
 
-            # people: filters by keyboard (Enter in a field submits), a wrong one shown beside it
-            page.goto(f"{url}/people")
-            assert _status(page) == f"1–20 of {facts['people']}"
-            page.select_option("#f-sex", "F")
-            page.click("button:has-text('Show')")
-            expect(page.locator(".pager [role=status]").first).to_have_text(f"1–20 of {facts['women']}")
-            page.fill("#f-age_min", "18")
-            page.press("#f-age_min", "Enter")
-            page.wait_for_url(re.compile(r".*age_min=18.*"))
-            adults = int(_status(page).split(" of ")[1])
-            assert adults < facts["women"]
-            page.goto(f"{url}/people?age_min=40&age_max=10")
-            expect(page.locator("#f-age_max-error")).to_contain_text("cannot be below the minimum age")
-            assert errors == [
-                "Failed to load resource: the server responded with a status of 400 (Bad Request)"
-            ]
-            errors.clear()  # that page answered 400 on purpose: the filters were wrong
+        # people: filters by keyboard (Enter in a field submits), a wrong one shown beside it
+        page.goto(f"{url}/people")
+        assert _status(page) == f"1–20 of {facts['people']}"
+        page.select_option("#f-sex", "F")
+        page.click("button:has-text('Show')")
+        expect(page.locator(".pager [role=status]").first).to_have_text(f"1–20 of {facts['women']}")
+        page.fill("#f-age_min", "18")
+        page.press("#f-age_min", "Enter")
+        page.wait_for_url(re.compile(r".*age_min=18.*"))
+        adults = int(_status(page).split(" of ")[1])
+        assert adults < facts["women"]
+        page.goto(f"{url}/people?age_min=40&age_max=10")
+        expect(page.locator("#f-age_max-error")).to_contain_text("cannot be below the minimum age")
+        assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+        errors.clear()  # that page answered 400 on purpose: the filters were wrong
 
-            # search: pages of the true count; a spelling variant found
-            page.goto(f"{url}/search")
-            page.click("summary:has-text('Narrow the results')")
-            page.select_option("#f-size", "10")
-            page.fill("#q", "haddad")
-            expect(page.locator("#results .pager [role=status]").first).to_contain_text("1–10 of")
-            found = int(_status(page).split(" of ")[1])
-            assert found >= 12
-            page.locator("#results .pager button[rel=next]").first.click()
-            expect(page.locator("#results .pager [role=status]").first).to_contain_text("11–")
-            page.fill("#q", "Mohamad Alahmad")
-            expect(page.locator("#results table")).to_contain_text("Mohammed")
-            expect(page.locator("#results table")).to_contain_text("spelling variant")
+        # search: pages of the true count; a spelling variant found
+        page.goto(f"{url}/search")
+        page.click("summary:has-text('Narrow the results')")
+        page.select_option("#f-size", "10")
+        page.fill("#q", "haddad")
+        expect(page.locator("#results .pager [role=status]").first).to_contain_text("1–10 of")
+        found = int(_status(page).split(" of ")[1])
+        assert found >= 12
+        page.locator("#results .pager button[rel=next]").first.click()
+        expect(page.locator("#results .pager [role=status]").first).to_contain_text("11–")
+        page.fill("#q", "Mohamad Alahmad")
+        expect(page.locator("#results table")).to_contain_text("Mohammed")
+        expect(page.locator("#results table")).to_contain_text("spelling variant")
 
-            # the dedup queue and the audit log page
-            page.goto(f"{url}/dedup")
-            assert _status(page) == f"1–50 of {PAIRS}"
-            page.locator(".pager a[rel=next]").first.click()
-            expect(page.locator(".pager [role=status]").first).to_have_text(f"51–{PAIRS} of {PAIRS}")
-            page.goto(f"{url}/audit")
-            first = _status(page)
-            assert first.startswith("1–200 of ")
-            page.locator(".pager a[rel=next]").first.click()
-            expect(page.locator(".pager [role=status]").first).to_contain_text("201–")
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            assert not errors, errors
-        finally:
-            browser.close()
+        # the dedup queue and the audit log page
+        page.goto(f"{url}/dedup")
+        assert _status(page) == f"1–50 of {PAIRS}"
+        page.locator(".pager a[rel=next]").first.click()
+        expect(page.locator(".pager [role=status]").first).to_have_text(f"51–{PAIRS} of {PAIRS}")
+        page.goto(f"{url}/audit")
+        first = _status(page)
+        assert first.startswith("1–200 of ")
+        page.locator(".pager a[rel=next]").first.click()
+        expect(page.locator(".pager [role=status]").first).to_contain_text("201–")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert not errors, errors

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 from sqlalchemy import select
-from tests.helpers import PASSWORD, build_container, household_payload
+from tests.browser import signed_in_page
+from tests.helpers import build_container, household_payload
 from tests.web.conftest import make_app, seed_web
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM, free_port
 
 from refugio.dedup.models import DedupPair
 from refugio.main import Container
@@ -112,71 +113,57 @@ def _fill_member(page: object, i: int, **fields: str) -> None:
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_every_member_is_checked_as_typed_and_a_likely_match_needs_a_reason(desk: Desk, width: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(15_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(f"{desk.url}/login")
-            page.fill("#username", "clerk")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]:has-text('Sign in')")
-            expect(page.locator("h1")).to_have_text("Dashboard")
-            page.goto(f"{desk.url}/households/new")
-            page.select_option("#f-country_of_origin", "SYR")
-            page.check("#f-consent_given")
+    with signed_in_page(desk.url, "clerk", width=width) as (page, errors):
+        expect(page.locator("h1")).to_have_text("Dashboard")
+        page.goto(f"{desk.url}/households/new")
+        page.select_option("#f-country_of_origin", "SYR")
+        page.check("#f-consent_given")
 
-            # member 1: another spelling, a year of birth only — listed without pressing any button
-            _fill_member(page, 0, sex="M", given_name="Mohamad", family_name="Alahmad", date_of_birth="1985")
-            check0 = page.locator("#desk-check-0")
-            expect(check0).to_contain_text("Al-Ahmad")
-            expect(check0).to_contain_text("Mohammed")
-            expect(check0).not_to_contain_text("2019")  # unrelated people born decades apart are not listed
-            expect(check0.locator("li").first).to_contain_text("1985-03-14")
+        # member 1: another spelling, a year of birth only — listed without pressing any button
+        _fill_member(page, 0, sex="M", given_name="Mohamad", family_name="Alahmad", date_of_birth="1985")
+        check0 = page.locator("#desk-check-0")
+        expect(check0).to_contain_text("Al-Ahmad")
+        expect(check0).to_contain_text("Mohammed")
+        expect(check0).not_to_contain_text("2019")  # unrelated people born decades apart are not listed
+        expect(check0.locator("li").first).to_contain_text("1985-03-14")
 
-            # member 2: checked too, as typed; the very same details as a registered person
-            page.click("#add-member")
-            expect(page.locator("#member-1")).to_be_visible()
-            _fill_member(
-                page,
-                1,
-                relationship="spouse",
-                sex="F",
-                given_name="Fatima",
-                family_name="Al-Ahmad",
-                given_name_original="فاطمة",
-                family_name_original="الأحمد",
-                date_of_birth="1990-06-01",
-                nationality="SYR",
-            )
-            check1 = page.locator("#desk-check-1")
-            expect(check1).to_contain_text("Likely already registered")
-            expect(page.locator("#f-members-1-dup_reason")).to_be_visible()
+        # member 2: checked too, as typed; the very same details as a registered person
+        page.click("#add-member")
+        expect(page.locator("#member-1")).to_be_visible()
+        _fill_member(
+            page,
+            1,
+            relationship="spouse",
+            sex="F",
+            given_name="Fatima",
+            family_name="Al-Ahmad",
+            given_name_original="فاطمة",
+            family_name_original="الأحمد",
+            date_of_birth="1990-06-01",
+            nationality="SYR",
+        )
+        check1 = page.locator("#desk-check-1")
+        expect(check1).to_contain_text("Likely already registered")
+        expect(page.locator("#f-members-1-dup_reason")).to_be_visible()
 
-            # Enter in a field saves (it removes nobody): refused beside member 2, everything kept
-            page.locator("#f-members-0-given_name").press("Enter")
-            expect(page.locator("#f-members-1-dup_reason-error")).to_contain_text(
-                "Possibly already registered"
-            )
-            expect(page.locator(".member")).to_have_count(2)
-            expect(page.locator("#f-members-0-given_name")).to_have_value("Mohamad")
-            expect(page.locator("#f-members-1-given_name_original")).to_have_value("فاطمة")
-            with unit_of_work(desk.container.sessions) as s:
-                assert len(s.scalars(select(Individual)).all()) == len(REGISTERED)
+        # Enter in a field saves (it removes nobody): refused beside member 2, everything kept
+        page.locator("#f-members-0-given_name").press("Enter")
+        expect(page.locator("#f-members-1-dup_reason-error")).to_contain_text("Possibly already registered")
+        expect(page.locator(".member")).to_have_count(2)
+        expect(page.locator("#f-members-0-given_name")).to_have_value("Mohamad")
+        expect(page.locator("#f-members-1-given_name_original")).to_have_value("فاطمة")
+        with unit_of_work(desk.container.sessions) as s:
+            assert len(s.scalars(select(Individual)).all()) == len(REGISTERED)
 
-            # with a reason, and member 1 judged "not the same" as Mohammed: saved
-            check0.locator("input[name='members[0][dup_not_same]']").first.check()
-            page.fill("#f-members-1-dup_reason", "Second wife of the same name, other father (seen her ID)")
-            page.locator("#f-members-1-dup_reason").press("Enter")
-            page.wait_for_url(re.compile(r".*/households/[0-9a-f-]{36}.*"))
-            expect(page.locator(".notice")).to_have_text("The household was registered.")
-            assert not [e for e in errors if "status of 422" not in e], errors  # the refusal is a 422
-        finally:
-            browser.close()
+        # with a reason, and member 1 judged "not the same" as Mohammed: saved
+        check0.locator("input[name='members[0][dup_not_same]']").first.check()
+        page.fill("#f-members-1-dup_reason", "Second wife of the same name, other father (seen her ID)")
+        page.locator("#f-members-1-dup_reason").press("Enter")
+        page.wait_for_url(re.compile(r".*/households/[0-9a-f-]{36}.*"))
+        expect(page.locator(".notice")).to_have_text("The household was registered.")
+        assert not [e for e in errors if "status of 422" not in e], errors  # the refusal is a 422
 
     with unit_of_work(desk.container.sessions) as s:
         fatimas = s.scalars(select(Individual).where(Individual.given_name == "Fatima")).all()
@@ -198,7 +185,7 @@ def test_committing_an_import_puts_its_pairs_in_the_queue_without_a_command(
 ) -> None:
     """The import is staged and validated beforehand; committing it in the browser starts the linkage in
     the background: its progress shows on the import's page, and the pair is in the review queue."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from tests.helpers import principal
     from tests.intake.support import HEADER, run_import
 
@@ -222,23 +209,13 @@ def test_committing_an_import_puts_its_pairs_in_the_queue_without_a_command(
     from refugio.core.events import bus
 
     batch_id = run_import(desk.container, principal(desk.container, "admin"), csv, camp, events=bus)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(30_000)
-            page.goto(f"{desk.url}/login")
-            page.fill("#username", "admin")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]:has-text('Sign in')")
-            page.goto(f"{desk.url}/imports/{batch_id}")
-            page.click("button:has-text('Commit the import')")
-            linkage = page.locator("#import-linkage")
-            expect(linkage).to_contain_text("2 of 2 households checked")
-            expect(linkage).to_contain_text("Done.")
-            page.click("#import-linkage a:has-text('Open the review queue')")
-            expect(page.locator("main")).to_contain_text("Fatma")
-        finally:
-            browser.close()
+    with signed_in_page(desk.url, "admin", width=width, timeout=30_000) as (page, _):
+        page.goto(f"{desk.url}/imports/{batch_id}")
+        page.click("button:has-text('Commit the import')")
+        linkage = page.locator("#import-linkage")
+        expect(linkage).to_contain_text("2 of 2 households checked")
+        expect(linkage).to_contain_text("Done.")
+        page.click("#import-linkage a:has-text('Open the review queue')")
+        expect(page.locator("main")).to_contain_text("Fatma")
     with unit_of_work(desk.container.sessions) as s:
         assert s.scalars(select(DedupPair)).all()  # no `refugio dedup run` was typed

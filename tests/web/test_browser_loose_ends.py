@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.helpers import PASSWORD
+from tests.browser import sign_in, signed_in_page
 from tests.web.test_browser import ARGS, CHROMIUM, served  # noqa: F401  (the fixture)
 
 pytestmark = [
@@ -32,14 +32,6 @@ def _browser(p: Any) -> Any:
     return p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
 
 
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(re.compile(r".*/$"))
-
-
 def _nav_rows(page: Any) -> int:
     tops = page.evaluate(
         "() => [...document.querySelectorAll('.main-nav > ul > li')].map(li => li.offsetTop)"
@@ -48,48 +40,29 @@ def _nav_rows(page: Any) -> int:
 
 
 def test_french_header_fits_at_1366_and_390(served: str) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-            page = context.new_page()
-            _sign_in(page, served, "admin")
-            page.goto(f"{served}/locale/fr?next=/")
-            assert page.locator("html").get_attribute("lang") == "fr"
-            widths = page.evaluate(
-                "() => [...document.querySelectorAll('.main-nav > ul > li')].map(li => li.offsetWidth)"
-            )
-            assert _nav_rows(page) == 1, (sum(widths), widths)
-            header = page.locator(".site-header").bounding_box()
-            assert header is not None and header["height"] < 140
-            page.set_viewport_size({"width": 390, "height": 800})
-            assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-        finally:
-            browser.close()
+    with signed_in_page(served, "admin", locale="fr-FR") as (page, _):
+        page.goto(f"{served}/locale/fr?next=/")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        widths = page.evaluate(
+            "() => [...document.querySelectorAll('.main-nav > ul > li')].map(li => li.offsetWidth)"
+        )
+        assert _nav_rows(page) == 1, (sum(widths), widths)
+        header = page.locator(".site-header").bounding_box()
+        assert header is not None and header["height"] < 140
+        page.set_viewport_size({"width": 390, "height": 800})
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
 
 
 def test_403_speaks_of_an_expired_form_only_when_the_csrf_check_failed(served: str) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            _sign_in(page, served, "clerk")
-            visit = page.goto(f"{served}/audit")  # a clerk may not read the audit log
-            assert visit is not None and visit.status == 403
-            assert "permission" in page.inner_text("main") and "expired" not in page.inner_text("main")
-            page.goto(f"{served}/search")
-            page.evaluate(
-                "() => document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'x')"
-            )
-            page.locator("form.logout-form button").click()  # a form whose token no longer matches
-            page.wait_for_load_state()
-            assert "form expired" in page.inner_text("main")
-        finally:
-            browser.close()
+    with signed_in_page(served, "clerk") as (page, _):
+        visit = page.goto(f"{served}/audit")  # a clerk may not read the audit log
+        assert visit is not None and visit.status == 403
+        assert "permission" in page.inner_text("main") and "expired" not in page.inner_text("main")
+        page.goto(f"{served}/search")
+        page.evaluate("() => document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'x')")
+        page.locator("form.logout-form button").click()  # a form whose token no longer matches
+        page.wait_for_load_state()
+        assert "form expired" in page.inner_text("main")
 
 
 def test_import_with_defaults_and_a_full_name_column_links_to_its_households(
@@ -105,7 +78,7 @@ def test_import_with_defaults_and_a_full_name_column_links_to_its_households(
         try:
             for width in (1366, 390):
                 page = browser.new_page(viewport={"width": width, "height": 900})
-                _sign_in(page, served, "clerk")
+                sign_in(page, served, "clerk")
                 page.goto(f"{served}/imports")
                 page.set_input_files("input[type=file]", str(csv))
                 page.fill("#f-source", f"partner-{width}")

@@ -23,6 +23,7 @@ from refugio.dedup.schemas import (
     DeskCheck,
     DeskResult,
     ImportLinkage,
+    MergeRead,
     ModelRead,
     PairRead,
     RunRead,
@@ -35,16 +36,6 @@ router = APIRouter(prefix="/dedup", tags=["deduplication"], responses=responses(
 class QueueOut(BaseModel):
     total: int
     items: list[PairRead]
-
-
-class MergeOut(BaseModel):
-    id: uuid.UUID
-    survivor_id: uuid.UUID
-    merged_id: uuid.UUID
-    survivor_ref: str | None = None
-    merged_ref: str | None = None
-    reason: str
-    active: bool
 
 
 class RunIn(BaseModel):
@@ -94,24 +85,17 @@ def get_pair(pair_id: str, session: Db, principal: Caller) -> PairRead:
 
 @router.post(
     "/pairs/{pair_id}/same",
-    response_model=MergeOut,
+    response_model=MergeRead,
     responses=responses(409),
     summary="Same person: merge (both records and histories are kept; reversible)",
 )
-def same_person(pair_id: str, data: Decision, session: Db, principal: Caller) -> MergeOut:
-    merge = service.confirm_duplicate(
+def same_person(pair_id: str, data: Decision, session: Db, principal: Caller) -> MergeRead:
+    return service.confirm_duplicate(
         session,
         actor=principal,
         pair_id=parse_id(pair_id, "pair"),
         reason=data.reason,
         survivor_id=data.survivor_id,
-    )
-    return MergeOut(
-        id=merge.id,
-        survivor_id=merge.survivor_id,
-        merged_id=merge.merged_id,
-        reason=merge.reason,
-        active=merge.active,
     )
 
 
@@ -129,28 +113,16 @@ def different_people(pair_id: str, data: Decision, session: Db, principal: Calle
 
 
 @router.post(
-    "/merges/{merge_id}/undo", response_model=MergeOut, responses=responses(409), summary="Undo a merge"
+    "/merges/{merge_id}/undo", response_model=MergeRead, responses=responses(409), summary="Undo a merge"
 )
-def undo_merge(merge_id: str, data: Decision, session: Db, principal: Caller) -> MergeOut:
-    merge = service.unmerge(
-        session, actor=principal, merge_id=parse_id(merge_id, "merge"), reason=data.reason
-    )
-    return MergeOut(
-        id=merge.id,
-        survivor_id=merge.survivor_id,
-        merged_id=merge.merged_id,
-        reason=merge.reason,
-        active=merge.active,
-    )
+def undo_merge(merge_id: str, data: Decision, session: Db, principal: Caller) -> MergeRead:
+    return service.unmerge(session, actor=principal, merge_id=parse_id(merge_id, "merge"), reason=data.reason)
 
 
-@router.get("/merges", response_model=list[MergeOut], summary="Merges, latest first")
-def list_merges(session: Db, principal: Caller, individual_id: uuid.UUID | None = None) -> list[MergeOut]:
+@router.get("/merges", response_model=list[MergeRead], summary="Merges, latest first")
+def list_merges(session: Db, principal: Caller, individual_id: uuid.UUID | None = None) -> list[MergeRead]:
     policy.require_view(principal)
-    return [
-        MergeOut.model_validate(m.model_dump())
-        for m in queries.merges(session, actor=principal, individual_id=individual_id)
-    ]
+    return queries.merges(session, actor=principal, individual_id=individual_id)
 
 
 @router.get("/models", response_model=list[ModelRead], summary="Stored models per operation (versions)")

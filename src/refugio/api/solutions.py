@@ -422,3 +422,7 @@ def errf_schema(principal: Caller) -> Response:
 from refugio.api import solutions_pathways as _pathways  # noqa: E402
 
 router.include_router(_pathways.router)
+
+from refugio.api import solutions_returns as _returns  # noqa: E402
+
+router.include_router(_returns.router)

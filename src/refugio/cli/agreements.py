@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 
 agreements_app = typer.Typer(
     help="Data-sharing agreements: every export of personal data to a partner names one.",
@@ -33,7 +32,9 @@ def _agreement_id(text: str) -> uuid.UUID:
 
 
 @agreements_app.command("record")
+@common.with_options(operation=True)
 def record(
+    target: common.Target,
     partner: Annotated[str, typer.Option("--partner", help="The partner organisation.")],
     purpose: Annotated[
         str, typer.Option("--purpose", help="The purpose (a consent purpose, e.g. assistance).")
@@ -47,19 +48,15 @@ def record(
         str | None, typer.Option("--partner-account", help="The partner's user, for the registry search.")
     ] = None,
     notes: Annotated[str, typer.Option("--notes", help="Reference of the signed agreement, etc.")] = "",
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record a data-sharing agreement (AGREEMENT_MANAGE)."""
     from refugio.agreements import service
     from refugio.agreements.schemas import AgreementCreate
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     data = common.build_input(
         AgreementCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         partner=partner,
         partner_username=partner_account,
         purpose=purpose,
@@ -70,27 +67,19 @@ def record(
         valid_until=valid_until,
         notes=notes,
     )
-    found = common.in_uow(
-        db, data_dir, as_user, lambda s, a, _: str(service.record_agreement(s, actor=a, data=data).id)
-    )
+    found = target.in_uow(lambda s, a, _: str(service.record_agreement(s, actor=a, data=data).id))
     typer.echo(f"agreement {found} recorded with {partner}")
 
 
 @agreements_app.command("list")
-def list_(
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
+@common.with_options(operation=True)
+def list_(target: common.Target) -> None:
     """The agreements of an operation (AGREEMENT_VIEW)."""
     from refugio.agreements import queries
 
-    container = common.open_container(db, data_dir)
-    op = common.operation_id(container, operation)
-    rows = common.in_uow(
-        db, data_dir, as_user, lambda s, a, _: queries.list_agreements(s, actor=a, operation_id=op)
-    )
+    container = target.open()
+    op = target.operation_id(container)
+    rows = target.in_uow(lambda s, a, _: queries.list_agreements(s, actor=a, operation_id=op))
     if not rows:
         typer.echo("no data-sharing agreement")
     for r in rows:
@@ -102,13 +91,12 @@ def list_(
 
 
 @agreements_app.command("status")
+@common.with_options()
 def status(
+    target: common.Target,
     agreement: AgreementOption,
     new_status: Annotated[str, typer.Option("--status", help="active, suspended or terminated.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Suspend, reactivate or terminate an agreement (AGREEMENT_MANAGE)."""
     from refugio.agreements import service
@@ -116,23 +104,19 @@ def status(
 
     aid = _agreement_id(agreement)
     data = common.build_input(AgreementStatusChange, status=new_status, reason=reason)
-    done = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    done = target.in_uow(
         lambda s, a, _: service.change_status(s, actor=a, agreement_id=aid, data=data).status,
     )
     typer.echo(f"agreement {aid} is now {done}")
 
 
 @agreements_app.command("share")
+@common.with_options()
 def share(
+    target: common.Target,
     agreement: AgreementOption,
     out: Annotated[Path, typer.Option("--out", help="The CSV to write; its manifest goes beside it.")],
     fields: FieldsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The operation's registry for the agreement's partner (DATA_SHARE): the agreement's fields (or
     those named, all inside it), people without consent for its purpose left out; audited."""
@@ -141,10 +125,7 @@ def share(
     aid = _agreement_id(agreement)
     if out.exists():
         common.fail(f"{out} exists: choose another file")
-    made = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    made = target.in_uow(
         lambda s, a, _: service.share_registry(s, actor=a, agreement_id=aid, fields=fields),
     )
     side = out.with_name(out.name + ".manifest.json")

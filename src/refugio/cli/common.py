@@ -1,6 +1,7 @@
-"""What every `refugio …` command module shares: the --db/--data-dir/--as/--operation options, settings
-and the container (schema upgraded and checked), one-line errors with exit code 1, the acting user,
-the operation named by its code, and domain input schemas built from options.
+"""What every `refugio …` command module shares: the --db/--data-dir/--as/--operation options (declared
+once: `with_options` adds them to a command and hands it a `Target`), settings and the container
+(schema upgraded and checked), one-line errors with exit code 1, the acting user, the operation named
+by its code, and domain input schemas built from options.
 
 Every `cli/<domain>.py` imports its helpers from here, never from a sibling or from `cli/app.py`
 (which only adds the sub-apps). Heavy modules (refugio.main, the domains) are imported inside the
@@ -9,8 +10,11 @@ functions, so `refugio --help` stays fast. Must not import refugio.api or refugi
 
 from __future__ import annotations
 
+import functools
+import inspect
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -128,19 +132,101 @@ def in_uow(
 ) -> T:
     """Run `fn(session, actor, container)` in one unit of work of the container of the common options,
     as the user of --as; refugio errors become clear lines and exit code 1."""
-    from refugio.store.uow import unit_of_work
+    return Target(db, data_dir, as_user).in_uow(fn)
 
-    app = open_container(db, data_dir)
-    who = actor(app, as_user)
 
-    def call() -> T:
-        with unit_of_work(app.sessions) as s:
-            return fn(s, who, app)
+@dataclass(frozen=True)
+class Target:
+    """What the common options of a command name: the database (--db, --data-dir), the user acting
+    (--as) and, for the commands that take it, the operation (--operation)."""
 
-    try:
-        return run(call)
-    finally:
-        app.close()  # waits for work started in the background (an import's linkage) before exiting
+    db: str | None = None
+    data_dir: Path | None = None
+    as_user: str | None = None
+    operation: str | None = None
+
+    def open(self) -> Container:
+        """The container of --db/--data-dir (schema upgraded and checked)."""
+        return open_container(self.db, self.data_dir)
+
+    def actor(self, app: Container) -> Principal:
+        """The user of --as, or the system account."""
+        return actor(app, self.as_user)
+
+    def operation_id(self, app: Container) -> uuid.UUID:
+        """The operation of --operation, or the only one."""
+        return operation_id(app, self.operation)
+
+    def in_uow(self, fn: Callable[[Session, Principal, Container], T]) -> T:
+        """Run `fn(session, actor, container)` in one unit of work, as the user of --as; refugio errors
+        become clear lines and exit code 1."""
+        return self._within(lambda s, who, app: fn(s, who, app))
+
+    def in_operation(self, fn: Callable[[Session, Principal, uuid.UUID], T]) -> T:
+        """Run `fn(session, actor, operation id)` in one unit of work, for the operation of --operation
+        (resolved first: a wrong code is refused before anything runs)."""
+        return self._within(fn, with_operation=True)
+
+    def _within(self, fn: Callable[[Session, Principal, Any], T], *, with_operation: bool = False) -> T:
+        from refugio.store.uow import unit_of_work
+
+        app = self.open()
+        try:
+            who = self.actor(app)
+            context: Any = self.operation_id(app) if with_operation else app
+
+            def call() -> T:
+                with unit_of_work(app.sessions) as s:
+                    return fn(s, who, context)
+
+            return run(call)
+        finally:
+            app.close()  # waits for work started in the background (an import's linkage) before exiting
+
+
+_COMMON_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("db", DbOption),
+    ("data_dir", DataDirOption),
+    ("as_user", AsOption),
+)
+
+
+def with_options(
+    *, operation: bool = False, user: bool = True
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Give a command the options --db and --data-dir, --as (unless not `user`) and --operation (when
+    `operation`), after its own, with their one help text; the command receives them as its parameter
+    `target: Target`.
+
+        @app.command("list")
+        @common.with_options(operation=True)
+        def list_things(target: common.Target, limit: int = 10) -> None: ...
+    """
+    names = (("operation", OperationOption),) if operation else ()
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        for name, annotation in (*names, *_COMMON_OPTIONS)
+        if user or name != "as_user"
+    ]
+
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        signature = inspect.signature(fn, eval_str=True)
+        if "target" not in signature.parameters:
+            raise TypeError(f"{fn.__qualname__} takes no parameter `target` for the common options")
+        own = [p for p in signature.parameters.values() if p.name != "target"]
+
+        def command(*args: Any, **kwargs: Any) -> T:
+            values = {p.name: kwargs.pop(p.name, None) for p in added}
+            return fn(*args, target=Target(**values), **kwargs)
+
+        functools.update_wrapper(command, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+        # Typer reads the parameters from the signature (annotations evaluated here), not from the
+        # annotations of `command` itself, which name types of this module
+        command.__annotations__ = {}
+        command.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        return command
+
+    return decorate
 
 
 def read_file(path: Path) -> bytes:

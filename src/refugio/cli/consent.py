@@ -3,13 +3,11 @@ or a whole household (INDIVIDUAL_UPDATE); each change is an event and an audit e
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -37,11 +35,13 @@ def _show(s: Session, a: Principal, key: str) -> ConsentRead:
 
 
 @consent_app.command("show")
+@common.with_options()
 def show(
-    person: PersonArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
+    target: common.Target,
+    person: PersonArg,
 ) -> None:
     """Where the person stands for each purpose, and every recorded change."""
-    consent = common.in_uow(db, data_dir, as_user, lambda s, a, _: _show(s, a, person))
+    consent = target.in_uow(lambda s, a, _: _show(s, a, person))
     typer.echo(f"{consent.ref}  legal basis {consent.legal_basis or '-'}")
     for p in consent.purposes:
         extra = f" on {p.withdrawn_at:%Y-%m-%d %H:%M} by {p.withdrawn_by}" if p.withdrawn_at else ""
@@ -56,9 +56,7 @@ def _change(
     reason: str,
     household: bool,
     given: bool,
-    db: str | None,
-    data_dir: Path | None,
-    as_user: str | None,
+    target: common.Target,
 ) -> None:
     from refugio.registration import queries, service
 
@@ -74,37 +72,35 @@ def _change(
             )
         )
 
-    changed = common.in_uow(db, data_dir, as_user, run)
+    changed = target.in_uow(run)
     verb = "given" if given else "withdrawn"
     typer.echo(f"consent for {purpose} {verb}: {changed} {'person' if changed == 1 else 'people'} changed")
 
 
 @consent_app.command("give")
+@common.with_options()
 def give(
+    target: common.Target,
     person: PersonArg,
     purpose: PurposeOption,
     reason: ReasonOption = "",
     household: HouseholdOption = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record consent for a purpose (again)."""
-    _change(person, purpose, reason, household, True, db, data_dir, as_user)
+    _change(person, purpose, reason, household, True, target)
 
 
 @consent_app.command("withdraw")
+@common.with_options()
 def withdraw(
+    target: common.Target,
     person: PersonArg,
     purpose: PurposeOption,
     reason: ReasonOption = "",
     household: HouseholdOption = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Withdraw consent for a purpose: it takes effect wherever the purpose is used."""
-    _change(person, purpose, reason, household, False, db, data_dir, as_user)
+    _change(person, purpose, reason, household, False, target)
 
 
 __all__ = ["consent_app"]

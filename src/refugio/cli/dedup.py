@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 dedup_app = typer.Typer(
     help="Deduplication: link a CSV file, index registered people, train models, find and review duplicates.",
@@ -72,18 +71,17 @@ def link(
 
 
 @dedup_app.command("index")
+@common.with_options()
 def index_cmd(
+    target: common.Target,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-index everyone from scratch.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Bring the index of registered people up to date (the desk check and the runs use it)."""
     from refugio.dedup import index, service
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         n = common.run(lambda: service.index_people(s, actor=actor, rebuild=rebuild))
         c = index.counts(s)
@@ -91,23 +89,21 @@ def index_cmd(
 
 
 @dedup_app.command("train")
+@common.with_options(operation=True)
 def train(
-    operation: OperationOption = None,
+    target: common.Target,
     engine: EngineOption = "duckdb",
     sample: Annotated[int, typer.Option("--sample", help="Train on at most this many people.")] = 300_000,
     review: Annotated[float | None, typer.Option("--review-weight", help="Review threshold.")] = None,
     match: Annotated[float | None, typer.Option("--match-weight", help="Likely-match threshold.")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Train a new version of the operation's model on its registered people; it becomes active."""
     from refugio.dedup import service
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation)
+    container = target.open()
+    actor = target.actor(container)
+    op_id = target.operation_id(container)
     with unit_of_work(container.sessions) as s:
         row = common.run(
             lambda: service.train_model(
@@ -130,23 +126,21 @@ def train(
 
 
 @dedup_app.command("thresholds")
+@common.with_options(operation=True)
 def thresholds(
+    target: common.Target,
     review: Annotated[
         float, typer.Option("--review-weight", help="Pairs at or above go to the review queue.")
     ],
     match: Annotated[float, typer.Option("--match-weight", help="Pairs at or above are shown as likely.")],
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Set the thresholds (match weights) of the operation's active model."""
     from refugio.dedup import service
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation)
+    container = target.open()
+    actor = target.actor(container)
+    op_id = target.operation_id(container)
     with unit_of_work(container.sessions) as s:
         row = service.active_model(s, op_id)
         if row is None:
@@ -161,20 +155,18 @@ def thresholds(
 
 
 @dedup_app.command("run")
+@common.with_options(operation=True)
 def run(
-    operation: OperationOption = None,
+    target: common.Target,
     engine: EngineOption = "duckdb",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Everyone registered in the operation against everyone: new candidate pairs join the review queue."""
     from refugio.dedup import service
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation)
+    container = target.open()
+    actor = target.actor(container)
+    op_id = target.operation_id(container)
     with unit_of_work(container.sessions) as s:
         r = common.run(lambda: service.run_population(s, actor=actor, operation_id=op_id, engine=engine))
         typer.echo(
@@ -183,21 +175,19 @@ def run(
 
 
 @dedup_app.command("queue")
+@common.with_options(operation=True)
 def queue(
+    target: common.Target,
     status: Annotated[str, typer.Option("--status", help="pending, same or different.")] = "pending",
     limit: Annotated[int, typer.Option("--limit")] = 20,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """List candidate pairs of the review queue, strongest first, with the reasons."""
     from refugio.dedup import queries
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation) if operation else None
+    container = target.open()
+    actor = target.actor(container)
+    op_id = target.operation_id(container) if target.operation else None
     with unit_of_work(container.sessions) as s:
         pairs, total = common.run(
             lambda: queries.review_queue(s, actor=actor, status=status, operation_id=op_id, limit=limit)

@@ -100,6 +100,7 @@ def _seed_domains(container: Container, echo: Callable[[str], Any]) -> None:
     seed_tracking(container, operation_id=op.id, echo=echo)
     seed_assistance(container, operation_id=op.id, echo=echo)
     seed_solutions(container, echo)
+    seed_returns(container, echo)
     from refugio.dataprotection.dpia_seed import seed_activities
 
     with unit_of_work(container.sessions) as s:
@@ -433,4 +434,28 @@ def seed_solutions(container: Container, echo: Callable[[str], Any]) -> None:
         claims, run = seed_demo(s, operation_id=op.id, actor=SYSTEM, staff=staff, families=families)
     echo(
         f"Solutions: {claims} RSD claims at every stage; matching run {run or '(left out: too few families)'}"
+    )
+
+
+def seed_returns(container: Container, echo: Callable[[str], Any]) -> None:
+    """Return intention surveys, a go-and-see visit and three returns (refugio.solutions.returns.demo),
+    for registered households the other solutions demos left alone."""
+    from refugio.intake.openrosa_forms import publish_domain_form
+    from refugio.solutions.returns.demo import seed_returns as seed
+    from refugio.solutions.returns.survey_form import HANDLER
+
+    with unit_of_work(container.sessions) as s:
+        op = queries.operation_by_code(s, code=OPERATION[0])
+        assert op is not None
+        households = list(
+            dict.fromkeys(m.household_id for m in queries.active_members(s, operation_id=op.id, limit=2000))
+        )
+        who = sec.principal_for(s, sec.get_user(s, "resettlement"))
+        surveys, returns = seed(
+            s, operation_id=op.id, actor=who, households=households[60:72] or households[-12:]
+        )
+        form = publish_domain_form(s, actor=SYSTEM, handler=HANDLER, operation_id=op.id)
+    echo(
+        f"Returns: {surveys} return intention surveys, {returns} returns (one departed and monitored); "
+        f"survey form {form.form_id} on /openrosa/formList"
     )

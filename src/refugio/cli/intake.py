@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -131,7 +130,9 @@ ImportUserOption = Annotated[
 
 
 @import_app.command("registrations")
+@common.with_options(user=False)
 def import_registrations(
+    target: common.Target,
     file: ImportFileArgument,
     mapping: MappingOption = None,
     site: SiteOption = None,
@@ -145,8 +146,6 @@ def import_registrations(
     legal_basis: LegalBasisOption = None,
     purpose: PurposeOption = None,
     user: ImportUserOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Import registrations from FILE: read and map the columns, stage and validate every row, print the
     summary (and write the report); with --commit, register the valid households in one transaction.
@@ -155,7 +154,7 @@ def import_registrations(
     from refugio.intake import pipeline
     from refugio.intake.mapping import with_defaults
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     actor = common.actor(container, user)
     site_id, operation_id = _site_and_operation(container, site, operation)
     chosen = _choose_mapping(file, mapping, sheet, save_mapping)
@@ -300,46 +299,51 @@ def _print_commit(result: Any) -> None:
 
 
 @import_app.command("commit")
+@common.with_options(user=False)
 def import_commit(
+    target: common.Target,
     batch: Annotated[str, typer.Argument(help="The import id printed by `refugio import registrations`.")],
     user: Annotated[
         str | None, typer.Option("--user", help="Commit as this user (default: the system).")
     ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Register the valid households of a staged import (one transaction: all or nothing)."""
     from refugio.intake import service
 
     batch_id = _batch_id(batch)
     result = common.in_uow(
-        db, data_dir, user, lambda s, a, c: service.commit_batch(s, actor=a, batch_id=batch_id)
+        target.db, target.data_dir, user, lambda s, a, c: service.commit_batch(s, actor=a, batch_id=batch_id)
     )
     _print_commit(result)
 
 
 @import_app.command("refuse")
+@common.with_options(user=False)
 def import_refuse(
+    target: common.Target,
     batch: Annotated[str, typer.Argument(help="The import id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the import is refused.")],
     user: Annotated[
         str | None, typer.Option("--user", help="Refuse as this user (default: the system).")
     ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Refuse a staged import: its rows are deleted and nothing reaches the registry."""
     from refugio.intake import service
 
     batch_id = _batch_id(batch)
     common.in_uow(
-        db, data_dir, user, lambda s, a, c: service.refuse_batch(s, actor=a, batch_id=batch_id, reason=reason)
+        target.db,
+        target.data_dir,
+        user,
+        lambda s, a, c: service.refuse_batch(s, actor=a, batch_id=batch_id, reason=reason),
     )
     typer.echo(f"import {batch_id} refused")
 
 
 @import_app.command("purge")
+@common.with_options(user=False)
 def import_purge(
+    target: common.Target,
     older_than_days: Annotated[
         int | None,
         typer.Option(
@@ -348,8 +352,6 @@ def import_purge(
             help="Idle days before an unfinished import is purged (REFUGIO_STAGING_RETENTION_DAYS, 14).",
         ),
     ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Delete the staged rows, submissions and attachments of imports left unfinished (uploaded, staged,
     received or blocked, and untouched for that long): they hold personal data nobody will commit. The
@@ -360,7 +362,7 @@ def import_purge(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     days = older_than_days or container.settings.staging_retention_days
     with unit_of_work(container.sessions) as s:
         purged = common.run(
@@ -372,11 +374,11 @@ def import_purge(
 
 
 @import_app.command("report")
+@common.with_options(user=False)
 def import_report(
+    target: common.Target,
     batch: Annotated[str, typer.Argument(help="The import id.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the XLSX report.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Write the validation report of an import (every row, its status and its errors beside the data)."""
     from refugio.intake import queries
@@ -384,7 +386,7 @@ def import_report(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     batch_id = _batch_id(batch)
     with unit_of_work(container.sessions) as s:
         common.run(lambda: queries.batch(s, actor=SYSTEM, batch_id=batch_id))
@@ -401,7 +403,9 @@ def _batch_id(text: str) -> uuid.UUID:
 
 
 @forms_app.command("export")
+@common.with_options(user=False)
 def forms_export(
+    target: common.Target,
     out: Annotated[Path, typer.Option("--out", help="Where to write the XLSForm (.xlsx).")],
     operation: Annotated[
         str | None,
@@ -410,8 +414,6 @@ def forms_export(
     form_id: Annotated[
         str, typer.Option("--form-id", help="The form id (settings sheet).")
     ] = "refugio_registration",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Write refugio's household registration form as an XLSForm (English, French, Arabic, Spanish),
     checked with pyxform, for KoboToolbox or ODK Central."""
@@ -422,7 +424,7 @@ def forms_export(
         from refugio.registration import queries
         from refugio.store.uow import unit_of_work
 
-        container = common.open_container(db, data_dir)
+        container = target.open()
         op_id = common.operation_id(container, operation)
         with unit_of_work(container.sessions) as s:
             sites = [(x.code, x.name) for x in queries.find_sites(s, operation_id=op_id)]
@@ -448,7 +450,9 @@ def forms_check(
 
 
 @forms_app.command("publish")
+@common.with_options(user=False)
 def forms_publish(
+    target: common.Target,
     file: Annotated[
         Path | None,
         typer.Argument(
@@ -457,8 +461,6 @@ def forms_publish(
     ] = None,
     operation: Annotated[str | None, typer.Option("--operation", help="Operation code.")] = None,
     site: Annotated[str | None, typer.Option("--site", help="Limit the form to one site.")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Publish a form to refugio's OpenRosa form list (ODK Collect, KoboCollect, Enketo: server URL
     http://HOST:PORT/openrosa)."""
@@ -466,7 +468,7 @@ def forms_publish(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     site_id, operation_id = _site_and_operation(container, site, operation)
     with unit_of_work(container.sessions) as s:
         form = common.run(
@@ -485,12 +487,13 @@ def forms_publish(
 
 
 @forms_app.command("list")
-def forms_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options(user=False)
+def forms_list(target: common.Target) -> None:
     """List the published forms."""
     from refugio.intake import queries
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         forms = queries.published_forms(s)
     for f in forms:

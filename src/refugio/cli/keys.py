@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import DataDirOption, DbOption
 
 keys_app = typer.Typer(help="Keys of the encrypted fields: status, rotation.", no_args_is_help=True)
 
@@ -28,11 +27,12 @@ def _age(then: object) -> str:
 
 
 @keys_app.command("status")
-def keys_status(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options(user=False)
+def keys_status(target: common.Target) -> None:
     """Master key versions, data keys (table, generation, wrapping version, ages) and values per key."""
     from refugio.security import key_rotation
 
-    app = common.open_container(db, data_dir)
+    app = target.open()
     assert app.field_keys is not None
     report = common.run(lambda: key_rotation.status(app.field_keys))  # type: ignore[arg-type]
     typer.echo(f"master key file: {report.key_file}")
@@ -63,20 +63,20 @@ def _audit(app: object, who: str | None, action: str, details: dict[str, object]
 
 
 @keys_app.command("rotate")
+@common.with_options(user=False)
 def keys_rotate(
+    target: common.Target,
     data: Annotated[
         bool,
         typer.Option("--data", help="Re-encrypt every value under a new data key (in batches, resumable)."),
     ] = False,
     batch: Annotated[int, typer.Option("--batch", min=1, max=100_000, help="Rows per transaction.")] = 500,
     as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Rotate the master key (a new version; every data key re-wrapped), or with --data the data keys."""
     from refugio.security import key_rotation
 
-    app = common.open_container(db, data_dir)
+    app = target.open()
     keys = app.field_keys
     assert keys is not None
     common.actor(app, as_user)  # an unknown --as is refused before anything changes
@@ -100,13 +100,13 @@ def keys_rotate(
 
 
 @keys_app.command("retire")
+@common.with_options(user=False)
 def keys_retire(
+    target: common.Target,
     version: Annotated[
         str, typer.Argument(help="The master key version to remove from the key file, e.g. v1.")
     ],
     as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Remove an old master key version from the key file (refused while it wraps a data key)."""
     from refugio.security import key_rotation
@@ -114,7 +114,7 @@ def keys_retire(
     number = version.lower().removeprefix("v")
     if not number.isdigit():
         common.fail(f"{version!r} is not a master key version (e.g. v1)")
-    app = common.open_container(db, data_dir)
+    app = target.open()
     assert app.field_keys is not None
     common.actor(app, as_user)
     common.run(lambda: key_rotation.retire_master(app.field_keys, int(number)))  # type: ignore[arg-type]

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,19 +48,11 @@ def _user_id(session: Any, username: str) -> uuid.UUID:
     return user_id
 
 
-def _on_case(
-    db: str | None,
-    data_dir: Path | None,
-    as_user: str | None,
-    case: str,
-    fn: Callable[[Session, Principal, uuid.UUID], T],
-) -> T:
+def _on_case(target: common.Target, case: str, fn: Callable[[Session, Principal, uuid.UUID], T]) -> T:
     """Run `fn(session, actor, case id)` on the case named by its code or id, in one unit of work."""
     from refugio.protection import queries
 
-    return common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: fn(s, a, queries.case_id_of(s, actor=a, key=case))
-    )
+    return target.in_uow(lambda s, a, c: fn(s, a, queries.case_id_of(s, actor=a, key=case)))
 
 
 def _print_items(items: list[Any]) -> None:
@@ -82,20 +73,16 @@ def _print_items(items: list[Any]) -> None:
 
 
 @cases_app.command("list")
+@common.with_options()
 def cases_list(
-    as_user: AsOption = None,
+    target: common.Target,
     status: Annotated[str | None, typer.Option("--status", help="Only cases in this status.")] = None,
     include_closed: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The cases you are assigned to (as caseworker or supervisor)."""
     from refugio.protection import queries
 
-    items, total = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    items, total = target.in_uow(
         lambda s, a, c: queries.my_cases(s, actor=a, status=status, include_closed=include_closed, limit=200),
     )
     _print_items(items)
@@ -103,27 +90,27 @@ def cases_list(
 
 
 @cases_app.command("register")
+@common.with_options(operation=True)
 def cases_register(
-    as_user: AsOption = None,
-    operation: OperationOption = None,
+    target: common.Target,
     include_closed: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The case register: metadata of the operation's cases (no person, no narrative), for supervisors."""
     from refugio.protection import queries
 
     def register(s: Session, a: Principal, c: Container) -> tuple[list[Any], int]:
-        op_id = common.operation_id(c, operation) if operation else None
+        op_id = target.operation_id(c) if target.operation else None
         return queries.case_register(s, actor=a, operation_id=op_id, include_closed=include_closed, limit=200)
 
-    items, total = common.in_uow(db, data_dir, as_user, register)
+    items, total = target.in_uow(register)
     _print_items(items)
     typer.echo(f"{total} case(s)", err=True)
 
 
 @cases_app.command("open")
+@common.with_options()
 def cases_open(
+    target: common.Target,
     person: Annotated[
         str, typer.Argument(help="The person's registration ID (e.g. JOR-26-000123-01) or id.")
     ],
@@ -143,9 +130,6 @@ def cases_open(
         str | None, typer.Option("--supervisor", help="Username of the supervisor.")
     ] = None,
     uasc: Annotated[bool, typer.Option("--uasc", help="An unaccompanied or separated child.")] = False,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Open a protection case for a registered person, directly (--type) or from a specific need (--need)."""
     from refugio.protection import service
@@ -155,8 +139,8 @@ def cases_open(
 
     if bool(case_type) == bool(need):
         common.fail("give either --type or --need")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     run = common.run
     with unit_of_work(container.sessions) as s:
         record = run(lambda: registration.get_individual(s, actor=actor, key=person, audit_read=False))
@@ -187,18 +171,17 @@ def cases_open(
 
 
 @cases_app.command("show")
+@common.with_options()
 def cases_show(
+    target: common.Target,
     case: Annotated[str, typer.Argument(help="Case code (e.g. JOR-PC-26-00012) or id.")],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """A case's record, for its assigned caseworkers and supervisors (the read is audited)."""
     from refugio.protection import queries
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         r = common.run(lambda: queries.get_case(s, actor=actor, key=case))
         c = r.case
@@ -226,13 +209,12 @@ def cases_show(
 
 
 @cases_app.command("assign")
+@common.with_options()
 def cases_assign(
+    target: common.Target,
     case: Annotated[str, typer.Argument(help="Case code or id.")],
     username: Annotated[str, typer.Argument(help="Who is assigned.")],
     role: Annotated[str, typer.Option("--role", help="caseworker or supervisor.")] = "caseworker",
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Assign a caseworker or a supervisor to a case (CASE_SUPERVISE)."""
     from refugio.protection import service
@@ -241,9 +223,7 @@ def cases_assign(
         common.fail("--role must be caseworker or supervisor")
     verb = service.assign_caseworker if role == "caseworker" else service.assign_supervisor
     _on_case(
-        db,
-        data_dir,
-        as_user,
+        target,
         case,
         lambda s, a, cid: verb(s, actor=a, case_id=cid, user_id=_user_id(s, username)),
     )
@@ -251,20 +231,17 @@ def cases_assign(
 
 
 @cases_app.command("request-closure")
+@common.with_options()
 def cases_request_closure(
+    target: common.Target,
     case: Annotated[str, typer.Argument(help="Case code or id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the case can close.")],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Ask for the case's closure (a supervisor approves it with `cases close`)."""
     from refugio.protection import service
 
     c = _on_case(
-        db,
-        data_dir,
-        as_user,
+        target,
         case,
         lambda s, a, cid: service.request_closure(s, actor=a, case_id=cid, reason=reason),
     )
@@ -272,37 +249,35 @@ def cases_request_closure(
 
 
 @cases_app.command("close")
+@common.with_options()
 def cases_close(
+    target: common.Target,
     case: Annotated[str, typer.Argument(help="Case code or id.")],
     note: Annotated[str, typer.Option("--note", help="A note on the decision.")] = "",
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Approve the requested closure of a case (its assigned supervisor)."""
     from refugio.protection import service
 
     c = _on_case(
-        db, data_dir, as_user, case, lambda s, a, cid: service.close_case(s, actor=a, case_id=cid, note=note)
+        target,
+        case,
+        lambda s, a, cid: service.close_case(s, actor=a, case_id=cid, note=note),
     )
     typer.echo(f"case {c.code} closed")
 
 
 @cases_app.command("reopen")
+@common.with_options()
 def cases_reopen(
+    target: common.Target,
     case: Annotated[str, typer.Argument(help="Case code or id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the case is reopened.")],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Reopen a closed case (back to assessment)."""
     from refugio.protection import service
 
     c = _on_case(
-        db,
-        data_dir,
-        as_user,
+        target,
         case,
         lambda s, a, cid: service.reopen_case(s, actor=a, case_id=cid, reason=reason),
     )
@@ -310,35 +285,27 @@ def cases_reopen(
 
 
 @cases_app.command("export")
+@common.with_options()
 def cases_export(
+    target: common.Target,
     out: Annotated[Path, typer.Option("--out", help="Where to write the CSV.")],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Export the cases you are assigned to as CSV (GBV cases without the person; audited)."""
     from refugio.protection import queries
 
-    body = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.cases_csv(s, actor=a))
+    body = target.in_uow(lambda s, a, c: queries.cases_csv(s, actor=a))
     out.write_text(body, "utf-8")
     typer.echo(f"{body.count(chr(10)) - 1} case(s) written to {out}")
 
 
 @protection_app.command("statistics")
-def statistics(
-    operation: OperationOption = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
+@common.with_options(operation=True)
+def statistics(target: common.Target) -> None:
     """Cases by type and status, after disclosure control (GBV and trafficking at the sensitive threshold)."""
     from refugio.stats.caseload import caseload_table
 
-    table = common.in_uow(
-        db,
-        data_dir,
-        as_user,
-        lambda s, a, c: caseload_table(s, actor=a, operation_id=common.operation_id(c, operation)),
+    table = target.in_uow(
+        lambda s, a, c: caseload_table(s, actor=a, operation_id=target.operation_id(c)),
     )
     typer.echo(" | ".join(c.label for c in table.columns))
     for row in table.rows:
@@ -352,18 +319,15 @@ def statistics(
 
 
 @tasks_app.command("overdue")
+@common.with_options()
 def tasks_overdue(
-    as_user: AsOption = None,
+    target: common.Target,
     mine: Annotated[bool, typer.Option("--mine", help="Only the tasks assigned to you.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Open tasks past their due date, on the cases you are assigned to."""
     from refugio.protection import queries
 
-    tasks = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: queries.overdue_tasks(s, actor=a, mine_only=mine)
-    )
+    tasks = target.in_uow(lambda s, a, c: queries.overdue_tasks(s, actor=a, mine_only=mine))
     for t in tasks:
         typer.echo(f"{t.case_code}  due {t.due_on} ({t.days_overdue} day(s) late)  {t.assignee}: {t.title}")
     typer.echo(f"{len(tasks)} overdue task(s)", err=True)
@@ -374,7 +338,9 @@ def tasks_overdue(
 
 
 @services_app.command("add")
+@common.with_options(operation=True)
 def services_add(
+    target: common.Target,
     organisation: Annotated[str, typer.Argument(help="Organisation name (added to the directory if new).")],
     name: Annotated[str, typer.Argument(help="Service name.")],
     service_type: Annotated[
@@ -391,19 +357,15 @@ def services_add(
     ] = "national_ngo",
     location: Annotated[str | None, typer.Option("--location", help="Where the service is given.")] = None,
     phone: Annotated[str | None, typer.Option("--phone", help="Contact phone.")] = None,
-    operation: OperationOption = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Add a service (and its organisation, when new) to an operation's directory."""
     from refugio.protection import queries, service
     from refugio.protection.schemas import OrganisationCreate, ServiceCreate
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op_id = common.operation_id(container, operation)
+    container = target.open()
+    actor = target.actor(container)
+    op_id = target.operation_id(container)
     run = common.run
     with unit_of_work(container.sessions) as s:
         known = queries.organisations(s, actor=actor, operation_id=op_id)
@@ -426,21 +388,19 @@ def services_add(
 
 
 @services_app.command("list")
+@common.with_options(operation=True)
 def services_list(
-    operation: OperationOption = None,
+    target: common.Target,
     service_type: Annotated[str | None, typer.Option("--type", help="Only services of this type.")] = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The service directory."""
     from refugio.protection import queries
 
     def directory(s: Session, a: Principal, c: Container) -> list[Any]:
-        op_id = common.operation_id(c, operation) if operation else None
+        op_id = target.operation_id(c) if target.operation else None
         return queries.services(s, actor=a, operation_id=op_id, service_type=service_type)
 
-    items = common.in_uow(db, data_dir, as_user, directory)
+    items = target.in_uow(directory)
     for i in items:
         svc = i.service
         typer.echo(
@@ -451,14 +411,13 @@ def services_list(
 
 
 @services_app.command("member")
+@common.with_options()
 def services_member(
+    target: common.Target,
     service_id: Annotated[str, typer.Argument(help="The service's id (see `services list`).")],
     username: Annotated[
         str, typer.Argument(help="A user with REFERRAL_RECEIVE (e.g. role service_provider).")
     ],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Let a user receive and answer the service's referrals."""
     from refugio.protection import service
@@ -467,10 +426,7 @@ def services_member(
         sid = uuid.UUID(service_id)
     except ValueError:
         common.fail(f"{service_id!r} is not a service id (see `refugio protection services list`)")
-    common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    target.in_uow(
         lambda s, a, c: service.add_service_member(s, actor=a, service_id=sid, user_id=_user_id(s, username)),
     )
     typer.echo(f"{username} now answers the service's referrals")
@@ -481,15 +437,12 @@ def services_member(
 
 
 @referrals_app.command("list")
-def referrals_list(
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
+@common.with_options()
+def referrals_list(target: common.Target) -> None:
     """Referrals to the services you answer for (the shared data only), most urgent first."""
     from refugio.protection import queries
 
-    items = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.referral_inbox(s, actor=a))
+    items = target.in_uow(lambda s, a, c: queries.referral_inbox(s, actor=a))
     for r in items:
         late = " LATE" if r.overdue else ""
         typer.echo(
@@ -500,15 +453,12 @@ def referrals_list(
 
 
 @referrals_app.command("overdue")
-def referrals_overdue(
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
+@common.with_options()
+def referrals_overdue(target: common.Target) -> None:
     """Referrals not answered within their service-level time (ones you sent or must answer)."""
     from refugio.protection import queries
 
-    items = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.referrals_breaching_sla(s, actor=a))
+    items = target.in_uow(lambda s, a, c: queries.referrals_breaching_sla(s, actor=a))
     for b in items:
         typer.echo(
             f"{b.code}  {b.urgency:<7} {b.hours_late} h late  {b.service_name}  "

@@ -28,19 +28,19 @@ certs_app = typer.Typer(
 
 
 @ops_app.command("create")
+@common.with_options(user=False)
 def operations_create(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Three letters, prefix of IDs, e.g. JOR.")],
     name: Annotated[str, typer.Option(help="Name of the operation.")],
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-3 code of the country of operation.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Create an operation."""
     from refugio.registration import service
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         op = common.run(
             lambda: service.create_operation(s, actor=SYSTEM, code=code, name=name, country_iso3=country)
@@ -49,22 +49,22 @@ def operations_create(
 
 
 @ops_app.command("add-site")
+@common.with_options(user=False)
 def operations_add_site(
+    target: common.Target,
     operation: Annotated[str, typer.Argument(help="Operation code.")],
     code: Annotated[str, typer.Argument(help="Site code, unique in the operation.")],
     name: Annotated[str, typer.Option(help="Site name.")],
     kind: Annotated[
         str, typer.Option(help="reception_centre, camp, collective_centre, urban_office, border_point")
     ] = "reception_centre",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Add a registration site to an operation."""
     from refugio.registration import queries, service
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         op = queries.load_operation(s, code=operation)
         if op is None:
@@ -76,13 +76,14 @@ def operations_add_site(
 
 
 @ops_app.command("list")
-def operations_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options(user=False)
+def operations_list(target: common.Target) -> None:
     """List operations and their sites."""
     from refugio.registration import queries
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         operations = queries.operations(s, actor=SYSTEM)
         sites = queries.sites(s, actor=SYSTEM)
@@ -202,16 +203,16 @@ def certificates_public_key(
 
 
 @certs_app.command("revocations")
+@common.with_options(user=False)
 def certificates_revocations(
+    target: common.Target,
     out: Annotated[Path, typer.Option("--out", help="Where to write the signed revocation list (JSON).")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Export the signed list of revoked certificates, for offline verification."""
     from refugio.registration import certificate as cert
     from refugio.store.uow import unit_of_work
 
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         data = cert.revocation_list(s, container.keyring.signing_key())
     out.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")

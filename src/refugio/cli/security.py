@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import DataDirOption, DbOption
 
 users_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -23,7 +22,9 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 
 
 @users_app.command("create")
+@common.with_options(user=False)
 def users_create(
+    target: common.Target,
     username: Annotated[str, typer.Argument(help="Login name (lower case).")],
     role: Annotated[
         str,
@@ -40,8 +41,6 @@ def users_create(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Create a user with one role, everywhere or limited to an operation or a site."""
     from refugio.registration import queries
@@ -65,7 +64,7 @@ def users_create(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         op_id = site_id = None
         if operation:
@@ -89,19 +88,19 @@ def users_create(
 
 
 @users_app.command("token")
+@common.with_options(user=False)
 def users_token(
+    target: common.Target,
     username: Annotated[str, typer.Argument(help="Whose token.")],
     name: Annotated[str, typer.Option(help="What the token is for, e.g. 'kobo-sync'.")] = "cli",
     days: Annotated[int, typer.Option(help="Validity in days.", min=1, max=3650)] = 90,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Issue an API token (printed once; only its hash is stored)."""
     from refugio.security import service as sec
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         user = common.run(lambda: sec.get_user(s, username))
         secret, _row = common.run(
@@ -111,12 +110,13 @@ def users_token(
 
 
 @users_app.command("list")
-def users_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options(user=False)
+def users_list(target: common.Target) -> None:
     """List users and their roles."""
     from refugio.security import queries
     from refugio.store.uow import unit_of_work
 
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         users = queries.list_users(s)
     for user in users:
@@ -125,17 +125,17 @@ def users_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
 
 
 @users_app.command("unlock")
+@common.with_options(user=False)
 def users_unlock(
+    target: common.Target,
     username: Annotated[str, typer.Argument(help="Whose sign-in delays to end.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """End an account's sign-in delays now: its recent failed attempts are cleared (audited)."""
     from refugio.security import service as sec
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         user = common.run(lambda: sec.get_user(s, username))
         cleared = common.run(lambda: sec.unlock_user(s, actor=SYSTEM, user=user))
@@ -147,12 +147,13 @@ def users_unlock(
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options(user=False)
+def audit_verify(target: common.Target) -> None:
     """Recompute the audit hash chain; exit code 2 and the broken entries if any was altered or deleted."""
     from refugio.security.audit import verify_chain
     from refugio.store.uow import unit_of_work
 
-    container = common.container(common.settings(db, data_dir))
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         report = verify_chain(s)
     if report.ok:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 from refugio.cli.sharing_funding import funding_app
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def _spec(key: str, cap: float | None) -> KeySpec:
 
 
 def _table(
-    indicators: Path | None, year: int | None, participants: str | None, db: str | None, data_dir: Path | None
+    indicators: Path | None, year: int | None, participants: str | None, target: common.Target
 ) -> IndicatorTable:
     from refugio.sharing import queries
 
@@ -83,7 +82,7 @@ def _table(
     from refugio.security.principals import SYSTEM
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
+    app = target.open()
     with unit_of_work(app.sessions) as s:
         found: IndicatorTable = common.run(
             lambda: queries.indicator_table(s, year=year, participants=participants.split(","), actor=SYSTEM)
@@ -136,7 +135,9 @@ def _emit(result: KeyResult, fmt: str, provenance: list[dict[str, Any]] | None) 
 
 
 @sharing_app.command("key")
+@common.with_options(user=False)
 def key_cmd(
+    target: common.Target,
     key: KeyOption,
     total: TotalOption,
     cap: CapOption = None,
@@ -144,8 +145,6 @@ def key_cmd(
     year: YearOption = None,
     participants: ParticipantsOption = None,
     fmt: FormatOption = "csv",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Shares and whole allocations of TOTAL by a distribution key (largest remainder; ties to the
     larger share, then the code first alphabetically)."""
@@ -154,13 +153,15 @@ def key_cmd(
     if fmt not in ("csv", "json"):
         common.fail("--format: csv or json")
     spec = _spec(key, cap)
-    table = _table(indicators, year, participants, db, data_dir)
+    table = _table(indicators, year, participants, target)
     result: KeyResult = common.run(lambda: queries.compute_key(table, spec, total))
     _emit(result, fmt, _provenance_lines(table) if indicators is None else None)
 
 
 @sharing_app.command("sensitivity")
+@common.with_options(user=False)
 def sensitivity_cmd(
+    target: common.Target,
     key: KeyOption,
     total: TotalOption,
     vary: Annotated[str, typer.Option("--vary", help="weight, cap or drop.")],
@@ -171,14 +172,12 @@ def sensitivity_cmd(
     year: YearOption = None,
     participants: ParticipantsOption = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Also draw the chart (PNG or SVG).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Who gains or loses how much (CSV: country, base, then the change in each scenario)."""
     from refugio.sharing import queries
 
     spec = _spec(key, cap)
-    table = _table(indicators, year, participants, db, data_dir)
+    table = _table(indicators, year, participants, target)
     try:
         numbers = [float(v) for v in values.split(",") if v.strip()]
     except ValueError:
@@ -199,18 +198,17 @@ def sensitivity_cmd(
 
 
 @indicators_app.command("import")
+@common.with_options()
 def indicators_import_cmd(
+    target: common.Target,
     paths: Annotated[list[Path], typer.Argument(help="A folder of World Bank files, or files.")],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Import World Bank population.csv, gdp.csv, unemployment.csv[.gz]; report what did not match."""
     from refugio.sharing import service
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     for path in paths:
         if not path.exists():
             common.fail(f"{path}: no such file or folder")
@@ -245,36 +243,33 @@ def _print_report(r: dict[str, Any]) -> None:
 
 
 @indicators_app.command("derive")
+@common.with_options()
 def indicators_derive_cmd(
+    target: common.Target,
     year: Annotated[int, typer.Option("--year", help="End year.")],
     window: Annotated[int, typer.Option("--window", help="Years of asylum applications averaged.")] = 5,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Asylum applications per million (mean over the window), refugees per 1,000 and per US$ 1 bn,
     from the UNHCR tables (`refugio stats import`) and the World Bank values."""
     from refugio.sharing import service
 
-    report = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: service.derive_from_unhcr(s, year=year, window=window, actor=a)
-    )
+    report = target.in_uow(lambda s, a, c: service.derive_from_unhcr(s, year=year, window=window, actor=a))
     _print_report(report.as_dict())
 
 
 @indicators_app.command("list")
+@common.with_options(user=False)
 def indicators_list_cmd(
+    target: common.Target,
     year: Annotated[int, typer.Option("--year")],
     indicator: Annotated[str | None, typer.Option("--indicator")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Indicator values of a year with their provenance (CSV)."""
     from refugio.security.principals import SYSTEM
     from refugio.sharing import queries
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
+    app = target.open()
     with unit_of_work(app.sessions) as s:
         rows = queries.indicator_values(s, actor=SYSTEM, indicator=indicator, year=year)
     writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -284,7 +279,9 @@ def indicators_list_cmd(
 
 
 @pledges_app.command("add")
+@common.with_options()
 def pledge_add_cmd(
+    target: common.Target,
     pledger: Annotated[str, typer.Option("--pledger")],
     pledge_type: Annotated[
         str, typer.Option("--type", help="financial, material, technical, places, policy")
@@ -296,9 +293,6 @@ def pledge_add_cmd(
     currency: Annotated[str | None, typer.Option("--currency")] = None,
     places: Annotated[int | None, typer.Option("--places")] = None,
     on: Annotated[str | None, typer.Option("--on", help="Date pledged, YYYY-MM-DD (default today).")] = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record a pledge."""
     from refugio.core import clock
@@ -318,24 +312,23 @@ def pledge_add_cmd(
         places=places,
         pledged_on=on or clock.today().isoformat(),
     )
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         pledge = common.run(lambda: service.record_pledge(s, data=data, actor=who))
         typer.echo(f"{pledge.ref} {pledge.id}")
 
 
 @pledges_app.command("update")
+@common.with_options()
 def pledge_update_cmd(
+    target: common.Target,
     pledge_id: Annotated[str, typer.Argument(help="The pledge's id.")],
     status: Annotated[str, typer.Option("--status", help="planning, in_progress, fulfilled")],
     places_delivered: Annotated[int | None, typer.Option("--places-delivered")] = None,
     amount_delivered: Annotated[str | None, typer.Option("--amount-delivered")] = None,
     evidence: Annotated[str, typer.Option("--evidence")] = "",
     on: Annotated[str | None, typer.Option("--on")] = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record a dated update of a pledge (status, delivered so far, evidence)."""
     import uuid
@@ -356,18 +349,17 @@ def pledge_update_cmd(
         amount_delivered=amount_delivered,
         evidence=evidence,
     )
-    common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: service.update_pledge(s, pledge_id=pid, data=data, actor=a)
-    )
+    target.in_uow(lambda s, a, c: service.update_pledge(s, pledge_id=pid, data=data, actor=a))
     typer.echo(f"{pid}: {status}")
 
 
 @pledges_app.command("list")
-def pledge_list_cmd(as_user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options()
+def pledge_list_cmd(target: common.Target) -> None:
     """The pledges one may see."""
     from refugio.sharing import queries
 
-    rows = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.list_pledges(s, actor=a))
+    rows = target.in_uow(lambda s, a, c: queries.list_pledges(s, actor=a))
     for p in rows:
         what = (
             f"{p.places} places" if p.places is not None else (f"{p.amount} {p.currency}" if p.amount else "")
@@ -378,7 +370,9 @@ def pledge_list_cmd(as_user: AsOption = None, db: DbOption = None, data_dir: Dat
 
 
 @sharing_app.command("ledger")
+@common.with_options()
 def ledger_cmd(
+    target: common.Target,
     key: KeyOption,
     total: TotalOption,
     year: Annotated[int, typer.Option("--year")],
@@ -388,9 +382,6 @@ def ledger_cmd(
         typer.Option("--resettled-years", help="e.g. 2016-2020: UNHCR resettlement counted as fulfilment."),
     ] = "",
     cap: CapOption = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Key vs pledge vs fulfilment (places) per State, as CSV (disclosure control applied)."""
     from refugio.sharing import queries
@@ -405,8 +396,8 @@ def ledger_cmd(
             span = list(range(int(first), int(last or first) + 1))
         except ValueError:
             common.fail(f"--resettled-years {resettled_years!r}: like 2016-2020")
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         table = common.run(
             lambda: queries.indicator_table(s, year=year, participants=participants.split(","), actor=who)
@@ -420,13 +411,12 @@ def ledger_cmd(
 
 
 @sharing_app.command("report")
+@common.with_options()
 def report_cmd(
+    target: common.Target,
     out: Annotated[Path, typer.Option("--out", help="The PDF file to write.")],
     country: Annotated[str | None, typer.Option("--country", help="ISO3 (default: overall).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")] = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The periodic progress report (PDF) of a State or overall: commitments and their follow-up."""
     import datetime as dt
@@ -438,10 +428,7 @@ def report_cmd(
         date = dt.date.fromisoformat(as_of) if as_of else clock.today()
     except ValueError:
         common.fail(f"--as-of {as_of!r} is not a date like 2026-11-01")
-    report = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    report = target.in_uow(
         lambda s, a, c: queries.progress_report(s, actor=a, country=country, as_of=date),
     )
     out.write_bytes(queries.progress_report_pdf(report))
@@ -449,14 +436,13 @@ def report_cmd(
 
 
 @sharing_app.command("framework")
+@common.with_options()
 def framework_cmd(
+    target: common.Target,
     country: Annotated[str, typer.Option("--country", help="ISO3.")],
     year: Annotated[int, typer.Option("--year")],
     framework: Annotated[str, typer.Option("--framework", help="gcr or a FILE.yaml.")] = "gcr",
     fmt: FormatOption = "csv",
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """An indicator framework's values for a State and year, each with its source (counts of people
     pass disclosure control)."""
@@ -466,10 +452,7 @@ def framework_cmd(
     if fmt not in ("csv", "json"):
         common.fail("--format: csv or json")
     chosen = common.run(lambda: queries.framework(framework))
-    values = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    values = target.in_uow(
         lambda s, a, c: queries.framework_values(s, actor=a, framework=chosen, country=country, year=year),
     )
     table = queries.framework_table(values, chosen, country.upper(), year, DisclosureRule())

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 funding_app = typer.Typer(help="Response plans: requirements, contributions, the gap.", no_args_is_help=True)
 
@@ -28,7 +27,9 @@ def _plan_id(app: Any, code: str, who: Any) -> Any:
 
 
 @funding_app.command("plan")
+@common.with_options()
 def plan_cmd(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Plan code, e.g. 3RP-2024-JOR.")],
     name: Annotated[str, typer.Option("--name")],
     year: Annotated[int, typer.Option("--year")],
@@ -36,42 +37,38 @@ def plan_cmd(
     operation: Annotated[
         str | None, typer.Option("--operation", help="Operation code (none: regional).")
     ] = None,
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Create a response plan."""
     from refugio.sharing import service
     from refugio.sharing.schemas import PlanCreate
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
+    app = target.open()
     op_id = common.operation_id(app, operation) if operation else None
     data = common.build_input(
         PlanCreate, code=code.upper(), name=name, year=year, currency=currency, operation_id=op_id
     )
-    who = common.actor(app, as_user)
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         plan = common.run(lambda: service.create_plan(s, data=data, actor=who))
         typer.echo(f"{plan.code} {plan.id}")
 
 
 @funding_app.command("require")
+@common.with_options()
 def require_cmd(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Plan code.")],
     sector: Annotated[str, typer.Option("--sector")],
     amount: Annotated[str, typer.Option("--amount")],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Set (or revise) what a plan requires for a sector."""
     from refugio.sharing import service
     from refugio.sharing.schemas import RequirementSet
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     pid = _plan_id(app, code, who)
     data = common.build_input(RequirementSet, sector=sector, amount=amount)
     with unit_of_work(app.sessions) as s:
@@ -80,7 +77,9 @@ def require_cmd(
 
 
 @funding_app.command("contribute")
+@common.with_options()
 def contribute_cmd(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Plan code.")],
     donor: Annotated[str, typer.Option("--donor")],
     amount: Annotated[str, typer.Option("--amount")],
@@ -88,17 +87,14 @@ def contribute_cmd(
     sector: Annotated[str | None, typer.Option("--sector", help="None: unearmarked.")] = None,
     donor_country: Annotated[str | None, typer.Option("--donor-country")] = None,
     reference: Annotated[str, typer.Option("--reference")] = "",
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record funds received for a plan."""
     from refugio.sharing import service
     from refugio.sharing.schemas import ContributionCreate
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     pid = _plan_id(app, code, who)
     data = common.build_input(
         ContributionCreate,
@@ -115,18 +111,17 @@ def contribute_cmd(
 
 
 @funding_app.command("show")
+@common.with_options()
 def show_cmd(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Plan code.")],
-    as_user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Required, funded and the gap of a plan, by sector, by donor and over time."""
     from refugio.sharing import queries
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     pid = _plan_id(app, code, who)
     with unit_of_work(app.sessions) as s:
         f = common.run(lambda: queries.funding_summary(s, pid, actor=who))
@@ -146,13 +141,14 @@ def show_cmd(
 
 
 @funding_app.command("plans")
-def plans_cmd(as_user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options()
+def plans_cmd(target: common.Target) -> None:
     """The response plans one may see."""
     from refugio.sharing import queries
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         for p in common.run(lambda: queries.list_plans(s, actor=who)):
             typer.echo(f"{p.code:<20} {p.year} {p.currency} {p.name}")

@@ -414,6 +414,10 @@ from refugio.cli.solutions_pathways import pathways_app  # noqa: E402
 
 solutions_app.add_typer(pathways_app, name="pathways")
 
+from refugio.cli.solutions_returns import returns_app  # noqa: E402
+
+solutions_app.add_typer(returns_app, name="returns")
+
 from refugio.cli.solutions_scores import scores_app  # noqa: E402
 
 solutions_app.add_typer(scores_app, name="scores")

@@ -24,10 +24,6 @@ stats_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (sqlite:///PATH or postgresql://…).")
-]
-DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Where the embedded database lives.")]
 FormatOption = Annotated[
     str, typer.Option("--format", help="table, csv, hxl (HXL-tagged CSV), xlsx or json.")
 ]
@@ -92,7 +88,9 @@ def _export(tables: list[Any], fmt: str, out: Path | None, session: Any, what: s
 
 
 @stats_app.command("import")
+@common.with_options(user=False)
 def import_cmd(
+    target: common.Target,
     paths: Annotated[list[Path], typer.Argument(help="CSV files (gzipped or not) or a folder of them.")],
     dataset: Annotated[
         str | None, typer.Option(help="Which table (default: recognised from the header and the file name).")
@@ -100,8 +98,6 @@ def import_cmd(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Load the valid rows and list the refused ones.")
     ] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Import UNHCR-shaped aggregate tables (population, demographics, asylum applications and decisions,
     solutions, flows, IDMC, UNRWA, and the country list first), validated row by row."""
@@ -124,7 +120,7 @@ def import_cmd(
             common.fail(f"{path}: no such file or folder")
     if not files:
         common.fail("no aggregate table found")
-    container = common.open_container(db, data_dir)
+    container = target.open()
     failed = 0
     for f in files:
         try:
@@ -160,13 +156,14 @@ def import_cmd(
 
 
 @stats_app.command("imports")
-def imports_cmd(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options(user=False)
+def imports_cmd(target: common.Target) -> None:
     """The log of aggregate imports (current ones marked *)."""
     from refugio.security.principals import SYSTEM
     from refugio.stats import aggregates
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         for r in aggregates.list_imports(s, actor=SYSTEM):
             mark = "*" if r.current else " "
@@ -177,7 +174,9 @@ def imports_cmd(db: DbOption = None, data_dir: DataDirOption = None) -> None:
 
 
 @stats_app.command("global")
+@common.with_options(user=False)
 def global_cmd(
+    target: common.Target,
     year: Annotated[int, typer.Option("--year", help="The year, e.g. 2024.")],
     fmt: FormatOption = "table",
     table: Annotated[
@@ -189,8 +188,6 @@ def global_cmd(
     sensitive_threshold: SensitiveOption = 10,
     method: MethodOption = "suppress",
     k: KOption = 5,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The standard global tables for YEAR: forcibly displaced by population type, refugees by origin and
     host (top N), children and women, asylum applications and decisions with recognition rates,
@@ -201,7 +198,7 @@ def global_cmd(
     from refugio.store.uow import unit_of_work
 
     rule = _rule(threshold, sensitive_threshold, method, k)
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         tables = common.run(
             lambda: global_tables.global_tables(
@@ -212,7 +209,9 @@ def global_cmd(
 
 
 @stats_app.command("tables")
+@common.with_options(user=False)
 def tables_cmd(
+    target: common.Target,
     operation: OperationOption,
     date: DateOption = None,
     site: Annotated[str | None, typer.Option(help="Only this site (code).")] = None,
@@ -231,8 +230,6 @@ def tables_cmd(
     sensitive_threshold: SensitiveOption = 10,
     method: MethodOption = "suppress",
     k: KOption = 5,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The operation's standard tables from registrations (stock on --date; arrivals by period)."""
     from refugio.security.principals import SYSTEM
@@ -249,7 +246,7 @@ def tables_cmd(
     unknown = [t for t in wanted if t not in registrations.TABLE_NAMES]
     if unknown:
         common.fail(f"unknown table {unknown[0]!r}; one of: {', '.join(registrations.TABLE_NAMES)}")
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         pop = common.run(
             lambda: registrations.load_population(s, actor=SYSTEM, operation=operation, site=site)
@@ -267,7 +264,9 @@ def tables_cmd(
 
 
 @stats_app.command("disaggregate")
+@common.with_options(user=False)
 def disaggregate_cmd(
+    target: common.Target,
     operation: OperationOption,
     by: Annotated[
         str,
@@ -284,8 +283,6 @@ def disaggregate_cmd(
     sensitive_threshold: SensitiveOption = 10,
     method: MethodOption = "suppress",
     k: KOption = 5,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The full disaggregation of registered people (one row per non-empty combination)."""
     from refugio.security.principals import SYSTEM
@@ -299,7 +296,7 @@ def disaggregate_cmd(
         common.fail("--basis is stock, arrivals or registrations; --period day, week, month or year")
     ages = common.run(lambda: AgeBrackets.parse(brackets))
     dims = [d.strip() for d in by.split(",") if d.strip()]
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         pop = common.run(
             lambda: registrations.load_population(s, actor=SYSTEM, operation=operation, site=site)
@@ -319,14 +316,14 @@ def disaggregate_cmd(
 
 
 @stats_app.command("chart")
+@common.with_options(user=False)
 def chart_cmd(
+    target: common.Target,
     name: Annotated[str, typer.Argument(help="pyramid, arrivals, by-site or by-origin.")],
     operation: OperationOption,
     out: Annotated[Path, typer.Option("--out", help="FILE.png or FILE.svg.")],
     date: DateOption = None,
     period: Annotated[str, typer.Option(help="Arrivals by day, week, month or year.")] = "month",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Draw a chart (PNG or SVG, from the file name) of the operation's published figures."""
     from refugio.security.principals import SYSTEM
@@ -339,7 +336,7 @@ def chart_cmd(
         common.fail("--out must end in .png or .svg")
     if name not in charts.CHARTS:
         common.fail(f"unknown chart {name!r}; one of: {', '.join(charts.CHARTS)}")
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         pop = common.run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
         tables = registrations.standard_tables(
@@ -355,12 +352,12 @@ def chart_cmd(
 
 
 @stats_app.command("factsheet")
+@common.with_options(user=False)
 def factsheet_cmd(
+    target: common.Target,
     operation: OperationOption,
     out: Annotated[Path, typer.Option("--out", help="Where to write the PDF.")],
     date: DateOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The printable population factsheet (PDF) of an operation on a date."""
     from refugio.security import audit
@@ -370,7 +367,7 @@ def factsheet_cmd(
     from refugio.store.uow import unit_of_work
 
     ref = _date(date)
-    container = common.open_container(db, data_dir)
+    container = target.open()
     with unit_of_work(container.sessions) as s:
         pop = common.run(lambda: registrations.load_population(s, actor=SYSTEM, operation=operation))
         tables = registrations.standard_tables(
@@ -396,7 +393,9 @@ def factsheet_cmd(
 
 
 @stats_app.command("microdata")
+@common.with_options(user=False)
 def microdata_cmd(
+    target: common.Target,
     operation: OperationOption,
     fields: Annotated[
         str,
@@ -409,8 +408,6 @@ def microdata_cmd(
     date: DateOption = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, hxl or xlsx.")] = "hxl",
     k: KOption = 5,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """A k-anonymous record-level extract; refused, with the reason, when a combination is rarer than k."""
     from refugio.core.errors import ValidationFailed
@@ -421,7 +418,7 @@ def microdata_cmd(
     rule = _rule(5, 10, "suppress", k)
     if fmt not in ("csv", "hxl", "xlsx"):
         common.fail("--format is csv, hxl or xlsx")
-    container = common.open_container(db, data_dir)
+    container = target.open()
     table = None
     try:
         with unit_of_work(container.sessions) as s:

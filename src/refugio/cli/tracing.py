@@ -86,13 +86,12 @@ def _show(container: Container, actor: Principal, request_id: uuid.UUID) -> None
 
 
 @requests_app.command("open")
+@common.with_options()
 def open_cmd(
+    target: common.Target,
     source: Annotated[
         Path, typer.Argument(help="JSON file: the request (as POST /api/v1/tracing/requests).")
     ],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Open a tracing request from a JSON file (tracing consent required; errors name each field)."""
     from pydantic import ValidationError
@@ -106,8 +105,8 @@ def open_cmd(
         raw = json.loads(common.read_file(source).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         common.fail(f"{source} is not JSON: {exc}")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> uuid.UUID:
         try:
@@ -124,7 +123,9 @@ def open_cmd(
 
 
 @requests_app.command("list")
+@common.with_options()
 def list_cmd(
+    target: common.Target,
     status: Annotated[
         str | None, typer.Option("--status", help="Only this status (open, matching, …).")
     ] = None,
@@ -132,17 +133,11 @@ def list_cmd(
         str | None, typer.Option("--query", "-q", help="Reference or names, any script.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=200)] = 50,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Tracing requests in your scope, newest first."""
     from refugio.protection.tracing import queries
 
-    items, total = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    items, total = target.in_uow(
         lambda s, a, c: queries.list_requests(s, actor=a, status=status, q=query, limit=limit),
     )
     typer.echo(f"{total} request(s)")
@@ -169,19 +164,16 @@ def show_cmd(
 
 
 @requests_app.command("export")
+@common.with_options()
 def export_cmd(
+    target: common.Target,
     out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
     status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Every request in your scope as CSV, one row each (the export is audited)."""
     from refugio.protection.tracing import queries
 
-    rows = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: queries.export_requests(s, actor=a, status=status)
-    )
+    rows = target.in_uow(lambda s, a, c: queries.export_requests(s, actor=a, status=status))
     out.write_text(queries.export_csv(rows), encoding="utf-8", newline="")
     typer.echo(f"{len(rows)} request(s) written to {out}")
 
@@ -208,15 +200,14 @@ def match_cmd(
 
 
 @tracing_app.command("review")
+@common.with_options()
 def review_cmd(
+    target: common.Target,
     candidate: Annotated[str, typer.Argument(help="The candidate's id (shown by `refugio tracing match`).")],
     reason: ReasonOption,
     confirm: Annotated[
         bool, typer.Option("--confirm/--reject", help="Confirm for verification, or reject (kept).")
     ] = True,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Confirm a candidate for the verification interview, or reject it."""
     from refugio.protection.tracing import queries, service
@@ -226,8 +217,8 @@ def review_cmd(
         cid = uuid.UUID(candidate)
     except ValueError:
         common.fail(f"{candidate!r} is not a candidate id")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         request_id = common.run(lambda: queries.candidate_request_id(s, actor=actor, candidate_id=cid))
         common.run(
@@ -239,7 +230,9 @@ def review_cmd(
 
 
 @tracing_app.command("verify")
+@common.with_options()
 def verify_cmd(
+    target: common.Target,
     request: RequestArg,
     candidate: Annotated[str, typer.Option("--candidate", help="The confirmed candidate's id.")],
     enquirer_agrees: Annotated[
@@ -252,9 +245,6 @@ def verify_cmd(
     ],
     documents: Annotated[str | None, typer.Option("--documents", help="Documents seen.")] = None,
     notes: Annotated[str | None, typer.Option("--notes")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record the verification interview of a confirmed candidate."""
     from refugio.protection.tracing import service
@@ -265,8 +255,8 @@ def verify_cmd(
         cid = uuid.UUID(candidate)
     except ValueError:
         common.fail(f"{candidate!r} is not a candidate id")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = VerificationIn(
         candidate_id=cid,
         enquirer_agrees=enquirer_agrees,
@@ -281,7 +271,9 @@ def verify_cmd(
 
 
 @tracing_app.command("reunify")
+@common.with_options()
 def reunify_cmd(
+    target: common.Target,
     request: RequestArg,
     place: Annotated[str, typer.Option("--place", help="Where the reunification took place.")],
     outcome: Annotated[
@@ -289,9 +281,6 @@ def reunify_cmd(
     ] = "reunified",
     on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
     notes: Annotated[str | None, typer.Option("--notes")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record the reunification (date, place, outcome); the request is closed."""
     from pydantic import ValidationError
@@ -315,8 +304,8 @@ def reunify_cmd(
                 f"error: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}", fg=typer.colors.RED, err=True
             )
         raise typer.Exit(1) from None
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
         common.run(lambda: service.record_reunification(s, actor=actor, request_id=request_id, data=data))
@@ -324,15 +313,14 @@ def reunify_cmd(
 
 
 @tracing_app.command("close")
+@common.with_options()
 def close_cmd(
+    target: common.Target,
     request: RequestArg,
     reason: ReasonOption,
     not_found: Annotated[
         bool, typer.Option("--not-found/--closed", help="Closed as not found, or closed.")
     ] = True,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Close a request (as not found, by default)."""
     from refugio.protection.tracing import service
@@ -341,8 +329,8 @@ def close_cmd(
 
     if len(reason.strip()) < 3:
         common.fail("--reason: give the reason (three characters at least)")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = ClosureIn(outcome="not_found" if not_found else "closed", reason=reason)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
@@ -351,19 +339,18 @@ def close_cmd(
 
 
 @tracing_app.command("assign")
+@common.with_options()
 def assign_cmd(
+    target: common.Target,
     request: RequestArg,
     username: Annotated[str, typer.Argument(help="The caseworker (a user holding TRACING_MANAGE there).")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Put a caseworker in charge of a request."""
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
         common.run(lambda: service.assign_request(s, actor=actor, request_id=request_id, username=username))
@@ -371,19 +358,18 @@ def assign_cmd(
 
 
 @tracing_app.command("withdraw-consent")
+@common.with_options()
 def withdraw_cmd(
+    target: common.Target,
     request: RequestArg,
     reason: ReasonOption,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Tracing consent withdrawn: matching stops and the request leaves everyone's matches."""
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
         common.run(lambda: service.withdraw_consent(s, actor=actor, request_id=request_id, reason=reason))

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 from refugio.cli.tracking_surveys import assessments_app, surveys_app
 from refugio.tracking.enums import FlowPointKind, IdpFormat, SiteKind, SiteStatus, SummaryBy
 
@@ -44,25 +43,18 @@ def _emit(text: str, out: Path | None) -> None:
 
 
 @import_app.command("pcodes")
+@common.with_options()
 def import_pcodes(
+    target: common.Target,
     areas: FileArg,
     lengths: Annotated[Path | None, typer.Option("--lengths", help="OCHA P-code length rules (CSV).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Load OCHA P-codes (admin 1–2; every admin-2 needs its admin-1) and their length rules."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> service.PcodeReport:
-        with unit_of_work(container.sessions) as s:
-            return service.load_pcodes(s, actor=actor, areas_path=areas, lengths_path=lengths)
-
-    report = common.run(run)
+    report = target.in_uow(
+        lambda s, actor, _: service.load_pcodes(s, actor=actor, areas_path=areas, lengths_path=lengths)
+    )
     typer.echo(
         f"{report.areas_read} areas read in {report.countries} countries: {report.added} added, "
         f"{report.updated} updated, {len(report.warnings)} warning(s)"
@@ -72,22 +64,21 @@ def import_pcodes(
 
 
 @import_app.command("dtm")
+@common.with_options()
 def import_dtm(
+    target: common.Target,
     file: FileArg,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Load the valid rows and list the refused ones.")
     ] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Import DTM figures (API v3 shape, admin 0–2). Refused rows are listed by line; nothing is loaded
     unless every row is valid (or --skip-invalid). Re-importing the same file adds nothing."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries, service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> tuple[service.DtmReport, queries.Additivity]:
         with unit_of_work(container.sessions) as s:
@@ -118,15 +109,17 @@ def import_dtm(
 
 
 @import_app.command("mmp")
+@common.with_options()
 def import_mmp(
-    file: FileArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
+    target: common.Target,
+    file: FileArg,
 ) -> None:
     """Import Missing Migrants Project incidents (the cleaned extract or the full download)."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> service.MmpReport:
         with unit_of_work(container.sessions) as s:
@@ -143,22 +136,21 @@ def import_mmp(
 
 
 @tracking_app.command("idps")
+@common.with_options()
 def idps_cmd(
+    target: common.Target,
     fmt: Annotated[IdpFormat, typer.Option("--format", help="hapi, hxl, csv or json.")] = IdpFormat.HAPI,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
     dataset_id: Annotated[str, typer.Option("--dataset-id", help="HAPI dataset_hdx_id column.")] = "",
     resource_id: Annotated[str, typer.Option("--resource-id", help="HAPI resource_hdx_id column.")] = "",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Export the IDPs of every round, admin levels 0–2: the HDX HAPI table, or the DTM-shaped table
     (published DTM aggregates: exact)."""
     from refugio.stats import tracking_charts
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
 
     def run() -> str:
         with unit_of_work(container.sessions) as s:
@@ -170,25 +162,18 @@ def idps_cmd(
 
 
 @tracking_app.command("rounds")
+@common.with_options()
 def rounds_cmd(
+    target: common.Target,
     country: Annotated[str | None, typer.Option("--country", help="ISO3 code.")] = None,
     level: Annotated[int, typer.Option("--level", min=0, max=2, help="Admin level.")] = 0,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """IDPs per location and round with the change since the previous round."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> list[queries.RoundFigure]:
-        with unit_of_work(container.sessions) as s:
-            return queries.rounds(s, actor=actor, country=country, admin_level=level)
-
-    for r in common.run(run):
+    for r in target.in_uow(
+        lambda s, actor, _: queries.rounds(s, actor=actor, country=country, admin_level=level)
+    ):
         change = "" if r.change is None else f"{r.change:+,}"
         typer.echo(
             f"{r.pcode:<10} {r.assessment_type} round {r.round_number:>3} {r.reporting_date} "
@@ -197,24 +182,15 @@ def rounds_cmd(
 
 
 @tracking_app.command("additivity")
+@common.with_options()
 def additivity_cmd(
+    target: common.Target,
     country: Annotated[str | None, typer.Option("--country", help="ISO3 code.")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Check that each admin level adds up to the one above, round by round."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> queries.Additivity:
-        with unit_of_work(container.sessions) as s:
-            return queries.additivity(s, actor=actor, country=country)
-
-    check = common.run(run)
+    check = target.in_uow(lambda s, actor, _: queries.additivity(s, actor=actor, country=country))
     typer.echo(f"{check.consistent} of {check.checked} parent totals equal the sum of their children")
     for g in check.gaps[:100]:
         typer.echo(
@@ -224,37 +200,30 @@ def additivity_cmd(
 
 
 @incidents_app.command("summary")
+@common.with_options()
 def incidents_summary(
+    target: common.Target,
     by: Annotated[
         SummaryBy, typer.Option("--by", help="year, route, region, country or cause.")
     ] = SummaryBy.YEAR,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Incidents, dead and missing, and survivors by year, route, region, country or cause (published
     Missing Migrants aggregates: exact)."""
     from refugio.stats import tracking_charts
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
     if fmt not in {"csv", "json"}:
         common.fail("--format must be csv or json")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> list[dict[str, Any]]:
-        with unit_of_work(container.sessions) as s:
-            return tracking_charts.incident_summary(s, actor=actor, by=by)
-
-    rows = common.run(run)
+    rows = target.in_uow(lambda s, actor, _: tracking_charts.incident_summary(s, actor=actor, by=by))
     _emit(queries.render(rows, [by.value, *queries.SUMMARY_COLUMNS], fmt), out)
 
 
 @sites_app.command("add")
+@common.with_options(operation=True)
 def sites_add(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Site code, unique in the operation.")],
     name: Annotated[str, typer.Option("--name")],
     kind: Annotated[SiteKind, typer.Option("--kind")],
@@ -264,21 +233,17 @@ def sites_add(
     lon: Annotated[float | None, typer.Option("--lon")] = None,
     capacity: Annotated[int | None, typer.Option("--capacity")] = None,
     agency: Annotated[str | None, typer.Option("--agency", help="Managing agency.")] = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Add a displacement site (camp, collective centre, informal settlement, host community)."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import SiteCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         SiteCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         code=code,
         name=name,
         kind=kind,
@@ -298,18 +263,17 @@ def sites_add(
 
 
 @sites_app.command("list")
+@common.with_options()
 def sites_list(
+    target: common.Target,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The sites one may see."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         found = queries.sites(s, actor=actor)
     if as_json:
@@ -332,28 +296,26 @@ tracking_app.add_typer(flows_app, name="flows")
 
 
 @flows_app.command("add-point")
+@common.with_options(operation=True)
 def flows_add_point(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="Point code, unique in the operation.")],
     name: Annotated[str, typer.Option("--name")],
     kind: Annotated[FlowPointKind, typer.Option("--kind")],
     lat: Annotated[float | None, typer.Option("--lat")] = None,
     lon: Annotated[float | None, typer.Option("--lon")] = None,
     pcode: Annotated[str | None, typer.Option("--pcode", help="Admin area P-code.")] = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Add a flow monitoring point (border crossing, transit centre, bus station, port, airport)."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import FlowPointCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         FlowPointCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         code=code,
         name=name,
         kind=kind,
@@ -370,35 +332,26 @@ def flows_add_point(
 
 
 @flows_app.command("record")
+@common.with_options(operation=True)
 def flows_record(
+    target: common.Target,
     file: FileArg,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record daily counts from a CSV file (point, day, direction, sex, age_group, nationality,
     transport, count); a combination recorded again for the same day is corrected."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op = common.operation_id(container, operation)
-
-    def run() -> int:
-        with unit_of_work(container.sessions) as s:
-            return service.import_flow_counts(s, actor=actor, operation_id=op, path=file)
-
-    typer.echo(f"{common.run(run)} count(s) recorded")
+    recorded = target.in_operation(
+        lambda s, actor, op: service.import_flow_counts(s, actor=actor, operation_id=op, path=file)
+    )
+    typer.echo(f"{recorded} count(s) recorded")
 
 
 @flows_app.command("show")
+@common.with_options()
 def flows_show(
+    target: common.Target,
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days up to today.")] = 14,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The flow monitoring points and the people counted each day, in and out (under the disclosure
     rule: `<5`, `x`)."""
@@ -406,8 +359,8 @@ def flows_show(
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries, service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     start, end = service.flow_day_range(days)
     note = ""
     with unit_of_work(container.sessions) as s:
@@ -428,7 +381,9 @@ def _cell(value: object) -> str:
 
 
 @flows_app.command("table")
+@common.with_options()
 def flows_table(
+    target: common.Target,
     point: Annotated[str, typer.Argument(help="Flow monitoring point code.")],
     by: Annotated[
         str, typer.Option("--by", help="day, nationality, transport, sex, age_group or sex_age.")
@@ -436,9 +391,6 @@ def flows_table(
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days up to today.")] = 30,
     fmt: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """A table of the people counted at a point, with totals, under the disclosure rule (audited)."""
     from refugio.security import audit
@@ -448,8 +400,8 @@ def flows_table(
 
     if fmt not in {"text", "csv", "json"}:
         common.fail("--format must be text, csv or json")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     start, end = service.flow_day_range(days)
 
     def run() -> tracking_report.ControlledTable:
@@ -488,26 +440,24 @@ tracking_app.add_typer(distress_app, name="distress")
 
 
 @distress_app.command("agreement")
+@common.with_options(operation=True)
 def distress_agreement(
+    target: common.Target,
     partner: Annotated[str, typer.Option("--partner", help="The search-and-rescue partner.")],
     purpose: Annotated[str, typer.Option("--purpose", help="What the partner may use the log for.")],
     valid_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
     valid_until: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")],
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record a data-sharing agreement naming the partner and the purpose."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import AgreementCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         AgreementCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         partner=partner,
         purpose=purpose,
         valid_from=valid_from,
@@ -522,7 +472,9 @@ def distress_agreement(
 
 
 @distress_app.command("log")
+@common.with_options(operation=True)
 def distress_log(
+    target: common.Target,
     identity: Annotated[str, typer.Option("--identity", help="A. Vessel, call sign or group.")],
     lat: Annotated[float, typer.Option("--lat", help="B. Latitude.")],
     lon: Annotated[float, typer.Option("--lon", help="B. Longitude.")],
@@ -532,21 +484,17 @@ def distress_log(
     rcc: Annotated[str, typer.Option("--rcc", help="F. Coordinating rescue centre.")],
     pob: Annotated[int | None, typer.Option("--pob", help="D. Persons on board.")] = None,
     actions: Annotated[str | None, typer.Option("--actions", help="G. Actions taken.")] = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Log people or a vessel in distress."""
     from refugio.store.uow import unit_of_work
     from refugio.tracking import service
     from refugio.tracking.schemas import DistressCreate
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     data = common.build_input(
         DistressCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         identity=identity,
         latitude=lat,
         longitude=lon,
@@ -566,31 +514,27 @@ def distress_log(
 
 
 @distress_app.command("share")
+@common.with_options()
 def distress_share(
+    target: common.Target,
     agreement: Annotated[str, typer.Option("--agreement", help="The data-sharing agreement's id.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The distress log as SITREPs for the partner of an agreement in force (audited)."""
     import uuid
 
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
     try:
         agreement_id = uuid.UUID(agreement)
     except ValueError:
         common.fail(f"{agreement!r} is not an agreement id")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> str:
-        with unit_of_work(container.sessions) as s:
-            return service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
-
-    _emit(common.run(run), out)
+    _emit(
+        target.in_uow(
+            lambda s, actor, _: service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
+        ),
+        out,
+    )
 
 
 tracking_app.add_typer(surveys_app, name="surveys")

@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 
 surveys_app = typer.Typer(
     help="Flow monitoring surveys: the XLSForm for ODK/Kobo, published through OpenRosa; surveys received.",
@@ -27,65 +26,46 @@ Country = Annotated[str | None, typer.Option("--country", help="ISO3 code.")]
 
 
 @surveys_app.command("form")
+@common.with_options(operation=True)
 def survey_form(
+    target: common.Target,
     out: Annotated[Path, typer.Option("--out", help="Where to write the XLSForm (.xlsx).")],
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Write the operation's flow survey form as an XLSForm (for KoboToolbox or ODK Central)."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op = common.operation_id(container, operation)
-
-    def run() -> tuple[str, bytes]:
-        with unit_of_work(container.sessions) as s:
-            return service.survey_form(s, actor=actor, operation_id=op)
-
-    form_id, xlsx = common.run(run)
+    form_id, xlsx = target.in_operation(
+        lambda s, actor, op: service.survey_form(s, actor=actor, operation_id=op)
+    )
     out.write_bytes(xlsx)
     typer.echo(f"wrote {out} (form {form_id})")
 
 
 @surveys_app.command("publish")
-def survey_publish(
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
+@common.with_options(operation=True)
+def survey_publish(target: common.Target) -> None:
     """Publish the operation's flow survey form on refugio's OpenRosa form list (/openrosa/formList);
     its submissions land in tracking."""
     from refugio.intake.openrosa_forms import publish_domain_form
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-    op = common.operation_id(container, operation)
-
-    def run() -> tuple[str, str]:
-        with unit_of_work(container.sessions) as s:
-            form = publish_domain_form(s, actor=actor, handler=service.SURVEY_HANDLER, operation_id=op)
-            return form.form_id, form.version
-
-    form_id, version = common.run(run)
+    form = target.in_operation(
+        lambda s, actor, op: publish_domain_form(
+            s, actor=actor, handler=service.SURVEY_HANDLER, operation_id=op
+        )
+    )
+    form_id, version = form.form_id, form.version
     typer.echo(f"form {form_id} version {version} published on /openrosa/formList")
 
 
 @surveys_app.command("list")
+@common.with_options()
 def survey_list(
+    target: common.Target,
     point: Annotated[str, typer.Argument(help="Flow monitoring point code.")],
     by: Annotated[
         str | None, typer.Option("--by", help="Break down instead: nationality, reasons, …")
     ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The surveys received at a point (or, with --by, the people they describe broken down, under
     the disclosure rule)."""
@@ -93,8 +73,8 @@ def survey_list(
     from refugio.store.uow import unit_of_work
     from refugio.tracking import queries
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         found = next((p for p in queries.flow_points(s, actor=actor) if p.code == point), None)
         if found is None:
@@ -115,25 +95,16 @@ def survey_list(
 
 
 @assessments_app.command("import")
+@common.with_options()
 def assessments_import(
+    target: common.Target,
     file: Annotated[Path, typer.Argument(help="CSV file (.csv or .csv.gz), UTF-8.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Import multi-sector location assessments (line-numbered errors, nothing half-loaded; a file
     imported again adds nothing)."""
-    from refugio.store.uow import unit_of_work
     from refugio.tracking import service
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
-
-    def run() -> service.AssessmentReport:
-        with unit_of_work(container.sessions) as s:
-            return service.import_assessments(s, actor=actor, path=file)
-
-    r = common.run(run)
+    r = target.in_uow(lambda s, actor, _: service.import_assessments(s, actor=actor, path=file))
     remainders = ", ".join(f"{k} unknown: {v:,}" for k, v in r.remainders.items() if v)
     tail = f"; {remainders}" if remainders else ""
     typer.echo(f"{r.rows_read} assessment(s) read: {r.added} added, {r.already_loaded} already loaded, "
@@ -143,21 +114,20 @@ def assessments_import(
 
 
 @assessments_app.command("list")
+@common.with_options()
 def assessments_list(
+    target: common.Target,
     country: Country = None,
     round_number: Annotated[int | None, typer.Option("--round", min=1)] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Assessments with the change in individuals since the location's previous round (people under
     the disclosure rule: `<5`, `x`)."""
     from refugio.stats import tracking_report
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         rows = common.run(
             lambda: tracking_report.assessment_rows(
@@ -183,12 +153,11 @@ def _cell(value: object) -> str:
 
 
 @assessments_app.command("rounds")
+@common.with_options()
 def assessments_rounds(
+    target: common.Target,
     country: Country = None,
     fmt: Annotated[str, typer.Option("--format", help="text, csv or json")] = "text",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Each country's rounds totalled (locations, households, individuals, IDPs, returnees, migrants),
     under the disclosure rule."""
@@ -198,8 +167,8 @@ def assessments_rounds(
 
     if fmt not in {"text", "csv", "json"}:
         common.fail("--format must be text, csv or json")
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         table = common.run(lambda: tracking_report.assessment_rounds(s, actor=actor, country=country))
     if fmt == "json":
@@ -213,20 +182,19 @@ def assessments_rounds(
 
 
 @assessments_app.command("needs")
+@common.with_options()
 def assessments_needs(
+    target: common.Target,
     country: Annotated[str, typer.Option("--country", help="ISO3 code.")],
     round_number: Annotated[int, typer.Option("--round", min=1)],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Needs by sector (mean severity, locations at 4–5, first priority) and households by shelter type
     (under the disclosure rule)."""
     from refugio.stats import tracking_report
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         needs, shelter = common.run(
             lambda: tracking_report.shelter_table(s, actor=actor, country=country, round_number=round_number)

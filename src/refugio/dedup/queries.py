@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from refugio.core.errors import NotFound
@@ -150,33 +150,45 @@ def merges(
     session: Session, *, actor: Principal, individual_id: uuid.UUID | None = None, limit: int = 100
 ) -> list[MergeRead]:
     """Merges (latest first), optionally those involving one person."""
-    survivor, merged = aliased(Individual), aliased(Individual)
-    stmt = (
-        select(DedupMerge, survivor.ref, merged.ref)
-        .join(survivor, survivor.id == DedupMerge.survivor_id)
-        .join(merged, merged.id == DedupMerge.merged_id)
-        .where(_scope(actor, DedupMerge.operation_id))
-        .order_by(DedupMerge.merged_at.desc())
-        .limit(limit)
-    )
+    stmt = _merge_rows().where(_scope(actor, DedupMerge.operation_id))
     if individual_id is not None:
         stmt = stmt.where((DedupMerge.survivor_id == individual_id) | (DedupMerge.merged_id == individual_id))
     return [
-        MergeRead(
-            id=m.id,
-            survivor_ref=s_ref,
-            merged_ref=m_ref,
-            survivor_id=m.survivor_id,
-            merged_id=m.merged_id,
-            reason=m.reason,
-            merged_at=m.merged_at.isoformat(timespec="seconds"),
-            merged_by=m.merged_by,
-            active=m.active,
-            unmerged_by=m.unmerged_by,
-            unmerge_reason=m.unmerge_reason,
-        )
-        for m, s_ref, m_ref in session.execute(stmt)
+        _merge_read(m, s_ref, m_ref)
+        for m, s_ref, m_ref in session.execute(stmt.order_by(DedupMerge.merged_at.desc()).limit(limit))
     ]
+
+
+def merge_read(session: Session, merge_id: uuid.UUID) -> MergeRead:
+    """One merge as its read model (no access check: for the service that has just written it)."""
+    m, s_ref, m_ref = session.execute(_merge_rows().where(DedupMerge.id == merge_id)).one()
+    return _merge_read(m, s_ref, m_ref)
+
+
+def _merge_rows() -> Select[DedupMerge, str, str]:
+    survivor, merged = aliased(Individual), aliased(Individual)
+    return (
+        select(DedupMerge, survivor.ref, merged.ref)
+        .join(survivor, survivor.id == DedupMerge.survivor_id)
+        .join(merged, merged.id == DedupMerge.merged_id)
+    )
+
+
+def _merge_read(m: DedupMerge, survivor_ref: str, merged_ref: str) -> MergeRead:
+    return MergeRead(
+        id=m.id,
+        survivor_ref=survivor_ref,
+        merged_ref=merged_ref,
+        survivor_id=m.survivor_id,
+        merged_id=m.merged_id,
+        reason=m.reason,
+        previous_status=m.previous_status,
+        merged_at=m.merged_at.isoformat(timespec="seconds"),
+        merged_by=m.merged_by,
+        active=m.active,
+        unmerged_by=m.unmerged_by,
+        unmerge_reason=m.unmerge_reason,
+    )
 
 
 def merged_into(session: Session, individual_id: uuid.UUID) -> uuid.UUID | None:

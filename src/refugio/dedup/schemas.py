@@ -177,6 +177,7 @@ class MergeRead(_Read):
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
     reason: str
+    previous_status: str
     merged_at: str
     merged_by: str
     active: bool

@@ -1,10 +1,10 @@
-"""Forms of other domains on refugio's OpenRosa form list. A domain registers a *handler* (here:
-tracking's flow monitoring survey): the XLSForm it writes is converted by pyxform and published like
-any form, marked with the handler's name in its mapping (`{"handler": …}`); its submissions are
-parsed by the OpenRosa channel and handed to the domain instead of staging households. The handler
-says who may list and submit the form (its own permission, on the form's operation) and records a
-submission (`created` or `duplicate`), checking instanceID, deprecatedID and scope as registration's
-path does. Writes flush, never commit.
+"""Forms of other domains on refugio's OpenRosa form list. A domain registers a *handler* (here: tracking's
+flow monitoring survey, solutions' return intention survey): the XLSForm it writes is converted by
+pyxform and published like any form, marked with the handler's name in its mapping (`{"handler": …}`);
+its submissions are parsed by the OpenRosa channel and handed to the domain instead of staging
+households. The handler says who may list and submit the form (its own permission, on the form's
+operation) and records a submission (`created` or `duplicate`), checking instanceID, deprecatedID and
+scope as registration's path does. Writes flush, never commit.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from refugio.intake.models import PublishedForm
 from refugio.intake.xlsform_pyxform import convert
 from refugio.security import audit
 from refugio.security.principals import Principal
+from refugio.solutions.returns import surveys as return_surveys
 from refugio.tracking import service as tracking
 
 
@@ -36,6 +37,9 @@ class FormHandler:
 
 HANDLERS: dict[str, FormHandler] = {
     tracking.SURVEY_HANDLER: FormHandler(tracking.survey_form, tracking.may_collect, tracking.receive_survey),
+    return_surveys.HANDLER: FormHandler(
+        return_surveys.survey_form, return_surveys.may_collect, return_surveys.receive_survey
+    ),
 }
 
 

@@ -32,6 +32,7 @@ class PersonBrief:
     languages: list[str]
     status: str
     legal_status: str | None = None
+    population_type: str | None = None
 
 
 def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonBrief]:
@@ -53,6 +54,7 @@ def people_brief(session: Session, individual_ids: list[uuid.UUID]) -> dict[uuid
             list(p.languages or []),
             p.status,
             p.legal_status,
+            p.population_type,
         )
         for p in rows
     }
@@ -167,3 +169,37 @@ def needs_by_household(
         .limit(limit)
     )
     return [NeedHolder(*row) for row in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class HouseholdBrief:
+    """Where a household is and comes from, for another domain's file or figure (not audited here)."""
+
+    id: uuid.UUID
+    ref: str
+    operation_id: uuid.UUID
+    site_id: uuid.UUID
+    status: str
+    country_of_origin: str | None
+    place_of_origin: str | None
+    focal_point_id: uuid.UUID | None = None
+
+
+def households_brief(session: Session, household_ids: list[uuid.UUID]) -> dict[uuid.UUID, HouseholdBrief]:
+    """The households of `household_ids` that exist, by id."""
+    wanted = list(dict.fromkeys(household_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(
+            Household.id,
+            Household.ref,
+            Household.operation_id,
+            Household.site_id,
+            Household.status,
+            Household.country_of_origin,
+            Household.place_of_origin,
+            Household.focal_point_id,
+        ).where(Household.id.in_(wanted))
+    )
+    return {r[0]: HouseholdBrief(*r) for r in rows}

@@ -473,6 +473,7 @@ def find_sites(
 
 
 # reads for other domains in their own modules, re-exported (other domains read through queries)
+from refugio.registration.briefs import HouseholdBrief as HouseholdBrief  # noqa: E402
 from refugio.registration.briefs import MemberBrief as MemberBrief  # noqa: E402
 from refugio.registration.briefs import NeedHolder as NeedHolder  # noqa: E402
 from refugio.registration.briefs import PersonBrief as PersonBrief  # noqa: E402
@@ -480,6 +481,7 @@ from refugio.registration.briefs import active_members as active_members  # noqa
 from refugio.registration.briefs import household_member_ids as household_member_ids  # noqa: E402
 from refugio.registration.briefs import household_ref as household_ref  # noqa: E402
 from refugio.registration.briefs import household_scope as household_scope  # noqa: E402
+from refugio.registration.briefs import households_brief as households_brief  # noqa: E402
 from refugio.registration.briefs import needs_by_household as needs_by_household  # noqa: E402
 from refugio.registration.briefs import operation_code as operation_code  # noqa: E402
 from refugio.registration.briefs import people_brief as people_brief  # noqa: E402

@@ -66,6 +66,7 @@ class Permission(StrEnum):
     RSD_DECIDE = "RSD_DECIDE"  # decide claims one is assigned to (first instance or appeal)
     RSD_REVIEW = "RSD_REVIEW"  # second-officer review; assign officers
     RESETTLEMENT_MANAGE = "RESETTLEMENT_MANAGE"
+    RETURN_MANAGE = "RETURN_MANAGE"  # return surveys, go-and-see visits, returns, reintegration monitoring
     MATCHING_RUN = "MATCHING_RUN"  # propose matching runs and change proposed placements
     MATCHING_CONFIRM = "MATCHING_CONFIRM"  # review and confirm placements
     # data protection (refugio.dataprotection): retention rules, legal holds
@@ -208,7 +209,7 @@ ROLE_PERMISSIONS[Role.RSD_SUPERVISOR] = frozenset(
     _SOLUTIONS_VIEW | {P.RSD_PROCESS, P.RSD_DECIDE, P.RSD_REVIEW}
 )
 ROLE_PERMISSIONS[Role.RESETTLEMENT_OFFICER] = frozenset(
-    _SOLUTIONS_VIEW | {P.RESETTLEMENT_MANAGE, P.MATCHING_RUN, P.MATCHING_CONFIRM}
+    _SOLUTIONS_VIEW | {P.RESETTLEMENT_MANAGE, P.MATCHING_RUN, P.MATCHING_CONFIRM, P.RETURN_MANAGE}
 )
 ROLE_LABELS[Role.RSD_OFFICER] = "RSD officer"
 ROLE_LABELS[Role.RSD_SUPERVISOR] = "RSD supervisor (second-officer review)"

@@ -237,7 +237,6 @@ def individual_documents(key: str, session: Db, principal: Caller) -> list[Docum
     summary="Record an identity document (a number held by someone else is refused)",
 )
 def add_document(key: str, data: DocumentCreate, session: Db, principal: Caller) -> DocumentRead:
-    doc = registration.add_document(
+    return registration.add_document(
         session, actor=principal, individual_id=parse_id(key, "individual"), data=data
     )
-    return DocumentRead.model_validate(doc)

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.core.errors import Conflict, NotFound, ValidationFailed
-from refugio.dedup import index, policy
+from refugio.dedup import index, policy, queries
 from refugio.dedup.models import DedupMerge, DedupPair
+from refugio.dedup.schemas import MergeRead
 from refugio.registration.enums import EventType, IndividualStatus
 from refugio.registration.models import Household, Individual, RegistrationEvent
 from refugio.registration.service import refresh_name_index
@@ -114,7 +115,7 @@ def confirm_duplicate(
     pair_id: uuid.UUID,
     reason: str,
     survivor_id: uuid.UUID | None = None,
-) -> DedupMerge:
+) -> MergeRead:
     """Same person: merge one record into the other (default: the earlier registration survives)."""
     pair = _load_pair(session, actor, pair_id)
     if pair.status != "pending":
@@ -170,7 +171,7 @@ def confirm_duplicate(
         object_id=str(merged.id),
         details={"survivor": survivor.ref, "merged": merged.ref, "pair": str(pair.id)},
     )
-    return merge
+    return queries.merge_read(session, merge.id)
 
 
 def reject_duplicate(session: Session, *, actor: Principal, pair_id: uuid.UUID, reason: str) -> DedupPair:
@@ -198,7 +199,7 @@ def reject_duplicate(session: Session, *, actor: Principal, pair_id: uuid.UUID, 
     return pair
 
 
-def unmerge(session: Session, *, actor: Principal, merge_id: uuid.UUID, reason: str) -> DedupMerge:
+def unmerge(session: Session, *, actor: Principal, merge_id: uuid.UUID, reason: str) -> MergeRead:
     """Undo a merge: the merged person gets back the status they had; the pair returns to the queue."""
     merge = session.get(DedupMerge, merge_id)
     if merge is None or not actor.can(Permission.DEDUP_VIEW, operation_id=merge.operation_id):
@@ -251,4 +252,4 @@ def unmerge(session: Session, *, actor: Principal, merge_id: uuid.UUID, reason: 
         object_id=str(merged.id),
         details={"survivor": survivor.ref, "merged": merged.ref, "merge": str(merge.id)},
     )
-    return merge
+    return queries.merge_read(session, merge.id)

@@ -10,6 +10,7 @@ The modules of this package:
 - `households`: registering households (the bulk path);
 - `civil_events`: births, deaths, marriages;
 - `household_changes`: address, moves between households, focal point;
+- `departures`: members splitting off together (a partial return), households left with no one;
 - `corrections`: corrected details, status changes;
 - `specific_needs`: rule-based and manual flags;
 - `documents`: identity documents;
@@ -31,6 +32,7 @@ from refugio.registration.service.common import (
 )
 from refugio.registration.service.consent import change_consent, change_household_consent
 from refugio.registration.service.corrections import change_status, update_individual
+from refugio.registration.service.departures import close_if_empty, split_members
 from refugio.registration.service.documents import add_document
 from refugio.registration.service.household_changes import (
     change_address,
@@ -60,6 +62,7 @@ __all__ = [
     "change_focal_point",
     "change_household_consent",
     "change_status",
+    "close_if_empty",
     "create_operation",
     "create_site",
     "flag_need",
@@ -76,5 +79,6 @@ __all__ = [
     "register_households",
     "register_one",
     "remove_need",
+    "split_members",
     "update_individual",
 ]

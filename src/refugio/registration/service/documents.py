@@ -16,7 +16,7 @@ from refugio.core import clock
 from refugio.core.errors import FieldError, ValidationFailed
 from refugio.registration.enums import EventType
 from refugio.registration.models import IdentityDocument, Individual
-from refugio.registration.schemas import DocumentCreate
+from refugio.registration.schemas import DocumentCreate, DocumentRead
 from refugio.registration.service.common import add_event, load_individual
 from refugio.registration.service.rows import document_row
 from refugio.registration.validation import Checker, normalise_document_number
@@ -73,7 +73,7 @@ def existing_documents(session: Session, keys: set[DocumentKey]) -> dict[Documen
 
 def add_document(
     session: Session, *, actor: Principal, individual_id: uuid.UUID, data: DocumentCreate
-) -> IdentityDocument:
+) -> DocumentRead:
     """Record an identity document; a number held by someone else is refused."""
     person = load_individual(
         session, actor=actor, individual_id=individual_id, permission=Permission.DOCUMENT_CREATE
@@ -109,7 +109,7 @@ def add_document(
     audit.record(
         session, actor=actor, action="document.add", object_type="individual", object_id=str(person.id)
     )
-    return doc
+    return DocumentRead.model_validate(doc)
 
 
 __all__ = ["DocumentKey", "add_document", "document_key", "existing_documents", "insert_document"]

@@ -100,6 +100,49 @@ def _notice(
     return row
 
 
+def _status_and_notice(
+    session: Session,
+    *,
+    actor: Principal,
+    claim: RsdClaim,
+    member: RsdMember,
+    status: LegalStatus | None,
+    why: str,
+    on: dt.date,
+    permission: Permission,
+    kind: NoticeKind,
+    level: Level,
+    outcome: str | None,
+) -> bool:
+    """One person's part of a step: their legal status set in the registry (when `status` is given),
+    then the notice to them. A status notice names the status even when the person already had it;
+    a decision notice names it only when the decision set it. True when the registry changed."""
+    changed = None
+    if status is not None:
+        changed = _set_status(
+            session,
+            actor=actor,
+            claim=claim,
+            individual_id=member.individual_id,
+            status=status,
+            why=why,
+            on=on,
+            permission=permission,
+        )
+    named = changed or (status.value if status is not None and kind is NoticeKind.STATUS else None)
+    _notice(
+        session,
+        actor=actor,
+        claim=claim,
+        individual_id=member.individual_id,
+        kind=kind,
+        level=level,
+        outcome=outcome,
+        legal_status=named,
+    )
+    return changed is not None
+
+
 def on_decided(session: Session, *, actor: Principal, claim: RsdClaim, level: Level, on: dt.date) -> int:
     """After a decision: a decision notice for each person; the outcomes final now (every outcome of an
     appeal, a recognition at first instance) set in the registry. Returns the statuses changed."""
@@ -109,28 +152,18 @@ def on_decided(session: Session, *, actor: Principal, claim: RsdClaim, level: Le
         if level is Level.APPEAL and outcome is None:
             outcome = member.first_outcome  # not on the appeal: the first instance stands
         final = level is Level.APPEAL or outcome == Outcome.RECOGNISED.value
-        status = None
-        if final and outcome in FINAL_STATUS:
-            status = _set_status(
-                session,
-                actor=actor,
-                claim=claim,
-                individual_id=member.individual_id,
-                status=FINAL_STATUS[outcome],
-                why=f"{outcome} ({level.value.replace('_', ' ')}), final",
-                on=on,
-                permission=Permission.RSD_DECIDE,
-            )
-            changed += status is not None
-        _notice(
+        changed += _status_and_notice(
             session,
             actor=actor,
             claim=claim,
-            individual_id=member.individual_id,
+            member=member,
+            status=FINAL_STATUS[outcome] if final and outcome in FINAL_STATUS else None,
+            why=f"{outcome} ({level.value.replace('_', ' ')}), final",
+            on=on,
+            permission=Permission.RSD_DECIDE,
             kind=NoticeKind.DECISION,
             level=level,
             outcome=outcome,
-            legal_status=status,
         )
     return changed
 
@@ -166,26 +199,18 @@ def finalise_unappealed(session: Session, *, actor: Principal, operation_id: uui
             outcome = member.first_outcome
             if outcome not in FINAL_STATUS or outcome == Outcome.RECOGNISED.value:
                 continue  # a recognition was final at its decision
-            status = _set_status(
+            changed += _status_and_notice(
                 session,
                 actor=actor,
                 claim=claim,
-                individual_id=member.individual_id,
+                member=member,
                 status=FINAL_STATUS[outcome],
                 why=f"{outcome} (first instance), final: no appeal by {claim.appeal_deadline.isoformat()}",
                 on=on,
                 permission=Permission.RSD_REVIEW,
-            )
-            changed += status is not None
-            _notice(
-                session,
-                actor=actor,
-                claim=claim,
-                individual_id=member.individual_id,
                 kind=NoticeKind.STATUS,
                 level=Level.FIRST_INSTANCE,
                 outcome=outcome,
-                legal_status=status or FINAL_STATUS[outcome].value,
             )
         record_step(
             session, claim, actor, FINAL_EVENT, deadline=claim.appeal_deadline.isoformat(), changed=changed
@@ -203,26 +228,18 @@ def on_appeal_lodged(session: Session, *, actor: Principal, claim: RsdClaim) -> 
     for member in _members(session, claim):
         if member.first_outcome == Outcome.RECOGNISED.value or member.first_outcome not in FINAL_STATUS:
             continue
-        status = _set_status(
+        changed += _status_and_notice(
             session,
             actor=actor,
             claim=claim,
-            individual_id=member.individual_id,
+            member=member,
             status=LegalStatus.ASYLUM_SEEKER,
             why="late appeal accepted, the decision is no longer final",
             on=clock.today(),
             permission=Permission.RSD_PROCESS,
-        )
-        changed += status is not None
-        _notice(
-            session,
-            actor=actor,
-            claim=claim,
-            individual_id=member.individual_id,
             kind=NoticeKind.STATUS,
             level=Level.APPEAL,
             outcome=None,
-            legal_status=status or LegalStatus.ASYLUM_SEEKER.value,
         )
     return changed
 

@@ -266,3 +266,7 @@ router.include_router(_resettlement.router)
 from refugio.web.solutions import pathways as _pathways  # noqa: E402
 
 router.include_router(_pathways.router)
+
+from refugio.web.solutions import returns as _returns  # noqa: E402
+
+router.include_router(_returns.router)

@@ -1,0 +1,73 @@
+"""The opening every browser test shares: Debian's headless Chromium (driven by Playwright) launched
+once, a page of a given width, a default timeout, console and page errors collected, and the user signed
+in through the real sign-in form.
+
+    with signed_in_page(url, "clerk", width=390) as (page, errors):
+        page.goto(f"{url}/households/new")
+        ...
+        assert errors == []
+
+`sign_in(page, url, username)` signs another user in on the same page (the cookies are cleared first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tests.helpers import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class SignedIn(NamedTuple):
+    page: Any  # playwright.sync_api.Page (imported lazily: Playwright is needed by browser tests only)
+    errors: list[str]  # console errors and uncaught exceptions of the page, in order
+
+
+def sign_in(page: Any, url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign `username` in through the form at /login; returns once the browser has left the form."""
+    page.context.clear_cookies()
+    page.goto(f"{url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.press("#password", "Enter")  # the button's label depends on the language of the page
+    page.wait_for_url(lambda address: "/login" not in address)
+
+
+@contextmanager
+def signed_in_page(
+    url: str,
+    username: str,
+    *,
+    width: int = 1366,
+    height: int = 900,
+    timeout: int = 15_000,
+    **context: Any,
+) -> Iterator[SignedIn]:
+    """A page `width` pixels wide with `username` signed in at `url` (the browser is closed after).
+    Extra keywords go to the browser context (locale, java_script_enabled…)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_context(viewport={"width": width, "height": height}, **context).new_page()
+            page.set_default_timeout(timeout)
+            errors: list[str] = []
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            sign_in(page, url, username)
+            yield SignedIn(page, errors)
+        finally:
+            browser.close()
