@@ -27,7 +27,7 @@ EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP re
 INITIAL_COLUMNS = 2  # per case, the best localities (by score, or by price-reduced score) to start with
 PRICED_PER_ROUND = 2  # per case, columns added by each pricing round
 PRICES_FIRST = 1500  # above this many cases, subgradient steps give capacity prices before the LP
-LP_SHARE = 0.7  # of the time limit at most for the LP: the rest rounds, repairs and improves
+LP_SHARE = 0.85  # of the time limit at most for the LP: the rest rounds, repairs and improves
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
 
 
