@@ -452,7 +452,7 @@ def seed_returns(container: Container, echo: Callable[[str], Any]) -> None:
         )
         who = sec.principal_for(s, sec.get_user(s, "resettlement"))
         surveys, returns = seed(
-            s, operation_id=op.id, actor=who, households=households[60:72] or households[-12:]
+            s, operation_id=op.id, actor=who, households=households[60:260] or households[-12:]
         )
         form = publish_domain_form(s, actor=SYSTEM, handler=HANDLER, operation_id=op.id)
     echo(

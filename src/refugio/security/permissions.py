@@ -233,7 +233,9 @@ ROLE_PERMISSIONS[Role.DATA_PROTECTION_OFFICER] = ROLE_PERMISSIONS[Role.DATA_PROT
     P.LEGAL_HOLD_MANAGE,
     P.AUDIT_VERIFY,
 }
-ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = "Data protection officer (agreements, retention, legal holds)"
+ROLE_LABELS[Role.DATA_PROTECTION_OFFICER] = (
+    "Data protection officer (agreements, retention, legal holds, data subject requests, breaches, DPIA)"
+)
 # --- data protection registers (refugio.dataprotection) -------------------------------------------------
 # Breaches (with the people affected, found from the audit log) and DPIAs are the data protection
 # officer's: read and written by that role (and administrators) only, whatever the grant's scope.

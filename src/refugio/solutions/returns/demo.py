@@ -35,17 +35,22 @@ ANSWERS = {
     "no_distress": 3,
     "no_wish_to_remigrate": 4,
 }
+DESTINATION = "SYR"
 INTENTIONS = ["within_12_months", "later", "undecided", "no", "within_12_months", "later"]
 
 
 def seed_returns(
     session: Session, *, operation_id: uuid.UUID, actor: Principal, households: list[uuid.UUID]
 ) -> tuple[int, int]:
-    """Surveys of the households, a visit, and returns for the first ones without an open case.
+    """Surveys of the households (from Syria where there are enough), a visit, and returns for the first
+    ones without an open case.
     Returns (surveys, returns)."""
     today = clock.today()
     code = registry.operation_code(session, operation_id)
     briefs = registry.households_brief(session, households)
+    # the surveys and returns go to Syria: households from Syria first, twelve at most
+    syrian = [h for h in households if h in briefs and briefs[h].country_of_origin == DESTINATION]
+    households = (syrian if len(syrian) >= len(INTENTIONS) + 3 else households)[:12]
     for n, hh in enumerate(households[: len(INTENTIONS)]):
         intention = INTENTIONS[n]
         values = {
@@ -53,7 +58,7 @@ def seed_returns(
             "survey_date": (today - dt.timedelta(days=20 + n)).isoformat(),
             "intention": intention,
             "conditions": "" if intention == "no" else "safety housing",
-            "destination_country": "SYR",
+            "destination_country": DESTINATION,
             "origin_area": "Daraa" if n % 2 else "Homs",
             "go_and_see": "true" if n < 2 else "false",
         }
@@ -80,7 +85,7 @@ def seed_returns(
         actor=actor,
         data=VisitIn(
             operation_id=operation_id,
-            destination_iso3="SYR",
+            destination_iso3=DESTINATION,
             destination_area="Daraa",
             planned_on=today - dt.timedelta(days=10),
             participants=members[free[0]][:1],
@@ -101,7 +106,7 @@ def seed_returns(
         data=ReturnIn(
             household_id=free[0],
             return_date=today - dt.timedelta(days=5),
-            destination_iso3="SYR",
+            destination_iso3=DESTINATION,
             destination_area="Daraa",
             note="Family decided after the go-and-see visit.",
         ),
@@ -123,7 +128,7 @@ def seed_returns(
                 household_id=free[1],
                 individual_ids=leaving,
                 return_date=today + dt.timedelta(days=14),
-                destination_iso3="SYR",
+                destination_iso3=DESTINATION,
                 destination_area="Homs",
             ),
         )
@@ -135,7 +140,7 @@ def seed_returns(
             household_id=free[2],
             kind="avrr",
             return_date=today + dt.timedelta(days=30),
-            destination_iso3="SYR",
+            destination_iso3=DESTINATION,
             destination_area="Aleppo",
         ),
     )
