@@ -4,18 +4,14 @@ focal point, and the page then says it was collected; nothing is wider than the 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from tests.assistance.conftest import World, build_world, frozen_cycle
-from tests.browser import signed_in_page
+from tests.browser import served_app, signed_in_page
 from tests.helpers import build_container
-from tests.web.conftest import make_app
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM
 
 from refugio.assistance import queries
 from refugio.store.uow import unit_of_work
@@ -33,29 +29,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
     container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
     world = build_world(container)
     frozen_cycle(world)
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url, world
 
 
 def test_the_desk_on_a_phone(served: tuple[str, World]) -> None:

@@ -4,20 +4,16 @@ the people affected found from the audit log, and the DPIA register's page."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
-from tests.browser import signed_in_page
+from tests.browser import served_app, signed_in_page
 from tests.dataprotection.registers_world import build_registers_world
 from tests.helpers import build_container
-from tests.web.conftest import make_app
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM
 
 from refugio.dataprotection.dpia_seed import seed_activities
 from refugio.registration import queries as reg_queries
@@ -47,29 +43,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
         seed_activities(s, actor=world.who("dpo"))
         ref = s.scalar(select(Individual.ref).where(Individual.id == world.woman_id))
     assert ref is not None
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", ref)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield Site(url, ref)
 
 
 def test_a_breach_from_the_keyboard_at_390_px(site: Site) -> None:

@@ -10,7 +10,6 @@ secure context and keeps Secure cookies there.
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from tests.browser import ARGS, CHROMIUM, signed_in_page  # noqa: F401  (ARGS: other browser tests import it from here)
+from tests.browser import ARGS, CHROMIUM, free_port, signed_in_page  # noqa: F401  (ARGS, free_port: other browser tests import them from here)
 from tests.helpers import build_container
 from tests.web.conftest import make_app, seed_web
 
@@ -28,12 +27,6 @@ pytestmark = [
         not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
