@@ -8,10 +8,15 @@ in through the real sign-in form.
         assert errors == []
 
 `sign_in(page, url, username)` signs another user in on the same page (the cookies are cleared first).
+`served_app(container)` serves the application of a container with uvicorn in a background thread and
+yields its URL (the fixtures that seed a database and serve it use it).
 """
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +33,45 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the time of asking."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served_app(container: Any, *, startup: float = 20) -> Iterator[str]:
+    """The web application of `container` served by uvicorn on a free local port in a background
+    thread; yields its URL. On leaving, the server stops and the container's engine is disposed."""
+    import uvicorn
+    from tests.web.conftest import make_app
+
+    port = free_port()
+    config = uvicorn.Config(
+        make_app(container),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.engine.dispose()
 
 
 class SignedIn(NamedTuple):

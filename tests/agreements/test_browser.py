@@ -6,17 +6,14 @@ withdraws a person's consent for tracing and sees who recorded it."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.browser import sign_in, signed_in_page
+from tests.browser import served_app, sign_in, signed_in_page
 from tests.helpers import PASSWORD, build_container, household_payload
-from tests.web.conftest import make_app, seed_web
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.conftest import seed_web
+from tests.web.test_browser import CHROMIUM
 
 from refugio.registration import service as reg
 from refugio.registration.schemas import HouseholdCreate
@@ -47,29 +44,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
             s, actor=SYSTEM, data=HouseholdCreate.model_validate(household_payload(seed.camp_id, members=2))
         )
         person_id = sorted(hh.members, key=lambda m: m.ref)[0].id
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", person_id
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url, person_id
 
 
 def _no_sideways_scroll(page: Any, width: int) -> None:

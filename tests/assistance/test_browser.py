@@ -4,17 +4,14 @@ focal point, and the page then says it was collected; nothing is wider than the 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from tests.assistance.conftest import World, build_world, frozen_cycle
-from tests.helpers import PASSWORD, build_container
-from tests.web.conftest import make_app
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.browser import served_app, signed_in_page
+from tests.helpers import build_container
+from tests.web.test_browser import CHROMIUM
 
 from refugio.assistance import queries
 from refugio.store.uow import unit_of_work
@@ -32,115 +29,64 @@ def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
     container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
     world = build_world(container)
     frozen_cycle(world)
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url, world
 
 
 def test_the_desk_on_a_phone(served: tuple[str, World]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, world = served
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(15_000)
-            page.goto(f"{url}/login")
-            page.fill("#username", "desk")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]:has-text('Sign in')")
-            page.goto(f"{url}/assistance/desk")
-            page.fill("#d-desk", "Gate 1")
-            page.fill("#d-key", world.family_ref)
-            page.click("button:has-text('Find')")
-            expect(page.locator("text=145.00 JOD")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.click("button:has-text('Record the collection')")
-            expect(page.locator("text=The collection was recorded.")).to_be_visible()
-            expect(page.locator("text=Already collected")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        finally:
-            browser.close()
+    with signed_in_page(url, "desk", width=390, height=844) as (page, _):
+        page.goto(f"{url}/assistance/desk")
+        page.fill("#d-desk", "Gate 1")
+        page.fill("#d-key", world.family_ref)
+        page.click("button:has-text('Find')")
+        expect(page.locator("text=145.00 JOD")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.click("button:has-text('Record the collection')")
+        expect(page.locator("text=The collection was recorded.")).to_be_visible()
+        expect(page.locator("text=Already collected")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_complaints_page_with_the_keyboard(served: tuple[str, World], width: int) -> None:
     """An officer records a complaint from the keyboard (errors first, beside their fields), opens it,
     and the pages fit the screen."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, _world = served
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(15_000)
-            page.goto(f"{url}/login")
-            page.fill("#username", "officer")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]:has-text('Sign in')")
-            page.goto(f"{url}/assistance/complaints")
-            page.select_option("#f-c-category", "delay")
-            page.fill("#f-c-complainant_name", "Someone")
-            page.check("#f-c-anonymous")
-            page.fill("#f-c-description", "waited four hours at the gate")
-            page.focus("#f-c-household_ref")
-            page.keyboard.press("Enter")
-            expect(page.locator("#error-summary")).to_be_visible()
-            page.uncheck("#f-c-anonymous")
-            page.focus("#f-c-complainant_name")
-            page.keyboard.press("Enter")
-            expect(page.locator("text=The complaint was recorded.")).to_be_visible()
-            expect(page.locator("text=waited four hours at the gate")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.goto(f"{url}/assistance/complaints")
-            expect(page.locator("a:has-text('JOR-CF-000001')")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-        finally:
-            browser.close()
+    with signed_in_page(url, "officer", width=width) as (page, _):
+        page.goto(f"{url}/assistance/complaints")
+        page.select_option("#f-c-category", "delay")
+        page.fill("#f-c-complainant_name", "Someone")
+        page.check("#f-c-anonymous")
+        page.fill("#f-c-description", "waited four hours at the gate")
+        page.focus("#f-c-household_ref")
+        page.keyboard.press("Enter")
+        expect(page.locator("#error-summary")).to_be_visible()
+        page.uncheck("#f-c-anonymous")
+        page.focus("#f-c-complainant_name")
+        page.keyboard.press("Enter")
+        expect(page.locator("text=The complaint was recorded.")).to_be_visible()
+        expect(page.locator("text=waited four hours at the gate")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(f"{url}/assistance/complaints")
+        expect(page.locator("a:has-text('JOR-CF-000001')")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_the_report_fits_the_screen(served: tuple[str, World], width: int) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, world = served
     with unit_of_work(world.container.sessions) as s:
         cycle = queries.list_cycles(s, actor=world.who("officer"), programme_key="WINTER")[0].id
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(15_000)
-            page.goto(f"{url}/login")
-            page.fill("#username", "officer")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]:has-text('Sign in')")
-            page.goto(f"{url}/assistance/cycles/{cycle}")
-            page.click("a:has-text('Report')")
-            expect(page.locator("figure.chart svg")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.screenshot(path=f"/tmp/h15-report-{width}.png", full_page=True)
-        finally:
-            browser.close()
+    with signed_in_page(url, "officer", width=width) as (page, _):
+        page.goto(f"{url}/assistance/cycles/{cycle}")
+        page.click("a:has-text('Report')")
+        expect(page.locator("figure.chart svg")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=f"/tmp/h15-report-{width}.png", full_page=True)

@@ -4,20 +4,16 @@ in one round), a dry run and a run whose report lists the record kept."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
-from tests.browser import signed_in_page
+from tests.browser import served_app, signed_in_page
 from tests.dataprotection.conftest import build_past
 from tests.helpers import build_container
-from tests.web.conftest import make_app
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM
 
 from refugio.registration.models import Individual
 from refugio.store.uow import unit_of_work
@@ -43,29 +39,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
     with unit_of_work(container.sessions) as s:
         omar = s.scalar(select(Individual.ref).where(Individual.id == past.world.child_id))
     assert omar is not None
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", omar)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield Site(url, omar)
 
 
 @pytest.mark.parametrize("width", [1366, 390])

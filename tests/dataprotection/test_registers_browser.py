@@ -4,19 +4,16 @@ the people affected found from the audit log, and the DPIA register's page."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
+from tests.browser import served_app, signed_in_page
 from tests.dataprotection.registers_world import build_registers_world
-from tests.helpers import PASSWORD, build_container
-from tests.web.conftest import make_app
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.helpers import build_container
+from tests.web.test_browser import CHROMIUM
 
 from refugio.dataprotection.dpia_seed import seed_activities
 from refugio.registration import queries as reg_queries
@@ -46,73 +43,40 @@ def site(tmp_path: Path) -> Iterator[Site]:
         seed_activities(s, actor=world.who("dpo"))
         ref = s.scalar(select(Individual.ref).where(Individual.id == world.woman_id))
     assert ref is not None
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", ref)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield Site(url, ref)
 
 
 def test_a_breach_from_the_keyboard_at_390_px(site: Site) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(15_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(f"{site.url}/login")
-            page.fill("#username", "dpo")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.goto(f"{site.url}/dataprotection/breaches")
-            expect(page.locator("h1")).to_have_text("Breach register")
-            wide = "document.documentElement.scrollWidth <= window.innerWidth"
-            assert page.evaluate(wide)
+    with signed_in_page(site.url, "dpo", width=390, height=844) as (page, errors):
+        page.goto(f"{site.url}/dataprotection/breaches")
+        expect(page.locator("h1")).to_have_text("Breach register")
+        wide = "document.documentElement.scrollWidth <= window.innerWidth"
+        assert page.evaluate(wide)
 
-            page.click("summary:has-text('Record a breach')")
-            page.focus("#f-title")
-            page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
-            expect(page.locator("#f-title-error")).to_be_visible()
-            expect(page.locator("#f-description-error")).to_be_visible()
-            assert page.evaluate(wide)
-            page.fill("#f-title", "Phishing of the imo account")
-            page.fill("#f-description", "The imo password was given away in a phishing mail.")
-            page.select_option("#f-severity", "high")
-            page.press("#f-title", "Enter")
-            expect(page.locator("h1")).to_contain_text("Phishing of the imo account")
-            expect(page.locator(".notice")).to_have_text("Saved.")
+        page.click("summary:has-text('Record a breach')")
+        page.focus("#f-title")
+        page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
+        expect(page.locator("#f-title-error")).to_be_visible()
+        expect(page.locator("#f-description-error")).to_be_visible()
+        assert page.evaluate(wide)
+        page.fill("#f-title", "Phishing of the imo account")
+        page.fill("#f-description", "The imo password was given away in a phishing mail.")
+        page.select_option("#f-severity", "high")
+        page.press("#f-title", "Enter")
+        expect(page.locator("h1")).to_contain_text("Phishing of the imo account")
+        expect(page.locator(".notice")).to_have_text("Saved.")
 
-            page.fill("#f-actor", "imo")
-            page.press("#f-actor", "Enter")
-            expect(page.locator("#affected + p")).to_contain_text("1 people found from 1 audit entries")
-            page.click("summary:has-text('References')")
-            expect(page.locator("td", has_text=site.read)).to_be_visible()
-            assert page.evaluate(wide)
+        page.fill("#f-actor", "imo")
+        page.press("#f-actor", "Enter")
+        expect(page.locator("#affected + p")).to_contain_text("1 people found from 1 audit entries")
+        page.click("summary:has-text('References')")
+        expect(page.locator("td", has_text=site.read)).to_be_visible()
+        assert page.evaluate(wide)
 
-            page.goto(f"{site.url}/dataprotection/dpia")
-            expect(page.locator("h1")).to_have_text("Processing activities and impact assessments")
-            assert page.evaluate(wide)
-            assert [e for e in errors if "422" not in e] == []  # the refused form's answer only
-        finally:
-            browser.close()
+        page.goto(f"{site.url}/dataprotection/dpia")
+        expect(page.locator("h1")).to_have_text("Processing activities and impact assessments")
+        assert page.evaluate(wide)
+        assert [e for e in errors if "422" not in e] == []  # the refused form's answer only

@@ -4,19 +4,16 @@ request's page with its deadline and its first step."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
+from tests.browser import served_app, signed_in_page
 from tests.dataprotection.conftest import build_past
-from tests.helpers import PASSWORD, build_container
-from tests.web.conftest import make_app
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.helpers import build_container
+from tests.web.test_browser import CHROMIUM
 
 from refugio.registration.models import Individual
 from refugio.store.uow import unit_of_work
@@ -42,79 +39,46 @@ def site(tmp_path: Path) -> Iterator[Site]:
     with unit_of_work(container.sessions) as s:
         amira = s.scalar(select(Individual.ref).where(Individual.id == past.world.woman_id))
     assert amira is not None
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", amira)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield Site(url, amira)
 
 
 def test_a_request_is_recorded_from_the_keyboard_at_390px(site: Site) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(15_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(f"{site.url}/login")
-            page.fill("#username", "dpo")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.goto(f"{site.url}/dataprotection/requests")
-            expect(page.locator("h1")).to_have_text("Data subject requests")
-            wide = "document.documentElement.scrollWidth <= window.innerWidth"
-            assert page.evaluate(wide)
-            page.click("a:has-text('Record a request')")
-            expect(page.locator("h1")).to_have_text("Record a request")
-            assert page.evaluate(wide)
+    with signed_in_page(site.url, "dpo", width=390, height=844) as (page, errors):
+        page.goto(f"{site.url}/dataprotection/requests")
+        expect(page.locator("h1")).to_have_text("Data subject requests")
+        wide = "document.documentElement.scrollWidth <= window.innerWidth"
+        assert page.evaluate(wide)
+        page.click("a:has-text('Record a request')")
+        expect(page.locator("h1")).to_have_text("Record a request")
+        assert page.evaluate(wide)
 
-            page.select_option("#f-kind", "correction")
-            page.select_option("#f-requester", "representative")
-            page.focus("#f-ref")
-            page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
-            expect(page.locator("#f-ref-error")).to_be_visible()
-            expect(page.locator("#f-requester_name-error")).to_be_visible()
-            expect(page.locator("#f-changes-error")).to_be_visible()
-            assert page.evaluate(wide)
+        page.select_option("#f-kind", "correction")
+        page.select_option("#f-requester", "representative")
+        page.focus("#f-ref")
+        page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
+        expect(page.locator("#f-ref-error")).to_be_visible()
+        expect(page.locator("#f-requester_name-error")).to_be_visible()
+        expect(page.locator("#f-changes-error")).to_be_visible()
+        assert page.evaluate(wide)
 
-            page.select_option("#f-kind", "access")
-            page.select_option("#f-requester", "data_subject")
-            page.select_option("#f-language", "ar")
-            page.fill("#f-ref", site.amira)
-            page.press("#f-ref", "Enter")
-            expect(page.locator(".notice")).to_have_text("Done.")
-            expect(page.locator("h1")).to_contain_text("Access · DSR-")
-            expect(page.locator("dl.facts")).to_contain_text(site.amira)
-            expect(page.locator("ol.steps li")).to_have_count(1)
-            assert page.evaluate(wide)
+        page.select_option("#f-kind", "access")
+        page.select_option("#f-requester", "data_subject")
+        page.select_option("#f-language", "ar")
+        page.fill("#f-ref", site.amira)
+        page.press("#f-ref", "Enter")
+        expect(page.locator(".notice")).to_have_text("Done.")
+        expect(page.locator("h1")).to_contain_text("Access · DSR-")
+        expect(page.locator("dl.facts")).to_contain_text(site.amira)
+        expect(page.locator("ol.steps li")).to_have_count(1)
+        assert page.evaluate(wide)
 
-            page.fill("#f-evidence", "UNHCR card seen at the desk")
-            page.click("button:has-text('Identity verified')")
-            expect(page.locator("dl.facts")).to_contain_text("UNHCR card seen at the desk")
-            with page.expect_download() as download:
-                page.click("button:has-text('Download the report (PDF)')")
-            assert download.value.suggested_filename.endswith(".pdf")
-            assert [e for e in errors if "422" not in e] == []
-        finally:
-            browser.close()
+        page.fill("#f-evidence", "UNHCR card seen at the desk")
+        page.click("button:has-text('Identity verified')")
+        expect(page.locator("dl.facts")).to_contain_text("UNHCR card seen at the desk")
+        with page.expect_download() as download:
+            page.click("button:has-text('Download the report (PDF)')")
+        assert download.value.suggested_filename.endswith(".pdf")
+        assert [e for e in errors if "422" not in e] == []

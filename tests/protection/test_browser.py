@@ -6,18 +6,14 @@ for the same address. SQLite only."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from tests.browser import sign_in, signed_in_page
+from tests.browser import served_app, sign_in, signed_in_page
 from tests.helpers import build_container
 from tests.protection.conftest import World, build_world
-from tests.web.conftest import make_app
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,29 +27,8 @@ pytestmark = [
 def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
     container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
     world = build_world(container)
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url, world
 
 
 def test_open_a_case_and_assess_it_in_a_browser(served: tuple[str, World]) -> None:

@@ -5,17 +5,13 @@ screen. SQLite only."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from tests.browser import signed_in_page
+from tests.browser import served_app, signed_in_page
 from tests.helpers import build_container
-from tests.web.conftest import make_app
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.test_browser import CHROMIUM
 
 from .conftest import World, build_world
 from .test_rsd import assess_review_decide, interview, open_claim, outcomes
@@ -32,23 +28,8 @@ pytestmark = [
 def served(tmp_path: Path) -> Iterator[tuple[str, World]]:
     container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
     world = build_world(container)
-    port = free_port()
-    config = uvicorn.Config(make_app(container), host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="off")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url, world
 
 
 @pytest.mark.parametrize("width", [1366, 390])

@@ -6,7 +6,7 @@ only."""
 from __future__ import annotations
 
 import pytest
-from tests.helpers import PASSWORD
+from tests.browser import signed_in_page
 
 from .conftest import World
 from .test_browser_notices import CHROMIUM, served  # noqa: F401
@@ -20,8 +20,7 @@ pytestmark = [
 
 
 def test_returns_in_a_browser_at_390_px(served: tuple[str, World]) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
-    from tests.web.test_browser import ARGS
+    from playwright.sync_api import expect
 
     from refugio.core import clock
     from refugio.registration.models import Household, Individual
@@ -34,50 +33,36 @@ def test_returns_in_a_browser_at_390_px(served: tuple[str, World]) -> None:  # n
         people = [s.get(Individual, i) for i in world.haddad_people]
         assert hh is not None
         hh_ref, refs = hh.ref, [p.ref for p in people if p is not None]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.set_default_timeout(20_000)
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{url}/login")
-            page.fill("#username", "resettler")
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.wait_for_url(f"{url}/")
-            page.goto(f"{url}/solutions/returns")
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.fill("#r-hh", hh_ref)
-            page.fill("#r-members", refs[0])
-            page.fill("#r-date", clock.today().isoformat())
-            page.fill("#r-dest", "SYR")
-            page.fill("#r-area", "Daraa")
-            page.press("#r-area", "Enter")
-            expect(page.locator("#e-register-new_focal_point_id")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.fill("#r-focal", refs[1])
-            page.press("#r-focal", "Enter")
-            page.wait_for_url(f"{url}/solutions/returns/*")
-            expect(page.locator("#returnees")).to_contain_text(refs[0])
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.locator("button:has-text('Record the departure')").click()
-            page.wait_for_url(f"{url}/solutions/returns/*")
-            expect(page.locator("h1")).to_contain_text("Departed")
-            expect(page.locator("#m-income_sources")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.goto(f"{url}/solutions/returns/visits")
-            page.fill("#p-dest", "SYR")
-            page.fill("#p-area", "Daraa")
-            page.fill("#p-on", clock.today().isoformat())
-            page.fill("#p-people", refs[2])
-            page.press("#p-people", "Enter")
-            page.wait_for_url(f"{url}/solutions/returns/visits")
-            expect(page.locator("#visits")).to_contain_text(refs[2])
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            # the one refusal on purpose answers 422, which Chromium logs; nothing else may fail
-            assert [e for e in errors if "status of 422" not in e] == [], errors
-            assert len(errors) <= 1, errors
-        finally:
-            browser.close()
+    with signed_in_page(url, "resettler", width=width, timeout=20_000) as (page, errors):
+        page.goto(f"{url}/solutions/returns")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.fill("#r-hh", hh_ref)
+        page.fill("#r-members", refs[0])
+        page.fill("#r-date", clock.today().isoformat())
+        page.fill("#r-dest", "SYR")
+        page.fill("#r-area", "Daraa")
+        page.press("#r-area", "Enter")
+        expect(page.locator("#e-register-new_focal_point_id")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.fill("#r-focal", refs[1])
+        page.press("#r-focal", "Enter")
+        page.wait_for_url(f"{url}/solutions/returns/*")
+        expect(page.locator("#returnees")).to_contain_text(refs[0])
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.locator("button:has-text('Record the departure')").click()
+        page.wait_for_url(f"{url}/solutions/returns/*")
+        expect(page.locator("h1")).to_contain_text("Departed")
+        expect(page.locator("#m-income_sources")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(f"{url}/solutions/returns/visits")
+        page.fill("#p-dest", "SYR")
+        page.fill("#p-area", "Daraa")
+        page.fill("#p-on", clock.today().isoformat())
+        page.fill("#p-people", refs[2])
+        page.press("#p-people", "Enter")
+        page.wait_for_url(f"{url}/solutions/returns/visits")
+        expect(page.locator("#visits")).to_contain_text(refs[2])
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # the one refusal on purpose answers 422, which Chromium logs; nothing else may fail
+        assert [e for e in errors if "status of 422" not in e] == [], errors
+        assert len(errors) <= 1, errors

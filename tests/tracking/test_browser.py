@@ -4,19 +4,16 @@ sites and flow points are marked and incidents clustered, without a console erro
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from tests.browser import served_app
 from tests.helpers import PASSWORD, build_container, seed
 from tests.tracking.conftest import write
 from tests.tracking.test_dtm import AREAS, HEADER, LENGTH_RULES, _row
 from tests.tracking.test_mmp import FULL_HEADER, FULL_ROWS
-from tests.web.conftest import make_app
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import ARGS, CHROMIUM
 
 from refugio.security.principals import SYSTEM
 from refugio.store.uow import unit_of_work
@@ -46,23 +43,8 @@ def served(tmp_path: Path) -> Iterator[str]:
         )
         demo.seed_sites(s, operation_id=world.operation_id, actor=SYSTEM)
         demo.seed_flows(s, operation_id=world.operation_id, actor=SYSTEM, days=2)
-    port = free_port()
-    config = uvicorn.Config(make_app(container), host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="off")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url
 
 
 def test_the_map_draws_offline(served: str) -> None:

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import func, select
-from tests.browser import signed_in_page
+from tests.browser import served_app, signed_in_page
 from tests.helpers import build_container, household_payload, principal
-from tests.web.conftest import make_app, seed_web
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.conftest import seed_web
+from tests.web.test_browser import CHROMIUM
 
 from refugio.dedup import service as dedup
 from refugio.dedup.models import DedupPair
@@ -106,29 +103,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     tmp = tmp_path_factory.mktemp("browse")
     container = build_container(f"sqlite:///{tmp / 'browse.sqlite3'}", tmp / "data")
     facts = _demo_like(container)
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", facts
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url, facts
 
 
 def _status(page: Any) -> str:

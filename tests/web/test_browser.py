@@ -10,17 +10,14 @@ secure context and keeps Secure cookies there.
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from tests.browser import ARGS, CHROMIUM, signed_in_page  # noqa: F401  (ARGS: other browser tests import it from here)
+from tests.browser import ARGS, CHROMIUM, free_port, served_app, signed_in_page  # noqa: F401  (ARGS, free_port: other browser tests import them from here)
 from tests.helpers import build_container
-from tests.web.conftest import make_app, seed_web
+from tests.web.conftest import seed_web
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,41 +27,14 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """The application on SQLite, seeded, served by uvicorn in a background thread; yields its URL."""
     container = build_container(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path / "data")
     assert container.settings.cookie_secure
     seed_web(container)
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield url
 
 
 MEMBERS = [

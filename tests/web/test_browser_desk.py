@@ -9,19 +9,16 @@ Registered first at the camp: Mohammed Al-Ahmad / محمد الأحمد (M, 1985
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
-from tests.browser import signed_in_page
+from tests.browser import served_app, signed_in_page
 from tests.helpers import build_container, household_payload
-from tests.web.conftest import make_app, seed_web
-from tests.web.test_browser import CHROMIUM, free_port
+from tests.web.conftest import seed_web
+from tests.web.test_browser import CHROMIUM
 
 from refugio.dedup.models import DedupPair
 from refugio.main import Container
@@ -74,29 +71,8 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
         payload.pop("phone", None)
         with unit_of_work(container.sessions) as s:
             reg.register_household(s, actor=SYSTEM, data=HouseholdCreate.model_validate(payload))
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(container),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Desk(f"http://127.0.0.1:{port}", container)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.engine.dispose()
+    with served_app(container) as url:
+        yield Desk(url, container)
 
 
 def _fill_member(page: object, i: int, **fields: str) -> None:

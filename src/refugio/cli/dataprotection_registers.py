@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from refugio.dataprotection.register_schemas import BreachRead, DpiaRead
@@ -73,7 +72,9 @@ def _echo(b: BreachRead, as_json: bool) -> None:
 
 
 @breaches_app.command("record")
+@common.with_options()
 def breach_record(
+    target: common.Target,
     title: Annotated[str, typer.Option(help="What happened, in a line.")],
     description: Annotated[str, typer.Option(help="What happened, in full.")],
     category: Annotated[str, typer.Option(help="confidentiality, integrity or availability.")],
@@ -87,9 +88,6 @@ def breach_record(
     containment: Annotated[str, typer.Option(help="What was done to contain it.")] = "",
     hours: Annotated[int | None, typer.Option(help="Hours to notify the authority (default 72).")] = None,
     as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record a personal data breach (open); audited."""
     from refugio.core import clock
@@ -111,10 +109,7 @@ def breach_record(
         containment=containment,
         authority_hours=hours,
     )
-    found = common.in_uow(
-        db,
-        data_dir,
-        user,
+    found = target.in_uow(
         lambda s, a, c: breaches.record_breach(
             s, actor=a, data=body, default_hours=c.settings.breach_authority_hours
         ),
@@ -123,12 +118,11 @@ def breach_record(
 
 
 @breaches_app.command("list")
+@common.with_options()
 def breach_list(
+    target: common.Target,
     status: Annotated[str | None, typer.Option(help="open, contained or closed.")] = None,
     as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The breach register, newest first; AUTHORITY OVERDUE marks a breach past its deadline."""
     from refugio.dataprotection import breaches
@@ -138,7 +132,7 @@ def breach_list(
         wanted = BreachStatus(status) if status else None
     except ValueError:
         common.fail(f"status: not one of {', '.join(s.value for s in BreachStatus)}")
-    rows = common.in_uow(db, data_dir, user, lambda s, a, c: breaches.breaches(s, actor=a, status=wanted))
+    rows = target.in_uow(lambda s, a, c: breaches.breaches(s, actor=a, status=wanted))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
@@ -155,19 +149,12 @@ def _with_id(key: str, fn):  # type: ignore[no-untyped-def]
 
 
 @breaches_app.command("show")
-def breach_show(
-    breach: BreachArg,
-    as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
+@common.with_options()
+def breach_show(target: common.Target, breach: BreachArg, as_json: JsonOption = False) -> None:
     """One breach with its notifications and the people affected (audited)."""
     from refugio.dataprotection import breaches
 
-    found = common.in_uow(
-        db, data_dir, user, _with_id(breach, lambda s, a, c, bid: breaches.breach(s, actor=a, breach_id=bid))
-    )
+    found = target.in_uow(_with_id(breach, lambda s, a, c, bid: breaches.breach(s, actor=a, breach_id=bid)))
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
     else:
@@ -175,7 +162,9 @@ def breach_show(
 
 
 @breaches_app.command("affected")
+@common.with_options()
 def breach_affected(
+    target: common.Target,
     breach: BreachArg,
     by: Annotated[str | None, typer.Option("--by", help="The user whose actions exposed people.")] = None,
     since: Annotated[str | None, typer.Option(help="From (ISO date or time).")] = None,
@@ -185,9 +174,6 @@ def breach_affected(
     batch: Annotated[str | None, typer.Option(help="The people of this import (its id).")] = None,
     site: Annotated[str | None, typer.Option(help="Only the people of this site (code).")] = None,
     as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Find the people a breach affected from the audit log and keep the list with the breach."""
     from refugio.dataprotection import breaches
@@ -203,10 +189,7 @@ def breach_affected(
         batch=batch,
         site=site,
     )
-    found = common.in_uow(
-        db,
-        data_dir,
-        user,
+    found = target.in_uow(
         _with_id(breach, lambda s, a, c, bid: breaches.find_affected(s, actor=a, breach_id=bid, query=query)),
     )
     if as_json:
@@ -216,16 +199,15 @@ def breach_affected(
 
 
 @breaches_app.command("notify")
+@common.with_options()
 def breach_notify(
+    target: common.Target,
     breach: BreachArg,
     to: Annotated[str, typer.Option("--to", help="authority, dpo, partner or affected.")],
     recipient: Annotated[str, typer.Option(help="Who exactly (the authority's name, the partner…).")],
     channel: Annotated[str, typer.Option("--how", help="email, letter, phone, portal, in_person or sms.")],
     at: Annotated[str | None, typer.Option(help="When (ISO; default now).")] = None,
     note: Annotated[str, typer.Option(help="What was said, the reference of the filing.")] = "",
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record a notification of a breach."""
     from refugio.core import clock
@@ -240,33 +222,26 @@ def breach_notify(
         notified_at=at or clock.now(),
         note=note,
     )
-    found = common.in_uow(
-        db,
-        data_dir,
-        user,
+    found = target.in_uow(
         _with_id(breach, lambda s, a, c, bid: breaches.notify(s, actor=a, breach_id=bid, data=body)),
     )
     _print_breach(found)
 
 
 @breaches_app.command("status")
+@common.with_options()
 def breach_status(
+    target: common.Target,
     breach: BreachArg,
     status: Annotated[str, typer.Argument(help="contained or closed.")],
     note: Annotated[str, typer.Option(help="What was done (required to contain).")] = "",
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Move a breach on: open → contained → closed."""
     from refugio.dataprotection import breaches
     from refugio.dataprotection.register_schemas import BreachStatusChange
 
     body = common.build_input(BreachStatusChange, status=status, note=note)
-    found = common.in_uow(
-        db,
-        data_dir,
-        user,
+    found = target.in_uow(
         _with_id(breach, lambda s, a, c, bid: breaches.change_status(s, actor=a, breach_id=bid, data=body)),
     )
     typer.echo(_line(found))
@@ -295,13 +270,12 @@ def _print_dpia(d: DpiaRead) -> None:
 
 
 @dpia_app.command("activities")
-def dpia_activities(
-    as_json: JsonOption = False, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
-) -> None:
+@common.with_options()
+def dpia_activities(target: common.Target, as_json: JsonOption = False) -> None:
     """The register of processing activities, with each one's latest DPIA."""
     from refugio.dataprotection import dpia
 
-    rows = common.in_uow(db, data_dir, user, lambda s, a, c: dpia.activities(s, actor=a))
+    rows = target.in_uow(lambda s, a, c: dpia.activities(s, actor=a))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
@@ -313,7 +287,9 @@ def dpia_activities(
 
 
 @dpia_app.command("activity")
+@common.with_options()
 def dpia_activity(
+    target: common.Target,
     code: Annotated[str, typer.Argument(help="A short code, e.g. REG.")],
     name: Annotated[str, typer.Option(help="Its name.")],
     purpose: Annotated[str, typer.Option(help="Its purpose.")],
@@ -323,9 +299,6 @@ def dpia_activity(
     recipients: Annotated[str, typer.Option(help="Recipients and agreements, comma-separated.")] = "",
     retention: Annotated[str, typer.Option(help="Its retention rule.")] = "",
     systems: Annotated[str, typer.Option(help="Systems, comma-separated.")] = "",
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record a processing activity."""
     from refugio.dataprotection import dpia
@@ -343,12 +316,13 @@ def dpia_activity(
         retention=retention,
         systems=systems,
     )
-    found = common.in_uow(db, data_dir, user, lambda s, a, c: dpia.record_activity(s, actor=a, data=body))
+    found = target.in_uow(lambda s, a, c: dpia.record_activity(s, actor=a, data=body))
     typer.echo(f"recorded {found.code}: {found.name}")
 
 
 @dpia_app.command("seed")
-def dpia_seed(user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None) -> None:
+@common.with_options()
+def dpia_seed(target: common.Target) -> None:
     """Record the processing activities refugio itself performs (those missing)."""
     from refugio.dataprotection import dpia
     from refugio.dataprotection.dpia_seed import seed_activities
@@ -357,34 +331,32 @@ def dpia_seed(user: AsOption = None, db: DbOption = None, data_dir: DataDirOptio
         dpia.require(a)
         return seed_activities(s, actor=a)
 
-    typer.echo(f"{common.in_uow(db, data_dir, user, work)} processing activities recorded")
+    typer.echo(f"{target.in_uow(work)} processing activities recorded")
 
 
 @dpia_app.command("open")
+@common.with_options()
 def dpia_open(
+    target: common.Target,
     activity: Annotated[str, typer.Argument(help="The activity's code.")],
     summary: Annotated[str, typer.Option(help="What is assessed and why.")] = "",
     review: Annotated[str | None, typer.Option(help="Review date (ISO).")] = None,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Open a DPIA (draft) of an activity."""
     from refugio.dataprotection import dpia
     from refugio.dataprotection.register_schemas import DpiaCreate
 
     body = common.build_input(DpiaCreate, activity=activity, summary=summary, review_date=review)
-    _print_dpia(common.in_uow(db, data_dir, user, lambda s, a, c: dpia.open_dpia(s, actor=a, data=body)))
+    _print_dpia(target.in_uow(lambda s, a, c: dpia.open_dpia(s, actor=a, data=body)))
 
 
 @dpia_app.command("list")
-def dpia_list(
-    as_json: JsonOption = False, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
-) -> None:
+@common.with_options()
+def dpia_list(target: common.Target, as_json: JsonOption = False) -> None:
     """Every DPIA, by activity, newest version first."""
     from refugio.dataprotection import dpia
 
-    rows = common.in_uow(db, data_dir, user, lambda s, a, c: dpia.dpias(s, actor=a))
+    rows = target.in_uow(lambda s, a, c: dpia.dpias(s, actor=a))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
@@ -402,24 +374,19 @@ def _dpia_id(value: str) -> uuid.UUID:
 
 
 @dpia_app.command("show")
-def dpia_show(
-    dpia_id: DpiaArg,
-    as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
+@common.with_options()
+def dpia_show(target: common.Target, dpia_id: DpiaArg, as_json: JsonOption = False) -> None:
     """One DPIA with its risks."""
     from refugio.dataprotection import dpia
 
-    found = common.in_uow(
-        db, data_dir, user, lambda s, a, c: dpia.get_dpia(s, actor=a, dpia_id=_dpia_id(dpia_id))
-    )
+    found = target.in_uow(lambda s, a, c: dpia.get_dpia(s, actor=a, dpia_id=_dpia_id(dpia_id)))
     typer.echo(found.model_dump_json(indent=2)) if as_json else _print_dpia(found)
 
 
 @dpia_app.command("risk")
+@common.with_options()
 def dpia_risk(
+    target: common.Target,
     dpia_id: DpiaArg,
     risk: Annotated[str, typer.Option(help="The risk to the people.")],
     likelihood: Annotated[int, typer.Option(help="1 (negligible) to 4 (maximum).")],
@@ -427,9 +394,6 @@ def dpia_risk(
     residual_likelihood: Annotated[int, typer.Option(help="After mitigation, 1 to 4.")],
     residual_severity: Annotated[int, typer.Option(help="After mitigation, 1 to 4.")],
     mitigation: Annotated[str, typer.Option(help="What reduces it.")] = "",
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Add a risk to a draft DPIA."""
     from refugio.dataprotection import dpia
@@ -445,62 +409,52 @@ def dpia_risk(
         residual_severity=residual_severity,
     )
     _print_dpia(
-        common.in_uow(
-            db,
-            data_dir,
-            user,
+        target.in_uow(
             lambda s, a, c: dpia.add_risk(s, actor=a, dpia_id=_dpia_id(dpia_id), risk=body),
         )
     )
 
 
-def _transition(action: str, dpia_id: str, opinion: str, review: str | None, user, db, data_dir) -> None:  # type: ignore[no-untyped-def]
+def _transition(action: str, dpia_id: str, opinion: str, review: str | None, target: common.Target) -> None:
     from refugio.dataprotection import dpia
     from refugio.dataprotection.register_schemas import DpiaTransition
 
     body = common.build_input(DpiaTransition, action=action, dpo_opinion=opinion, review_date=review)
     _print_dpia(
-        common.in_uow(
-            db,
-            data_dir,
-            user,
+        target.in_uow(
             lambda s, a, c: dpia.transition(s, actor=a, dpia_id=_dpia_id(dpia_id), data=body),
         )
     )
 
 
 @dpia_app.command("submit")
-def dpia_submit(
-    dpia_id: DpiaArg, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
-) -> None:
+@common.with_options()
+def dpia_submit(target: common.Target, dpia_id: DpiaArg) -> None:
     """Submit a draft (or a DPIA to review) for approval."""
-    _transition("submit", dpia_id, "", None, user, db, data_dir)
+    _transition("submit", dpia_id, "", None, target)
 
 
 @dpia_app.command("return")
-def dpia_return(
-    dpia_id: DpiaArg, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
-) -> None:
+@common.with_options()
+def dpia_return(target: common.Target, dpia_id: DpiaArg) -> None:
     """Send a DPIA in review back to draft."""
-    _transition("return", dpia_id, "", None, user, db, data_dir)
+    _transition("return", dpia_id, "", None, target)
 
 
 @dpia_app.command("approve")
+@common.with_options()
 def dpia_approve(
+    target: common.Target,
     dpia_id: DpiaArg,
     opinion: Annotated[str, typer.Option(help="The data protection officer's opinion.")],
     review: Annotated[str, typer.Option(help="When to review it (ISO date, after today).")],
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Approve a DPIA in review (not one's own)."""
-    _transition("approve", dpia_id, opinion, review, user, db, data_dir)
+    _transition("approve", dpia_id, opinion, review, target)
 
 
 @dpia_app.command("review")
-def dpia_review(
-    dpia_id: DpiaArg, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
-) -> None:
+@common.with_options()
+def dpia_review(target: common.Target, dpia_id: DpiaArg) -> None:
     """Put an approved DPIA up for review before its date."""
-    _transition("review", dpia_id, "", None, user, db, data_dir)
+    _transition("review", dpia_id, "", None, target)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from refugio.dataprotection.rights.schemas import RightsRequestRead
@@ -62,7 +61,9 @@ def _show(r: RightsRequestRead, as_json: bool) -> None:
 
 
 @rights_app.command("request")
+@common.with_options()
 def rights_request(
+    target: common.Target,
     kind: Annotated[str, typer.Argument(help="access, correction or erasure.")],
     ref: Annotated[str, typer.Argument(help="The person's reference.")],
     change: Annotated[
@@ -74,9 +75,6 @@ def rights_request(
     language: Annotated[str, typer.Option(help="en, fr, ar or es: the language of the answer.")] = "en",
     received: Annotated[str | None, typer.Option(help="Date received (YYYY-MM-DD; default today).")] = None,
     as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record a request as received; its deadline is REFUGIO_RIGHTS_DEADLINE_DAYS (30) days later."""
     from refugio.dataprotection.rights import service
@@ -98,10 +96,7 @@ def rights_request(
         received_on=received,
         changes=changes,
     )
-    made = common.in_uow(
-        db,
-        data_dir,
-        user,
+    made = target.in_uow(
         lambda s, a, c: service.create_request(
             s, actor=a, data=data, deadline_days=c.settings.rights_deadline_days
         ),
@@ -110,7 +105,9 @@ def rights_request(
 
 
 @rights_app.command("list")
+@common.with_options()
 def rights_list(
+    target: common.Target,
     status: Annotated[str | None, typer.Option(help="received, identity_verified, in_progress, …")] = None,
     kind: Annotated[str | None, typer.Option(help="access, correction or erasure.")] = None,
     overdue: Annotated[
@@ -118,9 +115,6 @@ def rights_list(
     ] = False,
     ref: Annotated[str | None, typer.Option(help="A person's reference or a request's.")] = None,
     as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The register of requests, open ones first by deadline."""
     from refugio.dataprotection.rights import queries
@@ -131,10 +125,7 @@ def rights_list(
         wanted_kind = RequestKind(kind) if kind else None
     except ValueError as exc:
         common.fail(str(exc))
-    found = common.in_uow(
-        db,
-        data_dir,
-        user,
+    found = target.in_uow(
         lambda s, a, c: queries.requests(
             s, actor=a, status=wanted_status, kind=wanted_kind, overdue=overdue, ref=ref
         ),
@@ -149,165 +140,130 @@ def rights_list(
 
 
 @rights_app.command("show")
-def rights_show(
-    key: KeyArg,
-    as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
+@common.with_options()
+def rights_show(target: common.Target, key: KeyArg, as_json: JsonOption = False) -> None:
     """One request with its steps (who did what, when)."""
     from refugio.dataprotection.rights import queries
 
-    found = common.in_uow(
-        db, data_dir, user, lambda s, a, c: queries.request(s, actor=a, request_id=queries.find_id(s, key))
-    )
+    found = target.in_uow(lambda s, a, c: queries.request(s, actor=a, request_id=queries.find_id(s, key)))
     _show(found, as_json)
 
 
 @rights_app.command("verify")
+@common.with_options()
 def rights_verify(
+    target: common.Target,
     key: KeyArg,
     evidence: Annotated[str, typer.Option(help="How the identity was checked (e.g. ID card seen).")],
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Record the verification of the requester's identity."""
     from refugio.dataprotection.rights import queries, service
     from refugio.dataprotection.rights.schemas import IdentityVerification
 
     data = common.build_input(IdentityVerification, evidence=evidence)
-    done = common.in_uow(
-        db,
-        data_dir,
-        user,
+    done = target.in_uow(
         lambda s, a, c: service.verify_identity(s, actor=a, request_id=queries.find_id(s, key), data=data),
     )
     _print(done)
 
 
 @rights_app.command("sensitive")
+@common.with_options()
 def rights_sensitive(
+    target: common.Target,
     key: KeyArg,
     note: Annotated[str, typer.Option(help="The legal ground of the decision.")],
     release: Annotated[
         bool, typer.Option("--release/--withhold", help="Release or withhold narratives.")
     ] = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The DPO's decision whether sensitive narratives go into an access report (own request only)."""
     from refugio.dataprotection.rights import queries, service
     from refugio.dataprotection.rights.schemas import SensitiveDecision
 
     data = common.build_input(SensitiveDecision, include=release, note=note)
-    done = common.in_uow(
-        db,
-        data_dir,
-        user,
+    done = target.in_uow(
         lambda s, a, c: service.decide_sensitive(s, actor=a, request_id=queries.find_id(s, key), data=data),
     )
     _print(done, full=True)
 
 
 @rights_app.command("access")
+@common.with_options()
 def rights_access(
+    target: common.Target,
     key: KeyArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the report.")],
     fmt: Annotated[str, typer.Option("--format", help="json or pdf (in the person's language).")] = "json",
     complete: Annotated[bool, typer.Option("--complete", help="Close the request afterwards.")] = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Write the access report (everything held, who read or changed the record); audited."""
     from refugio.dataprotection.rights import queries, service
 
-    _, content, _ = common.in_uow(
-        db,
-        data_dir,
-        user,
+    _, content, _ = target.in_uow(
         lambda s, a, c: service.access_report(s, actor=a, request_id=queries.find_id(s, key), fmt=fmt),
     )
     out.write_bytes(content)
     out.chmod(0o600)
     typer.echo(f"wrote {out} ({len(content)} bytes)")
     if complete:
-        done = common.in_uow(
-            db,
-            data_dir,
-            user,
+        done = target.in_uow(
             lambda s, a, c: service.complete_access(s, actor=a, request_id=queries.find_id(s, key)),
         )
         _print(done)
 
 
 @rights_app.command("correct")
-def rights_correct(
-    key: KeyArg, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
-) -> None:
+@common.with_options()
+def rights_correct(target: common.Target, key: KeyArg) -> None:
     """Apply a correction request through the registration service; refused fields are named."""
     from refugio.dataprotection.rights import queries, service
 
-    done = common.in_uow(
-        db,
-        data_dir,
-        user,
+    done = target.in_uow(
         lambda s, a, c: service.apply_correction(s, actor=a, request_id=queries.find_id(s, key)),
     )
     _print(done, full=True)
 
 
 @rights_app.command("erase")
-def rights_erase(
-    key: KeyArg, user: AsOption = None, db: DbOption = None, data_dir: DataDirOption = None
-) -> None:
+@common.with_options()
+def rights_erase(target: common.Target, key: KeyArg) -> None:
     """Carry out an erasure request, or refuse it with the reason the record must be kept."""
     from refugio.dataprotection.rights import queries, service
 
-    done = common.in_uow(
-        db, data_dir, user, lambda s, a, c: service.erase(s, actor=a, request_id=queries.find_id(s, key))
-    )
+    done = target.in_uow(lambda s, a, c: service.erase(s, actor=a, request_id=queries.find_id(s, key)))
     _print(done, full=True)
     if done.status.value == "refused":
         raise typer.Exit(1)
 
 
 @rights_app.command("refuse")
+@common.with_options()
 def rights_refuse(
+    target: common.Target,
     key: KeyArg,
     reason: Annotated[str, typer.Option(help="Why the request is refused.")],
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Refuse a request, with the reason."""
     from refugio.dataprotection.rights import queries, service
     from refugio.dataprotection.rights.schemas import Refusal
 
     data = common.build_input(Refusal, reason=reason)
-    done = common.in_uow(
-        db,
-        data_dir,
-        user,
+    done = target.in_uow(
         lambda s, a, c: service.refuse(s, actor=a, request_id=queries.find_id(s, key), data=data),
     )
     _print(done, full=True)
 
 
 @rights_app.command("resolve")
+@common.with_options()
 def rights_resolve(
-    ref: Annotated[str, typer.Argument(help="A person's or household's reference.")],
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
+    target: common.Target, ref: Annotated[str, typer.Argument(help="A person's or household's reference.")]
 ) -> None:
     """Whether a reference was erased: its tombstone (when, by whom, which request)."""
     from refugio.dataprotection.rights import queries
 
-    found = common.in_uow(db, data_dir, user, lambda s, a, c: queries.tombstone(s, actor=a, ref=ref))
+    found = target.in_uow(lambda s, a, c: queries.tombstone(s, actor=a, ref=ref))
     if found is None:
         typer.echo(f"{ref.strip().upper()} was not erased")
         return

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 
 returns_app = typer.Typer(
     help="Voluntary repatriation and AVRR: intention surveys, go-and-see visits, returns, reintegration.",
@@ -55,64 +54,55 @@ def _date(value: str | None) -> str:
 
 
 @returns_app.command("survey-form")
+@common.with_options(operation=True)
 def survey_form(
+    target: common.Target,
     out: Annotated[Path, typer.Option("--out", help="Where to write the XLSForm (.xlsx).")],
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Write the operation's return intention survey as an XLSForm (for KoboToolbox or ODK Central)."""
     from refugio.solutions.returns import surveys
 
     def work(s: Any, a: Any, c: Any) -> tuple[str, bytes]:
-        return surveys.survey_form(s, actor=a, operation_id=common.operation_id(c, operation))
+        return surveys.survey_form(s, actor=a, operation_id=target.operation_id(c))
 
-    form_id, xlsx = common.in_uow(db, data_dir, as_user, work)
+    form_id, xlsx = target.in_uow(work)
     out.write_bytes(xlsx)
     typer.echo(f"wrote {out} (form {form_id})")
 
 
 @returns_app.command("survey-publish")
-def survey_publish(
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
+@common.with_options(operation=True)
+def survey_publish(target: common.Target) -> None:
     """Publish the return intention survey on refugio's OpenRosa form list; submissions land in solutions."""
     from refugio.intake.openrosa_forms import publish_domain_form
     from refugio.solutions.returns import surveys
 
     def work(s: Any, a: Any, c: Any) -> str:
-        form = publish_domain_form(
-            s, actor=a, handler=surveys.HANDLER, operation_id=common.operation_id(c, operation)
-        )
+        form = publish_domain_form(s, actor=a, handler=surveys.HANDLER, operation_id=target.operation_id(c))
         return f"form {form.form_id} version {form.version} published on /openrosa/formList"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("intentions")
-def intentions(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
+@common.with_options()
+def intentions(target: common.Target) -> None:
     """Households by origin area, site and intention, and the conditions cited, through the disclosure
     control, as JSON."""
     from refugio.stats.returns_report import return_intentions_report
 
-    report = common.in_uow(db, data_dir, as_user, lambda s, a, c: return_intentions_report(s, actor=a))
+    report = target.in_uow(lambda s, a, c: return_intentions_report(s, actor=a))
     typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
 
 
 @returns_app.command("visit")
+@common.with_options(operation=True)
 def plan_visit(
+    target: common.Target,
     destination: Annotated[str, typer.Option("--destination", help="Country, ISO3.")],
     area: Annotated[str, typer.Option("--area", help="District, town.")],
     planned_on: Annotated[str, typer.Option("--on", help="YYYY-MM-DD.")],
     people: Annotated[list[str], typer.Argument(help="Participants (references or ids).")],
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Plan a go-and-see visit."""
     from refugio.solutions.returns import visits
@@ -122,7 +112,7 @@ def plan_visit(
         data = _build(
             VisitIn,
             {
-                "operation_id": common.operation_id(c, operation),
+                "operation_id": target.operation_id(c),
                 "destination_iso3": destination,
                 "destination_area": area,
                 "planned_on": planned_on,
@@ -132,19 +122,18 @@ def plan_visit(
         row = visits.plan_visit(s, actor=a, data=data)
         return f"{row.ref}  go-and-see visit to {row.destination_area} ({row.destination_iso3}) planned"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("visit-done")
+@common.with_options()
 def visit_done(
+    target: common.Target,
     visit: Annotated[str, typer.Argument(help="Visit id.")],
     findings: Annotated[
         str, typer.Option("--findings", help="What the participants found (20+ characters).")
     ],
     on: Today = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record that a go-and-see visit took place, with its findings."""
     from refugio.solutions.returns import visits
@@ -159,15 +148,16 @@ def visit_done(
     def work(s: Any, a: Any, c: Any) -> str:
         return f"{visits.record_visit(s, actor=a, visit_id=vid, data=data).ref} done"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("visits")
-def list_visits(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
+@common.with_options()
+def list_visits(target: common.Target) -> None:
     """The go-and-see visits: reference, status, date, destination, participants."""
     from refugio.solutions.returns import queries
 
-    for v in common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.list_visits(s, actor=a)):
+    for v in target.in_uow(lambda s, a, c: queries.list_visits(s, actor=a)):
         when = v.done_on or v.planned_on
         typer.echo(
             f"{v.id}  {v.ref}  {v.status:<9} {when}  {v.destination_iso3} {v.destination_area}  "
@@ -176,12 +166,11 @@ def list_visits(db: DbOption = None, data_dir: DataDirOption = None, as_user: As
 
 
 @returns_app.command("sign-off")
+@common.with_options()
 def sign_off(
+    target: common.Target,
     person: str,
     note: Annotated[str, typer.Option("--note", help="Why the return is safe for this person.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """As the assigned caseworker of the person's open protection case, sign off their return."""
     from refugio.solutions.returns import service
@@ -193,11 +182,13 @@ def sign_off(
         )
         return f"return of {person} signed off"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("register")
+@common.with_options()
 def register(
+    target: common.Target,
     household: str,
     destination: Annotated[str, typer.Option("--destination", help="Country of return, ISO3.")],
     area: Annotated[str, typer.Option("--area", help="District, town of return.")],
@@ -212,9 +203,6 @@ def register(
     ] = "voluntary_repatriation",
     on: Today = None,
     unassisted: Annotated[bool, typer.Option("--unassisted", help="A return without assistance.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Register the return of a household, or of some members (they split into a household of their own)."""
     from refugio.solutions.returns import service
@@ -235,16 +223,15 @@ def register(
         whole = "whole household" if row.whole_household else "split into a household of their own"
         return f"{row.ref}  {len(row.members)} person(s) returning to {row.destination_iso3} ({whole})"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("depart")
+@common.with_options()
 def depart(
+    target: common.Target,
     ret: Annotated[str, typer.Argument(help="Return reference or id.")],
     on: Today = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record the departure: the returnees leave the active registry."""
     from refugio.solutions.returns import queries, service
@@ -261,16 +248,15 @@ def depart(
             f"{row.ref} departed on {row.departed_on}: {len(row.members)} person(s) left the active registry"
         )
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("cancel")
+@common.with_options()
 def cancel(
+    target: common.Target,
     ret: Annotated[str, typer.Argument(help="Return reference or id.")],
     reason: Annotated[str, typer.Option("--reason")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Cancel a planned return (the population types are given back)."""
     from refugio.solutions.returns import queries, service
@@ -282,22 +268,19 @@ def cancel(
         )
         return f"{row.ref} cancelled"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("list")
+@common.with_options()
 def list_returns(
+    target: common.Target,
     status: Annotated[str | None, typer.Option("--status", help="planned, departed or cancelled.")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The returns: reference, status, date, destination, people, household."""
     from refugio.solutions.returns import queries
 
-    for r in common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: queries.list_returns(s, actor=a, status=status)
-    ):
+    for r in target.in_uow(lambda s, a, c: queries.list_returns(s, actor=a, status=status)):
         typer.echo(
             f"{r.ref}  {r.status:<9} {r.return_date}  {r.destination_iso3} {r.destination_area}  "
             f"{r.people} person(s)  {r.returning_household_ref}"
@@ -305,17 +288,15 @@ def list_returns(
 
 
 @returns_app.command("grant")
+@common.with_options(operation=True)
 def grant(
+    target: common.Target,
     code: Annotated[str, typer.Option("--code", help="Programme code, e.g. RET-2027.")],
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217, e.g. JOD.")],
     usd_rate: Annotated[float, typer.Option("--usd-rate", help="USD per unit of the currency.")],
     per_household: Annotated[float, typer.Option("--per-household")] = 0,
     per_member: Annotated[float, typer.Option("--per-member")] = 0,
     start: Today = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Create a return grant: an assistance cash programme for returnees, its rules and a first cycle."""
     from refugio.solutions.returns import packages
@@ -325,7 +306,7 @@ def grant(
         data = _build(
             GrantIn,
             {
-                "operation_id": common.operation_id(c, operation),
+                "operation_id": target.operation_id(c),
                 "code": code,
                 "currency": currency,
                 "usd_rate": usd_rate,
@@ -340,20 +321,19 @@ def grant(
             f"{made.households_planned} planned return(s) now"
         )
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("monitor")
+@common.with_options()
 def monitor(
+    target: common.Target,
     ret: Annotated[str, typer.Argument(help="Return reference or id.")],
     answers: Annotated[Path, typer.Option("--answers", help="JSON file: {indicator: 1-5, …}.")],
     on: Today = None,
     weights_version: Annotated[
         str | None, typer.Option("--weights", help="Weights version (default: latest).")
     ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record a reintegration monitoring visit and print its scores (and the weights version used)."""
     from refugio.solutions.returns import queries, service
@@ -374,11 +354,12 @@ def monitor(
             f"overall {v.overall:.2f}  (weights {v.weights_version})"
         )
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @returns_app.command("figures")
-def figures(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
+@common.with_options()
+def figures(target: common.Target) -> None:
     """Returns and people by status and destination (departures, not arrivals) and reintegration
     scores by weights version, as JSON."""
     from refugio.solutions.returns import queries
@@ -389,7 +370,7 @@ def figures(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOpti
             "reintegration": queries.reintegration_figures(s, actor=a),
         }
 
-    typer.echo(json.dumps(common.in_uow(db, data_dir, as_user, work), indent=2))
+    typer.echo(json.dumps(target.in_uow(work), indent=2))
 
 
 @returns_app.command("weights")

@@ -7,10 +7,11 @@ refugio.cli or refugio.main."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,10 +24,11 @@ from refugio.dataprotection.register_schemas import (
     NotificationCreate,
 )
 from refugio.web import forms
-from refugio.web.common import Failure, run_action
+from refugio.web.common import Failure
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.dpregisters import labels as L
 from refugio.web.dpregisters.labels import form_state as form_context
+from refugio.web.dpregisters.posting import post_fields
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/dataprotection/breaches"
@@ -72,21 +74,19 @@ def breaches_page(request: Request) -> Response:
 async def record_breach(request: Request) -> Response:
     form = await request.form()
 
-    def work(pg: Page) -> str:
-        data = forms.compact({k: forms.text(form, k) for k in L.BREACH_INPUTS})
+    def act(pg: Page, data: dict[str, Any]) -> str:
         hours = state_of(request).container.settings.breach_authority_hours
         made = breaches.record_breach(
             pg.db, actor=pg.principal, data=forms.build(BreachCreate, data, pg.t), default_hours=hours
         )
         return f"{PAGE}/{made.id}?done=recorded"
 
-    return await run_in_threadpool(
-        run_action,
+    return await post_fields(
         request,
         form,
         name="record",
-        work=work,
-        to_input=forms.plain_input(L.BREACH_INPUTS),
+        inputs=L.BREACH_INPUTS,
+        act=act,
         on_failure=lambda f: _render_list(request, f, status=422),
     )
 
@@ -113,21 +113,24 @@ def breach_page(request: Request, breach_id: str) -> Response:
     return _render_detail(request, parse_uuid(breach_id))
 
 
-def _post(
-    request: Request, breach_id: uuid.UUID, form: Any, name: str, inputs: tuple[str, ...], act: Any
-) -> Any:
-    def work(pg: Page) -> str:
-        data = forms.compact({k: forms.text(form, k) for k in inputs})
+async def _post(
+    request: Request,
+    breach_id: uuid.UUID,
+    form: FormData,
+    name: str,
+    inputs: tuple[str, ...],
+    act: Callable[[Page, dict[str, Any]], None],
+) -> Response:
+    def done(pg: Page, data: dict[str, Any]) -> str:
         act(pg, data)
         return f"{PAGE}/{breach_id}?done={name}#{name}"
 
-    return run_in_threadpool(
-        run_action,
+    return await post_fields(
         request,
         form,
         name=name,
-        work=work,
-        to_input=forms.plain_input(inputs),
+        inputs=inputs,
+        act=done,
         on_failure=lambda f: _render_detail(request, breach_id, f, status=422),
     )
 
@@ -140,7 +143,7 @@ async def change_status(request: Request, breach_id: str) -> Response:
         change = forms.build(BreachStatusChange, data, pg.t)
         breaches.change_status(pg.db, actor=pg.principal, breach_id=bid, data=change)
 
-    return await _post(request, bid, form, "status", ("status", "note"), act)  # type: ignore[no-any-return]
+    return await _post(request, bid, form, "status", ("status", "note"), act)
 
 
 @router.post(PAGE + "/{breach_id}/affected")
@@ -151,7 +154,7 @@ async def find_affected(request: Request, breach_id: str) -> Response:
         query = forms.build(AffectedQuery, data, pg.t)
         breaches.find_affected(pg.db, actor=pg.principal, breach_id=bid, query=query)
 
-    return await _post(request, bid, form, "affected", L.AFFECTED_INPUTS, act)  # type: ignore[no-any-return]
+    return await _post(request, bid, form, "affected", L.AFFECTED_INPUTS, act)
 
 
 @router.post(PAGE + "/{breach_id}/notifications")
@@ -162,4 +165,4 @@ async def notify(request: Request, breach_id: str) -> Response:
         notice = forms.build(NotificationCreate, data, pg.t)
         breaches.notify(pg.db, actor=pg.principal, breach_id=bid, data=notice)
 
-    return await _post(request, bid, form, "notify", L.NOTIFY_INPUTS, act)  # type: ignore[no-any-return]
+    return await _post(request, bid, form, "notify", L.NOTIFY_INPUTS, act)

@@ -7,10 +7,11 @@ refugio.dataprotection's read models; must not import refugio.api, refugio.cli o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,10 +19,11 @@ from refugio.dataprotection import dpia
 from refugio.dataprotection.register_schemas import ActivityCreate, DpiaCreate, DpiaTransition, RiskInput
 from refugio.security.permissions import Permission
 from refugio.web import forms
-from refugio.web.common import Failure, run_action
+from refugio.web.common import Failure
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.dpregisters import labels as L
 from refugio.web.dpregisters.labels import form_state as form_context
+from refugio.web.dpregisters.posting import post_fields
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/dataprotection/dpia"
@@ -49,17 +51,19 @@ def dpia_page(request: Request) -> Response:
     return _render_list(request)
 
 
-def _post_list(request: Request, form: Any, name: str, inputs: tuple[str, ...], act: Any) -> Any:
-    def work(pg: Page) -> str:
-        return str(act(pg, forms.compact({k: forms.text(form, k) for k in inputs})))
-
-    return run_in_threadpool(
-        run_action,
+async def _post_list(
+    request: Request,
+    form: FormData,
+    name: str,
+    inputs: tuple[str, ...],
+    act: Callable[[Page, dict[str, Any]], str],
+) -> Response:
+    return await post_fields(
         request,
         form,
         name=name,
-        work=work,
-        to_input=forms.plain_input(inputs),
+        inputs=inputs,
+        act=act,
         on_failure=lambda f: _render_list(request, f, status=422),
     )
 
@@ -72,7 +76,7 @@ async def record_activity(request: Request) -> Response:
         dpia.record_activity(pg.db, actor=pg.principal, data=forms.build(ActivityCreate, data, pg.t))
         return f"{PAGE}?done=activity#activities"
 
-    return await _post_list(request, form, "activity", L.ACTIVITY_INPUTS, act)  # type: ignore[no-any-return]
+    return await _post_list(request, form, "activity", L.ACTIVITY_INPUTS, act)
 
 
 @router.post(PAGE)
@@ -83,7 +87,7 @@ async def open_dpia(request: Request) -> Response:
         made = dpia.open_dpia(pg.db, actor=pg.principal, data=forms.build(DpiaCreate, data, pg.t))
         return f"{PAGE}/{made.id}?done=opened"
 
-    return await _post_list(request, form, "dpia", L.DPIA_INPUTS, act)  # type: ignore[no-any-return]
+    return await _post_list(request, form, "dpia", L.DPIA_INPUTS, act)
 
 
 def _render_detail(
@@ -112,20 +116,24 @@ def dpia_detail(request: Request, dpia_id: str) -> Response:
     return _render_detail(request, parse_uuid(dpia_id))
 
 
-def _post_detail(
-    request: Request, did: uuid.UUID, form: Any, name: str, inputs: tuple[str, ...], act: Any
-) -> Any:
-    def work(pg: Page) -> str:
-        act(pg, forms.compact({k: forms.text(form, k) for k in inputs}))
+async def _post_detail(
+    request: Request,
+    did: uuid.UUID,
+    form: FormData,
+    name: str,
+    inputs: tuple[str, ...],
+    act: Callable[[Page, dict[str, Any]], None],
+) -> Response:
+    def done(pg: Page, data: dict[str, Any]) -> str:
+        act(pg, data)
         return f"{PAGE}/{did}?done={name}"
 
-    return run_in_threadpool(
-        run_action,
+    return await post_fields(
         request,
         form,
         name=name,
-        work=work,
-        to_input=forms.plain_input(inputs),
+        inputs=inputs,
+        act=done,
         on_failure=lambda f: _render_detail(request, did, f, status=422),
     )
 
@@ -137,7 +145,7 @@ async def add_risk(request: Request, dpia_id: str) -> Response:
     def act(pg: Page, data: dict[str, Any]) -> None:
         dpia.add_risk(pg.db, actor=pg.principal, dpia_id=did, risk=forms.build(RiskInput, data, pg.t))
 
-    return await _post_detail(request, did, form, "risk", L.RISK_INPUTS, act)  # type: ignore[no-any-return]
+    return await _post_detail(request, did, form, "risk", L.RISK_INPUTS, act)
 
 
 @router.post(PAGE + "/{dpia_id}/risks/{index}/remove")
@@ -147,7 +155,7 @@ async def remove_risk(request: Request, dpia_id: str, index: int) -> Response:
     def act(pg: Page, data: dict[str, Any]) -> None:
         dpia.remove_risk(pg.db, actor=pg.principal, dpia_id=did, index=index)
 
-    return await _post_detail(request, did, form, "risk", (), act)  # type: ignore[no-any-return]
+    return await _post_detail(request, did, form, "risk", (), act)
 
 
 @router.post(PAGE + "/{dpia_id}/course")
@@ -157,6 +165,4 @@ async def course(request: Request, dpia_id: str) -> Response:
     def act(pg: Page, data: dict[str, Any]) -> None:
         dpia.transition(pg.db, actor=pg.principal, dpia_id=did, data=forms.build(DpiaTransition, data, pg.t))
 
-    return await _post_detail(  # type: ignore[no-any-return]
-        request, did, form, "course", ("action", "dpo_opinion", "review_date"), act
-    )
+    return await _post_detail(request, did, form, "course", ("action", "dpo_opinion", "review_date"), act)
