@@ -77,6 +77,7 @@ KNOWN: set[tuple[str, str]] = {
     ("positive_data_acceptance", "POST /sharing/pledges"),
     ("positive_data_acceptance", "POST /sharing/pledges/{pledge_id}/updates"),
     ("positive_data_acceptance", "POST /solutions/claims"),
+    ("positive_data_acceptance", "POST /solutions/returns/visits"),  # participants must be registered
     ("positive_data_acceptance", "POST /solutions/matching/runs"),
     ("positive_data_acceptance", "POST /solutions/resettlement/cases"),
     ("positive_data_acceptance", "POST /tracing/requests"),

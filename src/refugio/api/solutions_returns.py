@@ -64,7 +64,7 @@ def publish_survey_form(body: PublishRequest, session: Db, principal: Caller) ->
     return SurveyFormRead(form_id=form.form_id, version=form.version, title=form.title)
 
 
-@router.get("/survey-form.xlsx", response_model=None)
+@router.get("/survey-form.xlsx", response_model=None, responses={200: {"content": {XLSX: {}}}})
 def survey_xlsform(operation_id: uuid.UUID, session: Db, principal: Caller) -> Response:
     """The operation's return intention survey as an XLSForm (for KoboToolbox or ODK Central)."""
     form_id, xlsx = surveys.survey_form(session, actor=principal, operation_id=operation_id)
@@ -100,7 +100,10 @@ def figures(session: Db, principal: Caller) -> dict[str, Any]:
 
 
 @router.get("/weights", summary="The reintegration weights, every version")
-def weights() -> dict[str, Any]:
+def weights(principal: Caller) -> dict[str, Any]:
+    """Every version of the reintegration weights and the latest (configuration, not personal data; any
+    signed-in user)."""
+    del principal  # signed in is enough
     found = weighting.versions()
     return {
         "latest": weighting.latest().version,
