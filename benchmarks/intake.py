@@ -377,14 +377,18 @@ def run_import(
     from refugio.core.events import EventBus
     from refugio.intake import pipeline, service
     from refugio.intake.mapping import Mapping
+    from refugio.security import field_keys
     from refugio.store.uow import session_factory, unit_of_work
 
     engine = make_engine(url)
     if focal_index:  # the registry index proposed to the lead (see --focal-point-index)
         with engine.begin() as conn:
             conn.exec_driver_sql("CREATE INDEX ix_bench_household_focal_point ON household (focal_point_id)")
-    site_id = seed_operation(engine)
     sessions = session_factory(engine)
+    # phones are encrypted at rest: the engine gets its field cipher as refugio.main.build gives it
+    # (a new master key beside the file, removed with the benchmark's working directory)
+    field_keys.install(engine, sessions, csv_path.with_suffix(".keys"))
+    site_id = seed_operation(engine)
     before: dict[str, float] = {}
     if registry_csv is not None:
         t = time.perf_counter()
