@@ -76,3 +76,12 @@ class ScoresPrediction(BaseModel):
     unmodelled: dict[str, str]
     scores: list[PredictedScore]
     predicted_at: dt.datetime
+
+
+class RunSettings(BaseModel):
+    """A matching run's title and the solver's time limit, checked on their own before its files."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=3, max_length=200)
+    time_limit: float = Field(default=10.0, gt=0, le=600)

@@ -183,13 +183,6 @@ def _run_page(
         return pg.render("solutions/run.html", status=status, d=detail, error=error, **LABELS)
 
 
-@router.get("/solutions/matching")
-def runs_page(request: Request) -> Response:
-    with state_of(request).page(request) as pg:
-        runs = queries.list_runs(pg.db, actor=pg.principal)
-        return pg.render("solutions/runs.html", runs=runs, **LABELS)
-
-
 @router.get("/solutions/matching/{run_id}")
 def run_page(request: Request, run_id: str) -> Response:
     return _run_page(request, parse_uuid(run_id))
@@ -258,6 +251,10 @@ for _verb in ("schedule", "record", "assess", "review", "decide", "appeal", "clo
 for _verb in ("change", "review", "confirm", "cancel"):
     router.add_api_route(f"/solutions/matching/{{key}}/{_verb}", _action(_verb, "matching"), methods=["POST"])
 
+
+from refugio.web.solutions import propose as _propose  # noqa: E402
+
+router.include_router(_propose.router)
 
 from refugio.web.solutions import resettlement as _resettlement  # noqa: E402
 
