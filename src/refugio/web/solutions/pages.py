@@ -268,6 +268,10 @@ from refugio.web.solutions import returns as _returns  # noqa: E402
 
 router.include_router(_returns.router)
 
+from refugio.web.solutions import return_grants as _return_grants  # noqa: E402
+
+router.include_router(_return_grants.router)
+
 from refugio.web.solutions import scores as _scores  # noqa: E402
 
 router.include_router(_scores.router)

@@ -124,6 +124,7 @@ def _return(
             status=status,
             d=detail,
             manage=pg.can(Permission.RETURN_MANAGE, operation_id=detail.ret.operation_id),
+            plan=pg.can(Permission.ASSISTANCE_PLAN, operation_id=detail.ret.operation_id),
             weights=weighting.latest(),
             failed=failed,
             errors=_failure(pg, errors),
