@@ -163,11 +163,14 @@ class Builder:
         )
 
 
+BATCH = 50_000  # rows per write: memory bounded at 500,000 households
+
+
 def batches(
-    builder: Builder, households: Iterable[RosterHousehold], cycle_id: Any, *, size: int = 50_000
+    builder: Builder, households: Iterable[RosterHousehold], cycle_id: Any
 ) -> Iterator[tuple[list[tuple[Any, ...]], Decimal]]:
     """The frozen rows of the eligible households (values of `COLUMNS`, in the driver's form) in
-    batches of `size`, each batch with its total amount."""
+    batches of `BATCH`, each batch with its total amount (written while the registry still streams)."""
     bind_id, sha = builder.bind["id"], hashlib.sha256
     version = builder.bind["rule_version"](builder.version)
     currency = builder.bind["currency"](builder.currency)
@@ -196,7 +199,7 @@ def batches(
             )
         )
         total += shared.decision.amount
-        if len(rows) >= size:
+        if len(rows) >= BATCH:
             yield rows, total
             rows, total = [], Decimal(0)
     if rows:
