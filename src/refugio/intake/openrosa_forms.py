@@ -67,27 +67,33 @@ class FormHandler:
     record: Callable[..., object]
 
 
+class SurveyModule(Protocol):
+    """What a domain's survey module (e.g. refugio.tracking.surveys) provides for its form."""
+
+    @property
+    def LIST_FIELDS(self) -> tuple[str, ...]: ...  # the module's constant
+    @property
+    def record_survey(self) -> Callable[..., object]: ...  # see FormHandler.record
+    def survey_form(
+        self, session: Session, *, actor: Principal, operation_id: uuid.UUID
+    ) -> tuple[str, bytes]: ...
+    def may_collect(self, actor: Principal, operation_id: uuid.UUID) -> bool: ...
+    def find_survey(self, session: Session, instance_id: str) -> Any: ...
+    def may_replace(self, actor: Principal, earlier: Any) -> bool: ...
+
+
+def _survey_handler(
+    module: SurveyModule, what: str, answers: Callable[[dict[str, Any]], Answers]
+) -> FormHandler:
+    return FormHandler(
+        module.survey_form, module.may_collect, what=what, answers=answers, list_fields=module.LIST_FIELDS,
+        find=module.find_survey, may_replace=module.may_replace, record=module.record_survey,
+    )  # fmt: skip
+
+
 HANDLERS: dict[str, FormHandler] = {
-    flow_surveys.HANDLER: FormHandler(
-        flow_surveys.survey_form,
-        flow_surveys.may_collect,
-        what="flow surveys",
-        answers=FlowSurveyIn.model_validate,
-        list_fields=flow_surveys.LIST_FIELDS,
-        find=flow_surveys.find_survey,
-        may_replace=flow_surveys.may_replace,
-        record=flow_surveys.record_survey,
-    ),
-    return_surveys.HANDLER: FormHandler(
-        return_surveys.survey_form,
-        return_surveys.may_collect,
-        what="return surveys",
-        answers=SurveyIn.model_validate,
-        list_fields=return_surveys.LIST_FIELDS,
-        find=return_surveys.find_survey,
-        may_replace=return_surveys.may_replace,
-        record=return_surveys.record_survey,
-    ),
+    flow_surveys.HANDLER: _survey_handler(flow_surveys, "flow surveys", FlowSurveyIn.model_validate),
+    return_surveys.HANDLER: _survey_handler(return_surveys, "return surveys", SurveyIn.model_validate),
 }
 
 
