@@ -153,11 +153,7 @@ def plan_approve(
 
 @plans_app.command("reject")
 @common.with_options()
-def plan_reject(
-    target: common.Target,
-    plan: PlanArg,
-    reason: ReasonOption,
-) -> None:
+def plan_reject(target: common.Target, plan: PlanArg, reason: ReasonOption) -> None:
     from refugio.assistance.service import plans
 
     _step(plan, target, lambda s, a, c: plans.reject(s, actor=a, plan_key=plan, reason=reason))
@@ -178,11 +174,7 @@ def plan_release(target: common.Target, plan: PlanArg) -> None:
 
 @plans_app.command("abort")
 @common.with_options()
-def plan_abort(
-    target: common.Target,
-    plan: PlanArg,
-    reason: ReasonOption,
-) -> None:
+def plan_abort(target: common.Target, plan: PlanArg, reason: ReasonOption) -> None:
     from refugio.assistance.service import plans
 
     _step(plan, target, lambda s, a, c: plans.abort(s, actor=a, plan_key=plan, reason=reason))

@@ -142,10 +142,7 @@ def _act(target: common.Target, key: str, verb: str, text: str) -> None:
 
 @runs_app.command("show")
 @common.with_options()
-def runs_show(
-    target: common.Target,
-    key: str,
-) -> None:
+def runs_show(target: common.Target, key: str) -> None:
     """A run with each locality's use (the read is audited)."""
     _act(target, key, "show", "")
 
@@ -162,21 +159,14 @@ def runs_review(
 
 @runs_app.command("confirm")
 @common.with_options()
-def runs_confirm(
-    target: common.Target,
-    key: str,
-) -> None:
+def runs_confirm(target: common.Target, key: str) -> None:
     """Make the reviewed placements final (a person: --as USER); refused past a locality's capacity."""
     _act(target, key, "confirm", "")
 
 
 @runs_app.command("cancel")
 @common.with_options()
-def runs_cancel(
-    target: common.Target,
-    key: str,
-    reason: Annotated[str, typer.Option("--reason")],
-) -> None:
+def runs_cancel(target: common.Target, key: str, reason: Annotated[str, typer.Option("--reason")]) -> None:
     _act(target, key, "cancel", reason)
 
 
@@ -227,9 +217,7 @@ def claims_close_abandoned(
 
 @claims_app.command("finalise")
 @common.with_options(operation=True)
-def claims_finalise(
-    target: common.Target,
-) -> None:
+def claims_finalise(target: common.Target) -> None:
     """Make final the first-instance outcomes whose appeal deadline passed without an appeal: each
     person's legal status is set in the registry and a notice is written (an RSD supervisor's act)."""
     from refugio.solutions.service import rsd_status
@@ -245,10 +233,7 @@ def claims_finalise(
 
 @claims_app.command("notices")
 @common.with_options()
-def claims_notices(
-    target: common.Target,
-    key: str,
-) -> None:
+def claims_notices(target: common.Target, key: str) -> None:
     """A claim's notices to its people: id, person, kind, level, outcome, legal status, delivery."""
     from refugio.solutions import queries
 

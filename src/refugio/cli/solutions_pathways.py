@@ -80,11 +80,7 @@ def profile(
 
 @pathways_app.command("shortlist")
 @common.with_options()
-def shortlist(
-    target: common.Target,
-    offer: str,
-    person: str,
-) -> None:
+def shortlist(target: common.Target, offer: str, person: str) -> None:
     """Put a candidate who meets every criterion on an offer's shortlist; prints the application id."""
     from refugio.solutions import queries
     from refugio.solutions.service import pathways

@@ -356,11 +356,7 @@ def assign_cmd(
 
 @tracing_app.command("withdraw-consent")
 @common.with_options()
-def withdraw_cmd(
-    target: common.Target,
-    request: RequestArg,
-    reason: ReasonOption,
-) -> None:
+def withdraw_cmd(target: common.Target, request: RequestArg, reason: ReasonOption) -> None:
     """Tracing consent withdrawn: matching stops and the request leaves everyone's matches."""
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work
