@@ -10,45 +10,38 @@ refugio.api, refugio.cli or refugio.main.
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from refugio.solutions.returns import packages, queries
 from refugio.solutions.returns.schemas import GrantIn
 from refugio.web import forms
-from refugio.web.context import parse_uuid, state_of
+from refugio.web.context import Page, parse_uuid
 from refugio.web.forms import text
 from refugio.web.solutions import returns
+from refugio.web.solutions.actions import Refusal, add_actions
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("code", "currency", "usd_rate", "per_household", "per_member", "start_date")
 
 
-def _grant(request: Request, form: FormData, key: str) -> Response:
-    return_id = parse_uuid(key)
-    values = {f: text(form, f) for f in FIELDS}
-    try:
-        with state_of(request).page(request) as pg:
-            pg.check_csrf(form)
-            detail = queries.get_return(pg.db, actor=pg.principal, return_id=return_id)
-            payload = forms.compact({**values, "currency": values["currency"].upper()})
-            payload.setdefault("per_household", 0)
-            payload.setdefault("per_member", 0)
-            data = forms.build(GrantIn, {**payload, "operation_id": detail.ret.operation_id}, pg.t)
-            made = packages.create_return_grant(pg.db, actor=pg.principal, data=data)
-    except (ValidationFailed, Conflict, PermissionDenied) as exc:
-        errors = list(getattr(exc, "errors", [])) or [FieldError("form", exc.message, "refused")]
-        status = 422 if isinstance(exc, ValidationFailed) else 409 if isinstance(exc, Conflict) else 403
-        return returns._return(
-            request, return_id, failed="grant", errors=errors, values=values, status=status
-        )
-    return RedirectResponse(f"/assistance/programmes/{made.programme_code}", status_code=303)
+def _grant(pg: Page, form: FormData, verb: str, key: str) -> str:
+    """Create the grant for the return's operation; where to go next (the programme's page)."""
+    detail = queries.get_return(pg.db, actor=pg.principal, return_id=parse_uuid(key))
+    values = forms.compact({f: text(form, f) for f in FIELDS})
+    values["currency"] = values.get("currency", "").upper()
+    payload = {"per_household": 0, "per_member": 0, **values, "operation_id": detail.ret.operation_id}
+    made = packages.create_return_grant(pg.db, actor=pg.principal, data=forms.build(GrantIn, payload, pg.t))
+    return f"/assistance/programmes/{made.programme_code}"
 
 
-@router.post(returns.PATH + "/{key}/grant")
-async def grant(request: Request, key: str) -> Response:
-    form = await request.form()
-    return await run_in_threadpool(_grant, request, form, key)
+def _refused(request: Request, r: Refusal) -> Response:
+    return returns._return(
+        request, parse_uuid(r.key), failed="grant", errors=r.errors, values=r.values, status=r.status
+    )
+
+
+add_actions(
+    router, name="returns", step=_grant, refused=_refused, routes=[(f"{returns.PATH}/{{key}}/grant", "grant")]
+)
