@@ -65,6 +65,19 @@ POP_WEIGHTS = [0.55, 0.2, 0.08, 0.02, 0.08, 0.04, 0.03]
 Row = tuple[str, float, float, int, str]
 
 
+class Results(list[Row]):
+    """The rows of the final table, each also printed as soon as it is measured (long runs)."""
+
+    def append(self, row: Row) -> None:
+        what, best, first, peak, note = row
+        print(f"  ... {what:<58} {best:8.3f} {first:8.3f} {peak:7d} MiB  {note}", flush=True)
+        super().append(row)
+
+    def extend(self, rows: Any) -> None:
+        for row in rows:
+            self.append(row)
+
+
 # ---------------------------------------------------------------------------------------------
 # memory
 
@@ -343,6 +356,9 @@ def main() -> int:
         help="PostgreSQL server URL: a database refugio_bench_<random> is made and dropped",
     )
     parser.add_argument("--no-store", action="store_true", help="skip the store (SQL baseline, end to end)")
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="with --postgres: the PostgreSQL store only (run apart)"
+    )
     args = parser.parse_args()
     n = args.people
     print(f"refugio stats benchmark: {n:,} people, reference date {REFERENCE}, dims {' x '.join(DIMS)}")
@@ -353,7 +369,7 @@ def main() -> int:
     print(f"generate columns (NumPy)                 {time.perf_counter() - t:8.2f} s")
     frame = frame_of(cols)
 
-    results: list[Row] = []
+    results = Results()
 
     best, first, peak, dense = measure(
         lambda: count(frame, dims=DIMS, reference=REFERENCE, engine="dense"), 3
@@ -394,17 +410,18 @@ def main() -> int:
         workdir = args.workdir or Path(tmp.name)
         workdir.mkdir(parents=True, exist_ok=True)
         path = workdir / "bench.sqlite3"
-        path.unlink(missing_ok=True)
-        took = load_sqlite(path, cols)
-        print(f"write store, SQLite executemany          {took:8.2f} s  ({path})")
-        stores.append(("SQLite", f"sqlite:///{path}", None))
+        if not args.no_sqlite:
+            path.unlink(missing_ok=True)
+            took = load_sqlite(path, cols)
+            print(f"write store, SQLite executemany          {took:8.2f} s  ({path})", flush=True)
+            stores.append(("SQLite", f"sqlite:///{path}", None))
         if args.postgres:
             from tests.conftest import fresh_postgres_database
 
             ctx = fresh_postgres_database(args.postgres)
             pg_url = ctx.__enter__()
             took = load_postgres(pg_url, cols)
-            print(f"write store, PostgreSQL COPY             {took:8.2f} s")
+            print(f"write store, PostgreSQL COPY             {took:8.2f} s", flush=True)
             stores.append(("PostgreSQL", pg_url, ctx.__exit__))  # type: ignore[arg-type]
     del cols
     for name, url, _close in stores:

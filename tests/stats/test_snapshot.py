@@ -212,8 +212,10 @@ def test_snapshot_equals_full_recomputation_after_random_writes(
             "move": lambda: _move(container, rng),
             "raw SQL": lambda: _raw_household_dates(container, rng),
         }
-        for _ in range(14):
-            name = rng.choice(sorted(actions))
+        # every kind of write at least twice, in a random order, each unit of work checked
+        sequence = sorted(actions) * 2
+        rng.shuffle(sequence)
+        for name in sequence:
             actions[name]()
             _assert_in_step(container, name)
         _merge(container, seeded)
