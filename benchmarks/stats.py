@@ -357,6 +357,9 @@ def main() -> int:
     )
     parser.add_argument("--no-store", action="store_true", help="skip the store (SQL baseline, end to end)")
     parser.add_argument(
+        "--no-sql-baseline", action="store_true", help="skip baseline (b), the SQL GROUP BY (long runs)"
+    )
+    parser.add_argument(
         "--no-sqlite", action="store_true", help="with --postgres: the PostgreSQL store only (run apart)"
     )
     args = parser.parse_args()
@@ -425,17 +428,18 @@ def main() -> int:
             stores.append(("PostgreSQL", pg_url, ctx.__exit__))  # type: ignore[arg-type]
     del cols
     for name, url, _close in stores:
-        best, first, peak, rows = measure(lambda url=url: sql_groupby(url), 1)
-        ok = sql_dict(rows) == reference
-        results.append(
-            (
-                f"baseline (b) SQL GROUP BY on the store, {name}",
-                best,
-                first,
-                peak,
-                "same cells" if ok else "DIFFERENT",
+        if not args.no_sql_baseline:
+            best, first, peak, rows = measure(lambda url=url: sql_groupby(url), 1)
+            ok = sql_dict(rows) == reference
+            results.append(
+                (
+                    f"baseline (b) SQL GROUP BY on the store, {name}",
+                    best,
+                    first,
+                    peak,
+                    "same cells" if ok else "DIFFERENT",
+                )
             )
-        )
         reset_peak()
         read, agg, counts = from_store(url)
         ok = as_label_dict(counts) == reference
