@@ -145,13 +145,13 @@ def generate(n: int, seed: int) -> dict[str, np.ndarray]:
         "arrival": arrival,
         "entry": np.maximum(arrival, dob_ymd),  # registered on arrival (or born later)
         "exit": np.zeros(n, dtype=np.int32),
-        "hh": hh.astype(np.int64),
+        "household": hh.astype(np.int64),
     }
 
 
 def frame_of(cols: dict[str, np.ndarray]) -> Frame:
     return frame_from_arrays(
-        {k: v for k, v in cols.items() if k != "hh"},
+        dict(cols),
         {"sex": SEXES, "population_type": POP_TYPES, "origin": ORIGINS, "site": SITES},
     )
 
@@ -399,7 +399,7 @@ def main() -> int:
 
     import pandas as pd
 
-    df = pd.DataFrame({k: v for k, v in cols.items() if k != "hh"})
+    df = pd.DataFrame({k: v for k, v in cols.items() if k != "household"})
     best, first, peak, series = measure(lambda table=df: pandas_groupby(table), 2)
     ok = pandas_dict(series) == {(k[0], k[1], k[2], k[3], k[4], k[5]): v for k, v in reference.items()}
     results.append(

@@ -154,7 +154,8 @@ def main() -> int:
         path = Path(tmp.name) / "bench.sqlite3"
         took = load_sqlite(path, generate(args.people, 2026))
         print(f"store built: {args.people:,} people in {took:.1f} s")
-    container = prepare(f"sqlite:///{path}", Path(tmp.name) / "data")
+    # the data directory beside the store: the signed-in user's encrypted fields need its key next time
+    container = prepare(f"sqlite:///{path}", path.parent / f"{path.stem}-data")
     people = snapshot_people(container)
     base, server = serve(container)
     print(f"refugio web statistics benchmark: {people:,} people in the stock on {REFERENCE} ({path})")
