@@ -120,7 +120,8 @@ def pack_rows(rows: Sequence[Sequence[Any]]) -> bytes:
             parts.append(codes.tobytes())
         else:
             kind = "<u4" if name in _UINTS else "<i4"
-            parts.append(np.fromiter((v or 0 for v in col), dtype=kind, count=len(col)).tobytes())
+            values_of = col if None not in col else [v or 0 for v in col]
+            parts.append(np.fromiter(values_of, dtype=kind, count=len(col)).tobytes())
     header = json.dumps({"n": len(rows), "values": values}, separators=(",", ":")).encode()
     return len(header).to_bytes(4, "little") + header + b"".join(parts)
 

@@ -133,11 +133,18 @@ def _recompute(session: Session, ids: Sequence[uuid.UUID], blocks: _Blocks) -> s
 def _repack(session: Session, operation_id: uuid.UUID, block: int) -> None:
     from refugio.stats.duckdb_engine import pack_rows
 
-    rows = session.execute(
-        select(*(getattr(StatsPerson, c) for c in PACKED)).where(
-            StatsPerson.operation_id == operation_id, StatsPerson.block == block
-        )
-    ).all()
+    # Core rows (no ORM row processing), the nullable dates as 0: a block is 16k rows, read at each refresh
+    columns = [
+        func.coalesce(getattr(StatsPerson, c), 0)
+        if c in ("arrival", "exit", "household")
+        else getattr(StatsPerson, c)
+        for c in PACKED
+    ]
+    rows = (
+        session.connection()
+        .execute(select(*columns).where(StatsPerson.operation_id == operation_id, StatsPerson.block == block))
+        .all()
+    )
     session.execute(
         delete(StatsBlock).where(StatsBlock.operation_id == operation_id, StatsBlock.block == block)
     )
