@@ -1,9 +1,11 @@
 """Assistance benchmarks (issue 15): refugio's figure beside a named baseline, measured in the same run.
 
-(1) Build and freeze a cycle for N households (`refugio.assistance.service.lists.freeze`: the set-based
-    read of the registry, the declarative rules evaluated once per group of households alike — grouped
-    by the inputs the rules read — with their reasons, each household's snapshot written with
-    refugio.store.bulk) BESIDE the store's floor — the same frozen rows
+(1) Build and freeze a cycle for N households (`refugio.assistance.service.lists.freeze`: the registry
+    streamed as tuples from one ordered join, the declarative rules evaluated once per group of
+    households alike — grouped by the inputs the rules read — with their reasons, each household's
+    snapshot rendered as canonical JSON text from pieces shared per decision, written in batches with
+    refugio.store.bulk; the share of the registry read alone printed beside it; with --previous, the
+    previous path — objects, json.dumps per household, insert_rows — timed too, A/B) BESIDE the store's floor — the same frozen rows
     copied set-based (`INSERT … SELECT` into the same table, every index and constraint included, no
     Python per row) — and BESIDE a pandas computation of the same amounts from the same registry
     columns, checked row by row against the frozen list. Aim: <= 60 s at 500,000 households and
@@ -20,6 +22,7 @@ member of every 9th household), not through the registration service (benchmarke
     .venv/bin/python benchmarks/assistance.py --scale 0.02         # 10,000 households, a smoke test
     .venv/bin/python benchmarks/assistance.py                      # 500,000 households
     .venv/bin/python benchmarks/assistance.py --postgres postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python benchmarks/assistance.py --scale 0.2 --previous --freeze-only   # (1) only, A/B
 
 This script imports refugio like any caller of its Python API; nothing in refugio imports it.
 """
@@ -31,6 +34,8 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import hashlib
+import json
 import os
 import tempfile
 import time
@@ -44,10 +49,12 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from refugio.assistance.models import Entitlement
+from refugio.assistance.models import Cycle, Entitlement, Programme
 from refugio.assistance.schemas import CycleCreate, PlanCreate, ProgrammeCreate
 from refugio.assistance.service import lists, plans, programmes, reconcile
+from refugio.core import ids
 from refugio.registration.models import Household, Individual, Operation, Site, SpecificNeed
+from refugio.registration.queries import assistance_roster
 from refugio.security.permissions import Role
 from refugio.security.principals import Grant, Principal
 from refugio.store import migrate
@@ -233,6 +240,43 @@ def floor_copy(engine: Engine, source_cycle: uuid.UUID, target_cycle: uuid.UUID)
     return time.perf_counter() - t
 
 
+def previous_freeze(sessions: Any, cycle_id: uuid.UUID) -> tuple[float, dict[str, str]]:
+    """The freeze as it was before the column-wise path (A/B in the same run): the registry read as
+    objects (`households_for_assistance`), decisions per class, each snapshot a dict encoded with
+    json.dumps, rows written with insert_rows; into another cycle. Returns (seconds, {ref: digest})."""
+    t = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        cycle = s.get(Cycle, cycle_id)
+        assert cycle is not None
+        programme = s.get(Programme, cycle.programme_id)
+        assert programme is not None
+        row, rules = programmes.ruleset(s, programme.id, None)
+        rows = []
+        for ev in lists.evaluate_all(s, programme, rules, cycle.start_date):
+            if not ev.decision.eligible:
+                continue
+            snap = lists.snapshot(ev.household, ev.decision, rules, row.version, programme.currency)
+            body = json.dumps(snap, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            rows.append({
+                "id": ids.new_id(), "cycle_id": cycle.id, "household_id": ev.household.id,
+                "household_ref": ev.household.ref, "site_id": ev.household.site_id, "rule_version": row.version,
+                "amount": ev.decision.amount, "fee": ev.decision.fee, "currency": programme.currency,
+                "basket": ev.decision.basket, "snapshot": body, "snapshot_sha256": hashlib.sha256(body.encode()).hexdigest(),
+            })  # fmt: skip
+        insert_rows(s.connection(), Entitlement.__table__, rows, encoded=frozenset({"snapshot"}))  # type: ignore[arg-type]
+        digests = {r["household_ref"]: r["snapshot_sha256"] for r in rows}
+    return time.perf_counter() - t, digests
+
+
+def read_alone(sessions: Any, op_id: uuid.UUID) -> float:
+    """The registry read of the freeze alone (`assistance_roster`, every tuple made, nothing else)."""
+    t = time.perf_counter()
+    with unit_of_work(sessions) as s:
+        for _ in assistance_roster(s, operation_id=op_id, withdrawn_from="assistance"):
+            pass
+    return time.perf_counter() - t
+
+
 def raw_load(engine: Engine, path: Path) -> float:
     with engine.begin() as conn:
         conn.exec_driver_sql(
@@ -256,7 +300,7 @@ def raw_load(engine: Engine, path: Path) -> float:
     return time.perf_counter() - t
 
 
-def run(backend: str, url: str, households: int, workdir: Path) -> None:
+def run(backend: str, url: str, households: int, workdir: Path, *, previous: bool, freeze_only: bool) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
     t = time.perf_counter()
@@ -289,10 +333,28 @@ def run(backend: str, url: str, households: int, workdir: Path) -> None:
         c2 = programmes.create_cycle(
             s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="two", start_date=START)
         ).id
+        c3 = programmes.create_cycle(
+            s, actor=PREPARER, programme_id=p.id, data=CycleCreate(name="three", start_date=START)
+        ).id
+    writes = [0.0]
+    write = lists.insert_tuples
+
+    def timed_write(*args: Any) -> int:  # the share of the batched writes, measured from outside
+        t = time.perf_counter()
+        try:
+            return write(*args)
+        finally:
+            writes[0] += time.perf_counter() - t
+
+    lists.insert_tuples = timed_write  # type: ignore[assignment]
     t = time.perf_counter()
     with unit_of_work(sessions) as s:
         frozen = lists.freeze(s, actor=PREPARER, cycle_key=c1).household_count
+        write_time = writes[0]
+        t_commit = time.perf_counter()
     build = time.perf_counter() - t
+    commit = time.perf_counter() - t_commit
+    lists.insert_tuples = write  # type: ignore[assignment]
     floor = floor_copy(engine, c1, c2)
     read, compute, expected = pandas_amounts(engine, op_id)
     with engine.connect() as conn:
@@ -303,14 +365,35 @@ def run(backend: str, url: str, households: int, workdir: Path) -> None:
             )
         }
     mismatches = sum(1 for ref in expected.keys() | got.keys() if expected.get(ref) != got.get(ref))
+    read_only = read_alone(sessions, op_id)
     print(f"(1) build and freeze a cycle: {frozen:,} of {households:,} households eligible")
     print(f"    refugio freeze          {build:8.2f} s  {frozen / build:>10,.0f} households/s")
+    print(
+        f"      shares: registry read (timed alone) {read_only:.2f} s ({100 * read_only / build:.0f} %), batched writes {write_time:.2f} s ({100 * write_time / build:.0f} %), commit {commit:.2f} s ({100 * commit / build:.0f} %), the rest (rules, rendering, hashing) {build - read_only - write_time - commit:.2f} s ({100 * (build - read_only - write_time - commit) / build:.0f} %)"
+    )
+    if previous:
+        before, digests = previous_freeze(sessions, c3)
+        with engine.connect() as conn:
+            now_digests = dict(
+                conn.execute(
+                    select(Entitlement.household_ref, Entitlement.snapshot_sha256).where(
+                        Entitlement.cycle_id == c1
+                    )
+                ).all()
+            )
+        differ = sum(1 for r in digests.keys() | now_digests.keys() if digests.get(r) != now_digests.get(r))
+        print(
+            f"    previous freeze (objects, json.dumps, insert_rows) {before:8.2f} s  {frozen / before:>10,.0f} households/s → at {100 * floor / before:.1f} % of the floor's rate; digests differing from refugio's: {differ}"
+        )
     print(
         f"    store floor (INSERT…SELECT of the same rows) {floor:8.2f} s  {frozen / floor:>10,.0f} rows/s  → refugio at {100 * floor / build:.1f} % of the floor's rate"
     )
     print(
         f"    pandas, same amounts    {compute:8.2f} s compute (+ {read:.2f} s read)  row-by-row check: {mismatches} mismatch(es) of {len(expected):,}"
     )
+    if freeze_only:
+        engine.dispose()
+        return
     t = time.perf_counter()
     with unit_of_work(sessions) as s:
         plan = plans.create_plan(s, actor=PREPARER, cycle_key=c1, data=PlanCreate(provider="bench"), key=key)
@@ -355,13 +438,17 @@ def main() -> None:
     p.add_argument("--scale", type=float, default=1.0, help="multiply --households (e.g. 0.2)")
     p.add_argument("--postgres", default=os.environ.get("REFUGIO_TEST_POSTGRES_URL"))
     p.add_argument("--skip-sqlite", action="store_true")
+    p.add_argument(
+        "--previous", action="store_true", help="also time the previous freeze path (A/B, same run)"
+    )
+    p.add_argument("--freeze-only", action="store_true", help="benchmark (1) only, not (3)")
     args = p.parse_args()
     n = max(10, int(args.households * args.scale))
     backends = ([] if args.skip_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])
     with tempfile.TemporaryDirectory(prefix="refugio-bench-assistance-") as tmp:
         for backend in backends:
             with database(backend, args.postgres, Path(tmp), "assistance") as url:
-                run(backend, url, n, Path(tmp))
+                run(backend, url, n, Path(tmp), previous=args.previous, freeze_only=args.freeze_only)
 
 
 if __name__ == "__main__":

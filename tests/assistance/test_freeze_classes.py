@@ -48,6 +48,7 @@ currency: JOD
 amounts: {per_household: 50, per_member: 20, max_counted_members: 4, topups: [{need: DS, amount: 15}]}
 """
 NEEDS = [(), (), (), (), (), (), (), (), ("DS-DF",), ("SC-UC",), ("DS-DF", "ER-NF"), ("ER-NF",), ("LP-ND",)]
+NEEDS += [("DS-DF", "LP-ND")]  # a code the rules do not read beside one they do: the reasons name both
 
 
 def household(rng: random.Random, n: int) -> AssistanceHousehold:

@@ -3,6 +3,7 @@ keep their names and help texts in `--help` (after the command's own options).""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -81,3 +82,17 @@ def test_a_command_without_a_target_parameter_is_refused_when_declared() -> None
 
     with pytest.raises(TypeError, match="no_target takes no parameter `target`"):
         common.with_options()(no_target)
+
+
+def test_every_command_module_takes_the_common_options_through_with_options() -> None:
+    # `refugio db …` and `refugio demo`/`serve` open or create the database themselves (no --as): they
+    # declare --db/--data-dir by hand; every other command gets the common options from `with_options`
+    # (`refugio keys …` has an --as of its own, with its own help text)
+    by_hand = re.compile(
+        r"\bcommon\.(?:DbOption|AsOption|OperationOption)\b"
+        r"|^from refugio\.cli\.common import [^\n]*\b(?:DbOption|AsOption|OperationOption)\b",
+        re.MULTILINE,
+    )
+    folder = Path(common.__file__).parent
+    found = sorted(p.name for p in folder.glob("*.py") if by_hand.search(p.read_text(encoding="utf-8")))
+    assert found == ["db.py", "demo.py"]

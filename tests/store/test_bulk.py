@@ -147,3 +147,22 @@ def test_the_sqlite_database_and_its_folder_are_private(tmp_path) -> None:
     old.chmod(0o644)
     make_engine(f"sqlite:///{old}").dispose()
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
+
+
+def test_tuples_in_the_drivers_form_store_what_insert_rows_stores(engine: Engine) -> None:
+    ref = uuid.uuid4()
+    at = dt.datetime(2026, 11, 30, 12, 30, 15, tzinfo=dt.UTC)
+    row = {"ref": ref, "name": 'Sa"id', "note": "a\tb\nc", "data": {"é": [1]}, "raw": '{"x":1}', "at": at}
+    names = list(row)
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, THING, [row], encoded=frozenset({"raw"}))
+        converted = tuple(
+            row[n] if n == "raw" else bulk.bind_processor(conn, THING, n)(row[n]) for n in names
+        )
+        assert bulk.insert_tuples(conn, THING, names, [converted, converted]) == 2
+        assert bulk.insert_tuples(conn, THING, names, []) == 0
+        with pytest.raises(ValueError, match="row 1 has 2 values for 6 columns"):
+            bulk.insert_tuples(conn, THING, names, [converted, converted[:2]])
+    with engine.connect() as conn:
+        got = [tuple(r)[1:] for r in conn.execute(select(THING).order_by(THING.c.id))]
+    assert len(got) == 3 and got[0] == got[1] == got[2] == (ref, 'Sa"id', "a\tb\nc", {"é": [1]}, {"x": 1}, at)

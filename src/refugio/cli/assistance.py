@@ -20,7 +20,6 @@ import typer
 from refugio.cli import common
 from refugio.cli.assistance_payments import payments_app, plans_app, verify
 from refugio.cli.assistance_pdm import pdm_app, report
-from refugio.cli.common import AsOption, DataDirOption, DbOption, OperationOption
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -99,7 +98,9 @@ def _thresholds(text: str) -> list[tuple[Decimal, int]]:
 
 
 @programmes_app.command("create")
+@common.with_options(operation=True)
 def programme_create(
+    target: common.Target,
     code: Annotated[str, typer.Option("--code")],
     name: Annotated[str, typer.Option("--name")],
     kind: Annotated[str, typer.Option("--kind", help="cash, voucher, in_kind or service")],
@@ -113,19 +114,15 @@ def programme_create(
         str, typer.Option("--approvals", help="UP_TO:COUNT,… e.g. 10000:1,100000:2")
     ] = "10000:1,100000:2",
     approvals_above: Annotated[int, typer.Option("--approvals-above")] = 3,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Create a programme."""
     from refugio.assistance.schemas import ProgrammeCreate
     from refugio.assistance.service import programmes
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     data = common.build_input(
         ProgrammeCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         code=code,
         name=name,
         kind=kind,
@@ -138,30 +135,28 @@ def programme_create(
         approval_thresholds=_thresholds(approvals),
         approvals_above=approvals_above,
     )
-    made = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: programmes.create_programme(s, actor=a, data=data).code
-    )
+    made = target.in_uow(lambda s, a, c: programmes.create_programme(s, actor=a, data=data).code)
     typer.echo(f"programme {made} created")
 
 
 @programmes_app.command("list")
-def programme_list(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
+@common.with_options()
+def programme_list(target: common.Target) -> None:
     """The programmes one may see."""
     from refugio.assistance import queries
 
-    for p in common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.list_programmes(s, actor=a)):
+    for p in target.in_uow(lambda s, a, c: queries.list_programmes(s, actor=a)):
         sites = ",".join(p.site_codes) or "all sites"
         versions = f"rules v{p.rule_versions[-1]}" if p.rule_versions else "no rules"
         typer.echo(f"{p.code:<12} {p.kind:<8} {p.currency} {p.start_date}  {sites}  {versions}  {p.name}")
 
 
 @rules_app.command("load")
+@common.with_options()
 def rules_load(
+    target: common.Target,
     programme: ProgrammeArg,
     source: Annotated[Path, typer.Argument(help="YAML or JSON rule set.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Load a new version of a programme's rules (refused, naming the field, when it does not validate)."""
     from refugio.assistance.service import programmes
@@ -173,21 +168,18 @@ def rules_load(
         pid = load_programme(s, programme).id
         return programmes.load_rules(s, actor=a, programme_id=pid, text=text).version
 
-    typer.echo(f"rules version {common.in_uow(db, data_dir, as_user, load)} of {programme.upper()}")
+    typer.echo(f"rules version {target.in_uow(load)} of {programme.upper()}")
 
 
 @rules_app.command("show")
-def rules_show(
-    programme: ProgrammeArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def rules_show(target: common.Target, programme: ProgrammeArg) -> None:
     """Every version of the programme's rules, newest first."""
     import yaml
 
     from refugio.assistance import queries
 
-    for r in common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: queries.list_rulesets(s, actor=a, programme_key=programme)
-    ):
+    for r in target.in_uow(lambda s, a, c: queries.list_rulesets(s, actor=a, programme_key=programme)):
         typer.echo(
             f"# version {r.version}, loaded {r.loaded_at:%Y-%m-%d %H:%M} by {r.loaded_by}, "
             f"sha256 {r.sha256[:12]}"
@@ -200,14 +192,13 @@ def rules_show(
 
 
 @cycles_app.command("create")
+@common.with_options()
 def cycle_create(
+    target: common.Target,
     programme: ProgrammeArg,
     name: Annotated[str, typer.Option("--name")],
     start: Annotated[str, typer.Option("--start", help="YYYY-MM-DD")],
     end: Annotated[str | None, typer.Option("--end")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Create a draft cycle."""
     from refugio.assistance.schemas import CycleCreate
@@ -220,18 +211,15 @@ def cycle_create(
         p = load_programme(s, programme)
         return f"{p.code}/{programmes.create_cycle(s, actor=a, programme_id=p.id, data=data).number}"
 
-    typer.echo(f"cycle {common.in_uow(db, data_dir, as_user, make)} created (draft)")
+    typer.echo(f"cycle {target.in_uow(make)} created (draft)")
 
 
 @cycles_app.command("list")
-def cycle_list(
-    programme: ProgrammeArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def cycle_list(target: common.Target, programme: ProgrammeArg) -> None:
     from refugio.assistance import queries
 
-    for c in common.in_uow(
-        db, data_dir, as_user, lambda s, a, _: queries.list_cycles(s, actor=a, programme_key=programme)
-    ):
+    for c in target.in_uow(lambda s, a, _: queries.list_cycles(s, actor=a, programme_key=programme)):
         frozen = (
             f"frozen v{c.rule_version}: {c.household_count} households, {c.total_amount} {c.currency}"
             if c.frozen_at
@@ -241,22 +229,18 @@ def cycle_list(
 
 
 @cycles_app.command("preview")
+@common.with_options()
 def cycle_preview(
+    target: common.Target,
     cycle: CycleArg,
     version: Annotated[int | None, typer.Option("--version", help="Rules version (default: latest)")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 50,
     eligible_only: Annotated[bool, typer.Option("--eligible-only")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Who would get what, and why, household by household."""
     from refugio.assistance.service import lists
 
-    p = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    p = target.in_uow(
         lambda s, a, c: lists.preview(
             s, actor=a, cycle_key=cycle, version=version, limit=limit, eligible_only=eligible_only
         ),
@@ -273,43 +257,36 @@ def cycle_preview(
 
 
 @cycles_app.command("freeze")
+@common.with_options()
 def cycle_freeze(
+    target: common.Target,
     cycle: CycleArg,
     version: Annotated[int | None, typer.Option("--version")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Freeze the cycle's list (each household's snapshot with the rule version)."""
     from refugio.assistance.service import lists
 
-    c = common.in_uow(
-        db, data_dir, as_user, lambda s, a, _: lists.freeze(s, actor=a, cycle_key=cycle, version=version)
-    )
+    c = target.in_uow(lambda s, a, _: lists.freeze(s, actor=a, cycle_key=cycle, version=version))
     typer.echo(f"frozen with rules v{c.rule_version}: {c.household_count} households, {c.total_amount:.2f}")
 
 
-def _move(cycle: str, to: str, db: str | None, data_dir: Path | None, as_user: str | None) -> None:
+def _move(cycle: str, to: str, target: common.Target) -> None:
     from refugio.assistance.service import programmes
 
-    c = common.in_uow(
-        db, data_dir, as_user, lambda s, a, _: programmes.move_cycle(s, actor=a, cycle_key=cycle, to=to)
-    )
+    c = target.in_uow(lambda s, a, _: programmes.move_cycle(s, actor=a, cycle_key=cycle, to=to))
     typer.echo(f"cycle {cycle} is {c.status}")
 
 
 @cycles_app.command("activate")
-def cycle_activate(
-    cycle: CycleArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    _move(cycle, "active", db, data_dir, as_user)
+@common.with_options()
+def cycle_activate(target: common.Target, cycle: CycleArg) -> None:
+    _move(cycle, "active", target)
 
 
 @cycles_app.command("finish")
-def cycle_finish(
-    cycle: CycleArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    _move(cycle, "finished", db, data_dir, as_user)
+@common.with_options()
+def cycle_finish(target: common.Target, cycle: CycleArg) -> None:
+    _move(cycle, "finished", target)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +294,9 @@ def cycle_finish(
 
 
 @desk_app.command("collect")
+@common.with_options()
 def desk_collect(
+    target: common.Target,
     programme: ProgrammeArg,
     key: Annotated[str, typer.Argument(help="Household or person reference")],
     desk: Annotated[str, typer.Option("--desk")],
@@ -325,9 +304,6 @@ def desk_collect(
         str | None, typer.Option("--alternate", help="Name of the alternate collector")
     ] = None,
     alternate_document: Annotated[str | None, typer.Option("--alternate-document")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record the collection of the household's entitlement in the programme's active cycle."""
     from refugio.assistance.schemas import CollectionCreate
@@ -347,7 +323,7 @@ def desk_collect(
         done = desk_service.collect(s, actor=a, data=data)
         return f"{view.household_ref}: collected by {done.collector_name} at desk {done.desk}"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, collect))
+    typer.echo(target.in_uow(collect))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,7 +331,9 @@ def desk_collect(
 
 
 @complaints_app.command("lodge")
+@common.with_options(operation=True)
 def complaint_lodge(
+    target: common.Target,
     channel: Annotated[str, typer.Option("--channel", help="desk, phone, hotline, web_form or pdm")],
     category: Annotated[str, typer.Option("--category", help="e.g. amount, delay, sea, staff_fraud")],
     description: Annotated[str, typer.Option("--description")],
@@ -367,19 +345,15 @@ def complaint_lodge(
     programme: Annotated[str | None, typer.Option("--programme")] = None,
     household: Annotated[str | None, typer.Option("--household")] = None,
     payment: Annotated[str | None, typer.Option("--payment")] = None,
-    operation: OperationOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Lodge a complaint (anonymous allowed); its reference and deadline are printed."""
     from refugio.assistance.schemas import ComplaintCreate
     from refugio.assistance.service import complaints
 
-    container = common.open_container(db, data_dir)
+    container = target.open()
     data = common.build_input(
         ComplaintCreate,
-        operation_id=common.operation_id(container, operation),
+        operation_id=target.operation_id(container),
         channel=channel,
         category=category,
         priority=priority,
@@ -392,14 +366,14 @@ def complaint_lodge(
         household_ref=household,
         payment_ref=payment,
     )
-    made = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: complaints.lodge_complaint(s, actor=a, data=data)
-    )
+    made = target.in_uow(lambda s, a, c: complaints.lodge_complaint(s, actor=a, data=data))
     typer.echo(f"complaint {made.ref} lodged; due {made.due_at:%Y-%m-%d %H:%M}")
 
 
 @complaints_app.command("list")
+@common.with_options()
 def complaint_list(
+    target: common.Target,
     sensitive: Annotated[
         bool, typer.Option("--sensitive", help="Only the sensitive ones (restricted)")
     ] = False,
@@ -408,17 +382,11 @@ def complaint_list(
     priority: Annotated[str | None, typer.Option("--priority")] = None,
     channel: Annotated[str | None, typer.Option("--channel")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only those past their deadline")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Complaints in your scope, soonest deadline first, with the filters given."""
     from refugio.assistance import complaint_queries
 
-    rows = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    rows = target.in_uow(
         lambda s, a, c: complaint_queries.list_complaints(
             s,
             actor=a,
@@ -438,33 +406,28 @@ def complaint_list(
 
 
 @complaints_app.command("progress")
+@common.with_options()
 def complaint_progress(
+    target: common.Target,
     ref: Annotated[str, typer.Argument(help="The complaint's reference")],
     status: Annotated[str, typer.Option("--status", help="in_progress, resolved or closed")],
     response: Annotated[str | None, typer.Option("--response", help="What was answered")] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     from refugio.assistance.schemas import ComplaintProgress
     from refugio.assistance.service import complaints
 
     data = common.build_input(ComplaintProgress, status=status, response=response)
-    done = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    done = target.in_uow(
         lambda s, a, c: complaints.progress_complaint(s, actor=a, complaint_id=ref, data=data),
     )
     typer.echo(f"complaint {done.ref} is {done.status}")
 
 
 @complaints_app.command("counts")
-def complaint_counts(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
+@common.with_options()
+def complaint_counts(target: common.Target) -> None:
     """Complaints by category (sensitive ones merged and suppressed below 5 for ordinary users)."""
     from refugio.assistance import complaint_queries
 
-    for row in common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: complaint_queries.counts_by_category(s, actor=a)
-    ):
+    for row in target.in_uow(lambda s, a, c: complaint_queries.counts_by_category(s, actor=a)):
         typer.echo(f"{row.category:<16} {row.count if row.count is not None else '<5'}")

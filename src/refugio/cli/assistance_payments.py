@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,10 +34,10 @@ ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the pl
 # plans
 
 
-def _print_plan(code: str, db: str | None, data_dir: Path | None, as_user: str | None) -> None:
+def _print_plan(code: str, target: common.Target) -> None:
     from refugio.assistance import queries
 
-    p = common.in_uow(db, data_dir, as_user, lambda s, a, _: queries.get_plan(s, actor=a, key=code))
+    p = target.in_uow(lambda s, a, _: queries.get_plan(s, actor=a, key=code))
     typer.echo(f"{p.code}  {p.status}  version {p.version}  provider {p.provider}")
     typer.echo(f"  {p.payment_count} payments, {p.total_amount:.2f} {p.currency} ({p.total_usd:.2f} USD)")
     typer.echo(
@@ -57,15 +56,14 @@ def _print_plan(code: str, db: str | None, data_dir: Path | None, as_user: str |
 
 
 @plans_app.command("create")
+@common.with_options()
 def plan_create(
+    target: common.Target,
     cycle: CycleArg,
     provider: Annotated[str, typer.Option("--provider")],
     template: Annotated[
         str | None, typer.Option("--template", help="Export columns, comma-separated")
     ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """A payment plan for the frozen cycle's entitlements (you become its preparer)."""
     from refugio.assistance.schemas import PlanCreate
@@ -74,29 +72,26 @@ def plan_create(
     data = common.build_input(
         PlanCreate, provider=provider, template=template.split(",") if template else None
     )
-    code = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    code = target.in_uow(
         lambda s, a, c: (
             plans.create_plan(s, actor=a, cycle_key=cycle, data=data, key=c.keyring.payment_key()).code
         ),
     )
-    _print_plan(code, db, data_dir, as_user)
+    _print_plan(code, target)
 
 
 @plans_app.command("show")
-def plan_show(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
-    _print_plan(plan, db, data_dir, as_user)
+@common.with_options()
+def plan_show(target: common.Target, plan: PlanArg) -> None:
+    _print_plan(plan, target)
 
 
 @plans_app.command("list")
-def plan_list(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None) -> None:
+@common.with_options()
+def plan_list(target: common.Target) -> None:
     from refugio.assistance import queries
 
-    for p in common.in_uow(db, data_dir, as_user, lambda s, a, _: queries.list_plans(s, actor=a)):
+    for p in target.in_uow(lambda s, a, _: queries.list_plans(s, actor=a)):
         typer.echo(
             f"{p.code:<20} {p.status:<12} {p.payment_count:>7} payments {p.total_amount:>14.2f} {p.currency}"
         )
@@ -104,60 +99,52 @@ def plan_list(db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOp
 
 def _step(
     plan: str,
-    db: str | None,
-    data_dir: Path | None,
-    as_user: str | None,
+    target: common.Target,
     fn: Callable[[Session, Principal, Container], Any],
 ) -> None:
-    result = common.in_uow(db, data_dir, as_user, fn)
+    result = target.in_uow(fn)
     typer.echo(f"plan {result.code} is {result.status}")
 
 
 @plans_app.command("lock")
-def plan_lock(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def plan_lock(target: common.Target, plan: PlanArg) -> None:
     from refugio.assistance.service import plans
 
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.lock(s, actor=a, plan_key=plan))
+    _step(plan, target, lambda s, a, c: plans.lock(s, actor=a, plan_key=plan))
 
 
 @plans_app.command("unlock")
-def plan_unlock(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def plan_unlock(target: common.Target, plan: PlanArg) -> None:
     from refugio.assistance.service import plans
 
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.unlock(s, actor=a, plan_key=plan))
+    _step(plan, target, lambda s, a, c: plans.unlock(s, actor=a, plan_key=plan))
 
 
 @plans_app.command("submit")
-def plan_submit(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def plan_submit(target: common.Target, plan: PlanArg) -> None:
     from refugio.assistance.service import plans
 
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.submit(s, actor=a, plan_key=plan))
+    _step(plan, target, lambda s, a, c: plans.submit(s, actor=a, plan_key=plan))
 
 
 @plans_app.command("approve")
+@common.with_options()
 def plan_approve(
+    target: common.Target,
     plan: PlanArg,
     version: Annotated[
         int, typer.Option("--version", help="The plan version you reviewed (see `plans show`).")
     ],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Approve the version you reviewed (never a plan you prepared)."""
     from refugio.assistance.service import plans
 
     _step(
         plan,
-        db,
-        data_dir,
-        as_user,
+        target,
         lambda s, a, c: plans.approve(
             s, actor=a, plan_key=plan, version=version, key=c.keyring.payment_key()
         ),
@@ -165,54 +152,40 @@ def plan_approve(
 
 
 @plans_app.command("reject")
-def plan_reject(
-    plan: PlanArg,
-    reason: ReasonOption,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
+@common.with_options()
+def plan_reject(target: common.Target, plan: PlanArg, reason: ReasonOption) -> None:
     from refugio.assistance.service import plans
 
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.reject(s, actor=a, plan_key=plan, reason=reason))
+    _step(plan, target, lambda s, a, c: plans.reject(s, actor=a, plan_key=plan, reason=reason))
 
 
 @plans_app.command("release")
-def plan_release(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def plan_release(target: common.Target, plan: PlanArg) -> None:
     """Release an authorised plan (neither its preparer nor one of its approvers)."""
     from refugio.assistance.service import plans
 
     _step(
         plan,
-        db,
-        data_dir,
-        as_user,
+        target,
         lambda s, a, c: plans.release(s, actor=a, plan_key=plan, key=c.keyring.payment_key()),
     )
 
 
 @plans_app.command("abort")
-def plan_abort(
-    plan: PlanArg,
-    reason: ReasonOption,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
-) -> None:
+@common.with_options()
+def plan_abort(target: common.Target, plan: PlanArg, reason: ReasonOption) -> None:
     from refugio.assistance.service import plans
 
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.abort(s, actor=a, plan_key=plan, reason=reason))
+    _step(plan, target, lambda s, a, c: plans.abort(s, actor=a, plan_key=plan, reason=reason))
 
 
 @plans_app.command("close")
-def plan_close(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def plan_close(target: common.Target, plan: PlanArg) -> None:
     from refugio.assistance.service import plans
 
-    _step(plan, db, data_dir, as_user, lambda s, a, c: plans.close(s, actor=a, plan_key=plan))
+    _step(plan, target, lambda s, a, c: plans.close(s, actor=a, plan_key=plan))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,7 +193,9 @@ def plan_close(
 
 
 @payments_app.command("export")
+@common.with_options()
 def payments_export(
+    target: common.Target,
     plan: PlanArg,
     out: Annotated[Path, typer.Option("--out", help="The payment file: .csv or .xlsx (.zip with --encrypt)")],
     encrypt: Annotated[
@@ -234,9 +209,6 @@ def payments_export(
         str | None,
         typer.Option("--format", help="csv or xlsx (default: from --out's suffix, else csv)"),
     ] = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Write the plan's payment file in its provider template (authorised plans onward); with
     --encrypt, inside an AES-256 ZIP whose password is printed on its own line on stderr."""
@@ -248,13 +220,11 @@ def payments_export(
         raise typer.BadParameter(f"{fmt!r}: choose csv or xlsx", param_hint="--format")
     if not encrypt:
         export = plans.export_xlsx if fmt == "xlsx" else plans.export_csv
-        data = common.in_uow(db, data_dir, as_user, lambda s, a, c: export(s, actor=a, plan_key=plan))
+        data = target.in_uow(lambda s, a, c: export(s, actor=a, plan_key=plan))
         out.write_bytes(data)
         typer.echo(f"wrote {out} ({len(data)} bytes)")
         return
-    made = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: archive.encrypted_export(s, actor=a, plan_key=plan, fmt=fmt)
-    )
+    made = target.in_uow(lambda s, a, c: archive.encrypted_export(s, actor=a, plan_key=plan, fmt=fmt))
     out.write_bytes(made.data)
     typer.echo(f"wrote {out} ({len(made.data)} bytes, AES-256 encrypted ZIP holding {made.member})")
     typer.echo("password (shown once; send it by another channel than the file):", err=True)
@@ -262,21 +232,17 @@ def payments_export(
 
 
 @payments_app.command("reconcile")
+@common.with_options()
 def payments_reconcile(
+    target: common.Target,
     plan: PlanArg,
     source: Annotated[Path, typer.Argument(help="The provider's report: CSV (UTF-8) or XLSX.")],
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Import the provider's report: all of it, or nothing (exit 1 with line-numbered errors)."""
     from refugio.assistance.service import reconcile
 
     data = common.read_file(source)
-    r = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    r = target.in_uow(
         lambda s, a, c: reconcile.reconcile(
             s, actor=a, plan_key=plan, data=data, key=c.keyring.payment_key()
         ),
@@ -289,16 +255,12 @@ def payments_reconcile(
     )
 
 
-def verify(
-    plan: PlanArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def verify(target: common.Target, plan: PlanArg) -> None:
     """Check the plan's payment records against their MACs and chain (exit 1 on any problem)."""
     from refugio.assistance import queries
 
-    r = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    r = target.in_uow(
         lambda s, a, c: queries.verify_plan(s, actor=a, plan_key=plan, key=c.keyring.payment_key()),
     )
     for p in r.problems:
@@ -309,15 +271,12 @@ def verify(
 
 
 @plans_app.command("totals")
-def plan_totals(
-    cycle: CycleArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def plan_totals(target: common.Target, cycle: CycleArg) -> None:
     """Planned vs paid vs reported per site and provider, in the currency and in USD."""
     from refugio.assistance import queries
 
-    rows = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: queries.cycle_totals(s, actor=a, cycle_key=cycle)
-    )
+    rows = target.in_uow(lambda s, a, c: queries.cycle_totals(s, actor=a, cycle_key=cycle))
     typer.echo(
         f"{'site':<6} {'provider':<24} {'planned':>12} {'paid':>12} {'reported':>12} {'reported USD':>13}"
     )
@@ -329,17 +288,14 @@ def plan_totals(
 
 
 @plans_app.command("overdue")
+@common.with_options()
 def plan_overdue(
+    target: common.Target,
     days: Annotated[int, typer.Option("--days", help="Released more than this many days ago")] = 30,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Released plans with payments still unreported after --days."""
     from refugio.assistance import queries
 
-    for p in common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: queries.overdue_reconciliations(s, actor=a, days=days)
-    ):
+    for p in target.in_uow(lambda s, a, c: queries.overdue_reconciliations(s, actor=a, days=days)):
         released = f"released {p.released_at:%Y-%m-%d} ({p.days} days)"
         typer.echo(f"{p.code:<20} {p.provider:<24} {released}, {p.pending} pending")

@@ -10,14 +10,15 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 pdm_app = typer.Typer(help="Post-distribution monitoring outcomes and results.", no_args_is_help=True)
 CycleArg = Annotated[str, typer.Argument(help="The cycle: PROGRAMME/NUMBER (e.g. WINTER/1) or its id.")]
 
 
 @pdm_app.command("record")
+@common.with_options()
 def pdm_record(
+    target: common.Target,
     cycle: CycleArg,
     household: Annotated[str, typer.Argument(help="The household's ID")],
     outcome: Annotated[str, typer.Option("--outcome", help="received, not_received or received_with_issues")],
@@ -26,9 +27,6 @@ def pdm_record(
     ] = None,
     category: Annotated[str | None, typer.Option("--category", help="The complaint's category")] = None,
     priority: Annotated[str, typer.Option("--priority", help="The complaint's priority")] = "normal",
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """Record a household's PDM outcome; a problem opens a complaint, whose reference is printed."""
     from refugio.assistance.schemas import PdmOutcomeCreate
@@ -48,19 +46,16 @@ def pdm_record(
         done = pdm.record_outcome(s, actor=a, data=data)  # type: ignore[arg-type]
         return f"{household}: {done.outcome}" + (" (complaint opened)" if done.complaint_id else "")
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @pdm_app.command("results")
-def pdm_results(
-    cycle: CycleArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def pdm_results(target: common.Target, cycle: CycleArg) -> None:
     """A cycle's PDM outcomes and their counts."""
     from refugio.assistance import pdm_queries
 
-    res = common.in_uow(
-        db, data_dir, as_user, lambda s, a, c: pdm_queries.pdm_results(s, actor=a, cycle_key=cycle)
-    )
+    res = target.in_uow(lambda s, a, c: pdm_queries.pdm_results(s, actor=a, cycle_key=cycle))
     for o in res.outcomes:
         typer.echo(
             f"{o.household_ref:<20} {o.site_code:<6} {o.outcome:<22} {o.complaint_ref or o.notes or ''}"
@@ -71,17 +66,16 @@ def pdm_results(
     )
 
 
+@common.with_options()
 def report(
+    target: common.Target,
     cycle: CycleArg,
     as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
-    as_user: AsOption = None,
 ) -> None:
     """The cycle's report after disclosure control: coverage, amounts, PDM results, complaints."""
     from refugio.stats.assistance_report import assistance_report
 
-    rep = common.in_uow(db, data_dir, as_user, lambda s, a, c: assistance_report(s, actor=a, cycle_key=cycle))
+    rep = target.in_uow(lambda s, a, c: assistance_report(s, actor=a, cycle_key=cycle))
     if as_json:
         typer.echo(rep.model_dump_json(indent=2))
         return

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from refugio.dataprotection.schemas import LegalHoldRead, RetentionRunRead
@@ -36,14 +35,13 @@ def _print_run(run: RetentionRunRead) -> None:
 
 
 @retention_app.command("run")
+@common.with_options()
 def retention_run(
+    target: common.Target,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would be done; change nothing.")
     ] = False,
     as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Apply the retention rules: protection cases closed, people departed or deceased longer ago than
     their period are anonymised (statistics keep them), abandoned imports purged; records under a legal
@@ -51,10 +49,7 @@ def retention_run(
     from refugio.dataprotection import service
     from refugio.dataprotection.enums import RunTrigger
 
-    run = common.in_uow(
-        db,
-        data_dir,
-        user,
+    run = target.in_uow(
         lambda s, a, c: service.run_retention(
             s, actor=a, rules=c.retention, dry_run=dry_run, trigger=RunTrigger.CLI
         ),
@@ -66,17 +61,16 @@ def retention_run(
 
 
 @retention_app.command("runs")
+@common.with_options()
 def retention_runs(
+    target: common.Target,
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many runs, newest first.")] = 10,
     as_json: JsonOption = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The latest runs of the retention rules with their reports."""
     from refugio.dataprotection import queries
 
-    runs = common.in_uow(db, data_dir, user, lambda s, a, c: queries.runs(s, actor=a, limit=limit))
+    runs = target.in_uow(lambda s, a, c: queries.runs(s, actor=a, limit=limit))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in runs], indent=2))
         return
@@ -92,30 +86,28 @@ def _print_hold(hold: LegalHoldRead) -> None:
 
 
 @retention_app.command("hold")
+@common.with_options()
 def retention_hold(
+    target: common.Target,
     kind: Annotated[str, typer.Argument(help="individual, household or case.")],
     ref: Annotated[str, typer.Argument(help="The person's or household's reference, or the case code.")],
     reason: Annotated[str, typer.Option(help="Why (e.g. the court order).")],
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Place a legal hold: no retention rule touches the record (nor a household's or case's people)."""
     from refugio.dataprotection import service
     from refugio.dataprotection.schemas import LegalHoldCreate
 
     data = common.build_input(LegalHoldCreate, object_type=kind, ref=ref, reason=reason)
-    hold = common.in_uow(db, data_dir, user, lambda s, a, c: service.place_hold(s, actor=a, data=data))
+    hold = target.in_uow(lambda s, a, c: service.place_hold(s, actor=a, data=data))
     _print_hold(hold)
 
 
 @retention_app.command("lift")
+@common.with_options()
 def retention_lift(
+    target: common.Target,
     hold_id: Annotated[str, typer.Argument(help="The hold's id (see `refugio retention holds`).")],
     reason: Annotated[str, typer.Option(help="Why the hold ends.")],
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Lift a legal hold: the record is subject to the retention rules again."""
     import uuid
@@ -126,23 +118,20 @@ def retention_lift(
         hold_uuid = uuid.UUID(hold_id)
     except ValueError:
         common.fail(f"not a hold id: {hold_id!r}")
-    hold = common.in_uow(
-        db, data_dir, user, lambda s, a, c: service.lift_hold(s, actor=a, hold_id=hold_uuid, reason=reason)
-    )
+    hold = target.in_uow(lambda s, a, c: service.lift_hold(s, actor=a, hold_id=hold_uuid, reason=reason))
     _print_hold(hold)
 
 
 @retention_app.command("holds")
+@common.with_options()
 def retention_holds(
+    target: common.Target,
     active: Annotated[bool, typer.Option("--active", help="Only the holds in force.")] = False,
-    user: AsOption = None,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """The legal holds, those in force first."""
     from refugio.dataprotection import queries
 
-    holds = common.in_uow(db, data_dir, user, lambda s, a, c: queries.holds(s, actor=a, active_only=active))
+    holds = target.in_uow(lambda s, a, c: queries.holds(s, actor=a, active_only=active))
     if not holds:
         typer.echo("no legal hold")
     for hold in holds:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import DataDirOption, DbOption
+from refugio.cli.common import DataDirOption
 
 ops_app = typer.Typer(help="Operations and their registration sites.", no_args_is_help=True)
 certs_app = typer.Typer(
@@ -97,7 +97,9 @@ def operations_list(target: common.Target) -> None:
 # certificates
 
 
+@common.with_options(user=False)
 def verify(
+    target: common.Target,
     certificate: Annotated[
         str,
         typer.Argument(
@@ -111,8 +113,6 @@ def verify(
         Path | None, typer.Option("--revocations", help="Signed revocation list (JSON) for offline checks.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    db: DbOption = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Check a registration certificate: authentic, tampered, revoked or expired.
 
@@ -136,7 +136,7 @@ def verify(
     else:
         from refugio.store.uow import unit_of_work
 
-        container = common.container(common.settings(db, data_dir))
+        container = target.open()
         with unit_of_work(container.sessions) as s:
             result = cert.verify_in_registry(s, token, container.keyring.public_key())
     if as_json:

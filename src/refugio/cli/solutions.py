@@ -74,16 +74,14 @@ def _print_run(detail: object) -> None:
 
 
 @runs_app.command("propose")
+@common.with_options(operation=True)
 def runs_propose(
+    target: common.Target,
     cases: Annotated[Path, typer.Option("--cases", help="CSV: case_id,children,adults,seniors.")],
     localities: Annotated[Path, typer.Option("--localities", help="CSV of capacities (1 or 3 dimensions).")],
     scores: Annotated[Path, typer.Option("--scores", help="CSV: case_id,locality_id,score.")],
     title: Annotated[str, typer.Option("--title", help="What the run is for.")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the solver.")] = 10.0,
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-    operation: common.OperationOption = None,
 ) -> None:
     """Solve and store a proposal; it is final only once reviewed and confirmed by a person."""
     from refugio.solutions import queries
@@ -92,9 +90,9 @@ def runs_propose(
     from refugio.solutions.service.matching_files import read_proposal_rows
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    op = common.operation_id(app, operation)
+    app = target.open()
+    who = target.actor(app)
+    op = target.operation_id(app)
     rows, locs, pairs, _dims = common.run(lambda: read_proposal_rows(cases, localities, scores))
     data = common.build_input(
         MatchingRunCreate,
@@ -110,14 +108,13 @@ def runs_propose(
 
 
 @runs_app.command("list")
-def runs_list(
-    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
-) -> None:
+@common.with_options()
+def runs_list(target: common.Target) -> None:
     from refugio.solutions import queries
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         for run in queries.list_runs(s, actor=who):
             typer.echo(
@@ -125,13 +122,13 @@ def runs_list(
             )
 
 
-def _act(db: str | None, data_dir: Path | None, as_user: str | None, key: str, verb: str, text: str) -> None:
+def _act(target: common.Target, key: str, verb: str, text: str) -> None:
     from refugio.solutions import queries
     from refugio.solutions.service import matching_runs
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         run_id = common.run(lambda: queries.find_run(s, key))
         if verb == "review":
@@ -144,59 +141,44 @@ def _act(db: str | None, data_dir: Path | None, as_user: str | None, key: str, v
 
 
 @runs_app.command("show")
-def runs_show(
-    key: str,
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-) -> None:
+@common.with_options()
+def runs_show(target: common.Target, key: str) -> None:
     """A run with each locality's use (the read is audited)."""
-    _act(db, data_dir, as_user, key, "show", "")
+    _act(target, key, "show", "")
 
 
 @runs_app.command("review")
+@common.with_options()
 def runs_review(
+    target: common.Target,
     key: str,
     note: Annotated[str, typer.Option("--note", help="What was checked.")],
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
 ) -> None:
-    _act(db, data_dir, as_user, key, "review", note)
+    _act(target, key, "review", note)
 
 
 @runs_app.command("confirm")
-def runs_confirm(
-    key: str,
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-) -> None:
+@common.with_options()
+def runs_confirm(target: common.Target, key: str) -> None:
     """Make the reviewed placements final (a person: --as USER); refused past a locality's capacity."""
-    _act(db, data_dir, as_user, key, "confirm", "")
+    _act(target, key, "confirm", "")
 
 
 @runs_app.command("cancel")
-def runs_cancel(
-    key: str,
-    reason: Annotated[str, typer.Option("--reason")],
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-) -> None:
-    _act(db, data_dir, as_user, key, "cancel", reason)
+@common.with_options()
+def runs_cancel(target: common.Target, key: str, reason: Annotated[str, typer.Option("--reason")]) -> None:
+    _act(target, key, "cancel", reason)
 
 
 @claims_app.command("list")
-def claims_list(
-    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
-) -> None:
+@common.with_options()
+def claims_list(target: common.Target) -> None:
     """Claims assigned to you and, for RSD supervisors, the register (no names)."""
     from refugio.solutions import queries
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         for c in queries.list_claims(s, actor=who):
             typer.echo(
@@ -205,71 +187,57 @@ def claims_list(
 
 
 @claims_app.command("figures")
-def claims_figures(
-    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
-) -> None:
+@common.with_options()
+def claims_figures(target: common.Target) -> None:
     """Backlog, median days per stage and the rates by level (persons and cases apart), as JSON."""
     import json
 
     from refugio.solutions import queries
 
-    data = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.rsd_figures(s, actor=a))
+    data = target.in_uow(lambda s, a, c: queries.rsd_figures(s, actor=a))
     typer.echo(json.dumps(data, indent=2))
 
 
 @claims_app.command("close-abandoned")
+@common.with_options(operation=True)
 def claims_close_abandoned(
+    target: common.Target,
     days: Annotated[int, typer.Option("--days", help="No step for this many days: abandoned.")] = 180,
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-    operation: common.OperationOption = None,
 ) -> None:
     from refugio.solutions.service import rsd
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    op = common.operation_id(app, operation)
+    app = target.open()
+    who = target.actor(app)
+    op = target.operation_id(app)
     with unit_of_work(app.sessions) as s:
         closed = common.run(lambda: rsd.close_abandoned(s, actor=who, operation_id=op, inactive_days=days))
     typer.echo(f"{len(closed)} claim(s) closed as abandoned" + (f": {', '.join(closed)}" if closed else ""))
 
 
 @claims_app.command("finalise")
-def claims_finalise(
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-    operation: common.OperationOption = None,
-) -> None:
+@common.with_options(operation=True)
+def claims_finalise(target: common.Target) -> None:
     """Make final the first-instance outcomes whose appeal deadline passed without an appeal: each
     person's legal status is set in the registry and a notice is written (an RSD supervisor's act)."""
     from refugio.solutions.service import rsd_status
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
-    op = common.operation_id(app, operation)
+    app = target.open()
+    who = target.actor(app)
+    op = target.operation_id(app)
     with unit_of_work(app.sessions) as s:
         done = common.run(lambda: rsd_status.finalise_unappealed(s, actor=who, operation_id=op))
     typer.echo(f"{len(done)} claim(s) made final" + (f": {', '.join(done)}" if done else ""))
 
 
 @claims_app.command("notices")
-def claims_notices(
-    key: str,
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-) -> None:
+@common.with_options()
+def claims_notices(target: common.Target, key: str) -> None:
     """A claim's notices to its people: id, person, kind, level, outcome, legal status, delivery."""
     from refugio.solutions import queries
 
-    detail = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    detail = target.in_uow(
         lambda s, a, c: queries.get_claim(s, actor=a, claim_id=queries.find_claim(s, key)),
     )
     for n in detail.notifications:
@@ -283,15 +251,14 @@ def claims_notices(
 
 
 @claims_app.command("deliver")
+@common.with_options()
 def claims_deliver(
+    target: common.Target,
     notice_id: str,
     channel: Annotated[str, typer.Option("--channel", help="in_person, post, phone, email or sms")],
     on: Annotated[
         str | None, typer.Option("--on", help="Date of delivery (YYYY-MM-DD); today if absent.")
     ] = None,
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
 ) -> None:
     """Record how and when a notice reached the person (the claim's officer)."""
     import datetime as dt
@@ -314,20 +281,19 @@ def claims_deliver(
         )
         return f"notice {row.id} delivered on {row.delivered_on} ({row.channel})"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @solutions_app.command("quotas")
-def quotas(
-    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
-) -> None:
+@common.with_options()
+def quotas(target: common.Target) -> None:
     """Resettlement quotas and their use. The last column counts departures from the country of asylum,
     not arrivals in the resettlement State."""
     from refugio.solutions import queries
     from refugio.store.uow import unit_of_work
 
-    app = common.open_container(db, data_dir)
-    who = common.actor(app, as_user)
+    app = target.open()
+    who = target.actor(app)
     with unit_of_work(app.sessions) as s:
         rows = queries.list_quotas(s, actor=who)
     typer.echo(
@@ -341,14 +307,13 @@ def quotas(
 
 
 @solutions_app.command("resettlement-needs")
-def resettlement_needs(
-    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
-) -> None:
+@common.with_options()
+def resettlement_needs(target: common.Target) -> None:
     """Households whose people's specific needs point to a resettlement submission category, the most
     pressing first, with the suggested categories and priority (a resettlement officer confirms them)."""
     from refugio.solutions import queries
 
-    rows = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.resettlement_needs(s, actor=a))
+    rows = target.in_uow(lambda s, a, c: queries.resettlement_needs(s, actor=a))
     for n in rows:
         second = f" / {n.secondary_category.value}" if n.secondary_category else ""
         caution = f"  CHECK: {', '.join(n.cautions)}" if n.cautions else ""
@@ -360,7 +325,9 @@ def resettlement_needs(
 
 
 @solutions_app.command("rrf")
+@common.with_options()
 def rrf(
+    target: common.Target,
     case: str,
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (XML goes to standard output without it).")
@@ -368,9 +335,6 @@ def rrf(
     fmt: Annotated[
         str, typer.Option("--format", help="pdf (the RRF) or xml (the eRRF, schema errf-1.0.xsd).")
     ] = "pdf",
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
 ) -> None:
     """The resettlement registration form of a case (id or reference): PDF, or the eRRF as XML."""
     from refugio.solutions import queries
@@ -380,7 +344,7 @@ def rrf(
     if fmt == "pdf" and out is None:
         raise typer.BadParameter("a PDF needs --out FILE", param_hint="--out")
     make = queries.rrf_xml if fmt == "xml" else queries.rrf_dossier
-    ref, data = common.in_uow(db, data_dir, as_user, lambda s, a, c: make(s, actor=a, case_key=case))
+    ref, data = target.in_uow(lambda s, a, c: make(s, actor=a, case_key=case))
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return
@@ -389,21 +353,17 @@ def rrf(
 
 
 @claims_app.command("letter")
+@common.with_options()
 def claims_letter(
+    target: common.Target,
     key: str,
     out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
     level: Annotated[str, typer.Option("--level", help="first_instance or appeal")] = "first_instance",
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
 ) -> None:
     """The decision letter as PDF, in the claim's language (for the staff assigned to the claim)."""
     from refugio.solutions import queries
 
-    pdf = common.in_uow(
-        db,
-        data_dir,
-        as_user,
+    pdf = target.in_uow(
         lambda s, a, c: queries.decision_letter(s, actor=a, claim_id=queries.find_claim(s, key), level=level),
     )
     out.write_bytes(pdf)

@@ -24,13 +24,12 @@ def _person(s: Any, a: Any, key: str) -> uuid.UUID:
 
 
 @pathways_app.command("offers")
-def offers(
-    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
-) -> None:
+@common.with_options()
+def offers(target: common.Target) -> None:
     """The offers: reference, kind, destination, places taken of places, applications, title."""
     from refugio.solutions import queries
 
-    for o in common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.list_offers(s, actor=a)):
+    for o in target.in_uow(lambda s, a, c: queries.list_offers(s, actor=a)):
         typer.echo(
             f"{o.ref}  {o.kind:<22} {o.destination_iso3}  {o.accepted}/{o.places} accepted  "
             f"{o.applications} application(s)  {o.title}"
@@ -38,27 +37,25 @@ def offers(
 
 
 @pathways_app.command("figures")
-def figures(
-    db: common.DbOption = None, data_dir: common.DataDirOption = None, as_user: common.AsOption = None
-) -> None:
+@common.with_options()
+def figures(target: common.Target) -> None:
     """Offers, places and applications by status per kind, as JSON (departures, not arrivals)."""
     from refugio.solutions import queries
 
-    data = common.in_uow(db, data_dir, as_user, lambda s, a, c: queries.pathway_figures(s, actor=a))
+    data = target.in_uow(lambda s, a, c: queries.pathway_figures(s, actor=a))
     typer.echo(json.dumps(data, indent=2))
 
 
 @pathways_app.command("profile")
+@common.with_options()
 def profile(
+    target: common.Target,
     person: str,
     education: Annotated[
         str, typer.Option("--education", help="none, primary, secondary, tertiary, postgraduate")
     ],
     skills: Annotated[str, typer.Option("--skills", help="Comma-separated.")] = "",
     languages: Annotated[str, typer.Option("--languages", help="ISO 639-3 codes, comma-separated.")] = "",
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
 ) -> None:
     """Set a candidate's profile (skills, education, languages)."""
     from pydantic import ValidationError
@@ -78,17 +75,12 @@ def profile(
         said = f"skills {', '.join(row.skills) or '-'}; languages {', '.join(row.languages) or '-'}"
         return f"profile of {person}: {row.education}; {said}"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @pathways_app.command("shortlist")
-def shortlist(
-    offer: str,
-    person: str,
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
-) -> None:
+@common.with_options()
+def shortlist(target: common.Target, offer: str, person: str) -> None:
     """Put a candidate who meets every criterion on an offer's shortlist; prints the application id."""
     from refugio.solutions import queries
     from refugio.solutions.service import pathways
@@ -99,17 +91,16 @@ def shortlist(
         )
         return f"{row.id}  {person} shortlisted on {offer}"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))
 
 
 @pathways_app.command("move")
+@common.with_options()
 def move(
+    target: common.Target,
     application_id: str,
     status: Annotated[str, typer.Argument(help="applied, accepted, rejected, departed or withdrawn")],
     note: Annotated[str, typer.Option("--note", help="Why (required to reject or withdraw).")] = "",
-    db: common.DbOption = None,
-    data_dir: common.DataDirOption = None,
-    as_user: common.AsOption = None,
 ) -> None:
     """Move an application to its next stage."""
     from pydantic import ValidationError
@@ -127,4 +118,4 @@ def move(
         row = pathways.move(s, actor=a, application_id=app_id, data=data)
         return f"application {row.id} is {row.status}"
 
-    typer.echo(common.in_uow(db, data_dir, as_user, work))
+    typer.echo(target.in_uow(work))

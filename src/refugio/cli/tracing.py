@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from refugio.cli import common
-from refugio.cli.common import AsOption, DataDirOption, DbOption
 
 if TYPE_CHECKING:
     from refugio.main import Container
@@ -150,14 +149,13 @@ def list_cmd(
 
 
 @requests_app.command("show")
-def show_cmd(
-    request: RequestArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def show_cmd(target: common.Target, request: RequestArg) -> None:
     """One request: enquirer, consent, sought people with their ranked candidates and reasons, history."""
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
     _show(container, actor, request_id)
@@ -183,15 +181,14 @@ def export_cmd(
 
 
 @tracing_app.command("match")
-def match_cmd(
-    request: RequestArg, db: DbOption = None, data_dir: DataDirOption = None, as_user: AsOption = None
-) -> None:
+@common.with_options()
+def match_cmd(target: common.Target, request: RequestArg) -> None:
     """Match a request against registered people and other requests; prints the ranked candidates."""
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work
 
-    container = common.open_container(db, data_dir)
-    actor = common.actor(container, as_user)
+    container = target.open()
+    actor = target.actor(container)
     with unit_of_work(container.sessions) as s:
         request_id = _request_id(s, actor, request)
         run = common.run(lambda: service.match_request(s, actor=actor, request_id=request_id))
@@ -359,11 +356,7 @@ def assign_cmd(
 
 @tracing_app.command("withdraw-consent")
 @common.with_options()
-def withdraw_cmd(
-    target: common.Target,
-    request: RequestArg,
-    reason: ReasonOption,
-) -> None:
+def withdraw_cmd(target: common.Target, request: RequestArg, reason: ReasonOption) -> None:
     """Tracing consent withdrawn: matching stops and the request leaves everyone's matches."""
     from refugio.protection.tracing import service
     from refugio.store.uow import unit_of_work

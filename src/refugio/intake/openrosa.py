@@ -33,7 +33,7 @@ from refugio.intake.fields import BY_NAME, IGNORE
 from refugio.intake.households import row_keys
 from refugio.intake.mapping import CellError, Mapping, suggest_field
 from refugio.intake.models import Attachment, ImportBatch, PublishedForm, StagedRow, Submission
-from refugio.intake.openrosa_forms import handler_of
+from refugio.intake.openrosa_forms import FormHandler, handler_of, receive_domain_submission
 from refugio.intake.xlsform_pyxform import FORM_ID, FormInfo, convert, registration_xlsform
 from refugio.registration.models import Operation, Site
 from refugio.security import audit
@@ -465,12 +465,12 @@ def receive_submission(
 
 
 def _receive_for_domain(
-    session: Session, actor: Principal, form: PublishedForm, root: Element, xml: bytes, handler: Any
+    session: Session, actor: Principal, form: PublishedForm, root: Element, xml: bytes, handler: FormHandler
 ) -> Received:
-    """Hand a submission of another domain's form to that domain (which checks and records it)."""
+    """Hand a submission of another domain's form to that domain (checked by intake, recorded there)."""
     parsed = _read(root, repeat=None)
-    status = handler.receive(
-        session, actor=actor, operation_id=form.operation_id, form_id=form.form_id,
+    status = receive_domain_submission(
+        session, handler, actor=actor, operation_id=form.operation_id, form_id=form.form_id,
         instance_id=parsed.instance_id, deprecated_id=parsed.deprecated_id, values=parsed.household,
         xml=xml.decode("utf-8", errors="replace"),
     )  # fmt: skip

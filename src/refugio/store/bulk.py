@@ -11,6 +11,7 @@ Same values as a Core insert would store.
 
     insert_rows(session.connection(), StagedRow.__table__, rows)               # rows: list of dicts
     insert_rows(conn, table, rows, encoded=frozenset({"values"}))               # "values" is JSON text
+    insert_tuples(conn, table, ["id", "amount"], [(i, a), …])                 # driver's form already
 
 The keys of the first row name the columns; every row must have them (a missing one raises KeyError).
 Columns left out take their server-side default (an autoincrement key, a server default); when one
@@ -33,7 +34,7 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Connection
 
 from refugio.store import jsontext
-from refugio.store.encrypted import bind_rows
+from refugio.store.encrypted import ENCRYPTED_COLUMNS, bind_rows
 
 _Processor = Callable[[Any], Any] | None
 _NOTHING = object()
@@ -85,7 +86,43 @@ def insert_rows(
         conn.execute(table.insert(), list(rows))
         return len(rows)
     columns = [_processed(_processor(conn, table, n, encoded), [r[n] for r in rows]) for n in names]
-    data = list(zip(*columns, strict=True))
+    return _write(conn, table, names, list(zip(*columns, strict=True)))
+
+
+def bind_processor(conn: Connection, table: Table, name: str) -> Callable[[Any], Any]:
+    """The function giving a value of column `name` in the driver's form, as `insert_rows` binds it
+    (JSON as text): for callers of `insert_tuples` that convert a value once and use it many times."""
+    process = _processor(conn, table, name, frozenset())
+    return process if process is not None else _same
+
+
+def insert_tuples(
+    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> int:
+    """INSERT `rows` (tuples of the values of the columns `names`, in that order) into `table` in one
+    set-based statement, the values already in the driver's form (see `bind_processor`; ids read from
+    the same database come in it): for the largest bulk writes, which convert a value shared by many
+    rows once. No encrypted column (those are bound row by row: `insert_rows`); every column with a
+    Python-side default given. Returns the number of rows."""
+    sealed = [n for n in names if (table.name, table.c[n].name) in ENCRYPTED_COLUMNS]
+    if sealed:
+        raise ValueError(f"insert_tuples: {table.name}.{sealed[0]} is encrypted; use insert_rows")
+    defaulted = [c.key for c in table.columns if c.key not in names and c.default is not None]
+    if defaulted:
+        raise ValueError(f"insert_tuples: {table.name}.{defaulted[0]} has a Python default; give it")
+    wrong = next((i for i, r in enumerate(rows) if len(r) != len(names)), None)
+    if wrong is not None:
+        raise ValueError(f"insert_tuples: row {wrong} has {len(rows[wrong])} values for {len(names)} columns")
+    if not rows:
+        return 0
+    return _write(conn, table, list(names), rows)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _write(conn: Connection, table: Table, names: list[str], data: Sequence[tuple[Any, ...]]) -> int:
     prep = conn.dialect.identifier_preparer
     quoted = ", ".join(prep.quote(table.c[n].name) for n in names)
     target = prep.format_table(table)
@@ -105,4 +142,4 @@ def insert_rows(
     return len(data)
 
 
-__all__ = ["insert_rows"]
+__all__ = ["bind_processor", "insert_rows", "insert_tuples"]

@@ -25,7 +25,7 @@ from refugio.tracking.pcodes import PcodeReport, load_pcodes
 from refugio.tracking.positions import check_position
 from refugio.tracking.schemas import SiteCreate, SiteUpdate
 from refugio.tracking.survey_form import HANDLER as SURVEY_HANDLER
-from refugio.tracking.surveys import may_collect, receive_survey, survey_form
+from refugio.tracking.surveys import may_collect, survey_form
 
 
 def _check_links(
@@ -126,7 +126,6 @@ __all__ = [
     "load_pcodes",
     "log_distress",
     "may_collect",
-    "receive_survey",
     "record_agreement",
     "record_flow_counts",
     "share_distress_log",

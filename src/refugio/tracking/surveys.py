@@ -1,23 +1,23 @@
 """Flow monitoring surveys: the operation's survey form (an XLSForm listing its flow monitoring
 points) and the submissions ODK/Kobo send back through refugio's OpenRosa endpoint, which hands
-each one here (`receive_survey`). The checks are those of registration's OpenRosa path: the
-sender must hold TRACKING_MANAGE for the form's operation; an instanceID is received once (again
-is a `duplicate` that changes nothing); an edit (`deprecatedID`) must come through the same form
-from someone allowed on the survey it edits, which is then `replaced` and no longer counted; the
-point must be one of the form's operation. Writes flush, never commit; every survey is audited.
+each one here once it has made the checks of registration's OpenRosa path (intake's
+`receive_domain_submission`: an instanceID is received once, again a `duplicate` that changes nothing;
+the sender must hold TRACKING_MANAGE for the form's operation; the answers are valid; an edit,
+`deprecatedID`, comes through the same form from someone allowed on the survey it edits, which is then
+`replaced` and no longer counted). Here: the point must be one of the form's operation. Writes flush,
+never commit; every survey is audited.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import FieldError, PermissionDenied, ValidationFailed
+from refugio.core.errors import ValidationFailed
 from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.permissions import Permission
@@ -59,20 +59,17 @@ def may_collect(actor: Principal, operation_id: uuid.UUID) -> bool:
     return actor.can(Permission.TRACKING_MANAGE, operation_id=operation_id)
 
 
-def _answers(values: dict[str, str]) -> FlowSurveyIn:
-    data: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
-    for name in LIST_FIELDS:
-        if name in data:
-            data[name] = data[name].split()
-    try:
-        return FlowSurveyIn.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            [FieldError(str(e["loc"][0]), f"{e['loc'][0]}: {e['msg']}") for e in exc.errors() if e["loc"]]
-        ) from None
+def find_survey(session: Session, instance_id: str) -> FlowSurvey | None:
+    """The survey received with this instanceID, if any."""
+    return session.scalar(select(FlowSurvey).where(FlowSurvey.instance_id == instance_id))
 
 
-def receive_survey(
+def may_replace(actor: Principal, earlier: FlowSurvey) -> bool:
+    """Whether `actor` may send an edit of `earlier`: allowed to collect in its operation."""
+    return may_collect(actor, earlier.operation_id)
+
+
+def record_survey(
     session: Session,
     *,
     actor: Principal,
@@ -80,17 +77,12 @@ def receive_survey(
     form_id: str,
     instance_id: str,
     deprecated_id: str | None,
-    values: dict[str, str],
+    answers: FlowSurveyIn,
     xml: str,
-) -> str:
-    """Record one survey submission; `created` or `duplicate` (its instanceID was received already)."""
-    if session.scalar(select(FlowSurvey.id).where(FlowSurvey.instance_id == instance_id)) is not None:
-        return "duplicate"
-    if not may_collect(actor, operation_id):
-        raise PermissionDenied(f"{actor.label} may not submit flow surveys with form {form_id}")
-    answers = _answers(values)
-    if answers.survey_date > clock.today():
-        raise ValidationFailed.single("survey_date", "the date of the interview is in the future")
+    replace_earlier: Callable[[], None],
+) -> FlowSurvey:
+    """Record one survey whose submission was checked (see the module's docstring): its point must be one
+    of the operation's; `replace_earlier` marks the survey it edits."""
     point = session.scalar(
         select(FlowPoint).where(FlowPoint.operation_id == operation_id, FlowPoint.code == answers.point)
     )
@@ -98,8 +90,7 @@ def receive_survey(
         raise ValidationFailed.single(
             "point", f"no flow monitoring point {answers.point!r} in this operation"
         )
-    if deprecated_id:
-        _replace(session, actor=actor, form_id=form_id, deprecated_id=deprecated_id)
+    replace_earlier()
     survey = FlowSurvey(
         operation_id=operation_id, point_id=point.id, form_id=form_id, instance_id=instance_id[:100],
         deprecated_id=(deprecated_id or "")[:100] or None, status="current", submitted_by=actor.label,
@@ -112,23 +103,15 @@ def receive_survey(
         object_id=str(survey.id),
         details={"form_id": form_id, "instance_id": instance_id, "point": point.code},
     )  # fmt: skip
-    return "created"
+    return survey
 
 
-def _replace(session: Session, *, actor: Principal, form_id: str, deprecated_id: str) -> None:
-    """An edited survey replaces the one it edits: same form, and the sender allowed on the earlier one."""
-    earlier = session.scalar(select(FlowSurvey).where(FlowSurvey.instance_id == deprecated_id))
-    if earlier is None:
-        return  # the edit of a survey never received: kept as a survey of its own
-    if not may_collect(actor, earlier.operation_id):
-        raise PermissionDenied(f"{actor.label} may not replace survey {deprecated_id}")
-    if earlier.form_id != form_id:
-        raise ValidationFailed.single(
-            "deprecatedID",
-            f"the edited survey {deprecated_id} was sent with another form; an edit must use the same form",
-            "other_form",
-        )
-    earlier.status = "replaced"
-
-
-__all__ = ["HANDLER", "may_collect", "receive_survey", "survey_form"]
+__all__ = [
+    "HANDLER",
+    "LIST_FIELDS",
+    "find_survey",
+    "may_collect",
+    "may_replace",
+    "record_survey",
+    "survey_form",
+]

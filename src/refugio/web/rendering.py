@@ -140,6 +140,8 @@ class Renderer:
 
     @staticmethod
     def _environment(loader: BaseLoader, translator: Translator) -> Environment:
+        """The environment of one UI language: its translations, and the globals and filters that speak
+        it."""
         env = Environment(
             loader=loader,
             autoescape=select_autoescape(["html"]),
@@ -149,78 +151,8 @@ class Renderer:
             lstrip_blocks=True,
         )
         env.install_gettext_translations(translator.translations, newstyle=True)  # type: ignore[attr-defined]
-
-        def label(kind: str, value: object) -> str:
-            english = english_label(kind, value)
-            return translator.translations.gettext(english) if english else ""
-
-        def input_label(name: str) -> str:
-            m = _MEMBER_INPUT.match(name)
-            base = m.group(2) if m else name
-            text = translator.gettext(FIELD_LABELS.get(base, base.replace("_", " ")))
-            if m:
-                return translator.gettext("Member %(num)s", num=int(m.group(1)) + 1) + " · " + text
-            return text
-
-        def error_text(error: object) -> str:
-            code = getattr(error, "code", "")
-            if translator.code != "en" and code in DOMAIN_ERRORS:
-                return translator.gettext(DOMAIN_ERRORS[code])
-            return str(error)
-
-        def options(kind: str) -> list[tuple[str, str]]:
-            return [(value, translator.translations.gettext(text)) for value, text in choices(kind)]
-
-        env.globals.update(
-            label=label,
-            options=options,
-            field_id=field_id,
-            detail_rows=detail_rows,
-            input_label=input_label,
-            today=clock.today,
-            show_value=_show,
-            country=translator.country,
-            language_name=translator.language,
-            language=LANGUAGES[translator.code],
-            languages=list(LANGUAGES.values()),
-            labels=LABELS,
-        )
-
-        def age_words(value: dt.date | None, precision: str | None = None) -> str:
-            """An age; an estimated date of birth gives "about 4", never a false exact figure."""
-            years = age(value)
-            if years is None:
-                return ""
-            if precision == "estimated":
-                return translator.gettext("about %(num)s", num=years)
-            return str(years)
-
-        def birth_date(value: dt.date | None, precision: str | None) -> str:
-            """A date of birth with its precision; an estimated one is "about 2022" (the year only)."""
-            if value is not None and precision == "estimated":
-                return translator.gettext("about %(year)s", year=f"{value.year:04d}")
-            return partial_date(value, precision)
-
-        def translated_detail_rows(
-            details: Mapping[str, object] | None,
-        ) -> list[tuple[str, str | None, str | None, str | None]]:
-            """detail_rows with each field named in the page's language (its form label)."""
-            return [
-                (translator.gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else what, before, after, text)
-                for (what, before, after, text), key in zip(
-                    detail_rows(details), _shown_keys(details), strict=True
-                )
-            ]
-
-        env.globals["detail_rows"] = translated_detail_rows
-        env.filters.update(
-            error_text=error_text,
-            ltr=ltr,
-            iso=iso,
-            age=age_words,
-            partial_date=birth_date,
-            status_class=certificate_status_class,
-        )
+        env.globals.update(_language_globals(translator))
+        env.filters.update(_language_filters(translator))
         return env
 
     def translator(self, locale: str) -> Translator:
@@ -229,3 +161,83 @@ class Renderer:
     def render(self, locale: str, name: str, context: Mapping[str, Any]) -> str:
         env = self.environments.get(locale) or self.environments["en"]
         return env.get_template(name).render(**context)
+
+
+def _language_globals(translator: Translator) -> dict[str, Any]:
+    """The template globals in `translator`'s language: labels, options and input labels translated,
+    detail rows with their fields named in it, the language switcher's data."""
+
+    def label(kind: str, value: object) -> str:
+        english = english_label(kind, value)
+        return translator.translations.gettext(english) if english else ""
+
+    def input_label(name: str) -> str:
+        m = _MEMBER_INPUT.match(name)
+        base = m.group(2) if m else name
+        text = translator.gettext(FIELD_LABELS.get(base, base.replace("_", " ")))
+        if m:
+            return translator.gettext("Member %(num)s", num=int(m.group(1)) + 1) + " · " + text
+        return text
+
+    def options(kind: str) -> list[tuple[str, str]]:
+        return [(value, translator.translations.gettext(text)) for value, text in choices(kind)]
+
+    def translated_detail_rows(
+        details: Mapping[str, object] | None,
+    ) -> list[tuple[str, str | None, str | None, str | None]]:
+        """detail_rows with each field named in the page's language (its form label)."""
+        return [
+            (translator.gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else what, before, after, text)
+            for (what, before, after, text), key in zip(
+                detail_rows(details), _shown_keys(details), strict=True
+            )
+        ]
+
+    return {
+        "label": label,
+        "options": options,
+        "field_id": field_id,
+        "detail_rows": translated_detail_rows,
+        "input_label": input_label,
+        "today": clock.today,
+        "show_value": _show,
+        "country": translator.country,
+        "language_name": translator.language,
+        "language": LANGUAGES[translator.code],
+        "languages": list(LANGUAGES.values()),
+        "labels": LABELS,
+    }
+
+
+def _language_filters(translator: Translator) -> dict[str, Any]:
+    """The template filters in `translator`'s language: error texts, ages and dates of birth."""
+
+    def error_text(error: object) -> str:
+        code = getattr(error, "code", "")
+        if translator.code != "en" and code in DOMAIN_ERRORS:
+            return translator.gettext(DOMAIN_ERRORS[code])
+        return str(error)
+
+    def age_words(value: dt.date | None, precision: str | None = None) -> str:
+        """An age; an estimated date of birth gives "about 4", never a false exact figure."""
+        years = age(value)
+        if years is None:
+            return ""
+        if precision == "estimated":
+            return translator.gettext("about %(num)s", num=years)
+        return str(years)
+
+    def birth_date(value: dt.date | None, precision: str | None) -> str:
+        """A date of birth with its precision; an estimated one is "about 2022" (the year only)."""
+        if value is not None and precision == "estimated":
+            return translator.gettext("about %(year)s", year=f"{value.year:04d}")
+        return partial_date(value, precision)
+
+    return {
+        "error_text": error_text,
+        "ltr": ltr,
+        "iso": iso,
+        "age": age_words,
+        "partial_date": birth_date,
+        "status_class": certificate_status_class,
+    }

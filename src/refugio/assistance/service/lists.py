@@ -8,6 +8,8 @@ point's population type, the site and arrival date when the rules look at them, 
 need codes, the count of members in the age range), so `decisions` groups the households by those
 inputs and evaluates each group once — at 500,000 households a few hundred evaluations, not 500,000 —
 and the withdrawals of consent are one join (`households_withdrawn`), not a list of every household.
+The freeze does the same column-wise over the registry streamed as tuples (`frozen`): `snapshot` is
+the definition of the frozen text it renders, which tests compare it with.
 
 Reads the registry through refugio.registration.queries (set-based); writes with refugio.store.bulk.
 """
@@ -15,32 +17,34 @@ Reads the registry through refugio.registration.queries (set-based); writes with
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from refugio.assistance.enums import CycleStatus
 from refugio.assistance.models import Cycle, Entitlement, Programme
 from refugio.assistance.rules import Decision, HouseholdFacts, Member, Rules, age_on, evaluate
 from refugio.assistance.schemas import Preview, PreviewRow
+from refugio.assistance.service import frozen
 from refugio.assistance.service.common import audited, load_cycle, programme_of_cycle
 from refugio.assistance.service.programmes import ruleset
-from refugio.core import clock, ids
+from refugio.core import clock
 from refugio.core.errors import Conflict
 from refugio.registration.enums import ConsentPurpose
 from refugio.registration.queries import (
     AssistanceHousehold,
+    assistance_roster,
     households_for_assistance,
     households_withdrawn,
 )
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
-from refugio.store.bulk import insert_rows
+from refugio.store.bulk import bind_processor, insert_tuples
 
 P = Permission
 
@@ -85,12 +89,10 @@ def decision_class(rules: Rules, hh: AssistanceHousehold, on: dt.date) -> tuple[
         in_age = sum(1 for m in hh.members if a.min <= age_on(m.date_of_birth, on) <= a.max)
     arrival_ruled = e.arrived_from is not None or e.arrived_until is not None
     counted = rules.counted_needs()
-    needs = []  # per member, only the codes the rules look at (by code or category)
+    needs = []  # the codes of each member with a code the rules look at: the reasons name them all
     for m in hh.members:
-        if m.needs and counted:
-            read = tuple(c for c in m.needs if c in counted or c.split("-", 1)[0] in counted)
-            if read:
-                needs.append(read)
+        if counted and any(c in counted or c.split("-", 1)[0] in counted for c in m.needs):
+            needs.append(m.needs)
     return (
         (focal.population_type if focal else "") if e.population_types is not None else None,
         hh.site_code if e.sites is not None else None,
@@ -233,7 +235,8 @@ def freeze(
     session: Session, *, actor: Principal, cycle_key: str | uuid.UUID, version: int | None = None
 ) -> Cycle:
     """Freeze the cycle's list under the rules (latest version unless given): one entitlement per
-    eligible household, written set-based. A cycle is frozen once."""
+    eligible household, built column-wise (`frozen`) and written in large batches. A cycle is frozen
+    once; the caller's transaction holds every batch, so a failure leaves nothing written."""
     cycle = load_cycle(session, cycle_key)
     programme = programme_of_cycle(session, cycle)
     actor.require(P.ASSISTANCE_PLAN, operation_id=programme.operation_id)
@@ -242,38 +245,25 @@ def freeze(
             f"cycle {programme.code}/{cycle.number} is frozen already (rules v{cycle.rule_version})"
         )
     row, rules = ruleset(session, programme.id, version)
-    rows: list[dict[str, Any]] = []
-    total = Decimal(0)
-    for ev in evaluate_all(session, programme, rules, cycle.start_date):
-        d = ev.decision
-        if not d.eligible:
-            continue
-        snap = snapshot(ev.household, d, rules, row.version, programme.currency)
-        text = json.dumps(snap, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        rows.append(
-            {
-                "id": ids.new_id(),
-                "cycle_id": cycle.id,
-                "household_id": ev.household.id,
-                "household_ref": ev.household.ref,
-                "site_id": ev.household.site_id,
-                "rule_version": row.version,
-                "amount": d.amount,
-                "fee": d.fee,
-                "currency": programme.currency,
-                "basket": d.basket,
-                "snapshot": text,
-                "snapshot_sha256": _sha(text),
-            }
-        )
-        total += d.amount
     session.flush()
-    if rows:
-        insert_rows(session.connection(), Entitlement.__table__, rows, encoded=frozenset({"snapshot"}))  # type: ignore[arg-type]
+    conn = session.connection()
+    table = cast(Table, Entitlement.__table__)
+    bind = {c: bind_processor(conn, table, c) for c in frozen.COLUMNS}
+    builder = frozen.Builder(rules, row.version, programme.currency, cycle.start_date, bind)
+    households = assistance_roster(
+        session,
+        operation_id=programme.operation_id,
+        site_ids=[uuid.UUID(s) for s in programme.site_ids] or None,
+        withdrawn_from=ConsentPurpose.ASSISTANCE.value,  # withdrawn consent: on no list
+    )
+    count, total = 0, Decimal(0)
+    for rows, subtotal in frozen.batches(builder, households, bind["cycle_id"](cycle.id)):
+        count += insert_tuples(conn, table, frozen.COLUMNS, rows)
+        total += subtotal
     cycle.rule_version = row.version
     cycle.frozen_at = clock.now()
     cycle.frozen_by = actor.label
-    cycle.household_count = len(rows)
+    cycle.household_count = count
     cycle.total_amount = total
     audited(
         session,
@@ -281,12 +271,6 @@ def freeze(
         "assistance.cycle.freeze",
         "assistance_cycle",
         cycle.id,
-        {"rule_version": row.version, "households": len(rows), "total": f"{total:.2f}"},
+        {"rule_version": row.version, "households": count, "total": f"{total:.2f}"},
     )
     return cycle
-
-
-def _sha(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -242,24 +242,7 @@ def access_report(session: Session, request: RightsRequest) -> dict[str, Any]:
     site = session.get(Site, person.site_id)
     operation = session.get(Operation, person.operation_id)
     c = _Collector(session, request)
-    events = list(
-        session.scalars(
-            select(RegistrationEvent)
-            .where(
-                (RegistrationEvent.individual_id == person.id)
-                | (
-                    (RegistrationEvent.household_id == household.id)
-                    & RegistrationEvent.individual_id.is_(None)
-                )
-            )
-            .order_by(RegistrationEvent.recorded_at)
-        )
-    )
-    members = session.execute(
-        select(Individual.ref, Individual.relationship_to_focal_point, Individual.status)
-        .where(Individual.household_id == household.id, Individual.id != person.id)
-        .order_by(Individual.ref)
-    ).all()
+    events = _registration_events(session, person, household)
     report: dict[str, Any] = {
         "request": _about(request),
         "person": {
@@ -267,13 +250,7 @@ def access_report(session: Session, request: RightsRequest) -> dict[str, Any]:
             "operation": operation.name if operation else None,
             "site": site.name if site else None,
         },
-        "household": {
-            **_fields(household, _HOUSEHOLD_FIELDS),
-            "other_members": [
-                {"ref": m.ref, "relationship": m.relationship_to_focal_point, "status": m.status}
-                for m in members
-            ],
-        },
+        "household": _household_part(session, household, person),
         "documents": [
             _fields(d, ("doc_type", "number", "issuing_country", "issue_date", "expiry_date"))
             for d in session.scalars(
@@ -286,29 +263,8 @@ def access_report(session: Session, request: RightsRequest) -> dict[str, Any]:
             for e in events
             if e.event_type == EventType.STATUS_CHANGE.value
         ],
-        "consent": {
-            "given": person.consent_given,
-            "purposes": list(person.consent_purposes or []),
-            "date": plain(person.consent_date),
-            "legal_basis": person.legal_basis,
-            "withdrawals": [
-                {"purpose": w.purpose, "at": plain(w.withdrawn_at), "by": w.withdrawn_by}
-                for w in session.scalars(
-                    select(ConsentWithdrawal).where(ConsentWithdrawal.individual_id == person.id)
-                )
-            ],
-        },
-        "events": [
-            {
-                "type": e.event_type,
-                "on": plain(e.occurred_on),
-                "recorded_at": plain(e.recorded_at),
-                "by": e.recorded_by,
-                "summary": e.summary,
-                "details": plain(e.details),
-            }
-            for e in events
-        ],
+        "consent": _consent_part(session, person),
+        "events": [_event_row(e) for e in events],
         "certificates": [
             _fields(x, ("serial", "issued_at", "issued_by", "valid_until", "revoked_at", "revocation_reason"))
             for x in session.scalars(select(Certificate).where(Certificate.individual_id == person.id))
@@ -319,6 +275,69 @@ def access_report(session: Session, request: RightsRequest) -> dict[str, Any]:
     report["withheld"] = sorted(set(c.withheld))
     report["withheld_because"] = "" if request.include_sensitive else WITHHELD_BECAUSE
     return report
+
+
+def _registration_events(
+    session: Session, person: Individual, household: Household
+) -> list[RegistrationEvent]:
+    """The person's registration events and their household's own (those about no one member), oldest
+    first."""
+    return list(
+        session.scalars(
+            select(RegistrationEvent)
+            .where(
+                (RegistrationEvent.individual_id == person.id)
+                | (
+                    (RegistrationEvent.household_id == household.id)
+                    & RegistrationEvent.individual_id.is_(None)
+                )
+            )
+            .order_by(RegistrationEvent.recorded_at)
+        )
+    )
+
+
+def _household_part(session: Session, household: Household, person: Individual) -> dict[str, Any]:
+    """The household's fields and its other members (reference, relationship and status only)."""
+    members = session.execute(
+        select(Individual.ref, Individual.relationship_to_focal_point, Individual.status)
+        .where(Individual.household_id == household.id, Individual.id != person.id)
+        .order_by(Individual.ref)
+    ).all()
+    return {
+        **_fields(household, _HOUSEHOLD_FIELDS),
+        "other_members": [
+            {"ref": m.ref, "relationship": m.relationship_to_focal_point, "status": m.status} for m in members
+        ],
+    }
+
+
+def _consent_part(session: Session, person: Individual) -> dict[str, Any]:
+    """The person's consent as recorded, with its withdrawals."""
+    return {
+        "given": person.consent_given,
+        "purposes": list(person.consent_purposes or []),
+        "date": plain(person.consent_date),
+        "legal_basis": person.legal_basis,
+        "withdrawals": [
+            {"purpose": w.purpose, "at": plain(w.withdrawn_at), "by": w.withdrawn_by}
+            for w in session.scalars(
+                select(ConsentWithdrawal).where(ConsentWithdrawal.individual_id == person.id)
+            )
+        ],
+    }
+
+
+def _event_row(e: RegistrationEvent) -> dict[str, Any]:
+    """One registration event as the report shows it."""
+    return {
+        "type": e.event_type,
+        "on": plain(e.occurred_on),
+        "recorded_at": plain(e.recorded_at),
+        "by": e.recorded_by,
+        "summary": e.summary,
+        "details": plain(e.details),
+    }
 
 
 def _about(request: RightsRequest) -> dict[str, Any]:

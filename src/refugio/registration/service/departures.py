@@ -52,14 +52,73 @@ def split_members(
     members = active_members(session, old.id)
     by_id = {m.id: m for m in members}
     leaving = [by_id[i] for i in dict.fromkeys(individual_ids) if i in by_id]
+    staying = [m for m in members if m.id not in {p.id for p in leaving}]
+    focal_leaves = old.focal_point_id in {p.id for p in leaving}
+    errors = _split_errors(
+        old,
+        unknown=[i for i in individual_ids if i not in by_id],
+        leaving=leaving,
+        staying=staying,
+        focal_leaves=focal_leaves,
+        new_focal_point_id=new_focal_point_id,
+        reason=reason,
+        effective_date=effective_date,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    if not staying:
+        return old
+    if focal_leaves:
+        assert old.focal_point_id is not None and new_focal_point_id is not None
+        head = by_id[old.focal_point_id]
+        _hand_over(session, actor, old, by_id[new_focal_point_id], reason)
+    else:
+        head = min(leaving, key=lambda p: (p.date_of_birth, p.ref))
+    target = _split_household(session, old, head)
+    for person in sorted(leaving, key=lambda p: p.id != head.id):
+        _move_member(
+            session,
+            actor=actor,
+            person=person,
+            old=old,
+            target=target,
+            is_head=person.id == head.id,
+            focal_leaves=focal_leaves,
+            reason=reason,
+            effective_date=effective_date,
+        )
+    refresh_name_index(session, individual_ids=[p.id for p in leaving])
+    for hh in (old, target):
+        refresh_size(session, hh)
+        reapply_rules(session, actor=actor, household=hh)
+    audit.record(
+        session,
+        actor=actor,
+        action="household.split",
+        object_type="household",
+        object_id=str(old.id),
+        details={"from": old.ref, "to": target.ref, "people": len(leaving)},
+    )
+    return target
+
+
+def _split_errors(
+    old: Household,
+    *,
+    unknown: list[uuid.UUID],
+    leaving: list[Individual],
+    staying: list[Individual],
+    focal_leaves: bool,
+    new_focal_point_id: uuid.UUID | None,
+    reason: str,
+    effective_date: dt.date | None,
+) -> list[FieldError]:
+    """Every problem with a split of `leaving` off `old` (none when it may go ahead)."""
     errors: list[FieldError] = []
-    unknown = [i for i in individual_ids if i not in by_id]
     if unknown:
         errors.append(FieldError("individual_ids", f"not active members of {old.ref}: {len(unknown)}"))
     if not leaving:
         errors.append(FieldError("individual_ids", "choose at least one active member", "required"))
-    staying = [m for m in members if m.id not in {p.id for p in leaving}]
-    focal_leaves = old.focal_point_id in {p.id for p in leaving}
     if leaving and staying and focal_leaves:
         if new_focal_point_id is None:
             errors.append(
@@ -75,58 +134,51 @@ def split_members(
         errors.append(FieldError("reason", "give a reason", "required"))
     if effective_date is not None and effective_date > clock.today():
         errors.append(FieldError("effective_date", "the effective date is in the future"))
-    if errors:
-        raise ValidationFailed(errors)
-    if not staying:
-        return old
-    if focal_leaves:
-        assert old.focal_point_id is not None and new_focal_point_id is not None
-        head = by_id[old.focal_point_id]
-        _hand_over(session, actor, old, by_id[new_focal_point_id], reason)
-    else:
-        head = min(leaving, key=lambda p: (p.date_of_birth, p.ref))
-    target = _split_household(session, old, head)
-    for person in sorted(leaving, key=lambda p: p.id != head.id):
-        before = {"household": old.ref, "relationship": person.relationship_to_focal_point}
-        relationship = (
-            Relationship.FOCAL_POINT.value
-            if person.id == head.id
-            else (person.relationship_to_focal_point if focal_leaves else Relationship.OTHER_RELATIVE.value)
-        )
-        person.household_id, person.site_id = target.id, target.site_id
-        person.relationship_to_focal_point = relationship
-        person.version += 1
-        session.flush()
-        for hh in (old, target):
-            add_event(
-                session,
-                operation_id=hh.operation_id,
-                household_id=hh.id,
-                individual_id=person.id,
-                event_type=EventType.HOUSEHOLD_CHANGE,
-                actor=actor,
-                occurred_on=effective_date,
-                summary=f"{person.ref} moved from {old.ref} to {target.ref}",
-                details={
-                    "from": before,
-                    "to": {"household": target.ref, "relationship": relationship},
-                    "reason": reason.strip(),
-                },
-            )
-        revoke_certificates(session, actor=actor, person=person, reason=f"holder moved to {target.ref}")
-    refresh_name_index(session, individual_ids=[p.id for p in leaving])
-    for hh in (old, target):
-        refresh_size(session, hh)
-        reapply_rules(session, actor=actor, household=hh)
-    audit.record(
-        session,
-        actor=actor,
-        action="household.split",
-        object_type="household",
-        object_id=str(old.id),
-        details={"from": old.ref, "to": target.ref, "people": len(leaving)},
+    return errors
+
+
+def _move_member(
+    session: Session,
+    *,
+    actor: Principal,
+    person: Individual,
+    old: Household,
+    target: Household,
+    is_head: bool,
+    focal_leaves: bool,
+    reason: str,
+    effective_date: dt.date | None,
+) -> None:
+    """Move `person` from `old` to `target` (its focal point when `is_head`, else keeping their
+    relationship when the focal point leaves with them, otherwise "other relative"): an event in each
+    household, and their certificates revoked."""
+    before = {"household": old.ref, "relationship": person.relationship_to_focal_point}
+    relationship = (
+        Relationship.FOCAL_POINT.value
+        if is_head
+        else (person.relationship_to_focal_point if focal_leaves else Relationship.OTHER_RELATIVE.value)
     )
-    return target
+    person.household_id, person.site_id = target.id, target.site_id
+    person.relationship_to_focal_point = relationship
+    person.version += 1
+    session.flush()
+    for hh in (old, target):
+        add_event(
+            session,
+            operation_id=hh.operation_id,
+            household_id=hh.id,
+            individual_id=person.id,
+            event_type=EventType.HOUSEHOLD_CHANGE,
+            actor=actor,
+            occurred_on=effective_date,
+            summary=f"{person.ref} moved from {old.ref} to {target.ref}",
+            details={
+                "from": before,
+                "to": {"household": target.ref, "relationship": relationship},
+                "reason": reason.strip(),
+            },
+        )
+    revoke_certificates(session, actor=actor, person=person, reason=f"holder moved to {target.ref}")
 
 
 def _hand_over(

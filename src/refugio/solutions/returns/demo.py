@@ -15,7 +15,15 @@ from refugio.core import clock
 from refugio.registration import queries as registry
 from refugio.security.principals import Principal
 from refugio.solutions.returns import service, surveys, visits
-from refugio.solutions.returns.schemas import DepartureIn, MonitoringIn, ReturnIn, VisitDone, VisitIn
+from refugio.solutions.returns.enums import Condition, Intention
+from refugio.solutions.returns.schemas import (
+    DepartureIn,
+    MonitoringIn,
+    ReturnIn,
+    SurveyIn,
+    VisitDone,
+    VisitIn,
+)
 from refugio.solutions.returns.survey_form import FORM_PREFIX
 
 ANSWERS = {
@@ -46,40 +54,74 @@ def seed_returns(
     ones without an open case.
     Returns (surveys, returns)."""
     today = clock.today()
-    code = registry.operation_code(session, operation_id)
     briefs = registry.households_brief(session, households)
     # the surveys and returns go to Syria: households from Syria first, twelve at most
     syrian = [h for h in households if h in briefs and briefs[h].country_of_origin == DESTINATION]
     households = (syrian if len(syrian) >= len(INTENTIONS) + 3 else households)[:12]
-    for n, hh in enumerate(households[: len(INTENTIONS)]):
-        intention = INTENTIONS[n]
-        values = {
-            "household": briefs[hh].ref,
-            "survey_date": (today - dt.timedelta(days=20 + n)).isoformat(),
-            "intention": intention,
-            "conditions": "" if intention == "no" else "safety housing",
-            "destination_country": DESTINATION,
-            "origin_area": "Daraa" if n % 2 else "Homs",
-            "go_and_see": "true" if n < 2 else "false",
-        }
-        surveys.receive_survey(
-            session,
-            actor=actor,
-            operation_id=operation_id,
-            form_id=f"{FORM_PREFIX}_{code.lower()}",
-            instance_id=f"uuid:demo-return-{code.lower()}-{n}",
-            deprecated_id=None,
-            values=values,
-            xml="<demo/>",
-        )
+    _send_surveys(
+        session, operation_id=operation_id, actor=actor, households=households, briefs=briefs, today=today
+    )
+    surveyed = min(len(households), len(INTENTIONS))
     free = [
         h
         for h in households
         if not service.missing_sign_offs(session, registry.household_member_ids(session, h))
     ]
     if len(free) < 3:
-        return min(len(households), len(INTENTIONS)), 0
+        return surveyed, 0
     members = {h: registry.household_member_ids(session, h) for h in free[:3]}
+    _go_and_see(
+        session, operation_id=operation_id, actor=actor, participants=members[free[0]][:1], today=today
+    )
+    return surveyed, _register_returns(
+        session, actor=actor, free=free, members=members, briefs=briefs, today=today
+    )
+
+
+def _send_surveys(
+    session: Session,
+    *,
+    operation_id: uuid.UUID,
+    actor: Principal,
+    households: list[uuid.UUID],
+    briefs: dict[uuid.UUID, registry.HouseholdBrief],
+    today: dt.date,
+) -> None:
+    """One return intention survey per household (one intention each), as if sent through OpenRosa."""
+    code = registry.operation_code(session, operation_id)
+    for n, hh in enumerate(households[: len(INTENTIONS)]):
+        intention = INTENTIONS[n]
+        answers = SurveyIn(
+            household=briefs[hh].ref,
+            survey_date=today - dt.timedelta(days=20 + n),
+            intention=Intention(intention),
+            conditions=[] if intention == "no" else [Condition.SAFETY, Condition.HOUSING],
+            destination_country=DESTINATION,
+            origin_area="Daraa" if n % 2 else "Homs",
+            go_and_see=n < 2,
+        )
+        surveys.record_survey(
+            session,
+            actor=actor,
+            operation_id=operation_id,
+            form_id=f"{FORM_PREFIX}_{code.lower()}",
+            instance_id=f"uuid:demo-return-{code.lower()}-{n}",
+            deprecated_id=None,
+            answers=answers,
+            xml="<demo/>",
+            replace_earlier=lambda: None,
+        )
+
+
+def _go_and_see(
+    session: Session,
+    *,
+    operation_id: uuid.UUID,
+    actor: Principal,
+    participants: list[uuid.UUID],
+    today: dt.date,
+) -> None:
+    """A go-and-see visit to Daraa, planned and done last week."""
     visit = visits.plan_visit(
         session,
         actor=actor,
@@ -88,7 +130,7 @@ def seed_returns(
             destination_iso3=DESTINATION,
             destination_area="Daraa",
             planned_on=today - dt.timedelta(days=10),
-            participants=members[free[0]][:1],
+            participants=participants,
         ),
     )
     visits.record_visit(
@@ -100,6 +142,19 @@ def seed_returns(
             findings="Houses in the old town stand; the school reopened; water comes twice a week.",
         ),
     )
+
+
+def _register_returns(
+    session: Session,
+    *,
+    actor: Principal,
+    free: list[uuid.UUID],
+    members: dict[uuid.UUID, list[uuid.UUID]],
+    briefs: dict[uuid.UUID, registry.HouseholdBrief],
+    today: dt.date,
+) -> int:
+    """The three returns (whole household departed and monitored, partial planned, AVRR planned) of the
+    first three households without an open case; returns how many were registered."""
     whole = service.register_return(
         session,
         actor=actor,
@@ -144,4 +199,4 @@ def seed_returns(
             destination_area="Aleppo",
         ),
     )
-    return min(len(households), len(INTENTIONS)), returns + 1
+    return returns + 1

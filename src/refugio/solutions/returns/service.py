@@ -113,28 +113,7 @@ def register_return(session: Session, *, actor: Principal, data: ReturnIn) -> Vo
     active = registry.household_member_ids(session, household.id)
     chosen = list(dict.fromkeys(data.individual_ids)) or active
     people = registry.people_brief(session, chosen)
-    errors: list[FieldError] = []
-    outsiders = [i for i in chosen if i not in active]
-    if outsiders:
-        errors.append(
-            FieldError(
-                "individual_ids", f"{len(outsiders)} of them are not active members of {household.ref}"
-            )
-        )
-    if data.return_date < clock.today() - dt.timedelta(days=366):
-        errors.append(FieldError("return_date", "the return date is more than a year ago"))
-    if errors:
-        raise ValidationFailed(errors)
-    if not chosen:
-        raise ValidationFailed.single("individual_ids", f"{household.ref} has no active member", "required")
-    _refuse_unsigned(session, chosen, {i: p.ref for i, p in people.items()})
-    pending = session.scalar(
-        select(VoluntaryReturn.ref).where(
-            VoluntaryReturn.household_id == household.id, VoluntaryReturn.status == ReturnStatus.PLANNED.value
-        )
-    )
-    if pending:
-        raise Conflict(f"{household.ref} already has a planned return ({pending}): record it or cancel it")
+    _refuse_return(session, household, data, chosen=chosen, active=active, people=people)
     whole = set(chosen) == set(active)
     reason = f"voluntary return to {data.destination_iso3} ({data.kind.value})"
     target = household.id
@@ -148,16 +127,7 @@ def register_return(session: Session, *, actor: Principal, data: ReturnIn) -> Vo
             new_focal_point_id=data.new_focal_point_id,
             permission=P,
         ).id
-    before = {i: _population_type(session, i) for i in chosen}
-    for i in chosen:
-        if before[i] != PopulationType.RETURNEE.value:
-            registration.change_status(
-                session,
-                actor=actor,
-                individual_id=i,
-                permission=P,
-                data=StatusChange(reason=reason, population_type=PopulationType.RETURNEE),
-            )
+    before = _make_returnees(session, actor=actor, chosen=chosen, reason=reason)
     row = VoluntaryReturn(
         ref=new_ref("RET", registry.operation_code(session, household.operation_id)),
         operation_id=household.operation_id,
@@ -187,6 +157,60 @@ def register_return(session: Session, *, actor: Principal, data: ReturnIn) -> Vo
         whole=whole,
     )
     return row
+
+
+def _refuse_return(
+    session: Session,
+    household: registry.HouseholdBrief,
+    data: ReturnIn,
+    *,
+    chosen: list[uuid.UUID],
+    active: list[uuid.UUID],
+    people: dict[uuid.UUID, registry.PersonBrief],
+) -> None:
+    """Refuse a return of `chosen` that cannot be registered: people who are not active members, a date
+    over a year ago, no one to return, a member without the caseworker's sign-off, or a return already
+    planned for the household."""
+    errors: list[FieldError] = []
+    outsiders = [i for i in chosen if i not in active]
+    if outsiders:
+        errors.append(
+            FieldError(
+                "individual_ids", f"{len(outsiders)} of them are not active members of {household.ref}"
+            )
+        )
+    if data.return_date < clock.today() - dt.timedelta(days=366):
+        errors.append(FieldError("return_date", "the return date is more than a year ago"))
+    if errors:
+        raise ValidationFailed(errors)
+    if not chosen:
+        raise ValidationFailed.single("individual_ids", f"{household.ref} has no active member", "required")
+    _refuse_unsigned(session, chosen, {i: p.ref for i, p in people.items()})
+    pending = session.scalar(
+        select(VoluntaryReturn.ref).where(
+            VoluntaryReturn.household_id == household.id, VoluntaryReturn.status == ReturnStatus.PLANNED.value
+        )
+    )
+    if pending:
+        raise Conflict(f"{household.ref} already has a planned return ({pending}): record it or cancel it")
+
+
+def _make_returnees(
+    session: Session, *, actor: Principal, chosen: list[uuid.UUID], reason: str
+) -> dict[uuid.UUID, str]:
+    """Change the population type of those of `chosen` who are not yet returnees; returns what each one's
+    was before."""
+    before = {i: _population_type(session, i) for i in chosen}
+    for i in chosen:
+        if before[i] != PopulationType.RETURNEE.value:
+            registration.change_status(
+                session,
+                actor=actor,
+                individual_id=i,
+                permission=P,
+                data=StatusChange(reason=reason, population_type=PopulationType.RETURNEE),
+            )
+    return before
 
 
 def _population_type(session: Session, individual_id: uuid.UUID) -> str:

@@ -1,23 +1,22 @@
 """Return intention surveys: the operation's survey form (an XLSForm) on refugio's OpenRosa form list,
-and the submissions ODK/Kobo send back, handed here by the OpenRosa channel (`receive_survey`). The
-checks are those of registration's OpenRosa path: an instanceID is received once (again: `duplicate`,
-nothing changed); the sender must hold RETURN_MANAGE on the household's site; an edit (`deprecatedID`)
-must come through the same form from someone allowed on the site of the survey it edits, which is then
-`replaced` and no longer counted. The household must be a registered household of the form's
-operation. Writes flush, never commit; every survey is audited.
+and the submissions ODK/Kobo send back, handed here by the OpenRosa channel once it has made the checks
+of registration's OpenRosa path (intake's `receive_domain_submission`: an instanceID is received once,
+the sender may collect, the answers are valid, an edit comes through the same form). Here: the household
+must be a registered household of the form's operation and the sender must hold RETURN_MANAGE on its
+site; an edit (`deprecatedID`) must come from someone allowed on the site of the survey it edits, which
+is then `replaced` and no longer counted. Writes flush, never commit; every survey is audited.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import FieldError, PermissionDenied, ValidationFailed
+from refugio.core.errors import PermissionDenied, ValidationFailed
 from refugio.registration import queries as registry
 from refugio.security import audit
 from refugio.security.permissions import ROLE_PERMISSIONS, Permission
@@ -50,20 +49,17 @@ def survey_form(session: Session, *, actor: Principal, operation_id: uuid.UUID) 
     )
 
 
-def _answers(values: dict[str, str]) -> SurveyIn:
-    data: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
-    for name in LIST_FIELDS:
-        if name in data:
-            data[name] = data[name].split()
-    try:
-        return SurveyIn.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            [FieldError(str(e["loc"][0]), f"{e['loc'][0]}: {e['msg']}") for e in exc.errors() if e["loc"]]
-        ) from None
+def find_survey(session: Session, instance_id: str) -> ReturnSurvey | None:
+    """The survey received with this instanceID, if any."""
+    return session.scalar(select(ReturnSurvey).where(ReturnSurvey.instance_id == instance_id))
 
 
-def receive_survey(
+def may_replace(actor: Principal, earlier: ReturnSurvey) -> bool:
+    """Whether `actor` may send an edit of `earlier`: allowed on the site of the survey it edits."""
+    return actor.can(Permission.RETURN_MANAGE, operation_id=earlier.operation_id, site_id=earlier.site_id)
+
+
+def record_survey(
     session: Session,
     *,
     actor: Principal,
@@ -71,17 +67,12 @@ def receive_survey(
     form_id: str,
     instance_id: str,
     deprecated_id: str | None,
-    values: dict[str, str],
+    answers: SurveyIn,
     xml: str,
-) -> str:
-    """Record one survey submission; `created` or `duplicate` (its instanceID was received already)."""
-    if session.scalar(select(ReturnSurvey.id).where(ReturnSurvey.instance_id == instance_id)) is not None:
-        return "duplicate"
-    if not may_collect(actor, operation_id):
-        raise PermissionDenied(f"{actor.username} may not submit return surveys with form {form_id}")
-    answers = _answers(values)
-    if answers.survey_date > clock.today():
-        raise ValidationFailed.single("survey_date", "the date of the interview is in the future")
+    replace_earlier: Callable[[], None],
+) -> ReturnSurvey:
+    """Record one survey whose submission was checked (see the module's docstring): its household must be
+    one of the operation's on a site of the sender's; `replace_earlier` marks the survey it edits."""
     hh_id = registry.household_id_for_key(session, key=answers.household)
     household = registry.households_brief(session, [hh_id]).get(hh_id) if hh_id else None
     if household is None or household.operation_id != operation_id or household.ref != answers.household:
@@ -90,8 +81,7 @@ def receive_survey(
         )
     if not actor.can(Permission.RETURN_MANAGE, operation_id=operation_id, site_id=household.site_id):
         raise PermissionDenied(f"{actor.username} may not survey households of this site")
-    if deprecated_id:
-        _replace(session, actor=actor, form_id=form_id, deprecated_id=deprecated_id)
+    replace_earlier()
     survey = ReturnSurvey(
         operation_id=operation_id,
         household_id=household.id,
@@ -119,23 +109,15 @@ def receive_survey(
         object_id=str(survey.id),
         details={"form_id": form_id, "instance_id": instance_id, "household": household.ref},
     )
-    return "created"
+    return survey
 
 
-def _replace(session: Session, *, actor: Principal, form_id: str, deprecated_id: str) -> None:
-    """An edited survey replaces the one it edits: same form, the sender allowed on its site."""
-    earlier = session.scalar(select(ReturnSurvey).where(ReturnSurvey.instance_id == deprecated_id))
-    if earlier is None:
-        return  # the edit of a survey never received: kept as a survey of its own
-    if not actor.can(Permission.RETURN_MANAGE, operation_id=earlier.operation_id, site_id=earlier.site_id):
-        raise PermissionDenied(f"{actor.username} may not replace survey {deprecated_id}")
-    if earlier.form_id != form_id:
-        raise ValidationFailed.single(
-            "deprecatedID",
-            f"the edited survey {deprecated_id} was sent with another form; an edit must use the same form",
-            "other_form",
-        )
-    earlier.status = "replaced"
-
-
-__all__ = ["HANDLER", "may_collect", "receive_survey", "survey_form"]
+__all__ = [
+    "HANDLER",
+    "LIST_FIELDS",
+    "find_survey",
+    "may_collect",
+    "may_replace",
+    "record_survey",
+    "survey_form",
+]

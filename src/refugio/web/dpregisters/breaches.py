@@ -7,11 +7,9 @@ refugio.cli or refugio.main."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -28,7 +26,7 @@ from refugio.web.common import Failure
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.dpregisters import labels as L
 from refugio.web.dpregisters.labels import form_state as form_context
-from refugio.web.dpregisters.posting import post_fields
+from refugio.web.dpregisters.posting import RegisterPages
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/dataprotection/breaches"
@@ -72,8 +70,6 @@ def breaches_page(request: Request) -> Response:
 
 @router.post(PAGE)
 async def record_breach(request: Request) -> Response:
-    form = await request.form()
-
     def act(pg: Page, data: dict[str, Any]) -> str:
         hours = state_of(request).container.settings.breach_authority_hours
         made = breaches.record_breach(
@@ -81,14 +77,7 @@ async def record_breach(request: Request) -> Response:
         )
         return f"{PAGE}/{made.id}?done=recorded"
 
-    return await post_fields(
-        request,
-        form,
-        name="record",
-        inputs=L.BREACH_INPUTS,
-        act=act,
-        on_failure=lambda f: _render_list(request, f, status=422),
-    )
+    return await PAGES.post_list(request, name="record", inputs=L.BREACH_INPUTS, act=act)
 
 
 def _render_detail(
@@ -113,56 +102,31 @@ def breach_page(request: Request, breach_id: str) -> Response:
     return _render_detail(request, parse_uuid(breach_id))
 
 
-async def _post(
-    request: Request,
-    breach_id: uuid.UUID,
-    form: FormData,
-    name: str,
-    inputs: tuple[str, ...],
-    act: Callable[[Page, dict[str, Any]], None],
-) -> Response:
-    def done(pg: Page, data: dict[str, Any]) -> str:
-        act(pg, data)
-        return f"{PAGE}/{breach_id}?done={name}#{name}"
-
-    return await post_fields(
-        request,
-        form,
-        name=name,
-        inputs=inputs,
-        act=done,
-        on_failure=lambda f: _render_detail(request, breach_id, f, status=422),
-    )
+PAGES = RegisterPages(PAGE, _render_list, _render_detail, anchor=True)
 
 
 @router.post(PAGE + "/{breach_id}/status")
 async def change_status(request: Request, breach_id: str) -> Response:
-    bid, form = parse_uuid(breach_id), await request.form()
-
-    def act(pg: Page, data: dict[str, Any]) -> None:
+    def act(pg: Page, bid: uuid.UUID, data: dict[str, Any]) -> None:
         change = forms.build(BreachStatusChange, data, pg.t)
         breaches.change_status(pg.db, actor=pg.principal, breach_id=bid, data=change)
 
-    return await _post(request, bid, form, "status", ("status", "note"), act)
+    return await PAGES.post_record(request, breach_id, name="status", inputs=("status", "note"), act=act)
 
 
 @router.post(PAGE + "/{breach_id}/affected")
 async def find_affected(request: Request, breach_id: str) -> Response:
-    bid, form = parse_uuid(breach_id), await request.form()
-
-    def act(pg: Page, data: dict[str, Any]) -> None:
+    def act(pg: Page, bid: uuid.UUID, data: dict[str, Any]) -> None:
         query = forms.build(AffectedQuery, data, pg.t)
         breaches.find_affected(pg.db, actor=pg.principal, breach_id=bid, query=query)
 
-    return await _post(request, bid, form, "affected", L.AFFECTED_INPUTS, act)
+    return await PAGES.post_record(request, breach_id, name="affected", inputs=L.AFFECTED_INPUTS, act=act)
 
 
 @router.post(PAGE + "/{breach_id}/notifications")
 async def notify(request: Request, breach_id: str) -> Response:
-    bid, form = parse_uuid(breach_id), await request.form()
-
-    def act(pg: Page, data: dict[str, Any]) -> None:
+    def act(pg: Page, bid: uuid.UUID, data: dict[str, Any]) -> None:
         notice = forms.build(NotificationCreate, data, pg.t)
         breaches.notify(pg.db, actor=pg.principal, breach_id=bid, data=notice)
 
-    return await _post(request, bid, form, "notify", L.NOTIFY_INPUTS, act)
+    return await PAGES.post_record(request, breach_id, name="notify", inputs=L.NOTIFY_INPUTS, act=act)

@@ -7,11 +7,9 @@ refugio.dataprotection's read models; must not import refugio.api, refugio.cli o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,7 +21,7 @@ from refugio.web.common import Failure
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.dpregisters import labels as L
 from refugio.web.dpregisters.labels import form_state as form_context
-from refugio.web.dpregisters.posting import post_fields
+from refugio.web.dpregisters.posting import RegisterPages
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/dataprotection/dpia"
@@ -51,43 +49,22 @@ def dpia_page(request: Request) -> Response:
     return _render_list(request)
 
 
-async def _post_list(
-    request: Request,
-    form: FormData,
-    name: str,
-    inputs: tuple[str, ...],
-    act: Callable[[Page, dict[str, Any]], str],
-) -> Response:
-    return await post_fields(
-        request,
-        form,
-        name=name,
-        inputs=inputs,
-        act=act,
-        on_failure=lambda f: _render_list(request, f, status=422),
-    )
-
-
 @router.post(PAGE + "/activities")
 async def record_activity(request: Request) -> Response:
-    form = await request.form()
-
     def act(pg: Page, data: dict[str, Any]) -> str:
         dpia.record_activity(pg.db, actor=pg.principal, data=forms.build(ActivityCreate, data, pg.t))
         return f"{PAGE}?done=activity#activities"
 
-    return await _post_list(request, form, "activity", L.ACTIVITY_INPUTS, act)
+    return await PAGES.post_list(request, name="activity", inputs=L.ACTIVITY_INPUTS, act=act)
 
 
 @router.post(PAGE)
 async def open_dpia(request: Request) -> Response:
-    form = await request.form()
-
     def act(pg: Page, data: dict[str, Any]) -> str:
         made = dpia.open_dpia(pg.db, actor=pg.principal, data=forms.build(DpiaCreate, data, pg.t))
         return f"{PAGE}/{made.id}?done=opened"
 
-    return await _post_list(request, form, "dpia", L.DPIA_INPUTS, act)
+    return await PAGES.post_list(request, name="dpia", inputs=L.DPIA_INPUTS, act=act)
 
 
 def _render_detail(
@@ -116,53 +93,29 @@ def dpia_detail(request: Request, dpia_id: str) -> Response:
     return _render_detail(request, parse_uuid(dpia_id))
 
 
-async def _post_detail(
-    request: Request,
-    did: uuid.UUID,
-    form: FormData,
-    name: str,
-    inputs: tuple[str, ...],
-    act: Callable[[Page, dict[str, Any]], None],
-) -> Response:
-    def done(pg: Page, data: dict[str, Any]) -> str:
-        act(pg, data)
-        return f"{PAGE}/{did}?done={name}"
-
-    return await post_fields(
-        request,
-        form,
-        name=name,
-        inputs=inputs,
-        act=done,
-        on_failure=lambda f: _render_detail(request, did, f, status=422),
-    )
+PAGES = RegisterPages(PAGE, _render_list, _render_detail)
 
 
 @router.post(PAGE + "/{dpia_id}/risks")
 async def add_risk(request: Request, dpia_id: str) -> Response:
-    did, form = parse_uuid(dpia_id), await request.form()
-
-    def act(pg: Page, data: dict[str, Any]) -> None:
+    def act(pg: Page, did: uuid.UUID, data: dict[str, Any]) -> None:
         dpia.add_risk(pg.db, actor=pg.principal, dpia_id=did, risk=forms.build(RiskInput, data, pg.t))
 
-    return await _post_detail(request, did, form, "risk", L.RISK_INPUTS, act)
+    return await PAGES.post_record(request, dpia_id, name="risk", inputs=L.RISK_INPUTS, act=act)
 
 
 @router.post(PAGE + "/{dpia_id}/risks/{index}/remove")
 async def remove_risk(request: Request, dpia_id: str, index: int) -> Response:
-    did, form = parse_uuid(dpia_id), await request.form()
-
-    def act(pg: Page, data: dict[str, Any]) -> None:
+    def act(pg: Page, did: uuid.UUID, data: dict[str, Any]) -> None:
         dpia.remove_risk(pg.db, actor=pg.principal, dpia_id=did, index=index)
 
-    return await _post_detail(request, did, form, "risk", (), act)
+    return await PAGES.post_record(request, dpia_id, name="risk", inputs=(), act=act)
 
 
 @router.post(PAGE + "/{dpia_id}/course")
 async def course(request: Request, dpia_id: str) -> Response:
-    did, form = parse_uuid(dpia_id), await request.form()
-
-    def act(pg: Page, data: dict[str, Any]) -> None:
+    def act(pg: Page, did: uuid.UUID, data: dict[str, Any]) -> None:
         dpia.transition(pg.db, actor=pg.principal, dpia_id=did, data=forms.build(DpiaTransition, data, pg.t))
 
-    return await _post_detail(request, did, form, "course", ("action", "dpo_opinion", "review_date"), act)
+    inputs = ("action", "dpo_opinion", "review_date")
+    return await PAGES.post_record(request, dpia_id, name="course", inputs=inputs, act=act)

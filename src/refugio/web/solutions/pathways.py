@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from refugio.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.registration import queries as registry
 from refugio.security.permissions import Permission
 from refugio.solutions import queries
@@ -26,6 +25,7 @@ from refugio.solutions.service import pathways
 from refugio.web import forms
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import split_codes, text
+from refugio.web.solutions.actions import Refusal, add_actions
 from refugio.web.solutions.labels import APPLICATION_STATES, EDUCATION, PATHWAY_KINDS
 
 router = APIRouter(include_in_schema=False)
@@ -100,8 +100,10 @@ def _items(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _step(pg: Page, form: FormData, verb: str, key: str) -> Any:
+def _step(pg: Page, form: FormData, verb: str, key: str) -> str:
+    """Do the action; where to go next (a new offer's page, else the page it was posted from)."""
     t, db, actor = pg.t, pg.db, pg.principal
+    back = f"{PATH}/{key}" if key else PATH
     if verb == "offer":
         names = ("operation_id", "kind", "title", "provider", "destination_iso3", "places", "closes_on")
         payload: dict[str, Any] = forms.compact({n: text(form, n) for n in names})
@@ -113,55 +115,39 @@ def _step(pg: Page, form: FormData, verb: str, key: str) -> Any:
         if text(form, "family_link"):
             criteria["family_link"] = True
         payload["criteria"] = criteria
-        return pathways.create_offer(db, actor=actor, data=forms.build(OfferCreate, payload, t)).id
+        made = pathways.create_offer(db, actor=actor, data=forms.build(OfferCreate, payload, t)).id
+        return f"{PATH}/{made}"
     if verb == "profile":
         data = {"education": text(form, "education"), "skills": _items(text(form, "skills")),
                 "languages": split_codes(text(form, "languages"))}  # fmt: skip
         built = forms.build(ProfileIn, forms.compact(data), t)
         pathways.set_profile(db, actor=actor, individual_id=_person_id(pg, text(form, "person")), data=built)
-        return None
+        return back
     if verb == "shortlist":
         who = parse_uuid(text(form, "individual_id"))
         pathways.shortlist(db, actor=actor, offer_id=parse_uuid(key), individual_id=who)
-        return None
+        return back
     move = forms.build(ApplicationMove, {"status": text(form, "status"), "note": text(form, "note")}, t)
     pathways.move(db, actor=actor, application_id=parse_uuid(text(form, "application_id")), data=move)
-    return None
+    return back
 
 
-def _act(request: Request, form: FormData, verb: str, key: str) -> Response:
-    try:
-        with state_of(request).page(request) as pg:
-            pg.check_csrf(form)
-            made = _step(pg, form, verb, key)
-    except (ValidationFailed, Conflict, PermissionDenied) as exc:
-        errors = list(getattr(exc, "errors", [])) or [FieldError("form", exc.message, "refused")]
-        status = 422 if isinstance(exc, ValidationFailed) else 409 if isinstance(exc, Conflict) else 403
-        if verb in ("offer", "profile"):
-            values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-            return _list(request, failed=verb, errors=errors, values=values, status=status)
-        failed = text(form, "application_id") or text(form, "individual_id")
-        return _offer(request, parse_uuid(key), failed=failed, errors=errors, status=status)
-    if verb == "offer":
-        return RedirectResponse(f"{PATH}/{made}", status_code=303)
-    return RedirectResponse(f"{PATH}/{key}" if key else PATH, status_code=303)
+def _refused(request: Request, r: Refusal) -> Response:
+    if r.verb in ("offer", "profile"):
+        return _list(request, failed=r.verb, errors=r.errors, values=r.values, status=r.status)
+    failed = text(r.values, "application_id") or text(r.values, "individual_id")
+    return _offer(request, parse_uuid(r.key), failed=failed, errors=r.errors, status=r.status)
 
 
-def _handler(verb: str, keyed: bool) -> Any:
-    async def with_key(request: Request, key: str) -> Response:
-        form = await request.form()
-        return await run_in_threadpool(_act, request, form, verb, key)
-
-    async def plain(request: Request) -> Response:
-        form = await request.form()
-        return await run_in_threadpool(_act, request, form, verb, "")
-
-    handler = with_key if keyed else plain
-    handler.__name__ = f"pathways_{verb}"
-    return handler
-
-
-router.add_api_route(f"{PATH}/offers", _handler("offer", False), methods=["POST"])
-router.add_api_route(f"{PATH}/profiles", _handler("profile", False), methods=["POST"])
-router.add_api_route(f"{PATH}/{{key}}/shortlist", _handler("shortlist", True), methods=["POST"])
-router.add_api_route(f"{PATH}/{{key}}/move", _handler("move", True), methods=["POST"])
+add_actions(
+    router,
+    name="pathways",
+    step=_step,
+    refused=_refused,
+    routes=[
+        (f"{PATH}/offers", "offer"),
+        (f"{PATH}/profiles", "profile"),
+        (f"{PATH}/{{key}}/shortlist", "shortlist"),
+        (f"{PATH}/{{key}}/move", "move"),
+    ],
+)

@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from refugio.core.errors import FieldError, ValidationFailed
 from refugio.registration import queries as registry
 from refugio.security.permissions import Permission
 from refugio.solutions import queries
@@ -27,6 +26,7 @@ from refugio.solutions.service import resettlement
 from refugio.web import forms
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import text
+from refugio.web.solutions.actions import Refusal, add_actions
 from refugio.web.solutions.labels import CASE_STATES, CATEGORIES, PRIORITIES
 
 router = APIRouter(include_in_schema=False)
@@ -89,18 +89,19 @@ def errf_xml(request: Request, key: str) -> Response:
     )
 
 
-def _step(pg: Page, form: FormData, verb: str, key: str) -> None:
+def _step(pg: Page, form: FormData, verb: str, key: str) -> str:
+    """Do the action; where to go next (the page)."""
     t, db, actor = pg.t, pg.db, pg.principal
     if verb == "quota":
         fields = ("state_iso3", "year", "label", "places", "operation_id")
         data_q = forms.build(QuotaCreate, forms.compact({f: text(form, f) for f in fields}), t)
         resettlement.create_quota(db, actor=actor, data=data_q)
-        return
+        return PATH
     if verb == "identify":
         fields = ("household_id", "primary_category", "secondary_category", "priority", "needs_summary")
         data_i = forms.build(ResettlementIdentify, forms.compact({f: text(form, f) for f in fields}), t)
         resettlement.identify(db, actor=actor, data=data_i)
-        return
+        return PATH
     case_id = parse_uuid(key)
     on = forms.compact({"on": text(form, "on")}).get("on")
     day = _date(on)
@@ -122,6 +123,7 @@ def _step(pg: Page, form: FormData, verb: str, key: str) -> None:
         resettlement.record_departure(db, actor=actor, case_id=case_id, on=day)
     elif verb == "withdraw":
         resettlement.withdraw(db, actor=actor, case_id=case_id, reason=text(form, "reason"))
+    return PATH
 
 
 def _date(value: Any) -> Any:
@@ -135,41 +137,19 @@ def _date(value: Any) -> Any:
         raise ValidationFailed.single("on", "a date (YYYY-MM-DD)", "bad_date") from None
 
 
-def _act(request: Request, form: FormData, verb: str, key: str) -> Response:
-    try:
-        with state_of(request).page(request) as pg:
-            pg.check_csrf(form)
-            _step(pg, form, verb, key)
-    except (ValidationFailed, Conflict, PermissionDenied) as exc:
-        errors = list(getattr(exc, "errors", [])) or [FieldError("form", exc.message, "conflict")]
-        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-        failed = key if verb not in ("quota", "identify") else (
-            "quota" if verb == "quota" else f"identify-{values.get('household_id', '')}")  # fmt: skip
-        status = 422 if isinstance(exc, ValidationFailed) else 409 if isinstance(exc, Conflict) else 403
-        return _page(request, failed=failed, errors=errors, values=values, status=status)
-    return RedirectResponse(PATH, status_code=303)
+def _refused(request: Request, r: Refusal) -> Response:
+    failed = r.key if r.verb not in ("quota", "identify") else (
+        "quota" if r.verb == "quota" else f"identify-{r.values.get('household_id', '')}")  # fmt: skip
+    return _page(request, failed=failed, errors=r.errors, values=r.values, status=r.status)
 
 
-def _handler(verb: str, with_key: bool) -> Any:
-    if with_key:
-
-        async def keyed(request: Request, key: str) -> Response:
-            form = await request.form()
-            return await run_in_threadpool(_act, request, form, verb, key)
-
-        keyed.__name__ = f"resettlement_{verb}"
-        return keyed
-
-    async def plain(request: Request) -> Response:
-        form = await request.form()
-        return await run_in_threadpool(_act, request, form, verb, "")
-
-    plain.__name__ = f"resettlement_{verb}"
-    return plain
-
-
-router.add_api_route(f"{PATH}/quotas", _handler("quota", False), methods=["POST"])
-router.add_api_route(f"{PATH}/cases", _handler("identify", False), methods=["POST"])
-for _verb in ("submit", "decision", "departure", "withdraw"):
-    router.add_api_route(f"{PATH}/cases/{{key}}/{_verb}", _handler(_verb, True), methods=["POST"])
+add_actions(
+    router,
+    name="resettlement",
+    step=_step,
+    refused=_refused,
+    routes=[(f"{PATH}/quotas", "quota"), (f"{PATH}/cases", "identify")]
+    + [(f"{PATH}/cases/{{key}}/{verb}", verb) for verb in ("submit", "decision", "departure", "withdraw")],
+    code="conflict",
+)
 __all__ = ["router"]

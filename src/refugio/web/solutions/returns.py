@@ -14,12 +14,11 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from refugio.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from refugio.core.errors import FieldError, NotFound, ValidationFailed
 from refugio.registration import queries as registry
 from refugio.security.permissions import Permission
 from refugio.solutions.returns import queries, service, visits
@@ -37,6 +36,7 @@ from refugio.stats.returns_report import return_intentions_report
 from refugio.web import forms
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import text
+from refugio.web.solutions.actions import Refusal, add_actions
 from refugio.web.solutions.return_labels import (
     CONDITIONS,
     DIMENSIONS,
@@ -255,43 +255,30 @@ def _step(pg: Page, form: FormData, verb: str, key: str) -> str:
     return f"{PATH}/{rid}"
 
 
-def _act(request: Request, form: FormData, verb: str, key: str) -> Response:
-    try:
-        with state_of(request).page(request) as pg:
-            pg.check_csrf(form)
-            target = _step(pg, form, verb, key)
-    except (ValidationFailed, Conflict, PermissionDenied) as exc:
-        errors = list(getattr(exc, "errors", [])) or [FieldError("form", exc.message, "refused")]
-        status = 422 if isinstance(exc, ValidationFailed) else 409 if isinstance(exc, Conflict) else 403
-        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-        if verb in ("register", "sign_off"):
-            return _list(request, failed=verb, errors=errors, values=values, status=status)
-        if verb.startswith("visit") or verb == "plan_visit":
-            failed = verb if verb == "plan_visit" else key
-            return _visits(request, failed=failed, errors=errors, values=values, status=status)
-        return _return(request, parse_uuid(key), failed=verb, errors=errors, values=values, status=status)
-    return RedirectResponse(target, status_code=303)
+def _refused(request: Request, r: Refusal) -> Response:
+    if r.verb in ("register", "sign_off"):
+        return _list(request, failed=r.verb, errors=r.errors, values=r.values, status=r.status)
+    if r.verb.startswith("visit") or r.verb == "plan_visit":
+        failed = r.verb if r.verb == "plan_visit" else r.key
+        return _visits(request, failed=failed, errors=r.errors, values=r.values, status=r.status)
+    return _return(
+        request, parse_uuid(r.key), failed=r.verb, errors=r.errors, values=r.values, status=r.status
+    )
 
 
-def _handler(verb: str, keyed: bool) -> Any:
-    async def with_key(request: Request, key: str) -> Response:
-        form = await request.form()
-        return await run_in_threadpool(_act, request, form, verb, key)
-
-    async def plain(request: Request) -> Response:
-        form = await request.form()
-        return await run_in_threadpool(_act, request, form, verb, "")
-
-    handler = with_key if keyed else plain
-    handler.__name__ = f"returns_{verb}"
-    return handler
-
-
-router.add_api_route(f"{PATH}/register", _handler("register", False), methods=["POST"])
-router.add_api_route(f"{PATH}/sign-off", _handler("sign_off", False), methods=["POST"])
-router.add_api_route(f"{PATH}/visits/plan", _handler("plan_visit", False), methods=["POST"])
-router.add_api_route(f"{PATH}/visits/{{key}}/done", _handler("visit_done", True), methods=["POST"])
-router.add_api_route(f"{PATH}/visits/{{key}}/cancel", _handler("visit_cancel", True), methods=["POST"])
-router.add_api_route(f"{PATH}/{{key}}/depart", _handler("depart", True), methods=["POST"])
-router.add_api_route(f"{PATH}/{{key}}/cancel", _handler("cancel", True), methods=["POST"])
-router.add_api_route(f"{PATH}/{{key}}/monitoring", _handler("monitoring", True), methods=["POST"])
+add_actions(
+    router,
+    name="returns",
+    step=_step,
+    refused=_refused,
+    routes=[
+        (f"{PATH}/register", "register"),
+        (f"{PATH}/sign-off", "sign_off"),
+        (f"{PATH}/visits/plan", "plan_visit"),
+        (f"{PATH}/visits/{{key}}/done", "visit_done"),
+        (f"{PATH}/visits/{{key}}/cancel", "visit_cancel"),
+        (f"{PATH}/{{key}}/depart", "depart"),
+        (f"{PATH}/{{key}}/cancel", "cancel"),
+        (f"{PATH}/{{key}}/monitoring", "monitoring"),
+    ],
+)
