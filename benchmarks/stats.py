@@ -3,6 +3,9 @@
     .venv/bin/python benchmarks/stats.py                       # 10 M people, SQLite store in a temp dir
     .venv/bin/python benchmarks/stats.py --people 1000000      # smaller
     .venv/bin/python benchmarks/stats.py --postgres postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python benchmarks/stats.py --workdir /tmp/b                # keep the SQLite store there
+    .venv/bin/python benchmarks/stats.py --store-url sqlite:////tmp/b/bench.sqlite3 --no-full
+                                     # measure a store left by an earlier run (same --people and --seed)
 
 What it does, in one run, on the same data:
 
@@ -63,6 +66,19 @@ REFERENCE = dt.date(2026, 11, 1)
 DIMS = ["sex", "age", "population_type", "origin", "site", "period"]
 POP_WEIGHTS = [0.55, 0.2, 0.08, 0.02, 0.08, 0.04, 0.03]
 Row = tuple[str, float, float, int, str]
+
+
+class Results(list[Row]):
+    """The rows of the final table, each also printed as soon as it is measured (long runs)."""
+
+    def append(self, row: Row) -> None:
+        what, best, first, peak, note = row
+        print(f"  ... {what:<58} {best:8.3f} {first:8.3f} {peak:7d} MiB  {note}", flush=True)
+        super().append(row)
+
+    def extend(self, rows: Any) -> None:
+        for row in rows:
+            self.append(row)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,13 +148,13 @@ def generate(n: int, seed: int) -> dict[str, np.ndarray]:
         "arrival": arrival,
         "entry": np.maximum(arrival, dob_ymd),  # registered on arrival (or born later)
         "exit": np.zeros(n, dtype=np.int32),
-        "hh": hh.astype(np.int64),
+        "household": hh.astype(np.int64),
     }
 
 
 def frame_of(cols: dict[str, np.ndarray]) -> Frame:
     return frame_from_arrays(
-        {k: v for k, v in cols.items() if k != "hh"},
+        dict(cols),
         {"sex": SEXES, "population_type": POP_TYPES, "origin": ORIGINS, "site": SITES},
     )
 
@@ -343,6 +359,20 @@ def main() -> int:
         help="PostgreSQL server URL: a database refugio_bench_<random> is made and dropped",
     )
     parser.add_argument("--no-store", action="store_true", help="skip the store (SQL baseline, end to end)")
+    parser.add_argument(
+        "--store-url",
+        help="an existing store left by an earlier run with the same --people and --seed (migrated to "
+        "head first): measured instead of writing a new one",
+    )
+    parser.add_argument(
+        "--no-full", action="store_true", help="skip the full recomputation from the store (long runs)"
+    )
+    parser.add_argument(
+        "--no-sql-baseline", action="store_true", help="skip baseline (b), the SQL GROUP BY (long runs)"
+    )
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="with --postgres: the PostgreSQL store only (run apart)"
+    )
     args = parser.parse_args()
     n = args.people
     print(f"refugio stats benchmark: {n:,} people, reference date {REFERENCE}, dims {' x '.join(DIMS)}")
@@ -353,7 +383,7 @@ def main() -> int:
     print(f"generate columns (NumPy)                 {time.perf_counter() - t:8.2f} s")
     frame = frame_of(cols)
 
-    results: list[Row] = []
+    results = Results()
 
     best, first, peak, dense = measure(
         lambda: count(frame, dims=DIMS, reference=REFERENCE, engine="dense"), 3
@@ -380,7 +410,7 @@ def main() -> int:
 
     import pandas as pd
 
-    df = pd.DataFrame({k: v for k, v in cols.items() if k != "hh"})
+    df = pd.DataFrame({k: v for k, v in cols.items() if k != "household"})
     best, first, peak, series = measure(lambda table=df: pandas_groupby(table), 2)
     ok = pandas_dict(series) == {(k[0], k[1], k[2], k[3], k[4], k[5]): v for k, v in reference.items()}
     results.append(
@@ -390,48 +420,60 @@ def main() -> int:
 
     stores: list[tuple[str, str, Callable[[], Any] | None]] = []
     tmp = tempfile.TemporaryDirectory(prefix="refugio-bench-")
-    if not args.no_store:
+    if args.store_url:
+        from refugio.store import migrate
+        from refugio.store.engine import make_engine
+
+        engine = make_engine(args.store_url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        name = "PostgreSQL" if args.store_url.startswith("postgres") else "SQLite"
+        stores.append((name, args.store_url, None))
+    elif not args.no_store:
         workdir = args.workdir or Path(tmp.name)
         workdir.mkdir(parents=True, exist_ok=True)
         path = workdir / "bench.sqlite3"
-        path.unlink(missing_ok=True)
-        took = load_sqlite(path, cols)
-        print(f"write store, SQLite executemany          {took:8.2f} s  ({path})")
-        stores.append(("SQLite", f"sqlite:///{path}", None))
+        if not args.no_sqlite:
+            path.unlink(missing_ok=True)
+            took = load_sqlite(path, cols)
+            print(f"write store, SQLite executemany          {took:8.2f} s  ({path})", flush=True)
+            stores.append(("SQLite", f"sqlite:///{path}", None))
         if args.postgres:
             from tests.conftest import fresh_postgres_database
 
             ctx = fresh_postgres_database(args.postgres)
             pg_url = ctx.__enter__()
             took = load_postgres(pg_url, cols)
-            print(f"write store, PostgreSQL COPY             {took:8.2f} s")
+            print(f"write store, PostgreSQL COPY             {took:8.2f} s", flush=True)
             stores.append(("PostgreSQL", pg_url, ctx.__exit__))  # type: ignore[arg-type]
     del cols
     for name, url, _close in stores:
-        best, first, peak, rows = measure(lambda url=url: sql_groupby(url), 1)
-        ok = sql_dict(rows) == reference
-        results.append(
-            (
-                f"baseline (b) SQL GROUP BY on the store, {name}",
-                best,
-                first,
-                peak,
-                "same cells" if ok else "DIFFERENT",
+        if not args.no_sql_baseline:
+            best, first, peak, rows = measure(lambda url=url: sql_groupby(url), 1)
+            ok = sql_dict(rows) == reference
+            results.append(
+                (
+                    f"baseline (b) SQL GROUP BY on the store, {name}",
+                    best,
+                    first,
+                    peak,
+                    "same cells" if ok else "DIFFERENT",
+                )
             )
-        )
-        reset_peak()
-        read, agg, counts = from_store(url)
-        ok = as_label_dict(counts) == reference
-        results.append((f"refugio end to end, {name}: read store", read, read, _status("VmHWM"), ""))
-        results.append(
-            (
-                f"refugio end to end, {name}: disaggregate",
-                agg,
-                agg,
-                _status("VmHWM"),
-                "same cells" if ok else "DIFFERENT",
+        if not args.no_full:
+            reset_peak()
+            read, agg, counts = from_store(url)
+            ok = as_label_dict(counts) == reference
+            results.append((f"refugio end to end, {name}: read store", read, read, _status("VmHWM"), ""))
+            results.append(
+                (
+                    f"refugio end to end, {name}: disaggregate",
+                    agg,
+                    agg,
+                    _status("VmHWM"),
+                    "same cells" if ok else "DIFFERENT",
+                )
             )
-        )
         results.extend(snapshot_path(name, url, reference, n))
     for _name, _url, close in stores:
         if close is not None:
@@ -459,7 +501,7 @@ def main() -> int:
             print(
                 f"bar (issue 19): statistics end to end from the {store} store at {n:,} people <= 5 s: "
                 f"{'MET' if best <= 5 else 'NOT MET'} ({best:.2f} s through the snapshot; "
-                f"full recomputation {full:.2f} s)"
+                + (f"full recomputation {full:.2f} s)" if full else "full recomputation not run: --no-full)")
             )
     return 0 if all("DIFFERENT" not in r[4] for r in results) else 1
 

@@ -6,6 +6,10 @@ changed anything the dashboard shows: people, households, exit dates, sites, spe
 therefore seen by the next request, which brings the snapshot up to date and misses the cache; nothing is
 evicted by time. Permission is checked on every call, cached or not. One process-wide LRU of CACHE_SIZE
 dashboards and CHART_CACHE_SIZE images; entries are aggregate, disclosure-controlled figures only.
+
+Charts are keyed by what they are drawn from — the published table's content, the format, title and
+language — not by the generation: after a write, only the charts whose table changed are drawn again
+(a chart is a function of its published table alone).
 """
 
 from __future__ import annotations
@@ -149,12 +153,31 @@ def chart(
     (`gettext` translates its words into `language`)."""
     if name not in charts.CHARTS or name not in board.tables:
         raise NotFound(f"no chart {name!r}")
-    key = (board.key, name, fmt, title, language)
+    table = board.tables[name]
+    key = (drawn_from(table), name, fmt, title, language)
     translate = gettext or (lambda message: message)
     return _CHARTS.get_or_make(
         key,
-        lambda: charts.render(board.tables[name], name, fmt, title=title, gettext=translate),
+        lambda: charts.render(table, name, fmt, title=title, gettext=translate),
         counted=counted,
+    )
+
+
+def drawn_from(table: Table) -> tuple[Hashable, ...]:
+    """Everything of a published table a chart may show (its cells, columns, suppressions, titles,
+    source and rule), as a cache key: two tables with the same key draw the same chart."""
+    return (
+        table.name,
+        table.title,
+        table.title_msg,
+        tuple(sorted(table.title_values.items())),
+        repr(table.columns),
+        tuple(tuple(row) for row in table.rows),
+        tuple(sorted(table.status.items())),
+        tuple(sorted(table.total_rows)),
+        tuple(table.notes),
+        table.source,
+        table.rule.id,
     )
 
 

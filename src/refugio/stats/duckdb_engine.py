@@ -29,8 +29,9 @@ DENSE_LIMIT = 8_000_000  # cells; the bincount array is 8 bytes a cell
 Period = Literal["day", "week", "month", "year"]
 Basis = Literal["stock", "arrivals", "registrations"]
 
-# the columns of a population frame, in the order of the rows handed to `build_frame`
-COLUMNS = ("sex", "dob", "population_type", "origin", "site", "arrival", "entry", "exit")
+# the columns of a population frame, in the order of the rows handed to `build_frame`; `household` is a
+# number per household (the same for the members of one household), counted by `households`
+COLUMNS = ("sex", "dob", "population_type", "origin", "site", "arrival", "entry", "exit", "household")
 CATEGORICAL = ("sex", "population_type", "origin", "site")
 DIMENSIONS = ("sex", "age", "population_type", "origin", "site", "period")
 
@@ -55,10 +56,10 @@ class Frame:
 
 def build_frame(partitions: Iterable[Sequence[Sequence[Any]]]) -> Frame:
     """Columns from row partitions of (sex, dob YYYYMMDD, population type, origin, site, arrival YYYYMMDD
-    or None, entry YYYYMMDD, exit YYYYMMDD or None)."""
+    or None, entry YYYYMMDD, exit YYYYMMDD or None, household id: numbered here)."""
     import numpy as np
 
-    encoders = {c: _Encoder() for c in CATEGORICAL}
+    encoders = {c: _Encoder() for c in (*CATEGORICAL, "household")}
     chunks: dict[str, list[NDArray[Any]]] = {c: [] for c in COLUMNS}
     total = 0
     for rows in partitions:
@@ -77,7 +78,11 @@ def build_frame(partitions: Iterable[Sequence[Sequence[Any]]]) -> Frame:
         name: (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32))
         for name, parts in chunks.items()
     }
-    values = {name: [str(v) if v is not None else "" for v in enc] for name, enc in encoders.items()}
+    values = {
+        name: [str(v) if v is not None else "" for v in enc]
+        for name, enc in encoders.items()
+        if name in CATEGORICAL
+    }
     return Frame(total, columns, values)
 
 
@@ -93,12 +98,13 @@ def frame_from_arrays(columns: dict[str, NDArray[Any]], values: dict[str, list[s
 # packed blocks (the snapshot's storage, refugio.stats.snapshot)
 
 _INTS = ("dob", "arrival", "entry", "exit")
+_UINTS = ("household",)  # little-endian uint32 in a packed block
 
 
 def pack_rows(rows: Sequence[Sequence[Any]]) -> bytes:
     """Rows in the order of COLUMNS as one byte string: a JSON header (row count, the values of each
     categorical column) then each column as little-endian integers (categorical codes uint16, dates
-    int32 with 0 for none)."""
+    int32 with 0 for none, household numbers uint32)."""
     import json
 
     import numpy as np
@@ -113,7 +119,9 @@ def pack_rows(rows: Sequence[Sequence[Any]]) -> bytes:
             values[name] = [str(v) if v is not None else "" for v in enc]
             parts.append(codes.tobytes())
         else:
-            parts.append(np.fromiter((v or 0 for v in col), dtype="<i4", count=len(col)).tobytes())
+            kind = "<u4" if name in _UINTS else "<i4"
+            values_of = col if None not in col else [v or 0 for v in col]
+            parts.append(np.fromiter(values_of, dtype=kind, count=len(col)).tobytes())
     header = json.dumps({"n": len(rows), "values": values}, separators=(",", ":")).encode()
     return len(header).to_bytes(4, "little") + header + b"".join(parts)
 
@@ -138,6 +146,9 @@ def frame_from_packed(payloads: Iterable[bytes], *, keep_sites: set[str] | None 
                 offset += 2 * n
                 lut = np.fromiter((encoders[name][v] for v in header["values"][name]), dtype=np.int32)
                 block[name] = lut[codes] if n else np.zeros(0, dtype=np.int32)
+            elif name in _UINTS:
+                block[name] = np.frombuffer(payload, dtype="<u4", count=n, offset=offset).astype(np.int64)
+                offset += 4 * n
             else:
                 block[name] = np.frombuffer(payload, dtype="<i4", count=n, offset=offset).astype(np.int32)
                 offset += 4 * n
@@ -158,6 +169,18 @@ def frame_from_packed(payloads: Iterable[bytes], *, keep_sites: set[str] | None 
 
 # ---------------------------------------------------------------------------------------------
 # counting
+
+
+def households(frame: Frame) -> int:
+    """Households with at least one person of the frame still there (no exit date: active)."""
+    import numpy as np
+
+    numbers = frame.columns["household"][frame.columns["exit"] == 0]
+    if not len(numbers):
+        return 0
+    seen = np.zeros(int(numbers.max()) + 1, dtype=bool)
+    seen[numbers] = True
+    return int(np.count_nonzero(seen))
 
 
 @dataclass

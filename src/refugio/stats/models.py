@@ -193,6 +193,17 @@ class StatsPerson(Base):
     arrival: Mapped[int | None] = mapped_column(Integer)
     entry: Mapped[int] = mapped_column(Integer)
     exit: Mapped[int | None] = mapped_column(Integer)
+    household: Mapped[int | None] = mapped_column(Integer)  # `StatsHousehold.number`
+
+
+class StatsHousehold(Base):
+    """A household's number in the snapshot (what the packed blocks carry per person, to count
+    households among any people counted): given when the snapshot first meets the household."""
+
+    __tablename__ = "stats_household"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
 
 
 class StatsBlock(Base):

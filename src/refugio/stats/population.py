@@ -1,6 +1,6 @@
 """The one module of refugio.stats that reads the registration tables: the people of an operation (or
-one of its sites) that an actor may count, as columns for `duckdb_engine`, and the two counts the
-dashboard needs beside them (people with an active specific need; households).
+one of its sites) that an actor may count, as columns for `duckdb_engine` (with their households), and
+the count the dashboard needs beside them (people with an active specific need).
 
 Why not through refugio.registration.queries: the population is read with ONE set-based SELECT over
 the person table (joins to households, sites and the first household, a subquery of exit events,
@@ -84,8 +84,8 @@ def resolve_operation(session: Session, *, actor: Principal, operation: str | uu
 
 def person_select(dialect: str, people: ColumnElement[bool], *, with_ids: bool = False) -> Any:
     """The one SELECT computing the counted columns of the people matching `people` (a condition on
-    the individual table): sex, dob, population type, origin, site, arrival, entry, exit — preceded by
-    the individual's id and operation when `with_ids`."""
+    the individual table): sex, dob, population type, origin, site, arrival, entry, exit, household id —
+    preceded by the individual's id and operation when `with_ids`."""
     first = aliased(Household)  # the household the person was registered with
     ref_prefix = func.substr(Individual.ref, 1, func.length(Individual.ref) - 3)
     left = (
@@ -118,6 +118,7 @@ def person_select(dialect: str, people: ColumnElement[bool], *, with_ids: bool =
             _ymd(func.coalesce(Individual.arrival_date, Household.arrival_date), dialect),
             entry,
             exit_,
+            Individual.household_id,
         )
         .join(Household, Household.id == Individual.household_id)
         .join(Site, Site.id == Individual.site_id)
@@ -135,11 +136,16 @@ def people_rows(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Any]:
 
 def everyone(dialect: str, block_size: int) -> Any:
     """SELECT every registered person's id, operation, block number (consecutive runs of `block_size`
-    people of an operation) and counted columns: the snapshot rebuilt in one INSERT … SELECT."""
+    people of an operation), counted columns and household number (from `stats_household`, filled
+    first): the snapshot rebuilt in one INSERT … SELECT."""
+    from refugio.stats.models import StatsHousehold
+
     rows = person_select(dialect, literal(True), with_ids=True).subquery()
     cols = list(rows.c)
     number = func.row_number().over(partition_by=cols[1], order_by=cols[0]) - 1
-    return select(cols[0], cols[1], cast(number / block_size, Integer), *cols[2:])
+    return select(
+        cols[0], cols[1], cast(number / block_size, Integer), *cols[2:-1], StatsHousehold.number
+    ).join(StatsHousehold, StatsHousehold.household_id == cols[-1])
 
 
 def population_query(session: Session, *, actor: Principal, operation: Operation, site: Site | None) -> Any:
@@ -236,18 +242,11 @@ def need_counts(session: Session, *, actor: Principal, population: Population) -
     return {(cat, sex): int(n) for cat, sex, n in session.execute(stmt).all()}
 
 
-def household_count(session: Session, *, actor: Principal, population: Population) -> int:
-    """Households with at least one active person the actor may count."""
-    stmt = select(func.count(func.distinct(Individual.household_id))).where(*_in_scope(actor, population))
-    return int(session.scalar(stmt) or 0)
-
-
 __all__ = [
     "PARTITION",
     "Population",
     "counted_sites",
     "everyone",
-    "household_count",
     "load_population",
     "need_counts",
     "people_rows",

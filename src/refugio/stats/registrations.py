@@ -33,7 +33,6 @@ from refugio.stats.brackets import DEFAULT, AgeBrackets
 from refugio.stats.disclosure import DisclosureRule, published
 from refugio.stats.population import (
     Population,
-    household_count,
     load_population,
     need_counts,
     resolve_operation,
@@ -400,7 +399,9 @@ def key_figures(
             end=reference,
         ).total
 
-    households = household_count(session, actor=actor, population=population)
+    from refugio.stats.duckdb_engine import households as engine_households
+
+    households = engine_households(population.frame)
 
     def safe(n: int) -> int | str:
         value = published(n, "primary" if 0 < n < rule.threshold else None, rule)

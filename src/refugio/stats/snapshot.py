@@ -1,11 +1,13 @@
 """The columnar snapshot of the registered population: what statistics read instead of recomputing
 every person's columns from the registry at each request.
 
-Three tables (migration 0015): `stats_person` holds one row per person of the columns counted over
-(sex, date of birth, population type, origin, site, arrival, entry, exit), exactly as the full
-population query (`population.person_select`) computes them; `stats_block` holds those rows packed as
-columns, up to BLOCK people of one operation a block; `stats_dirty` lists the people changed since, written
-by the database's own triggers whatever made the change (a service, a set-based import, a merge).
+Four tables (migrations 0015, 0025): `stats_person` holds one row per person of the columns counted
+over (sex, date of birth, population type, origin, site, arrival, entry, exit), exactly as the full
+population query (`population.person_select`) computes them, and the number of the person's household
+(`stats_household` numbers households, so that households are counted from the blocks too);
+`stats_block` holds those rows packed as columns, up to BLOCK people of one operation a block;
+`stats_dirty` lists the people changed since, written by the database's own triggers whatever made the
+change (a service, a set-based import, a merge).
 
 `refresh` brings the snapshot up to date: it takes the dirty people (DELETE … RETURNING, so that a change
 committed meanwhile stays listed for the next refresh), recomputes their rows with the same query as the
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from refugio.stats.models import StatsBlock, StatsDirty, StatsPerson, StatsState
+from refugio.stats.models import StatsBlock, StatsDirty, StatsHousehold, StatsPerson, StatsState
 from refugio.store.blobs import read_blobs
 from refugio.store.locking import for_update
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 BLOCK = 16_384  # people per block (a refresh repacks the blocks of the people it recomputed)
 CHUNK = 2_000  # people recomputed per query
 COLUMNS = ("sex", "dob", "population_type", "origin", "site", "arrival", "entry", "exit")
+PACKED = (*COLUMNS, "household")  # the columns of a block (duckdb_engine.COLUMNS)
 
 
 def generation(session: Session) -> int:
@@ -74,11 +77,29 @@ class _Blocks:
         return state[0]
 
 
+def _household_numbers(session: Session, household_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The snapshot's numbers of these households, numbering those it meets for the first time."""
+
+    def known() -> dict[uuid.UUID, int]:
+        found = select(StatsHousehold.household_id, StatsHousehold.number).where(
+            StatsHousehold.household_id.in_(household_ids)
+        )
+        return {hid: number for hid, number in session.execute(found)}
+
+    numbers = known()
+    new = sorted(household_ids - set(numbers))
+    if new:
+        session.execute(insert(StatsHousehold), [{"household_id": hid} for hid in new])
+        numbers = known()
+    return numbers
+
+
 def _recompute(session: Session, ids: Sequence[uuid.UUID], blocks: _Blocks) -> set[tuple[uuid.UUID, int]]:
     """Rewrite the rows of `ids` from the registry; the blocks touched, before and after."""
     from refugio.stats.population import people_rows
 
     rows = people_rows(session, ids)
+    numbers = _household_numbers(session, {row[-1] for row in rows})
     existing = {
         iid: (op, block)
         for iid, op, block in session.execute(
@@ -91,7 +112,7 @@ def _recompute(session: Session, ids: Sequence[uuid.UUID], blocks: _Blocks) -> s
     if existing:
         session.execute(delete(StatsPerson).where(StatsPerson.individual_id.in_(list(existing))))
     fresh = []
-    for iid, op, *values in rows:
+    for iid, op, *values, household_id in rows:
         before = existing.get(iid)
         block = before[1] if before is not None and before[0] == op else blocks.allocate(op)
         touched.add((op, block))
@@ -101,6 +122,7 @@ def _recompute(session: Session, ids: Sequence[uuid.UUID], blocks: _Blocks) -> s
                 "operation_id": op,
                 "block": block,
                 **dict(zip(COLUMNS, values, strict=True)),
+                "household": numbers[household_id],
             }
         )
     if fresh:
@@ -111,11 +133,18 @@ def _recompute(session: Session, ids: Sequence[uuid.UUID], blocks: _Blocks) -> s
 def _repack(session: Session, operation_id: uuid.UUID, block: int) -> None:
     from refugio.stats.duckdb_engine import pack_rows
 
-    rows = session.execute(
-        select(*(getattr(StatsPerson, c) for c in COLUMNS)).where(
-            StatsPerson.operation_id == operation_id, StatsPerson.block == block
-        )
-    ).all()
+    # Core rows (no ORM row processing), the nullable dates as 0: a block is 16k rows, read at each refresh
+    columns = [
+        func.coalesce(getattr(StatsPerson, c), 0)
+        if c in ("arrival", "exit", "household")
+        else getattr(StatsPerson, c)
+        for c in PACKED
+    ]
+    rows = (
+        session.connection()
+        .execute(select(*columns).where(StatsPerson.operation_id == operation_id, StatsPerson.block == block))
+        .all()
+    )
     session.execute(
         delete(StatsBlock).where(StatsBlock.operation_id == operation_id, StatsBlock.block == block)
     )
@@ -147,6 +176,7 @@ def refresh(session: Session) -> int:
 def rebuild(session: Session) -> int:
     """Throw the snapshot away and build it again from the registry, set-based (one INSERT … SELECT,
     then every block packed); the number of people in it."""
+    from refugio.registration.models import Household
     from refugio.stats.population import everyone
 
     dialect = session.get_bind().dialect.name
@@ -154,7 +184,11 @@ def rebuild(session: Session) -> int:
     session.execute(delete(StatsDirty))  # what is committed from here on is in the SELECT below
     session.execute(delete(StatsBlock))
     session.execute(delete(StatsPerson))
-    names = ["individual_id", "operation_id", "block", *COLUMNS]
+    session.execute(delete(StatsHousehold))
+    session.execute(
+        insert(StatsHousehold).from_select(["household_id"], select(Household.id).order_by(Household.id))
+    )
+    names = ["individual_id", "operation_id", "block", *PACKED]
     session.execute(insert(StatsPerson).from_select(names, everyone(dialect, BLOCK)))
     blocks = session.execute(select(StatsPerson.operation_id, StatsPerson.block).distinct()).all()
     for operation_id, block in blocks:
@@ -177,12 +211,37 @@ def load_frame(session: Session, operation_id: uuid.UUID, *, sites: Iterable[str
 
 def frame_rows(frame: Frame) -> list[tuple[Any, ...]]:
     """The people of a frame as sorted tuples of decoded values (to compare two frames)."""
+    return sorted(frame_rows_unsorted(frame))
+
+
+def household_groups(frame: Frame) -> list[list[tuple[Any, ...]]]:
+    """The people of a frame grouped by household (each group's people sorted, the groups sorted): equal
+    for two frames whose people are the same and live in the same households, however numbered."""
+    rows = frame_rows_unsorted(frame)
+    groups: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for number, row in zip(frame.columns["household"].tolist(), rows, strict=True):
+        groups[number].append(row)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def frame_rows_unsorted(frame: Frame) -> list[tuple[Any, ...]]:
+    """The people of a frame as tuples of decoded values, in the frame's order."""
     c, v = frame.columns, frame.values
-    decoded = defaultdict(list)
+    decoded = {}
     for name in COLUMNS:
         codes = c[name].tolist()
         decoded[name] = [v[name][k] for k in codes] if name in v else codes
-    return sorted(zip(*(decoded[n] for n in COLUMNS), strict=True))
+    return list(zip(*(decoded[n] for n in COLUMNS), strict=True))
 
 
-__all__ = ["BLOCK", "frame_rows", "generation", "load_frame", "pending", "rebuild", "refresh"]
+__all__ = [
+    "BLOCK",
+    "frame_rows",
+    "frame_rows_unsorted",
+    "generation",
+    "household_groups",
+    "load_frame",
+    "pending",
+    "rebuild",
+    "refresh",
+]
