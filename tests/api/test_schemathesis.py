@@ -46,8 +46,6 @@ KNOWN: set[tuple[str, str]] = {
     ("positive_data_acceptance", "POST /dataprotection/breaches/{breach_id}/affected"),  # dates 1970-2200
     ("positive_data_acceptance", "POST /dataprotection/requests"),  # a reference not registered
     ("positive_data_acceptance", "GET /sharing/frameworks/{name}/values"),
-    ("positive_data_acceptance", "GET /stats/global/{year}"),
-    ("positive_data_acceptance", "GET /stats/operations/{operation}/charts/{name}.{ext}"),
     ("positive_data_acceptance", "GET /tracking/charts/{name}.{fmt}"),
     ("positive_data_acceptance", "GET /tracking/flow-surveys/form.xlsx"),
     ("positive_data_acceptance", "POST /dedup/desk-check"),
