@@ -4,6 +4,7 @@
 #   make demo    setup, then `refugio demo`
 #   make test    setup, then `make check`
 #   make check   ruff check, ruff format --check, mypy, lint-imports, pytest (in that order, stops at the first failure)
+#                pytest runs in PYTEST_WORKERS parallel processes (pytest-xdist; default auto = one per core)
 #   make lint    the static part of check
 #   make fmt     format and autofix
 #   make bench   run every benchmarks/*.py
@@ -24,6 +25,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core
 HTMX := node_modules/htmx.org/dist/htmx.min.js
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 DEMO_ARGS ?=
 
 STAMP_PYTHON := $(VENV)/.stamp-python
@@ -81,7 +83,7 @@ check: $(STAMP_PYTHON)
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=30 $(PYTEST_ARGS)
 
 lint: $(STAMP_PYTHON)
 	$(BIN)/ruff check

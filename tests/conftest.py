@@ -96,7 +96,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     target = os.environ.get(PG_REPORT_ENV)
-    if target:
+    # Under pytest-xdist every report reaches the controller too: only it writes (a worker counts its own).
+    if target and not hasattr(session.config, "workerinput"):
         Path(target).write_text(f"{_pg_passed}\n", encoding="utf-8")
 
 

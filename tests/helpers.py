@@ -55,6 +55,7 @@ _postgres_template: dict[str, str] = {}
 
 
 _TEMPLATE_MAX_AGE_S = 6 * 3600
+_TEMPLATE_LOCK = 0x5E_F061_0001  # pg_advisory_lock key of the template build
 
 
 def _drop_stale_postgres_templates(conn: Connection) -> None:
@@ -83,6 +84,9 @@ def _migrated_postgres_template(admin: Engine, base: URL) -> str:
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(versions.glob("*.py")))).hexdigest()[:12]
     name = f"refugio_tmpl_{digest}"
     with admin.connect() as conn:
+        # One builder at a time per server: pytest-xdist workers (and other test sessions) start together;
+        # the others wait here, then find the template built. Released when the connection closes.
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _TEMPLATE_LOCK})
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
         if exists is None:
             _drop_stale_postgres_templates(conn)

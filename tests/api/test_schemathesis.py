@@ -61,6 +61,7 @@ KNOWN: set[tuple[str, str]] = {
     ("positive_data_acceptance", "POST /solutions/claims"),
     ("positive_data_acceptance", "POST /solutions/returns/visits"),  # participants must be registered
     ("positive_data_acceptance", "POST /solutions/matching/runs"),
+    ("positive_data_acceptance", "POST /solutions/matching/models"),  # the CSV text is checked line by line
     ("positive_data_acceptance", "POST /solutions/resettlement/cases"),
     ("positive_data_acceptance", "POST /tracing/requests"),
     ("positive_data_acceptance", "POST /tracking/assessments"),

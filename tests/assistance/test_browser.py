@@ -89,4 +89,3 @@ def test_the_report_fits_the_screen(served: tuple[str, World], width: int) -> No
         page.click("a:has-text('Report')")
         expect(page.locator("figure.chart svg")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=f"/tmp/h15-report-{width}.png", full_page=True)

@@ -199,3 +199,32 @@ def test_requests_through_the_cli(past: Past, tmp_path) -> None:  # type: ignore
     )
     output = result.output + (result.stderr if result.stderr_bytes is not None else "")
     assert result.exit_code == 1 and "RIGHTS_VIEW" in output
+
+
+def test_the_registration_pages_say_why_a_record_holds_no_personal_data(
+    client: TestClient, past: Past
+) -> None:
+    """An erased person's page names the erasure and its request; a person anonymised by a retention rule
+    names the rule; a person neither erased nor anonymised shows no such notice."""
+    from refugio.dataprotection import service as retention
+    from refugio.dataprotection.schemas import RetentionPolicy
+
+    w = past.world
+    refs = _refs(past)
+    dpo = _auth(client, "dpo")
+    son = client.post(f"{API}/requests", json={"kind": "erasure", "ref": refs["son"]}, headers=dpo).json()
+    client.post(f"{API}/requests/{son['ref']}/verify", json={"evidence": "his guardian's ID"}, headers=dpo)
+    assert client.post(f"{API}/requests/{son['ref']}/erase", headers=dpo).json()["erased"] is True
+    with unit_of_work(w.container.sessions) as s:
+        retention.run_retention(s, actor=w.who("dpo"), rules=RetentionPolicy(), dry_run=False)
+
+    sign_in(client, "admin")
+    page = client.get(f"/people/{w.son_id}").text
+    assert "personal data were erased on" in page and son["ref"] in page
+    page = client.get(f"/people/{w.child_id}").text  # died three years ago: the deceased people's rule
+    assert "were anonymised on" in page and "retention rule “Deceased people”" in page
+    assert "erased on" not in page
+    page = client.get(f"/people/{w.woman_id}").text
+    assert "personal data were" not in page
+    client.cookies.set("refugio_locale", "fr")
+    assert "ont été effacées le" in client.get(f"/people/{w.son_id}").text

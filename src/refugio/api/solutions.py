@@ -426,3 +426,7 @@ router.include_router(_pathways.router)
 from refugio.api import solutions_returns as _returns  # noqa: E402
 
 router.include_router(_returns.router)
+
+from refugio.api import solutions_scores as _scores  # noqa: E402
+
+router.include_router(_scores.router)

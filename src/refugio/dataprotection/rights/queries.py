@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
+from refugio.dataprotection.models import Anonymised
 from refugio.dataprotection.rights import policy
 from refugio.dataprotection.rights.enums import OPEN_STATUSES, Requester, RequestKind, RequestStatus
 from refugio.dataprotection.rights.errors import RequestNotFound
 from refugio.dataprotection.rights.models import RightsRequest, Tombstone
-from refugio.dataprotection.rights.schemas import RequestStep, RightsRequestRead, TombstoneRead
+from refugio.dataprotection.rights.schemas import ErasureMark, RequestStep, RightsRequestRead, TombstoneRead
 from refugio.security.principals import Principal
 
 _OPEN = [s.value for s in OPEN_STATUSES]
@@ -126,3 +127,17 @@ def tombstone(session: Session, *, actor: Principal, ref: str) -> TombstoneRead 
         erased_by=found.erased_by,
         request_ref=request_ref,
     )
+
+
+def erasure_mark(session: Session, *, object_type: str, object_id: uuid.UUID) -> ErasureMark | None:
+    """Why a person's or household's record holds no personal data any more, for its own page: erased
+    (the tombstone, with its request) or anonymised by a retention rule; None when neither. The caller
+    has already shown the reader may see the record; the mark itself holds no personal data."""
+    stone = session.get(Tombstone, (object_type, object_id))
+    if stone is not None:
+        request_ref = session.scalar(select(RightsRequest.ref).where(RightsRequest.id == stone.request_id))
+        return ErasureMark(kind="erased", at=stone.erased_at, request_ref=request_ref)
+    done = session.get(Anonymised, (object_type, object_id))
+    if done is not None:
+        return ErasureMark(kind="anonymised", at=done.at, rule=done.rule)
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -130,3 +130,13 @@ class TombstoneRead(BaseModel):
     erased_at: dt.datetime
     erased_by: str
     request_ref: str | None
+
+
+class ErasureMark(BaseModel):
+    """Why a registration record shows no personal data: erased on a data subject's request (with the
+    request's reference) or anonymised by a retention rule (with the rule). No personal data."""
+
+    kind: Literal["erased", "anonymised"]
+    at: dt.datetime
+    request_ref: str | None = None
+    rule: str | None = None

@@ -182,8 +182,14 @@ class RestrictedLP:
         self.x = np.asarray(sol.col_value)
         duals = -np.asarray(sol.row_dual)
         n = self.problem.n_cases
-        self.u = np.maximum(duals[:n], 0.0)
         self.lam = np.maximum(duals[n:], 0.0).reshape(self.problem.capacities.shape)
+        # a case whose column sits at its bound of 1 has its price on that bound, not on its row: the
+        # price of a case is its best priced score among the columns (the dual the pricing needs)
+        p = self.problem
+        c, loc = p.pair_case[self.pairs], p.pair_locality[self.pairs]
+        priced = p.pair_score[self.pairs] - (p.sizes[c] * self.lam[loc]).sum(axis=1)
+        self.u = np.maximum(duals[:n], 0.0)
+        np.maximum.at(self.u, c, priced)
         self.value = -float(self.h.getInfo().objective_function_value)
         return bool(self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
 

@@ -15,6 +15,7 @@ from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, ob
 
 DENSE_LIMIT = 20_000_000  # cases x localities above which no dense score table is built (no improvement)
 _FORBIDDEN = -1e6
+CHUNK = 400  # families of one class re-dealt together at most
 
 
 def load() -> None:
@@ -28,8 +29,15 @@ def _dense(problem: Problem) -> FloatArray:
     return table
 
 
-def reassign_classes(problem: Problem, assignment: IntArray, table: FloatArray, deadline: float) -> bool:
-    """Re-deal the places of each class of equal families among them (in place); True when it gained."""
+def reassign_classes(
+    problem: Problem,
+    assignment: IntArray,
+    table: FloatArray,
+    deadline: float,
+    rng: np.random.Generator | None = None,
+) -> bool:
+    """Re-deal the places of each class of equal families among them (in place); True when it gained.
+    A class larger than CHUNK is dealt in chunks of families drawn by `rng` (the first ones without)."""
     from scipy.optimize import linear_sum_assignment
 
     _keys, cls = np.unique(problem.sizes, axis=0, return_inverse=True)
@@ -37,10 +45,15 @@ def reassign_classes(problem: Problem, assignment: IntArray, table: FloatArray, 
     gained = False
     order = np.argsort(cls, kind="stable")
     bounds = np.flatnonzero(np.r_[True, cls[order][1:] != cls[order][:-1], True])
+    # a large class is re-dealt in chunks: an assignment problem grows with the cube of its size, and
+    # the deadline is checked between chunks (the time limit is the limit)
+    chunks: list[IntArray] = []
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        if b - a < 2 or time.perf_counter() > deadline:
+        members = order[a:b] if b - a <= CHUNK or rng is None else rng.permutation(order[a:b])
+        chunks.extend(members[start : start + CHUNK] for start in range(0, b - a, CHUNK))
+    for members in chunks:
+        if len(members) < 2 or time.perf_counter() > deadline:
             continue
-        members = order[a:b]
         slots = assignment[members]
         weights = np.where(slots[None, :] >= 0, table[members][:, np.maximum(slots, 0)], 0.0)
         weights = np.where(np.isfinite(weights), np.maximum(weights, 0.0), _FORBIDDEN)
@@ -86,9 +99,10 @@ def improve(problem: Problem, assignment: IntArray, deadline: float) -> IntArray
     table = _dense(problem)
     result = assignment.copy()
     before = objective(problem, result)
+    rng = np.random.default_rng(0)  # deterministic: the same chunks of large classes for the same input
     while time.perf_counter() < deadline:
         moved = move_singles(problem, result, table, deadline)
-        dealt = reassign_classes(problem, result, table, deadline)
+        dealt = reassign_classes(problem, result, table, deadline, rng)
         if not (moved or dealt):
             break
     return result if objective(problem, result) >= before else assignment

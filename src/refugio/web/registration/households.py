@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from refugio.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from refugio.dataprotection.rights import queries as rights
 from refugio.registration import queries
 from refugio.registration import service as registration
 from refugio.registration.schemas import AddressChange, BirthCreate, HouseholdCreate, HouseholdMove
@@ -34,6 +35,7 @@ from refugio.web.common import (
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, opt, plain_input, text
 from refugio.web.registration import desk as desk_check
+from refugio.web.registration.erasure import erasure_notice
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELDS = 40 * forms.MAX_ROWS  # room for a household of the largest size the schema allows
@@ -195,6 +197,7 @@ def _render_household(request: Request, household_id: uuid.UUID, failure: Failur
             address=form_context(failure, "address"),
             focal=form_context(failure, "focal_point"),
             move=form_context(failure, "move"),
+            **erasure_notice(pg, rights.erasure_mark(pg.db, object_type="household", object_id=hh.id)),
         )
 
 

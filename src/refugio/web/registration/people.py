@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from refugio.dataprotection.rights import queries as rights
 from refugio.protection import queries as protection
 from refugio.registration import certificate, queries
 from refugio.registration import service as registration
@@ -44,6 +45,7 @@ from refugio.web.common import (
 from refugio.web.context import Page, parse_uuid, state_of
 from refugio.web.forms import FormErrors, plain_input, split_codes, text
 from refugio.web.protection.labels import PROTECTION_LABELS
+from refugio.web.registration.erasure import erasure_notice
 from refugio.web.rendering import partial_date
 from refugio.web.solutions.labels import NOTICE_LABELS
 
@@ -85,6 +87,7 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             case_status=_status_label(pg),
             rsd_notices=solutions.person_notices(pg.db, actor=pg.principal, individual_id=p.id),
             rsd_labels=NOTICE_LABELS,
+            **erasure_notice(pg, rights.erasure_mark(pg.db, object_type="individual", object_id=p.id)),
         )
 
 

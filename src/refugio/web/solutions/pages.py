@@ -270,3 +270,7 @@ router.include_router(_pathways.router)
 from refugio.web.solutions import returns as _returns  # noqa: E402
 
 router.include_router(_returns.router)
+
+from refugio.web.solutions import scores as _scores  # noqa: E402
+
+router.include_router(_scores.router)
