@@ -45,37 +45,21 @@ KNOWN: set[tuple[str, str]] = {
     ("positive_data_acceptance", "POST /retention/holds"),
     ("positive_data_acceptance", "POST /dataprotection/breaches/{breach_id}/affected"),  # dates 1970-2200
     ("positive_data_acceptance", "POST /dataprotection/requests"),  # a reference not registered
-    # issuing_country " · " has the schema's 3 characters but is stripped to 1 (registration's Code3);
-    # met once new operations shifted the seeded generation (data subject rights)
-    ("positive_data_acceptance", "POST /individuals/{key}/documents"),
-    ("positive_data_acceptance", "GET /households"),
-    ("positive_data_acceptance", "GET /individuals"),
-    ("positive_data_acceptance", "GET /search"),
     ("positive_data_acceptance", "GET /sharing/frameworks/{name}/values"),
-    ("positive_data_acceptance", "GET /stats/global/{year}"),
-    ("positive_data_acceptance", "GET /stats/operations/{operation}/charts/{name}.{ext}"),
-    ("positive_data_acceptance", "GET /stats/operations/{operation}/disaggregation"),
-    ("positive_data_acceptance", "GET /stats/operations/{operation}/tables"),
     ("positive_data_acceptance", "GET /tracking/charts/{name}.{fmt}"),
     ("positive_data_acceptance", "GET /tracking/flow-surveys/form.xlsx"),
-    ("positive_data_acceptance", "POST /assistance/collections"),
-    ("positive_data_acceptance", "POST /assistance/plans/{plan}/reconcile"),
-    ("positive_data_acceptance", "POST /assistance/plans/{plan}/steps"),
-    ("positive_data_acceptance", "POST /assistance/programmes"),
     ("positive_data_acceptance", "POST /dedup/desk-check"),
     ("positive_data_acceptance", "POST /households"),
     ("positive_data_acceptance", "POST /protection/cases"),
     ("positive_data_acceptance", "POST /protection/cases/from-need"),
-    ("positive_data_acceptance", "POST /protection/cases/search"),
     ("positive_data_acceptance", "POST /protection/organisations"),
     ("positive_data_acceptance", "POST /protection/services"),
-    ("positive_data_acceptance", "POST /search"),
-    ("positive_data_acceptance", "POST /sharing/funding/plans/{plan_id}/contributions"),
     ("positive_data_acceptance", "POST /sharing/keys/compute"),
     ("positive_data_acceptance", "POST /sharing/keys/sensitivity"),
     ("positive_data_acceptance", "POST /sharing/ledger"),
     ("positive_data_acceptance", "POST /sharing/pledges"),
-    ("positive_data_acceptance", "POST /sharing/pledges/{pledge_id}/updates"),
+    # not met in the run before the matching-models operation shifted the seeded generation; met after
+    ("positive_data_acceptance", "POST /assistance/plans/{plan}/reconcile"),
     ("positive_data_acceptance", "POST /solutions/claims"),
     ("positive_data_acceptance", "POST /solutions/returns/visits"),  # participants must be registered
     ("positive_data_acceptance", "POST /solutions/matching/runs"),
@@ -84,7 +68,6 @@ KNOWN: set[tuple[str, str]] = {
     ("positive_data_acceptance", "POST /tracing/requests"),
     ("positive_data_acceptance", "POST /tracking/assessments"),
     ("positive_data_acceptance", "POST /tracking/flow-surveys/form"),
-    ("positive_data_acceptance", "PUT /sharing/funding/plans/{plan_id}/requirements"),
 }
 
 

@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from refugio.api import problems
+from refugio.api.admission import Admission
 from refugio.api.agreements import router as agreements_router
 from refugio.api.assistance import router as assistance_router
 from refugio.api.assistance_complaints import router as assistance_complaints_router
@@ -80,6 +81,11 @@ ROUTERS = (
 )
 
 
+# requests of the API running at once: below the database pool (40) and anyio's worker threads (40),
+# leaving room for the web pages and for the follow-up units of work of refused reads
+ADMITTED = 24
+
+
 def build_api(container: Container) -> FastAPI:
     """The /api/v1 application for `container` (not yet mounted)."""
     api = FastAPI(
@@ -94,6 +100,8 @@ def build_api(container: Container) -> FastAPI:
     api.state.container = container
     problems.install(api)
     api.add_middleware(ApiGuard, max_bytes=container.settings.max_request_bytes)
+    # outermost: a request waiting its turn holds no thread and no connection (refugio.api.admission)
+    api.add_middleware(Admission, limit=ADMITTED)
     for router in ROUTERS:
         api.include_router(router)
     api.state.api_routes = [route for router in ROUTERS for route in router.routes]  # for 405's Allow

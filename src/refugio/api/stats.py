@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -76,7 +76,7 @@ def _reference(date: dt.date | None) -> dt.date:
 
 @router.get("/global/{year}", summary="The standard global tables for a year (aggregate statistics)")
 def global_for_year(
-    year: int,
+    year: Annotated[int, Path(ge=1900, le=2100, description="A year such as 2024.")],
     session: Db,
     principal: Caller,
     table: Annotated[list[str] | None, Query(description="Only these tables.")] = None,
@@ -210,7 +210,7 @@ def operation_key_figures(
 )
 def operation_chart(
     operation: str,
-    name: str,
+    name: charts.ChartName,
     ext: Literal["png", "svg"],
     session: Db,
     principal: Caller,

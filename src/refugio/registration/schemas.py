@@ -27,7 +27,14 @@ from refugio.registration.enums import (
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 OptName = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100)]
-Code3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)]
+# three letters (an ISO 3166-1 alpha-3 country), in either case, spaces around allowed: the schema says
+# so (its pattern), so " · " (three characters, one letter once stripped) is refused by the schema too
+Code3 = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, min_length=3, max_length=3, pattern=r"^\s*[A-Za-z]{3}\s*$"
+    ),
+]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)]
 
 

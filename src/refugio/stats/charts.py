@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 from refugio.core.errors import ValidationFailed
 from refugio.stats.tables import TOTAL, Table
 
 ImageFormat = Literal["png", "svg"]
 FEMALE, MALE, OTHER = "#c2185b", "#1565c0", "#7b7b7b"
-CHARTS = ("pyramid", "arrivals", "by-site", "by-origin")
+ChartName = Literal["pyramid", "arrivals", "by-site", "by-origin"]
+CHARTS: tuple[str, ...] = get_args(ChartName)
 
 
 def _numbers(table: Table, column: str) -> list[float]:

@@ -254,3 +254,8 @@ __all__ = [
     "population_query",
     "resolve_operation",
 ]
+
+
+def every_household_id() -> Any:
+    """SELECT of every household's id, in id order (the snapshot numbers households in this order)."""
+    return select(Household.id).order_by(Household.id)

@@ -176,8 +176,7 @@ def refresh(session: Session) -> int:
 def rebuild(session: Session) -> int:
     """Throw the snapshot away and build it again from the registry, set-based (one INSERT … SELECT,
     then every block packed); the number of people in it."""
-    from refugio.registration.models import Household
-    from refugio.stats.population import everyone
+    from refugio.stats.population import every_household_id, everyone
 
     dialect = session.get_bind().dialect.name
     session.execute(for_update(session, select(StatsState.generation).where(StatsState.id == 1)))
@@ -185,9 +184,7 @@ def rebuild(session: Session) -> int:
     session.execute(delete(StatsBlock))
     session.execute(delete(StatsPerson))
     session.execute(delete(StatsHousehold))
-    session.execute(
-        insert(StatsHousehold).from_select(["household_id"], select(Household.id).order_by(Household.id))
-    )
+    session.execute(insert(StatsHousehold).from_select(["household_id"], every_household_id()))
     names = ["individual_id", "operation_id", "block", *PACKED]
     session.execute(insert(StatsPerson).from_select(names, everyone(dialect, BLOCK)))
     blocks = session.execute(select(StatsPerson.operation_id, StatsPerson.block).distinct()).all()

@@ -14,6 +14,10 @@ from sqlalchemy.engine import make_url
 
 from refugio.store import jsontext
 
+# 10 kept + 30 on demand = 40, the number of threads serving the synchronous routes (anyio's default
+# limit), so a request never waits for a connection that another request's thread is holding.
+POOL_OVERFLOW = 30
+
 
 def normalise_url(url: str) -> str:
     """Accept `postgresql://` and `postgres://` and route them to psycopg 3; expand `~` in SQLite paths."""
@@ -59,9 +63,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return create_engine(
             url,
             echo=echo,
-            pool_pre_ping=True,
+            pool_pre_ping=True,  # connections cut by a server restart are replaced on checkout
             pool_size=10,
-            max_overflow=20,
+            max_overflow=POOL_OVERFLOW,
             json_deserializer=jsontext.loads,
         )
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}")

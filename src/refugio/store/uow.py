@@ -3,7 +3,9 @@
 `Session` is re-exported as the type of the unit of work's session, so that the delivery channels,
 which never import SQLAlchemy, can name it. A write refused by a database constraint (two desks saving
 the same thing at once) leaves the unit of work as `core.errors.ConcurrentWrite`, without the driver's
-message, which holds the clashing values.
+message, which holds the clashing values (the log names the constraint). A database busy, lost or
+restarting, and a pool with no connection free in time, leave it as `core.errors.DatabaseUnavailable`
+(503 with Retry-After in the API), never as an unexpected error.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from refugio.core.errors import ConcurrentWrite, DatabaseUnavailable
@@ -46,6 +49,19 @@ def _run_after(factory: sessionmaker[Session], session: Session) -> None:
             log.exception("a follow-up of a unit of work failed")
 
 
+def _constraint(exc: IntegrityError) -> str:
+    """' <name>' of the constraint that refused a write where the driver says it (psycopg), else ''."""
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    return f" {name}" if name else ""
+
+
+def _kind(exc: Exception) -> str:
+    """What went wrong, without the driver's message (it may quote the statement's values)."""
+    if isinstance(exc, PoolTimeout):
+        return "no connection free in the pool in time"
+    return type(getattr(exc, "orig", None) or exc).__name__
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Open a session; commit if the block succeeds, roll everything back if it raises. Follow-ups
@@ -54,18 +70,20 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         session.rollback()
-        # the database message holds the clashing values: never pass it on or log it
-        log.warning("write refused by a database constraint (concurrent change?)")
+        # the database message holds the clashing values: never pass it on or log it (the name of the
+        # constraint holds none, and says where to look)
+        log.warning("write refused by a database constraint%s (concurrent change?)", _constraint(exc))
         raise ConcurrentWrite() from None
-    except OperationalError:
+    except (OperationalError, PoolTimeout) as exc:  # lost, restarted, locked, or no connection free in time
         with suppress(OperationalError):  # the connection may be gone: nothing was committed
             session.rollback()
-        log.warning("the database is busy or unavailable; the transaction was rolled back")
+        log.warning("the database is busy or unavailable (%s); the transaction was rolled back", _kind(exc))
         raise DatabaseUnavailable() from None
     except BaseException:
-        session.rollback()
+        with suppress(OperationalError):  # a lost connection must not hide the error being raised
+            session.rollback()
         raise
     finally:
         session.close()
