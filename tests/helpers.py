@@ -78,8 +78,9 @@ def _migrated_postgres_template(admin: Engine, base: URL) -> str:
     """A PostgreSQL database migrated to head once per test session (named after the migrations, so a
     new revision gets a new one), which each test's empty database is then created from: CREATE DATABASE
     … TEMPLATE copies files, where running the migrations took about two seconds per test."""
-    if "name" in _postgres_template:
-        return _postgres_template["name"]
+    server = f"{base.host}:{base.port}"  # one template per server (a test may start a private cluster)
+    if server in _postgres_template:
+        return _postgres_template[server]
     versions = Path(migrate.__file__).parent / "migrations" / "versions"
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(versions.glob("*.py")))).hexdigest()[:12]
     name = f"refugio_tmpl_{digest}"
@@ -100,7 +101,7 @@ def _migrated_postgres_template(admin: Engine, base: URL) -> str:
             conn.execute(text(f'ALTER DATABASE "{building}" RENAME TO "{name}"'))
             stamp = int(time.time())
             conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'refugio test template {stamp}'"))
-    _postgres_template["name"] = name
+    _postgres_template[server] = name
     return name
 
 
