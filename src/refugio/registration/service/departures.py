@@ -26,7 +26,7 @@ from refugio.registration.service.common import (
     refresh_name_index,
     refresh_size,
 )
-from refugio.registration.service.household_changes import _split_household
+from refugio.registration.service.household_changes import _split_household, move_event
 from refugio.registration.service.specific_needs import reapply_rules
 from refugio.security import audit
 from refugio.security.permissions import Permission
@@ -163,20 +163,8 @@ def _move_member(
     person.version += 1
     session.flush()
     for hh in (old, target):
-        add_event(
-            session,
-            operation_id=hh.operation_id,
-            household_id=hh.id,
-            individual_id=person.id,
-            event_type=EventType.HOUSEHOLD_CHANGE,
-            actor=actor,
-            occurred_on=effective_date,
-            summary=f"{person.ref} moved from {old.ref} to {target.ref}",
-            details={
-                "from": before,
-                "to": {"household": target.ref, "relationship": relationship},
-                "reason": reason.strip(),
-            },
+        move_event(
+            session, actor, hh, person, old, target, effective_date, before, relationship, reason.strip()
         )
     revoke_certificates(session, actor=actor, person=person, reason=f"holder moved to {target.ref}")
 

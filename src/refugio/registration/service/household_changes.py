@@ -98,6 +98,36 @@ def change_address(
     return household
 
 
+def move_event(
+    session: Session,
+    actor: Principal,
+    hh: Household,
+    person: Individual,
+    old: Household,
+    target: Household,
+    on: Any,
+    before: dict[str, Any],
+    relationship: str,
+    reason: str,
+) -> None:
+    """The household-change event of a person moved from `old` to `target`, in household `hh`."""
+    add_event(
+        session,
+        operation_id=hh.operation_id,
+        household_id=hh.id,
+        individual_id=person.id,
+        event_type=EventType.HOUSEHOLD_CHANGE,
+        actor=actor,
+        occurred_on=on,
+        summary=f"{person.ref} moved from {old.ref} to {target.ref}",
+        details={
+            "from": before,
+            "to": {"household": target.ref, "relationship": relationship},
+            "reason": reason,
+        },
+    )
+
+
 def move_individual(
     session: Session, *, actor: Principal, individual_id: uuid.UUID, data: HouseholdMove
 ) -> Individual:
@@ -124,20 +154,8 @@ def move_individual(
     session.flush()
     refresh_name_index(session, individual_ids=[person.id])
     for hh in (old, target):
-        add_event(
-            session,
-            operation_id=hh.operation_id,
-            household_id=hh.id,
-            individual_id=person.id,
-            event_type=EventType.HOUSEHOLD_CHANGE,
-            actor=actor,
-            occurred_on=data.effective_date,
-            summary=f"{person.ref} moved from {old.ref} to {target.ref}",
-            details={
-                "from": before,
-                "to": {"household": target.ref, "relationship": relationship},
-                "reason": data.reason,
-            },
+        move_event(
+            session, actor, hh, person, old, target, data.effective_date, before, relationship, data.reason
         )
         refresh_size(session, hh)
         reapply_rules(session, actor=actor, household=hh)
