@@ -140,18 +140,29 @@ def queues(ids: list[uuid.UUID]) -> tuple[list[list[tuple[uuid.UUID, threading.B
     return out, contested
 
 
+def wait_turn(start: float, pace: float, desk: int, k: int) -> None:
+    """With a pace, desk `desk` starts its k-th request no earlier than its k-th slot (desks spread
+    evenly over one pace); a desk that has fallen behind sends at once. Without a pace: no wait."""
+    if pace > 0:
+        delay = start + (k + desk / DESKS) * pace - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+
+
 def run_desks(
-    base: str, token: str, work: list[list[tuple[uuid.UUID, threading.Barrier | None]]]
+    base: str, token: str, work: list[list[tuple[uuid.UUID, threading.Barrier | None]]], pace: float
 ) -> tuple[list[float], dict[int, int], float]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
+    start = time.perf_counter()
 
     def desk(n: int) -> None:
         mine: list[float] = []
         codes: dict[int, int] = {}
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
-            for ent, meet in work[n]:
+            for k, (ent, meet) in enumerate(work[n]):
+                wait_turn(start, pace, n, k)
                 if meet is not None:
                     with contextlib.suppress(threading.BrokenBarrierError):
                         meet.wait(timeout=60)
@@ -179,14 +190,16 @@ def run_desks(
     return latencies, statuses, time.perf_counter() - t
 
 
-def run_baseline(base: str, token: str, requests: int) -> list[float]:
+def run_baseline(base: str, token: str, requests: int, pace: float) -> list[float]:
     latencies: list[float] = []
     lock = threading.Lock()
+    start = time.perf_counter()
 
-    def desk() -> None:
+    def desk(n: int) -> None:
         mine = []
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
-            for _ in range(max(1, requests // DESKS)):
+            for k in range(max(1, requests // DESKS)):
+                wait_turn(start, pace, n, k)
                 t = time.perf_counter()
                 with contextlib.suppress(httpx.HTTPError):
                     client.get("/api/v1/assistance/programmes")
@@ -194,7 +207,7 @@ def run_baseline(base: str, token: str, requests: int) -> list[float]:
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=desk) for _ in range(DESKS)]
+    threads = [threading.Thread(target=desk, args=(n,)) for n in range(DESKS)]
     for th in threads:
         th.start()
     for th in threads:
@@ -206,7 +219,7 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
-def run(backend: str, url: str, collections: int, workdir: Path) -> None:
+def run(backend: str, url: str, collections: int, workdir: Path, pace: float, baseline: int) -> None:
     data_dir = workdir / f"data-{backend}"
     t = time.perf_counter()
     ids = setup(url, data_dir, collections)
@@ -223,9 +236,9 @@ def run(backend: str, url: str, collections: int, workdir: Path) -> None:
         )
         r.raise_for_status()
         token = r.json()["token"]
-        floor = run_baseline(base, token, min(len(ids), 5_000))
+        floor = run_baseline(base, token, min(len(ids), baseline), pace)
         work, contested = queues(ids)
-        latencies, statuses, wall = run_desks(base, token, work)
+        latencies, statuses, wall = run_desks(base, token, work, pace)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -238,8 +251,14 @@ def run(backend: str, url: str, collections: int, workdir: Path) -> None:
         ).all()
     engine.dispose()
     doubles = (rows - distinct) + len(per_household)
+    offered = (
+        f"each desk paced at one request every {pace:g} s (offered {DESKS / pace:.1f} requests/s)"
+        if pace > 0
+        else "each desk sending its next request as soon as the last is answered (closed loop: the server's saturation)"
+    )
     print(
-        f"(2) {DESKS} desks, {len(ids):,} collections, {contested:,} ({100 * contested / len(ids):.1f} %) attempted at a second desk at the same moment"
+        f"(2) {DESKS} desks, {len(ids):,} collections, {contested:,} ({100 * contested / len(ids):.1f} %) attempted at a second desk at the same moment;"
+        f" {offered}; {wall:.0f} s"
     )
     print(
         f"    refugio POST /collections   p50 {pct(latencies, 50):7.1f} ms  p95 {pct(latencies, 95):7.1f} ms  {len(latencies) / wall:8.1f} requests/s  (aim: p95 <= 200 ms)"
@@ -267,6 +286,13 @@ def main() -> None:
     p.add_argument("--postgres", default=os.environ.get("REFUGIO_TEST_POSTGRES_URL"))
     p.add_argument("--skip-sqlite", action="store_true")
     p.add_argument("--desks", type=int, default=50, help="concurrent desks (50 for the aim)")
+    p.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds between one desk's requests (0: closed loop, each desk sends as soon as answered)",
+    )
+    p.add_argument("--baseline", type=int, default=5_000, help="requests of the read-only baseline")
     args = p.parse_args()
     globals()["DESKS"] = args.desks
     n = max(args.desks * 2, int(args.collections * args.scale))
@@ -274,7 +300,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="refugio-bench-desks-") as tmp:
         for backend in backends:
             with database(backend, args.postgres, Path(tmp), "desks") as url:
-                run(backend, url, n, Path(tmp))
+                run(backend, url, n, Path(tmp), args.pace, args.baseline)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,27 @@ def test_propose_from_the_three_files(client: TestClient, world: World) -> None:
     assert "Spring quota" in client.get("/solutions/matching").text
 
 
+def test_every_unreadable_file_is_named_at_once(client: TestClient, world: World) -> None:
+    """Two files that are not UTF-8 text: both named beside their fields in one answer, nothing saved."""
+    token = sign_in(client, "resettler")
+    form = {
+        "csrf_token": token,
+        "operation_id": str(world.operation_id),
+        "title": "Latin-1",
+        "time_limit": "5",
+    }
+    latin1 = "case_id,children,adults,seniors\nCé,1,2,0\n".encode("latin-1")
+    sent = {
+        "cases": ("cases.csv", latin1, "text/csv"),
+        "localities": ("places.csv", "locality_id,capacity\nSão,4\n".encode("latin-1"), "text/csv"),
+        "scores": ("s.csv", SCORES, "text/csv"),
+    }
+    r = client.post("/solutions/matching", data=form, files=sent)
+    assert r.status_code == 422
+    assert "cases.csv: not UTF-8 text" in r.text and "places.csv: not UTF-8 text" in r.text
+    assert runs(world) == []
+
+
 def test_propose_with_a_placement_score_model(client: TestClient, world: World) -> None:
     with unit_of_work(world.container.sessions) as s:
         model = score_models.train(

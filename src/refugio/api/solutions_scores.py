@@ -7,8 +7,6 @@ body. SOLUTIONS_VIEW reads, MATCHING_RUN trains and scores; both are audited.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from typing import Literal
 
@@ -83,8 +81,4 @@ def predict_scores(
     )
     if format == "json":
         return done
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["case_id", "locality_id", "score"])
-    writer.writerows((s.case_ref, s.locality_ref, f"{s.score:.6f}") for s in done.scores)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+    return Response(done.as_csv(), media_type="text/csv; charset=utf-8")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,6 +78,14 @@ class ScoresPrediction(BaseModel):
     unmodelled: dict[str, str]
     scores: list[PredictedScore]
     predicted_at: dt.datetime
+
+    def as_csv(self) -> str:
+        """SCORES.csv (`case_id,locality_id,score`), the file `refugio solutions match --scores` takes."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["case_id", "locality_id", "score"])
+        writer.writerows((s.case_ref, s.locality_ref, f"{s.score:.6f}") for s in self.scores)
+        return out.getvalue()
 
 
 class RunSettings(BaseModel):

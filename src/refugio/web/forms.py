@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
 
 from refugio.core.errors import FieldError, ValidationFailed
 from refugio.core.names import NAME_PARTS
@@ -99,6 +100,57 @@ def checked(form: FormData | Mapping[str, Any], key: str) -> bool:
 def upload(form: FormData, key: str) -> UploadFile | None:
     value = form.get(key)
     return value if isinstance(value, UploadFile) else None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file posted with a form, read to at most `limit` bytes (`too_large` when it had more)."""
+
+    filename: str
+    data: bytes
+    too_large: bool
+
+
+async def read_uploads(
+    request: Request, names: Sequence[str], *, limit: int, max_fields: int = 10
+) -> tuple[FormData, dict[str, Upload | None]]:
+    """The posted form and each named file (None when no file was chosen), each read to at most
+    `limit` bytes; the form's temporary files are closed before it returns. Form pages that take
+    files (the matching run, placement scores, the provider's report) read them here."""
+    form = await request.form(max_files=len(names), max_fields=max_fields)
+    files: dict[str, Upload | None] = {}
+    try:
+        for name in names:
+            part = form.get(name)
+            if not isinstance(part, UploadFile) or not part.filename:
+                files[name] = None
+                continue
+            raw = await part.read(limit + 1)
+            files[name] = Upload(part.filename, raw[:limit], len(raw) > limit)
+    finally:
+        await form.close()
+    return form, files
+
+
+def upload_texts(
+    files: Mapping[str, Upload | None], limit: int
+) -> tuple[dict[str, str | None], ValidationFailed | None]:
+    """Each upload as UTF-8 text (a byte-order mark dropped; None when no file was chosen), and every
+    file too large or not UTF-8 refused together, each beside its own field."""
+    texts: dict[str, str | None] = {}
+    errors: list[FieldError] = []
+    for name, upload in files.items():
+        texts[name] = None
+        if upload is None:
+            continue
+        if upload.too_large:
+            errors.append(FieldError(name, f"{upload.filename}: over {limit:,} bytes", "too_long"))
+            continue
+        try:
+            texts[name] = upload.data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors.append(FieldError(name, f"{upload.filename}: not UTF-8 text", "encoding"))
+    return texts, (ValidationFailed(errors) if errors else None)
 
 
 def split_codes(value: str) -> list[str]:

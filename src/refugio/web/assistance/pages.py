@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -321,24 +321,21 @@ async def plan_step(request: Request, code: str) -> Response:
 
 @router.post("/assistance/plans/{code}/reconcile")
 async def plan_reconcile(request: Request, code: str) -> Response:
-    form = await request.form(max_files=1, max_fields=5)
-    part = form.get("file")
-    data = await part.read(MAX_REPORT_BYTES + 1) if isinstance(part, UploadFile) else b""
-    await form.close()
-    return await run_in_threadpool(_reconcile_sync, request, form, code, data)
+    form, files = await forms.read_uploads(request, ("file",), limit=MAX_REPORT_BYTES, max_fields=5)
+    return await run_in_threadpool(_reconcile_sync, request, form, code, files["file"])
 
 
-def _reconcile_sync(request: Request, form: FormData, code: str, data: bytes) -> Response:
+def _reconcile_sync(request: Request, form: FormData, code: str, upload: forms.Upload | None) -> Response:
     web = state_of(request)
     try:
         with web.page(request) as pg:
             pg.check_csrf(form)
-            if not data:
+            if upload is None or not upload.data:
                 raise ValidationFailed.single("file", pg.gettext("Choose the provider's report to upload."))
-            if len(data) > MAX_REPORT_BYTES:
+            if upload.too_large:
                 raise ValidationFailed.single("file", pg.gettext("The file is too large."))
             key = web.container.keyring.payment_key()
-            result = reconcile.reconcile(pg.db, actor=pg.principal, plan_key=code, data=data, key=key)
+            result = reconcile.reconcile(pg.db, actor=pg.principal, plan_key=code, data=upload.data, key=key)
     except NotFound:
         raise
     except RefugioError as exc:

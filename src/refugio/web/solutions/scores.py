@@ -8,14 +8,12 @@ refugio.cli or refugio.main.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -83,33 +81,12 @@ def scores_page(request: Request) -> Response:
         return _list_page(pg)
 
 
-async def _read_upload(form: FormData, name: str) -> str | None:
-    """The text of an uploaded CSV (None when no file was chosen); refused when too big or not UTF-8."""
-    part = form.get(name)
-    if not isinstance(part, UploadFile) or not part.filename:
-        return None
-    raw = await part.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValidationFailed.single(name, f"{part.filename}: over {MAX_FILE_BYTES:,} bytes", "too_long")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed.single(name, f"{part.filename}: not UTF-8 text", "encoding") from None
-
-
 async def _upload_form(
     request: Request, names: tuple[str, ...]
 ) -> tuple[FormData, dict[str, str | None], ValidationFailed | None]:
-    form = await request.form(max_files=len(names), max_fields=10)
-    files: dict[str, str | None] = {}
-    refused: ValidationFailed | None = None
-    try:
-        for name in names:
-            files[name] = await _read_upload(form, name)
-    except ValidationFailed as exc:
-        refused = exc
-    finally:
-        await form.close()
+    """The form and its CSV files as text; every file too large or not UTF-8 refused together."""
+    form, uploads = await forms.read_uploads(request, names, limit=MAX_FILE_BYTES)
+    files, refused = forms.upload_texts(uploads, MAX_FILE_BYTES)
     return form, files, refused
 
 
@@ -202,12 +179,8 @@ def _predict(
                 pg.db, actor=pg.principal, data_dir=data_dir, operation_id=op, model_id=mid
             )
             return _model_page(pg, op, model, errors=_errors(pg, exc))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["case_id", "locality_id", "score"])
-    writer.writerows((s.case_ref, s.locality_ref, f"{s.score:.6f}") for s in done.scores)
     return Response(
-        out.getvalue(),
+        done.as_csv(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="scores-{mid}.csv"'},
     )
