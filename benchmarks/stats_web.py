@@ -20,6 +20,7 @@ cached. The people count shown is checked against the snapshot's.
 Then the home page `/` (its key figures: households, individuals by site, origin, sex and age, needs),
 the same four visits: uncached (every cache emptied), cached, after a write, cached again — beside the
 same floor. The individuals it shows are checked against the registry's count of active people.
+Last, each chart drawn from its table in this process: the page's SVG beside matplotlib (baseline).
 """
 
 from __future__ import annotations
@@ -182,6 +183,38 @@ def home_visits(page: Any, base: str, container: Any) -> list[tuple[str, dict[st
     return rows
 
 
+def drawing(container: Any) -> None:
+    """Each chart of the dashboard drawn from its table: the SVG the page shows (refugio's own SVG
+    writer) beside matplotlib drawing the same chart (the PNG download; the page's SVG until then)."""
+    import statistics
+
+    from refugio.security.principals import SYSTEM
+    from refugio.stats import charts, dashboard
+    from refugio.stats.disclosure import DEFAULT_RULE
+    from refugio.store.uow import unit_of_work
+
+    with unit_of_work(container.sessions) as s:
+        board = dashboard.dashboard(
+            s, actor=SYSTEM, operation="BEN", reference=REFERENCE, period="month", rule=DEFAULT_RULE
+        )
+    print()
+    print("drawing a chart from its table (median of 5 SVG, 3 matplotlib), in this process:")
+    for name in charts.CHARTS:
+        table = board.tables[name]
+        took = {}
+        for fmt, runs in (("svg", 5), ("png", 3)):
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                charts.render(table, name, fmt)  # type: ignore[arg-type]
+                times.append((time.perf_counter() - start) * 1000)
+            took[fmt] = statistics.median(times)
+        print(
+            f"  {name:<10} ({len(table.rows):>3} rows)  SVG {took['svg']:7.1f} ms   "
+            f"baseline matplotlib (PNG) {took['png']:7.1f} ms"
+        )
+
+
 def write_one(container: Any) -> None:
     from sqlalchemy import text
 
@@ -285,6 +318,7 @@ def main() -> int:
     print(
         f"individuals shown equal the registry's active people on every visit: {'yes' if home_ok else 'NO'}"
     )
+    drawing(container)
     container.engine.dispose()
     tmp.cleanup()
     return 0 if shown_ok and home_ok else 1

@@ -26,6 +26,16 @@ WIDTH, HEIGHT = 800, 500
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 TOP, FOOTER = 44.0, 30.0  # the title's band; the footer's band
 ROW_PITCH = 13.0  # the least height of one category of a horizontal bar chart
+MIRRORED: dict[Side, Side] = {"left": "right", "right": "left", "middle": "middle"}
+# the text-anchor putting the text's `side` at x: under direction="rtl", "start" is the right side
+ANCHORS: dict[tuple[bool, Side], str] = {
+    (False, "left"): "start",
+    (False, "right"): "end",
+    (True, "left"): "end",
+    (True, "right"): "start",
+    (False, "middle"): "middle",
+    (True, "middle"): "middle",
+}
 
 
 def _fmt(value: float) -> str:
@@ -98,16 +108,10 @@ class _Canvas:
     ) -> None:
         """`content` at (x, y); `side`: the side of the text that x is (left: the text starts there and
         runs right, in left-to-right coordinates — mirrored with the canvas)."""
-        if self.rtl:
+        if self.rtl:  # mirrored: x from the right, the text's left side now its right side
             x, rotate = self.width - x, -rotate
-            side = {"left": "right", "right": "left"}.get(side, side)  # type: ignore[assignment]
-        anchor = (
-            "middle"
-            if side == "middle"
-            else ("end" if side == "left" else "start")
-            if self.rtl
-            else ("start" if side == "left" else "end")
-        )
+            side = MIRRORED[side]
+        anchor = ANCHORS[(self.rtl, side)]
         extra = ' font-weight="bold"' if bold else ""
         extra += f' transform="rotate({rotate:g} {x:.2f} {y:.2f})"' if rotate else ""
         extra += f" class={quoteattr(kind)}" if kind else ""

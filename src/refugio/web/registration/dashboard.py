@@ -1,7 +1,7 @@
 """The dashboard: key figures for the sites the signed-in user sees (figures.dashboard, its people
 counted from the statistics snapshot by refugio.stats.home_figures rather than by scanning the
-registry) and the latest households registered there. Must not import refugio.api, refugio.cli, refugio.main, a domain's models
-or sqlalchemy.
+registry) and the latest households registered there. Must not import refugio.api, refugio.cli,
+refugio.main, a domain's models or sqlalchemy.
 """
 
 from __future__ import annotations
