@@ -6,6 +6,7 @@ import fastapi, jinja2 or typer.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
@@ -32,16 +33,66 @@ class Dashboard:
 
 
 AGE_BRACKETS = ((0, 4, "0-4"), (5, 11, "5-11"), (12, 17, "12-17"), (18, 59, "18-59"), (60, 200, "60+"))
+PeopleKey = tuple[str, str, str, str, int]  # site code, site name, origin, sex, year of birth
 
 
-def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Dashboard:
-    """Key figures for the sites the principal sees. Need counts below `small_count` are not shown."""
-    ind_scope = scope_clause(actor, Permission.INDIVIDUAL_VIEW, Individual.operation_id, Individual.site_id)
+@dataclass(frozen=True)
+class ActivePeople:
+    """The active individuals the actor sees, counted by (site code, site name, country of origin —
+    the person's, else the household's, else UNK —, sex, year of birth): everything the dashboard
+    shows of people. Computed here from the registry (`active_people`) or by refugio.stats from its
+    snapshot (the same counts, without scanning the registry)."""
+
+    counts: dict[PeopleKey, int]
+
+
+def active_people(session: Session, *, actor: Principal) -> ActivePeople:
+    """The counts of `ActivePeople`, from the registry in one scan of the individuals."""
+    where = and_(
+        scope_clause(actor, Permission.INDIVIDUAL_VIEW, Individual.operation_id, Individual.site_id),
+        Individual.status == "active",
+    )
+    origin = func.coalesce(Individual.country_of_origin, Household.country_of_origin, "UNK")
+    year = func.extract("year", Individual.date_of_birth)
+    rows = session.execute(
+        select(Site.code, Site.name, origin, Individual.sex, year, func.count())
+        .join(Individual, Individual.site_id == Site.id)
+        .join(Household, Household.id == Individual.household_id)
+        .where(where)
+        .group_by(Site.code, Site.name, origin, Individual.sex, year)
+    ).all()
+    return ActivePeople({(code, name, o, sex, int(y)): int(n) for code, name, o, sex, y, n in rows})
+
+
+def _people_figures(
+    people: ActivePeople, today: dt.date
+) -> tuple[int, list[tuple[str, str, int]], list[tuple[str, int]], dict[str, dict[str, int]]]:
+    """Individuals, by site (code order), the ten largest origins and by sex and age (in years as of
+    this year's birthday) from the counts."""
+    sites: dict[tuple[str, str], int] = defaultdict(int)
+    origins: dict[str, int] = defaultdict(int)
+    by_sex_age: dict[str, dict[str, int]] = {b[2]: {"F": 0, "M": 0, "X": 0} for b in AGE_BRACKETS}
+    for (code, name, origin, sex, year), n in people.counts.items():
+        sites[(code, name)] += n
+        origins[origin] += n
+        age = today.year - year
+        for lo, hi, label in AGE_BRACKETS:
+            if lo <= age <= hi:
+                by_sex_age[label][sex] = by_sex_age[label].get(sex, 0) + n
+    by_site = [(code, name, n) for (code, name), n in sorted(sites.items())]
+    by_origin = sorted(origins.items(), key=lambda item: (-item[1], item[0]))[:10]
+    return sum(people.counts.values()), by_site, by_origin, by_sex_age
+
+
+def dashboard(
+    session: Session, *, actor: Principal, small_count: int = 5, people: ActivePeople | None = None
+) -> Dashboard:
+    """Key figures for the sites the principal sees. Need counts below `small_count` are not shown.
+    `people`: the active individuals' counts for this actor when the caller has them (from the
+    statistics snapshot), else they are counted here from the registry."""
     hh_scope = scope_clause(actor, Permission.HOUSEHOLD_VIEW, Household.operation_id, Household.site_id)
-    active = and_(ind_scope, Individual.status == "active")
     today = clock.today()
     households = session.scalar(select(func.count()).select_from(Household).where(hh_scope)) or 0
-    individuals = session.scalar(select(func.count()).select_from(Individual).where(active)) or 0
     reg_today = (
         session.scalar(
             select(func.count()).select_from(Household).where(hh_scope, Household.registration_date == today)
@@ -56,48 +107,26 @@ def dashboard(session: Session, *, actor: Principal, small_count: int = 5) -> Da
         )
         or 0
     )
-    by_site = [
-        (code, name, n)
-        for code, name, n in session.execute(
-            select(Site.code, Site.name, func.count(Individual.id))
-            .join(Individual, Individual.site_id == Site.id)
-            .where(active)
-            .group_by(Site.code, Site.name)
-            .order_by(Site.code)
-        ).all()
-    ]
-    by_origin = [
-        (c or "UNK", n)
-        for c, n in session.execute(
-            select(Individual.country_of_origin, func.count())
-            .where(active)
-            .group_by(Individual.country_of_origin)
-            .order_by(func.count().desc())
-            .limit(10)
-        ).all()
-    ]
-    by_sex_age: dict[str, dict[str, int]] = {b[2]: {"F": 0, "M": 0, "X": 0} for b in AGE_BRACKETS}
-    for year, sex, n in session.execute(
-        select(func.extract("year", Individual.date_of_birth), Individual.sex, func.count())
-        .where(active)
-        .group_by(func.extract("year", Individual.date_of_birth), Individual.sex)
-    ).all():
-        age = today.year - int(year)
-        for lo, hi, label in AGE_BRACKETS:
-            if lo <= age <= hi:
-                by_sex_age[label][sex] = by_sex_age[label].get(sex, 0) + int(n)
+    counted = people if people is not None else active_people(session, actor=actor)
+    individuals, by_site, by_origin, by_sex_age = _people_figures(counted, today)
+    needs = _needs(session, actor, small_count)
+    return Dashboard(households, individuals, reg_today, reg_week, by_site, by_origin, by_sex_age, needs)
+
+
+def _needs(session: Session, actor: Principal, small_count: int) -> list[tuple[str, int]]:
+    ind_scope = scope_clause(actor, Permission.INDIVIDUAL_VIEW, Individual.operation_id, Individual.site_id)
     needs = []
     for category, n in session.execute(
         select(SpecificNeed.category, func.count(func.distinct(SpecificNeed.individual_id)))
         .join(Individual, Individual.id == SpecificNeed.individual_id)
-        .where(active, SpecificNeed.active.is_(True))
+        .where(ind_scope, Individual.status == "active", SpecificNeed.active.is_(True))
         .group_by(SpecificNeed.category)
         .order_by(SpecificNeed.category)
     ).all():
         if category in {"SV", "TR"} and not actor.can_anywhere(Permission.NEEDS_SENSITIVE_VIEW):
             continue
         needs.append((category, int(n) if n >= small_count else 0))
-    return Dashboard(households, individuals, reg_today, reg_week, by_site, by_origin, by_sex_age, needs)
+    return needs
 
 
 def registry_summary(session: Session) -> RegistrySummary:

@@ -1,12 +1,14 @@
-"""Charts of published tables (matplotlib, imported lazily, here only), as PNG or SVG.
+"""Charts of published tables, as PNG (matplotlib, imported lazily, here only) or SVG (drawn directly as
+SVG text by refugio.stats.svg_charts: milliseconds where matplotlib took hundreds).
 
 Charts are drawn from the tables after disclosure control, never from raw counts: a suppressed cell
 is drawn as nothing and the chart says so underneath. Kinds: population pyramid (age × sex), arrivals
 over time (period × sex, stacked), and horizontal bars (by site, by origin, any single-column table).
 
 Every word drawn (title, axis labels, legend, footer) goes through the `gettext` a channel passes (the
-reader's language; English by default). SVG keeps its text as text (`svg.fonttype` none), so that the
-browser lays out scripts matplotlib cannot shape (Arabic joins and runs right to left).
+reader's language; English by default). SVG keeps its text as text, so that the browser lays out
+scripts matplotlib cannot shape (Arabic joins and runs right to left); for a right-to-left language
+(`direction="rtl"`) the SVG chart is mirrored and its text runs right to left.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Callable
 from typing import Literal, get_args
 
 from refugio.core.errors import ValidationFailed
+from refugio.stats import svg_charts
 from refugio.stats.tables import TOTAL, Table
 
 ImageFormat = Literal["png", "svg"]
-FEMALE, MALE, OTHER = "#c2185b", "#1565c0", "#7b7b7b"
+FEMALE, MALE, OTHER = svg_charts.FEMALE, svg_charts.MALE, svg_charts.OTHER
 ChartName = Literal["pyramid", "arrivals", "by-site", "by-origin"]
 CHARTS: tuple[str, ...] = get_args(ChartName)
 
@@ -65,9 +68,12 @@ def render(
     *,
     title: str | None = None,
     gettext: Callable[[str], str] = _same,
+    language: str = "en",
+    direction: str = "ltr",
 ) -> bytes:
     """Draw `table` as chart `kind` (pyramid, arrivals, by-site, by-origin) in PNG or SVG, titled `title`
-    (else the table's title translated), every other word translated with `gettext`."""
+    (else the table's title translated), every other word translated with `gettext` (into `language`,
+    written in `direction`, ltr or rtl: the SVG only)."""
     _ = gettext
     if fmt not in ("png", "svg"):
         raise ValidationFailed.single("format", "charts are png or svg", "bad_format")
@@ -75,10 +81,19 @@ def render(
         raise ValidationFailed.single(
             "chart", f"unknown chart {kind!r}; one of: {', '.join(CHARTS)}", "bad_chart"
         )
+    if fmt == "svg":
+        return svg_charts.render(
+            table,
+            kind,
+            title=title or table.translated_title(gettext),
+            footer=_footer(table, gettext),
+            gettext=gettext,
+            language=language,
+            rtl=direction == "rtl",
+        )
     import matplotlib
 
     matplotlib.use("Agg")
-    matplotlib.rcParams["svg.fonttype"] = "none"  # text as text (set, not switched: charts draw in threads)
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 5), dpi=110)
@@ -122,7 +137,7 @@ def render(
     fig.text(0.01, 0.01, _footer(table, gettext), fontsize=6.5, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, metadata={"Creator": "refugio"} if fmt == "svg" else None)
+    fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 

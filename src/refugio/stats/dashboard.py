@@ -147,18 +147,21 @@ def chart(
     title: str | None = None,
     language: str = "en",
     gettext: Callable[[str], str] | None = None,
+    direction: str = "ltr",
     counted: bool = True,
 ) -> bytes:
     """A chart of the dashboard's table `name`, drawn once per dashboard, format, title and language
-    (`gettext` translates its words into `language`)."""
+    (`gettext` translates its words into `language`, written in `direction`)."""
     if name not in charts.CHARTS or name not in board.tables:
         raise NotFound(f"no chart {name!r}")
     table = board.tables[name]
-    key = (drawn_from(table), name, fmt, title, language)
+    key = (drawn_from(table), name, fmt, title, language, direction)
     translate = gettext or (lambda message: message)
     return _CHARTS.get_or_make(
         key,
-        lambda: charts.render(table, name, fmt, title=title, gettext=translate),
+        lambda: charts.render(
+            table, name, fmt, title=title, gettext=translate, language=language, direction=direction
+        ),
         counted=counted,
     )
 
@@ -181,7 +184,9 @@ def drawn_from(table: Table) -> tuple[Hashable, ...]:
     )
 
 
-def draw_later(board: Dashboard, *, language: str, gettext: Callable[[str], str]) -> threading.Thread:
+def draw_later(
+    board: Dashboard, *, language: str, gettext: Callable[[str], str], direction: str = "ltr"
+) -> threading.Thread:
     """Draw the dashboard's charts (SVG, in `language`) in a background thread, from its cached tables,
     while the page travels to the browser: the chart requests that follow find them drawn, or wait for
     the drawing under way (each chart is drawn once). Returns the thread (tests join it)."""
@@ -189,7 +194,15 @@ def draw_later(board: Dashboard, *, language: str, gettext: Callable[[str], str]
     def draw() -> None:
         for name in charts.CHARTS:
             if name in board.tables:
-                chart(board, name, "svg", language=language, gettext=gettext, counted=False)
+                chart(
+                    board,
+                    name,
+                    "svg",
+                    language=language,
+                    gettext=gettext,
+                    direction=direction,
+                    counted=False,
+                )
 
     thread = threading.Thread(target=draw, name="stats-charts", daemon=True)
     thread.start()

@@ -105,7 +105,9 @@ def dashboard_page(request: Request) -> Response:
             rule=DEFAULT_RULE,
         )
         # the charts, drawn once from the board's tables while the page travels (after it is rendered)
-        dashboard.draw_later(board, language=pg.t.code, gettext=pg.t.translations.gettext)
+        dashboard.draw_later(
+            board, language=pg.t.code, gettext=pg.t.translations.gettext, direction=pg.t.direction
+        )
         return response
 
 
@@ -123,6 +125,7 @@ def chart(request: Request, name: str, ext: str) -> Response:
             ext,  # type: ignore[arg-type]
             language=translator.code,
             gettext=translator.translations.gettext,
+            direction=translator.direction,
         )
     return Response(
         image,
