@@ -14,6 +14,9 @@ load, wall time overstates the work, and the time limits are wall time.
    plain HiGHS MIP on every pair given the same 10 s (its objective and gap at that limit) and the greedy
    baseline (each case in turn to its best locality with room). Every gap is against the LP bound of the
    whole problem (column generation, every column priced) or the best proven bound.
+1b. (with `--integrality SECONDS`) is 0.1 % reachable at all: instances of item 1's family small enough
+   for HiGHS to prove, 500 x 5 to 2,000 x 20 (100 cases per locality, as item 1), started from the
+   ladder: how far below the LP bound the integer optimum lies.
 2. 329 cases x 21 localities to optimality (proven gap <= 0.01 %), time, with one and three capacity
    dimensions, beside the ladder's direct route (HiGHS's integer program on every pair from the LP's
    rounding, `direct_pairs_limit`) and plain HiGHS MIP on every pair (30 s limit each). Two instances:
@@ -127,6 +130,29 @@ def small(n_cases: int, n_localities: int) -> None:
             )
 
 
+def integrality(limit: float, sizes: list[tuple[int, int]]) -> None:
+    """Is 0.1 % of the LP bound reachable at all? Instances of item 1's family (100 cases per locality),
+    small enough for HiGHS to prove (or nearly) within `limit`, started from the ladder's 60 s solution:
+    the gap between the LP bound and the integer optimum (between the best found and the best bound)."""
+    print(f"\n1b. Integrality gap of item 1's family (HiGHS, every pair, {limit:g} s limit, from the ladder)")
+    for n_cases, n_localities in sizes:
+        for seed in (1, 2):
+            p = synthetic.problem(n_cases, n_localities, seed=seed)
+            ladder = solve.match(p, time_limit=60)
+            lp = ladder.lp_bound if ladder.lp_bound is not None else ladder.bound
+            t, cpu = time.perf_counter(), time.process_time()
+            mip = highs_solver.solve_mip(
+                p, np.arange(p.n_pairs), time_limit=limit, start=ladder.assignment, rel_gap=1e-6
+            )
+            best, proven = max(mip.objective, ladder.objective), min(mip.bound, lp)
+            print(
+                f"   {n_cases:,} x {n_localities}, seed {seed}: LP bound {lp:,.3f}; integer best {best:,.3f} "
+                f"({solve.relative_gap(best, lp):.4%} below it), proven bound {proven:,.3f} "
+                f"({solve.relative_gap(proven, lp):.4%} below it){'' if mip.optimal else ', not proven'}; "
+                f"HiGHS {time.perf_counter() - t:.0f} s ({time.process_time() - cpu:.1f} s CPU)"
+            )
+
+
 def rsd_figures(n_claims: int) -> None:
     print(f"\n3. RSD figures over the events of {n_claims:,} claims")
     rng = np.random.default_rng(3)
@@ -168,9 +194,18 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
     parser.add_argument("--limit", type=float, default=10.0, help="time limit of the large matching (s)")
     parser.add_argument("--longer", type=float, default=60.0, help="a second, longer run of refugio's ladder")
+    parser.add_argument(
+        "--integrality",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also item 1b: the integrality gap of item 1's family at 500 x 5 to 2,000 x 20 (HiGHS limit)",
+    )
     args = parser.parse_args()
     scale = 0.05 if args.quick else args.scale
     matching(max(200, int(10_000 * scale)), max(10, int(100 * min(1.0, scale * 2))), args.limit, args.longer)
+    if args.integrality > 0:
+        integrality(args.integrality, [(500, 5), (1000, 10), (2000, 20)])
     small(329, 21)
     rsd_figures(max(1000, int(1_000_000 * scale)))
 
