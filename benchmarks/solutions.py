@@ -14,8 +14,16 @@ load, wall time overstates the work, and the time limits are wall time.
    plain HiGHS MIP on every pair given the same 10 s (its objective and gap at that limit) and the greedy
    baseline (each case in turn to its best locality with room). Every gap is against the LP bound of the
    whole problem (column generation, every column priced) or the best proven bound.
+1b. (with `--integrality SECONDS`) is 0.1 % reachable at all: instances of item 1's family small enough
+   for HiGHS to prove, 500 x 5 to 2,000 x 20 (100 cases per locality, as item 1), started from the
+   ladder: how far below the LP bound the integer optimum lies.
 2. 329 cases x 21 localities to optimality (proven gap <= 0.01 %), time, with one and three capacity
-   dimensions, beside plain HiGHS MIP on every pair (30 s limit).
+   dimensions, beside the ladder's direct route (HiGHS's integer program on every pair from the LP's
+   rounding, `direct_pairs_limit`) and plain HiGHS MIP on every pair (30 s limit each). Two instances:
+   independent scores (`synthetic.problem`: every pair's score drawn apart, compatibility at random,
+   total capacity 1.2 x the demand) and feature-model scores (`synthetic.featured`: as in Annie MOORE,
+   a model per locality over a few features of the family, so equal families score the same, and
+   compatibility by family size and origin).
 3. RSD figures (backlog, median days per stage, rates by level, persons and cases apart) over the events
    of 1,000,000 claims (`refugio.solutions.figures`, numpy), time.
 """
@@ -92,27 +100,57 @@ def matching(n_cases: int, n_localities: int, limit: float, longer: float) -> No
 
 def small(n_cases: int, n_localities: int) -> None:
     print(f"\n2. Matching {n_cases} cases x {n_localities} localities to optimality (gap <= 0.01 %)")
-    for dims in (1, 3):
-        p = synthetic.problem(n_cases, n_localities, seed=2, dimensions=dims, capacity_ratio=1.2)
-        cpu = time.process_time()
-        r = solve.match(p, time_limit=30)
-        r_cpu = time.process_time() - cpu
-        t, cpu = time.perf_counter(), time.process_time()
-        plain = highs_solver.solve_mip(p, np.arange(p.n_pairs), time_limit=30, rel_gap=solve.EXACT_GAP)
-        plain_s, plain_cpu = time.perf_counter() - t, time.process_time() - cpu
-        aim = r.method == "exact" and r.seconds <= 2.0
-        print(
-            f"   {dims} dimension(s): refugio ladder {r.method}: {r.seconds:.2f} s ({r_cpu:.2f} s CPU), "
-            f"objective "
-            f"{r.objective:,.3f}, bound {r.bound:,.3f}, gap {r.gap:.4%}; aim (<= 2 s): "
-            f"{'met' if aim else 'NOT met'}"
-        )
-        print(
-            f"   {dims} dimension(s): plain HiGHS MIP: {plain_s:.2f} s ({plain_cpu:.2f} s CPU), "
-            f"objective {plain.objective:,.3f}, "
-            f"{'optimal' if plain.optimal else 'not proven optimal'} (ratio ladder/plain "
-            f"{r.seconds / max(plain_s, 1e-9):.2f})"
-        )
+    instances = (
+        ("independent scores", lambda d: synthetic.problem(n_cases, n_localities, seed=2, dimensions=d,
+                                                           capacity_ratio=1.2)),
+        ("feature-model scores", lambda d: synthetic.featured(n_cases, n_localities, seed=2, dimensions=d)),
+    )  # fmt: skip
+    for label, make in instances:
+        for dims in (1, 3):
+            p = make(dims)
+            print(f"   {label}, {dims} dimension(s), {p.n_pairs:,} pairs:")
+            for name, limit in (("refugio ladder", 0), ("ladder's direct route", p.n_pairs)):
+                cpu = time.process_time()
+                r = solve.match(p, time_limit=30, direct_pairs_limit=limit)
+                r_cpu = time.process_time() - cpu
+                aim = r.method == "exact" and r.seconds <= 2.0
+                print(
+                    f"     {name}: {r.method}, {r.seconds:.2f} s ({r_cpu:.2f} s CPU), objective "
+                    f"{r.objective:,.3f}, bound {r.bound:,.3f}, gap {r.gap:.4%}"
+                    + ("" if limit else f"; aim (<= 2 s): {'met' if aim else 'NOT met'}")
+                    + (f"; {r.notes[0]}" if r.notes else "")
+                )
+            t, cpu = time.perf_counter(), time.process_time()
+            plain = highs_solver.solve_mip(p, np.arange(p.n_pairs), time_limit=30, rel_gap=solve.EXACT_GAP)
+            plain_s, plain_cpu = time.perf_counter() - t, time.process_time() - cpu
+            print(
+                f"     plain HiGHS MIP: {plain_s:.2f} s ({plain_cpu:.2f} s CPU), objective "
+                f"{plain.objective:,.3f}, {'optimal' if plain.optimal else 'not proven optimal'}, "
+                f"bound {plain.bound:,.3f}"
+            )
+
+
+def integrality(limit: float, sizes: list[tuple[int, int]]) -> None:
+    """Is 0.1 % of the LP bound reachable at all? Instances of item 1's family (100 cases per locality),
+    small enough for HiGHS to prove (or nearly) within `limit`, started from the ladder's 60 s solution:
+    the gap between the LP bound and the integer optimum (between the best found and the best bound)."""
+    print(f"\n1b. Integrality gap of item 1's family (HiGHS, every pair, {limit:g} s limit, from the ladder)")
+    for n_cases, n_localities in sizes:
+        for seed in (1, 2):
+            p = synthetic.problem(n_cases, n_localities, seed=seed)
+            ladder = solve.match(p, time_limit=60)
+            lp = ladder.lp_bound if ladder.lp_bound is not None else ladder.bound
+            t, cpu = time.perf_counter(), time.process_time()
+            mip = highs_solver.solve_mip(
+                p, np.arange(p.n_pairs), time_limit=limit, start=ladder.assignment, rel_gap=1e-6
+            )
+            best, proven = max(mip.objective, ladder.objective), min(mip.bound, lp)
+            print(
+                f"   {n_cases:,} x {n_localities}, seed {seed}: LP bound {lp:,.3f}; integer best {best:,.3f} "
+                f"({solve.relative_gap(best, lp):.4%} below it), proven bound {proven:,.3f} "
+                f"({solve.relative_gap(proven, lp):.4%} below it){'' if mip.optimal else ', not proven'}; "
+                f"HiGHS {time.perf_counter() - t:.0f} s ({time.process_time() - cpu:.1f} s CPU)"
+            )
 
 
 def rsd_figures(n_claims: int) -> None:
@@ -156,9 +194,18 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
     parser.add_argument("--limit", type=float, default=10.0, help="time limit of the large matching (s)")
     parser.add_argument("--longer", type=float, default=60.0, help="a second, longer run of refugio's ladder")
+    parser.add_argument(
+        "--integrality",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also item 1b: the integrality gap of item 1's family at 500 x 5 to 2,000 x 20 (HiGHS limit)",
+    )
     args = parser.parse_args()
     scale = 0.05 if args.quick else args.scale
     matching(max(200, int(10_000 * scale)), max(10, int(100 * min(1.0, scale * 2))), args.limit, args.longer)
+    if args.integrality > 0:
+        integrality(args.integrality, [(500, 5), (1000, 10), (2000, 20)])
     small(329, 21)
     rsd_figures(max(1000, int(1_000_000 * scale)))
 

@@ -77,6 +77,64 @@ def rows_of(
     )
 
 
+def featured(
+    n_cases: int,
+    n_localities: int,
+    *,
+    seed: int = 0,
+    capacity_ratio: float = 1.2,
+    dimensions: int = 3,
+) -> Problem:
+    """A problem whose scores come from per-locality models over a few case features, as in Annie MOORE
+    (HIAS's year: a model per affiliate over the features of the family): the chance that the head of
+    the family finds work, by a logistic model per locality over education (3 levels), English (yes or
+    no), origin (3 groups) and the number of adults. Compatibility follows features too: a fifth of the
+    localities take families of at most 5 members, and each supports an origin group with chance 0.85
+    (the largest supports everyone). Families with equal features and members have equal scores, so many
+    cases are interchangeable; sizes and capacities are drawn as in `problem`."""
+    rng = np.random.default_rng(seed)
+    size = rng.choice(np.arange(1, 11), p=FAMILY_SIZE_SHARES / FAMILY_SIZE_SHARES.sum(), size=n_cases)
+    children = rng.binomial(np.maximum(size - 1, 0), 0.55)
+    seniors = rng.binomial(size - children, 0.08)
+    adults = size - children - seniors
+    sizes = np.stack([children, adults, seniors], axis=1)
+    education = rng.choice(3, p=[0.4, 0.4, 0.2], size=n_cases)
+    english = rng.random(n_cases) < 0.3
+    origin = rng.choice(3, p=[0.5, 0.3, 0.2], size=n_cases)
+    share = rng.dirichlet(np.full(n_localities, 2.0))
+    demand = sizes.sum(axis=0) if dimensions == 3 else np.array([sizes.sum()])
+    caps = np.ceil(share[:, None] * demand[None, :] * capacity_ratio).astype(np.int64)
+    base, per_edu = rng.normal(-0.6, 0.5, n_localities), rng.normal(0.4, 0.15, n_localities)
+    per_english, per_adult = rng.normal(0.6, 0.3, n_localities), rng.normal(0.15, 0.1, n_localities)
+    per_origin = rng.normal(0.0, 0.4, (n_localities, 3))
+    z = (
+        base[None, :]
+        + per_edu[None, :] * education[:, None]
+        + per_english[None, :] * english[:, None]
+        + per_origin.T[origin]
+        + per_adult[None, :] * np.minimum(adults, 4)[:, None]
+    )
+    score = np.clip(1.0 / (1.0 + np.exp(-z)), 0.01, 0.99).round(4)
+    small_only = rng.random(n_localities) < 0.2
+    supports = rng.random((n_localities, 3)) < 0.85
+    universal = int(np.argmax(share))
+    small_only[universal], supports[universal] = False, True
+    ok = supports.T[origin] & ~(small_only[None, :] & (size[:, None] > 5))
+    width = len(str(max(n_cases, n_localities)))
+    case_ids = [f"C{i:0{width}d}" for i in range(n_cases)]
+    loc_ids = [f"L{j:0{width}d}" for j in range(n_localities)]
+    ci, li = np.nonzero(ok)
+    return build(
+        cases=[(case_ids[i], sizes[i].tolist()) for i in range(n_cases)],
+        localities=[(loc_ids[j], caps[j].tolist()) for j in range(n_localities)],
+        scores=[
+            (case_ids[i], loc_ids[j], float(score[i, j]))
+            for i, j in zip(ci.tolist(), li.tolist(), strict=True)
+        ],
+        dimensions=DIMENSIONS_3 if dimensions == 3 else DIMENSIONS_1,
+    )
+
+
 PLACEMENT_HEADER = [
     "case_id", "locality_id", "children", "adults", "seniors", "head_age", "education", "languages",
     "skills", "outcome",
