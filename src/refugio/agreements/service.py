@@ -260,7 +260,7 @@ def record_share(
     )
     made["share_id"] = str(share_id)
     held = [{"share_id": share_id, **p} for p in people or []]
-    insert_rows(session.connection(), ShareItem.__table__, held)
+    insert_rows(session.connection(), ShareItem.__table__, held)  # type: ignore[arg-type]
     keys = ("kind", "fields", "rows", "excluded_without_consent", "sha256", "share_id")
     audit.record(
         session,
