@@ -294,7 +294,11 @@ def _searchable(session: Session, actor: Principal, query: RegistrySearch) -> Da
     search = Permission.PARTNER_REGISTRY_SEARCH
     if not actor.can_anywhere(search):
         refusal = PermissionDenied(f"{actor.label} lacks {search.value}")
-    elif agreement is None or agreement.partner_username != actor.username:
+    elif (
+        agreement is None
+        or agreement.partner_username != actor.username
+        or agreement.dataset != ShareDataset.REGISTRY.value
+    ):
         refusal = PermissionDenied("no data-sharing agreement names this account for that agreement id")
     elif not actor.can(search, operation_id=agreement.operation_id):
         refusal = PermissionDenied(f"{actor.label} lacks {search.value} for this operation")
