@@ -232,3 +232,26 @@ def test_registry_search_is_rate_limited_per_agreement(world: World, monkeypatch
         _search(world, "partner", agreement_id=aid, id_type="registration_number", id_value="JOR-00-000000")
     with pytest.raises(TooManyAttempts):
         _search(world, "partner", agreement_id=aid, id_type="registration_number", id_value="JOR-00-000000")
+
+
+def test_a_distress_log_agreement_opens_neither_the_registry_search_nor_a_registry_share(
+    world: World,
+) -> None:
+    sitrep = ["identity", "position", "situation"]
+    aid = agreement(
+        world,
+        dataset="distress_log",
+        purpose="search_and_rescue",
+        fields=sitrep,
+        legal_basis="vital_interest",
+    )
+    haddad_ref = world.haddad[0][1]
+    with pytest.raises(PermissionDenied, match="no data-sharing agreement names this account"):
+        _search(world, "partner", agreement_id=aid, id_type="registration_number", id_value=haddad_ref)
+    with pytest.raises(Conflict, match="covers the distress_log, not the registry"):
+        _share(world, aid)
+    # and a registry agreement cannot be given the distress log's purpose or paragraphs
+    with pytest.raises(ValidationFailed, match="may not be shared for search_and_rescue"):
+        agreement(world, purpose="search_and_rescue")
+    with pytest.raises(ValidationFailed, match="unknown field 'identity' for the registry"):
+        agreement(world, fields=["identity"])

@@ -6,6 +6,10 @@ needs by sector, shelter and the change since the previous round. On both backen
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from tests.tracking.test_surveys import post, survey
 from tests.web.conftest import make_app
 from tests.web.support import BASE, csrf_of, login
 
+from refugio.core import clock
 from refugio.security.principals import SYSTEM
 from refugio.store.uow import unit_of_work
 from refugio.tracking import pcodes, service
@@ -149,7 +154,9 @@ def test_logging_a_distress_report(client: TestClient) -> None:
 
 
 def test_sharing_the_log_under_an_agreement_in_force(client: TestClient, world: World) -> None:
-    from refugio.tracking.schemas import AgreementCreate, DistressCreate
+    from tests.tracking.test_distress import sar_agreement
+
+    from refugio.tracking.schemas import DistressCreate
 
     today, op = dt.date.today(), world.seed.operation_id
     with unit_of_work(world.container.sessions) as s:
@@ -157,23 +164,27 @@ def test_sharing_the_log_under_an_agreement_in_force(client: TestClient, world: 
             operation_id=op, identity="Fishing boat", latitude=34.5, longitude=12.9,
             position_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), situation="Engine failure",
             assistance_required="Tow", coordinating_centre="MRCC Rome"))  # fmt: skip
-        lapsed = service.record_agreement(s, actor=SYSTEM, data=AgreementCreate(
-            operation_id=op, partner="Old partner", purpose="Search and rescue, last year",
-            valid_from=today - dt.timedelta(days=30),
-            valid_until=today - dt.timedelta(days=1))).id  # fmt: skip
-        service.record_agreement(s, actor=SYSTEM, data=AgreementCreate(
-            operation_id=op, partner="Sea-Watch", purpose="Search and rescue coordination",
-            valid_from=today, valid_until=today + dt.timedelta(days=30)))  # fmt: skip
+        lapsed = sar_agreement(s, world, "Old partner", today - dt.timedelta(days=30),
+                               today - dt.timedelta(days=1), notes="Search and rescue in 2025")  # fmt: skip
+        sar_agreement(s, world, "Sea-Watch", today, today + dt.timedelta(days=30),
+                      notes="Search and rescue coordination")  # fmt: skip
     login(client, "imo")
     page = client.get("/tracking/distress").text
     assert "Sea-Watch" in page.split('id="share-log"', 1)[1] and "Old partner ·" not in page
     token = csrf_of(page)
     agreement = page.split('name="agreement_id"><option value="', 1)[1].split('"', 1)[0]
     shared = client.post("/tracking/distress/share", data={"csrf_token": token, "agreement_id": agreement})
-    assert shared.status_code == 200 and "Fishing boat" in shared.text
-    assert shared.headers["content-disposition"] == 'attachment; filename="distress-sitreps.txt"'
-    refused = client.post("/tracking/distress/share", data={"csrf_token": token, "agreement_id": str(lapsed)})
-    assert refused.status_code == 422 and "not in force today; nothing shared" in refused.text
+    assert shared.status_code == 200 and shared.headers["content-type"] == "application/zip"
+    name = f"distress-sitreps-sea-watch-{clock.today()}"
+    assert shared.headers["content-disposition"] == f'attachment; filename="{name}.zip"'
+    with zipfile.ZipFile(io.BytesIO(shared.content)) as z:
+        text, made = z.read(f"{name}.txt"), json.loads(z.read("manifest.json"))
+    assert b"Fishing boat" in text and made["sha256"] == hashlib.sha256(text).hexdigest()
+    assert made["partner"] == "Sea-Watch" and made["kind"] == "distress_log"
+    refused = client.post(
+        "/tracking/distress/share", data={"csrf_token": token, "agreement_id": str(lapsed.id)}
+    )
+    assert refused.status_code == 422 and "expired on" in refused.text
     login(client, "viewer")
     viewer_token = csrf_of(client.get("/tracking/distress").text)
     denied = client.post(

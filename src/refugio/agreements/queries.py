@@ -1,5 +1,6 @@
 """Reads of data-sharing agreements: the list and one agreement (AGREEMENT_VIEW on the operation, or the
-partner's own account for its agreements), and whether one is in force on a day."""
+partner's own account for its agreements), whether one is in force on a day, and an operation's
+agreements for one data set (for the domain that shares it, which checks its own permission)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,21 @@ def list_agreements(
     return [read(a) for a in session.scalars(stmt)]
 
 
+def dataset_agreements(session: Session, *, operation_id: uuid.UUID, dataset: str) -> list[AgreementRead]:
+    """The agreements of an operation covering one data set (refugio.tracking's distress log), oldest
+    first. No actor: the calling domain checks its own permission to show them."""
+    stmt = select(DataSharingAgreement).where(
+        DataSharingAgreement.operation_id == operation_id, DataSharingAgreement.dataset == dataset
+    )
+    return [read(a) for a in session.scalars(stmt.order_by(DataSharingAgreement.valid_from))]
+
+
+def agreement_operation(session: Session, agreement_id: uuid.UUID) -> uuid.UUID | None:
+    """The operation of an agreement (None if there is no such agreement), for a permission check."""
+    found = session.get(DataSharingAgreement, agreement_id)
+    return found.operation_id if found else None
+
+
 def get_agreement(session: Session, *, actor: Principal, agreement_id: uuid.UUID) -> AgreementRead:
     found = session.get(DataSharingAgreement, agreement_id)
     if found is None or not actor.can(Permission.AGREEMENT_VIEW, operation_id=found.operation_id):
@@ -54,4 +70,11 @@ def get_agreement(session: Session, *, actor: Principal, agreement_id: uuid.UUID
     return read(found)
 
 
-__all__ = ["get_agreement", "in_force", "list_agreements", "read"]
+__all__ = [
+    "agreement_operation",
+    "dataset_agreements",
+    "get_agreement",
+    "in_force",
+    "list_agreements",
+    "read",
+]

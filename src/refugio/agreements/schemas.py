@@ -8,17 +8,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from refugio.agreements.enums import AgreementStatus, PartnerIdType
-from refugio.registration.enums import ConsentPurpose
+from refugio.agreements.enums import AgreementPurpose, AgreementStatus, PartnerIdType, ShareDataset
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class AgreementCreate(BaseModel):
     operation_id: uuid.UUID
+    # the registry (the default) or the distress log; the purpose and fields must be the data set's
+    dataset: ShareDataset = ShareDataset.REGISTRY
     partner: Text200
     partner_username: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=80)] = None
-    purpose: ConsentPurpose
+    purpose: AgreementPurpose
     fields: list[str] = Field(min_length=1, max_length=40)
     legal_basis: Annotated[str, StringConstraints(max_length=40)]
     retention_days: int = Field(ge=1, le=36500)
@@ -37,6 +38,7 @@ class AgreementRead(BaseModel):
 
     id: uuid.UUID
     operation_id: uuid.UUID
+    dataset: str
     partner: str
     partner_username: str | None
     purpose: str
@@ -53,7 +55,8 @@ class AgreementRead(BaseModel):
 
 
 class Share(BaseModel):
-    """A file shared with a partner and its manifest (written beside it, or inside the zip)."""
+    """A file shared with a partner and its manifest (written beside it, or inside the zip); the
+    manifest's `share_id` names the people it held (`ShareItem`)."""
 
     filename: str
     content: bytes

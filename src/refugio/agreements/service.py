@@ -3,6 +3,8 @@
 - `record_agreement`, `change_status`: the data protection officer's register (AGREEMENT_MANAGE);
 - `agreement_for_share`: the check every export to a partner goes through (in force, fields inside);
 - `share_registry`: the operation's registry as a CSV for the partner, with its manifest (DATA_SHARE);
+- `record_share`: what every share ends with (refugio.tracking's distress log too): the manifest, the
+  people it held written as share items (set-based, in the share's transaction), one audit entry;
 - `registry_search`: the partner's DCI-style question, answered within its agreement only.
 Every share and every search is audited with the agreement's id.
 """
@@ -17,8 +19,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from refugio.agreements import manifest
-from refugio.agreements.enums import LEGAL_BASES, AgreementStatus
-from refugio.agreements.models import DataSharingAgreement
+from refugio.agreements.enums import (
+    DATASET_PURPOSES,
+    DISTRESS_LOG_FIELDS,
+    LEGAL_BASES,
+    AgreementStatus,
+    ShareDataset,
+)
+from refugio.agreements.models import DataSharingAgreement, ShareItem
 from refugio.agreements.queries import in_force
 from refugio.agreements.schemas import (
     AgreementCreate,
@@ -43,18 +51,39 @@ from refugio.security import audit
 from refugio.security.models import AuditEntry
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store.bulk import insert_rows
 
 SEARCHES_PER_MINUTE = 60  # per agreement: a partner's system, not a person at a desk
 
 
+def dataset_fields(dataset: str) -> dict[str, str]:
+    """The fields an agreement for the data set may allow (name → what it is)."""
+    return dict(DISTRESS_LOG_FIELDS) if dataset == ShareDataset.DISTRESS_LOG else registry.SHAREABLE_FIELDS
+
+
 def _check_create(data: AgreementCreate) -> None:
     errors = []
+    allowed = dataset_fields(data.dataset)
     for i, name in enumerate(data.fields):
-        if name not in registry.SHAREABLE_FIELDS:
-            known = ", ".join(registry.SHAREABLE_FIELDS)
+        if name not in allowed:
+            known = ", ".join(allowed)
             errors.append(
-                FieldError(f"fields.{i}", f"unknown field {name!r}; one of {known}", "unknown_code")
+                FieldError(
+                    f"fields.{i}",
+                    f"unknown field {name!r} for the {data.dataset}; one of {known}",
+                    "unknown_code",
+                )
             )
+    purposes = DATASET_PURPOSES[data.dataset]
+    if data.purpose not in purposes:
+        errors.append(
+            FieldError(
+                "purpose",
+                f"the {data.dataset} may not be shared for {data.purpose}; "
+                f"one of {', '.join(sorted(purposes))}",
+                "unknown_code",
+            )
+        )
     if len(set(data.fields)) != len(data.fields):
         errors.append(FieldError("fields", "a field is named twice", "duplicate"))
     if data.legal_basis not in LEGAL_BASES:
@@ -72,7 +101,8 @@ def record_agreement(session: Session, *, actor: Principal, data: AgreementCreat
     actor.require(Permission.AGREEMENT_MANAGE, operation_id=data.operation_id)
     _check_create(data)
     row = DataSharingAgreement(
-        **data.model_dump(exclude={"purpose"}),
+        **data.model_dump(exclude={"purpose", "dataset"}),
+        dataset=data.dataset.value,
         purpose=data.purpose.value,
         status=AgreementStatus.ACTIVE.value,
         recorded_by=actor.label,
@@ -87,6 +117,7 @@ def record_agreement(session: Session, *, actor: Principal, data: AgreementCreat
         object_id=str(row.id),
         details={
             "partner": row.partner,
+            "dataset": row.dataset,
             "purpose": row.purpose,
             "fields": row.fields,
             "until": str(row.valid_until),
@@ -128,11 +159,19 @@ def change_status(
 
 
 def agreement_for_share(
-    session: Session, *, agreement_id: uuid.UUID, fields: Iterable[str] | None, on: dt.date | None = None
+    session: Session,
+    *,
+    agreement_id: uuid.UUID,
+    fields: Iterable[str] | None,
+    on: dt.date | None = None,
+    dataset: ShareDataset = ShareDataset.REGISTRY,
 ) -> tuple[DataSharingAgreement, list[str]]:
-    """The agreement and the fields to share, once it is in force and every field is inside it."""
+    """The agreement and the fields to share, once it covers the data set, is in force and every field
+    is inside it."""
     row = _load(session, agreement_id)
     day = on or clock.today()
+    if row.dataset != dataset.value:
+        raise Conflict(f"the agreement with {row.partner} covers the {row.dataset}, not the {dataset.value}")
     if row.status != AgreementStatus.ACTIVE.value:
         raise Conflict(f"the agreement with {row.partner} is {row.status}: nothing may be shared under it")
     if day < row.valid_from:
@@ -174,27 +213,62 @@ def share_registry(
     actor.require(Permission.DATA_SHARE, operation_id=row.operation_id)
     agreement, chosen = agreement_for_share(session, agreement_id=agreement_id, fields=fields)
     rows = list(registry.shareable_rows(session, operation_id=agreement.operation_id, fields=chosen))
-    allowed = consenting(session, agreement, [pid for pid, _ in rows])
-    kept = [values for pid, values in rows if pid in allowed]
-    content = manifest.csv_bytes(chosen, kept)
-    filename = f"registry-{manifest.slug(agreement.partner)}-{clock.today()}.csv"
+    allowed = consenting(session, agreement, [pid for pid, _, _ in rows])
+    kept = [(pid, hid, values) for pid, hid, values in rows if pid in allowed]
+    return record_share(
+        session,
+        actor=actor,
+        agreement=agreement,
+        kind=ShareDataset.REGISTRY.value,
+        filename=f"registry-{manifest.slug(agreement.partner)}-{clock.today()}.csv",
+        fields=chosen,
+        content=manifest.csv_bytes(chosen, [values for _, _, values in kept]),
+        rows=len(kept),
+        excluded=len(rows) - len(kept),
+        people=[{"individual_id": pid, "household_id": hid} for pid, hid, _ in kept],
+    )
+
+
+def record_share(
+    session: Session,
+    *,
+    actor: Principal,
+    agreement: DataSharingAgreement,
+    kind: str,
+    filename: str,
+    fields: list[str],
+    content: bytes,
+    rows: int,
+    excluded: int = 0,
+    people: list[dict[str, uuid.UUID]] | None = None,
+    details: dict[str, object] | None = None,
+) -> Share:
+    """A file handed to the partner of `agreement` (the caller checked it with `agreement_for_share`):
+    its manifest, with a new share id; the people it held (`individual_id`, `household_id`) as share
+    items, one set-based insert in the caller's transaction; one `agreement.share` audit entry with the
+    share id, the counts and the hash (and `details`), never the people themselves."""
+    share_id = uuid.uuid4()
     made = manifest.build(
         agreement=agreement,
-        kind="registry",
+        kind=kind,
         filename=filename,
-        fields=chosen,
-        rows=len(kept),
+        fields=fields,
+        rows=rows,
         content=content,
         actor=actor,
-        excluded=len(rows) - len(kept),
+        excluded=excluded,
     )
+    made["share_id"] = str(share_id)
+    held = [{"share_id": share_id, **p} for p in people or []]
+    insert_rows(session.connection(), ShareItem.__table__, held)  # type: ignore[arg-type]
+    keys = ("kind", "fields", "rows", "excluded_without_consent", "sha256", "share_id")
     audit.record(
         session,
         actor=actor,
         action="agreement.share",
         object_type="data_sharing_agreement",
         object_id=str(agreement.id),
-        details={k: made[k] for k in ("kind", "fields", "rows", "excluded_without_consent", "sha256")},
+        details={**{k: made[k] for k in keys}, "people": len(held), **(details or {})},
     )
     return Share(filename=filename, content=content, manifest=made)
 
@@ -220,7 +294,11 @@ def _searchable(session: Session, actor: Principal, query: RegistrySearch) -> Da
     search = Permission.PARTNER_REGISTRY_SEARCH
     if not actor.can_anywhere(search):
         refusal = PermissionDenied(f"{actor.label} lacks {search.value}")
-    elif agreement is None or agreement.partner_username != actor.username:
+    elif (
+        agreement is None
+        or agreement.partner_username != actor.username
+        or agreement.dataset != ShareDataset.REGISTRY.value
+    ):
         refusal = PermissionDenied("no data-sharing agreement names this account for that agreement id")
     elif not actor.can(search, operation_id=agreement.operation_id):
         refusal = PermissionDenied(f"{actor.label} lacks {search.value} for this operation")
@@ -281,7 +359,9 @@ __all__ = [
     "agreement_for_share",
     "change_status",
     "consenting",
+    "dataset_fields",
     "record_agreement",
+    "record_share",
     "registry_search",
     "share_registry",
 ]

@@ -1,18 +1,20 @@
 """Tracking (refugio.tracking): administrative areas, displacement sites, flow monitoring points and
 their daily counts, DTM rounds with their change and additivity, the IDPs export (HDX HAPI, HXL, CSV,
 JSON), incidents in transit and their summaries, and the distress log (IAMSAR SITREP) shared with
-search-and-rescue partners under data-sharing agreements.
+search-and-rescue partners under data-sharing agreements (refugio.agreements, dataset distress_log).
 
 Permissions (checked by refugio.tracking): TRACKING_VIEW to read; TRACKING_MANAGE for the operation to
-add or change sites, flow points, counts and distress reports; TRACKING_SHARE to record agreements
-and share the distress log. Downloads and shares are audited. Figures pass through the disclosure
-control (refugio.stats.tracking_report / tracking_charts): refugio's own (flow counts, surveys,
-assessments) protected, imported published aggregates (DTM, Missing Migrants) exact. Imports of DTM
-and MMP files are done with `refugio tracking import …`.
+add or change sites, flow points, counts and distress reports; TRACKING_SHARE to share the
+distress log (the agreements themselves are the data protection officer's: `POST /agreements`).
+Downloads and shares are audited. Figures pass through the disclosure control
+(refugio.stats.tracking_report / tracking_charts): refugio's own (flow counts, surveys, assessments)
+protected, imported published aggregates (DTM, Missing Migrants) exact. Imports of DTM and MMP files
+are done with `refugio tracking import …`.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -20,6 +22,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from refugio.agreements.schemas import AgreementRead
 from refugio.api.deps import Caller, Db, parse_id
 from refugio.api.problems import responses
 from refugio.api.tracking_assessments import router as assessments_router
@@ -31,8 +34,6 @@ from refugio.tracking import queries, service
 from refugio.tracking.enums import IdpFormat, SummaryBy
 from refugio.tracking.schemas import (
     AdminAreaRead,
-    AgreementCreate,
-    AgreementRead,
     CountryIdps,
     DistressCreate,
     DistressRead,
@@ -245,14 +246,10 @@ class ShareRequest(BaseModel):
     report_ids: list[uuid.UUID] | None = None
 
 
-@router.post("/agreements", response_model=AgreementRead, status_code=201)
-def record_agreement(session: Db, actor: Caller, body: AgreementCreate) -> AgreementRead:
-    """Record a data-sharing agreement with a search-and-rescue partner (TRACKING_SHARE)."""
-    return AgreementRead.model_validate(service.record_agreement(session, actor=actor, data=body))
-
-
 @router.get("/agreements", response_model=list[AgreementRead])
 def list_agreements(session: Db, actor: Caller, operation_id: uuid.UUID) -> list[AgreementRead]:
+    """The operation's data-sharing agreements for the distress log (recorded with `POST /agreements`,
+    dataset `distress_log`, by the data protection officer) (TRACKING_VIEW)."""
     return queries.agreements(session, actor=actor, operation_id=operation_id)
 
 
@@ -284,12 +281,21 @@ def update_distress(session: Db, actor: Caller, report_id: str, body: DistressUp
 
 @router.post("/distress/share", response_model=None)
 def share_distress(session: Db, actor: Caller, body: ShareRequest) -> Response:
-    """The distress log (or the reports named) as IAMSAR SITREPs for the partner of an agreement in
-    force today; refused otherwise. Every share is audited."""
-    text = service.share_distress_log(
+    """The distress log (or the reports named) as IAMSAR SITREPs, with the agreement's paragraphs only,
+    for the partner of a distress-log agreement in force today; refused otherwise. Audited like every
+    share; the manifest (JSON, ASCII) is in `X-Share-Manifest`, the file's hash in `X-Content-SHA256`."""
+    share = service.share_distress_log(
         session, actor=actor, agreement_id=body.agreement_id, report_ids=body.report_ids
     )
-    return Response(text, media_type="text/plain; charset=utf-8")
+    return Response(
+        share.content,
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{share.filename}"',
+            "X-Content-SHA256": share.manifest["sha256"],
+            "X-Share-Manifest": json.dumps(share.manifest, ensure_ascii=True, separators=(",", ":")),
+        },
+    )
 
 
 router.include_router(surveys_router)

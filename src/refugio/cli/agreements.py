@@ -37,7 +37,10 @@ def record(
     target: common.Target,
     partner: Annotated[str, typer.Option("--partner", help="The partner organisation.")],
     purpose: Annotated[
-        str, typer.Option("--purpose", help="The purpose (a consent purpose, e.g. assistance).")
+        str,
+        typer.Option(
+            "--purpose", help="A consent purpose (e.g. assistance); search_and_rescue for the distress log."
+        ),
     ],
     fields: Annotated[list[str], typer.Option("--field", help="A field the partner may receive (repeat).")],
     legal_basis: Annotated[str, typer.Option("--legal-basis", help="consent, public_interest, mandate, …")],
@@ -48,6 +51,14 @@ def record(
         str | None, typer.Option("--partner-account", help="The partner's user, for the registry search.")
     ] = None,
     notes: Annotated[str, typer.Option("--notes", help="Reference of the signed agreement, etc.")] = "",
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--dataset",
+            help="registry (fields: registration_number, given_name, …) or distress_log "
+            "(purpose search_and_rescue; fields: identity, position, situation, …).",
+        ),
+    ] = "registry",
 ) -> None:
     """Record a data-sharing agreement (AGREEMENT_MANAGE)."""
     from refugio.agreements import service
@@ -57,6 +68,7 @@ def record(
     data = common.build_input(
         AgreementCreate,
         operation_id=target.operation_id(container),
+        dataset=dataset,
         partner=partner,
         partner_username=partner_account,
         purpose=purpose,
@@ -85,7 +97,7 @@ def list_(target: common.Target) -> None:
     for r in rows:
         state = "in force" if r.in_force else r.status if r.status != "active" else "not in force today"
         typer.echo(
-            f"{r.id}  {r.partner}  {r.purpose}  {r.valid_from}..{r.valid_until}  {state}  "
+            f"{r.id}  {r.dataset}  {r.partner}  {r.purpose}  {r.valid_from}..{r.valid_until}  {state}  "
             f"basis {r.legal_basis}  kept {r.retention_days} days  fields {','.join(r.fields)}"
         )
 
@@ -153,6 +165,6 @@ def verify(
     rows = max(len(content.decode("utf-8-sig").splitlines()) - 1, 0)
     if not manifest.verify(content, made):
         common.fail(f"{file} does not match its manifest: the file was changed")
-    if rows != made.get("rows"):
+    if made.get("kind", "registry") == "registry" and rows != made.get("rows"):  # a CSV: a row a line
         common.fail(f"{file} has {rows} rows, its manifest {made.get('rows')}")
     typer.echo(f"{file}: matches its manifest (agreement {made['agreement_id']}, {rows} rows)")

@@ -439,38 +439,6 @@ distress_app = typer.Typer(
 tracking_app.add_typer(distress_app, name="distress")
 
 
-@distress_app.command("agreement")
-@common.with_options(operation=True)
-def distress_agreement(
-    target: common.Target,
-    partner: Annotated[str, typer.Option("--partner", help="The search-and-rescue partner.")],
-    purpose: Annotated[str, typer.Option("--purpose", help="What the partner may use the log for.")],
-    valid_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
-    valid_until: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")],
-) -> None:
-    """Record a data-sharing agreement naming the partner and the purpose."""
-    from refugio.store.uow import unit_of_work
-    from refugio.tracking import service
-    from refugio.tracking.schemas import AgreementCreate
-
-    container = target.open()
-    actor = target.actor(container)
-    data = common.build_input(
-        AgreementCreate,
-        operation_id=target.operation_id(container),
-        partner=partner,
-        purpose=purpose,
-        valid_from=valid_from,
-        valid_until=valid_until,
-    )
-
-    def run() -> str:
-        with unit_of_work(container.sessions) as s:
-            return str(service.record_agreement(s, actor=actor, data=data).id)
-
-    typer.echo(f"agreement {common.run(run)} recorded with {partner}")
-
-
 @distress_app.command("log")
 @common.with_options(operation=True)
 def distress_log(
@@ -518,23 +486,35 @@ def distress_log(
 def distress_share(
     target: common.Target,
     agreement: Annotated[str, typer.Option("--agreement", help="The data-sharing agreement's id.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to this file, its manifest beside it (default: stdout)."),
+    ] = None,
 ) -> None:
-    """The distress log as SITREPs for the partner of an agreement in force (audited)."""
+    """The distress log as SITREPs for the partner of a distress-log agreement in force (audited; the
+    agreement is recorded with `refugio agreements record --dataset distress_log`)."""
     import uuid
 
+    from refugio.agreements import manifest
     from refugio.tracking import service
 
     try:
         agreement_id = uuid.UUID(agreement)
     except ValueError:
         common.fail(f"{agreement!r} is not an agreement id")
-    _emit(
-        target.in_uow(
-            lambda s, actor, _: service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
-        ),
-        out,
+    if out is not None and out.exists():
+        common.fail(f"{out} exists: choose another file")
+    share = target.in_uow(
+        lambda s, actor, _: service.share_distress_log(s, actor=actor, agreement_id=agreement_id)
     )
+    if out is None:
+        typer.echo(share.content.decode("utf-8"), nl=False)
+        return
+    side = out.with_name(out.name + ".manifest.json")
+    share.manifest["file"] = out.name
+    out.write_bytes(share.content)
+    side.write_bytes(manifest.dumps(share.manifest))
+    typer.echo(f"wrote {out} (sha256 {share.manifest['sha256']}); manifest {side}", err=True)
 
 
 tracking_app.add_typer(surveys_app, name="surveys")

@@ -2,9 +2,11 @@
 a period, one entry such as an export or a share, one import), and the people each entry exposed —
 the person read (`individual.*`), the members of a household read (`household.*`), the people of a
 case (`case.*`), the people a list or search showed (`details.results`), the person a partner's search
-found (`details.individual_id`), the people an import registered or updated, and, for a share to a
-partner (which records its row count, not its people), the operation's active people at that moment
-(an upper bound, flagged as estimated). Refused reads (`*_refused`) exposed nobody.
+found (`details.individual_id`), the people an import registered or updated, and the people a share to
+a partner held (its share items, found by the `share_id` of its audit entry). A share audited before
+share items existed (no `share_id`: it recorded its row count, not its people) counts the operation's
+active people at that moment (an upper bound, flagged as estimated). Refused reads (`*_refused`)
+exposed nobody.
 The result names people by reference and site only."""
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ def _exposed(session: Session, entry: AuditEntry, found: _Found) -> None:
             ids |= case_reads.case_people(session, [object_id])
         elif action == "intake.batch_commit":
             ids |= intake_reads.batch_people(session, object_id)
+        elif action == "agreement.share" and _uuid(details.get("share_id")) is not None:
+            ids |= agreement_reads.share_people(session, uuid.UUID(str(details["share_id"])))
         elif action == "agreement.share":
             scope = agreement_reads.agreement_scope(session, object_id)
             if scope is not None:

@@ -152,7 +152,7 @@ class AffectedSnapshot(BaseModel):
     taken_at: dt.datetime
     taken_by: str
     entries: int  # audit entries that matched
-    estimated: bool  # a share's people are an upper bound (the share records its count, not them)
+    estimated: bool  # a share made before share items (migration 0027) counted as an upper bound
     people: list[AffectedPerson]
     by_site: dict[str, int]
     by_exposure: dict[str, int]

@@ -41,11 +41,12 @@ SHAREABLE_FIELDS: dict[str, str] = {name: what for name, (_, what) in _COLUMNS.i
 
 def shareable_rows(
     session: Session, *, operation_id: uuid.UUID, fields: list[str], batch: int = 2000
-) -> Iterator[tuple[uuid.UUID, dict[str, Any]]]:
-    """The operation's active people, by registration number, each with the named fields only."""
+) -> Iterator[tuple[uuid.UUID, uuid.UUID, dict[str, Any]]]:
+    """The operation's active people, by registration number: each one's id, household id and the named
+    fields only."""
     columns = [_COLUMNS[f][0].label(f) for f in fields]
     stmt = (
-        select(Individual.id.label("_id"), *columns)
+        select(Individual.id.label("_id"), Individual.household_id.label("_household"), *columns)
         .join(Household, Household.id == Individual.household_id)
         .join(Site, Site.id == Individual.site_id)
         .where(Individual.operation_id == operation_id, Individual.status == IndividualStatus.ACTIVE.value)
@@ -54,7 +55,7 @@ def shareable_rows(
     )
     for row in session.execute(stmt):
         values = row._mapping
-        yield values["_id"], {f: _text(values[f]) for f in fields}
+        yield values["_id"], values["_household"], {f: _text(values[f]) for f in fields}
 
 
 def _text(value: Any) -> Any:

@@ -1,29 +1,36 @@
 """The log of people and vessels in distress (¶28), kept in the shape of an IAMSAR situation report
 (SITREP: A identity, B position, C situation, D persons on board, E assistance required, F
 coordinating rescue centre, G actions taken, H further reports), and its sharing with
-search-and-rescue partners — only under a recorded data-sharing agreement that names the partner and
-the purpose and is in force on the day; every share is audited with the agreement, the partner, the
-purpose and the reports shared.
+search-and-rescue partners — only under a data-sharing agreement of refugio.agreements for the distress
+log (recorded by the data protection officer: partner, purpose search and rescue, the SITREP paragraphs
+allowed, legal basis, retention, expiry) that is in force on the day; each share has its manifest and
+is audited like every share to a partner (decision 0013).
 
 Permissions: TRACKING_MANAGE for the operation to log and update, TRACKING_VIEW to read,
-TRACKING_SHARE to record agreements and share. Writes flush, never commit.
+TRACKING_SHARE to share. Writes flush, never commit.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from refugio.agreements import manifest
+from refugio.agreements import queries as agreement_queries
+from refugio.agreements import service as agreements_service
+from refugio.agreements.enums import ShareDataset
+from refugio.agreements.schemas import AgreementRead, Share
 from refugio.core import clock
 from refugio.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.tracking import policy
-from refugio.tracking.models import DistressReport, SharingAgreement
-from refugio.tracking.schemas import AgreementCreate, AgreementRead, DistressCreate, DistressRead
+from refugio.tracking.models import DistressReport
+from refugio.tracking.schemas import DistressCreate, DistressRead
 
 
 def _entry(actor: Principal, text: str) -> dict[str, str]:
@@ -96,25 +103,6 @@ def add_to_report(
     return report
 
 
-def record_agreement(session: Session, *, actor: Principal, data: AgreementCreate) -> SharingAgreement:
-    """Record a data-sharing agreement with a search-and-rescue partner."""
-    actor.require(Permission.TRACKING_SHARE, operation_id=data.operation_id)
-    if data.valid_until < data.valid_from:
-        raise ValidationFailed.single("valid_until", "the agreement ends before it starts")
-    agreement = SharingAgreement(**data.model_dump(), recorded_by=actor.username)
-    session.add(agreement)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="tracking.agreement_recorded",
-        object_type="tracking_sharing_agreement",
-        object_id=str(agreement.id),
-        details={"partner": data.partner, "purpose": data.purpose},
-    )
-    return agreement
-
-
 def distress_reports(session: Session, *, actor: Principal, operation_id: uuid.UUID) -> list[DistressRead]:
     """The distress log of an operation, newest first."""
     actor.require(Permission.TRACKING_VIEW, operation_id=operation_id)
@@ -125,15 +113,16 @@ def distress_reports(session: Session, *, actor: Principal, operation_id: uuid.U
 
 
 def agreements(session: Session, *, actor: Principal, operation_id: uuid.UUID) -> list[AgreementRead]:
+    """The operation's data-sharing agreements for the distress log (refugio.agreements)."""
     actor.require(Permission.TRACKING_VIEW, operation_id=operation_id)
-    stmt = select(SharingAgreement).where(SharingAgreement.operation_id == operation_id)
-    return [
-        AgreementRead.model_validate(a) for a in session.scalars(stmt.order_by(SharingAgreement.valid_from))
-    ]
+    return agreement_queries.dataset_agreements(
+        session, operation_id=operation_id, dataset=ShareDataset.DISTRESS_LOG.value
+    )
 
 
-def sitrep(report: DistressRead) -> str:
-    """One report as an IAMSAR SITREP (plain text, the lettered paragraphs A–H)."""
+def sitrep(report: DistressRead, fields: Collection[str] | None = None) -> str:
+    """One report as an IAMSAR SITREP (plain text, the lettered paragraphs A–H); with `fields` (those
+    of an agreement), a paragraph outside them reads WITHHELD."""
 
     def lines(entries: list[dict[str, str]]) -> str:
         return "; ".join(f"{e['at']} {e['text']}" for e in entries) or "NIL"
@@ -142,55 +131,60 @@ def sitrep(report: DistressRead) -> str:
     lon = f"{abs(report.longitude):.4f}{'E' if report.longitude >= 0 else 'W'}"
     persons = "UNKNOWN" if report.persons_on_board is None else str(report.persons_on_board)
     status = "FINAL" if report.status == "closed" else str(len(report.further_reports) + 1)
-    return "\n".join(
-        [
-            f"SITREP {status} (DISTRESS {report.serial:04d})",
-            f"A. IDENTITY OF CASUALTY: {report.identity}",
-            f"B. POSITION: {lat} {lon} AT {report.position_at.isoformat(timespec='minutes')}",
-            f"C. SITUATION: {report.situation}",
-            f"D. NUMBER OF PERSONS: {persons}",
-            f"E. ASSISTANCE REQUIRED: {report.assistance_required}",
-            f"F. COORDINATING RCC: {report.coordinating_centre}",
-            f"G. ACTIONS TAKEN: {lines(report.actions)}",
-            f"H. FURTHER REPORTS: {lines(report.further_reports)}",
-        ]
-    )
+    paragraphs = [
+        ("identity", "A. IDENTITY OF CASUALTY", report.identity),
+        ("position", "B. POSITION", f"{lat} {lon} AT {report.position_at.isoformat(timespec='minutes')}"),
+        ("situation", "C. SITUATION", report.situation),
+        ("persons_on_board", "D. NUMBER OF PERSONS", persons),
+        ("assistance_required", "E. ASSISTANCE REQUIRED", report.assistance_required),
+        ("coordinating_centre", "F. COORDINATING RCC", report.coordinating_centre),
+        ("actions", "G. ACTIONS TAKEN", lines(report.actions)),
+        ("further_reports", "H. FURTHER REPORTS", lines(report.further_reports)),
+    ]
+    shown = [
+        f"{title}: {text if fields is None or name in fields else 'WITHHELD'}"
+        for name, title, text in paragraphs
+    ]
+    return "\n".join([f"SITREP {status} (DISTRESS {report.serial:04d})", *shown])
 
 
 def share_distress_log(
     session: Session, *, actor: Principal, agreement_id: uuid.UUID, report_ids: list[uuid.UUID] | None = None
-) -> str:
-    """The SITREPs of the operation's distress log (or of `report_ids`) for the agreement's partner;
-    refused unless the agreement is in force today and the actor holds TRACKING_SHARE. Audited."""
-    agreement = session.get(SharingAgreement, agreement_id)
-    if agreement is None:
+) -> Share:
+    """The SITREPs of the operation's distress log (or of `report_ids`) for the partner of a distress-log
+    agreement (refugio.agreements), with the agreement's fields only and its manifest; refused unless
+    the agreement is active and in force today and the actor holds TRACKING_SHARE. Audited like every
+    share (`agreement.share`, kind distress_log, the reports' serials)."""
+    operation_id = agreement_queries.agreement_operation(session, agreement_id)
+    if operation_id is None:
         raise NotFound("no such data-sharing agreement")
-    if not actor.can(Permission.TRACKING_SHARE, operation_id=agreement.operation_id):
+    if not actor.can(Permission.TRACKING_SHARE, operation_id=operation_id):
         raise PermissionDenied(f"{actor.username} lacks {Permission.TRACKING_SHARE.value}")
-    today = clock.today()
-    if agreement.revoked_at is not None or not agreement.valid_from <= today <= agreement.valid_until:
-        raise Conflict(f"the agreement with {agreement.partner} is not in force today; nothing shared")
-    reports = distress_reports(session, actor=actor, operation_id=agreement.operation_id)
+    agreement, fields = agreements_service.agreement_for_share(
+        session, agreement_id=agreement_id, fields=None, dataset=ShareDataset.DISTRESS_LOG
+    )
+    reports = distress_reports(session, actor=actor, operation_id=operation_id)
     if report_ids is not None:
         wanted = set(report_ids)
         reports = [r for r in reports if r.id in wanted]
         if len(reports) != len(wanted):
             raise NotFound("a distress report to share is not in this operation")
-    audit.record(
+    stamp = f"{clock.now():%Y-%m-%d %H:%M} UTC"
+    header = (
+        f"DISTRESS LOG FOR {agreement.partner} — PURPOSE: {agreement.notes or agreement.purpose} — {stamp}"
+    )
+    text = "\n\n".join([header, *(sitrep(r, fields) for r in reports)]) + "\n"
+    return agreements_service.record_share(
         session,
         actor=actor,
-        action="tracking.distress_shared",
-        object_type="tracking_sharing_agreement",
-        object_id=str(agreement.id),
-        details={
-            "partner": agreement.partner,
-            "purpose": agreement.purpose,
-            "reports": [r.serial for r in reports],
-        },
+        agreement=agreement,
+        kind=ShareDataset.DISTRESS_LOG.value,
+        filename=f"distress-sitreps-{manifest.slug(agreement.partner)}-{clock.today()}.txt",
+        fields=fields,
+        content=text.encode("utf-8"),
+        rows=len(reports),
+        details={"reports": [r.serial for r in reports]},
     )
-    stamp = f"{clock.now():%Y-%m-%d %H:%M} UTC"
-    header = f"DISTRESS LOG FOR {agreement.partner} — PURPOSE: {agreement.purpose} — {stamp}"
-    return "\n\n".join([header, *(sitrep(r) for r in reports)]) + "\n"
 
 
 __all__ = [
@@ -198,7 +192,6 @@ __all__ = [
     "agreements",
     "distress_reports",
     "log_distress",
-    "record_agreement",
     "share_distress_log",
     "sitrep",
 ]

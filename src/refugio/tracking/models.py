@@ -16,8 +16,8 @@ mmp.py and queries.py.
   means of transport (one row per combination; recording it again corrects it).
 * `DistressReport` — people or a vessel in distress (IAMSAR SITREP: identity, position, situation,
   persons on board, assistance required, coordinating centre, actions, further reports).
-* `SharingAgreement` — a data-sharing agreement naming the search-and-rescue partner and the purpose;
-  the distress log is shared only under one that is in force (every share audited).
+  The distress log is shared under a data-sharing agreement of refugio.agreements (dataset
+  `distress_log`).
 * `Incident` — one Missing Migrants Project record (dead and missing migrants), lists kept as lists.
 """
 
@@ -191,20 +191,6 @@ class FlowCount(UUIDPk, Base):
     count: Mapped[int] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
-
-
-class SharingAgreement(UUIDPk, Timestamped, Base):
-    """A data-sharing agreement with a search-and-rescue partner: who, for what, from when until when."""
-
-    __tablename__ = "tracking_sharing_agreement"
-
-    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operation.id"), index=True)
-    partner: Mapped[str] = mapped_column(String(200))
-    purpose: Mapped[str] = mapped_column(Text)
-    valid_from: Mapped[dt.date] = mapped_column(Date)
-    valid_until: Mapped[dt.date] = mapped_column(Date)
-    recorded_by: Mapped[str] = mapped_column(String(80))
-    revoked_at: Mapped[dt.datetime | None]
 
 
 class DistressReport(UUIDPk, Timestamped, Base):

@@ -162,29 +162,6 @@ class FlowDay(BaseModel):
     outgoing: int
 
 
-class AgreementCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    operation_id: uuid.UUID
-    partner: str = Field(min_length=2, max_length=200)
-    purpose: str = Field(min_length=10, max_length=2000)
-    valid_from: dt.date
-    valid_until: dt.date
-
-
-class AgreementRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    operation_id: uuid.UUID
-    partner: str
-    purpose: str
-    valid_from: dt.date
-    valid_until: dt.date
-    recorded_by: str
-    revoked_at: dt.datetime | None
-
-
 class DistressCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -16,7 +16,7 @@ from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
 from refugio.tracking import policy
 from refugio.tracking.assessments import AssessmentReport, import_assessments
-from refugio.tracking.distress import add_to_report, log_distress, record_agreement, share_distress_log
+from refugio.tracking.distress import add_to_report, log_distress, share_distress_log
 from refugio.tracking.dtm import DtmReport, import_dtm
 from refugio.tracking.flows import add_flow_point, flow_day_range, import_flow_counts, record_flow_counts
 from refugio.tracking.mmp import MmpReport, import_mmp
@@ -126,7 +126,6 @@ __all__ = [
     "load_pcodes",
     "log_distress",
     "may_collect",
-    "record_agreement",
     "record_flow_counts",
     "share_distress_log",
     "survey_form",

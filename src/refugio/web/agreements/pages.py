@@ -71,9 +71,14 @@ def _render(request: Request, failure: Failure | None = None) -> Response:
                 a.id for a in rows if pg.can(Permission.AGREEMENT_MANAGE, operation_id=a.operation_id)
             },
             may_share=[
-                (str(a.id), f"{a.partner} · {purposes[a.purpose]} · {a.valid_until.isoformat()}")
+                (
+                    str(a.id),
+                    f"{a.partner} · {purposes.get(a.purpose, a.purpose)} · {a.valid_until.isoformat()}",
+                )
                 for a in rows
-                if a.in_force and pg.can(Permission.DATA_SHARE, operation_id=a.operation_id)
+                if a.in_force
+                and a.dataset == "registry"  # the distress log is shared from /tracking/distress
+                and pg.can(Permission.DATA_SHARE, operation_id=a.operation_id)
             ],
             purposes=purposes,
             legal_bases=[(b, b) for b in LEGAL_BASES],

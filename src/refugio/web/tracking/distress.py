@@ -1,8 +1,8 @@
 """The distress log page: the data-sharing agreements of the chosen operation, its situation reports
 (IAMSAR SITREP), and a form to log people or a vessel in distress (identity, position and its time,
 situation, persons on board, assistance required, coordinating centre, first actions), and sharing
-the log with the partner of an agreement in force (a SITREP file to hand over; refused otherwise;
-every share audited by refugio.tracking).
+the log with the partner of a distress-log agreement in force (refugio.agreements): a zip of the SITREP
+file and its manifest to hand over; refused otherwise; every share audited.
 
 Permissions are checked by refugio.tracking (TRACKING_VIEW to read, TRACKING_MANAGE for the
 operation to log, TRACKING_SHARE to share). Must not import refugio.api, refugio.cli or refugio.main.
@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from refugio.agreements import manifest
 from refugio.core import clock
 from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from refugio.registration import queries as reg_queries
@@ -50,11 +51,9 @@ def _render(request: Request, failure: Failure | None = None) -> Response:
             reports = queries.distress_reports(pg.db, actor=pg.principal, operation_id=chosen.id)
             agreements = queries.agreements(pg.db, actor=pg.principal, operation_id=chosen.id)
         may_log = [o for o in ops if pg.can(Permission.TRACKING_MANAGE, operation_id=o.id)]
-        today = clock.today()
         shareable = [
             a for a in agreements
-            if a.revoked_at is None and a.valid_from <= today <= a.valid_until
-            and pg.can(Permission.TRACKING_SHARE, operation_id=a.operation_id)
+            if a.in_force and pg.can(Permission.TRACKING_SHARE, operation_id=a.operation_id)
         ] if reports else []  # fmt: skip
         return pg.render(
             "tracking/distress.html", status=422 if failure else 200, operations=ops, chosen=chosen,
@@ -107,14 +106,16 @@ async def share(request: Request) -> Response:
                     agreement_id = uuid.UUID(str(form.get("agreement_id") or ""))
                 except ValueError:
                     raise ValidationFailed.single("agreement_id", "choose a data-sharing agreement") from None
-                text = service.share_distress_log(pg.db, actor=pg.principal, agreement_id=agreement_id)
+                share = service.share_distress_log(pg.db, actor=pg.principal, agreement_id=agreement_id)
         except (ValidationFailed, Conflict, NotFound) as exc:
             errors = getattr(exc, "errors", None) or [FieldError("agreement_id", exc.message, "refused")]
             return _render(request, Failure("share", collect(errors, plain_input(("agreement_id",))),
                                             posted_values(form)))  # fmt: skip
-        disposition = 'attachment; filename="distress-sitreps.txt"'
-        return Response(text, media_type="text/plain; charset=utf-8",
-                        headers={"Content-Disposition": disposition})  # fmt: skip
+        name = share.filename.removesuffix(".txt") + ".zip"
+        return Response(manifest.zipped(share.filename, share.content, share.manifest),
+                        media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                 "X-Content-SHA256": share.manifest["sha256"]})  # fmt: skip
 
     return await run_in_threadpool(work)
 
