@@ -18,7 +18,9 @@ and a watermark never skips an entry still being written.
 
 Keys (kind → value): `gfy` given|family skeleton|birth year, `gf` given|family skeleton, `gmf` the
 three canonical names, `gd`/`fd` given or family skeleton|date of birth, `doc` document number,
-`tel` phone digits. Name-order swaps are found by looking up the probe's family|given as `gf`/`gfy`.
+`tel` the phone's match token (`dedup.phones`: a keyed hash of its last nine digits, never the digits;
+the prepared row's `phone` holds the same token). Name-order swaps are found by looking up the probe's
+family|given as `gf`/`gfy`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.dedup import names
+from refugio.dedup import names, phones
 from refugio.dedup.models import DedupIndexState, DedupKey, DedupPerson
 from refugio.registration.models import Household, IdentityDocument, Individual
 from refugio.security.models import AuditEntry, AuditHead
@@ -139,6 +141,7 @@ def _prepare_people(
         prepared_rows.append(prepared)
         out.append(Indexed(r.id, r.operation_id, r.household_id, r.site_id, r.status, r.version, prepared))
     names.attach_households([p for p, r in zip(prepared_rows, rows, strict=True) if r.status == "active"])
+    phones.tokenise(session, prepared_rows)  # the rows are the `Indexed`'s: no phone digits stored
     return out
 
 
