@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, cast, select, update
+from sqlalchemy import Text, bindparam, cast, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
@@ -239,6 +239,7 @@ def commit_batch(
         if on_progress is not None:
             on_progress(tally.done, total)
     _register_pending(session, ctx, tally)
+    drop_phones(session, batch, columns)
     _mark_committed(session, actor, batch, tally)
     (events or bus).publish(
         ImportCommitted(batch_id=batch.id, operation_id=batch.operation_id), session=session
@@ -295,6 +296,46 @@ def _register_pending(session: Session, ctx: Context, tally: _Tally) -> None:
     tally.households += n
     tally.pending = []
     tally.digests = {}
+
+
+PHONE_FIELDS = ("phone", "household_phone")
+DROP_CHUNK = 1000
+
+
+def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -> int:
+    """Blank the staged copies of the batch's phones (cells, values, changes), once committed: the registry
+    holds them encrypted, and a phone must not stay in clear in any table (decision 0015). The report
+    of a committed import shows its phone columns empty. Returns the rows changed."""
+    headers = list(batch.headers or [])
+    where = [headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers]
+    if not where:
+        return 0
+    table = StagedRow.__table__
+    stmt = select(table.c.id, table.c.cells, table.c["values"], table.c.changes).where(
+        table.c.batch_id == batch.id
+    )
+    changed: list[dict[str, Any]] = []
+    for row_id, cells, values, changes in session.execute(stmt).all():
+        if not any(i < len(cells or []) and cells[i] not in (None, "") for i in where):
+            continue
+        new_cells = ["" if i in where else c for i, c in enumerate(cells)]
+        new_values = {k: (None if k in PHONE_FIELDS else v) for k, v in (values or {}).items()}
+        new_changes = (
+            None
+            if changes is None
+            else {k: v for k, v in changes.items() if k.removeprefix("household.") not in PHONE_FIELDS}
+        )
+        changed.append(
+            {"b_id": row_id, "b_cells": new_cells, "b_values": new_values, "b_changes": new_changes}
+        )
+    stmt_update = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(cells=bindparam("b_cells"), values=bindparam("b_values"), changes=bindparam("b_changes"))
+    )
+    for start in range(0, len(changed), DROP_CHUNK):
+        session.connection().execute(stmt_update, changed[start : start + DROP_CHUNK])
+    return len(changed)
 
 
 def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:
