@@ -14,20 +14,19 @@ from sqlalchemy import inspect, select, text
 from tests.helpers import Seed, household_payload, principal
 from tests.intake.support import commit, rows, run_import
 
+from refugio.core.events import EventBus
 from refugio.dedup import index as dedup_index
 from refugio.dedup import phones
 from refugio.dedup.models import DedupKey, DedupPerson
 from refugio.dedup.schemas import DeskCheck, DeskPerson
-from refugio.dedup.service import desk_check
-from refugio.core.events import EventBus
-from refugio.dedup.service import import_link
+from refugio.dedup.service import desk_check, import_link
 from refugio.main import Container, wire_events
 from refugio.protection.tracing import service as tracing
 from refugio.protection.tracing.models import TracingCandidate, TracingKey
 from refugio.protection.tracing.schemas import RequestCreate
 from refugio.registration import service as registration
 from refugio.registration.models import Individual
-from refugio.registration.schemas import HouseholdCreate
+from refugio.registration.schemas import AddressChange, HouseholdCreate, IndividualUpdate
 from refugio.security.principals import SYSTEM
 from refugio.store import migrate
 from refugio.store.uow import unit_of_work
@@ -35,6 +34,8 @@ from refugio.store.uow import unit_of_work
 REGISTERED = "+962 79 555 0101"  # the focal point of `household_payload`
 IMPORTED = "+962 79 444 0202"
 ENQUIRER = "+961 70 123 456"
+CORRECTED = "+962 77 000 1111"
+HOUSEHOLD = "+962 78 222 3333"
 
 
 def _digits(phone: str) -> str:
@@ -62,7 +63,9 @@ def _register(c: Container, seeded: Seed, phone: str = REGISTERED, family: str =
     payload["members"][0]["phone"] = phone
     with unit_of_work(c.sessions) as s:
         hh = registration.register_household(s, actor=SYSTEM, data=HouseholdCreate.model_validate(payload))
-        focal = s.scalar(select(Individual.id).where(Individual.household_id == hh.id, Individual.phone.isnot(None)))
+        focal = s.scalar(
+            select(Individual.id).where(Individual.household_id == hh.id, Individual.phone.isnot(None))
+        )
         assert focal is not None
         return focal
 
@@ -115,7 +118,9 @@ def _request(c: Container, seeded: Seed, sought_phone: str) -> uuid.UUID:
         ],
     }
     with unit_of_work(c.sessions) as s:
-        return tracing.open_request(s, actor=principal(c, "protection"), data=RequestCreate.model_validate(payload)).id
+        return tracing.open_request(
+            s, actor=principal(c, "protection"), data=RequestCreate.model_validate(payload)
+        ).id
 
 
 def _match(c: Container, request_id: uuid.UUID) -> dict[uuid.UUID, dict[str, str]]:
@@ -123,7 +128,9 @@ def _match(c: Container, request_id: uuid.UUID) -> dict[uuid.UUID, dict[str, str
     with unit_of_work(c.sessions) as s:
         tracing.match_request(s, actor=principal(c, "protection"), request_id=request_id)
         found = s.scalars(select(TracingCandidate).where(TracingCandidate.request_id == request_id)).all()
-        return {x.individual_id: {r["field"]: r["level"] for r in x.reasons} for x in found if x.individual_id}
+        return {
+            x.individual_id: {r["field"]: r["level"] for r in x.reasons} for x in found if x.individual_id
+        }
 
 
 def test_no_table_holds_a_phones_digits_and_phones_still_match(
@@ -157,7 +164,19 @@ def test_no_table_holds_a_phones_digits_and_phones_still_match(
     request_id = _request(container, seeded, REGISTERED)
     assert _match(container, request_id)[focal]["phone"] == "same number"
 
-    needles = [_digits(p) for p in (REGISTERED, IMPORTED, ENQUIRER)]
+    # corrections: the person's phone, the household's (their history records the change, not the numbers)
+    with unit_of_work(container.sessions) as s:
+        person = s.get_one(Individual, focal)
+        registration.update_individual(
+            s,
+            actor=SYSTEM,
+            individual_id=focal,
+            data=IndividualUpdate(reason="new SIM card", phone=CORRECTED),
+        )
+        registration.change_address(
+            s, actor=SYSTEM, household_id=person.household_id, data=AddressChange(phone=HOUSEHOLD)
+        )
+    needles = [_digits(p) for p in (REGISTERED, IMPORTED, ENQUIRER, CORRECTED, HOUSEHOLD)]
     leaks = _leaks(container, needles)
     assert not leaks, "phone digits stored in clear:\n" + "\n".join(leaks)
     with unit_of_work(container.sessions) as s:  # the derived keys are there, as tokens
@@ -166,3 +185,54 @@ def test_no_table_holds_a_phones_digits_and_phones_still_match(
         assert token in tel and len(tel) == 3  # the registered man and the first Khalid share one
         assert token in set(s.scalars(select(TracingKey.value).where(TracingKey.kind == "tel")))
         assert s.get_one(DedupPerson, focal).prepared["phone"] == token
+
+
+def _derived(c: Container) -> tuple[set[tuple[Any, ...]], dict[Any, dict[str, Any]], set[tuple[Any, ...]]]:
+    """The dedup index's keys (individual, kind, value, operation), its rows by person, and tracing's keys."""
+    k = DedupKey.__table__.c
+    with c.engine.connect() as conn:
+        keys = {tuple(r) for r in conn.execute(select(k.individual_id, k.kind, k.value, k.operation_id))}
+        people = {r.individual_id: dict(r._mapping) for r in conn.execute(select(DedupPerson.__table__))}
+        tracing_keys = {tuple(r) for r in conn.execute(select(TracingKey.__table__))}
+    return keys, people, tracing_keys
+
+
+def test_the_migration_converts_clear_phone_keys_and_the_downgrade_restores_them(
+    container: Container, seeded: Seed
+) -> None:
+    focal = _register(container, seeded)
+    with unit_of_work(container.sessions) as s:
+        dedup_index.sync(s)
+        token = phones.hasher(s)
+    _request(container, seeded, REGISTERED)
+    keys, people, tracing_keys = _derived(container)
+    assert people[focal]["prepared"]["phone"] == token(_digits(REGISTERED))
+
+    # 0025: the index is emptied (0025's code rebuilds it from the registry, with digits), and tracing's
+    # keys are the digits again, recomputed from the encrypted phones
+    migrate.downgrade(container.engine, "0025")
+    assert _derived(container)[:2] == (set(), {})
+    clear_tracing = {r for r in _derived(container)[2] if r[1] == "tel"}
+    assert {r[2] for r in clear_tracing} == {_digits(REGISTERED), _digits(ENQUIRER)}
+    # what 0025's index wrote: the digits in the keys and the prepared rows
+    digits = {token(_digits(p)): _digits(p) for p in (REGISTERED, ENQUIRER)}
+    with container.engine.begin() as conn:
+        conn.execute(
+            DedupKey.__table__.insert(),
+            [
+                {"individual_id": i, "kind": kind, "value": digits.get(v, v), "operation_id": op}
+                for i, kind, v, op in keys
+            ],
+        )
+        conn.execute(
+            DedupPerson.__table__.insert(),
+            [
+                dict(p, prepared=dict(p["prepared"], phone=digits.get(p["prepared"]["phone"])))
+                for p in people.values()
+            ],
+        )
+    assert _leaks(container, [_digits(REGISTERED)])  # the database at 0025 holds the digits
+
+    migrate.upgrade(container.engine)
+    assert _derived(container) == (keys, people, tracing_keys)  # each clear key is its token again
+    assert _leaks(container, [_digits(REGISTERED), _digits(ENQUIRER)]) == []
