@@ -302,40 +302,56 @@ PHONE_FIELDS = ("phone", "household_phone")
 DROP_CHUNK = 1000
 
 
+def _without_phones(where: list[int], cells: Any, values: Any, changes: Any) -> dict[str, Any] | None:
+    """A staged row's cells, values and changes with its phones blanked (None: it holds none)."""
+    cells, values = list(cells or []), dict(values or {})
+    if not (
+        any(i < len(cells) and cells[i] not in (None, "") for i in where)
+        or any(values.get(f) for f in PHONE_FIELDS)
+        or any(k.removeprefix("household.") in PHONE_FIELDS for k in changes or {})
+    ):
+        return None
+    return {
+        "b_cells": ["" if i in where else c for i, c in enumerate(cells)],
+        "b_values": {k: (None if k in PHONE_FIELDS else v) for k, v in values.items()},
+        "b_changes": None
+        if changes is None
+        else {k: v for k, v in changes.items() if k.removeprefix("household.") not in PHONE_FIELDS},
+    }
+
+
 def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -> int:
     """Blank the staged copies of the batch's phones (cells, values, changes), once committed: the registry
     holds them encrypted, and a phone must not stay in clear in any table (decision 0015). The report
-    of a committed import shows its phone columns empty. Returns the rows changed."""
+    of a committed import shows its phone columns empty. In pages of `DROP_CHUNK` rows; returns the rows
+    changed."""
     headers = list(batch.headers or [])
     where = [headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers]
-    if not where:
-        return 0
     table = StagedRow.__table__
-    stmt = select(table.c.id, table.c.cells, table.c["values"], table.c.changes).where(
-        table.c.batch_id == batch.id
-    )
-    changed: list[dict[str, Any]] = []
-    for row_id, cells, values, changes in session.execute(stmt).all():
-        if not any(i < len(cells or []) and cells[i] not in (None, "") for i in where):
-            continue
-        new_cells = ["" if i in where else c for i, c in enumerate(cells)]
-        new_values = {k: (None if k in PHONE_FIELDS else v) for k, v in (values or {}).items()}
-        new_changes = (
-            None
-            if changes is None
-            else {k: v for k, v in changes.items() if k.removeprefix("household.") not in PHONE_FIELDS}
-        )
-        changed.append(
-            {"b_id": row_id, "b_cells": new_cells, "b_values": new_values, "b_changes": new_changes}
-        )
-    stmt_update = (
+    rewrite = (
         update(table)
         .where(table.c.id == bindparam("b_id"))
         .values(cells=bindparam("b_cells"), values=bindparam("b_values"), changes=bindparam("b_changes"))
     )
-    for start in range(0, len(changed), DROP_CHUNK):
-        session.connection().execute(stmt_update, changed[start : start + DROP_CHUNK])
-    return len(changed)
+    conn, last, done = session.connection(), None, 0
+    while True:
+        page = select(table.c.id, table.c.cells, table.c["values"], table.c.changes).where(
+            table.c.batch_id == batch.id
+        )
+        if last is not None:
+            page = page.where(table.c.id > last)
+        rows = conn.execute(page.order_by(table.c.id).limit(DROP_CHUNK)).all()
+        changed = []
+        for row_id, cells, values, changes in rows:
+            new = _without_phones(where, cells, values, changes)
+            if new is not None:
+                changed.append({"b_id": row_id, **new})
+        if changed:
+            conn.execute(rewrite, changed)
+        done += len(changed)
+        if len(rows) < DROP_CHUNK:
+            return done
+        last = rows[-1][0]
 
 
 def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:
