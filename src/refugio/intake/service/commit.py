@@ -32,6 +32,7 @@ from refugio.intake.service.common import (
     BLOCKING,
     PAGE_HOUSEHOLDS,
     REGISTER_CHUNK,
+    STAGED,
     Context,
     columns_of,
     load_batch,
@@ -327,7 +328,7 @@ def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -
     changed."""
     headers = list(batch.headers or [])
     where = [headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers]
-    table = StagedRow.__table__
+    table = STAGED
     rewrite = (
         update(table)
         .where(table.c.id == bindparam("b_id"))
