@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +114,13 @@ def probe_keys(row: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def _prepare_people(
-    session: Session, rows: Sequence[Any], documents: dict[uuid.UUID, list[str]]
+    session: Session | None,
+    rows: Sequence[Any],
+    documents: dict[uuid.UUID, list[str]],
+    token: Callable[[str | None], str | None] | None = None,
 ) -> list[Indexed]:
-    """Prepare people (rows of `_PERSON_COLUMNS`), with household context among the given rows."""
+    """Prepare people (rows of `_PERSON_COLUMNS`), with household context among the given rows, their
+    phones as match tokens (`token`: a `phones.hasher` made beforehand; else one of `session`'s)."""
     out: list[Indexed] = []
     prepared_rows: list[dict[str, Any]] = []
     for r in rows:
@@ -141,7 +145,7 @@ def _prepare_people(
         prepared_rows.append(prepared)
         out.append(Indexed(r.id, r.operation_id, r.household_id, r.site_id, r.status, r.version, prepared))
     names.attach_households([p for p, r in zip(prepared_rows, rows, strict=True) if r.status == "active"])
-    phones.tokenise(session, prepared_rows)  # the rows are the `Indexed`'s: no phone digits stored
+    phones.tokenise(session, prepared_rows, token)  # the rows are the `Indexed`'s: no digits stored
     return out
 
 

@@ -46,9 +46,11 @@ def hasher(session: Any) -> Callable[[str | None], str | None]:
     return token
 
 
-def tokenise(session: Any, rows: Iterable[dict[str, Any]]) -> None:
-    """Replace, in place, the phone match key of each prepared row by its token."""
-    token: Callable[[str | None], str | None] | None = None
+def tokenise(
+    session: Any, rows: Iterable[dict[str, Any]], token: Callable[[str | None], str | None] | None = None
+) -> None:
+    """Replace, in place, the phone match key of each prepared row by its token (made by `token`, a
+    `hasher` made beforehand, e.g. in a worker process without a session; else by `hasher(session)`)."""
     for row in rows:
         if row.get("phone"):
             token = token or hasher(session)
