@@ -53,6 +53,8 @@ from sqlalchemy import select
 from refugio.config import Settings
 from refugio.core import clock
 from refugio.dedup import index as dedup_index
+from refugio.dedup import phones
+from refugio.dedup.keys import phone_key
 from refugio.dedup.models import DedupKey, DedupPerson
 from refugio.dedup.synthetic import registered_again
 from refugio.main import Container, build
@@ -180,11 +182,12 @@ def _prepare(persons: list[tuple[Any, ...]], docs: dict[uuid.UUID, list[str]]) -
         by_household[p.household_id].append(p)
     people: list[dedup_index.Indexed] = []
     for members in by_household.values():
-        people.extend(dedup_index._prepare_people(None, members, docs))  # type: ignore[arg-type]
+        people.extend(dedup_index._prepare_people(None, members, docs, _TOKEN))
     return dedup_index._rows(people)
 
 
 _RULESET: Any = None  # the rule set in force, set before the workers are forked (it cannot be pickled)
+_TOKEN: Any = None  # the database's phone match tokens (`dedup.phones.hasher`), set before the fork too
 
 
 def _build(
@@ -255,8 +258,10 @@ def register_fast(
         }
         codes = {oid: code for oid, code in s.execute(select(Operation.id, Operation.code))}
         ruleset = active_ruleset(s)
-    global _RULESET
+    global _RULESET, _TOKEN
     _RULESET = ruleset
+    _TOKEN = phones.hasher(container.engine)
+    _TOKEN("123456789")  # the key loaded now: a forked worker hashes with it, never reads the database
     today = clock.today()
     pool = multiprocessing.get_context("fork").Pool(workers) if workers > 0 else None
     pending: list[Any] = []
@@ -307,7 +312,8 @@ def _text(value: Any, names: dict[str, str]) -> str:
 
 def snapshot(container: Container) -> dict[str, list[str]]:
     """Every row a set-up wrote that the desk check and the name search read, as comparable text: ids
-    replaced by references (people, households), codes (sites, operations); timestamps left out."""
+    replaced by references (people, households), codes (sites, operations), phone match tokens by their
+    digits; timestamps left out."""
     out: dict[str, list[str]] = {}
     with unit_of_work(container.sessions) as s:
         ids: dict[uuid.UUID, str] = {}
@@ -320,6 +326,12 @@ def snapshot(container: Container) -> dict[str, list[str]]:
         for oid, code in s.execute(select(Operation.id, Operation.code)):
             ids[oid] = f"op:{code}"
         names = {k.hex: v for k, v in ids.items()}
+        # the phone match tokens (32 hex digits, keyed per database): named by the digits they stand for
+        token = phones.hasher(s)
+        for (phone,) in s.execute(select(Individual.phone).where(Individual.phone.isnot(None))):
+            key = phone_key(phone)
+            if key:
+                names[str(token(key))] = f"tel:{key}"
         for model in (
             Household,
             Individual,

@@ -18,14 +18,16 @@ and a watermark never skips an entry still being written.
 
 Keys (kind → value): `gfy` given|family skeleton|birth year, `gf` given|family skeleton, `gmf` the
 three canonical names, `gd`/`fd` given or family skeleton|date of birth, `doc` document number,
-`tel` phone digits. Name-order swaps are found by looking up the probe's family|given as `gf`/`gfy`.
+`tel` the phone's match token (`dedup.phones`: a keyed hash of its last nine digits, never the digits;
+the prepared row's `phone` holds the same token). Name-order swaps are found by looking up the probe's
+family|given as `gf`/`gfy`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +35,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.dedup import names
+from refugio.dedup import names, phones
 from refugio.dedup.models import DedupIndexState, DedupKey, DedupPerson
 from refugio.registration.models import Household, IdentityDocument, Individual
 from refugio.security.models import AuditEntry, AuditHead
@@ -112,9 +114,13 @@ def probe_keys(row: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def _prepare_people(
-    session: Session, rows: Sequence[Any], documents: dict[uuid.UUID, list[str]]
+    session: Session | None,
+    rows: Sequence[Any],
+    documents: dict[uuid.UUID, list[str]],
+    token: Callable[[str | None], str | None] | None = None,
 ) -> list[Indexed]:
-    """Prepare people (rows of `_PERSON_COLUMNS`), with household context among the given rows."""
+    """Prepare people (rows of `_PERSON_COLUMNS`), with household context among the given rows, their
+    phones as match tokens (`token`: a `phones.hasher` made beforehand; else one of `session`'s)."""
     out: list[Indexed] = []
     prepared_rows: list[dict[str, Any]] = []
     for r in rows:
@@ -139,6 +145,7 @@ def _prepare_people(
         prepared_rows.append(prepared)
         out.append(Indexed(r.id, r.operation_id, r.household_id, r.site_id, r.status, r.version, prepared))
     names.attach_households([p for p, r in zip(prepared_rows, rows, strict=True) if r.status == "active"])
+    phones.tokenise(session, prepared_rows, token)  # the rows are the `Indexed`'s: no digits stored
     return out
 
 

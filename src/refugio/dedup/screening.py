@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core.errors import Conflict
-from refugio.dedup import index, names
+from refugio.dedup import index, names, phones
 from refugio.dedup.engine import Records, get_engine, probability
 from refugio.dedup.models import DedupKey, DedupPerson
 from refugio.dedup.service import active_model, linkage_model, model_thresholds
@@ -98,9 +98,12 @@ def _text(row: Mapping[str, Any], key: str) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def prepare_rows(rows: Iterable[Mapping[str, Any]], today: dt.date | None = None) -> Records:
+def prepare_rows(
+    rows: Iterable[Mapping[str, Any]], today: dt.date | None = None, *, session: Any = None
+) -> Records:
     """Prepare new records (the `refugio dedup link` columns, plus optional `*_original` names,
-    `household`, `stated_age`, `dob_estimated`) with household context among them."""
+    `household`, `stated_age`, `dob_estimated`) with household context among them; with `session`, their
+    phones as match tokens under that database's key (`dedup.phones`), as the index holds them."""
     today = today or dt.date.today()
     prepared: list[dict[str, Any]] = []
     for row in rows:
@@ -125,6 +128,8 @@ def prepare_rows(rows: Iterable[Mapping[str, Any]], today: dt.date | None = None
             )
         )
     names.attach_households(prepared)
+    if session is not None:
+        phones.tokenise(session, prepared)
     return Records.from_rows(prepared)
 
 
@@ -182,7 +187,7 @@ def screen_records(
 ) -> Screening:
     """The likely duplicates (at or above the review weight) of each new record: other records of the
     batch and registered people of the operation. Brings the index up to date first."""
-    batch = prepare_rows(rows)
+    batch = prepare_rows(rows, session=session)
     model_row = active_model(session, operation_id)
     review_weight, match_weight = model_thresholds(model_row)
     result = Screening(records=len(batch), review_weight=review_weight, match_weight=match_weight)

@@ -43,6 +43,7 @@ from refugio.security.field_crypto import (
 from refugio.security.models import DataKey
 from refugio.store.encrypted import (
     BLIND_INDEXES,
+    DERIVED_BLIND_KEYS,
     ENCRYPTED_COLUMNS,
     FieldCryptoError,
     canonical_row_id,
@@ -59,8 +60,10 @@ BLIND_PREFIX = "blind:"  # the data key of a table's blind indexes is stored as 
 
 def required_keys() -> set[str]:
     """The data keys every database needs: one per table with encrypted columns, one per table with
-    blind indexes (never rotated by `rotate_data`: every index would have to be recomputed)."""
-    return set(encrypted_tables()) | {BLIND_PREFIX + t for t, _c in BLIND_INDEXES}
+    blind indexes and one per derived blind key (never rotated by `rotate_data`: every index would have
+    to be recomputed)."""
+    blind = {t for t, _c in BLIND_INDEXES} | DERIVED_BLIND_KEYS
+    return set(encrypted_tables()) | {BLIND_PREFIX + t for t in blind}
 
 
 def encrypted_tables() -> dict[str, list[str]]:
@@ -184,6 +187,15 @@ class FieldKeys:
         """For migrations: encrypt (or decrypt) every value of `columns` in place, and fill the blind
         indexes named by `blind` ((table, column) → sibling column) first (`convert_rows`)."""
         return convert_rows(conn, columns, encrypt=encrypt, blind=blind)
+
+    def ensure_key(self, conn: Connection, name: str) -> None:
+        """For migrations: make sure the data key `name` exists (created in `conn`'s transaction) and is
+        loaded, read on `conn` (a key just created there is not visible to other connections yet)."""
+        self.reload(conn)
+        if name not in self._current:
+            self.new_data_key(conn, name)
+            self.reload(conn)
+        self._loaded_at = 0.0  # re-read from the database at the next encryption
 
     def prepare(self) -> None:
         """Make sure every table with encrypted columns has a data key (once per process; a no-op until

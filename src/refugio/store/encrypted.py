@@ -55,6 +55,9 @@ _CIPHERS: weakref.WeakKeyDictionary[Dialect, FieldCipher] = weakref.WeakKeyDicti
 ENCRYPTED_COLUMNS: set[tuple[str, str]] = set()
 # (table, column) → the sibling column holding its blind index
 BLIND_INDEXES: dict[tuple[str, str], str] = {}
+# blind index keys of derived values kept in other tables, without a sibling column (e.g. the phone match
+# tokens of the dedup index and the tracing keys): each name gets the data key "blind:<name>"
+DERIVED_BLIND_KEYS: set[str] = set()
 
 
 def register_cipher(dialect: Dialect, cipher: FieldCipher) -> None:
@@ -209,6 +212,13 @@ def blind_indexes(session: Any, table: str, column: str, values: Any) -> list[st
     "phone", forms))`."""
     cipher = cipher_for(session.get_bind().dialect)
     return sorted({cipher.blind_index(table, column, v) for v in values if v})
+
+
+def derived_blind_key(name: str) -> str:
+    """Declare a blind index key for derived values (created with the others by the field keys); returns
+    `name`, to be passed as the table of `FieldCipher.blind_index`."""
+    DERIVED_BLIND_KEYS.add(name)
+    return name
 
 
 event.listen(Mapper, "before_insert", _bind_rows)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from refugio.core import clock
 from refugio.core.errors import FieldError, ValidationFailed
-from refugio.dedup import index, names, policy
+from refugio.dedup import index, names, phones, policy
 from refugio.dedup.engine import Records, ScoredPair, get_engine, probability
 from refugio.dedup.schemas import (
     Contribution,
@@ -95,8 +95,9 @@ def _desk_operation(session: Session, actor: Principal, query: DeskCheck) -> tup
     return operation_id, site
 
 
-def _desk_probe(query: DeskCheck, site: Site | None) -> dict[str, Any]:
-    """The person being registered, prepared like an indexed record (with their household's context)."""
+def _desk_probe(session: Session, query: DeskCheck, site: Site | None) -> dict[str, Any]:
+    """The person being registered, prepared like an indexed record (with their household's context and
+    the phone's match token)."""
     p = query.person
     if not any(
         [p.given_name, p.family_name, p.given_name_original, p.family_name_original, p.documents, p.phone]
@@ -112,6 +113,7 @@ def _desk_probe(query: DeskCheck, site: Site | None) -> dict[str, Any]:
             _desk_input(m, f"desk-member-{i}", household_key, site_key) for i, m in enumerate(query.household)
         ]
         names.attach_households([probe, *others])
+    phones.tokenise(session, [probe])
     return probe
 
 
@@ -167,7 +169,7 @@ def _desk_match(scored: ScoredPair, person: tuple[Individual, str, str], match_w
 def desk_check(session: Session, *, actor: Principal, query: DeskCheck, engine: str = "duckdb") -> DeskResult:
     """Likely existing registrations of one person being registered, best first, with probabilities."""
     operation_id, site = _desk_operation(session, actor, query)
-    probe = _desk_probe(query, site)
+    probe = _desk_probe(session, query, site)
     found, lag = _desk_candidates(session, operation_id, probe)
     row = active_model(session, operation_id)
     _review, match = model_thresholds(row)

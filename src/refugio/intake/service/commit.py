@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, cast, select, update
+from sqlalchemy import Text, bindparam, cast, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
@@ -32,6 +32,7 @@ from refugio.intake.service.common import (
     BLOCKING,
     PAGE_HOUSEHOLDS,
     REGISTER_CHUNK,
+    STAGED,
     Context,
     columns_of,
     load_batch,
@@ -239,6 +240,7 @@ def commit_batch(
         if on_progress is not None:
             on_progress(tally.done, total)
     _register_pending(session, ctx, tally)
+    drop_phones(session, batch, columns)
     _mark_committed(session, actor, batch, tally)
     (events or bus).publish(
         ImportCommitted(batch_id=batch.id, operation_id=batch.operation_id), session=session
@@ -295,6 +297,62 @@ def _register_pending(session: Session, ctx: Context, tally: _Tally) -> None:
     tally.households += n
     tally.pending = []
     tally.digests = {}
+
+
+PHONE_FIELDS = ("phone", "household_phone")
+DROP_CHUNK = 1000
+
+
+def _without_phones(where: list[int], cells: Any, values: Any, changes: Any) -> dict[str, Any] | None:
+    """A staged row's cells, values and changes with its phones blanked (None: it holds none)."""
+    cells, values = list(cells or []), dict(values or {})
+    if not (
+        any(i < len(cells) and cells[i] not in (None, "") for i in where)
+        or any(values.get(f) for f in PHONE_FIELDS)
+        or any(k.removeprefix("household.") in PHONE_FIELDS for k in changes or {})
+    ):
+        return None
+    return {
+        "b_cells": ["" if i in where else c for i, c in enumerate(cells)],
+        "b_values": {k: (None if k in PHONE_FIELDS else v) for k, v in values.items()},
+        "b_changes": None
+        if changes is None
+        else {k: v for k, v in changes.items() if k.removeprefix("household.") not in PHONE_FIELDS},
+    }
+
+
+def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -> int:
+    """Blank the staged copies of the batch's phones (cells, values, changes), once committed: the registry
+    holds them encrypted, and a phone must not stay in clear in any table (decision 0015). The report
+    of a committed import shows its phone columns empty. In pages of `DROP_CHUNK` rows; returns the rows
+    changed."""
+    headers = list(batch.headers or [])
+    where = [headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers]
+    table = STAGED
+    rewrite = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(cells=bindparam("b_cells"), values=bindparam("b_values"), changes=bindparam("b_changes"))
+    )
+    conn, last, done = session.connection(), None, 0
+    while True:
+        page = select(table.c.id, table.c.cells, table.c["values"], table.c.changes).where(
+            table.c.batch_id == batch.id
+        )
+        if last is not None:
+            page = page.where(table.c.id > last)
+        rows = conn.execute(page.order_by(table.c.id).limit(DROP_CHUNK)).all()
+        changed = []
+        for row_id, cells, values, changes in rows:
+            new = _without_phones(where, cells, values, changes)
+            if new is not None:
+                changed.append({"b_id": row_id, **new})
+        if changed:
+            conn.execute(rewrite, changed)
+        done += len(changed)
+        if len(rows) < DROP_CHUNK:
+            return done
+        last = rows[-1][0]
 
 
 def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:

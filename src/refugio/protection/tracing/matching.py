@@ -5,11 +5,12 @@ Blocking (`registered_candidates`, `request_candidates`): one request against a 
 people must take well under a second, so candidates come from indexed look-ups — the dedup index's
 keys (given|family skeletons, with the birth year over the tolerance of the age, name-order swaps,
 the father's name recorded as family name, exact dates, canonical names, phone) for registered people,
-and this package's `TracingKey` for other requests. The scope is the caller's: registered people in
-operations/sites where the worker holds INDIVIDUAL_VIEW, requests where they hold TRACING_VIEW, and
-only requests with tracing consent, open, and not withdrawn; never a registered person who withdrew
-consent for tracing (`registration.queries.consenting`). Reciprocal requests (the other side is
-looking for our enquirer) are recognised here and add their weight.
+and this package's `TracingKey` for other requests. A phone key (`tel`) is the phone's match token
+(`dedup.phones`, the same keyed hash as the dedup index's), never its digits. The scope is the
+caller's: registered people in operations/sites where the worker holds INDIVIDUAL_VIEW, requests
+where they hold TRACING_VIEW, and only requests with tracing consent, open, and not withdrawn; never
+a registered person who withdrew consent for tracing (`registration.queries.consenting`). Reciprocal
+requests (the other side is looking for our enquirer) are recognised here and add their weight.
 
 Reads only; imports refugio.dedup (index and its models), registration models and scope helpers.
 """

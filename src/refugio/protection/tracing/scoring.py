@@ -21,7 +21,8 @@ level holds for the same person as described by a relative; u: for two random pe
                           · within a year of an estimated age (the same year counts no more: the age
                           was stated) · within its tolerance · same year, other month or day ·
                           one year apart · a few years beyond the estimate · far apart
-    sex · country of origin · last known phone
+    sex · country of origin · last known phone (same or other: compared as match tokens, keyed hashes
+                          of the last nine digits, `dedup.phones`; no partial match of the digits)
     places                same place of origin · origin is where last seen · other places
     family link           the candidate's father's name is the enquirer's name (a sought child), the
                           same father's name as the enquirer (a sibling), …
@@ -33,7 +34,7 @@ level holds for the same person as described by a relative; u: for two random pe
 A missing value on either side is no evidence (weight 0). The total is a sum of weights (no prior): a
 candidate is kept from `MIN_WEIGHT`, shown as possible, likely (`LIKELY_WEIGHT`) or strong.
 
-Imports refugio.dedup.names and this package's models (read as plain objects) only.
+Imports refugio.dedup.names and .phones and this package's models (read as plain objects) only.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from refugio.core import clock
-from refugio.dedup import names
+from refugio.dedup import names, phones
 from refugio.protection.tracing.models import SoughtPerson, TracingRequest
 from refugio.registration.models import Individual
 
@@ -215,8 +218,11 @@ def _prepared(
     born: names.PartialDate | None,
     country: str | None,
     phone: str | None,
+    owner: Any,
 ) -> dict[str, Any]:
-    return names.prepare(
+    """The prepared row of a person in a request (`owner`: the ORM object whose session's database key
+    turns the phone into its match token, as the dedup index holds it: `dedup.phones`)."""
+    row = names.prepare(
         names.PersonInput(
             record_id=record_id,
             given_name=fields.given_name,
@@ -231,6 +237,9 @@ def _prepared(
             phone=phone,
         )
     )
+    if row.get("phone"):
+        phones.tokenise(object_session(owner), [row])
+    return row
 
 
 def romanised_parts(fields: Any) -> frozenset[str]:
@@ -249,7 +258,7 @@ def sought_profile(person: SoughtPerson) -> Profile:
     born, tolerance = birth_of(person.date_of_birth, person.age, person.age_on)
     country = person.country_of_origin
     prepared = _prepared(
-        str(person.id), person, sex=person.sex, born=born, country=country, phone=person.phone
+        str(person.id), person, sex=person.sex, born=born, country=country, phone=person.phone, owner=person
     )
     places = tuple(
         p for p in (_place(person.place_of_origin, country), _place(person.place_last_seen, country))
@@ -289,6 +298,7 @@ def enquirer_profile(
             born=stored,
             country=country,
             phone=registered.phone,
+            owner=registered,
         )
         tolerance = 2 if registered.dob_precision == "estimated" else 0
         origin = _place(place, country)
@@ -310,6 +320,7 @@ def enquirer_profile(
         born=born,
         country=country,
         phone=request.enquirer_phone,
+        owner=request,
     )
     return Profile(prepared, born, tolerance)
 

@@ -245,6 +245,11 @@ def need_row(
     )
 
 
+# values never copied into an event's details: phones are encrypted at rest (decision 0015) and the
+# history is not; the event's summary still names the field changed ("Details of … corrected (phone)")
+UNRECORDED_DETAILS = frozenset({"phone"})
+
+
 def event_row(
     *,
     operation_id: uuid.UUID,
@@ -269,7 +274,7 @@ def event_row(
             "recorded_at": clock.now(),
             "recorded_by": actor.label,
             "summary": summary,
-            "details": dict(details or {}),
+            "details": {k: v for k, v in (details or {}).items() if k not in UNRECORDED_DETAILS},
         },
     )
 
