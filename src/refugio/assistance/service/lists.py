@@ -245,6 +245,7 @@ def _frozen_in_sql(
     )
     statements = frozen_sql.Statements(builder, roster)
     conn = session.connection()
+    frozen_sql.tune(conn)
     found = conn.execute(statements.classes()).all()
     one_of_each = {
         hh.id: hh
