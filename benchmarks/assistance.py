@@ -5,7 +5,10 @@
     households alike — grouped by the inputs the rules read — with their reasons, each household's
     snapshot rendered as canonical JSON text from pieces shared per decision, written in batches with
     refugio.store.bulk; the share of the registry read alone printed beside it; with --previous, the
-    previous path — objects, json.dumps per household, insert_rows — timed too, A/B) BESIDE the store's floor — the same frozen rows
+    previous path — objects, json.dumps per household, insert_rows — timed too, A/B; on PostgreSQL the
+    freeze is set-based — `frozen_sql`: classes counted by the database, one household of each decided
+    in Python, the rows rendered, hashed and written by one INSERT … SELECT — and the run also prints
+    the registry join read server-side alone and the floor with the snapshot re-parsed from text) BESIDE the store's floor — the same frozen rows
     copied set-based (`INSERT … SELECT` into the same table, every index and constraint included, no
     Python per row) — and BESIDE a pandas computation of the same amounts from the same registry
     columns, checked row by row against the frozen list. Aim: <= 60 s at 500,000 households and

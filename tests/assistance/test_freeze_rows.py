@@ -49,7 +49,14 @@ amounts: {per_member: 7.5, topups: [{need: ER-NF, amount: 3, per: household}], r
 basket: [{item: Soap, unit: bar, per_member: 2}, {item: "Tent \\"family\\"", per_household: 1}]
 """
 GIVEN = ["Ahmad", 'Sa"id', "Back\\slash", "Line\nbreak", "Tab\there", "Ctl\x01x", "محمد", "Zoë 🌿", ""]
-GIVEN += ["Del\x7fx", "Sep\u2028x", "Us\x1fx\r\x08\x0c", "a/b", "Lit\\u00e9ral", "\ufeffBom"]  # escaped by neither encoder or all
+GIVEN += [
+    "Del\x7fx",
+    "Sep\u2028x",
+    "Us\x1fx\r\x08\x0c",
+    "a/b",
+    "Lit\\u00e9ral",
+    "\ufeffBom",
+]  # escaped by neither encoder or all
 NEEDS = [(), (), (), ("DS-DF",), ("SC-UC",), ("DS-DF", "ER-NF"), ("ER-NF",), ("LP-ND",), ("DS-DF", "LP-ND")]
 
 

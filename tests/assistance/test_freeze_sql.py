@@ -25,7 +25,9 @@ from refugio.security.principals import SYSTEM
 from refugio.store.uow import unit_of_work
 
 
-@pytest.mark.parametrize("on", [dt.date(2026, 1, 1), dt.date(2024, 2, 29), dt.date(2025, 2, 28), dt.date(2025, 3, 1)])
+@pytest.mark.parametrize(
+    "on", [dt.date(2026, 1, 1), dt.date(2024, 2, 29), dt.date(2025, 2, 28), dt.date(2025, 3, 1)]
+)
 def test_the_age_bounds_count_ages_as_the_rules_do(on: dt.date) -> None:
     births = [on - dt.timedelta(days=d) for d in range(0, 12 * 366, 7)]
     births += [dt.date(y, m, d) for y in (2012, 2016, 2020) for m, d in ((2, 28), (2, 29), (3, 1))]
@@ -76,9 +78,9 @@ def test_a_household_of_a_kind_not_counted_stops_the_freeze_with_nothing_written
 
     monkeypatch.setattr(lists, "households_for_assistance", registered_meanwhile)
     cycle_id = _cycle(world)
-    with pytest.raises(Conflict, match="the registry changed while cycle WINTER/1 was being frozen"):
-        with unit_of_work(world.container.sessions) as s:
-            lists.freeze(s, actor=world.who("officer"), cycle_key=cycle_id)
+    changed = "the registry changed while cycle WINTER/1 was being frozen"
+    with pytest.raises(Conflict, match=changed), unit_of_work(world.container.sessions) as s:
+        lists.freeze(s, actor=world.who("officer"), cycle_key=cycle_id)
     with unit_of_work(world.container.sessions) as s:
         assert s.scalars(select(Entitlement.id).where(Entitlement.cycle_id == cycle_id)).first() is None
         cycle = s.get(Cycle, cycle_id)

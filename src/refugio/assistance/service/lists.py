@@ -260,8 +260,10 @@ def _frozen_in_sql(
     decided = []
     for key, _, one in found:
         hh = one_of_each.get(uuid.UUID(one))
-        if hh is None:
-            raise Conflict(f"the registry changed while {label} was being frozen; nothing was written: freeze again")
+        if hh is None:  # gone since the classes were counted
+            raise Conflict(
+                f"the registry changed while {label} was being frozen; nothing was written: freeze again"
+            )
         decided.append((key, evaluate(builder.rules, facts(hh), on=builder.on)))
     return frozen_sql.write(
         conn, statements, decided, table, cycle_id=cycle.id, insert_tuples=insert_tuples, label=label
