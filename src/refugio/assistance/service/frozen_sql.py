@@ -63,7 +63,7 @@ from refugio.registration.queries import RosterSelects
 
 # a UUID version 7 (core.ids: 48 bits of Unix milliseconds, version 7, variant 10, random bits): the
 # random bytes of gen_random_uuid() (version 4) behind the clock's milliseconds, version bits 0100 -> 0111
-NEW_ID = literal_column(
+NEW_ID: ColumnElement[uuid.UUID] = literal_column(
     "CAST(encode(set_bit(set_bit(substr(int8send(CAST(floor(extract(epoch FROM clock_timestamp())"
     " * 1000) AS bigint)), 3) || substr(uuid_send(gen_random_uuid()), 7), 52, 1), 53, 1), 'hex') AS uuid)"
 )
@@ -250,7 +250,7 @@ def write(
     b = statements.builder
     classes = class_table()
     classes.create(conn)
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for key, d in decided:
         if d.eligible:
             p = b.pieces(d)
