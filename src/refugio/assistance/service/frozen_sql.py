@@ -113,11 +113,15 @@ class Statements:
             .group_by(n.individual_id)
             .subquery("needs")
         )
-        self.members = self._members(roster, needs)
+        self.members = self._members(roster, needs, rendered=True)
         self.base = self.hh.outerjoin(self.members, self.members.c.household_id == self.hh.c.id)
-        self.key = self._key()
+        self.key = self._key(self.members)
+        light = self._members(roster, needs, rendered=False)  # what the classes need only
+        self.light_base = self.hh.outerjoin(light, light.c.household_id == self.hh.c.id)
+        self.light_key = self._key(light)
 
-    def _members(self, roster: RosterSelects, needs: Any) -> Any:
+    def _members(self, roster: RosterSelects, needs: Any, *, rendered: bool) -> Any:
+        """Per household: the inputs of its class and, `rendered`, its members' and focal point's text."""
         m, on = roster.members.c, self.builder.on
         name = _json(m.given_name + " " + m.family_name)
         text = (
@@ -141,25 +145,29 @@ class Statements:
             young, old = _latest_birth(on, ages[0]), _latest_birth(on, ages[1] + 1)
             in_age = func.count().filter(m.date_of_birth <= young, m.date_of_birth > old)
         sig = needs.c.sig
-        return (
-            select(
-                m.household_id,
-                func.count().label("size"),
+        columns = [
+            m.household_id,
+            func.count().label("size"),
+            _agg(_text("[") + sig + _text("]"), sig.collate("C")).filter(sig.is_not(None)).label("sig"),
+            func.max(m.population_type).filter(m.is_focal).label("focal_type"),
+            in_age.label("in_age"),
+        ]
+        if rendered:
+            columns += [
                 _agg(text, m.ref).label("members"),
-                _agg(_text("[") + sig + _text("]"), sig.collate("C")).label("sig"),
-                func.max(m.population_type).filter(m.is_focal).label("focal_type"),
                 func.max(name).filter(m.is_focal).label("focal_name"),
                 func.max(_json(m.ref)).filter(m.is_focal).label("focal_ref"),
-                in_age.label("in_age"),
-            )
+            ]
+        return (
+            select(*columns)
             .select_from(roster.members.outerjoin(needs, needs.c.individual_id == m.id))
             .group_by(m.household_id)
             .subquery("members")
         )
 
-    def _key(self) -> ColumnElement[str]:
+    def _key(self, members: Any) -> ColumnElement[str]:
         """The household's decision class as JSON text: what `Builder.decide` keys on."""
-        b, hh, m = self.builder, self.hh.c, self.members.c
+        b, hh, m = self.builder, self.hh.c, members.c
         parts: list[ColumnElement[Any]] = []
         if b.by_population:
             parts.append(func.coalesce(m.focal_type, ""))
@@ -174,8 +182,8 @@ class Statements:
 
     def classes(self) -> Select[Any]:
         """(key, households, one household's id as text) per class."""
-        keyed = select(self.key.label("key"), self.hh.c.id).select_from(self.base).subquery("keyed")
-        k = keyed.c
+        keyed = select(self.light_key.label("key"), self.hh.c.id).select_from(self.light_base)
+        k = keyed.subquery("keyed").c
         return select(k.key, func.count(), func.min(cast(k.id, Text))).group_by(k.key)
 
     def rows(self, classes: Table) -> Select[Any]:
