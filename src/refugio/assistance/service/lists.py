@@ -8,8 +8,9 @@ point's population type, the site and arrival date when the rules look at them, 
 need codes, the count of members in the age range), so `decisions` groups the households by those
 inputs and evaluates each group once — at 500,000 households a few hundred evaluations, not 500,000 —
 and the withdrawals of consent are one join (`households_withdrawn`), not a list of every household.
-The freeze does the same column-wise over the registry streamed as tuples (`frozen`): `snapshot` is
-the definition of the frozen text it renders, which tests compare it with.
+The freeze does the same column-wise over the registry streamed as tuples (`frozen`), and on
+PostgreSQL set-based in the database (`frozen_sql`): `snapshot` is the definition of the frozen text
+both render, which tests compare them with.
 
 Reads the registry through refugio.registration.queries (set-based); writes with refugio.store.bulk.
 """
