@@ -4,7 +4,9 @@ SQLite and PostgreSQL, exactly the rows of the household-by-household definition
 its snapshot `lists.snapshot` as canonical JSON text and its SHA-256 — on a varied registry (names
 with quotes, backslashes, control characters, Arabic and emoji; missing and inactive focal points,
 inactive members and households, households without members, several documents, inactive needs,
-needs the rules do not look at beside ones they do, unknown arrival dates, withdrawn consent)."""
+needs the rules do not look at beside ones they do, unknown arrival dates, withdrawn consent). On
+PostgreSQL the rows are rendered in SQL (`service.frozen_sql`): the digest equal to the definition's
+proves the text equal, character for character."""
 
 # ruff: noqa: E501  (the row literals read best unwrapped)
 from __future__ import annotations
@@ -47,6 +49,14 @@ amounts: {per_member: 7.5, topups: [{need: ER-NF, amount: 3, per: household}], r
 basket: [{item: Soap, unit: bar, per_member: 2}, {item: "Tent \\"family\\"", per_household: 1}]
 """
 GIVEN = ["Ahmad", 'Sa"id', "Back\\slash", "Line\nbreak", "Tab\there", "Ctl\x01x", "محمد", "Zoë 🌿", ""]
+GIVEN += [
+    "Del\x7fx",
+    "Sep\u2028x",
+    "Us\x1fx\r\x08\x0c",
+    "a/b",
+    "Lit\\u00e9ral",
+    "\ufeffBom",
+]  # escaped by neither encoder or all
 NEEDS = [(), (), (), ("DS-DF",), ("SC-UC",), ("DS-DF", "ER-NF"), ("ER-NF",), ("LP-ND",), ("DS-DF", "LP-ND")]
 
 

@@ -508,7 +508,9 @@ from refugio.registration.roster import AssistanceMember as AssistanceMember  # 
 from refugio.registration.roster import HouseholdPlace as HouseholdPlace  # noqa: E402
 from refugio.registration.roster import RosterHousehold as RosterHousehold  # noqa: E402
 from refugio.registration.roster import RosterMember as RosterMember  # noqa: E402
+from refugio.registration.roster import RosterSelects as RosterSelects  # noqa: E402
 from refugio.registration.roster import assistance_roster as assistance_roster  # noqa: E402
+from refugio.registration.roster import assistance_roster_selects as assistance_roster_selects  # noqa: E402
 from refugio.registration.roster import household_id_for_key as household_id_for_key  # noqa: E402
 from refugio.registration.roster import household_places as household_places  # noqa: E402
 from refugio.registration.roster import households_for_assistance as households_for_assistance  # noqa: E402

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, exists, func, or_, select, type_coerce
+from sqlalchemy import CTE, ColumnElement, String, Subquery, and_, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from refugio.registration.models import (
@@ -264,6 +264,83 @@ def _grouped(
             )
     if current is not None:
         yield current
+
+
+@dataclass(frozen=True)
+class RosterSelects:
+    """What `assistance_roster` reads, as selectables a caller composes into one set-based statement
+    (the PostgreSQL freeze renders its rows in SQL): the same households, members, needs and documents.
+
+    `households` (a CTE): id, ref, site_id, site_code, arrival_date, focal_point_id, document (the
+    focal point's most recent document number, NULL when none); `members` (active members of those
+    households): household_id, id, ref, given_name, family_name, sex, date_of_birth, population_type,
+    relationship, is_focal; `needs` (the active need codes of those members): individual_id, code."""
+
+    households: CTE
+    members: Subquery
+    needs: Subquery
+
+
+def assistance_roster_selects(
+    *, operation_id: uuid.UUID, site_ids: list[uuid.UUID] | None = None, withdrawn_from: str | None = None
+) -> RosterSelects:
+    """The selectables of `assistance_roster` (same filters: operation, sites, withdrawn consent)."""
+    hh_filter = [Household.operation_id == operation_id, Household.status == "active"]
+    if site_ids is not None:
+        hh_filter.append(Household.site_id.in_(site_ids))
+    if withdrawn_from is not None:
+        hh_filter.append(
+            ~exists().where(
+                ConsentWithdrawal.individual_id == Household.focal_point_id,
+                ConsentWithdrawal.purpose == withdrawn_from,
+            )
+        )
+    document = (
+        select(IdentityDocument.number)
+        .where(IdentityDocument.individual_id == Household.focal_point_id)
+        .order_by(IdentityDocument.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    households = (
+        select(
+            Household.id,
+            Household.ref,
+            Household.site_id,
+            Site.code.label("site_code"),
+            Household.arrival_date,
+            Household.focal_point_id,
+            document.label("document"),
+        )
+        .join(Site, Site.id == Household.site_id)
+        .where(*hh_filter)
+        .cte("roster_households")
+    )
+    members = (
+        select(
+            Individual.household_id,
+            Individual.id,
+            Individual.ref,
+            Individual.given_name,
+            Individual.family_name,
+            Individual.sex,
+            Individual.date_of_birth,
+            Individual.population_type,
+            Individual.relationship_to_focal_point.label("relationship"),
+            (Individual.id == households.c.focal_point_id).label("is_focal"),
+        )
+        .join(households, households.c.id == Individual.household_id)
+        .where(Individual.status == "active")
+        .subquery("roster_members")
+    )
+    needs = (
+        select(SpecificNeed.individual_id, SpecificNeed.code)
+        .join(Individual, Individual.id == SpecificNeed.individual_id)
+        .join(households, households.c.id == Individual.household_id)
+        .where(SpecificNeed.active.is_(True), Individual.status == "active")
+        .subquery("roster_needs")
+    )
+    return RosterSelects(households, members, needs)
 
 
 @dataclass(frozen=True)

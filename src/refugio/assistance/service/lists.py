@@ -8,8 +8,9 @@ point's population type, the site and arrival date when the rules look at them, 
 need codes, the count of members in the age range), so `decisions` groups the households by those
 inputs and evaluates each group once — at 500,000 households a few hundred evaluations, not 500,000 —
 and the withdrawals of consent are one join (`households_withdrawn`), not a list of every household.
-The freeze does the same column-wise over the registry streamed as tuples (`frozen`): `snapshot` is
-the definition of the frozen text it renders, which tests compare it with.
+The freeze does the same column-wise over the registry streamed as tuples (`frozen`), and on
+PostgreSQL set-based in the database (`frozen_sql`): `snapshot` is the definition of the frozen text
+both render, which tests compare them with.
 
 Reads the registry through refugio.registration.queries (set-based); writes with refugio.store.bulk.
 """
@@ -30,7 +31,7 @@ from refugio.assistance.enums import CycleStatus
 from refugio.assistance.models import Cycle, Entitlement, Programme
 from refugio.assistance.rules import Decision, HouseholdFacts, Member, Rules, age_on, evaluate
 from refugio.assistance.schemas import Preview, PreviewRow
-from refugio.assistance.service import frozen
+from refugio.assistance.service import frozen, frozen_sql
 from refugio.assistance.service.common import audited, load_cycle, programme_of_cycle
 from refugio.assistance.service.programmes import ruleset
 from refugio.core import clock
@@ -39,6 +40,7 @@ from refugio.registration.enums import ConsentPurpose
 from refugio.registration.queries import (
     AssistanceHousehold,
     assistance_roster,
+    assistance_roster_selects,
     households_for_assistance,
     households_withdrawn,
 )
@@ -231,12 +233,51 @@ def snapshot(
     }
 
 
+def _frozen_in_sql(
+    session: Session, builder: frozen.Builder, programme: Programme, cycle: Cycle, table: Table
+) -> tuple[int, Decimal]:
+    """The PostgreSQL freeze (`frozen_sql`): the decision classes counted by the database, one
+    household of each read and decided here, the rows rendered and written by one INSERT … SELECT."""
+    site_ids = [uuid.UUID(s) for s in programme.site_ids] or None
+    roster = assistance_roster_selects(
+        operation_id=programme.operation_id,
+        site_ids=site_ids,
+        withdrawn_from=ConsentPurpose.ASSISTANCE.value,  # withdrawn consent: on no list
+    )
+    statements = frozen_sql.Statements(builder, roster)
+    conn = session.connection()
+    frozen_sql.tune(conn)
+    found = conn.execute(statements.classes()).all()
+    one_of_each = {
+        hh.id: hh
+        for hh in households_for_assistance(
+            session,
+            operation_id=programme.operation_id,
+            site_ids=site_ids,
+            household_ids=[uuid.UUID(one) for _, _, one in found],
+        )
+    }
+    label = f"cycle {programme.code}/{cycle.number}"
+    decided = []
+    for key, _, one in found:
+        hh = one_of_each.get(uuid.UUID(one))
+        if hh is None:  # gone since the classes were counted
+            raise Conflict(
+                f"the registry changed while {label} was being frozen; nothing was written: freeze again"
+            )
+        decided.append((key, evaluate(builder.rules, facts(hh), on=builder.on)))
+    return frozen_sql.write(
+        conn, statements, decided, table, cycle_id=cycle.id, insert_tuples=insert_tuples, label=label
+    )
+
+
 def freeze(
     session: Session, *, actor: Principal, cycle_key: str | uuid.UUID, version: int | None = None
 ) -> Cycle:
     """Freeze the cycle's list under the rules (latest version unless given): one entitlement per
-    eligible household, built column-wise (`frozen`) and written in large batches. A cycle is frozen
-    once; the caller's transaction holds every batch, so a failure leaves nothing written."""
+    eligible household, built column-wise (`frozen`) and written in large batches — on PostgreSQL
+    rendered and written by the database (`frozen_sql`). A cycle is frozen once; the caller's
+    transaction holds every write, so a failure leaves nothing written."""
     cycle = load_cycle(session, cycle_key)
     programme = programme_of_cycle(session, cycle)
     actor.require(P.ASSISTANCE_PLAN, operation_id=programme.operation_id)
@@ -250,16 +291,19 @@ def freeze(
     table = cast(Table, Entitlement.__table__)
     bind = {c: bind_processor(conn, table, c) for c in frozen.COLUMNS}
     builder = frozen.Builder(rules, row.version, programme.currency, cycle.start_date, bind)
-    households = assistance_roster(
-        session,
-        operation_id=programme.operation_id,
-        site_ids=[uuid.UUID(s) for s in programme.site_ids] or None,
-        withdrawn_from=ConsentPurpose.ASSISTANCE.value,  # withdrawn consent: on no list
-    )
-    count, total = 0, Decimal(0)
-    for rows, subtotal in frozen.batches(builder, households, bind["cycle_id"](cycle.id)):
-        count += insert_tuples(conn, table, frozen.COLUMNS, rows)
-        total += subtotal
+    if conn.dialect.name == "postgresql":
+        count, total = _frozen_in_sql(session, builder, programme, cycle, table)
+    else:
+        count, total = 0, Decimal(0)
+        households = assistance_roster(
+            session,
+            operation_id=programme.operation_id,
+            site_ids=[uuid.UUID(s) for s in programme.site_ids] or None,
+            withdrawn_from=ConsentPurpose.ASSISTANCE.value,  # withdrawn consent: on no list
+        )
+        for rows, subtotal in frozen.batches(builder, households, bind["cycle_id"](cycle.id)):
+            count += insert_tuples(conn, table, frozen.COLUMNS, rows)
+            total += subtotal
     cycle.rule_version = row.version
     cycle.frozen_at = clock.now()
     cycle.frozen_by = actor.label
