@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from refugio.agreements.enums import AgreementStatus, PartnerIdType
+from refugio.agreements.enums import LEGAL_BASES, AgreementStatus, PartnerIdType
+from refugio.registration import queries as registry
 from refugio.registration.enums import ConsentPurpose
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -19,8 +20,13 @@ class AgreementCreate(BaseModel):
     partner: Text200
     partner_username: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=80)] = None
     purpose: ConsentPurpose
-    fields: list[str] = Field(min_length=1, max_length=40)
-    legal_basis: Annotated[str, StringConstraints(max_length=40)]
+    # the codes are checked by the service (its message lists them); the schema names them too
+    fields: list[Annotated[str, Field(json_schema_extra={"enum": list(registry.SHAREABLE_FIELDS)})]] = Field(
+        min_length=1, max_length=40, json_schema_extra={"uniqueItems": True}
+    )
+    legal_basis: Annotated[
+        str, StringConstraints(max_length=40), Field(json_schema_extra={"enum": list(LEGAL_BASES)})
+    ]
     retention_days: int = Field(ge=1, le=36500)
     valid_from: dt.date
     valid_until: dt.date
