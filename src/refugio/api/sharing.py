@@ -307,8 +307,8 @@ def framework_values(
     name: Annotated[str, Path(json_schema_extra={"enum": queries.named_frameworks()})],
     session: Db,
     actor: Caller,
-    country: str,
-    year: int,
+    country: Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO3 code of the State.")],
+    year: Annotated[int, Query(ge=1990, le=2100, description="A year of the indicator values.")],
 ) -> dict[str, Any]:
     """The values of an indicator framework (`gcr`) for a State and year, with their sources, as a
     published table (counts of people pass disclosure control). 404 for a framework not shipped."""

@@ -65,7 +65,11 @@ def list_assessments(
     )
 
 
-@router.get("/assessments/rounds", response_model=None)
+@router.get(
+    "/assessments/rounds",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}, "description": "JSON or CSV"}},
+)
 def assessment_rounds(
     session: Db, actor: Caller, country: Country = None, format: Literal["json", "csv"] = "json"
 ) -> Response:
