@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from refugio.core.errors import Conflict, NotFound, UnknownReference, ValidationFailed
+from refugio.core.errors import Conflict, NotFound, UnknownReference
 from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
