@@ -210,6 +210,10 @@ def test_the_request_schemas_state_the_domain_rules(client: TestClient) -> None:
     assert "JOR" in pledge["properties"]["country"]["anyOf"][0]["enum"]
     report = _body(document, "/assistance/plans/{plan}/reconcile")["properties"]["content_base64"]
     assert report["pattern"].startswith("^(?:[A-Za-z0-9+/]{4})*")
+    rights = _body(document, "/dataprotection/requests")
+    assert "given_name" in rights["properties"]["changes"]["propertyNames"]["enum"]
+    assert rights["properties"]["language"]["enum"] == ["en", "fr", "ar", "es"]
+    assert rights["allOf"][0]["if"]["properties"]["kind"]["const"] == "correction"
     case = _schema(document, "MatchCaseIn")
     assert [branch["required"] for branch in case["anyOf"]] == [["children"], ["adults"], ["seniors"]]
 

@@ -78,12 +78,12 @@ def _pledge_rules(schema: dict[str, Any]) -> None:
 class PledgeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_pledge_rules)
 
-    pledger: str = Field(min_length=1, max_length=120, pattern=r"\S")
+    pledger: str = Field(min_length=1, max_length=120, json_schema_extra={"pattern": r"\S"})
     pledger_kind: PledgerKind = PledgerKind.STATE
     country: str | None = Field(default=None, description="ISO3 code of a State pledger")
     operation_id: uuid.UUID | None = None
     pledge_type: PledgeType
-    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    title: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": r"\S"})
     description: str = Field(default="", max_length=5000)
     amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
