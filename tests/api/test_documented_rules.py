@@ -115,6 +115,19 @@ def test_an_unknown_reference_beside_a_broken_rule_is_still_422(
     assert fields == {"ref", "received_on"}
 
 
+def test_an_unknown_import_or_audit_entry_of_a_breach_query_is_404(
+    client: TestClient, seeded: Seed, token_for: Tokens
+) -> None:
+    admin = token_for("admin")
+    breach = {"title": "Lost laptop", "description": "A laptop was lost", "category": "integrity",
+              "discovered_at": "2026-12-01T10:00:00Z", "severity": "low"}  # fmt: skip
+    r = client.post(f"{API}/dataprotection/breaches", json=breach, headers=admin)
+    assert r.status_code == 201, r.text
+    url = f"{API}/dataprotection/breaches/{r.json()['id']}/affected"
+    problem(client.post(url, json={"batch": NOBODY}, headers=admin), 404, "batch")
+    problem(client.post(url, json={"audit_seq": 10**9}, headers=admin), 404, "audit_seq")
+
+
 def test_a_survey_form_without_flow_points_is_a_409(
     client: TestClient, seeded: Seed, token_for: Tokens
 ) -> None:
@@ -214,6 +227,8 @@ def test_the_request_schemas_state_the_domain_rules(client: TestClient) -> None:
     assert "given_name" in rights["properties"]["changes"]["propertyNames"]["enum"]
     assert rights["properties"]["language"]["enum"] == ["en", "fr", "ar", "es"]
     assert rights["allOf"][0]["if"]["properties"]["kind"]["const"] == "correction"
+    for path in ("/tracking/sites", "/tracking/flow-points"):
+        assert _body(document, path)["dependentSchemas"]["latitude"]["then"]["required"] == ["longitude"]
     case = _schema(document, "MatchCaseIn")
     assert [branch["required"] for branch in case["anyOf"]] == [["children"], ["adults"], ["seniors"]]
 
