@@ -91,7 +91,8 @@ CASES = [
     ("wrong-type-list", _set("members.0.languages", "ara"), 422, "members.0.languages", "list_type"),
     ("wrong-enum", _set("members.1.sex", "female"), 422, "members.1.sex", "enum"),
     ("wrong-site-id", _set("site_id", "ZAA"), 422, "site_id", "uuid_parsing"),
-    ("unknown-site", _set("site_id", "00000000-0000-4000-8000-000000000000"), 422, "site_id", "unknown_site"),
+    # a site that does not exist: 404 (no schema can say which ids exist), the field still named
+    ("unknown-site", _set("site_id", "00000000-0000-4000-8000-000000000000"), 404, "site_id", "unknown_site"),
     (
         "unknown-field",
         _set("members.1.favourite_colour", "blue"),

@@ -49,7 +49,7 @@ def test_requests_through_the_api(client: TestClient, past: Past) -> None:
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"ref", "changes"}
     r = client.post(f"{API}/requests", json={"kind": "access", "ref": "NOPE"}, headers=dpo)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "ref"
+    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "ref"  # an unknown reference
     r = client.post(
         f"{API}/requests", json={"kind": "access", "ref": refs["woman"], "language": "fr"}, headers=dpo
     )

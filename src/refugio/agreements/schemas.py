@@ -8,20 +8,57 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from refugio.agreements.enums import AgreementPurpose, AgreementStatus, PartnerIdType, ShareDataset
+from refugio.agreements.enums import (
+    DATASET_PURPOSES,
+    DISTRESS_LOG_FIELDS,
+    LEGAL_BASES,
+    AgreementPurpose,
+    AgreementStatus,
+    PartnerIdType,
+    ShareDataset,
+)
+from refugio.registration import queries as registry
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+def _dataset_rules(schema: dict[str, Any]) -> None:
+    """The purposes and field codes each data set takes (`DATASET_PURPOSES`, the registry's shareable
+    fields, the distress log's paragraphs), as JSON Schema conditions on `dataset` (default: registry)."""
+
+    def allowed(dataset: ShareDataset, fields: list[str]) -> dict[str, Any]:
+        return {
+            "properties": {
+                "purpose": {"enum": sorted(DATASET_PURPOSES[dataset])},
+                "fields": {"items": {"enum": fields}},
+            }
+        }
+
+    distress = {"required": ["dataset"], "properties": {"dataset": {"const": ShareDataset.DISTRESS_LOG}}}
+    schema["allOf"] = [
+        {
+            "if": distress,
+            "then": allowed(ShareDataset.DISTRESS_LOG, list(DISTRESS_LOG_FIELDS)),
+            "else": allowed(ShareDataset.REGISTRY, list(registry.SHAREABLE_FIELDS)),
+        }
+    ]
+
+
 class AgreementCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_dataset_rules)
+
     operation_id: uuid.UUID
     # the registry (the default) or the distress log; the purpose and fields must be the data set's
     dataset: ShareDataset = ShareDataset.REGISTRY
     partner: Text200
     partner_username: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=80)] = None
     purpose: AgreementPurpose
-    fields: list[str] = Field(min_length=1, max_length=40)
-    legal_basis: Annotated[str, StringConstraints(max_length=40)]
+    # the codes are checked by the service (its message lists them); the schema names them too, per
+    # data set (`_dataset_rules`)
+    fields: list[str] = Field(min_length=1, max_length=40, json_schema_extra={"uniqueItems": True})
+    legal_basis: Annotated[
+        str, StringConstraints(max_length=40), Field(json_schema_extra={"enum": list(LEGAL_BASES)})
+    ]
     retention_days: int = Field(ge=1, le=36500)
     valid_from: dt.date
     valid_until: dt.date

@@ -320,8 +320,14 @@ def fetch_encrypted(plan: str, archive_id: str, request: Request, session: Db, p
     )
 
 
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
 class ReportIn(BaseModel):
-    content_base64: str = Field(description="The provider's report (CSV in UTF-8, or XLSX), base64-encoded.")
+    content_base64: str = Field(
+        description="The provider's report (CSV in UTF-8, or XLSX), base64-encoded.",
+        pattern=BASE64,  # what b64decode(validate=True) takes; the pattern is checked before it
+    )
 
 
 @router.post(

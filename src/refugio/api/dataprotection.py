@@ -65,7 +65,7 @@ def list_holds(session: Db, actor: Caller, active: bool = False) -> list[LegalHo
     return queries.holds(session, actor=actor, active_only=active)
 
 
-@router.post("/holds", response_model=LegalHoldRead, status_code=201)
+@router.post("/holds", response_model=LegalHoldRead, status_code=201, responses=responses(404))
 def place_hold(session: Db, actor: Caller, body: LegalHoldCreate) -> LegalHoldRead:
     """Put a person, household or case (by reference or code) under a legal hold."""
     return service.place_hold(session, actor=actor, data=body)

@@ -45,7 +45,7 @@ def list_requests(
     return queries.requests(session, actor=actor, status=status, kind=kind, overdue=overdue, ref=ref)
 
 
-@router.post("/requests", response_model=RightsRequestRead, status_code=201)
+@router.post("/requests", response_model=RightsRequestRead, status_code=201, responses=responses(404))
 def create_request(
     request: Request, session: Db, actor: Caller, body: RightsRequestCreate
 ) -> RightsRequestRead:

@@ -32,6 +32,7 @@ from refugio.core.errors import (
     PermissionDenied,
     RefugioError,
     TooManyAttempts,
+    UnknownReference,
     ValidationFailed,
 )
 
@@ -128,6 +129,7 @@ def _validation_errors(exc: RequestValidationError) -> tuple[list[FieldError], b
 # handlers
 
 _SLUGS: dict[type[RefugioError], str] = {
+    UnknownReference: "unknown-reference",
     ValidationFailed: "validation-failed",
     NotFound: "not-found",
     Conflict: "conflict",
@@ -254,7 +256,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: _doc("Malformed JSON or an unreadable request."),
     401: _doc("Missing, unknown, expired or revoked bearer token (header `WWW-Authenticate: Bearer`)."),
     403: _doc("The caller lacks the permission for this scope."),
-    404: _doc("No such record in the caller's scope, or no such endpoint."),
+    404: _doc(
+        "No such record in the caller's scope, or no such endpoint; `errors` names the field of the "
+        "request that refers to a record that does not exist (type `urn:refugio:problem:unknown-reference`)."
+    ),
     409: _doc("The change clashes with existing data (e.g. an edited version that is no longer current)."),
     413: _doc("Request body larger than the configured limit."),
     415: _doc("Request body is not `application/json`."),

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -302,10 +302,16 @@ def progress_report_pdf(session: Db, actor: Caller, as_of: dt.date, country: str
     return Response(queries.progress_report_pdf(report), media_type="application/pdf")
 
 
-@router.get("/frameworks/{name}/values")
-def framework_values(name: str, session: Db, actor: Caller, country: str, year: int) -> dict[str, Any]:
+@router.get("/frameworks/{name}/values", responses=responses(404))
+def framework_values(
+    name: Annotated[str, Path(json_schema_extra={"enum": queries.named_frameworks()})],
+    session: Db,
+    actor: Caller,
+    country: Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO3 code of the State.")],
+    year: Annotated[int, Query(ge=1990, le=2100, description="A year of the indicator values.")],
+) -> dict[str, Any]:
     """The values of an indicator framework (`gcr`) for a State and year, with their sources, as a
-    published table (counts of people pass disclosure control)."""
-    chosen = queries.framework(name)
+    published table (counts of people pass disclosure control). 404 for a framework not shipped."""
+    chosen = queries.named_framework(name)
     values = queries.framework_values(session, actor=actor, framework=chosen, country=country, year=year)
     return queries.framework_table(values, chosen, country.upper(), year, DisclosureRule()).as_dict()

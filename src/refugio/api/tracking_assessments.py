@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from refugio.api.deps import Caller, Db
 from refugio.api.problems import responses
 from refugio.security import audit
+from refugio.security.principals import Principal
 from refugio.stats import tracking_charts, tracking_report
 from refugio.tracking import queries, service
 
@@ -64,7 +65,11 @@ def list_assessments(
     )
 
 
-@router.get("/assessments/rounds", response_model=None)
+@router.get(
+    "/assessments/rounds",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}, "description": "JSON or CSV"}},
+)
 def assessment_rounds(
     session: Db, actor: Caller, country: Country = None, format: Literal["json", "csv"] = "json"
 ) -> Response:
@@ -104,17 +109,46 @@ def map_file(session: Db, actor: Caller, fmt: Literal["png", "svg"],
     return Response(data, media_type=IMAGE_TYPES[fmt])
 
 
-@router.get("/charts/{name}.{fmt}", response_model=None,
-            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})  # fmt: skip
-def chart_file(session: Db, actor: Caller, name: Literal["rounds", "assessments", "incidents", "flows"],
-               fmt: Literal["png", "svg"], country: Country = None, point: uuid.UUID | None = None,
-               days: Annotated[int, Query(ge=1, le=366)] = 30) -> Response:  # fmt: skip
-    """A chart (IDPs by DTM round or individuals by assessment round of a country; dead and missing by
-    year; people counted at flow monitoring `point` by sex and age group) as PNG or SVG (audited).
-    refugio's own figures are drawn under the disclosure rule; imported DTM / MMP figures exact."""
+_IMAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}, "image/svg+xml": {}}}}
+Days = Annotated[int, Query(ge=1, le=366)]
+
+
+def _chart(
+    session: Db, actor: Principal, name: str, fmt: str, *, country: str | None = None,
+    point: uuid.UUID | None = None, days: int = 30,
+) -> Response:  # fmt: skip
     data = tracking_charts.chart_image(session, actor=actor, name=name, country=country, fmt=fmt,
                                        point_id=point, days=days)  # fmt: skip
     audit.record(session, actor=actor, action="tracking.chart_downloaded", object_type="tracking",
                  details={"chart": name, "format": fmt, "country": country,
                           "point": str(point) if point else None})  # fmt: skip
     return Response(data, media_type=IMAGE_TYPES[fmt])
+
+
+# one operation per parameter a chart needs (a flow point, a country, none), so that the document says
+# which; the URLs are those of /charts/{name}.{fmt} before (the fixed names are declared ahead of it)
+
+
+@router.get("/charts/flows.{fmt}", response_model=None, responses=_IMAGE)
+def flows_chart_file(session: Db, actor: Caller, fmt: Literal["png", "svg"], point: uuid.UUID,
+                     days: Days = 30) -> Response:  # fmt: skip
+    """People counted at flow monitoring `point` by sex and age group over the last `days`, as PNG or
+    SVG (audited), under the disclosure rule."""
+    return _chart(session, actor, "flows", fmt, point=point, days=days)
+
+
+@router.get("/charts/incidents.{fmt}", response_model=None, responses=_IMAGE)
+def incidents_chart_file(session: Db, actor: Caller, fmt: Literal["png", "svg"]) -> Response:
+    """Dead and missing migrants by year (IOM Missing Migrants Project, exact) as PNG or SVG (audited)."""
+    return _chart(session, actor, "incidents", fmt)
+
+
+@router.get("/charts/{name}.{fmt}", response_model=None, responses=_IMAGE)
+def chart_file(session: Db, actor: Caller, name: Literal["rounds", "assessments"],
+               fmt: Literal["png", "svg"],
+               country: Annotated[str, Query(min_length=3, max_length=3,
+                                             description="ISO3 code.")]) -> Response:  # fmt: skip
+    """A country's chart as PNG or SVG (audited): IDPs by DTM round (imported, exact) or individuals
+    by assessment round (under the disclosure rule). The flows and incidents charts have their own
+    operations."""
+    return _chart(session, actor, name, fmt, country=country)

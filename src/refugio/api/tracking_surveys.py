@@ -47,9 +47,10 @@ def publish_survey_form(session: Db, actor: Caller, body: PublishRequest) -> Sur
     return SurveyFormRead(form_id=form.form_id, version=form.version, title=form.title)
 
 
-@router.get("/flow-surveys/form.xlsx", response_model=None)
+@router.get("/flow-surveys/form.xlsx", response_model=None, responses=responses(409))
 def survey_xlsform(session: Db, actor: Caller, operation_id: uuid.UUID) -> Response:
-    """The operation's flow survey form as an XLSForm (to load into KoboToolbox or ODK Central)."""
+    """The operation's flow survey form as an XLSForm (to load into KoboToolbox or ODK Central); 409
+    while the operation has no active flow monitoring point."""
     form_id, xlsx = service.survey_form(session, actor=actor, operation_id=operation_id)
     return Response(xlsx, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{form_id}.xlsx"'})  # fmt: skip

@@ -2,6 +2,7 @@
 
     RefugioError
     ├── ValidationFailed        bad input; carries one FieldError per wrong field
+    │   └── UnknownReference    a field names a record that does not exist (API: 404, not 422)
     ├── NotFound                the record does not exist (or is outside the caller's scope)
     ├── Conflict                the write clashes with existing data (e.g. a document already held)
     │   └── ConcurrentWrite     a database constraint refused the write (saved at the same time)
@@ -57,6 +58,24 @@ class ValidationFailed(RefugioError):
     @classmethod
     def single(cls, field: str, message: str, code: str = "invalid") -> ValidationFailed:
         return cls([FieldError(field, message, code)])
+
+    @staticmethod
+    def of(errors: list[FieldError], *, unknown: tuple[str, ...]) -> ValidationFailed:
+        """The error for a list of field errors: UnknownReference when every one has a code of
+        `unknown` (each names a record that does not exist), ValidationFailed otherwise."""
+        if errors and all(e.code in unknown for e in errors):
+            return UnknownReference(errors)
+        return ValidationFailed(errors)
+
+
+class UnknownReference(ValidationFailed):
+    """A field of the input names a record that does not exist (or is outside the caller's scope):
+    an unknown household id, site, case reference. Forms and the CLI show it beside the field like any
+    other ValidationFailed; the API answers 404 with the same `errors`, since no schema can say which
+    ids exist (422 stays for input that breaks a rule the request schema states)."""
+
+    status = 404
+    title = "Unknown reference"
 
 
 class NotFound(RefugioError):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from refugio.agreements import exposure_reads as agreement_reads
 from refugio.core import clock
-from refugio.core.errors import ValidationFailed
+from refugio.core.errors import UnknownReference, ValidationFailed
 from refugio.dataprotection.register_schemas import AffectedPerson, AffectedQuery, AffectedSnapshot
 from refugio.intake import exposure_reads as intake_reads
 from refugio.protection import exposure_reads as case_reads
@@ -133,9 +133,9 @@ def find(session: Session, *, actor: Principal, query: AffectedQuery) -> Affecte
             )
         _exposed(session, entry, found)
     if query.batch and matched == 0:
-        raise ValidationFailed.single("batch", f"no committed import {query.batch} in the audit log")
+        raise UnknownReference.single("batch", f"no committed import {query.batch} in the audit log")
     if query.audit_seq and matched == 0:
-        raise ValidationFailed.single("audit_seq", f"no audit entry {query.audit_seq} matches")
+        raise UnknownReference.single("audit_seq", f"no audit entry {query.audit_seq} matches")
     refs = registry_reads.people_refs(session, found.exposures)
     site = query.site.upper() if query.site else None
     people = sorted(

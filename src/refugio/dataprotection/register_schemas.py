@@ -8,9 +8,9 @@ import datetime as dt
 import re
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 
 class BreachCategory(StrEnum):
@@ -71,6 +71,16 @@ def _moment(value: dt.datetime) -> dt.datetime:
     return value
 
 
+# a moment of a query, as the schema states it: a date-time of a year from 1970 to 2200 as written
+# (the check above takes the year in UTC: a few hours' difference at either end)
+Moment = Annotated[
+    dt.datetime,
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9]|2200)-"}
+    ),
+]
+
+
 def _blank_none(value: Any) -> Any:
     return (value.strip() or None) if isinstance(value, str) else value
 
@@ -119,11 +129,21 @@ class AffectedQuery(BaseModel):
     sequence number (an export or a share), or one import (`batch`); optionally only the people of one
     site. At least one of actor, audit_seq or batch."""
 
-    model_config = ConfigDict(extra="forbid")
+    # at least one of actor (not blank), audit_seq or batch: the schema says so
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["actor"], "properties": {"actor": {"type": "string", "pattern": "\\S"}}},
+                {"required": ["audit_seq"], "properties": {"audit_seq": {"type": "integer"}}},
+                {"required": ["batch"], "properties": {"batch": {"type": "string"}}},
+            ]
+        },
+    )
 
     actor: str | None = Field(None, max_length=80)
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     actions: list[str] = Field(default_factory=list, max_length=30)
     audit_seq: int | None = Field(None, ge=1, le=2**62)
     batch: uuid.UUID | None = None

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import ValidationFailed
+from refugio.core.errors import UnknownReference, ValidationFailed
 from refugio.dataprotection import anonymise, policy
 from refugio.dataprotection.enums import HoldObject, RetentionRule, RunTrigger
 from refugio.dataprotection.errors import HoldAlreadyLifted, HoldNotFound
@@ -184,7 +184,9 @@ def place_hold(session: Session, *, actor: Principal, data: LegalHoldCreate) -> 
     policy.require_holds(actor)
     object_id = anonymise.resolve(session, data.object_type.value, data.ref)
     if object_id is None:
-        raise ValidationFailed.single("ref", f"no {data.object_type.value} with the reference {data.ref}")
+        raise UnknownReference.single(
+            "ref", f"no {data.object_type.value} with the reference {data.ref}", "not_found"
+        )
     exists = session.scalar(
         select(LegalHold.id).where(
             LegalHold.object_type == data.object_type.value,

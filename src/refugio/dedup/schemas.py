@@ -47,6 +47,16 @@ class DeskPerson(_Strict):
 class DeskCheck(_Strict):
     """A desk check: the person, the operation or site, and optionally the other members typed so far."""
 
+    # the site (or, without one, the operation) is required: the schema says so
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["site_id"], "properties": {"site_id": {"type": "string"}}},
+                {"required": ["operation_id"], "properties": {"operation_id": {"type": "string"}}},
+            ]
+        }
+    )
+
     person: DeskPerson
     site_id: uuid.UUID | None = None
     operation_id: uuid.UUID | None = None

@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from refugio.core.errors import Conflict, FieldError, ValidationFailed
+from refugio.core.errors import Conflict, FieldError, UnknownReference, ValidationFailed
 from refugio.protection import policy
 from refugio.protection.common import (
     audited,
@@ -59,7 +59,7 @@ def visible_person(session: Session, actor: Principal, individual_id: uuid.UUID,
     if person is None or not actor.can(
         Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id
     ):
-        raise ValidationFailed.single(field, "no such registered person", "not_found")
+        raise UnknownReference.single(field, "no such registered person", "not_found")
     return person
 
 
@@ -231,7 +231,7 @@ def open_case_from_need(session: Session, *, actor: Principal, data: CaseFromNee
         or not actor.can(Permission.INDIVIDUAL_VIEW, operation_id=person.operation_id, site_id=person.site_id)
         or not can_see_need(actor, need.code, operation_id=person.operation_id, site_id=person.site_id)
     ):
-        raise ValidationFailed.single("need_id", "no such specific need", "not_found")
+        raise UnknownReference.single("need_id", "no such specific need", "not_found")
     if not need.active:
         raise ValidationFailed.single("need_id", "the specific need was removed", "inactive")
     already = session.scalar(select(ProtectionCase.id).where(ProtectionCase.opened_from_need_id == need.id))

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from refugio.core.errors import Conflict, FieldError, NotFound, UnknownReference, ValidationFailed
 from refugio.protection import policy
 from refugio.protection.common import (
     age_on,
@@ -73,7 +73,7 @@ from refugio.security.principals import Principal
 def create_organisation(session: Session, *, actor: Principal, data: OrganisationCreate) -> OrganisationRead:
     """An organisation of the service directory of an operation."""
     if session.get(Operation, data.operation_id) is None:
-        raise ValidationFailed.single("operation_id", "no such operation", "not_found")
+        raise UnknownReference.single("operation_id", "no such operation", "not_found")
     policy.require_directory(actor, data.operation_id)
     clash = session.scalar(
         select(ServiceOrganisation.id).where(
@@ -103,7 +103,7 @@ def add_service(session: Session, *, actor: Principal, data: ServiceCreate) -> P
     """A service of an organisation (type, location, contacts), in the organisation's operation."""
     org = session.get(ServiceOrganisation, data.organisation_id)
     if org is None:
-        raise ValidationFailed.single("organisation_id", "no such organisation", "not_found")
+        raise UnknownReference.single("organisation_id", "no such organisation", "not_found")
     policy.require_directory(actor, org.operation_id)
     if data.site_id is not None:
         site = session.get(Site, data.site_id)

@@ -323,6 +323,18 @@ def progress_report_pdf(report: ProgressReport) -> bytes:
     return report_pdf_fpdf.render(report)
 
 
+def named_frameworks() -> list[str]:
+    """The names of the indicator frameworks shipped with refugio (`gcr`)."""
+    return sorted(p.stem for p in frameworks_data.FRAMEWORKS_DIR.glob("*.yaml"))
+
+
+def named_framework(name: str) -> Framework:
+    """A framework shipped with refugio, by name only (never a file path); NotFound for another name."""
+    if name not in named_frameworks():
+        raise NotFound(f"no framework {name!r} (known: {', '.join(named_frameworks())})")
+    return frameworks_data.named_framework(name)
+
+
 def framework(name_or_path: str) -> Framework:
     """A named indicator framework (`gcr`) or a YAML file of the same shape."""
     path = Path(name_or_path)

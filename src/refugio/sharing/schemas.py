@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from refugio.registration.reference import countries as iso_countries
 from refugio.sharing.enums import PledgerKind, PledgeStatus, PledgeType
 from refugio.sharing.keys import IndicatorTable, KeyResult, KeySpec, Provenance
 from refugio.sharing.sensitivity import Sensitivity
@@ -38,15 +39,51 @@ __all__ = [
 ]
 
 
-class PledgeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+def _pledge_rules(schema: dict[str, Any]) -> None:
+    """What `_what_is_pledged` and the ISO3 check require, as JSON Schema conditions."""
+    present = {"not": {"type": "null"}}
+    schema["allOf"] = [
+        {
+            "if": {
+                "required": ["pledge_type"],
+                "properties": {"pledge_type": {"const": PledgeType.FINANCIAL}},
+            },
+            "then": {
+                "required": ["amount", "currency"],
+                "properties": {"amount": present, "currency": present},
+            },
+        },
+        {
+            "if": {"required": ["pledge_type"], "properties": {"pledge_type": {"const": PledgeType.PLACES}}},
+            "then": {"required": ["places"], "properties": {"places": present}},
+        },
+        {
+            "if": {"required": ["amount"], "properties": {"amount": present}},
+            "then": {"required": ["currency"], "properties": {"currency": present}},
+        },
+        {  # the kind defaults to a State
+            "if": {"properties": {"pledger_kind": {"const": PledgerKind.STATE}}},
+            "then": {"required": ["country"], "properties": {"country": present}},
+        },
+    ]
+    country = schema["properties"]["country"]
+    country["anyOf"][0]["enum"] = sorted(iso_countries())
+    # pydantic documents a decimal as any string: at most 16 digits, and 2 after the point
+    schema["properties"]["amount"]["anyOf"][:2] = [
+        {"type": "number", "minimum": 0, "exclusiveMaximum": 1e16, "multipleOf": 0.01},
+        {"type": "string", "pattern": r"^\d{1,16}(\.\d{1,2})?$"},
+    ]
 
-    pledger: str = Field(min_length=1, max_length=120)
+
+class PledgeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_pledge_rules)
+
+    pledger: str = Field(min_length=1, max_length=120, json_schema_extra={"pattern": r"\S"})
     pledger_kind: PledgerKind = PledgerKind.STATE
     country: str | None = Field(default=None, description="ISO3 code of a State pledger")
     operation_id: uuid.UUID | None = None
     pledge_type: PledgeType
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": r"\S"})
     description: str = Field(default="", max_length=5000)
     amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")

@@ -37,6 +37,16 @@ class Strict(BaseModel):
 
 
 class MatchCaseIn(Strict):
+    # a case has at least one member: the schema says so
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [k], "properties": {k: {"minimum": 1}}}
+                for k in ("children", "adults", "seniors")
+            ]
+        }
+    )
+
     case_ref: Ref
     household_id: uuid.UUID | None = None
     children: int = Field(ge=0, le=100)
@@ -47,8 +57,11 @@ class MatchCaseIn(Strict):
 class MatchLocalityIn(Strict):
     locality_ref: Ref
     name: str | None = Field(default=None, max_length=200)
-    capacities: list[int] = Field(
-        min_length=1, max_length=3, description="people, or children/adults/seniors"
+    capacities: list[Annotated[int, Field(ge=0)]] = Field(
+        min_length=1,
+        max_length=3,
+        description="people, or children/adults/seniors",
+        json_schema_extra={"not": {"minItems": 2, "maxItems": 2}},
     )
 
 

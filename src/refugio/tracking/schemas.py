@@ -22,9 +22,21 @@ from refugio.tracking.enums import (
     Transport,
 )
 
+_GIVEN = {"not": {"type": "null"}}
+# the latitude and the longitude are given together or not at all (refugio.tracking.positions)
+BOTH_COORDINATES = {
+    "dependentSchemas": {
+        name: {
+            "if": {"properties": {name: _GIVEN}},
+            "then": {"required": [other], "properties": {other: _GIVEN}},
+        }
+        for name, other in (("latitude", "longitude"), ("longitude", "latitude"))
+    }
+}
+
 
 class SiteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=BOTH_COORDINATES)
 
     operation_id: uuid.UUID
     code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -110,7 +122,7 @@ class CountryIdps(BaseModel):
 
 
 class FlowPointCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=BOTH_COORDINATES)
 
     operation_id: uuid.UUID
     code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.-]+$")

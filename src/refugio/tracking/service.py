@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from refugio.core.errors import Conflict, NotFound, ValidationFailed
+from refugio.core.errors import Conflict, NotFound, UnknownReference
 from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.principals import SYSTEM, Principal
@@ -32,12 +32,12 @@ def _check_links(
     session: Session, *, operation_id: uuid.UUID, pcode: str | None, reg_site: uuid.UUID | None
 ) -> None:
     if pcode and session.get(AdminArea, pcode) is None and session.scalar(select(AdminArea.pcode).limit(1)):
-        raise ValidationFailed.single("admin_pcode", f"unknown P-code {pcode}")
+        raise UnknownReference.single("admin_pcode", f"unknown P-code {pcode}")
     if reg_site is not None:
         sites = {s.id: s for s in registration.visible_sites(session, actor=SYSTEM)}
         found = sites.get(reg_site)
         if found is None or found.operation_id != operation_id:
-            raise ValidationFailed.single(
+            raise UnknownReference.single(
                 "registration_site_id", "no such registration site in this operation"
             )
 

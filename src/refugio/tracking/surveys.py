@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import ValidationFailed
+from refugio.core.errors import Conflict, FieldError, UnknownReference, ValidationFailed
 from refugio.registration import queries as registration
 from refugio.security import audit
 from refugio.security.permissions import Permission
@@ -35,7 +35,7 @@ def survey_form(session: Session, *, actor: Principal, operation_id: uuid.UUID) 
     policy.require_site_manage(actor, operation_id)
     op = next((o for o in registration.operations(session, actor=SYSTEM) if o.id == operation_id), None)
     if op is None:
-        raise ValidationFailed.single("operation", "unknown operation", "unknown_operation")
+        raise UnknownReference.single("operation", "unknown operation", "unknown_operation")
     points = [
         (p.code, p.name)
         for p in session.scalars(
@@ -45,9 +45,8 @@ def survey_form(session: Session, *, actor: Principal, operation_id: uuid.UUID) 
         )
     ]
     if not points:
-        raise ValidationFailed.single(
-            "operation", "the operation has no flow monitoring point: add one first", "no_flow_point"
-        )
+        message = "the operation has no flow monitoring point: add one first"
+        raise Conflict(message, [FieldError("operation", message, "no_flow_point")])
     form_id = f"{FORM_PREFIX}_{op.code.lower()}"
     version = clock.now().strftime("%Y%m%d%H%M")
     title = f"{op.name}: flow monitoring survey"

@@ -10,23 +10,61 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from refugio.dataprotection.rights.enums import CORRECTABLE, LANGUAGES, Requester, RequestKind, RequestStatus
 
+_BLANK = {"type": "string", "pattern": "^\\s*$"}
+# the validators below, as JSON Schema: a correction names a field with a value that is not blank,
+# another kind names none (blank values are dropped); a representative is named
+_REQUEST_RULES: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"required": ["kind"], "properties": {"kind": {"const": RequestKind.CORRECTION}}},
+            "then": {
+                "required": ["changes"],
+                "properties": {"changes": {"minProperties": 1, "not": {"additionalProperties": _BLANK}}},
+            },
+            "else": {"properties": {"changes": {"additionalProperties": _BLANK}}},
+        },
+        {
+            "if": {
+                "required": ["requester"],
+                "properties": {"requester": {"const": Requester.REPRESENTATIVE}},
+            },
+            "then": {
+                "required": ["requester_name"],
+                "properties": {"requester_name": {"type": "string", "pattern": "\\S"}},
+            },
+        },
+    ]
+}
+
 
 class RightsRequestCreate(BaseModel):
     """A request as received: whose record (reference), what is asked, who asks, in which language the
     answer is wanted; a correction names its fields and new values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_REQUEST_RULES)
 
     kind: RequestKind
-    ref: str = Field(min_length=1, max_length=28, description="The person's reference")
+    ref: str = Field(
+        min_length=1,
+        max_length=28,
+        description="The person's reference",
+        json_schema_extra={"pattern": r"\S"},
+    )
     requester: Requester = Requester.DATA_SUBJECT
     requester_name: str | None = Field(
         None, max_length=200, description="A representative's name", validate_default=True
     )
-    language: str = Field("en", description="en, fr, ar or es: the language of the answer")
+    language: str = Field(
+        "en",
+        description="en, fr, ar or es: the language of the answer",
+        json_schema_extra={"enum": list(LANGUAGES)},
+    )
     received_on: dt.date | None = None  # default: today
     changes: dict[str, str] = Field(
-        default_factory=dict, description="Correction: field → new value", validate_default=True
+        default_factory=dict,
+        description="Correction: field → new value",
+        validate_default=True,
+        json_schema_extra={"propertyNames": {"enum": list(CORRECTABLE)}},
     )
 
     @field_validator("ref")

@@ -103,7 +103,7 @@ def create_request(
     if data.requester == Requester.REPRESENTATIVE and not data.requester_name:
         errors.append(FieldError("requester_name", "name the representative", "required"))
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed.of(errors, unknown=("not_found",))
     assert person is not None
     new_id = ids.new_id()
     row = RightsRequest(

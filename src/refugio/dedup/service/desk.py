@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import FieldError, ValidationFailed
+from refugio.core.errors import FieldError, UnknownReference, ValidationFailed
 from refugio.dedup import index, names, phones, policy
 from refugio.dedup.engine import Records, ScoredPair, get_engine, probability
 from refugio.dedup.schemas import (
@@ -84,7 +84,7 @@ def _desk_operation(session: Session, actor: Principal, query: DeskCheck) -> tup
     if query.site_id is not None:
         site = session.get(Site, query.site_id)
         if site is None:
-            raise ValidationFailed.single("site_id", "unknown site", "unknown_site")
+            raise UnknownReference.single("site_id", "unknown site", "unknown_site")
     operation_id = site.operation_id if site else query.operation_id
     if operation_id is None:
         raise ValidationFailed.single(

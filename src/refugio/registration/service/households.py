@@ -195,7 +195,7 @@ def _check_items(
         parsed.append(dobs)
     _check_documents(session, items, pre, errors, across=error_prefix is not None, sites=sites)
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed.of(errors, unknown=("unknown_site",))
     return parsed
 
 

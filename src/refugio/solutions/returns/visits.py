@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, NotFound, ValidationFailed
+from refugio.core.errors import Conflict, NotFound, UnknownReference, ValidationFailed
 from refugio.registration import queries as registry
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
@@ -26,14 +26,15 @@ P = Permission.RETURN_MANAGE
 def plan_visit(session: Session, *, actor: Principal, data: VisitIn) -> GoAndSeeVisit:
     actor.require(P, operation_id=data.operation_id)
     people = registry.people_brief(session, data.participants)
-    wrong = [
-        str(i)
-        for i in data.participants
-        if i not in people or people[i].operation_id != data.operation_id or people[i].status != "active"
-    ]
-    if wrong:
+    unknown = [i for i in data.participants if i not in people or people[i].operation_id != data.operation_id]
+    if unknown:
+        raise UnknownReference.single(
+            "participants", f"not people of this operation: {len(unknown)} of them", "unknown"
+        )
+    inactive = [i for i in data.participants if people[i].status != "active"]
+    if inactive:
         raise ValidationFailed.single(
-            "participants", f"not active people of this operation: {len(wrong)} of them", "unknown"
+            "participants", f"not active people of this operation: {len(inactive)} of them", "inactive"
         )
     row = GoAndSeeVisit(
         ref=new_ref("GSV", registry.operation_code(session, data.operation_id)),

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from refugio.core.errors import Conflict, NotFound, PermissionDenied, UnknownReference, ValidationFailed
 from refugio.registration import queries as registry
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
@@ -48,7 +48,7 @@ def identify(session: Session, *, actor: Principal, data: ResettlementIdentify) 
     """A household's resettlement case with its needs."""
     scope = registry.household_scope(session, data.household_id)
     if scope is None:
-        raise ValidationFailed.single("household_id", "no such household", "unknown")
+        raise UnknownReference.single("household_id", "no such household", "unknown")
     actor.require(Permission.RESETTLEMENT_MANAGE, operation_id=scope[0], site_id=scope[1])
     if data.secondary_category is not None and data.secondary_category == data.primary_category:
         raise ValidationFailed.single(

@@ -16,7 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from refugio.core.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    UnknownReference,
+    ValidationFailed,
+)
 from refugio.registration import queries as registry
 from refugio.security.principals import Principal
 from refugio.solutions import policy
@@ -92,7 +99,7 @@ def open_claim(session: Session, *, actor: Principal, data: ClaimOpen) -> RsdCla
     """A claim for the principal applicant and the members of the household on it."""
     scope = registry.household_scope(session, data.household_id)
     if scope is None:
-        raise ValidationFailed.single("household_id", "no such household", "unknown")
+        raise UnknownReference.single("household_id", "no such household", "unknown")
     operation_id, site_id = scope
     policy.require_open(actor, operation_id=operation_id, site_id=site_id)
     ids = [data.principal_id, *[m for m in data.member_ids if m != data.principal_id]]

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from refugio.core import clock
-from refugio.core.errors import Conflict, FieldError, ValidationFailed
+from refugio.core.errors import Conflict, FieldError, UnknownReference, ValidationFailed
 from refugio.core.names import NAME_PARTS
 from refugio.dedup import names
 from refugio.protection.tracing.enums import (
@@ -258,7 +258,7 @@ def open_request(session: Session, *, actor: Principal, data: RequestCreate) -> 
     """A new tracing request. Refused, every wrong field named, without tracing consent."""
     site = session.get(Site, data.site_id)
     if site is None:
-        raise ValidationFailed.single("site_id", "unknown site", "unknown_site")
+        raise UnknownReference.single("site_id", "unknown site", "unknown_site")
     actor.require(Permission.TRACING_MANAGE, operation_id=site.operation_id, site_id=site.id)
     enquirer = _checked(session, actor, data)
     lodged = data.lodged_on or clock.today()
