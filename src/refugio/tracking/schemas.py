@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from refugio.tracking.enums import (
     AgeGroup,
@@ -22,9 +23,9 @@ from refugio.tracking.enums import (
     Transport,
 )
 
-_GIVEN = {"not": {"type": "null"}}
+_GIVEN: JsonDict = {"not": {"type": "null"}}
 # the latitude and the longitude are given together or not at all (refugio.tracking.positions)
-BOTH_COORDINATES = {
+BOTH_COORDINATES: JsonDict = {
     "dependentSchemas": {
         name: {
             "if": {"properties": {name: _GIVEN}},
