@@ -236,3 +236,19 @@ def test_the_migration_converts_clear_phone_keys_and_the_downgrade_restores_them
     migrate.upgrade(container.engine)
     assert _derived(container) == (keys, people, tracing_keys)  # each clear key is its token again
     assert _leaks(container, [_digits(REGISTERED), _digits(ENQUIRER)]) == []
+
+
+def test_every_data_key_is_known_before_any_domain_is_imported() -> None:
+    """The keys a database needs are created at the start of the first unit of work; a key declared by a
+    module imported later (dedup.phones, inside a registration) was created inside the caller's writing
+    unit of work and waited on SQLite for the caller's own lock (a lone run of the assistance freeze
+    tests: "database is locked")."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from refugio.security.field_keys import required_keys; "
+        "assert 'refugio.dedup.phones' not in sys.modules; print(sorted(required_keys()))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "blind:phone_match" in out

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from refugio.core import clock
 from refugio.store.base import Base, Timestamped, UUIDPk
 from refugio.store.encrypted import EncryptedText
-from refugio.store.types import PortableJSON
+from refugio.store.types import PortableJSON, TextJSON
 
 Money = Numeric(14, 2)
 
@@ -107,7 +107,8 @@ class Entitlement(Base):
     fee: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
     basket: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON)
-    snapshot: Mapped[dict[str, Any]] = mapped_column(PortableJSON)  # focal point, members, needs, why
+    # focal point, members, needs, why: stored as the canonical text its digest is taken of (decision 0006)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(TextJSON)
     snapshot_sha256: Mapped[str] = mapped_column(String(64))
 
 

@@ -57,7 +57,11 @@ ENCRYPTED_COLUMNS: set[tuple[str, str]] = set()
 BLIND_INDEXES: dict[tuple[str, str], str] = {}
 # blind index keys of derived values kept in other tables, without a sibling column (e.g. the phone match
 # tokens of the dedup index and the tracing keys): each name gets the data key "blind:<name>"
-DERIVED_BLIND_KEYS: set[str] = set()
+# Blind index keys for derived values, declared here (not where they are used) so that every key a
+# database needs is known before any domain module is imported: the field keys create them at the start
+# of the first unit of work. One created later, from a module imported inside a writing unit of work,
+# waited on SQLite for the caller's own write lock. "phone_match": refugio.dedup.phones.
+DERIVED_BLIND_KEYS: frozenset[str] = frozenset({"phone_match"})
 
 
 def register_cipher(dialect: Dialect, cipher: FieldCipher) -> None:
@@ -215,9 +219,10 @@ def blind_indexes(session: Any, table: str, column: str, values: Any) -> list[st
 
 
 def derived_blind_key(name: str) -> str:
-    """Declare a blind index key for derived values (created with the others by the field keys); returns
-    `name`, to be passed as the table of `FieldCipher.blind_index`."""
-    DERIVED_BLIND_KEYS.add(name)
+    """The name of a blind index key for derived values declared in `DERIVED_BLIND_KEYS` (created with
+    the others by the field keys), to be passed as the table of `FieldCipher.blind_index`."""
+    if name not in DERIVED_BLIND_KEYS:
+        raise ValueError(f"blind index key {name!r} is not declared in store.encrypted.DERIVED_BLIND_KEYS")
     return name
 
 

@@ -1,4 +1,5 @@
-"""Portable column types: timezone-aware UTC datetimes and JSON that is JSONB on PostgreSQL.
+"""Portable column types: timezone-aware UTC datetimes, JSON that is JSONB on PostgreSQL, and JSON
+kept as written (`json` on PostgreSQL).
 
 Imports nothing from refugio but refugio.core.
 """
@@ -14,6 +15,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 PortableJSON = JSON().with_variant(JSONB(), "postgresql")
+# JSON kept as the text written (PostgreSQL `json`, not `jsonb`): for records written once and never
+# queried inside, whose exact text matters (a frozen entitlement's snapshot is hashed as written);
+# `json` only checks the syntax on the way in, where `jsonb` parses it into its binary form.
+TextJSON = JSON()
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -15,8 +15,9 @@ so on PostgreSQL no household is read into Python:
    snapshot, joins the class table, and writes the rows: the snapshot's canonical JSON text (the same
    key order and separators as `json.dumps(…, sort_keys=True, separators=(",", ":"),
    ensure_ascii=False)`; strings escaped by `to_json`, which escapes exactly what that encoder escapes:
-   `"`, `\\` and the control characters, as `\\n`, `\\t`, … or `\\u00XX`), parsed into the jsonb
-   column, its SHA-256 (`sha256()`), and a version 7 id (`core.ids`) per row.
+   `"`, `\\` and the control characters, as `\\n`, `\\t`, … or `\\u00XX`), stored as that text
+   (a `json` column: its syntax checked, not parsed into jsonb — migration 0028), its SHA-256
+   (`sha256()`), and a version 7 id (`core.ids`) per row.
 
 Under READ COMMITTED step 3 sees the registry as it is then: a household whose inputs changed since
 step 1 is rendered and decided from what step 3 reads, and one whose key step 1 did not see has no
@@ -33,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ColumnElement,
@@ -279,7 +281,7 @@ def write(
         found.c.fee,
         literal(b.currency, entitlements.c.currency.type),
         found.c.basket,
-        cast(text, JSONB),
+        cast(text, JSON),
         func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex"),
     )
     done = (
