@@ -207,9 +207,16 @@ def _body(document: dict[str, Any], path: str) -> dict[str, Any]:
 
 def test_the_request_schemas_state_the_domain_rules(client: TestClient) -> None:
     document = client.get(f"{API}/openapi.json").json()
-    agreement = _body(document, "/agreements")["properties"]
-    assert "given_name" in agreement["fields"]["items"]["enum"] and agreement["fields"]["uniqueItems"]
-    assert "consent" in agreement["legal_basis"]["enum"]
+    body = _body(document, "/agreements")
+    agreement = body["properties"]
+    assert agreement["fields"]["uniqueItems"] and "consent" in agreement["legal_basis"]["enum"]
+    # the field codes and purposes of each data set: the registry's by default, the distress log's
+    per_dataset = body["allOf"][0]
+    assert per_dataset["if"]["properties"]["dataset"]["const"] == "distress_log"
+    assert "given_name" in per_dataset["else"]["properties"]["fields"]["items"]["enum"]
+    assert "search_and_rescue" not in per_dataset["else"]["properties"]["purpose"]["enum"]
+    assert "position" in per_dataset["then"]["properties"]["fields"]["items"]["enum"]
+    assert per_dataset["then"]["properties"]["purpose"]["enum"] == ["search_and_rescue"]
     desk = _body(document, "/dedup/desk-check")
     assert [branch["required"] for branch in desk["anyOf"]] == [["site_id"], ["operation_id"]]
     affected = _body(document, "/dataprotection/breaches/{breach_id}/affected")
