@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # networks, e.g. "10.0.0.5"); none by default: the client address is the socket's, so a request
     # cannot pick its own address and slip past the per-address sign-in delay
     trusted_proxies: str = ""
+    # API requests run at once (REFUGIO_API_CONCURRENCY, at least 1); the others wait their turn holding
+    # no thread and no database connection (refugio.api.admission). Keep it below the PostgreSQL pool (40
+    # connections) and the server's worker threads (40), leaving room for the web pages and the follow-up
+    # units of work of refused reads
+    api_concurrency: int = Field(24, ge=1)
 
     @property
     def database_url(self) -> str:

@@ -81,11 +81,6 @@ ROUTERS = (
 )
 
 
-# requests of the API running at once: below the database pool (40) and anyio's worker threads (40),
-# leaving room for the web pages and for the follow-up units of work of refused reads
-ADMITTED = 24
-
-
 def build_api(container: Container) -> FastAPI:
     """The /api/v1 application for `container` (not yet mounted)."""
     api = FastAPI(
@@ -101,7 +96,7 @@ def build_api(container: Container) -> FastAPI:
     problems.install(api)
     api.add_middleware(ApiGuard, max_bytes=container.settings.max_request_bytes)
     # outermost: a request waiting its turn holds no thread and no connection (refugio.api.admission)
-    api.add_middleware(Admission, limit=ADMITTED)
+    api.add_middleware(Admission, limit=container.settings.api_concurrency)  # REFUGIO_API_CONCURRENCY
     for router in ROUTERS:
         api.include_router(router)
     api.state.api_routes = [route for router in ROUTERS for route in router.routes]  # for 405's Allow

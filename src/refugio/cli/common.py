@@ -44,13 +44,19 @@ OperationOption = Annotated[str | None, typer.Option("--operation", help="Operat
 
 
 def settings(db: str | None = None, data_dir: Path | None = None, **extra: Any) -> Settings:
-    """Settings from the common options (and any other non-None setting given by keyword)."""
+    """Settings from the common options (and any other non-None setting given by keyword); a setting
+    that cannot be used is a clear error naming its environment variable, not a traceback."""
+    from pydantic import ValidationError
+
     values: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
     if db:
         values["db_url"] = db
     if data_dir:
         values["data_dir"] = data_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        fail("; ".join(f"REFUGIO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()))
 
 
 def container(config: Settings, *, upgrade: bool = True) -> Container:
