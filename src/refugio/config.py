@@ -51,10 +51,18 @@ class Settings(BaseSettings):
     # cannot pick its own address and slip past the per-address sign-in delay
     trusted_proxies: str = ""
     # API requests run at once (REFUGIO_API_CONCURRENCY, at least 1); the others wait their turn holding
-    # no thread and no database connection (refugio.api.admission). Keep it below the PostgreSQL pool (40
-    # connections) and the server's worker threads (40), leaving room for the web pages and the follow-up
-    # units of work of refused reads
-    api_concurrency: int = Field(24, ge=1)
+    # no thread and no database connection (refugio.api.admission). Unset: 24 on PostgreSQL (below its
+    # pool of 40 connections and the server's 40 worker threads, leaving room for the web pages and the
+    # follow-up units of work of refused reads), 6 on SQLite (one writer at a time: requests waiting in
+    # the admission queue wait in turn, where those waiting for SQLite's lock give up after 10 s)
+    api_concurrency: int | None = Field(None, ge=1)
+
+    @property
+    def admitted(self) -> int:
+        """API requests run at once: the setting, else the backend's default (see `api_concurrency`)."""
+        if self.api_concurrency is not None:
+            return self.api_concurrency
+        return 6 if self.database_url.startswith("sqlite") else 24
 
     @property
     def database_url(self) -> str:

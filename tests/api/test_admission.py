@@ -52,9 +52,11 @@ def test_limit_must_admit_someone() -> None:
 def test_the_api_admits_as_many_requests_as_the_setting_says(
     container: Container, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    assert Settings(data_dir=tmp_path).api_concurrency == 24
+    assert Settings(data_dir=tmp_path).admitted == 6  # the embedded SQLite database: one writer
+    assert Settings(data_dir=tmp_path, db_url="postgresql://db.example/refugio").admitted == 24
     monkeypatch.setenv("REFUGIO_API_CONCURRENCY", "7")
-    assert Settings(data_dir=tmp_path).api_concurrency == 7
+    assert Settings(data_dir=tmp_path).admitted == 7
+    assert Settings(data_dir=tmp_path, db_url="postgresql://db.example/refugio").admitted == 7
     container.settings = container.settings.model_copy(update={"api_concurrency": 5})
     gates = [m for m in build_api(container).user_middleware if m.cls is Admission]
     assert [gate.kwargs["limit"] for gate in gates] == [5]

@@ -96,7 +96,7 @@ def build_api(container: Container) -> FastAPI:
     problems.install(api)
     api.add_middleware(ApiGuard, max_bytes=container.settings.max_request_bytes)
     # outermost: a request waiting its turn holds no thread and no connection (refugio.api.admission)
-    api.add_middleware(Admission, limit=container.settings.api_concurrency)  # REFUGIO_API_CONCURRENCY
+    api.add_middleware(Admission, limit=container.settings.admitted)  # REFUGIO_API_CONCURRENCY
     for router in ROUTERS:
         api.include_router(router)
     api.state.api_routes = [route for router in ROUTERS for route in router.routes]  # for 405's Allow
