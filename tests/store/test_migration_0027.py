@@ -47,12 +47,12 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 def _seed_tracking_agreements(engine: Engine) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
-    """An operation, then, one revision back (tracking's table still there), two tracking agreements."""
+    """An operation, then, back at 0026 (tracking's table still there), two tracking agreements."""
     migrate.upgrade(engine)
     with Session(engine) as s:
         op_id = reg.create_operation(s, actor=SYSTEM, code="ITA", name="Italy", country_iso3="ITA").id
         s.commit()
-    migrate.downgrade(engine, "-1")
+    migrate.downgrade(engine, "0026")  # the revision before 0027
     assert "tracking_sharing_agreement" in inspect(engine).get_table_names()
     today, now = dt.date.today(), dt.datetime.now(dt.UTC)
     live, revoked = uuid.uuid4(), uuid.uuid4()
@@ -90,7 +90,7 @@ def test_tracking_agreements_become_distress_log_agreements_and_come_back(engine
         assert sea.notes == "Coordinating rescue at sea, central Med" and sea.recorded_by == "imo"
         assert sea.status == "active" and in_force(sea) and sea.partner_username is None
         assert found[revoked].status == "terminated" and not in_force(found[revoked])
-    migrate.downgrade(engine, "-1")
+    migrate.downgrade(engine, "0026")  # the revision before 0027
     with engine.connect() as conn:
         back = {r.id: r for r in conn.execute(sa.select(TRACKING))}
         assert set(back) == {live, revoked}
