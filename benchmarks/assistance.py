@@ -432,7 +432,7 @@ def run(backend: str, url: str, households: int, workdir: Path, *, previous: boo
     if engine.dialect.name == "postgresql":
         insert_time, before_insert = sql_writes[0], build - sql_writes[0] - commit
         print(
-            f"      shares (set-based, frozen_sql): classes counted by the database + one household of each decided {before_insert:.2f} s ({100 * before_insert / build:.0f} %), the INSERT … SELECT (class COPY, rendering, SHA-256, jsonb, indexes) {insert_time:.2f} s ({100 * insert_time / build:.0f} %), commit {commit:.2f} s ({100 * commit / build:.0f} %)"
+            f"      shares (set-based, frozen_sql): classes counted by the database + one household of each decided {before_insert:.2f} s ({100 * before_insert / build:.0f} %), the INSERT … SELECT (class COPY, rendering, SHA-256, json, indexes) {insert_time:.2f} s ({100 * insert_time / build:.0f} %), commit {commit:.2f} s ({100 * commit / build:.0f} %)"
         )
     else:
         read_only = read_alone(sessions, op_id)
