@@ -97,3 +97,35 @@ def test_agreements_page_records_refuses_and_shares(client: TestClient, world: W
         assert hashlib.sha256(z.read(made["file"])).hexdigest() == made["sha256"]
     web = _signed_in(client, "clerk")
     assert web.get("/agreements").status_code == 403
+
+
+def test_agreements_page_records_a_distress_log_agreement(client: TestClient, world: World) -> None:
+    """The form records distress-log agreements too (search and rescue, the SITREP's paragraphs); a
+    purpose or a field of the other data set is refused beside its field, the ticks kept."""
+    web = _signed_in(client, "dpo")
+    page = web.get("/agreements")
+    assert 'name="dataset"' in page.text and "Search and rescue" in page.text
+    assert 'value="position"' in page.text  # the distress log's paragraphs are offered
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "operation_id": str(world.seed.operation_id),
+        "dataset": "distress_log",
+        "partner": "MRCC Roma",
+        "purpose": "assistance",
+        "legal_basis": "vital_interest",
+        "retention_days": "30",
+        "valid_from": str(dt.date.today()),
+        "valid_until": str(dt.date.today() + dt.timedelta(days=90)),
+        "fields": ["position", "sex"],
+    }
+    bad = web.post("/agreements", data=form)
+    assert bad.status_code == 422
+    assert field_error(bad.text, "f-rec-purpose") and field_error(bad.text, "f-rec-fields")
+    assert "may not be shared for assistance" in bad.text and "unknown field &#39;sex&#39;" in bad.text
+    # both ticks are kept for the user to correct
+    assert 'id="f-rec-dl-position-fields" name="fields" type="checkbox" value="position" checked' in bad.text
+    ok = web.post("/agreements", data={**form, "purpose": "search_and_rescue", "fields": ["position"]})
+    assert ok.status_code == 303, ok.text
+    listed = web.get("/agreements").text
+    assert "MRCC Roma" in listed and "The distress log (situation reports at sea)" in listed
+    assert "search_and_rescue" not in listed.split("<tbody>")[1].split("</tbody>")[0]

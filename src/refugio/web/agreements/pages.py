@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from refugio.agreements import manifest, queries, service
-from refugio.agreements.enums import LEGAL_BASES
+from refugio.agreements.enums import DISTRESS_LOG_FIELDS, LEGAL_BASES, AgreementPurpose, ShareDataset
 from refugio.agreements.schemas import AgreementCreate, AgreementStatusChange
 from refugio.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from refugio.registration import queries as registry
@@ -38,8 +38,15 @@ NOTICES = {
     "status": N_("The agreement's status was changed."),
 }
 STATUS_CHOICES = {"active": N_("active"), "suspended": N_("suspended"), "terminated": N_("terminated")}
+DATASET_CHOICES = {
+    ShareDataset.REGISTRY.value: N_("The registry (registered people)"),
+    ShareDataset.DISTRESS_LOG.value: N_("The distress log (situation reports at sea)"),
+}
+# An agreement's purpose: a consent purpose (the registry) or search and rescue (the distress log).
+EXTRA_PURPOSES = {AgreementPurpose.SEARCH_AND_RESCUE.value: N_("Search and rescue")}
 RECORD_FIELDS = (
     "operation_id",
+    "dataset",
     "partner",
     "partner_username",
     "purpose",
@@ -52,7 +59,7 @@ RECORD_FIELDS = (
 )
 
 
-def _render(request: Request, failure: Failure | None = None) -> Response:
+def _render(request: Request, failure: Failure | None = None, ticked: tuple[str, ...] = ()) -> Response:
     with state_of(request).page(request) as pg:
         if not (pg.can_anywhere(Permission.AGREEMENT_VIEW) or pg.can_anywhere(Permission.DATA_SHARE)):
             raise PermissionDenied(f"{pg.principal.label} lacks {Permission.AGREEMENT_VIEW.value}")
@@ -60,7 +67,7 @@ def _render(request: Request, failure: Failure | None = None) -> Response:
         rows = queries.list_agreements(pg.db, actor=pg.principal)
         manage_ops = [o for o in operations if pg.can(Permission.AGREEMENT_MANAGE, operation_id=o.id)]
         done = request.query_params.get("done")
-        purposes = {k: pg.gettext(v) for k, v in choices("consent_purpose")}
+        purposes = {k: pg.gettext(v) for k, v in [*choices("consent_purpose"), *EXTRA_PURPOSES.items()]}
         return pg.render(
             "agreements/agreements.html",
             status=422 if failure else 200,
@@ -83,6 +90,9 @@ def _render(request: Request, failure: Failure | None = None) -> Response:
             purposes=purposes,
             legal_bases=[(b, b) for b in LEGAL_BASES],
             field_names=registry.SHAREABLE_FIELDS,
+            distress_fields=DISTRESS_LOG_FIELDS,
+            datasets={k: pg.gettext(v) for k, v in DATASET_CHOICES.items()},
+            ticked=set(ticked),
             statuses={k: pg.gettext(v) for k, v in STATUS_CHOICES.items()},
             notice=pg.gettext(NOTICES[done]) if done in NOTICES else None,
             record=form_context(failure, "record"),
@@ -117,7 +127,9 @@ async def record_agreement(request: Request) -> Response:
         name="record",
         work=work,
         to_input=_record_input,
-        on_failure=lambda failure: _render(request, failure),
+        on_failure=lambda failure: _render(
+            request, failure, tuple(v for v in form.getlist("fields") if isinstance(v, str))
+        ),
     )
 
 
