@@ -97,3 +97,23 @@ def test_arabic_statistics_page_has_arabic_chart_titles(served: str) -> None:
         page.goto(f"{served}{pyramid}")  # drawn by the browser: the title is an SVG text element
         titles = page.locator("text").all_text_contents()
         assert any("الأشخاص المسجلون حسب العمر والجنس" in t for t in titles), titles
+
+
+@pytest.mark.parametrize(("width", "drawn"), [(390, 400), (1366, 800)])
+def test_a_phone_loads_the_narrow_charts(served: str, width: int, drawn: int) -> None:
+    """At 390 px the browser picks the 400-wide drawing (its text stays legible), wider screens the
+    800-wide one; every chart loads and nothing scrolls sideways."""
+    today = dt.date.today().isoformat()
+    with signed_in_page(served, "imo", width=width) as (page, errors):
+        page.goto(f"{served}/stats?operation=JOR&date={today}")
+        images = page.locator("section.charts img")
+        assert images.count() >= 3
+        for i in range(images.count()):
+            img = images.nth(i)
+            img.scroll_into_view_if_needed()
+            page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+            assert img.evaluate("(img) => img.naturalWidth") == drawn
+            assert ("size=narrow" in img.evaluate("(img) => img.currentSrc")) == (width < 600)
+            assert img.bounding_box()["width"] <= width  # type: ignore[index]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert not errors, errors

@@ -212,3 +212,32 @@ def test_nice_ticks() -> None:
     assert nice_ticks(1_000_000) == [0, 200_000, 400_000, 600_000, 800_000, 1_000_000]
     assert nice_ticks(12) == [0, 5, 10, 15]  # no 2.5 steps between whole numbers
     assert nice_ticks(110) == [0, 25, 50, 75, 100, 125]
+
+
+@pytest.mark.parametrize(
+    ("kind", "make"), [("pyramid", pyramid), ("arrivals", arrivals), ("by-site", by_site)]
+)
+def test_the_narrow_chart_fits_a_phone_and_keeps_its_words(kind: str, make: object) -> None:
+    """The phone-sized SVG (the page's <picture> asks for it under 600 px): 400 wide, the same cells, its
+    footer wrapped into lines that fit (each within the width), nothing of the footer lost."""
+    table = make()  # type: ignore[operator]
+    wide = _parse(charts.render(table, kind, "svg"))
+    root = _parse(charts.render(table, kind, "svg", narrow=True))
+    assert root.get("width") == "400" and root.get("viewBox", "").startswith("0 0 400 ")
+    assert _bars(root).keys() == _bars(wide).keys()
+    lines = _texts(root, "footer")
+    assert len(lines) > 1 and all(len(line) * 8.5 * 0.6 <= 400 - 16 for line in lines)
+    assert " ".join(lines) == " ".join(" ".join(_texts(wide, "footer")).split())
+    height = float(root.get("height", "0"))
+    assert all(float(t.get("y", "0")) <= height for t in root.iter(f"{SVG}text"))
+
+
+def test_a_long_category_is_cut_on_the_narrow_chart() -> None:
+    long_site = Dimension("site", "Site", "#loc+code", [("AZR", "Azraq camp, extension village number five")])
+    table = _cube("by-site", long_site, {("AZR", "F"): 300, ("AZR", "M"): 280}, "People")
+    assert _texts(_parse(charts.render(table, "by-site", "svg")), "category") == [
+        "Azraq camp, extension village number fi…"  # cut with an ellipsis, not silently
+    ]
+    assert _texts(_parse(charts.render(table, "by-site", "svg", narrow=True)), "category") == [
+        "Azraq camp, extension…"
+    ]

@@ -32,6 +32,10 @@ def test_dashboard_charts_downloads_and_global_page(container: Container, seeded
     assert "/stats/charts/pyramid.svg" in page.text and "/stats/tables/pyramid.hxl" in page.text
     svg = client.get(f"/stats/charts/pyramid.svg?{query}")
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    # a phone's screen gets the narrow drawing (<picture>'s source under 600 px)
+    assert 'media="(max-width: 600px)"' in page.text and "pyramid.svg?" in page.text
+    narrow = client.get(f"/stats/charts/pyramid.svg?{query}&size=narrow")
+    assert b'width="400"' in narrow.content[:200] and b'width="800"' in svg.content[:200]
     assert client.get(f"/stats/charts/arrivals.png?{query}").content[:4] == b"\x89PNG"
     hxl = client.get(f"/stats/tables/by-site.hxl?{query}")
     assert validate(hxl.text).tags[0] == "#loc+code"

@@ -70,10 +70,11 @@ def render(
     gettext: Callable[[str], str] = _same,
     language: str = "en",
     direction: str = "ltr",
+    narrow: bool = False,
 ) -> bytes:
     """Draw `table` as chart `kind` (pyramid, arrivals, by-site, by-origin) in PNG or SVG, titled `title`
     (else the table's title translated), every other word translated with `gettext` (into `language`,
-    written in `direction`, ltr or rtl: the SVG only)."""
+    written in `direction`, ltr or rtl: the SVG only); `narrow`: the SVG sized for a phone's screen."""
     _ = gettext
     if fmt not in ("png", "svg"):
         raise ValidationFailed.single("format", "charts are png or svg", "bad_format")
@@ -90,6 +91,7 @@ def render(
             gettext=gettext,
             language=language,
             rtl=direction == "rtl",
+            narrow=narrow,
         )
     import matplotlib
 

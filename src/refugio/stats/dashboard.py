@@ -149,18 +149,28 @@ def chart(
     gettext: Callable[[str], str] | None = None,
     direction: str = "ltr",
     counted: bool = True,
+    narrow: bool = False,
 ) -> bytes:
-    """A chart of the dashboard's table `name`, drawn once per dashboard, format, title and language
-    (`gettext` translates its words into `language`, written in `direction`)."""
+    """A chart of the dashboard's table `name`, drawn once per dashboard, format, title, language and
+    size (`gettext` translates its words into `language`, written in `direction`; `narrow`: the SVG for a
+    phone's screen)."""
     if name not in charts.CHARTS or name not in board.tables:
         raise NotFound(f"no chart {name!r}")
     table = board.tables[name]
-    key = (drawn_from(table), name, fmt, title, language, direction)
+    narrow = narrow and fmt == "svg"
+    key = (drawn_from(table), name, fmt, title, language, direction, narrow)
     translate = gettext or (lambda message: message)
     return _CHARTS.get_or_make(
         key,
         lambda: charts.render(
-            table, name, fmt, title=title, gettext=translate, language=language, direction=direction
+            table,
+            name,
+            fmt,
+            title=title,
+            gettext=translate,
+            language=language,
+            direction=direction,
+            narrow=narrow,
         ),
         counted=counted,
     )
@@ -189,20 +199,23 @@ def draw_later(
 ) -> threading.Thread:
     """Draw the dashboard's charts (SVG, in `language`) in a background thread, from its cached tables,
     while the page travels to the browser: the chart requests that follow find them drawn, or wait for
-    the drawing under way (each chart is drawn once). Returns the thread (tests join it)."""
+    the drawing under way (each chart is drawn once, in both sizes: the page's <picture> asks for the
+    narrow one on a phone). Returns the thread (tests join it)."""
 
     def draw() -> None:
         for name in charts.CHARTS:
             if name in board.tables:
-                chart(
-                    board,
-                    name,
-                    "svg",
-                    language=language,
-                    gettext=gettext,
-                    direction=direction,
-                    counted=False,
-                )
+                for narrow in (False, True):
+                    chart(
+                        board,
+                        name,
+                        "svg",
+                        language=language,
+                        gettext=gettext,
+                        direction=direction,
+                        counted=False,
+                        narrow=narrow,
+                    )
 
     thread = threading.Thread(target=draw, name="stats-charts", daemon=True)
     thread.start()

@@ -23,6 +23,8 @@ Side = Literal["left", "right", "middle"]
 FEMALE, MALE, OTHER, SINGLE = "#c2185b", "#1565c0", "#7b7b7b", "#00897b"
 COLOURS = {"sex:F": FEMALE, "sex:M": MALE}
 WIDTH, HEIGHT = 800, 500
+NARROW_WIDTH, NARROW_HEIGHT = 400, 420  # the phone-sized chart: its text keeps its size on a 390 px screen
+FOOTER_PITCH = 11.0  # between the lines of a footer wrapped to the chart's width
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 TOP, FOOTER = 44.0, 30.0  # the title's band; the footer's band
 ROW_PITCH = 13.0  # the least height of one category of a horizontal bar chart
@@ -61,11 +63,24 @@ def _text_width(text: str, size: float) -> float:
     return len(text) * size * 0.6
 
 
+def wrap(text: str, size: float, width: float) -> list[str]:
+    """`text` cut at spaces into lines of at most `width` (estimated), none empty; a word longer than
+    the width stays whole on its own line."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 @dataclass
 class _Canvas:
     width: float
     height: float
     rtl: bool
+    footer: float = FOOTER  # the footer's band at the bottom (taller when the footer wraps)
     parts: list[str] = field(default_factory=list)
 
     def _x(self, x: float) -> float:
@@ -185,9 +200,13 @@ def _value_axis_x(
             canvas.text(x, y + 16, _fmt(t), side="middle", size=10, kind="tick")
 
 
-def _frame(canvas: _Canvas, title: str, footer: str) -> None:
-    canvas.text(canvas.width / 2, 26, title, side="middle", size=15, bold=True, kind="title")
-    canvas.text(8, canvas.height - 9, footer, size=8.5, fill="#555555", kind="footer")
+def _frame(canvas: _Canvas, title: str, footer: list[str]) -> None:
+    """The title (smaller when it would not fit the width, down to 10.5) and the footer's lines."""
+    size = max(10.5, min(15.0, (canvas.width - 16) / max(_text_width(title, 1.0), 1.0)))
+    canvas.text(canvas.width / 2, 26, title, side="middle", size=round(size, 1), bold=True, kind="title")
+    bottom = canvas.height - 9 - (len(footer) - 1) * FOOTER_PITCH
+    for i, line in enumerate(footer):
+        canvas.text(8, bottom + i * FOOTER_PITCH, line, size=8.5, fill="#555555", kind="footer")
 
 
 def _gridlines(canvas: _Canvas, xs: Sequence[float], y0: float, y1: float) -> None:
@@ -202,7 +221,7 @@ def _pyramid(canvas: _Canvas, table: Table, gettext: Callable[[str], str]) -> No
     sides = series(table, ["sex:M", "sex:F"], gettext)  # those of the two the table has
     ticks = nice_ticks(max((v for s in sides for v in s.values if v), default=0.0))
     left = 40 + max((_text_width(label, 10) for label in labels), default=0)
-    top, bottom, right = TOP + 18, canvas.height - FOOTER - 38, canvas.width - 20
+    top, bottom, right = TOP + 18, canvas.height - canvas.footer - 38, canvas.width - 20
     centre, half = (left + right) / 2, (right - left) / 2
     scale = half / ticks[-1]
     _gridlines(canvas, [centre + sign * t * scale for t in ticks for sign in (1, -1)], top, bottom)
@@ -235,7 +254,7 @@ def _arrivals(canvas: _Canvas, table: Table, gettext: Callable[[str], str]) -> N
     ticks = nice_ticks(max(totals, default=0.0))
     longest = max((_text_width(label, 9) for label in labels), default=0)
     left, right = 40 + _text_width(_fmt(ticks[-1]), 10), canvas.width - 20
-    top, bottom = TOP + 18, canvas.height - FOOTER - 20 - longest * 0.71
+    top, bottom = TOP + 18, canvas.height - canvas.footer - 20 - longest * 0.71
     scale = (bottom - top) / ticks[-1]
     for t in ticks:
         y = bottom - t * scale
@@ -278,15 +297,20 @@ def _arrivals(canvas: _Canvas, table: Table, gettext: Callable[[str], str]) -> N
     _legend(canvas, stack, right, TOP + 4)
 
 
+def _cut(label: str, most: int) -> str:
+    return label if len(label) <= most else label[: most - 1] + "…"
+
+
 def _bars(canvas: _Canvas, table: Table, gettext: Callable[[str], str]) -> None:
     """One horizontal bar a row (its total), the largest at the top; labels cut at 40 characters."""
     rows = body_rows(table)
-    labels = [str(table.rows[k][0])[:40] for k in rows]
+    cut = 40 if canvas.width >= WIDTH else 22
+    labels = [_cut(str(table.rows[k][0]), cut) for k in rows]
     (total,) = series(table, [TOTAL.lower()], gettext) or [Series("", "", SINGLE, [None] * len(rows))]
     order = sorted(range(len(rows)), key=lambda i: total.values[i] or 0.0, reverse=True)
     ticks = nice_ticks(max((v for v in total.values if v), default=0.0))
     left = 14 + max((_text_width(label, 10) for label in labels), default=0)
-    top, bottom, right = TOP + 8, canvas.height - FOOTER - 38, canvas.width - 30
+    top, bottom, right = TOP + 8, canvas.height - canvas.footer - 38, canvas.width - 30
     scale = (right - left) / ticks[-1]
     _gridlines(canvas, [left + t * scale for t in ticks], top, bottom)
     band = (bottom - top) / max(len(rows), 1)
@@ -323,15 +347,20 @@ def render(
     gettext: Callable[[str], str],
     language: str = "en",
     rtl: bool = False,
+    narrow: bool = False,
 ) -> bytes:
     """The SVG of chart `kind` (pyramid, arrivals, by-site, by-origin) of `table`, titled `title`,
-    with `footer` underneath (also its <desc>), every other word through `gettext`; `rtl`: mirrored,
-    its text right to left."""
+    with `footer` underneath (also its <desc>; wrapped to the width), every other word through
+    `gettext`; `rtl`: mirrored, its text right to left; `narrow`: drawn 400 wide for a phone's screen
+    (the same text sizes, category labels cut at 22 characters)."""
     rows = len(body_rows(table))
-    height = HEIGHT
+    width, height = (NARROW_WIDTH, NARROW_HEIGHT) if narrow else (WIDTH, HEIGHT)
+    lines = wrap(footer, 8.5, width - 16)
+    band = FOOTER + (len(lines) - 1) * FOOTER_PITCH
+    height += int(band - FOOTER)
     if kind in ("pyramid", "by-site", "by-origin"):  # a taller chart rather than unreadable labels
-        height = max(HEIGHT, int(TOP + 18 + rows * ROW_PITCH + FOOTER + 38))
-    canvas = _Canvas(WIDTH, height, rtl)
+        height = max(height, int(TOP + 18 + rows * ROW_PITCH + band + 38))
+    canvas = _Canvas(width, height, rtl, footer=band)
     DRAW[kind](canvas, table, gettext)
-    _frame(canvas, title, footer)
+    _frame(canvas, title, lines)
     return canvas.svg(title, footer, language)

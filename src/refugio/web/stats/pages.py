@@ -126,6 +126,7 @@ def chart(request: Request, name: str, ext: str) -> Response:
             language=translator.code,
             gettext=translator.translations.gettext,
             direction=translator.direction,
+            narrow=request.query_params.get("size") == "narrow",
         )
     return Response(
         image,
