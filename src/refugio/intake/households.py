@@ -98,11 +98,11 @@ def row_keys(values: dict[str, Any]) -> tuple[str, str]:
     date of birth."""
     hh = str(values.get("household_key") or "").strip()
     member = str(values.get("member_key") or "").strip()
+    if member:  # the source's own person id: names are not needed (nor normalised)
+        return _short(hh or ("m:id:" + member)), _short("id:" + member)
     given = names.normalise(str(values.get("given_name") or values.get("given_name_original") or ""))
     sex = str(values.get("sex") or "")
-    if member:
-        member_key = "id:" + member
-    elif hh:
+    if hh:
         member_key = f"hh:{hh}|{given}|{sex}"
     else:
         family = names.normalise(str(values.get("family_name") or values.get("family_name_original") or ""))
