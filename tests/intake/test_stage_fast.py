@@ -17,7 +17,7 @@ from tests.intake.support import FAMILY, batch, commit, rows, run_import, write_
 
 from refugio.core.errors import ValidationFailed
 from refugio.intake import pipeline, service
-from refugio.intake.households import row_keys, values_json
+from refugio.intake.households import RowView, payload, row_keys, values_json
 from refugio.intake.mapping import CellError, Mapping
 from refugio.intake.models import StagedRow
 from refugio.main import Container
@@ -155,3 +155,59 @@ def test_reimport_links_each_row_to_its_person(container: Container, seeded: See
     assert [r.status for r in staged] == ["unchanged", "update", "unchanged"]
     assert all(r.individual_id is not None for r in staged)
     assert len({r.individual_id for r in staged}) == 3
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"given_name": "Omar", "languages": ["ara", "eng"], "consent_given": True, "stated_age": 4},
+        {"b": "é", "a": [1, "x"], "c": None, "d": dt.date(2024, 1, 2)},
+        {"ratio": 0.1, "given_name": "Omar"},  # a float: the standard library's spelling
+        {"given_name": "Omar", "scores": [1, 2.5]},  # a float inside a list
+        {"big": 2**70},  # beyond orjson's integers
+        {},
+    ],
+)
+def test_values_json_and_hash_as_values_json_and_hash_of_json(values: dict[str, object]) -> None:
+    from refugio.intake.households import _no_float, hash_of_json, values_json_and_hash
+
+    text, digest = values_json_and_hash(values)
+    assert text == values_json(values) and digest == hash_of_json(values_json(values))
+    has_float = any(
+        type(v) is float or (type(v) is list and any(type(x) is float for x in v)) for v in values.values()
+    )
+    assert _no_float(values) is not has_float
+
+
+def _view(row_no: int, **values: object) -> RowView:
+    return RowView(id=row_no, row_no=row_no, values=dict(values), errors=[], member_key=f"id:{row_no}")
+
+
+def test_household_values_alike_and_differing() -> None:
+    """Rows repeating their household's columns alike give the focal point's values and no warning;
+    a row that differs is warned (the household takes the value of the focal point's row, then the
+    first row that gives one), whichever path computes it."""
+    alike = [
+        _view(2, relationship="spouse", address="Block 4", consent_given=True),
+        _view(3, relationship="focal_point", address="Block 4", consent_given=True),
+    ]
+    data, origin = payload(alike, uuid.UUID(int=1), source="t")
+    assert data["address"] == "Block 4" and origin["address"] is alike[1]
+    assert data["consent_given"] is True and all(v.errors == [] for v in alike)
+    differs = [
+        _view(2, relationship="spouse", address="Block 5", shelter="C1"),
+        _view(3, relationship="focal_point", address="Block 4"),
+        _view(4, relationship="son_daughter", address="", shelter="C2"),
+    ]
+    data, origin = payload(differs, uuid.UUID(int=1), source="t")
+    assert (data["address"], data["shelter"]) == ("Block 4", "C1")
+    assert (origin["address"], origin["shelter"]) == (differs[1], differs[0])
+    assert [e["message"] for e in differs[0].errors] == [
+        "differs from row 3 ('Block 4'); the household takes that value"
+    ]
+    assert differs[1].errors == []
+    assert [(e["field"], e["code"], e["level"]) for e in differs[2].errors] == [
+        ("shelter", "household_value_differs", "warning")
+    ]
+    assert [m.get("relationship") for m in data["members"]] == ["spouse", "focal_point", "son_daughter"]
+    assert "address" not in data["members"][0]  # household columns are not a member's

@@ -16,11 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from refugio.intake.households import (
-    hash_of_json,
-    row_keys,
-    values_json,
-)
+from refugio.intake.households import row_keys, values_json_and_hash
 from refugio.intake.mapping import CellError
 from refugio.intake.models import ImportBatch, SourceRecord
 from refugio.intake.service.common import STAGED
@@ -104,8 +100,8 @@ def stage(
                     CellError("site", None, f"no site {upper!r} in this operation", "unknown_site").as_dict()
                 )
         household_key, member_key = row_keys(values)
-        text = values_json(values)  # hashed and stored: encoded once
-        prepared.append((item, text, errors, household_key, member_key, hash_of_json(text)))
+        text, digest = values_json_and_hash(values)  # hashed and stored: encoded once
+        prepared.append((item, text, errors, household_key, member_key, digest))
     links = {
         key: (target, digest)
         for key, target, digest in session.execute(
