@@ -9,8 +9,10 @@
     registry, name index, source records, audit) copied set-based into a new migrated database, every
     index, constraint and trigger included, no Python per row (decision record 0005). Memory: the
     import runs in a child process at N/2 and N rows and reports its peak RSS (ru_maxrss); aim: flat
-    as the file grows. The importing process's CPU seconds are
-    printed beside the wall-clock ones (on a loaded machine CPU is the steadier figure).
+    as the file grows. Each step (stage, validate, screen — none here —, commit) is printed in
+    seconds and µs per row beside the raw load's and the floor's µs per row, with the peak RSS. The
+    importing process's CPU seconds are printed beside the wall-clock ones (on a loaded machine CPU is
+    the steadier figure).
 (1b) The import of a file (--screen-individuals, default 100,000) WITH deduplication screening wired
     as in the application (`refugio.main.wire_events` on the bus given to `pipeline.import_file` and
     `service.commit_batch`), beside the plain import of the same file, both into a registry of

@@ -1,6 +1,7 @@
 """The import driver: a file → staging → validation, in several short units of work, so that a long
 import shows its progress (the batch's status and counters are committed as it goes) and memory stays
-flat (rows are read, mapped and written a chunk at a time). Nothing reaches the registry here: that
+flat (rows are read, mapped and written a chunk at a time; Python's cyclic collector is held back
+within a chunk or page and run at its end: `_Collector`). Nothing reaches the registry here: that
 is `service.commit_batch`, in ONE unit of work, after review.
 
 This is the one place in the domain that opens units of work itself, from the session factory the
