@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -52,9 +53,14 @@ _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _no_float(values: dict[str, Any]) -> bool:
-    for v in values.values():
-        if type(v) is float or (type(v) is list and any(type(x) is float for x in v)):
-            return False
+    """No float among the values nor inside a list of them (the type checks done in C, not per value
+    in Python: this runs once per staged row)."""
+    kinds = set(map(type, values.values()))
+    if float in kinds:
+        return False
+    if list in kinds:
+        inner = chain.from_iterable([v for v in values.values() if type(v) is list])
+        return float not in set(map(type, inner))
     return True
 
 
@@ -74,6 +80,20 @@ def values_json(values: dict[str, Any]) -> str:
 
 def hash_of_json(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def values_json_and_hash(values: dict[str, Any]) -> tuple[str, str]:
+    """(`values_json(values)`, `hash_of_json` of it), the bytes orjson wrote hashed as they are (not
+    decoded and encoded again): what staging stores and compares for every row."""
+    if _no_float(values):
+        try:
+            data = orjson.dumps(values, default=str, option=_CANONICAL)
+        except TypeError:
+            pass
+        else:
+            return data.decode(), hashlib.sha256(data).hexdigest()[:32]
+    text = values_json(values)
+    return text, hash_of_json(text)
 
 
 def content_hash(values: dict[str, Any]) -> str:
@@ -98,11 +118,11 @@ def row_keys(values: dict[str, Any]) -> tuple[str, str]:
     date of birth."""
     hh = str(values.get("household_key") or "").strip()
     member = str(values.get("member_key") or "").strip()
+    if member:  # the source's own person id: names are not needed (nor normalised)
+        return _short(hh or ("m:id:" + member)), _short("id:" + member)
     given = names.normalise(str(values.get("given_name") or values.get("given_name_original") or ""))
     sex = str(values.get("sex") or "")
-    if member:
-        member_key = "id:" + member
-    elif hh:
+    if hh:
         member_key = f"hh:{hh}|{given}|{sex}"
     else:
         family = names.normalise(str(values.get("family_name") or values.get("family_name_original") or ""))
@@ -176,6 +196,13 @@ def _household_values(rows: Sequence[RowView]) -> tuple[dict[str, Any], dict[str
     ordered = sorted(rows, key=lambda r: (r.values.get("relationship") != "focal_point", r.row_no))
     out: dict[str, Any] = {}
     origin: dict[str, RowView] = {}
+    first = tuple(map(ordered[0].values.get, _HOUSEHOLD_NAMES))
+    if all(tuple(map(r.values.get, _HOUSEHOLD_NAMES)) == first for r in ordered[1:]):
+        # the usual export: every row repeats its household's columns alike; nothing differs
+        for name, value in zip(_HOUSEHOLD_NAMES, first, strict=True):
+            if value is not None and value not in _EMPTY:
+                out[name], origin[name] = value, ordered[0]
+        return out, origin
     for name in _HOUSEHOLD_NAMES:
         for r in ordered:
             value = r.values.get(name)
@@ -206,11 +233,11 @@ def payload(
     members: list[dict[str, Any]] = []
     for r in rows:
         v = r.values
-        m: dict[str, Any] = {}
-        for name in _MEMBER_NAMES:
-            value = v.get(name)
-            if value is not None and value not in _EMPTY:
-                m[name] = value
+        m: dict[str, Any] = {
+            name: value
+            for name, value in zip(_MEMBER_NAMES, map(v.get, _MEMBER_NAMES), strict=True)
+            if value is not None and value not in _EMPTY
+        }
         if v.get("dob_estimated"):
             m["estimated"] = True
         if "relationship" not in m and len(rows) == 1:
@@ -372,4 +399,5 @@ __all__ = [
     "row_keys",
     "validate_payload",
     "values_json",
+    "values_json_and_hash",
 ]
