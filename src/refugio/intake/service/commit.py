@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, select, update
+from sqlalchemy import ARRAY, Text, case, cast, false, func, literal, null, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
@@ -300,59 +301,57 @@ def _register_pending(session: Session, ctx: Context, tally: _Tally) -> None:
 
 
 PHONE_FIELDS = ("phone", "household_phone")
-DROP_CHUNK = 1000
-
-
-def _without_phones(where: list[int], cells: Any, values: Any, changes: Any) -> dict[str, Any] | None:
-    """A staged row's cells, values and changes with its phones blanked (None: it holds none)."""
-    cells, values = list(cells or []), dict(values or {})
-    if not (
-        any(i < len(cells) and cells[i] not in (None, "") for i in where)
-        or any(values.get(f) for f in PHONE_FIELDS)
-        or any(k.removeprefix("household.") in PHONE_FIELDS for k in changes or {})
-    ):
-        return None
-    return {
-        "b_cells": ["" if i in where else c for i, c in enumerate(cells)],
-        "b_values": {k: (None if k in PHONE_FIELDS else v) for k, v in values.items()},
-        "b_changes": None
-        if changes is None
-        else {k: v for k, v in changes.items() if k.removeprefix("household.") not in PHONE_FIELDS},
-    }
+# the keys of a staged row's `changes` that hold a phone ("phone", "household.phone", …)
+_PHONE_CHANGES = tuple(f"{prefix}{name}" for prefix in ("", "household.") for name in PHONE_FIELDS)
 
 
 def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -> int:
     """Blank the staged copies of the batch's phones (cells, values, changes), once committed: the registry
     holds them encrypted, and a phone must not stay in clear in any table (decision 0015). The report
-    of a committed import shows its phone columns empty. In pages of `DROP_CHUNK` rows; returns the rows
-    changed."""
+    of a committed import shows its phone columns empty. One set-based UPDATE in the database's own
+    JSON functions (no row read into Python): the phone cells become "", the phone values JSON null
+    (where the value names them), the phone changes are removed. Rows holding no phone value, no phone
+    cell and no changes are left as they are. Returns the rows changed."""
     headers = list(batch.headers or [])
-    where = [headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers]
+    where = sorted({headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers})
     table = STAGED
-    rewrite = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(cells=bindparam("b_cells"), values=bindparam("b_values"), changes=bindparam("b_changes"))
-    )
-    conn, last, done = session.connection(), None, 0
-    while True:
-        page = select(table.c.id, table.c.cells, table.c["values"], table.c.changes).where(
-            table.c.batch_id == batch.id
+    c = table.c
+    if session.get_bind().dialect.name == "postgresql":
+        cells: Any = c.cells
+        for i in where:
+            cells = func.jsonb_set(cells, literal([str(i)], ARRAY(Text)), cast(literal('""'), JSONB), false())
+        values: Any = c["values"]
+        for name in PHONE_FIELDS:
+            values = func.jsonb_set(
+                values, literal([name], ARRAY(Text)), cast(literal("null"), JSONB), false()
+            )
+        removed: Any = c.changes
+        for key in _PHONE_CHANGES:
+            removed = removed.op("-")(literal(key, Text))
+        changes: Any = case((func.jsonb_typeof(c.changes) == "object", removed), else_=c.changes)
+        holds = or_(
+            *(c["values"].op("?")(literal(name, Text)) for name in PHONE_FIELDS),
+            *(func.coalesce(c.cells.op("->>")(literal(i)), "") != "" for i in where),
+            func.jsonb_typeof(c.changes) == "object",
         )
-        if last is not None:
-            page = page.where(table.c.id > last)
-        rows = conn.execute(page.order_by(table.c.id).limit(DROP_CHUNK)).all()
-        changed = []
-        for row_id, cells, values, changes in rows:
-            new = _without_phones(where, cells, values, changes)
-            if new is not None:
-                changed.append({"b_id": row_id, **new})
-        if changed:
-            conn.execute(rewrite, changed)
-        done += len(changed)
-        if len(rows) < DROP_CHUNK:
-            return done
-        last = rows[-1][0]
+    else:  # SQLite: json_replace changes only what exists (a short row keeps its length)
+        cells = func.json_replace(c.cells, *(x for i in where for x in (f"$[{i}]", ""))) if where else c.cells
+        values = func.json_replace(c["values"], *(x for n in PHONE_FIELDS for x in (f"$.{n}", null())))
+        changes = case(
+            (c.changes.is_(None), null()),
+            else_=func.json_remove(c.changes, *(f'$."{key}"' for key in _PHONE_CHANGES)),
+        )
+        holds = or_(
+            *(func.json_type(c["values"], f"$.{n}").is_not(None) for n in PHONE_FIELDS),
+            *(func.coalesce(func.json_extract(c.cells, f"$[{i}]"), "") != "" for i in where),
+            func.json_type(c.changes) == "object",
+        )
+    stmt = (
+        update(table)
+        .where(c.batch_id == batch.id, holds)
+        .values({c.cells: cells, c["values"]: values, c.changes: changes})
+    )
+    return int(session.connection().execute(stmt).rowcount)
 
 
 def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:
