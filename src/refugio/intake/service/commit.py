@@ -102,10 +102,11 @@ def _register(
     now = clock.now()
     links: list[dict[str, Any]] = []
     people = 0
+    fresh = iter(ids.new_ids(len(results) + sum(len(r.member_ids) for r in results)))
     for (key, _item, views), result in zip(pending, results, strict=True):
         links.append(
             {
-                "id": ids.new_id(),
+                "id": next(fresh),
                 "operation_id": batch.operation_id,
                 "source": batch.source,
                 "kind": "household",
@@ -120,7 +121,7 @@ def _register(
             people += 1
             links.append(
                 {
-                    "id": ids.new_id(),
+                    "id": next(fresh),
                     "operation_id": batch.operation_id,
                     "source": batch.source,
                     "kind": "member",
