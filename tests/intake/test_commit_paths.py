@@ -8,11 +8,13 @@ import pickle
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from tests.helpers import Seed, principal
 from tests.intake.support import commit, rows, run_import
 
 from refugio.core import ids
+from refugio.intake.service import commit as commit_module
 from refugio.main import Container
 from refugio.registration.models import Household, Individual
 from refugio.store.uow import unit_of_work
@@ -30,8 +32,9 @@ def _write(tmp: Path, name: str, lines: list[str]) -> Path:
 
 
 def test_commit_blanks_the_staged_phones_and_keeps_the_rest(
-    container: Container, seeded: Seed, tmp_path: Path
+    container: Container, seeded: Seed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(commit_module, "DROP_CHUNK", 2)  # runs of two rows: the last phone in the second
     admin = principal(container, "admin")
     first = _write(
         tmp_path,
@@ -39,7 +42,7 @@ def test_commit_blanks_the_staged_phones_and_keeps_the_rest(
         [
             "H1,P1,head,Khaled,Haddad,M,17/05/1984,SYR,yes,Block 1,+962 79 555 0101,+962 78 222 3333",
             "H1,P2,wife,Mariam,Haddad,F,1988-02,SYR,yes,,,",
-            "H2,P3,head,Lina,Ahmad,F,1970,SYR,yes,Block 2,,",
+            "H2,P3,head,Lina,Ahmad,F,1970,SYR,yes,Block 2,+962 79 444 0202,",
         ],
     )
     batch_id = run_import(container, admin, first, seeded.camp_id)
@@ -63,6 +66,7 @@ def test_commit_blanks_the_staged_phones_and_keeps_the_rest(
             was.member_key,
         )
     assert after[3].values == before[3].values  # no phone on the row: its values as they were
+    assert before[4].values["phone"] and before[4].cells[where[0]]  # Lina's phone, in the second run
     with unit_of_work(container.sessions) as s:  # the registry holds them (encrypted at rest)
         assert s.scalar(select(Household.phone).where(Household.address == "Block 1")) == "+962782223333"
         assert s.scalar(select(Individual.phone).where(Individual.given_name == "Khaled")) == "+962795550101"
@@ -73,7 +77,7 @@ def test_commit_blanks_the_staged_phones_and_keeps_the_rest(
         [
             "H1,P1,head,Khaled,Haddad,M,17/05/1984,SYR,yes,Block 7,+962 79 555 0101,+962 77 000 1111",
             "H1,P2,wife,Mariam,Haddad,F,1988-02,SYR,yes,,,",
-            "H2,P3,head,Lina,Ahmad,F,1970,SYR,yes,Block 2,,",
+            "H2,P3,head,Lina,Ahmad,F,1970,SYR,yes,Block 2,+962 79 444 0202,",
         ],
     )
     again = run_import(container, admin, second, seeded.camp_id)
@@ -84,7 +88,8 @@ def test_commit_blanks_the_staged_phones_and_keeps_the_rest(
     done = {r.row_no: r for r in rows(container, again)}
     assert done[2].changes == {"household.address": ["Block 1", "Block 7"]}  # the phone change removed
     assert all(done[2].cells[i] == "" for i in where)
-    assert done[4].changes == staged[4].changes and done[4].values == staged[4].values
+    assert done[4].changes == staged[4].changes
+    assert done[4].values == {**staged[4].values, "phone": None} and done[4].cells[where[0]] == ""
     with unit_of_work(container.sessions) as s:
         assert s.scalar(select(Household.phone).where(Household.address == "Block 7")) == "+962770001111"
 

@@ -302,6 +302,7 @@ def _register_pending(session: Session, ctx: Context, tally: _Tally) -> None:
 
 
 PHONE_FIELDS = ("phone", "household_phone")
+DROP_CHUNK = 5000  # rows per UPDATE: SQLite keeps the pages a statement changes until it ends
 # the keys of a staged row's `changes` that hold a phone ("phone", "household.phone", …)
 _PHONE_CHANGES = tuple(f"{prefix}{name}" for prefix in ("", "household.") for name in PHONE_FIELDS)
 
@@ -309,10 +310,12 @@ _PHONE_CHANGES = tuple(f"{prefix}{name}" for prefix in ("", "household.") for na
 def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -> int:
     """Blank the staged copies of the batch's phones (cells, values, changes), once committed: the registry
     holds them encrypted, and a phone must not stay in clear in any table (decision 0015). The report
-    of a committed import shows its phone columns empty. One set-based UPDATE in the database's own
-    JSON functions (no row read into Python): the phone cells become "", the phone values JSON null
-    (where the value names them), the phone changes are removed. Rows holding no phone value, no phone
-    cell and no changes are left as they are. Returns the rows changed."""
+    of a committed import shows its phone columns empty. Set-based UPDATEs in the database's own
+    JSON functions (no row read into Python), in runs of `DROP_CHUNK` rows (a single statement over a
+    million rows held a copy of every page it changed: memory grew with the file): the phone cells
+    become "", the phone values JSON null (where the value names them), the phone changes are
+    removed. Rows holding no phone value, no phone cell and no changes are left as they are. Returns
+    the rows changed."""
     headers = list(batch.headers or [])
     where = sorted({headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers})
     table = STAGED
@@ -347,12 +350,20 @@ def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -
             *(func.coalesce(func.json_extract(c.cells, f"$[{i}]"), "") != "" for i in where),
             func.json_type(c.changes) == "object",
         )
-    stmt = (
-        update(table)
-        .where(c.batch_id == batch.id, holds)
-        .values({c.cells: cells, c["values"]: values, c.changes: changes})
-    )
-    return int(session.connection().execute(stmt).rowcount)
+    rewrite = update(table).values({c.cells: cells, c["values"]: values, c.changes: changes})
+    conn, last, done = session.connection(), None, 0
+    while True:  # in runs of DROP_CHUNK rows by id: one statement's undo copy stays small
+        ids_after = select(c.id).where(c.batch_id == batch.id)
+        if last is not None:
+            ids_after = ids_after.where(c.id > last)
+        bound = conn.execute(ids_after.order_by(c.id).offset(DROP_CHUNK - 1).limit(1)).scalar()
+        conditions = [c.batch_id == batch.id, holds]
+        conditions += [] if last is None else [c.id > last]
+        conditions += [] if bound is None else [c.id <= bound]
+        done += int(conn.execute(rewrite.where(*conditions)).rowcount)
+        if bound is None:
+            return done
+        last = bound
 
 
 def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:
