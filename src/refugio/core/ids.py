@@ -41,6 +41,39 @@ def new_id() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+_UUID_NEW = object.__new__
+_UUID_SET = object.__setattr__
+_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _uuid_of(value: int) -> uuid.UUID:
+    """`uuid.UUID(int=value)` for a value known to be a 128-bit version 7 UUID, without the constructor's
+    argument checks (a third of the cost of an id made in bulk). Checked against the constructor when
+    this module is imported."""
+    made = _UUID_NEW(uuid.UUID)
+    _UUID_SET(made, "int", value)
+    _UUID_SET(made, "is_safe", _UNKNOWN)
+    return made
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """`count` new internal identifiers (as `new_id`), made together: one clock reading and one read of
+    the random source for all of them (bulk writes make hundreds of thousands)."""
+    head = ((time.time_ns() // 1_000_000) & _MS) << 80 | 0x7 << 76 | 0b10 << 62
+    raw = os.urandom(10 * count)
+    take = int.from_bytes
+    out: list[uuid.UUID] = []
+    for start in range(0, 10 * count, 10):
+        rand = take(raw[start : start + 10], "big")
+        out.append(_uuid_of(head | ((rand >> 62) & _RAND_A) << 64 | (rand & _RAND_B)))
+    return out
+
+
+_probe = new_id().int
+if _uuid_of(_probe) != uuid.UUID(int=_probe) or str(_uuid_of(_probe)) != str(uuid.UUID(int=_probe)):
+    raise RuntimeError("refugio.core.ids: this Python's uuid.UUID is not built as expected")
+
+
 def household_ref(operation_code: str, year: int, seq: int) -> str:
     return f"{operation_code.upper()}-{year % 100:02d}-{seq:06d}"
 

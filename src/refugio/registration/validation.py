@@ -5,6 +5,7 @@ of them, so a clerk sees every problem of a form at the same time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -45,6 +46,33 @@ def parse_partial_date(text: str) -> tuple[dt.date, str]:
         raise ValueError(f"{text!r} is not a real date ({exc})") from None
 
 
+_SCRIPTS = (
+    ("ARABIC", "Arab"),
+    ("CYRILLIC", "Cyrl"),
+    ("ETHIOPIC", "Ethi"),
+    ("MYANMAR", "Mymr"),
+    ("DEVANAGARI", "Deva"),
+    ("HEBREW", "Hebr"),
+    ("ARMENIAN", "Armn"),
+    ("GEORGIAN", "Geor"),
+    ("TIBETAN", "Tibt"),
+    ("BENGALI", "Beng"),
+    ("THAI", "Thai"),
+    ("CJK", "Hans"),
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _script_of(ch: str) -> str | None:
+    """The ISO 15924 code of a letter's script among `_SCRIPTS`, or None (remembered per letter: a bulk
+    registration asks for the same few letters hundreds of thousands of times)."""
+    name = unicodedata.name(ch, "")
+    for prefix, code in _SCRIPTS:
+        if name.startswith(prefix):
+            return code
+    return None
+
+
 def detect_script(*texts: str | None) -> str | None:
     """ISO 15924 code of the first non-Latin letters found, e.g. Arab, Cyrl, Ethi."""
     for text in texts:
@@ -53,23 +81,9 @@ def detect_script(*texts: str | None) -> str | None:
         for ch in text:
             if not ch.isalpha():
                 continue
-            name = unicodedata.name(ch, "")
-            for prefix, code in (
-                ("ARABIC", "Arab"),
-                ("CYRILLIC", "Cyrl"),
-                ("ETHIOPIC", "Ethi"),
-                ("MYANMAR", "Mymr"),
-                ("DEVANAGARI", "Deva"),
-                ("HEBREW", "Hebr"),
-                ("ARMENIAN", "Armn"),
-                ("GEORGIAN", "Geor"),
-                ("TIBETAN", "Tibt"),
-                ("BENGALI", "Beng"),
-                ("THAI", "Thai"),
-                ("CJK", "Hans"),
-            ):
-                if name.startswith(prefix):
-                    return code
+            code = _script_of(ch)
+            if code is not None:
+                return code
     return None
 
 

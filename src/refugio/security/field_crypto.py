@@ -17,6 +17,7 @@ Imports `cryptography`, refugio.core and refugio.store.encrypted (for the error 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -135,9 +136,15 @@ def _aad(table: str, column: str, row_id: str, kid: str) -> bytes:
     return f"{TOKEN_PREFIX}|{table}|{column}|{row_id}|{kid}".encode()
 
 
+@functools.lru_cache(maxsize=64)
+def _cipher(data_key: bytes) -> AESGCM:
+    """The AES-GCM cipher of a data key, made once per key (a bulk write seals thousands of values)."""
+    return AESGCM(data_key)
+
+
 def seal(data_key: bytes, kid: str, table: str, column: str, row_id: str, plain: str) -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(data_key).encrypt(nonce, plain.encode(), _aad(table, column, row_id, kid))
+    sealed = _cipher(data_key).encrypt(nonce, plain.encode(), _aad(table, column, row_id, kid))
     return f"{TOKEN_PREFIX}:{kid}:{_b64url(nonce + sealed)}"
 
 

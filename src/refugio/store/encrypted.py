@@ -187,6 +187,9 @@ def _bind_rows(mapper: Mapper[Any], connection: Any, target: Any) -> None:
                 setattr(target, type_.blind_index, index)
 
 
+_ABSENT = object()
+
+
 def bind_rows(dialect: Dialect, table: Any, rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
     """The rows of a bulk insert into `table` with their encrypted values bound to their row ids (the
     `id` of each row) and their blind indexes filled in; `rows` itself is not changed."""
@@ -194,8 +197,13 @@ def bind_rows(dialect: Dialect, table: Any, rows: Sequence[Mapping[str, Any]]) -
     if not encrypted:
         return rows
     cipher = cipher_for(dialect)
+    keys = [col.key for col in encrypted]
+    blinds = [col.type.blind_index for col in encrypted if col.type.blind_index]
     out = []
     for row in rows:
+        if all(row[k] is None for k in keys) and all(row.get(b, _ABSENT) is None for b in blinds):
+            out.append(row)  # nothing to bind (no value, its blind index already None): not copied
+            continue
         new = dict(row)
         row_id = canonical_row_id(row["id"])
         for col in encrypted:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, select, update
+from sqlalchemy import ARRAY, Text, case, cast, false, func, literal, null, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from refugio.core import clock, ids
@@ -101,10 +102,11 @@ def _register(
     now = clock.now()
     links: list[dict[str, Any]] = []
     people = 0
+    fresh = iter(ids.new_ids(len(results) + sum(len(r.member_ids) for r in results)))
     for (key, _item, views), result in zip(pending, results, strict=True):
         links.append(
             {
-                "id": ids.new_id(),
+                "id": next(fresh),
                 "operation_id": batch.operation_id,
                 "source": batch.source,
                 "kind": "household",
@@ -119,7 +121,7 @@ def _register(
             people += 1
             links.append(
                 {
-                    "id": ids.new_id(),
+                    "id": next(fresh),
                     "operation_id": batch.operation_id,
                     "source": batch.source,
                     "kind": "member",
@@ -300,59 +302,68 @@ def _register_pending(session: Session, ctx: Context, tally: _Tally) -> None:
 
 
 PHONE_FIELDS = ("phone", "household_phone")
-DROP_CHUNK = 1000
-
-
-def _without_phones(where: list[int], cells: Any, values: Any, changes: Any) -> dict[str, Any] | None:
-    """A staged row's cells, values and changes with its phones blanked (None: it holds none)."""
-    cells, values = list(cells or []), dict(values or {})
-    if not (
-        any(i < len(cells) and cells[i] not in (None, "") for i in where)
-        or any(values.get(f) for f in PHONE_FIELDS)
-        or any(k.removeprefix("household.") in PHONE_FIELDS for k in changes or {})
-    ):
-        return None
-    return {
-        "b_cells": ["" if i in where else c for i, c in enumerate(cells)],
-        "b_values": {k: (None if k in PHONE_FIELDS else v) for k, v in values.items()},
-        "b_changes": None
-        if changes is None
-        else {k: v for k, v in changes.items() if k.removeprefix("household.") not in PHONE_FIELDS},
-    }
+DROP_CHUNK = 5000  # rows per UPDATE: SQLite keeps the pages a statement changes until it ends
+# the keys of a staged row's `changes` that hold a phone ("phone", "household.phone", …)
+_PHONE_CHANGES = tuple(f"{prefix}{name}" for prefix in ("", "household.") for name in PHONE_FIELDS)
 
 
 def drop_phones(session: Session, batch: ImportBatch, columns: dict[str, str]) -> int:
     """Blank the staged copies of the batch's phones (cells, values, changes), once committed: the registry
     holds them encrypted, and a phone must not stay in clear in any table (decision 0015). The report
-    of a committed import shows its phone columns empty. In pages of `DROP_CHUNK` rows; returns the rows
-    changed."""
+    of a committed import shows its phone columns empty. Set-based UPDATEs in the database's own
+    JSON functions (no row read into Python), in runs of `DROP_CHUNK` rows (a single statement over a
+    million rows held a copy of every page it changed: memory grew with the file): the phone cells
+    become "", the phone values JSON null (where the value names them), the phone changes are
+    removed. Rows holding no phone value, no phone cell and no changes are left as they are. Returns
+    the rows changed."""
     headers = list(batch.headers or [])
-    where = [headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers]
+    where = sorted({headers.index(columns[f]) for f in PHONE_FIELDS if columns.get(f) in headers})
     table = STAGED
-    rewrite = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(cells=bindparam("b_cells"), values=bindparam("b_values"), changes=bindparam("b_changes"))
-    )
-    conn, last, done = session.connection(), None, 0
-    while True:
-        page = select(table.c.id, table.c.cells, table.c["values"], table.c.changes).where(
-            table.c.batch_id == batch.id
+    c = table.c
+    if session.get_bind().dialect.name == "postgresql":
+        cells: Any = c.cells
+        for i in where:
+            cells = func.jsonb_set(cells, literal([str(i)], ARRAY(Text)), cast(literal('""'), JSONB), false())
+        values: Any = c["values"]
+        for name in PHONE_FIELDS:
+            values = func.jsonb_set(
+                values, literal([name], ARRAY(Text)), cast(literal("null"), JSONB), false()
+            )
+        removed: Any = c.changes
+        for key in _PHONE_CHANGES:
+            removed = removed.op("-")(literal(key, Text))
+        changes: Any = case((func.jsonb_typeof(c.changes) == "object", removed), else_=c.changes)
+        holds = or_(
+            *(c["values"].op("?")(literal(name, Text)) for name in PHONE_FIELDS),
+            *(func.coalesce(c.cells.op("->>")(literal(i)), "") != "" for i in where),
+            func.jsonb_typeof(c.changes) == "object",
         )
+    else:  # SQLite: json_replace changes only what exists (a short row keeps its length)
+        cells = func.json_replace(c.cells, *(x for i in where for x in (f"$[{i}]", ""))) if where else c.cells
+        values = func.json_replace(c["values"], *(x for n in PHONE_FIELDS for x in (f"$.{n}", null())))
+        changes = case(
+            (c.changes.is_(None), null()),
+            else_=func.json_remove(c.changes, *(f'$."{key}"' for key in _PHONE_CHANGES)),
+        )
+        holds = or_(
+            *(func.json_type(c["values"], f"$.{n}").is_not(None) for n in PHONE_FIELDS),
+            *(func.coalesce(func.json_extract(c.cells, f"$[{i}]"), "") != "" for i in where),
+            func.json_type(c.changes) == "object",
+        )
+    rewrite = update(table).values({c.cells: cells, c["values"]: values, c.changes: changes})
+    conn, last, done = session.connection(), None, 0
+    while True:  # in runs of DROP_CHUNK rows by id: one statement's undo copy stays small
+        ids_after = select(c.id).where(c.batch_id == batch.id)
         if last is not None:
-            page = page.where(table.c.id > last)
-        rows = conn.execute(page.order_by(table.c.id).limit(DROP_CHUNK)).all()
-        changed = []
-        for row_id, cells, values, changes in rows:
-            new = _without_phones(where, cells, values, changes)
-            if new is not None:
-                changed.append({"b_id": row_id, **new})
-        if changed:
-            conn.execute(rewrite, changed)
-        done += len(changed)
-        if len(rows) < DROP_CHUNK:
+            ids_after = ids_after.where(c.id > last)
+        bound = conn.execute(ids_after.order_by(c.id).offset(DROP_CHUNK - 1).limit(1)).scalar()
+        conditions = [c.batch_id == batch.id, holds]
+        conditions += [] if last is None else [c.id > last]
+        conditions += [] if bound is None else [c.id <= bound]
+        done += int(conn.execute(rewrite.where(*conditions)).rowcount)
+        if bound is None:
             return done
-        last = rows[-1][0]
+        last = bound
 
 
 def _mark_committed(session: Session, actor: Principal, batch: ImportBatch, tally: _Tally) -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -263,8 +263,7 @@ class _References:
         return ids.household_ref(self._codes[operation_id], year, seq)
 
 
-@dataclass(frozen=True)
-class _Facts:
+class _Facts(NamedTuple):
     date_of_birth: dt.date
     sex: str
     relationship_to_focal_point: str
@@ -289,8 +288,7 @@ class _Rows:
         self, item: HouseholdCreate, dobs: list[ParsedDob | None], site: Site, ref: str, reg_date: dt.date
     ) -> Registered:
         """The rows of one household and its members; returns what was registered."""
-        hh_id = ids.new_id()
-        member_ids = [ids.new_id() for _ in item.members]
+        hh_id, *member_ids = ids.new_ids(1 + len(item.members))
         member_refs = [ids.individual_ref(ref, n + 1) for n in range(len(item.members))]
         focal = next(i for i, m in enumerate(item.members) if m.relationship == Relationship.FOCAL_POINT)
         self.households.append(

@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from refugio.core import clock, ids
 from refugio.core.names import NAME_PARTS
@@ -84,9 +84,9 @@ class Consent:
     legal_basis: str | None
 
 
-@dataclass(frozen=True)
-class Birth:
-    """A person's date of birth, how precise it is, and the relationship to the focal point."""
+class Birth(NamedTuple):
+    """A person's date of birth, how precise it is, and the relationship to the focal point (a tuple:
+    one is made per person registered)."""
 
     date: dt.date
     precision: str
