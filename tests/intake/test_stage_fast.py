@@ -16,7 +16,8 @@ from tests.helpers import Seed, principal
 from tests.intake.support import FAMILY, batch, commit, rows, run_import, write_csv
 
 from refugio.core.errors import ValidationFailed
-from refugio.intake import pipeline, service
+from refugio.intake import service
+from refugio.intake.collector import Collector
 from refugio.intake.households import RowView, payload, row_keys, values_json
 from refugio.intake.mapping import CellError, Mapping
 from refugio.intake.models import StagedRow
@@ -32,7 +33,7 @@ def test_collector_collects_each_step_and_is_restored() -> None:
     """Inside: no automatic collection, but `step()` frees the cycles a chunk left (memory stays flat);
     after: the collector as it was, nothing left frozen."""
     assert gc.isenabled()
-    with pipeline._Collector() as collector:
+    with Collector() as collector:
         assert not gc.isenabled()
         a, b = _Node(), _Node()
         a.other, b.other = b, a
@@ -44,7 +45,7 @@ def test_collector_collects_each_step_and_is_restored() -> None:
     assert gc.isenabled() and gc.get_freeze_count() == 0
     gc.disable()
     try:
-        with pipeline._Collector() as collector:  # off already: left off, and left alone
+        with Collector() as collector:  # off already: left off, and left alone
             collector.step()
         assert not gc.isenabled()
     finally:
@@ -63,6 +64,9 @@ def test_collector_restored_after_an_import_and_after_a_refused_file(
     with pytest.raises(ValidationFailed):
         # a mapping with no name column is refused before any row is staged
         run_import(container, admin, bad, seeded.camp_id, mapping=Mapping(columns={"HH ID": "household_key"}))
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    commit(container, admin, batch_id)  # the commit holds the collector back over its pages too
+    assert batch(container, batch_id).status == "committed"
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 

@@ -1,7 +1,7 @@
 """The import driver: a file → staging → validation, in several short units of work, so that a long
 import shows its progress (the batch's status and counters are committed as it goes) and memory stays
 flat (rows are read, mapped and written a chunk at a time; Python's cyclic collector is held back
-within a chunk or page and run at its end: `_Collector`). Nothing reaches the registry here: that
+within a chunk or page and run at its end: `Collector`). Nothing reaches the registry here: that
 is `service.commit_batch`, in ONE unit of work, after review.
 
 This is the one place in the domain that opens units of work itself, from the session factory the
@@ -17,7 +17,6 @@ Imports refugio.intake (readers, mapping, service), store and core; no web frame
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from refugio.core.errors import FieldError, ValidationFailed
 from refugio.core.events import EventBus
 from refugio.intake import readers, service
+from refugio.intake.collector import Collector
 from refugio.intake.mapping import CellError, Mapping, Suggestion, suggest
 from refugio.security.principals import Principal
 from refugio.store.uow import unit_of_work
@@ -114,42 +114,6 @@ def _chunks(table: readers.Table, mapping: Mapping, size: int) -> Iterator[list[
         yield chunk
 
 
-class _Collector:
-    """Python's cyclic garbage collector held back over a long import, run at the end of each chunk or
-    page instead.
-
-    An import allocates millions of short-lived containers (cells, values, rows); the collector,
-    triggered every 700 of them, walks the young ones each time and, as the rows of a chunk survive
-    into the old generation, the whole heap again and again: about 40 % of staging's CPU and 20 % of
-    validation's (benchmarks/intake.py's file, 20,000 rows, SQLite). Here the objects alive when
-    the import starts are frozen (`gc.freeze`: never walked again until it ends), automatic collection
-    is off, and `step()` after each chunk or page collects what that chunk left (the objects walked
-    are only those made since the import began: one chunk's worth), so memory stays flat. Restored
-    as it was at the end, even on an error. Process-wide, as the collector is: another thread's
-    garbage meanwhile waits at most one chunk for the next `step()`. Nested or concurrent imports
-    leave the collector on once the first of them ends (slower, never wrong)."""
-
-    def __init__(self) -> None:
-        self.paused = False
-
-    def __enter__(self) -> _Collector:
-        if gc.isenabled():
-            gc.freeze()
-            gc.disable()
-            self.paused = True
-        return self
-
-    def step(self) -> None:
-        if self.paused:
-            gc.collect()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.paused:
-            gc.unfreeze()
-            gc.enable()
-            self.paused = False
-
-
 @contextmanager
 def _quiet(progress: Progress | None) -> Iterator[Progress]:
     def report(phase: str, done: int, total: int | None) -> None:
@@ -205,7 +169,7 @@ def import_file(
         try:
             with (
                 readers.open_table(path, filename=name, sheet=sheet, limits=limits) as table,
-                _Collector() as collector,
+                Collector() as collector,
             ):
                 done, empty = _stage_table(
                     sessions,
@@ -273,7 +237,7 @@ def _stage_table(
     mapping: Mapping | None,
     chunk: int,
     report: Progress,
-    collector: _Collector,
+    collector: Collector,
 ) -> tuple[int, int]:
     """Check the mapping against the file's headers (the suggested one when none is given), record it
     on the batch, then stage the rows a chunk per unit of work; returns (rows staged, empty rows)."""
@@ -320,7 +284,7 @@ def validate(
     """Validate a staged batch household by household (one unit of work per page), then finish it."""
     after: str | None = None
     done = 0
-    with _Collector() as collector:
+    with Collector() as collector:
         while True:
             with unit_of_work(sessions) as s:
                 last, seen = service.validate_page(s, actor=actor, batch_id=batch_id, after=after)

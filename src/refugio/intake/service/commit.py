@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from refugio.core import clock, ids
 from refugio.core.errors import Conflict, FieldError, ValidationFailed
 from refugio.core.events import EventBus, bus
+from refugio.intake.collector import Collector
 from refugio.intake.events import ImportCommitted
 from refugio.intake.households import (
     ADDRESS_FIELDS,
@@ -229,19 +230,21 @@ def commit_batch(
     tally = _Tally()
     ctx = Context(actor, batch, sites_by_code(session, batch.operation_id), clock.today(), columns)
     after: str | None = None
-    while True:
-        keys = page_keys(session, batch.id, after, PAGE_HOUSEHOLDS)
-        if not keys:
-            break
-        after = keys[-1]
-        for key, views in page_views(session, batch.id, keys, columns, with_errors=False).items():
-            _commit_household(session, ctx, key, views, tally, chunk)
-        session.expunge_all()  # memory stays flat: the page's rows are not needed again
-        batch = load_batch(session, actor=actor, batch_id=batch_id)
-        ctx.batch = batch
-        if on_progress is not None:
-            on_progress(tally.done, total)
-    _register_pending(session, ctx, tally)
+    with Collector() as collector:  # collected after each page, not every 700 objects
+        while True:
+            keys = page_keys(session, batch.id, after, PAGE_HOUSEHOLDS)
+            if not keys:
+                break
+            after = keys[-1]
+            for key, views in page_views(session, batch.id, keys, columns, with_errors=False).items():
+                _commit_household(session, ctx, key, views, tally, chunk)
+            session.expunge_all()  # memory stays flat: the page's rows are not needed again
+            batch = load_batch(session, actor=actor, batch_id=batch_id)
+            ctx.batch = batch
+            collector.step()
+            if on_progress is not None:
+                on_progress(tally.done, total)
+        _register_pending(session, ctx, tally)
     drop_phones(session, batch, columns)
     _mark_committed(session, actor, batch, tally)
     (events or bus).publish(
