@@ -272,16 +272,21 @@ class LiteStatements:
         )
         o = ordered.c
         quoted = func.json_quote(o.code)
-        return select(
+        found = select(
             func.group_concat(quoted, ",").filter(o.kept) + _text(self.SEP) + func.group_concat(quoted, ",")
         ).scalar_subquery()
+        # most people have no need: one index probe, not a sort, for them
+        has = select(n.individual_id).where(n.individual_id == person).correlate(self.people).exists()
+        return case((has, found))
 
     def _household(self, *, rendered: bool) -> ColumnElement[str]:
         """Per household, from one read of its members: its class inputs as JSON text and, `rendered`,
         then SEP, its focal point's '"name":…,"ref":…', SEP, its members' JSON texts joined by commas."""
         b, hh, p = self.builder, self.hh.c, self.people.c
-        columns: list[Any] = [p.id, p.ref, p.given_name, p.family_name, p.sex, p.date_of_birth]
-        columns += [p.population_type, p.relationship]
+        # what is sorted, per household: the columns used only (a wider row sorts twice as slowly)
+        columns: list[Any] = [p.id, p.population_type, p.date_of_birth]
+        if rendered:
+            columns += [p.ref, p.given_name, p.family_name, p.sex, p.relationship]
         columns.append((self._needs(p.id) if self.counted else null()).label("needs"))
         each = (
             select(*columns)
