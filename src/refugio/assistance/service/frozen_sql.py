@@ -327,7 +327,9 @@ class LiteStatements:
             value = (
                 value
                 + _text(self.SEP)
-                + func.coalesce(func.max(case((e.id == hh.focal_point_id, focal))), _text('"name":"","ref":null'))
+                + func.coalesce(
+                    func.max(case((e.id == hh.focal_point_id, focal))), _text('"name":"","ref":null')
+                )
                 + _text(self.SEP)
                 + func.coalesce(func.group_concat(text, ","), _text(""))
             )
@@ -355,7 +357,12 @@ class LiteStatements:
         hh = self.hh.c
         read = (
             select(
-                hh.id, hh.ref, hh.site_id, hh.site_code, hh.arrival_date, hh.document,
+                hh.id,
+                hh.ref,
+                hh.site_id,
+                hh.site_code,
+                hh.arrival_date,
+                hh.document,
                 self._household(rendered=True).label("read"),
             )  # fmt: skip
             .offset(0)  # each household's members read once
