@@ -16,7 +16,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, cast, select
 from tests.assistance.conftest import START, World
 
 from refugio.assistance.models import Entitlement
@@ -136,7 +136,7 @@ def test_the_database_renders_the_snapshot_text_of_the_python_definition(world: 
         got = {
             ref: (text, digest)
             for ref, text, digest in s.execute(
-                select(e.household_ref, type_coerce(e.snapshot, Text), e.snapshot_sha256).where(
+                select(e.household_ref, cast(e.snapshot, Text), e.snapshot_sha256).where(
                     e.cycle_id == cycle_id, e.household_ref.like("AWK-%")
                 )
             )

@@ -274,19 +274,11 @@ class RosterSelects:
     `households` (a CTE): id, ref, site_id, site_code, arrival_date, focal_point_id, document (the
     focal point's most recent document number, NULL when none); `members` (active members of those
     households): household_id, id, ref, given_name, family_name, sex, date_of_birth, population_type,
-    relationship, is_focal; `needs` (the active need codes of those members): individual_id, code.
-
-    `people` and `person_needs` are the same members and needs not joined to `households` (every active
-    individual; every active need code), for statements that correlate them
-    with a household of `households` (`people.household_id = households.id`; SQLite looks them up by
-    index, household by household): `people` has the columns of `members` but `is_focal`;
-    `person_needs` those of `needs`."""
+    relationship, is_focal; `needs` (the active need codes of those members): individual_id, code."""
 
     households: CTE
     members: Subquery
     needs: Subquery
-    people: Subquery
-    person_needs: Subquery
 
 
 def assistance_roster_selects(
@@ -348,27 +340,7 @@ def assistance_roster_selects(
         .where(SpecificNeed.active.is_(True), Individual.status == "active")
         .subquery("roster_needs")
     )
-    people = (
-        select(
-            Individual.household_id,
-            Individual.id,
-            Individual.ref,
-            Individual.given_name,
-            Individual.family_name,
-            Individual.sex,
-            Individual.date_of_birth,
-            Individual.population_type,
-            Individual.relationship_to_focal_point.label("relationship"),
-        )
-        .where(Individual.status == "active")
-        .subquery("roster_people")
-    )
-    person_needs = (
-        select(SpecificNeed.individual_id, SpecificNeed.code)
-        .where(SpecificNeed.active.is_(True))
-        .subquery("roster_person_needs")
-    )
-    return RosterSelects(households, members, needs, people, person_needs)
+    return RosterSelects(households, members, needs)
 
 
 @dataclass(frozen=True)

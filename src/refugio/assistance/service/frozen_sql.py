@@ -28,7 +28,6 @@ freeze then refuses with `Conflict` (try again), and the caller's transaction ro
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -44,7 +43,6 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
-    and_,
     case,
     cast,
     false,
@@ -55,7 +53,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.engine import Connection
@@ -63,7 +60,6 @@ from sqlalchemy.exc import IntegrityError
 
 from refugio.assistance.rules import Decision
 from refugio.assistance.service.frozen import COLUMNS, Builder
-from refugio.core import ids
 from refugio.core.errors import Conflict
 from refugio.registration.queries import RosterSelects
 
@@ -77,11 +73,6 @@ NEW_ID: ColumnElement[uuid.UUID] = literal_column(
 
 def _text(value: str) -> ColumnElement[str]:
     return literal(value, Text)
-
-
-def _raw(value: ColumnElement[Any]) -> ColumnElement[str]:
-    """A date column as SQLite stores it: ISO 8601 text."""
-    return type_coerce(value, Text)
 
 
 def _json(value: ColumnElement[Any]) -> ColumnElement[str]:
@@ -230,175 +221,6 @@ class Statements:
         )
 
 
-class LiteStatements:
-    """SQLite's statements of one freeze: the same classes and rows as `Statements`, read household by
-    household (SQLite plans nested loops, and a GROUP BY over every member would sort them all): one
-    correlated subquery per household reads its members by index, in reference order, once, and gives
-    its class inputs, its focal point's name and reference and its members' text as one value, split
-    by a character that JSON text never holds unescaped (U+0001). SQLite 3.40 has no ordered
-    aggregate: `group_concat` concatenates in the order its rows come, so it reads from a subquery
-    with an ORDER BY (members by reference, codes by code), which SQLite runs in that order and does
-    not flatten into the aggregate. A class lists the codes of its members in member order, not
-    sorted: households alike but for the order of their members fall in two classes, each decided by
-    `rules.evaluate` — the same decision."""
-
-    SEP = "\x01"
-
-    def __init__(self, builder: Builder, roster: RosterSelects) -> None:
-        self.builder, self.hh = builder, roster.households
-        self.people, self.needs = roster.people, roster.person_needs
-        counted = sorted(builder.counted)
-
-        def looked_at(code: ColumnElement[str]) -> ColumnElement[bool]:
-            if not counted:
-                return false()
-            code = code + ""  # not the index on codes: each person's few are found by person
-            head = func.substr(code, 1, func.instr(code + "-", "-") - 1)  # split("-", 1)[0]
-            return or_(code.in_(counted), head.in_(counted))
-
-        self.looked_at = looked_at
-        self.counted = bool(counted)
-
-    def _needs(self, person: ColumnElement[Any]) -> ColumnElement[Any]:
-        """The person's codes when one of them is looked at, else NULL: those the rules look at, SEP,
-        all (the class lists them all), each as a JSON string, joined by commas, in code order."""
-        n = self.needs.c
-        ordered = (
-            select(n.code.label("code"), self.looked_at(n.code).label("kept"))
-            .where(n.individual_id == person)
-            .correlate(self.people)
-            .order_by(n.code + "")  # sorted here: the person's few codes found by person, not by code
-            .subquery("codes")
-        )
-        o = ordered.c
-        quoted = func.json_quote(o.code)
-        found = select(
-            func.group_concat(quoted, ",").filter(o.kept) + _text(self.SEP) + func.group_concat(quoted, ",")
-        ).scalar_subquery()
-        # most people have no need: one index probe, not a sort, for them
-        has = select(n.individual_id).where(n.individual_id == person).correlate(self.people).exists()
-        return case((has, found))
-
-    def _household(self, *, rendered: bool) -> ColumnElement[str]:
-        """Per household, from one read of its members: its class inputs as JSON text and, `rendered`,
-        then SEP, its focal point's '"name":…,"ref":…', SEP, its members' JSON texts joined by commas."""
-        b, hh, p = self.builder, self.hh.c, self.people.c
-        # what is sorted, per household: the columns used only (a wider row sorts twice as slowly)
-        columns: list[Any] = [p.id, p.population_type, p.date_of_birth]
-        if rendered:
-            columns += [p.ref, p.given_name, p.family_name, p.sex, p.relationship]
-        columns.append((self._needs(p.id) if self.counted else null()).label("needs"))
-        each = (
-            select(*columns)
-            .where(p.household_id == hh.id)
-            .correlate(self.hh)
-            .order_by(p.ref)
-            .subquery("each")
-        )
-        e = each.c
-        split = func.instr(e.needs, self.SEP)
-        sig = func.substr(e.needs, split + 1)
-        inputs: list[ColumnElement[Any]] = [func.count(), func.group_concat("[" + sig + "]", ",")]
-        if b.by_population:
-            inputs.append(func.max(case((e.id == hh.focal_point_id, e.population_type))))
-        if b.ages is not None:
-            young, old = _latest_birth(b.on, b.ages[0]), _latest_birth(b.on, b.ages[1] + 1)
-            inputs.append(func.count().filter(e.date_of_birth <= young, e.date_of_birth > old))
-        value: ColumnElement[str] = func.json_array(*inputs)
-        if rendered:
-            name = func.json_quote(e.given_name + " " + e.family_name)
-            kept = func.coalesce(func.substr(e.needs, 1, split - 1), "")
-            focal = _text('"name":') + name + _text(',"ref":') + func.json_quote(e.ref)
-            text = (
-                _text('{"date_of_birth":"')
-                + _raw(e.date_of_birth)
-                + _text('","name":')
-                + name
-                + _text(',"needs":[')
-                + kept
-                + _text('],"ref":')
-                + func.json_quote(e.ref)
-                + _text(',"relationship":')
-                + func.json_quote(e.relationship)
-                + _text(',"sex":')
-                + func.json_quote(e.sex)
-                + _text("}")
-            )
-            value = (
-                value
-                + _text(self.SEP)
-                + func.coalesce(
-                    func.max(case((e.id == hh.focal_point_id, focal))), _text('"name":"","ref":null')
-                )
-                + _text(self.SEP)
-                + func.coalesce(func.group_concat(text, ","), _text(""))
-            )
-        return select(value).scalar_subquery()
-
-    def _key(self, inputs: ColumnElement[str], hh: Any) -> ColumnElement[str]:
-        """The household's decision class as text: what `Builder.decide` keys on."""
-        key = inputs
-        if self.builder.by_site:
-            key = key + _text(",") + func.json_quote(hh.site_code)
-        if self.builder.by_arrival:
-            key = key + _text(",") + func.json_quote(_raw(hh.arrival_date))
-        return key
-
-    def classes(self) -> Select[Any]:
-        """(key, households, one household's id as text) per class."""
-        hh = self.hh.c
-        keyed = select(self._key(self._household(rendered=False), hh).label("key"), hh.id).subquery("keyed")
-        k = keyed.c
-        return select(k.key, func.count(), cast(func.min(k.id), Text)).group_by(k.key)
-
-    def rows(self, classes: Table) -> Select[Any]:
-        """The values of `frozen.COLUMNS` but the id and the cycle's, per eligible household; NULL amounts
-        for a household of a class not in `classes`."""
-        hh = self.hh.c
-        read = (
-            select(
-                hh.id,
-                hh.ref,
-                hh.site_id,
-                hh.site_code,
-                hh.arrival_date,
-                hh.document,
-                self._household(rendered=True).label("read"),
-            )  # fmt: skip
-            .offset(0)  # each household's members read once
-            .subquery("read")
-        )
-        r, c = read.c, classes.c
-        first = func.instr(r.read, self.SEP)
-        rest = func.substr(r.read, first + 1)
-        second = func.instr(rest, self.SEP)
-        inputs = func.substr(r.read, 1, first - 1)
-        focal = func.substr(rest, 1, second - 1)
-        members = func.substr(rest, second + 1)
-        arrival = case((r.arrival_date.is_(None), _text("null")), else_='"' + _raw(r.arrival_date) + '"')
-        snapshot = (
-            c.head
-            + arrival
-            + c.middle
-            + func.json_quote(func.coalesce(r.document, ""))
-            + _text(",")
-            + focal
-            + _text('},"household_ref":')
-            + func.json_quote(r.ref)
-            + _text(',"members":[')
-            + members
-            + c.tail
-            + func.json_quote(r.site_code)
-            + _text("}")
-        )
-        return (
-            select(r.id, r.ref, r.site_id, c.amount, c.fee, c.basket, snapshot.label("text"))
-            .select_from(read.outerjoin(classes, c.key == self._key(inputs, r)))
-            .where(or_(c.eligible.is_(True), c.eligible.is_(None)))
-            .offset(0)  # the text computed once, for the snapshot and its digest
-        )
-
-
 def tune(conn: Connection) -> None:
     """Settings for the rest of the transaction: no JIT compilation (at 100,000 households PostgreSQL
     compiled the statements' expressions for longer than it took to run them without), and memory
@@ -418,39 +240,15 @@ def class_table() -> Table:
         Column("tail", Text),
         Column("amount", Numeric(14, 2)),
         Column("fee", Numeric(14, 2)),
-        Column("basket", JSON().with_variant(JSONB(), "postgresql")),
+        Column("basket", JSONB),
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
     )
 
 
-SHA256, UUID7 = "refugio_sha256", "refugio_uuid7"
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def sqlite_functions(conn: Connection, new_id: Callable[[], Any]) -> None:
-    """Register on this SQLite connection what the INSERT … SELECT calls per row: `refugio_sha256(text)`
-    (the hex SHA-256 of the text's UTF-8, deterministic) and `refugio_uuid7()` (`new_id`: a version 7
-    id from `core.ids` in the driver's form, a new one per call)."""
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    dbapi.create_function(SHA256, 1, _sha256, deterministic=True)  # type: ignore[attr-defined]
-    dbapi.create_function(UUID7, 0, new_id)  # type: ignore[attr-defined]
-
-
-def _not_null_violation(exc: IntegrityError) -> bool:
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) == "23502":  # PostgreSQL's not_null_violation
-        return True
-    return getattr(orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_NOTNULL"
-
-
 def write(
     conn: Connection,
-    statements: Statements | LiteStatements,
+    statements: Statements,
     decided: Iterable[tuple[str, Decision]],
     entitlements: Table,
     *,
@@ -460,29 +258,20 @@ def write(
 ) -> tuple[int, Decimal]:
     """Write the frozen rows of the eligible households; (rows, total amount)."""
     b = statements.builder
-    postgres = conn.dialect.name == "postgresql"
     classes = class_table()
-    if not postgres:  # SQLite keeps a temporary table until the connection closes, even after a failure
-        classes.drop(conn, checkfirst=True)
     classes.create(conn)
     rows: list[tuple[Any, ...]] = []
     for key, d in decided:
         if d.eligible:
             p = b.pieces(d)
-            rows.append((key, True, p.head, p.middle, p.tail, p.amount, p.fee, p.basket))
+            rows.append((key, True, p.head, p.middle, p.tail, d.amount, d.fee, p.basket))
         else:
             rows.append((key, False, None, None, None, None, None, None))
     insert_tuples(conn, classes, tuple(c.name for c in classes.c), rows)
     found = statements.rows(classes).subquery("found")
     text = found.c.text
-    if postgres:
-        new_id, snapshot = NEW_ID, cast(text, JSON)
-        digest = func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")
-    else:
-        sqlite_functions(conn, lambda: b.bind["id"](ids.new_id()))
-        new_id, snapshot, digest = getattr(func, UUID7)(), text, getattr(func, SHA256)(text)
     values = select(
-        new_id,
+        NEW_ID,
         literal(cycle_id, entitlements.c.cycle_id.type),
         found.c.id,
         found.c.ref,
@@ -492,24 +281,16 @@ def write(
         found.c.fee,
         literal(b.currency, entitlements.c.currency.type),
         found.c.basket,
-        snapshot,
-        digest,
+        cast(text, JSON),
+        func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex"),
     )
-    written = insert(entitlements).from_select(list(COLUMNS), values)
+    done = (
+        insert(entitlements).from_select(list(COLUMNS), values).returning(entitlements.c.amount).cte("done")
+    )
     try:
-        if postgres:
-            done = written.returning(entitlements.c.amount).cte("done")
-            count, total = conn.execute(select(func.count(), func.sum(done.c.amount))).one()
-        else:
-            conn.execute(written)
-            e = entitlements.c
-            count, total = 0, Decimal(0)
-            for amount, n in conn.execute(
-                select(e.amount, func.count()).where(e.cycle_id == cycle_id).group_by(e.amount)
-            ):
-                count, total = count + n, total + amount * n
+        count, total = conn.execute(select(func.count(), func.sum(done.c.amount))).one()
     except IntegrityError as exc:
-        if _not_null_violation(exc):  # a household of a class not decided
+        if getattr(exc.orig, "sqlstate", None) == "23502":  # not_null_violation: a class not decided
             raise Conflict(
                 f"the registry changed while {label} was being frozen (a household unlike any read a "
                 "moment before); nothing was written: freeze again"

@@ -39,6 +39,7 @@ from refugio.core.errors import Conflict
 from refugio.registration.enums import ConsentPurpose
 from refugio.registration.queries import (
     AssistanceHousehold,
+    assistance_roster,
     assistance_roster_selects,
     households_for_assistance,
     households_withdrawn,
@@ -243,13 +244,9 @@ def _frozen_in_sql(
         site_ids=site_ids,
         withdrawn_from=ConsentPurpose.ASSISTANCE.value,  # withdrawn consent: on no list
     )
+    statements = frozen_sql.Statements(builder, roster)
     conn = session.connection()
-    statements: frozen_sql.Statements | frozen_sql.LiteStatements
-    if conn.dialect.name == "postgresql":
-        statements = frozen_sql.Statements(builder, roster)
-        frozen_sql.tune(conn)
-    else:
-        statements = frozen_sql.LiteStatements(builder, roster)
+    frozen_sql.tune(conn)
     found = conn.execute(statements.classes()).all()
     one_of_each = {
         hh.id: hh
@@ -294,7 +291,19 @@ def freeze(
     table = cast(Table, Entitlement.__table__)
     bind = {c: bind_processor(conn, table, c) for c in frozen.COLUMNS}
     builder = frozen.Builder(rules, row.version, programme.currency, cycle.start_date, bind)
-    count, total = _frozen_in_sql(session, builder, programme, cycle, table)
+    if conn.dialect.name == "postgresql":
+        count, total = _frozen_in_sql(session, builder, programme, cycle, table)
+    else:
+        count, total = 0, Decimal(0)
+        households = assistance_roster(
+            session,
+            operation_id=programme.operation_id,
+            site_ids=[uuid.UUID(s) for s in programme.site_ids] or None,
+            withdrawn_from=ConsentPurpose.ASSISTANCE.value,  # withdrawn consent: on no list
+        )
+        for rows, subtotal in frozen.batches(builder, households, bind["cycle_id"](cycle.id)):
+            count += insert_tuples(conn, table, frozen.COLUMNS, rows)
+            total += subtotal
     cycle.rule_version = row.version
     cycle.frozen_at = clock.now()
     cycle.frozen_by = actor.label
