@@ -1,6 +1,7 @@
-"""The snapshot text the database renders (`service.frozen_sql`: SQLite's `json_quote`, PostgreSQL's
-`to_json`) is, character for character, the text of the Python definition — `json.dumps(lists.snapshot(…),
-sort_keys=True, separators=(",", ":"), ensure_ascii=False)` — and its digest the SHA-256 of that text,
+"""The frozen snapshot text — rendered by PostgreSQL (`service.frozen_sql`, strings escaped by `to_json`),
+on SQLite by the streamed path (`service.frozen`, from pieces) — is, character for character, the text
+of the Python definition — `json.dumps(lists.snapshot(…), sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)` — and its digest the SHA-256 of that text,
 for awkward data: Arabic names, quotes, backslashes, every control character PostgreSQL can store,
 DEL, U+2028, a byte order mark, emoji, `/`, a text that looks like an escape; missing dates, documents
 and focal points; need codes kept by category and by full code beside codes the rules do not look at.
