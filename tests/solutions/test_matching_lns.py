@@ -92,3 +92,12 @@ def test_the_ladder_names_the_search() -> None:
     assert r.method.startswith("lp-rounding") and r.method.endswith("+lns")
     assert any(n.startswith("large-neighbourhood search:") for n in r.notes)
     assert r.objective <= r.bound + 1e-9
+    # a stored run keeps its method in 30 characters: the longest name the large route gives fits
+    assert len(r.method) <= 30
+
+
+def test_the_method_fits_the_stored_column() -> None:
+    from refugio.solutions.models import MatchingRun
+
+    width = MatchingRun.__table__.c.method.type.length
+    assert width is not None and len("lp-rounding+repair+swaps+lns") <= width

@@ -41,7 +41,8 @@ class MatchResult:
     objective: float
     bound: float  # the best proven upper bound (LP bound, or the MIP's dual bound when tighter)
     lp_bound: float | None
-    method: str  # "exact", "lp-rounding" with what followed: "+polish", "+repair-mip", "+swaps", "+lns"
+    method: str  # "exact", "lp-rounding" with what followed: "+polish", "+repair", "+swaps", "+lns"
+    # (at most 30 characters: the column of a stored run; "lp-rounding+repair+swaps+lns" is 28)
     seconds: float
     lam: FloatArray | None = None  # capacity shadow prices from the LP (locality x dimension)
     notes: list[str] = field(default_factory=list)
@@ -109,7 +110,7 @@ def match(
         if left > 0.5 and lp.optimal:
             repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0))
             if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
-                assignment, method = repaired, "lp-rounding+repair-mip"
+                assignment, method = repaired, "lp-rounding+repair"
         left = deadline - time.perf_counter()
         if left > 0.3:
             better = improve.improve(problem, assignment, deadline - min(0.3, left * 0.1))
