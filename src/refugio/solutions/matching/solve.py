@@ -32,6 +32,7 @@ PRICED_PER_ROUND = 2  # per case, columns added by each pricing round
 PRICES_FIRST = 1500  # above this many cases, subgradient steps give capacity prices before the LP
 LP_SHARE = 0.85  # of the time limit at most for the LP: the rest rounds, repairs and improves
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
+IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement (2 s at most)
 LNS_GAP = 1e-3  # the large-neighbourhood search stops this close to the bound (the aim: 0.1 %)
 
 
@@ -112,8 +113,10 @@ def match(
             if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
                 assignment, method = repaired, "lp-rounding+repair"
         left = deadline - time.perf_counter()
-        if left > 0.3:
-            better = improve.improve(problem, assignment, deadline - min(0.3, left * 0.1))
+        if left > 0.3:  # its passes gain less and less: a share of the time, the rest to the search
+            better = improve.improve(
+                problem, assignment, time.perf_counter() + min(IMPROVE_SHARE * left, 2.0)
+            )
             if objective(problem, better) > objective(problem, assignment) + 1e-9:
                 assignment, method = better, method + "+swaps"
         target = bound * (1 - LNS_GAP)
