@@ -2,7 +2,8 @@
 improvement): two localities at a time are re-packed whole. Every family placed in them, and the unplaced
 families compatible with one of them (the best by priced score, at most CANDIDATES per family placed
 there), are freed; HiGHS solves that sub-problem (those families over those localities, on their whole
-capacities, started from the current placements, so never worse) within SUB_LIMIT seconds, and an
+capacities, started from the current placements, so never worse) within SUB_LIMIT seconds (wall,
+raised while sub-problems stop at their limit: a loaded machine gives the process less of it), and an
 improvement is kept. Families placed elsewhere stay where they are, so the result stays feasible, and a
 family is one column of the sub-problem, so it is never split.
 
@@ -28,7 +29,7 @@ from refugio.solutions.matching import highs_solver
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
 LOCALITIES = 2  # localities per neighbourhood
-SUB_LIMIT = 0.3  # seconds at most per sub-problem
+SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems meet it
 CANDIDATES = 1.0  # unplaced families freed at most, per family placed there (best priced score first)
 SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
 TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh this much more times
@@ -85,6 +86,7 @@ def search(
     weight = np.ones(p.n_localities)
     reduced = p.pair_score - (p.sizes[p.pair_case] * lam[p.pair_locality]).sum(axis=1)
     rounds = gains = 0
+    limit = sub_limit
     tried: set[tuple[int, ...]] = set()
     while value < target - 1e-9 and (left := deadline - time.perf_counter()) > 0.02:
         part = loss_by_locality(p, current, lam) * weight
@@ -95,8 +97,11 @@ def search(
         if chosen is None:
             break
         tried.add(tuple(chosen.tolist()))
-        better = _solve_neighbourhood(p, current, reduced, chosen, min(sub_limit, left))
+        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left))
         rounds += 1
+        # a sub-problem stopped by its limit: the next gets more time (the limit is wall time, and a
+        # loaded machine gives less of it to the process), up to 4 x sub_limit; one solved, less again
+        limit = max(sub_limit, limit / 1.5) if solved else min(4 * sub_limit, limit * 1.5)
         gained = objective(p, better) if better is not None else value
         if better is not None and gained > value + 1e-9:
             current, value = better, gained
@@ -157,9 +162,10 @@ def _choose(
 
 def _solve_neighbourhood(
     p: Problem, current: IntArray, reduced: FloatArray, chosen: IntArray, seconds: float
-) -> IntArray | None:
+) -> tuple[IntArray | None, bool]:
     """The families of `chosen` and the unplaced ones compatible with them, re-packed exactly by HiGHS
-    over those localities on their whole capacities; None when HiGHS found nothing."""
+    over those localities on their whole capacities (None when HiGHS found nothing), and whether HiGHS
+    solved it (rather than stopping at its limit)."""
     in_n = np.zeros(p.n_localities, dtype=bool)
     in_n[chosen] = True
     col_in = in_n[p.pair_locality] & (p.pair_score > 0)
@@ -176,7 +182,7 @@ def _solve_neighbourhood(
     free[pool] = True
     cols = np.flatnonzero(col_in & free[p.pair_case])
     if len(cols) == 0:
-        return None
+        return None, True
     cases = np.flatnonzero(free)
     case_index = np.full(p.n_cases, -1, dtype=np.int64)
     case_index[cases] = np.arange(len(cases))
@@ -197,8 +203,8 @@ def _solve_neighbourhood(
         sub, np.arange(sub.n_pairs), time_limit=seconds, start=start, rel_gap=SUB_GAP
     )
     if not mip.found:
-        return None
+        return None, mip.optimal
     result = current.copy()
     placed = mip.assignment >= 0
     result[cases] = np.where(placed, chosen[np.maximum(mip.assignment, 0)], -1)
-    return result
+    return result, mip.optimal
