@@ -45,24 +45,50 @@ class Search:
 def loss_by_locality(problem: Problem, assignment: IntArray, lam: FloatArray) -> FloatArray:
     """Per locality, its part of the Lagrangian bound at prices `lam` less the value of `assignment`:
     the parts add up to exactly that difference (all >= 0 for a feasible assignment)."""
-    p = problem
-    c, loc = p.pair_case, p.pair_locality
-    reduced = p.pair_score - (p.sizes[c] * lam[loc]).sum(axis=1)
-    best = np.zeros(p.n_cases)
-    np.maximum.at(best, c, reduced)
-    at_best = (reduced >= best[c]) & (best[c] > 0)
-    best_loc = np.full(p.n_cases, -1, dtype=np.int64)
-    best_loc[c[at_best]] = loc[at_best]  # one of the best (the last, for ties)
-    placed = assignment[c] == loc
-    got = np.zeros(p.n_cases)
-    got[c[placed]] = reduced[placed]
-    regret = best - got
-    room = p.capacities - usage(p, assignment)
-    part = (room * lam).sum(axis=1)
-    where = np.where(assignment >= 0, assignment, best_loc)
-    counted = where >= 0
-    part += np.bincount(where[counted], regret[counted], minlength=p.n_localities)
-    return np.asarray(part, dtype=np.float64)
+    return _Priced(problem, lam).parts(assignment)
+
+
+class _Priced:
+    """The scores less the capacity prices, and each family's best priced locality (computed once: they
+    depend on the prices only; then each round's parts and links take a few milliseconds)."""
+
+    def __init__(self, p: Problem, lam: FloatArray) -> None:
+        self.p, self.lam = p, lam
+        c, loc = p.pair_case, p.pair_locality
+        self.reduced = p.pair_score - (p.sizes[c] * lam[loc]).sum(axis=1)
+        self.best = np.zeros(p.n_cases)  # unplaced counts 0
+        np.maximum.at(self.best, c, self.reduced)
+        at_best = (self.reduced >= self.best[c]) & (self.best[c] > 0)
+        self.best_loc = np.full(p.n_cases, -1, dtype=np.int64)
+        self.best_loc[c[at_best]] = loc[at_best]  # one of the best (the last, for ties)
+
+    def regret(self, current: IntArray) -> FloatArray:
+        p = self.p
+        placed = current[p.pair_case] == p.pair_locality
+        got = np.zeros(p.n_cases)
+        got[p.pair_case[placed]] = self.reduced[placed]
+        return np.asarray(self.best - got, dtype=np.float64)
+
+    def parts(self, current: IntArray, regret: FloatArray | None = None) -> FloatArray:
+        p = self.p
+        regret = self.regret(current) if regret is None else regret
+        room = p.capacities - usage(p, current)
+        part = (room * self.lam).sum(axis=1)
+        where = np.where(current >= 0, current, self.best_loc)
+        counted = where >= 0
+        part += np.bincount(where[counted], regret[counted], minlength=p.n_localities)
+        return np.asarray(part, dtype=np.float64)
+
+    def links(self, current: IntArray, regret: FloatArray) -> FloatArray:
+        """links[l, m]: the regret of the families placed in l whose best priced locality is m, both
+        ways."""
+        n = self.p.n_localities
+        moving = np.flatnonzero(
+            (current >= 0) & (self.best_loc >= 0) & (self.best_loc != current) & (regret > 0)
+        )
+        flat = np.bincount(current[moving] * n + self.best_loc[moving], regret[moving], minlength=n * n)
+        links = flat.reshape(n, n)
+        return np.asarray(links + links.T, dtype=np.float64)
 
 
 def search(
@@ -84,20 +110,23 @@ def search(
     rng = np.random.default_rng(seed)
     k = min(localities, p.n_localities)
     weight = np.ones(p.n_localities)
-    reduced = p.pair_score - (p.sizes[p.pair_case] * lam[p.pair_locality]).sum(axis=1)
+    priced = _Priced(p, lam)
+    reduced = priced.reduced
     rounds = gains = 0
     limit = sub_limit
     tried: set[tuple[int, ...]] = set()
-    while value < target - 1e-9 and (left := deadline - time.perf_counter()) > 0.02:
-        part = loss_by_locality(p, current, lam) * weight
+    while value < target - 1e-9 and (left := deadline - time.perf_counter()) > 0.1:
+        regret = priced.regret(current)
+        part = priced.parts(current, regret) * weight
         if part.max() <= 1e-9:
             break
-        links = _links(p, current, reduced)
+        links = priced.links(current, regret)
         chosen = _choose(rng, part, links, k, tried)
         if chosen is None:
             break
         tried.add(tuple(chosen.tolist()))
-        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left))
+        # 0.05 s of the time left kept for building the sub-problem and reading its answer
+        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left - 0.05))
         rounds += 1
         # a sub-problem stopped by its limit: the next gets more time (the limit is wall time, and a
         # loaded machine gives less of it to the process), up to 4 x sub_limit; one solved, less again
@@ -110,24 +139,6 @@ def search(
         else:
             weight[chosen] *= TRIED_WEIGHT
     return Search(current, rounds, gains)
-
-
-def _links(p: Problem, current: IntArray, reduced: FloatArray) -> FloatArray:
-    """links[l, m]: the regret of the families placed in l whose best priced locality is m, both ways."""
-    c, loc = p.pair_case, p.pair_locality
-    best = np.full(p.n_cases, -np.inf)
-    np.maximum.at(best, c, reduced)
-    at_best = reduced >= best[c]
-    best_loc = np.full(p.n_cases, -1, dtype=np.int64)
-    best_loc[c[at_best]] = loc[at_best]
-    placed = current[c] == loc
-    got = np.full(p.n_cases, np.nan)
-    got[c[placed]] = reduced[placed]
-    moving = np.flatnonzero((current >= 0) & (best_loc >= 0) & (best_loc != current) & (got < best))
-    n = p.n_localities
-    flat = np.bincount(current[moving] * n + best_loc[moving], (best - got)[moving], minlength=n * n)
-    links = flat.reshape(n, n)
-    return np.asarray(links + links.T, dtype=np.float64)
 
 
 def _choose(
