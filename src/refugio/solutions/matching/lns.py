@@ -13,9 +13,10 @@ families placed there (their best priced score less the one they get) and that o
 whose best priced column is there. The locality with the largest part is taken, the other drawn half in
 proportion to the parts, half to its links with the first (the regret of families placed in one whose
 best priced locality is the other), by a seeded generator: the same input gives the same search when
-no sub-problem meets its limit. A neighbourhood that gained nothing weighs less the next time. Stops at
-the deadline (checked before each sub-problem, whose limit is at most the time left), when the value
-reaches `target`, or when a few draws give only neighbourhoods tried since the last gain.
+no sub-problem stops at its time limit. A neighbourhood that gained nothing weighs less the next time.
+Stops at the deadline (checked before each sub-problem, whose limit is the time left less 0.05 s at
+most), when the value reaches `target`, or when a few draws give only neighbourhoods tried since the
+last gain.
 Numpy here; HiGHS through refugio.solutions.matching.highs_solver."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from refugio.solutions.matching import highs_solver
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
 LOCALITIES = 2  # localities per neighbourhood
-SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems meet it
+SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems stop at it
 CANDIDATES = 1.0  # unplaced families freed at most, per family placed there (best priced score first)
 SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
 TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh this much more times
@@ -38,7 +39,7 @@ TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh th
 @dataclass
 class Search:
     assignment: IntArray
-    rounds: int  # sub-problems solved
+    rounds: int  # sub-problems tried
     gains: int  # of them, those that improved
 
 
