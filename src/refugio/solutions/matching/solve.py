@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from refugio.core.errors import ValidationFailed
-from refugio.solutions.matching import highs_solver, improve
+from refugio.solutions.matching import highs_solver, improve, lns
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
 EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
@@ -32,6 +32,8 @@ PRICED_PER_ROUND = 2  # per case, columns added by each pricing round
 PRICES_FIRST = 1500  # above this many cases, subgradient steps give capacity prices before the LP
 LP_SHARE = 0.85  # of the time limit at most for the LP: the rest rounds, repairs and improves
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
+IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement (2 s at most)
+LNS_GAP = 1e-3  # the large-neighbourhood search stops this close to the bound (the aim: 0.1 %)
 
 
 @dataclass
@@ -40,7 +42,8 @@ class MatchResult:
     objective: float
     bound: float  # the best proven upper bound (LP bound, or the MIP's dual bound when tighter)
     lp_bound: float | None
-    method: str  # "exact", "lp-rounding", "lp-rounding+polish"
+    method: str  # "exact", "lp-rounding" with what followed: "+polish", "+repair", "+swaps", "+lns"
+    # (at most 30 characters: the column of a stored run; "lp-rounding+repair+swaps+lns" is 28)
     seconds: float
     lam: FloatArray | None = None  # capacity shadow prices from the LP (locality x dimension)
     notes: list[str] = field(default_factory=list)
@@ -100,28 +103,28 @@ def match(
                 method = "exact"  # proven: HiGHS's dual bound, even when its time ran out
     else:
         # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
-        # cases the LP did not place whole, on the capacities their placements left, then local
-        # improvement; the time improvement leaves (it stops when nothing gains) goes to the program again.
-        # Only from the LP's optimum: a stopped LP splits too many cases for a program that keeps its limit
-        share = 0.4  # of the time left, for the first program (then 0.9, while a pass gains)
-        while (left := deadline - time.perf_counter()) > 0.5:
-            before = objective(problem, assignment)
-            repaired = (
-                _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * share, 3.0))
-                if lp.optimal
-                else assignment
-            )
+        # cases the LP did not place whole, on the capacities their placements left (only from the LP's
+        # optimum: a stopped LP splits too many cases for a program that keeps its limit), local
+        # improvement, then the large-neighbourhood search (localities re-packed whole by HiGHS) until
+        # the deadline or until the gap to the bound is LNS_GAP
+        left = deadline - time.perf_counter()
+        if left > 0.5 and lp.optimal:
+            repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0))
             if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
-                assignment, method = repaired, method.replace("lp-rounding", "lp-rounding+repair-mip", 1)
-                method = method.replace("+repair-mip+repair-mip", "+repair-mip")
-            left = deadline - time.perf_counter()
-            if left > 0.3:
-                better = improve.improve(problem, assignment, deadline - min(0.3, left * 0.1))
-                if objective(problem, better) > objective(problem, assignment) + 1e-9:
-                    assignment, method = better, method.removesuffix("+swaps") + "+swaps"
-            if share > 0.4 and objective(problem, assignment) <= before + 1e-9:
-                break
-            share = 0.9
+                assignment, method = repaired, "lp-rounding+repair"
+        left = deadline - time.perf_counter()
+        if left > 0.3:  # its passes gain less and less: a share of the time, the rest to the search
+            better = improve.improve(
+                problem, assignment, time.perf_counter() + min(IMPROVE_SHARE * left, 2.0)
+            )
+            if objective(problem, better) > objective(problem, assignment) + 1e-9:
+                assignment, method = better, method + "+swaps"
+        target = bound * (1 - LNS_GAP)
+        if deadline - time.perf_counter() > 0.05 and objective(problem, assignment) < target:
+            found = lns.search(problem, assignment, lp.lam, deadline, target=target)
+            if objective(problem, found.assignment) > objective(problem, assignment) + 1e-9:
+                assignment, method = found.assignment, method + "+lns"
+            notes.append(f"large-neighbourhood search: {found.gains} of {found.rounds} sub-problems gained")
     value = objective(problem, assignment)
     return MatchResult(
         assignment,

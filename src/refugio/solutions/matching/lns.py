@@ -1,0 +1,222 @@
+"""Large-neighbourhood search of the solver ladder (after the LP, its rounding, repair and local
+improvement): two localities at a time are re-packed whole. Every family placed in them, and the unplaced
+families compatible with one of them (the best by priced score, at most CANDIDATES per family placed
+there), are freed; HiGHS solves that sub-problem (those families over those localities, on their whole
+capacities, started from the current placements, so never worse) within SUB_LIMIT seconds (wall,
+raised while sub-problems stop at their limit: a loaded machine gives the process less of it), and an
+improvement is kept. Families placed elsewhere stay where they are, so the result stays feasible, and a
+family is one column of the sub-problem, so it is never split.
+
+Which localities: the capacity prices `lam` of the LP split the gap between the Lagrangian bound and the
+current value exactly into a part per locality — its unused capacity at its prices, the regret of the
+families placed there (their best priced score less the one they get) and that of the unplaced families
+whose best priced column is there. The locality with the largest part is taken, the other drawn half in
+proportion to the parts, half to its links with the first (the regret of families placed in one whose
+best priced locality is the other), by a seeded generator: the same input gives the same search when
+no sub-problem stops at its time limit. A neighbourhood that gained nothing weighs less the next time.
+Stops at the deadline (checked before each sub-problem, whose limit is the time left less 0.05 s at
+most), when the value reaches `target`, or when a few draws give only neighbourhoods tried since the
+last gain.
+Numpy here; HiGHS through refugio.solutions.matching.highs_solver."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from refugio.solutions.matching import highs_solver
+from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
+
+LOCALITIES = 2  # localities per neighbourhood
+SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems stop at it
+CANDIDATES = 1.0  # unplaced families freed at most, per family placed there (best priced score first)
+SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
+TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh this much more times
+
+
+@dataclass
+class Search:
+    assignment: IntArray
+    rounds: int  # sub-problems tried
+    gains: int  # of them, those that improved
+
+
+def loss_by_locality(problem: Problem, assignment: IntArray, lam: FloatArray) -> FloatArray:
+    """Per locality, its part of the Lagrangian bound at prices `lam` less the value of `assignment`:
+    the parts add up to exactly that difference (all >= 0 for a feasible assignment)."""
+    return _Priced(problem, lam).parts(assignment)
+
+
+class _Priced:
+    """The scores less the capacity prices, and each family's best priced locality (computed once: they
+    depend on the prices only; then each round's parts and links take a few milliseconds)."""
+
+    def __init__(self, p: Problem, lam: FloatArray) -> None:
+        self.p, self.lam = p, lam
+        c, loc = p.pair_case, p.pair_locality
+        self.reduced = p.pair_score - (p.sizes[c] * lam[loc]).sum(axis=1)
+        self.best = np.zeros(p.n_cases)  # unplaced counts 0
+        np.maximum.at(self.best, c, self.reduced)
+        at_best = (self.reduced >= self.best[c]) & (self.best[c] > 0)
+        self.best_loc = np.full(p.n_cases, -1, dtype=np.int64)
+        self.best_loc[c[at_best]] = loc[at_best]  # one of the best (the last, for ties)
+
+    def regret(self, current: IntArray) -> FloatArray:
+        p = self.p
+        placed = current[p.pair_case] == p.pair_locality
+        got = np.zeros(p.n_cases)
+        got[p.pair_case[placed]] = self.reduced[placed]
+        return np.asarray(self.best - got, dtype=np.float64)
+
+    def parts(self, current: IntArray, regret: FloatArray | None = None) -> FloatArray:
+        p = self.p
+        regret = self.regret(current) if regret is None else regret
+        room = p.capacities - usage(p, current)
+        part = (room * self.lam).sum(axis=1)
+        where = np.where(current >= 0, current, self.best_loc)
+        counted = where >= 0
+        part += np.bincount(where[counted], regret[counted], minlength=p.n_localities)
+        return np.asarray(part, dtype=np.float64)
+
+    def links(self, current: IntArray, regret: FloatArray) -> FloatArray:
+        """links[l, m]: the regret of the families placed in l whose best priced locality is m, both
+        ways."""
+        n = self.p.n_localities
+        moving = np.flatnonzero(
+            (current >= 0) & (self.best_loc >= 0) & (self.best_loc != current) & (regret > 0)
+        )
+        flat = np.bincount(current[moving] * n + self.best_loc[moving], regret[moving], minlength=n * n)
+        links = flat.reshape(n, n)
+        return np.asarray(links + links.T, dtype=np.float64)
+
+
+def search(
+    problem: Problem,
+    assignment: IntArray,
+    lam: FloatArray,
+    deadline: float,
+    *,
+    target: float = np.inf,
+    seed: int = 0,
+    localities: int = LOCALITIES,
+    sub_limit: float = SUB_LIMIT,
+) -> Search:
+    """A better (or the same) feasible assignment by `deadline` (perf_counter seconds); stops early at
+    `target` (an objective value). `assignment` is left alone."""
+    p = problem
+    current = assignment.copy()
+    value = objective(p, current)
+    rng = np.random.default_rng(seed)
+    k = min(localities, p.n_localities)
+    weight = np.ones(p.n_localities)
+    priced = _Priced(p, lam)
+    reduced = priced.reduced
+    rounds = gains = 0
+    limit = sub_limit
+    tried: set[tuple[int, ...]] = set()
+    while value < target - 1e-9 and (left := deadline - time.perf_counter()) > 0.1:
+        regret = priced.regret(current)
+        part = priced.parts(current, regret) * weight
+        if part.max() <= 1e-9:
+            break
+        links = priced.links(current, regret)
+        chosen = _choose(rng, part, links, k, tried)
+        if chosen is None:
+            break
+        tried.add(tuple(chosen.tolist()))
+        # 0.05 s of the time left kept for building the sub-problem and reading its answer
+        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left - 0.05))
+        rounds += 1
+        # a sub-problem stopped by its limit: the next gets more time (the limit is wall time, and a
+        # loaded machine gives less of it to the process), up to 4 x sub_limit; one solved, less again
+        limit = max(sub_limit, limit / 1.5) if solved else min(4 * sub_limit, limit * 1.5)
+        gained = objective(p, better) if better is not None else value
+        if better is not None and gained > value + 1e-9:
+            current, value = better, gained
+            gains += 1
+            tried.clear()  # the others' neighbourhoods changed too
+        else:
+            weight[chosen] *= TRIED_WEIGHT
+    return Search(current, rounds, gains)
+
+
+def _choose(
+    rng: np.random.Generator, part: FloatArray, links: FloatArray, k: int, tried: set[tuple[int, ...]]
+) -> IntArray | None:
+    """The locality with the largest part, then k-1 others drawn one by one, half in proportion to their
+    parts, half to their links with those chosen; None when a few draws give only neighbourhoods already
+    tried since the last gain."""
+    n = len(part)
+    first = int(np.argmax(part))
+    for _ in range(8):
+        pick = [first]
+        for _step in range(k - 1):
+            mask = np.ones(n, dtype=bool)
+            mask[pick] = False
+            share = np.where(mask, part, 0.0)
+            linked = np.where(mask, links[pick].sum(axis=0), 0.0)
+            prob = np.zeros(n)
+            for weights in (share, linked):
+                if weights.sum() > 0:
+                    prob += weights / weights.sum()
+            if not np.any(prob > 0):
+                break
+            pick.append(int(rng.choice(n, p=prob / prob.sum())))
+        chosen = np.sort(np.array(pick, dtype=np.int64))
+        if tuple(chosen.tolist()) not in tried:
+            return chosen
+        positive = np.flatnonzero(part > 0)
+        first = int(rng.choice(positive, p=part[positive] / part[positive].sum()))
+    return None
+
+
+def _solve_neighbourhood(
+    p: Problem, current: IntArray, reduced: FloatArray, chosen: IntArray, seconds: float
+) -> tuple[IntArray | None, bool]:
+    """The families of `chosen` and the unplaced ones compatible with them, re-packed exactly by HiGHS
+    over those localities on their whole capacities (None when HiGHS found nothing), and whether HiGHS
+    solved it (rather than stopping at its limit)."""
+    in_n = np.zeros(p.n_localities, dtype=bool)
+    in_n[chosen] = True
+    col_in = in_n[p.pair_locality] & (p.pair_score > 0)
+    inside = (current >= 0) & in_n[np.maximum(current, 0)]
+    # the unplaced candidates: by their best priced score there, at most CANDIDATES per family placed
+    cand_cols = np.flatnonzero(col_in & (current < 0)[p.pair_case])
+    best = np.full(p.n_cases, -np.inf)
+    np.maximum.at(best, p.pair_case[cand_cols], reduced[cand_cols])
+    pool = np.flatnonzero(np.isfinite(best))
+    limit = int(CANDIDATES * max(1, inside.sum()))
+    if len(pool) > limit:
+        pool = pool[np.argsort(-best[pool], kind="stable")[:limit]]
+    free = inside.copy()
+    free[pool] = True
+    cols = np.flatnonzero(col_in & free[p.pair_case])
+    if len(cols) == 0:
+        return None, True
+    cases = np.flatnonzero(free)
+    case_index = np.full(p.n_cases, -1, dtype=np.int64)
+    case_index[cases] = np.arange(len(cases))
+    loc_index = np.full(p.n_localities, -1, dtype=np.int64)
+    loc_index[chosen] = np.arange(len(chosen))
+    sub = Problem(
+        case_ids=[p.case_ids[c] for c in cases.tolist()],
+        locality_ids=[p.locality_ids[x] for x in chosen.tolist()],
+        dimensions=p.dimensions,
+        sizes=p.sizes[cases],
+        capacities=p.capacities[chosen],
+        pair_case=case_index[p.pair_case[cols]],
+        pair_locality=loc_index[p.pair_locality[cols]],
+        pair_score=p.pair_score[cols],
+    )
+    start = np.where(inside[cases], loc_index[np.maximum(current[cases], 0)], -1)
+    mip = highs_solver.solve_mip(
+        sub, np.arange(sub.n_pairs), time_limit=seconds, start=start, rel_gap=SUB_GAP
+    )
+    if not mip.found:
+        return None, mip.optimal
+    result = current.copy()
+    placed = mip.assignment >= 0
+    result[cases] = np.where(placed, chosen[np.maximum(mip.assignment, 0)], -1)
+    return result, mip.optimal

@@ -1,0 +1,103 @@
+"""The ladder's large-neighbourhood search: it never worsens the incumbent, never exceeds a capacity,
+never places a family outside a compatible locality (a family is one column: it cannot be split), keeps
+its deadline argument (a deadline already past returns the incumbent unchanged, no sub-problem
+solved), is deterministic for a seed, and its per-locality split of the gap adds up to the Lagrangian
+bound less the value. No database."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from refugio.solutions.matching import improve, lns, problem, solve, synthetic
+
+
+@pytest.fixture(autouse=True)
+def _scipy_loaded() -> None:
+    improve.load()  # a cold import of scipy can take seconds on a busy machine: not in a time limit
+
+
+def _start(p: problem.Problem) -> tuple[np.ndarray, np.ndarray]:
+    positive = np.nonzero(p.pair_score > 0)[0]
+    lp, _bound = solve._column_generation(p, positive, time.perf_counter() + 60)
+    return solve.greedy(p), lp.lam
+
+
+def test_search_improves_and_stays_feasible() -> None:
+    p = synthetic.problem(300, 8, seed=4)
+    start, lam = _start(p)
+    before = start.copy()
+    found = lns.search(p, start, lam, time.perf_counter() + 30)
+    assert start.tolist() == before.tolist()  # the incumbent given is left alone
+    assert problem.violations(p, found.assignment) == []  # compatible pairs only, no capacity exceeded
+    assert (problem.usage(p, found.assignment) <= p.capacities).all()
+    assert problem.objective(p, found.assignment) > problem.objective(p, start) + 1e-6
+    assert found.rounds >= found.gains >= 1
+    # one locality per family, whole: the members counted in the localities are the placed families'
+    placed = found.assignment >= 0
+    assert problem.usage(p, found.assignment).sum(axis=0).tolist() == p.sizes[placed].sum(axis=0).tolist()
+
+
+def test_search_never_worsens_any_start() -> None:
+    p = synthetic.problem(200, 6, seed=9, dimensions=1)
+    start, lam = _start(p)
+    for incumbent in (start, improve.improve(p, start, time.perf_counter() + 5)):
+        found = lns.search(p, incumbent, lam, time.perf_counter() + 20, seed=3)
+        assert problem.objective(p, found.assignment) >= problem.objective(p, incumbent) - 1e-9
+        assert problem.violations(p, found.assignment) == []
+
+
+def test_a_past_deadline_returns_the_incumbent_unchanged() -> None:
+    p = synthetic.problem(300, 8, seed=4)
+    start, lam = _start(p)
+    found = lns.search(p, start, lam, time.perf_counter() - 1)
+    assert found.rounds == 0 and found.assignment.tolist() == start.tolist()
+
+
+def test_the_target_stops_the_search() -> None:
+    p = synthetic.problem(300, 8, seed=4)
+    start, lam = _start(p)
+    found = lns.search(p, start, lam, time.perf_counter() + 30, target=problem.objective(p, start))
+    assert found.rounds == 0 and found.assignment.tolist() == start.tolist()
+
+
+def test_deterministic_for_a_seed() -> None:
+    # small enough that every sub-problem is solved to optimality well within its limit: the search
+    # ends when no neighbourhood gains, not at the deadline
+    p = synthetic.problem(80, 4, seed=2)
+    start, lam = _start(p)
+    first = lns.search(p, start, lam, time.perf_counter() + 60, sub_limit=20)
+    second = lns.search(p, start, lam, time.perf_counter() + 60, sub_limit=20)
+    assert first.assignment.tolist() == second.assignment.tolist()
+    assert (first.rounds, first.gains) == (second.rounds, second.gains)
+
+
+def test_the_gap_split_by_locality_adds_up() -> None:
+    p = synthetic.problem(300, 8, seed=4)
+    start, lam = _start(p)
+    positive = np.nonzero(p.pair_score > 0)[0]
+    parts = lns.loss_by_locality(p, start, lam)
+    assert (parts >= -1e-9).all()
+    whole = solve.lagrangian_bound(p, positive, lam) - problem.objective(p, start)
+    assert parts.sum() == pytest.approx(whole, rel=1e-9, abs=1e-9)
+
+
+def test_the_ladder_names_the_search() -> None:
+    # the large problems' route (forced here by exact_pairs_limit=0): LP, rounding, improvement, LNS
+    p = synthetic.problem(400, 10, seed=6)
+    r = solve.match(p, time_limit=20, exact_pairs_limit=0)
+    assert problem.violations(p, r.assignment) == []
+    assert r.method.startswith("lp-rounding") and r.method.endswith("+lns")
+    assert any(n.startswith("large-neighbourhood search:") for n in r.notes)
+    assert r.objective <= r.bound + 1e-9
+    # a stored run keeps its method in 30 characters: the longest name the large route gives fits
+    assert len(r.method) <= 30
+
+
+def test_the_method_fits_the_stored_column() -> None:
+    from refugio.solutions.models import MatchingRun
+
+    width = MatchingRun.__table__.c.method.type.length
+    assert width is not None and len("lp-rounding+repair+swaps+lns") <= width
