@@ -42,10 +42,10 @@ REQUIRED = ("payment_id", "delivered_amount", "delivery_date")
 OPTIONAL = ("reference", "reason")
 _NUMBER = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
-_SET = ("delivered_amount", "delivery_date", "reference", "reason")
+_RISKY = frozenset((*_FORMULA_START, "-"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
     values: dict[str, str]
@@ -86,7 +86,8 @@ def read_report(data: bytes) -> list[Row]:
     for line, record in table[1:]:
         cells = [c.strip() for c in record] + [""] * (len(names) - len(record))
         for name, cell in zip(names, cells, strict=False):
-            if cell.startswith(_FORMULA_START) or (cell.startswith("-") and not _NUMBER.match(cell)):
+            # a formula: starts with one of _FORMULA_START, or with a "-" that is not a number
+            if cell[:1] in _RISKY and (cell[0] != "-" or not _NUMBER.match(cell)):
                 errors.append(
                     _line_error(
                         line, f"{name} {cell[:20]!r} looks like a formula; send values only", "formula"
@@ -115,8 +116,9 @@ def outcome(delivered: Decimal, entitled: Decimal) -> PaymentStatus | None:
 
 def _check(
     row: Row, p: Any, start: dt.date, today: dt.date, seen: dict[str, int]
-) -> tuple[list[FieldError], dict[str, Any] | None]:
-    """The errors of one line, or the values it would set."""
+) -> tuple[list[FieldError], tuple[Any, ...] | None]:
+    """The errors of one line, or the values it would set (`seal.CHANGEABLE`: status, delivered
+    amount, delivery date, reference, reason)."""
     v, line = row.values, row.line
     pid = v.get("payment_id", "")
     errors: list[FieldError] = []
@@ -164,13 +166,7 @@ def _check(
                 "over",
             )
         ], None
-    return [], {
-        "status": status.value,
-        "delivered_amount": amount,
-        "delivery_date": date,
-        "reference": v.get("reference") or None,
-        "reason": v.get("reason") or None,
-    }
+    return [], (status.value, amount, date, v.get("reference") or None, v.get("reason") or None)
 
 
 @dataclass
@@ -179,14 +175,15 @@ class Classified:
 
     errors: list[FieldError]
     lines: list[ReconcileLine]
-    changes: list[dict[str, Any]]
+    changes: dict[Any, tuple[Any, ...]]  # by payment id: the values of `seal.CHANGEABLE`
     unchanged: int = 0
     skipped: int = 0
 
 
 def classify(rows: list[Row], payments: dict[str, Any], start: dt.date, today: dt.date) -> Classified:
     """Each line checked against its payment: refused, skipped (final), unchanged, or a change."""
-    out = Classified([], [], [])
+    out = Classified([], [], {})
+    line_of = ReconcileLine.model_construct  # typed here: no validation per line
     seen: dict[str, int] = {}
     for row in rows:
         pid = row.values.get("payment_id", "")
@@ -199,29 +196,23 @@ def classify(rows: list[Row], payments: dict[str, Any], start: dt.date, today: d
         if p.status in FINAL_PAYMENT_STATUSES:
             out.skipped += 1
             out.lines.append(
-                ReconcileLine.model_construct(  # typed here: no validation per line
+                line_of(
                     line=row.line, payment_id=pid, outcome="skipped", message=f"already {p.status}: skipped"
                 )
             )
-        elif {k: getattr(p, k) for k in values} == values:
+        elif (p.status, p.delivered_amount, p.delivery_date, p.reference, p.reason) == values:
             out.unchanged += 1
             out.lines.append(
-                ReconcileLine.model_construct(
-                    line=row.line, payment_id=pid, outcome="unchanged", message=f"already {p.status}"
-                )
+                line_of(line=row.line, payment_id=pid, outcome="unchanged", message=f"already {p.status}")
             )
         else:
-            out.changes.append({"pid": p.id, **values})
-            message = f"{values['delivered_amount']:.2f} of {p.amount:.2f}"
-            out.lines.append(
-                ReconcileLine.model_construct(
-                    line=row.line, payment_id=pid, outcome=values["status"], message=message
-                )
-            )
+            out.changes[p.id] = values
+            message = f"{values[1]:.2f} of {p.amount:.2f}"
+            out.lines.append(line_of(line=row.line, payment_id=pid, outcome=values[0], message=message))
     return out
 
 
-_WRITTEN = ("status", *_SET, "hmac", "id")
+_WRITTEN = (*seal.CHANGEABLE, "hmac", "id")
 
 
 def _write(session: Session, rows: list[tuple[Any, ...]]) -> None:
@@ -288,14 +279,14 @@ def reconcile(
             f"{done.skipped} skipped as final); refused",
             "no_change",
         )
-    changes = {c["pid"]: c for c in done.changes}
+    changes = done.changes
     macs = seal.rechain(session, plan, key, records, changes)
     written: list[tuple[Any, ...]] = []
     pending = 0
     for r, new in zip(records, macs, strict=True):
         c = changes.get(r.id)
         if c is not None:
-            written.append((*(c[name] for name in _WRITTEN[:-2]), new, r.id))
+            written.append((*c, new, r.id))
         elif new != r.hmac:
             written.append((r.status, r.delivered_amount, r.delivery_date, r.reference, r.reason, new, r.id))
         if c is None and r.status == PaymentStatus.PENDING:

@@ -44,7 +44,7 @@ FIELDS = (
     "reference",
     "reason",
 )
-_CHANGEABLE = ("status", "delivered_amount", "delivery_date", "reference", "reason")  # by reconciliation
+CHANGEABLE = ("status", "delivered_amount", "delivery_date", "reference", "reason")  # by reconciliation
 
 
 _PLAIN = (str, int, type(None))
@@ -146,18 +146,18 @@ def rechain(
     plan: PaymentPlan,
     key: bytes,
     rows: Sequence[Any],
-    changes: Mapping[Any, Mapping[str, Any]],
+    changes: Mapping[Any, Sequence[Any]],
 ) -> list[str]:
     """The new MAC of each of `rows` (all the plan's `records`, in order) once `changes` (new values of
-    some of the fields, by payment id) are applied: a changed record and every one after it gets a new
-    MAC (each covers the previous one). Checks the stored chain on the way — each record's stored MAC
-    over its stored fields and the previous stored MAC, no gap, the count, the head and the plan's
-    seal — and raises IntegrityBroken (naming the first problem, as `verify` does) when it fails: a
-    legitimate change never seals over an altered, inserted or deleted record. Sets the plan's head and
-    seal (the caller writes the rows)."""
+    the `CHANGEABLE` fields, in that order, by payment id) are applied: a changed record and every one
+    after it gets a new MAC (each covers the previous one). Checks the stored chain on the way — each
+    record's stored MAC over its stored fields and the previous stored MAC, no gap, the count, the head
+    and the plan's seal — and raises IntegrityBroken (naming the first problem, as `verify` does) when
+    it fails: a legitimate change never seals over an altered, inserted or deleted record. Sets the
+    plan's head and seal (the caller writes the rows)."""
     base = keyed(key)
     plan_id = str(plan.id)
-    positions = [(name, FIELDS.index(name)) for name in _CHANGEABLE]
+    positions = [FIELDS.index(name) for name in CHANGEABLE]
     prev_old = prev_new = GENESIS
     out: list[str] = []
     intact = len(rows) == plan.payment_count and hmac.compare_digest(plan.seal, plan_seal(key, plan))
@@ -165,7 +165,7 @@ def rechain(
         if not intact or row[_SEQ] != n:
             intact = False
             break
-        fields = [_text(v) for v in row[_FIRST:-1]]
+        fields = [v if type(v) in _PLAIN else _text(v) for v in row[_FIRST:-1]]
         snap = row[-1]
         old = mac_of_texts(base, plan_id, prev_old, fields, snap)
         if not hmac.compare_digest(old, row.hmac):
@@ -173,8 +173,8 @@ def rechain(
             break
         change = changes.get(row.id)
         if change is not None:
-            for name, i in positions:
-                fields[i] = _text(change[name])
+            for i, value in zip(positions, change, strict=True):
+                fields[i] = _text(value)
             new = mac_of_texts(base, plan_id, prev_new, fields, snap)
         elif prev_new == prev_old:  # nothing changed up to here: the stored MAC stands
             new = old
