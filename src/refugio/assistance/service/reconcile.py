@@ -9,6 +9,12 @@ reported. Any refused line refuses the whole file, and so does a file that chang
 file changes nothing at all. An accepted file updates the payments, re-chains the plan's MACs and, when
 no payment is pending any more, marks the plan reconciled.
 
+Set-based (500,000 lines within a minute on both backends): the plan's payments are read once
+(`seal.records`), every line is checked in memory, the chain is re-made in memory and checked on the way
+(`seal.rechain`: a plan whose records fail verification is refused, IntegrityBroken, not re-sealed), and
+the changes with their new MACs are written by one statement (`_write`). Nothing is written before every
+line has passed; everything happens in the caller's transaction.
+
 Imports refugio.assistance (models, enums, schemas, service), store and core.
 """
 

@@ -4,7 +4,9 @@ and a seal over the plan (its code, count, total and the chain's head). The key 
 directory (refugio.security.keys.Keyring.payment_key), never in the database, so whoever can write the
 database cannot forge a record.
 
-`verify` names each altered, inserted or deleted record, an altered frozen snapshot and an altered plan.
+`verify` names each altered, inserted or deleted record, an altered frozen snapshot and an altered plan;
+`require_intact` refuses a plan that fails the quick check (approval, release, reconciliation); `rechain`
+re-makes the chain after a reconciliation's changes, checking the stored one on the way.
 
 Imports refugio.assistance.models, service.common, sqlalchemy and core.
 """
