@@ -14,9 +14,11 @@
     columns, checked row by row against the frozen list. Aim: <= 60 s at 500,000 households and
     >= 50 % of the floor's rate.
 (3) Reconciliation of an N-row provider report (`refugio.assistance.service.reconcile.reconcile`:
-    parse, check every line, update the payments, re-chain their HMACs) BESIDE a raw load of the same
-    file into a plain table of text columns (SQLite executemany; PostgreSQL COPY). Aim: <= 60 s at
-    500,000 rows.
+    parse, check every line, re-chain the HMACs, write the payments set-based) BESIDE a raw load of the
+    same file into a plain table of text columns (SQLite executemany; PostgreSQL COPY). The plan comes
+    from a programme of its own whose rules make every household eligible, so N = the registry's
+    households (500,000 at full scale; the row count is printed); the chain is verified after it. Aim:
+    <= 60 s at 500,000 rows. `--reconcile-only` skips (1).
 (2) 50 concurrent desks over loopback HTTP: benchmarks/assistance_desks.py.
 
 The registry is written with bulk SQL (operation, 10 sites, N households of 1–7 people, a DS need on one
@@ -26,6 +28,7 @@ member of every 9th household), not through the registration service (benchmarke
     .venv/bin/python benchmarks/assistance.py                      # 500,000 households
     .venv/bin/python benchmarks/assistance.py --postgres postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python benchmarks/assistance.py --scale 0.2 --previous --freeze-only   # (1) only, A/B
+    .venv/bin/python benchmarks/assistance.py --reconcile-only --skip-sqlite --postgres postgresql://…  # (3) only
 
 This script imports refugio like any caller of its Python API; nothing in refugio imports it.
 """
