@@ -25,7 +25,7 @@ from refugio.assistance.schemas import PlanCreate
 from refugio.assistance.service import seal
 from refugio.assistance.service.common import audited, load_cycle, load_plan, programme_of_cycle
 from refugio.core import clock, ids
-from refugio.core.errors import Conflict, IntegrityBroken, ValidationFailed
+from refugio.core.errors import Conflict, ValidationFailed
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
 from refugio.store.bulk import insert_rows
@@ -163,6 +163,7 @@ def _payment_rows(plan: PaymentPlan, ents: Any, key: bytes) -> tuple[list[dict[s
     rows: list[dict[str, Any]] = []
     prev = seal.GENESIS
     total = Decimal(0)
+    base = seal.keyed(key)
     for seq, (eid, ref, site_id, amount, snap, snap_sha) in enumerate(ents, start=1):
         focal = snap.get("focal_point", {})
         values = {
@@ -181,7 +182,7 @@ def _payment_rows(plan: PaymentPlan, ents: Any, key: bytes) -> tuple[list[dict[s
             "reference": None,
             "reason": None,
         }
-        prev = seal.mac(key, str(plan.id), prev, values, snap_sha)
+        prev = seal.mac(base, str(plan.id), prev, values, snap_sha)
         rows.append({"id": ids.new_id(), "plan_id": plan.id, **values, "hmac": prev})
         total += amount
     return rows, total
@@ -226,12 +227,7 @@ def _move(
 def _intact(session: Session, plan: PaymentPlan, key: bytes) -> None:
     """The plan's records match their MACs and chain (the quick check: the snapshot hashes stored at the
     freeze; `refugio assistance verify` also re-reads every snapshot)."""
-    report = seal.verify(session, plan_key=str(plan.id), key=key, snapshot_hashes=False)
-    if not report.ok:
-        raise IntegrityBroken(
-            f"plan {plan.code}: its records fail verification ({report.problems[0].message}); "
-            f"run `refugio assistance verify {plan.code}`"
-        )
+    seal.require_intact(session, plan, key)
 
 
 def current_approvers(session: Session, plan: PaymentPlan) -> list[str]:

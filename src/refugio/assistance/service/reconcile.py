@@ -9,6 +9,12 @@ reported. Any refused line refuses the whole file, and so does a file that chang
 file changes nothing at all. An accepted file updates the payments, re-chains the plan's MACs and, when
 no payment is pending any more, marks the plan reconciled.
 
+Set-based (500,000 lines within a minute on both backends): the plan's payments are read once
+(`seal.records`), every line is checked in memory, the chain is re-made in memory and checked on the way
+(`seal.rechain`: a plan whose records fail verification is refused, IntegrityBroken, not re-sealed), and
+the changes with their new MACs are written by one statement (`_write`). Nothing is written before every
+line has passed; everything happens in the caller's transaction.
+
 Imports refugio.assistance (models, enums, schemas, service), store and core.
 """
 
@@ -23,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from refugio.assistance.enums import FINAL_PAYMENT_STATUSES, PaymentStatus, PlanStatus
@@ -35,16 +41,17 @@ from refugio.core import clock
 from refugio.core.errors import Conflict, FieldError, ValidationFailed
 from refugio.security.permissions import Permission
 from refugio.security.principals import Principal
+from refugio.store import bulk
 
 P = Permission
 REQUIRED = ("payment_id", "delivered_amount", "delivery_date")
 OPTIONAL = ("reference", "reason")
 _NUMBER = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
-_SET = ("delivered_amount", "delivery_date", "reference", "reason")
+_RISKY = frozenset((*_FORMULA_START, "-"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
     values: dict[str, str]
@@ -85,7 +92,8 @@ def read_report(data: bytes) -> list[Row]:
     for line, record in table[1:]:
         cells = [c.strip() for c in record] + [""] * (len(names) - len(record))
         for name, cell in zip(names, cells, strict=False):
-            if cell.startswith(_FORMULA_START) or (cell.startswith("-") and not _NUMBER.match(cell)):
+            # a formula: starts with one of _FORMULA_START, or with a "-" that is not a number
+            if cell[:1] in _RISKY and (cell[0] != "-" or not _NUMBER.match(cell)):
                 errors.append(
                     _line_error(
                         line, f"{name} {cell[:20]!r} looks like a formula; send values only", "formula"
@@ -114,8 +122,9 @@ def outcome(delivered: Decimal, entitled: Decimal) -> PaymentStatus | None:
 
 def _check(
     row: Row, p: Any, start: dt.date, today: dt.date, seen: dict[str, int]
-) -> tuple[list[FieldError], dict[str, Any] | None]:
-    """The errors of one line, or the values it would set."""
+) -> tuple[list[FieldError], tuple[Any, ...] | None]:
+    """The errors of one line, or the values it would set (`seal.CHANGEABLE`: status, delivered
+    amount, delivery date, reference, reason)."""
     v, line = row.values, row.line
     pid = v.get("payment_id", "")
     errors: list[FieldError] = []
@@ -163,13 +172,7 @@ def _check(
                 "over",
             )
         ], None
-    return [], {
-        "status": status.value,
-        "delivered_amount": amount,
-        "delivery_date": date,
-        "reference": v.get("reference") or None,
-        "reason": v.get("reason") or None,
-    }
+    return [], (status.value, amount, date, v.get("reference") or None, v.get("reason") or None)
 
 
 @dataclass
@@ -178,34 +181,15 @@ class Classified:
 
     errors: list[FieldError]
     lines: list[ReconcileLine]
-    changes: list[dict[str, Any]]
+    changes: dict[Any, tuple[Any, ...]]  # by payment id: the values of `seal.CHANGEABLE`
     unchanged: int = 0
     skipped: int = 0
 
 
-def _payments(session: Session, plan_id: uuid.UUID, refs: list[str]) -> dict[str, Any]:
-    """The plan's payments named in the report: rows of their reconciliation columns, by reference."""
-    columns = (
-        Payment.id,
-        Payment.payment_ref,
-        Payment.amount,
-        Payment.status,
-        *(getattr(Payment, c) for c in _SET),
-    )
-    found: dict[str, Any] = {}
-    for chunk in range(0, len(refs), 20000):
-        for p in session.execute(
-            select(*columns).where(
-                Payment.plan_id == plan_id, Payment.payment_ref.in_(refs[chunk : chunk + 20000])
-            )
-        ):
-            found[p.payment_ref] = p
-    return found
-
-
 def classify(rows: list[Row], payments: dict[str, Any], start: dt.date, today: dt.date) -> Classified:
     """Each line checked against its payment: refused, skipped (final), unchanged, or a change."""
-    out = Classified([], [], [])
+    out = Classified([], [], {})
+    line_of = ReconcileLine.model_construct  # typed here: no validation per line
     seen: dict[str, int] = {}
     for row in rows:
         pid = row.values.get("payment_id", "")
@@ -218,31 +202,61 @@ def classify(rows: list[Row], payments: dict[str, Any], start: dt.date, today: d
         if p.status in FINAL_PAYMENT_STATUSES:
             out.skipped += 1
             out.lines.append(
-                ReconcileLine(
+                line_of(
                     line=row.line, payment_id=pid, outcome="skipped", message=f"already {p.status}: skipped"
                 )
             )
-        elif {k: getattr(p, k) for k in values} == values:
+        elif (p.status, p.delivered_amount, p.delivery_date, p.reference, p.reason) == values:
             out.unchanged += 1
             out.lines.append(
-                ReconcileLine(
-                    line=row.line, payment_id=pid, outcome="unchanged", message=f"already {p.status}"
-                )
+                line_of(line=row.line, payment_id=pid, outcome="unchanged", message=f"already {p.status}")
             )
         else:
-            out.changes.append({"pid": p.id, **values})
-            message = f"{values['delivered_amount']:.2f} of {p.amount:.2f}"
-            out.lines.append(
-                ReconcileLine(line=row.line, payment_id=pid, outcome=values["status"], message=message)
-            )
+            out.changes[p.id] = values
+            message = f"{values[1]:.2f} of {p.amount:.2f}"
+            out.lines.append(line_of(line=row.line, payment_id=pid, outcome=values[0], message=message))
     return out
 
 
-def _apply(session: Session, changes: list[dict[str, Any]]) -> None:
-    session.flush()
+_WRITTEN = (*seal.CHANGEABLE, "hmac", "id")
+
+
+def _write(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Write `rows` (`_WRITTEN`: the reconciled values, the new MAC, the payment's id) in one
+    set-based statement: PostgreSQL COPYs them into a temporary table and runs one UPDATE … FROM it;
+    SQLite runs one prepared UPDATE per row on the driver's cursor (no round trips there)."""
+    if not rows:
+        return
+    session.flush()  # the plan's new head and seal (the ORM's) before the rows
+    conn = session.connection()
     table = cast(Table, Payment.__table__)
-    values: dict[str, Any] = {c: bindparam(c) for c in ("status", *_SET)}
-    session.execute(update(table).where(table.c.id == bindparam("pid")).values(**values), changes)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    names = ", ".join(_WRITTEN)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE reconcile_rows ON COMMIT DROP AS SELECT {names} "
+            "FROM assistance_payment WITH NO DATA"
+        )
+        with dbapi.cursor() as cur, cur.copy(f"COPY reconcile_rows ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for record in rows:  # psycopg dumps the Python values (UUID, Decimal, date) itself
+                copy.write_row(record)
+        sets = ", ".join(f"{c} = r.{c}" for c in _WRITTEN if c != "id")
+        conn.exec_driver_sql(
+            f"UPDATE assistance_payment AS p SET {sets} FROM reconcile_rows AS r WHERE p.id = r.id"
+        )
+        conn.exec_driver_sql("DROP TABLE reconcile_rows")
+    else:
+        process = [bulk.bind_processor(conn, table, c) for c in _WRITTEN]  # as SQLAlchemy binds them
+        columns = [[f(v) for v in col] for f, col in zip(process, zip(*rows, strict=True), strict=True)]
+        sets = ", ".join(f"{c} = ?" for c in _WRITTEN if c != "id")
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(
+                f"UPDATE assistance_payment SET {sets} WHERE id = ?", list(zip(*columns, strict=True))
+            )
+        finally:
+            cur.close()
     session.expire_all()
 
 
@@ -258,8 +272,8 @@ def reconcile(
     if plan.status not in (PlanStatus.RELEASED, PlanStatus.RECONCILED):
         raise Conflict(f"plan {plan.code} is {plan.status}; reports are imported once it is released")
     rows = read_report(data)
-    payments = _payments(session, plan.id, [r.values.get("payment_id", "") for r in rows])
-    done = classify(rows, payments, programme.start_date, clock.today())
+    records = seal.records(session, plan)
+    done = classify(rows, {r.payment_ref: r for r in records}, programme.start_date, clock.today())
     if done.errors:
         raise ValidationFailed(
             done.errors, message=f"the report was refused ({len(done.errors)} error(s)); nothing was changed"
@@ -271,14 +285,19 @@ def reconcile(
             f"{done.skipped} skipped as final); refused",
             "no_change",
         )
-    _apply(session, done.changes)
-    plan = load_plan(session, plan_key)
-    seal.reseal(session, plan, key)
-    pending = session.scalar(
-        select(func.count())
-        .select_from(Payment)
-        .where(Payment.plan_id == plan.id, Payment.status == PaymentStatus.PENDING)
-    )
+    changes = done.changes
+    macs = seal.rechain(session, plan, key, records, changes)
+    written: list[tuple[Any, ...]] = []
+    pending = 0
+    for r, new in zip(records, macs, strict=True):
+        c = changes.get(r.id)
+        if c is not None:
+            written.append((*c, new, r.id))
+        elif new != r.hmac:
+            written.append((r.status, r.delivered_amount, r.delivery_date, r.reference, r.reason, new, r.id))
+        if c is None and r.status == PaymentStatus.PENDING:
+            pending += 1
+    _write(session, written)
     if not pending and plan.status == PlanStatus.RELEASED:
         plan.status = PlanStatus.RECONCILED.value
         plan.reconciled_at = clock.now()

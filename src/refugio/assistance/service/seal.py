@@ -4,7 +4,9 @@ and a seal over the plan (its code, count, total and the chain's head). The key 
 directory (refugio.security.keys.Keyring.payment_key), never in the database, so whoever can write the
 database cannot forge a record.
 
-`verify` names each altered, inserted or deleted record, an altered frozen snapshot and an altered plan.
+`verify` names each altered, inserted or deleted record, an altered frozen snapshot and an altered plan;
+`require_intact` refuses a plan that fails the quick check (approval, release, reconciliation); `rechain`
+re-makes the chain after a reconciliation's changes, checking the stored one on the way.
 
 Imports refugio.assistance.models, service.common, sqlalchemy and core.
 """
@@ -13,16 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from refugio.assistance.models import Entitlement, Payment, PaymentPlan
 from refugio.assistance.schemas import VerifyProblem, VerifyReport
 from refugio.assistance.service.common import canonical, load_plan
+from refugio.core.errors import IntegrityBroken
 
 GENESIS = "0" * 64
 
@@ -42,19 +46,40 @@ FIELDS = (
     "reference",
     "reason",
 )
+CHANGEABLE = ("status", "delivered_amount", "delivery_date", "reference", "reason")  # by reconciliation
+
+
+_PLAIN = (str, int, type(None))
+# the same bytes as refugio.assistance.service.common.canonical (json.dumps with these settings), with
+# one encoder made once rather than one per call
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
 
 
 def _text(value: Any) -> Any:
-    if value is None or isinstance(value, (int, str)):
+    if type(value) in _PLAIN or isinstance(value, (int, str)):
         return value
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     return str(value)
 
 
-def mac(key: bytes, plan_id: str, prev: str, values: dict[str, Any], snapshot_sha: str) -> str:
-    body = canonical([plan_id, prev, [_text(values[f]) for f in FIELDS], snapshot_sha])
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+def keyed(key: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 keyed with `key`, copied for each record (the key is prepared once, not per record)."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def mac_of_texts(keyed_mac: hmac.HMAC, plan_id: str, prev: str, fields: list[Any], snapshot_sha: str) -> str:
+    """`mac` of a record whose fields are already `texts`, with a `keyed` HMAC."""
+    h = keyed_mac.copy()
+    h.update(_ENCODE([plan_id, prev, fields, snapshot_sha]).encode())
+    return h.hexdigest()
+
+
+def mac(key: bytes | hmac.HMAC, plan_id: str, prev: str, values: dict[str, Any], snapshot_sha: str) -> str:
+    """The MAC of one record: its plan, the previous record's MAC, its `FIELDS` and its snapshot's hash
+    (canonical JSON of them, HMAC-SHA256). `key` is the key or a `keyed` HMAC of it."""
+    base = key if isinstance(key, hmac.HMAC) else keyed(key)
+    return mac_of_texts(base, plan_id, prev, [_text(values[f]) for f in FIELDS], snapshot_sha)
 
 
 def plan_seal(key: bytes, plan: PaymentPlan) -> str:
@@ -88,35 +113,85 @@ def _rows(session: Session, plan: PaymentPlan, *, recompute: bool = True) -> Ite
         yield row, hashlib.sha256(canonical(row[-1])).hexdigest() if recompute else row[-1]
 
 
-def chain(key: bytes, plan: PaymentPlan, rows: Iterable[tuple[dict[str, Any], str]]) -> list[str]:
-    """The MACs of `rows` (values, snapshot hash) in order, starting from the genesis."""
-    prev = GENESIS
-    out: list[str] = []
-    for values, snap in rows:
-        prev = mac(key, str(plan.id), prev, values, snap)
-        out.append(prev)
-    return out
-
-
-def reseal(session: Session, plan: PaymentPlan, key: bytes) -> None:
-    """Recompute the chain of every payment of the plan and the plan's seal (after a legitimate
-    change: creation or a reconciliation import). Flushes."""
+def records(session: Session, plan: PaymentPlan) -> Sequence[Any]:
+    """Every payment of the plan in chain order, as rows of `id, hmac, *FIELDS, snapshot_sha` (the hash
+    stored beside its entitlement's snapshot at the freeze): one Core query, no ORM objects."""
     session.flush()
-    rows = [
-        ({f: getattr(p, f) for f in FIELDS}, snap, p.id, p.hmac)
-        for p, snap in _rows(session, plan, recompute=False)
-    ]
-    macs = chain(key, plan, ((v, s) for v, s, _, _ in rows))
-    changed = [{"pid": pid, "hmac": m} for (_, _, pid, old), m in zip(rows, macs, strict=True) if old != m]
-    if changed:
-        table = cast(Table, Payment.__table__)
-        session.execute(
-            update(table).where(table.c.id == bindparam("pid")).values(hmac=bindparam("hmac")), changed
+    p = cast(Table, Payment.__table__)
+    e = cast(Table, Entitlement.__table__)
+    stmt = (
+        select(p.c.id, p.c.hmac, *(p.c[f] for f in FIELDS), e.c.snapshot_sha256.label("snapshot_sha"))
+        .join(e, e.c.id == p.c.entitlement_id)
+        .where(p.c.plan_id == plan.id)
+        .order_by(p.c.seq)
+    )
+    return session.connection().execute(stmt).all()
+
+
+_FIRST = 2  # records(): FIELDS start after id and hmac
+_SEQ = _FIRST + FIELDS.index("seq")
+
+
+def require_intact(session: Session, plan: PaymentPlan, key: bytes) -> None:
+    """Raise IntegrityBroken naming the first problem when the plan's records fail the quick check
+    (MACs, chain, count, the plan's seal; the snapshot hashes stored at the freeze)."""
+    report = verify(session, plan_key=str(plan.id), key=key, snapshot_hashes=False)
+    if not report.ok:
+        raise IntegrityBroken(
+            f"plan {plan.code}: its records fail verification ({report.problems[0].message}); "
+            f"run `refugio assistance verify {plan.code}`"
         )
-        session.expire_all()
-    plan.chain_head = macs[-1] if macs else GENESIS
+
+
+def rechain(
+    session: Session,
+    plan: PaymentPlan,
+    key: bytes,
+    rows: Sequence[Any],
+    changes: Mapping[Any, Sequence[Any]],
+) -> list[str]:
+    """The new MAC of each of `rows` (all the plan's `records`, in order) once `changes` (new values of
+    the `CHANGEABLE` fields, in that order, by payment id) are applied: a changed record and every one
+    after it gets a new MAC (each covers the previous one). Checks the stored chain on the way — each
+    record's stored MAC over its stored fields and the previous stored MAC, no gap, the count, the head
+    and the plan's seal — and raises IntegrityBroken (naming the first problem, as `verify` does) when
+    it fails: a legitimate change never seals over an altered, inserted or deleted record. Sets the
+    plan's head and seal (the caller writes the rows)."""
+    base = keyed(key)
+    plan_id = str(plan.id)
+    positions = [FIELDS.index(name) for name in CHANGEABLE]
+    prev_old = prev_new = GENESIS
+    out: list[str] = []
+    intact = len(rows) == plan.payment_count and hmac.compare_digest(plan.seal, plan_seal(key, plan))
+    for n, row in enumerate(rows, start=1):
+        if not intact or row[_SEQ] != n:
+            intact = False
+            break
+        fields = [v if type(v) in _PLAIN else _text(v) for v in row[_FIRST:-1]]
+        snap = row[-1]
+        old = mac_of_texts(base, plan_id, prev_old, fields, snap)
+        if not hmac.compare_digest(old, row.hmac):
+            intact = False
+            break
+        change = changes.get(row.id)
+        if change is not None:
+            for i, value in zip(positions, change, strict=True):
+                fields[i] = _text(value)
+            new = mac_of_texts(base, plan_id, prev_new, fields, snap)
+        elif prev_new == prev_old:  # nothing changed up to here: the stored MAC stands
+            new = old
+        else:
+            new = mac_of_texts(base, plan_id, prev_new, fields, snap)
+        out.append(new)
+        prev_old, prev_new = row.hmac, new
+    if not intact or prev_old != plan.chain_head:
+        require_intact(session, plan, key)
+        raise IntegrityBroken(
+            f"plan {plan.code}: its records fail verification; run `refugio assistance verify`"
+        )
+    plan.chain_head = prev_new
     plan.seal = plan_seal(key, plan)
-    session.flush()
+    return out
 
 
 def _stored_hashes(session: Session, plan: PaymentPlan) -> dict[Any, str]:
@@ -145,6 +220,7 @@ def verify(session: Session, *, plan_key: str, key: bytes, snapshot_hashes: bool
     expected_seq = 1
     checked = 0
     stored_snap = _stored_hashes(session, plan) if snapshot_hashes else {}
+    base = keyed(key)
     for p, snap in _rows(session, plan, recompute=snapshot_hashes):
         checked += 1
         gap = p.seq > expected_seq
@@ -165,7 +241,7 @@ def verify(session: Session, *, plan_key: str, key: bytes, snapshot_hashes: bool
                 )
             )
         values = {f: getattr(p, f) for f in FIELDS}
-        if not hmac.compare_digest(p.hmac, mac(key, str(plan.id), prev, values, snap)):
+        if not hmac.compare_digest(p.hmac, mac(base, str(plan.id), prev, values, snap)):
             kind = "inserted" if p.seq > plan.payment_count else "altered"
             snapshot_changed = snapshot_hashes and stored_snap.get(p.entitlement_id) != snap
             if kind == "inserted" or not (snapshot_changed or gap):
