@@ -351,7 +351,8 @@ def raw_load(engine: Engine, path: Path) -> float:
     return time.perf_counter() - t
 
 
-def run(backend: str, url: str, households: int, workdir: Path, *, previous: bool, freeze_only: bool) -> None:
+def registry_store(url: str, households: int, backend: str) -> tuple[Engine, uuid.UUID]:
+    """A migrated store at `url` with the benchmark's registry of `households` (the setup, timed)."""
     engine = make_engine(url)
     migrate.upgrade(engine)
     t = time.perf_counter()
@@ -359,6 +360,11 @@ def run(backend: str, url: str, households: int, workdir: Path, *, previous: boo
     print(
         f"\n[{backend}] registry of {households:,} households written in {time.perf_counter() - t:.1f} s (setup)"
     )
+    return engine, op_id
+
+
+def run(backend: str, url: str, households: int, workdir: Path, *, previous: bool, freeze_only: bool) -> None:
+    engine, op_id = registry_store(url, households, backend)
     sessions = session_factory(engine)
     key = b"k" * 32
     with unit_of_work(sessions) as s:
@@ -558,13 +564,7 @@ def reconciliation(
 
 def reconcile_only(url: str, households: int, workdir: Path, backend: str) -> None:
     """(3) alone: the registry, then `reconciliation` (no benchmark (1))."""
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    t = time.perf_counter()
-    op_id = build_registry(engine, households)
-    print(
-        f"\n[{backend}] registry of {households:,} households written in {time.perf_counter() - t:.1f} s (setup)"
-    )
+    engine, op_id = registry_store(url, households, backend)
     reconciliation(engine, session_factory(engine), op_id, workdir, backend, b"k" * 32)
     engine.dispose()
 

@@ -157,6 +157,32 @@ def frozen_cycle(world: World, *, activate: bool = True) -> uuid.UUID:
         return cycle.id
 
 
+def frozen_programme(world: World, *, code: str, name: str, rules: str) -> tuple[uuid.UUID, int, object]:
+    """A cash programme `code` of the world's operation with `rules`, and one cycle frozen by the
+    officer: (the cycle's id, its household count, its total amount)."""
+    with unit_of_work(world.container.sessions) as s:
+        programme = programmes.create_programme(
+            s,
+            actor=SYSTEM,
+            data=ProgrammeCreate(
+                operation_id=world.operation_id,
+                code=code,
+                name=name,
+                kind="cash",
+                currency="JOD",
+                usd_rate="1.41",
+                start_date=START,
+                approval_thresholds=[],
+            ),
+        )  # type: ignore[arg-type]
+        programmes.load_rules(s, actor=SYSTEM, programme_id=programme.id, text=rules)
+        cycle = programmes.create_cycle(
+            s, actor=SYSTEM, programme_id=programme.id, data=CycleCreate(name="One", start_date=START)
+        )
+        lists.freeze(s, actor=world.who("officer"), cycle_key=cycle.id)
+        return cycle.id, cycle.household_count, cycle.total_amount
+
+
 def plan_in_approval(world: World) -> str:
     cycle_id = frozen_cycle(world)
     with unit_of_work(world.container.sessions) as s:

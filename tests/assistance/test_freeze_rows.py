@@ -20,13 +20,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.assistance.conftest import START, World
+from tests.assistance.conftest import START, World, frozen_programme
 from tests.assistance.test_freeze_classes import EVERYTHING, SIMPLE
 
 from refugio.assistance.models import Entitlement
 from refugio.assistance.rules import evaluate, parse_rules
-from refugio.assistance.schemas import CycleCreate, ProgrammeCreate
-from refugio.assistance.service import frozen, lists, programmes
+from refugio.assistance.service import frozen, lists
 from refugio.registration.models import (
     ConsentWithdrawal,
     Household,
@@ -35,7 +34,6 @@ from refugio.registration.models import (
     SpecificNeed,
 )
 from refugio.registration.queries import households_for_assistance, households_withdrawn
-from refugio.security.principals import SYSTEM
 from refugio.store.bulk import insert_rows
 from refugio.store.uow import unit_of_work
 
@@ -150,27 +148,7 @@ def test_the_frozen_rows_equal_the_household_by_household_definition(
 ) -> None:
     monkeypatch.setattr(frozen, "BATCH", 37)  # batches written while the registry still streams
     _registry(world, 500)
-    with unit_of_work(world.container.sessions) as s:
-        programme = programmes.create_programme(
-            s,
-            actor=SYSTEM,
-            data=ProgrammeCreate(
-                operation_id=world.operation_id,
-                code="VARIED",
-                name="Varied",
-                kind="cash",
-                currency="JOD",
-                usd_rate="1.41",
-                start_date=START,
-                approval_thresholds=[],
-            ),
-        )  # type: ignore[arg-type]
-        programmes.load_rules(s, actor=SYSTEM, programme_id=programme.id, text=rules_text)
-        cycle = programmes.create_cycle(
-            s, actor=SYSTEM, programme_id=programme.id, data=CycleCreate(name="One", start_date=START)
-        )
-        lists.freeze(s, actor=world.who("officer"), cycle_key=cycle.id)
-        cycle_id, count, total = cycle.id, cycle.household_count, cycle.total_amount
+    cycle_id, count, total = frozen_programme(world, code="VARIED", name="Varied", rules=rules_text)
     expected = _expected(world, rules_text, 1)
     with unit_of_work(world.container.sessions) as s:
         got = {

@@ -18,15 +18,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Text, cast, select
-from tests.assistance.conftest import START, World
+from tests.assistance.conftest import START, World, frozen_programme
 
 from refugio.assistance.models import Entitlement
 from refugio.assistance.rules import evaluate, parse_rules
-from refugio.assistance.schemas import CycleCreate, ProgrammeCreate
-from refugio.assistance.service import lists, programmes
+from refugio.assistance.service import lists
 from refugio.registration.models import Household, IdentityDocument, Individual, SpecificNeed
 from refugio.registration.queries import households_for_assistance
-from refugio.security.principals import SYSTEM
 from refugio.store.bulk import insert_rows
 from refugio.store.uow import unit_of_work
 
@@ -102,27 +100,7 @@ def _registry(world: World) -> None:
 
 def test_the_database_renders_the_snapshot_text_of_the_python_definition(world: World) -> None:
     _registry(world)
-    with unit_of_work(world.container.sessions) as s:
-        programme = programmes.create_programme(
-            s,
-            actor=SYSTEM,
-            data=ProgrammeCreate(
-                operation_id=world.operation_id,
-                code="AWK",
-                name="Awkward",
-                kind="cash",
-                currency="JOD",
-                usd_rate="1.41",
-                start_date=START,
-                approval_thresholds=[],
-            ),
-        )  # type: ignore[arg-type]
-        programmes.load_rules(s, actor=SYSTEM, programme_id=programme.id, text=RULES)
-        cycle = programmes.create_cycle(
-            s, actor=SYSTEM, programme_id=programme.id, data=CycleCreate(name="One", start_date=START)
-        )
-        lists.freeze(s, actor=world.who("officer"), cycle_key=cycle.id)
-        cycle_id = cycle.id
+    cycle_id, _count, _total = frozen_programme(world, code="AWK", name="Awkward", rules=RULES)
     rules = parse_rules(RULES)
     with unit_of_work(world.container.sessions) as s:
         expected = {}
