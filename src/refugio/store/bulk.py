@@ -1,5 +1,9 @@
 """Set-based inserts of many rows into one table, inside the caller's transaction: PostgreSQL
-`COPY … FROM STDIN` (psycopg 3), SQLite one prepared `executemany` on the driver's cursor.
+`COPY … FROM STDIN` (psycopg 3), SQLite one prepared `executemany` on the driver's cursor — or, into a
+table with an INSERT trigger (the name index, the statistics' dirty list), multi-row `INSERT … VALUES`
+statements of up to MAX_ROWS_PER_STATEMENT rows (see `_rows_per_statement`). A row refused by a
+constraint fails its whole statement: the rows of that statement are not stored (those of earlier
+statements are, until the caller's transaction is rolled back).
 
 SQLAlchemy's Core executemany processes each row's parameters one by one (a dict lookup, a type check
 and a processor call per value), and psycopg's executemany sends one INSERT per row; for the hundreds
@@ -27,7 +31,10 @@ Knows no domain: imports only SQLAlchemy, `store.jsontext` and `store.encrypted`
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import JSON, Table
@@ -133,13 +140,42 @@ def _write(conn: Connection, table: Table, names: list[str], data: Sequence[tupl
             for record in data:
                 copy.write_row(record)
         return len(data)
-    marks = ", ".join("?" for _ in names)
+    marks = "(" + ", ".join("?" for _ in names) + ")"
     cur = dbapi.cursor()
     try:
-        cur.executemany(f"INSERT INTO {target} ({quoted}) VALUES ({marks})", data)
+        per = _rows_per_statement(cur, dbapi, table.name, len(names))
+        if per == 1:
+            cur.executemany(f"INSERT INTO {target} ({quoted}) VALUES {marks}", data)
+            return len(data)
+        head = f"INSERT INTO {target} ({quoted}) VALUES "
+        full = head + ", ".join([marks] * per)
+        for start in range(0, len(data), per):
+            part = data[start : start + per]
+            sql = full if len(part) == per else head + ", ".join([marks] * len(part))
+            cur.execute(sql, list(chain.from_iterable(part)))
     finally:
         cur.close()
     return len(data)
+
+
+_INSERT_TRIGGER = re.compile(r"\b(?:BEFORE|AFTER|INSTEAD\s+OF)\s+INSERT\b", re.IGNORECASE)
+MAX_ROWS_PER_STATEMENT = 500
+
+
+def _rows_per_statement(cur: Any, dbapi: Any, table: str, width: int) -> int:
+    """SQLite: how many rows to insert per statement. 1 (one prepared `executemany`) unless the table
+    has an INSERT trigger; then as many as the connection's limit of bound values allows (at most
+    MAX_ROWS_PER_STATEMENT), in multi-row `VALUES` statements. A statement that fires a trigger opens a
+    statement journal, which copies every page the statement changes: once per ROW with
+    executemany (each row is a statement), once per page with a statement of many rows — measured on
+    the name index (FTS triggers), 35 → 10 µs of CPU per row, and 38 → 22 on `individual`."""
+    triggers = cur.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+    ).fetchall()
+    if not any(_INSERT_TRIGGER.search(sql or "") for (sql,) in triggers):
+        return 1
+    limit = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(dbapi, "getlimit") else 999
+    return max(1, min(MAX_ROWS_PER_STATEMENT, limit // width))
 
 
 __all__ = ["bind_processor", "insert_rows", "insert_tuples"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, case, cast, false, func, literal, null, or_, select, update
+from sqlalchemy import ARRAY, Table, Text, case, cast, false, func, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -100,41 +100,60 @@ def _register(
         raise ValidationFailed(
             errors, "the registry changed since the import was checked; check it again: " + exc.message
         ) from None
-    now = clock.now()
-    links: list[dict[str, Any]] = []
-    people = 0
+    people = sum(len(r.member_ids) for r in results)
+    _link(session, batch, pending, results, digests)
+    return people, len(results)
+
+
+_LINK_COLUMNS = (
+    "id",
+    "operation_id",
+    "source",
+    "kind",
+    "record_key",
+    "target_id",
+    "content_hash",
+    "batch_id",
+    "updated_at",
+)
+
+
+def _link(
+    session: Session,
+    batch: ImportBatch,
+    pending: list[tuple[str, HouseholdCreate, list[RowView]]],
+    results: list[registration.Registered],
+    digests: dict[int, str],
+) -> None:
+    """The source records of the households just registered and of their members (what a re-import
+    of the same keys will find), one set-based insert; the values the rows share (operation, source,
+    batch, time) are put in the driver's form once, the ids one by one."""
+    conn = session.connection()
+    table: Table = SourceRecord.__table__  # type: ignore[assignment]
+    as_id = bulk.bind_processor(conn, table, "id")
+    shared = (bulk.bind_processor(conn, table, "operation_id")(batch.operation_id), batch.source)
+    batch_id = bulk.bind_processor(conn, table, "batch_id")(batch.id)
+    now = bulk.bind_processor(conn, table, "updated_at")(clock.now())
     fresh = iter(ids.new_ids(len(results) + sum(len(r.member_ids) for r in results)))
+    links: list[tuple[Any, ...]] = []
     for (key, _item, views), result in zip(pending, results, strict=True):
         links.append(
-            {
-                "id": next(fresh),
-                "operation_id": batch.operation_id,
-                "source": batch.source,
-                "kind": "household",
-                "record_key": key,
-                "target_id": result.household_id,
-                "content_hash": "",
-                "batch_id": batch.id,
-                "updated_at": now,
-            }
+            (as_id(next(fresh)), *shared, "household", key, as_id(result.household_id), "", batch_id, now)
         )
         for v, member_id in zip(views, result.member_ids, strict=True):
-            people += 1
             links.append(
-                {
-                    "id": next(fresh),
-                    "operation_id": batch.operation_id,
-                    "source": batch.source,
-                    "kind": "member",
-                    "record_key": v.member_key,
-                    "target_id": member_id,
-                    "content_hash": digests[v.id],
-                    "batch_id": batch.id,
-                    "updated_at": now,
-                }
+                (
+                    as_id(next(fresh)),
+                    *shared,
+                    "member",
+                    v.member_key,
+                    as_id(member_id),
+                    digests[v.id],
+                    batch_id,
+                    now,
+                )
             )
-    bulk.insert_rows(session.connection(), SourceRecord.__table__, links)  # type: ignore[arg-type]
-    return people, len(results)
+    bulk.insert_tuples(conn, table, _LINK_COLUMNS, links)
 
 
 def _apply_updates(
