@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.assistance.conftest import build_world, plan_in_approval
 from tests.helpers import *  # noqa: F403  (the container fixture)
@@ -61,7 +61,9 @@ def _tally(sessions: sessionmaker[Session]) -> int:
         return _read(s)
 
 
-def interleave(first: Callable[[threading.Event, threading.Event], Any], second: Callable[[], Any]) -> dict[str, Any]:
+def interleave(
+    first: Callable[[threading.Event, threading.Event], Any], second: Callable[[], Any]
+) -> dict[str, Any]:
     """Run `first(a_read, b_done)` and `second()` in two threads: `second` starts once `first` set
     `a_read`; `b_done` is set when `second` has ended. Returns each one's result or exception."""
     a_read, b_done = threading.Event(), threading.Event()
@@ -93,7 +95,9 @@ def interleave(first: Callable[[threading.Event, threading.Event], Any], second:
     return out
 
 
-def test_two_read_then_write_increments_are_kept_or_the_later_refused(sessions: sessionmaker[Session]) -> None:
+def test_two_read_then_write_increments_are_kept_or_the_later_refused(
+    sessions: sessionmaker[Session],
+) -> None:
     def a(a_read: threading.Event, b_done: threading.Event) -> str:
         with unit_of_work(sessions) as s:
             seen = _read(s)
@@ -235,7 +239,9 @@ def test_reference_counter_after_reads_never_gives_a_value_twice(container: Cont
     assert retrying(container.sessions, reserve) == 2 + len(got)
 
 
-def test_two_approvals_at_once_authorise_the_plan(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_approvals_at_once_authorise_the_plan(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A plan needing two approvals, approved by two approvers at the same moment: each reads the
     approvals given so far, then adds its own; the last one needed authorises the plan. In pysqlite's
     legacy mode both read none, both were kept, and the plan stayed in approval with two approvals."""
@@ -264,7 +270,11 @@ def test_two_approvals_at_once_authorise_the_plan(container: Container, monkeypa
         real_intact(*args)
 
     def a(a_read: threading.Event, b_done: threading.Event) -> str:
-        return approve(first, lambda: (a_read.set(), b_done.wait(timeout=WAIT)) and None)
+        def pause() -> None:
+            a_read.set()
+            b_done.wait(timeout=WAIT)
+
+        return approve(first, pause)
 
     monkeypatch.setattr(plans, "_intact", intact)
     out = interleave(a, lambda: approve(second, None))
@@ -281,9 +291,10 @@ def test_unknown_begin_mode_is_refused(db_url: str) -> None:
         pytest.skip("the BEGIN mode is SQLite's")
     engine = make_engine(db_url)
     try:
-        with pytest.raises(ValueError, match="sqlite_begin must be one of"):
-            with engine.execution_options(sqlite_begin="exclusive").begin() as conn:
-                conn.exec_driver_sql("SELECT 1")
+        with (
+            pytest.raises(ValueError, match="sqlite_begin must be one of"),
+            engine.execution_options(sqlite_begin="exclusive").begin() as conn,
+        ):
+            conn.exec_driver_sql("SELECT 1")
     finally:
         engine.dispose()
-

@@ -139,7 +139,11 @@ def unit_of_work(factory: sessionmaker[Session], *, immediate: bool = False) -> 
 
 
 def retrying(
-    factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 3, immediate: bool = False
+    factory: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    attempts: int = 3,
+    immediate: bool = False,
 ) -> T:
     """`work(session)` in a unit of work, committed; its result. Run again, from the start, when SQLite
     refused it for a stale snapshot (`StaleSnapshot`), up to `attempts` times in all; the last attempt
