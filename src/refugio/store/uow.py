@@ -28,6 +28,8 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -87,6 +89,31 @@ def _kind(exc: Exception) -> str:
     return type(getattr(exc, "orig", None) or exc).__name__
 
 
+@dataclass
+class Attempt:
+    """One run of a piece of work that its caller may run again (a page read, `web.retry`): the units
+    of work it opens take the write lock at once when `immediate`, and set `stale` when SQLite refused
+    one of them for a stale snapshot."""
+
+    immediate: bool = False
+    stale: bool = False
+
+
+_ATTEMPT: ContextVar[Attempt | None] = ContextVar("refugio_uow_attempt", default=None)
+
+
+@contextmanager
+def attempt(*, immediate: bool = False) -> Iterator[Attempt]:
+    """Mark the units of work opened in this context (and in the threads it starts with a copy of it,
+    as anyio does for synchronous routes) as one attempt of a piece of work that may be run again."""
+    current = Attempt(immediate=immediate)
+    token = _ATTEMPT.set(current)
+    try:
+        yield current
+    finally:
+        _ATTEMPT.reset(token)
+
+
 def _open(factory: sessionmaker[Session], immediate: bool) -> Session:
     if not immediate:
         return factory()
@@ -107,8 +134,9 @@ def unit_of_work(factory: sessionmaker[Session], *, immediate: bool = False) -> 
     `immediate`: on SQLite, take the database's write lock at once (BEGIN IMMEDIATE), so that the unit
     of work cannot be refused for a stale snapshot; other writers wait for it to end. For short units
     known to write, never for long reads (exports, reports)."""
+    current = _ATTEMPT.get()
     try:
-        session = _open(factory, immediate)
+        session = _open(factory, immediate or (current is not None and current.immediate))
     except (OperationalError, PoolTimeout) as exc:  # locked past the busy timeout, or no connection
         log.warning("the database is busy or unavailable (%s); nothing was begun", _kind(exc))
         raise DatabaseUnavailable() from None
@@ -125,6 +153,8 @@ def unit_of_work(factory: sessionmaker[Session], *, immediate: bool = False) -> 
         with suppress(OperationalError):  # the connection may be gone: nothing was committed
             session.rollback()
         if stale_snapshot(exc):
+            if current is not None:
+                current.stale = True
             log.info("another unit of work committed after this one read; it was rolled back")
             raise StaleSnapshot() from None
         log.warning("the database is busy or unavailable (%s); the transaction was rolled back", _kind(exc))
@@ -164,9 +194,11 @@ def retrying(
 
 
 __all__ = [
+    "Attempt",
     "Session",
     "StaleSnapshot",
     "after_transaction",
+    "attempt",
     "retrying",
     "session_factory",
     "unit_of_work",
