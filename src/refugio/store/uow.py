@@ -115,14 +115,13 @@ def attempt(*, immediate: bool = False) -> Iterator[Attempt]:
 
 
 def _open(factory: sessionmaker[Session], immediate: bool) -> Session:
-    if not immediate:
-        return factory()
-    bind = factory.kw.get("bind")
-    if not isinstance(bind, Engine):
-        raise TypeError("unit_of_work(immediate=True) needs a session factory bound to an engine")
-    session = factory(bind=bind.execution_options(**IMMEDIATE))
-    if bind.dialect.name == "sqlite":
-        session.connection()  # BEGIN IMMEDIATE now: the write lock, waiting up to the busy timeout
+    session = factory()
+    if immediate and session.get_bind().dialect.name == "sqlite":
+        try:  # BEGIN IMMEDIATE now: the write lock, waiting up to the busy timeout
+            session.connection(execution_options=IMMEDIATE)
+        except BaseException:
+            session.close()
+            raise
     return session
 
 
