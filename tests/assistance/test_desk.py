@@ -15,7 +15,7 @@ from refugio.assistance.service import desk, lists, programmes
 from refugio.core.errors import Conflict, NotFound, PermissionDenied, RefugioError, ValidationFailed
 from refugio.registration import certificate
 from refugio.security.principals import SYSTEM
-from refugio.store.uow import unit_of_work
+from refugio.store.uow import retrying, unit_of_work
 
 
 def _entitlement(world: World, key: str) -> uuid.UUID:
@@ -99,8 +99,13 @@ def test_concurrent_desks_collect_an_entitlement_once(world: World) -> None:
     def attempt(n: int) -> None:
         barrier.wait()
         try:
-            with unit_of_work(world.container.sessions) as s:
-                desk.collect(s, actor=actor, data=CollectionCreate(entitlement_id=entitlement, desk=f"D{n}"))
+            # a desk refused for a stale snapshot (SQLite) runs again; the API takes the write lock at once
+            retrying(
+                world.container.sessions,
+                lambda s: desk.collect(
+                    s, actor=actor, data=CollectionCreate(entitlement_id=entitlement, desk=f"D{n}")
+                ),
+            )
             result = "collected"
         except Conflict as exc:
             result = "refused" if "collected already" in exc.message else exc.message

@@ -1,5 +1,23 @@
 """Engine creation: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL through psycopg 3.
 
+SQLite transactions: the pysqlite driver's own transaction handling is switched off (its legacy mode
+begins a transaction only before an INSERT/UPDATE/DELETE, so the reads before a unit of work's first
+write ran outside it and a savepoint's release committed). SQLAlchemy emits the `BEGIN` itself when a
+connection's transaction begins (SQLAlchemy's documented pysqlite recipe), so all the statements of a
+unit of work run in one transaction, on one snapshot from its first statement:
+
+- `BEGIN` (deferred), the default: the snapshot is taken at the first read, the write lock at the
+  first write. A writer whose snapshot went stale (another connection committed after it read) is
+  refused by SQLite (SQLITE_BUSY_SNAPSHOT) instead of overwriting what it has not seen.
+- `BEGIN IMMEDIATE`, for a connection with the execution option `sqlite_begin="immediate"`
+  (`IMMEDIATE` below): the write lock is taken at once, waiting up to the busy timeout, for short units
+  of work that are known to write.
+
+A deferred transaction that has read cannot wait for the write lock (SQLite answers SQLITE_BUSY at
+once while another connection holds it, and SQLITE_BUSY_SNAPSHOT once that one has committed): such
+a refusal is marked on the driver's exception (`stale_snapshot`), so that the unit of work can tell it
+from a database still locked after the busy timeout.
+
 Engines are created on demand by the composition root, never at import time.
 """
 
@@ -9,14 +27,23 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext, make_url
 
 from refugio.store import jsontext
 
 # 10 kept + 30 on demand = 40, the number of threads serving the synchronous routes (anyio's default
 # limit), so a request never waits for a connection that another request's thread is holding.
 POOL_OVERFLOW = 30
+
+# execution option naming the SQLite BEGIN of a connection's transaction ("deferred" or "immediate")
+SQLITE_BEGIN = "sqlite_begin"
+IMMEDIATE = {SQLITE_BEGIN: "immediate"}
+_BEGIN = {"deferred": "BEGIN", "immediate": "BEGIN IMMEDIATE"}
+_RAN = "refugio.statements_in_transaction"  # Connection.info: statements since the BEGIN
+_STALE = "refugio_stale_snapshot"  # attribute set on the driver's exception
+SQLITE_BUSY = 5
+SQLITE_BUSY_SNAPSHOT = 517  # SQLITE_BUSY | (2 << 8)
 
 
 def normalise_url(url: str) -> str:
@@ -41,6 +68,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA cache_size=-65536")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+    dbapi_connection.isolation_level = None  # the driver never emits BEGIN: `_sqlite_begin` does
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Begin the connection's transaction (deferred unless its execution options ask for immediate)."""
+    mode = conn.get_execution_options().get(SQLITE_BEGIN, "deferred")
+    if mode not in _BEGIN:
+        raise ValueError(f"{SQLITE_BEGIN} must be one of {sorted(_BEGIN)}, not {mode!r}")
+    conn.exec_driver_sql(_BEGIN[mode])
+    conn.info[_RAN] = 0
+
+
+def _sqlite_count(conn: Connection, *_args: Any) -> None:
+    conn.info[_RAN] = conn.info.get(_RAN, 0) + 1
+
+
+def _sqlite_mark_stale(context: ExceptionContext) -> None:
+    """Mark a refusal of a deferred transaction's upgrade to a writer (see the module's docstring)."""
+    code = getattr(context.original_exception, "sqlite_errorcode", None)
+    conn = context.connection
+    if conn is None or code not in (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT):
+        return
+    deferred = conn.get_execution_options().get(SQLITE_BEGIN, "deferred") == "deferred"
+    # the failing statement is counted: more than one means the transaction had run (read) before it
+    if code == SQLITE_BUSY_SNAPSHOT or (deferred and conn.info.get(_RAN, 0) > 1):
+        setattr(context.original_exception, _STALE, True)
+
+
+def stale_snapshot(exc: BaseException) -> bool:
+    """Whether `exc` (SQLAlchemy's or the driver's) is SQLite refusing a write to a transaction whose
+    snapshot may be out of date: running the unit of work again, from its start, can succeed."""
+    return bool(getattr(getattr(exc, "orig", None) or exc, _STALE, False))
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -58,6 +117,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             json_deserializer=jsontext.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_count)
+        event.listen(engine, "handle_error", _sqlite_mark_stale)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(

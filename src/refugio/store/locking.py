@@ -1,5 +1,7 @@
 """Row locks where the database has them: `SELECT … FOR UPDATE` on PostgreSQL; SQLite locks the whole
-database for a writing transaction, so there the statement is left as it is.
+database for a writing transaction, so there the statement is left as it is: the unit of work reads
+from its snapshot, and its first write is refused (`store.uow.StaleSnapshot`) when another unit of work
+committed after that read.
 
     batch = session.scalars(for_update(session, select(ImportBatch).where(...))).one_or_none()
 

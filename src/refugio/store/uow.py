@@ -6,13 +6,31 @@ the same thing at once) leaves the unit of work as `core.errors.ConcurrentWrite`
 message, which holds the clashing values (the log names the constraint). A database busy, lost or
 restarting, and a pool with no connection free in time, leave it as `core.errors.DatabaseUnavailable`
 (503 with Retry-After in the API), never as an unexpected error.
+
+What a unit of work guarantees (see docs/decisions/0010-one-house-plan.md, "Stop 26"):
+
+- SQLite: all its statements run in one transaction, on one snapshot taken at its first statement
+  (`store.engine`: deferred BEGIN), and the database's single write lock is taken at its first write.
+  When another unit of work committed between its first read and its first write, SQLite refuses that
+  write (SQLITE_BUSY_SNAPSHOT): the unit of work ends as `StaleSnapshot`, a `DatabaseUnavailable`, and
+  nothing it did is kept, never a write computed from a value it did not see. `retrying` re-runs a
+  unit of work given as a callable when that happens; `unit_of_work(..., immediate=True)` takes the
+  write lock at its first statement instead, for short units known to write (it then cannot go stale).
+- PostgreSQL: READ COMMITTED, unchanged: each statement sees what was committed before it; a
+  read-modify-write is made safe by `store.locking.for_update` (SELECT … FOR UPDATE) or one atomic
+  statement (`store.counters`). `immediate` does nothing there and `retrying` never needs to re-run.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -20,8 +38,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from refugio.core.errors import ConcurrentWrite, DatabaseUnavailable
+from refugio.store.engine import IMMEDIATE, stale_snapshot
 
 log = logging.getLogger("refugio.store")
+
+T = TypeVar("T")
+
+
+class StaleSnapshot(DatabaseUnavailable):
+    """SQLite refused the unit of work's first write because another unit of work committed after
+    its first read: what it read may be out of date, so nothing it did was kept. Running it again
+    (`retrying`) reads the new values."""
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -62,11 +89,56 @@ def _kind(exc: Exception) -> str:
     return type(getattr(exc, "orig", None) or exc).__name__
 
 
+@dataclass
+class Attempt:
+    """One run of a piece of work that its caller may run again (a page read, `web.retry`): the units
+    of work it opens take the write lock at once when `immediate`, and set `stale` when SQLite refused
+    one of them for a stale snapshot."""
+
+    immediate: bool = False
+    stale: bool = False
+
+
+_ATTEMPT: ContextVar[Attempt | None] = ContextVar("refugio_uow_attempt", default=None)
+
+
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Open a session; commit if the block succeeds, roll everything back if it raises. Follow-ups
-    registered with `after_transaction` run afterwards either way, each in its own transaction."""
+def attempt(*, immediate: bool = False) -> Iterator[Attempt]:
+    """Mark the units of work opened in this context (and in the threads it starts with a copy of it,
+    as anyio does for synchronous routes) as one attempt of a piece of work that may be run again."""
+    current = Attempt(immediate=immediate)
+    token = _ATTEMPT.set(current)
+    try:
+        yield current
+    finally:
+        _ATTEMPT.reset(token)
+
+
+def _open(factory: sessionmaker[Session], immediate: bool) -> Session:
     session = factory()
+    if immediate and session.get_bind().dialect.name == "sqlite":
+        try:  # BEGIN IMMEDIATE now: the write lock, waiting up to the busy timeout
+            session.connection(execution_options=IMMEDIATE)
+        except BaseException:
+            session.close()
+            raise
+    return session
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session], *, immediate: bool = False) -> Iterator[Session]:
+    """Open a session; commit if the block succeeds, roll everything back if it raises. Follow-ups
+    registered with `after_transaction` run afterwards either way, each in its own transaction.
+
+    `immediate`: on SQLite, take the database's write lock at once (BEGIN IMMEDIATE), so that the unit
+    of work cannot be refused for a stale snapshot; other writers wait for it to end. For short units
+    known to write, never for long reads (exports, reports)."""
+    current = _ATTEMPT.get()
+    try:
+        session = _open(factory, immediate or (current is not None and current.immediate))
+    except (OperationalError, PoolTimeout) as exc:  # locked past the busy timeout, or no connection
+        log.warning("the database is busy or unavailable (%s); nothing was begun", _kind(exc))
+        raise DatabaseUnavailable() from None
     try:
         yield session
         session.commit()
@@ -79,6 +151,11 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     except (OperationalError, PoolTimeout) as exc:  # lost, restarted, locked, or no connection free in time
         with suppress(OperationalError):  # the connection may be gone: nothing was committed
             session.rollback()
+        if stale_snapshot(exc):
+            if current is not None:
+                current.stale = True
+            log.info("another unit of work committed after this one read; it was rolled back")
+            raise StaleSnapshot() from None
         log.warning("the database is busy or unavailable (%s); the transaction was rolled back", _kind(exc))
         raise DatabaseUnavailable() from None
     except BaseException:
@@ -90,4 +167,38 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         _run_after(factory, session)
 
 
-__all__ = ["Session", "after_transaction", "session_factory", "unit_of_work"]
+def retrying(
+    factory: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    attempts: int = 3,
+    immediate: bool = False,
+) -> T:
+    """`work(session)` in a unit of work, committed; its result. Run again, from the start, when SQLite
+    refused it for a stale snapshot (`StaleSnapshot`), up to `attempts` times in all; the last attempt
+    takes the write lock at once (as `immediate`), so it cannot be refused for that reason again.
+    `work` must do nothing outside the database that cannot be done twice (the follow-ups registered
+    with `after_transaction` run after every attempt). Any other error ends it at the first attempt."""
+    if attempts < 1:
+        raise ValueError("retrying needs at least one attempt")
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(factory, immediate=immediate or attempt == attempts) as session:
+                return work(session)
+        except StaleSnapshot:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311  (spreads the writers, no secret)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+__all__ = [
+    "Attempt",
+    "Session",
+    "StaleSnapshot",
+    "after_transaction",
+    "attempt",
+    "retrying",
+    "session_factory",
+    "unit_of_work",
+]

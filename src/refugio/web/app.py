@@ -42,6 +42,7 @@ from refugio.web.registration import (
     verify,
 )
 from refugio.web.rendering import Renderer
+from refugio.web.retry import RetryStaleReads
 from refugio.web.rights import pages as rights_pages
 from refugio.web.security import audit, auth
 from refugio.web.sharing import pages as sharing_pages
@@ -108,6 +109,7 @@ def build_web_app(container: Container) -> FastAPI:
     app.include_router(rights_pages.router)
     app.include_router(agreements_pages.router)
     errors.install(app)
+    app.add_middleware(RetryStaleReads)  # inside the log, headers and body limit: one answer each
     middleware.install(
         app,
         max_bytes=settings.max_request_bytes,

@@ -228,8 +228,12 @@ class WebState:
 
     @contextmanager
     def page(self, request: Request, *, login: bool = True) -> Iterator[Page]:
-        """One unit of work for the request; LoginRequired when `login` and nobody is signed in."""
-        with unit_of_work(self.container.sessions) as db:
+        """One unit of work for the request; LoginRequired when `login` and nobody is signed in. A form
+        post (any method but GET and HEAD) is a short unit known to write: on SQLite it takes the write
+        lock at its first statement (`immediate`), so it is not refused for a stale snapshot; a page
+        read does not, so that long reads never stop the writers."""
+        immediate = request.method not in ("GET", "HEAD")
+        with unit_of_work(self.container.sessions, immediate=immediate) as db:
             auth = self.resolve(db, request)
             if login and auth is None:
                 raise LoginRequired()
