@@ -66,7 +66,7 @@ from refugio.security.permissions import Role
 from refugio.security.principals import Grant, Principal
 from refugio.store import migrate
 from refugio.store.bulk import insert_rows
-from refugio.store.engine import make_engine, normalise_url
+from refugio.store.engine import begin_raw, make_engine, normalise_url
 from refugio.store.uow import session_factory, unit_of_work
 
 PREPARER, APPROVER, RELEASER = (
@@ -341,6 +341,7 @@ def raw_load(engine: Engine, path: Path) -> float:
             with cur.copy("COPY raw_report FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:  # type: ignore[attr-defined]
                 copy.write(path.read_bytes())
         else:
+            begin_raw(raw)  # one transaction, as PostgreSQL's COPY
             with path.open(encoding="utf-8", newline="") as fh:
                 reader = csv.reader(fh)
                 next(reader)

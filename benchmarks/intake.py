@@ -58,7 +58,7 @@ from refugio.registration.synthetic import generate_household_dicts
 from refugio.security.permissions import Role
 from refugio.security.principals import Grant, Principal
 from refugio.store import migrate
-from refugio.store.engine import make_engine, normalise_url
+from refugio.store.engine import begin_raw, make_engine, normalise_url
 
 ADMIN = Principal(user_id=None, username="bench-admin", grants=(Grant(Role.ADMINISTRATOR),))
 START, END = dt.date(2024, 1, 1), dt.date(2026, 10, 31)
@@ -226,6 +226,7 @@ def raw_load(url: str, csv_path: Path) -> float:
                 while chunk := fh.read(1 << 20):
                     copy.write(chunk)
         else:
+            begin_raw(raw)  # one transaction, as PostgreSQL's COPY
             cur = raw.cursor()
             marks = ", ".join("?" for _ in COLUMNS)
             with csv_path.open(encoding="utf-8", newline="") as fh:
@@ -292,6 +293,7 @@ def store_floor(
             else:
                 cur.execute("ATTACH DATABASE ? AS src", (make_url(src_url).database,))
                 start, cpu_start = time.perf_counter(), time.process_time()
+                begin_raw(raw)  # every table in one transaction
                 for t in wanted:
                     cur.execute(f'INSERT INTO main."{t}" SELECT * FROM src."{t}"')
             raw.commit()

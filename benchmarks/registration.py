@@ -58,7 +58,7 @@ from refugio.security import audit
 from refugio.security.permissions import Role
 from refugio.security.principals import SYSTEM, Grant, Principal
 from refugio.store import migrate
-from refugio.store.engine import make_engine, normalise_url
+from refugio.store.engine import begin_raw, make_engine, normalise_url
 from refugio.store.uow import session_factory, unit_of_work
 
 ADMIN = Principal(user_id=None, username="bench-admin", grants=(Grant(Role.ADMINISTRATOR),))
@@ -237,6 +237,7 @@ def _insert_sql(engine: Engine, table: str) -> str:
 def _copy_untimed(source: Engine, target: Engine, tables: Sequence[str], where: dict[str, str]) -> None:
     raw = target.raw_connection()
     try:
+        begin_raw(raw)
         cur = raw.cursor()
         for table in tables:
             if table in {"ref_sequence", "needs_ruleset", "audit_head"}:
@@ -339,6 +340,7 @@ def bench_bulk(backend: Backend, count: int, batch: int, seed: int, profile: Pat
                 cur = raw.cursor()
                 t0 = time.perf_counter()
                 for b in range(batches):
+                    begin_raw(raw)  # each batch one transaction, as the service's
                     for table in WRITTEN:
                         if prepared[table][b]:
                             cur.executemany(sql[table], prepared[table][b])

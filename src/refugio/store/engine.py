@@ -24,6 +24,7 @@ Engines are created on demand by the composition root, never at import time.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,16 @@ def stale_snapshot(exc: BaseException) -> bool:
     """Whether `exc` (SQLAlchemy's or the driver's) is SQLite refusing a write to a transaction whose
     snapshot may be out of date: running the unit of work again, from its start, can succeed."""
     return bool(getattr(getattr(exc, "orig", None) or exc, _STALE, False))
+
+
+def begin_raw(raw: Any) -> None:
+    """Begin a transaction on a raw DB-API connection taken from an engine (`engine.raw_connection()`):
+    on SQLite the driver's own BEGIN is off (above), so without this every statement of a raw
+    connection — every row of an `executemany` — would be a transaction of its own. Call it again after
+    each `commit()`. PostgreSQL's driver begins its transactions itself: nothing to do there."""
+    driver = getattr(raw, "driver_connection", raw)
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        driver.execute("BEGIN")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
