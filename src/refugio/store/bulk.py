@@ -133,6 +133,8 @@ def _write(conn: Connection, table: Table, names: list[str], data: Sequence[tupl
     prep = conn.dialect.identifier_preparer
     quoted = ", ".join(prep.quote(table.c[n].name) for n in names)
     target = prep.format_table(table)
+    if not conn.in_transaction():  # the rows go in the caller's transaction: begin it (SQLite's BEGIN is
+        conn.begin()  # emitted by the engine's begin event, never by the driver: store.engine)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     if conn.dialect.name == "postgresql":
