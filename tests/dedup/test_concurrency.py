@@ -1,6 +1,7 @@
 """Two writers of the dedup index and of the review queue at once (an import's background linkage beside
 the screening of the next import, or beside a desk registration's linkage): each in its own unit of work
-on its own thread, over overlapping people. Neither fails and nothing is written twice. SQLite and
+on its own thread, over overlapping people, each run again from its start when SQLite refuses it for a
+stale snapshot (`store.uow.retrying`). Neither fails and nothing is written twice. SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from refugio.dedup import service as dedup
 from refugio.dedup.models import DedupIndexState, DedupKey, DedupPair, DedupPerson
 from refugio.main import Container
 from refugio.security.models import AuditHead
-from refugio.store.uow import unit_of_work
+from refugio.store.uow import retrying, unit_of_work
 
 HOLD = 0.4  # each writer keeps its transaction open this long after writing, so that the two overlap
 
@@ -33,12 +34,18 @@ def _together(container: Container, *work: Callable[[Session], object]) -> list[
     errors: list[BaseException] = []
 
     def run(i: int) -> None:
+        def attempt(s: Session) -> object:
+            result = work[i](s)
+            s.flush()
+            time.sleep(HOLD)
+            return result
+
         try:
             barrier.wait(timeout=30)
-            with unit_of_work(container.sessions) as s:
-                results[i] = work[i](s)
-                s.flush()
-                time.sleep(HOLD)
+            # as the application's writers of the index and queue run (`retrying`, or a unit of work that
+            # takes SQLite's write lock first): on SQLite a unit whose snapshot another one's commit made
+            # stale is refused (never a lost or doubled write) and run again from its start
+            results[i] = retrying(container.sessions, attempt)
         except BaseException as exc:  # reported to the test below
             errors.append(exc)
 

@@ -174,18 +174,16 @@ class Target:
         return self._within(fn, with_operation=True)
 
     def _within(self, fn: Callable[[Session, Principal, Any], T], *, with_operation: bool = False) -> T:
-        from refugio.store.uow import unit_of_work
+        from refugio.store.uow import retrying
 
         app = self.open()
         try:
             who = self.actor(app)
             context: Any = self.operation_id(app) if with_operation else app
 
-            def call() -> T:
-                with unit_of_work(app.sessions) as s:
-                    return fn(s, who, context)
-
-            return run(call)
+            # run again from its start when SQLite refused it for a stale snapshot (another unit of
+            # work committed after it read): a command's work is its database's, or files it rewrites
+            return run(lambda: retrying(app.sessions, lambda s: fn(s, who, context)))
         finally:
             app.close()  # waits for work started in the background (an import's linkage) before exiting
 

@@ -24,7 +24,7 @@ def tick(
     sessions: sessionmaker[Session], rules: RetentionPolicy, interval: dt.timedelta
 ) -> RetentionRunRead | None:
     """Run the rules if they are due; the run, or None when the last scheduled run is recent enough."""
-    with unit_of_work(sessions) as session:
+    with unit_of_work(sessions, immediate=True) as session:
         last = queries.last_scheduled(session)
         if last is not None and clock.now() - last.started_at < interval:
             return None

@@ -161,7 +161,7 @@ def import_file(
                 operation_id=operation_id,
                 sheet=sheet,
             )
-        with unit_of_work(sessions) as s:
+        with unit_of_work(sessions, immediate=True) as s:
             batch = service.load_batch(s, actor=actor, batch_id=batch_id)
             stored = Mapping.from_dict(batch.mapping) if batch.mapping else None
             sheet = sheet or batch.sheet
@@ -182,13 +182,13 @@ def import_file(
                     collector=collector,
                 )
         except ValidationFailed as exc:
-            with unit_of_work(sessions) as s:
+            with unit_of_work(sessions, immediate=True) as s:
                 batch = service.load_batch(s, actor=actor, batch_id=batch_id)
                 service.mark_failed(s, actor=actor, batch=batch, message=exc.message)
             raise
         validate(sessions, actor=actor, batch_id=batch_id, total=done, progress=progress, events=events)
         if empty:
-            with unit_of_work(sessions) as s:
+            with unit_of_work(sessions, immediate=True) as s:
                 batch = service.load_batch(s, actor=actor, batch_id=batch_id)
                 batch.counts = {**batch.counts, "empty_rows": empty}
     return batch_id
@@ -208,7 +208,7 @@ def _open_batch(
     sheet: str | None,
 ) -> uuid.UUID:
     """A new batch for the file (in its own unit of work); returns its id."""
-    with unit_of_work(sessions) as s:
+    with unit_of_work(sessions, immediate=True) as s:
         batch = service.start_batch(
             s,
             actor=actor,
@@ -247,7 +247,7 @@ def _stage_table(
     blocking = [p for p in problems if p.level == "error"]
     if blocking:
         raise ValidationFailed([FieldError("mapping", p.message, p.code) for p in blocking])
-    with unit_of_work(sessions) as s:
+    with unit_of_work(sessions, immediate=True) as s:
         batch = service.load_batch(s, actor=actor, batch_id=batch_id)
         batch.headers = list(table.headers)
         batch.hxl = list(table.hxl) if table.hxl else None
@@ -258,7 +258,7 @@ def _stage_table(
         service.set_progress(s, batch=batch, status="staging", done=0, total=table.estimated_rows)
     done = 0
     for rows in _chunks(table, mapping, chunk):
-        with unit_of_work(sessions) as s:
+        with unit_of_work(sessions, immediate=True) as s:
             batch = service.load_batch(s, actor=actor, batch_id=batch_id)
             done += service.stage(s, batch=batch, inputs=rows, sites=sites)
             total = table.estimated_rows
@@ -286,7 +286,7 @@ def validate(
     done = 0
     with Collector() as collector:
         while True:
-            with unit_of_work(sessions) as s:
+            with unit_of_work(sessions, immediate=True) as s:
                 last, seen = service.validate_page(s, actor=actor, batch_id=batch_id, after=after)
                 if last is None:
                     break
@@ -297,7 +297,7 @@ def validate(
             if progress is not None:
                 progress("validating", done, total)
             collector.step()
-    with unit_of_work(sessions) as s:
+    with unit_of_work(sessions, immediate=True) as s:
         service.finish_validation(s, actor=actor, batch_id=batch_id, events=events)
 
 

@@ -29,7 +29,7 @@ from refugio.dedup.service.training import _records, active_model, linkage_model
 from refugio.security import audit
 from refugio.security.permissions import Permission
 from refugio.security.principals import SYSTEM, Principal
-from refugio.store.uow import after_transaction, session_factory, unit_of_work
+from refugio.store.uow import StaleSnapshot, after_transaction, retrying, session_factory, unit_of_work
 
 log = logging.getLogger("refugio.dedup")
 IMPORT_CHUNK = 500  # households linked per unit of work
@@ -78,12 +78,12 @@ def _start(
     households are not there (its transaction was rolled back). Three short units of work, so that the
     embedded database's single writer is never held while a model trains (a clerk's page, which writes
     its audit entry, would wait behind it)."""
-    with unit_of_work(factory) as s:
+    with unit_of_work(factory, immediate=True) as s:
         if not index.load_households(s, households[:1]):
             return None
         index.sync(s)
     model_id = _model_of(factory, operation_id)
-    with unit_of_work(factory) as s:
+    with unit_of_work(factory, immediate=True) as s:
         run = DedupRun(
             operation_id=operation_id,
             scope="import",
@@ -107,12 +107,13 @@ def _model_of(factory: sessionmaker[Session], operation_id: uuid.UUID, attempts:
     the end: a writer that committed meanwhile makes SQLite refuse the upgrade, so it is tried again)."""
     for attempt in range(1, attempts + 1):
         try:
-            with unit_of_work(factory) as s:
+            # deferred: SQLite's single writer is not held while the model trains (but the last attempt)
+            with unit_of_work(factory, immediate=attempt == attempts) as s:
                 model = active_model(s, operation_id) or train_model(
                     s, actor=SYSTEM, operation_id=operation_id
                 )
                 return model.id
-        except ConcurrentWrite:
+        except (ConcurrentWrite, StaleSnapshot):
             if attempt == attempts:
                 raise
     raise AssertionError("unreachable")
@@ -134,14 +135,27 @@ def link_import(
         found = new = done = 0
         for start in range(0, len(households), IMPORT_CHUNK):
             chunk = households[start : start + IMPORT_CHUNK]
-            with unit_of_work(factory) as s:
+
+            def one_chunk(
+                s: Session,
+                chunk: Sequence[uuid.UUID] = chunk,
+                found: int = found,
+                new: int = new,
+                done: int = done,
+            ) -> tuple[int, int]:
                 run = s.get(DedupRun, run_id)
                 assert run is not None
                 f, n = _link_chunk(s, run, chunk)
-                found, new, done = found + f, new + n, done + len(chunk)
-                run.pairs_found, run.pairs_new, run.records = found, new, done
-                _progress(run, done=done)
-        with unit_of_work(factory) as s:
+                run.pairs_found, run.pairs_new = found + f, new + n
+                run.records = done + len(chunk)
+                _progress(run, done=done + len(chunk))
+                return f, n
+
+            # deferred, so that the linkage's reading and scoring never hold SQLite's single writer;
+            # run again from the start if a clerk's write made its snapshot stale (`retrying`)
+            f, n = retrying(factory, one_chunk)
+            found, new, done = found + f, new + n, done + len(chunk)
+        with unit_of_work(factory, immediate=True) as s:
             run = s.get(DedupRun, run_id)
             assert run is not None
             run.finished_at = clock.now()
@@ -157,7 +171,7 @@ def link_import(
     except Exception as exc:  # the import stays committed; say what happened on the run
         log.exception("linkage of import %s failed", batch_id)
         if run_id is not None:
-            with unit_of_work(factory) as s:
+            with unit_of_work(factory, immediate=True) as s:
                 run = s.get(DedupRun, run_id)
                 if run is not None:
                     _progress(run, state="failed", error=type(exc).__name__)
