@@ -29,7 +29,8 @@ import numpy as np
 from refugio.solutions.matching import highs_solver
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
-LOCALITIES = 2  # localities per neighbourhood
+LOCALITIES = 4  # localities per neighbourhood
+CORE_MARGIN = 0.03  # a family placed there is freed when its margin is at most this x the median score
 SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems stop at it
 CANDIDATES = 1.0  # unplaced families freed at most, per family placed there (best priced score first)
 SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
@@ -102,10 +103,17 @@ def search(
     seed: int = 0,
     localities: int = LOCALITIES,
     sub_limit: float = SUB_LIMIT,
+    core_margin: float | None = CORE_MARGIN,
 ) -> Search:
     """A better (or the same) feasible assignment by `deadline` (perf_counter seconds); stops early at
-    `target` (an objective value). `assignment` is left alone."""
+    `target` (an objective value). `assignment` is left alone. `core_margin`: which families placed in
+    the chosen localities are freed — those whose margin (below) is at most `core_margin` times the
+    median positive score; None frees them all."""
     p = problem
+    if core_margin is not None and core_margin < 0:
+        raise ValueError(f"core_margin must be >= 0 or None, not {core_margin}")
+    positive = p.pair_score[p.pair_score > 0]
+    margin = np.inf if core_margin is None or len(positive) == 0 else core_margin * float(np.median(positive))
     current = assignment.copy()
     value = objective(p, current)
     rng = np.random.default_rng(seed)
@@ -127,7 +135,7 @@ def search(
             break
         tried.add(tuple(chosen.tolist()))
         # 0.05 s of the time left kept for building the sub-problem and reading its answer
-        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left - 0.05))
+        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left - 0.05), margin)
         rounds += 1
         # a sub-problem stopped by its limit: the next gets more time (the limit is wall time, and a
         # loaded machine gives less of it to the process), up to 4 x sub_limit; one solved, less again
@@ -173,15 +181,36 @@ def _choose(
 
 
 def _solve_neighbourhood(
-    p: Problem, current: IntArray, reduced: FloatArray, chosen: IntArray, seconds: float
+    p: Problem,
+    current: IntArray,
+    reduced: FloatArray,
+    chosen: IntArray,
+    seconds: float,
+    margin: float = np.inf,
 ) -> tuple[IntArray | None, bool]:
-    """The families of `chosen` and the unplaced ones compatible with them, re-packed exactly by HiGHS
-    over those localities on their whole capacities (None when HiGHS found nothing), and whether HiGHS
-    solved it (rather than stopping at its limit)."""
+    """The movable families of `chosen` and the unplaced ones compatible with them, re-packed exactly by
+    HiGHS over those localities on the capacities the others leave there (None when HiGHS found
+    nothing), and whether HiGHS solved it (rather than stopping at its limit). A family placed in
+    `chosen` is movable when its priced score where it is exceeds its best alternative inside the
+    neighbourhood (another chosen locality, or unplaced at 0) by at most `margin` (infinite: all)."""
     in_n = np.zeros(p.n_localities, dtype=bool)
     in_n[chosen] = True
     col_in = in_n[p.pair_locality] & (p.pair_score > 0)
     inside = (current >= 0) & in_n[np.maximum(current, 0)]
+    room = p.capacities[chosen].copy()
+    if np.isfinite(margin):
+        here = current[p.pair_case] == p.pair_locality  # inside: the others' columns are elsewhere
+        got = np.full(p.n_cases, np.inf)
+        got[p.pair_case[here]] = reduced[here]
+        elsewhere = col_in & ~here
+        alternative = np.zeros(p.n_cases)  # unplaced
+        np.maximum.at(alternative, p.pair_case[elsewhere], reduced[elsewhere])
+        stays = inside & (got - alternative > margin)
+        inside &= ~stays
+        # the families that stay take their room out of the sub-problem's capacities
+        used = np.zeros_like(p.capacities)
+        np.add.at(used, current[stays], p.sizes[stays])
+        room -= used[chosen]
     # the unplaced candidates: by their best priced score there, at most CANDIDATES per family placed
     cand_cols = np.flatnonzero(col_in & (current < 0)[p.pair_case])
     best = np.full(p.n_cases, -np.inf)
@@ -205,7 +234,7 @@ def _solve_neighbourhood(
         locality_ids=[p.locality_ids[x] for x in chosen.tolist()],
         dimensions=p.dimensions,
         sizes=p.sizes[cases],
-        capacities=p.capacities[chosen],
+        capacities=room,
         pair_case=case_index[p.pair_case[cols]],
         pair_locality=loc_index[p.pair_locality[cols]],
         pair_score=p.pair_score[cols],

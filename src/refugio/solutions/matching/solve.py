@@ -34,6 +34,7 @@ LP_SHARE = 0.85  # of the time limit at most for the LP: the rest rounds, repair
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
 IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement (2 s at most)
 LNS_GAP = 1e-3  # the large-neighbourhood search stops this close to the bound (the aim: 0.1 %)
+LARGE_LP_GAP = 1e-5  # the large route's column generation stops this close to the LP bound (relative)
 
 
 @dataclass
@@ -83,11 +84,14 @@ def match(
     notes: list[str] = []
     if len(positive) <= min(direct_pairs_limit, exact_pairs_limit):
         return _direct(problem, positive, started, deadline)
-    lp, lp_bound = _column_generation(problem, positive, started + time_limit * LP_SHARE)
+    large = len(positive) > exact_pairs_limit  # the exact route proves 0.01 %: its LP goes to the end
+    lp, lp_bound = _column_generation(
+        problem, positive, started + time_limit * LP_SHARE, tolerance=LARGE_LP_GAP if large else 0.0
+    )
     assignment = _round_and_repair(problem, lp.pairs, lp.x)
     method, bound = "lp-rounding", lp_bound
     left = deadline - time.perf_counter()
-    if len(positive) <= exact_pairs_limit:
+    if not large:
         better = improve.improve(problem, assignment, time.perf_counter() + min(1.0, left * 0.2))
         if objective(problem, better) > objective(problem, assignment) + 1e-9:
             assignment, method = better, "lp-rounding+swaps"
@@ -248,8 +252,13 @@ def lagrangian_bound(problem: Problem, pairs: IntArray, lam: FloatArray) -> floa
     return float(best.sum() + (problem.capacities * lam).sum())
 
 
-def _column_generation(problem: Problem, positive: IntArray, deadline: float) -> tuple[Any, float]:
-    """The LP over all `positive` columns, generating them as their reduced cost turns positive."""
+def _column_generation(
+    problem: Problem, positive: IntArray, deadline: float, *, tolerance: float = 0.0
+) -> tuple[Any, float]:
+    """The LP over all `positive` columns, generating them as their reduced cost turns positive. With a
+    `tolerance` > 0 it also stops when an upper bound of the Lagrangian bound at the LP's duals is
+    within that relative distance of the restricted LP's value (a lower bound of the LP bound): the
+    last rounds then move neither (`lp.optimal` is True, meaning optimal within the tolerance)."""
     from refugio.solutions.matching import highs_solver
 
     start = _top_per_case(problem, positive, problem.pair_score[positive], 1)
@@ -263,7 +272,8 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
         start = np.union1d(start, _top_per_case(problem, positive, reduced, INITIAL_COLUMNS))
     else:
         start = _top_per_case(problem, positive, problem.pair_score[positive], INITIAL_COLUMNS)
-    lp = highs_solver.RestrictedLP(problem, start)
+    # a large first LP: interior point (with crossover) is cheaper than the simplex from scratch
+    lp = highs_solver.RestrictedLP(problem, start, first_solver="ipm" if tolerance > 0 else "simplex")
     in_lp = np.zeros(problem.n_pairs, dtype=bool)
     in_lp[start] = True
     while True:
@@ -272,6 +282,13 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
         c, loc = problem.pair_case[cand], problem.pair_locality[cand]
         reduced = problem.pair_score[cand] - lp.u[c] - (problem.sizes[c] * lp.lam[loc]).sum(axis=1)
         entering = cand[reduced > 1e-9]
+        if tolerance > 0 and lp.optimal and len(entering) > 0:
+            # u covers the columns in the LP (and unplaced, at 0); the entering ones add their excess
+            excess = np.zeros(problem.n_cases)
+            np.maximum.at(excess, c[reduced > 1e-9], reduced[reduced > 1e-9])
+            above = float(lp.u.sum() + excess.sum() + (problem.capacities * lp.lam).sum())
+            if above - lp.value <= tolerance * max(abs(lp.value), 1e-9):
+                break
         if len(entering) == 0 or time.perf_counter() > deadline - 0.5:
             lp.optimal = lp.optimal and len(entering) == 0  # optimal over every column, not just these
             break
