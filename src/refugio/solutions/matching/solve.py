@@ -34,6 +34,7 @@ LP_SHARE = 0.85  # of the time limit at most for the LP: the rest rounds, repair
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
 IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement (2 s at most)
 LNS_GAP = 1e-3  # the large-neighbourhood search stops this close to the bound (the aim: 0.1 %)
+REPAIR_MARGIN = 0.2  # the repair program's columns: reduced cost within this x the median score
 LARGE_LP_GAP = 1e-5  # the large route's column generation stops this close to the LP bound (relative)
 
 
@@ -113,7 +114,9 @@ def match(
         # the deadline or until the gap to the bound is LNS_GAP
         left = deadline - time.perf_counter()
         if left > 0.5 and lp.optimal:
-            repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0))
+            repaired = _repair_mip(
+                problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0), lam=lp.lam
+            )
             if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
                 assignment, method = repaired, "lp-rounding+repair"
         left = deadline - time.perf_counter()
@@ -205,10 +208,20 @@ def reduced_cost_fixing(
 
 
 def _repair_mip(
-    problem: Problem, positive: IntArray, pairs: IntArray, x: FloatArray, start: IntArray, seconds: float
+    problem: Problem,
+    positive: IntArray,
+    pairs: IntArray,
+    x: FloatArray,
+    start: IntArray,
+    seconds: float,
+    *,
+    lam: FloatArray | None = None,
 ) -> IntArray:
-    """The LP's whole placements fixed; the other cases by HiGHS over all their compatible localities
-    and the capacities left (started from the rounding)."""
+    """The LP's whole placements fixed; the other cases by HiGHS over their compatible localities and
+    the capacities left (started from the rounding). With capacity prices `lam`, only the columns whose
+    reduced cost (priced score less the case's best, unplaced counting 0) is within REPAIR_MARGIN times
+    the median score, and the start's: all of them (30,000 at 10,000 x 100) take HiGHS's presolve
+    past a short limit."""
     from refugio.solutions.matching import highs_solver
 
     fixed = np.full(problem.n_cases, -1, dtype=np.int64)
@@ -218,7 +231,15 @@ def _repair_mip(
     free = fixed < 0
     if (room < 0).any() or not free.any():
         return start
-    columns = positive[free[problem.pair_case[positive]]]
+    c, loc = problem.pair_case[positive], problem.pair_locality[positive]
+    keep = free[c]
+    if lam is not None:
+        priced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
+        best = np.zeros(problem.n_cases)
+        np.maximum.at(best, c, priced)
+        margin = REPAIR_MARGIN * float(np.median(problem.pair_score[positive]))
+        keep &= (priced >= best[c] - margin) | (start[c] == loc)
+    columns = positive[keep]
     begin = start.copy()
     begin[~free] = -1
     mip = highs_solver.solve_mip(
