@@ -1,22 +1,26 @@
 """Large-neighbourhood search of the solver ladder (after the LP, its rounding, repair and local
-improvement): two localities at a time are re-packed whole. Every family placed in them, and the unplaced
-families compatible with one of them (the best by priced score, at most CANDIDATES per family placed
-there), are freed; HiGHS solves that sub-problem (those families over those localities, on their whole
-capacities, started from the current placements, so never worse) within SUB_LIMIT seconds (wall,
-raised while sub-problems stop at their limit: a loaded machine gives the process less of it), and an
+improvement): LOCALITIES localities at a time are re-packed. Their core is freed — every family placed
+there whose priced score (score less the LP's capacity prices) exceeds its best alternative inside the
+neighbourhood (another of the localities, or unplaced at 0) by at most CORE_MARGIN times the median
+score — with the unplaced families compatible with one of them (the best by priced score, at most
+CANDIDATES per family freed); the other families placed there keep their places and their room.
+HiGHS solves that sub-problem (the free families over those localities, on the capacities the others
+leave, started from the current placements, so never worse) within SUB_LIMIT seconds (wall, raised
+while sub-problems stop at their limit: a loaded machine gives the process less of it), and an
 improvement is kept. Families placed elsewhere stay where they are, so the result stays feasible, and a
-family is one column of the sub-problem, so it is never split.
+family is one column of the sub-problem, so it is never split. (Four localities' cores gain more per
+CPU second than two whole localities: measured, decision 0008, stop 26.)
 
 Which localities: the capacity prices `lam` of the LP split the gap between the Lagrangian bound and the
 current value exactly into a part per locality — its unused capacity at its prices, the regret of the
 families placed there (their best priced score less the one they get) and that of the unplaced families
-whose best priced column is there. The locality with the largest part is taken, the other drawn half in
-proportion to the parts, half to its links with the first (the regret of families placed in one whose
-best priced locality is the other), by a seeded generator: the same input gives the same search when
-no sub-problem stops at its time limit. A neighbourhood that gained nothing weighs less the next time.
-Stops at the deadline (checked before each sub-problem, whose limit is the time left less 0.05 s at
-most), when the value reaches `target`, or when a few draws give only neighbourhoods tried since the
-last gain.
+whose best priced column is there. The locality with the largest part is taken, the others drawn one
+by one, half in proportion to the parts, half to their links with those already taken (the regret of
+families placed in one whose best priced locality is the other), by a seeded generator: the same input
+gives the same search when no sub-problem stops at its time limit. A neighbourhood that gained nothing
+weighs less the next time. Stops at the deadline (checked before each sub-problem, whose limit is the
+time left less 0.05 s at most), when the value reaches `target`, or when a few draws give only
+neighbourhoods tried since the last gain.
 Numpy here; HiGHS through refugio.solutions.matching.highs_solver."""
 
 from __future__ import annotations

@@ -4,9 +4,12 @@ choose the first columns), rounding of its integral part and repair of the rest.
 left: for problems HiGHS can take whole, local improvement (`improve`: equal families re-deal their
 places, single families move to room) and the exact integer program started from that solution, on the
 columns reduced-cost fixing keeps (those that could still beat it) — "exact" when the gap to the proven
-bound (the LP's, or HiGHS's dual bound when its time ran out) is <= 0.01 %; for larger ones, an integer
-program over the cases the LP split (on the room the others left) and local improvement. Always: the
-objective, the LP bound and the gap. A direct route (`direct_pairs_limit`, off by default: measured no
+bound (the LP's, or HiGHS's dual bound when its time ran out) is <= 0.01 %; for larger ones (their first
+restricted LP solved by interior point, the column generation stopped within LARGE_LP_GAP of the LP
+bound), an integer program over the cases the LP split on the room the others left (their columns
+within REPAIR_MARGIN of their best priced score), local improvement, then the large-neighbourhood
+search (`lns`: the cores of four localities at a time re-packed). Always: the objective, the LP bound
+and the gap. A direct route (`direct_pairs_limit`, off by default: measured no
 faster, decision 0008) skips the column generation, the improvement and the fixing for small problems.
 
 Also the greedy baseline (each case in turn to its best locality with room) and the explanation of a
@@ -109,9 +112,9 @@ def match(
     else:
         # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
         # cases the LP did not place whole, on the capacities their placements left (only from the LP's
-        # optimum: a stopped LP splits too many cases for a program that keeps its limit), local
-        # improvement, then the large-neighbourhood search (localities re-packed whole by HiGHS) until
-        # the deadline or until the gap to the bound is LNS_GAP
+        # optimum, or within LARGE_LP_GAP of it: a stopped LP splits too many cases for a program that
+        # keeps its limit), local improvement, then the large-neighbourhood search (the cores of a few
+        # localities re-packed by HiGHS) until the deadline or until the gap to the bound is LNS_GAP
         left = deadline - time.perf_counter()
         if left > 0.5 and lp.optimal:
             repaired = _repair_mip(
