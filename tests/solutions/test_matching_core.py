@@ -139,3 +139,13 @@ def test_the_large_route_names_its_steps_and_keeps_the_bound() -> None:
     _lp_exact, exact = _lp(p)
     assert r.bound >= exact - 1e-6 * abs(exact)  # the reported bound is valid
     assert r.objective <= r.bound + 1e-9
+
+
+def test_a_repair_program_past_its_size_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = synthetic.problem(600, 12, seed=2)
+    lp, _bound = _lp(p)
+    positive = np.nonzero(p.pair_score > 0)[0]
+    start = solve._round_and_repair(p, lp.pairs, lp.x)
+    monkeypatch.setattr(solve, "REPAIR_COLUMNS", 0)
+    same = solve._repair_mip(p, positive, lp.pairs, lp.x, start, 10.0, lam=lp.lam)
+    assert same is start  # not tried: HiGHS's presolve alone would outlast a short limit

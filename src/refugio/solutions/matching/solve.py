@@ -38,6 +38,7 @@ EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
 IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement (2 s at most)
 LNS_GAP = 1e-3  # the large-neighbourhood search stops this close to the bound (the aim: 0.1 %)
 REPAIR_MARGIN = 0.2  # the repair program's columns: reduced cost within this x the median score
+REPAIR_COLUMNS = 8_000  # a repair program with more columns is not tried (3,000 from the LP's optimum)
 LARGE_LP_GAP = 1e-5  # the large route's column generation stops this close to the LP bound (relative)
 
 
@@ -111,12 +112,13 @@ def match(
                 method = "exact"  # proven: HiGHS's dual bound, even when its time ran out
     else:
         # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
-        # cases the LP did not place whole, on the capacities their placements left (only from the LP's
-        # optimum, or within LARGE_LP_GAP of it: a stopped LP splits too many cases for a program that
-        # keeps its limit), local improvement, then the large-neighbourhood search (the cores of a few
-        # localities re-packed by HiGHS) until the deadline or until the gap to the bound is LNS_GAP
+        # cases the LP did not place whole, on the capacities their placements left (at most
+        # REPAIR_COLUMNS columns: an LP stopped far from its optimum splits too many cases for a program
+        # that keeps its limit; one stopped close to it is repaired too), local improvement, then the
+        # large-neighbourhood search (the cores of a few localities re-packed by HiGHS) until the
+        # deadline or until the gap to the bound is LNS_GAP
         left = deadline - time.perf_counter()
-        if left > 0.5 and lp.optimal:
+        if left > 0.5:
             repaired = _repair_mip(
                 problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0), lam=lp.lam
             )
@@ -224,7 +226,7 @@ def _repair_mip(
     the capacities left (started from the rounding). With capacity prices `lam`, only the columns whose
     reduced cost (priced score less the case's best, unplaced counting 0) is within REPAIR_MARGIN times
     the median score, and the start's: all of them (30,000 at 10,000 x 100) take HiGHS's presolve
-    past a short limit."""
+    past a short limit. More than REPAIR_COLUMNS columns: the start, untried."""
     from refugio.solutions.matching import highs_solver
 
     fixed = np.full(problem.n_cases, -1, dtype=np.int64)
@@ -243,6 +245,8 @@ def _repair_mip(
         margin = REPAIR_MARGIN * float(np.median(problem.pair_score[positive]))
         keep &= (priced >= best[c] - margin) | (start[c] == loc)
     columns = positive[keep]
+    if len(columns) > REPAIR_COLUMNS:  # HiGHS's presolve alone would outlast the limit
+        return start
     begin = start.copy()
     begin[~free] = -1
     mip = highs_solver.solve_mip(
