@@ -125,6 +125,10 @@ def search(
     weight = np.ones(p.n_localities)
     priced = _Priced(p, lam)
     reduced = priced.reduced
+    # the pair indices of each locality (ascending), so that a sub-problem reads only its localities'
+    order = np.argsort(p.pair_locality, kind="stable")
+    cuts = np.searchsorted(p.pair_locality[order], np.arange(p.n_localities + 1))
+    by_locality = [order[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
     rounds = gains = 0
     limit = sub_limit
     tried: set[tuple[int, ...]] = set()
@@ -139,7 +143,10 @@ def search(
             break
         tried.add(tuple(chosen.tolist()))
         # 0.05 s of the time left kept for building the sub-problem and reading its answer
-        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left - 0.05), margin)
+        of_chosen = np.sort(np.concatenate([by_locality[x] for x in chosen.tolist()]))
+        better, solved = _solve_neighbourhood(
+            p, current, reduced, chosen, min(limit, left - 0.05), margin, of_chosen
+        )
         rounds += 1
         # a sub-problem stopped by its limit: the next gets more time (the limit is wall time, and a
         # loaded machine gives less of it to the process), up to 4 x sub_limit; one solved, less again
@@ -191,22 +198,29 @@ def _solve_neighbourhood(
     chosen: IntArray,
     seconds: float,
     margin: float = np.inf,
+    of_chosen: IntArray | None = None,
 ) -> tuple[IntArray | None, bool]:
     """The movable families of `chosen` and the unplaced ones compatible with them, re-packed exactly by
     HiGHS over those localities on the capacities the others leave there (None when HiGHS found
     nothing), and whether HiGHS solved it (rather than stopping at its limit). A family placed in
     `chosen` is movable when its priced score where it is exceeds its best alternative inside the
-    neighbourhood (another chosen locality, or unplaced at 0) by at most `margin` (infinite: all)."""
+    neighbourhood (another chosen locality, or unplaced at 0) by at most `margin` (infinite: all).
+    `of_chosen`: the indices of the pairs of `chosen`, ascending (found here when not given)."""
     in_n = np.zeros(p.n_localities, dtype=bool)
     in_n[chosen] = True
-    col_in = in_n[p.pair_locality] & (p.pair_score > 0)
+    if of_chosen is None:
+        of_chosen = np.flatnonzero(in_n[p.pair_locality])
+    # every pair index below is one of `of_chosen`: the pairs of other localities play no part
+    col_in = of_chosen[p.pair_score[of_chosen] > 0]
     inside = (current >= 0) & in_n[np.maximum(current, 0)]
     room = p.capacities[chosen].copy()
     if np.isfinite(margin):
-        here = current[p.pair_case] == p.pair_locality  # inside: the others' columns are elsewhere
+        # the families placed inside have their column among these; the others' are elsewhere
+        at = current[p.pair_case[of_chosen]] == p.pair_locality[of_chosen]
+        here = of_chosen[at]
         got = np.full(p.n_cases, np.inf)
         got[p.pair_case[here]] = reduced[here]
-        elsewhere = col_in & ~here
+        elsewhere = col_in[current[p.pair_case[col_in]] != p.pair_locality[col_in]]
         alternative = np.zeros(p.n_cases)  # unplaced
         np.maximum.at(alternative, p.pair_case[elsewhere], reduced[elsewhere])
         stays = inside & (got - alternative > margin)
@@ -216,7 +230,7 @@ def _solve_neighbourhood(
         np.add.at(used, current[stays], p.sizes[stays])
         room -= used[chosen]
     # the unplaced candidates: by their best priced score there, at most CANDIDATES per family placed
-    cand_cols = np.flatnonzero(col_in & (current < 0)[p.pair_case])
+    cand_cols = col_in[current[p.pair_case[col_in]] < 0]
     best = np.full(p.n_cases, -np.inf)
     np.maximum.at(best, p.pair_case[cand_cols], reduced[cand_cols])
     pool = np.flatnonzero(np.isfinite(best))
@@ -225,7 +239,7 @@ def _solve_neighbourhood(
         pool = pool[np.argsort(-best[pool], kind="stable")[:limit]]
     free = inside.copy()
     free[pool] = True
-    cols = np.flatnonzero(col_in & free[p.pair_case])
+    cols = col_in[free[p.pair_case[col_in]]]
     if len(cols) == 0:
         return None, True
     cases = np.flatnonzero(free)
