@@ -12,14 +12,15 @@ load, wall time overstates the work, and the time limits are wall time.
 1. Matching 10,000 cases x 100 localities (family sizes 1-10, most 1-5; children/adults/seniors
    capacities; 70 % of pairs compatible; total capacity 95 % of the demand): refugio's solver ladder
    (`refugio.solutions.matching.solve.match`: LP by column generation, rounding, the repair program,
-   local improvement, then the large-neighbourhood search `matching.lns`) with a 10 s limit, and again
-   with a longer one, beside plain HiGHS MIP on every pair given the same 10 s (its objective and gap at
-   that limit) and the greedy baseline (each case in turn to its best locality with room). Every gap is
-   against the LP bound of the whole problem (column generation, every column priced) or the best proven
-   bound; each ladder run also prints its method (the steps that gained), its own LP bound, reported
-   bound and gap, and how many of the search's sub-problems gained. When the LP does not reach its
-   optimum within its share of the limit (a loaded machine), its bound is the Lagrangian one at the
-   prices it had, well above the LP bound: read the CPU seconds.
+   local improvement, then the large-neighbourhood search `matching.lns` over the cores of four
+   localities at a time) with a 10 s limit, and again with a longer one, beside plain HiGHS MIP on
+   every pair given the same 10 s (its objective and gap at that limit) and the greedy baseline (each
+   case in turn to its best locality with room). Every gap is against the LP bound of the whole problem
+   (column generation, every column priced) or the best proven bound; each ladder run also prints its
+   method (the steps that gained), its own LP bound, reported bound and gap, and how many of the
+   search's sub-problems gained. When the LP does not reach its optimum within its share of the limit
+   (a loaded machine), its bound is the Lagrangian one at the prices it had, well above the LP bound:
+   read the CPU seconds.
 1b. (with `--integrality SECONDS`) is 0.1 % reachable at all: instances of item 1's family small enough
    for HiGHS to prove, 500 x 5 to 2,000 x 20 (100 cases per locality, as item 1), started from the
    ladder: how far below the LP bound the integer optimum lies.

@@ -143,14 +143,18 @@ def solve_mip(
 
 class RestrictedLP:
     """The LP relaxation over a growing set of columns; after `solve`, `x` (per column), the case duals
-    `u` and the capacity duals `lam[locality, dimension]` (both >= 0, prices of a maximisation)."""
+    `u` and the capacity duals `lam[locality, dimension]` (both >= 0, prices of a maximisation).
+    `first_solver`: HiGHS's solver for the first solve ("ipm": interior point with crossover, cheaper
+    on a large first LP); every later solve is the simplex, warm-started from the last basis."""
 
-    def __init__(self, problem: Problem, pairs: IntArray) -> None:
+    def __init__(self, problem: Problem, pairs: IntArray, *, first_solver: str = "simplex") -> None:
+        if first_solver not in ("simplex", "ipm"):
+            raise ValueError(f"first_solver must be 'simplex' or 'ipm', not {first_solver!r}")
         self.problem = problem
         self.pairs = pairs.copy()
         self.h = _highs()
         self.h.passModel(_model(problem, self.pairs, problem.capacities, integer=False))
-        self.h.setOptionValue("solver", "simplex")
+        self.h.setOptionValue("solver", first_solver)
         self.x: FloatArray = np.zeros(len(pairs))
         self.u: FloatArray = np.zeros(problem.n_cases)
         self.lam: FloatArray = np.zeros(problem.capacities.shape)
@@ -178,6 +182,7 @@ class RestrictedLP:
 
         self.h.setOptionValue("time_limit", max(0.05, float(time_limit)))
         self.h.run()
+        self.h.setOptionValue("solver", "simplex")  # later solves start from this basis
         sol = self.h.getSolution()
         self.x = np.asarray(sol.col_value)
         duals = -np.asarray(sol.row_dual)

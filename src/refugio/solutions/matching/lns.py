@@ -1,22 +1,26 @@
 """Large-neighbourhood search of the solver ladder (after the LP, its rounding, repair and local
-improvement): two localities at a time are re-packed whole. Every family placed in them, and the unplaced
-families compatible with one of them (the best by priced score, at most CANDIDATES per family placed
-there), are freed; HiGHS solves that sub-problem (those families over those localities, on their whole
-capacities, started from the current placements, so never worse) within SUB_LIMIT seconds (wall,
-raised while sub-problems stop at their limit: a loaded machine gives the process less of it), and an
+improvement): LOCALITIES localities at a time are re-packed. Their core is freed — every family placed
+there whose priced score (score less the LP's capacity prices) exceeds its best alternative inside the
+neighbourhood (another of the localities, or unplaced at 0) by at most CORE_MARGIN times the median
+score — with the unplaced families compatible with one of them (the best by priced score, at most
+CANDIDATES per family freed); the other families placed there keep their places and their room.
+HiGHS solves that sub-problem (the free families over those localities, on the capacities the others
+leave, started from the current placements, so never worse) within SUB_LIMIT seconds (wall, raised
+while sub-problems stop at their limit: a loaded machine gives the process less of it), and an
 improvement is kept. Families placed elsewhere stay where they are, so the result stays feasible, and a
-family is one column of the sub-problem, so it is never split.
+family is one column of the sub-problem, so it is never split. (Four localities' cores gain more per
+CPU second than two whole localities: measured, decision 0008, stop 26.)
 
 Which localities: the capacity prices `lam` of the LP split the gap between the Lagrangian bound and the
 current value exactly into a part per locality — its unused capacity at its prices, the regret of the
 families placed there (their best priced score less the one they get) and that of the unplaced families
-whose best priced column is there. The locality with the largest part is taken, the other drawn half in
-proportion to the parts, half to its links with the first (the regret of families placed in one whose
-best priced locality is the other), by a seeded generator: the same input gives the same search when
-no sub-problem stops at its time limit. A neighbourhood that gained nothing weighs less the next time.
-Stops at the deadline (checked before each sub-problem, whose limit is the time left less 0.05 s at
-most), when the value reaches `target`, or when a few draws give only neighbourhoods tried since the
-last gain.
+whose best priced column is there. The locality with the largest part is taken, the others drawn one
+by one, half in proportion to the parts, half to their links with those already taken (the regret of
+families placed in one whose best priced locality is the other), by a seeded generator: the same input
+gives the same search when no sub-problem stops at its time limit. A neighbourhood that gained nothing
+weighs less the next time. Stops at the deadline (checked before each sub-problem, whose limit is the
+time left less 0.05 s at most), when the value reaches `target`, or when a few draws give only
+neighbourhoods tried since the last gain.
 Numpy here; HiGHS through refugio.solutions.matching.highs_solver."""
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ import numpy as np
 from refugio.solutions.matching import highs_solver
 from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
 
-LOCALITIES = 2  # localities per neighbourhood
+LOCALITIES = 4  # localities per neighbourhood
+CORE_MARGIN = 0.03  # a family placed there is freed when its margin is at most this x the median score
 SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems stop at it
 CANDIDATES = 1.0  # unplaced families freed at most, per family placed there (best priced score first)
 SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
@@ -102,10 +107,17 @@ def search(
     seed: int = 0,
     localities: int = LOCALITIES,
     sub_limit: float = SUB_LIMIT,
+    core_margin: float | None = CORE_MARGIN,
 ) -> Search:
     """A better (or the same) feasible assignment by `deadline` (perf_counter seconds); stops early at
-    `target` (an objective value). `assignment` is left alone."""
+    `target` (an objective value). `assignment` is left alone. `core_margin`: which families placed in
+    the chosen localities are freed — those whose margin (below) is at most `core_margin` times the
+    median positive score; None frees them all."""
     p = problem
+    if core_margin is not None and core_margin < 0:
+        raise ValueError(f"core_margin must be >= 0 or None, not {core_margin}")
+    positive = p.pair_score[p.pair_score > 0]
+    margin = np.inf if core_margin is None or len(positive) == 0 else core_margin * float(np.median(positive))
     current = assignment.copy()
     value = objective(p, current)
     rng = np.random.default_rng(seed)
@@ -113,6 +125,10 @@ def search(
     weight = np.ones(p.n_localities)
     priced = _Priced(p, lam)
     reduced = priced.reduced
+    # the pair indices of each locality (ascending), so that a sub-problem reads only its localities'
+    order = np.argsort(p.pair_locality, kind="stable")
+    cuts = np.searchsorted(p.pair_locality[order], np.arange(p.n_localities + 1))
+    by_locality = [order[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
     rounds = gains = 0
     limit = sub_limit
     tried: set[tuple[int, ...]] = set()
@@ -127,7 +143,10 @@ def search(
             break
         tried.add(tuple(chosen.tolist()))
         # 0.05 s of the time left kept for building the sub-problem and reading its answer
-        better, solved = _solve_neighbourhood(p, current, reduced, chosen, min(limit, left - 0.05))
+        of_chosen = np.sort(np.concatenate([by_locality[x] for x in chosen.tolist()]))
+        better, solved = _solve_neighbourhood(
+            p, current, reduced, chosen, min(limit, left - 0.05), margin, of_chosen
+        )
         rounds += 1
         # a sub-problem stopped by its limit: the next gets more time (the limit is wall time, and a
         # loaded machine gives less of it to the process), up to 4 x sub_limit; one solved, less again
@@ -173,17 +192,45 @@ def _choose(
 
 
 def _solve_neighbourhood(
-    p: Problem, current: IntArray, reduced: FloatArray, chosen: IntArray, seconds: float
+    p: Problem,
+    current: IntArray,
+    reduced: FloatArray,
+    chosen: IntArray,
+    seconds: float,
+    margin: float = np.inf,
+    of_chosen: IntArray | None = None,
 ) -> tuple[IntArray | None, bool]:
-    """The families of `chosen` and the unplaced ones compatible with them, re-packed exactly by HiGHS
-    over those localities on their whole capacities (None when HiGHS found nothing), and whether HiGHS
-    solved it (rather than stopping at its limit)."""
+    """The movable families of `chosen` and the unplaced ones compatible with them, re-packed exactly by
+    HiGHS over those localities on the capacities the others leave there (None when HiGHS found
+    nothing), and whether HiGHS solved it (rather than stopping at its limit). A family placed in
+    `chosen` is movable when its priced score where it is exceeds its best alternative inside the
+    neighbourhood (another chosen locality, or unplaced at 0) by at most `margin` (infinite: all).
+    `of_chosen`: the indices of the pairs of `chosen`, ascending (found here when not given)."""
     in_n = np.zeros(p.n_localities, dtype=bool)
     in_n[chosen] = True
-    col_in = in_n[p.pair_locality] & (p.pair_score > 0)
+    if of_chosen is None:
+        of_chosen = np.flatnonzero(in_n[p.pair_locality])
+    # every pair index below is one of `of_chosen`: the pairs of other localities play no part
+    col_in = of_chosen[p.pair_score[of_chosen] > 0]
     inside = (current >= 0) & in_n[np.maximum(current, 0)]
+    room = p.capacities[chosen].copy()
+    if np.isfinite(margin):
+        # the families placed inside have their column among these; the others' are elsewhere
+        at = current[p.pair_case[of_chosen]] == p.pair_locality[of_chosen]
+        here = of_chosen[at]
+        got = np.full(p.n_cases, np.inf)
+        got[p.pair_case[here]] = reduced[here]
+        elsewhere = col_in[current[p.pair_case[col_in]] != p.pair_locality[col_in]]
+        alternative = np.zeros(p.n_cases)  # unplaced
+        np.maximum.at(alternative, p.pair_case[elsewhere], reduced[elsewhere])
+        stays = inside & (got - alternative > margin)
+        inside &= ~stays
+        # the families that stay take their room out of the sub-problem's capacities
+        used = np.zeros_like(p.capacities)
+        np.add.at(used, current[stays], p.sizes[stays])
+        room -= used[chosen]
     # the unplaced candidates: by their best priced score there, at most CANDIDATES per family placed
-    cand_cols = np.flatnonzero(col_in & (current < 0)[p.pair_case])
+    cand_cols = col_in[current[p.pair_case[col_in]] < 0]
     best = np.full(p.n_cases, -np.inf)
     np.maximum.at(best, p.pair_case[cand_cols], reduced[cand_cols])
     pool = np.flatnonzero(np.isfinite(best))
@@ -192,7 +239,7 @@ def _solve_neighbourhood(
         pool = pool[np.argsort(-best[pool], kind="stable")[:limit]]
     free = inside.copy()
     free[pool] = True
-    cols = np.flatnonzero(col_in & free[p.pair_case])
+    cols = col_in[free[p.pair_case[col_in]]]
     if len(cols) == 0:
         return None, True
     cases = np.flatnonzero(free)
@@ -205,7 +252,7 @@ def _solve_neighbourhood(
         locality_ids=[p.locality_ids[x] for x in chosen.tolist()],
         dimensions=p.dimensions,
         sizes=p.sizes[cases],
-        capacities=p.capacities[chosen],
+        capacities=room,
         pair_case=case_index[p.pair_case[cols]],
         pair_locality=loc_index[p.pair_locality[cols]],
         pair_score=p.pair_score[cols],

@@ -4,9 +4,12 @@ choose the first columns), rounding of its integral part and repair of the rest.
 left: for problems HiGHS can take whole, local improvement (`improve`: equal families re-deal their
 places, single families move to room) and the exact integer program started from that solution, on the
 columns reduced-cost fixing keeps (those that could still beat it) — "exact" when the gap to the proven
-bound (the LP's, or HiGHS's dual bound when its time ran out) is <= 0.01 %; for larger ones, an integer
-program over the cases the LP split (on the room the others left) and local improvement. Always: the
-objective, the LP bound and the gap. A direct route (`direct_pairs_limit`, off by default: measured no
+bound (the LP's, or HiGHS's dual bound when its time ran out) is <= 0.01 %; for larger ones (their first
+restricted LP solved by interior point, the column generation stopped within LARGE_LP_GAP of the LP
+bound), an integer program over the cases the LP split on the room the others left (their columns
+within REPAIR_MARGIN of their best priced score), local improvement, then the large-neighbourhood
+search (`lns`: the cores of four localities at a time re-packed). Always: the objective, the LP bound
+and the gap. A direct route (`direct_pairs_limit`, off by default: measured no
 faster, decision 0008) skips the column generation, the improvement and the fixing for small problems.
 
 Also the greedy baseline (each case in turn to its best locality with room) and the explanation of a
@@ -34,6 +37,9 @@ LP_SHARE = 0.85  # of the time limit at most for the LP: the rest rounds, repair
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
 IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement (2 s at most)
 LNS_GAP = 1e-3  # the large-neighbourhood search stops this close to the bound (the aim: 0.1 %)
+REPAIR_MARGIN = 0.2  # the repair program's columns: reduced cost within this x the median score
+REPAIR_COLUMNS = 8_000  # a repair program with more columns is not tried (3,000 from the LP's optimum)
+LARGE_LP_GAP = 1e-5  # the large route's column generation stops this close to the LP bound (relative)
 
 
 @dataclass
@@ -83,11 +89,14 @@ def match(
     notes: list[str] = []
     if len(positive) <= min(direct_pairs_limit, exact_pairs_limit):
         return _direct(problem, positive, started, deadline)
-    lp, lp_bound = _column_generation(problem, positive, started + time_limit * LP_SHARE)
+    large = len(positive) > exact_pairs_limit  # the exact route proves 0.01 %: its LP goes to the end
+    lp, lp_bound = _column_generation(
+        problem, positive, started + time_limit * LP_SHARE, tolerance=LARGE_LP_GAP if large else 0.0
+    )
     assignment = _round_and_repair(problem, lp.pairs, lp.x)
     method, bound = "lp-rounding", lp_bound
     left = deadline - time.perf_counter()
-    if len(positive) <= exact_pairs_limit:
+    if not large:
         better = improve.improve(problem, assignment, time.perf_counter() + min(1.0, left * 0.2))
         if objective(problem, better) > objective(problem, assignment) + 1e-9:
             assignment, method = better, "lp-rounding+swaps"
@@ -103,13 +112,16 @@ def match(
                 method = "exact"  # proven: HiGHS's dual bound, even when its time ran out
     else:
         # too large for the whole MIP (HiGHS overruns short limits there): an integer program over the
-        # cases the LP did not place whole, on the capacities their placements left (only from the LP's
-        # optimum: a stopped LP splits too many cases for a program that keeps its limit), local
-        # improvement, then the large-neighbourhood search (localities re-packed whole by HiGHS) until
-        # the deadline or until the gap to the bound is LNS_GAP
+        # cases the LP did not place whole, on the capacities their placements left (at most
+        # REPAIR_COLUMNS columns: an LP stopped far from its optimum splits too many cases for a program
+        # that keeps its limit; one stopped close to it is repaired too), local improvement, then the
+        # large-neighbourhood search (the cores of a few localities re-packed by HiGHS) until the
+        # deadline or until the gap to the bound is LNS_GAP
         left = deadline - time.perf_counter()
-        if left > 0.5 and lp.optimal:
-            repaired = _repair_mip(problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0))
+        if left > 0.5:
+            repaired = _repair_mip(
+                problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0), lam=lp.lam
+            )
             if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
                 assignment, method = repaired, "lp-rounding+repair"
         left = deadline - time.perf_counter()
@@ -201,10 +213,20 @@ def reduced_cost_fixing(
 
 
 def _repair_mip(
-    problem: Problem, positive: IntArray, pairs: IntArray, x: FloatArray, start: IntArray, seconds: float
+    problem: Problem,
+    positive: IntArray,
+    pairs: IntArray,
+    x: FloatArray,
+    start: IntArray,
+    seconds: float,
+    *,
+    lam: FloatArray | None = None,
 ) -> IntArray:
-    """The LP's whole placements fixed; the other cases by HiGHS over all their compatible localities
-    and the capacities left (started from the rounding)."""
+    """The LP's whole placements fixed; the other cases by HiGHS over their compatible localities and
+    the capacities left (started from the rounding). With capacity prices `lam`, only the columns whose
+    reduced cost (priced score less the case's best, unplaced counting 0) is within REPAIR_MARGIN times
+    the median score, and the start's: all of them (30,000 at 10,000 x 100) take HiGHS's presolve
+    past a short limit. More than REPAIR_COLUMNS columns: the start, untried."""
     from refugio.solutions.matching import highs_solver
 
     fixed = np.full(problem.n_cases, -1, dtype=np.int64)
@@ -214,7 +236,17 @@ def _repair_mip(
     free = fixed < 0
     if (room < 0).any() or not free.any():
         return start
-    columns = positive[free[problem.pair_case[positive]]]
+    c, loc = problem.pair_case[positive], problem.pair_locality[positive]
+    keep = free[c]
+    if lam is not None:
+        priced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
+        best = np.zeros(problem.n_cases)
+        np.maximum.at(best, c, priced)
+        margin = REPAIR_MARGIN * float(np.median(problem.pair_score[positive]))
+        keep &= (priced >= best[c] - margin) | (start[c] == loc)
+    columns = positive[keep]
+    if len(columns) > REPAIR_COLUMNS:  # HiGHS's presolve alone would outlast the limit
+        return start
     begin = start.copy()
     begin[~free] = -1
     mip = highs_solver.solve_mip(
@@ -248,8 +280,13 @@ def lagrangian_bound(problem: Problem, pairs: IntArray, lam: FloatArray) -> floa
     return float(best.sum() + (problem.capacities * lam).sum())
 
 
-def _column_generation(problem: Problem, positive: IntArray, deadline: float) -> tuple[Any, float]:
-    """The LP over all `positive` columns, generating them as their reduced cost turns positive."""
+def _column_generation(
+    problem: Problem, positive: IntArray, deadline: float, *, tolerance: float = 0.0
+) -> tuple[Any, float]:
+    """The LP over all `positive` columns, generating them as their reduced cost turns positive. With a
+    `tolerance` > 0 it also stops when an upper bound of the Lagrangian bound at the LP's duals is
+    within that relative distance of the restricted LP's value (a lower bound of the LP bound): the
+    last rounds then move neither (`lp.optimal` is True, meaning optimal within the tolerance)."""
     from refugio.solutions.matching import highs_solver
 
     start = _top_per_case(problem, positive, problem.pair_score[positive], 1)
@@ -263,7 +300,8 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
         start = np.union1d(start, _top_per_case(problem, positive, reduced, INITIAL_COLUMNS))
     else:
         start = _top_per_case(problem, positive, problem.pair_score[positive], INITIAL_COLUMNS)
-    lp = highs_solver.RestrictedLP(problem, start)
+    # a large first LP: interior point (with crossover) is cheaper than the simplex from scratch
+    lp = highs_solver.RestrictedLP(problem, start, first_solver="ipm" if tolerance > 0 else "simplex")
     in_lp = np.zeros(problem.n_pairs, dtype=bool)
     in_lp[start] = True
     while True:
@@ -272,6 +310,13 @@ def _column_generation(problem: Problem, positive: IntArray, deadline: float) ->
         c, loc = problem.pair_case[cand], problem.pair_locality[cand]
         reduced = problem.pair_score[cand] - lp.u[c] - (problem.sizes[c] * lp.lam[loc]).sum(axis=1)
         entering = cand[reduced > 1e-9]
+        if tolerance > 0 and lp.optimal and len(entering) > 0:
+            # u covers the columns in the LP (and unplaced, at 0); the entering ones add their excess
+            excess = np.zeros(problem.n_cases)
+            np.maximum.at(excess, c[reduced > 1e-9], reduced[reduced > 1e-9])
+            above = float(lp.u.sum() + excess.sum() + (problem.capacities * lp.lam).sum())
+            if above - lp.value <= tolerance * max(abs(lp.value), 1e-9):
+                break
         if len(entering) == 0 or time.perf_counter() > deadline - 0.5:
             lp.optimal = lp.optimal and len(entering) == 0  # optimal over every column, not just these
             break

@@ -1,0 +1,151 @@
+"""The large route's core steps (decision 0008, stop 26): the search's core neighbourhoods free only the
+families within a margin of their best alternative (the others keep their places and their room), stay
+feasible and never worsen the incumbent, and are deterministic for a seed; the repair program on the
+columns within a margin of their case's best priced score keeps the start's columns and never worsens
+it; the column generation stopped within a tolerance gives a valid bound that close to the LP bound;
+the first restricted LP by interior point reaches the simplex's value. No database."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from refugio.solutions.matching import highs_solver, improve, lns, problem, solve, synthetic
+
+
+@pytest.fixture(autouse=True)
+def _scipy_loaded() -> None:
+    improve.load()  # a cold import of scipy can take seconds on a busy machine: not in a time limit
+
+
+def _lp(p: problem.Problem, tolerance: float = 0.0) -> tuple[highs_solver.RestrictedLP, float]:
+    positive = np.nonzero(p.pair_score > 0)[0]
+    lp, bound = solve._column_generation(p, positive, time.perf_counter() + 60, tolerance=tolerance)
+    return lp, bound
+
+
+def test_families_beyond_the_margin_keep_their_places() -> None:
+    # X and Y hold 2 people each. A scores 0.9 in X and 0.1 in Y (margin 0.8 at zero prices): it stays.
+    # B scores 0.5 in X and 0.45 in Y (margin 0.05): it is freed, and so is the unplaced C, who scores
+    # 0.6 in X only. The best re-packing of the free ones on the room A leaves: C in X, B in Y.
+    p = problem.build(
+        cases=[("A", [0, 1, 0]), ("B", [0, 1, 0]), ("C", [0, 1, 0])],
+        localities=[("X", [2]), ("Y", [1])],
+        scores=[("A", "X", 0.9), ("A", "Y", 0.1), ("B", "X", 0.5), ("B", "Y", 0.45), ("C", "X", 0.6)],
+        dimensions=problem.DIMENSIONS_1,
+    )
+    current = np.array([0, 0, -1])
+    reduced = p.pair_score.copy()  # zero prices
+    chosen = np.array([0, 1])
+    better, solved = lns._solve_neighbourhood(p, current, reduced, chosen, 5.0, margin=0.1)
+    assert solved and better is not None
+    assert better.tolist() == [0, 1, 0]
+    # a margin of 0 frees only families with no better alternative than where they are: B stays in X
+    # (its margin 0.05 > 0) and so does A; C finds no room
+    kept, _solved = lns._solve_neighbourhood(p, current, reduced, chosen, 5.0, margin=0.0)
+    assert kept is not None and kept.tolist() == [0, 0, -1]
+
+
+def test_core_search_is_feasible_and_never_worse() -> None:
+    p = synthetic.problem(400, 10, seed=7)
+    lp, _bound = _lp(p)
+    for start in (solve.greedy(p), solve._round_and_repair(p, lp.pairs, lp.x)):
+        before = start.copy()
+        found = lns.search(p, start, lp.lam, time.perf_counter() + 20, seed=1)
+        assert start.tolist() == before.tolist()  # the incumbent given is left alone
+        assert problem.violations(p, found.assignment) == []
+        assert problem.objective(p, found.assignment) >= problem.objective(p, start) - 1e-9
+        placed = found.assignment >= 0  # whole families: the members placed are the families' members
+        used = problem.usage(p, found.assignment).sum(axis=0)
+        assert used.tolist() == p.sizes[placed].sum(axis=0).tolist()
+
+
+def test_core_search_gains_from_greedy() -> None:
+    p = synthetic.problem(300, 8, seed=4)
+    lp, _bound = _lp(p)
+    start = solve.greedy(p)
+    found = lns.search(p, start, lp.lam, time.perf_counter() + 30, core_margin=lns.CORE_MARGIN)
+    assert found.gains >= 1
+    assert problem.objective(p, found.assignment) > problem.objective(p, start) + 1e-6
+
+
+def test_core_search_is_deterministic() -> None:
+    # every sub-problem solved well within its limit: the search ends when no neighbourhood gains
+    p = synthetic.problem(120, 6, seed=3)
+    lp, _bound = _lp(p)
+    start = solve.greedy(p)
+    runs = [
+        lns.search(p, start, lp.lam, time.perf_counter() + 120, sub_limit=30, localities=3, seed=5)
+        for _ in range(2)
+    ]
+    assert runs[0].assignment.tolist() == runs[1].assignment.tolist()
+    assert (runs[0].rounds, runs[0].gains) == (runs[1].rounds, runs[1].gains)
+
+
+def test_a_negative_core_margin_is_refused() -> None:
+    p = synthetic.problem(50, 3, seed=1)
+    lp, _bound = _lp(p)
+    with pytest.raises(ValueError, match="core_margin"):
+        lns.search(p, solve.greedy(p), lp.lam, time.perf_counter() + 5, core_margin=-0.1)
+
+
+def test_repair_on_the_columns_near_their_best_keeps_the_start() -> None:
+    p = synthetic.problem(600, 12, seed=2)
+    lp, _bound = _lp(p)
+    positive = np.nonzero(p.pair_score > 0)[0]
+    start = solve._round_and_repair(p, lp.pairs, lp.x)
+    repaired = solve._repair_mip(p, positive, lp.pairs, lp.x, start, 10.0, lam=lp.lam)
+    assert problem.violations(p, repaired) == []
+    assert problem.objective(p, repaired) >= problem.objective(p, start) - 1e-9
+    # the LP's whole placements stay where they are
+    whole = lp.pairs[lp.x > 1 - 1e-6]
+    assert (repaired[p.pair_case[whole]] == p.pair_locality[whole]).all()
+
+
+def test_column_generation_within_a_tolerance_gives_a_valid_close_bound() -> None:
+    p = synthetic.problem(2000, 20, seed=1)
+    exact_lp, exact = _lp(p)
+    assert exact_lp.optimal
+    near_lp, near = _lp(p, tolerance=1e-5)
+    assert near_lp.optimal  # within the tolerance
+    assert near >= exact - 1e-6 * abs(exact)  # still an upper bound: the LP bound is below it
+    assert near <= exact * (1 + 1e-5) + 1e-9
+    assert len(near_lp.pairs) <= len(exact_lp.pairs)
+
+
+def test_the_first_lp_by_interior_point_reaches_the_simplex_value() -> None:
+    p = synthetic.problem(500, 10, seed=3)
+    positive = np.nonzero(p.pair_score > 0)[0]
+    start = solve._top_per_case(p, positive, p.pair_score[positive], 3)
+    values = []
+    for first in ("simplex", "ipm"):
+        lp = highs_solver.RestrictedLP(p, start, first_solver=first)
+        assert lp.solve(60)
+        values.append(lp.value)
+        lp.add(positive[~np.isin(positive, start)][:50])  # later solves: the simplex, warm
+        assert lp.solve(60)
+    assert values[0] == pytest.approx(values[1], rel=1e-7)
+    with pytest.raises(ValueError, match="first_solver"):
+        highs_solver.RestrictedLP(p, start, first_solver="barrier")
+
+
+def test_the_large_route_names_its_steps_and_keeps_the_bound() -> None:
+    p = synthetic.problem(1500, 15, seed=8)
+    r = solve.match(p, time_limit=20, exact_pairs_limit=0)
+    assert problem.violations(p, r.assignment) == []
+    assert r.method.startswith("lp-rounding") and len(r.method) <= 30
+    _lp_exact, exact = _lp(p)
+    assert r.bound >= exact - 1e-6 * abs(exact)  # the reported bound is valid
+    assert r.objective <= r.bound + 1e-9
+
+
+def test_a_repair_program_past_its_size_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = synthetic.problem(600, 12, seed=2)
+    lp, _bound = _lp(p)
+    positive = np.nonzero(p.pair_score > 0)[0]
+    start = solve._round_and_repair(p, lp.pairs, lp.x)
+    monkeypatch.setattr(solve, "REPAIR_COLUMNS", 0)
+    same = solve._repair_mip(p, positive, lp.pairs, lp.x, start, 10.0, lam=lp.lam)
+    assert same is start  # not tried: HiGHS's presolve alone would outlast a short limit
