@@ -138,8 +138,8 @@ def _registered_candidates(
 ) -> list[index.Indexed]:
     """Registered, active people of the operation sharing a blocking key with a record of the batch."""
     wanted: dict[str, set[str]] = defaultdict(set)
-    for row in batch.rows():
-        for kind, value in index.probe_keys(row):
+    for i in range(len(batch)):
+        for kind, value in index.probe_keys(batch.row(i)):
             wanted[kind].add(value)
     hits: dict[uuid.UUID, int] = defaultdict(int)
     for kind, values in wanted.items():
@@ -158,23 +158,23 @@ def _registered_candidates(
                     hits[iid] += 1
     out: list[index.Indexed] = []
     ids = sorted(hits)
+    columns = (
+        DedupPerson.individual_id,
+        DedupPerson.operation_id,
+        DedupPerson.household_id,
+        DedupPerson.site_id,
+        DedupPerson.status,
+        DedupPerson.version,
+        DedupPerson.prepared,
+    )
     for start in range(0, len(ids), KEY_CHUNK):
-        for p in session.scalars(
-            select(DedupPerson).where(
+        # plain rows, not ORM objects: a batch of a million may bring as many registered people
+        for p in session.execute(
+            select(*columns).where(
                 DedupPerson.individual_id.in_(ids[start : start + KEY_CHUNK]), DedupPerson.status == "active"
             )
         ):
-            out.append(
-                index.Indexed(
-                    p.individual_id,
-                    p.operation_id,
-                    p.household_id,
-                    p.site_id,
-                    p.status,
-                    p.version,
-                    p.prepared,
-                )
-            )
+            out.append(index.Indexed(*p))
     return out
 
 

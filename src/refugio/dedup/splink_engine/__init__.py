@@ -490,26 +490,40 @@ class SplinkEngine:
         threshold_weight: float,
         restrict_to: set[str] | None = None,
     ) -> list[ScoredPair]:
-        """Scored pairs at or above the threshold (only pairs touching `restrict_to` when given)."""
+        """Scored pairs at or above the threshold (only pairs touching `restrict_to` when given: on
+        DuckDB the other pairs are not even scored). The blocking keys' blocks are chosen on all the
+        records whether or not `restrict_to` is given, so it changes no pair that touches it."""
         if len(records) < 2:
             return []
-        pairs = self._predict_all(records, model, threshold_weight)
+        pairs = self._predict_all(records, model, threshold_weight, restrict_to)
         if restrict_to is None:
             return pairs
         return [p for p in pairs if p.left_id in restrict_to or p.right_id in restrict_to]
 
     def _predict_all(
-        self, records: Records, model: LinkageModel, threshold_weight: float
+        self,
+        records: Records,
+        model: LinkageModel,
+        threshold_weight: float,
+        restrict_to: set[str] | None = None,
     ) -> list[ScoredPair]:
         """The blocked pairs scored: on DuckDB by the desk's scorer (one scoring path, see
-        `scoring`), on Spark by Splink (the same comparisons, no term frequencies)."""
+        `scoring`; with `restrict_to`, only the pairs touching it), on Spark by Splink (the same
+        comparisons, no term frequencies; all the pairs)."""
         if self.name != "spark":
             import pyarrow as pa
 
             table = _pa_table(records, blocking=True)
             table = table.append_column("bk_row", pa.array(range(table.num_rows), pa.int64()))
+            if restrict_to is not None:
+                probe = [i in restrict_to for i in records.columns["unique_id"]]
+                table = table.append_column("bk_probe", pa.array(probe, pa.bool_()))
             return self._scorer(model).score_blocked(
-                table, blocking_rules(), min_weight=threshold_weight, threads=self.threads
+                table,
+                blocking_rules(),
+                min_weight=threshold_weight,
+                threads=self.threads,
+                probes=restrict_to is not None,
             )
         linker = self._linker(self._db_api(), records, model)
         df = linker.inference.predict(threshold_match_weight=threshold_weight, warning_mode="never")

@@ -161,15 +161,24 @@ class _PairScorer:
         return out
 
     def score_blocked(
-        self, records: Any, rules: list[str], *, min_weight: float, threads: int | None = None
+        self,
+        records: Any,
+        rules: list[str],
+        *,
+        min_weight: float,
+        threads: int | None = None,
+        probes: bool = False,
     ) -> list[ScoredPair]:
         """The pairs of `records` (Arrow, prepared columns with the `bk_*` blocking keys and `bk_row`)
         that a blocking rule (`l.<key> = r.<key>`) joins, scored by the same SQL as `score`; those at
-        or above `min_weight`."""
+        or above `min_weight`. With `probes`, `records` has a boolean column `bk_probe` and only the
+        pairs with at least one probe are joined and scored (a batch screened against candidates: two
+        candidates are never compared with each other)."""
         pair_cols = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in COLUMNS)
+        touching = " AND (l.bk_probe OR r.bk_probe)" if probes else ""
         joins = " UNION ".join(
             "SELECT least(l.bk_row, r.bk_row) AS a, greatest(l.bk_row, r.bk_row) AS b "
-            f"FROM recs AS l JOIN recs AS r ON {rule} AND l.bk_row <> r.bk_row"
+            f"FROM recs AS l JOIN recs AS r ON {rule} AND l.bk_row <> r.bk_row{touching}"
             for rule in rules
         )
         source = (
