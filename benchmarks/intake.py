@@ -353,7 +353,7 @@ def least_compute(url: str, csv_path: Path, checks: int = 20) -> dict[str, Any]:
 
     engine = make_engine(url)
     sessions = session_factory(engine)
-    field_keys.install(engine, sessions, csv_path.with_suffix(".keys"))
+    field_keys.install(engine, csv_path.with_suffix(".keys"))
     with unit_of_work(sessions) as s:  # the data keys are loaded at the start of a unit of work
         site_rows = s.execute(select(Site.code, Site.id, Site.operation_id)).all()
         ruleset = active_ruleset(s)
@@ -611,7 +611,7 @@ def run_import(
     sessions = session_factory(engine)
     # phones are encrypted at rest: the engine gets its field cipher as refugio.main.build gives it
     # (a new master key beside the file, removed with the benchmark's working directory)
-    field_keys.install(engine, sessions, keys or csv_path.with_suffix(".keys"))
+    field_keys.install(engine, keys or csv_path.with_suffix(".keys"))
     site_id = _site_of(engine) if prebuilt else seed_operation(engine)
     before: dict[str, float] = {}
     if registry_csv is not None:
@@ -684,7 +684,7 @@ def build_registry(url: str, registry_csv: Path, keys: Path) -> dict[str, Any]:
 
     engine = make_engine(url)
     sessions = session_factory(engine)
-    field_keys.install(engine, sessions, keys)
+    field_keys.install(engine, keys)
     site_id = seed_operation(engine)
     t = time.perf_counter()
     _import_and_commit(sessions, registry_csv, site_id, EventBus())
@@ -743,10 +743,12 @@ def import_in_child(
     extra += ["--build-registry"] if build else []
     out = subprocess.run(
         [sys.executable, __file__, "--child", "--url", url, "--csv", str(csv_path), *extra],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:  # say why: the child's own error, not only its exit status
+        sys.stderr.write(out.stderr[-4000:])
+        raise SystemExit(f"the benchmark's child process failed (exit status {out.returncode})")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -188,7 +188,7 @@ def build(settings: Settings | None = None) -> Container:
         sessions=sessions,
         keyring=Keyring(settings.secrets_path),
         retention=retention_policy(settings),
-        field_keys=field_keys.install(engine, sessions, key_file),
+        field_keys=field_keys.install(engine, key_file),
     )
 
 

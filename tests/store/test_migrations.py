@@ -228,7 +228,6 @@ def test_concurrent_upgrades_do_not_collide(db_url: str, engine: Engine) -> None
 def test_name_index_is_built_from_the_name_tokens_and_taken_back(engine: Engine, tmp_path: Path) -> None:
     """Revision 0007 builds `name_search` from `name_token` in SQL, and its downgrade gives the tokens
     back: the documents it builds are those the service writes, and search works on them."""
-    from sqlalchemy.orm import sessionmaker
     from tests.helpers import household_payload
 
     from refugio.registration import name_index, queries
@@ -238,7 +237,7 @@ def test_name_index_is_built_from_the_name_tokens_and_taken_back(engine: Engine,
     from refugio.security import field_keys
     from refugio.security.principals import SYSTEM
 
-    keys = field_keys.install(engine, sessionmaker(engine), tmp_path / "field.keys")  # phones are encrypted
+    keys = field_keys.install(engine, tmp_path / "field.keys")  # phones are encrypted
     migrate.upgrade(engine)
     keys.prepare()
     with Session(engine) as s:

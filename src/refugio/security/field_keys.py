@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, column, func, inspect, select, table, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from refugio.core import clock
 from refugio.security.field_crypto import (
@@ -49,6 +48,7 @@ from refugio.store.encrypted import (
     canonical_row_id,
     register_cipher,
 )
+from refugio.store.engine import before_begin
 
 KEY_FILE = "field-master.keys"
 REFRESH_SECONDS = 60.0
@@ -236,7 +236,7 @@ def _wrapping_versions(engine: Engine) -> set[int] | None:
 CIPHER_INFO_KEY = "refugio.field_cipher"  # in each connection's info: how migrations find the cipher
 
 
-def install(engine: Engine, sessions: sessionmaker[Session], path: Path) -> FieldKeys:
+def install(engine: Engine, path: Path) -> FieldKeys:
     """Load the field master key for `engine` (see the module docstring) and register its cipher."""
     from sqlalchemy import event
 
@@ -270,10 +270,22 @@ def install(engine: Engine, sessions: sessionmaker[Session], path: Path) -> Fiel
     engine.pool.dispose()  # the probe's connection was pooled without the cipher in its info
     register_cipher(engine.dialect, keys)
 
-    def before_work(_session: Session, _transaction: Any, _connection: Connection) -> None:
-        keys.prepare()
+    preparing = threading.local()
 
-    event.listen(sessions, "after_begin", before_work)
+    def prepare_first(_connection: Connection) -> None:
+        # before the connection's own BEGIN (`store.engine.before_begin`), so that the keys a fresh
+        # database lacks are created on another connection while this one holds no lock — after an
+        # SQLite `BEGIN IMMEDIATE` that other connection would wait for this one's lock (10 s, then
+        # refused). The connections `prepare` opens itself begin too: not again from there.
+        if getattr(preparing, "active", False):
+            return
+        preparing.active = True
+        try:
+            keys.prepare()
+        finally:
+            preparing.active = False
+
+    before_begin(engine, prepare_first)
     return keys
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +105,23 @@ def stale_snapshot(exc: BaseException) -> bool:
     return bool(getattr(getattr(exc, "orig", None) or exc, _STALE, False))
 
 
+# SQLite engines made here: what runs when one of their connections begins a transaction, before its BEGIN
+_Hook = Callable[[Connection], None]
+_BEFORE_BEGIN: weakref.WeakKeyDictionary[Engine, list[_Hook]] = weakref.WeakKeyDictionary()
+
+
+def before_begin(engine: Engine, hook: Callable[[Connection], None]) -> None:
+    """Run `hook(connection)` whenever a connection of `engine` begins a transaction — on SQLite before
+    the BEGIN is sent (SQLAlchemy's own `insert=True` did not put a listener ahead of the engine's here),
+    so that the hook can still write on another connection when the BEGIN is `BEGIN IMMEDIATE` and would
+    hold the write lock; elsewhere as an ordinary `begin` listener."""
+    hooks = _BEFORE_BEGIN.get(engine)
+    if hooks is None:
+        event.listen(engine, "begin", hook)
+    else:
+        hooks.append(hook)
+
+
 def begin_raw(raw: Any) -> None:
     """Begin a transaction on a raw DB-API connection taken from an engine (`engine.raw_connection()`):
     on SQLite the driver's own BEGIN is off (above), so without this every statement of a raw
@@ -128,7 +147,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             json_deserializer=jsontext.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        hooks: list[Callable[[Connection], None]] = []
+        _BEFORE_BEGIN[engine] = hooks
+
+        def begin(conn: Connection) -> None:
+            for hook in hooks:
+                hook(conn)
+            _sqlite_begin(conn)
+
+        event.listen(engine, "begin", begin)
         event.listen(engine, "before_cursor_execute", _sqlite_count)
         event.listen(engine, "handle_error", _sqlite_mark_stale)
         return engine
