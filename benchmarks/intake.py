@@ -513,11 +513,12 @@ def _import_and_commit(sessions: Any, csv_path: Path, site_id: Any, events: Any)
 def _sync_index(sessions: Any) -> float:
     """Seconds to bring deduplication's index up to date (`dedup.index.sync`)."""
     from refugio.dedup import index
-    from refugio.store.uow import unit_of_work
+    from refugio.store.uow import retrying
 
     t = time.perf_counter()
-    with unit_of_work(sessions) as s:
-        index.sync(s)
+    # as the application's callers do (the import's background linkage may be writing at the same time:
+    # on SQLite a unit of work whose snapshot its commit made stale is run again)
+    retrying(sessions, index.sync)
     return time.perf_counter() - t
 
 
@@ -526,13 +527,15 @@ def _train_model(sessions: Any, site_id: Any) -> float:
     an operation with a registry has one: the first linkage would otherwise train it)."""
     from refugio.dedup import service as dedup
     from refugio.registration.models import Site
-    from refugio.store.uow import unit_of_work
+    from refugio.store.uow import retrying
 
-    t = time.perf_counter()
-    with unit_of_work(sessions) as s:
+    def train(s: Any) -> None:
         site = s.get(Site, site_id)
         assert site is not None
         dedup.train_model(s, actor=ADMIN, operation_id=site.operation_id)
+
+    t = time.perf_counter()
+    retrying(sessions, train)
     return time.perf_counter() - t
 
 
