@@ -227,7 +227,9 @@ def test_snapshot_equals_full_recomputation_after_random_writes(
         _assert_in_step(container, "a merge")
         _import(container, seeded, tmp_path)
         _assert_in_step(container, "an import")
-        with unit_of_work(container.sessions) as s:
+        # a writer that reads first, beside the import's background linkage: the write lock at once (on
+        # SQLite a deferred unit of work would be refused when the linkage commits after it read)
+        with unit_of_work(container.sessions, immediate=True) as s:
             before = snapshot.generation(s)
             everyone = s.scalar(select(text("count(*)")).select_from(Individual))
             assert snapshot.rebuild(s) == everyone

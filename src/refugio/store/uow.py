@@ -69,9 +69,9 @@ def after_transaction(session: Session, work: Callable[[Session], None]) -> None
 def _run_after(factory: sessionmaker[Session], session: Session) -> None:
     for work in session.info.pop(AFTER_KEY, []):
         try:
-            with factory() as own:
-                work(own)
-                own.commit()
+            # run again when SQLite refused it for a stale snapshot (another writer — an import's
+            # background linkage — committed after it read): a statistics refresh must not be lost so
+            retrying(factory, work)
         except Exception:  # never mask the caller's outcome; say that the follow-up was lost
             log.exception("a follow-up of a unit of work failed")
 

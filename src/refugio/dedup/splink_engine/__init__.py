@@ -451,6 +451,8 @@ class SplinkEngine:
     def _reestimate_prior(linker: Any, records: Records, notes: list[str]) -> None:
         """The prior from `PRIOR_RULE`, with the recall the trained m probabilities give it."""
         spec = linker.misc.save_model_to_json()
+        from refugio.dedup.splink_engine.recall import rule_recall
+
         recall = rule_recall(spec, records)
         if recall is None or recall < MIN_PRIOR_RECALL:
             shown = "unknown" if recall is None else f"{recall:.3f}"
@@ -582,28 +584,3 @@ class SplinkEngine:
             label = min(levels, key=lambda lv: abs(lv[1] - w))[0] if levels else ""
             contributions.append(Contribution(name, label, round(w, 3)))
         return ScoredPair(a, b, float(row["match_weight"]), tuple(contributions))
-
-
-def rule_recall(spec: dict[str, Any], records: Records) -> float | None:
-    """The share of true matches that agree on `PRIOR_RULE`, as the trained model states it.
-
-    For each condition of the rule: the share of record pairs in which both records hold the column
-    (missing values taken as unrelated to being the same person) times the summed m probabilities of
-    the levels in which the condition holds; the conditions taken as independent given a match.
-    None when a level has no m probability or there are fewer than two records."""
-    m: dict[tuple[str, str], float] = {}
-    for comp in spec["comparisons"]:
-        for lvl in comp["comparison_levels"]:
-            value = lvl.get("m_probability")
-            if isinstance(value, int | float) and not lvl.get("is_null_level"):
-                m[(comp["output_column_name"], str(lvl.get("label_for_charts")))] = float(value)
-    n = len(records)
-    if n < 2:
-        return None
-    recall = 1.0
-    for comparison, labels, column in PRIOR_RULE_LEVELS:
-        if any((comparison, label) not in m for label in labels):
-            return None
-        present = sum(1 for v in records.columns[column] if v is not None and v != "") / n
-        recall *= present * present * min(1.0, sum(m[(comparison, label)] for label in labels))
-    return recall
