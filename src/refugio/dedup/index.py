@@ -79,6 +79,18 @@ class Indexed:
     prepared: dict[str, Any]
 
 
+# the columns of `Indexed`, in its order: read as plain rows (`Indexed(*row)`), not ORM objects
+INDEXED_COLUMNS = (
+    DedupPerson.individual_id,
+    DedupPerson.operation_id,
+    DedupPerson.household_id,
+    DedupPerson.site_id,
+    DedupPerson.status,
+    DedupPerson.version,
+    DedupPerson.prepared,
+)
+
+
 def keys_of(row: dict[str, Any]) -> set[tuple[str, str]]:
     """The blocking keys of a prepared row."""
     keys: set[tuple[str, str]] = set()
@@ -425,15 +437,9 @@ def candidates(
     for start in range(0, len(ranked), CHUNK):
         chunk = ranked[start : start + CHUNK]
         rows = session.execute(  # columns, not ORM objects: a few hundred rows per desk check
-            select(
-                DedupPerson.individual_id,
-                DedupPerson.operation_id,
-                DedupPerson.household_id,
-                DedupPerson.site_id,
-                DedupPerson.status,
-                DedupPerson.version,
-                DedupPerson.prepared,
-            ).where(DedupPerson.individual_id.in_(chunk), DedupPerson.status == "active")
+            select(*INDEXED_COLUMNS).where(
+                DedupPerson.individual_id.in_(chunk), DedupPerson.status == "active"
+            )
         )
         out.extend(Indexed(*row) for row in rows)
     return out

@@ -158,15 +158,7 @@ def _registered_candidates(
                     hits[iid] += 1
     out: list[index.Indexed] = []
     ids = sorted(hits)
-    columns = (
-        DedupPerson.individual_id,
-        DedupPerson.operation_id,
-        DedupPerson.household_id,
-        DedupPerson.site_id,
-        DedupPerson.status,
-        DedupPerson.version,
-        DedupPerson.prepared,
-    )
+    columns = index.INDEXED_COLUMNS
     for start in range(0, len(ids), KEY_CHUNK):
         # plain rows, not ORM objects: a batch of a million may bring as many registered people
         for p in session.execute(

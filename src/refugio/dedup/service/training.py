@@ -77,15 +77,7 @@ def _operation_people(
     random (`seed`) from their ids, so that only the sample's prepared rows are read (a model of a
     million people is trained on a few hundred thousand without holding the million in memory)."""
     active = (DedupPerson.operation_id == operation_id, DedupPerson.status == "active")
-    columns = (
-        DedupPerson.individual_id,
-        DedupPerson.operation_id,
-        DedupPerson.household_id,
-        DedupPerson.site_id,
-        DedupPerson.status,
-        DedupPerson.version,
-        DedupPerson.prepared,
-    )
+    columns = index.INDEXED_COLUMNS
     if sample is not None:
         ids = list(
             session.scalars(
