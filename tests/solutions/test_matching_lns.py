@@ -64,12 +64,12 @@ def test_the_target_stops_the_search() -> None:
 
 
 def test_deterministic_for_a_seed() -> None:
-    # small enough that every sub-problem is solved to optimality well within its limit: the search
+    # one worker (with two, the order in which sub-problems finish changes the draws); small enough that every sub-problem is solved to optimality well within its limit: the search
     # ends when no neighbourhood gains, not at the deadline
     p = synthetic.problem(80, 4, seed=2)
     start, lam = _start(p)
-    first = lns.search(p, start, lam, time.perf_counter() + 60, sub_limit=20)
-    second = lns.search(p, start, lam, time.perf_counter() + 60, sub_limit=20)
+    first = lns.search(p, start, lam, time.perf_counter() + 60, sub_limit=20, workers=1)
+    second = lns.search(p, start, lam, time.perf_counter() + 60, sub_limit=20, workers=1)
     assert first.assignment.tolist() == second.assignment.tolist()
     assert (first.rounds, first.gains) == (second.rounds, second.gains)
 
@@ -101,3 +101,76 @@ def test_the_method_fits_the_stored_column() -> None:
 
     width = MatchingRun.__table__.c.method.type.length
     assert width is not None and len("lp-rounding+repair+swaps+lns") <= width
+
+
+def test_two_workers_solve_disjoint_sub_problems_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # each sub-problem waits a little so that two are running together; those running at the same time
+    # share no locality and no family, and the merged result is feasible and never worse
+    import threading
+
+    p = synthetic.problem(400, 12, seed=5)
+    start, lam = _start(p)
+    lock = threading.Lock()
+    running: list[lns._Neighbourhood] = []
+    overlaps: list[tuple[set[int], set[int]]] = []
+    most = [0]
+    solve_one = lns._Neighbourhood.solve
+
+    def watched(self: lns._Neighbourhood, seconds: float):  # type: ignore[no-untyped-def]
+        with lock:
+            for other in running:
+                overlaps.append(
+                    (
+                        set(self.chosen.tolist()) & set(other.chosen.tolist()),
+                        set(self.cases.tolist()) & set(other.cases.tolist()),
+                    )
+                )
+            running.append(self)
+            most[0] = max(most[0], len(running))
+        try:
+            time.sleep(0.05)
+            return solve_one(self, seconds)
+        finally:
+            with lock:
+                running.remove(self)
+
+    monkeypatch.setattr(lns._Neighbourhood, "solve", watched)
+    found = lns.search(p, start, lam, time.perf_counter() + 20, workers=2)
+    assert most[0] == 2 and overlaps
+    assert all(not locs and not cases for locs, cases in overlaps)
+    assert problem.violations(p, found.assignment) == []
+    assert problem.objective(p, found.assignment) >= problem.objective(p, start) - 1e-9
+    placed = found.assignment >= 0
+    assert problem.usage(p, found.assignment).sum(axis=0).tolist() == p.sizes[placed].sum(axis=0).tolist()
+
+
+def test_a_stalled_search_starts_again_wider(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one worker, every sub-problem solved: when no draw is new the search starts again (weights
+    # forgotten) one locality wider, at most RESTARTS times, then stops well before its deadline
+    p = synthetic.problem(80, 4, seed=2)
+    start, lam = _start(p)
+    widths: list[int] = []
+    build = lns._neighbourhood
+
+    def watched(q, current, reduced, chosen, *args):  # type: ignore[no-untyped-def]
+        widths.append(len(chosen))
+        return build(q, current, reduced, chosen, *args)
+
+    monkeypatch.setattr(lns, "_neighbourhood", watched)
+    runs = {}
+    for restarts in (0, 2):
+        monkeypatch.setattr(lns, "RESTARTS", restarts)
+        widths.clear()
+        found = lns.search(p, start, lam, time.perf_counter() + 60, sub_limit=20, workers=1, localities=2)
+        runs[restarts] = (set(widths), found.rounds)
+        assert problem.violations(p, found.assignment) == []
+        assert problem.objective(p, found.assignment) >= problem.objective(p, start) - 1e-9
+    assert runs[0][0] == {2}
+    assert runs[2][0] == {2, 3, 4} and runs[2][1] > runs[0][1]
+
+
+def test_zero_workers_are_refused() -> None:
+    p = synthetic.problem(50, 3, seed=1)
+    start, lam = _start(p)
+    with pytest.raises(ValueError, match="workers"):
+        lns.search(p, start, lam, time.perf_counter() + 5, workers=0)

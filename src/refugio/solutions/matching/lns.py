@@ -8,37 +8,49 @@ HiGHS solves that sub-problem (the free families over those localities, on the c
 leave, started from the current placements, so never worse) within SUB_LIMIT seconds (wall, raised
 while sub-problems stop at their limit: a loaded machine gives the process less of it), and an
 improvement is kept. Families placed elsewhere stay where they are, so the result stays feasible, and a
-family is one column of the sub-problem, so it is never split. (Four localities' cores gain more per
-CPU second than two whole localities: measured, decision 0008, stop 26.)
+family is one column of the sub-problem, so it is never split. (Cores of four or five localities gain
+more per CPU second than two whole localities: measured, decision 0008, stops 26 and 27.)
+
+WORKERS sub-problems are solved at once, each in a thread (HiGHS releases the GIL), on disjoint
+localities and disjoint families: a sub-problem's families are those placed in its localities and
+unplaced ones no other running sub-problem holds, and its result moves only them, only within its
+localities or out of them, so each result merges with whatever finished meanwhile and stays feasible.
 
 Which localities: the capacity prices `lam` of the LP split the gap between the Lagrangian bound and the
 current value exactly into a part per locality — its unused capacity at its prices, the regret of the
 families placed there (their best priced score less the one they get) and that of the unplaced families
-whose best priced column is there. The locality with the largest part is taken, the others drawn one
-by one, half in proportion to the parts, half to their links with those already taken (the regret of
-families placed in one whose best priced locality is the other), by a seeded generator: the same input
-gives the same search when no sub-problem stops at its time limit. A neighbourhood that gained nothing
-weighs less the next time. Stops at the deadline (checked before each sub-problem, whose limit is the
-time left less 0.05 s at most), when the value reaches `target`, or when a few draws give only
-neighbourhoods tried since the last gain.
+whose best priced column is there. The locality with the largest part is taken, the others drawn one by
+one, half in proportion to the parts, half to their links with those already taken (the regret of
+families placed in one whose best priced locality is the other; the localities of running sub-problems
+left out), by a seeded generator: with one worker, the same input gives the same search when no
+sub-problem stops at its time limit (with more, the order in which they finish changes what is drawn
+next). A neighbourhood that gained nothing weighs less the next time. When a few draws give only
+neighbourhoods tried since the last gain, the search starts again with every weight at 1 and one
+locality more per neighbourhood (at most RESTARTS times: from such a local optimum a fresh search still
+gains, measured); it stops then, at the deadline (checked before each sub-problem, whose limit is the
+time left less 0.05 s at most), or when the value reaches `target`.
 Numpy here; HiGHS through refugio.solutions.matching.highs_solver."""
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
 
 from refugio.solutions.matching import highs_solver
-from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
+from refugio.solutions.matching.problem import BoolArray, FloatArray, IntArray, Problem, objective, usage
 
-LOCALITIES = 4  # localities per neighbourhood
+LOCALITIES = 5  # localities per neighbourhood (one more at each restart)
 CORE_MARGIN = 0.03  # a family placed there is freed when its margin is at most this x the median score
 SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems stop at it
 CANDIDATES = 1.0  # unplaced families freed at most, per family placed there (best priced score first)
 SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
 TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh this much more times
+WORKERS = max(1, min(2, os.cpu_count() or 1))  # sub-problems solved at once (HiGHS frees the GIL)
+RESTARTS = 2  # when every draw gives a neighbourhood tried: weights and tried ones forgotten, k + 1
 
 
 @dataclass
@@ -108,14 +120,19 @@ def search(
     localities: int = LOCALITIES,
     sub_limit: float = SUB_LIMIT,
     core_margin: float | None = CORE_MARGIN,
+    workers: int = WORKERS,
 ) -> Search:
     """A better (or the same) feasible assignment by `deadline` (perf_counter seconds); stops early at
     `target` (an objective value). `assignment` is left alone. `core_margin`: which families placed in
     the chosen localities are freed — those whose margin (below) is at most `core_margin` times the
-    median positive score; None frees them all."""
+    median positive score; None frees them all. `workers`: sub-problems solved at once, on disjoint
+    localities and disjoint families (so each one's result merges with the others' as it is); with one,
+    the search is deterministic for a seed when no sub-problem stops at its time limit."""
     p = problem
     if core_margin is not None and core_margin < 0:
         raise ValueError(f"core_margin must be >= 0 or None, not {core_margin}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     positive = p.pair_score[p.pair_score > 0]
     margin = np.inf if core_margin is None or len(positive) == 0 else core_margin * float(np.median(positive))
     current = assignment.copy()
@@ -129,35 +146,69 @@ def search(
     order = np.argsort(p.pair_locality, kind="stable")
     cuts = np.searchsorted(p.pair_locality[order], np.arange(p.n_localities + 1))
     by_locality = [order[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
-    rounds = gains = 0
+    rounds = gains = restarts = 0
     limit = sub_limit
     tried: set[tuple[int, ...]] = set()
-    while value < target - 1e-9 and (left := deadline - time.perf_counter()) > 0.1:
-        regret = priced.regret(current)
-        part = priced.parts(current, regret) * weight
-        if part.max() <= 1e-9:
-            break
-        links = priced.links(current, regret)
-        chosen = _choose(rng, part, links, k, tried)
-        if chosen is None:
-            break
-        tried.add(tuple(chosen.tolist()))
-        # 0.05 s of the time left kept for building the sub-problem and reading its answer
-        of_chosen = np.sort(np.concatenate([by_locality[x] for x in chosen.tolist()]))
-        better, solved = _solve_neighbourhood(
-            p, current, reduced, chosen, min(limit, left - 0.05), margin, of_chosen
-        )
-        rounds += 1
-        # a sub-problem stopped by its limit: the next gets more time (the limit is wall time, and a
-        # loaded machine gives less of it to the process), up to 4 x sub_limit; one solved, less again
-        limit = max(sub_limit, limit / 1.5) if solved else min(4 * sub_limit, limit * 1.5)
-        gained = objective(p, better) if better is not None else value
-        if better is not None and gained > value + 1e-9:
-            current, value = better, gained
-            gains += 1
-            tried.clear()  # the others' neighbourhoods changed too
-        else:
-            weight[chosen] *= TRIED_WEIGHT
+    # the localities and families of the sub-problems being solved: a new one takes none of them
+    busy_loc = np.zeros(p.n_localities, dtype=bool)
+    busy_case = np.zeros(p.n_cases, dtype=bool)
+    running: dict[Future[highs_solver.MipResult], _Neighbourhood] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lns") as pool:
+        while True:
+            while len(running) < workers and value < target - 1e-9:
+                left = deadline - time.perf_counter()
+                if left <= 0.1:
+                    break
+                regret = priced.regret(current)
+                part = priced.parts(current, regret) * weight
+                part[busy_loc] = 0.0
+                if part.max() <= 1e-9:
+                    break
+                links = priced.links(current, regret)
+                links[busy_loc] = 0.0
+                links[:, busy_loc] = 0.0
+                chosen = _choose(rng, part, links, k, tried)
+                if chosen is None:
+                    if running or restarts >= RESTARTS:
+                        break
+                    # stuck in this neighbourhood's local optimum: start again, one locality wider
+                    restarts += 1
+                    k = min(k + 1, p.n_localities)
+                    weight[:] = 1.0
+                    tried.clear()
+                    continue
+                tried.add(tuple(chosen.tolist()))
+                of_chosen = np.sort(np.concatenate([by_locality[x] for x in chosen.tolist()]))
+                hood = _neighbourhood(p, current, reduced, chosen, margin, of_chosen, busy_case)
+                rounds += 1
+                if hood is None:
+                    weight[chosen] *= TRIED_WEIGHT
+                    continue
+                # 0.05 s of the time left kept for building the sub-problem and reading its answer
+                seconds = min(limit, left - 0.05)
+                running[pool.submit(hood.solve, seconds)] = hood
+                busy_loc[chosen] = True
+                busy_case[hood.cases] = True
+            if not running:
+                break
+            done, _pending = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                hood = running.pop(future)
+                busy_loc[hood.chosen] = False
+                busy_case[hood.cases] = False
+                mip = future.result()
+                # a sub-problem stopped by its limit: the next gets more time (the limit is wall time,
+                # and a loaded machine gives less of it to the process), up to 4 x sub_limit; one
+                # solved, less again
+                limit = max(sub_limit, limit / 1.5) if mip.optimal else min(4 * sub_limit, limit * 1.5)
+                better = hood.apply(current, mip)
+                gained = objective(p, better) if better is not None else value
+                if better is not None and gained > value + 1e-9:
+                    current, value = better, gained
+                    gains += 1
+                    tried.clear()  # the others' neighbourhoods changed too
+                else:
+                    weight[hood.chosen] *= TRIED_WEIGHT
     return Search(current, rounds, gains)
 
 
@@ -191,6 +242,32 @@ def _choose(
     return None
 
 
+@dataclass(eq=False)  # compared by identity (its arrays have no truth value)
+class _Neighbourhood:
+    """A sub-problem of the search: its localities (`chosen`), its free families (`cases`, indices into
+    the whole problem), the problem over them and the start (their current places)."""
+
+    chosen: IntArray
+    cases: IntArray
+    sub: Problem
+    start: IntArray
+
+    def solve(self, seconds: float) -> highs_solver.MipResult:
+        return highs_solver.solve_mip(
+            self.sub, np.arange(self.sub.n_pairs), time_limit=seconds, start=self.start, rel_gap=SUB_GAP
+        )
+
+    def apply(self, current: IntArray, mip: highs_solver.MipResult) -> IntArray | None:
+        """`current` with the sub-problem's families where HiGHS put them (None when it found nothing);
+        only those families move, and only within `chosen` or out of them."""
+        if not mip.found:
+            return None
+        result = current.copy()
+        placed = mip.assignment >= 0
+        result[self.cases] = np.where(placed, self.chosen[np.maximum(mip.assignment, 0)], -1)
+        return result
+
+
 def _solve_neighbourhood(
     p: Problem,
     current: IntArray,
@@ -200,12 +277,31 @@ def _solve_neighbourhood(
     margin: float = np.inf,
     of_chosen: IntArray | None = None,
 ) -> tuple[IntArray | None, bool]:
-    """The movable families of `chosen` and the unplaced ones compatible with them, re-packed exactly by
-    HiGHS over those localities on the capacities the others leave there (None when HiGHS found
-    nothing), and whether HiGHS solved it (rather than stopping at its limit). A family placed in
-    `chosen` is movable when its priced score where it is exceeds its best alternative inside the
+    """The neighbourhood of `chosen` (`_neighbourhood`) re-packed exactly by HiGHS within `seconds`:
+    the new assignment (None when HiGHS found nothing) and whether HiGHS solved it (rather than
+    stopping at its limit)."""
+    hood = _neighbourhood(p, current, reduced, chosen, margin, of_chosen)
+    if hood is None:
+        return None, True
+    mip = hood.solve(seconds)
+    return hood.apply(current, mip), mip.optimal
+
+
+def _neighbourhood(
+    p: Problem,
+    current: IntArray,
+    reduced: FloatArray,
+    chosen: IntArray,
+    margin: float = np.inf,
+    of_chosen: IntArray | None = None,
+    taken: BoolArray | None = None,
+) -> _Neighbourhood | None:
+    """The movable families of `chosen` and the unplaced ones compatible with them, over those
+    localities on the capacities the others leave there (None when there is no column). A family placed
+    in `chosen` is movable when its priced score where it is exceeds its best alternative inside the
     neighbourhood (another chosen locality, or unplaced at 0) by at most `margin` (infinite: all).
-    `of_chosen`: the indices of the pairs of `chosen`, ascending (found here when not given)."""
+    `of_chosen`: the indices of the pairs of `chosen`, ascending (found here when not given). `taken`:
+    families another sub-problem holds (unplaced ones it may place): not candidates here."""
     in_n = np.zeros(p.n_localities, dtype=bool)
     in_n[chosen] = True
     if of_chosen is None:
@@ -230,7 +326,10 @@ def _solve_neighbourhood(
         np.add.at(used, current[stays], p.sizes[stays])
         room -= used[chosen]
     # the unplaced candidates: by their best priced score there, at most CANDIDATES per family placed
-    cand_cols = col_in[current[p.pair_case[col_in]] < 0]
+    unplaced = current[p.pair_case[col_in]] < 0
+    if taken is not None:
+        unplaced &= ~taken[p.pair_case[col_in]]
+    cand_cols = col_in[unplaced]
     best = np.full(p.n_cases, -np.inf)
     np.maximum.at(best, p.pair_case[cand_cols], reduced[cand_cols])
     pool = np.flatnonzero(np.isfinite(best))
@@ -241,7 +340,7 @@ def _solve_neighbourhood(
     free[pool] = True
     cols = col_in[free[p.pair_case[col_in]]]
     if len(cols) == 0:
-        return None, True
+        return None
     cases = np.flatnonzero(free)
     case_index = np.full(p.n_cases, -1, dtype=np.int64)
     case_index[cases] = np.arange(len(cases))
@@ -258,12 +357,4 @@ def _solve_neighbourhood(
         pair_score=p.pair_score[cols],
     )
     start = np.where(inside[cases], loc_index[np.maximum(current[cases], 0)], -1)
-    mip = highs_solver.solve_mip(
-        sub, np.arange(sub.n_pairs), time_limit=seconds, start=start, rel_gap=SUB_GAP
-    )
-    if not mip.found:
-        return None, mip.optimal
-    result = current.copy()
-    placed = mip.assignment >= 0
-    result[cases] = np.where(placed, chosen[np.maximum(mip.assignment, 0)], -1)
-    return result, mip.optimal
+    return _Neighbourhood(chosen=chosen, cases=cases, sub=sub, start=start)

@@ -8,8 +8,8 @@ bound (the LP's, or HiGHS's dual bound when its time ran out) is <= 0.01 %; for 
 restricted LP solved by interior point, the column generation stopped within LARGE_LP_GAP of the LP
 bound), an integer program over the cases the LP split on the room the others left (their columns
 within REPAIR_MARGIN of their best priced score), local improvement, then the large-neighbourhood
-search (`lns`: the cores of four localities at a time re-packed). Always: the objective, the LP bound
-and the gap. A direct route (`direct_pairs_limit`, off by default: measured no
+search (`lns`: the cores of five localities at a time re-packed, two at once). Always: the
+objective, the LP bound and the gap. A direct route (`direct_pairs_limit`, off by default: measured no
 faster, decision 0008) skips the column generation, the improvement and the fixing for small problems.
 
 Also the greedy baseline (each case in turn to its best locality with room) and the explanation of a
@@ -26,7 +26,7 @@ import numpy as np
 
 from refugio.core.errors import ValidationFailed
 from refugio.solutions.matching import highs_solver, improve, lns
-from refugio.solutions.matching.problem import FloatArray, IntArray, Problem, objective, usage
+from refugio.solutions.matching.problem import BoolArray, FloatArray, IntArray, Problem, objective, usage
 
 EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
 DIRECT_PAIRS_LIMIT = 0  # at most this many scored pairs: HiGHS's MIP on them all, from the LP's rounding
@@ -35,9 +35,11 @@ PRICED_PER_ROUND = 2  # per case, columns added by each pricing round
 PRICES_FIRST = 1500  # above this many cases, subgradient steps give capacity prices before the LP
 LP_SHARE = 0.85  # of the time limit at most for the LP: the rest rounds, repairs and improves
 EXACT_GAP = 1e-4  # "optimal": HiGHS' proven relative gap at most 0.01 %
-IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement (2 s at most)
+IMPROVE_SHARE = 0.25  # of the time left after the repair program, for local improvement
+IMPROVE_SECONDS = 0.5  # at most: its passes gain less than the search's sub-problems after that
 LNS_GAP = 1e-3  # the large-neighbourhood search stops this close to the bound (the aim: 0.1 %)
 REPAIR_MARGIN = 0.2  # the repair program's columns: reduced cost within this x the median score
+REPAIR_SECONDS = 0.5  # the repair program's limit: it finds its gain in 0.3 s and little after
 REPAIR_COLUMNS = 8_000  # a repair program with more columns is not tried (3,000 from the LP's optimum)
 LARGE_LP_GAP = 1e-5  # the large route's column generation stops this close to the LP bound (relative)
 
@@ -120,14 +122,14 @@ def match(
         left = deadline - time.perf_counter()
         if left > 0.5:
             repaired = _repair_mip(
-                problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, 3.0), lam=lp.lam
+                problem, positive, lp.pairs, lp.x, assignment, min(left * 0.4, REPAIR_SECONDS), lam=lp.lam
             )
             if objective(problem, repaired) > objective(problem, assignment) + 1e-9:
                 assignment, method = repaired, "lp-rounding+repair"
         left = deadline - time.perf_counter()
         if left > 0.3:  # its passes gain less and less: a share of the time, the rest to the search
             better = improve.improve(
-                problem, assignment, time.perf_counter() + min(IMPROVE_SHARE * left, 2.0)
+                problem, assignment, time.perf_counter() + min(IMPROVE_SHARE * left, IMPROVE_SECONDS)
             )
             if objective(problem, better) > objective(problem, assignment) + 1e-9:
                 assignment, method = better, method + "+swaps"
@@ -260,13 +262,47 @@ def _repair_mip(
 
 
 def _top_per_case(problem: Problem, candidates: IntArray, keys: FloatArray, k: int) -> IntArray:
-    """Among `candidates` (pair indices), the `k` with the highest `keys` for each case."""
+    """Among `candidates` (pair indices, ascending: grouped by case as the pairs are), the `k` with the
+    highest `keys` for each case (the first of equal keys), ascending."""
+    n = len(candidates)
+    if n == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64)
     cases = problem.pair_case[candidates]
-    order = np.lexsort((-keys, cases))
-    ordered_cases = cases[order]
-    first = np.searchsorted(ordered_cases, ordered_cases, side="left")
-    rank = np.arange(len(order)) - first
-    return np.asarray(candidates[order[rank < k]], dtype=np.int64)
+    heads = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]])
+    segment = np.repeat(np.arange(len(heads)), np.diff(np.r_[heads, n]))
+    work = np.array(keys, dtype=np.float64)
+    position = np.arange(n)
+    taken: list[IntArray] = []
+    for _ in range(k):
+        top = np.maximum.reduceat(work, heads)
+        first = np.minimum.reduceat(np.where(work == top[segment], position, n), heads)
+        first = first[np.isfinite(top) & (first < n)]  # a case with fewer than k candidates: done
+        if len(first) == 0:
+            break
+        taken.append(first)
+        work[first] = -np.inf
+    return np.sort(candidates[np.concatenate(taken)]).astype(np.int64)
+
+
+class _PairPrices:
+    """The capacity price of each of `pairs` (sum over dimensions of the family's members times the
+    locality's price) for any prices: families fall into few size types, so a price table of types x
+    localities is computed per call and read at each pair (a few ms at 700,000 pairs)."""
+
+    def __init__(self, problem: Problem, pairs: IntArray) -> None:
+        self.types, kind = np.unique(problem.sizes, axis=0, return_inverse=True)
+        self.types = self.types.astype(np.float64)
+        self.n_localities = problem.n_localities
+        kind = np.asarray(kind).reshape(-1)
+        self.flat = kind[problem.pair_case[pairs]] * problem.n_localities + problem.pair_locality[pairs]
+
+    def __call__(self, lam: FloatArray) -> FloatArray:
+        return np.asarray((self.types @ lam.T).ravel()[self.flat], dtype=np.float64)
+
+    def demand(self, chosen: BoolArray) -> FloatArray:
+        """Per locality and dimension, the members of the `chosen` pairs' families."""
+        counts = np.bincount(self.flat[chosen], minlength=len(self.types) * self.n_localities)
+        return np.asarray(counts.reshape(len(self.types), self.n_localities).T @ self.types, dtype=np.float64)
 
 
 def lagrangian_bound(problem: Problem, pairs: IntArray, lam: FloatArray) -> float:
@@ -289,26 +325,32 @@ def _column_generation(
     last rounds then move neither (`lp.optimal` is True, meaning optimal within the tolerance)."""
     from refugio.solutions.matching import highs_solver
 
-    start = _top_per_case(problem, positive, problem.pair_score[positive], 1)
+    prices = _PairPrices(problem, positive)
+    score, cases = problem.pair_score[positive], problem.pair_case[positive]
+
+    def bound(lam: FloatArray) -> float:  # lagrangian_bound over `positive`, priced by the table
+        best = np.zeros(problem.n_cases)
+        np.maximum.at(best, cases, score - prices(lam))
+        return float(best.sum() + (problem.capacities * lam).sum())
+
+    start = _top_per_case(problem, positive, score, 1)
     fallback = float("inf")
     if problem.n_cases > PRICES_FIRST:
         now = time.perf_counter()
         lam = _subgradient_prices(problem, positive, stop=now + 0.25 * max(0.0, deadline - now))
-        fallback = lagrangian_bound(problem, positive, lam)
-        c, loc = problem.pair_case[positive], problem.pair_locality[positive]
-        reduced = problem.pair_score[positive] - (problem.sizes[c] * lam[loc]).sum(axis=1)
-        start = np.union1d(start, _top_per_case(problem, positive, reduced, INITIAL_COLUMNS))
+        fallback = bound(lam)
+        start = np.union1d(start, _top_per_case(problem, positive, score - prices(lam), INITIAL_COLUMNS))
     else:
-        start = _top_per_case(problem, positive, problem.pair_score[positive], INITIAL_COLUMNS)
+        start = _top_per_case(problem, positive, score, INITIAL_COLUMNS)
     # a large first LP: interior point (with crossover) is cheaper than the simplex from scratch
     lp = highs_solver.RestrictedLP(problem, start, first_solver="ipm" if tolerance > 0 else "simplex")
     in_lp = np.zeros(problem.n_pairs, dtype=bool)
     in_lp[start] = True
     while True:
         lp.optimal = lp.solve(max(0.1, deadline - time.perf_counter()))
-        cand = positive[~in_lp[positive]]
-        c, loc = problem.pair_case[cand], problem.pair_locality[cand]
-        reduced = problem.pair_score[cand] - lp.u[c] - (problem.sizes[c] * lp.lam[loc]).sum(axis=1)
+        out = ~in_lp[positive]
+        cand, c = positive[out], cases[out]
+        reduced = (score - lp.u[cases] - prices(lp.lam))[out]
         entering = cand[reduced > 1e-9]
         if tolerance > 0 and lp.optimal and len(entering) > 0:
             # u covers the columns in the LP (and unplaced, at 0); the entering ones add their excess
@@ -323,7 +365,7 @@ def _column_generation(
         new = _top_per_case(problem, entering, reduced[reduced > 1e-9], PRICED_PER_ROUND)
         in_lp[new] = True
         lp.add(new)
-    return lp, min(fallback, lagrangian_bound(problem, positive, lp.lam))
+    return lp, min(fallback, bound(lp.lam))
 
 
 def _subgradient_prices(
@@ -332,10 +374,10 @@ def _subgradient_prices(
     """Capacity prices from a few subgradient steps on the Lagrangian dual (Polyak steps towards the
     greedy value): they point the column generation at the right localities from its first round."""
     cases = problem.pair_case[positive]
-    locs = problem.pair_locality[positive]
-    sizes = problem.sizes[cases].astype(np.float64)
+    prices = _PairPrices(problem, positive)
     score = problem.pair_score[positive]
     heads = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]])
+    segment = np.repeat(np.arange(len(heads)), np.diff(np.r_[heads, len(cases)]))
     caps = problem.capacities.astype(np.float64)
     target = objective(problem, greedy(problem))
     lam = np.zeros(caps.shape)
@@ -343,19 +385,15 @@ def _subgradient_prices(
     for _ in range(rounds):
         if time.perf_counter() > stop:  # a quarter of the LP's time at most
             break
-        reduced = score - np.einsum("ij,ij->i", sizes, lam[locs])
+        reduced = score - prices(lam)
         top = np.maximum.reduceat(reduced, heads)
         value = float(np.maximum(top, 0).sum() + (caps * lam).sum())
         if value < best_value:
             best_value, best_lam = value, lam
         else:
             step *= 0.7
-        chosen = (reduced == np.repeat(top, np.diff(np.r_[heads, len(reduced)]))) & (reduced > 0)
-        demand = np.stack(
-            [np.bincount(locs[chosen], sizes[chosen, d], minlength=len(caps)) for d in range(caps.shape[1])],
-            axis=1,
-        )
-        g = caps - demand
+        chosen = (reduced == top[segment]) & (reduced > 0)
+        g = caps - prices.demand(chosen)
         norm = float((g * g).sum())
         if norm == 0:
             break
