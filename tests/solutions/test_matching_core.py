@@ -77,9 +77,7 @@ def test_core_search_is_deterministic() -> None:
     lp, _bound = _lp(p)
     start = solve.greedy(p)
     runs = [
-        lns.search(
-            p, start, lp.lam, time.perf_counter() + 120, sub_limit=30, localities=3, seed=5, workers=1
-        )
+        lns.search(p, start, lp.lam, time.perf_counter() + 120, sub_limit=30, localities=3, seed=5, workers=1)
         for _ in range(2)
     ]
     assert runs[0].assignment.tolist() == runs[1].assignment.tolist()

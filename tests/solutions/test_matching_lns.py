@@ -64,7 +64,8 @@ def test_the_target_stops_the_search() -> None:
 
 
 def test_deterministic_for_a_seed() -> None:
-    # one worker (with two, the order in which sub-problems finish changes the draws); small enough that every sub-problem is solved to optimality well within its limit: the search
+    # one worker (with two, the order in which sub-problems finish changes the draws); small enough
+    # that every sub-problem is solved to optimality well within its limit: the search
     # ends when no neighbourhood gains, not at the deadline
     p = synthetic.problem(80, 4, seed=2)
     start, lam = _start(p)
