@@ -149,3 +149,56 @@ def test_a_repair_program_past_its_size_is_not_tried(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(solve, "REPAIR_COLUMNS", 0)
     same = solve._repair_mip(p, positive, lp.pairs, lp.x, start, 10.0, lam=lp.lam)
     assert same is start  # not tried: HiGHS's presolve alone would outlast a short limit
+
+
+def test_the_best_columns_per_case_are_those_a_full_sort_gives() -> None:
+    # keys with ties (rounded) and cases with fewer candidates than k; a subset of the pairs as well
+    p = synthetic.problem(300, 8, seed=11)
+    rng = np.random.default_rng(4)
+    everything = np.arange(p.n_pairs)
+    for candidates in (everything, np.sort(rng.choice(p.n_pairs, p.n_pairs // 3, replace=False))):
+        keys = np.round(rng.random(len(candidates)), 1)
+        for k in (1, 2, 3, 10):
+            order = np.lexsort((-keys, p.pair_case[candidates]))
+            cases = p.pair_case[candidates][order]
+            rank = np.arange(len(order)) - np.searchsorted(cases, cases, side="left")
+            expected = candidates[order[rank < k]]
+            got = solve._top_per_case(p, candidates, keys, k)
+            assert got.tolist() == expected.tolist()
+
+
+def test_the_price_table_gives_each_pairs_price() -> None:
+    p = synthetic.problem(300, 8, seed=12)
+    lam = np.random.default_rng(5).random(p.capacities.shape)
+    pairs = np.arange(p.n_pairs)[::2]
+    prices = solve._PairPrices(p, pairs)
+    direct = (p.sizes[p.pair_case[pairs]] * lam[p.pair_locality[pairs]]).sum(axis=1)
+    assert np.allclose(prices(lam), direct)
+    chosen = np.random.default_rng(6).random(len(pairs)) < 0.3
+    demand = np.zeros(p.capacities.shape)
+    np.add.at(demand, p.pair_locality[pairs][chosen], p.sizes[p.pair_case[pairs][chosen]])
+    assert np.allclose(prices.demand(chosen), demand)
+
+
+def test_the_search_reads_placements_by_binary_search_as_a_full_pass_does() -> None:
+    from dataclasses import replace
+
+    p = synthetic.problem(300, 8, seed=13)
+    lam = np.random.default_rng(7).random(p.capacities.shape) * 0.05
+    shuffled = np.random.default_rng(8).permutation(p.n_pairs)
+    unsorted = replace(
+        p,
+        pair_case=p.pair_case[shuffled],
+        pair_locality=p.pair_locality[shuffled],
+        pair_score=p.pair_score[shuffled],
+    )
+    # an incompatible placement scores nothing, as in problem.objective
+    odd = np.random.default_rng(9).integers(-1, p.n_localities, p.n_cases)
+    for q in (p, unsorted):
+        priced = lns._Priced(q, lam)
+        for current in (solve.greedy(p), np.full(p.n_cases, -1), odd):
+            assert priced.value(current) == pytest.approx(problem.objective(q, current), abs=1e-9)
+            at = current[q.pair_case] == q.pair_locality
+            got = np.zeros(q.n_cases)
+            got[q.pair_case[at]] = priced.reduced[at]
+            assert np.allclose(priced.regret(current), priced.best - got)

@@ -79,12 +79,29 @@ class _Priced:
         at_best = (self.reduced >= self.best[c]) & (self.best[c] > 0)
         self.best_loc = np.full(p.n_cases, -1, dtype=np.int64)
         self.best_loc[c[at_best]] = loc[at_best]  # one of the best (the last, for ties)
+        # a placement's pair found by binary search (a few thousand look-ups, not a pass over the pairs)
+        key = c * p.n_localities + loc
+        self.order = None if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key, kind="stable")
+        self.key = key if self.order is None else key[self.order]
+
+    def placements(self, current: IntArray) -> tuple[IntArray, IntArray]:
+        """The placed families of `current` and the index of each one's pair."""
+        cases = np.flatnonzero(current >= 0)
+        wanted = cases * self.p.n_localities + current[cases]
+        at = np.minimum(np.searchsorted(self.key, wanted), len(self.key) - 1)
+        pair = self.key[at] == wanted  # a placement with no pair (incompatible) scores nothing
+        cases, at = cases[pair], at[pair]
+        return cases, (at if self.order is None else self.order[at])
+
+    def value(self, current: IntArray) -> float:
+        """The objective of `current` (as `problem.objective`)."""
+        _cases, pairs = self.placements(current)
+        return float(self.p.pair_score[pairs].sum())
 
     def regret(self, current: IntArray) -> FloatArray:
-        p = self.p
-        placed = current[p.pair_case] == p.pair_locality
-        got = np.zeros(p.n_cases)
-        got[p.pair_case[placed]] = self.reduced[placed]
+        cases, pairs = self.placements(current)
+        got = np.zeros(self.p.n_cases)
+        got[cases] = self.reduced[pairs]
         return np.asarray(self.best - got, dtype=np.float64)
 
     def parts(self, current: IntArray, regret: FloatArray | None = None) -> FloatArray:
@@ -202,7 +219,7 @@ def search(
                 # solved, less again
                 limit = max(sub_limit, limit / 1.5) if mip.optimal else min(4 * sub_limit, limit * 1.5)
                 better = hood.apply(current, mip)
-                gained = objective(p, better) if better is not None else value
+                gained = priced.value(better) if better is not None else value
                 if better is not None and gained > value + 1e-9:
                     current, value = better, gained
                     gains += 1

@@ -263,7 +263,7 @@ def _repair_mip(
 
 def _top_per_case(problem: Problem, candidates: IntArray, keys: FloatArray, k: int) -> IntArray:
     """Among `candidates` (pair indices, ascending: grouped by case as the pairs are), the `k` with the
-    highest `keys` for each case (the first of equal keys), ascending."""
+    highest `keys` for each case (the first of equal keys), by case and then by key, highest first."""
     n = len(candidates)
     if n == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64)
@@ -281,7 +281,10 @@ def _top_per_case(problem: Problem, candidates: IntArray, keys: FloatArray, k: i
             break
         taken.append(first)
         work[first] = -np.inf
-    return np.sort(candidates[np.concatenate(taken)]).astype(np.int64)
+    picked = np.concatenate(taken)
+    # by case, then by key, highest first (the order HiGHS receives them in: it changes its path)
+    picked = picked[np.lexsort((-np.asarray(keys)[picked], cases[picked]))]
+    return np.asarray(candidates[picked], dtype=np.int64)
 
 
 class _PairPrices:
