@@ -45,8 +45,9 @@ from refugio.solutions.matching.problem import BoolArray, FloatArray, IntArray, 
 
 LOCALITIES = 5  # localities per neighbourhood (one more at each restart)
 CORE_MARGIN = 0.03  # a family placed there is freed when its margin is at most this x the median score
-SUB_LIMIT = 0.3  # seconds per sub-problem (wall), raised up to 4 x while sub-problems stop at it
+SUB_LIMIT = 0.05  # s per sub-problem (wall; most of its gain comes by then), raised while they stop at it
 CANDIDATES = 1.0  # unplaced families freed at most, per family placed there (best priced score first)
+SUB_RAISE = 4.0  # a sub-problem's limit is raised up to this x sub_limit while they stop at it
 SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
 TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh this much more times
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # sub-problems solved at once (HiGHS frees the GIL)
@@ -215,9 +216,10 @@ def search(
                 busy_case[hood.cases] = False
                 mip = future.result()
                 # a sub-problem stopped by its limit: the next gets more time (the limit is wall time,
-                # and a loaded machine gives less of it to the process), up to 4 x sub_limit; one
-                # solved, less again
-                limit = max(sub_limit, limit / 1.5) if mip.optimal else min(4 * sub_limit, limit * 1.5)
+                # and a loaded machine gives less of it to the process), up to SUB_RAISE x sub_limit;
+                # one solved, less again
+                raised = min(SUB_RAISE * sub_limit, limit * 1.5)
+                limit = max(sub_limit, limit / 1.5) if mip.optimal else raised
                 better = hood.apply(current, mip)
                 gained = priced.value(better) if better is not None else value
                 if better is not None and gained > value + 1e-9:
