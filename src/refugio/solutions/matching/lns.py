@@ -26,9 +26,10 @@ left out), by a seeded generator: with one worker, the same input gives the same
 sub-problem stops at its time limit (with more, the order in which they finish changes what is drawn
 next). A neighbourhood that gained nothing weighs less the next time. When a few draws give only
 neighbourhoods tried since the last gain, the search starts again with every weight at 1 and one
-locality more per neighbourhood (at most RESTARTS times: from such a local optimum a fresh search still
-gains, measured); it stops then, at the deadline (checked before each sub-problem, whose limit is the
-time left less 0.05 s at most), or when the value reaches `target`.
+locality more per neighbourhood, up to WIDEN more (from such a local optimum a fresh search still gains,
+measured; a gain takes it back to `localities`); it stops after RESTARTS restarts in a row without a
+gain, at the deadline (checked before each sub-problem, whose limit is the time left less 0.05 s at
+most), or when the value reaches `target`.
 Numpy here; HiGHS through refugio.solutions.matching.highs_solver."""
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ SUB_RAISE = 4.0  # a sub-problem's limit is raised up to this x sub_limit while 
 SUB_GAP = 1e-4  # relative gap at which a sub-problem counts as solved
 TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh this much more times
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # sub-problems solved at once (HiGHS frees the GIL)
-RESTARTS = 2  # when every draw gives a neighbourhood tried: weights and tried ones forgotten, k + 1
+RESTARTS = 10  # restarts in a row without a gain before the search stops
+WIDEN = 2  # localities added at most by restarts in a row (one each)
 
 
 @dataclass
@@ -188,10 +190,10 @@ def search(
                 chosen = _choose(rng, part, links, k, tried)
                 if chosen is None:
                     if running or restarts >= RESTARTS:
-                        break
+                        break  # (when running: drawn again once they have finished)
                     # stuck in this neighbourhood's local optimum: start again, one locality wider
                     restarts += 1
-                    k = min(k + 1, p.n_localities)
+                    k = min(localities + min(restarts, WIDEN), p.n_localities)
                     weight[:] = 1.0
                     tried.clear()
                     continue
@@ -226,6 +228,7 @@ def search(
                     current, value = better, gained
                     gains += 1
                     tried.clear()  # the others' neighbourhoods changed too
+                    restarts, k = 0, min(localities, p.n_localities)
                 else:
                     weight[hood.chosen] *= TRIED_WEIGHT
     return Search(current, rounds, gains)
