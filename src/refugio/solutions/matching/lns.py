@@ -148,90 +148,123 @@ def search(
     median positive score; None frees them all. `workers`: sub-problems solved at once, on disjoint
     localities and disjoint families (so each one's result merges with the others' as it is); with one,
     the search is deterministic for a seed when no sub-problem stops at its time limit."""
-    p = problem
     if core_margin is not None and core_margin < 0:
         raise ValueError(f"core_margin must be >= 0 or None, not {core_margin}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    positive = p.pair_score[p.pair_score > 0]
-    margin = np.inf if core_margin is None or len(positive) == 0 else core_margin * float(np.median(positive))
-    current = assignment.copy()
-    value = objective(p, current)
-    rng = np.random.default_rng(seed)
-    k = min(localities, p.n_localities)
-    weight = np.ones(p.n_localities)
-    priced = _Priced(p, lam)
-    reduced = priced.reduced
-    # the pair indices of each locality (ascending), so that a sub-problem reads only its localities'
-    order = np.argsort(p.pair_locality, kind="stable")
-    cuts = np.searchsorted(p.pair_locality[order], np.arange(p.n_localities + 1))
-    by_locality = [order[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
-    rounds = gains = restarts = 0
+    run = _Run(problem, assignment, lam, seed=seed, localities=localities, core_margin=core_margin)
     limit = sub_limit
-    tried: set[tuple[int, ...]] = set()
-    # the localities and families of the sub-problems being solved: a new one takes none of them
-    busy_loc = np.zeros(p.n_localities, dtype=bool)
-    busy_case = np.zeros(p.n_cases, dtype=bool)
     running: dict[Future[highs_solver.MipResult], _Neighbourhood] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lns") as pool:
         while True:
-            while len(running) < workers and value < target - 1e-9:
+            while len(running) < workers and run.value < target - 1e-9:
                 left = deadline - time.perf_counter()
                 if left <= 0.1:
                     break
-                regret = priced.regret(current)
-                part = priced.parts(current, regret) * weight
-                part[busy_loc] = 0.0
-                if part.max() <= 1e-9:
-                    break
-                links = priced.links(current, regret)
-                links[busy_loc] = 0.0
-                links[:, busy_loc] = 0.0
-                chosen = _choose(rng, part, links, k, tried)
-                if chosen is None:
-                    if running or restarts >= RESTARTS:
-                        break  # (when running: drawn again once they have finished)
-                    # stuck in this neighbourhood's local optimum: start again, one locality wider
-                    restarts += 1
-                    k = min(localities + min(restarts, WIDEN), p.n_localities)
-                    weight[:] = 1.0
-                    tried.clear()
-                    continue
-                tried.add(tuple(chosen.tolist()))
-                of_chosen = np.sort(np.concatenate([by_locality[x] for x in chosen.tolist()]))
-                hood = _neighbourhood(p, current, reduced, chosen, margin, of_chosen, busy_case)
-                rounds += 1
+                hood = run.draw(restart=not running)
                 if hood is None:
-                    weight[chosen] *= TRIED_WEIGHT
-                    continue
+                    break  # (when some are running: drawn again once they have finished)
                 # 0.05 s of the time left kept for building the sub-problem and reading its answer
-                seconds = min(limit, left - 0.05)
-                running[pool.submit(hood.solve, seconds)] = hood
-                busy_loc[chosen] = True
-                busy_case[hood.cases] = True
+                running[pool.submit(hood.solve, min(limit, left - 0.05))] = hood
             if not running:
                 break
             done, _pending = wait(list(running), return_when=FIRST_COMPLETED)
             for future in done:
                 hood = running.pop(future)
-                busy_loc[hood.chosen] = False
-                busy_case[hood.cases] = False
                 mip = future.result()
                 # a sub-problem stopped by its limit: the next gets more time (the limit is wall time,
                 # and a loaded machine gives less of it to the process), up to SUB_RAISE x sub_limit;
                 # one solved, less again
                 raised = min(SUB_RAISE * sub_limit, limit * 1.5)
                 limit = max(sub_limit, limit / 1.5) if mip.optimal else raised
-                better = hood.apply(current, mip)
-                gained = priced.value(better) if better is not None else value
-                if better is not None and gained > value + 1e-9:
-                    current, value = better, gained
-                    gains += 1
-                    tried.clear()  # the others' neighbourhoods changed too
-                    restarts, k = 0, min(localities, p.n_localities)
-                else:
-                    weight[hood.chosen] *= TRIED_WEIGHT
-    return Search(current, rounds, gains)
+                run.settle(hood, mip)
+    return Search(run.current, run.rounds, run.gains)
+
+
+class _Run:
+    """The search's state: the incumbent and its value, the localities' weights, the neighbourhoods
+    tried since the last gain, the restarts in a row, and what the running sub-problems hold."""
+
+    def __init__(
+        self,
+        p: Problem,
+        assignment: IntArray,
+        lam: FloatArray,
+        *,
+        seed: int,
+        localities: int,
+        core_margin: float | None,
+    ) -> None:
+        positive = p.pair_score[p.pair_score > 0]
+        self.margin = (
+            np.inf if core_margin is None or len(positive) == 0 else core_margin * float(np.median(positive))
+        )
+        self.p, self.localities = p, localities
+        self.current = assignment.copy()
+        self.value = objective(p, self.current)
+        self.rng = np.random.default_rng(seed)
+        self.k = min(localities, p.n_localities)
+        self.weight = np.ones(p.n_localities)
+        self.priced = _Priced(p, lam)
+        # the pair indices of each locality (ascending), so that a sub-problem reads only its localities'
+        order = np.argsort(p.pair_locality, kind="stable")
+        cuts = np.searchsorted(p.pair_locality[order], np.arange(p.n_localities + 1))
+        self.by_locality = [order[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
+        self.rounds = self.gains = self.restarts = 0
+        self.tried: set[tuple[int, ...]] = set()
+        # the localities and families of the sub-problems being solved: a new one takes none of them
+        self.busy_loc = np.zeros(p.n_localities, dtype=bool)
+        self.busy_case = np.zeros(p.n_cases, dtype=bool)
+
+    def draw(self, *, restart: bool) -> _Neighbourhood | None:
+        """The next sub-problem (marked running), or None: nothing to draw now. `restart`: when every
+        draw gives a neighbourhood tried, start again (unless RESTARTS in a row gained nothing)."""
+        p, priced = self.p, self.priced
+        while True:
+            regret = priced.regret(self.current)
+            part = priced.parts(self.current, regret) * self.weight
+            part[self.busy_loc] = 0.0
+            if part.max() <= 1e-9:
+                return None
+            links = priced.links(self.current, regret)
+            links[self.busy_loc] = 0.0
+            links[:, self.busy_loc] = 0.0
+            chosen = _choose(self.rng, part, links, self.k, self.tried)
+            if chosen is None:
+                if not restart or self.restarts >= RESTARTS:
+                    return None
+                # stuck in this neighbourhood's local optimum: start again, one locality wider
+                self.restarts += 1
+                self.k = min(self.localities + min(self.restarts, WIDEN), p.n_localities)
+                self.weight[:] = 1.0
+                self.tried.clear()
+                continue
+            self.tried.add(tuple(chosen.tolist()))
+            of_chosen = np.sort(np.concatenate([self.by_locality[x] for x in chosen.tolist()]))
+            hood = _neighbourhood(
+                p, self.current, priced.reduced, chosen, self.margin, of_chosen, self.busy_case
+            )
+            self.rounds += 1
+            if hood is None:
+                self.weight[chosen] *= TRIED_WEIGHT
+                continue
+            self.busy_loc[chosen] = True
+            self.busy_case[hood.cases] = True
+            return hood
+
+    def settle(self, hood: _Neighbourhood, mip: highs_solver.MipResult) -> None:
+        """A finished sub-problem: its result kept when it gains, its localities and families freed."""
+        self.busy_loc[hood.chosen] = False
+        self.busy_case[hood.cases] = False
+        better = hood.apply(self.current, mip)
+        gained = self.priced.value(better) if better is not None else self.value
+        if better is not None and gained > self.value + 1e-9:
+            self.current, self.value = better, gained
+            self.gains += 1
+            self.tried.clear()  # the others' neighbourhoods changed too
+            self.restarts, self.k = 0, min(self.localities, self.p.n_localities)
+        else:
+            self.weight[hood.chosen] *= TRIED_WEIGHT
 
 
 def _choose(
