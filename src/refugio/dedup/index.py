@@ -493,15 +493,7 @@ def candidates_of_many(
     ranked = sorted(chosen)
     for start in range(0, len(ranked), CHUNK):
         rows = session.execute(
-            select(
-                DedupPerson.individual_id,
-                DedupPerson.operation_id,
-                DedupPerson.household_id,
-                DedupPerson.site_id,
-                DedupPerson.status,
-                DedupPerson.version,
-                DedupPerson.prepared,
-            ).where(
+            select(*INDEXED_COLUMNS).where(
                 DedupPerson.individual_id.in_(ranked[start : start + CHUNK]), DedupPerson.status == "active"
             )
         )

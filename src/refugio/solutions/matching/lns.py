@@ -323,25 +323,6 @@ class _Neighbourhood:
         return result
 
 
-def _solve_neighbourhood(
-    p: Problem,
-    current: IntArray,
-    reduced: FloatArray,
-    chosen: IntArray,
-    seconds: float,
-    margin: float = np.inf,
-    of_chosen: IntArray | None = None,
-) -> tuple[IntArray | None, bool]:
-    """The neighbourhood of `chosen` (`_neighbourhood`) re-packed exactly by HiGHS within `seconds`:
-    the new assignment (None when HiGHS found nothing) and whether HiGHS solved it (rather than
-    stopping at its limit)."""
-    hood = _neighbourhood(p, current, reduced, chosen, margin, of_chosen)
-    if hood is None:
-        return None, True
-    mip = hood.solve(seconds)
-    return hood.apply(current, mip), mip.optimal
-
-
 def _neighbourhood(
     p: Problem,
     current: IntArray,
