@@ -308,12 +308,15 @@ class _PairPrices:
         return np.asarray(counts.reshape(len(self.types), self.n_localities).T @ self.types, dtype=np.float64)
 
 
-def lagrangian_bound(problem: Problem, pairs: IntArray, lam: FloatArray) -> float:
+def lagrangian_bound(
+    problem: Problem, pairs: IntArray, lam: FloatArray, prices: _PairPrices | None = None
+) -> float:
     """max over placements of the score minus the capacity prices `lam`, plus the priced capacities:
-    an upper bound of the optimum for any `lam` >= 0, equal to the LP bound at the LP's duals."""
-    reduced = problem.pair_score[pairs] - (
-        problem.sizes[problem.pair_case[pairs]] * lam[problem.pair_locality[pairs]]
-    ).sum(axis=1)
+    an upper bound of the optimum for any `lam` >= 0, equal to the LP bound at the LP's duals.
+    `prices`: the price table of these `pairs` (`_PairPrices`), when the caller has one."""
+    if prices is None:
+        prices = _PairPrices(problem, pairs)
+    reduced = problem.pair_score[pairs] - prices(lam)
     best = np.zeros(problem.n_cases)
     np.maximum.at(best, problem.pair_case[pairs], reduced)
     return float(best.sum() + (problem.capacities * lam).sum())
@@ -331,17 +334,12 @@ def _column_generation(
     prices = _PairPrices(problem, positive)
     score, cases = problem.pair_score[positive], problem.pair_case[positive]
 
-    def bound(lam: FloatArray) -> float:  # lagrangian_bound over `positive`, priced by the table
-        best = np.zeros(problem.n_cases)
-        np.maximum.at(best, cases, score - prices(lam))
-        return float(best.sum() + (problem.capacities * lam).sum())
-
     start = _top_per_case(problem, positive, score, 1)
     fallback = float("inf")
     if problem.n_cases > PRICES_FIRST:
         now = time.perf_counter()
         lam = _subgradient_prices(problem, positive, stop=now + 0.25 * max(0.0, deadline - now))
-        fallback = bound(lam)
+        fallback = lagrangian_bound(problem, positive, lam, prices)
         start = np.union1d(start, _top_per_case(problem, positive, score - prices(lam), INITIAL_COLUMNS))
     else:
         start = _top_per_case(problem, positive, score, INITIAL_COLUMNS)
@@ -368,7 +366,7 @@ def _column_generation(
         new = _top_per_case(problem, entering, reduced[reduced > 1e-9], PRICED_PER_ROUND)
         in_lp[new] = True
         lp.add(new)
-    return lp, min(fallback, bound(lp.lam))
+    return lp, min(fallback, lagrangian_bound(problem, positive, lp.lam, prices))
 
 
 def _subgradient_prices(
