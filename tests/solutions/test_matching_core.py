@@ -191,8 +191,14 @@ def test_the_price_table_gives_each_pairs_price() -> None:
     assert np.allclose(prices.demand(chosen), demand)
 
 
-def test_the_search_reads_placements_by_binary_search_as_a_full_pass_does() -> None:
+@pytest.mark.parametrize("table", [True, False], ids=["look-up table", "binary search"])
+def test_the_search_reads_placements_by_binary_search_as_a_full_pass_does(
+    table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dataclasses import replace
+
+    if not table:  # the look-up table is for problems of at most DENSE_LOOKUP families x localities
+        monkeypatch.setattr(lns, "DENSE_LOOKUP", 0)
 
     p = synthetic.problem(300, 8, seed=13)
     lam = np.random.default_rng(7).random(p.capacities.shape) * 0.05
@@ -213,3 +219,49 @@ def test_the_search_reads_placements_by_binary_search_as_a_full_pass_does() -> N
             got = np.zeros(q.n_cases)
             got[q.pair_case[at]] = priced.reduced[at]
             assert np.allclose(priced.regret(current), priced.best - got)
+
+
+def test_usage_counts_each_family_in_its_locality() -> None:
+    p = synthetic.problem(400, 9, seed=5)
+    assignment = np.random.default_rng(3).integers(-1, p.n_localities, p.n_cases)
+    expected = np.zeros_like(p.capacities)
+    for c, loc in enumerate(assignment.tolist()):
+        if loc >= 0:
+            expected[loc] += p.sizes[c]
+    got = problem.usage(p, assignment)
+    assert got.dtype == p.capacities.dtype and got.tolist() == expected.tolist()
+    assert problem.usage(p, np.full(p.n_cases, -1)).tolist() == np.zeros_like(p.capacities).tolist()
+
+
+def test_the_neighbourhood_from_the_localities_columns_equals_one_from_every_pair() -> None:
+    # the search builds its sub-problems from each locality's block of columns (lns._Columns); the same
+    # sub-problem as a filter over every pair of the problem gives (the families and columns of chosen)
+    p = synthetic.problem(300, 8, seed=21)
+    lam = np.random.default_rng(2).random(p.capacities.shape) * 0.05
+    reduced = p.pair_score - (p.sizes[p.pair_case] * lam[p.pair_locality]).sum(axis=1)
+    current = solve.greedy(p)
+    columns = lns._Columns(p, reduced)
+    for chosen in (np.array([0, 3, 5]), np.array([1, 2]), np.arange(8)):
+        hood = lns._neighbourhood(p, current, reduced, chosen, np.inf, columns)
+        assert hood is not None
+        in_n = np.isin(p.pair_locality, chosen) & (p.pair_score > 0)
+        inside = (current >= 0) & np.isin(current, chosen)
+        free = inside.copy()
+        free[hood.cases] = True
+        assert inside[hood.cases].sum() == inside.sum()  # every family placed there is free (no margin)
+        cols = np.flatnonzero(in_n & free[p.pair_case])
+        assert hood.sub.n_pairs == len(cols)
+        assert hood.sub.pair_score.tolist() == p.pair_score[cols].tolist()
+        assert hood.cases[hood.sub.pair_case].tolist() == p.pair_case[cols].tolist()
+        assert chosen[hood.sub.pair_locality].tolist() == p.pair_locality[cols].tolist()
+        assert hood.sub.capacities.tolist() == p.capacities[chosen].tolist()
+    # with a margin, the families placed there that are not freed keep their room
+    chosen = np.array([0, 3, 5])
+    hood = lns._neighbourhood(p, current, reduced, chosen, 0.01, columns)
+    assert hood is not None
+    inside = (current >= 0) & np.isin(current, chosen)
+    stays = inside.copy()
+    stays[hood.cases] = False
+    assert 0 < stays.sum() < inside.sum()
+    kept = problem.usage(p, np.where(stays, current, -1))[chosen]
+    assert hood.sub.capacities.tolist() == (p.capacities[chosen] - kept).tolist()

@@ -175,3 +175,22 @@ def test_zero_workers_are_refused() -> None:
     start, lam = _start(p)
     with pytest.raises(ValueError, match="workers"):
         lns.search(p, start, lam, time.perf_counter() + 5, workers=0)
+
+
+def test_many_fruitless_sub_problems_never_end_the_search_early() -> None:
+    # a neighbourhood that gains nothing weighs less the next time; the weights only shape the draw
+    # and are rescaled, so however many tries gain nothing there is still a draw (before stop 28 they
+    # shrank to zero after a few hundred, and the search stopped as if nothing were left to gain)
+    p = synthetic.problem(120, 6, seed=3)
+    start, lam = _start(p)
+    run = lns._Run(p, start, lam, seed=0, localities=2, core_margin=None)
+    hood = run.draw(restart=True)
+    assert hood is not None
+    nothing = solve.highs_solver.MipResult(start[hood.cases], 0.0, 0.0, True, False)
+    for _ in range(800):
+        run.settle(hood, nothing)
+        run.busy_loc[hood.chosen] = True  # as if drawn again
+        run.busy_case[hood.cases] = True
+    run.settle(hood, nothing)
+    assert run.weight.max() == 1.0 and (run.weight > 0).all()
+    assert run.draw(restart=True) is not None

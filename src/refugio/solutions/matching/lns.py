@@ -54,6 +54,7 @@ TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh th
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # sub-problems solved at once (HiGHS frees the GIL)
 RESTARTS = 10  # restarts in a row without a gain before the search stops
 WIDEN = 2  # localities added at most by restarts in a row (one each)
+DENSE_LOOKUP = 4_000_000  # families x localities at most for a look-up table of the pairs (8 bytes each)
 
 
 @dataclass
@@ -82,8 +83,14 @@ class _Priced:
         at_best = (self.reduced >= self.best[c]) & (self.best[c] > 0)
         self.best_loc = np.full(p.n_cases, -1, dtype=np.int64)
         self.best_loc[c[at_best]] = loc[at_best]  # one of the best (the last, for ties)
-        # a placement's pair found by binary search (a few thousand look-ups, not a pass over the pairs)
+        # a placement's pair read from a table of every (family, locality) when that is small, else found
+        # by binary search (either way a few thousand look-ups, not a pass over the pairs)
         key = c * p.n_localities + loc
+        self.table: IntArray | None = None
+        if p.n_cases * p.n_localities <= DENSE_LOOKUP:
+            self.table = np.full(p.n_cases * p.n_localities, -1, dtype=np.int64)
+            self.table[key] = np.arange(len(key))
+            return
         self.order = None if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key, kind="stable")
         self.key = key if self.order is None else key[self.order]
 
@@ -91,6 +98,10 @@ class _Priced:
         """The placed families of `current` and the index of each one's pair."""
         cases = np.flatnonzero(current >= 0)
         wanted = cases * self.p.n_localities + current[cases]
+        if self.table is not None:
+            found = self.table[wanted]
+            known = found >= 0  # a placement with no pair (incompatible) scores nothing
+            return cases[known], found[known]
         at = np.minimum(np.searchsorted(self.key, wanted), len(self.key) - 1)
         pair = self.key[at] == wanted  # a placement with no pair (incompatible) scores nothing
         cases, at = cases[pair], at[pair]
@@ -206,10 +217,7 @@ class _Run:
         self.k = min(localities, p.n_localities)
         self.weight = np.ones(p.n_localities)
         self.priced = _Priced(p, lam)
-        # the pair indices of each locality (ascending), so that a sub-problem reads only its localities'
-        order = np.argsort(p.pair_locality, kind="stable")
-        cuts = np.searchsorted(p.pair_locality[order], np.arange(p.n_localities + 1))
-        self.by_locality = [order[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
+        self.columns = _Columns(p, self.priced.reduced)  # a sub-problem reads only its localities'
         self.rounds = self.gains = self.restarts = 0
         self.tried: set[tuple[int, ...]] = set()
         # the localities and families of the sub-problems being solved: a new one takes none of them
@@ -222,10 +230,11 @@ class _Run:
         p, priced = self.p, self.priced
         while True:
             regret = priced.regret(self.current)
-            part = priced.parts(self.current, regret) * self.weight
-            part[self.busy_loc] = 0.0
-            if part.max() <= 1e-9:
+            raw = priced.parts(self.current, regret)
+            raw[self.busy_loc] = 0.0
+            if raw.max() <= 1e-9:
                 return None
+            part = raw * self.weight
             links = priced.links(self.current, regret)
             links[self.busy_loc] = 0.0
             links[:, self.busy_loc] = 0.0
@@ -240,13 +249,12 @@ class _Run:
                 self.tried.clear()
                 continue
             self.tried.add(tuple(chosen.tolist()))
-            of_chosen = np.sort(np.concatenate([self.by_locality[x] for x in chosen.tolist()]))
             hood = _neighbourhood(
-                p, self.current, priced.reduced, chosen, self.margin, of_chosen, self.busy_case
+                p, self.current, priced.reduced, chosen, self.margin, self.columns, self.busy_case
             )
             self.rounds += 1
             if hood is None:
-                self.weight[chosen] *= TRIED_WEIGHT
+                self._tried(chosen)
                 continue
             self.busy_loc[chosen] = True
             self.busy_case[hood.cases] = True
@@ -264,7 +272,15 @@ class _Run:
             self.tried.clear()  # the others' neighbourhoods changed too
             self.restarts, self.k = 0, min(self.localities, self.p.n_localities)
         else:
-            self.weight[hood.chosen] *= TRIED_WEIGHT
+            self._tried(hood.chosen)
+
+    def _tried(self, chosen: IntArray) -> None:
+        """Localities of a neighbourhood that gained nothing weigh less; the weights only shape the draw,
+        so they are rescaled to a largest of 1: many such tries never make them all vanish (which ended
+        the search as if nothing were left to gain: stop 28)."""
+        self.weight[chosen] *= TRIED_WEIGHT
+        self.weight /= self.weight.max()
+        np.maximum(self.weight, 1e-12, out=self.weight)  # and none reaches 0 (twenty such tries in a row)
 
 
 def _choose(
@@ -323,58 +339,73 @@ class _Neighbourhood:
         return result
 
 
+class _Columns:
+    """The columns of each locality that can score (score > 0): their pair indices (ascending), cases
+    and priced scores, each locality's in one contiguous block, so that a sub-problem reads its few
+    localities' columns without gathering from the whole problem's arrays."""
+
+    def __init__(self, p: Problem, reduced: FloatArray) -> None:
+        positive = np.flatnonzero(p.pair_score > 0)
+        order = positive[np.argsort(p.pair_locality[positive], kind="stable")]
+        self.pair, self.case, self.reduced = order, p.pair_case[order], reduced[order]
+        self.locality = p.pair_locality[order]
+        self.cuts = np.searchsorted(self.locality, np.arange(p.n_localities + 1)).tolist()
+
+    def of(self, chosen: IntArray) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+        """(pair, case, locality, priced score) of the columns of `chosen`."""
+        blocks = [slice(self.cuts[x], self.cuts[x + 1]) for x in chosen.tolist()]
+        return tuple(  # type: ignore[return-value]
+            np.concatenate([a[b] for b in blocks])
+            for a in (self.pair, self.case, self.locality, self.reduced)
+        )
+
+
 def _neighbourhood(
     p: Problem,
     current: IntArray,
     reduced: FloatArray,
     chosen: IntArray,
     margin: float = np.inf,
-    of_chosen: IntArray | None = None,
+    columns: _Columns | None = None,
     taken: BoolArray | None = None,
 ) -> _Neighbourhood | None:
     """The movable families of `chosen` and the unplaced ones compatible with them, over those
     localities on the capacities the others leave there (None when there is no column). A family placed
     in `chosen` is movable when its priced score where it is exceeds its best alternative inside the
     neighbourhood (another chosen locality, or unplaced at 0) by at most `margin` (infinite: all).
-    `of_chosen`: the indices of the pairs of `chosen`, ascending (found here when not given). `taken`:
+    `columns`: the localities' columns (`_Columns` over `reduced`, built here when not given). `taken`:
     families another sub-problem holds (unplaced ones it may place): not candidates here."""
     in_n = np.zeros(p.n_localities, dtype=bool)
     in_n[chosen] = True
-    if of_chosen is None:
-        of_chosen = np.flatnonzero(in_n[p.pair_locality])
-    # every pair index below is one of `of_chosen`: the pairs of other localities play no part
-    col_in = of_chosen[p.pair_score[of_chosen] > 0]
+    pair, case, loc, red = (columns or _Columns(p, reduced)).of(chosen)
+    # every column below is one of `chosen`'s: the pairs of other localities play no part
+    where = current[case]
     inside = (current >= 0) & in_n[np.maximum(current, 0)]
     room = p.capacities[chosen].copy()
     if np.isfinite(margin):
-        # the families placed inside have their column among these; the others' are elsewhere
-        at = current[p.pair_case[of_chosen]] == p.pair_locality[of_chosen]
-        here = of_chosen[at]
+        here = where == loc  # the families placed inside have their column among these
         got = np.full(p.n_cases, np.inf)
-        got[p.pair_case[here]] = reduced[here]
-        elsewhere = col_in[current[p.pair_case[col_in]] != p.pair_locality[col_in]]
+        got[case[here]] = red[here]
+        other = inside[case] & ~here  # their columns in the other chosen localities
         alternative = np.zeros(p.n_cases)  # unplaced
-        np.maximum.at(alternative, p.pair_case[elsewhere], reduced[elsewhere])
+        np.maximum.at(alternative, case[other], red[other])
         stays = inside & (got - alternative > margin)
         inside &= ~stays
         # the families that stay take their room out of the sub-problem's capacities
-        used = np.zeros_like(p.capacities)
-        np.add.at(used, current[stays], p.sizes[stays])
-        room -= used[chosen]
+        room -= usage(p, np.where(stays, current, -1))[chosen]
     # the unplaced candidates: by their best priced score there, at most CANDIDATES per family placed
-    unplaced = current[p.pair_case[col_in]] < 0
+    unplaced = where < 0
     if taken is not None:
-        unplaced &= ~taken[p.pair_case[col_in]]
-    cand_cols = col_in[unplaced]
+        unplaced &= ~taken[case]
     best = np.full(p.n_cases, -np.inf)
-    np.maximum.at(best, p.pair_case[cand_cols], reduced[cand_cols])
+    np.maximum.at(best, case[unplaced], red[unplaced])
     pool = np.flatnonzero(np.isfinite(best))
     limit = int(CANDIDATES * max(1, inside.sum()))
     if len(pool) > limit:
         pool = pool[np.argsort(-best[pool], kind="stable")[:limit]]
     free = inside.copy()
     free[pool] = True
-    cols = col_in[free[p.pair_case[col_in]]]
+    cols = np.sort(pair[free[case]])  # by case, then locality (as the problem's pairs)
     if len(cols) == 0:
         return None
     cases = np.flatnonzero(free)

@@ -125,9 +125,12 @@ def objective(problem: Problem, assignment: IntArray) -> float:
 
 def usage(problem: Problem, assignment: IntArray) -> IntArray:
     """Members placed per locality and dimension."""
-    used = np.zeros_like(problem.capacities)
     placed = assignment >= 0
-    np.add.at(used, assignment[placed], problem.sizes[placed])
+    where, sizes = assignment[placed], problem.sizes[placed]
+    n, dims = problem.capacities.shape
+    used = np.zeros((n, dims), dtype=problem.capacities.dtype)
+    for d in range(dims):  # a bincount per dimension (np.add.at is ten times slower)
+        used[:, d] = np.bincount(where, sizes[:, d], minlength=n).astype(used.dtype)
     return used
 
 
