@@ -106,13 +106,16 @@ def solve_mip(
     capacities: IntArray | None = None,
     start: IntArray | None = None,
     rel_gap: float = 1e-6,
+    options: dict[str, object] | None = None,
 ) -> MipResult:
     """The integer program over the columns `pairs`, within `time_limit` seconds; `start` (an assignment)
-    is given to HiGHS as its first incumbent."""
+    is given to HiGHS as its first incumbent; `options`: more of HiGHS's options."""
     import highspy
 
     caps = problem.capacities if capacities is None else capacities
     h = _highs()
+    for name, value in (options or {}).items():
+        h.setOptionValue(name, value)
     h.passModel(_model(problem, pairs, caps, integer=True))
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
     h.setOptionValue("mip_rel_gap", rel_gap)

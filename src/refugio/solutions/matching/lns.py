@@ -54,6 +54,7 @@ TRIED_WEIGHT = 0.25  # a neighbourhood's localities that gained nothing weigh th
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # sub-problems solved at once (HiGHS frees the GIL)
 RESTARTS = 10  # restarts in a row without a gain before the search stops
 WIDEN = 2  # localities added at most by restarts in a row (one each)
+SUB_OPTIONS: dict[str, object] = {"mip_allow_restart": False}  # HiGHS's options for the sub-problems
 DENSE_LOOKUP = 4_000_000  # families x localities at most for a look-up table of the pairs (8 bytes each)
 
 
@@ -325,7 +326,12 @@ class _Neighbourhood:
 
     def solve(self, seconds: float) -> highs_solver.MipResult:
         return highs_solver.solve_mip(
-            self.sub, np.arange(self.sub.n_pairs), time_limit=seconds, start=self.start, rel_gap=SUB_GAP
+            self.sub,
+            np.arange(self.sub.n_pairs),
+            time_limit=seconds,
+            start=self.start,
+            rel_gap=SUB_GAP,
+            options=SUB_OPTIONS,
         )
 
     def apply(self, current: IntArray, mip: highs_solver.MipResult) -> IntArray | None:
