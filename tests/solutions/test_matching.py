@@ -155,3 +155,19 @@ def test_files_round_trip(tmp_path: Path) -> None:
         write(tmp_path / "s.csv", SCORES),
     )
     assert p.dimensions == ("people",) and p.sizes[:, 0].tolist() == [3, 1, 2, 1]
+
+
+def test_the_last_line_gives_the_objective_and_bound_to_read_the_gap_from() -> None:
+    # at 10,000 families six significant digits printed bound=7225 for 7,224.996: the gap read from the
+    # line must be the gap printed beside it
+    from refugio.solutions.matching.solve import MatchResult
+
+    r = MatchResult(np.full(3, -1), 7217.8332, 7224.996123, 7224.996123, "lp-rounding", 1.0)
+    fields = dict(part.split("=") for part in r.summary().split())
+    objective, bound = float(fields["objective"]), float(fields["bound"])
+    assert abs(objective - 7217.8332) < 1e-6 and abs(bound - 7224.996123) < 1e-6
+    assert f"{(bound - objective) / bound:.4%}" == fields["gap"]
+    assert (
+        MatchResult(np.full(1, -1), 2.0, 2.0, 2.0, "exact", 0.1).summary()
+        == "objective=2 bound=2 gap=0.0000%"
+    )

@@ -61,7 +61,10 @@ class MatchResult:
         return relative_gap(self.objective, self.bound)
 
     def summary(self) -> str:
-        return f"objective={self.objective:.6g} bound={self.bound:.6g} gap={self.gap:.4%}"
+        """The last line `refugio solutions match` prints. Ten significant digits: at 10,000 families
+        six gave `bound=7225` for 7,224.996 beside `objective=7217.83`, and the gap read from them
+        differed from the one printed."""
+        return f"objective={self.objective:.10g} bound={self.bound:.10g} gap={self.gap:.4%}"
 
 
 def relative_gap(value: float, bound: float) -> float:
