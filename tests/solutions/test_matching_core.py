@@ -182,7 +182,7 @@ def test_the_price_table_gives_each_pairs_price() -> None:
     p = synthetic.problem(300, 8, seed=12)
     lam = np.random.default_rng(5).random(p.capacities.shape)
     pairs = np.arange(p.n_pairs)[::2]
-    prices = solve._PairPrices(p, pairs)
+    prices = problem.PairPrices(p, pairs)
     direct = (p.sizes[p.pair_case[pairs]] * lam[p.pair_locality[pairs]]).sum(axis=1)
     assert np.allclose(prices(lam), direct)
     chosen = np.random.default_rng(6).random(len(pairs)) < 0.3

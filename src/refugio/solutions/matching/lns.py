@@ -42,7 +42,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from refugio.solutions.matching import highs_solver
-from refugio.solutions.matching.problem import BoolArray, FloatArray, IntArray, Problem, objective, usage
+from refugio.solutions.matching.problem import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    PairPrices,
+    Problem,
+    objective,
+    usage,
+)
 
 LOCALITIES = 5  # localities per neighbourhood (one more at each restart)
 CORE_MARGIN = 0.03  # a family placed there is freed when its margin is at most this x the median score
@@ -78,7 +86,7 @@ class _Priced:
     def __init__(self, p: Problem, lam: FloatArray) -> None:
         self.p, self.lam = p, lam
         c, loc = p.pair_case, p.pair_locality
-        self.reduced = p.pair_score - (p.sizes[c] * lam[loc]).sum(axis=1)
+        self.reduced = p.pair_score - PairPrices(p, np.arange(p.n_pairs))(lam)
         self.best = np.zeros(p.n_cases)  # unplaced counts 0
         np.maximum.at(self.best, c, self.reduced)
         at_best = (self.reduced >= self.best[c]) & (self.best[c] > 0)

@@ -26,7 +26,14 @@ import numpy as np
 
 from refugio.core.errors import ValidationFailed
 from refugio.solutions.matching import highs_solver, improve, lns
-from refugio.solutions.matching.problem import BoolArray, FloatArray, IntArray, Problem, objective, usage
+from refugio.solutions.matching.problem import (
+    FloatArray,
+    IntArray,
+    PairPrices,
+    Problem,
+    objective,
+    usage,
+)
 
 EXACT_PAIRS_LIMIT = 120_000  # above this, the ladder goes straight to the LP relaxation
 DIRECT_PAIRS_LIMIT = 0  # at most this many scored pairs: HiGHS's MIP on them all, from the LP's rounding
@@ -290,35 +297,14 @@ def _top_per_case(problem: Problem, candidates: IntArray, keys: FloatArray, k: i
     return np.asarray(candidates[picked], dtype=np.int64)
 
 
-class _PairPrices:
-    """The capacity price of each of `pairs` (sum over dimensions of the family's members times the
-    locality's price) for any prices: families fall into few size types, so a price table of types x
-    localities is computed per call and read at each pair (a few ms at 700,000 pairs)."""
-
-    def __init__(self, problem: Problem, pairs: IntArray) -> None:
-        self.types, kind = np.unique(problem.sizes, axis=0, return_inverse=True)
-        self.types = self.types.astype(np.float64)
-        self.n_localities = problem.n_localities
-        kind = np.asarray(kind).reshape(-1)
-        self.flat = kind[problem.pair_case[pairs]] * problem.n_localities + problem.pair_locality[pairs]
-
-    def __call__(self, lam: FloatArray) -> FloatArray:
-        return np.asarray((self.types @ lam.T).ravel()[self.flat], dtype=np.float64)
-
-    def demand(self, chosen: BoolArray) -> FloatArray:
-        """Per locality and dimension, the members of the `chosen` pairs' families."""
-        counts = np.bincount(self.flat[chosen], minlength=len(self.types) * self.n_localities)
-        return np.asarray(counts.reshape(len(self.types), self.n_localities).T @ self.types, dtype=np.float64)
-
-
 def lagrangian_bound(
-    problem: Problem, pairs: IntArray, lam: FloatArray, prices: _PairPrices | None = None
+    problem: Problem, pairs: IntArray, lam: FloatArray, prices: PairPrices | None = None
 ) -> float:
     """max over placements of the score minus the capacity prices `lam`, plus the priced capacities:
     an upper bound of the optimum for any `lam` >= 0, equal to the LP bound at the LP's duals.
-    `prices`: the price table of these `pairs` (`_PairPrices`), when the caller has one."""
+    `prices`: the price table of these `pairs` (`PairPrices`), when the caller has one."""
     if prices is None:
-        prices = _PairPrices(problem, pairs)
+        prices = PairPrices(problem, pairs)
     reduced = problem.pair_score[pairs] - prices(lam)
     best = np.zeros(problem.n_cases)
     np.maximum.at(best, problem.pair_case[pairs], reduced)
@@ -334,7 +320,7 @@ def _column_generation(
     last rounds then move neither (`lp.optimal` is True, meaning optimal within the tolerance)."""
     from refugio.solutions.matching import highs_solver
 
-    prices = _PairPrices(problem, positive)
+    prices = PairPrices(problem, positive)
     score, cases = problem.pair_score[positive], problem.pair_case[positive]
 
     start = _top_per_case(problem, positive, score, 1)
@@ -378,7 +364,7 @@ def _subgradient_prices(
     """Capacity prices from a few subgradient steps on the Lagrangian dual (Polyak steps towards the
     greedy value): they point the column generation at the right localities from its first round."""
     cases = problem.pair_case[positive]
-    prices = _PairPrices(problem, positive)
+    prices = PairPrices(problem, positive)
     score = problem.pair_score[positive]
     heads = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]])
     segment = np.repeat(np.arange(len(heads)), np.diff(np.r_[heads, len(cases)]))
