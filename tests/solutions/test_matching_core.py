@@ -265,3 +265,17 @@ def test_the_neighbourhood_from_the_localities_columns_equals_one_from_every_pai
     assert 0 < stays.sum() < inside.sum()
     kept = problem.usage(p, np.where(stays, current, -1))[chosen]
     assert hood.sub.capacities.tolist() == (p.capacities[chosen] - kept).tolist()
+
+
+def test_a_family_placed_where_it_scores_nothing_is_freed() -> None:
+    # A sits in X on a pair that scores 0 (an incumbent given from outside): its margin there is 0, so
+    # it is freed with the unplaced B, who scores 0.5 in X; X holds one: B takes A's place
+    p = problem.build(
+        cases=[("A", [0, 1, 0]), ("B", [0, 1, 0])],
+        localities=[("X", [1]), ("Y", [1])],
+        scores=[("A", "X", 0.0), ("B", "X", 0.5)],
+        dimensions=problem.DIMENSIONS_1,
+    )
+    current = np.array([0, -1])
+    better, solved = _re_pack(p, current, p.pair_score.copy(), np.array([0, 1]), margin=0.1)
+    assert solved and better is not None and better.tolist() == [-1, 0]

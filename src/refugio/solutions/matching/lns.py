@@ -38,8 +38,10 @@ import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from refugio.solutions.matching import highs_solver
 from refugio.solutions.matching.problem import (
@@ -354,23 +356,29 @@ class _Neighbourhood:
 
 
 class _Columns:
-    """The columns of each locality that can score (score > 0): their pair indices (ascending), cases
-    and priced scores, each locality's in one contiguous block, so that a sub-problem reads its few
-    localities' columns without gathering from the whole problem's arrays."""
+    """The columns of each locality: their pair indices (ascending), cases, priced scores and whether
+    they can score (score > 0), each locality's in one contiguous block, so that a sub-problem reads
+    its few localities' columns without gathering from the whole problem's arrays."""
 
     def __init__(self, p: Problem, reduced: FloatArray) -> None:
-        positive = np.flatnonzero(p.pair_score > 0)
-        order = positive[np.argsort(p.pair_locality[positive], kind="stable")]
+        order = np.argsort(p.pair_locality, kind="stable")
         self.pair, self.case, self.reduced = order, p.pair_case[order], reduced[order]
-        self.locality = p.pair_locality[order]
+        self.locality, self.scoring = p.pair_locality[order], p.pair_score[order] > 0
         self.cuts = np.searchsorted(self.locality, np.arange(p.n_localities + 1)).tolist()
 
-    def of(self, chosen: IntArray) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
-        """(pair, case, locality, priced score) of the columns of `chosen`."""
+    def of(self, chosen: IntArray) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray]:
+        """(pair, case, locality, priced score, can score) of the columns of `chosen`."""
         blocks = [slice(self.cuts[x], self.cuts[x + 1]) for x in chosen.tolist()]
-        return tuple(  # type: ignore[return-value]
-            np.concatenate([a[b] for b in blocks])
-            for a in (self.pair, self.case, self.locality, self.reduced)
+
+        def joined(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.concatenate([a[b] for b in blocks])
+
+        return (
+            joined(self.pair),
+            joined(self.case),
+            joined(self.locality),
+            joined(self.reduced),
+            joined(self.scoring),
         )
 
 
@@ -391,7 +399,7 @@ def _neighbourhood(
     families another sub-problem holds (unplaced ones it may place): not candidates here."""
     in_n = np.zeros(p.n_localities, dtype=bool)
     in_n[chosen] = True
-    pair, case, loc, red = (columns or _Columns(p, reduced)).of(chosen)
+    pair, case, loc, red, scoring = (columns or _Columns(p, reduced)).of(chosen)
     # every column below is one of `chosen`'s: the pairs of other localities play no part
     where = current[case]
     inside = (current >= 0) & in_n[np.maximum(current, 0)]
@@ -400,7 +408,7 @@ def _neighbourhood(
         here = where == loc  # the families placed inside have their column among these
         got = np.full(p.n_cases, np.inf)
         got[case[here]] = red[here]
-        other = inside[case] & ~here  # their columns in the other chosen localities
+        other = scoring & inside[case] & ~here  # their columns in the other chosen localities
         alternative = np.zeros(p.n_cases)  # unplaced
         np.maximum.at(alternative, case[other], red[other])
         stays = inside & (got - alternative > margin)
@@ -408,7 +416,7 @@ def _neighbourhood(
         # the families that stay take their room out of the sub-problem's capacities
         room -= usage(p, np.where(stays, current, -1))[chosen]
     # the unplaced candidates: by their best priced score there, at most CANDIDATES per family placed
-    unplaced = where < 0
+    unplaced = scoring & (where < 0)
     if taken is not None:
         unplaced &= ~taken[case]
     best = np.full(p.n_cases, -np.inf)
@@ -419,7 +427,7 @@ def _neighbourhood(
         pool = pool[np.argsort(-best[pool], kind="stable")[:limit]]
     free = inside.copy()
     free[pool] = True
-    cols = np.sort(pair[free[case]])  # by case, then locality (as the problem's pairs)
+    cols = np.sort(pair[scoring & free[case]])  # by case, then locality (as the problem's pairs)
     if len(cols) == 0:
         return None
     cases = np.flatnonzero(free)
