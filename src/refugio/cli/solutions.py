@@ -70,7 +70,7 @@ def _print_run(detail: object) -> None:
     for loc in detail.localities:
         mark = "  OVER CAPACITY" if loc.over else ""
         typer.echo(f"  {loc.locality_ref:<16} used {loc.used} of {loc.capacities}{mark}")
-    typer.echo(f"objective={run.objective:.6g} bound={run.bound:.6g} gap={run.gap:.4%}")
+    typer.echo(f"objective={run.objective:.10g} bound={run.bound:.10g} gap={run.gap:.4%}")
 
 
 @runs_app.command("propose")
