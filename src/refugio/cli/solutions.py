@@ -62,6 +62,7 @@ solutions_app.add_typer(claims_app, name="claims")
 
 
 def _print_run(detail: object) -> None:
+    from refugio.solutions.matching.solve import summary_line
     from refugio.solutions.schemas import MatchingRunDetail
 
     assert isinstance(detail, MatchingRunDetail)
@@ -70,7 +71,7 @@ def _print_run(detail: object) -> None:
     for loc in detail.localities:
         mark = "  OVER CAPACITY" if loc.over else ""
         typer.echo(f"  {loc.locality_ref:<16} used {loc.used} of {loc.capacities}{mark}")
-    typer.echo(f"objective={run.objective:.10g} bound={run.bound:.10g} gap={run.gap:.4%}")
+    typer.echo(summary_line(run.objective, run.bound, run.gap))
 
 
 @runs_app.command("propose")

@@ -68,10 +68,15 @@ class MatchResult:
         return relative_gap(self.objective, self.bound)
 
     def summary(self) -> str:
-        """The last line `refugio solutions match` prints. Ten significant digits: at 10,000 families
-        six gave `bound=7225` for 7,224.996 beside `objective=7217.83`, and the gap read from them
-        differed from the one printed."""
-        return f"objective={self.objective:.10g} bound={self.bound:.10g} gap={self.gap:.4%}"
+        """The last line `refugio solutions match` prints (`summary_line`)."""
+        return summary_line(self.objective, self.bound, self.gap)
+
+
+def summary_line(objective: float, bound: float, gap: float) -> str:
+    """`objective=… bound=… gap=…`, the last line of `refugio solutions match` and of a stored run.
+    Ten significant digits: at 10,000 families six gave `bound=7225` for 7,224.996 beside
+    `objective=7217.83`, and the gap read from them differed from the one printed."""
+    return f"objective={objective:.10g} bound={bound:.10g} gap={gap:.4%}"
 
 
 def relative_gap(value: float, bound: float) -> float:
