@@ -74,6 +74,19 @@ def served_app(container: Any, *, startup: float = 20) -> Iterator[str]:
         container.engine.dispose()
 
 
+def page_width(page: Any) -> int:
+    """The page's laid-out width in CSS pixels, read once the page has loaded. A click that navigates
+    returns before the stylesheet has arrived, and a width read then is an unstyled page's (a table
+    at its natural width, 600 px at 390): the check would fail on a slow machine, not on the page."""
+    page.wait_for_load_state("load")
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+def fits(page: Any) -> bool:
+    """Whether the loaded page is no wider than its window (no sideways scroll); see `page_width`."""
+    return page_width(page) <= int(page.evaluate("document.documentElement.clientWidth"))
+
+
 class SignedIn(NamedTuple):
     page: Any  # playwright.sync_api.Page (imported lazily: Playwright is needed by browser tests only)
     errors: list[str]  # console errors and uncaught exceptions of the page, in order

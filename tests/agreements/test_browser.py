@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.browser import served_app, sign_in, signed_in_page
+from tests.browser import page_width, served_app, sign_in, signed_in_page
 from tests.helpers import PASSWORD, build_container, household_payload
 from tests.web.conftest import seed_web
 from tests.web.test_browser import CHROMIUM
@@ -49,7 +49,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
 
 
 def _no_sideways_scroll(page: Any, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
 
 
 @pytest.mark.parametrize("width", [1366, 390])

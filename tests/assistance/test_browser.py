@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.assistance.conftest import World, build_world, frozen_cycle
-from tests.browser import served_app, signed_in_page
+from tests.browser import page_width, served_app, signed_in_page
 from tests.helpers import build_container
 from tests.web.test_browser import CHROMIUM
 
@@ -43,11 +43,11 @@ def test_the_desk_on_a_phone(served: tuple[str, World]) -> None:
         page.fill("#d-key", world.family_ref)
         page.click("button:has-text('Find')")
         expect(page.locator("text=145.00 JOD")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         page.click("button:has-text('Record the collection')")
         expect(page.locator("text=The collection was recorded.")).to_be_visible()
         expect(page.locator("text=Already collected")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -71,10 +71,10 @@ def test_complaints_page_with_the_keyboard(served: tuple[str, World], width: int
         page.keyboard.press("Enter")
         expect(page.locator("text=The complaint was recorded.")).to_be_visible()
         expect(page.locator("text=waited four hours at the gate")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.goto(f"{url}/assistance/complaints")
         expect(page.locator("a:has-text('JOR-CF-000001')")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -88,4 +88,4 @@ def test_the_report_fits_the_screen(served: tuple[str, World], width: int) -> No
         page.goto(f"{url}/assistance/cycles/{cycle}")
         page.click("a:has-text('Report')")
         expect(page.locator("figure.chart svg")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width

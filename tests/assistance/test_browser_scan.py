@@ -14,6 +14,7 @@ import segno
 from PIL import Image
 from tests.assistance.conftest import World
 from tests.assistance.test_browser import served  # noqa: F401  (the fixture)
+from tests.browser import page_width
 from tests.helpers import PASSWORD
 from tests.web.test_browser import ARGS, CHROMIUM
 
@@ -81,7 +82,7 @@ def scan(url: str, video: Path) -> tuple[str, list[str]]:
             with page.expect_navigation():
                 page.click("#d-scan")
             expect(page.locator("h1:has-text('Desk')")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page_width(page) <= 390
             return page.inner_text("main"), errors
         finally:
             browser.close()

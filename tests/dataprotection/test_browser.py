@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.browser import served_app, signed_in_page
+from tests.browser import fits, served_app, signed_in_page
 from tests.dataprotection.conftest import build_past
 from tests.helpers import build_container
 from tests.web.test_browser import CHROMIUM
@@ -50,8 +50,7 @@ def test_holds_and_runs_from_the_keyboard(site: Site, width: int) -> None:
     with signed_in_page(site.url, "dpo", width=width) as (page, errors):
         page.goto(f"{site.url}/dataprotection/retention")
         expect(page.locator("h1")).to_have_text("Retention rules")
-        wide = "document.documentElement.scrollWidth <= window.innerWidth"
-        assert page.evaluate(wide)
+        assert fits(page)
 
         page.click("summary:has-text('Place a legal hold')")
         page.focus("#f-ref")
@@ -69,5 +68,5 @@ def test_holds_and_runs_from_the_keyboard(site: Site, width: int) -> None:
         page.click("button:has-text('Run the rules now')")
         expect(page.locator(".notice")).to_have_text("The rules were run.")
         expect(page.locator("#runs + section")).to_contain_text(f"{site.omar} ({site.omar})")
-        assert page.evaluate(wide)
+        assert fits(page)
         assert [e for e in errors if "422" not in e] == []  # the refused form's answer only

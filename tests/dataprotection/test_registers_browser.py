@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.browser import served_app, signed_in_page
+from tests.browser import fits, served_app, signed_in_page
 from tests.dataprotection.registers_world import build_registers_world
 from tests.helpers import build_container
 from tests.web.test_browser import CHROMIUM
@@ -53,15 +53,14 @@ def test_a_breach_from_the_keyboard_at_390_px(site: Site) -> None:
     with signed_in_page(site.url, "dpo", width=390, height=844) as (page, errors):
         page.goto(f"{site.url}/dataprotection/breaches")
         expect(page.locator("h1")).to_have_text("Breach register")
-        wide = "document.documentElement.scrollWidth <= window.innerWidth"
-        assert page.evaluate(wide)
+        assert fits(page)
 
         page.click("summary:has-text('Record a breach')")
         page.focus("#f-title")
         page.keyboard.press("Enter")  # nothing filled: every error at once, beside its field
         expect(page.locator("#f-title-error")).to_be_visible()
         expect(page.locator("#f-description-error")).to_be_visible()
-        assert page.evaluate(wide)
+        assert fits(page)
         page.fill("#f-title", "Phishing of the imo account")
         page.fill("#f-description", "The imo password was given away in a phishing mail.")
         page.select_option("#f-severity", "high")
@@ -74,9 +73,9 @@ def test_a_breach_from_the_keyboard_at_390_px(site: Site) -> None:
         expect(page.locator("#affected + p")).to_contain_text("1 people found from 1 audit entries")
         page.click("summary:has-text('References')")
         expect(page.locator("td", has_text=site.read)).to_be_visible()
-        assert page.evaluate(wide)
+        assert fits(page)
 
         page.goto(f"{site.url}/dataprotection/dpia")
         expect(page.locator("h1")).to_have_text("Processing activities and impact assessments")
-        assert page.evaluate(wide)
+        assert fits(page)
         assert [e for e in errors if "422" not in e] == []  # the refused form's answer only

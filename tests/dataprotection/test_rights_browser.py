@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.browser import served_app, signed_in_page
+from tests.browser import fits, served_app, signed_in_page
 from tests.dataprotection.conftest import build_past
 from tests.helpers import build_container
 from tests.web.test_browser import CHROMIUM
@@ -49,11 +49,10 @@ def test_a_request_is_recorded_from_the_keyboard_at_390px(site: Site) -> None:
     with signed_in_page(site.url, "dpo", width=390, height=844) as (page, errors):
         page.goto(f"{site.url}/dataprotection/requests")
         expect(page.locator("h1")).to_have_text("Data subject requests")
-        wide = "document.documentElement.scrollWidth <= window.innerWidth"
-        assert page.evaluate(wide)
+        assert fits(page)
         page.click("a:has-text('Record a request')")
         expect(page.locator("h1")).to_have_text("Record a request")
-        assert page.evaluate(wide)
+        assert fits(page)
 
         page.select_option("#f-kind", "correction")
         page.select_option("#f-requester", "representative")
@@ -62,7 +61,7 @@ def test_a_request_is_recorded_from_the_keyboard_at_390px(site: Site) -> None:
         expect(page.locator("#f-ref-error")).to_be_visible()
         expect(page.locator("#f-requester_name-error")).to_be_visible()
         expect(page.locator("#f-changes-error")).to_be_visible()
-        assert page.evaluate(wide)
+        assert fits(page)
 
         page.select_option("#f-kind", "access")
         page.select_option("#f-requester", "data_subject")
@@ -73,7 +72,7 @@ def test_a_request_is_recorded_from_the_keyboard_at_390px(site: Site) -> None:
         expect(page.locator("h1")).to_contain_text("Access · DSR-")
         expect(page.locator("dl.facts")).to_contain_text(site.amira)
         expect(page.locator("ol.steps li")).to_have_count(1)
-        assert page.evaluate(wide)
+        assert fits(page)
 
         page.fill("#f-evidence", "UNHCR card seen at the desk")
         page.click("button:has-text('Identity verified')")

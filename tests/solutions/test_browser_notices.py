@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.browser import served_app, signed_in_page
+from tests.browser import page_width, served_app, signed_in_page
 from tests.helpers import build_container
 from tests.web.test_browser import CHROMIUM
 
@@ -56,9 +56,9 @@ def test_record_a_notice_delivery_in_a_browser(served: tuple[str, World], width:
         page.wait_for_url(f"{url}/solutions/claims/{claim_id}")
         expect(notices).to_contain_text("Phone")
         assert page.locator("#notices button:has-text('Record the delivery')").count() == 2
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.goto(f"{url}/people/{world.haddad_people[0]}")
         expect(page.locator("#notices")).to_contain_text("Refugee")
         assert page.locator("#notices form").count() == 0  # delivered from the claim's page only
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         assert not errors, errors

@@ -6,7 +6,7 @@ SQLite only."""
 from __future__ import annotations
 
 import pytest
-from tests.browser import signed_in_page
+from tests.browser import page_width, signed_in_page
 
 from .conftest import World
 from .test_browser_notices import CHROMIUM, served  # noqa: F401
@@ -57,5 +57,5 @@ def test_pathways_in_a_browser(served: tuple[str, World], width: int) -> None:  
         page.locator("#applications button:has-text('Save the stage')").click()
         page.wait_for_url(f"{url}/solutions/pathways/*")
         expect(page.locator("#applications h3")).to_contain_text("Applied")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         assert not errors, errors

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.browser import signed_in_page
+from tests.browser import page_width, signed_in_page
 
 from .conftest import World
 from .test_browser_notices import CHROMIUM, served  # noqa: F401
@@ -47,14 +47,14 @@ def test_propose_a_run_at_390_px(served: tuple[str, World], tmp_path: Path) -> N
         page.click("button:has-text('Propose')")
         expect(page.locator("#propose-errors")).to_contain_text("SCORES.csv line 7: unknown case 'C9'")
         expect(page.locator("#m-title")).to_have_value("Autumn quota")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         page.set_input_files("#m-cases", str(files["CASES.csv"]))
         page.set_input_files("#m-locs", str(files["LOCALITIES.csv"]))
         page.set_input_files("#m-scores", str(files["SCORES.csv"]))
         page.click("button:has-text('Propose')")
         page.wait_for_url(f"{url}/solutions/matching/*")
         expect(page.locator("body")).to_contain_text("Autumn quota")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         assert errors == [
             "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
         ]

@@ -6,7 +6,7 @@ error and no page wider than the screen. SQLite only."""
 from __future__ import annotations
 
 import pytest
-from tests.browser import signed_in_page
+from tests.browser import page_width, signed_in_page
 
 from .conftest import World
 from .test_browser_notices import CHROMIUM, served  # noqa: F401
@@ -51,5 +51,5 @@ def test_resettlement_in_a_browser(served: tuple[str, World], width: int) -> Non
         case.locator("button:has-text('Submit the case')").click()
         page.wait_for_url(f"{url}/solutions/resettlement")
         expect(page.locator("#cases article").first).to_contain_text("Submitted")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         assert not errors, errors

@@ -6,7 +6,7 @@ only."""
 from __future__ import annotations
 
 import pytest
-from tests.browser import signed_in_page
+from tests.browser import page_width, signed_in_page
 
 from .conftest import World
 from .test_browser_notices import CHROMIUM, served  # noqa: F401
@@ -35,7 +35,7 @@ def test_returns_in_a_browser_at_390_px(served: tuple[str, World]) -> None:  # n
         hh_ref, refs = hh.ref, [p.ref for p in people if p is not None]
     with signed_in_page(url, "resettler", width=width, timeout=20_000) as (page, errors):
         page.goto(f"{url}/solutions/returns")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.fill("#r-hh", hh_ref)
         page.fill("#r-members", refs[0])
         page.fill("#r-date", clock.today().isoformat())
@@ -43,17 +43,17 @@ def test_returns_in_a_browser_at_390_px(served: tuple[str, World]) -> None:  # n
         page.fill("#r-area", "Daraa")
         page.press("#r-area", "Enter")
         expect(page.locator("#e-register-new_focal_point_id")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.fill("#r-focal", refs[1])
         page.press("#r-focal", "Enter")
         page.wait_for_url(f"{url}/solutions/returns/*")
         expect(page.locator("#returnees")).to_contain_text(refs[0])
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.locator("button:has-text('Record the departure')").click()
         page.wait_for_url(f"{url}/solutions/returns/*")
         expect(page.locator("h1")).to_contain_text("Departed")
         expect(page.locator("#m-income_sources")).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.goto(f"{url}/solutions/returns/visits")
         page.fill("#p-dest", "SYR")
         page.fill("#p-area", "Daraa")
@@ -62,7 +62,7 @@ def test_returns_in_a_browser_at_390_px(served: tuple[str, World]) -> None:  # n
         page.press("#p-people", "Enter")
         page.wait_for_url(f"{url}/solutions/returns/visits")
         expect(page.locator("#visits")).to_contain_text(refs[2])
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         # the one refusal on purpose answers 422, which Chromium logs; nothing else may fail
         assert [e for e in errors if "status of 422" not in e] == [], errors
         assert len(errors) <= 1, errors

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from tests.browser import signed_in_page
+from tests.browser import page_width, signed_in_page
 from tests.helpers import build_container, household_payload
 from tests.web.conftest import make_app, seed_web
 from tests.web.test_browser import CHROMIUM, free_port
@@ -115,5 +115,5 @@ def test_a_phone_loads_the_narrow_charts(served: str, width: int, drawn: int) ->
             assert img.evaluate("(img) => img.naturalWidth") == drawn
             assert ("size=narrow" in img.evaluate("(img) => img.currentSrc")) == (width < 600)
             assert img.bounding_box()["width"] <= width  # type: ignore[index]
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         assert not errors, errors

@@ -7,14 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.browser import signed_in_page
+from tests.browser import fits, signed_in_page
 from tests.tracking.test_assessments import GOOD, HEADER
 from tests.tracking.test_browser import pytestmark as browser_marks
 from tests.tracking.test_browser import served  # noqa: F401  (the fixture)
 
 pytestmark = browser_marks
-
-OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -32,7 +30,7 @@ def test_counts_survey_form_and_assessments(served: str, width: int, tmp_path: P
         expect(page.locator("#error-summary")).to_be_visible()
         expect(page.locator("#f-rc-count-error")).to_be_visible()
         expect(page.locator("#f-rc-nationality-error")).to_be_visible()
-        assert page.evaluate(OVERFLOW) <= 0
+        assert fits(page)
         page.fill("#f-rc-nationality", "SYR")
         page.fill("#f-rc-count", "12")
         page.press("#f-rc-count", "Enter")
@@ -40,7 +38,7 @@ def test_counts_survey_form_and_assessments(served: str, width: int, tmp_path: P
         expect(page.locator("h1")).to_have_text("Flow monitoring")
         page.click("button:has-text('Publish on the OpenRosa form list')")
         expect(page.locator("body")).to_contain_text("is on the OpenRosa form list")
-        assert page.evaluate(OVERFLOW) <= 0
+        assert fits(page)
 
         page.goto(f"{served}/tracking/assessments")
         page.click("details summary:has-text('Upload assessments')")
@@ -50,6 +48,6 @@ def test_counts_survey_form_and_assessments(served: str, width: int, tmp_path: P
         expect(page.locator("#sector-needs")).to_be_visible()
         expect(page.locator("#assessments")).to_contain_text("duplicate, not counted")
         expect(page.locator("figure.tracking-chart svg")).to_be_visible()
-        assert page.evaluate(OVERFLOW) <= 0
+        assert fits(page)
         # the refused form on purpose answers 422, which Chromium logs; nothing else may fail
         assert [e for e in errors if "status of 422" not in e] == [], errors

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.browser import served_app, signed_in_page
+from tests.browser import page_width, served_app, signed_in_page
 from tests.helpers import build_container, household_payload, principal
 from tests.web.conftest import seed_web
 from tests.web.test_browser import CHROMIUM
@@ -123,7 +123,7 @@ def test_browse_search_queue_and_audit(served: tuple[str, dict[str, Any]], width
         page.goto(f"{url}/households")
         total = facts["households"]
         assert _status(page) == f"1–20 of {total}"
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         page.locator(".pager a[rel=next]").first.click()
         expect(page.locator(".pager [role=status]").first).to_have_text(f"21–40 of {total}")
         page.locator(".pager a[rel=prev]").first.click()
@@ -177,5 +177,5 @@ def test_browse_search_queue_and_audit(served: tuple[str, dict[str, Any]], width
         assert first.startswith("1–200 of ")
         page.locator(".pager a[rel=next]").first.click()
         expect(page.locator(".pager [role=status]").first).to_contain_text("201–")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
         assert not errors, errors

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import sign_in, signed_in_page
+from tests.browser import page_width, sign_in, signed_in_page
 from tests.web.test_browser import ARGS, CHROMIUM, served  # noqa: F401  (the fixture)
 
 pytestmark = [
@@ -50,7 +50,7 @@ def test_french_header_fits_at_1366_and_390(served: str) -> None:  # noqa: F811
         header = page.locator(".site-header").bounding_box()
         assert header is not None and header["height"] < 140
         page.set_viewport_size({"width": 390, "height": 800})
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
 
 
 def test_403_speaks_of_an_expired_form_only_when_the_csrf_check_failed(served: str) -> None:  # noqa: F811
@@ -88,7 +88,7 @@ def test_import_with_defaults_and_a_full_name_column_links_to_its_households(
                 page.select_option("#f-consent_given", "yes")
                 page.select_option("#f-legal_basis", "consent")
                 page.get_by_label("Registration", exact=True).check()
-                assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+                assert page_width(page) <= width
                 page.get_by_role("button", name="Read and check the rows").click()
                 commit = page.get_by_role("button", name="Commit the import")
                 commit.wait_for(timeout=30_000)
