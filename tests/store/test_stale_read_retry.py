@@ -13,13 +13,13 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from refugio.core.errors import DatabaseUnavailable
 from refugio.store import uow
 from refugio.store.engine import make_engine
-from refugio.store.uow import session_factory, unit_of_work
+from refugio.store.uow import StaleSnapshot, after_transaction, retrying, session_factory, unit_of_work
 from refugio.web.retry import RetryStaleReads
 
 META = MetaData()
@@ -44,15 +44,25 @@ def _write(s: Session, value: int) -> None:
     s.execute(update(TALLY).values(value=value))
 
 
-def app(sessions: sessionmaker[Session], runs: list[bool], *, attempts: int | None) -> Starlette:
+def app(
+    sessions: sessionmaker[Session],
+    runs: list[bool],
+    *,
+    attempts: int | None,
+    follow_ups: list[bool] | None = None,
+) -> Starlette:
     """A route that reads the tally, lets another unit of work commit + 10 after that read unless its
-    attempt is immediate (it would wait for this one's lock), then writes what it read + 1."""
+    attempt is immediate (it would wait for this one's lock), then writes what it read + 1. With
+    `follow_ups`, each run registers a follow-up (`after_transaction`) that notes whether its run was
+    the immediate one, as the audit entry of a refused read does."""
 
     def bump(_request: Request) -> Response:
         current = uow._ATTEMPT.get()
         immediate = current is not None and current.immediate
         runs.append(immediate)
         with unit_of_work(sessions) as s:
+            if follow_ups is not None:
+                after_transaction(s, lambda _own: follow_ups.append(immediate))
             seen = _read(s)
             if not immediate:
                 with unit_of_work(sessions) as other:
@@ -100,3 +110,67 @@ def test_without_the_middleware_or_for_a_form_the_refusal_is_answered(
 def test_at_least_one_attempt() -> None:
     with pytest.raises(ValueError, match="at least one attempt"):
         RetryStaleReads(Starlette(), attempts=0)
+
+
+def test_the_follow_ups_of_a_refused_attempt_run_once(sessions: sessionmaker[Session]) -> None:
+    """The two refused attempts' follow-ups are dropped (the next attempt registers them again): the
+    follow-up runs once, after the attempt that answered. Before, it ran after every attempt: a refused
+    read was audited three times."""
+    runs: list[bool] = []
+    follow_ups: list[bool] = []
+    with TestClient(app(sessions, runs, attempts=3, follow_ups=follow_ups)) as client:
+        assert client.get("/bump").status_code == 200
+    assert runs == [False, False, True]
+    assert follow_ups == [True]
+
+
+def test_retrying_runs_the_follow_ups_of_its_last_attempt_only(sessions: sessionmaker[Session]) -> None:
+    follow_ups: list[int] = []
+    calls: list[int] = []
+
+    def work(s: Session) -> None:
+        calls.append(len(calls) + 1)
+        after_transaction(s, lambda _own, n=len(calls): follow_ups.append(n))
+        seen = _read(s)
+        if len(calls) < 3:  # another unit of work commits between this one's read and its write
+            with unit_of_work(sessions) as other:
+                _write(other, _read(other) + 10)
+        _write(s, seen + 1)
+
+    retrying(sessions, work, attempts=3)
+    assert calls == [1, 2, 3]
+    assert follow_ups == [3]
+    with sessions() as s:
+        assert _read(s) == 21
+
+
+def test_a_refused_attempt_that_is_not_run_again_runs_its_follow_ups(sessions: sessionmaker[Session]) -> None:
+    """A streamed answer has begun when its unit of work is refused: the request is not run again, and
+    the follow-ups held by its attempt run (a refused read's audit entry is not lost)."""
+    follow_ups: list[str] = []
+    runs: list[int] = []
+
+    def stream(_request: Request) -> Response:
+        runs.append(1)
+
+        def body() -> Iterator[str]:
+            yield "begun\n"
+            try:
+                with unit_of_work(sessions) as s:
+                    after_transaction(s, lambda _own: follow_ups.append("ran"))
+                    seen = _read(s)
+                    with unit_of_work(sessions) as other:
+                        _write(other, _read(other) + 10)
+                    _write(s, seen + 1)
+            except StaleSnapshot:
+                yield "refused\n"
+
+        return StreamingResponse(body(), media_type="text/plain")
+
+    web = Starlette(routes=[Route("/stream", stream)])
+    web.add_middleware(RetryStaleReads, attempts=3)
+    with TestClient(web) as client:
+        answer = client.get("/stream")
+    assert answer.text == "begun\nrefused\n"
+    assert runs == [1]
+    assert follow_ups == ["ran"]

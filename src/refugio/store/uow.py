@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -68,12 +68,28 @@ def after_transaction(session: Session, work: Callable[[Session], None]) -> None
 
 def _run_after(factory: sessionmaker[Session], session: Session) -> None:
     for work in session.info.pop(AFTER_KEY, []):
-        try:
-            # run again when SQLite refused it for a stale snapshot (another writer — an import's
-            # background linkage — committed after it read): a statistics refresh must not be lost so
-            retrying(factory, work)
-        except Exception:  # never mask the caller's outcome; say that the follow-up was lost
-            log.exception("a follow-up of a unit of work failed")
+        _run_one_after(factory, work)
+
+
+def _run_one_after(factory: sessionmaker[Session], work: Callable[[Session], None]) -> None:
+    try:
+        # run again when SQLite refused it for a stale snapshot (another writer — an import's
+        # background linkage — committed after it read): a statistics refresh must not be lost so
+        retrying(factory, work)
+    except Exception:  # never mask the caller's outcome; say that the follow-up was lost
+        log.exception("a follow-up of a unit of work failed")
+
+
+def _set_aside_follow_ups(
+    factory: sessionmaker[Session], session: Session, current: Attempt | None, rerun: bool
+) -> None:
+    """A unit of work refused for a stale snapshot: its follow-ups are dropped when its caller runs it
+    again (`retrying`: that run registers them again), held by the attempt of a page read (`web.retry`
+    decides), else left to run as after any other end."""
+    if rerun:
+        session.info.pop(AFTER_KEY, None)
+    elif current is not None and not current.immediate:
+        current.held.extend((factory, work) for work in session.info.pop(AFTER_KEY, []))
 
 
 def _constraint(exc: IntegrityError) -> str:
@@ -93,10 +109,20 @@ def _kind(exc: Exception) -> str:
 class Attempt:
     """One run of a piece of work that its caller may run again (a page read, `web.retry`): the units
     of work it opens take the write lock at once when `immediate`, and set `stale` when SQLite refused
-    one of them for a stale snapshot."""
+    one of them for a stale snapshot. The follow-ups (`after_transaction`) of such a refused unit of work
+    are `held`, not run: when the caller runs the work again, that run registers them again and they are
+    dropped (a refused read is audited once, not once per attempt); when it does not, it runs them
+    (`run_held`)."""
 
     immediate: bool = False
     stale: bool = False
+    held: list[tuple[sessionmaker[Session], Callable[[Session], None]]] = field(default_factory=list)
+
+    def run_held(self) -> None:
+        """Run the held follow-ups (the work is not run again), each in a transaction of its own."""
+        held, self.held = self.held, []
+        for factory, work in held:
+            _run_one_after(factory, work)
 
 
 _ATTEMPT: ContextVar[Attempt | None] = ContextVar("refugio_uow_attempt", default=None)
@@ -126,9 +152,13 @@ def _open(factory: sessionmaker[Session], immediate: bool) -> Session:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session], *, immediate: bool = False) -> Iterator[Session]:
+def unit_of_work(
+    factory: sessionmaker[Session], *, immediate: bool = False, rerun_when_stale: bool = False
+) -> Iterator[Session]:
     """Open a session; commit if the block succeeds, roll everything back if it raises. Follow-ups
-    registered with `after_transaction` run afterwards either way, each in its own transaction.
+    registered with `after_transaction` run afterwards either way, each in its own transaction — but
+    for a unit of work refused for a stale snapshot that will run again (`rerun_when_stale`, or a page
+    read's attempt: `Attempt.held`), whose next run registers them again.
 
     `immediate`: on SQLite, take the database's write lock at once (BEGIN IMMEDIATE), so that the unit
     of work cannot be refused for a stale snapshot; other writers wait for it to end. For short units
@@ -154,6 +184,7 @@ def unit_of_work(factory: sessionmaker[Session], *, immediate: bool = False) -> 
         if stale_snapshot(exc):
             if current is not None:
                 current.stale = True
+            _set_aside_follow_ups(factory, session, current, rerun_when_stale)
             log.info("another unit of work committed after this one read; it was rolled back")
             raise StaleSnapshot() from None
         log.warning("the database is busy or unavailable (%s); the transaction was rolled back", _kind(exc))
@@ -177,13 +208,15 @@ def retrying(
     """`work(session)` in a unit of work, committed; its result. Run again, from the start, when SQLite
     refused it for a stale snapshot (`StaleSnapshot`), up to `attempts` times in all; the last attempt
     takes the write lock at once (as `immediate`), so it cannot be refused for that reason again.
-    `work` must do nothing outside the database that cannot be done twice (the follow-ups registered
-    with `after_transaction` run after every attempt). Any other error ends it at the first attempt."""
+    `work` must do nothing outside the database that cannot be done twice; the follow-ups it registers
+    with `after_transaction` run once, after the attempt that ends it. Any other error ends it at the
+    first attempt."""
     if attempts < 1:
         raise ValueError("retrying needs at least one attempt")
     for attempt in range(1, attempts + 1):
         try:
-            with unit_of_work(factory, immediate=immediate or attempt == attempts) as session:
+            last = attempt == attempts
+            with unit_of_work(factory, immediate=immediate or last, rerun_when_stale=not last) as session:
                 return work(session)
         except StaleSnapshot:
             if attempt == attempts:

@@ -8,10 +8,15 @@ middleware runs the request again, from the start, up to `attempts` times in all
 refused answer; the last attempt takes the write lock at its first statement (`store.uow.attempt`), so
 it is not refused for that reason. Other methods are not run again: forms and API calls take the write
 lock at once (`web.context.Web.page`, `api.deps.open_unit_of_work`).
+
+The follow-ups of a refused attempt (`store.uow.after_transaction`: the audit entry of a refused read, a
+statistics refresh) are held by its `store.uow.Attempt`: dropped when the request runs again (the next
+attempt registers them again: a refused read is audited once), run when the refused answer was sent.
 """
 
 from __future__ import annotations
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from refugio.store.uow import attempt
@@ -46,7 +51,11 @@ class RetryStaleReads:
                 if not dropped:
                     await send(message)
 
-            await self.app(scope, receive, send_unless_stale)
+            try:
+                await self.app(scope, receive, send_unless_stale)
+            finally:
+                if current.held and not dropped:  # refused, but not run again (a streamed body had begun)
+                    await anyio.to_thread.run_sync(current.run_held)
         return not dropped
 
 
