@@ -168,9 +168,12 @@ def wire_events(events: EventBus | None = None) -> None:
         return
     _WIRED.add(id(events))
     events.subscribe(ImportScreening, _screen_import)
+    # the statistics refresh first: follow-ups run in the order registered, and the linkage's background
+    # start takes SQLite's writer to bring deduplication's index up to date, which the refresh then
+    # waited for (20,000 people into 100,000: 22.9 s after the commit instead of the refresh's 1.9 s)
+    events.subscribe(ImportCommitted, _refresh_statistics)
     events.subscribe(ImportCommitted, _link_import)
     events.subscribe(HouseholdRegistered, _link_household)
-    events.subscribe(ImportCommitted, _refresh_statistics)
 
 
 def build(settings: Settings | None = None) -> Container:

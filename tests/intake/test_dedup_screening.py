@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from tests.helpers import Seed, household_payload, principal
 from tests.intake.support import HEADER, batch, commit, rows, run_import
@@ -122,3 +123,25 @@ def test_a_file_mostly_registered_already_is_refused(
     b = batch(container, again)
     assert b.status == "blocked"
     assert "look already registered" in (b.message or "")
+
+
+def test_the_statistics_are_refreshed_before_the_linkage_starts(
+    container: Container, seeded: Seed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit's follow-ups run in the order registered: the statistics refresh first, then the
+    linkage's background start, which takes SQLite's writer to bring deduplication's index up to date
+    (in the other order the refresh waited for it: 20,000 people into 100,000, 22.9 s instead of 1.9)."""
+    from refugio.core import background
+    from refugio.stats import snapshot
+
+    order: list[str] = []
+    refresh, start = snapshot.refresh, background.start
+    monkeypatch.setattr(snapshot, "refresh", lambda s: (order.append("refresh"), refresh(s))[1])
+    monkeypatch.setattr(background, "start", lambda *a, **k: (order.append("link"), start(*a, **k))[1])
+    events = _wired()
+    admin = principal(container, "admin")
+    lines = ["H1,P1,head,Rania,Nasser,F,03/04/1979,SYR,yes,,", "H2,P2,head,Tariq,Zoubi,M,1961,SYR,yes,,"]
+    batch_id = run_import(container, admin, _write(tmp_path, lines, "in.csv"), seeded.camp_id, events=events)
+    commit(container, admin, batch_id, events=events)
+    import_link.wait(batch_id)
+    assert order[:2] == ["refresh", "link"], order
