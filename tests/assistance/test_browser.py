@@ -84,8 +84,15 @@ def test_the_report_fits_the_screen(served: tuple[str, World], width: int) -> No
     url, world = served
     with unit_of_work(world.container.sessions) as s:
         cycle = queries.list_cycles(s, actor=world.who("officer"), programme_key="WINTER")[0].id
-    with signed_in_page(url, "officer", width=width) as (page, _):
+    with signed_in_page(url, "officer", width=width) as (page, errors):
         page.goto(f"{url}/assistance/cycles/{cycle}")
         page.click("a:has-text('Report')")
         expect(page.locator("figure.chart svg")).to_be_visible()
         assert page_width(page) <= width
+        # the chart's width and its legend's colours come from the stylesheet: inline styles were refused
+        # by the Content Security Policy (a console error, and a legend without its colours)
+        svg = page.locator("figure.chart svg").first
+        assert svg.evaluate("e => getComputedStyle(e).maxWidth") == "640px"
+        swatch = page.locator("figure.chart .swatch-first").first
+        assert swatch.evaluate("e => getComputedStyle(e).color") == "rgb(31, 95, 139)"
+        assert not errors, errors

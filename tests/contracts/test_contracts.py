@@ -128,3 +128,20 @@ def test_the_command_line_starts_without_heavy_libraries() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_no_template_carries_what_the_content_security_policy_refuses() -> None:
+    """The pages are served with `style-src 'self'; script-src 'self'` (`web.middleware.CSP`): a style
+    attribute, an inline <style> or <script>, or an event handler attribute in a template is refused by
+    the browser (the distribution report's chart lost its width and its legend's colours so)."""
+    import re
+
+    refused = re.compile(
+        r"""\sstyle\s*=|<style[\s>]|<script(?![^>]*\ssrc=)[^>]*>|\son[a-z]+\s*=\s*["']""", re.I
+    )
+    found = []
+    for template in sorted((ROOT / "src" / "refugio").rglob("*.html")):
+        for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
+            if refused.search(line):
+                found.append(f"{template.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
+    assert not found, "\n".join(found)
