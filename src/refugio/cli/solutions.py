@@ -187,6 +187,69 @@ def claims_list(target: common.Target) -> None:
             )
 
 
+@claims_app.command("open")
+@common.with_options()
+def claims_open(
+    target: common.Target,
+    principal: Annotated[str, typer.Argument(help="The principal applicant's registration number.")],
+    language: Annotated[str, typer.Option("--language", help="Language of the interviews, ISO 639-3.")],
+    member: Annotated[
+        list[str] | None, typer.Option("--member", help="Another member of the household on the claim.")
+    ] = None,
+    modality: Annotated[
+        str, typer.Option(help="regular, accelerated, simplified, merged_registration_rsd or …_resettlement")
+    ] = "regular",
+    interpreter_gender: Annotated[str | None, typer.Option(help="F or M, when the applicant asks.")] = None,
+    lodged_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if absent.")] = None,
+    officer: Annotated[str | None, typer.Option(help="Username of the officer; you if absent.")] = None,
+) -> None:
+    """Open an RSD claim for a registered person and the members of their household named."""
+    from refugio.registration import queries as registry
+    from refugio.security import service as security
+    from refugio.solutions.schemas import ClaimOpen
+    from refugio.solutions.service import rsd
+
+    def work(s: Any, a: Any, _c: Any) -> str:
+        head = registry.get_individual(s, actor=a, key=principal, audit_read=False).person
+        others = [registry.get_individual(s, actor=a, key=m, audit_read=False).person for m in member or []]
+        data = common.build_input(
+            ClaimOpen,
+            household_id=head.household_id,
+            principal_id=head.id,
+            member_ids=[o.id for o in others],
+            modality=modality,
+            language=language,
+            interpreter_gender=interpreter_gender,
+            lodged_on=lodged_on,
+            officer_id=security.get_user(s, officer).id if officer else None,
+        )
+        claim = rsd.open_claim(s, actor=a, data=data)
+        return f"claim {claim.ref} opened for {1 + len(others)} person(s), stage {claim.stage}"
+
+    typer.echo(target.in_uow(work))
+
+
+@claims_app.command("assign")
+@common.with_options()
+def claims_assign(
+    target: common.Target,
+    claim: Annotated[str, typer.Argument(help="The claim's reference (RSD-…) or id.")],
+    user: Annotated[str, typer.Option("--user", help="Username of the member of staff.")],
+    role: Annotated[str, typer.Option("--role", help="officer, reviewer or appeal_officer")],
+) -> None:
+    """Assign a member of staff to a claim (an RSD supervisor's act; recorded on the claim)."""
+    from refugio.security import service as security
+    from refugio.solutions import queries
+    from refugio.solutions.service import rsd
+
+    def work(s: Any, a: Any, _c: Any) -> str:
+        claim_id = queries.find_claim(s, claim)
+        row = rsd.assign(s, actor=a, claim_id=claim_id, user_id=security.get_user(s, user).id, role=role)
+        return f"{row.username} assigned to the claim as {row.role.replace('_', ' ')}"
+
+    typer.echo(target.in_uow(work))
+
+
 @claims_app.command("figures")
 @common.with_options()
 def claims_figures(target: common.Target) -> None:

@@ -164,7 +164,9 @@ from refugio.solutions.rsd_queries import (  # noqa: E402
     get_claim,
     list_claims,
     list_interpreters,
+    readable,
     rsd_figures,
+    staff,
 )
 
 __all__ = [
@@ -183,10 +185,12 @@ __all__ = [
     "list_runs",
     "pathway_figures",
     "person_notices",
+    "readable",
     "resettlement_needs",
     "rrf_dossier",
     "rrf_xml",
     "rsd_figures",
+    "staff",
 ]
 
 

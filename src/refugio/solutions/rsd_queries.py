@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 from refugio.core.errors import NotFound, PermissionDenied
 from refugio.registration import queries as registry
 from refugio.security import audit
+from refugio.security.models import RoleGrant, User
+from refugio.security.permissions import ROLE_PERMISSIONS, Role
 from refugio.security.principals import Principal
 from refugio.solutions import figures, policy
 from refugio.solutions.enums import Level, Stage
@@ -41,6 +44,55 @@ def find_claim(session: Session, key: uuid.UUID | str) -> uuid.UUID:
         if found is None:
             raise NotFound("no such claim") from None
         return found
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: uuid.UUID
+    username: str
+    full_name: str
+    roles: tuple[str, ...]  # the claim roles the user's grants allow (officer, reviewer, appeal_officer)
+
+
+def staff(session: Session, *, actor: Principal, operation_id: uuid.UUID) -> list[StaffMember]:
+    """The active users granted a role in this operation (or one of its sites) that allows a claim role:
+    the choices when an RSD supervisor assigns staff, or an officer opens a claim for a colleague. Global
+    grants (administrators) are not offered; a user granted one site only is refused for a claim of
+    another site when assigned (`rsd.assign`). Empty unless the actor processes or reviews claims here."""
+    if not (
+        actor.can(policy.P.RSD_REVIEW, operation_id=operation_id)
+        or actor.can(policy.P.RSD_PROCESS, operation_id=operation_id)
+    ):
+        return []
+    rows = session.execute(
+        select(User.id, User.username, User.full_name, RoleGrant.role)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.operation_id == operation_id, User.is_active.is_(True))
+        .order_by(User.username)
+    )
+    found: dict[uuid.UUID, tuple[str, str, set[str]]] = {}
+    for user_id, username, full_name, role in rows:
+        try:
+            held = ROLE_PERMISSIONS[Role(role)]
+        except ValueError:
+            continue
+        claim_roles = {r for r, perm in policy.ROLE_PERMISSION.items() if perm in held}
+        if claim_roles:
+            found.setdefault(user_id, (username, full_name or username, set()))[2].update(claim_roles)
+    order = list(policy.ROLE_PERMISSION)
+    return [
+        StaffMember(uid, name, full, tuple(sorted(roles, key=order.index)))
+        for uid, (name, full, roles) in found.items()
+    ]
+
+
+def readable(session: Session, *, actor: Principal, claim_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these claims' files `actor` may read (assigned, with the role's permission)."""
+    if not claim_ids:
+        return set()
+    return set(
+        session.scalars(select(RsdClaim.id).where(RsdClaim.id.in_(claim_ids), policy.detail_clause(actor)))
+    )
 
 
 def _claim_read(session: Session, claim: RsdClaim) -> ClaimRead:
