@@ -149,3 +149,76 @@ def test_a_run_page_shows_objective_and_bound_to_a_thousandth(client: TestClient
     sign_in(client, "resettler")
     page = client.get(f"/solutions/matching/{run_id}")
     assert "objective 7,217.830, bound 7,224.996, gap 0.0992 %" in page.text
+
+
+def test_a_claim_opened_from_the_persons_page_and_staffed_from_the_register(
+    client: TestClient, world: World
+) -> None:
+    father, mother, child, _ = world.haddad_people
+    token = sign_in(client, "rsd1")
+    person = client.get(f"/people/{father}")
+    assert f"/solutions/claims/new?individual={father}" in person.text
+    form = client.get(f"/solutions/claims/new?individual={father}")
+    assert form.status_code == 200 and 'name="member_ids"' in form.text
+    assert 'id="f-officer_id"' not in form.text  # an officer opens claims for themself
+
+    # everything wrong at once, each beside its field; nothing written
+    refused = client.post(
+        "/solutions/claims/new",
+        data={"csrf_token": token, "individual_id": str(father), "principal_id": "", "language": "arabic"},
+    )
+    assert refused.status_code == 422
+    assert 'href="#f-language"' in refused.text and 'href="#f-principal_id"' in refused.text
+    assert client.get("/solutions/claims").text.count("RSD-") == 0
+
+    opened = client.post(
+        "/solutions/claims/new",
+        data={
+            "csrf_token": token,
+            "individual_id": str(father),
+            "principal_id": str(father),
+            "member_ids": [str(mother), str(child)],
+            "modality": "regular",
+            "language": "ARA",
+        },
+    )
+    assert opened.status_code == 303, opened.text
+    page = client.get(opened.headers["location"])
+    assert page.status_code == 200 and "Eligibility assessment" in page.text
+
+    # the supervisor sees the register: no link to the file, the staff form on the row
+    token = sign_in(client, "rsdsup")
+    register = client.get("/solutions/claims")
+    claim_id = opened.headers["location"].rsplit("/", 1)[1]
+    assert f'href="/solutions/claims/{claim_id}"' not in register.text
+    assert f'action="/solutions/claims/{claim_id}/assign"' in register.text
+    users = {name: str(world.seed.users[name]) for name in ("rsd2", "rsdsup2")}
+    refused = client.post(
+        f"/solutions/claims/{claim_id}/assign",
+        data={"csrf_token": token, "user_id": users["rsd2"], "role": "reviewer"},
+    )
+    assert refused.status_code == 422 and "rsd2 lacks RSD_REVIEW" in refused.text
+    none = client.post(
+        f"/solutions/claims/{claim_id}/assign", data={"csrf_token": token, "user_id": "", "role": ""}
+    )
+    assert (
+        none.status_code == 422 and "Choose a member of staff." in none.text and "Choose a role." in none.text
+    )
+    done = client.post(
+        f"/solutions/claims/{claim_id}/assign",
+        data={"csrf_token": token, "user_id": users["rsdsup2"], "role": "reviewer"},
+    )
+    assert done.status_code == 303
+    shown = client.get(done.headers["location"]).text
+    assert "rsdsup2 assigned to claim RSD-" in shown and "rsdsup2 (reviewer)" in shown
+    forged = client.get("/solutions/claims?done=assigned&claim=RSD-JOR-0001&user=mallory").text
+    assert "mallory" not in forged  # the notice says only what the claims show
+
+    # an officer may not assign staff: no form, and a post is refused
+    token = sign_in(client, "rsd2")
+    assert "/assign" not in client.get("/solutions/claims").text
+    forbidden = client.post(
+        f"/solutions/claims/{claim_id}/assign",
+        data={"csrf_token": token, "user_id": users["rsd2"], "role": "officer"},
+    )
+    assert forbidden.status_code in (403, 404)

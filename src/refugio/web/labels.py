@@ -173,6 +173,16 @@ def choices(kind: str) -> list[tuple[str, str]]:
 
 # Labels of form inputs, for the error summary ("Member 3 · Date of birth: …").
 FIELD_LABELS: dict[str, str] = {
+    # a status determination claim opened, its staff assigned (refugio.web.solutions.claims)
+    "principal_id": N_("Principal applicant"),
+    "member_ids": N_("Other members of the household on the claim"),
+    "modality": N_("Modality"),
+    "language": N_("Language"),
+    "interpreter_gender": N_("Interpreter asked for"),
+    "lodged_on": N_("Lodged on"),
+    "officer_id": N_("Officer"),
+    "user_id": N_("Member of staff"),
+    "role": N_("Role"),
     "dup_reason": N_("Reason to register this person anyway"),
     "site_id": N_("Site"),
     "registration_level": N_("Registration level"),

@@ -68,6 +68,8 @@ def _render_person(request: Request, person_id: uuid.UUID, failure: Failure | No
             "details": pg.can(Permission.INDIVIDUAL_UPDATE, **scope),
             "document": pg.can(Permission.DOCUMENT_CREATE, **scope),
             "case": pg.can(Permission.CASE_MANAGE, **scope) or pg.can(Permission.CASE_SUPERVISE, **scope),
+            "rsd": p.status == "active"
+            and (pg.can(Permission.RSD_PROCESS, **scope) or pg.can(Permission.RSD_REVIEW, **scope)),
         }
         context: dict[str, Any] = {name: form_context(failure, name) for name in FORMS}
         return pg.render(

@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from refugio.core.errors import Conflict, ValidationFailed
-from refugio.security.permissions import Permission
 from refugio.solutions import queries
 from refugio.solutions.schemas import (
     AppealIn,
@@ -48,6 +47,11 @@ from refugio.web.solutions.labels import (
 )
 
 router = APIRouter(include_in_schema=False)
+
+# the claims page and a claim opened (/solutions/claims/new) before a claim's page (/solutions/claims/{id})
+from refugio.web.solutions import claims as _claims  # noqa: E402
+
+router.include_router(_claims.router)
 LABELS: dict[str, Any] = {
     "stages": STAGES,
     "outcomes": OUTCOMES,
@@ -58,44 +62,6 @@ LABELS: dict[str, Any] = {
     "channels": CHANNELS,
     "legal_statuses": LEGAL_STATUSES,
 }
-
-
-@router.get("/solutions/claims")
-def claims_page(request: Request) -> Response:
-    return _claims_page(request)
-
-
-def _claims_page(request: Request, finalised: list[str] | None = None) -> Response:
-    with state_of(request).page(request) as pg:
-        claims = queries.list_claims(pg.db, actor=pg.principal)
-        numbers = None
-        if pg.can_anywhere(Permission.SOLUTIONS_VIEW):
-            numbers = queries.rsd_figures(pg.db, actor=pg.principal)
-        return pg.render(
-            "solutions/claims.html",
-            claims=claims,
-            numbers=numbers,
-            may_finalise=pg.can_anywhere(Permission.RSD_REVIEW),
-            finalised=finalised,
-            **LABELS,
-        )
-
-
-def _finalise(request: Request, form: FormData) -> Response:
-    with state_of(request).page(request) as pg:
-        pg.check_csrf(form)
-        operations = {c.operation_id for c in queries.list_claims(pg.db, actor=pg.principal)}
-        done: list[str] = []
-        for operation_id in sorted(operations):
-            if pg.can(Permission.RSD_REVIEW, operation_id=operation_id):
-                done += rsd_status.finalise_unappealed(pg.db, actor=pg.principal, operation_id=operation_id)
-    return _claims_page(request, finalised=done)
-
-
-@router.post("/solutions/claims/finalise")
-async def finalise(request: Request) -> Response:
-    form = await request.form()
-    return await run_in_threadpool(_finalise, request, form)
 
 
 def _claim_page(
