@@ -340,6 +340,53 @@ def sync(session: Session) -> int:
     return len(people)
 
 
+def sync_step(session: Session, households: int = 500) -> bool:
+    """Take in the changes of the next audit entries after the watermark, about `households` households'
+    worth (an entry is never split: one `household.register_batch` entry may list many), and move the
+    watermark past them; True when the index is then current. A long sync run as steps, each in a short
+    unit of work of its own (`dedup.service.import_link`), holds SQLite's single writer one step at a
+    time, so that a desk's write waits for a step, never for the whole sync."""
+    if is_built(session) and lag(session) <= 0:
+        return True
+    state = _state(session, lock=True)
+    if state.built_at is None:
+        rebuild(session)
+        return True
+    head = _head_seq(session)
+    if head <= state.audit_seq:
+        return True
+    upto = _window(session, state.audit_seq, head, households)
+    people = load_households(session, _touched_households(session, state.audit_seq, upto))
+    _write(session, people)
+    state.audit_seq = upto
+    state.updated_at = clock.now()
+    session.flush()
+    return upto >= head
+
+
+def _window(session: Session, after: int, head: int, households: int, page: int = 1000) -> int:
+    """The sequence number up to which the entries after `after` touch about `households` households
+    (the feed's entries counted as `_feed` reads them; other entries count for nothing)."""
+    count, last = 0, after
+    while last < head:
+        rows = session.execute(
+            select(AuditEntry.seq, AuditEntry.action, AuditEntry.object_id, AuditEntry.details)
+            .where(AuditEntry.seq > last, AuditEntry.seq <= head)
+            .order_by(AuditEntry.seq)
+            .limit(page)
+        ).all()
+        if not rows:
+            return head
+        for seq, action, object_id, details in rows:
+            last = int(seq)
+            if action.startswith(FEED_PREFIXES) and action not in FEED_IGNORED:
+                listed = details.get("households") if isinstance(details, dict) else None
+                count += len(listed) if isinstance(listed, list) else 1 if object_id else 0
+            if count >= households:
+                return last
+    return head
+
+
 def _all_people(session: Session, batch: int = 20_000) -> Iterator[list[Any]]:
     """Everyone, in chunks that never split a household."""
     last: uuid.UUID | None = None

@@ -33,6 +33,7 @@ from refugio.store.uow import StaleSnapshot, after_transaction, retrying, sessio
 
 log = logging.getLogger("refugio.dedup")
 IMPORT_CHUNK = 500  # households linked per unit of work
+SYNC_STEP = 500  # households taken into deduplication's index per unit of work when an import starts
 
 
 def link_import_later(
@@ -75,13 +76,20 @@ def _start(
     households: Sequence[uuid.UUID],
 ) -> uuid.UUID | None:
     """The run of the import (the model trained first if the operation has none); None if the import's
-    households are not there (its transaction was rolled back). Three short units of work, so that the
-    embedded database's single writer is never held while a model trains (a clerk's page, which writes
-    its audit entry, would wait behind it)."""
+    households are not there (its transaction was rolled back). Short units of work (the index's sync
+    in steps of `SYNC_STEP` households), so that the embedded database's single writer is never held
+    while a model trains or a whole import is indexed (a clerk's page, which writes its audit entry,
+    would wait behind it)."""
     with unit_of_work(factory, immediate=True) as s:
         if not index.load_households(s, households[:1]):
             return None
-        index.sync(s)
+    # the index brought up to date in steps, each a short unit of work: SQLite's writer is held one
+    # step at a time, so that a desk's write waits for a step, not for the whole import's people
+    # (20,000 people into 100,000: 7.5 s at once before)
+    while True:
+        with unit_of_work(factory, immediate=True) as s:
+            if index.sync_step(s, SYNC_STEP):
+                break
     model_id = _model_of(factory, operation_id)
     with unit_of_work(factory, immediate=True) as s:
         run = DedupRun(
