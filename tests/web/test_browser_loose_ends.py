@@ -100,3 +100,25 @@ def test_import_with_defaults_and_a_full_name_column_links_to_its_households(
                 page.close()
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_more_menu_reads_light_on_the_dark_bar(served: str, width: int) -> None:  # noqa: F811
+    """The menu's "More" is light text on the dark header: the page's card-like <details> style (a white
+    box) had made it light on white, all but invisible. Enter opens it from the keyboard."""
+    with signed_in_page(served, "admin", width=width) as (page, errors):
+        page.goto(served)
+        summary = page.locator(".main-nav .more summary")
+        details = page.locator(".main-nav .more details")
+        assert details.evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+        assert details.evaluate("e => getComputedStyle(e).borderTopWidth") == "0px"
+        header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
+        assert (
+            header != "rgba(0, 0, 0, 0)"
+            and summary.evaluate("e => getComputedStyle(e).color") == "rgb(220, 232, 245)"
+        )
+        summary.focus()
+        page.keyboard.press("Enter")
+        assert details.evaluate("e => e.open")
+        assert page.locator(".main-nav .more ul a").first.is_visible()
+        assert not errors, errors
