@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from refugio.solutions.enums import (
     ApplicationStatus,
@@ -26,12 +26,8 @@ Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-# lower-cased before the pattern is checked ("ARA" is Arabic; pydantic checks a pattern before to_lower)
-Lang = Annotated[
-    str,
-    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
-    StringConstraints(pattern=r"^[a-z]{3}$"),
-]
+# either case accepted, stored lower-case (pydantic checks the pattern before to_lower: "ARA" was refused)
+Lang = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z]{3}$")]
 
 
 class Strict(BaseModel):

@@ -272,7 +272,7 @@ def friendly(error: Mapping[str, Any], t: Translator) -> str:
         if ctx.get("min_length") == 3 and ctx.get("max_length") == 3:
             return t.gettext("Use a three-letter code.")
         return t.gettext("Use at least %(min)s characters.", min=ctx.get("min_length", "?"))
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") == "^[a-z]{3}$":  # an ISO 639-3 code
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == "^[A-Za-z]{3}$":  # an ISO 639-3 code
         return t.gettext("Use a three-letter code.")
     if kind == "too_short":
         if tuple(error.get("loc", ())) == ("members",):
