@@ -155,6 +155,9 @@ def test_a_claim_opened_from_the_persons_page_and_staffed_from_the_register(
     client: TestClient, world: World
 ) -> None:
     father, mother, child, _ = world.haddad_people
+    sign_in(client, "resettler")  # sees people, opens no claim
+    assert f"/solutions/claims/new?individual={father}" not in client.get(f"/people/{father}").text
+    assert client.get(f"/solutions/claims/new?individual={father}").status_code == 403
     token = sign_in(client, "rsd1")
     person = client.get(f"/people/{father}")
     assert f"/solutions/claims/new?individual={father}" in person.text

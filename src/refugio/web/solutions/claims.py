@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from refugio.core.errors import FieldError, ValidationFailed
+from refugio.core.errors import FieldError, PermissionDenied, ValidationFailed
 from refugio.registration import queries as registry
 from refugio.security.permissions import Permission
 from refugio.solutions import queries
@@ -146,6 +146,9 @@ def _new_claim(request: Request, failure: Failure | None = None, chosen: list[st
     with state_of(request).page(request) as pg:
         key = str(query.get("individual_id") or query.get("individual") or "")
         person = registry.get_individual(pg.db, actor=pg.principal, key=parse_uuid(key)).person
+        scope = {"operation_id": person.operation_id, "site_id": person.site_id}
+        if not (pg.can(Permission.RSD_PROCESS, **scope) or pg.can(Permission.RSD_REVIEW, **scope)):
+            raise PermissionDenied(pg.gettext("Claims are opened by RSD officers and supervisors."))
         household = registry.get_household(
             pg.db, actor=pg.principal, key=person.household_id, audit_read=False
         )
