@@ -269,7 +269,8 @@ def register_fast(
 
     def drain(job: Any) -> None:
         nonlocal count, shown
-        count += _write(container, job.get() if pool is not None else job, ruleset)
+        # a worker that never answers fails the set-up instead of hanging it
+        count += _write(container, job.get(timeout=600) if pool is not None else job, ruleset)
         if progress and count - shown >= progress:
             shown = count
             print(f"  {count:,} people in {time.perf_counter() - started:.0f} s", flush=True)
