@@ -332,6 +332,12 @@ def sync(session: Session) -> int:
     upto = _head_seq(session)
     if upto <= state.audit_seq:
         return 0
+    return _take_in(session, state, upto)
+
+
+def _take_in(session: Session, state: DedupIndexState, upto: int) -> int:
+    """Re-index the households the entries in (watermark, upto] touch and move the watermark to `upto`
+    (the state row locked by the caller); how many people were re-indexed."""
     people = load_households(session, _touched_households(session, state.audit_seq, upto))
     _write(session, people)
     state.audit_seq = upto
@@ -356,11 +362,7 @@ def sync_step(session: Session, households: int = 500) -> bool:
     if head <= state.audit_seq:
         return True
     upto = _window(session, state.audit_seq, head, households)
-    people = load_households(session, _touched_households(session, state.audit_seq, upto))
-    _write(session, people)
-    state.audit_seq = upto
-    state.updated_at = clock.now()
-    session.flush()
+    _take_in(session, state, upto)
     return upto >= head
 
 
